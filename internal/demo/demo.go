@@ -1,0 +1,295 @@
+// Package demo loads the demo account and data into an empty embedded
+// database: personas, roles with a hierarchy, a catalog across
+// classifications with chains of one to four steps, and requests in flight.
+//
+// The requests are not inserted as rows: they are made by running the real
+// workflow as the personas (with the clock set back), so their steps and
+// audit trail are exactly what the app would have written.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/signoff/signoff/internal/signoff"
+)
+
+// Account is what the demo needs from the embedded engine's local account.
+type Account interface {
+	CreateUser(ctx context.Context, user, name, title string) error
+	CreateRole(ctx context.Context, role, comment string) error
+	GrantRoleToRole(ctx context.Context, role, grantee string) error
+	GrantRoleToUser(ctx context.Context, role, user, by string) error
+	CreateProduct(ctx context.Context, p signoff.Product) error
+	Identify(ctx context.Context, user string) (signoff.Identity, error)
+}
+
+// User is a demo persona.
+type User struct {
+	Name, Display, Title string
+	Roles                []string
+}
+
+// Users are the demo personas, in the order the sign-in page lists them.
+var Users = []User{
+	{"ALICE", "Alice Moreau", "Analyst, Growth (requester)", []string{"ANALYST"}},
+	{"MARCO", "Marco Rossi", "Line manager, Growth", []string{"ANALYST", "LINE_MANAGER"}},
+	{"OLIVIA", "Olivia Chen", "Data owner, Sales and Marketing", []string{"DATA_OWNER_SALES", "DATA_OWNER_MARKETING"}},
+	{"DANA", "Dana Okafor", "Data protection officer", []string{"DPO"}},
+	{"SAM", "Sam Lindqvist", "Head of security (inherits DPO)", []string{"SECURITY_LEAD"}},
+	{"FRANK", "Frank Weber", "Finance controller and finance data owner", []string{"FINANCE_CONTROLLER", "DATA_OWNER_FINANCE"}},
+	{"HANNAH", "Hannah Ito", "HR data owner", []string{"DATA_OWNER_HR"}},
+	{"ADAM", "Adam Novak", "Signoff admin", []string{"SIGNOFF_ADMIN"}},
+	{"AUDREY", "Audrey Blanc", "Internal auditor (read-only)", []string{"SIGNOFF_AUDITOR"}},
+	{"BEN", "Ben Adeyemi", "Analyst, Finance (requester)", []string{"ANALYST"}},
+	{"NOEL", "Noel Park", "New joiner, no roles yet", nil},
+}
+
+// Roles are the demo account's roles. The access roles are what products
+// grant; SUPPLIER_CONTRACTS_READ is created only after a failed grant, to
+// show GRANT_FAILED and its retry.
+var Roles = []struct{ Name, Comment string }{
+	{"ANALYST", "Analysts"},
+	{"LINE_MANAGER", "Line managers: first step of most chains"},
+	{"DATA_OWNER_SALES", "Owners of sales data products"},
+	{"DATA_OWNER_MARKETING", "Owners of marketing data products"},
+	{"DATA_OWNER_FINANCE", "Owners of finance data products"},
+	{"DATA_OWNER_HR", "Owners of HR data products"},
+	{"FINANCE_CONTROLLER", "Finance controllers"},
+	{"DPO", "Data protection office: approves access to personal data"},
+	{"SECURITY_LEAD", "Security leadership; inherits DPO"},
+	{"SIGNOFF_ADMIN", "Administers Signoff: revoke, retry grants, audit"},
+	{"SIGNOFF_AUDITOR", "Reads every request and the audit log"},
+	{"WEB_TRAFFIC_READ", "Access role: web traffic"},
+	{"SALES_ORDERS_READ", "Access role: sales orders"},
+	{"CUSTOMER_360_READ", "Access role: customer 360"},
+	{"GL_JOURNAL_READ", "Access role: general ledger journal"},
+	{"HR_HEADCOUNT_READ", "Access role: HR headcount"},
+	{"CAMPAIGNS_READ", "Access role: marketing campaigns"},
+}
+
+// Hierarchy lists role-to-role grants: Grantee inherits Role.
+var Hierarchy = []struct{ Role, Grantee string }{
+	{"DPO", "SECURITY_LEAD"},
+}
+
+var (
+	manager    = signoff.ChainStep{ApproverRole: "LINE_MANAGER", Label: "Line manager"}
+	dpo        = signoff.ChainStep{ApproverRole: "DPO", Label: "Data protection"}
+	controller = signoff.ChainStep{ApproverRole: "FINANCE_CONTROLLER", Label: "Finance controller"}
+)
+
+func owner(role string) signoff.ChainStep {
+	return signoff.ChainStep{ApproverRole: role, Label: "Data owner"}
+}
+
+// Products is the demo catalog.
+var Products = []signoff.Product{
+	{
+		ID: "web-traffic-daily", Name: "Web traffic, daily", Domain: "Marketing", Classification: "PUBLIC",
+		Description: "Daily sessions, page views and conversion by channel for the public web site. Aggregated; no personal data.",
+		Owner:       "Olivia Chen (Marketing analytics)", OwnerRole: "DATA_OWNER_MARKETING", AccessRole: "WEB_TRAFFIC_READ",
+		Tags: []string{"web", "marketing", "aggregated"},
+		Columns: []signoff.Column{{Name: "DAY", Type: "DATE"}, {Name: "CHANNEL", Type: "VARCHAR"},
+			{Name: "SESSIONS", Type: "NUMBER"}, {Name: "PAGE_VIEWS", Type: "NUMBER"}, {Name: "CONVERSION_RATE", Type: "FLOAT"}},
+		Chain: []signoff.ChainStep{owner("DATA_OWNER_MARKETING")},
+	},
+	{
+		ID: "marketing-campaigns", Name: "Marketing campaigns", Domain: "Marketing", Classification: "INTERNAL",
+		Description: "Every campaign with its budget, spend, audience segment and attributed revenue.",
+		Owner:       "Olivia Chen (Marketing analytics)", OwnerRole: "DATA_OWNER_MARKETING", AccessRole: "CAMPAIGNS_READ",
+		Tags: []string{"marketing", "spend"},
+		Columns: []signoff.Column{{Name: "CAMPAIGN_ID", Type: "VARCHAR"}, {Name: "NAME", Type: "VARCHAR"},
+			{Name: "BUDGET_EUR", Type: "NUMBER(12,2)"}, {Name: "SPEND_EUR", Type: "NUMBER(12,2)"},
+			{Name: "SEGMENT", Type: "VARCHAR"}, {Name: "ATTRIBUTED_REVENUE_EUR", Type: "NUMBER(12,2)"}},
+		Chain: []signoff.ChainStep{owner("DATA_OWNER_MARKETING")},
+	},
+	{
+		ID: "sales-orders", Name: "Sales orders", Domain: "Sales", Classification: "INTERNAL",
+		Description: "One row per order line from the order system, refreshed hourly. Customer identified by an opaque key.",
+		Owner:       "Olivia Chen (Sales operations)", OwnerRole: "DATA_OWNER_SALES", AccessRole: "SALES_ORDERS_READ",
+		Tags: []string{"sales", "orders", "hourly"},
+		Columns: []signoff.Column{{Name: "ORDER_ID", Type: "VARCHAR"}, {Name: "LINE_NO", Type: "NUMBER"},
+			{Name: "CUSTOMER_KEY", Type: "VARCHAR", Description: "Pseudonymous customer key"},
+			{Name: "SKU", Type: "VARCHAR"}, {Name: "QUANTITY", Type: "NUMBER"}, {Name: "NET_AMOUNT_EUR", Type: "NUMBER(12,2)"},
+			{Name: "ORDERED_AT", Type: "TIMESTAMP_NTZ"}},
+		Chain: []signoff.ChainStep{manager, owner("DATA_OWNER_SALES")},
+	},
+	{
+		ID: "customer-360", Name: "Customer 360", Domain: "Sales", Classification: "PII",
+		Description: "Customer profile joined across CRM, orders and support: names, e-mail addresses and lifetime value. Personal data under GDPR.",
+		Owner:       "Olivia Chen (Sales operations)", OwnerRole: "DATA_OWNER_SALES", AccessRole: "CUSTOMER_360_READ",
+		Tags: []string{"customer", "crm", "gdpr"},
+		Columns: []signoff.Column{{Name: "CUSTOMER_ID", Type: "VARCHAR"},
+			{Name: "FULL_NAME", Type: "VARCHAR", Sensitive: true}, {Name: "EMAIL", Type: "VARCHAR", Sensitive: true},
+			{Name: "COUNTRY", Type: "VARCHAR"}, {Name: "LIFETIME_VALUE_EUR", Type: "NUMBER(12,2)"},
+			{Name: "OPEN_TICKETS", Type: "NUMBER"}},
+		Chain: []signoff.ChainStep{manager, owner("DATA_OWNER_SALES"), dpo},
+	},
+	{
+		ID: "hr-headcount", Name: "HR headcount", Domain: "People", Classification: "PII",
+		Description: "Monthly headcount by team and location with employee identifiers, grades and start dates.",
+		Owner:       "Hannah Ito (People analytics)", OwnerRole: "DATA_OWNER_HR", AccessRole: "HR_HEADCOUNT_READ",
+		Tags: []string{"hr", "people", "gdpr"},
+		Columns: []signoff.Column{{Name: "MONTH", Type: "DATE"}, {Name: "EMPLOYEE_ID", Type: "VARCHAR", Sensitive: true},
+			{Name: "TEAM", Type: "VARCHAR"}, {Name: "LOCATION", Type: "VARCHAR"}, {Name: "GRADE", Type: "VARCHAR", Sensitive: true},
+			{Name: "START_DATE", Type: "DATE"}},
+		Chain: []signoff.ChainStep{manager, owner("DATA_OWNER_HR"), dpo},
+	},
+	{
+		ID: "gl-journal", Name: "General ledger journal", Domain: "Finance", Classification: "FINANCE",
+		Description: "Posted journal lines from the general ledger before close. Material non-public information during the close window.",
+		Owner:       "Frank Weber (Group finance)", OwnerRole: "DATA_OWNER_FINANCE", AccessRole: "GL_JOURNAL_READ",
+		Tags: []string{"finance", "ledger", "sox"},
+		Columns: []signoff.Column{{Name: "JOURNAL_ID", Type: "VARCHAR"}, {Name: "LINE_NO", Type: "NUMBER"},
+			{Name: "ACCOUNT", Type: "VARCHAR"}, {Name: "COST_CENTER", Type: "VARCHAR"},
+			{Name: "AMOUNT_EUR", Type: "NUMBER(14,2)"}, {Name: "POSTED_AT", Type: "TIMESTAMP_NTZ"}},
+		Chain: []signoff.ChainStep{manager, controller, owner("DATA_OWNER_FINANCE"), {ApproverRole: "SECURITY_LEAD", Label: "Security"}},
+	},
+	{
+		ID: "supplier-contracts", Name: "Supplier contracts", Domain: "Procurement", Classification: "CONFIDENTIAL",
+		Description: "Contract terms, renewal dates and negotiated prices for every supplier.",
+		Owner:       "Frank Weber (Procurement finance)", OwnerRole: "DATA_OWNER_FINANCE", AccessRole: "SUPPLIER_CONTRACTS_READ",
+		Tags: []string{"procurement", "contracts", "finance"},
+		Columns: []signoff.Column{{Name: "SUPPLIER_ID", Type: "VARCHAR"}, {Name: "SUPPLIER_NAME", Type: "VARCHAR"},
+			{Name: "RENEWAL_DATE", Type: "DATE"}, {Name: "ANNUAL_VALUE_EUR", Type: "NUMBER(14,2)", Sensitive: true},
+			{Name: "TERMS", Type: "VARCHAR", Sensitive: true}},
+		Chain: []signoff.ChainStep{manager, owner("DATA_OWNER_FINANCE")},
+	},
+}
+
+// Load fills an empty embedded database with the demo account and data and
+// plays the in-flight requests through svc. now is the present; the story's
+// events happen in the days before it.
+func Load(ctx context.Context, acct Account, svc *signoff.Service, now time.Time) error {
+	for _, r := range Roles {
+		if r.Name == "SUPPLIER_CONTRACTS_READ" {
+			continue
+		}
+		if err := acct.CreateRole(ctx, r.Name, r.Comment); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
+	for _, h := range Hierarchy {
+		if err := acct.GrantRoleToRole(ctx, h.Role, h.Grantee); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
+	for _, u := range Users {
+		if err := acct.CreateUser(ctx, u.Name, u.Display, u.Title); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		for _, r := range u.Roles {
+			if err := acct.GrantRoleToUser(ctx, r, u.Name, "ACCOUNTADMIN"); err != nil {
+				return fmt.Errorf("demo: %w", err)
+			}
+		}
+	}
+	for _, p := range Products {
+		if err := acct.CreateProduct(ctx, p); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+	}
+	if err := play(ctx, acct, svc, now); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	// The supplier-contracts grant failed because its access role did not
+	// exist yet; it exists now, so an admin's retry succeeds.
+	if err := acct.CreateRole(ctx, "SUPPLIER_CONTRACTS_READ", "Access role: supplier contracts (created late)"); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	return nil
+}
+
+// act is one step of the story.
+type act struct {
+	ago      time.Duration // before now
+	user     string
+	submit   string // product ID to request, with reason
+	reason   string
+	decide   string // "approve" or "reject" the user's current step of the story's request
+	comment  string
+	withdraw bool
+	revoke   bool
+}
+
+// story lists, per request, what happens to it, oldest first.
+var story = [][]act{
+	{ // ALICE: sales orders, granted.
+		{ago: 120 * time.Hour, user: "ALICE", submit: "sales-orders", reason: "Weekly growth review needs order lines to attribute revenue to campaigns."},
+		{ago: 118 * time.Hour, user: "MARCO", decide: "approve", comment: "Part of Alice's Q4 objectives."},
+		{ago: 100 * time.Hour, user: "OLIVIA", decide: "approve"},
+	},
+	{ // BEN: marketing campaigns, granted then revoked by the owner.
+		{ago: 240 * time.Hour, user: "BEN", submit: "marketing-campaigns", reason: "Budget reconciliation for the September marketing spend review."},
+		{ago: 236 * time.Hour, user: "OLIVIA", decide: "approve", comment: "For the September review only."},
+		{ago: 48 * time.Hour, user: "OLIVIA", revoke: true, comment: "Review finished; access no longer needed."},
+	},
+	{ // BEN: GL journal, rejected at the controller step.
+		{ago: 96 * time.Hour, user: "BEN", submit: "gl-journal", reason: "Reconcile cost-center allocations against journal lines for the audit."},
+		{ago: 90 * time.Hour, user: "MARCO", decide: "approve"},
+		{ago: 70 * time.Hour, user: "FRANK", decide: "reject", comment: "Use the GL summary product during the close window; journal lines are restricted until day 5."},
+	},
+	{ // BEN: web traffic, withdrawn.
+		{ago: 30 * time.Hour, user: "BEN", submit: "web-traffic-daily", reason: "Checking whether the channel mix explains the September dip."},
+		{ago: 29 * time.Hour, user: "BEN", withdraw: true},
+	},
+	{ // ALICE: supplier contracts, approved but the grant failed (role missing).
+		{ago: 72 * time.Hour, user: "ALICE", submit: "supplier-contracts", reason: "Model renewal risk for the top 50 suppliers for the procurement offsite."},
+		{ago: 70 * time.Hour, user: "MARCO", decide: "approve"},
+		{ago: 26 * time.Hour, user: "FRANK", decide: "approve", comment: "Approved for the offsite; the access role is being created by the platform team."},
+	},
+	{ // BEN: customer 360, waiting for the data owner (step 2 of 3).
+		{ago: 50 * time.Hour, user: "BEN", submit: "customer-360", reason: "Churn model needs lifetime value and support history per customer."},
+		{ago: 44 * time.Hour, user: "MARCO", decide: "approve", comment: "Ben is on the churn squad this quarter."},
+	},
+	{ // BEN: HR headcount, waiting for data protection (step 3 of 3).
+		{ago: 80 * time.Hour, user: "BEN", submit: "hr-headcount", reason: "Headcount cost forecast for the 2027 budget, by team and location."},
+		{ago: 76 * time.Hour, user: "MARCO", decide: "approve"},
+		{ago: 20 * time.Hour, user: "HANNAH", decide: "approve", comment: "Grades are needed for the cost model."},
+	},
+	{ // ALICE: HR headcount, waiting for her line manager (step 1 of 3).
+		{ago: 3 * time.Hour, user: "ALICE", submit: "hr-headcount", reason: "Team capacity planning for the growth squads next year."},
+	},
+}
+
+func play(ctx context.Context, acct Account, svc *signoff.Service, now time.Time) error {
+	defer func(orig func() time.Time) { svc.Now = orig }(svc.Now)
+	for _, acts := range story {
+		var id string
+		for _, a := range acts {
+			at := now.Add(-a.ago)
+			svc.Now = func() time.Time { return at }
+			who, err := acct.Identify(ctx, a.user)
+			if err != nil {
+				return err
+			}
+			switch {
+			case a.submit != "":
+				r, err := svc.Submit(ctx, who, a.submit, a.reason)
+				if err != nil {
+					return fmt.Errorf("%s requests %s: %w", a.user, a.submit, err)
+				}
+				id = r.ID
+			case a.decide != "":
+				d, err := signoff.ParseDecision(a.decide)
+				if err != nil {
+					return err
+				}
+				if _, err := svc.Decide(ctx, who, id, signoff.DecisionInput{Decision: d, Comment: a.comment}); err != nil {
+					return fmt.Errorf("%s decides %s: %w", a.user, id, err)
+				}
+			case a.withdraw:
+				if err := svc.Withdraw(ctx, who, id); err != nil {
+					return fmt.Errorf("%s withdraws %s: %w", a.user, id, err)
+				}
+			case a.revoke:
+				if err := svc.Revoke(ctx, who, id, a.comment); err != nil {
+					return fmt.Errorf("%s revokes %s: %w", a.user, id, err)
+				}
+			}
+		}
+	}
+	return nil
+}

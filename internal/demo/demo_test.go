@@ -1,0 +1,56 @@
+package demo_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/signoff/signoff/internal/demo"
+	"github.com/signoff/signoff/internal/signoff"
+	"github.com/signoff/signoff/internal/sqlite"
+)
+
+// TestLoadTellsTheStory loads the demo and checks that every state of the
+// lifecycle the story promises is there, made by the real workflow.
+func TestLoadTellsTheStory(t *testing.T) {
+	ctx := t.Context()
+	st, err := sqlite.Open(ctx, ":memory:")
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	svc := signoff.NewService(st)
+	require.NoError(t, demo.Load(ctx, st, svc, time.Now()))
+
+	counts := map[signoff.Status]int{}
+	for _, u := range []string{"ALICE", "BEN"} {
+		rs, err := st.Requests(ctx, u, 100)
+		require.NoError(t, err)
+		for _, r := range rs {
+			counts[r.Status]++
+		}
+	}
+	assert.Equal(t, map[signoff.Status]int{
+		signoff.StatusGranted: 1, signoff.StatusRevoked: 1, signoff.StatusRejected: 1,
+		signoff.StatusWithdrawn: 1, signoff.StatusGrantFailed: 1, signoff.StatusPending: 3,
+	}, counts)
+
+	alice, err := st.Identify(ctx, "ALICE")
+	require.NoError(t, err)
+	assert.True(t, alice.HasRole("SALES_ORDERS_READ"), "Alice's granted request gave her the role")
+	ben, err := st.Identify(ctx, "BEN")
+	require.NoError(t, err)
+	assert.False(t, ben.HasRole("CAMPAIGNS_READ"), "Ben's revoked access is gone")
+
+	sam, err := st.Identify(ctx, "SAM")
+	require.NoError(t, err)
+	assert.True(t, sam.HasRole("DPO"), "SECURITY_LEAD inherits DPO")
+	q, err := svc.Queue(ctx, sam, "")
+	require.NoError(t, err)
+	require.Len(t, q.Requests, 1, "Ben's HR headcount request waits for data protection")
+	assert.Equal(t, "hr-headcount", q.Requests[0].ProductID)
+
+	empty, err := st.Empty(ctx)
+	require.NoError(t, err)
+	assert.False(t, empty)
+}

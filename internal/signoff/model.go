@@ -1,0 +1,190 @@
+package signoff
+
+import (
+	"slices"
+	"time"
+)
+
+// Status is where an access request is in its lifecycle (DESIGN.md).
+type Status string
+
+// The lifecycle's states.
+const (
+	StatusPending     Status = "PENDING"      // waiting for the decision on CurrentStep
+	StatusApproved    Status = "APPROVED"     // every step approved; the grant has not run yet
+	StatusGranted     Status = "GRANTED"      // the requester holds the product's access role
+	StatusGrantFailed Status = "GRANT_FAILED" // the grant ran and failed; an admin may retry
+	StatusRejected    Status = "REJECTED"     // an approver rejected a step
+	StatusWithdrawn   Status = "WITHDRAWN"    // the requester withdrew while pending
+	StatusRevoked     Status = "REVOKED"      // granted access was taken away again
+)
+
+// Statuses lists every status in lifecycle order.
+var Statuses = []Status{StatusPending, StatusApproved, StatusGranted, StatusGrantFailed,
+	StatusRejected, StatusWithdrawn, StatusRevoked}
+
+// Open reports whether a request in this status still stands: it blocks a
+// second request for the same product by the same person.
+func (s Status) Open() bool {
+	switch s {
+	case StatusPending, StatusApproved, StatusGranted, StatusGrantFailed:
+		return true
+	}
+	return false
+}
+
+// Label is the status as people read it.
+func (s Status) Label() string {
+	switch s {
+	case StatusPending:
+		return "Pending"
+	case StatusApproved:
+		return "Approved, awaiting grant"
+	case StatusGranted:
+		return "Granted"
+	case StatusGrantFailed:
+		return "Grant failed"
+	case StatusRejected:
+		return "Rejected"
+	case StatusWithdrawn:
+		return "Withdrawn"
+	case StatusRevoked:
+		return "Revoked"
+	}
+	return string(s)
+}
+
+// Decision is an approver's verdict on one step.
+type Decision string
+
+// Decisions an approver can make. The empty Decision means "not decided yet".
+const (
+	DecisionNone    Decision = ""
+	DecisionApprove Decision = "APPROVED"
+	DecisionReject  Decision = "REJECTED"
+)
+
+// EventType names an audit event.
+type EventType string
+
+// Audit event types (DESIGN.md).
+const (
+	EventRequestSubmitted EventType = "REQUEST_SUBMITTED"
+	EventStepApproved     EventType = "STEP_APPROVED"
+	EventStepRejected     EventType = "STEP_REJECTED"
+	EventRequestApproved  EventType = "REQUEST_APPROVED"
+	EventAccessGranted    EventType = "ACCESS_GRANTED"
+	EventGrantFailed      EventType = "GRANT_FAILED"
+	EventRequestWithdrawn EventType = "REQUEST_WITHDRAWN"
+	EventAccessRevoked    EventType = "ACCESS_REVOKED"
+)
+
+// EventTypes lists every audit event type, for filters.
+var EventTypes = []EventType{EventRequestSubmitted, EventStepApproved, EventStepRejected,
+	EventRequestApproved, EventAccessGranted, EventGrantFailed, EventRequestWithdrawn,
+	EventAccessRevoked}
+
+// Column describes one column of a data product, shown to requesters and to
+// approvers so that nobody approves in the dark.
+type Column struct {
+	Name        string `json:"name"`
+	Type        string `json:"type"`
+	Description string `json:"description,omitempty"`
+	Sensitive   bool   `json:"sensitive,omitempty"`
+}
+
+// ChainStep is one step of a product's approval chain.
+type ChainStep struct {
+	Order        int    // 1-based position in the chain
+	ApproverRole string // any user with this role in session may decide the step
+	Label        string // what people call the step ("Line manager")
+}
+
+// Product is a data product in the catalog.
+type Product struct {
+	ID             string
+	Name           string
+	Description    string
+	Owner          string // the person or team that answers for the product
+	OwnerRole      string // members of this role may revoke access to the product
+	Domain         string
+	Classification string // PUBLIC, INTERNAL, CONFIDENTIAL, PII, FINANCE …
+	Tags           []string
+	Columns        []Column
+	AccessRole     string // the role granted on final approval
+	Chain          []ChainStep
+}
+
+// Step is one step of a request's approval chain and, once made, its decision.
+// The chain is copied from the product when the request is submitted, so a
+// later change to the product's chain does not move a request in flight.
+type Step struct {
+	Order        int
+	Label        string
+	ApproverRole string
+	Decision     Decision
+	DecidedBy    string
+	ActorRole    string // the role the decider acted as
+	Comment      string
+	DecidedAt    time.Time
+}
+
+// Request is one access request.
+type Request struct {
+	ID             string
+	ProductID      string
+	ProductName    string
+	Classification string
+	AccessRole     string
+	Requester      string
+	Reason         string
+	Status         Status
+	CurrentStep    int // the step waiting for a decision while PENDING
+	StepCount      int
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	Steps          []Step // ordered by Step.Order; empty in list views that do not need them
+}
+
+// Current returns the step waiting for a decision, if the request is pending.
+func (r Request) Current() (Step, bool) {
+	if r.Status != StatusPending {
+		return Step{}, false
+	}
+	for _, s := range r.Steps {
+		if s.Order == r.CurrentStep {
+			return s, true
+		}
+	}
+	return Step{}, false
+}
+
+// DecidedBy reports whether user decided any step of the request.
+func (r Request) DecidedBy(user string) bool {
+	return slices.ContainsFunc(r.Steps, func(s Step) bool {
+		return s.Decision != DecisionNone && s.DecidedBy == user
+	})
+}
+
+// Event is one row of the append-only audit log.
+type Event struct {
+	ID        string
+	Time      time.Time
+	RequestID string
+	ProductID string
+	Actor     string // the user who acted (or the app for system events)
+	ActorRole string // the role the actor acted as
+	Type      EventType
+	Step      int      // 0 when the event is not about one step
+	Decision  Decision // for step events
+	Comment   string
+	Details   string // machine-readable context (the granted role, an error)
+}
+
+// Persona is a user of the embedded engine's demo account that one can sign in as.
+type Persona struct {
+	User  string
+	Name  string
+	Title string
+	Roles []string // roles granted directly
+}

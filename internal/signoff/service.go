@@ -1,0 +1,504 @@
+package signoff
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Page sizes. Pages never load unbounded lists.
+const (
+	MyRequestsLimit = 200
+	QueueLimit      = 200
+	AuditPageSize   = 50
+)
+
+// Service applies Signoff's rules on top of a Store. Handlers call one
+// Service method per page or action.
+type Service struct {
+	store Store
+	ids   *IDGenerator
+
+	// Now returns the current time; tests replace it.
+	Now func() time.Time
+}
+
+// NewService returns a Service over store.
+func NewService(store Store) *Service {
+	return &Service{store: store, ids: &IDGenerator{}, Now: time.Now}
+}
+
+// now returns the time truncated to microseconds in UTC, the precision both
+// engines keep.
+func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
+
+func requireSignedIn(viewer Identity) error {
+	if viewer.Anonymous() {
+		return Errorf(ErrUnauthenticated, "Please sign in.")
+	}
+	return nil
+}
+
+// Catalog is the catalog page: the products that match, and the facets to
+// filter by.
+type Catalog struct {
+	Products        []Product
+	Total           int // products in the catalog before filtering
+	Tags            []string
+	Classifications []string
+}
+
+// Catalog returns the products matching f.
+func (s *Service) Catalog(ctx context.Context, viewer Identity, f ProductFilter) (Catalog, error) {
+	if err := requireSignedIn(viewer); err != nil {
+		return Catalog{}, err
+	}
+	all, err := s.store.Products(ctx)
+	if err != nil {
+		return Catalog{}, fmt.Errorf("catalog: %w", err)
+	}
+	c := Catalog{Total: len(all)}
+	for _, p := range all {
+		c.Tags = append(c.Tags, p.Tags...)
+		c.Classifications = append(c.Classifications, p.Classification)
+		if f.Match(p) {
+			c.Products = append(c.Products, p)
+		}
+	}
+	slices.Sort(c.Tags)
+	c.Tags = slices.Compact(c.Tags)
+	slices.Sort(c.Classifications)
+	c.Classifications = slices.Compact(c.Classifications)
+	return c, nil
+}
+
+// ProductPage is a product and the viewer's own requests for it.
+type ProductPage struct {
+	Product Product
+	// Open is the viewer's open request for the product, if any: the request
+	// form is replaced by a link to it.
+	Open *Request
+}
+
+// Product returns the product page for id.
+func (s *Service) Product(ctx context.Context, viewer Identity, id string) (ProductPage, error) {
+	if err := requireSignedIn(viewer); err != nil {
+		return ProductPage{}, err
+	}
+	p, err := s.store.Product(ctx, id)
+	if err != nil {
+		return ProductPage{}, fmt.Errorf("product %q: %w", id, err)
+	}
+	page := ProductPage{Product: p}
+	mine, err := s.store.Requests(ctx, viewer.User, MyRequestsLimit)
+	if err != nil {
+		return ProductPage{}, fmt.Errorf("product %q: my requests: %w", id, err)
+	}
+	for i := range mine {
+		if mine[i].ProductID == id && mine[i].Status.Open() {
+			page.Open = &mine[i]
+			break
+		}
+	}
+	return page, nil
+}
+
+// Submit files a request by viewer for product productID.
+func (s *Service) Submit(ctx context.Context, viewer Identity, productID, reason string) (Request, error) {
+	if err := requireSignedIn(viewer); err != nil {
+		return Request{}, err
+	}
+	p, err := s.store.Product(ctx, productID)
+	if err != nil {
+		return Request{}, fmt.Errorf("submit for %q: %w", productID, err)
+	}
+	if err := ValidateReason(reason); err != nil {
+		return Request{}, err
+	}
+	if len(p.Chain) == 0 {
+		return Request{}, Errorf(ErrConflict, "%s has no approval chain yet, so it cannot be requested. Please contact %s.", p.Name, p.Owner)
+	}
+	now := s.now()
+	r := Request{
+		ID: s.ids.New(now), ProductID: p.ID, ProductName: p.Name, Classification: p.Classification,
+		AccessRole: p.AccessRole, Requester: viewer.User, Reason: strings.TrimSpace(reason),
+		Status: StatusPending, CurrentStep: 1, StepCount: len(p.Chain), CreatedAt: now, UpdatedAt: now,
+	}
+	ev := s.event(now, r, viewer.User, "", EventRequestSubmitted)
+	ev.Comment = r.Reason
+	if err := s.store.CreateRequest(ctx, r, ev); err != nil {
+		if errors.Is(err, ErrConflict) {
+			return Request{}, Errorf(ErrConflict, "You already have an open request for %s. Follow it in My requests.", p.Name)
+		}
+		return Request{}, fmt.Errorf("submit for %q: %w", productID, err)
+	}
+	return r, nil
+}
+
+// MyRequests returns viewer's requests, newest first.
+func (s *Service) MyRequests(ctx context.Context, viewer Identity) ([]Request, error) {
+	if err := requireSignedIn(viewer); err != nil {
+		return nil, err
+	}
+	rs, err := s.store.Requests(ctx, viewer.User, MyRequestsLimit)
+	if err != nil {
+		return nil, fmt.Errorf("my requests: %w", err)
+	}
+	return rs, nil
+}
+
+// Queue is the approver queue page.
+type Queue struct {
+	Requests []Request
+	// ActingAs is the role the queue is narrowed to, or "" for all of them.
+	ActingAs string
+	// Roles are the approver roles in the viewer's session: the choices for
+	// acting as.
+	Roles []string
+}
+
+// ApproverRoles returns the approver roles in viewer's session.
+func (s *Service) ApproverRoles(ctx context.Context, viewer Identity) ([]string, error) {
+	all, err := s.store.ApproverRoles(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("approver roles: %w", err)
+	}
+	var mine []string
+	for _, r := range all {
+		if viewer.HasRole(r) {
+			mine = append(mine, r)
+		}
+	}
+	return mine, nil
+}
+
+// Queue returns the pending steps viewer may decide, narrowed to actingAs
+// when it is set. actingAs must be one of the viewer's in-session approver
+// roles.
+func (s *Service) Queue(ctx context.Context, viewer Identity, actingAs string) (Queue, error) {
+	if err := requireSignedIn(viewer); err != nil {
+		return Queue{}, err
+	}
+	roles, err := s.ApproverRoles(ctx, viewer)
+	if err != nil {
+		return Queue{}, fmt.Errorf("queue: %w", err)
+	}
+	q := Queue{Roles: roles, ActingAs: actingAs}
+	use := roles
+	if actingAs != "" {
+		if !slices.Contains(roles, actingAs) {
+			return Queue{}, Errorf(ErrForbidden, "You cannot act as %s: it is not an approver role in your session.", actingAs)
+		}
+		use = []string{actingAs}
+	}
+	if len(use) == 0 {
+		return q, nil
+	}
+	q.Requests, err = s.store.Queue(ctx, use, viewer.User, QueueLimit)
+	if err != nil {
+		return Queue{}, fmt.Errorf("queue: %w", err)
+	}
+	return q, nil
+}
+
+// RequestPage is everything the request page shows.
+type RequestPage struct {
+	Request Request
+	Product Product
+	Events  []Event
+	// DecideRole is the role the viewer would decide the current step with,
+	// or "" when the viewer may not decide it; DecideBlocked then says why
+	// (empty when the viewer has nothing to do with the step).
+	DecideRole    string
+	DecideBlocked string
+	CanWithdraw   bool
+	CanRevoke     bool
+	CanRetry      bool
+	// RolesInSession are the viewer's approver roles, for the acting-as choice.
+	ActingAs string
+}
+
+// RequestPage returns request id as viewer may see it.
+func (s *Service) RequestPage(ctx context.Context, viewer Identity, id, actingAs string) (RequestPage, error) {
+	if err := requireSignedIn(viewer); err != nil {
+		return RequestPage{}, err
+	}
+	r, p, err := s.load(ctx, viewer, id)
+	if err != nil {
+		return RequestPage{}, err
+	}
+	evs, err := s.store.Events(ctx, EventFilter{RequestID: id, Limit: 500})
+	if err != nil {
+		return RequestPage{}, fmt.Errorf("request %s: events: %w", id, err)
+	}
+	slices.Reverse(evs) // oldest first reads as a story
+	page := RequestPage{Request: r, Product: p, Events: evs, ActingAs: actingAs,
+		CanWithdraw: CanWithdraw(viewer, r), CanRevoke: CanRevoke(viewer, r, p), CanRetry: CanRetryGrant(viewer, r)}
+	if role, err := DecideRole(viewer, r, actingAs); err == nil {
+		page.DecideRole = role
+	} else if step, ok := r.Current(); ok && (viewer.HasRole(step.ApproverRole) || viewer.User == r.Requester || actingAs != "") {
+		page.DecideBlocked = Message(err)
+	}
+	return page, nil
+}
+
+// load fetches a request and its product and checks that viewer may see it.
+func (s *Service) load(ctx context.Context, viewer Identity, id string) (Request, Product, error) {
+	if !ValidID(id) {
+		return Request{}, Product{}, Errorf(ErrNotFound, "There is no request %q.", id)
+	}
+	r, err := s.store.Request(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return Request{}, Product{}, Errorf(ErrNotFound, "There is no request %s.", id)
+	}
+	if err != nil {
+		return Request{}, Product{}, fmt.Errorf("request %s: %w", id, err)
+	}
+	p, err := s.store.Product(ctx, r.ProductID)
+	if err != nil {
+		return Request{}, Product{}, fmt.Errorf("request %s: product %q: %w", id, r.ProductID, err)
+	}
+	if !CanView(viewer, r, p) {
+		return Request{}, Product{}, Errorf(ErrForbidden, "You are not part of request %s: only its requester, its approvers, the product's owners and auditors can see it.", id)
+	}
+	return r, p, nil
+}
+
+// DecisionInput is an approver's decision as submitted.
+type DecisionInput struct {
+	Decision Decision
+	Comment  string
+	// Step is the step the approver saw when deciding; 0 means the current
+	// one. A stale page therefore cannot decide a later step by accident.
+	Step     int
+	ActingAs string
+}
+
+// Decide records viewer's decision on request id's current step. The final
+// approval commits APPROVED first and then runs the grant, whose outcome
+// (GRANTED or GRANT_FAILED) is returned in the request.
+func (s *Service) Decide(ctx context.Context, viewer Identity, id string, in DecisionInput) (Request, error) {
+	if err := requireSignedIn(viewer); err != nil {
+		return Request{}, err
+	}
+	r, _, err := s.load(ctx, viewer, id)
+	if err != nil {
+		return Request{}, err
+	}
+	if in.Step != 0 && (r.Status != StatusPending || in.Step != r.CurrentStep) {
+		return Request{}, s.staleStep(r, in.Step)
+	}
+	role, err := DecideRole(viewer, r, in.ActingAs)
+	if err != nil {
+		return Request{}, err
+	}
+	if err := ValidateComment(in.Decision, in.Comment); err != nil {
+		return Request{}, err
+	}
+	step, _ := r.Current()
+	now := s.now()
+	d := StepDecision{RequestID: r.ID, Step: step.Order, Decision: in.Decision, DecidedBy: viewer.User,
+		ActorRole: role, Comment: strings.TrimSpace(in.Comment), At: now, Next: StatusPending}
+	ev := s.event(now, r, viewer.User, role, EventStepApproved)
+	ev.Step, ev.Decision, ev.Comment = step.Order, in.Decision, d.Comment
+	events := []Event{ev}
+	switch {
+	case in.Decision == DecisionReject:
+		d.Next = StatusRejected
+		events[0].Type = EventStepRejected
+	case step.Order == r.StepCount:
+		d.Next = StatusApproved
+		done := s.event(now, r, viewer.User, role, EventRequestApproved)
+		done.Step = step.Order
+		events = append(events, done)
+	}
+	if err := s.store.DecideStep(ctx, d, events); err != nil {
+		if errors.Is(err, ErrConflict) {
+			// Someone else got there first: say what happened.
+			if fresh, ferr := s.store.Request(ctx, id); ferr == nil {
+				return Request{}, s.staleStep(fresh, step.Order)
+			}
+			return Request{}, Errorf(ErrConflict, "Step %d of this request was decided by someone else a moment ago.", step.Order)
+		}
+		return Request{}, fmt.Errorf("decide %s step %d: %w", id, step.Order, err)
+	}
+	if d.Next == StatusApproved {
+		if _, err := s.grant(ctx, r.ID, viewer.User, role); err != nil {
+			return Request{}, err
+		}
+	}
+	return s.store.Request(ctx, id)
+}
+
+// staleStep explains why step can no longer be decided on r.
+func (s *Service) staleStep(r Request, step int) error {
+	for _, st := range r.Steps {
+		if st.Order == step && st.Decision != DecisionNone {
+			return Errorf(ErrConflict, "The %s step was already %s by %s. Nothing was changed.",
+				st.Label, strings.ToLower(string(st.Decision)), st.DecidedBy)
+		}
+	}
+	if r.Status != StatusPending {
+		return Errorf(ErrConflict, "This request is already %s. Nothing was changed.", strings.ToLower(r.Status.Label()))
+	}
+	return Errorf(ErrConflict, "This request is now at step %d, not step %d. Reload the page to see it.", r.CurrentStep, step)
+}
+
+// grant runs the engine's grant path and returns the resulting status.
+func (s *Service) grant(ctx context.Context, id, actor, role string) (Status, error) {
+	now := s.now()
+	st, err := s.store.Grant(ctx, GrantCall{RequestID: id, Actor: actor, ActorRole: role, At: now, EventID: s.ids.New(now)})
+	if err != nil {
+		return "", fmt.Errorf("grant %s: %w", id, err)
+	}
+	return st, nil
+}
+
+// Withdraw withdraws viewer's pending request id.
+func (s *Service) Withdraw(ctx context.Context, viewer Identity, id string) error {
+	if err := requireSignedIn(viewer); err != nil {
+		return err
+	}
+	r, _, err := s.load(ctx, viewer, id)
+	if err != nil {
+		return err
+	}
+	if viewer.User != r.Requester {
+		return Errorf(ErrForbidden, "Only %s, who made this request, can withdraw it.", r.Requester)
+	}
+	if r.Status != StatusPending {
+		return Errorf(ErrConflict, "This request is %s and can no longer be withdrawn.", strings.ToLower(r.Status.Label()))
+	}
+	now := s.now()
+	ev := s.event(now, r, viewer.User, "", EventRequestWithdrawn)
+	ev.Step = r.CurrentStep
+	if err := s.store.Withdraw(ctx, id, ev); err != nil {
+		if errors.Is(err, ErrConflict) {
+			return Errorf(ErrConflict, "This request was decided a moment ago and can no longer be withdrawn.")
+		}
+		return fmt.Errorf("withdraw %s: %w", id, err)
+	}
+	return nil
+}
+
+// Revoke takes back the access granted by request id.
+func (s *Service) Revoke(ctx context.Context, viewer Identity, id, reason string) error {
+	if err := requireSignedIn(viewer); err != nil {
+		return err
+	}
+	r, p, err := s.load(ctx, viewer, id)
+	if err != nil {
+		return err
+	}
+	if !viewer.Admin() && !viewer.HasRole(p.OwnerRole) {
+		return Errorf(ErrForbidden, "Only admins and the owners of %s (%s) can revoke access to it.", p.Name, p.OwnerRole)
+	}
+	if r.Status != StatusGranted {
+		return Errorf(ErrConflict, "This request is %s: there is no granted access to revoke.", strings.ToLower(r.Status.Label()))
+	}
+	if utf8Len(reason) > MaxCommentLength {
+		return Problems{"reason": "The reason is too long: keep it under 1,000 characters."}
+	}
+	role := RoleAdmin
+	if viewer.HasRole(p.OwnerRole) {
+		role = p.OwnerRole
+	}
+	now := s.now()
+	err = s.store.Revoke(ctx, GrantCall{RequestID: id, Actor: viewer.User, ActorRole: role,
+		Reason: strings.TrimSpace(reason), At: now, EventID: s.ids.New(now)})
+	if errors.Is(err, ErrConflict) {
+		return Errorf(ErrConflict, "This access was revoked a moment ago by someone else.")
+	}
+	if err != nil {
+		return fmt.Errorf("revoke %s: %w", id, err)
+	}
+	return nil
+}
+
+// RetryGrant runs the grant again for a request whose grant failed (or never
+// ran). It is idempotent: a request already granted is a conflict, not a
+// second grant.
+func (s *Service) RetryGrant(ctx context.Context, viewer Identity, id string) (Status, error) {
+	if err := requireSignedIn(viewer); err != nil {
+		return "", err
+	}
+	r, _, err := s.load(ctx, viewer, id)
+	if err != nil {
+		return "", err
+	}
+	if !viewer.Admin() {
+		return "", Errorf(ErrForbidden, "Only admins (%s) can retry a grant.", RoleAdmin)
+	}
+	if r.Status != StatusGrantFailed && r.Status != StatusApproved {
+		return "", Errorf(ErrConflict, "This request is %s: there is no grant to retry.", strings.ToLower(r.Status.Label()))
+	}
+	st, err := s.grant(ctx, id, viewer.User, RoleAdmin)
+	if errors.Is(err, ErrConflict) {
+		return "", Errorf(ErrConflict, "The grant was already retried a moment ago; reload the page to see its outcome.")
+	}
+	return st, err
+}
+
+// AuditPage is one page of the audit log.
+type AuditPage struct {
+	Filter EventFilter
+	Events []Event
+	// Next is the keyset cursor for the next (older) page, "" on the last page.
+	Next string
+}
+
+// Audit returns one page of audit events matching f. Admins and auditors
+// see everything.
+func (s *Service) Audit(ctx context.Context, viewer Identity, f EventFilter) (AuditPage, error) {
+	if err := requireSignedIn(viewer); err != nil {
+		return AuditPage{}, err
+	}
+	if !viewer.Auditor() {
+		return AuditPage{}, Errorf(ErrForbidden, "The audit log is for admins (%s) and auditors (%s).", RoleAdmin, RoleAuditor)
+	}
+	if f.Before != "" && !ValidID(f.Before) {
+		return AuditPage{}, Problems{"before": "The page cursor is malformed; start again from the first page."}
+	}
+	if f.Limit <= 0 || f.Limit > AuditPageSize {
+		f.Limit = AuditPageSize
+	}
+	want := f.Limit
+	f.Limit++ // one more tells whether there is a next page
+	evs, err := s.store.Events(ctx, f)
+	if err != nil {
+		return AuditPage{}, fmt.Errorf("audit: %w", err)
+	}
+	f.Limit = want
+	page := AuditPage{Filter: f, Events: evs}
+	if len(evs) > want {
+		page.Events = evs[:want]
+		page.Next = evs[want-1].ID
+	}
+	return page, nil
+}
+
+// AuditExport returns up to limit events matching f for a CSV download.
+func (s *Service) AuditExport(ctx context.Context, viewer Identity, f EventFilter, limit int) ([]Event, error) {
+	if err := requireSignedIn(viewer); err != nil {
+		return nil, err
+	}
+	if !viewer.Auditor() {
+		return nil, Errorf(ErrForbidden, "The audit log is for admins (%s) and auditors (%s).", RoleAdmin, RoleAuditor)
+	}
+	f.Limit = limit
+	evs, err := s.store.Events(ctx, f)
+	if err != nil {
+		return nil, fmt.Errorf("audit export: %w", err)
+	}
+	return evs, nil
+}
+
+func (s *Service) event(now time.Time, r Request, actor, role string, t EventType) Event {
+	return Event{ID: s.ids.New(now), Time: now, RequestID: r.ID, ProductID: r.ProductID,
+		Actor: actor, ActorRole: role, Type: t}
+}
+
+func utf8Len(s string) int { return len([]rune(strings.TrimSpace(s))) }

@@ -1,0 +1,189 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/signoff/signoff/internal/signoff"
+)
+
+// rolesInSession is IS_ROLE_IN_SESSION for every role at once: the roles
+// granted to the user, plus everything they inherit through role-to-role
+// grants, plus PUBLIC, which every Snowflake session holds. It follows
+// Snowflake's caller's-rights session with DEFAULT_SECONDARY_ROLES = ('ALL').
+const rolesInSession = `
+WITH RECURSIVE in_session (role_name) AS (
+    SELECT role_name FROM local_user_role WHERE user_name = ?
+    UNION
+    SELECT g.role_name FROM local_role_grant g JOIN in_session s ON g.grantee_role = s.role_name
+)
+SELECT role_name FROM in_session
+UNION SELECT 'PUBLIC'
+ORDER BY 1`
+
+// Identify returns user's identity in the local account: the user and the
+// roles in their session. It returns ErrUnauthenticated if there is no such
+// user.
+func (s *Store) Identify(ctx context.Context, user string) (signoff.Identity, error) {
+	if !signoff.ValidIdentifier(user) {
+		return signoff.Identity{}, signoff.Errorf(signoff.ErrUnauthenticated, "There is no user %q in the local account.", user)
+	}
+	var exists int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM local_user WHERE user_name = ?`, user).Scan(&exists)
+	if err != nil {
+		return signoff.Identity{}, fmt.Errorf("sqlite: identify %s: %w", user, translate(err))
+	}
+	if exists == 0 {
+		return signoff.Identity{}, signoff.Errorf(signoff.ErrUnauthenticated, "There is no user %s in the local account.", user)
+	}
+	roles, err := s.strings(ctx, rolesInSession, user)
+	if err != nil {
+		return signoff.Identity{}, fmt.Errorf("sqlite: identify %s: %w", user, err)
+	}
+	return signoff.NewIdentity(user, roles), nil
+}
+
+// Personas returns the local account's users with their directly granted
+// roles, for the sign-in page.
+func (s *Store) Personas(ctx context.Context) ([]signoff.Persona, error) {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT u.user_name, u.display_name, u.title, COALESCE(r.role_name, '')
+		FROM local_user u LEFT JOIN local_user_role r ON r.user_name = u.user_name
+		ORDER BY u.rowid, r.role_name`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: personas: %w", translate(err))
+	}
+	defer rows.Close()
+	var out []signoff.Persona
+	for rows.Next() {
+		var p signoff.Persona
+		var role string
+		if err := rows.Scan(&p.User, &p.Name, &p.Title, &role); err != nil {
+			return nil, fmt.Errorf("sqlite: personas: %w", err)
+		}
+		if n := len(out); n == 0 || out[n-1].User != p.User {
+			out = append(out, p)
+		}
+		if role != "" {
+			last := &out[len(out)-1]
+			last.Roles = append(last.Roles, role)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: personas: %w", translate(err))
+	}
+	return out, nil
+}
+
+// CreateUser adds a user to the local account (CREATE USER).
+func (s *Store) CreateUser(ctx context.Context, user, name, title string) error {
+	if err := signoff.ValidateIdentifier("user", user); err != nil {
+		return err
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO local_user (user_name, display_name, title) VALUES (?, ?, ?)`, user, name, title)
+	if err != nil {
+		return fmt.Errorf("sqlite: create user %s: %w", user, translate(err))
+	}
+	return nil
+}
+
+// CreateRole adds a role to the local account (CREATE ROLE).
+func (s *Store) CreateRole(ctx context.Context, role, comment string) error {
+	if err := signoff.ValidateIdentifier("role", role); err != nil {
+		return err
+	}
+	_, err := s.db.ExecContext(ctx, `INSERT INTO local_role (role_name, comment) VALUES (?, ?)`, role, comment)
+	if err != nil {
+		return fmt.Errorf("sqlite: create role %s: %w", role, translate(err))
+	}
+	return nil
+}
+
+// GrantRoleToRole makes grantee inherit role (GRANT ROLE role TO ROLE grantee).
+func (s *Store) GrantRoleToRole(ctx context.Context, role, grantee string) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO local_role_grant (role_name, grantee_role) VALUES (?, ?)`, role, grantee)
+	if err != nil {
+		return fmt.Errorf("sqlite: grant role %s to role %s: %w", role, grantee, translate(err))
+	}
+	return nil
+}
+
+// GrantRoleToUser grants role to user directly (GRANT ROLE role TO USER
+// user), as an administrator would outside Signoff. It is idempotent.
+func (s *Store) GrantRoleToUser(ctx context.Context, role, user, by string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error { return grantRole(ctx, tx, role, user, by, time.Now().UTC()) })
+}
+
+// DropRole removes a role and its grants from the local account (DROP ROLE).
+func (s *Store) DropRole(ctx context.Context, role string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{
+			`DELETE FROM local_user_role WHERE role_name = ?`,
+			`DELETE FROM local_role_grant WHERE role_name = ?1 OR grantee_role = ?1`,
+			`DELETE FROM local_role WHERE role_name = ?`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, role); err != nil {
+				return fmt.Errorf("sqlite: drop role %s: %w", role, err)
+			}
+		}
+		return nil
+	})
+}
+
+// grantRole is the local GRANT ROLE … TO USER: it checks that both exist and
+// grants idempotently.
+func grantRole(ctx context.Context, tx *sql.Tx, role, user, by string, at time.Time) error {
+	if !signoff.ValidIdentifier(role) || !signoff.ValidIdentifier(user) {
+		return fmt.Errorf("invalid identifier in GRANT ROLE %q TO USER %q", role, user)
+	}
+	var roles, users int
+	err := tx.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM local_role WHERE role_name = ?),
+		(SELECT COUNT(*) FROM local_user WHERE user_name = ?)`, role, user).Scan(&roles, &users)
+	if err != nil {
+		return err
+	}
+	if roles == 0 {
+		return errGrant{fmt.Sprintf("Role '%s' does not exist or not authorized.", role)}
+	}
+	if users == 0 {
+		return errGrant{fmt.Sprintf("User '%s' does not exist or not authorized.", user)}
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO local_user_role (user_name, role_name, granted_by, granted_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT (user_name, role_name) DO NOTHING`, user, role, by, at)
+	return err
+}
+
+// errGrant is a GRANT that the account refused, worded as Snowflake words it.
+// It becomes a GRANT_FAILED outcome rather than an error.
+type errGrant struct{ msg string }
+
+func (e errGrant) Error() string { return e.msg }
+
+func isGrantRefusal(err error) (string, bool) {
+	var g errGrant
+	if errors.As(err, &g) {
+		return g.msg, true
+	}
+	return "", false
+}
+
+// strings runs a query returning one text column.
+func (s *Store) strings(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, translate(rows.Err())
+}

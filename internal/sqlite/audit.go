@@ -1,0 +1,73 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/signoff/signoff/internal/signoff"
+)
+
+const selectEvents = `
+SELECT event_id, event_time, COALESCE(request_id, ''), COALESCE(product_id, ''), actor,
+       COALESCE(actor_role, ''), event_type, COALESCE(step_order, 0), COALESCE(decision, ''),
+       COALESCE(comment, ''), COALESCE(details, '')
+FROM audit_log`
+
+// Events returns audit events matching f, newest first. Paging is by keyset
+// (event_id), so a page costs the same however deep it is.
+func (s *Store) Events(ctx context.Context, f signoff.EventFilter) ([]signoff.Event, error) {
+	var where []string
+	var args []any
+	add := func(cond string, arg any) { where = append(where, cond); args = append(args, arg) }
+	if f.RequestID != "" {
+		add("request_id = ?", f.RequestID)
+	}
+	if f.ProductID != "" {
+		add("product_id = ?", f.ProductID)
+	}
+	if f.Actor != "" {
+		add("actor = ?", f.Actor)
+	}
+	if f.Type != "" {
+		add("event_type = ?", f.Type)
+	}
+	if !f.From.IsZero() {
+		add("event_time >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		add("event_time < ?", f.To.UTC())
+	}
+	if f.Before != "" {
+		add("event_id < ?", f.Before)
+	}
+	query := selectEvents
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY event_id DESC LIMIT ?"
+	limit := f.Limit
+	if limit <= 0 {
+		limit = signoff.AuditPageSize
+	}
+	args = append(args, limit)
+
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: events: %w", translate(err))
+	}
+	defer rows.Close()
+	var out []signoff.Event
+	for rows.Next() {
+		var e signoff.Event
+		if err := rows.Scan(&e.ID, &e.Time, &e.RequestID, &e.ProductID, &e.Actor, &e.ActorRole,
+			&e.Type, &e.Step, &e.Decision, &e.Comment, &e.Details); err != nil {
+			return nil, fmt.Errorf("sqlite: events: %w", err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: events: %w", translate(err))
+	}
+	return out, nil
+}

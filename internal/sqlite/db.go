@@ -1,0 +1,177 @@
+// Package sqlite is Signoff's embedded engine: the Store on a SQLite file
+// (pure Go, no cgo), plus a local account that stands in for Snowflake's
+// users, roles and grants so the whole workflow runs without Snowflake.
+package sqlite
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ncruces/go-sqlite3"
+	_ "github.com/ncruces/go-sqlite3/driver" // registers "sqlite3"
+	"github.com/ncruces/go-sqlite3/vfs/memdb"
+
+	"github.com/signoff/signoff/internal/signoff"
+	sqlfiles "github.com/signoff/signoff/sql"
+)
+
+// timeFormat is how times are stored: fixed-width UTC text, so that text
+// order is time order (SQLite has no timestamp type).
+const timeFormat = "2006-01-02T15:04:05.000000Z07:00"
+
+// Store is the embedded engine. It implements signoff.Store and the local
+// account's identity look-ups.
+type Store struct {
+	db     *sql.DB
+	memory string // memdb name to delete on Close, for ":memory:"
+}
+
+var _ signoff.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database at path and applies the
+// embedded migrations. path ":memory:" gives a private in-memory database
+// shared by the pool's connections.
+func Open(ctx context.Context, path string) (*Store, error) {
+	params := url.Values{}
+	params.Set("_txlock", "immediate") // writers take the lock at BEGIN: no upgrade deadlocks
+	params.Set("_timefmt", timeFormat)
+	params.Add("_pragma", "busy_timeout(10000)")
+	params.Add("_pragma", "foreign_keys(1)")
+	s := &Store{}
+	var dsn string
+	if path == ":memory:" {
+		s.memory = "/signoff-" + rand.Text()
+		params.Set("vfs", "memdb")
+		dsn = "file:" + s.memory + "?" + params.Encode()
+	} else {
+		params.Add("_pragma", "journal_mode(wal)")
+		params.Add("_pragma", "synchronous(normal)")
+		dsn = (&url.URL{Scheme: "file", Opaque: path, RawQuery: params.Encode()}).String()
+	}
+	db, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	s.db = db
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if s.memory != "" {
+		memdb.Delete(s.memory)
+	}
+	return err
+}
+
+// Ping reports whether the database answers; it backs /readyz.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.db.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", translate(err))
+	}
+	return nil
+}
+
+// migrate applies the embedded sql/sqlite/NNN_*.sql files not applied yet,
+// each in its own transaction, recording them in schema_migrations.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version TEXT NOT NULL PRIMARY KEY, applied_at TIMESTAMP NOT NULL)`); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	names, err := fs.Glob(sqlfiles.FS, "sqlite/*.sql")
+	if err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		version := strings.TrimSuffix(path.Base(name), ".sql")
+		if err := s.applyMigration(ctx, name, version); err != nil {
+			return fmt.Errorf("sqlite: migrate %s: %w", version, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) applyMigration(ctx context.Context, name, version string) error {
+	body, err := fs.ReadFile(sqlfiles.FS, name)
+	if err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, version, time.Now().UTC())
+		return err
+	})
+}
+
+// tx runs fn in a write transaction (BEGIN IMMEDIATE) and commits if fn
+// returns nil.
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return translate(err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return translate(err)
+	}
+	return translate(tx.Commit())
+}
+
+// translate maps driver errors onto the domain's kinds; other errors pass
+// through wrapped as they are.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *sqlite3.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.BUSY, sqlite3.LOCKED, sqlite3.CANTOPEN, sqlite3.IOERR, sqlite3.FULL:
+			return fmt.Errorf("%w: %w", signoff.ErrUnavailable, err)
+		}
+	}
+	if errors.Is(err, sql.ErrConnDone) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: %w", signoff.ErrUnavailable, err)
+	}
+	return err
+}
+
+// Empty reports whether the database holds no catalog and no account yet, so
+// that demo data can be loaded without surprising anyone.
+func (s *Store) Empty(ctx context.Context) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM data_product) + (SELECT COUNT(*) FROM local_user)`).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: empty: %w", err)
+	}
+	return n == 0, nil
+}
