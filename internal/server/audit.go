@@ -1,0 +1,141 @@
+package server
+
+import (
+	"encoding/csv"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/signoff/signoff/internal/signoff"
+	"github.com/signoff/signoff/web/view"
+)
+
+// MaxExportRows bounds a CSV export.
+const MaxExportRows = 100_000
+
+// handleAudit handles "GET /audit": the filterable, paginated audit log, or
+// its CSV export with format=csv.
+func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
+	viewer := viewerOf(r.Context())
+	form, f, problems := parseAuditFilter(r.URL.Query())
+	if r.URL.Query().Get("format") == "csv" {
+		if problems != nil {
+			s.fail(w, r, problems)
+			return
+		}
+		evs, err := s.svc.AuditExport(r.Context(), viewer, f, MaxExportRows)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeAuditCSV(w, evs, s.now())
+		return
+	}
+	v := view.AuditView{Form: form, Problems: problems, CSVURL: auditURL(form, "", true)}
+	status := http.StatusOK
+	if problems != nil {
+		// Show the form with its problems and no results rather than
+		// silently dropping a filter.
+		status = http.StatusUnprocessableEntity
+		if !viewer.Auditor() {
+			s.fail(w, r, signoff.Errorf(signoff.ErrForbidden, "The audit log is for admins and auditors."))
+			return
+		}
+	} else {
+		page, err := s.svc.Audit(r.Context(), viewer, f)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		v.Page = page
+		if page.Next != "" {
+			v.NextURL = auditURL(form, page.Next, false)
+		}
+	}
+	if c, err := s.svc.Catalog(r.Context(), viewer, signoff.ProductFilter{}); err == nil {
+		v.Products = c.Products
+	}
+	s.render(w, r, status, view.AuditPage(s.meta(w, r, "Audit log", "audit"), v))
+}
+
+// parseAuditFilter reads the audit filter from the query string.
+func parseAuditFilter(q url.Values) (view.AuditForm, signoff.EventFilter, signoff.Problems) {
+	form := view.AuditForm{Request: strings.TrimSpace(q.Get("request")), Product: q.Get("product"),
+		Actor: strings.TrimSpace(q.Get("actor")), Type: q.Get("type"), From: q.Get("from"), To: q.Get("to")}
+	f := signoff.EventFilter{RequestID: strings.ToUpper(form.Request), ProductID: form.Product,
+		Actor: strings.ToUpper(form.Actor), Type: signoff.EventType(form.Type), Before: q.Get("before")}
+	problems := signoff.Problems{}
+	if form.Type != "" && !slices.Contains(signoff.EventTypes, f.Type) {
+		problems["type"] = "Choose an event type from the list."
+	}
+	var err error
+	if form.From != "" {
+		if f.From, err = time.Parse(time.DateOnly, form.From); err != nil {
+			problems["from"] = "Enter the start date as YYYY-MM-DD."
+		}
+	}
+	if form.To != "" {
+		if f.To, err = time.Parse(time.DateOnly, form.To); err != nil {
+			problems["to"] = "Enter the end date as YYYY-MM-DD."
+		} else {
+			f.To = f.To.Add(24 * time.Hour) // the form's end date is inclusive
+		}
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		problems["to"] = "The end date must not be before the start date."
+	}
+	if len(problems) == 0 {
+		problems = nil
+	}
+	return form, f, problems
+}
+
+// auditURL is the audit page's URL for form, at the page before cursor, or
+// its CSV export.
+func auditURL(form view.AuditForm, before string, csv bool) string {
+	q := url.Values{}
+	for k, v := range map[string]string{"request": form.Request, "product": form.Product, "actor": form.Actor,
+		"type": form.Type, "from": form.From, "to": form.To, "before": before} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if csv {
+		q.Set("format", "csv")
+	}
+	if len(q) == 0 {
+		return "/audit"
+	}
+	return "/audit?" + q.Encode()
+}
+
+// writeAuditCSV writes events as CSV. Cells that a spreadsheet would run as
+// a formula are prefixed with a quote (CSV injection).
+func writeAuditCSV(w http.ResponseWriter, evs []signoff.Event, now time.Time) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="signoff-audit-`+now.UTC().Format("20060102T150405Z")+`.csv"`)
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"event_id", "event_time", "request_id", "product_id", "actor", "actor_role",
+		"event_type", "step_order", "decision", "comment", "details"})
+	for _, e := range evs {
+		step := ""
+		if e.Step > 0 {
+			step = strconv.Itoa(e.Step)
+		}
+		_ = cw.Write([]string{e.ID, e.Time.UTC().Format(time.RFC3339Nano), e.RequestID, e.ProductID,
+			csvSafe(e.Actor), csvSafe(e.ActorRole), string(e.Type), step, string(e.Decision),
+			csvSafe(e.Comment), csvSafe(e.Details)})
+	}
+	cw.Flush()
+}
+
+// csvSafe neutralises spreadsheet formulas in free text.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

@@ -1,0 +1,231 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/go-chi/chi/v5"
+
+	"github.com/signoff/signoff/internal/signoff"
+	"github.com/signoff/signoff/web/view"
+)
+
+// handleHealthz handles "GET /healthz": the process is alive.
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ok")
+}
+
+// handleReadyz handles "GET /readyz": the store answers.
+func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := s.ready(r.Context()); err != nil {
+		s.log.WarnContext(r.Context(), "not ready", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "store unreachable")
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+// handleCatalog handles "GET /": the catalog with search and filters.
+func (s *Server) handleCatalog(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := signoff.ProductFilter{Query: strings.TrimSpace(q.Get("q")), Tag: q.Get("tag"), Classification: q.Get("classification")}
+	c, err := s.svc.Catalog(r.Context(), viewerOf(r.Context()), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, view.CatalogPage(s.meta(w, r, "Catalog", "catalog"), c, f))
+}
+
+// handleProduct handles "GET /products/{id}".
+func (s *Server) handleProduct(w http.ResponseWriter, r *http.Request) {
+	s.showProduct(w, r, http.StatusOK, view.ProductForm{})
+}
+
+func (s *Server) showProduct(w http.ResponseWriter, r *http.Request, status int, form view.ProductForm) {
+	pp, err := s.svc.Product(r.Context(), viewerOf(r.Context()), chi.URLParam(r, "id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, status, view.ProductPage(s.meta(w, r, pp.Product.Name, "catalog"), pp, form))
+}
+
+// handleSubmit handles "POST /products/{id}/requests" (reason).
+func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	reason := r.PostForm.Get("reason")
+	req, err := s.svc.Submit(r.Context(), viewerOf(r.Context()), chi.URLParam(r, "id"), reason)
+	var problems signoff.Problems
+	if errors.As(err, &problems) {
+		s.showProduct(w, r, http.StatusUnprocessableEntity, view.ProductForm{Reason: reason, Problems: problems})
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	first := req.StepCount
+	s.redirect(w, r, view.RequestURL(req.ID), fmt.Sprintf(
+		"Your request for %s is submitted. It needs %d approval%s; you can follow it here.", req.ProductName, first, plural(first)))
+}
+
+// handleMyRequests handles "GET /requests".
+func (s *Server) handleMyRequests(w http.ResponseWriter, r *http.Request) {
+	rs, err := s.svc.MyRequests(r.Context(), viewerOf(r.Context()))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, view.MyRequestsPage(s.meta(w, r, "My requests", "requests"), rs))
+}
+
+// handleRequest handles "GET /requests/{id}" (optional ?as=ROLE).
+func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request) {
+	s.showRequest(w, r, http.StatusOK, r.URL.Query().Get("as"), view.DecisionForm{})
+}
+
+func (s *Server) showRequest(w http.ResponseWriter, r *http.Request, status int, actingAs string, form view.DecisionForm) {
+	rp, err := s.svc.RequestPage(r.Context(), viewerOf(r.Context()), chi.URLParam(r, "id"), actingAs)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	title := rp.Product.Name + " · request " + rp.Request.ID
+	s.render(w, r, status, view.RequestPage(s.meta(w, r, title, "requests"), rp, form))
+}
+
+// handleDecision handles "POST /requests/{id}/decision"
+// (decision=approve|reject, comment, and optionally step and acting_as).
+func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id := chi.URLParam(r, "id")
+	in := signoff.DecisionInput{Comment: r.PostForm.Get("comment"), ActingAs: r.PostForm.Get("acting_as")}
+	var err error
+	if v := r.PostForm.Get("step"); v != "" {
+		if in.Step, err = strconv.Atoi(v); err != nil || in.Step < 1 {
+			s.fail(w, r, signoff.Errorf(signoff.ErrInvalid, "The step number %q is not valid.", v))
+			return
+		}
+	}
+	in.Decision, err = signoff.ParseDecision(r.PostForm.Get("decision"))
+	var req signoff.Request
+	if err == nil {
+		req, err = s.svc.Decide(r.Context(), viewerOf(r.Context()), id, in)
+	}
+	var problems signoff.Problems
+	if errors.As(err, &problems) {
+		s.showRequest(w, r, http.StatusUnprocessableEntity, in.ActingAs, view.DecisionForm{Comment: in.Comment, Problems: problems})
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.redirect(w, r, view.RequestURL(id), decisionFlash(req, in.Decision))
+}
+
+// decisionFlash tells the approver what their decision did.
+func decisionFlash(r signoff.Request, d signoff.Decision) string {
+	switch {
+	case d == signoff.DecisionReject:
+		return "You rejected the request. The requester can see your comment."
+	case r.Status == signoff.StatusGranted:
+		return fmt.Sprintf("You gave the final approval: %s now holds %s.", r.Requester, r.AccessRole)
+	case r.Status == signoff.StatusGrantFailed:
+		return "You gave the final approval, but the grant failed. An admin can see why and retry it."
+	case r.Status == signoff.StatusApproved:
+		return "You gave the final approval; the grant has not run yet. An admin can retry it."
+	}
+	next, _ := r.Current()
+	return fmt.Sprintf("You approved. The request moves on to the %s step (%s).", next.Label, next.ApproverRole)
+}
+
+// handleWithdraw handles "POST /requests/{id}/withdraw".
+func (s *Server) handleWithdraw(w http.ResponseWriter, r *http.Request) {
+	id := chi.URLParam(r, "id")
+	if err := s.svc.Withdraw(r.Context(), viewerOf(r.Context()), id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.redirect(w, r, view.RequestURL(id), "You withdrew the request.")
+}
+
+// handleRevoke handles "POST /requests/{id}/revoke" (reason).
+func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id := chi.URLParam(r, "id")
+	if err := s.svc.Revoke(r.Context(), viewerOf(r.Context()), id, r.PostForm.Get("reason")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.redirect(w, r, view.RequestURL(id), "Access revoked: the role was taken back from the requester.")
+}
+
+// handleRetryGrant handles "POST /requests/{id}/retry-grant".
+func (s *Server) handleRetryGrant(w http.ResponseWriter, r *http.Request) {
+	id := chi.URLParam(r, "id")
+	st, err := s.svc.RetryGrant(r.Context(), viewerOf(r.Context()), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	msg := "The grant succeeded: the requester now holds the access role."
+	if st != signoff.StatusGranted {
+		msg = "The grant failed again. The history below says why."
+	}
+	s.redirect(w, r, view.RequestURL(id), msg)
+}
+
+// handleQueue handles "GET /queue" (optional ?as=ROLE).
+func (s *Server) handleQueue(w http.ResponseWriter, r *http.Request) {
+	q, err := s.svc.Queue(r.Context(), viewerOf(r.Context()), r.URL.Query().Get("as"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	m := s.meta(w, r, "Approvals", "queue")
+	m.QueueCount = len(q.Requests)
+	s.render(w, r, http.StatusOK, view.QueuePage(m, q))
+}
+
+// parseForm parses a POST body within the size limit; a body that is too
+// large is a 413, a malformed one a 400.
+func parseForm(r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return err
+		}
+		return signoff.Errorf(signoff.ErrInvalid, "The form could not be read.")
+	}
+	return nil
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// errorPage is the error page component for status with message.
+func errorPage(s *Server, w http.ResponseWriter, r *http.Request, status int, message string) templ.Component {
+	return view.ErrorPage(s.meta(w, r, titleOf(status), ""), status, titleOf(status), message)
+}

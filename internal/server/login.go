@@ -1,0 +1,54 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/signoff/signoff/internal/signoff"
+	"github.com/signoff/signoff/web/view"
+)
+
+// handleLoginPage handles "GET /login" (embedded engine only): pick a persona.
+func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
+	personas, err := s.local.Personas(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, view.LoginPage(s.meta(w, r, "Sign in", ""), personas, safeNext(r.URL.Query().Get("next"))))
+}
+
+// handleLogin handles "POST /login" (user=NAME, next): sign in as a persona.
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	user := r.PostForm.Get("user")
+	if !signoff.ValidIdentifier(user) {
+		s.fail(w, r, signoff.Errorf(signoff.ErrInvalid, "Choose one of the personas listed on the sign-in page."))
+		return
+	}
+	id, err := s.local.Identify(r.Context(), user)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.cookies.set(w, sessionCookie, sessionValue(id.User, s.now()), sessionMaxAge)
+	s.redirect(w, r, safeNext(r.PostForm.Get("next")), "Signed in as "+id.User+".")
+}
+
+// handleLogout handles "POST /logout".
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	s.cookies.clear(w, sessionCookie)
+	s.redirect(w, r, "/login", "Signed out. Pick another persona.")
+}
+
+// safeNext keeps a post-login redirect on this site: a local path only.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.HasPrefix(next, "/login") {
+		return "/"
+	}
+	return next
+}

@@ -1,0 +1,198 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"time"
+
+	"github.com/signoff/signoff/internal/signoff"
+)
+
+// MaxBodyBytes bounds every request body; larger bodies get 413.
+const MaxBodyBytes = 64 << 10
+
+type ctxKey int
+
+const (
+	requestIDKey ctxKey = iota
+	viewerKey
+)
+
+// RequestID returns the request's ID, for logs.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+func viewerOf(ctx context.Context) signoff.Identity {
+	id, _ := ctx.Value(viewerKey).(signoff.Identity)
+	return id
+}
+
+// withRequestID gives every request an ID, returned in X-Request-Id and
+// attached to every log line about it.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := rand.Text()[:16]
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+	})
+}
+
+// statusRecorder remembers the status code for the access log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += n
+	return n, err
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// logRequests writes one structured line per request.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+			return // probes every few seconds would drown the log
+		}
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "http",
+			slog.String("request_id", RequestID(r.Context())),
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status), slog.Int("bytes", rec.bytes),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("user", viewerOf(r.Context()).User))
+	})
+}
+
+// recoverPanics turns a panic into a logged 500 page instead of a dropped
+// connection.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.ErrorContext(r.Context(), "panic", "request_id", RequestID(r.Context()),
+					"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				s.fail(w, r, fmt.Errorf("panic: %v", v))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// securityHeaders sets a strict CSP (no inline script or style; Signoff
+// needs no JavaScript), forbids framing and sniffing, and limits referrers.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+			"form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if h.Get("Cache-Control") == "" {
+			h.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitBodies caps request bodies at MaxBodyBytes.
+func limitBodies(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > MaxBodyBytes {
+			r.Body.Close()
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// crossOrigin refuses cross-origin state changes (Go's
+// http.CrossOriginProtection: Sec-Fetch-Site and Origin checks) with a clear
+// 403 page.
+func (s *Server) crossOrigin(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, signoff.Errorf(signoff.ErrForbidden,
+			"This form was sent from another site, so Signoff refused it. Open Signoff directly and try again."))
+	}))
+	return cop.Handler(next)
+}
+
+// identify establishes the viewer for every request: on the embedded engine
+// from the signed persona cookie and the local account (never from
+// Sf-Context-* headers); on Snowflake from the platform.
+func (s *Server) identify(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var viewer signoff.Identity
+		var err error
+		if s.local != nil {
+			viewer, err = s.localViewer(w, r)
+		} else {
+			viewer, err = s.ident(r)
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), viewerKey, viewer)))
+	})
+}
+
+// localViewer reads the persona cookie and asks the local account for the
+// roles in that user's session, afresh on every request: a grant or revoke
+// shows at once.
+func (s *Server) localViewer(w http.ResponseWriter, r *http.Request) (signoff.Identity, error) {
+	v, ok := s.cookies.get(r, sessionCookie)
+	if !ok {
+		return signoff.Identity{}, nil
+	}
+	user, ok := parseSession(v, s.now())
+	if !ok {
+		s.cookies.clear(w, sessionCookie)
+		return signoff.Identity{}, nil
+	}
+	id, err := s.local.Identify(r.Context(), user)
+	if err != nil {
+		if statusOf(err) == http.StatusUnauthorized {
+			// The persona no longer exists (a different database): sign out.
+			s.cookies.clear(w, sessionCookie)
+			return signoff.Identity{}, nil
+		}
+		return signoff.Identity{}, fmt.Errorf("identify %s: %w", user, err)
+	}
+	return id, nil
+}
+
+// pathOnly returns the request's path and query, URL-escaped for a next= parameter.
+func pathOnly(r *http.Request) string {
+	return url.QueryEscape(r.URL.RequestURI())
+}
+

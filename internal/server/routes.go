@@ -1,0 +1,58 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/signoff/signoff/internal/signoff"
+	"github.com/signoff/signoff/web"
+)
+
+// routes lists every route (DESIGN.md's URL contract) and the middleware
+// around them.
+func (s *Server) routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(withRequestID, s.logRequests, s.recoverPanics, securityHeaders, limitBodies, s.crossOrigin)
+
+	r.Get("/healthz", s.handleHealthz)
+	r.Get("/readyz", s.handleReadyz)
+	r.Handle("/static/*", http.StripPrefix("/static/", staticFiles()))
+
+	r.Group(func(r chi.Router) {
+		r.Use(s.identify)
+		r.Get("/", s.handleCatalog)
+		r.Get("/products/{id}", s.handleProduct)
+		r.Post("/products/{id}/requests", s.handleSubmit)
+		r.Get("/requests", s.handleMyRequests)
+		r.Get("/requests/{id}", s.handleRequest)
+		r.Post("/requests/{id}/decision", s.handleDecision)
+		r.Post("/requests/{id}/withdraw", s.handleWithdraw)
+		r.Post("/requests/{id}/revoke", s.handleRevoke)
+		r.Post("/requests/{id}/retry-grant", s.handleRetryGrant)
+		r.Get("/queue", s.handleQueue)
+		r.Get("/audit", s.handleAudit)
+		if s.local != nil { // persona sign-in exists only on the embedded engine
+			r.Get("/login", s.handleLoginPage)
+			r.Post("/login", s.handleLogin)
+			r.Post("/logout", s.handleLogout)
+		}
+		r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+			s.fail(w, r, signoff.Errorf(signoff.ErrNotFound, "There is no page at %s.", r.URL.Path))
+		})
+		r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+			s.render(w, r, http.StatusMethodNotAllowed, errorPage(s, w, r, http.StatusMethodNotAllowed,
+				"This address does not accept "+r.Method+" requests."))
+		})
+	})
+	return r
+}
+
+// staticFiles serves web/static with a long cache lifetime.
+func staticFiles() http.Handler {
+	fs := http.FileServerFS(web.Static)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		fs.ServeHTTP(w, r)
+	})
+}

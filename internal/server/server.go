@@ -1,0 +1,152 @@
+// Package server is Signoff's HTTP layer: routes, middleware, and handlers
+// that parse a request, call one workflow method and render a templ page.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/a-h/templ"
+
+	"github.com/signoff/signoff/internal/signoff"
+	"github.com/signoff/signoff/web/view"
+)
+
+// workflow is the part of signoff.Service the handlers call.
+type workflow interface {
+	Catalog(ctx context.Context, viewer signoff.Identity, f signoff.ProductFilter) (signoff.Catalog, error)
+	Product(ctx context.Context, viewer signoff.Identity, id string) (signoff.ProductPage, error)
+	Submit(ctx context.Context, viewer signoff.Identity, productID, reason string) (signoff.Request, error)
+	MyRequests(ctx context.Context, viewer signoff.Identity) ([]signoff.Request, error)
+	Queue(ctx context.Context, viewer signoff.Identity, actingAs string) (signoff.Queue, error)
+	RequestPage(ctx context.Context, viewer signoff.Identity, id, actingAs string) (signoff.RequestPage, error)
+	Decide(ctx context.Context, viewer signoff.Identity, id string, in signoff.DecisionInput) (signoff.Request, error)
+	Withdraw(ctx context.Context, viewer signoff.Identity, id string) error
+	Revoke(ctx context.Context, viewer signoff.Identity, id, reason string) error
+	RetryGrant(ctx context.Context, viewer signoff.Identity, id string) (signoff.Status, error)
+	Audit(ctx context.Context, viewer signoff.Identity, f signoff.EventFilter) (signoff.AuditPage, error)
+	AuditExport(ctx context.Context, viewer signoff.Identity, f signoff.EventFilter, limit int) ([]signoff.Event, error)
+}
+
+// LocalAccount is the embedded engine's account: who exists and which roles
+// are in their session. Its presence turns on persona sign-in.
+type LocalAccount interface {
+	Identify(ctx context.Context, user string) (signoff.Identity, error)
+	Personas(ctx context.Context) ([]signoff.Persona, error)
+}
+
+// Config is what the server needs. Service and Ready are required.
+type Config struct {
+	Service *signoff.Service
+	// Ready reports whether the store is reachable, for /readyz.
+	Ready func(ctx context.Context) error
+	Log   *slog.Logger
+	// Local, when set, is the embedded engine's account: persona sign-in is
+	// served and Sf-Context-* headers are ignored. Without it, the identity
+	// comes from the platform (the Snowflake engine), which Identify provides.
+	Local LocalAccount
+	// Identify establishes the viewer from a request on the Snowflake engine.
+	Identify func(r *http.Request) (signoff.Identity, error)
+	// SessionKey signs cookies; instances behind one URL must share it.
+	SessionKey []byte
+	// SecureCookies sets the Secure attribute (when served over HTTPS).
+	SecureCookies bool
+	// Engine names the engine for the footer ("embedded" or "snowflake").
+	Engine string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server serves Signoff's pages.
+type Server struct {
+	svc     workflow
+	ready   func(ctx context.Context) error
+	log     *slog.Logger
+	local   LocalAccount
+	ident   func(r *http.Request) (signoff.Identity, error)
+	cookies cookies
+	engine  string
+	now     func() time.Time
+	handler http.Handler
+}
+
+// New returns the server's handler with every route and middleware.
+func New(cfg Config) (*Server, error) {
+	if cfg.Service == nil || cfg.Ready == nil {
+		return nil, errors.New("server: Service and Ready are required")
+	}
+	if cfg.Local == nil && cfg.Identify == nil {
+		return nil, errors.New("server: either Local or Identify is required")
+	}
+	if len(cfg.SessionKey) < 32 {
+		return nil, errors.New("server: SessionKey must be at least 32 bytes")
+	}
+	s := &Server{svc: cfg.Service, ready: cfg.Ready, log: cfg.Log, local: cfg.Local, ident: cfg.Identify,
+		cookies: cookies{key: cfg.SessionKey, secure: cfg.SecureCookies}, engine: cfg.Engine, now: cfg.Now}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// ServeHTTP serves a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// meta returns the layout's data for a page, consuming the flash message.
+func (s *Server) meta(w http.ResponseWriter, r *http.Request, title, nav string) view.Meta {
+	m := view.Meta{Title: title, Nav: nav, Viewer: viewerOf(r.Context()), Local: s.local != nil,
+		Engine: s.engine, QueueCount: -1}
+	if msg, ok := s.cookies.get(r, flashCookie); ok {
+		m.Flash = msg
+		s.cookies.clear(w, flashCookie)
+	}
+	return m
+}
+
+// render writes a page with status code. templ.Handler buffers, so a failed
+// render never leaves half a page behind a 200.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	templ.Handler(c, templ.WithStatus(status), templ.WithErrorHandler(func(r *http.Request, err error) http.Handler {
+		s.log.ErrorContext(r.Context(), "render failed", "path", r.URL.Path, "err", err)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "Signoff could not render this page.", http.StatusInternalServerError)
+		})
+	})).ServeHTTP(w, r)
+}
+
+// fail renders the error page for err. Unexpected errors are logged with the
+// request ID; only messages written for people reach the page.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status := statusOf(err)
+	msg := signoff.Message(err)
+	if status >= 500 {
+		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+		msg = ""
+	} else {
+		s.log.InfoContext(r.Context(), "request refused", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+	}
+	if status == http.StatusUnauthorized && s.local != nil && r.Method == http.MethodGet {
+		http.Redirect(w, r, "/login?next="+pathOnly(r), http.StatusSeeOther)
+		return
+	}
+	if msg == "" {
+		msg = defaultMessage(status)
+	}
+	s.render(w, r, status, view.ErrorPage(s.meta(w, r, titleOf(status), ""), status, titleOf(status), msg))
+}
+
+// redirect sends the browser to path with a one-time flash message (the
+// POST/redirect/GET pattern).
+func (s *Server) redirect(w http.ResponseWriter, r *http.Request, path, flash string) {
+	if flash != "" {
+		s.cookies.set(w, flashCookie, flash, time.Minute)
+	}
+	http.Redirect(w, r, path, http.StatusSeeOther)
+}

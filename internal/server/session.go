@@ -1,0 +1,88 @@
+package server
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Cookies carry the only per-visitor state (DESIGN.md: stateless server), so
+// they are signed with HMAC-SHA256: a visitor cannot forge another persona.
+const (
+	sessionCookie = "signoff_session" // the signed-in persona (embedded engine only)
+	flashCookie   = "signoff_flash"   // a one-time message shown after a redirect
+	sessionMaxAge = 12 * time.Hour
+)
+
+// cookies signs and verifies cookie values.
+type cookies struct {
+	key    []byte
+	secure bool // set the Secure attribute (behind HTTPS)
+}
+
+func (c cookies) sign(value string) string {
+	mac := hmac.New(sha256.New, c.key)
+	mac.Write([]byte(value))
+	return base64.RawURLEncoding.EncodeToString([]byte(value)) + "." +
+		base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+func (c cookies) verify(signed string) (string, bool) {
+	v, sig, ok := strings.Cut(signed, ".")
+	if !ok {
+		return "", false
+	}
+	value, err := base64.RawURLEncoding.DecodeString(v)
+	if err != nil {
+		return "", false
+	}
+	got, err := base64.RawURLEncoding.DecodeString(sig)
+	if err != nil {
+		return "", false
+	}
+	mac := hmac.New(sha256.New, c.key)
+	mac.Write(value)
+	if !hmac.Equal(got, mac.Sum(nil)) {
+		return "", false
+	}
+	return string(value), true
+}
+
+func (c cookies) set(w http.ResponseWriter, name, value string, maxAge time.Duration) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: c.sign(value), Path: "/", MaxAge: int(maxAge.Seconds()),
+		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
+}
+
+func (c cookies) get(r *http.Request, name string) (string, bool) {
+	ck, err := r.Cookie(name)
+	if err != nil {
+		return "", false
+	}
+	return c.verify(ck.Value)
+}
+
+func (c cookies) clear(w http.ResponseWriter, name string) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
+}
+
+// sessionValue binds the persona to its expiry so that an old cookie cannot
+// be replayed after it lapses, whatever the browser does with MaxAge.
+func sessionValue(user string, now time.Time) string {
+	return user + "|" + now.Add(sessionMaxAge).UTC().Format(time.RFC3339)
+}
+
+func parseSession(v string, now time.Time) (string, bool) {
+	user, exp, ok := strings.Cut(v, "|")
+	if !ok {
+		return "", false
+	}
+	t, err := time.Parse(time.RFC3339, exp)
+	if err != nil || now.After(t) {
+		return "", false
+	}
+	return user, true
+}

@@ -1,0 +1,134 @@
+// Package view holds Signoff's server-rendered pages (templ components) and
+// the small helpers they share. Pages take typed parameters: domain values
+// from package signoff and the view models defined here.
+package view
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/signoff/signoff/internal/signoff"
+)
+
+// Meta is what every page's layout needs.
+type Meta struct {
+	Title  string
+	Nav    string // which main tab is active: catalog, requests, queue, audit
+	Viewer signoff.Identity
+	Flash  string // a one-time message after an action
+	// Local is true on the embedded engine: the header offers persona sign-in.
+	Local bool
+	// Engine names the engine the server runs on, for the footer.
+	Engine string
+	// QueueCount is the number of steps waiting for the viewer, or -1 if unknown.
+	QueueCount int
+}
+
+// FormTime formats a time for people: "24 Nov 2026 14:05 UTC".
+func FormTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2 Jan 2006 15:04 UTC")
+}
+
+// isoTime formats a time for <time datetime>.
+func isoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// RequestURL is the request page's path.
+func RequestURL(id string) string { return "/requests/" + url.PathEscape(id) }
+
+// ProductURL is the product page's path.
+func ProductURL(id string) string { return "/products/" + url.PathEscape(id) }
+
+// chainSummary reads a chain as people say it: "Line manager → Data owner → Data protection".
+func chainSummary(chain []signoff.ChainStep) string {
+	labels := make([]string, len(chain))
+	for i, s := range chain {
+		labels[i] = s.Label
+	}
+	return strings.Join(labels, " → ")
+}
+
+// stepState is a stepper item's state: done, rejected, current or todo.
+func stepState(r signoff.Request, s signoff.Step) string {
+	switch {
+	case s.Decision == signoff.DecisionApprove:
+		return "done"
+	case s.Decision == signoff.DecisionReject:
+		return "rejected"
+	case r.Status == signoff.StatusPending && s.Order == r.CurrentStep:
+		return "current"
+	}
+	return "todo"
+}
+
+// stepStateText says a step's state in words, for screen readers and for
+// everyone (colour is never the only cue).
+func stepStateText(r signoff.Request, s signoff.Step) string {
+	switch stepState(r, s) {
+	case "done":
+		return "Approved"
+	case "rejected":
+		return "Rejected"
+	case "current":
+		return "Waiting for a decision"
+	}
+	if r.Status == signoff.StatusPending {
+		return "To come"
+	}
+	return "Not reached"
+}
+
+// statusClass is the CSS modifier for a status badge.
+func statusClass(s signoff.Status) string {
+	return "status status--" + strings.ToLower(strings.ReplaceAll(string(s), "_", "-"))
+}
+
+// classificationClass is the CSS modifier for a classification badge.
+func classificationClass(c string) string {
+	return "badge badge--" + strings.ToLower(c)
+}
+
+func itoa(n int) string { return fmt.Sprint(n) }
+
+// stepOf says "step 2 of 3".
+func stepOf(r signoff.Request) string {
+	return fmt.Sprintf("step %d of %d", r.CurrentStep, r.StepCount)
+}
+
+// eventLabel reads an audit event type as words.
+func eventLabel(t signoff.EventType) string {
+	s := strings.ToLower(strings.ReplaceAll(string(t), "_", " "))
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// currentStep returns the request's current step (zero Step if none).
+func currentStep(r signoff.Request) signoff.Step {
+	s, _ := r.Current()
+	return s
+}
+
+func joinRoles(roles []string) string {
+	if len(roles) == 0 {
+		return "none"
+	}
+	return strings.Join(roles, ", ")
+}
+
+func actingAsSuffix(role string) string {
+	if role == "" {
+		return ""
+	}
+	return " as " + role
+}
+
+// requestActingURL links to a request, carrying the acting-as choice.
+func requestActingURL(id, actingAs string) string {
+	if actingAs == "" {
+		return RequestURL(id)
+	}
+	return RequestURL(id) + "?as=" + url.QueryEscape(actingAs)
+}
