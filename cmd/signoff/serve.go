@@ -207,4 +207,3 @@ func loadDemo(ctx context.Context, cfg serveConfig, store *sqlite.Store, svc *si
 	}
 	return nil
 }
-

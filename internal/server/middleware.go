@@ -195,4 +195,3 @@ func (s *Server) localViewer(w http.ResponseWriter, r *http.Request) (signoff.Id
 func pathOnly(r *http.Request) string {
 	return url.QueryEscape(r.URL.RequestURI())
 }
-
