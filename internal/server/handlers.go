@@ -102,7 +102,11 @@ func (s *Server) showRequest(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	title := rp.Product.Name + " · request " + rp.Request.ID
-	s.render(w, r, status, view.RequestPage(s.meta(w, r, title, "requests"), rp, form))
+	nav := "queue" // approvers, owners and auditors arrive from their queue or the audit log
+	if rp.Request.Requester == viewerOf(r.Context()).User {
+		nav = "requests"
+	}
+	s.render(w, r, status, view.RequestPage(s.meta(w, r, title, nav), rp, form))
 }
 
 // handleDecision handles "POST /requests/{id}/decision"

@@ -1,0 +1,62 @@
+# Signoff. "make run" starts the app on the embedded engine with demo data;
+# "make test" installs what the tests need (chromium, axe-core) and runs them all.
+
+GO       ?= go
+DB       ?= signoff.db
+ADDR     ?= 127.0.0.1:8080
+ARTIFACTS ?= $(CURDIR)/artifacts
+export CGO_ENABLED = 0
+
+.PHONY: run build test test-deps test-go check lint fmt generate check-generated reset-demo clean
+
+## run: start Signoff on the embedded engine with the demo account (http://127.0.0.1:8080)
+run:
+	$(GO) run ./cmd/signoff serve --demo --db $(DB) --addr $(ADDR)
+
+## build: build the static binary into bin/signoff
+build:
+	$(GO) build -trimpath -ldflags='-s -w' -o bin/signoff ./cmd/signoff
+
+## test: install test dependencies, check formatting and generated code, run every test
+test: test-deps check test-go
+
+## test-deps: install chromium (apt) and axe-core (npm) if missing
+test-deps:
+	./scripts/test-deps.sh
+
+## test-go: run the Go tests (race detector on), then the browser tests (required; screenshots under artifacts/)
+test-go:
+	mkdir -p $(ARTIFACTS)
+	$(GO) test -race -count=1 -timeout 15m $$($(GO) list ./... | grep -v /internal/e2e)
+	SIGNOFF_REQUIRE_BROWSER=1 $(GO) test -count=1 -timeout 10m -artifacts -outputdir $(ARTIFACTS) ./internal/e2e/
+	@echo "screenshots: $(ARTIFACTS)/_artifacts"
+
+## check: vet, gofmt, templ fmt and generated code are clean
+check: lint check-generated
+
+lint:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ.go$$')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@$(GO) tool templ fmt -fail web/view >/dev/null || { echo "templ fmt changed web/view: commit the result"; exit 1; }
+
+## generate: regenerate the templ components
+generate:
+	$(GO) tool templ generate
+
+## check-generated: templ generate must leave no diff
+check-generated:
+	$(GO) tool templ generate
+	git diff --exit-code -- '*_templ.go' || { echo "generated *_templ.go files are stale: run 'make generate' and commit"; exit 1; }
+
+## fmt: format Go and templ sources
+fmt:
+	gofmt -w $$(git ls-files '*.go' | grep -v '_templ.go$$')
+	$(GO) tool templ fmt web/view
+
+## reset-demo: delete the local demo database so the next "make run" loads the demo afresh
+reset-demo:
+	rm -f $(DB) $(DB)-wal $(DB)-shm
+
+clean:
+	rm -rf bin dist $(ARTIFACTS)

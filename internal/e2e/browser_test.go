@@ -1,0 +1,339 @@
+// Package e2e drives Signoff in headless Chromium: a request walked through
+// a three-step chain by three personas, screenshots of every page, and
+// axe-core's WCAG 2 A/AA rules on every page.
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/signoff/signoff/internal/demo"
+	"github.com/signoff/signoff/internal/server"
+	"github.com/signoff/signoff/internal/signoff"
+	"github.com/signoff/signoff/internal/sqlite"
+)
+
+// browserPath finds Debian's chromium. With SIGNOFF_REQUIRE_BROWSER=1 (set
+// by "make test" and so in CI) a missing browser fails the test instead of
+// skipping it.
+func browserPath(t *testing.T) string {
+	for _, p := range []string{os.Getenv("SIGNOFF_CHROMIUM"), "/usr/lib/chromium/chromium", "/usr/bin/chromium"} {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	if os.Getenv("SIGNOFF_REQUIRE_BROWSER") != "" {
+		t.Fatal("chromium is not installed: run 'make test-deps' (apt-get install chromium)")
+	}
+	t.Skip("chromium not installed; 'make test' installs it and runs this test")
+	return ""
+}
+
+// axeSource reads axe-core from node_modules (npm ci installs it).
+func axeSource(t *testing.T) string {
+	path := os.Getenv("SIGNOFF_AXE")
+	if path == "" {
+		path = filepath.Join("..", "..", "node_modules", "axe-core", "axe.min.js")
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		if os.Getenv("SIGNOFF_REQUIRE_BROWSER") != "" {
+			t.Fatalf("axe-core missing (%v): run 'npm ci'", err)
+		}
+		t.Skipf("axe-core missing (%v); 'make test' installs it", err)
+	}
+	return string(src)
+}
+
+// browserTest is one running app and one browser tab.
+type browserTest struct {
+	t     *testing.T
+	ctx   context.Context
+	base  string
+	axe   string
+	store *sqlite.Store
+	shots int
+}
+
+func newBrowserTest(t *testing.T) *browserTest {
+	exe := browserPath(t)
+	axe := axeSource(t)
+	ctx := t.Context()
+	st, err := sqlite.Open(ctx, ":memory:")
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	svc := signoff.NewService(st)
+	require.NoError(t, demo.Load(ctx, st, svc, time.Now()))
+	srv, err := server.New(server.Config{Service: svc, Ready: st.Ping, Local: st,
+		SessionKey: []byte(strings.Repeat("k", 32)), Engine: "embedded (test)"})
+	require.NoError(t, err)
+	hs := httptest.NewServer(srv) // loopback only
+	t.Cleanup(hs.Close)
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("no-pings", true),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("no-first-run", true),
+		chromedp.WindowSize(1280, 900))
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	t.Cleanup(cancelAlloc)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	t.Cleanup(cancelBrowser)
+	tctx, cancel := context.WithTimeout(bctx, 90*time.Second)
+	t.Cleanup(cancel)
+	return &browserTest{t: t, ctx: tctx, base: hs.URL, axe: axe, store: st}
+}
+
+// do runs browser actions and fails the test on error.
+func (b *browserTest) do(steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	require.NoError(b.t, chromedp.Do(b.ctx, steps...))
+}
+
+// submit clicks a submit button and waits for the POST/redirect/GET to land.
+func (b *browserTest) submit(sel string) {
+	b.t.Helper()
+	resp, err := chromedp.RunResponse(b.ctx, chromedp.Click(chromedp.CSS(sel)))
+	require.NoError(b.t, err)
+	require.NotNil(b.t, resp)
+}
+
+func (b *browserTest) open(path string) {
+	b.t.Helper()
+	b.do(chromedp.Navigate(b.base + path))
+}
+
+func (b *browserTest) text(sel string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+	require.NoError(b.t, err)
+	return s
+}
+
+// signIn switches to persona user through the sign-in page.
+func (b *browserTest) signIn(user string) {
+	b.t.Helper()
+	b.open("/login")
+	b.submit(`button[data-user="` + user + `"]`)
+	assert.Equal(b.t, user, b.text(`[data-testid="viewer"]`))
+}
+
+// shoot saves a full-page PNG of the current page as an artifact.
+func (b *browserTest) shoot(name string) {
+	b.t.Helper()
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	require.NoError(b.t, err)
+	b.shots++
+	file := filepath.Join(b.t.ArtifactDir(), strings.ReplaceAll(
+		strings.ToLower(name), " ", "-")+".png")
+	require.NoError(b.t, os.WriteFile(file, png, 0o644))
+}
+
+// axeResult is what the page script returns from axe.run.
+type axeResult struct {
+	Violations []struct {
+		ID    string `json:"id"`
+		Help  string `json:"help"`
+		Nodes []struct {
+			Target any    `json:"target"`
+			HTML   string `json:"html"`
+		} `json:"nodes"`
+	} `json:"violations"`
+	Passes int `json:"passes"`
+}
+
+// axeViolations runs axe-core's WCAG 2.0/2.1 A and AA rules on the current
+// page and returns one line per violating node.
+func (b *browserTest) axeViolations() []string {
+	b.t.Helper()
+	_, err := chromedp.Run(b.ctx, chromedp.Evaluate[any](b.axe+";0"))
+	require.NoError(b.t, err, "inject axe-core")
+	raw, err := chromedp.Run(b.ctx, chromedp.Evaluate[json.RawMessage](
+		`axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+		   .then(r => ({violations: r.violations, passes: r.passes.length}))`,
+		chromedp.EvalAwaitPromise))
+	require.NoError(b.t, err, "run axe-core")
+	var res axeResult
+	require.NoError(b.t, json.Unmarshal(raw, &res))
+	require.Positive(b.t, res.Passes, "axe ran no rule")
+	var out []string
+	for _, v := range res.Violations {
+		for _, n := range v.Nodes {
+			out = append(out, fmt.Sprintf("%s (%s): %v %s", v.ID, v.Help, n.Target, n.HTML))
+		}
+	}
+	return out
+}
+
+// checkA11y fails the test on any axe violation on the current page.
+func (b *browserTest) checkA11y(page string) {
+	b.t.Helper()
+	for _, v := range b.axeViolations() {
+		b.t.Errorf("%s: axe %s", page, v)
+	}
+}
+
+// visit checks and photographs the current page.
+func (b *browserTest) visit(name string) {
+	b.t.Helper()
+	b.shoot(name)
+	b.checkA11y(name)
+}
+
+// TestThreeStepChainInBrowser walks ALICE's request for Customer 360 through
+// its chain (line manager MARCO, data owner OLIVIA, data protection by SAM,
+// who holds DPO through the role hierarchy) and checks the grant shows.
+func TestThreeStepChainInBrowser(t *testing.T) {
+	b := newBrowserTest(t)
+
+	b.open("/")
+	assert.Contains(t, b.text("h1"), "Sign in", "signed-out visitors land on the sign-in page")
+	b.visit("01 login")
+
+	b.signIn("ALICE")
+	b.do(chromedp.SendKeys(chromedp.CSS("#q"), "customer 360"))
+	b.submit(`form[role="search"] button[type="submit"]`)
+	assert.Contains(t, b.text(`[data-testid="result-count"]`), "1 of 7")
+	b.visit("02 catalog")
+
+	b.submit(`a[href="/products/customer-360"]`)
+	assert.Equal(t, "Line manager → Data owner → Data protection", b.text(`[data-testid="chain-summary"]`))
+	b.visit("03 product")
+
+	// A reason that is too short is refused with a message, keeping the text.
+	b.do(chromedp.SendKeys(chromedp.CSS("#reason"), "need it"))
+	b.submit(`form[action$="/requests"] button[type="submit"]`)
+	assert.Contains(t, b.text("#reason-error"), "at least 20 characters")
+	b.visit("04 product reason too short")
+
+	b.do(chromedp.Clear(chromedp.CSS("#reason")),
+		chromedp.SendKeys(chromedp.CSS("#reason"), "Churn model for the growth squad: lifetime value per customer."))
+	b.submit(`form[action$="/requests"] button[type="submit"]`)
+	assert.Contains(t, b.text(`[data-testid="flash"]`), "submitted")
+	assert.Equal(t, "Churn model for the growth squad: lifetime value per customer.", b.text(`[data-testid="reason"]`))
+	reqURL, err := chromedp.Run(b.ctx, chromedp.Location())
+	require.NoError(t, err)
+	reqPath := strings.TrimPrefix(reqURL, b.base)
+	require.Regexp(t, `^/requests/[0-9A-Z]{26}$`, reqPath)
+	assert.Equal(t, "Pending", b.text(`[data-testid="status"]`))
+	b.visit("05 request submitted")
+
+	approvers := []struct{ user, step string }{
+		{"MARCO", "Line manager"}, {"OLIVIA", "Data owner"}, {"SAM", "Data protection"},
+	}
+	for i, a := range approvers {
+		b.signIn(a.user)
+		b.open("/queue")
+		b.do(chromedp.WaitVisible(chromedp.CSS(`a[href="` + reqPath + `"]`)))
+		if i == 0 {
+			b.visit("06 queue")
+		}
+		b.submit(`a[href="` + reqPath + `"]`)
+		assert.Contains(t, b.text(`[data-testid="decision"] h2`), a.step)
+		if i == 0 {
+			b.visit("07 request decision form")
+		}
+		b.do(chromedp.SendKeys(chromedp.CSS("#comment"), "Looks right to me ("+a.user+")."))
+		b.submit("#approve")
+		flash := b.text(`[data-testid="flash"]`)
+		if i < len(approvers)-1 {
+			assert.Contains(t, flash, "You approved")
+		} else {
+			assert.Contains(t, flash, "ALICE now holds CUSTOMER_360_READ")
+			assert.Equal(t, "Granted", b.text(`[data-testid="status"]`))
+			b.visit("08 request granted")
+		}
+	}
+
+	// The requester really holds the role now, and the header says so.
+	b.signIn("ALICE")
+	b.open("/requests")
+	roles, err := chromedp.Run(b.ctx, chromedp.TextContent(chromedp.CSS(`[data-testid="roles-in-session"]`)))
+	require.NoError(t, err)
+	assert.Contains(t, roles, "CUSTOMER_360_READ")
+	b.visit("09 my requests")
+	id, err := b.store.Identify(b.ctx, "ALICE")
+	require.NoError(t, err)
+	assert.True(t, id.HasRole("CUSTOMER_360_READ"))
+
+	// The audit log tells the whole story; an admin reads it.
+	b.signIn("ADAM")
+	b.open("/audit?request=" + strings.TrimPrefix(reqPath, "/requests/"))
+	audit := b.text(`[data-testid="audit"]`)
+	for _, ev := range []string{"Request submitted", "Step approved", "Request approved", "Access granted"} {
+		assert.Contains(t, audit, ev)
+	}
+	b.visit("10 audit")
+
+	// Error pages are accessible too.
+	b.open("/requests/00000000000000000000000000")
+	assert.Contains(t, b.text(`[data-testid="error"]`), "There is no request")
+	b.visit("11 not found")
+	t.Logf("%d screenshots in %s", b.shots, t.ArtifactDir())
+}
+
+// TestHostileTextIsInertInBrowser submits a business reason full of markup
+// and checks that the browser shows it as text and runs none of it.
+func TestHostileTextIsInertInBrowser(t *testing.T) {
+	b := newBrowserTest(t)
+	b.signIn("BEN")
+	b.open("/products/sales-orders")
+	hostile := `<img src=x onerror="document.title='pwned'"><script>document.title='pwned'</script> need the data`
+	b.do(chromedp.SendKeys(chromedp.CSS("#reason"), hostile))
+	b.submit(`form[action$="/requests"] button[type="submit"]`)
+	assert.Equal(t, hostile, b.text(`[data-testid="reason"]`), "the reason is shown verbatim, as text")
+	title, err := chromedp.Run(b.ctx, chromedp.Title())
+	require.NoError(t, err)
+	assert.NotEqual(t, "pwned", title)
+	n, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll('main img, main script').length`))
+	require.NoError(t, err)
+	assert.Zero(t, n, "no element was created from the text")
+}
+
+// TestPhoneWidth checks that the request page works at phone width: the
+// stepper and decision form stay reachable and axe still passes.
+func TestPhoneWidth(t *testing.T) {
+	b := newBrowserTest(t)
+	b.signIn("OLIVIA")
+	b.do(chromedp.EmulateViewport(390, 844))
+	b.open("/queue")
+	b.submit(`[data-testid="queue"] a`)
+	b.do(chromedp.WaitVisible(chromedp.CSS("#approve")))
+	b.visit("phone request")
+	w, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+	require.NoError(t, err)
+	assert.LessOrEqual(t, w, 390, "no horizontal scrolling at phone width")
+}
+
+// TestAxeCatchesViolations proves the accessibility check can fail: a page
+// with an unlabelled input, an image without alt text and no language is
+// reported.
+func TestAxeCatchesViolations(t *testing.T) {
+	b := newBrowserTest(t)
+	bad := httptest.NewServer(http.FileServer(http.Dir("testdata")))
+	t.Cleanup(bad.Close)
+	b.do(chromedp.Navigate(bad.URL + "/axe-selftest.html"))
+	got := strings.Join(b.axeViolations(), "\n")
+	for _, rule := range []string{"image-alt", "label", "html-has-lang"} {
+		assert.Contains(t, got, rule)
+	}
+}
