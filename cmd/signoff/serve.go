@@ -39,7 +39,7 @@ roles, grants) that stands in for Snowflake's, with persona sign-in at /login.
 Options (each has an environment variable; a flag overrides it):
 `
 
-func parseServe(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
+func parseServe(args []string, getenv func(string) string, stdout, stderr io.Writer) (serveConfig, error) {
 	env := func(name, def string) string {
 		if v := getenv(name); v != "" {
 			return v
@@ -68,8 +68,17 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (se
 		"`secret` of at least 32 characters that signs cookies (SIGNOFF_SESSION_KEY); instances sharing one\n"+
 			"URL must share it. Default: random per process (sign-ins end on restart).")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, serveUsage)
+		// Help that was asked for goes to stdout; help after a mistake, to stderr.
+		out := stderr
+		for _, a := range args {
+			if a == "-h" || a == "-help" || a == "--help" || a == "--h" {
+				out = stdout
+			}
+		}
+		fs.SetOutput(out)
+		fmt.Fprint(out, serveUsage)
 		fs.PrintDefaults()
+		fs.SetOutput(stderr)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -124,7 +133,7 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 
 // serve runs the server until ctx is cancelled, then shuts down gracefully.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := parseServe(args, getenv, stderr)
+	cfg, err := parseServe(args, getenv, stdout, stderr)
 	if errors.Is(err, errHelp) {
 		return nil
 	}
@@ -140,6 +149,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer store.Close()
 	svc := signoff.NewService(store)
+	svc.Log = log
 	if err := loadDemo(ctx, cfg, store, svc, log); err != nil {
 		return err
 	}

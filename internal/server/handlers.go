@@ -160,6 +160,10 @@ func decisionFlash(r signoff.Request, d signoff.Decision) string {
 
 // handleWithdraw handles "POST /requests/{id}/withdraw".
 func (s *Server) handleWithdraw(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	id := chi.URLParam(r, "id")
 	if err := s.svc.Withdraw(r.Context(), viewerOf(r.Context()), id); err != nil {
 		s.fail(w, r, err)
@@ -184,6 +188,10 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 
 // handleRetryGrant handles "POST /requests/{id}/retry-grant".
 func (s *Server) handleRetryGrant(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	id := chi.URLParam(r, "id")
 	st, err := s.svc.RetryGrant(r.Context(), viewerOf(r.Context()), id)
 	if err != nil {

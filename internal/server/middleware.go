@@ -19,14 +19,23 @@ const MaxBodyBytes = 64 << 10
 type ctxKey int
 
 const (
-	requestIDKey ctxKey = iota
+	requestInfoKey ctxKey = iota
 	viewerKey
 )
 
+// requestInfo is what the access log needs to know about a request; the
+// identity middleware, deeper in the chain, fills in the user.
+type requestInfo struct {
+	id   string
+	user string
+}
+
 // RequestID returns the request's ID, for logs.
 func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
+	if info, ok := ctx.Value(requestInfoKey).(*requestInfo); ok {
+		return info.id
+	}
+	return ""
 }
 
 func viewerOf(ctx context.Context) signoff.Identity {
@@ -38,9 +47,9 @@ func viewerOf(ctx context.Context) signoff.Identity {
 // attached to every log line about it.
 func withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := rand.Text()[:16]
-		w.Header().Set("X-Request-Id", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+		info := &requestInfo{id: rand.Text()[:16]}
+		w.Header().Set("X-Request-Id", info.id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestInfoKey, info)))
 	})
 }
 
@@ -83,7 +92,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("status", rec.status), slog.Int("bytes", rec.bytes),
 			slog.Duration("duration", time.Since(start)),
-			slog.String("user", viewerOf(r.Context()).User))
+			slog.String("user", requestUser(r.Context())))
 	})
 }
 
@@ -123,12 +132,13 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// limitBodies caps request bodies at MaxBodyBytes.
+// limitBodies caps request bodies at MaxBodyBytes. The reader stops after
+// MaxBodyBytes+1 bytes with an *http.MaxBytesError (mapped to 413) and tells
+// the server to close the connection, so an oversized body is never read in
+// full; closing the body up front instead would turn the 413 into a read
+// error (422).
 func limitBodies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > MaxBodyBytes {
-			r.Body.Close()
-		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 		next.ServeHTTP(w, r)
 	})
@@ -162,16 +172,30 @@ func (s *Server) identify(next http.Handler) http.Handler {
 			s.fail(w, r, err)
 			return
 		}
+		if info, ok := r.Context().Value(requestInfoKey).(*requestInfo); ok {
+			info.user = viewer.User
+		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), viewerKey, viewer)))
 	})
+}
+
+func requestUser(ctx context.Context) string {
+	if info, ok := ctx.Value(requestInfoKey).(*requestInfo); ok {
+		return info.user
+	}
+	return ""
 }
 
 // localViewer reads the persona cookie and asks the local account for the
 // roles in that user's session, afresh on every request: a grant or revoke
 // shows at once.
 func (s *Server) localViewer(w http.ResponseWriter, r *http.Request) (signoff.Identity, error) {
+	if _, err := r.Cookie(sessionCookie); err != nil {
+		return signoff.Identity{}, nil
+	}
 	v, ok := s.cookies.get(r, sessionCookie)
-	if !ok {
+	if !ok { // forged, or signed with another instance's key
+		s.cookies.clear(w, sessionCookie)
 		return signoff.Identity{}, nil
 	}
 	user, ok := parseSession(v, s.now())

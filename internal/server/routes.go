@@ -2,8 +2,10 @@ package server
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/signoff/signoff/internal/signoff"
 	"github.com/signoff/signoff/web"
@@ -13,7 +15,8 @@ import (
 // around them.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(withRequestID, s.logRequests, s.recoverPanics, securityHeaders, limitBodies, s.crossOrigin)
+	r.Use(withRequestID, s.logRequests, s.recoverPanics, securityHeaders, limitBodies, s.crossOrigin,
+		middleware.GetHead) // HEAD is answered by the GET handler
 
 	r.Get("/healthz", s.handleHealthz)
 	r.Get("/readyz", s.handleReadyz)
@@ -48,10 +51,15 @@ func (s *Server) routes() http.Handler {
 	return r
 }
 
-// staticFiles serves web/static with a long cache lifetime.
+// staticFiles serves web/static with a long cache lifetime and no
+// directory listings.
 func staticFiles() http.Handler {
 	fs := http.FileServerFS(web.Static)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r)
+			return
+		}
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		fs.ServeHTTP(w, r)
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -24,11 +25,14 @@ type Service struct {
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
+	// Log receives what the Service handles without failing the caller, such
+	// as a grant that could not run after the approval was committed.
+	Log *slog.Logger
 }
 
 // NewService returns a Service over store.
 func NewService(store Store) *Service {
-	return &Service{store: store, ids: &IDGenerator{}, Now: time.Now}
+	return &Service{store: store, ids: &IDGenerator{}, Now: time.Now, Log: slog.New(slog.DiscardHandler)}
 }
 
 // now returns the time truncated to microseconds in UTC, the precision both
@@ -295,6 +299,9 @@ func (s *Service) Decide(ctx context.Context, viewer Identity, id string, in Dec
 	if err != nil {
 		return Request{}, err
 	}
+	if in.Decision != DecisionApprove && in.Decision != DecisionReject {
+		return Request{}, Problems{"decision": "Choose approve or reject."}
+	}
 	if err := ValidateComment(in.Decision, in.Comment); err != nil {
 		return Request{}, err
 	}
@@ -326,11 +333,19 @@ func (s *Service) Decide(ctx context.Context, viewer Identity, id string, in Dec
 		return Request{}, fmt.Errorf("decide %s step %d: %w", id, step.Order, err)
 	}
 	if d.Next == StatusApproved {
+		// The approval is committed whatever happens now. If the grant cannot
+		// even run, the request stays visibly APPROVED ("awaiting grant") for
+		// an admin to retry; the approver is not told their decision failed.
 		if _, err := s.grant(ctx, r.ID, viewer.User, role); err != nil {
-			return Request{}, err
+			s.Log.ErrorContext(ctx, "grant did not run after final approval; the request stays APPROVED",
+				"access_request", r.ID, "err", err)
 		}
 	}
-	return s.store.Request(ctx, id)
+	fresh, err := s.store.Request(ctx, id)
+	if err != nil {
+		return Request{}, fmt.Errorf("decide %s: reload: %w", id, err)
+	}
+	return fresh, nil
 }
 
 // staleStep explains why step can no longer be decided on r.
@@ -456,11 +471,8 @@ func (s *Service) Audit(ctx context.Context, viewer Identity, f EventFilter) (Au
 	if err := requireSignedIn(viewer); err != nil {
 		return AuditPage{}, err
 	}
-	if !viewer.Auditor() {
-		return AuditPage{}, Errorf(ErrForbidden, "The audit log is for admins (%s) and auditors (%s).", RoleAdmin, RoleAuditor)
-	}
-	if f.Before != "" && !ValidID(f.Before) {
-		return AuditPage{}, Problems{"before": "The page cursor is malformed; start again from the first page."}
+	if err := checkAudit(viewer, f); err != nil {
+		return AuditPage{}, err
 	}
 	if f.Limit <= 0 || f.Limit > AuditPageSize {
 		f.Limit = AuditPageSize
@@ -485,8 +497,8 @@ func (s *Service) AuditExport(ctx context.Context, viewer Identity, f EventFilte
 	if err := requireSignedIn(viewer); err != nil {
 		return nil, err
 	}
-	if !viewer.Auditor() {
-		return nil, Errorf(ErrForbidden, "The audit log is for admins (%s) and auditors (%s).", RoleAdmin, RoleAuditor)
+	if err := checkAudit(viewer, f); err != nil {
+		return nil, err
 	}
 	f.Limit = limit
 	evs, err := s.store.Events(ctx, f)
@@ -494,6 +506,18 @@ func (s *Service) AuditExport(ctx context.Context, viewer Identity, f EventFilte
 		return nil, fmt.Errorf("audit export: %w", err)
 	}
 	return evs, nil
+}
+
+// checkAudit checks that viewer may read the audit log and that f's cursor
+// is well-formed.
+func checkAudit(viewer Identity, f EventFilter) error {
+	if !viewer.Auditor() {
+		return Errorf(ErrForbidden, "The audit log is for admins (%s) and auditors (%s).", RoleAdmin, RoleAuditor)
+	}
+	if f.Before != "" && !ValidID(f.Before) {
+		return Problems{"before": "The page cursor is malformed; start again from the first page."}
+	}
+	return nil
 }
 
 func (s *Service) event(now time.Time, r Request, actor, role string, t EventType) Event {

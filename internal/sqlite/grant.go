@@ -62,7 +62,7 @@ func (s *Store) Grant(ctx context.Context, c signoff.GrantCall) (signoff.Status,
 		if g.status != signoff.StatusApproved && g.status != signoff.StatusGrantFailed {
 			return fmt.Errorf("%w: request is %s, not APPROVED", signoff.ErrConflict, g.status)
 		}
-		ev := signoff.Event{ID: c.EventID, Time: c.At, RequestID: c.RequestID, ProductID: g.productID,
+		ev := signoff.Event{ID: c.EventID, Time: c.At.UTC(), RequestID: c.RequestID, ProductID: g.productID,
 			Actor: c.Actor, ActorRole: c.ActorRole}
 		refusal, err := verifyAndGrant(ctx, tx, c, g)
 		if err != nil {
@@ -70,13 +70,13 @@ func (s *Store) Grant(ctx context.Context, c signoff.GrantCall) (signoff.Status,
 		}
 		if refusal != "" {
 			outcome, ev.Type, ev.Details = signoff.StatusGrantFailed, signoff.EventGrantFailed, refusal
-			if _, err := tx.ExecContext(ctx, markGrantFailed, c.At, c.RequestID); err != nil {
+			if _, err := tx.ExecContext(ctx, markGrantFailed, c.At.UTC(), c.RequestID); err != nil {
 				return err
 			}
 		} else {
 			outcome, ev.Type = signoff.StatusGranted, signoff.EventAccessGranted
 			ev.Details = fmt.Sprintf("GRANT ROLE %s TO USER %s", g.accessRole, g.requester)
-			res, err := tx.ExecContext(ctx, markGranted, c.At, c.RequestID)
+			res, err := tx.ExecContext(ctx, markGranted, c.At.UTC(), c.RequestID)
 			if err := oneRow(res, err, "request left APPROVED meanwhile"); err != nil {
 				return err
 			}
@@ -128,7 +128,7 @@ func verifyAndGrant(ctx context.Context, tx *sql.Tx, c signoff.GrantCall, g gran
 	if len(problems) > 0 {
 		return "decision record does not verify: " + strings.Join(problems, "; "), nil
 	}
-	if err := grantRole(ctx, tx, g.accessRole, g.requester, c.Actor, c.At); err != nil {
+	if err := grantRole(ctx, tx, g.accessRole, g.requester, c.Actor, c.At.UTC()); err != nil {
 		if msg, ok := isGrantRefusal(err); ok {
 			return msg, nil
 		}
@@ -141,7 +141,12 @@ const markRevoked = `
 UPDATE access_request SET status = 'REVOKED', updated_at = ?
 WHERE request_id = ? AND status = 'GRANTED'`
 
-const revokeRole = `DELETE FROM local_user_role WHERE user_name = ? AND role_name = ?`
+// revokeRole takes the role back unless another of the user's GRANTED
+// requests (for another product with the same access role) still justifies it.
+const revokeRole = `
+DELETE FROM local_user_role WHERE user_name = ?1 AND role_name = ?2
+  AND NOT EXISTS (SELECT 1 FROM access_request r JOIN data_product p ON p.product_id = r.product_id
+                  WHERE r.requester = ?1 AND p.access_role = ?2 AND r.status = 'GRANTED')`
 
 // Revoke takes a GRANTED request's access role back from its requester.
 func (s *Store) Revoke(ctx context.Context, c signoff.GrantCall) error {
@@ -150,14 +155,14 @@ func (s *Store) Revoke(ctx context.Context, c signoff.GrantCall) error {
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, markRevoked, c.At, c.RequestID)
+		res, err := tx.ExecContext(ctx, markRevoked, c.At.UTC(), c.RequestID)
 		if err := oneRow(res, err, "request is not GRANTED"); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, revokeRole, g.requester, g.accessRole); err != nil {
 			return err
 		}
-		return writeEvents(ctx, tx, signoff.Event{ID: c.EventID, Time: c.At, RequestID: c.RequestID,
+		return writeEvents(ctx, tx, signoff.Event{ID: c.EventID, Time: c.At.UTC(), RequestID: c.RequestID,
 			ProductID: g.productID, Actor: c.Actor, ActorRole: c.ActorRole, Type: signoff.EventAccessRevoked,
 			Comment: c.Reason, Details: fmt.Sprintf("REVOKE ROLE %s FROM USER %s", g.accessRole, g.requester)})
 	})

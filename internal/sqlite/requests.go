@@ -34,7 +34,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 func (s *Store) CreateRequest(ctx context.Context, r signoff.Request, ev signoff.Event) error {
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, insertRequest, r.ID, r.ProductID, r.Requester, r.Reason,
-			r.StepCount, r.CreatedAt, r.UpdatedAt, r.ProductID, r.Requester)
+			r.StepCount, r.CreatedAt.UTC(), r.UpdatedAt.UTC(), r.ProductID, r.Requester)
 		if err := oneRow(res, err, "an open request for this product exists"); err != nil {
 			return err
 		}
@@ -156,11 +156,13 @@ func (s *Store) queryRequests(ctx context.Context, query string, args ...any) ([
 // is not the requester and decided no other step, and the acting role keys
 // the step. Exactly one of two racing deciders affects a row.
 const advanceRequest = `
-UPDATE access_request SET status = ?, current_step = ?, updated_at = ?
-WHERE request_id = ? AND status = 'PENDING' AND current_step = ? AND requester <> ?
-  AND NOT EXISTS (SELECT 1 FROM request_step WHERE request_id = ? AND decided_by = ?)
-  AND EXISTS (SELECT 1 FROM request_step WHERE request_id = ? AND step_order = ?
-                                           AND approver_role = ? AND decision IS NULL)`
+UPDATE access_request SET status = ?1, current_step = ?2, updated_at = ?3
+WHERE request_id = ?4 AND status = 'PENDING' AND current_step = ?5 AND requester <> ?6
+  AND (?1 = 'REJECTED' OR (?1 = 'PENDING' AND current_step < step_count)
+                       OR (?1 = 'APPROVED' AND current_step = step_count))
+  AND NOT EXISTS (SELECT 1 FROM request_step WHERE request_id = ?4 AND decided_by = ?6)
+  AND EXISTS (SELECT 1 FROM request_step WHERE request_id = ?4 AND step_order = ?5
+                                           AND approver_role = ?7 AND decision IS NULL)`
 
 const recordDecision = `
 UPDATE request_step SET decision = ?, decided_by = ?, acting_role = ?, comment = ?, decided_at = ?
@@ -173,13 +175,13 @@ func (s *Store) DecideStep(ctx context.Context, d signoff.StepDecision, events [
 		next = d.Step + 1
 	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, advanceRequest, d.Next, next, d.At, d.RequestID, d.Step,
-			d.DecidedBy, d.RequestID, d.DecidedBy, d.RequestID, d.Step, d.ActorRole)
+		res, err := tx.ExecContext(ctx, advanceRequest, d.Next, next, d.At.UTC(), d.RequestID, d.Step,
+			d.DecidedBy, d.ActorRole)
 		if err := oneRow(res, err, "the step is no longer open to this decider"); err != nil {
 			return err
 		}
 		res, err = tx.ExecContext(ctx, recordDecision, d.Decision, d.DecidedBy, d.ActorRole,
-			nullString(d.Comment), d.At, d.RequestID, d.Step)
+			nullString(d.Comment), d.At.UTC(), d.RequestID, d.Step)
 		if err := oneRow(res, err, "the step was decided already"); err != nil {
 			return err
 		}
@@ -198,7 +200,7 @@ WHERE request_id = ? AND status = 'PENDING' AND requester = ?`
 // Withdraw moves a pending request to WITHDRAWN.
 func (s *Store) Withdraw(ctx context.Context, requestID string, ev signoff.Event) error {
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, withdrawRequest, ev.Time, requestID, ev.Actor)
+		res, err := tx.ExecContext(ctx, withdrawRequest, ev.Time.UTC(), requestID, ev.Actor)
 		if err := oneRow(res, err, "the request is not pending or not the actor's"); err != nil {
 			return err
 		}
@@ -227,7 +229,7 @@ func oneRow(res sql.Result, err error, why string) error {
 
 func writeEvents(ctx context.Context, tx *sql.Tx, events ...signoff.Event) error {
 	for _, e := range events {
-		if _, err := tx.ExecContext(ctx, insertEvent, e.ID, e.Time, nullString(e.RequestID),
+		if _, err := tx.ExecContext(ctx, insertEvent, e.ID, e.Time.UTC(), nullString(e.RequestID),
 			nullString(e.ProductID), e.Actor, nullString(e.ActorRole), e.Type, nullInt(e.Step),
 			nullString(string(e.Decision)), nullString(e.Comment), nullString(e.Details)); err != nil {
 			return fmt.Errorf("audit %s: %w", e.Type, err)

@@ -1,0 +1,338 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/signoff/signoff/internal/sqlite"
+)
+
+// syncBuffer is a bytes.Buffer that the server goroutine writes while the
+// test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// env returns a getenv over vars.
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+// instance is "signoff serve" running in-process.
+type instance struct {
+	URL            string
+	stdout, stderr *syncBuffer
+	stop           context.CancelFunc
+	done           chan error
+}
+
+var urlPattern = regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
+
+// start runs "signoff serve args..." and waits until it prints its URL and
+// answers /healthz.
+func start(t *testing.T, args []string, vars map[string]string) *instance {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	in := &instance{stdout: &syncBuffer{}, stderr: &syncBuffer{}, stop: cancel, done: make(chan error, 1)}
+	go func() { in.done <- run(ctx, append([]string{"serve"}, args...), env(vars), in.stdout, in.stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-in.done:
+		case <-time.After(10 * time.Second):
+			t.Error("serve did not stop")
+		}
+	})
+
+	deadline := time.Now().Add(10 * time.Second)
+	for in.URL == "" {
+		select {
+		case err := <-in.done:
+			t.Fatalf("serve ended before it was ready: %v\nstderr:\n%s", err, in.stderr)
+		default:
+		}
+		require.True(t, time.Now().Before(deadline), "no URL printed; stdout: %q stderr: %q", in.stdout, in.stderr)
+		in.URL = urlPattern.FindString(in.stdout.String())
+		if in.URL == "" {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	for {
+		res, err := http.Get(in.URL + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		require.True(t, time.Now().Before(deadline), "/healthz never answered 200: %v", err)
+		time.Sleep(10 * time.Millisecond)
+	}
+	return in
+}
+
+// shutdown cancels the server's context and returns run's result.
+func (in *instance) shutdown(t *testing.T) error {
+	t.Helper()
+	in.stop()
+	select {
+	case err := <-in.done:
+		in.done <- err // for the cleanup
+		return err
+	case <-time.After(5 * time.Second):
+		t.Fatal("serve did not shut down within 5 s")
+		return nil
+	}
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	res, err := http.Get(url)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return res.StatusCode, string(b)
+}
+
+func TestServeDemoInMemory(t *testing.T) {
+	t.Parallel()
+	in := start(t, []string{"--addr", "127.0.0.1:0", "--db", ":memory:", "--demo"}, nil)
+	assert.Contains(t, in.stdout.String(), "Signoff is ready on the embedded engine: "+in.URL)
+
+	status, body := get(t, in.URL+"/login")
+	require.Equal(t, http.StatusOK, status)
+	for _, user := range []string{"ALICE", "MARCO", "OLIVIA", "DANA", "SAM", "ADAM", "NOEL"} {
+		assert.Contains(t, body, `data-user="`+user+`"`)
+	}
+	assert.Contains(t, body, "engine: embedded (:memory:)")
+	status, _ = get(t, in.URL+"/readyz")
+	assert.Equal(t, http.StatusOK, status)
+
+	// Sign in and see the catalog: the session key works end to end.
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, in.URL+"/login", strings.NewReader("user=ALICE"))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", in.URL)
+	res, err := client.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+
+	assert.Contains(t, in.stderr.String(), "demo account and data loaded")
+	require.NoError(t, in.shutdown(t), "graceful shutdown returns nil")
+	assert.Contains(t, in.stderr.String(), "stopped")
+	_, err = http.Get(in.URL + "/healthz")
+	assert.Error(t, err, "the port is closed after shutdown")
+}
+
+func TestServeHelp(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, run(t.Context(), []string{"serve", "--help"}, env(nil), &stdout, &stderr))
+	out := stdout.String()
+	assert.Empty(t, stderr.String(), "help that was asked for goes to stdout")
+	for _, name := range []string{"-addr", "-db", "-demo", "-allow-remote", "-log-format", "-session-key",
+		"SIGNOFF_ADDR", "SIGNOFF_DB", "SIGNOFF_DEMO", "SIGNOFF_ALLOW_REMOTE", "SIGNOFF_LOG_FORMAT", "SIGNOFF_SESSION_KEY"} {
+		assert.Contains(t, out, name)
+	}
+	assert.Contains(t, out, "Usage: signoff serve [options]")
+
+	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}} {
+		stdout.Reset()
+		require.NoError(t, run(t.Context(), args, env(nil), &stdout, &stderr), "%v", args)
+		assert.Contains(t, stdout.String(), "signoff serve [options]")
+	}
+}
+
+func TestRunRefusesBadInvocations(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		args   []string
+		vars   map[string]string
+		errSub string // in the error, or in stderr for usage errors
+	}{
+		{name: "no command", args: nil, errSub: "Usage:"},
+		{name: "unknown command", args: []string{"frobnicate"}, errSub: `unknown command "frobnicate"`},
+		{name: "unknown flag", args: []string{"serve", "--frobnicate"}, errSub: "flag provided but not defined"},
+		{name: "stray argument", args: []string{"serve", "extra"}, errSub: `unexpected argument "extra"`},
+		{name: "non-loopback address", args: []string{"serve", "--addr", "0.0.0.0:0", "--db", ":memory:"}, errSub: "loopback"},
+		{name: "non-loopback address from the environment", args: []string{"serve", "--db", ":memory:"},
+			vars: map[string]string{"SIGNOFF_ADDR": "0.0.0.0:0"}, errSub: "loopback"},
+		{name: "a host name that is not localhost", args: []string{"serve", "--addr", "example.com:8080"}, errSub: "loopback"},
+		{name: "an address without a port", args: []string{"serve", "--addr", "127.0.0.1"}, errSub: "--addr"},
+		{name: "bad log format", args: []string{"serve", "--log-format", "xml"}, errSub: "--log-format must be text or json"},
+		{name: "bad log format from the environment", args: []string{"serve"},
+			vars: map[string]string{"SIGNOFF_LOG_FORMAT": "yaml"}, errSub: "--log-format"},
+		{name: "short session key", args: []string{"serve", "--session-key", "short"}, errSub: "at least 32 characters"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := run(t.Context(), tt.args, env(tt.vars), &stdout, &stderr)
+			require.Error(t, err)
+			assert.Contains(t, err.Error()+"\n"+stderr.String(), tt.errSub)
+			assert.Empty(t, stdout.String(), "nothing on stdout: no server started")
+		})
+	}
+}
+
+func TestParseServe(t *testing.T) {
+	t.Parallel()
+	key := strings.Repeat("k", 32)
+	tests := []struct {
+		name string
+		args []string
+		vars map[string]string
+		want serveConfig
+	}{
+		{name: "defaults", want: serveConfig{addr: "127.0.0.1:8080", db: "signoff.db", logFormat: "text"}},
+		{name: "environment", vars: map[string]string{"SIGNOFF_ADDR": "localhost:9000", "SIGNOFF_DB": "/tmp/x.db",
+			"SIGNOFF_DEMO": "1", "SIGNOFF_LOG_FORMAT": "json", "SIGNOFF_SESSION_KEY": key},
+			want: serveConfig{addr: "localhost:9000", db: "/tmp/x.db", demo: true, logFormat: "json", sessionKey: key}},
+		{name: "flags override the environment",
+			args: []string{"--addr", "127.0.0.1:7000", "--db", "flag.db", "--demo=false", "--log-format", "text"},
+			vars: map[string]string{"SIGNOFF_ADDR": "0.0.0.0:9000", "SIGNOFF_DB": "env.db", "SIGNOFF_DEMO": "true", "SIGNOFF_LOG_FORMAT": "json"},
+			want: serveConfig{addr: "127.0.0.1:7000", db: "flag.db", logFormat: "text"}},
+		{name: "allow remote from the environment", vars: map[string]string{"SIGNOFF_ALLOW_REMOTE": "true", "SIGNOFF_ADDR": "0.0.0.0:8080"},
+			want: serveConfig{addr: "0.0.0.0:8080", db: "signoff.db", allowRemote: true, logFormat: "text"}},
+		{name: "allow remote by flag", args: []string{"--allow-remote", "--addr", ":8080"},
+			want: serveConfig{addr: ":8080", db: "signoff.db", allowRemote: true, logFormat: "text"}},
+		{name: "IPv6 loopback", args: []string{"--addr", "[::1]:8080"},
+			want: serveConfig{addr: "[::1]:8080", db: "signoff.db", logFormat: "text"}},
+		{name: "a bad boolean in the environment is false", vars: map[string]string{"SIGNOFF_DEMO": "yes please"},
+			want: serveConfig{addr: "127.0.0.1:8080", db: "signoff.db", logFormat: "text"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseServe(tt.args, env(tt.vars), io.Discard, io.Discard)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+
+	t.Run("an empty host listens everywhere and needs --allow-remote", func(t *testing.T) {
+		_, err := parseServe([]string{"--addr", ":8080"}, env(nil), io.Discard, io.Discard)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "loopback")
+	})
+}
+
+func TestServeAddrFromEnvironment(t *testing.T) {
+	t.Parallel()
+	in := start(t, []string{"--db", ":memory:"}, map[string]string{"SIGNOFF_ADDR": "127.0.0.1:0"})
+	status, body := get(t, in.URL+"/login")
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, body, "The local account has no users", "no --demo: an empty account")
+	assert.Contains(t, in.stderr.String(), "the database is empty")
+	require.NoError(t, in.shutdown(t))
+}
+
+func TestServeFlagOverridesEnvironment(t *testing.T) {
+	t.Parallel()
+	// The environment asks for every interface, which is refused without
+	// --allow-remote; the flag's loopback address wins.
+	in := start(t, []string{"--addr", "127.0.0.1:0", "--db", ":memory:"}, map[string]string{"SIGNOFF_ADDR": "0.0.0.0:0"})
+	assert.True(t, strings.HasPrefix(in.URL, "http://127.0.0.1:"))
+	require.NoError(t, in.shutdown(t))
+}
+
+func TestServeDemoLoadsOnlyIntoAnEmptyDatabase(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "signoff.db")
+	args := []string{"--addr", "127.0.0.1:0", "--db", db, "--demo", "--session-key", strings.Repeat("s", 32)}
+
+	counts := func() (personas, products, requests int) {
+		st, err := sqlite.Open(t.Context(), db)
+		require.NoError(t, err)
+		defer st.Close()
+		ps, err := st.Personas(t.Context())
+		require.NoError(t, err)
+		prods, err := st.Products(t.Context())
+		require.NoError(t, err)
+		rs, err := st.Requests(t.Context(), "BEN", 1000)
+		require.NoError(t, err)
+		return len(ps), len(prods), len(rs)
+	}
+
+	first := start(t, args, nil)
+	assert.Contains(t, first.stderr.String(), "demo account and data loaded")
+	require.NoError(t, first.shutdown(t))
+	personas, products, requests := counts()
+	require.Positive(t, personas)
+	require.Positive(t, products)
+	require.Positive(t, requests)
+
+	second := start(t, args, nil)
+	assert.Contains(t, second.stderr.String(), "database already holds data; demo not loaded")
+	assert.NotContains(t, second.stderr.String(), "demo account and data loaded")
+	status, _ := get(t, second.URL+"/login")
+	assert.Equal(t, http.StatusOK, status)
+	require.NoError(t, second.shutdown(t))
+
+	p2, pr2, r2 := counts()
+	assert.Equal(t, personas, p2, "personas")
+	assert.Equal(t, products, pr2, "products")
+	assert.Equal(t, requests, r2, "requests")
+}
+
+func TestServeLogsJSON(t *testing.T) {
+	t.Parallel()
+	in := start(t, []string{"--addr", "127.0.0.1:0", "--db", ":memory:", "--demo", "--log-format", "json"}, nil)
+	status, _ := get(t, in.URL+"/login")
+	require.Equal(t, http.StatusOK, status)
+	require.NoError(t, in.shutdown(t))
+
+	msgs := map[string]map[string]any{}
+	sc := bufio.NewScanner(strings.NewReader(in.stderr.String()))
+	n := 0
+	for sc.Scan() {
+		if strings.TrimSpace(sc.Text()) == "" {
+			continue
+		}
+		var line map[string]any
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &line), "not JSON: %q", sc.Text())
+		n++
+		assert.Contains(t, line, "time")
+		assert.Contains(t, line, "level")
+		if msg, ok := line["msg"].(string); ok {
+			msgs[msg] = line
+		}
+	}
+	require.Positive(t, n)
+	require.Contains(t, msgs, "listening")
+	assert.Equal(t, in.URL, msgs["listening"]["url"])
+	require.Contains(t, msgs, "http", "the access log")
+	assert.Equal(t, "/login", msgs["http"]["path"])
+	assert.EqualValues(t, 200, msgs["http"]["status"])
+	assert.NotEmpty(t, msgs["http"]["request_id"])
+	assert.Contains(t, msgs, "shutting down")
+}

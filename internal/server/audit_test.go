@@ -1,0 +1,337 @@
+package server_test
+
+import (
+	"context"
+	"encoding/csv"
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/signoff/signoff/internal/signoff"
+)
+
+// auditRows returns the audit table's rows as cell texts (Time, Event,
+// Request, Product, Actor, Role, Step, Comment).
+func auditRows(t *testing.T, body string) [][]string {
+	t.Helper()
+	table := between(body, `data-testid="audit"`, "</table>")
+	if table == "" {
+		return nil
+	}
+	tbody := between(table, "<tbody>", "</tbody>")
+	var rows [][]string
+	for _, tr := range regexp.MustCompile(`(?s)<tr>(.*?)</tr>`).FindAllStringSubmatch(tbody, -1) {
+		var cells []string
+		for _, td := range regexp.MustCompile(`(?s)<td>(.*?)</td>`).FindAllStringSubmatch(tr[1], -1) {
+			cells = append(cells, text(td[1]))
+		}
+		require.Len(t, cells, 8, "audit row %q", tr[1])
+		rows = append(rows, cells)
+	}
+	return rows
+}
+
+func column(rows [][]string, i int) []string {
+	out := make([]string, len(rows))
+	for j, r := range rows {
+		out[j] = r[i]
+	}
+	return out
+}
+
+func TestAuditFilters(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, nil)
+	adam := s.as("ADAM")
+	all := s.events()
+	require.Less(t, len(all), signoff.AuditPageSize, "the demo fits on one page")
+
+	count := func(match func(signoff.Event) bool) int {
+		n := 0
+		for _, e := range all {
+			if match(e) {
+				n++
+			}
+		}
+		return n
+	}
+	today := time.Now().UTC()
+	day := func(d int) string { return today.AddDate(0, 0, d).Format(time.DateOnly) }
+
+	tests := []struct {
+		name  string
+		query string
+		want  int
+		check func(t *testing.T, rows [][]string)
+	}{
+		{name: "everything", query: "", want: len(all)},
+		{name: "event type", query: "type=ACCESS_GRANTED",
+			want: count(func(e signoff.Event) bool { return e.Type == signoff.EventAccessGranted }),
+			check: func(t *testing.T, rows [][]string) {
+				for _, ev := range column(rows, 1) {
+					assert.Equal(t, "Access granted", ev)
+				}
+			}},
+		{name: "actor, case-insensitive", query: "actor=frank",
+			want: count(func(e signoff.Event) bool { return e.Actor == "FRANK" }),
+			check: func(t *testing.T, rows [][]string) {
+				for _, a := range column(rows, 4) {
+					assert.Equal(t, "FRANK", a)
+				}
+			}},
+		{name: "product", query: "product=customer-360",
+			want: count(func(e signoff.Event) bool { return e.ProductID == "customer-360" }),
+			check: func(t *testing.T, rows [][]string) {
+				for _, p := range column(rows, 3) {
+					assert.Equal(t, "customer-360", p)
+				}
+			}},
+		{name: "product and type", query: "product=marketing-campaigns&type=ACCESS_REVOKED", want: 1,
+			check: func(t *testing.T, rows [][]string) {
+				assert.Equal(t, "OLIVIA", rows[0][4])
+				assert.Contains(t, rows[0][7], "Review finished")
+			}},
+		{name: "request", query: "request=" + strings.ToLower(s.requestFor("BEN", "web-traffic-daily", "")), want: 2},
+		{name: "from and to around today", query: "from=" + day(-30) + "&to=" + day(0), want: len(all)},
+		{name: "from tomorrow", query: "from=" + day(1), want: 0},
+		{name: "to long ago", query: "to=" + day(-30), want: 0},
+		{name: "the last two days", query: "from=" + day(-1),
+			want: count(func(e signoff.Event) bool { return !e.Time.Before(today.AddDate(0, 0, -1).Truncate(24 * time.Hour)) })},
+		{name: "an unknown actor", query: "actor=NOBODY", want: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := adam.get("/audit?" + tt.query)
+			require.Equal(t, http.StatusOK, res.Status)
+			rows := auditRows(t, res.Body)
+			assert.Len(t, rows, tt.want)
+			if tt.want == 0 {
+				assert.Contains(t, res.Body, "No audit events match these filters.")
+			}
+			if tt.check != nil && len(rows) > 0 {
+				tt.check(t, rows)
+			}
+			assert.NotContains(t, res.Body, `rel="next"`, "one page")
+			// The CSV link carries the same filters.
+			csvLink := regexp.MustCompile(`href="([^"]*)" data-testid="csv"`).FindStringSubmatch(res.Body)
+			require.NotNil(t, csvLink)
+			u, err := url.Parse(html.UnescapeString(csvLink[1]))
+			require.NoError(t, err)
+			assert.Equal(t, "csv", u.Query().Get("format"))
+			want, _ := url.ParseQuery(tt.query)
+			for k := range want {
+				assert.Equal(t, want.Get(k), u.Query().Get(k), "CSV link keeps %s", k)
+			}
+		})
+	}
+	require.Greater(t, count(func(e signoff.Event) bool { return e.Type == signoff.EventAccessGranted }), 0)
+
+	for _, tt := range []struct {
+		query, message string
+		csv            bool // the CSV export refuses it too
+	}{
+		{"from=2026-13-45", "Enter the start date as YYYY-MM-DD.", true},
+		{"from=yesterday", "Enter the start date as YYYY-MM-DD.", true},
+		{"to=31/12/2026", "Enter the end date as YYYY-MM-DD.", true},
+		{"from=" + day(1) + "&to=" + day(0), "The end date must not be before the start date.", true},
+		// The form has no place for the type's message (a select cannot
+		// send a bad value), so only the status says it.
+		{"type=ACCESS_GRANTED'%20OR%201=1", "", true},
+		// The cursor is checked by the paged view only; the export has no
+		// paging and does not validate it.
+		{"before=not-a-cursor", "The page cursor is malformed", false},
+	} {
+		t.Run("bad "+tt.query, func(t *testing.T) {
+			res := adam.get("/audit?" + tt.query)
+			require.Equal(t, http.StatusUnprocessableEntity, res.Status)
+			if tt.message != "" {
+				assert.Contains(t, text(res.Body), tt.message)
+			}
+			assert.Empty(t, auditRows(t, res.Body), "no results rather than silently dropping a filter")
+
+			if tt.csv {
+				res = adam.get("/audit?format=csv&" + tt.query)
+				assert.Equal(t, http.StatusUnprocessableEntity, res.Status)
+				assert.NotContains(t, res.Header.Get("Content-Type"), "text/csv")
+			}
+		})
+	}
+
+	t.Run("the typed filter is shown back escaped", func(t *testing.T) {
+		res := adam.get("/audit?from=" + url.QueryEscape(`"><script>x</script>`))
+		require.Equal(t, http.StatusUnprocessableEntity, res.Status)
+		assert.NotContains(t, res.Body, "<script>x")
+		assert.Contains(t, res.Body, `aria-invalid="true"`)
+	})
+
+	t.Run("bad filters from someone who may not read the log", func(t *testing.T) {
+		res := s.as("ALICE").get("/audit?from=bad")
+		assert.Equal(t, http.StatusForbidden, res.Status)
+	})
+}
+
+func TestAuditPaging(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, nil)
+	ctx := context.Background()
+
+	// Each submit and withdraw adds two events; go past two pages' worth.
+	noel, err := s.st.Identify(ctx, "NOEL")
+	require.NoError(t, err)
+	for i := 0; len(s.events()) <= 2*signoff.AuditPageSize; i++ {
+		require.Less(t, i, 100, "bounded")
+		r, err := s.svc.Submit(ctx, noel, "web-traffic-daily", "Checking the channel mix, round "+strings.Repeat("x", i%5))
+		require.NoError(t, err)
+		require.NoError(t, s.svc.Withdraw(ctx, noel, r.ID))
+	}
+	all := s.events()
+	audrey := s.as("AUDREY")
+
+	var pages [][][]string
+	path := "/audit"
+	for len(pages) < 10 {
+		res := audrey.get(path)
+		require.Equal(t, http.StatusOK, res.Status)
+		rows := auditRows(t, res.Body)
+		pages = append(pages, rows)
+		if len(pages) > 1 {
+			assert.Contains(t, res.Body, `<a href="/audit">Newest</a>`)
+		} else {
+			assert.NotContains(t, res.Body, `>Newest</a>`)
+		}
+		next := regexp.MustCompile(`<a href="([^"]*)" rel="next">`).FindStringSubmatch(res.Body)
+		if next == nil {
+			break
+		}
+		assert.Len(t, rows, signoff.AuditPageSize, "a page with a next link is full")
+		path = html.UnescapeString(next[1])
+		assert.Regexp(t, `^/audit\?before=[0-9A-Z]{26}$`, path)
+	}
+	require.Len(t, pages, (len(all)+signoff.AuditPageSize-1)/signoff.AuditPageSize)
+	assert.Len(t, pages[len(pages)-1], len(all)-(len(pages)-1)*signoff.AuditPageSize)
+
+	// The pages, in order, are every event once, newest first.
+	var times []string
+	for _, p := range pages {
+		times = append(times, column(p, 0)...)
+	}
+	require.Len(t, times, len(all))
+	for i, e := range all {
+		assert.Equal(t, e.Time.UTC().Format("2 Jan 2006 15:04 UTC"), times[i], "event %d", i)
+	}
+
+	t.Run("paging keeps the filters", func(t *testing.T) {
+		noels := 0
+		for _, e := range all {
+			if e.Actor == "NOEL" {
+				noels++
+			}
+		}
+		require.Greater(t, noels, signoff.AuditPageSize)
+		res := audrey.get("/audit?actor=noel&product=web-traffic-daily")
+		require.Equal(t, http.StatusOK, res.Status)
+		first := auditRows(t, res.Body)
+		assert.Len(t, first, signoff.AuditPageSize)
+		next := regexp.MustCompile(`<a href="([^"]*)" rel="next">`).FindStringSubmatch(res.Body)
+		require.NotNil(t, next)
+		u, err := url.Parse(html.UnescapeString(next[1]))
+		require.NoError(t, err)
+		assert.Equal(t, "noel", u.Query().Get("actor"), "the filter as typed")
+		assert.Equal(t, "web-traffic-daily", u.Query().Get("product"))
+
+		res = audrey.get(u.RequestURI())
+		require.Equal(t, http.StatusOK, res.Status)
+		rest := auditRows(t, res.Body)
+		assert.Len(t, rest, noels-signoff.AuditPageSize)
+		assert.NotContains(t, res.Body, `rel="next"`)
+		for _, a := range column(append(first, rest...), 4) {
+			assert.Equal(t, "NOEL", a)
+		}
+	})
+}
+
+func TestAuditCSV(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, nil)
+	ben := s.as("BEN")
+	const formula = `=HYPERLINK("https://evil.example","click") for the quarterly revenue review`
+	res := ben.post("/products/sales-orders/requests", url.Values{"reason": {formula}})
+	require.Equal(t, http.StatusSeeOther, res.Status, res.Body)
+	id := s.requestFor("BEN", "sales-orders", signoff.StatusPending)
+	res = decide(s.as("MARCO"), id, url.Values{"decision": {"reject"}, "step": {"1"}, "comment": {"@SUM(1+1) is not a reason"}})
+	require.Equal(t, http.StatusSeeOther, res.Status, res.Body)
+	all := s.events()
+
+	res = s.as("AUDREY").get("/audit?format=csv")
+	require.Equal(t, http.StatusOK, res.Status)
+	assert.Equal(t, "text/csv; charset=utf-8", res.Header.Get("Content-Type"))
+	assert.Regexp(t, `^attachment; filename="signoff-audit-\d{8}T\d{6}Z\.csv"$`, res.Header.Get("Content-Disposition"))
+
+	records, err := csv.NewReader(strings.NewReader(res.Body)).ReadAll()
+	require.NoError(t, err)
+	require.NotEmpty(t, records)
+	assert.Equal(t, []string{"event_id", "event_time", "request_id", "product_id", "actor", "actor_role",
+		"event_type", "step_order", "decision", "comment", "details"}, records[0])
+	rows := records[1:]
+	require.Len(t, rows, len(all), "one row per event")
+	for i, e := range all {
+		assert.Equal(t, e.ID, rows[i][0])
+		assert.Equal(t, string(e.Type), rows[i][6])
+	}
+
+	byType := map[string][]string{}
+	for _, r := range rows {
+		if r[2] == id {
+			byType[r[6]] = r
+		}
+	}
+	require.Contains(t, byType, "REQUEST_SUBMITTED")
+	assert.Equal(t, "'"+formula, byType["REQUEST_SUBMITTED"][9], "a formula is neutralised")
+	require.Contains(t, byType, "STEP_REJECTED")
+	assert.Equal(t, "'@SUM(1+1) is not a reason", byType["STEP_REJECTED"][9])
+	assert.Equal(t, "1", byType["STEP_REJECTED"][7])
+	assert.Equal(t, "REJECTED", byType["STEP_REJECTED"][8])
+	assert.Equal(t, "LINE_MANAGER", byType["STEP_REJECTED"][5])
+	for _, r := range rows {
+		_, err := time.Parse(time.RFC3339Nano, r[1])
+		assert.NoError(t, err, "event_time %q", r[1])
+		for _, cell := range r[4:] {
+			if cell != "" {
+				assert.NotContains(t, "=+-@", cell[:1], "cell %q starts a formula", cell)
+			}
+		}
+	}
+
+	t.Run("filtered", func(t *testing.T) {
+		res := s.as("ADAM").get("/audit?format=csv&type=ACCESS_GRANTED")
+		require.Equal(t, http.StatusOK, res.Status)
+		records, err := csv.NewReader(strings.NewReader(res.Body)).ReadAll()
+		require.NoError(t, err)
+		n := 0
+		for _, e := range all {
+			if e.Type == signoff.EventAccessGranted {
+				n++
+			}
+		}
+		require.Len(t, records, n+1)
+		for _, r := range records[1:] {
+			assert.Equal(t, "ACCESS_GRANTED", r[6])
+		}
+	})
+}
+
+// TestAuditExportRejectsABadCursor: the CSV export validates its cursor like
+// the page does.
+func TestAuditExportRejectsABadCursor(t *testing.T) {
+	s := newStack(t, nil)
+	res := s.as("ADAM").get("/audit?format=csv&before=" + url.QueryEscape("' OR 1=1 --"))
+	assert.Equal(t, http.StatusUnprocessableEntity, res.Status)
+	assert.Contains(t, res.Body, "cursor is malformed")
+}

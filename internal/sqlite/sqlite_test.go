@@ -1,0 +1,311 @@
+package sqlite_test
+
+import (
+	"database/sql"
+	"io/fs"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/ncruces/go-sqlite3/driver" // registers "sqlite3" for the raw-SQL tests
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/signoff/signoff/internal/signoff"
+	"github.com/signoff/signoff/internal/sqlite"
+	"github.com/signoff/signoff/internal/storetest"
+	sqlfiles "github.com/signoff/signoff/sql"
+)
+
+func open(t *testing.T, path string) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(t.Context(), path)
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, st.Close()) })
+	return st
+}
+
+func TestStoreContractInMemory(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Harness {
+		st := open(t, ":memory:")
+		return storetest.Harness{Store: st, Account: st}
+	})
+}
+
+func TestStoreContractOnFile(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Harness {
+		st := open(t, filepath.Join(t.TempDir(), "signoff.db"))
+		return storetest.Harness{Store: st, Account: st}
+	})
+}
+
+func TestInMemoryDatabasesArePrivate(t *testing.T) {
+	a := open(t, ":memory:")
+	b := open(t, ":memory:")
+	require.NoError(t, a.CreateUser(t.Context(), "ALICE", "Alice", ""))
+	emptyA, err := a.Empty(t.Context())
+	require.NoError(t, err)
+	emptyB, err := b.Empty(t.Context())
+	require.NoError(t, err)
+	assert.False(t, emptyA)
+	assert.True(t, emptyB)
+}
+
+// rawDB opens the file at path with database/sql, beside the Store.
+func rawDB(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	db, err := sql.Open("sqlite3", (&url.URL{Scheme: "file", Opaque: path, RawQuery: q.Encode()}).String())
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, db.Close()) })
+	return db
+}
+
+// seed makes one request through the workflow, so that the audit log has rows.
+func seed(t *testing.T, st *sqlite.Store) signoff.Request {
+	t.Helper()
+	ctx := t.Context()
+	for _, r := range []string{"ANALYST", "DATA_OWNER", "REPORTS_READ"} {
+		require.NoError(t, st.CreateRole(ctx, r, ""))
+	}
+	require.NoError(t, st.CreateUser(ctx, "ALICE", "Alice", ""))
+	require.NoError(t, st.GrantRoleToUser(ctx, "ANALYST", "ALICE", "ACCOUNTADMIN"))
+	require.NoError(t, st.CreateProduct(ctx, signoff.Product{ID: "reports", Name: "Reports", OwnerRole: "DATA_OWNER",
+		AccessRole: "REPORTS_READ", Chain: []signoff.ChainStep{{ApproverRole: "DATA_OWNER", Label: "Data owner"}}}))
+	alice, err := st.Identify(ctx, "ALICE")
+	require.NoError(t, err)
+	r, err := signoff.NewService(st).Submit(ctx, alice, "reports", "Weekly KPI review for the growth team.")
+	require.NoError(t, err)
+	return r
+}
+
+func TestAuditLogIsAppendOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "signoff.db")
+	st := open(t, path)
+	r := seed(t, st)
+	db := rawDB(t, path)
+	ctx := t.Context()
+
+	var before int
+	require.NoError(t, db.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log`).Scan(&before))
+	require.Equal(t, 1, before)
+
+	for _, tc := range []struct {
+		name, query string
+	}{
+		{"update", `UPDATE audit_log SET actor = 'MALLORY' WHERE request_id = ?`},
+		{"update every row", `UPDATE audit_log SET comment = 'rewritten'`},
+		{"delete", `DELETE FROM audit_log WHERE request_id = ?`},
+		{"delete every row", `DELETE FROM audit_log`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			if strings.Contains(tc.query, "?") {
+				_, err = db.ExecContext(ctx, tc.query, r.ID)
+			} else {
+				_, err = db.ExecContext(ctx, tc.query)
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "append-only")
+		})
+	}
+
+	evs, err := st.Events(ctx, signoff.EventFilter{RequestID: r.ID})
+	require.NoError(t, err)
+	require.Len(t, evs, 1)
+	assert.Equal(t, "ALICE", evs[0].Actor, "the row is untouched")
+	assert.Equal(t, "Weekly KPI review for the growth team.", evs[0].Comment)
+
+	_, err = db.ExecContext(ctx, `INSERT INTO audit_log (event_id, event_time, actor, event_type) VALUES (?, ?, ?, ?)`,
+		"01ARZ3NDEKTSV4RRFFQ69G5FAV", time.Now().UTC().Format(time.RFC3339Nano), "ADMIN", "TEST")
+	assert.NoError(t, err, "appending still works")
+}
+
+func TestReopenKeepsDataAndAppliesNoMigration(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "signoff.db")
+	first, err := sqlite.Open(ctx, path)
+	require.NoError(t, err)
+	r := seed(t, first)
+	require.NoError(t, first.Close())
+
+	db := rawDB(t, path)
+	migrations := func() map[string]string {
+		rows, err := db.QueryContext(ctx, `SELECT version, CAST(applied_at AS TEXT) FROM schema_migrations`)
+		require.NoError(t, err)
+		defer rows.Close()
+		out := map[string]string{}
+		for rows.Next() {
+			var v, at string
+			require.NoError(t, rows.Scan(&v, &at))
+			out[v] = at
+		}
+		require.NoError(t, rows.Err())
+		return out
+	}
+	applied := migrations()
+	files, err := fs.Glob(sqlfiles.FS, "sqlite/*.sql")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	require.Len(t, applied, len(files), "every migration is recorded once")
+	for _, f := range files {
+		assert.Contains(t, applied, strings.TrimSuffix(filepath.Base(f), ".sql"))
+	}
+
+	second := open(t, path)
+	assert.Equal(t, applied, migrations(), "reopening applies no migration again")
+
+	got, err := second.Request(ctx, r.ID)
+	require.NoError(t, err)
+	assert.Equal(t, r.ID, got.ID)
+	assert.Equal(t, signoff.StatusPending, got.Status)
+	alice, err := second.Identify(ctx, "ALICE")
+	require.NoError(t, err)
+	assert.True(t, alice.HasRole("ANALYST"))
+	empty, err := second.Empty(ctx)
+	require.NoError(t, err)
+	assert.False(t, empty)
+	evs, err := second.Events(ctx, signoff.EventFilter{})
+	require.NoError(t, err)
+	assert.Len(t, evs, 1)
+}
+
+// The five workflow tables, which both engines must define alike.
+var workflowTables = []string{"DATA_PRODUCT", "APPROVAL_CHAIN", "ACCESS_REQUEST", "REQUEST_STEP", "AUDIT_LOG"}
+
+func TestSchemasAgree(t *testing.T) {
+	embedded := tableColumns(t, "sqlite/001_schema.sql")
+	snowflake := tableColumns(t, "snowflake/01_data_model.sql")
+	for _, table := range workflowTables {
+		t.Run(table, func(t *testing.T) {
+			require.NotEmpty(t, embedded[table], "sqlite/001_schema.sql defines %s", table)
+			require.NotEmpty(t, snowflake[table], "snowflake/01_data_model.sql defines %s", table)
+			assert.Equal(t, snowflake[table], embedded[table], "same columns in the same order")
+		})
+	}
+	for table := range snowflake {
+		assert.Contains(t, workflowTables, table, "a new Snowflake table needs a twin in the embedded schema and a place in this test")
+	}
+}
+
+func TestTableColumnsParser(t *testing.T) {
+	got := parseTables(`-- a comment with CREATE TABLE fake (x INT)
+CREATE TABLE IF NOT EXISTS Shop.App.Thing (
+    ID      VARCHAR NOT NULL PRIMARY KEY, -- trailing, comment
+    Tags    TEXT NOT NULL DEFAULT '[a, (b)]',
+    Amount  NUMBER(12,2),
+    status  TEXT CHECK (status IN ('A','B')),
+    PRIMARY KEY (ID, Amount),
+    CONSTRAINT thing_status CHECK (status IN ('A', 'B')),
+    UNIQUE (Tags),
+    FOREIGN KEY (ID) REFERENCES other (id)
+);
+create table other (id text references thing (id));`)
+	assert.Equal(t, map[string][]string{
+		"THING": {"ID", "TAGS", "AMOUNT", "STATUS"},
+		"OTHER": {"ID"},
+	}, got)
+}
+
+func tableColumns(t *testing.T, name string) map[string][]string {
+	t.Helper()
+	body, err := fs.ReadFile(sqlfiles.FS, name)
+	require.NoError(t, err)
+	return parseTables(string(body))
+}
+
+var (
+	lineComment = regexp.MustCompile(`--[^\n]*`)
+	createTable = regexp.MustCompile(`(?i)\bCREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([A-Za-z0-9_."]+)\s*\(`)
+	constraint  = regexp.MustCompile(`(?i)^(PRIMARY|CONSTRAINT|UNIQUE|FOREIGN|CHECK)\b`)
+)
+
+// parseTables returns each CREATE TABLE's column names, upper-cased, in
+// order, keyed by the table's unqualified upper-cased name. Table
+// constraints are skipped. It understands enough SQL for the project's DDL:
+// line comments, quoted strings and nested parentheses.
+func parseTables(ddl string) map[string][]string {
+	ddl = lineComment.ReplaceAllString(ddl, "")
+	out := map[string][]string{}
+	for _, m := range createTable.FindAllStringSubmatchIndex(ddl, -1) {
+		name := ddl[m[2]:m[3]]
+		if i := strings.LastIndex(name, "."); i >= 0 {
+			name = name[i+1:]
+		}
+		name = strings.ToUpper(strings.Trim(name, `"`))
+		var cols []string
+		for _, item := range splitTopLevel(ddl[m[1]:]) {
+			item = strings.TrimSpace(item)
+			if item == "" || constraint.MatchString(item) {
+				continue
+			}
+			cols = append(cols, strings.ToUpper(strings.Trim(strings.Fields(item)[0], `"`)))
+		}
+		out[name] = cols
+	}
+	return out
+}
+
+// splitTopLevel splits s, which starts just after a table's opening
+// parenthesis, at its top-level commas, up to the matching closing
+// parenthesis.
+func splitTopLevel(s string) []string {
+	var items []string
+	depth, start, quoted := 0, 0, false
+	for i, c := range s {
+		switch {
+		case c == '\'':
+			quoted = !quoted
+		case quoted:
+		case c == '(':
+			depth++
+		case c == ')' && depth == 0:
+			return append(items, s[start:i])
+		case c == ')':
+			depth--
+		case c == ',' && depth == 0:
+			items = append(items, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(items, s[start:])
+}
+
+// TestGrantReverifiesTheDecisionRecord forges the status behind the app's
+// back (as a worksheet with write access could) and checks that the local
+// grant path, like GRANT_PRODUCT_ACCESS, refuses to grant on it.
+func TestGrantReverifiesTheDecisionRecord(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "signoff.db")
+	st := open(t, path)
+	r := seed(t, st)
+	db := rawDB(t, path)
+
+	cases := []struct {
+		name, forge, want string
+	}{
+		{"no decision at all", `UPDATE access_request SET status = 'APPROVED' WHERE request_id = ?`,
+			"step 1 is not approved"},
+		{"decided by the requester", `UPDATE request_step SET decision = 'APPROVED', decided_by = 'ALICE' WHERE request_id = ?`,
+			"decided by the requester"},
+	}
+	for _, tc := range cases {
+		_, err := db.ExecContext(ctx, tc.forge, r.ID)
+		require.NoError(t, err, tc.name)
+		st2, err := st.Grant(ctx, signoff.GrantCall{RequestID: r.ID, Actor: "ADMIN", ActorRole: signoff.RoleAdmin,
+			At: time.Now(), EventID: (&signoff.IDGenerator{}).New(time.Now())})
+		require.NoError(t, err, tc.name)
+		assert.Equal(t, signoff.StatusGrantFailed, st2, tc.name)
+		evs, err := st.Events(ctx, signoff.EventFilter{RequestID: r.ID, Type: signoff.EventGrantFailed, Limit: 1})
+		require.NoError(t, err)
+		require.Len(t, evs, 1, tc.name)
+		assert.Contains(t, evs[0].Details, tc.want, tc.name)
+		alice, err := st.Identify(ctx, "ALICE")
+		require.NoError(t, err)
+		assert.False(t, alice.HasRole("REPORTS_READ"), "%s: nothing granted", tc.name)
+	}
+}
