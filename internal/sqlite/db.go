@@ -21,6 +21,7 @@ import (
 	"github.com/ncruces/go-sqlite3/vfs/memdb"
 
 	"github.com/signoff/signoff/internal/signoff"
+	"github.com/signoff/signoff/internal/sqlstore"
 	sqlfiles "github.com/signoff/signoff/sql"
 )
 
@@ -28,9 +29,11 @@ import (
 // order is time order (SQLite has no timestamp type).
 const timeFormat = "2006-01-02T15:04:05.000000Z07:00"
 
-// Store is the embedded engine. It implements signoff.Store and the local
+// Store is the embedded engine. It implements signoff.Store (the shared
+// workflow SQL of package sqlstore, plus the local grant path) and the local
 // account's identity look-ups.
 type Store struct {
+	*sqlstore.Store
 	db     *sql.DB
 	memory string // memdb name to delete on Close, for ":memory:"
 }
@@ -65,6 +68,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	s.db = db
+	s.Store = sqlstore.New("sqlite", db, batcher{s}, translate)
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err

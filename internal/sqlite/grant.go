@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/signoff/signoff/internal/signoff"
+	"github.com/signoff/signoff/internal/sqlstore"
 )
 
 // The local grant path: the embedded engine's stand-in for the owner's-rights
@@ -168,6 +169,32 @@ func (s *Store) Revoke(ctx context.Context, c signoff.GrantCall) error {
 	})
 	if err != nil {
 		return fmt.Errorf("sqlite: revoke %s: %w", c.RequestID, err)
+	}
+	return nil
+}
+
+// oneRow turns an Exec result into ErrConflict unless exactly one row changed.
+func oneRow(res sql.Result, err error, why string) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return fmt.Errorf("%w: %s", signoff.ErrConflict, why)
+	}
+	return nil
+}
+
+// writeEvents appends events with the shared audit statement.
+func writeEvents(ctx context.Context, tx *sql.Tx, events ...signoff.Event) error {
+	for _, e := range events {
+		st := sqlstore.EventStmt(e)
+		if _, err := tx.ExecContext(ctx, st.SQL, st.Args...); err != nil {
+			return fmt.Errorf("audit %s: %w", e.Type, err)
+		}
 	}
 	return nil
 }

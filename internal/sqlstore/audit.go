@@ -1,22 +1,23 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/signoff/signoff/internal/signoff"
 )
 
+// selectEvents is the audit log's read; Events adds the filters.
 const selectEvents = `
 SELECT event_id, event_time, COALESCE(request_id, ''), COALESCE(product_id, ''), actor,
        COALESCE(actor_role, ''), event_type, COALESCE(step_order, 0), COALESCE(decision, ''),
        COALESCE(comment, ''), COALESCE(details, '')
 FROM audit_log`
 
-// Events returns audit events matching f, newest first. Paging is by keyset
-// (event_id), so a page costs the same however deep it is.
-func (s *Store) Events(ctx context.Context, f signoff.EventFilter) ([]signoff.Event, error) {
+// SelectEvents renders the audit query for f and returns it with its
+// arguments. Paging is by keyset (event_id), so a page costs the same however
+// deep it is.
+func SelectEvents(f signoff.EventFilter) (string, []any) {
 	var where []string
 	var args []any
 	add := func(cond string, arg any) { where = append(where, cond); args = append(args, arg) }
@@ -30,7 +31,7 @@ func (s *Store) Events(ctx context.Context, f signoff.EventFilter) ([]signoff.Ev
 		add("actor = ?", f.Actor)
 	}
 	if f.Type != "" {
-		add("event_type = ?", f.Type)
+		add("event_type = ?", string(f.Type))
 	}
 	if !f.From.IsZero() {
 		add("event_time >= ?", f.From.UTC())
@@ -45,16 +46,19 @@ func (s *Store) Events(ctx context.Context, f signoff.EventFilter) ([]signoff.Ev
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
-	query += " ORDER BY event_id DESC LIMIT ?"
-	limit := f.Limit
-	if limit <= 0 {
-		limit = signoff.AuditPageSize
+	n := f.Limit
+	if n <= 0 {
+		n = signoff.AuditPageSize
 	}
-	args = append(args, limit)
+	return query + " ORDER BY event_id DESC" + limit(n), args
+}
 
-	rows, err := s.db.QueryContext(ctx, query, args...)
+// Events returns audit events matching f, newest first.
+func (s *Store) Events(ctx context.Context, f signoff.EventFilter) ([]signoff.Event, error) {
+	query, args := SelectEvents(f)
+	rows, err := s.q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: events: %w", translate(err))
+		return nil, s.errorf(err, "events")
 	}
 	defer rows.Close()
 	var out []signoff.Event
@@ -62,12 +66,13 @@ func (s *Store) Events(ctx context.Context, f signoff.EventFilter) ([]signoff.Ev
 		var e signoff.Event
 		if err := rows.Scan(&e.ID, &e.Time, &e.RequestID, &e.ProductID, &e.Actor, &e.ActorRole,
 			&e.Type, &e.Step, &e.Decision, &e.Comment, &e.Details); err != nil {
-			return nil, fmt.Errorf("sqlite: events: %w", err)
+			return nil, s.errorf(err, "events")
 		}
+		e.Time = e.Time.UTC()
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: events: %w", translate(err))
+		return nil, s.errorf(err, "events")
 	}
 	return out, nil
 }
