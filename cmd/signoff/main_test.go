@@ -6,7 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -16,6 +18,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/signoff/signoff/internal/snowflake"
 
 	"github.com/signoff/signoff/internal/sqlite"
 )
@@ -235,6 +239,10 @@ func TestParseServe(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := parseServe(tt.args, env(tt.vars), io.Discard, io.Discard)
 			require.NoError(t, err)
+			if tt.want.engine == "" { // the embedded engine, with the Snowflake options' defaults
+				tt.want.engine = "embedded"
+				tt.want.snowflake = snowflake.Config{TokenFile: snowflake.DefaultTokenFile, IdentityTTL: 30 * time.Second}
+			}
 			assert.Equal(t, tt.want, got)
 		})
 	}
@@ -335,4 +343,58 @@ func TestServeLogsJSON(t *testing.T) {
 	assert.EqualValues(t, 200, msgs["http"]["status"])
 	assert.NotEmpty(t, msgs["http"]["request_id"])
 	assert.Contains(t, msgs, "shutting down")
+}
+
+// TestParseServeSnowflake covers choosing the Snowflake engine: explicitly,
+// or automatically inside SPCS, and the configuration it then requires.
+func TestParseServeSnowflake(t *testing.T) {
+	t.Parallel()
+	token := filepath.Join(t.TempDir(), "token")
+	require.NoError(t, os.WriteFile(token, []byte("service-token"), 0o600))
+	spcs := map[string]string{"SNOWFLAKE_ACCOUNT": "ACME", "SNOWFLAKE_HOST": "acme.snowflakecomputing.com",
+		"SNOWFLAKE_DATABASE": "SIGNOFF", "SNOWFLAKE_SCHEMA": "APP", "SIGNOFF_WAREHOUSE": "SIGNOFF_WH",
+		"SIGNOFF_TOKEN_FILE": token}
+
+	t.Run("auto-detected in SPCS", func(t *testing.T) {
+		got, err := parseServe([]string{"--addr", "0.0.0.0:8080"}, env(spcs), io.Discard, io.Discard)
+		require.NoError(t, err, "any address is allowed on Snowflake")
+		assert.Equal(t, "snowflake", got.engine)
+		assert.Equal(t, snowflake.Config{Account: "ACME", Host: "acme.snowflakecomputing.com", Database: "SIGNOFF",
+			Schema: "APP", Warehouse: "SIGNOFF_WH", TokenFile: token, IdentityTTL: 30 * time.Second,
+			RolesTTL: time.Minute}, got.snowflake)
+	})
+	t.Run("no token file means embedded", func(t *testing.T) {
+		vars := maps.Clone(spcs)
+		vars["SIGNOFF_TOKEN_FILE"] = filepath.Join(t.TempDir(), "missing")
+		got, err := parseServe(nil, env(vars), io.Discard, io.Discard)
+		require.NoError(t, err)
+		assert.Equal(t, "embedded", got.engine)
+	})
+	t.Run("flags override the injected database and schema", func(t *testing.T) {
+		got, err := parseServe([]string{"--database", "OTHER", "--schema", "WORK", "--identity-cache", "0"},
+			env(spcs), io.Discard, io.Discard)
+		require.NoError(t, err)
+		assert.Equal(t, "OTHER", got.snowflake.Database)
+		assert.Equal(t, "WORK", got.snowflake.Schema)
+		assert.Zero(t, got.snowflake.IdentityTTL)
+	})
+	for name, tc := range map[string]struct {
+		args   []string
+		drop   string
+		errSub string
+	}{
+		"no warehouse":      {drop: "SIGNOFF_WAREHOUSE", errSub: "no warehouse"},
+		"no account":        {drop: "SNOWFLAKE_ACCOUNT", args: []string{"--engine", "snowflake"}, errSub: "SNOWFLAKE_ACCOUNT is not set"},
+		"a bad schema":      {args: []string{"--schema", "APP; DROP TABLE X"}, errSub: "not a valid unquoted Snowflake identifier"},
+		"demo on Snowflake": {args: []string{"--demo"}, errSub: "03_seed.sql"},
+		"an unknown engine": {args: []string{"--engine", "postgres"}, errSub: "auto, embedded or snowflake"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			vars := maps.Clone(spcs)
+			delete(vars, tc.drop)
+			_, err := parseServe(tc.args, env(vars), io.Discard, io.Discard)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.errSub)
+		})
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/signoff/signoff/internal/demo"
 	"github.com/signoff/signoff/internal/server"
 	"github.com/signoff/signoff/internal/signoff"
+	"github.com/signoff/signoff/internal/snowflake"
 	"github.com/signoff/signoff/internal/sqlite"
 )
 
@@ -23,18 +24,28 @@ import (
 // environment variable, and the flag wins.
 type serveConfig struct {
 	addr        string
+	engine      string // "embedded" or "snowflake" once resolved
 	db          string
 	demo        bool
 	allowRemote bool
 	logFormat   string
 	sessionKey  string
+	snowflake   snowflake.Config
 }
 
 const serveUsage = `Usage: signoff serve [options]
 
-Runs Signoff's web server. Without Snowflake settings it runs on the embedded
-engine: a SQLite file holding the workflow tables and a local account (users,
-roles, grants) that stands in for Snowflake's, with persona sign-in at /login.
+Runs Signoff's web server on one of two engines, chosen at start:
+
+  snowflake  inside Snowpark Container Services (the token file
+             /snowflake/session/token exists and SNOWFLAKE_HOST and
+             SNOWFLAKE_ACCOUNT are set), or with --engine snowflake.
+             Identity comes from Snowflake's ingress headers and
+             caller's-rights sessions; there is no sign-in page.
+  embedded   otherwise: a SQLite file holding the workflow tables and a
+             local account (users, roles, grants) that stands in for
+             Snowflake's, with persona sign-in at /login. It listens on
+             loopback only unless --allow-remote.
 
 Options (each has an environment variable; a flag overrides it):
 `
@@ -64,6 +75,19 @@ func parseServe(args []string, getenv func(string) string, stdout, stderr io.Wri
 			"authentication: anyone who can reach the port can act as anyone.")
 	fs.StringVar(&c.logFormat, "log-format", env("SIGNOFF_LOG_FORMAT", "text"),
 		"log format, `text or json` (SIGNOFF_LOG_FORMAT)")
+	fs.StringVar(&c.engine, "engine", env("SIGNOFF_ENGINE", "auto"),
+		"`engine`: auto, embedded or snowflake (SIGNOFF_ENGINE); auto picks snowflake inside SPCS")
+	fs.StringVar(&c.snowflake.TokenFile, "token-file", env("SIGNOFF_TOKEN_FILE", snowflake.DefaultTokenFile),
+		"Snowflake: the service user's OAuth token `file` (SIGNOFF_TOKEN_FILE), re-read for every new connection")
+	fs.StringVar(&c.snowflake.Warehouse, "warehouse", env("SIGNOFF_WAREHOUSE", ""),
+		"Snowflake: `warehouse` for the app's statements (SIGNOFF_WAREHOUSE); required, SPCS injects none")
+	fs.StringVar(&c.snowflake.Database, "database", env("SIGNOFF_DATABASE", ""),
+		"Snowflake: `database` of the workflow tables (SIGNOFF_DATABASE; default SNOWFLAKE_DATABASE, which SPCS injects)")
+	fs.StringVar(&c.snowflake.Schema, "schema", env("SIGNOFF_SCHEMA", ""),
+		"Snowflake: `schema` of the workflow tables (SIGNOFF_SCHEMA; default SNOWFLAKE_SCHEMA, which SPCS injects)")
+	fs.DurationVar(&c.snowflake.IdentityTTL, "identity-cache", envDuration(getenv, "SIGNOFF_IDENTITY_CACHE", 30*time.Second),
+		"Snowflake: how long page views reuse a visitor's identity for the same caller token (SIGNOFF_IDENTITY_CACHE);\n"+
+			"0 disables. Actions always check afresh.")
 	fs.StringVar(&c.sessionKey, "session-key", env("SIGNOFF_SESSION_KEY", ""),
 		"`secret` of at least 32 characters that signs cookies (SIGNOFF_SESSION_KEY); instances sharing one\n"+
 			"URL must share it. Default: random per process (sign-ins end on restart).")
@@ -96,12 +120,42 @@ func parseServe(args []string, getenv func(string) string, stdout, stderr io.Wri
 	if c.sessionKey != "" && len(c.sessionKey) < 32 {
 		return c, errors.New("--session-key must be at least 32 characters")
 	}
+	switch c.engine {
+	case "auto":
+		c.engine = "embedded"
+		if snowflake.InSPCS(getenv, c.snowflake.TokenFile) {
+			c.engine = "snowflake"
+		}
+	case "embedded", "snowflake":
+	default:
+		return c, fmt.Errorf("--engine must be auto, embedded or snowflake, not %q", c.engine)
+	}
+	if c.engine == "snowflake" {
+		c.snowflake = c.snowflake.FromEnv(getenv)
+		c.snowflake.RolesTTL = time.Minute
+		if c.demo {
+			return c, errors.New("--demo loads the embedded engine's demo; on Snowflake, run sql/snowflake/03_seed.sql instead")
+		}
+		if err := c.snowflake.Validate(); err != nil {
+			return c, fmt.Errorf("snowflake engine: %w", err)
+		}
+		return c, nil
+	}
 	if !c.allowRemote {
 		if err := requireLoopback(c.addr); err != nil {
 			return c, err
 		}
 	}
 	return c, nil
+}
+
+// envDuration reads a duration variable, or def when it is unset or invalid
+// (an invalid value is reported by the flag when given as one).
+func envDuration(getenv func(string) string, name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(getenv(name)); err == nil {
+		return d
+	}
+	return def
 }
 
 // errHelp means --help was asked for: not a failure.
@@ -143,23 +197,42 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	log := newLogger(cfg.logFormat, stderr)
 	start := time.Now()
 
-	store, err := sqlite.Open(ctx, cfg.db)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	svc := signoff.NewService(store)
-	svc.Log = log
-	if err := loadDemo(ctx, cfg, store, svc, log); err != nil {
-		return err
-	}
-
 	key := []byte(cfg.sessionKey)
 	if len(key) == 0 {
 		key = []byte(rand.Text() + rand.Text())
 	}
-	srv, err := server.New(server.Config{Service: svc, Ready: store.Ping, Log: log, Local: store,
-		SessionKey: key, Engine: "embedded (" + cfg.db + ")"})
+	sc := server.Config{Log: log, SessionKey: key}
+	var banner string
+	switch cfg.engine {
+	case "snowflake":
+		store, err := snowflake.Open(ctx, cfg.snowflake)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		ids := snowflake.NewIdentities(snowflake.CallerSessions(cfg.snowflake),
+			store.RolesThatMatter(cfg.snowflake.RolesTTL), cfg.snowflake.IdentityTTL)
+		sc.Service, sc.Ready, sc.Identify = signoff.NewService(store), store.Ping, ids.Identify
+		sc.SecureCookies = true // SPCS ingress is HTTPS
+		sc.Engine = "Snowflake (" + cfg.snowflake.Database + "." + cfg.snowflake.Schema + ")"
+		banner = "Signoff is ready on Snowflake: %s (reach it through the service's endpoint URL)\n"
+	default:
+		store, err := sqlite.Open(ctx, cfg.db)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		svc := signoff.NewService(store)
+		svc.Log = log
+		if err := loadDemo(ctx, cfg, store, svc, log); err != nil {
+			return err
+		}
+		sc.Service, sc.Ready, sc.Local = svc, store.Ping, store
+		sc.Engine = "embedded (" + cfg.db + ")"
+		banner = "Signoff is ready on the embedded engine: %s (sign in as a demo persona)\n"
+	}
+	sc.Service.Log = log
+	srv, err := server.New(sc)
 	if err != nil {
 		return err
 	}
@@ -176,8 +249,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	url := "http://" + ln.Addr().String()
-	fmt.Fprintf(stdout, "Signoff is ready on the embedded engine: %s (sign in as a demo persona)\n", url)
-	log.Info("listening", "url", url, "db", cfg.db, "startup", time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, banner, url)
+	log.Info("listening", "url", url, "engine", sc.Engine, "startup", time.Since(start).Round(time.Millisecond))
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

@@ -159,6 +159,22 @@ func (r Request) Current() (Step, bool) {
 	return Step{}, false
 }
 
+// withDecision returns r as it stands after decision d was recorded.
+func (r Request) withDecision(d StepDecision) Request {
+	r.Steps = slices.Clone(r.Steps)
+	for i := range r.Steps {
+		if r.Steps[i].Order == d.Step {
+			r.Steps[i].Decision, r.Steps[i].DecidedBy, r.Steps[i].ActorRole = d.Decision, d.DecidedBy, d.ActorRole
+			r.Steps[i].Comment, r.Steps[i].DecidedAt = d.Comment, d.At
+		}
+	}
+	r.Status, r.UpdatedAt = d.Next, d.At
+	if d.Next == StatusPending {
+		r.CurrentStep = d.Step + 1
+	}
+	return r
+}
+
 // DecidedBy reports whether user decided any step of the request.
 func (r Request) DecidedBy(user string) bool {
 	return slices.ContainsFunc(r.Steps, func(s Step) bool {

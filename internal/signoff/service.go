@@ -254,16 +254,12 @@ func (s *Service) load(ctx context.Context, viewer Identity, id string) (Request
 	if !ValidID(id) {
 		return Request{}, Product{}, Errorf(ErrNotFound, "There is no request %q.", id)
 	}
-	r, err := s.store.Request(ctx, id)
+	r, p, err := s.store.RequestDetail(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return Request{}, Product{}, Errorf(ErrNotFound, "There is no request %s.", id)
 	}
 	if err != nil {
 		return Request{}, Product{}, fmt.Errorf("request %s: %w", id, err)
-	}
-	p, err := s.store.Product(ctx, r.ProductID)
-	if err != nil {
-		return Request{}, Product{}, fmt.Errorf("request %s: product %q: %w", id, r.ProductID, err)
 	}
 	if !CanView(viewer, r, p) {
 		return Request{}, Product{}, Errorf(ErrForbidden, "You are not part of request %s: only its requester, its approvers, the product's owners and auditors can see it.", id)
@@ -332,20 +328,22 @@ func (s *Service) Decide(ctx context.Context, viewer Identity, id string, in Dec
 		}
 		return Request{}, fmt.Errorf("decide %s step %d: %w", id, step.Order, err)
 	}
+	// The compare-and-set succeeded, so the request is now exactly what d
+	// says: no need to read it back.
+	r = r.withDecision(d)
 	if d.Next == StatusApproved {
 		// The approval is committed whatever happens now. If the grant cannot
 		// even run, the request stays visibly APPROVED ("awaiting grant") for
 		// an admin to retry; the approver is not told their decision failed.
-		if _, err := s.grant(ctx, r.ID, viewer.User, role); err != nil {
+		st, err := s.grant(ctx, r.ID, viewer.User, role)
+		if err != nil {
 			s.Log.ErrorContext(ctx, "grant did not run after final approval; the request stays APPROVED",
 				"access_request", r.ID, "err", err)
+		} else {
+			r.Status, r.UpdatedAt = st, s.now()
 		}
 	}
-	fresh, err := s.store.Request(ctx, id)
-	if err != nil {
-		return Request{}, fmt.Errorf("decide %s: reload: %w", id, err)
-	}
-	return fresh, nil
+	return r, nil
 }
 
 // staleStep explains why step can no longer be decided on r.

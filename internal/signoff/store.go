@@ -23,6 +23,10 @@ type Store interface {
 	CreateRequest(ctx context.Context, r Request, ev Event) error
 	// Request returns one request with its steps, or ErrNotFound.
 	Request(ctx context.Context, id string) (Request, error)
+	// RequestDetail returns one request with its steps and its product (the
+	// product's chain left empty: the request's steps are what count), in
+	// one statement, or ErrNotFound.
+	RequestDetail(ctx context.Context, id string) (Request, Product, error)
 	// Requests returns the requests made by requester, newest first, with
 	// their steps; at most limit.
 	Requests(ctx context.Context, requester string, limit int) ([]Request, error)

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 
 	"github.com/signoff/signoff/internal/signoff"
 )
@@ -220,4 +221,62 @@ func (s *Store) Withdraw(ctx context.Context, requestID string, ev signoff.Event
 		return s.errorf(err, "withdraw %s", requestID)
 	}
 	return nil
+}
+
+// SelectRequestDetail returns one request's steps, each row carrying the
+// request and its product's context: everything a request page or an action
+// on it needs, in one statement.
+const SelectRequestDetail = `
+SELECT r.request_id, r.product_id, p.name, p.classification, p.access_role, r.requester,
+       r.business_reason, r.status, r.current_step, r.step_count, r.created_at, r.updated_at,
+       s.step_order, s.step_label, s.approver_role, COALESCE(s.decision, ''),
+       COALESCE(s.decided_by, ''), COALESCE(s.acting_role, ''), COALESCE(s.comment, ''), s.decided_at,
+       p.description, p.owner, p.owner_role, p.domain, p.tags, p.product_columns
+FROM access_request r
+JOIN data_product p ON p.product_id = r.product_id
+JOIN request_step s ON s.request_id = r.request_id
+WHERE r.request_id = ?
+ORDER BY s.step_order`
+
+// RequestDetail returns one request with its steps and its product.
+func (s *Store) RequestDetail(ctx context.Context, id string) (signoff.Request, signoff.Product, error) {
+	rows, err := s.q.QueryContext(ctx, SelectRequestDetail, id)
+	if err != nil {
+		return signoff.Request{}, signoff.Product{}, s.errorf(err, "request %s", id)
+	}
+	defer rows.Close()
+	var r signoff.Request
+	var p signoff.Product
+	for rows.Next() {
+		var st signoff.Step
+		var decidedAt sql.NullTime
+		var tags, cols string
+		if err := rows.Scan(&r.ID, &r.ProductID, &r.ProductName, &r.Classification, &r.AccessRole,
+			&r.Requester, &r.Reason, &r.Status, &r.CurrentStep, &r.StepCount, &r.CreatedAt, &r.UpdatedAt,
+			&st.Order, &st.Label, &st.ApproverRole, &st.Decision, &st.DecidedBy, &st.ActorRole,
+			&st.Comment, &decidedAt, &p.Description, &p.Owner, &p.OwnerRole, &p.Domain, &tags, &cols); err != nil {
+			return signoff.Request{}, signoff.Product{}, s.errorf(err, "request %s", id)
+		}
+		if decidedAt.Valid {
+			st.DecidedAt = decidedAt.Time.UTC()
+		}
+		if len(r.Steps) == 0 {
+			if err := json.Unmarshal([]byte(tags), &p.Tags); err != nil {
+				return signoff.Request{}, signoff.Product{}, s.errorf(err, "request %s: tags", id)
+			}
+			if err := json.Unmarshal([]byte(cols), &p.Columns); err != nil {
+				return signoff.Request{}, signoff.Product{}, s.errorf(err, "request %s: columns", id)
+			}
+		}
+		r.Steps = append(r.Steps, st)
+	}
+	if err := rows.Err(); err != nil {
+		return signoff.Request{}, signoff.Product{}, s.errorf(err, "request %s", id)
+	}
+	if len(r.Steps) == 0 {
+		return signoff.Request{}, signoff.Product{}, signoff.Errorf(signoff.ErrNotFound, "There is no request %s.", id)
+	}
+	r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
+	p.ID, p.Name, p.Classification, p.AccessRole = r.ProductID, r.ProductName, r.Classification, r.AccessRole
+	return r, p, nil
 }

@@ -493,6 +493,17 @@ func testRequests(t *testing.T, f *fixture) {
 	_, err = f.store.Request(f.ctx, f.newID())
 	assert.ErrorIs(t, err, signoff.ErrNotFound)
 
+	// RequestDetail: the request as Request reads it, and its product as
+	// Product reads it, less the chain (the request's steps stand for it).
+	r, p, err := f.store.RequestDetail(f.ctx, first.ID)
+	require.NoError(t, err)
+	assert.Equal(t, f.request(t, first.ID), r)
+	want := products[0]
+	want.Chain = nil
+	assert.Equal(t, want, p)
+	_, _, err = f.store.RequestDetail(f.ctx, f.newID())
+	assert.ErrorIs(t, err, signoff.ErrNotFound)
+
 	page, err := f.svc.Product(f.ctx, f.who(t, requester), "ledger")
 	require.NoError(t, err)
 	require.NotNil(t, page.Open, "the product page links to the open request")
