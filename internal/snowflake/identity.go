@@ -230,33 +230,60 @@ UNION SELECT access_role FROM data_product`
 // connection and reused for ttl. A stale list can only leave a brand-new
 // role out for a while, which refuses rather than allows.
 func (s *Store) RolesThatMatter(ttl time.Duration) func(ctx context.Context) ([]string, error) {
-	var mu sync.Mutex
-	var roles []string
-	var read time.Time
-	return func(ctx context.Context) ([]string, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if roles != nil && time.Since(read) < ttl {
-			return roles, nil
-		}
-		rows, err := s.db.QueryContext(ctx, RolesThatMatter)
+	c := &ttlList{ttl: ttl, read: func(ctx context.Context) ([]string, error) {
+		roles, err := s.strings(ctx, RolesThatMatter)
 		if err != nil {
-			return nil, translate(err)
+			return nil, err
 		}
-		defer rows.Close()
-		fresh := []string{signoff.RoleAdmin, signoff.RoleAuditor}
-		for rows.Next() {
-			var r string
-			if err := rows.Scan(&r); err != nil {
-				return nil, err
-			}
-			fresh = append(fresh, r)
-		}
-		if err := rows.Err(); err != nil {
-			return nil, translate(err)
-		}
-		slices.Sort(fresh)
-		roles, read = slices.Compact(fresh), time.Now()
-		return roles, nil
+		roles = append(roles, signoff.RoleAdmin, signoff.RoleAuditor)
+		slices.Sort(roles)
+		return slices.Compact(roles), nil
+	}}
+	return c.get
+}
+
+// ttlList is a list read from Snowflake and reused for ttl. It caches
+// catalog metadata only, never anything about a visitor.
+type ttlList struct {
+	ttl  time.Duration
+	read func(ctx context.Context) ([]string, error)
+
+	mu     sync.Mutex
+	list   []string
+	readAt time.Time
+}
+
+func (c *ttlList) get(ctx context.Context) ([]string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.list != nil && time.Since(c.readAt) < c.ttl {
+		return c.list, nil
 	}
+	list, err := c.read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if list == nil {
+		list = []string{}
+	}
+	c.list, c.readAt = list, time.Now()
+	return list, nil
+}
+
+// strings runs a query returning one text column on the service connection.
+func (s *Store) strings(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, translate(rows.Err())
 }

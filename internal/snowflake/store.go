@@ -21,7 +21,8 @@ import (
 // pool: the workflow tables are written only by the app's role.
 type Store struct {
 	*sqlstore.Store
-	db *sql.DB
+	db            *sql.DB
+	approverRoles *ttlList
 }
 
 var _ signoff.Store = (*Store)(nil)
@@ -58,10 +59,20 @@ func serviceConfig(cfg Config) sf.Config {
 
 // New returns a Store over db, an open pool to the service user's session
 // (tests pass a go-sqlmock database).
+//
+// The list of approver roles is catalog metadata that every queue page
+// needs; it is reused for a minute rather than read on every page.
 func New(db *sql.DB) *Store {
 	s := &Store{db: db}
 	s.Store = sqlstore.New("snowflake", db, batcher{db}, translate)
+	s.approverRoles = &ttlList{ttl: time.Minute, read: s.Store.ApproverRoles}
 	return s
+}
+
+// ApproverRoles returns the distinct roles keying any chain step, reused for
+// a minute. A role added to a chain meanwhile shows in queues a minute late.
+func (s *Store) ApproverRoles(ctx context.Context) ([]string, error) {
+	return s.approverRoles.get(ctx)
 }
 
 // Close closes the pool.
