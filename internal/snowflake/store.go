@@ -132,7 +132,7 @@ func bindValue(a any) (any, error) {
 		return nil, err
 	}
 	switch v := v.(type) {
-	case nil, string, int64, float64, bool:
+	case nil, string, int64, float64: // what SIGNOFF_APPLY accepts (no booleans)
 		return v, nil
 	case time.Time:
 		return v.UTC().Format("2006-01-02 15:04:05.000000"), nil

@@ -71,3 +71,30 @@ CREATE TABLE IF NOT EXISTS AUDIT_LOG (
     COMMENT     VARCHAR,
     DETAILS     VARCHAR
 );
+
+-- Read-only views for people who audit Signoff in SQL (02 grants SELECT on
+-- them to SIGNOFF_AUDITOR; nobody gets a privilege on the tables themselves).
+-- SECURE hides the view text and blocks optimizer leaks; the column lists are
+-- explicit so that a column added to a table is not exposed by accident.
+-- COPY GRANTS keeps 02's grants when this script is re-run (CREATE OR REPLACE
+-- otherwise drops them; DOCS/sql-reference/sql/create-view, "COPY GRANTS").
+
+CREATE OR REPLACE SECURE VIEW AUDIT_TRAIL COPY GRANTS
+    COMMENT = 'Signoff audit log, read-only'
+AS SELECT EVENT_ID, EVENT_TIME, REQUEST_ID, PRODUCT_ID, ACTOR, ACTOR_ROLE, EVENT_TYPE,
+          STEP_ORDER, DECISION, COMMENT, DETAILS
+   FROM AUDIT_LOG;
+
+CREATE OR REPLACE SECURE VIEW REQUEST_OVERVIEW COPY GRANTS
+    COMMENT = 'Signoff access requests with their product, read-only'
+AS SELECT r.REQUEST_ID, r.PRODUCT_ID, p.NAME AS PRODUCT_NAME, p.CLASSIFICATION, p.ACCESS_ROLE,
+          r.REQUESTER, r.BUSINESS_REASON, r.STATUS, r.CURRENT_STEP, r.STEP_COUNT,
+          r.CREATED_AT, r.UPDATED_AT
+   FROM ACCESS_REQUEST r
+   LEFT JOIN DATA_PRODUCT p ON p.PRODUCT_ID = r.PRODUCT_ID;
+
+CREATE OR REPLACE SECURE VIEW REQUEST_DECISIONS COPY GRANTS
+    COMMENT = 'Signoff per-step decisions, read-only'
+AS SELECT REQUEST_ID, STEP_ORDER, STEP_LABEL, APPROVER_ROLE, DECISION, DECIDED_BY,
+          ACTING_ROLE, COMMENT, DECIDED_AT
+   FROM REQUEST_STEP;

@@ -1,0 +1,399 @@
+package sqlfiles_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/signoff/signoff/internal/demo"
+	"github.com/signoff/signoff/internal/signoff"
+)
+
+// The Snowflake seed, sql/snowflake/03_seed.sql, is generated from the demo
+// story (internal/demo) so that the two cannot drift: TestSnowflakeSeed
+// renders it and compares it with the committed file byte for byte.
+//
+//	go test ./sql/ -run Seed -update    # rewrite 03_seed.sql from internal/demo
+
+var update = flag.Bool("update", false, "rewrite snowflake/03_seed.sql from internal/demo")
+
+const seedFile = "snowflake/03_seed.sql"
+
+// lateRoles are the access roles that demo.Roles lacks: the embedded demo
+// creates them only after a grant failed (demo.Load), to show GRANT_FAILED
+// and its retry. The seed leaves them commented out so that a Snowflake
+// account tells the same story.
+func lateRoles() []string {
+	known := map[string]bool{}
+	for _, r := range demo.Roles {
+		known[r.Name] = true
+	}
+	var late []string
+	for _, p := range demo.Products {
+		if !known[p.AccessRole] && !slices.Contains(late, p.AccessRole) {
+			late = append(late, p.AccessRole)
+		}
+	}
+	return late
+}
+
+func TestSnowflakeSeed(t *testing.T) {
+	got, err := renderSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.FromSlash(seedFile)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote %s", path)
+	}
+	committed, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run `go test ./sql/ -run Seed -update` to create it)", err)
+	}
+	if !bytes.Equal(committed, []byte(got)) {
+		t.Errorf("%s is not what internal/demo renders; run `go test ./sql/ -run Seed -update`.\n%s",
+			seedFile, firstDifference(string(committed), got))
+	}
+}
+
+func TestSnowflakeSeedIsWellFormed(t *testing.T) {
+	stmts := script(t, seedFile) // every statement terminated
+	kinds := map[string]int{}
+	for _, st := range stmts {
+		f := strings.Fields(st.upper)
+		kinds[strings.Join(f[:min(2, len(f))], " ")]++
+	}
+	for kind := range kinds {
+		switch kind {
+		case "USE ROLE", "USE WAREHOUSE", "CREATE ROLE", "GRANT ROLE", "GRANT OWNERSHIP",
+			"BEGIN TRANSACTION", "MERGE INTO", "DELETE FROM", "INSERT INTO", "COMMIT":
+		default:
+			t.Errorf("unexpected statement kind %q in the seed", kind)
+		}
+	}
+	for _, st := range stmts {
+		if strings.HasPrefix(st.upper, "CREATE ") && !strings.HasPrefix(st.upper, "CREATE ROLE IF NOT EXISTS ") {
+			t.Errorf("line %d: not idempotent: %.80s", st.line, st.text)
+		}
+		if strings.HasPrefix(st.upper, "GRANT OWNERSHIP ") &&
+			!ownershipRe.MatchString(st.upper) {
+			t.Errorf("line %d: ownership goes to SIGNOFF_GRANT_OWNER with COPY CURRENT GRANTS: %s", st.line, st.text)
+		}
+		if m := ownershipRe.FindStringSubmatch(st.upper); m != nil && (m[1] != "ROLE" || m[3] != "SIGNOFF_GRANT_OWNER") {
+			t.Errorf("line %d: %s", st.line, st.text)
+		}
+	}
+}
+
+// TestDemoCatalogIsSeedable checks what the seed relies on: every owner and
+// approver role a product names exists in demo.Roles (access roles may be
+// late), and the story still has a late role to show GRANT_FAILED with.
+func TestDemoCatalogIsSeedable(t *testing.T) {
+	roles := map[string]bool{}
+	for _, r := range demo.Roles {
+		roles[r.Name] = true
+	}
+	for _, p := range demo.Products {
+		names := []string{p.OwnerRole}
+		for _, s := range p.Chain {
+			names = append(names, s.ApproverRole)
+		}
+		for _, n := range names {
+			if !roles[n] {
+				t.Errorf("product %s names role %s, which demo.Roles lacks", p.ID, n)
+			}
+		}
+	}
+	if len(lateRoles()) == 0 {
+		t.Log("no late access role: the seed has no GRANT_FAILED story to tell")
+	}
+}
+
+func TestSQLString(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain":                "'plain'",
+		"it's":                 "'it''s'",
+		`a\b`:                  `'a\\b'`,
+		`{"a":"x\"y"}`:         `'{"a":"x\\"y"}'`,
+		"line\nbreak":          "'line\nbreak'",
+		`'\'`:                  `'''\\'''`,
+		"\u00e9t\u00e9 \u2014": "'\u00e9t\u00e9 \u2014'",
+	} {
+		if got := sqlString(in); got != want {
+			t.Errorf("sqlString(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+// sqlString renders s as a Snowflake single-quoted string literal. Snowflake
+// reads backslash escapes in such literals (DOCS/sql-reference/data-types-text,
+// "Escape sequences in single-quoted string constants"), so a backslash is
+// doubled as well as a single quote; JSON text keeps its \" and \u escapes.
+func sqlString(s string) string {
+	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", "''") + "'"
+}
+
+// ident returns name if it is a valid identifier, for use unquoted in SQL.
+func ident(what, name string) (string, error) {
+	if !signoff.ValidIdentifier(name) {
+		return "", fmt.Errorf("%s %q is not a valid identifier", what, name)
+	}
+	return name, nil
+}
+
+// comment makes s safe inside a -- comment.
+func comment(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// renderSeed renders 03_seed.sql from internal/demo, deterministically.
+func renderSeed() (string, error) {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+
+	accessRoles := map[string]bool{}
+	for _, p := range demo.Products {
+		accessRoles[p.AccessRole] = true
+	}
+	createdBy02 := map[string]bool{signoff.RoleAdmin: true, signoff.RoleAuditor: true}
+
+	w(`-- Signoff on Snowflake: the demo story's catalog and roles (internal/demo).
+--
+-- GENERATED from internal/demo by sql/snowflake_seed_test.go; do not edit.
+-- After changing the demo, run: go test ./sql/ -run Seed -update
+--
+-- Run after 01_data_model.sql and 02_rbac_and_grant.sql, as a user who may use
+-- USERADMIN (creates the roles), SECURITYADMIN (transfers the access roles to
+-- SIGNOFF_GRANT_OWNER) and SYSADMIN (owns the catalog tables). Idempotent:
+-- roles are CREATE ... IF NOT EXISTS, grants are no-ops when held, and the
+-- catalog rows of the demo products (only those) are merged and their chains
+-- replaced in one transaction.
+--
+-- Not here, on purpose:
+--   * users: a real account has its own (commented examples at the end);
+--   * requests: they are made through the app, which audits them;
+--   * SIGNOFF_ADMIN and SIGNOFF_AUDITOR: 02_rbac_and_grant.sql creates them.
+-- TAGS and PRODUCT_COLUMNS hold the JSON text the embedded engine stores
+-- (encoding/json of []string and []signoff.Column).
+
+-- ============================================================================
+-- Roles (USERADMIN creates, and so owns, them)
+-- ============================================================================
+
+USE ROLE USERADMIN;
+
+`)
+	for _, r := range demo.Roles {
+		name, err := ident("role", r.Name)
+		if err != nil {
+			return "", err
+		}
+		if !createdBy02[name] {
+			w("CREATE ROLE IF NOT EXISTS %s COMMENT = %s;\n", name, sqlString(r.Comment))
+		}
+	}
+	late := lateRoles()
+	for _, p := range demo.Products {
+		if !slices.Contains(late, p.AccessRole) {
+			continue
+		}
+		name, err := ident("access role of "+p.ID, p.AccessRole)
+		if err != nil {
+			return "", err
+		}
+		w("\n-- %s is left out, as in the embedded demo: the first approved request for\n", name)
+		w("-- %s ends GRANT_FAILED (\"Role ... does not exist or not authorized\").\n", p.ID)
+		w("-- Then create it (and transfer it below), and retry the grant in the app:\n")
+		w("-- CREATE ROLE IF NOT EXISTS %s COMMENT = %s;\n", name, sqlString("Access role: "+p.Name))
+	}
+	w("\n-- Hierarchy: the grantee inherits the role.\n")
+	for _, h := range demo.Hierarchy {
+		role, err := ident("role", h.Role)
+		if err != nil {
+			return "", err
+		}
+		grantee, err := ident("role", h.Grantee)
+		if err != nil {
+			return "", err
+		}
+		w("GRANT ROLE %s TO ROLE %s;\n", role, grantee)
+	}
+
+	w(`
+-- ============================================================================
+-- Access roles: owned by SIGNOFF_GRANT_OWNER
+-- ============================================================================
+-- GRANT_PRODUCT_ACCESS may grant a role only because SIGNOFF_GRANT_OWNER owns
+-- it (02_rbac_and_grant.sql explains why ownership, not MANAGE GRANTS).
+-- SECURITYADMIN transfers ownership: its MANAGE GRANTS covers any role, also
+-- once USERADMIN no longer owns it (re-runs), and satisfies the GRANT
+-- OWNERSHIP check of bundle 2026_07 (DOCS/release-notes/bcr-bundles/2026_07/
+-- bcr-2395). COPY CURRENT GRANTS keeps the role's existing grants
+-- (DOCS/sql-reference/sql/grant-ownership). When you add a product, transfer
+-- its access role the same way.
+-- In a real account, also give each access role the privileges on its
+-- product's objects (as their owner), for example:
+--   GRANT USAGE ON DATABASE SALES TO ROLE SALES_ORDERS_READ;
+--   GRANT USAGE ON SCHEMA SALES.CURATED TO ROLE SALES_ORDERS_READ;
+--   GRANT SELECT ON VIEW SALES.CURATED.ORDER_LINES TO ROLE SALES_ORDERS_READ;
+
+USE ROLE SECURITYADMIN;
+
+`)
+	for _, r := range demo.Roles {
+		if accessRoles[r.Name] {
+			w("GRANT OWNERSHIP ON ROLE %s TO ROLE SIGNOFF_GRANT_OWNER COPY CURRENT GRANTS;\n", r.Name)
+		}
+	}
+	for _, name := range late {
+		w("-- GRANT OWNERSHIP ON ROLE %s TO ROLE SIGNOFF_GRANT_OWNER COPY CURRENT GRANTS;\n", name)
+	}
+
+	w(`
+-- ============================================================================
+-- Catalog: DATA_PRODUCT and APPROVAL_CHAIN (SYSADMIN owns the tables)
+-- ============================================================================
+
+USE ROLE SYSADMIN;
+USE WAREHOUSE SIGNOFF_WH;
+
+BEGIN TRANSACTION;
+
+MERGE INTO SIGNOFF.APP.DATA_PRODUCT t
+USING (
+`)
+	var ids []string
+	for i, p := range demo.Products {
+		for what, role := range map[string]string{"owner role": p.OwnerRole, "access role": p.AccessRole} {
+			if _, err := ident(what+" of "+p.ID, role); err != nil {
+				return "", err
+			}
+		}
+		tags, err := json.Marshal(nonNil(p.Tags))
+		if err != nil {
+			return "", err
+		}
+		cols, err := json.Marshal(nonNil(p.Columns))
+		if err != nil {
+			return "", err
+		}
+		if i > 0 {
+			w("    UNION ALL\n")
+		}
+		w("    SELECT %s AS PRODUCT_ID,\n", sqlString(p.ID))
+		w("           %s AS NAME,\n", sqlString(p.Name))
+		w("           %s AS DESCRIPTION,\n", sqlString(p.Description))
+		w("           %s AS OWNER,\n", sqlString(p.Owner))
+		w("           %s AS OWNER_ROLE,\n", sqlString(p.OwnerRole))
+		w("           %s AS DOMAIN,\n", sqlString(p.Domain))
+		w("           %s AS CLASSIFICATION,\n", sqlString(p.Classification))
+		w("           %s AS TAGS,\n", sqlString(string(tags)))
+		w("           %s AS PRODUCT_COLUMNS,\n", sqlString(string(cols)))
+		w("           %s AS ACCESS_ROLE\n", sqlString(p.AccessRole))
+		ids = append(ids, sqlString(p.ID))
+	}
+	w(`) s
+ON t.PRODUCT_ID = s.PRODUCT_ID
+WHEN MATCHED THEN UPDATE SET
+    NAME = s.NAME, DESCRIPTION = s.DESCRIPTION, OWNER = s.OWNER, OWNER_ROLE = s.OWNER_ROLE,
+    DOMAIN = s.DOMAIN, CLASSIFICATION = s.CLASSIFICATION, TAGS = s.TAGS,
+    PRODUCT_COLUMNS = s.PRODUCT_COLUMNS, ACCESS_ROLE = s.ACCESS_ROLE
+WHEN NOT MATCHED THEN INSERT
+    (PRODUCT_ID, NAME, DESCRIPTION, OWNER, OWNER_ROLE, DOMAIN, CLASSIFICATION, TAGS,
+     PRODUCT_COLUMNS, ACCESS_ROLE, CREATED_AT)
+VALUES
+    (s.PRODUCT_ID, s.NAME, s.DESCRIPTION, s.OWNER, s.OWNER_ROLE, s.DOMAIN, s.CLASSIFICATION, s.TAGS,
+     s.PRODUCT_COLUMNS, s.ACCESS_ROLE, SYSDATE());
+
+-- The chains of the demo products, replaced as a whole. Requests in flight
+-- keep the chain they copied when they were submitted.
+DELETE FROM SIGNOFF.APP.APPROVAL_CHAIN
+WHERE PRODUCT_ID IN (
+`)
+	for i, id := range ids {
+		sep := ","
+		if i == len(ids)-1 {
+			sep = ""
+		}
+		w("    %s%s\n", id, sep)
+	}
+	w(");\n\nINSERT INTO SIGNOFF.APP.APPROVAL_CHAIN (PRODUCT_ID, STEP_ORDER, APPROVER_ROLE, STEP_LABEL) VALUES\n")
+	var rows []string
+	for _, p := range demo.Products {
+		for i, s := range p.Chain {
+			role, err := ident("approver role of "+p.ID, s.ApproverRole)
+			if err != nil {
+				return "", err
+			}
+			rows = append(rows, fmt.Sprintf("    (%s, %d, %s, %s)", sqlString(p.ID), i+1, sqlString(role), sqlString(s.Label)))
+		}
+	}
+	w("%s;\n\nCOMMIT;\n", strings.Join(rows, ",\n"))
+
+	w(`
+-- ============================================================================
+-- Users (not created here)
+-- ============================================================================
+-- The demo's personas and their roles, for an account that wants to play the
+-- story with its own users (run as USERADMIN or SECURITYADMIN). The app reads
+-- a user's roles with IS_ROLE_IN_SESSION in their caller's-rights session,
+-- which holds the default role and the default secondary roles, so give each
+-- user DEFAULT_SECONDARY_ROLES = ('ALL') (the default since bundle 2024_08).
+-- Users also need the endpoint's service role (deploy/).
+--
+`)
+	for _, u := range demo.Users {
+		name, err := ident("user", u.Name)
+		if err != nil {
+			return "", err
+		}
+		w("-- %s: %s, %s\n", name, comment(u.Display), comment(u.Title))
+		roles := slices.Clone(u.Roles)
+		if len(roles) == 0 {
+			w("--   (no roles)\n")
+		}
+		for _, r := range roles {
+			role, err := ident("role of "+u.Name, r)
+			if err != nil {
+				return "", err
+			}
+			w("--   GRANT ROLE %s TO USER %s;\n", role, name)
+		}
+		w("--   ALTER USER %s SET DEFAULT_SECONDARY_ROLES = ('ALL');\n", name)
+	}
+	return b.String(), nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// firstDifference describes where two texts first differ, by line.
+func firstDifference(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := 0; i < len(al) || i < len(bl); i++ {
+		var x, y string
+		if i < len(al) {
+			x = al[i]
+		}
+		if i < len(bl) {
+			y = bl[i]
+		}
+		if x != y || i >= len(al) || i >= len(bl) {
+			return fmt.Sprintf("line %d:\n  committed: %q\n  rendered:  %q", i+1, x, y)
+		}
+	}
+	return "(no difference)"
+}
