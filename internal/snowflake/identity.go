@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -79,9 +80,10 @@ func (ids *Identities) Identify(r *http.Request) (signoff.Identity, error) {
 			"Signoff received a malformed Snowflake identity. Sign in to Snowflake again and reload the page.")
 	}
 	key := sha256.Sum256([]byte(token))
-	cacheable := ids.ttl > 0 && (r.Method == http.MethodGet || r.Method == http.MethodHead)
-	if cacheable {
-		if id, ok := ids.cached(key); ok && id.User == user {
+	// Page views may reuse a fresh answer; actions never do. Every answer,
+	// an action's included, is stored: it is as fresh as any.
+	if ids.ttl > 0 && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		if id, ok := ids.cached(key); ok && strings.EqualFold(id.User, user) {
 			return id, nil
 		}
 	}
@@ -93,10 +95,23 @@ func (ids *Identities) Identify(r *http.Request) (signoff.Identity, error) {
 		return signoff.Identity{}, signoff.Errorf(signoff.ErrUnauthenticated,
 			"Your Snowflake session does not match the user the request names. Sign in to Snowflake again.")
 	}
-	if cacheable {
+	if ids.ttl > 0 {
 		ids.store(key, id)
 	}
 	return id, nil
+}
+
+// callerError translates an error of the caller session. A caller token
+// Snowflake refuses (invalid or expired: 390303, 390318) means the visitor
+// must sign in again (401), not that Snowflake is down.
+func callerError(err error) error {
+	var se *sf.SnowflakeError
+	if errors.As(err, &se) && (se.Number == 390303 || se.Number == 390318) {
+		return fmt.Errorf("%w: snowflake error %d (query %s): %w", &signoff.Error{Kind: signoff.ErrUnauthenticated,
+			Message: "Your Snowflake session has expired. Reload the page, signing in to Snowflake again if asked."},
+			se.Number, se.QueryID, err)
+	}
+	return translate(err)
 }
 
 // validToken accepts printable ASCII without spaces, within a length bound.
@@ -133,7 +148,7 @@ func (ids *Identities) lookup(ctx context.Context, token string) (signoff.Identi
 	roles = slices.DeleteFunc(slices.Clone(roles), func(r string) bool { return !signoff.ValidIdentifier(r) })
 	db, err := ids.open(ctx, token)
 	if err != nil {
-		return signoff.Identity{}, fmt.Errorf("snowflake: caller session: %w", translate(err))
+		return signoff.Identity{}, fmt.Errorf("snowflake: caller session: %w", callerError(err))
 	}
 	defer db.Close() // ends the session: caller sessions are never reused or shared
 
@@ -147,7 +162,7 @@ func (ids *Identities) lookup(ctx context.Context, token string) (signoff.Identi
 		dest[i+1] = &held[i]
 	}
 	if err := db.QueryRowContext(ctx, IdentityQuery(len(roles)), args...).Scan(dest...); err != nil {
-		return signoff.Identity{}, fmt.Errorf("snowflake: identity: %w", translate(err))
+		return signoff.Identity{}, fmt.Errorf("snowflake: identity: %w", callerError(err))
 	}
 	var inSession []string
 	for i, r := range roles {

@@ -1,0 +1,332 @@
+package snowflake
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/signoff/signoff/internal/signoff"
+	"github.com/signoff/signoff/internal/snowflake/sftest"
+	"github.com/signoff/signoff/internal/sqlstore"
+)
+
+// These tests run the engine through the real gosnowflake driver against
+// sftest, a loopback fake of Snowflake's REST endpoints (TestMain keeps the
+// driver off every other address).
+
+// fakeConfig is a Config pointing at fake, with the service token file
+// holding token.
+func fakeConfig(t *testing.T, fake *sftest.Server, token string) Config {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "token")
+	writeToken(t, file, token)
+	return Config{Protocol: "http", Host: fake.Host(), Port: fake.Port(), Account: "ACME",
+		Database: "SIGNOFF_DB", Schema: "APP", Warehouse: "SIGNOFF_WH", TokenFile: file}
+}
+
+// writeToken replaces the token file as SPCS does when it rotates the token.
+func writeToken(t *testing.T, file, token string) {
+	t.Helper()
+	require.NoError(t, os.WriteFile(file, []byte(token), 0o600))
+}
+
+var selectOne = sftest.Result([]sftest.Column{sftest.Fixed("1")}, []any{1})
+
+func TestDriverServicePoolTokenFile(t *testing.T) {
+	t.Parallel()
+	fake := sftest.New(t)
+	fake.On(`SELECT 1`, selectOne)
+	cfg := fakeConfig(t, fake, "svc-token-1")
+	st, err := Open(t.Context(), cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+
+	require.NoError(t, st.Ping(t.Context()))
+	logins := fake.Logins()
+	require.Len(t, logins, 1)
+	l := logins[0]
+	require.Equal(t, "OAUTH", l.Authenticator)
+	require.Equal(t, "svc-token-1", l.Token, "the token comes from the token file")
+	require.Equal(t, "ACME", l.Account)
+	require.Empty(t, l.LoginName, "OAuth needs no user")
+	require.Equal(t, "signoff", l.SessionParameters["QUERY_TAG"])
+	require.Equal(t, []string{"SIGNOFF_DB", "APP", "SIGNOFF_WH", ""}, []string{l.Database, l.Schema, l.Warehouse, l.Role})
+	qs := fake.Queries()
+	require.Len(t, qs, 1)
+	require.Equal(t, "SELECT 1", qs[0].SQLText)
+	require.Empty(t, qs[0].Bindings)
+	require.Equal(t, l.SessionToken, qs[0].SessionToken)
+
+	// An idle connection is reused: no second login.
+	require.NoError(t, st.Ping(t.Context()))
+	require.Len(t, fake.Logins(), 1)
+
+	// SPCS rotates the token; the next new connection logs in with the new
+	// one (gosnowflake re-reads TokenFilePath on every connect).
+	writeToken(t, cfg.TokenFile, "svc-token-2")
+	st.db.SetMaxIdleConns(0) // drops the idle connection, which closes its session
+	require.Equal(t, []string{l.SessionToken}, fake.ClosedSessions())
+	require.NoError(t, st.Ping(t.Context()))
+	logins = fake.Logins()
+	require.Len(t, logins, 2)
+	require.Equal(t, "svc-token-2", logins[1].Token)
+	require.Equal(t, "signoff", logins[1].SessionParameters["QUERY_TAG"])
+	qs = fake.Queries()
+	require.Len(t, qs, 3)
+	require.Equal(t, logins[1].SessionToken, qs[2].SessionToken)
+
+	require.NoError(t, st.Close())
+	require.Len(t, fake.ClosedSessions(), 2, "closing the store closes the session")
+	require.Zero(t, fake.Count("/telemetry/send"), "no telemetry")
+}
+
+func TestDriverQueryTagOption(t *testing.T) {
+	t.Parallel()
+	fake := sftest.New(t)
+	fake.On(`SELECT 1`, selectOne)
+	cfg := fakeConfig(t, fake, "svc")
+	cfg.QueryTag = "signoff-prod"
+	st, err := Open(t.Context(), cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	require.NoError(t, st.Ping(t.Context()))
+	require.Equal(t, "signoff-prod", fake.Logins()[0].SessionParameters["QUERY_TAG"])
+}
+
+func TestDriverCallerSessions(t *testing.T) {
+	t.Parallel()
+	fake := sftest.New(t)
+	roles := []string{"DPO", "SIGNOFF_ADMIN"}
+	fake.On(IdentityQuery(2), sftest.Result([]sftest.Column{sftest.Text("CURRENT_USER()"),
+		sftest.Boolean("IS_ROLE_IN_SESSION(?)"), sftest.Boolean("IS_ROLE_IN_SESSION(?)")},
+		[]any{"ALICE", true, false}))
+	cfg := fakeConfig(t, fake, "svc-token-1\n") // as written with a trailing newline
+	cfg.QueryTag = "signoff"
+	rolesFn, _ := staticRoles(roles...)
+	ids := NewIdentities(CallerSessions(cfg), rolesFn, time.Minute)
+
+	id, err := ids.Identify(visit(http.MethodPost, "ALICE", "caller-abc"))
+	require.NoError(t, err)
+	require.Equal(t, signoff.Identity{User: "ALICE", Roles: []string{"DPO"}}, id)
+
+	logins := fake.Logins()
+	require.Len(t, logins, 1)
+	l := logins[0]
+	require.Equal(t, "OAUTH", l.Authenticator)
+	require.Equal(t, "svc-token-1.caller-abc", l.Token, "service token, trimmed, a dot, the caller token")
+	require.Equal(t, "ACME", l.Account)
+	require.Equal(t, "signoff:identity", l.SessionParameters["QUERY_TAG"])
+	require.Equal(t, []string{"", "", ""}, []string{l.Database, l.Schema, l.Warehouse},
+		"the identity statement needs no database or warehouse")
+	qs := fake.Queries()
+	require.Len(t, qs, 1)
+	require.Equal(t, pin(IdentityQuery(2)), qs[0].SQLText)
+	require.Equal(t, map[string]sftest.Binding{
+		"1": {Type: "TEXT", Value: "DPO"},
+		"2": {Type: "TEXT", Value: "SIGNOFF_ADMIN"},
+	}, qs[0].Bindings)
+	require.Equal(t, l.SessionToken, qs[0].SessionToken)
+	// The session is closed off the request's path: wait for it, bounded.
+	require.Eventually(t, func() bool { return len(fake.ClosedSessions()) == 1 }, 5*time.Second, 10*time.Millisecond)
+	require.Equal(t, []string{l.SessionToken}, fake.ClosedSessions(), "each lookup closes its session")
+
+	// The service token rotates: the next lookup logs in anew with it.
+	writeToken(t, cfg.TokenFile, "svc-token-2\n")
+	_, err = ids.Identify(visit(http.MethodPost, "ALICE", "caller-def"))
+	require.NoError(t, err)
+	logins = fake.Logins()
+	require.Len(t, logins, 2)
+	require.Equal(t, "svc-token-2.caller-def", logins[1].Token)
+	require.Eventually(t, func() bool { return len(fake.ClosedSessions()) == 2 }, 5*time.Second, 10*time.Millisecond)
+	require.Equal(t, []string{l.SessionToken, logins[1].SessionToken}, fake.ClosedSessions())
+	require.Equal(t, 2, fake.Count(sftest.PathLogin))
+	require.Equal(t, 2, fake.Count(sftest.PathQuery))
+	require.Equal(t, 2, fake.Count(sftest.PathSession))
+
+	// A page view within the TTL reuses the answer: nothing is sent.
+	_, err = ids.Identify(visit(http.MethodGet, "ALICE", "caller-ghi"))
+	require.NoError(t, err)
+	_, err = ids.Identify(visit(http.MethodGet, "ALICE", "caller-ghi"))
+	require.NoError(t, err)
+	require.Equal(t, 3, fake.Count(sftest.PathLogin))
+}
+
+func TestDriverCallerSessionErrors(t *testing.T) {
+	t.Parallel()
+	t.Run("missing service token", func(t *testing.T) {
+		cfg := Config{TokenFile: filepath.Join(t.TempDir(), "missing")}
+		_, err := CallerSessions(cfg)(t.Context(), "caller")
+		require.ErrorContains(t, err, "service token: ")
+	})
+	t.Run("login refused", func(t *testing.T) {
+		fake := sftest.New(t)
+		// Not 390303/390318 (OAuth token invalid or expired): for those the
+		// driver logs in a second time and touches its credential cache in
+		// the home directory.
+		fake.FailLogins(&sftest.Error{Code: "390100", Message: "Incorrect username or password was specified."})
+		cfg := fakeConfig(t, fake, "svc")
+		rolesFn, _ := staticRoles("DPO")
+		_, err := NewIdentities(CallerSessions(cfg), rolesFn, 0).Identify(visit(http.MethodGet, "ALICE", "caller"))
+		requireKind(t, err, signoff.ErrUnavailable)
+		require.ErrorContains(t, err, "390100")
+		require.Len(t, fake.Logins(), 1)
+		require.Zero(t, fake.Count(sftest.PathQuery))
+	})
+}
+
+func TestDriverErrorsTranslate(t *testing.T) {
+	t.Parallel()
+	fake := sftest.New(t)
+	st, err := Open(t.Context(), fakeConfig(t, fake, "svc"))
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	for _, tc := range []struct {
+		code, state string
+		kind        error
+	}{
+		{"003001", "42501", signoff.ErrForbidden},
+		{"002003", "02000", signoff.ErrForbidden},
+		{"390114", "08001", signoff.ErrUnavailable},
+		{"000625", "57014", signoff.ErrConflict},
+		{"001003", "42000", nil},
+	} {
+		t.Run(tc.code, func(t *testing.T) {
+			qid := "01b2c3d4-0000-" + tc.code
+			fake.On(pin(productsSQL), sftest.Response{Err: &sftest.Error{Code: tc.code, SQLState: tc.state,
+				Message: "SQL access control error: Insufficient privileges to operate on table 'DATA_PRODUCT'"},
+				QueryID: qid})
+			_, err := st.Products(t.Context())
+			requireKind(t, err, tc.kind)
+			n, _ := strconv.Atoi(tc.code)
+			require.ErrorContains(t, err, "snowflake error "+strconv.Itoa(n)+" (SQLSTATE "+tc.state+", query "+qid+")")
+		})
+	}
+}
+
+func TestDriverReads(t *testing.T) {
+	t.Parallel()
+	fake := sftest.New(t)
+	st, err := Open(t.Context(), fakeConfig(t, fake, "svc"))
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+
+	// A request: fixed, text and timestamp_ntz columns, a NULL decided_at.
+	want := pendingRequest(reqID, 2)
+	cols := []sftest.Column{}
+	for i, name := range requestCols {
+		switch {
+		case i == 8 || i == 9 || i == 12:
+			cols = append(cols, sftest.Fixed(name))
+		case i == 10 || i == 11 || i == 19:
+			cols = append(cols, sftest.TimestampNTZ(name))
+		default:
+			cols = append(cols, sftest.Text(name))
+		}
+	}
+	var rows [][]any
+	for _, s := range want.Steps {
+		row := []any{}
+		for _, v := range requestValues(want, s) {
+			row = append(row, v)
+		}
+		rows = append(rows, row)
+	}
+	fake.On(pin(sqlstore.SelectRequest), sftest.Result(cols, rows...))
+	got, err := st.Request(t.Context(), reqID)
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+	q := fake.Queries()[0]
+	require.Equal(t, map[string]sftest.Binding{"1": {Type: "TEXT", Value: reqID}}, q.Bindings)
+
+	// Events filtered by time: a time.Time binds as TIMESTAMP_NTZ
+	// (nanoseconds since the epoch, as text).
+	f := signoff.EventFilter{From: t0, To: t2}
+	evCols := []sftest.Column{sftest.Text("event_id"), sftest.TimestampNTZ("event_time"), sftest.Text("request_id"),
+		sftest.Text("product_id"), sftest.Text("actor"), sftest.Text("actor_role"), sftest.Text("event_type"),
+		sftest.Fixed("step_order"), sftest.Text("decision"), sftest.Text("comment"), sftest.Text("details")}
+	fake.On(pin(eventsSQL(f)), sftest.Result(evCols,
+		[]any{ev2ID, t1, reqID, "SALES_EU", "BOB", "APPROVER_MGR", "STEP_APPROVED", 1, "APPROVED", "", ""}))
+	evs, err := st.Events(t.Context(), f)
+	require.NoError(t, err)
+	require.Equal(t, []signoff.Event{{ID: ev2ID, Time: t1, RequestID: reqID, ProductID: "SALES_EU", Actor: "BOB",
+		ActorRole: "APPROVER_MGR", Type: signoff.EventStepApproved, Step: 1, Decision: signoff.DecisionApprove}}, evs)
+	qs := fake.Queries()
+	require.Equal(t, map[string]sftest.Binding{
+		"1": {Type: "TIMESTAMP_NTZ", Value: strconv.FormatInt(t0.UnixNano(), 10)},
+		"2": {Type: "TIMESTAMP_NTZ", Value: strconv.FormatInt(t2.UnixNano(), 10)},
+	}, qs[len(qs)-1].Bindings)
+}
+
+func TestDriverApplyAndGrant(t *testing.T) {
+	t.Parallel()
+	fake := sftest.New(t)
+	st, err := Open(t.Context(), fakeConfig(t, fake, "svc"))
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+
+	fake.On(callApply, sftest.Result([]sftest.Column{sftest.Text("SIGNOFF_APPLY")}, []any{"OK"}))
+	ev := signoff.Event{ID: ev2ID, Time: t1, RequestID: reqID, ProductID: "SALES_EU", Actor: "ALICE",
+		Type: signoff.EventRequestWithdrawn, Step: 2}
+	require.NoError(t, st.Withdraw(t.Context(), reqID, ev))
+	q := fake.Queries()[0]
+	require.Len(t, q.Bindings, 1)
+	require.Equal(t, "TEXT", q.Bindings["1"].Type, "the batch is one text bind")
+	batch := decodeBatch(t, q.Bindings["1"].Value.(string))
+	require.Len(t, batch, 2)
+	require.Equal(t, strings.TrimSpace(sqlstore.WithdrawRequest), batch[0].SQL)
+
+	fake.On(callGrant, sftest.Result([]sftest.Column{sftest.Text("GRANT_PRODUCT_ACCESS")}, []any{"GRANT_FAILED"}))
+	status, err := st.Grant(t.Context(), signoff.GrantCall{RequestID: reqID, Actor: "DAN", ActorRole: "APPROVER_DPO", EventID: ev3ID})
+	require.NoError(t, err)
+	require.Equal(t, signoff.StatusGrantFailed, status)
+	q = fake.Queries()[1]
+	require.Equal(t, callGrant, q.SQLText)
+	require.Equal(t, map[string]sftest.Binding{
+		"1": {Type: "TEXT", Value: reqID}, "2": {Type: "TEXT", Value: "DAN"},
+		"3": {Type: "TEXT", Value: "APPROVER_DPO"}, "4": {Type: "TEXT", Value: ev3ID},
+	}, q.Bindings)
+}
+
+func TestDriverHandlerAndUnknownStatements(t *testing.T) {
+	t.Parallel()
+	fake := sftest.New(t)
+	st, err := Open(t.Context(), fakeConfig(t, fake, "svc"))
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+
+	// A handler answers statements chosen by content: here every queue.
+	fake.Handle(func(q sftest.Query) (sftest.Response, bool) {
+		if !strings.HasPrefix(q.SQLText, "WITH chosen AS (\n\t\tSELECT r.request_id FROM access_request r") {
+			return sftest.Response{}, false
+		}
+		cols := make([]sftest.Column, len(requestCols))
+		for i, name := range requestCols {
+			cols[i] = sftest.Text(name)
+		}
+		return sftest.Result(cols), true
+	})
+	q := pin(sqlstore.SelectQueue(2, signoff.QueueLimit))
+	got, err := st.Queue(t.Context(), []string{"APPROVER_MGR", "APPROVER_OWNER"}, "CAROL", signoff.QueueLimit)
+	require.NoError(t, err)
+	require.Empty(t, got)
+	sent := fake.Queries()[0]
+	require.Equal(t, q, sent.SQLText)
+	require.Equal(t, map[string]sftest.Binding{
+		"1": {Type: "TEXT", Value: "APPROVER_MGR"}, "2": {Type: "TEXT", Value: "APPROVER_OWNER"},
+		"3": {Type: "TEXT", Value: "CAROL"}, "4": {Type: "TEXT", Value: "CAROL"},
+	}, sent.Bindings, "role binds, then the user twice")
+
+	// Anything else gets an error a test cannot miss.
+	_, err = st.ApproverRoles(t.Context())
+	requireKind(t, err, nil)
+	require.ErrorContains(t, err, "snowflake error 999999")
+	require.ErrorContains(t, err, "sftest: no canned response for")
+	require.ErrorContains(t, err, fake.Queries()[1].QueryID)
+	pin(sqlstore.SelectApproverRoles)
+}

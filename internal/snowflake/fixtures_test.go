@@ -1,0 +1,162 @@
+package snowflake
+
+import (
+	"database/sql/driver"
+	"encoding/json"
+	"time"
+
+	"github.com/DATA-DOG/go-sqlmock"
+
+	"github.com/signoff/signoff/internal/signoff"
+)
+
+// Realistic rows for the sqlmock tests and the round trips.
+
+var (
+	t0 = time.Date(2026, 3, 2, 9, 30, 15, 123456000, time.UTC)
+	t1 = t0.Add(26*time.Hour + 5*time.Minute + 789*time.Microsecond)
+	t2 = t1.Add(3 * time.Hour)
+)
+
+// Request and event IDs in Signoff's shape (26 Crockford base32 characters).
+const (
+	reqID  = "01JNQ4Z5M8A1B2C3D4E5F6G7H8"
+	req2ID = "01JNQ4Z5M8A1B2C3D4E5F6G7H9"
+	evID   = "01JNQ4Z5M8A1B2C3D4E5F6G7HA"
+	ev2ID  = "01JNQ4Z5M8A1B2C3D4E5F6G7HB"
+	ev3ID  = "01JNQ4Z5M8A1B2C3D4E5F6G7HC"
+)
+
+var productCols = []string{"product_id", "name", "description", "owner", "owner_role", "domain",
+	"classification", "tags", "product_columns", "access_role", "step_order", "approver_role", "step_label"}
+
+var requestCols = []string{"request_id", "product_id", "name", "classification", "access_role", "requester",
+	"business_reason", "status", "current_step", "step_count", "created_at", "updated_at",
+	"step_order", "step_label", "approver_role", "decision", "decided_by", "acting_role", "comment", "decided_at"}
+
+var detailCols = append(append([]string(nil), requestCols...),
+	"description", "owner", "owner_role", "domain", "tags", "product_columns")
+
+var eventCols = []string{"event_id", "event_time", "request_id", "product_id", "actor", "actor_role",
+	"event_type", "step_order", "decision", "comment", "details"}
+
+// salesEU is a product with a three-step chain.
+func salesEU() signoff.Product {
+	return signoff.Product{
+		ID: "SALES_EU", Name: "EU sales orders", Description: "Order lines for the EU markets, refreshed daily.",
+		Owner: "Sales Analytics", OwnerRole: "SALES_OWNER", Domain: "Sales", Classification: "CONFIDENTIAL",
+		Tags: []string{"eu", "orders"},
+		Columns: []signoff.Column{
+			{Name: "ORDER_ID", Type: "NUMBER", Description: "Order key"},
+			{Name: "EMAIL", Type: "VARCHAR", Description: "Buyer e-mail", Sensitive: true},
+		},
+		AccessRole: "SALES_READER",
+		Chain: []signoff.ChainStep{
+			{Order: 1, ApproverRole: "APPROVER_MGR", Label: "Line manager"},
+			{Order: 2, ApproverRole: "APPROVER_OWNER", Label: "Data owner"},
+			{Order: 3, ApproverRole: "APPROVER_DPO", Label: "Security / DPO"},
+		},
+	}
+}
+
+// webAds is a product without a chain yet.
+func webAds() signoff.Product {
+	return signoff.Product{
+		ID: "WEB_ADS", Name: "Ad impressions", Description: "Impressions by campaign.", Owner: "Marketing",
+		OwnerRole: "MKT_OWNER", Domain: "Marketing", Classification: "INTERNAL", Tags: []string{},
+		Columns: []signoff.Column{}, AccessRole: "ADS_READER",
+	}
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// productRows renders products as SelectProducts rows: one per chain step,
+// or one with step 0 for a product without a chain.
+func productRows(ps ...signoff.Product) *sqlmock.Rows {
+	rows := sqlmock.NewRows(productCols)
+	for _, p := range ps {
+		head := []driver.Value{p.ID, p.Name, p.Description, p.Owner, p.OwnerRole, p.Domain, p.Classification,
+			mustJSON(p.Tags), mustJSON(p.Columns), p.AccessRole}
+		if len(p.Chain) == 0 {
+			rows.AddRow(append(head, int64(0), "", "")...)
+		}
+		for _, c := range p.Chain {
+			rows.AddRow(append(head[:10:10], int64(c.Order), c.ApproverRole, c.Label)...)
+		}
+	}
+	return rows
+}
+
+// pendingRequest is ALICE's request for SALES_EU, at step (1-based) with
+// the steps before it approved by BOB and CAROL.
+func pendingRequest(id string, step int) signoff.Request {
+	p := salesEU()
+	r := signoff.Request{ID: id, ProductID: p.ID, ProductName: p.Name, Classification: p.Classification,
+		AccessRole: p.AccessRole, Requester: "ALICE", Reason: "Quarterly churn analysis for the EU board pack.",
+		Status: signoff.StatusPending, CurrentStep: step, StepCount: 3, CreatedAt: t0, UpdatedAt: t0}
+	deciders := []string{"BOB", "CAROL"}
+	for _, c := range p.Chain {
+		st := signoff.Step{Order: c.Order, Label: c.Label, ApproverRole: c.ApproverRole}
+		if c.Order < step {
+			st.Decision, st.DecidedBy, st.ActorRole = signoff.DecisionApprove, deciders[c.Order-1], c.ApproverRole
+			st.Comment, st.DecidedAt = "Fine by me.", t1.Add(time.Duration(c.Order)*time.Hour)
+			r.UpdatedAt = st.DecidedAt
+		}
+		r.Steps = append(r.Steps, st)
+	}
+	return r
+}
+
+func requestValues(r signoff.Request, st signoff.Step) []driver.Value {
+	var decidedAt driver.Value
+	if !st.DecidedAt.IsZero() {
+		decidedAt = st.DecidedAt
+	}
+	return []driver.Value{r.ID, r.ProductID, r.ProductName, r.Classification, r.AccessRole, r.Requester,
+		r.Reason, string(r.Status), int64(r.CurrentStep), int64(r.StepCount), r.CreatedAt, r.UpdatedAt,
+		int64(st.Order), st.Label, st.ApproverRole, string(st.Decision), st.DecidedBy, st.ActorRole, st.Comment,
+		decidedAt}
+}
+
+// requestRows renders requests as the rows of the request list statements.
+func requestRows(rs ...signoff.Request) *sqlmock.Rows {
+	rows := sqlmock.NewRows(requestCols)
+	for _, r := range rs {
+		for _, st := range r.Steps {
+			rows.AddRow(requestValues(r, st)...)
+		}
+	}
+	return rows
+}
+
+// detailRows renders a request and its product as SelectRequestDetail rows.
+func detailRows(r signoff.Request, p signoff.Product) *sqlmock.Rows {
+	rows := sqlmock.NewRows(detailCols)
+	for _, st := range r.Steps {
+		rows.AddRow(append(requestValues(r, st), p.Description, p.Owner, p.OwnerRole, p.Domain,
+			mustJSON(p.Tags), mustJSON(p.Columns))...)
+	}
+	return rows
+}
+
+// eventRows renders events as audit rows.
+func eventRows(evs ...signoff.Event) *sqlmock.Rows {
+	rows := sqlmock.NewRows(eventCols)
+	for _, e := range evs {
+		rows.AddRow(e.ID, e.Time, e.RequestID, e.ProductID, e.Actor, e.ActorRole, string(e.Type), int64(e.Step),
+			string(e.Decision), e.Comment, e.Details)
+	}
+	return rows
+}
+
+// submitted is the submission event of pendingRequest.
+func submitted(id string) signoff.Event {
+	return signoff.Event{ID: evID, Time: t0, RequestID: id, ProductID: "SALES_EU", Actor: "ALICE",
+		Type: signoff.EventRequestSubmitted, Comment: "Quarterly churn analysis for the EU board pack."}
+}

@@ -1,0 +1,194 @@
+package snowflake
+
+import (
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/DATA-DOG/go-sqlmock"
+	sf "github.com/snowflakedb/gosnowflake"
+	"github.com/stretchr/testify/require"
+
+	"github.com/signoff/signoff/internal/signoff"
+	_ "github.com/signoff/signoff/internal/snowflake/sftest/sfenv" // before gosnowflake's init
+)
+
+// TestMain keeps gosnowflake off the network before any test opens a
+// connection: no cloud-metadata probes (platform detection) and no native
+// minicore. The environment is set here rather than with t.Setenv so that
+// tests may run in parallel. gosnowflake starts loading minicore in its
+// package init, before TestMain runs; the blank import of sftest/sfenv sets
+// the same variables before that init.
+func TestMain(m *testing.M) {
+	os.Setenv("SNOWFLAKE_DISABLE_PLATFORM_DETECTION", "true")
+	os.Setenv("SF_DISABLE_MINICORE", "true")
+	if os.Getenv("SIGNOFF_TEST_DRIVER_LOG") == "" {
+		// The driver logs every Snowflake error the tests provoke.
+		_ = sf.GetLogger().SetLogLevel("fatal")
+	}
+	code := m.Run()
+	if code == 0 && flag.Lookup("test.run").Value.String() == "" && flag.Lookup("test.skip").Value.String() == "" {
+		if err := checkPinned(); err != nil {
+			fmt.Fprintln(os.Stderr, "FAIL:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// pinned records every statement text that some test asserted the engine
+// sends, byte for byte. After a full run, TestMain checks it against the
+// catalogue (the golden file's source): every catalogued statement is pinned
+// by a test, and every pinned statement is catalogued.
+var pinned sync.Map
+
+// pin registers sql as asserted and returns it.
+func pin(sql string) string {
+	pinned.Store(sql, true)
+	return sql
+}
+
+func checkPinned() error {
+	var errs []error
+	inCatalogue := map[string]bool{}
+	for _, st := range catalogue() {
+		inCatalogue[st.text] = true
+		if _, ok := pinned.Load(st.text); !ok {
+			errs = append(errs, fmt.Errorf("statement %q is in the catalogue but no test pins it", st.name))
+		}
+	}
+	pinned.Range(func(k, _ any) bool {
+		if !inCatalogue[k.(string)] {
+			errs = append(errs, fmt.Errorf("a test pins a statement missing from the catalogue (and statements.golden): %q", k))
+		}
+		return true
+	})
+	return errors.Join(errs...)
+}
+
+// exactSQL is sqlmock's QueryMatcherEqual made strict: QueryMatcherEqual
+// collapses whitespace, this also requires the text to be identical byte for
+// byte, so any change to a statement shows here.
+var exactSQL = sqlmock.QueryMatcherFunc(func(expected, actual string) error {
+	if err := sqlmock.QueryMatcherEqual.Match(expected, actual); err != nil {
+		return err
+	}
+	if expected != actual {
+		return fmt.Errorf("statement text differs only in whitespace:\n got %q\nwant %q", actual, expected)
+	}
+	return nil
+})
+
+// newMock returns a Store over a sqlmock database that matches statements
+// exactly and checks, when the test ends, that every expectation was met.
+func newMock(t *testing.T) (*Store, sqlmock.Sqlmock) {
+	t.Helper()
+	db, mock, err := sqlmock.New(sqlmock.QueryMatcherOption(exactSQL))
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		require.NoError(t, mock.ExpectationsWereMet())
+		db.Close()
+	})
+	return New(db), mock
+}
+
+// expectQuery expects the statement sql (pinning it) with exactly args.
+func expectQuery(mock sqlmock.Sqlmock, sql string, args ...driver.Value) *sqlmock.ExpectedQuery {
+	e := mock.ExpectQuery(pin(sql))
+	if len(args) > 0 {
+		e = e.WithArgs(args...)
+	} else {
+		e = e.WithoutArgs()
+	}
+	return e
+}
+
+// capture is a sqlmock argument matcher that accepts any string and keeps it.
+type capture struct{ v *string }
+
+func (c capture) Match(v driver.Value) bool {
+	s, ok := v.(string)
+	if ok {
+		*c.v = s
+	}
+	return ok
+}
+
+// validID matches a Signoff ID (for the event IDs the service makes up).
+type validID struct{}
+
+func (validID) Match(v driver.Value) bool {
+	s, ok := v.(string)
+	return ok && signoff.ValidID(s)
+}
+
+// sentStmt is one statement of a SIGNOFF_APPLY batch as decoded from the
+// JSON argument: binds keep JSON's types (json.Number for numbers).
+type sentStmt struct {
+	SQL   string
+	Binds []any
+	Want  int
+}
+
+// decodeBatch decodes SIGNOFF_APPLY's argument strictly: exactly the keys
+// sql, binds and want.
+func decodeBatch(t *testing.T, arg string) []sentStmt {
+	t.Helper()
+	var raw []map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal([]byte(arg), &raw), "SIGNOFF_APPLY argument is not a JSON array: %s", arg)
+	out := make([]sentStmt, len(raw))
+	for i, m := range raw {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		require.Equal(t, []string{"binds", "sql", "want"}, keys, "statement %d", i)
+		require.NoError(t, json.Unmarshal(m["sql"], &out[i].SQL))
+		require.NoError(t, json.Unmarshal(m["want"], &out[i].Want))
+		d := json.NewDecoder(strings.NewReader(string(m["binds"])))
+		d.UseNumber()
+		require.NoError(t, d.Decode(&out[i].Binds))
+	}
+	return out
+}
+
+// n is a JSON number bind.
+func n(i int) json.Number { return json.Number(fmt.Sprint(i)) }
+
+// sfErr returns a Snowflake error as the driver reports one.
+func sfErr(number int, sqlState, queryID string) error {
+	return &sf.SnowflakeError{Number: number, SQLState: sqlState, QueryID: queryID, Message: "boom"}
+}
+
+// kinds are the domain's error kinds.
+var kinds = []error{signoff.ErrNotFound, signoff.ErrInvalid, signoff.ErrConflict, signoff.ErrForbidden,
+	signoff.ErrUnauthenticated, signoff.ErrUnavailable}
+
+// requireKind asserts that err is of kind and of no other kind (kind nil:
+// of none).
+func requireKind(t *testing.T, err error, kind error) {
+	t.Helper()
+	require.Error(t, err)
+	for _, k := range kinds {
+		if k == kind {
+			require.ErrorIs(t, err, k)
+		} else {
+			require.NotErrorIs(t, err, k, "error %q has the wrong kind", err)
+		}
+	}
+}
+
+func TestExactSQLMatcher(t *testing.T) {
+	require.NoError(t, exactSQL.Match("SELECT 1", "SELECT 1"))
+	require.ErrorContains(t, exactSQL.Match("SELECT 1", "SELECT 2"), "does not equal")
+	require.ErrorContains(t, exactSQL.Match("SELECT 1", "SELECT  1"), "differs only in whitespace")
+	require.ErrorContains(t, exactSQL.Match("\nSELECT 1", "SELECT 1"), "differs only in whitespace")
+}
