@@ -28,12 +28,12 @@ const (
 
 var (
 	useRe       = regexp.MustCompile(`^USE (ROLE|WAREHOUSE|DATABASE|SCHEMA) ([A-Z0-9_$.]+)$`)
-	createRe    = regexp.MustCompile(`^CREATE (OR REPLACE )?(SECURE )?(ROLE|WAREHOUSE|IMAGE REPOSITORY|COMPUTE POOL|PROCEDURE|VIEW|DATABASE|SCHEMA|TABLE) (IF NOT EXISTS )?([A-Z0-9_$.]+)`)
+	createRe    = regexp.MustCompile(`^CREATE (OR REPLACE )?(SECURE )?(ROLE|WAREHOUSE|IMAGE REPOSITORY|COMPUTE POOL|PROCEDURE|FUNCTION|VIEW|DATABASE|SCHEMA|TABLE) (IF NOT EXISTS )?([A-Z0-9_$.]+)`)
 	procRe      = regexp.MustCompile(`^CREATE OR REPLACE PROCEDURE ([A-Z0-9_$.]+)\(([^)]*)\) RETURNS VARCHAR LANGUAGE (SQL|JAVASCRIPT)(?: COMMENT = '(?:[^']|'')*')? EXECUTE AS (OWNER|CALLER) AS \$\$BODY\$\$$`)
 	grantRoleRe = regexp.MustCompile(`^GRANT ROLE ([A-Z0-9_$]+) TO ROLE ([A-Z0-9_$]+)$`)
 	ownershipRe = regexp.MustCompile(`^GRANT OWNERSHIP ON (ROLE|PROCEDURE) (\S+) TO ROLE ([A-Z0-9_$]+) COPY CURRENT GRANTS$`)
 	callerRe    = regexp.MustCompile(`^GRANT (?:INHERITED )?CALLER `)
-	privRe      = regexp.MustCompile(`^GRANT (.+?) ON (ACCOUNT|DATABASE|SCHEMA|WAREHOUSE|TABLE|VIEW|PROCEDURE|COMPUTE POOL|IMAGE REPOSITORY)(?: ([A-Z0-9_$.]+(?:\([A-Z0-9_, ]*\))?))? TO ROLE ([A-Z0-9_$]+)$`)
+	privRe      = regexp.MustCompile(`^GRANT (.+?) ON (ACCOUNT|DATABASE|SCHEMA|WAREHOUSE|TABLE|VIEW|PROCEDURE|FUNCTION|COMPUTE POOL|IMAGE REPOSITORY)(?: ([A-Z0-9_$.]+(?:\([A-Z0-9_, ]*\))?))? TO ROLE ([A-Z0-9_$]+)$`)
 )
 
 // grants is what a script grants: role -> object ("TABLE SIGNOFF.APP.X") -> privileges.
@@ -165,7 +165,7 @@ func TestRBACStatementsAreTerminatedAndIdempotent(t *testing.T) {
 		if orReplace == ifNotExists {
 			t.Errorf("%s %s: want exactly one of OR REPLACE and IF NOT EXISTS, so that re-running is safe", m[3], m[5])
 		}
-		if orReplace && m[3] != "PROCEDURE" && m[3] != "VIEW" {
+		if orReplace && m[3] != "PROCEDURE" && m[3] != "FUNCTION" && m[3] != "VIEW" {
 			t.Errorf("%s %s: OR REPLACE would drop a stateful object; use IF NOT EXISTS", m[3], m[5])
 		}
 	}
@@ -252,6 +252,7 @@ func TestRBACNoGrantPrivilegesAndAppendOnlyAudit(t *testing.T) {
 		"TABLE SIGNOFF.APP.REQUEST_STEP":   {"SELECT"},
 		"TABLE SIGNOFF.APP.ACCESS_REQUEST": {"SELECT", "UPDATE"},
 		"TABLE SIGNOFF.APP.AUDIT_LOG":      {"INSERT"},
+		"FUNCTION " + funcAuditHash:        {"USAGE"},
 	}
 	if got := r.privileges["SIGNOFF_GRANT_OWNER"]; !maps.EqualFunc(got, wantOwner, slices.Equal[[]string]) {
 		t.Errorf("SIGNOFF_GRANT_OWNER's privileges = %v, want %v", got, wantOwner)
@@ -292,6 +293,26 @@ func TestRBACProcedures(t *testing.T) {
 				t.Errorf("%s is granted USAGE on %s: only SIGNOFF_APP may call the procedures", role, object)
 			}
 		}
+	}
+}
+
+// funcAuditHash is AUDIT_HASH's signature as GRANT … ON FUNCTION names it.
+const funcAuditHash = "SIGNOFF.APP.AUDIT_HASH(VARCHAR, VARCHAR, TIMESTAMP_NTZ, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, INTEGER, VARCHAR, VARCHAR, VARCHAR, INTEGER)"
+
+// TestRBACAuditHash: the chain's hash function is usable by the grant
+// procedures' owner (which writes chained events) and by those who verify
+// the log (auditors, admins), and by nobody else.
+func TestRBACAuditHash(t *testing.T) {
+	r := parseRBAC(t)
+	var holders []string
+	for role, objects := range r.privileges {
+		if slices.Contains(objects["FUNCTION "+funcAuditHash], "USAGE") {
+			holders = append(holders, role)
+		}
+	}
+	slices.Sort(holders)
+	if want := []string{"SIGNOFF_ADMIN", "SIGNOFF_AUDITOR", "SIGNOFF_GRANT_OWNER"}; !slices.Equal(holders, want) {
+		t.Errorf("USAGE on AUDIT_HASH held by %v, want %v", holders, want)
 	}
 }
 

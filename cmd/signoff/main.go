@@ -16,7 +16,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, errUsage) {
+		if !errors.Is(err, errUsage) && !errors.Is(err, errNotVerified) {
 			fmt.Fprintln(os.Stderr, "signoff:", err)
 		}
 		os.Exit(1)
@@ -30,6 +30,7 @@ const usage = `Signoff: multi-step, role-keyed access approvals for Snowflake da
 
 Usage:
   signoff serve [options]    run the web server
+  signoff audit verify       check the embedded database's audit hash chains
   signoff help               show this text
 
 Run "signoff serve --help" for the server's options.
@@ -45,6 +46,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], getenv, stdout, stderr)
+	case "audit":
+		return audit(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -61,6 +61,20 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, status, view.AuditPage(s.meta(w, r, "Audit log", "audit"), v))
 }
 
+// handleAuditVerify handles "GET /audit/verify": checks every request's
+// audit hash chain and shows the outcome (admins and auditors).
+func (s *Server) handleAuditVerify(w http.ResponseWriter, r *http.Request) {
+	rep, err := s.svc.VerifyAudit(r.Context(), viewerOf(r.Context()))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !rep.OK() {
+		s.log.WarnContext(r.Context(), "audit chain does not verify", "problems", len(rep.Problems))
+	}
+	s.render(w, r, http.StatusOK, view.AuditVerifyPage(s.meta(w, r, "Audit chain", "audit"), rep))
+}
+
 // parseAuditFilter reads the audit filter from the query string.
 func parseAuditFilter(q url.Values) (view.AuditForm, signoff.EventFilter, signoff.Problems) {
 	form := view.AuditForm{Request: strings.TrimSpace(q.Get("request")), Product: q.Get("product"),
@@ -73,15 +87,19 @@ func parseAuditFilter(q url.Values) (view.AuditForm, signoff.EventFilter, signof
 	}
 	var err error
 	if form.From != "" {
-		if f.From, err = time.Parse(time.DateOnly, form.From); err != nil {
+		// Year 0000 parses, but 0000-12-31 plus a day is the zero time that
+		// means "no bound": a filter would silently vanish. Refuse it.
+		if f.From, err = time.Parse(time.DateOnly, form.From); err != nil || f.From.Year() < 1 {
+			f.From = time.Time{}
 			problems["from"] = "Enter the start date as YYYY-MM-DD."
 		}
 	}
 	if form.To != "" {
-		if f.To, err = time.Parse(time.DateOnly, form.To); err != nil {
+		if f.To, err = time.Parse(time.DateOnly, form.To); err != nil || f.To.Year() < 1 {
+			f.To = time.Time{}
 			problems["to"] = "Enter the end date as YYYY-MM-DD."
-		} else {
-			f.To = f.To.Add(24 * time.Hour) // the form's end date is inclusive
+		} else if f.To = f.To.Add(24 * time.Hour); f.To.Year() > 9999 { // the form's end date is inclusive
+			f.To = time.Time{} // up to 9999-12-31 is no end: year 10000 is beyond both engines
 		}
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {

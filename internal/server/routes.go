@@ -35,6 +35,7 @@ func (s *Server) routes() http.Handler {
 		r.Post("/requests/{id}/retry-grant", s.handleRetryGrant)
 		r.Get("/queue", s.handleQueue)
 		r.Get("/audit", s.handleAudit)
+		r.Get("/audit/verify", s.handleAuditVerify)
 		if s.local != nil { // persona sign-in exists only on the embedded engine
 			r.Get("/login", s.handleLoginPage)
 			r.Post("/login", s.handleLogin)

@@ -29,6 +29,7 @@ type workflow interface {
 	RetryGrant(ctx context.Context, viewer signoff.Identity, id string) (signoff.Status, error)
 	Audit(ctx context.Context, viewer signoff.Identity, f signoff.EventFilter) (signoff.AuditPage, error)
 	AuditExport(ctx context.Context, viewer signoff.Identity, f signoff.EventFilter, limit int) ([]signoff.Event, error)
+	VerifyAudit(ctx context.Context, viewer signoff.Identity) (signoff.ChainReport, error)
 }
 
 // LocalAccount is the embedded engine's account: who exists and which roles

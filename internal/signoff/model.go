@@ -144,6 +144,9 @@ type Request struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	Steps          []Step // ordered by Step.Order; empty in list views that do not need them
+	// Head is the last link of the request's audit chain; loaded with the
+	// request's detail, for the events the next change appends.
+	Head ChainHead
 }
 
 // Current returns the step waiting for a decision, if the request is pending.
@@ -195,6 +198,10 @@ type Event struct {
 	Decision  Decision // for step events
 	Comment   string
 	Details   string // machine-readable context (the granted role, an error)
+	// The event's link in its request's hash chain (see chain.go).
+	Seq      int
+	PrevHash string
+	Hash     string
 }
 
 // Persona is a user of the embedded engine's demo account that one can sign in as.

@@ -133,7 +133,9 @@ func (s *Service) Submit(ctx context.Context, viewer Identity, productID, reason
 	}
 	ev := s.event(now, r, viewer.User, "", EventRequestSubmitted)
 	ev.Comment = r.Reason
-	if err := s.store.CreateRequest(ctx, r, ev); err != nil {
+	evs := []Event{ev}
+	r.Head = Link(ChainHead{}, evs)
+	if err := s.store.CreateRequest(ctx, r, evs[0]); err != nil {
 		if errors.Is(err, ErrConflict) {
 			return Request{}, Errorf(ErrConflict, "You already have an open request for %s. Follow it in My requests.", p.Name)
 		}
@@ -162,6 +164,9 @@ type Queue struct {
 	// Roles are the approver roles in the viewer's session: the choices for
 	// acting as.
 	Roles []string
+	// NeedsGrant, for admins only, lists approved requests whose access is
+	// not granted yet (the grant failed or never ran): theirs to retry.
+	NeedsGrant []Request
 }
 
 // ApproverRoles returns the approver roles in viewer's session.
@@ -191,6 +196,9 @@ func (s *Service) Queue(ctx context.Context, viewer Identity, actingAs string) (
 		return Queue{}, fmt.Errorf("queue: %w", err)
 	}
 	q := Queue{Roles: roles, ActingAs: actingAs}
+	if q.NeedsGrant, err = s.NeedsGrant(ctx, viewer); err != nil {
+		return Queue{}, fmt.Errorf("queue: %w", err)
+	}
 	use := roles
 	if actingAs != "" {
 		if !slices.Contains(roles, actingAs) {
@@ -318,6 +326,7 @@ func (s *Service) Decide(ctx context.Context, viewer Identity, id string, in Dec
 		done.Step = step.Order
 		events = append(events, done)
 	}
+	head := Link(r.Head, events)
 	if err := s.store.DecideStep(ctx, d, events); err != nil {
 		if errors.Is(err, ErrConflict) {
 			// Someone else got there first: say what happened.
@@ -331,6 +340,7 @@ func (s *Service) Decide(ctx context.Context, viewer Identity, id string, in Dec
 	// The compare-and-set succeeded, so the request is now exactly what d
 	// says: no need to read it back.
 	r = r.withDecision(d)
+	r.Head = head
 	if d.Next == StatusApproved {
 		// The approval is committed whatever happens now. If the grant cannot
 		// even run, the request stays visibly APPROVED ("awaiting grant") for
@@ -388,7 +398,9 @@ func (s *Service) Withdraw(ctx context.Context, viewer Identity, id string) erro
 	now := s.now()
 	ev := s.event(now, r, viewer.User, "", EventRequestWithdrawn)
 	ev.Step = r.CurrentStep
-	if err := s.store.Withdraw(ctx, id, ev); err != nil {
+	evs := []Event{ev}
+	Link(r.Head, evs)
+	if err := s.store.Withdraw(ctx, id, evs[0]); err != nil {
 		if errors.Is(err, ErrConflict) {
 			return Errorf(ErrConflict, "This request was decided a moment ago and can no longer be withdrawn.")
 		}
@@ -504,6 +516,33 @@ func (s *Service) AuditExport(ctx context.Context, viewer Identity, f EventFilte
 		return nil, fmt.Errorf("audit export: %w", err)
 	}
 	return evs, nil
+}
+
+// VerifyAudit checks the audit log's hash chains; for admins and auditors.
+func (s *Service) VerifyAudit(ctx context.Context, viewer Identity) (ChainReport, error) {
+	if err := checkAudit(viewer, EventFilter{}); err != nil {
+		return ChainReport{}, err
+	}
+	rep, err := s.store.VerifyAudit(ctx)
+	if err != nil {
+		return ChainReport{}, fmt.Errorf("verify audit: %w", err)
+	}
+	rep.Checked = s.now()
+	return rep, nil
+}
+
+// NeedsGrant lists the requests whose access is approved but not granted
+// (APPROVED after a crash or an error, or GRANT_FAILED), for admins, who may
+// retry them. Nothing approved is ever silently left without access.
+func (s *Service) NeedsGrant(ctx context.Context, viewer Identity) ([]Request, error) {
+	if !viewer.Admin() {
+		return nil, nil
+	}
+	rs, err := s.store.RequestsIn(ctx, []Status{StatusApproved, StatusGrantFailed}, QueueLimit)
+	if err != nil {
+		return nil, fmt.Errorf("needs grant: %w", err)
+	}
+	return rs, nil
 }
 
 // checkAudit checks that viewer may read the audit log and that f's cursor

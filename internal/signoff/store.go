@@ -57,6 +57,11 @@ type Store interface {
 
 	// Events returns audit events matching f, newest first, at most f.Limit.
 	Events(ctx context.Context, f EventFilter) ([]Event, error)
+	// VerifyAudit checks every request's audit hash chain (see chain.go).
+	VerifyAudit(ctx context.Context) (ChainReport, error)
+	// RequestsIn returns requests in any of statuses, oldest first, with
+	// their steps; at most limit.
+	RequestsIn(ctx context.Context, statuses []Status, limit int) ([]Request, error)
 }
 
 // StepDecision is one approver's decision on one step, as the store records it.

@@ -35,10 +35,17 @@ var requestCols = []string{"request_id", "product_id", "name", "classification",
 	"step_order", "step_label", "approver_role", "decision", "decided_by", "acting_role", "comment", "decided_at"}
 
 var detailCols = append(append([]string(nil), requestCols...),
-	"description", "owner", "owner_role", "domain", "tags", "product_columns")
+	"description", "owner", "owner_role", "domain", "tags", "product_columns", "head_seq", "head_hash")
 
 var eventCols = []string{"event_id", "event_time", "request_id", "product_id", "actor", "actor_role",
-	"event_type", "step_order", "decision", "comment", "details"}
+	"event_type", "step_order", "decision", "comment", "details", "seq", "prev_hash", "hash"}
+
+// chainBinds are the binds InsertEvent adds after the event's own fields:
+// its link (seq, prev_hash, hash), then the head checks (no link at or after
+// seq; the link before it has prev_hash).
+func chainBinds(e signoff.Event) []any {
+	return []any{n(e.Seq), e.PrevHash, e.Hash, e.RequestID, n(e.Seq), e.RequestID, n(e.Seq - 1), e.PrevHash}
+}
 
 // salesEU is a product with a three-step chain.
 func salesEU() signoff.Product {
@@ -140,7 +147,7 @@ func detailRows(r signoff.Request, p signoff.Product) *sqlmock.Rows {
 	rows := sqlmock.NewRows(detailCols)
 	for _, st := range r.Steps {
 		rows.AddRow(append(requestValues(r, st), p.Description, p.Owner, p.OwnerRole, p.Domain,
-			mustJSON(p.Tags), mustJSON(p.Columns))...)
+			mustJSON(p.Tags), mustJSON(p.Columns), int64(r.Head.Seq), r.Head.Hash)...)
 	}
 	return rows
 }
@@ -150,7 +157,7 @@ func eventRows(evs ...signoff.Event) *sqlmock.Rows {
 	rows := sqlmock.NewRows(eventCols)
 	for _, e := range evs {
 		rows.AddRow(e.ID, e.Time, e.RequestID, e.ProductID, e.Actor, e.ActorRole, string(e.Type), int64(e.Step),
-			string(e.Decision), e.Comment, e.Details)
+			string(e.Decision), e.Comment, e.Details, int64(e.Seq), e.PrevHash, e.Hash)
 	}
 	return rows
 }

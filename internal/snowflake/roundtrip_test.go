@@ -79,7 +79,7 @@ func TestRoundTrips(t *testing.T) {
 	})
 	require.Contains(t, res.Body.String(), reqID)
 	res = rt.step("request page", "GET", "/requests/"+reqID, nil, "BOB", 2, 1, func(m sqlmock.Sqlmock) {
-		expectQuery(m, sqlstore.SelectRequestDetail, reqID).WillReturnRows(detailRows(a, salesEU()))
+		expectQuery(m, sqlstore.SelectRequestDetail, reqID, reqID).WillReturnRows(detailRows(a, salesEU()))
 		expectQuery(m, eventsSQL(signoff.EventFilter{RequestID: reqID, Limit: 500}), reqID).WillReturnRows(eventRows(submittedEv))
 	})
 	require.Contains(t, res.Body.String(), "Quarterly churn analysis for the EU board pack.")
@@ -90,7 +90,7 @@ func TestRoundTrips(t *testing.T) {
 	var approveArg string
 	res = rt.step("approve a non-final step", "POST", "/requests/"+reqID+"/decision",
 		url.Values{"decision": {"approve"}, "step": {"1"}, "comment": {"Fine by me."}}, "BOB", 2, 1, func(m sqlmock.Sqlmock) {
-			expectQuery(m, sqlstore.SelectRequestDetail, reqID).WillReturnRows(detailRows(a, salesEU()))
+			expectQuery(m, sqlstore.SelectRequestDetail, reqID, reqID).WillReturnRows(detailRows(a, salesEU()))
 			expectQuery(m, callApply, capture{&approveArg}).WillReturnRows(applied("OK"))
 		})
 	require.Equal(t, "/requests/"+reqID, res.Header().Get("Location"))
@@ -99,7 +99,7 @@ func TestRoundTrips(t *testing.T) {
 	var finalArg string
 	rt.step("approve the final step", "POST", "/requests/"+req2ID+"/decision",
 		url.Values{"decision": {"approve"}, "step": {"3"}}, "DAN", 3, 1, func(m sqlmock.Sqlmock) {
-			expectQuery(m, sqlstore.SelectRequestDetail, req2ID).WillReturnRows(detailRows(b, salesEU()))
+			expectQuery(m, sqlstore.SelectRequestDetail, req2ID, req2ID).WillReturnRows(detailRows(b, salesEU()))
 			expectQuery(m, callApply, capture{&finalArg}).WillReturnRows(applied("OK"))
 			expectQuery(m, callGrant, req2ID, "DAN", "APPROVER_DPO", validID{}).
 				WillReturnRows(sqlmock.NewRows([]string{"GRANT_PRODUCT_ACCESS"}).AddRow("GRANTED"))
@@ -110,14 +110,14 @@ func TestRoundTrips(t *testing.T) {
 	var rejectArg string
 	rt.step("reject", "POST", "/requests/"+reqID+"/decision",
 		url.Values{"decision": {"reject"}, "comment": {"No DPIA yet."}}, "CAROL", 2, 1, func(m sqlmock.Sqlmock) {
-			expectQuery(m, sqlstore.SelectRequestDetail, reqID).WillReturnRows(detailRows(atStep2, salesEU()))
+			expectQuery(m, sqlstore.SelectRequestDetail, reqID, reqID).WillReturnRows(detailRows(atStep2, salesEU()))
 			expectQuery(m, callApply, capture{&rejectArg}).WillReturnRows(applied("OK"))
 		})
 	requireBatchSQL(t, rejectArg, sqlstore.AdvanceRequest, sqlstore.RecordDecision, sqlstore.InsertEvent)
 
 	var withdrawArg string
 	rt.step("withdraw", "POST", "/requests/"+reqID+"/withdraw", url.Values{}, "ALICE", 2, 1, func(m sqlmock.Sqlmock) {
-		expectQuery(m, sqlstore.SelectRequestDetail, reqID).WillReturnRows(detailRows(atStep2, salesEU()))
+		expectQuery(m, sqlstore.SelectRequestDetail, reqID, reqID).WillReturnRows(detailRows(atStep2, salesEU()))
 		expectQuery(m, callApply, capture{&withdrawArg}).WillReturnRows(applied("OK"))
 	})
 	requireBatchSQL(t, withdrawArg, sqlstore.WithdrawRequest, sqlstore.InsertEvent)

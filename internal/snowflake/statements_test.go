@@ -73,6 +73,9 @@ func catalogue() []namedStmt {
 		{"Events (every filter, limit 51)", eventsSQL(allFilters)},
 		{"Events (request page: request, limit 500)", eventsSQL(signoff.EventFilter{RequestID: reqID, Limit: 500})},
 		{"Events (audit page: limit 51)", eventsSQL(signoff.EventFilter{Limit: signoff.AuditPageSize + 1})},
+		{"RequestsIn (APPROVED, GRANT_FAILED; limit 200: needs grant)", sqlstore.SelectRequestsIn(2, signoff.QueueLimit)},
+		{"VerifyAudit: chains", sqlstore.SelectChains},
+		{"VerifyAudit: requests", sqlstore.SelectRequestStates},
 		{"CALL SIGNOFF_APPLY", callApply},
 		{"SIGNOFF_APPLY batch: InsertRequest", strings.TrimSpace(sqlstore.InsertRequest)},
 		{"SIGNOFF_APPLY batch: InsertSteps", strings.TrimSpace(sqlstore.InsertSteps)},
@@ -226,18 +229,18 @@ func TestRequestTimesAreUTC(t *testing.T) {
 func TestRequestDetail(t *testing.T) {
 	st, mock := newMock(t)
 	r, p := pendingRequest(reqID, 3), salesEU()
-	expectQuery(mock, sqlstore.SelectRequestDetail, reqID).WillReturnRows(detailRows(r, p))
+	expectQuery(mock, sqlstore.SelectRequestDetail, reqID, reqID).WillReturnRows(detailRows(r, p))
 	gotR, gotP, err := st.RequestDetail(t.Context(), reqID)
 	require.NoError(t, err)
 	require.Equal(t, r, gotR)
 	p.Chain = nil // the request's steps are what count
 	require.Equal(t, p, gotP)
 
-	expectQuery(mock, sqlstore.SelectRequestDetail, req2ID).WillReturnRows(sqlmock.NewRows(detailCols))
+	expectQuery(mock, sqlstore.SelectRequestDetail, req2ID, req2ID).WillReturnRows(sqlmock.NewRows(detailCols))
 	_, _, err = st.RequestDetail(t.Context(), req2ID)
 	requireKind(t, err, signoff.ErrNotFound)
 
-	expectQuery(mock, sqlstore.SelectRequestDetail, req2ID).WillReturnError(context.DeadlineExceeded)
+	expectQuery(mock, sqlstore.SelectRequestDetail, req2ID, req2ID).WillReturnError(context.DeadlineExceeded)
 	_, _, err = st.RequestDetail(t.Context(), req2ID)
 	requireKind(t, err, signoff.ErrUnavailable)
 }
@@ -412,7 +415,10 @@ func newRequest() (signoff.Request, signoff.Event) {
 	r.CreatedAt, r.UpdatedAt = t0.In(cest), t0.In(cest) // binds are UTC whatever the zone
 	ev := submitted(reqID)
 	ev.Time = t0.In(cest)
-	return r, ev
+	evs := []signoff.Event{ev}
+	signoff.Link(signoff.ChainHead{}, evs)
+	evs[0].Time = t0.In(cest) // Link normalises to UTC; binds must be UTC whatever the zone
+	return r, evs[0]
 }
 
 func TestCreateRequest(t *testing.T) {
@@ -424,8 +430,8 @@ func TestCreateRequest(t *testing.T) {
 		{SQL: sqlstore.InsertRequest, Want: 1, Binds: []any{reqID, "SALES_EU", "ALICE",
 			"Quarterly churn analysis for the EU board pack.", n(3), stamp0, stamp0, "SALES_EU", "ALICE"}},
 		{SQL: sqlstore.InsertSteps, Want: 3, Binds: []any{reqID, "SALES_EU"}},
-		{SQL: sqlstore.InsertEvent, Want: 1, Binds: []any{evID, stamp0, reqID, "SALES_EU", "ALICE", nil,
-			"REQUEST_SUBMITTED", nil, nil, "Quarterly churn analysis for the EU board pack.", nil}},
+		{SQL: sqlstore.InsertEvent, Want: 1, Binds: append([]any{evID, stamp0, reqID, "SALES_EU", "ALICE", nil,
+			"REQUEST_SUBMITTED", nil, nil, "Quarterly churn analysis for the EU board pack.", nil}, chainBinds(ev)...)},
 	})
 }
 
@@ -438,7 +444,7 @@ func TestApplyResults(t *testing.T) {
 	}{
 		{"CONFLICT:0", signoff.ErrConflict, "conflict: an open request for this product exists"},
 		{"CONFLICT:1", signoff.ErrConflict, "conflict: the product's chain changed"},
-		{"CONFLICT:2", signoff.ErrConflict, "conflict: audit event not written"},
+		{"CONFLICT:2", signoff.ErrConflict, "conflict: the request's audit chain moved on meanwhile"},
 		{"CONFLICT:7", signoff.ErrConflict, "conflict: statement 7"},
 		{"CONFLICT:x", signoff.ErrConflict, "conflict: statement x"},
 		{"DONE", nil, `SIGNOFF_APPLY answered "DONE"`},
@@ -528,8 +534,8 @@ func TestDecideStep(t *testing.T) {
 				if e.Comment != "" {
 					com = e.Comment
 				}
-				want = append(want, sentStmt{SQL: sqlstore.InsertEvent, Want: 1, Binds: []any{e.ID, stamp1, reqID,
-					"SALES_EU", "BOB", e.ActorRole, string(e.Type), n(e.Step), dec, com, nil}})
+				want = append(want, sentStmt{SQL: sqlstore.InsertEvent, Want: 1, Binds: append([]any{e.ID, stamp1, reqID,
+					"SALES_EU", "BOB", e.ActorRole, string(e.Type), n(e.Step), dec, com, nil}, chainBinds(e)...)})
 			}
 			requireBatch(t, *arg, want)
 		})
@@ -552,8 +558,8 @@ func TestWithdraw(t *testing.T) {
 	stamp1 := t1.Format("2006-01-02 15:04:05.000000")
 	requireBatch(t, *arg, []sentStmt{
 		{SQL: sqlstore.WithdrawRequest, Want: 1, Binds: []any{stamp1, reqID, "ALICE"}},
-		{SQL: sqlstore.InsertEvent, Want: 1, Binds: []any{ev2ID, stamp1, reqID, "SALES_EU", "ALICE", nil,
-			"REQUEST_WITHDRAWN", n(2), nil, nil, nil}},
+		{SQL: sqlstore.InsertEvent, Want: 1, Binds: append([]any{ev2ID, stamp1, reqID, "SALES_EU", "ALICE", nil,
+			"REQUEST_WITHDRAWN", n(2), nil, nil, nil}, chainBinds(ev)...)},
 	})
 
 	expectApply(mock, "CONFLICT:0")
@@ -686,4 +692,42 @@ func TestTranslate(t *testing.T) {
 		plain := errors.New("plain")
 		require.Same(t, plain, translate(plain))
 	})
+}
+
+// TestRequestsIn pins the admin's "needs a grant" read.
+func TestRequestsIn(t *testing.T) {
+	st, mock := newMock(t)
+	r := pendingRequest(reqID, 1)
+	r.Status = signoff.StatusGrantFailed
+	expectQuery(mock, sqlstore.SelectRequestsIn(2, signoff.QueueLimit), "APPROVED", "GRANT_FAILED").
+		WillReturnRows(requestRows(r))
+	got, err := st.RequestsIn(t.Context(), []signoff.Status{signoff.StatusApproved, signoff.StatusGrantFailed}, signoff.QueueLimit)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	require.Equal(t, signoff.StatusGrantFailed, got[0].Status)
+	require.Len(t, got[0].Steps, len(r.Steps))
+}
+
+// TestVerifyAudit pins the two reads of the audit verification and shows a
+// tampered row reported.
+func TestVerifyAudit(t *testing.T) {
+	st, mock := newMock(t)
+	good := []signoff.Event{submitted(reqID)}
+	signoff.Link(signoff.ChainHead{}, good)
+	tampered := []signoff.Event{submitted(req2ID)}
+	signoff.Link(signoff.ChainHead{}, tampered)
+	tampered[0].Comment = "rewritten"
+	expectQuery(mock, sqlstore.SelectChains).WillReturnRows(eventRows(good[0], tampered[0]))
+	expectQuery(mock, sqlstore.SelectRequestStates).WillReturnRows(
+		sqlmock.NewRows([]string{"request_id", "status", "current_step", "step_count"}).
+			AddRow(reqID, "PENDING", 1, 3).AddRow(req2ID, "PENDING", 1, 3).AddRow(ev3ID, "PENDING", 1, 3))
+	rep, err := st.VerifyAudit(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, 3, rep.Requests)
+	require.Equal(t, 2, rep.Events)
+	require.Len(t, rep.Problems, 2)
+	require.Equal(t, signoff.ChainProblem{RequestID: req2ID, Seq: 1, EventID: evID, Kind: "edited",
+		Detail: "the event's content no longer matches its hash"}, rep.Problems[0])
+	require.Equal(t, ev3ID, rep.Problems[1].RequestID, "a request with no events at all")
+	require.Equal(t, "missing", rep.Problems[1].Kind)
 }

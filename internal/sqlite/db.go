@@ -7,17 +7,19 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"path"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/ncruces/go-sqlite3"
-	_ "github.com/ncruces/go-sqlite3/driver" // registers "sqlite3"
+	sqlitedriver "github.com/ncruces/go-sqlite3/driver" // also registers "sqlite3"
 	"github.com/ncruces/go-sqlite3/vfs/memdb"
 
 	"github.com/signoff/signoff/internal/signoff"
@@ -43,7 +45,12 @@ var _ signoff.Store = (*Store)(nil)
 // Open opens (creating if needed) the database at path and applies the
 // embedded migrations. path ":memory:" gives a private in-memory database
 // shared by the pool's connections.
-func Open(ctx context.Context, path string) (*Store, error) {
+func Open(ctx context.Context, path string) (*Store, error) { return open(ctx, path, nil) }
+
+// open is Open with a test seam: wrap, when not nil, wraps the driver's
+// connector, so that fault_test.go can fail any statement, BEGIN or COMMIT.
+// Production passes nil, which opens the database exactly as sql.Open does.
+func open(ctx context.Context, path string, wrap func(driver.Connector) driver.Connector) (*Store, error) {
 	params := url.Values{}
 	params.Set("_txlock", "immediate") // writers take the lock at BEGIN: no upgrade deadlocks
 	params.Set("_timefmt", timeFormat)
@@ -60,10 +67,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		params.Add("_pragma", "synchronous(normal)")
 		dsn = (&url.URL{Scheme: "file", Opaque: path, RawQuery: params.Encode()}).String()
 	}
-	db, err := sql.Open("sqlite3", dsn)
+	connector, err := (&sqlitedriver.SQLite{}).OpenConnector(dsn) // what sql.Open("sqlite3", dsn) does
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	if wrap != nil {
+		connector = wrap(connector)
+	}
+	db := sql.OpenDB(connector)
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
@@ -74,6 +85,15 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// OpenExisting opens a database file that must already exist (it is
+// migrated like any other); for commands that inspect data.
+func OpenExisting(ctx context.Context, path string) (*Store, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	return Open(ctx, path)
 }
 
 // Close closes the database.

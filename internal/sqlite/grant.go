@@ -65,6 +65,10 @@ func (s *Store) Grant(ctx context.Context, c signoff.GrantCall) (signoff.Status,
 		}
 		ev := signoff.Event{ID: c.EventID, Time: c.At.UTC(), RequestID: c.RequestID, ProductID: g.productID,
 			Actor: c.Actor, ActorRole: c.ActorRole}
+		head, err := chainHead(ctx, tx, c.RequestID)
+		if err != nil {
+			return err
+		}
 		refusal, err := verifyAndGrant(ctx, tx, c, g)
 		if err != nil {
 			return err
@@ -82,7 +86,9 @@ func (s *Store) Grant(ctx context.Context, c signoff.GrantCall) (signoff.Status,
 				return err
 			}
 		}
-		return writeEvents(ctx, tx, ev)
+		evs := []signoff.Event{ev}
+		signoff.Link(head, evs)
+		return writeEvents(ctx, tx, evs...)
 	})
 	if err != nil {
 		return "", fmt.Errorf("sqlite: grant %s: %w", c.RequestID, err)
@@ -163,9 +169,15 @@ func (s *Store) Revoke(ctx context.Context, c signoff.GrantCall) error {
 		if _, err := tx.ExecContext(ctx, revokeRole, g.requester, g.accessRole); err != nil {
 			return err
 		}
-		return writeEvents(ctx, tx, signoff.Event{ID: c.EventID, Time: c.At.UTC(), RequestID: c.RequestID,
+		head, err := chainHead(ctx, tx, c.RequestID)
+		if err != nil {
+			return err
+		}
+		evs := []signoff.Event{{ID: c.EventID, Time: c.At.UTC(), RequestID: c.RequestID,
 			ProductID: g.productID, Actor: c.Actor, ActorRole: c.ActorRole, Type: signoff.EventAccessRevoked,
-			Comment: c.Reason, Details: fmt.Sprintf("REVOKE ROLE %s FROM USER %s", g.accessRole, g.requester)})
+			Comment: c.Reason, Details: fmt.Sprintf("REVOKE ROLE %s FROM USER %s", g.accessRole, g.requester)}}
+		signoff.Link(head, evs)
+		return writeEvents(ctx, tx, evs...)
 	})
 	if err != nil {
 		return fmt.Errorf("sqlite: revoke %s: %w", c.RequestID, err)
@@ -188,13 +200,27 @@ func oneRow(res sql.Result, err error, why string) error {
 	return nil
 }
 
-// writeEvents appends events with the shared audit statement.
+// writeEvents appends events, already linked into their chain, with the
+// shared audit statement (which refuses to fork the chain).
 func writeEvents(ctx context.Context, tx *sql.Tx, events ...signoff.Event) error {
 	for _, e := range events {
 		st := sqlstore.EventStmt(e)
-		if _, err := tx.ExecContext(ctx, st.SQL, st.Args...); err != nil {
+		res, err := tx.ExecContext(ctx, st.SQL, st.Args...)
+		if err := oneRow(res, err, st.Why); err != nil {
 			return fmt.Errorf("audit %s: %w", e.Type, err)
 		}
 	}
 	return nil
+}
+
+// selectChainHead reads the last link of a request's audit chain.
+const selectChainHead = `SELECT seq, hash FROM audit_log WHERE request_id = ? ORDER BY seq DESC LIMIT 1`
+
+func chainHead(ctx context.Context, tx *sql.Tx, requestID string) (signoff.ChainHead, error) {
+	var h signoff.ChainHead
+	err := tx.QueryRowContext(ctx, selectChainHead, requestID).Scan(&h.Seq, &h.Hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return signoff.ChainHead{}, nil
+	}
+	return h, err
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -178,7 +179,7 @@ func TestReopenKeepsDataAndAppliesNoMigration(t *testing.T) {
 var workflowTables = []string{"DATA_PRODUCT", "APPROVAL_CHAIN", "ACCESS_REQUEST", "REQUEST_STEP", "AUDIT_LOG"}
 
 func TestSchemasAgree(t *testing.T) {
-	embedded := tableColumns(t, "sqlite/001_schema.sql")
+	embedded := tableColumns(t, "sqlite/001_schema.sql", "sqlite/002_audit_chain.sql")
 	snowflake := tableColumns(t, "snowflake/01_data_model.sql")
 	for _, table := range workflowTables {
 		t.Run(table, func(t *testing.T) {
@@ -211,17 +212,25 @@ create table other (id text references thing (id));`)
 	}, got)
 }
 
-func tableColumns(t *testing.T, name string) map[string][]string {
+// tableColumns reads the tables defined by the named files, in order,
+// applying ALTER TABLE … ADD COLUMN as migrations do.
+func tableColumns(t *testing.T, names ...string) map[string][]string {
 	t.Helper()
-	body, err := fs.ReadFile(sqlfiles.FS, name)
-	require.NoError(t, err)
-	return parseTables(string(body))
+	var all strings.Builder
+	for _, name := range names {
+		body, err := fs.ReadFile(sqlfiles.FS, name)
+		require.NoError(t, err)
+		all.Write(body)
+		all.WriteByte('\n')
+	}
+	return parseTables(all.String())
 }
 
 var (
 	lineComment = regexp.MustCompile(`--[^\n]*`)
 	createTable = regexp.MustCompile(`(?i)\bCREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([A-Za-z0-9_."]+)\s*\(`)
 	constraint  = regexp.MustCompile(`(?i)^(PRIMARY|CONSTRAINT|UNIQUE|FOREIGN|CHECK)\b`)
+	addColumn   = regexp.MustCompile(`(?i)\bALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?([A-Za-z0-9_."]+)\s+ADD\s+COLUMN\s+(?:IF\s+NOT\s+EXISTS\s+)?([A-Za-z0-9_"]+)`)
 )
 
 // parseTables returns each CREATE TABLE's column names, upper-cased, in
@@ -246,6 +255,17 @@ func parseTables(ddl string) map[string][]string {
 			cols = append(cols, strings.ToUpper(strings.Trim(strings.Fields(item)[0], `"`)))
 		}
 		out[name] = cols
+	}
+	for _, m := range addColumn.FindAllStringSubmatch(ddl, -1) {
+		name := m[1]
+		if i := strings.LastIndex(name, "."); i >= 0 {
+			name = name[i+1:]
+		}
+		name = strings.ToUpper(strings.Trim(name, `"`))
+		col := strings.ToUpper(strings.Trim(m[2], `"`))
+		if !slices.Contains(out[name], col) { // IF NOT EXISTS on a column the CREATE already has
+			out[name] = append(out[name], col)
+		}
 	}
 	return out
 }

@@ -11,7 +11,8 @@ import (
 const selectEvents = `
 SELECT event_id, event_time, COALESCE(request_id, ''), COALESCE(product_id, ''), actor,
        COALESCE(actor_role, ''), event_type, COALESCE(step_order, 0), COALESCE(decision, ''),
-       COALESCE(comment, ''), COALESCE(details, '')
+       COALESCE(comment, ''), COALESCE(details, ''), COALESCE(seq, 0), COALESCE(prev_hash, ''),
+       COALESCE(hash, '')
 FROM audit_log`
 
 // SelectEvents renders the audit query for f and returns it with its
@@ -56,23 +57,64 @@ func SelectEvents(f signoff.EventFilter) (string, []any) {
 // Events returns audit events matching f, newest first.
 func (s *Store) Events(ctx context.Context, f signoff.EventFilter) ([]signoff.Event, error) {
 	query, args := SelectEvents(f)
-	rows, err := s.q.QueryContext(ctx, query, args...)
+	var out []signoff.Event
+	err := s.scanEvents(ctx, func(e signoff.Event) error { out = append(out, e); return nil }, query, args...)
 	if err != nil {
 		return nil, s.errorf(err, "events")
 	}
+	return out, nil
+}
+
+func (s *Store) scanEvents(ctx context.Context, fn func(signoff.Event) error, query string, args ...any) error {
+	rows, err := s.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
 	defer rows.Close()
-	var out []signoff.Event
 	for rows.Next() {
 		var e signoff.Event
 		if err := rows.Scan(&e.ID, &e.Time, &e.RequestID, &e.ProductID, &e.Actor, &e.ActorRole,
-			&e.Type, &e.Step, &e.Decision, &e.Comment, &e.Details); err != nil {
-			return nil, s.errorf(err, "events")
+			&e.Type, &e.Step, &e.Decision, &e.Comment, &e.Details, &e.Seq, &e.PrevHash, &e.Hash); err != nil {
+			return err
 		}
 		e.Time = e.Time.UTC()
-		out = append(out, e)
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// SelectChains reads every audit event in chain order, for verification.
+const SelectChains = selectEvents + ` ORDER BY request_id, seq, event_id`
+
+// SelectRequestStates lists every request's state, for verification.
+const SelectRequestStates = `SELECT request_id, status, current_step, step_count FROM access_request ORDER BY request_id`
+
+// VerifyAudit walks the whole audit log and checks every request's hash
+// chain. It reads the log in one pass; it is meant for an admin's check or
+// the verify command, not for every page view.
+func (s *Store) VerifyAudit(ctx context.Context) (signoff.ChainReport, error) {
+	v := signoff.NewChainVerifier()
+	if err := s.scanEvents(ctx, func(e signoff.Event) error { v.Add(e); return nil }, SelectChains); err != nil {
+		return signoff.ChainReport{}, s.errorf(err, "verify audit")
+	}
+	rows, err := s.q.QueryContext(ctx, SelectRequestStates)
+	if err != nil {
+		return signoff.ChainReport{}, s.errorf(err, "verify audit: requests")
+	}
+	defer rows.Close()
+	var rs []signoff.Request
+	for rows.Next() {
+		var r signoff.Request
+		if err := rows.Scan(&r.ID, &r.Status, &r.CurrentStep, &r.StepCount); err != nil {
+			return signoff.ChainReport{}, s.errorf(err, "verify audit: requests")
+		}
+		rs = append(rs, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, s.errorf(err, "events")
+		return signoff.ChainReport{}, s.errorf(err, "verify audit: requests")
 	}
-	return out, nil
+	v.Expect(rs)
+	return v.Report(), nil
 }

@@ -24,11 +24,17 @@ const InsertSteps = `
 INSERT INTO request_step (request_id, step_order, step_label, approver_role)
 SELECT ?, step_order, step_label, approver_role FROM approval_chain WHERE product_id = ?`
 
-// InsertEvent appends one audit event.
+// InsertEvent appends one audit event at the head of its request's hash
+// chain, and only there: if another writer appended first (a link with this
+// seq exists, or the link before it is not the one the event was hashed
+// over), no row is inserted and the batch fails with a conflict, so a chain
+// never forks.
 const InsertEvent = `
 INSERT INTO audit_log (event_id, event_time, request_id, product_id, actor, actor_role,
-                       event_type, step_order, decision, comment, details)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+                       event_type, step_order, decision, comment, details, seq, prev_hash, hash)
+SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+WHERE NOT EXISTS (SELECT 1 FROM audit_log WHERE request_id = ? AND seq >= ?)
+  AND COALESCE((SELECT hash FROM audit_log WHERE request_id = ? AND seq = ?), '') = ?`
 
 // CreateRequest inserts r with its steps and the submission event.
 func (s *Store) CreateRequest(ctx context.Context, r signoff.Request, ev signoff.Event) error {
@@ -45,12 +51,14 @@ func (s *Store) CreateRequest(ctx context.Context, r signoff.Request, ev signoff
 	return nil
 }
 
-// EventStmt is the statement that appends ev to the audit log.
+// EventStmt is the statement that appends ev, already linked into its
+// request's chain (signoff.Link), to the audit log.
 func EventStmt(e signoff.Event) Stmt {
-	return Stmt{SQL: InsertEvent, Want: 1, Why: "audit event not written",
+	return Stmt{SQL: InsertEvent, Want: 1, Why: "the request's audit chain moved on meanwhile",
 		Args: []any{e.ID, e.Time.UTC(), nullString(e.RequestID), nullString(e.ProductID), e.Actor,
 			nullString(e.ActorRole), string(e.Type), nullInt(e.Step), nullString(string(e.Decision)),
-			nullString(e.Comment), nullString(e.Details)}}
+			nullString(e.Comment), nullString(e.Details), e.Seq, e.PrevHash, e.Hash,
+			e.RequestID, e.Seq, e.RequestID, e.Seq - 1, e.PrevHash}}
 }
 
 // selectRequests returns requests joined with their product and every step,
@@ -227,20 +235,23 @@ func (s *Store) Withdraw(ctx context.Context, requestID string, ev signoff.Event
 // request and its product's context: everything a request page or an action
 // on it needs, in one statement.
 const SelectRequestDetail = `
+WITH head AS (SELECT seq, hash FROM audit_log WHERE request_id = ? ORDER BY seq DESC LIMIT 1)
 SELECT r.request_id, r.product_id, p.name, p.classification, p.access_role, r.requester,
        r.business_reason, r.status, r.current_step, r.step_count, r.created_at, r.updated_at,
        s.step_order, s.step_label, s.approver_role, COALESCE(s.decision, ''),
        COALESCE(s.decided_by, ''), COALESCE(s.acting_role, ''), COALESCE(s.comment, ''), s.decided_at,
-       p.description, p.owner, p.owner_role, p.domain, p.tags, p.product_columns
+       p.description, p.owner, p.owner_role, p.domain, p.tags, p.product_columns,
+       COALESCE(h.seq, 0), COALESCE(h.hash, '')
 FROM access_request r
 JOIN data_product p ON p.product_id = r.product_id
 JOIN request_step s ON s.request_id = r.request_id
+LEFT JOIN head h ON 1 = 1
 WHERE r.request_id = ?
 ORDER BY s.step_order`
 
 // RequestDetail returns one request with its steps and its product.
 func (s *Store) RequestDetail(ctx context.Context, id string) (signoff.Request, signoff.Product, error) {
-	rows, err := s.q.QueryContext(ctx, SelectRequestDetail, id)
+	rows, err := s.q.QueryContext(ctx, SelectRequestDetail, id, id)
 	if err != nil {
 		return signoff.Request{}, signoff.Product{}, s.errorf(err, "request %s", id)
 	}
@@ -254,7 +265,8 @@ func (s *Store) RequestDetail(ctx context.Context, id string) (signoff.Request, 
 		if err := rows.Scan(&r.ID, &r.ProductID, &r.ProductName, &r.Classification, &r.AccessRole,
 			&r.Requester, &r.Reason, &r.Status, &r.CurrentStep, &r.StepCount, &r.CreatedAt, &r.UpdatedAt,
 			&st.Order, &st.Label, &st.ApproverRole, &st.Decision, &st.DecidedBy, &st.ActorRole,
-			&st.Comment, &decidedAt, &p.Description, &p.Owner, &p.OwnerRole, &p.Domain, &tags, &cols); err != nil {
+			&st.Comment, &decidedAt, &p.Description, &p.Owner, &p.OwnerRole, &p.Domain, &tags, &cols,
+			&r.Head.Seq, &r.Head.Hash); err != nil {
 			return signoff.Request{}, signoff.Product{}, s.errorf(err, "request %s", id)
 		}
 		if decidedAt.Valid {
@@ -279,4 +291,29 @@ func (s *Store) RequestDetail(ctx context.Context, id string) (signoff.Request, 
 	r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
 	p.ID, p.Name, p.Classification, p.AccessRole = r.ProductID, r.ProductName, r.Classification, r.AccessRole
 	return r, p, nil
+}
+
+// SelectRequestsIn returns the requests in any of nStatuses statuses,
+// oldest first.
+func SelectRequestsIn(nStatuses, n int) string {
+	return `WITH chosen AS (
+		SELECT request_id FROM access_request WHERE status IN (` + placeholders(nStatuses) + `)
+		ORDER BY updated_at, request_id` + limit(n) + `)` + selectRequests +
+		` ORDER BY r.updated_at, r.request_id, s.step_order`
+}
+
+// RequestsIn returns requests in any of statuses, oldest first.
+func (s *Store) RequestsIn(ctx context.Context, statuses []signoff.Status, n int) ([]signoff.Request, error) {
+	if len(statuses) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(statuses))
+	for i, st := range statuses {
+		args[i] = string(st)
+	}
+	rs, err := s.queryRequests(ctx, SelectRequestsIn(len(statuses), n), args...)
+	if err != nil {
+		return nil, s.errorf(err, "requests in %v", statuses)
+	}
+	return rs, nil
 }

@@ -333,8 +333,20 @@ func (f *fixture) decision(id string, step int, by, role string, next signoff.St
 	at := f.clock.Now()
 	d := signoff.StepDecision{RequestID: id, Step: step, Decision: signoff.DecisionApprove, DecidedBy: by,
 		ActorRole: role, At: at, Next: next}
-	return d, []signoff.Event{{ID: f.ids.New(at), Time: at, RequestID: id, ProductID: "ledger", Actor: by,
-		ActorRole: role, Type: signoff.EventStepApproved, Step: step, Decision: signoff.DecisionApprove}}
+	return d, f.link(id, signoff.Event{ID: f.ids.New(at), Time: at, RequestID: id, ProductID: "ledger", Actor: by,
+		ActorRole: role, Type: signoff.EventStepApproved, Step: step, Decision: signoff.DecisionApprove})
+}
+
+// link places events after the request's current audit chain head, as the
+// Service does before it writes them. A refusal in a test is then about
+// what the test means, not about an unlinked event.
+func (f *fixture) link(id string, events ...signoff.Event) []signoff.Event {
+	var head signoff.ChainHead
+	if r, _, err := f.store.RequestDetail(f.ctx, id); err == nil {
+		head = r.Head
+	}
+	signoff.Link(head, events)
+	return events
 }
 
 func (f *fixture) grantCall(id, actor, role string) signoff.GrantCall {
@@ -497,6 +509,10 @@ func testRequests(t *testing.T, f *fixture) {
 	// Product reads it, less the chain (the request's steps stand for it).
 	r, p, err := f.store.RequestDetail(f.ctx, first.ID)
 	require.NoError(t, err)
+	evs := f.history(t, first.ID)
+	require.Len(t, evs, 1)
+	assert.Equal(t, signoff.ChainHead{Seq: 1, Hash: evs[0].Hash}, r.Head, "with the head of its audit chain")
+	r.Head = signoff.ChainHead{}
 	assert.Equal(t, f.request(t, first.ID), r)
 	want := products[0]
 	want.Chain = nil
@@ -751,8 +767,8 @@ func testDecideStepIsCompareAndSet(t *testing.T, f *fixture) {
 		refused(t, "decided by the requester", d, evs)
 	})
 
-	ev := signoff.Event{ID: f.newID(), Time: f.clock.Now(), RequestID: r.ID, ProductID: "ledger",
-		Actor: requester, Type: signoff.EventRequestWithdrawn, Step: 2}
+	ev := f.link(r.ID, signoff.Event{ID: f.newID(), Time: f.clock.Now(), RequestID: r.ID, ProductID: "ledger",
+		Actor: requester, Type: signoff.EventRequestWithdrawn, Step: 2})[0]
 	require.NoError(t, f.store.Withdraw(ctx, r.ID, ev))
 	t.Run("withdrawn", func(t *testing.T) {
 		d, evs := at(2, owner, roleOwner)
@@ -1043,8 +1059,8 @@ func testWithdraw(t *testing.T, f *fixture) {
 		f.unchanged(t, before)
 	}
 	before := f.snap(t, r.ID)
-	err := f.store.Withdraw(ctx, r.ID, signoff.Event{ID: f.newID(), Time: f.clock.Now(), RequestID: r.ID,
-		ProductID: "ledger", Actor: manager, Type: signoff.EventRequestWithdrawn})
+	err := f.store.Withdraw(ctx, r.ID, f.link(r.ID, signoff.Event{ID: f.newID(), Time: f.clock.Now(), RequestID: r.ID,
+		ProductID: "ledger", Actor: manager, Type: signoff.EventRequestWithdrawn})[0])
 	assert.ErrorIs(t, err, signoff.ErrConflict, "the store checks the actor is the requester")
 	f.unchanged(t, before)
 	assert.ErrorIs(t, f.svc.Withdraw(ctx, signoff.Identity{}, r.ID), signoff.ErrUnauthenticated)
@@ -1080,8 +1096,8 @@ func testWithdraw(t *testing.T, f *fixture) {
 		require.Equal(t, signoff.StatusGranted, f.approve(t, owner, g.ID).Status)
 		before := f.snap(t, g.ID)
 		assert.ErrorIs(t, f.svc.Withdraw(ctx, f.who(t, requester2), g.ID), signoff.ErrConflict)
-		err := f.store.Withdraw(ctx, g.ID, signoff.Event{ID: f.newID(), Time: f.clock.Now(), RequestID: g.ID,
-			ProductID: "reports", Actor: requester2, Type: signoff.EventRequestWithdrawn})
+		err := f.store.Withdraw(ctx, g.ID, f.link(g.ID, signoff.Event{ID: f.newID(), Time: f.clock.Now(), RequestID: g.ID,
+			ProductID: "reports", Actor: requester2, Type: signoff.EventRequestWithdrawn})[0])
 		assert.ErrorIs(t, err, signoff.ErrConflict)
 		f.unchanged(t, before)
 		assert.True(t, f.hasRole(t, requester2, "REPORTS_READ"))

@@ -69,8 +69,17 @@ CREATE TABLE IF NOT EXISTS AUDIT_LOG (
     STEP_ORDER  INTEGER,
     DECISION    VARCHAR,
     COMMENT     VARCHAR,
-    DETAILS     VARCHAR
+    DETAILS     VARCHAR,
+    -- Tamper evidence: each request's events form a hash chain.
+    -- HASH = SHA2(PREV_HASH || canonical event, 256); see 04_verify_audit.sql.
+    SEQ         INTEGER,
+    PREV_HASH   VARCHAR,
+    HASH        VARCHAR
 );
+-- Accounts created before the hash chain get its columns (idempotent).
+ALTER TABLE AUDIT_LOG ADD COLUMN IF NOT EXISTS SEQ INTEGER;
+ALTER TABLE AUDIT_LOG ADD COLUMN IF NOT EXISTS PREV_HASH VARCHAR;
+ALTER TABLE AUDIT_LOG ADD COLUMN IF NOT EXISTS HASH VARCHAR;
 
 -- Read-only views for people who audit Signoff in SQL (02 grants SELECT on
 -- them to SIGNOFF_AUDITOR; nobody gets a privilege on the tables themselves).

@@ -337,6 +337,49 @@ $$;
 GRANT USAGE ON PROCEDURE SIGNOFF.APP.SIGNOFF_APPLY(VARCHAR) TO ROLE SIGNOFF_APP;
 
 -- ============================================================================
+-- AUDIT_HASH: the audit log's hash chain, as Snowflake computes it
+-- ============================================================================
+-- Each request's events form a hash chain (internal/signoff/chain.go):
+--   HASH = SHA2(PREV_HASH || canonical(event), 256), lowercase hex,
+-- where canonical(event) writes each field as '<length in characters>:<value>'
+-- in the order below, NULL as '', the time as 'YYYY-MM-DD HH24:MI:SS.FF6' (UTC)
+-- and STEP_ORDER and SEQ in decimal. The app computes the same bytes in Go for
+-- the events it writes; the grant procedures call this function for theirs,
+-- and 04_verify_audit.sql uses it to check the whole log in SQL.
+-- VERIFY on a real account: TO_CHAR(.., 'FF6') truncates like Go's .000000.
+CREATE OR REPLACE FUNCTION SIGNOFF.APP.AUDIT_HASH(
+    PREV_HASH VARCHAR, EVENT_ID VARCHAR, EVENT_TIME TIMESTAMP_NTZ, REQUEST_ID VARCHAR, PRODUCT_ID VARCHAR,
+    ACTOR VARCHAR, ACTOR_ROLE VARCHAR, EVENT_TYPE VARCHAR, STEP_ORDER INTEGER, DECISION VARCHAR,
+    COMMENT VARCHAR, DETAILS VARCHAR, SEQ INTEGER)
+RETURNS VARCHAR
+LANGUAGE SQL
+COMMENT = 'Signoff: the hash of one audit event in its request''s chain'
+AS
+$$
+    SHA2(
+        COALESCE(PREV_HASH, '')
+        || LENGTH(COALESCE(EVENT_ID, '')) || ':' || COALESCE(EVENT_ID, '')
+        || LENGTH(COALESCE(TO_CHAR(EVENT_TIME, 'YYYY-MM-DD HH24:MI:SS.FF6'), '')) || ':'
+           || COALESCE(TO_CHAR(EVENT_TIME, 'YYYY-MM-DD HH24:MI:SS.FF6'), '')
+        || LENGTH(COALESCE(REQUEST_ID, '')) || ':' || COALESCE(REQUEST_ID, '')
+        || LENGTH(COALESCE(PRODUCT_ID, '')) || ':' || COALESCE(PRODUCT_ID, '')
+        || LENGTH(COALESCE(ACTOR, '')) || ':' || COALESCE(ACTOR, '')
+        || LENGTH(COALESCE(ACTOR_ROLE, '')) || ':' || COALESCE(ACTOR_ROLE, '')
+        || LENGTH(COALESCE(EVENT_TYPE, '')) || ':' || COALESCE(EVENT_TYPE, '')
+        || LENGTH(COALESCE(TO_VARCHAR(STEP_ORDER), '')) || ':' || COALESCE(TO_VARCHAR(STEP_ORDER), '')
+        || LENGTH(COALESCE(DECISION, '')) || ':' || COALESCE(DECISION, '')
+        || LENGTH(COALESCE(COMMENT, '')) || ':' || COALESCE(COMMENT, '')
+        || LENGTH(COALESCE(DETAILS, '')) || ':' || COALESCE(DETAILS, '')
+        || LENGTH(COALESCE(TO_VARCHAR(SEQ), '')) || ':' || COALESCE(TO_VARCHAR(SEQ), ''),
+        256)
+$$;
+
+-- The grant procedures' owner computes hashes; auditors and admins verify.
+GRANT USAGE ON FUNCTION SIGNOFF.APP.AUDIT_HASH(VARCHAR, VARCHAR, TIMESTAMP_NTZ, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, INTEGER, VARCHAR, VARCHAR, VARCHAR, INTEGER) TO ROLE SIGNOFF_GRANT_OWNER;
+GRANT USAGE ON FUNCTION SIGNOFF.APP.AUDIT_HASH(VARCHAR, VARCHAR, TIMESTAMP_NTZ, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, INTEGER, VARCHAR, VARCHAR, VARCHAR, INTEGER) TO ROLE SIGNOFF_AUDITOR;
+GRANT USAGE ON FUNCTION SIGNOFF.APP.AUDIT_HASH(VARCHAR, VARCHAR, TIMESTAMP_NTZ, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, INTEGER, VARCHAR, VARCHAR, VARCHAR, INTEGER) TO ROLE SIGNOFF_ADMIN;
+
+-- ============================================================================
 -- The grant path: owner's-rights procedures owned by SIGNOFF_GRANT_OWNER
 -- ============================================================================
 -- Both take the request's ID and who triggered the call (recorded as data on
@@ -526,9 +569,23 @@ BEGIN
         END IF;
         v_details := 'GRANT ROLE ' || v_role || ' TO USER ' || v_requester;
         INSERT INTO SIGNOFF.APP.AUDIT_LOG (EVENT_ID, EVENT_TIME, REQUEST_ID, PRODUCT_ID, ACTOR, ACTOR_ROLE,
-                                           EVENT_TYPE, STEP_ORDER, DECISION, COMMENT, DETAILS)
-        SELECT :EVENT_ID, SYSDATE(), :REQUEST_ID, :v_product, :ACTOR, NULLIF(:ACTOR_ROLE, ''),
-               'ACCESS_GRANTED', NULL, NULL, NULL, :v_details;
+                                   EVENT_TYPE, STEP_ORDER, DECISION, COMMENT, DETAILS, SEQ, PREV_HASH, HASH)
+    -- Appended at the head of the request's hash chain; the compare-and-set
+    -- UPDATE just above holds the request, so no other link can slip in.
+    WITH head AS (
+        SELECT COALESCE(MAX(SEQ), 0) AS SEQ, COALESCE(MAX_BY(HASH, SEQ), '') AS HASH
+          FROM SIGNOFF.APP.AUDIT_LOG WHERE REQUEST_ID = :REQUEST_ID),
+    ev AS (
+        SELECT :EVENT_ID AS EVENT_ID, SYSDATE() AS EVENT_TIME, :REQUEST_ID AS REQUEST_ID, :v_product AS PRODUCT_ID,
+               :ACTOR AS ACTOR, NULLIF(:ACTOR_ROLE, '') AS ACTOR_ROLE, 'ACCESS_GRANTED' AS EVENT_TYPE,
+               NULL::INTEGER AS STEP_ORDER, NULL::VARCHAR AS DECISION, NULL::VARCHAR AS COMMENT,
+               :v_details AS DETAILS, head.SEQ + 1 AS SEQ, head.HASH AS PREV_HASH
+          FROM head)
+    SELECT EVENT_ID, EVENT_TIME, REQUEST_ID, PRODUCT_ID, ACTOR, ACTOR_ROLE, EVENT_TYPE, STEP_ORDER, DECISION,
+           COMMENT, DETAILS, SEQ, PREV_HASH,
+           SIGNOFF.APP.AUDIT_HASH(PREV_HASH, EVENT_ID, EVENT_TIME, REQUEST_ID, PRODUCT_ID, ACTOR, ACTOR_ROLE,
+                                  EVENT_TYPE, STEP_ORDER, DECISION, COMMENT, DETAILS, SEQ)
+      FROM ev;
         COMMIT;
         in_txn := FALSE;
         RETURN 'GRANTED';
@@ -543,9 +600,23 @@ BEGIN
         RETURN 'CONFLICT: granted concurrently';
     END IF;
     INSERT INTO SIGNOFF.APP.AUDIT_LOG (EVENT_ID, EVENT_TIME, REQUEST_ID, PRODUCT_ID, ACTOR, ACTOR_ROLE,
-                                       EVENT_TYPE, STEP_ORDER, DECISION, COMMENT, DETAILS)
-    SELECT :EVENT_ID, SYSDATE(), :REQUEST_ID, :v_product, :ACTOR, NULLIF(:ACTOR_ROLE, ''),
-           'GRANT_FAILED', NULL, NULL, NULL, :refusal;
+                                   EVENT_TYPE, STEP_ORDER, DECISION, COMMENT, DETAILS, SEQ, PREV_HASH, HASH)
+    -- Appended at the head of the request's hash chain; the compare-and-set
+    -- UPDATE just above holds the request, so no other link can slip in.
+    WITH head AS (
+        SELECT COALESCE(MAX(SEQ), 0) AS SEQ, COALESCE(MAX_BY(HASH, SEQ), '') AS HASH
+          FROM SIGNOFF.APP.AUDIT_LOG WHERE REQUEST_ID = :REQUEST_ID),
+    ev AS (
+        SELECT :EVENT_ID AS EVENT_ID, SYSDATE() AS EVENT_TIME, :REQUEST_ID AS REQUEST_ID, :v_product AS PRODUCT_ID,
+               :ACTOR AS ACTOR, NULLIF(:ACTOR_ROLE, '') AS ACTOR_ROLE, 'GRANT_FAILED' AS EVENT_TYPE,
+               NULL::INTEGER AS STEP_ORDER, NULL::VARCHAR AS DECISION, NULL::VARCHAR AS COMMENT,
+               :refusal AS DETAILS, head.SEQ + 1 AS SEQ, head.HASH AS PREV_HASH
+          FROM head)
+    SELECT EVENT_ID, EVENT_TIME, REQUEST_ID, PRODUCT_ID, ACTOR, ACTOR_ROLE, EVENT_TYPE, STEP_ORDER, DECISION,
+           COMMENT, DETAILS, SEQ, PREV_HASH,
+           SIGNOFF.APP.AUDIT_HASH(PREV_HASH, EVENT_ID, EVENT_TIME, REQUEST_ID, PRODUCT_ID, ACTOR, ACTOR_ROLE,
+                                  EVENT_TYPE, STEP_ORDER, DECISION, COMMENT, DETAILS, SEQ)
+      FROM ev;
     COMMIT;
     in_txn := FALSE;
     RETURN 'GRANT_FAILED';
@@ -684,9 +755,23 @@ BEGIN
     END IF;
     v_details := 'REVOKE ROLE ' || v_role || ' FROM USER ' || v_requester;
     INSERT INTO SIGNOFF.APP.AUDIT_LOG (EVENT_ID, EVENT_TIME, REQUEST_ID, PRODUCT_ID, ACTOR, ACTOR_ROLE,
-                                       EVENT_TYPE, STEP_ORDER, DECISION, COMMENT, DETAILS)
-    SELECT :EVENT_ID, SYSDATE(), :REQUEST_ID, :v_product, :ACTOR, NULLIF(:ACTOR_ROLE, ''),
-           'ACCESS_REVOKED', NULL, NULL, NULLIF(:REASON, ''), :v_details;
+                                   EVENT_TYPE, STEP_ORDER, DECISION, COMMENT, DETAILS, SEQ, PREV_HASH, HASH)
+    -- Appended at the head of the request's hash chain; the compare-and-set
+    -- UPDATE just above holds the request, so no other link can slip in.
+    WITH head AS (
+        SELECT COALESCE(MAX(SEQ), 0) AS SEQ, COALESCE(MAX_BY(HASH, SEQ), '') AS HASH
+          FROM SIGNOFF.APP.AUDIT_LOG WHERE REQUEST_ID = :REQUEST_ID),
+    ev AS (
+        SELECT :EVENT_ID AS EVENT_ID, SYSDATE() AS EVENT_TIME, :REQUEST_ID AS REQUEST_ID, :v_product AS PRODUCT_ID,
+               :ACTOR AS ACTOR, NULLIF(:ACTOR_ROLE, '') AS ACTOR_ROLE, 'ACCESS_REVOKED' AS EVENT_TYPE,
+               NULL::INTEGER AS STEP_ORDER, NULL::VARCHAR AS DECISION, NULLIF(:REASON, '')::VARCHAR AS COMMENT,
+               :v_details AS DETAILS, head.SEQ + 1 AS SEQ, head.HASH AS PREV_HASH
+          FROM head)
+    SELECT EVENT_ID, EVENT_TIME, REQUEST_ID, PRODUCT_ID, ACTOR, ACTOR_ROLE, EVENT_TYPE, STEP_ORDER, DECISION,
+           COMMENT, DETAILS, SEQ, PREV_HASH,
+           SIGNOFF.APP.AUDIT_HASH(PREV_HASH, EVENT_ID, EVENT_TIME, REQUEST_ID, PRODUCT_ID, ACTOR, ACTOR_ROLE,
+                                  EVENT_TYPE, STEP_ORDER, DECISION, COMMENT, DETAILS, SEQ)
+      FROM ev;
     COMMIT;
     in_txn := FALSE;
 
