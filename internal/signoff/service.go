@@ -92,22 +92,11 @@ func (s *Service) Product(ctx context.Context, viewer Identity, id string) (Prod
 	if err := requireSignedIn(viewer); err != nil {
 		return ProductPage{}, err
 	}
-	p, err := s.store.Product(ctx, id)
+	p, open, err := s.store.ProductFor(ctx, id, viewer.User)
 	if err != nil {
 		return ProductPage{}, fmt.Errorf("product %q: %w", id, err)
 	}
-	page := ProductPage{Product: p}
-	mine, err := s.store.Requests(ctx, viewer.User, MyRequestsLimit)
-	if err != nil {
-		return ProductPage{}, fmt.Errorf("product %q: my requests: %w", id, err)
-	}
-	for i := range mine {
-		if mine[i].ProductID == id && mine[i].Status.Open() {
-			page.Open = &mine[i]
-			break
-		}
-	}
-	return page, nil
+	return ProductPage{Product: p, Open: open}, nil
 }
 
 // Submit files a request by viewer for product productID.

@@ -14,6 +14,10 @@ type Store interface {
 	Products(ctx context.Context) ([]Product, error)
 	// Product returns one product with its chain, or ErrNotFound.
 	Product(ctx context.Context, id string) (Product, error)
+	// ProductFor returns one product with its chain and user's open request
+	// for it (ID and status only; nil if none), in one statement, or
+	// ErrNotFound.
+	ProductFor(ctx context.Context, id, user string) (Product, *Request, error)
 	// ApproverRoles returns the distinct roles that key any chain step, sorted.
 	ApproverRoles(ctx context.Context) ([]string, error)
 

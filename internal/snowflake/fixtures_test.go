@@ -167,3 +167,21 @@ func submitted(id string) signoff.Event {
 	return signoff.Event{ID: evID, Time: t0, RequestID: id, ProductID: "SALES_EU", Actor: "ALICE",
 		Type: signoff.EventRequestSubmitted, Comment: "Quarterly churn analysis for the EU board pack."}
 }
+
+// productForRows renders a product as SelectProductFor rows, each carrying
+// the viewer's open request (empty strings for none). With no product, it
+// returns no rows.
+func productForRows(args ...any) *sqlmock.Rows {
+	cols := []string{"product_id", "name", "description", "owner", "owner_role", "domain", "classification",
+		"tags", "product_columns", "access_role", "step_order", "approver_role", "step_label", "open_id", "open_status"}
+	rows := sqlmock.NewRows(cols)
+	if len(args) == 0 {
+		return rows
+	}
+	p, openID, openStatus := args[0].(signoff.Product), args[1].(string), args[2].(string)
+	for _, st := range p.Chain {
+		rows.AddRow(p.ID, p.Name, p.Description, p.Owner, p.OwnerRole, p.Domain, p.Classification,
+			mustJSON(p.Tags), mustJSON(p.Columns), p.AccessRole, int64(st.Order), st.ApproverRole, st.Label, openID, openStatus)
+	}
+	return rows
+}

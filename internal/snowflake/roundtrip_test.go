@@ -52,9 +52,8 @@ func TestRoundTrips(t *testing.T) {
 	rt.again("catalog, same caller token", "GET", "/", nil, "ALICE", 1, 0, func(m sqlmock.Sqlmock) {
 		expectQuery(m, productsSQL).WillReturnRows(productRows(webAds(), salesEU()))
 	})
-	res = rt.step("product", "GET", "/products/SALES_EU", nil, "ALICE", 2, 1, func(m sqlmock.Sqlmock) {
-		expectQuery(m, productSQL, "SALES_EU").WillReturnRows(productRows(salesEU()))
-		expectQuery(m, sqlstore.SelectRequestsBy(signoff.MyRequestsLimit), "ALICE").WillReturnRows(requestRows(rejected))
+	res = rt.step("product", "GET", "/products/SALES_EU", nil, "ALICE", 1, 1, func(m sqlmock.Sqlmock) {
+		expectQuery(m, sqlstore.SelectProductFor, "SALES_EU", "ALICE", "SALES_EU").WillReturnRows(productForRows(salesEU(), "", ""))
 	})
 	require.Contains(t, res.Body.String(), "Security / DPO")
 	var submitArg string

@@ -54,6 +54,7 @@ func catalogue() []namedStmt {
 		{"IdentityQuery(9)", IdentityQuery(9)},
 		{"Products", productsSQL},
 		{"Product", productSQL},
+		{"ProductFor (product page)", sqlstore.SelectProductFor},
 		{"ApproverRoles", sqlstore.SelectApproverRoles},
 		{"Request", sqlstore.SelectRequest},
 		{"RequestDetail", sqlstore.SelectRequestDetail},
@@ -730,4 +731,26 @@ func TestVerifyAudit(t *testing.T) {
 		Detail: "the event's content no longer matches its hash"}, rep.Problems[0])
 	require.Equal(t, ev3ID, rep.Problems[1].RequestID, "a request with no events at all")
 	require.Equal(t, "missing", rep.Problems[1].Kind)
+}
+
+// TestProductFor pins the product page's one statement: the product, its
+// chain and the viewer's open request.
+func TestProductFor(t *testing.T) {
+	st, mock := newMock(t)
+	p := salesEU()
+	expectQuery(mock, sqlstore.SelectProductFor, "SALES_EU", "ALICE", "SALES_EU").
+		WillReturnRows(productForRows(p, reqID, "PENDING"))
+	got, open, err := st.ProductFor(t.Context(), "SALES_EU", "ALICE")
+	require.NoError(t, err)
+	require.Equal(t, p, got)
+	require.Equal(t, &signoff.Request{ID: reqID, ProductID: "SALES_EU", Requester: "ALICE", Status: signoff.StatusPending}, open)
+
+	expectQuery(mock, sqlstore.SelectProductFor, "SALES_EU", "BOB", "SALES_EU").WillReturnRows(productForRows(p, "", ""))
+	_, open, err = st.ProductFor(t.Context(), "SALES_EU", "BOB")
+	require.NoError(t, err)
+	require.Nil(t, open)
+
+	expectQuery(mock, sqlstore.SelectProductFor, "NOPE", "BOB", "NOPE").WillReturnRows(productForRows())
+	_, _, err = st.ProductFor(t.Context(), "NOPE", "BOB")
+	requireKind(t, err, signoff.ErrNotFound)
 }

@@ -39,6 +39,64 @@ func (s *Store) Product(ctx context.Context, id string) (signoff.Product, error)
 	return ps[0], nil
 }
 
+// SelectProductFor returns one product's rows (as SelectProducts) with the
+// user's open request for it, if any, on every row. The open request is
+// picked by an uncorrelated scalar subquery, so that two open requests
+// (which a race on Snowflake could leave) never multiply the chain's rows.
+const SelectProductFor = `
+SELECT p.product_id, p.name, p.description, p.owner, p.owner_role, p.domain, p.classification,
+       p.tags, p.product_columns, p.access_role,
+       COALESCE(c.step_order, 0), COALESCE(c.approver_role, ''), COALESCE(c.step_label, ''),
+       COALESCE(o.request_id, ''), COALESCE(o.status, '')
+FROM data_product p
+LEFT JOIN approval_chain c ON c.product_id = p.product_id
+LEFT JOIN access_request o ON o.request_id = (
+    SELECT MIN(request_id) FROM access_request
+    WHERE product_id = ? AND requester = ? AND status IN ('PENDING', 'APPROVED', 'GRANTED', 'GRANT_FAILED'))
+WHERE p.product_id = ?
+ORDER BY c.step_order`
+
+// ProductFor returns one product with its chain and user's open request.
+func (s *Store) ProductFor(ctx context.Context, id, user string) (signoff.Product, *signoff.Request, error) {
+	rows, err := s.q.QueryContext(ctx, SelectProductFor, id, user, id)
+	if err != nil {
+		return signoff.Product{}, nil, s.errorf(err, "product %q for %s", id, user)
+	}
+	defer rows.Close()
+	var p signoff.Product
+	var open *signoff.Request
+	for rows.Next() {
+		var tags, cols, openID, openStatus string
+		var step signoff.ChainStep
+		if err := rows.Scan(&p.ID, &p.Name, &p.Description, &p.Owner, &p.OwnerRole, &p.Domain,
+			&p.Classification, &tags, &cols, &p.AccessRole, &step.Order, &step.ApproverRole, &step.Label,
+			&openID, &openStatus); err != nil {
+			return signoff.Product{}, nil, s.errorf(err, "product %q for %s", id, user)
+		}
+		if p.Tags == nil {
+			if err := json.Unmarshal([]byte(tags), &p.Tags); err != nil {
+				return signoff.Product{}, nil, s.errorf(err, "product %q: tags", id)
+			}
+			if err := json.Unmarshal([]byte(cols), &p.Columns); err != nil {
+				return signoff.Product{}, nil, s.errorf(err, "product %q: columns", id)
+			}
+		}
+		if step.Order > 0 {
+			p.Chain = append(p.Chain, step)
+		}
+		if openID != "" && open == nil {
+			open = &signoff.Request{ID: openID, ProductID: id, Requester: user, Status: signoff.Status(openStatus)}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return signoff.Product{}, nil, s.errorf(err, "product %q for %s", id, user)
+	}
+	if p.ID == "" {
+		return signoff.Product{}, nil, signoff.Errorf(signoff.ErrNotFound, "There is no data product %q.", id)
+	}
+	return p, open, nil
+}
+
 func (s *Store) queryProducts(ctx context.Context, query string, args ...any) ([]signoff.Product, error) {
 	rows, err := s.q.QueryContext(ctx, query, args...)
 	if err != nil {

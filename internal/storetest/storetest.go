@@ -524,6 +524,13 @@ func testRequests(t *testing.T, f *fixture) {
 	require.NoError(t, err)
 	require.NotNil(t, page.Open, "the product page links to the open request")
 	assert.Equal(t, first.ID, page.Open.ID)
+	assert.Equal(t, signoff.StatusPending, page.Open.Status)
+	assert.Equal(t, products[0], page.Product, "ProductFor reads the product as Product does")
+	other, err := f.svc.Product(f.ctx, f.who(t, stranger), "ledger")
+	require.NoError(t, err)
+	assert.Nil(t, other.Open, "someone else's request is not the viewer's")
+	_, _, err = f.store.ProductFor(f.ctx, "no-such-product", requester)
+	assert.ErrorIs(t, err, signoff.ErrNotFound)
 }
 
 func testWalkChainToGrant(t *testing.T, f *fixture) {
