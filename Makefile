@@ -7,7 +7,7 @@ ADDR     ?= 127.0.0.1:8080
 ARTIFACTS ?= $(CURDIR)/artifacts
 VERSION  ?= dev
 
-.PHONY: run build test test-deps test-go check lint fmt generate check-generated reset-demo clean image image-verify
+.PHONY: soak fuzz run build test test-deps test-go check lint fmt generate check-generated reset-demo clean image image-verify
 
 ## run: start Signoff on the embedded engine with the demo account (http://127.0.0.1:8080)
 run:
@@ -45,6 +45,12 @@ test-go:
 	$(GO) test -race -count=1 -timeout 15m $$($(GO) list ./... | grep -v /internal/e2e)
 	SIGNOFF_REQUIRE_BROWSER=1 $(GO) test -count=1 -timeout 10m -artifacts -outputdir $(ARTIFACTS) ./internal/e2e/
 	@echo "screenshots: $(ARTIFACTS)/_artifacts"
+
+## soak: two signoff processes on one database file, 32 racing approvers, 2000 requests
+## (make test runs the same check with 200); prints the figures
+soak:
+	SIGNOFF_SOAK_REQUESTS=$${SIGNOFF_SOAK_REQUESTS:-2000} SIGNOFF_SOAK_DEADLINE=$${SIGNOFF_SOAK_DEADLINE:-10m} \
+	  $(GO) test -count=1 -timeout 30m -v -run '^TestSoak$$' ./internal/soak/
 
 ## check: vet, gofmt, templ fmt and generated code are clean
 check: lint check-generated

@@ -240,14 +240,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	hs := &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	hs := newHTTPServer(srv, log)
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, banner, url)
 	log.Info("listening", "url", url, "engine", sc.Engine, "startup", time.Since(start).Round(time.Millisecond))
@@ -259,15 +252,32 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	// SPCS sends SIGTERM and waits 30 s: finish in-flight requests within 25.
 	log.Info("shutting down")
-	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 25*time.Second)
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()
 	if err := hs.Shutdown(shutCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// shutdownTimeout bounds the graceful shutdown: SPCS sends SIGTERM and waits
+// 30 s before it kills the container, so in-flight requests get 25.
+const shutdownTimeout = 25 * time.Second
+
+// newHTTPServer returns the HTTP server for h with its timeouts: headers
+// within 10 s, the whole request within 30 s, the response within 60 s, and
+// idle keep-alive connections closed after 120 s.
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 }
 
 // loadDemo loads the demo into an empty database when asked; it never

@@ -1,11 +1,14 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
@@ -20,10 +23,17 @@ func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "ok")
 }
 
+// readyTimeout bounds the readiness check.
+const readyTimeout = 3 * time.Second
+
 // handleReadyz handles "GET /readyz": the store answers.
 func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if err := s.ready(r.Context()); err != nil {
+	// A store that hangs is not ready either: answer within the probe's
+	// patience (SPCS probes every 5 s) rather than when a driver gives up.
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+	defer cancel()
+	if err := s.ready(ctx); err != nil {
 		s.log.WarnContext(r.Context(), "not ready", "err", err)
 		w.WriteHeader(http.StatusServiceUnavailable)
 		fmt.Fprintln(w, "store unreachable")
@@ -218,9 +228,15 @@ func (s *Server) handleQueue(w http.ResponseWriter, r *http.Request) {
 }
 
 // parseForm parses a POST body within the size limit; a body that is too
-// large is a 413, a malformed one a 400.
+// large is a 413, a malformed one a 422. Whatever ParseForm leaves unread (a
+// body that is not a URL-encoded form: multipart, JSON, text) is read to
+// the end too, so an oversized body is refused whatever its content type.
 func parseForm(r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
+	err := r.ParseForm()
+	if err == nil && r.Body != nil {
+		_, err = io.Copy(io.Discard, r.Body)
+	}
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return err

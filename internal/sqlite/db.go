@@ -37,6 +37,7 @@ const timeFormat = "2006-01-02T15:04:05.000000Z07:00"
 type Store struct {
 	*sqlstore.Store
 	db     *sql.DB
+	path   string // the database file, "" in memory
 	memory string // memdb name to delete on Close, for ":memory:"
 }
 
@@ -63,6 +64,7 @@ func open(ctx context.Context, path string, wrap func(driver.Connector) driver.C
 		params.Set("vfs", "memdb")
 		dsn = "file:" + s.memory + "?" + params.Encode()
 	} else {
+		s.path = path
 		params.Add("_pragma", "journal_mode(wal)")
 		params.Add("_pragma", "synchronous(normal)")
 		dsn = (&url.URL{Scheme: "file", Opaque: path, RawQuery: params.Encode()}).String()
@@ -105,8 +107,15 @@ func (s *Store) Close() error {
 	return err
 }
 
-// Ping reports whether the database answers; it backs /readyz.
+// Ping reports whether the database answers and its file is still there; it
+// backs /readyz. An open SQLite file keeps answering after it is deleted or
+// moved, and everything written then is lost: that is not ready.
 func (s *Store) Ping(ctx context.Context) error {
+	if s.path != "" {
+		if _, err := os.Stat(s.path); err != nil {
+			return fmt.Errorf("sqlite: ping: %w: %w", signoff.ErrUnavailable, err)
+		}
+	}
 	var one int
 	if err := s.db.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
 		return fmt.Errorf("sqlite: ping: %w", translate(err))

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -328,4 +329,17 @@ func TestGrantReverifiesTheDecisionRecord(t *testing.T) {
 		require.NoError(t, err)
 		assert.False(t, alice.HasRole("REPORTS_READ"), "%s: nothing granted", tc.name)
 	}
+}
+
+// TestPingNoticesAMissingFile: readiness turns false when the database file
+// is gone (writes would vanish with it) and true again once it is back.
+func TestPingNoticesAMissingFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "signoff.db")
+	st := open(t, path)
+	require.NoError(t, st.Ping(t.Context()))
+	require.NoError(t, os.Rename(path, path+".moved"))
+	err := st.Ping(t.Context())
+	require.ErrorIs(t, err, signoff.ErrUnavailable)
+	require.NoError(t, os.Rename(path+".moved", path))
+	require.NoError(t, st.Ping(t.Context()))
 }

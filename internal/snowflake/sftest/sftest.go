@@ -145,6 +145,7 @@ type Server struct {
 	sessions int
 	seq      int
 	login    *Error // when set, logins fail with it
+	query    *Error // when set, every statement fails with it
 }
 
 // New starts a fake on a loopback address and closes it when t ends.
@@ -187,6 +188,15 @@ func (s *Server) FailLogins(e *Error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.login = e
+}
+
+// FailQueries makes every following statement fail with e, canned or not,
+// as when Snowflake stops answering the service user's session (nil restores
+// the canned answers). The statements are still recorded.
+func (s *Server) FailQueries(e *Error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.query = e
 }
 
 // Logins returns the logins so far.
@@ -305,12 +315,15 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, body []byte)
 	s.seq++
 	q.QueryID = fmt.Sprintf("01c0ffee-0000-5f7e-0000-%012d", s.seq)
 	resp, ok := s.canned[q.SQLText]
-	handle := s.handle
+	handle, failing := s.handle, s.query
 	s.mu.Unlock()
-	if !ok && handle != nil {
+	if !ok && handle != nil && failing == nil {
 		resp, ok = handle(q)
 	}
-	if !ok {
+	switch {
+	case failing != nil:
+		resp = Response{Err: failing}
+	case !ok:
 		resp = Fail(NoResponseCode, "42000", "sftest: no canned response for "+strconv.Quote(q.SQLText))
 	}
 	if resp.QueryID != "" {
