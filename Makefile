@@ -32,8 +32,8 @@ image:
 image-verify: image
 	SIGNOFF_IMAGE=$(CURDIR)/dist/signoff-image.tar $(GO) test -count=1 -v -run 'TestImage|TestDockerfile' ./tools/mkimage/
 
-## test: install test dependencies, check formatting and generated code, run every test
-test: test-deps check test-go
+## test: install test dependencies, check formatting and generated code, run every test and the fuzz targets
+test: test-deps check test-go fuzz
 
 ## test-deps: install chromium (apt) and axe-core (npm) if missing
 test-deps:
@@ -45,6 +45,10 @@ test-go:
 	$(GO) test -race -count=1 -timeout 15m $$($(GO) list ./... | grep -v /internal/e2e)
 	SIGNOFF_REQUIRE_BROWSER=1 $(GO) test -count=1 -timeout 10m -artifacts -outputdir $(ARTIFACTS) ./internal/e2e/
 	@echo "screenshots: $(ARTIFACTS)/_artifacts"
+
+## fuzz: run every fuzz target for FUZZTIME each (make test: 5s; any crash fails)
+fuzz:
+	FUZZTIME=$${FUZZTIME:-5s} ./scripts/fuzz.sh
 
 ## soak: two signoff processes on one database file, 32 racing approvers, 2000 requests
 ## (make test runs the same check with 200); prints the figures

@@ -24,7 +24,8 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	user := r.PostForm.Get("user")
+	// Unquoted Snowflake names are case-insensitive and stored upper-case.
+	user := strings.ToUpper(r.PostForm.Get("user"))
 	if !signoff.ValidIdentifier(user) {
 		s.fail(w, r, signoff.Errorf(signoff.ErrInvalid, "Choose one of the personas listed on the sign-in page."))
 		return
@@ -40,15 +41,26 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 
 // handleLogout handles "POST /logout".
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(r); err != nil { // within the body limit, like every POST
+		s.fail(w, r, err)
+		return
+	}
 	s.cookies.clear(w, sessionCookie)
 	s.redirect(w, r, "/login", "Signed out. Pick another persona.")
 }
 
 // safeNext keeps a post-login redirect on this site: a local path only.
+// Backslashes and control characters are refused anywhere, not only at the
+// start: browsers read "\\" as "/" and drop tabs and newlines, and
+// http.Redirect cleans the path, so "/\t/evil.example" and "/./\\evil.example"
+// would both end up as a redirect to //evil.example.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.HasPrefix(next, "/login") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsRune(next, '\\') ||
+		strings.HasPrefix(next, "/login") || strings.ContainsFunc(next, isControl) {
 		return "/"
 	}
 	return next
 }
+
+// isControl reports whether r is an ASCII control character (C0 or DEL).
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }

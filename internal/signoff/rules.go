@@ -3,7 +3,7 @@ package signoff
 import (
 	"slices"
 	"strings"
-	"unicode/utf8"
+	"unicode"
 )
 
 // Limits on free text. The minimum reason length keeps "." or "access pls"
@@ -14,9 +14,22 @@ const (
 	MaxCommentLength = 1000
 )
 
+// visibleLength counts the characters of s that show: spaces at either end,
+// control characters and invisible format characters (zero-width spaces,
+// joiners, direction marks) do not count, so they cannot pad a reason.
+func visibleLength(s string) int {
+	n := 0
+	for _, r := range strings.TrimSpace(s) {
+		if !unicode.Is(unicode.Cc, r) && !unicode.Is(unicode.Cf, r) {
+			n++
+		}
+	}
+	return n
+}
+
 // ValidateReason checks a business reason and returns Problems keyed "reason".
 func ValidateReason(reason string) error {
-	n := utf8.RuneCountInString(strings.TrimSpace(reason))
+	n := visibleLength(reason)
 	switch {
 	case n == 0:
 		return Problems{"reason": "Please give a business reason: what you need the data for."}
@@ -30,7 +43,7 @@ func ValidateReason(reason string) error {
 
 // ValidateComment checks an approver's comment. A rejection must say why.
 func ValidateComment(d Decision, comment string) error {
-	n := utf8.RuneCountInString(strings.TrimSpace(comment))
+	n := visibleLength(comment)
 	switch {
 	case n > MaxCommentLength:
 		return Problems{"comment": "The comment is too long: keep it under 1,000 characters."}

@@ -367,3 +367,11 @@ func TestErrors(t *testing.T) {
 	assert.Equal(t, "2 fields need attention", signoff.Message(p))
 	assert.Equal(t, "Too short.", signoff.Message(signoff.Problems{"reason": "Too short."}))
 }
+
+// TestInvisibleCharactersDoNotPadAReason: zero-width and control characters
+// do not count towards the minimum length.
+func TestInvisibleCharactersDoNotPadAReason(t *testing.T) {
+	assert.ErrorIs(t, signoff.ValidateReason(strings.Repeat("\u200b", 25)), signoff.ErrInvalid)
+	assert.ErrorIs(t, signoff.ValidateReason("short"+strings.Repeat("\u200d\u2060", 20)), signoff.ErrInvalid)
+	assert.NoError(t, signoff.ValidateReason("Churn model for the growth squad"))
+}

@@ -67,7 +67,9 @@ func open(ctx context.Context, path string, wrap func(driver.Connector) driver.C
 		s.path = path
 		params.Add("_pragma", "journal_mode(wal)")
 		params.Add("_pragma", "synchronous(normal)")
-		dsn = (&url.URL{Scheme: "file", Opaque: path, RawQuery: params.Encode()}).String()
+		// Path, not Opaque: the path is escaped, so a '%', '?' or '#' in a file
+		// name is part of the name, not URI syntax.
+		dsn = (&url.URL{Scheme: "file", Path: path, RawQuery: params.Encode()}).String()
 	}
 	connector, err := (&sqlitedriver.SQLite{}).OpenConnector(dsn) // what sql.Open("sqlite3", dsn) does
 	if err != nil {

@@ -343,3 +343,15 @@ func TestPingNoticesAMissingFile(t *testing.T) {
 	require.NoError(t, os.Rename(path+".moved", path))
 	require.NoError(t, st.Ping(t.Context()))
 }
+
+// TestPathsWithURISyntax: a '%', '?' or '#' in the file name is part of the
+// name, not URI syntax.
+func TestPathsWithURISyntax(t *testing.T) {
+	for _, name := range []string{"100%.db", "what?.db", "a#b.db"} {
+		path := filepath.Join(t.TempDir(), name)
+		st := open(t, path)
+		require.NoError(t, st.Ping(t.Context()), name)
+		_, err := os.Stat(path)
+		require.NoError(t, err, "%s: the file has exactly that name", name)
+	}
+}

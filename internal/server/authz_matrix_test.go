@@ -1,0 +1,632 @@
+package server_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/signoff/signoff/internal/demo"
+	"github.com/signoff/signoff/internal/server"
+	"github.com/signoff/signoff/internal/signoff"
+	"github.com/signoff/signoff/internal/sqlite"
+)
+
+// matrixOut, when set, receives the authorization matrix as Markdown:
+//
+//	go test ./internal/server -run TestAuthorizationMatrix -args -matrix-out=/tmp/authz-matrix.md
+//
+// (a relative path is relative to internal/server, where tests run).
+var matrixOut = flag.String("matrix-out", "", "write the authorization matrix as Markdown to this file")
+
+// DUO holds two approver roles of the Customer 360 chain (line manager and
+// sales data owner): the persona that could decide two steps of one request
+// if separation of duties were not enforced.
+const duoUser = "DUO"
+
+// matrixTemplate is a database file with the demo and DUO, built once: each
+// row of the matrix starts from its own copy, which is much cheaper than
+// playing the demo again (it matters under the race detector).
+var matrixTemplate struct {
+	once sync.Once
+	data []byte
+	err  error
+}
+
+func buildMatrixTemplate() ([]byte, error) {
+	dir, err := os.MkdirTemp("", "signoff-matrix-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	ctx := context.Background()
+	path := filepath.Join(dir, "signoff.db")
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	err = demo.Load(ctx, st, signoff.NewService(st), time.Now())
+	if err == nil {
+		err = st.CreateUser(ctx, duoUser, "Duo Tester", "Line manager and sales data owner (test persona)")
+	}
+	for _, role := range []string{"LINE_MANAGER", "DATA_OWNER_SALES"} {
+		if err == nil {
+			err = st.GrantRoleToUser(ctx, role, duoUser, "ACCOUNTADMIN")
+		}
+	}
+	if cerr := st.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	return os.ReadFile(path)
+}
+
+// newMatrixStack is a fresh stack (as newStack builds) on a private copy of
+// the demo database with DUO.
+func newMatrixStack(t *testing.T) *stack {
+	t.Helper()
+	matrixTemplate.once.Do(func() { matrixTemplate.data, matrixTemplate.err = buildMatrixTemplate() })
+	require.NoError(t, matrixTemplate.err)
+	// Not t.TempDir: its name comes from the row's, and sqlite.Open reads a
+	// "%" in a path as an escape.
+	dir, err := os.MkdirTemp("", "signoff-matrix-row-")
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	path := filepath.Join(dir, "signoff.db")
+	require.NoError(t, os.WriteFile(path, matrixTemplate.data, 0o600))
+	st, err := sqlite.Open(t.Context(), path)
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	svc := signoff.NewService(st)
+	srv, err := server.New(server.Config{Service: svc, Ready: st.Ping, Local: st, SessionKey: testKey, Engine: "test"})
+	require.NoError(t, err)
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	return &stack{t: t, URL: hs.URL, st: st, svc: svc}
+}
+
+// A matrix state is a request in a known state, built through the service
+// as the personas would, on a fresh stack. It returns the request's ID ("" for
+// states that are about no request).
+type matrixState struct {
+	name  string
+	build func(t *testing.T, s *stack) string
+}
+
+// playCustomer360 submits requester's request for Customer 360 (line manager
+// → sales data owner → DPO) and has the approvers approve in order.
+func playCustomer360(t *testing.T, s *stack, requester string, approvers ...string) string {
+	t.Helper()
+	ctx := context.Background()
+	r, err := s.svc.Submit(ctx, s.identity(requester), "customer-360", goodReason)
+	require.NoError(t, err)
+	for _, user := range approvers {
+		_, err := s.svc.Decide(ctx, s.identity(user), r.ID, signoff.DecisionInput{Decision: signoff.DecisionApprove})
+		require.NoError(t, err, "%s approves", user)
+	}
+	return r.ID
+}
+
+var (
+	stNone  = matrixState{"no open request for Customer 360", func(*testing.T, *stack) string { return "" }}
+	stStep1 = matrixState{"ALICE's Customer 360 request at step 1 (Line manager)", func(t *testing.T, s *stack) string {
+		return playCustomer360(t, s, "ALICE")
+	}}
+	stStep2 = matrixState{"at step 2 (Data owner), step 1 approved by MARCO", func(t *testing.T, s *stack) string {
+		return playCustomer360(t, s, "ALICE", "MARCO")
+	}}
+	stStep2ByDuo = matrixState{"at step 2 (Data owner), step 1 approved by DUO", func(t *testing.T, s *stack) string {
+		return playCustomer360(t, s, "ALICE", duoUser)
+	}}
+	stStep3 = matrixState{"at step 3 (Data protection, DPO), steps 1–2 approved by MARCO, OLIVIA", func(t *testing.T, s *stack) string {
+		return playCustomer360(t, s, "ALICE", "MARCO", "OLIVIA")
+	}}
+	stMarcosOwn = matrixState{"MARCO's own Customer 360 request at step 1 (Line manager)", func(t *testing.T, s *stack) string {
+		return playCustomer360(t, s, "MARCO")
+	}}
+	stRejected = matrixState{"ALICE's Customer 360 request rejected at step 2", func(t *testing.T, s *stack) string {
+		id := playCustomer360(t, s, "ALICE", "MARCO")
+		_, err := s.svc.Decide(context.Background(), s.identity("OLIVIA"), id,
+			signoff.DecisionInput{Decision: signoff.DecisionReject, Comment: "Use the aggregated product."})
+		require.NoError(t, err)
+		return id
+	}}
+	stWithdrawn = matrixState{"ALICE's Customer 360 request withdrawn at step 1", func(t *testing.T, s *stack) string {
+		id := playCustomer360(t, s, "ALICE")
+		require.NoError(t, s.svc.Withdraw(context.Background(), s.identity("ALICE"), id))
+		return id
+	}}
+	stGranted = matrixState{"ALICE's Sales orders request GRANTED (owner role DATA_OWNER_SALES)", func(t *testing.T, s *stack) string {
+		return s.requestFor("ALICE", "sales-orders", signoff.StatusGranted)
+	}}
+	stRevoked = matrixState{"BEN's Marketing campaigns request REVOKED", func(t *testing.T, s *stack) string {
+		return s.requestFor("BEN", "marketing-campaigns", signoff.StatusRevoked)
+	}}
+	stGrantFailed = matrixState{"ALICE's Supplier contracts request GRANT_FAILED (owner role DATA_OWNER_FINANCE)", func(t *testing.T, s *stack) string {
+		return s.requestFor("ALICE", "supplier-contracts", signoff.StatusGrantFailed)
+	}}
+)
+
+// A matrix action is one state-changing route with the form a browser would
+// send.
+type matrixAction struct {
+	name string
+	path func(id string) string
+	form url.Values
+}
+
+func requestPath(action string) func(string) string {
+	return func(id string) string { return "/requests/" + id + "/" + action }
+}
+
+var (
+	actSubmit   = matrixAction{"POST /products/{id}/requests", func(string) string { return "/products/customer-360/requests" }, url.Values{"reason": {goodReason}}}
+	actApprove  = matrixAction{"POST /requests/{id}/decision approve", requestPath("decision"), url.Values{"decision": {"approve"}, "comment": {"Fine by me."}}}
+	actReject   = matrixAction{"POST /requests/{id}/decision reject", requestPath("decision"), url.Values{"decision": {"reject"}, "comment": {"Not justified."}}}
+	actWithdraw = matrixAction{"POST /requests/{id}/withdraw", requestPath("withdraw"), nil}
+	actRevoke   = matrixAction{"POST /requests/{id}/revoke", requestPath("revoke"), url.Values{"reason": {"Project over."}}}
+	actRetry    = matrixAction{"POST /requests/{id}/retry-grant", requestPath("retry-grant"), nil}
+	actLogin    = matrixAction{"POST /login", func(string) string { return "/login" }, nil}
+	actLogout   = matrixAction{"POST /logout", func(string) string { return "/logout" }, nil}
+)
+
+// A persona kind is who acts: a label for the matrix and the user signed
+// in ("" for a signed-out visitor).
+type personaKind struct{ kind, user string }
+
+var (
+	whoRequester   = personaKind{"requester", "ALICE"}
+	whoSignedOut   = personaKind{"signed-out visitor", ""}
+	whoInheritsDPO = personaKind{"inherits DPO (SECURITY_LEAD)", "SAM"}
+	whoAdmin       = personaKind{"admin", "ADAM"}
+	whoAuditor     = personaKind{"auditor", "AUDREY"}
+	whoNoRoles     = personaKind{"no roles", "NOEL"}
+	whoTwoRoles    = personaKind{"holds LINE_MANAGER and DATA_OWNER_SALES", duoUser}
+)
+
+func matrixPersona(kind, user string) personaKind { return personaKind{kind, user} }
+
+// matrixRow is one cell of the authorization matrix: in state, persona
+// sends action with extra form values and gets status. A refusal's page
+// says phrase and nothing changes anywhere; an allowed action redirects
+// (303), writes `events` audit events and passes check.
+type matrixRow struct {
+	action  matrixAction
+	state   matrixState
+	persona personaKind
+	extra   url.Values // added to the action's form (step, acting_as, user)
+	status  int
+	phrase  string                                  // refusals: a key phrase of the message shown
+	events  int                                     // allowed: audit events written
+	check   func(t *testing.T, s *stack, id string) // allowed: the intended change
+}
+
+func matrixForm(kv ...string) url.Values {
+	v := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		v.Add(kv[i], kv[i+1])
+	}
+	return v
+}
+
+// Phrases of the refusal messages.
+const (
+	pSignIn      = "Please sign in"
+	pOwnRequest  = "You made this request, so you cannot decide any of its steps."
+	pNotPart     = "You are not part of request"
+	pAlready     = "You already decided a step of this request; another person must decide the Data owner step."
+	pNeedsLM     = "The Line manager step needs the LINE_MANAGER role, which is not in your session."
+	pNeedsOwner  = "The Data owner step needs the DATA_OWNER_SALES role, which is not in your session."
+	pNeedsDPO    = "The Data protection step needs the DPO role, which is not in your session."
+	pOnlyAlice   = "Only ALICE, who made this request, can withdraw it."
+	pOwnersSales = "Only admins and the owners of Sales orders (DATA_OWNER_SALES) can revoke access to it."
+	pOnlyAdmins  = "Only admins (SIGNOFF_ADMIN) can retry a grant."
+)
+
+// decided checks that step of request id was decided by user as role and
+// that the request is now in status at current step.
+func decided(step int, d signoff.Decision, user, role string, status signoff.Status, current int) func(*testing.T, *stack, string) {
+	return func(t *testing.T, s *stack, id string) {
+		t.Helper()
+		r := s.request(id)
+		assert.Equal(t, status, r.Status)
+		assert.Equal(t, current, r.CurrentStep)
+		st := r.Steps[step-1]
+		assert.Equal(t, d, st.Decision)
+		assert.Equal(t, user, st.DecidedBy)
+		assert.Equal(t, role, st.ActorRole)
+		for _, other := range r.Steps[step:] {
+			assert.Equal(t, signoff.DecisionNone, other.Decision, "later steps are untouched")
+		}
+		holds := s.identity("ALICE").HasRole("CUSTOMER_360_READ")
+		assert.Equal(t, status == signoff.StatusGranted, holds, "ALICE holds CUSTOMER_360_READ only once granted")
+	}
+}
+
+// submitted checks that user now has a pending request for Customer 360.
+func submitted(user string) func(*testing.T, *stack, string) {
+	return func(t *testing.T, s *stack, _ string) {
+		t.Helper()
+		r := s.request(s.requestFor(user, "customer-360", signoff.StatusPending))
+		assert.Equal(t, 1, r.CurrentStep)
+		assert.Equal(t, goodReason, r.Reason)
+		assert.False(t, r.DecidedBy(user))
+	}
+}
+
+func inStatus(status signoff.Status, holds bool) func(*testing.T, *stack, string) {
+	return func(t *testing.T, s *stack, id string) {
+		t.Helper()
+		r := s.request(id)
+		assert.Equal(t, status, r.Status)
+		assert.Equal(t, holds, s.identity(r.Requester).HasRole(r.AccessRole), "%s holds %s", r.Requester, r.AccessRole)
+	}
+}
+
+// matrixRows is the authorization matrix: every state-changing route ×
+// every kind of persona, in the states where it matters.
+func matrixRows() []matrixRow {
+	const (
+		ok        = http.StatusSeeOther
+		forbidden = http.StatusForbidden
+		conflict  = http.StatusConflict
+		unauth    = http.StatusUnauthorized
+	)
+	A, R := signoff.DecisionApprove, signoff.DecisionReject
+	P, G, X := signoff.StatusPending, signoff.StatusGranted, signoff.StatusRejected
+	lm, owner, dpoStep := matrixPersona("approver of the current step", "MARCO"), matrixPersona("approver of step 2 (not current)", "OLIVIA"),
+		matrixPersona("approver of step 3 (not current)", "DANA")
+	var rows []matrixRow
+	add := func(r ...matrixRow) { rows = append(rows, r...) }
+
+	// Submitting: any signed-in person may ask for access, approvers, admins
+	// and auditors included; never twice for the same product.
+	for _, p := range []personaKind{whoRequester, matrixPersona("line manager", "MARCO"), matrixPersona("data owner of the product", "OLIVIA"),
+		whoInheritsDPO, whoAdmin, whoAuditor, whoNoRoles, whoTwoRoles} {
+		add(matrixRow{action: actSubmit, state: stNone, persona: p, status: ok, events: 1, check: submitted(p.user)})
+	}
+	add(matrixRow{action: actSubmit, state: stStep1, persona: whoRequester, status: conflict, phrase: "You already have an open request for Customer 360."},
+		matrixRow{action: actSubmit, state: stNone, persona: whoSignedOut, status: unauth, phrase: pSignIn})
+
+	// Deciding step 1 of 3 (LINE_MANAGER).
+	for _, a := range []matrixAction{actApprove, actReject} {
+		d := A
+		status := P
+		current := 2
+		if a.name == actReject.name {
+			d, status, current = R, X, 1
+		}
+		add(
+			matrixRow{action: a, state: stStep1, persona: lm, extra: matrixForm("step", "1"), status: ok, events: 1,
+				check: decided(1, d, "MARCO", "LINE_MANAGER", status, current)},
+			matrixRow{action: a, state: stStep1, persona: matrixPersona("approver of the current step, acting as it", "MARCO"),
+				extra: matrixForm("step", "1", "acting_as", "LINE_MANAGER"), status: ok, events: 1,
+				check: decided(1, d, "MARCO", "LINE_MANAGER", status, current)},
+			matrixRow{action: a, state: stStep1, persona: whoTwoRoles, extra: matrixForm("step", "1"), status: ok, events: 1,
+				check: decided(1, d, duoUser, "LINE_MANAGER", status, current)},
+			matrixRow{action: a, state: stStep1, persona: whoRequester, extra: matrixForm("step", "1"), status: forbidden, phrase: pOwnRequest},
+			matrixRow{action: a, state: stStep1, persona: owner, extra: matrixForm("step", "1"), status: forbidden, phrase: pNeedsLM},
+			matrixRow{action: a, state: stStep1, persona: owner, extra: matrixForm("step", "2"), status: conflict,
+				phrase: "This request is now at step 1, not step 2."},
+			matrixRow{action: a, state: stStep1, persona: dpoStep, extra: matrixForm("step", "1"), status: forbidden, phrase: pNeedsLM},
+			matrixRow{action: a, state: stStep1, persona: whoInheritsDPO, extra: matrixForm("step", "1"), status: forbidden, phrase: pNeedsLM},
+			matrixRow{action: a, state: stStep1, persona: whoAdmin, extra: matrixForm("step", "1"), status: forbidden, phrase: pNeedsLM},
+			matrixRow{action: a, state: stStep1, persona: whoAuditor, extra: matrixForm("step", "1"), status: forbidden, phrase: pNeedsLM},
+			matrixRow{action: a, state: stStep1, persona: whoNoRoles, extra: matrixForm("step", "1"), status: forbidden, phrase: pNotPart},
+			matrixRow{action: a, state: stStep1, persona: whoSignedOut, extra: matrixForm("step", "1"), status: unauth, phrase: pSignIn},
+			matrixRow{action: a, state: stStep1, persona: matrixPersona("approver of the current step, acting as a role not held", "MARCO"),
+				extra: matrixForm("step", "1", "acting_as", "DPO"), status: forbidden,
+				phrase: "You chose to act as DPO, but that role is not in your session."},
+			matrixRow{action: a, state: stStep1, persona: matrixPersona("holds LINE_MANAGER and DATA_OWNER_SALES, acting as the other", duoUser),
+				extra: matrixForm("step", "1", "acting_as", "DATA_OWNER_SALES"), status: forbidden,
+				phrase: "The Line manager step needs the LINE_MANAGER role; you are acting as DATA_OWNER_SALES."},
+			matrixRow{action: a, state: stStep1, persona: matrixPersona("approver of step 2, acting as a held role that is not the step's", "OLIVIA"),
+				extra: matrixForm("step", "1", "acting_as", "DATA_OWNER_SALES"), status: forbidden,
+				phrase: "The Line manager step needs the LINE_MANAGER role; you are acting as DATA_OWNER_SALES."},
+			// A requester who holds the step's role still cannot decide her own request.
+			matrixRow{action: a, state: stMarcosOwn, persona: matrixPersona("requester who holds the step's role", "MARCO"),
+				extra: matrixForm("step", "1"), status: forbidden, phrase: pOwnRequest},
+			matrixRow{action: a, state: stMarcosOwn, persona: matrixPersona("requester who holds the step's role, acting as it", "MARCO"),
+				extra: matrixForm("step", "1", "acting_as", "LINE_MANAGER"), status: forbidden, phrase: pOwnRequest},
+		)
+	}
+
+	// Deciding step 2 of 3 (DATA_OWNER_SALES): one person decides at most one step.
+	for _, a := range []matrixAction{actApprove, actReject} {
+		d, status, current := A, P, 3
+		if a.name == actReject.name {
+			d, status, current = R, X, 2
+		}
+		add(
+			matrixRow{action: a, state: stStep2, persona: matrixPersona("approver of the current step", "OLIVIA"), extra: matrixForm("step", "2"),
+				status: ok, events: 1, check: decided(2, d, "OLIVIA", "DATA_OWNER_SALES", status, current)},
+			matrixRow{action: a, state: stStep2, persona: matrixPersona("approver who decided step 1", "MARCO"), extra: matrixForm("step", "2"),
+				status: forbidden, phrase: pAlready},
+			matrixRow{action: a, state: stStep2ByDuo, persona: matrixPersona("decided step 1, holds step 2's role too", duoUser),
+				extra: matrixForm("step", "2"), status: forbidden, phrase: pAlready},
+			matrixRow{action: a, state: stStep2ByDuo, persona: matrixPersona("decided step 1, holds step 2's role too, acting as it", duoUser),
+				extra: matrixForm("step", "2", "acting_as", "DATA_OWNER_SALES"), status: forbidden, phrase: pAlready},
+			matrixRow{action: a, state: stStep2, persona: whoRequester, extra: matrixForm("step", "2"), status: forbidden, phrase: pOwnRequest},
+			matrixRow{action: a, state: stStep2, persona: dpoStep, extra: matrixForm("step", "2"), status: forbidden, phrase: pNeedsOwner},
+			matrixRow{action: a, state: stStep2, persona: whoInheritsDPO, extra: matrixForm("step", "2"), status: forbidden, phrase: pNeedsOwner},
+			matrixRow{action: a, state: stStep2, persona: matrixPersona("approver of step 3", "DANA"), extra: matrixForm("step", "3"),
+				status: conflict, phrase: "This request is now at step 2, not step 3."},
+		)
+	}
+
+	// Deciding step 3 of 3 (DPO): a role inherited through the hierarchy counts.
+	add(
+		matrixRow{action: actApprove, state: stStep3, persona: whoInheritsDPO, extra: matrixForm("step", "3"), status: ok, events: 3,
+			check: decided(3, A, "SAM", "DPO", G, 3)},
+		matrixRow{action: actApprove, state: stStep3, persona: matrixPersona("inherits DPO, acting as DPO", "SAM"), extra: matrixForm("step", "3", "acting_as", "DPO"),
+			status: ok, events: 3, check: decided(3, A, "SAM", "DPO", G, 3)},
+		matrixRow{action: actApprove, state: stStep3, persona: matrixPersona("inherits DPO, acting as SECURITY_LEAD", "SAM"),
+			extra: matrixForm("step", "3", "acting_as", "SECURITY_LEAD"), status: forbidden,
+			phrase: "The Data protection step needs the DPO role; you are acting as SECURITY_LEAD."},
+		matrixRow{action: actApprove, state: stStep3, persona: matrixPersona("approver of the current step", "DANA"), extra: matrixForm("step", "3"),
+			status: ok, events: 3, check: decided(3, A, "DANA", "DPO", G, 3)},
+		matrixRow{action: actReject, state: stStep3, persona: whoInheritsDPO, extra: matrixForm("step", "3"), status: ok, events: 1,
+			check: decided(3, R, "SAM", "DPO", X, 3)},
+		matrixRow{action: actApprove, state: stStep3, persona: matrixPersona("approver who decided step 2", "OLIVIA"), extra: matrixForm("step", "3"),
+			status: forbidden, phrase: "You already decided a step of this request"},
+		matrixRow{action: actApprove, state: stStep3, persona: whoRequester, extra: matrixForm("step", "3"), status: forbidden, phrase: pOwnRequest},
+		matrixRow{action: actApprove, state: stStep3, persona: whoAdmin, extra: matrixForm("step", "3"), status: forbidden, phrase: pNeedsDPO},
+		matrixRow{action: actApprove, state: stStep3, persona: whoAuditor, extra: matrixForm("step", "3"), status: forbidden, phrase: pNeedsDPO},
+		matrixRow{action: actApprove, state: stStep3, persona: matrixPersona("holds step 1's and 2's roles, decided neither", duoUser),
+			extra: matrixForm("step", "3"), status: forbidden, phrase: pNeedsDPO},
+	)
+
+	// Deciding a request that has no step left.
+	add(
+		matrixRow{action: actApprove, state: stGranted, persona: matrixPersona("data owner", "OLIVIA"), status: conflict,
+			phrase: "This request is granted: there is no step left to decide."},
+		matrixRow{action: actApprove, state: stGranted, persona: matrixPersona("data owner, naming step 2", "OLIVIA"), extra: matrixForm("step", "2"),
+			status: conflict, phrase: "The Data owner step was already approved by OLIVIA."},
+		matrixRow{action: actApprove, state: stRejected, persona: matrixPersona("approver of step 3", "DANA"), extra: matrixForm("step", "3"),
+			status: conflict, phrase: "This request is already rejected."},
+		matrixRow{action: actReject, state: stWithdrawn, persona: matrixPersona("approver of step 1", "MARCO"), extra: matrixForm("step", "1"),
+			status: conflict, phrase: "This request is already withdrawn."},
+	)
+
+	// Withdrawing: the requester only, while pending.
+	add(matrixRow{action: actWithdraw, state: stStep2, persona: whoRequester, status: ok, events: 1,
+		check: inStatus(signoff.StatusWithdrawn, false)})
+	for _, p := range []personaKind{matrixPersona("approver who decided step 1", "MARCO"), matrixPersona("approver of the current step", "OLIVIA"),
+		matrixPersona("approver of step 3", "DANA"), whoInheritsDPO, whoAdmin, whoAuditor, whoTwoRoles} {
+		add(matrixRow{action: actWithdraw, state: stStep2, persona: p, status: forbidden, phrase: pOnlyAlice})
+	}
+	add(
+		matrixRow{action: actWithdraw, state: stStep2, persona: whoNoRoles, status: forbidden, phrase: pNotPart},
+		matrixRow{action: actWithdraw, state: stStep2, persona: whoSignedOut, status: unauth, phrase: pSignIn},
+		matrixRow{action: actWithdraw, state: stGranted, persona: whoRequester, status: conflict,
+			phrase: "This request is granted and can no longer be withdrawn."},
+		matrixRow{action: actWithdraw, state: stRejected, persona: whoRequester, status: conflict,
+			phrase: "This request is rejected and can no longer be withdrawn."},
+	)
+
+	// Revoking: admins and holders of the product's owner role, only when granted.
+	for _, p := range []personaKind{matrixPersona("product owner (DATA_OWNER_SALES)", "OLIVIA"), whoAdmin,
+		matrixPersona("holds the owner role DATA_OWNER_SALES", duoUser)} {
+		add(matrixRow{action: actRevoke, state: stGranted, persona: p, status: ok, events: 1,
+			check: inStatus(signoff.StatusRevoked, false)})
+	}
+	for _, p := range []personaKind{whoRequester, matrixPersona("approver of step 1, not an owner", "MARCO"), whoAuditor} {
+		add(matrixRow{action: actRevoke, state: stGranted, persona: p, status: forbidden, phrase: pOwnersSales})
+	}
+	for _, p := range []personaKind{matrixPersona("DPO, not in the chain", "DANA"), whoInheritsDPO, matrixPersona("owner of other products", "FRANK"),
+		matrixPersona("owner of other products", "HANNAH"), whoNoRoles} {
+		add(matrixRow{action: actRevoke, state: stGranted, persona: p, status: forbidden, phrase: pNotPart})
+	}
+	add(
+		matrixRow{action: actRevoke, state: stGranted, persona: whoSignedOut, status: unauth, phrase: pSignIn},
+		matrixRow{action: actRevoke, state: stStep2, persona: matrixPersona("product owner", "OLIVIA"), status: conflict,
+			phrase: "This request is pending: there is no granted access to revoke."},
+		matrixRow{action: actRevoke, state: stRevoked, persona: whoAdmin, status: conflict,
+			phrase: "This request is revoked: there is no granted access to revoke."},
+	)
+
+	// Retrying a failed grant: admins only.
+	add(matrixRow{action: actRetry, state: stGrantFailed, persona: whoAdmin, status: ok, events: 1,
+		check: inStatus(signoff.StatusGranted, true)})
+	for _, p := range []personaKind{whoRequester, matrixPersona("approver of step 1", "MARCO"),
+		matrixPersona("approver of step 2 and product owner", "FRANK"), whoAuditor, whoTwoRoles} {
+		add(matrixRow{action: actRetry, state: stGrantFailed, persona: p, status: forbidden, phrase: pOnlyAdmins})
+	}
+	for _, p := range []personaKind{matrixPersona("DPO, not in the chain", "DANA"), whoInheritsDPO, whoNoRoles} {
+		add(matrixRow{action: actRetry, state: stGrantFailed, persona: p, status: forbidden, phrase: pNotPart})
+	}
+	add(
+		matrixRow{action: actRetry, state: stGrantFailed, persona: whoSignedOut, status: unauth, phrase: pSignIn},
+		matrixRow{action: actRetry, state: stStep2, persona: whoAdmin, status: conflict, phrase: "This request is pending: there is no grant to retry."},
+		matrixRow{action: actRetry, state: stGranted, persona: whoAdmin, status: conflict, phrase: "This request is granted: there is no grant to retry."},
+	)
+
+	// Signing in (embedded engine): anyone may pick a persona, or switch;
+	// signing out always works. Neither writes an audit event.
+	for _, p := range []personaKind{whoSignedOut, whoRequester, whoNoRoles, whoAdmin} {
+		add(matrixRow{action: actLogin, state: stNone, persona: p, extra: matrixForm("user", "ADAM"), status: ok})
+	}
+	add(
+		matrixRow{action: actLogin, state: stNone, persona: whoSignedOut, extra: matrixForm("user", "GHOST"), status: unauth,
+			phrase: "There is no user GHOST in the local account."},
+		matrixRow{action: actLogin, state: stNone, persona: whoRequester, extra: matrixForm("user", "ADAM' --"), status: http.StatusUnprocessableEntity,
+			phrase: "Choose one of the personas listed on the sign-in page."},
+	)
+	for _, p := range []personaKind{whoSignedOut, whoRequester, whoAdmin, whoNoRoles} {
+		add(matrixRow{action: actLogout, state: stNone, persona: p, status: ok})
+	}
+	return rows
+}
+
+// stateSnapshot is everything a refused action must leave alone: every persona's
+// requests with their steps, the audit log's length, and every persona's
+// roles in session.
+type stateSnapshot struct {
+	Requests map[string][]signoff.Request
+	Events   int
+	Roles    map[string][]string
+}
+
+func (s *stack) snapshot() stateSnapshot {
+	s.t.Helper()
+	w := stateSnapshot{Requests: map[string][]signoff.Request{}, Roles: map[string][]string{}, Events: len(s.events())}
+	users := []string{duoUser}
+	for _, u := range demo.Users {
+		users = append(users, u.Name)
+	}
+	for _, u := range users {
+		id, err := s.st.Identify(context.Background(), u)
+		if u == duoUser && err != nil {
+			continue // a stack without DUO
+		}
+		require.NoError(s.t, err)
+		w.Roles[u] = id.Roles
+		rs, err := s.st.Requests(context.Background(), u, 1000)
+		require.NoError(s.t, err)
+		w.Requests[u] = rs
+	}
+	return w
+}
+
+func (r matrixRow) name() string {
+	user := r.persona.user
+	if user == "" {
+		user = "signed out"
+	}
+	extra := ""
+	if len(r.extra) > 0 {
+		extra = " " + r.extra.Encode()
+	}
+	return fmt.Sprintf("%s%s/%s/%s (%s)", r.action.name, extra, r.state.name, user, r.persona.kind)
+}
+
+// TestAuthorizationMatrix runs every row of the matrix on a fresh stack.
+func TestAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
+	rows := matrixRows()
+	if *matrixOut != "" {
+		require.NoError(t, os.WriteFile(*matrixOut, []byte(matrixMarkdown(rows)), 0o644))
+	}
+	// Every route and every kind of persona is in the matrix.
+	routes, kinds := map[string]bool{}, map[string]bool{}
+	for _, r := range rows {
+		routes[r.action.name] = true
+		kinds[r.persona.kind] = true
+	}
+	for _, a := range []matrixAction{actSubmit, actApprove, actReject, actWithdraw, actRevoke, actRetry, actLogin, actLogout} {
+		assert.True(t, routes[a.name], a.name)
+	}
+	for _, p := range []personaKind{whoRequester, whoSignedOut, whoInheritsDPO, whoAdmin, whoAuditor, whoNoRoles, whoTwoRoles} {
+		assert.True(t, kinds[p.kind], p.kind)
+	}
+	seen := map[string]bool{}
+	for _, row := range rows {
+		name := row.name()
+		require.False(t, seen[name], "duplicate row %s", name)
+		seen[name] = true
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := newMatrixStack(t)
+			id := row.state.build(t, s)
+			c := s.anon()
+			if row.persona.user != "" {
+				c = s.as(row.persona.user)
+			}
+			form := url.Values{}
+			for k, v := range row.action.form {
+				form[k] = slices.Clone(v)
+			}
+			for k, v := range row.extra {
+				form[k] = slices.Clone(v)
+			}
+			before := s.snapshot()
+			res := c.post(row.action.path(id), form)
+			require.Equal(t, row.status, res.Status, "body: %s", text(res.Body))
+			after := s.snapshot()
+
+			if row.status != http.StatusSeeOther {
+				assert.True(t, hasTestid(res.Body, "error"), "an error page")
+				require.NotEmpty(t, row.phrase, "a refusal row names its message")
+				assert.Contains(t, text(res.Body), row.phrase)
+				assert.Equal(t, before, after, "a refusal changes nothing")
+				if row.action.name == actLogin.name {
+					assert.Equal(t, row.persona.user, c.signedInAs(), "the session did not change")
+				}
+				return
+			}
+
+			assert.Equal(t, before.Events+row.events, after.Events, "audit events written")
+			switch row.action.name {
+			case actLogin.name:
+				assert.Equal(t, "/", res.Location)
+				assert.Equal(t, row.extra.Get("user"), c.signedInAs(), "signed in as the persona chosen")
+				assert.Equal(t, before, after, "signing in changes no workflow state")
+			case actLogout.name:
+				assert.Equal(t, "/login", res.Location)
+				assert.Empty(t, c.signedInAs(), "signed out")
+				assert.Equal(t, before, after, "signing out changes no workflow state")
+			case actSubmit.name:
+				newID := s.requestFor(row.persona.user, "customer-360", signoff.StatusPending)
+				assert.Equal(t, "/requests/"+newID, res.Location)
+				assert.Len(t, after.Requests[row.persona.user], len(before.Requests[row.persona.user])+1)
+			default:
+				assert.Equal(t, "/requests/"+id, res.Location)
+			}
+			if row.check != nil {
+				row.check(t, s, id)
+			}
+			// Nobody else's requests or roles changed.
+			r := signoff.Request{}
+			if id != "" {
+				r = s.request(id)
+			}
+			for user, rs := range after.Requests {
+				if user == r.Requester || (row.action.name == actSubmit.name && user == row.persona.user) {
+					continue
+				}
+				assert.Equal(t, before.Requests[user], rs, "%s's requests are untouched", user)
+				assert.Equal(t, before.Roles[user], after.Roles[user], "%s's roles are untouched", user)
+			}
+		})
+	}
+}
+
+// matrixMarkdown renders the matrix as a Markdown table, one row per cell.
+func matrixMarkdown(rows []matrixRow) string {
+	var b strings.Builder
+	b.WriteString("# Signoff authorization matrix\n\n")
+	b.WriteString("Generated by `go test ./internal/server -run TestAuthorizationMatrix -args -matrix-out=FILE`. ")
+	b.WriteString("Each row runs on a fresh demo database; a refusal changes no request, step, audit event or role.\n\n")
+	b.WriteString("| route | state | persona | user | form | expected |\n|---|---|---|---|---|---|\n")
+	for _, r := range rows {
+		user := r.persona.user
+		if user == "" {
+			user = "—"
+		}
+		form := r.extra.Encode()
+		if form == "" {
+			form = "—"
+		}
+		outcome := fmt.Sprintf("%d %s", r.status, http.StatusText(r.status))
+		if r.phrase != "" {
+			outcome += ": " + r.phrase
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | `%s` | %s |\n", r.action.name, r.state.name, r.persona.kind, user,
+			strings.ReplaceAll(form, "|", "\\|"), strings.ReplaceAll(outcome, "|", "\\|"))
+	}
+	return b.String()
+}

@@ -1,0 +1,307 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/signoff/signoff/internal/demo"
+	"github.com/signoff/signoff/internal/signoff"
+	"github.com/signoff/signoff/internal/sqlite"
+)
+
+// Fuzz targets for the server's parsers of untrusted input: the audit
+// filter, signed cookies and sessions, the post-login redirect, and every
+// form through the real handlers. scripts/fuzz.sh runs each for a bounded
+// time; without -fuzz their seeds run as ordinary tests.
+
+var fuzzKey = []byte("fuzz-key-0123456789abcdef-0123456789")
+
+func FuzzParseAuditFilter(f *testing.F) {
+	for _, raw := range []string{
+		"", "type=ACCESS_GRANTED", "type=access_granted", "type=bogus", "type=%zz", "actor=+alice+&request=+01arz3ndektsv4rrffq69g5fav",
+		"from=2024-01-01&to=2024-01-31", "from=2024-02-01&to=2024-01-01", "from=2024-01-01&to=2024-01-01",
+		"from=2024-13-01", "from=2024-02-30", "from=24-01-01", "from=+2024-01-01", "from=2024-1-1",
+		"to=9999-12-31", "from=9999-12-31&to=9999-12-31", "to=0000-12-31", "from=0000-01-01", "from=0001-01-01&to=0001-01-01",
+		"from=2020-01-01&to=0000-12-31", "from=2024-01-01;to=x", "before=01ARZ3NDEKTSV4RRFFQ69G5FAV", "before='",
+		"actor=ALICE'+OR+'1'%3D'1&product=x'--", "type=ACCESS_GRANTED&type=bogus", "from=2024-01-01T00:00:00Z",
+	} {
+		f.Add(raw)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, _ := url.ParseQuery(raw) // a browser's query may be malformed; parse what there is
+		form, filter, problems := parseAuditFilter(q)
+
+		// The form is shown back as typed; the filter is its normalised form.
+		if form.Request != strings.TrimSpace(q.Get("request")) || form.Actor != strings.TrimSpace(q.Get("actor")) ||
+			form.Product != q.Get("product") || form.Type != q.Get("type") || form.From != q.Get("from") || form.To != q.Get("to") {
+			t.Fatalf("the form %+v is not the query %v", form, q)
+		}
+		if filter.RequestID != strings.ToUpper(form.Request) || filter.Actor != strings.ToUpper(form.Actor) ||
+			filter.ProductID != form.Product || filter.Before != q.Get("before") {
+			t.Fatalf("the filter %+v does not follow the form %+v", filter, form)
+		}
+		for k, msg := range problems {
+			if !slices.Contains([]string{"type", "from", "to"}, k) || msg == "" {
+				t.Fatalf("problem %q: %q", k, msg)
+			}
+		}
+		if problems != nil {
+			return
+		}
+		// A filter without problems is one the store can run as asked.
+		if filter.Type != "" && !slices.Contains(signoff.EventTypes, filter.Type) {
+			t.Fatalf("type %q is not an event type", filter.Type)
+		}
+		if !filter.From.IsZero() && !filter.To.IsZero() && !filter.From.Before(filter.To) {
+			t.Fatalf("from %v is not before to %v", filter.From, filter.To)
+		}
+		for _, tt := range []struct {
+			typed string
+			got   time.Time
+		}{{form.From, filter.From}, {form.To, filter.To}} {
+			if tt.typed == "" {
+				continue
+			}
+			day, err := time.Parse(time.DateOnly, tt.typed)
+			if err != nil {
+				t.Fatalf("date %q was accepted but does not parse: %v", tt.typed, err)
+			}
+			if day.Year() < 1 || day.Year() > 9999 || (!tt.got.IsZero() && (tt.got.Year() < 1 || tt.got.Year() > 9999)) {
+				t.Fatalf("date %q (%v) is outside the years the engines store", tt.typed, tt.got)
+			}
+		}
+		if form.From != "" && form.To != "" {
+			from, _ := time.Parse(time.DateOnly, form.From)
+			to, _ := time.Parse(time.DateOnly, form.To)
+			if to.Before(from) {
+				t.Fatalf("the end date %s before the start date %s was accepted", form.To, form.From)
+			}
+		}
+		if form.To != "" && !filter.To.IsZero() {
+			to, _ := time.Parse(time.DateOnly, form.To)
+			if !filter.To.Equal(to.Add(24 * time.Hour)) {
+				t.Fatalf("to %s became %v, not the next midnight", form.To, filter.To)
+			}
+		}
+	})
+}
+
+func FuzzSessionCookie(f *testing.F) {
+	c := cookies{key: fuzzKey}
+	other := cookies{key: []byte("another-key-0123456789abcdef-012345")}
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	signed := c.sign("ALICE|2026-03-02T00:00:00Z")
+	payload, mac, _ := strings.Cut(signed, ".")
+	for _, seed := range []struct{ value, forged string }{
+		{"ALICE|2026-03-02T00:00:00Z", signed},
+		{"ALICE", signed[:10] + "\n" + signed[10:]},       // a line break base64 decoding skips
+		{"ALICE", "\r\n" + signed},                        // and another
+		{"A", "QR." + strings.Split(c.sign("A"), ".")[1]}, // "QQ" is "A"; "QR" decodes to "A" too (padding bits)
+		{"ADAM|2999-01-01T00:00:00Z", strings.Replace(payload, "QUxJQ0", "QURBTQ", 1) + "." + mac},
+		{"", ""}, {"|", "."}, {"x", "x"}, {"x|y|z", "..."}, {"ADAM|2999-01-01T00:00:00Z", other.sign("ADAM|2999-01-01T00:00:00Z")},
+		{"ALICE|not a time", "%%%.!!!"}, {"ALICE|2026-03-01T11:59:59Z", payload + "."}, {"\xff\x00", payload},
+	} {
+		f.Add(seed.value, seed.forged)
+	}
+	f.Fuzz(func(t *testing.T, value, forged string) {
+		// Round trip: what sign writes, verify reads back.
+		s := c.sign(value)
+		if got, ok := c.verify(s); !ok || got != value {
+			t.Fatalf("verify(sign(%q)) = %q, %v", value, got, ok)
+		}
+		if _, ok := other.verify(s); ok {
+			t.Fatalf("a cookie signed with one key verified with another")
+		}
+		// Anything else verifies only if sign wrote exactly it: no other
+		// spelling of a signed value, and no value without the key.
+		if got, ok := c.verify(forged); ok && c.sign(got) != forged {
+			t.Fatalf("verify accepted %q as %q, which sign writes as %q", forged, got, c.sign(got))
+		}
+
+		// Sessions: a persona name round-trips until the session lapses.
+		if !strings.Contains(value, "|") {
+			v := sessionValue(value, now)
+			if user, ok := parseSession(v, now); !ok || user != value {
+				t.Fatalf("parseSession(sessionValue(%q)) = %q, %v", value, user, ok)
+			}
+			if _, ok := parseSession(v, now.Add(sessionMaxAge+time.Second)); ok {
+				t.Fatalf("the session for %q outlived its %v", value, sessionMaxAge)
+			}
+		}
+		// Any value parses without panicking; one that parses names the part
+		// before "|" and carries an expiry not yet passed.
+		if user, ok := parseSession(value, now); ok {
+			u, exp, _ := strings.Cut(value, "|")
+			t2, err := time.Parse(time.RFC3339, exp)
+			if user != u || err != nil || now.After(t2) {
+				t.Fatalf("parseSession(%q) = %q, true", value, user)
+			}
+		}
+	})
+}
+
+// browserPath is how a browser reads a Location that starts with "/": it
+// drops tabs and newlines and reads "\" as "/".
+func browserPath(loc string) string {
+	return strings.NewReplacer("\t", "", "\n", "", "\r", "", "\\", "/").Replace(loc)
+}
+
+func FuzzSafeNext(f *testing.F) {
+	for _, s := range []string{
+		"", "/", "/queue?as=DPO", "/requests/01ARZ3NDEKTSV4RRFFQ69G5FAV", "//evil.example", "///evil.example", `/\evil.example`,
+		"https://evil.example", "evil.example", "javascript:alert(1)", "/login", "/login?next=//evil.example", "/\t/evil.example",
+		"/\n/evil.example", "/\r\n/evil.example", "/\t\\evil.example", "/./\\evil.example", "/a/../\\evil.example", "/a/..//evil.example",
+		"/%2F/evil.example", "/%5Cevil.example", "/\x00", "/\x7f/evil", " /evil", "/\u2028/evil.example", "/\uff0f/evil.example",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, next string) {
+		got := safeNext(next)
+		if got != "/" && got != next {
+			t.Fatalf("safeNext(%q) = %q: neither the input nor /", next, got)
+		}
+		// What the server sends (http.Redirect cleans the path), as the
+		// browser reads it, is a path on this site.
+		rec := httptest.NewRecorder()
+		http.Redirect(rec, httptest.NewRequest(http.MethodPost, "/login", nil), got, http.StatusSeeOther)
+		for _, loc := range []string{got, rec.Header().Get("Location")} {
+			p := browserPath(loc)
+			if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
+				t.Fatalf("safeNext(%q) = %q; Location %q reads as %q in a browser: another site", next, got, loc, p)
+			}
+			if u, err := url.Parse(p); err == nil && (u.Scheme != "" || u.Host != "") {
+				t.Fatalf("safeNext(%q) = %q parses with scheme %q host %q", next, got, u.Scheme, u.Host)
+			}
+		}
+		if strings.HasPrefix(got, "/login") && got != "/" {
+			t.Fatalf("safeNext(%q) = %q: back to the sign-in page", next, got)
+		}
+	})
+}
+
+// fuzzServer is a real server on the embedded engine with the demo loaded,
+// for fuzzing the handlers.
+type fuzzServer struct {
+	srv                      *Server
+	pending, granted, failed string
+	alice, olivia, ben, adam *http.Cookie
+}
+
+func newFuzzServer(f *testing.F) *fuzzServer {
+	f.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, ":memory:")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { st.Close() })
+	svc := signoff.NewService(st)
+	if err := demo.Load(ctx, st, svc, time.Now()); err != nil {
+		f.Fatal(err)
+	}
+	srv, err := New(Config{Service: svc, Ready: st.Ping, Local: st, SessionKey: fuzzKey, Engine: "fuzz"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	find := func(user, product string, status signoff.Status) string {
+		rs, err := st.Requests(ctx, user, 100)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, r := range rs {
+			if r.ProductID == product && r.Status == status {
+				return r.ID
+			}
+		}
+		f.Fatalf("no %s request by %s for %s", status, user, product)
+		return ""
+	}
+	session := func(user string) *http.Cookie {
+		return &http.Cookie{Name: sessionCookie, Value: srv.cookies.sign(sessionValue(user, time.Now()))}
+	}
+	return &fuzzServer{srv: srv,
+		pending: find("BEN", "customer-360", signoff.StatusPending),
+		granted: find("ALICE", "sales-orders", signoff.StatusGranted),
+		failed:  find("ALICE", "supplier-contracts", signoff.StatusGrantFailed),
+		alice:   session("ALICE"), olivia: session("OLIVIA"), ben: session("BEN"), adam: session("ADAM")}
+}
+
+// FuzzFormDecoding posts arbitrary bodies, content types and query strings
+// to every POST route through the real handlers and middleware, signed in
+// as a persona who may use the route: whatever arrives, the answer is never
+// a 5xx (a panic would be one: the recover middleware turns it into a 500).
+// State drifts as valid forms get through; that is fine, the property holds
+// in every state.
+func FuzzFormDecoding(f *testing.F) {
+	fs := newFuzzServer(f)
+	type route struct {
+		path   string
+		cookie *http.Cookie
+	}
+	routes := []route{
+		{"/requests/" + fs.pending + "/decision", fs.olivia},
+		{"/products/customer-360/requests", fs.alice},
+		{"/requests/" + fs.pending + "/withdraw", fs.ben},
+		{"/requests/" + fs.granted + "/revoke", fs.olivia},
+		{"/requests/" + fs.failed + "/retry-grant", fs.adam},
+		{"/login", nil},
+		{"/logout", fs.alice},
+		{"/products/customer-360/requests", nil},
+	}
+	const form = "application/x-www-form-urlencoded"
+	for _, seed := range []struct {
+		route              uint8
+		contentType, query string
+		body               string
+	}{
+		{0, form, "", "decision=approve&step=2&comment=ok"},
+		{0, form, "", "decision=reject&step=2&comment="},
+		{0, form, "", "decision=approve&step=99999999999999999999"},
+		{0, form, "", "decision=approve&step=2&acting_as=DPO'+OR+'1'%3D'1"},
+		{0, form, "", "decision=%zz"},
+		{0, form, "", "decision=approve;step=2"},
+		{0, form, "step=2", "decision=approve&decision=reject"},
+		{0, form + "; charset=utf-8", "", "decision=approve&comment=%FF%FE"},
+		{0, "multipart/form-data; boundary=x", "", "--x\r\nContent-Disposition: form-data; name=\"decision\"\r\n\r\napprove\r\n--x--\r\n"},
+		{0, "application/json", "", `{"decision":"approve"}`},
+		{0, "", "", "decision=approve"},
+		{0, form + "; ===", "", "decision=approve"},
+		{1, form, "", "reason=" + strings.Repeat("a", 25)},
+		{1, form, "", "reason=%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00"},
+		{1, form, "", "reason=" + strings.Repeat("%F0%9F%98%80", 2001)},
+		{1, form, "%zz", "reason=x"},
+		{2, form, "", ""},
+		{2, "text/plain", "", "anything"},
+		{3, form, "", "reason=%3Cscript%3E"},
+		{4, form, "", ""},
+		{5, form, "", "user=ADAM'+--&next=%2F%09%2Fevil.example"},
+		{5, form, "", "user=ALICE&next=%2F.%2F%5Cevil.example"},
+		{6, form, "", "%"},
+		{7, form, "", "reason=" + strings.Repeat("b", 30)},
+	} {
+		f.Add(seed.route, seed.contentType, seed.query, []byte(seed.body))
+	}
+	f.Fuzz(func(t *testing.T, which uint8, contentType, query string, body []byte) {
+		r := routes[int(which)%len(routes)]
+		req := httptest.NewRequest(http.MethodPost, r.path, bytes.NewReader(body))
+		req.URL.RawQuery = query // as sent, however malformed
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		if r.cookie != nil {
+			req.AddCookie(r.cookie)
+		}
+		rec := httptest.NewRecorder()
+		fs.srv.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("POST %s?%s (%q, %d bytes) = %d: %s", r.path, query, contentType, len(body), rec.Code, rec.Body.String())
+		}
+	})
+}

@@ -1,0 +1,666 @@
+package server_test
+
+import (
+	"bytes"
+	"html"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"unicode"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/signoff/signoff/internal/server"
+	"github.com/signoff/signoff/internal/signoff"
+)
+
+// postRoute is a state-changing route with a persona who may use it in the
+// demo's state, and the form that would succeed.
+type postRoute struct {
+	name string
+	user string // "" for a signed-out visitor
+	path string
+	form url.Values
+}
+
+// everyPost lists every POST route of the URL contract, each with a persona
+// who may use it on the demo data.
+func everyPost(s *stack) []postRoute {
+	pending := s.requestFor("BEN", "customer-360", signoff.StatusPending) // at step 2, DATA_OWNER_SALES
+	granted := s.requestFor("ALICE", "sales-orders", signoff.StatusGranted)
+	failed := s.requestFor("ALICE", "supplier-contracts", signoff.StatusGrantFailed)
+	return []postRoute{
+		{"submit", "ALICE", "/products/customer-360/requests", url.Values{"reason": {goodReason}}},
+		{"decision", "OLIVIA", "/requests/" + pending + "/decision", url.Values{"decision": {"approve"}, "step": {"2"}}},
+		{"withdraw", "BEN", "/requests/" + pending + "/withdraw", nil},
+		{"revoke", "OLIVIA", "/requests/" + granted + "/revoke", url.Values{"reason": {"Review finished."}}},
+		{"retry-grant", "ADAM", "/requests/" + failed + "/retry-grant", nil},
+		{"login", "", "/login", url.Values{"user": {"ADAM"}}},
+		{"logout", "ALICE", "/logout", nil},
+	}
+}
+
+// client returns a client for route's persona.
+func (s *stack) clientFor(user string) *client {
+	if user == "" {
+		return s.anon()
+	}
+	return s.as(user)
+}
+
+// viewer returns who c is signed in as, "" when signed out.
+func (c *client) signedInAs() string {
+	c.t.Helper()
+	res := c.get("/requests")
+	if res.Status == http.StatusSeeOther {
+		return ""
+	}
+	require.Equal(c.t, http.StatusOK, res.Status)
+	return testid(res.Body, "viewer")
+}
+
+// postRaw POSTs body with contentType (none if empty) from this site.
+func (c *client) postRaw(path, contentType string, body []byte, chunked bool) response {
+	c.t.Helper()
+	var r = bytes.NewReader(body)
+	req := c.newRequest(http.MethodPost, path, r)
+	if chunked {
+		req = c.newRequest(http.MethodPost, path, struct{ *bytes.Reader }{r})
+		req.ContentLength = -1
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	req.Header.Set("Origin", c.base)
+	return c.do(req)
+}
+
+// refusedWithoutChange posts and checks the status and message, and that
+// no audit event was written. The tests below also compare a full snapshot
+// (every request, step and role) around each group of refusals: a snapshot
+// per post would make them slow under the race detector.
+func (s *stack) refusedWithoutChange(t *testing.T, post func() response, status int, phrase string) response {
+	t.Helper()
+	events := len(s.events())
+	res := post()
+	require.Equal(t, status, res.Status, "body: %s", text(res.Body))
+	if phrase != "" {
+		assert.Contains(t, text(res.Body), phrase)
+	}
+	assert.Len(t, s.events(), events, "no audit event")
+	return res
+}
+
+// unchanged runs block and checks that it changed no request, step, audit
+// event or role.
+func (s *stack) unchanged(t *testing.T, block func()) {
+	t.Helper()
+	before := s.snapshot()
+	block()
+	assert.Equal(t, before, s.snapshot(), "nothing changed")
+}
+
+// TestOversizedBodiesOfAnyKindOnEveryPost extends TestOversizedBodies and
+// TestEveryPostReadsItsBodyWithinTheLimit: every POST route refuses a body
+// over the limit with 413 and changes nothing, whatever its content type and
+// whether or not it states its length, and whoever sends it.
+func TestOversizedBodiesOfAnyKindOnEveryPost(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, nil)
+	huge := strings.Repeat("x", server.MaxBodyBytes)
+	multipartBody := func(form url.Values) (string, []byte) {
+		var b bytes.Buffer
+		w := multipart.NewWriter(&b)
+		for k, vs := range form {
+			for _, v := range vs {
+				require.NoError(t, w.WriteField(k, v))
+			}
+		}
+		require.NoError(t, w.WriteField("pad", huge))
+		require.NoError(t, w.Close())
+		return w.FormDataContentType(), b.Bytes()
+	}
+	for _, route := range everyPost(s) {
+		padded := url.Values{"pad": {huge}}
+		for k, v := range route.form {
+			padded[k] = v
+		}
+		mpType, mpBody := multipartBody(route.form)
+		before := s.snapshot()
+		for _, body := range []struct {
+			kind, contentType string
+			body              []byte
+			chunked           bool
+		}{
+			{"form", "application/x-www-form-urlencoded", []byte(padded.Encode()), false},
+			{"chunked form", "application/x-www-form-urlencoded", []byte(padded.Encode()), true},
+			{"multipart", mpType, mpBody, false},
+			{"chunked multipart", mpType, mpBody, true},
+			{"text", "text/plain", []byte(huge + "x"), false},
+			{"json", "application/json", []byte(`{"pad":"` + huge + `"}`), false},
+			{"no content type, chunked", "", []byte(huge + "x"), true},
+		} {
+			t.Run(route.name+"/"+body.kind, func(t *testing.T) {
+				c := s.clientFor(route.user)
+				res := s.refusedWithoutChange(t, func() response {
+					return c.postRaw(route.path, body.contentType, body.body, body.chunked)
+				}, http.StatusRequestEntityTooLarge, "64 KiB")
+				assert.True(t, hasTestid(res.Body, "error"))
+				assert.Equal(t, route.user, c.signedInAs(), "the session did not change")
+			})
+		}
+		assert.Equal(t, before, s.snapshot(), "%s: nothing changed", route.name)
+	}
+}
+
+// oneLower returns id with its first letter in lower case.
+func oneLower(id string) string {
+	i := strings.IndexFunc(id, unicode.IsLetter)
+	return id[:i] + strings.ToLower(id[i:i+1]) + id[i+1:]
+}
+
+// TestMalformedIDsAreNotFound: request and product IDs of the wrong shape,
+// in any encoding, are a 404 on every route, read or write, and change
+// nothing. Request IDs never reach the store unless they have the ID's
+// shape; product IDs are bound as plain values.
+func TestMalformedIDsAreNotFound(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, nil)
+	id := s.requestFor("BEN", "customer-360", signoff.StatusPending)
+	cyrillic := "А" // U+0410, looks like A
+	badRequestIDs := []string{
+		id[:25], id + "0", strings.ToLower(id), oneLower(id),
+		"01ARZ3NDEKTSV4RRFFQ69G5FAI", "01ARZ3NDEKTSV4RRFFQ69G5FAL", "01ARZ3NDEKTSV4RRFFQ69G5FAO", "01ARZ3NDEKTSV4RRFFQ69G5FAU", // not Crockford
+		"00000000000000000000000000", "7ZZZZZZZZZZZZZZZZZZZZZZZZZ", "ZZZZZZZZZZZZZZZZZZZZZZZZZZ", // the right shape, but nobody's
+		"1' OR '1'='1", "01ARZ3NDEKTSV4RRFFQ69G5FA'; DROP TABLE access_request;--", "' UNION SELECT * FROM audit_log --",
+		id[:24] + "%27", id + "%00", "%00" + id,
+		"..%2F..%2Faudit", "..%2f..%2faudit", "%2e%2e%2F%2e%2e%2Faudit", "..%5C..%5Caudit", "....%2F%2F",
+		url.PathEscape(cyrillic + id[1:]), url.PathEscape(strings.Repeat("０", 26)), url.PathEscape(id[:25] + "\u200d"),
+		url.PathEscape(id[:25] + "A\u0301"), url.PathEscape("<script>alert(1)</script>"),
+		strings.Repeat("A", 4000),
+	}
+	adam, olivia := s.as("ADAM"), s.as("OLIVIA")
+	for _, bad := range badRequestIDs {
+		t.Run("request "+bad[:min(len(bad), 40)], func(t *testing.T) {
+			before := s.snapshot()
+			defer func() { assert.Equal(t, before, s.snapshot(), "nothing changed") }()
+			base := "/requests/" + bad
+			res := adam.get(base)
+			assert.Equal(t, http.StatusNotFound, res.Status, "GET %s", base)
+			assert.True(t, hasTestid(res.Body, "error"))
+			for _, tc := range []struct {
+				c    *client
+				path string
+				form url.Values
+			}{
+				{olivia, base + "/decision", url.Values{"decision": {"approve"}}},
+				{olivia, base + "/decision", url.Values{"decision": {"approve"}, "step": {"2"}}},
+				{adam, base + "/withdraw", nil},
+				{adam, base + "/revoke", url.Values{"reason": {"x"}}},
+				{adam, base + "/retry-grant", nil},
+			} {
+				s.refusedWithoutChange(t, func() response { return tc.c.post(tc.path, tc.form) }, http.StatusNotFound, "")
+			}
+		})
+	}
+
+	alice := s.as("ALICE")
+	for _, bad := range []string{
+		"CUSTOMER-360", "Customer-360", "customer-360 ", "customer_360", "customer-360'--", "customer-360'%20OR%20'1'='1",
+		"x'%20UNION%20SELECT%20id%20FROM%20data_product%20--", "..%2Fproducts%2Fcustomer-360", "..%2F..%2Faudit", "%2e%2e",
+		url.PathEscape("custömer-360"), url.PathEscape("customer\u2010360"), url.PathEscape("ｃｕｓｔｏｍｅｒ-360"),
+		"customer-360%00", url.PathEscape("<b>customer-360</b>"), strings.Repeat("p", 4000),
+	} {
+		t.Run("product "+bad[:min(len(bad), 40)], func(t *testing.T) {
+			before := s.snapshot()
+			defer func() { assert.Equal(t, before, s.snapshot(), "nothing changed") }()
+			res := alice.get("/products/" + bad)
+			assert.Equal(t, http.StatusNotFound, res.Status)
+			assert.True(t, hasTestid(res.Body, "error"))
+			s.refusedWithoutChange(t, func() response {
+				return alice.post("/products/"+bad+"/requests", url.Values{"reason": {goodReason}})
+			}, http.StatusNotFound, "")
+		})
+	}
+}
+
+// TestMalformedFormValues: values that cannot be read, or that are not one
+// of the accepted ones, are a 422 with a message, and change nothing.
+func TestMalformedFormValues(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, nil)
+	routes := everyPost(s)
+	decision := routes[1].path
+	olivia := s.as("OLIVIA")
+	before := s.snapshot()
+	defer func() { assert.Equal(t, before, s.snapshot(), "nothing changed") }()
+
+	for _, d := range []string{"APPROVE", "Approve", "approve ", " approve", "approve\x00", "approved", "APPROVED", "yes", "1",
+		"", "approve' OR '1'='1", "<script>", "approve\u200b", "аpprove" /* Cyrillic а */} {
+		t.Run("decision "+d, func(t *testing.T) {
+			res := s.refusedWithoutChange(t, func() response {
+				return olivia.post(decision, url.Values{"decision": {d}, "step": {"2"}})
+			}, http.StatusUnprocessableEntity, "Choose approve or reject.")
+			assert.True(t, hasTestid(res.Body, "decision"), "the decision form is shown again")
+		})
+	}
+	for _, step := range []string{"0", "-1", "-2", "1.5", "2.0", "1e0", "0x2", "２", "99999999999999999999999", " 2", "2 ", "2;",
+		"two", "2' OR '1'='1", "\x002"} {
+		t.Run("step "+step, func(t *testing.T) {
+			s.refusedWithoutChange(t, func() response {
+				return olivia.post(decision, url.Values{"decision": {"approve"}, "step": {step}})
+			}, http.StatusUnprocessableEntity, "is not valid")
+		})
+	}
+	for _, body := range []string{"decision=%zz&step=2", "decision=approve;step=2", "decision=approve&step=2%", "decision=approve&step=%G2"} {
+		t.Run("body "+body, func(t *testing.T) {
+			s.refusedWithoutChange(t, func() response {
+				return olivia.postRaw(decision, "application/x-www-form-urlencoded", []byte(body), false)
+			}, http.StatusUnprocessableEntity, "The form could not be read.")
+		})
+	}
+	t.Run("a malformed content type", func(t *testing.T) {
+		s.refusedWithoutChange(t, func() response {
+			return olivia.postRaw(decision, "application/x-www-form-urlencoded; ===", []byte("decision=approve&step=2"), false)
+		}, http.StatusUnprocessableEntity, "The form could not be read.")
+	})
+
+	// Every route refuses a form it cannot read, even those that need no
+	// field (withdraw, retry-grant, logout), and even in the query string.
+	for _, route := range routes {
+		for _, tc := range []struct{ name, path, body string }{
+			{"body", route.path, "%zz"},
+			{"query", route.path + "?%zz", route.form.Encode()},
+		} {
+			t.Run(route.name+" malformed "+tc.name, func(t *testing.T) {
+				c := s.clientFor(route.user)
+				s.refusedWithoutChange(t, func() response {
+					return c.postRaw(tc.path, "application/x-www-form-urlencoded", []byte(tc.body), false)
+				}, http.StatusUnprocessableEntity, "The form could not be read.")
+				assert.Equal(t, route.user, c.signedInAs(), "the session did not change")
+			})
+		}
+	}
+}
+
+// TestHostileIdentifiers: user and role names with quotes, dots, spaces or
+// SQL are refused, or treated as the plain (unknown) names they are: they
+// never reach SQL as text and change nothing.
+func TestHostileIdentifiers(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, nil)
+	hostile := []string{`ADAM' --`, `ADAM'--`, `a.b`, `SIGNOFF.PUBLIC.ADAM`, `a b`, `"X"`, `"ADAM"`, `ADAM"`, `ADAM;`,
+		`ADAM; DROP TABLE local_user; --`, `ADAM' OR '1'='1`, `' OR 1=1 --`, `ADAM\`, "ADAM\x00", "ADAM\n", "ΑDAM", /* Greek Α */
+		`IDENTIFIER('ADAM')`, `$ADAM`, `1ADAM`, `*`, `%`, `_%`, strings.Repeat("A", 256)}
+
+	t.Run("sign in", func(t *testing.T) {
+		before := s.snapshot()
+		for _, user := range append(hostile, "GHOST", "PUBLIC", "ACCOUNTADMIN", "SIGNOFF_ADMIN", "") {
+			c := s.anon()
+			res := c.post("/login", url.Values{"user": {user}, "next": {"/audit"}})
+			assert.Contains(t, []int{http.StatusUnauthorized, http.StatusUnprocessableEntity}, res.Status, "user %q", user)
+			assert.True(t, hasTestid(res.Body, "error"), "user %q", user)
+			assert.Empty(t, c.signedInAs(), "no session for %q", user)
+		}
+		assert.Equal(t, before, s.snapshot(), "nothing changed")
+		// The personas are all still there, with their roles (snapshot compares them).
+		assert.Equal(t, "ADAM", s.as("ADAM").signedInAs())
+		// Unquoted Snowflake names are case-insensitive: "adam" is ADAM.
+		for _, user := range []string{"adam", "Adam"} {
+			c := s.anon()
+			res := c.post("/login", url.Values{"user": {user}})
+			assert.Equal(t, http.StatusSeeOther, res.Status, "user %q", user)
+			assert.Equal(t, "ADAM", c.signedInAs(), "user %q", user)
+		}
+	})
+
+	pending := s.requestFor("BEN", "customer-360", signoff.StatusPending) // step 2, DATA_OWNER_SALES
+	olivia := s.as("OLIVIA")
+	t.Run("acting as", func(t *testing.T) {
+		before := s.snapshot()
+		for _, role := range append(hostile, "DATA_OWNER_SALES'", "data_owner_sales", "DATA_OWNER_SALES ", " DATA_OWNER_SALES",
+			"DATA_OWNER_SALES,DPO", "PUBLIC", "DATA_OWNER_MARKETING") {
+			res := s.refusedWithoutChange(t, func() response {
+				return olivia.post("/requests/"+pending+"/decision", url.Values{"decision": {"approve"}, "step": {"2"}, "acting_as": {role}})
+			}, http.StatusForbidden, "")
+			assert.Regexp(t, `You chose to act as .*, but that role is not in your session\.|; you are acting as `, text(res.Body))
+			if !strings.ContainsAny(role, " \n\x00") {
+				assert.Contains(t, text(res.Body), role, "the name is shown back as text")
+			}
+
+			if role != "DATA_OWNER_MARKETING" { // held, and an approver role: her queue may be narrowed to it
+				res = olivia.get("/queue?as=" + url.QueryEscape(role))
+				assert.Equal(t, http.StatusForbidden, res.Status, "queue as %q", role)
+				assert.Contains(t, text(res.Body), "it is not an approver role in your session")
+			}
+
+			res = olivia.get("/requests/" + pending + "?as=" + url.QueryEscape(role))
+			require.Equal(t, http.StatusOK, res.Status)
+			assert.False(t, hasTestid(res.Body, "decision"), "no decision form when acting as %q", role)
+			assert.Regexp(t, `You chose to act as .*, but that role is not in your session\.|; you are acting as `, testid(res.Body, "decide-blocked"))
+		}
+		assert.Equal(t, before, s.snapshot(), "nothing changed")
+		// Acting as the step's role, written exactly, still works.
+		res := olivia.post("/requests/"+pending+"/decision", url.Values{"decision": {"approve"}, "step": {"2"}, "acting_as": {"DATA_OWNER_SALES"}})
+		require.Equal(t, http.StatusSeeOther, res.Status, text(res.Body))
+		assert.Equal(t, 3, s.request(pending).CurrentStep)
+	})
+
+	t.Run("audit filters", func(t *testing.T) {
+		adam := s.as("ADAM")
+		require.NotEmpty(t, auditRows(t, adam.get("/audit?actor=ALICE").Body), "a plain actor filter finds rows")
+		before := s.snapshot()
+		defer func() { assert.Equal(t, before, s.snapshot(), "nothing changed") }()
+		for _, q := range []string{"actor", "request", "product"} {
+			for _, v := range append(hostile, "ALICE' OR '1'='1", "ALICE' OR 1=1 --", "%", "_", "ALICE%", "ALIC_", "' UNION SELECT event_id FROM audit_log --") {
+				res := adam.get("/audit?" + q + "=" + url.QueryEscape(v))
+				require.Equal(t, http.StatusOK, res.Status, "%s=%q", q, v)
+				assert.Empty(t, auditRows(t, res.Body), "%s=%q is a plain value that matches nothing", q, v)
+				assert.Contains(t, res.Body, "No audit events match these filters.")
+				res = adam.get("/audit?format=csv&" + q + "=" + url.QueryEscape(v))
+				require.Equal(t, http.StatusOK, res.Status)
+				assert.Equal(t, 1, strings.Count(strings.TrimSpace(res.Body), "\n")+1, "%s=%q: the CSV has its header only", q, v)
+			}
+		}
+		for _, q := range []string{"type", "before", "from", "to"} {
+			res := adam.get("/audit?" + q + "=" + url.QueryEscape("' OR '1'='1"))
+			assert.Equal(t, http.StatusUnprocessableEntity, res.Status, q)
+			assert.Empty(t, auditRows(t, res.Body))
+			assert.Equal(t, http.StatusUnprocessableEntity, adam.get("/audit?format=csv&"+q+"="+url.QueryEscape("' OR '1'='1")).Status, q)
+		}
+	})
+
+	t.Run("catalog search", func(t *testing.T) {
+		alice := s.as("ALICE")
+		for _, q := range []string{"q", "tag", "classification"} {
+			res := alice.get("/?" + q + "=" + url.QueryEscape("' OR '1'='1"))
+			require.Equal(t, http.StatusOK, res.Status)
+			assert.Equal(t, "0 of 7 products", testid(res.Body, "result-count"), q)
+		}
+	})
+}
+
+// TestCrossOriginPostsOnEveryRoute extends TestCrossOriginPostsAreRefused to
+// every POST route, each sent by a persona who may use it: a cross-site
+// form is refused with 403 and changes nothing (not even the session, for
+// sign-in and sign-out); the same form from this site goes through.
+func TestCrossOriginPostsOnEveryRoute(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, nil)
+	routes := everyPost(s)
+	before := s.snapshot()
+	for _, route := range routes {
+		for _, header := range [][]string{
+			{"Origin", "https://evil.example"},
+			{"Origin", "null"},
+			{"Origin", "http://127.0.0.1"}, // loopback, another port
+			{"Sec-Fetch-Site", "cross-site"},
+			{"Sec-Fetch-Site", "same-site"},
+			{"Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example"},
+		} {
+			t.Run(route.name+" "+strings.Join(header, " "), func(t *testing.T) {
+				c := s.clientFor(route.user)
+				req := c.newRequest(http.MethodPost, route.path, strings.NewReader(route.form.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				for i := 0; i+1 < len(header); i += 2 {
+					req.Header.Set(header[i], header[i+1])
+				}
+				s.refusedWithoutChange(t, func() response { return c.do(req) }, http.StatusForbidden,
+					"This form was sent from another site, so Signoff refused it.")
+				assert.Equal(t, route.user, c.signedInAs(), "the session did not change")
+			})
+		}
+	}
+	assert.Equal(t, before, s.snapshot(), "nothing changed")
+	// The same forms from this site go through (in an order in which each
+	// is still allowed).
+	for _, route := range routes {
+		c := s.clientFor(route.user)
+		res := c.post(route.path, route.form, "Sec-Fetch-Site", "same-origin")
+		assert.Equal(t, http.StatusSeeOther, res.Status, "%s: %s", route.name, text(res.Body))
+	}
+}
+
+// TestSpoofedPlatformHeadersOnPosts extends
+// TestPlatformHeadersAreIgnoredOnTheEmbeddedEngine to every POST: on the
+// embedded engine Sf-Context-* headers name nobody.
+func TestSpoofedPlatformHeadersOnPosts(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, nil)
+	spoof := []string{"Sf-Context-Current-User", "ADAM", "Sf-Context-Current-User-Token", "forged"}
+	for _, route := range everyPost(s) {
+		t.Run(route.name, func(t *testing.T) {
+			switch route.name {
+			case "login":
+				c := s.anon()
+				res := c.post(route.path, url.Values{"user": {"NOEL"}}, spoof...)
+				require.Equal(t, http.StatusSeeOther, res.Status)
+				assert.Equal(t, "NOEL", c.signedInAs(), "signed in as the persona chosen, not the header's")
+			case "logout":
+				c := s.anon()
+				assert.Equal(t, http.StatusSeeOther, c.post(route.path, nil, spoof...).Status)
+				assert.Empty(t, c.signedInAs())
+			default:
+				c := s.anon()
+				s.refusedWithoutChange(t, func() response { return c.post(route.path, route.form, spoof...) },
+					http.StatusUnauthorized, "Please sign in")
+				if route.name != "submit" { // NOEL may submit requests of his own
+					noel := s.as("NOEL")
+					s.refusedWithoutChange(t, func() response { return noel.post(route.path, route.form, spoof...) },
+						http.StatusForbidden, "You are not part of request")
+				}
+			}
+		})
+	}
+}
+
+// hostileMarkup is hostile text for every free-text field: it breaks out of an
+// attribute, a textarea and the title, and carries script and an element
+// that would show if it were ever parsed as HTML.
+const hostileMarkup = `"'><b data-pwn="1">PWN</b><script>document.title='pwned'</script><img src=x onerror=alert(1)></textarea></title><!--`
+
+// assertInert checks that hostileMarkup appears in body only as text.
+func assertInert(t *testing.T, body string) {
+	t.Helper()
+	for _, raw := range []string{"<b data-pwn", `data-pwn="`, "<script>document.title", "<img src=x", "</textarea></title>", "<!--"} {
+		assert.NotContains(t, body, raw)
+	}
+}
+
+// TestMarkupIsEscapedInEveryField extends TestMarkupInTextIsEscaped to every
+// free-text field and everything a page reflects back: the business reason,
+// approve and reject comments, the revoke reason, forms shown again with
+// their problems, the audit filter, the sign-in page's next, acting-as and
+// addresses quoted in error messages.
+func TestMarkupIsEscapedInEveryField(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, nil)
+	alice, marco, olivia, adam := s.as("ALICE"), s.as("MARCO"), s.as("OLIVIA"), s.as("ADAM")
+	escaped := html.EscapeString(hostileMarkup) // how templ writes text and attribute values
+
+	t.Run("business reason", func(t *testing.T) {
+		res := alice.post("/products/customer-360/requests", url.Values{"reason": {hostileMarkup}})
+		require.Equal(t, http.StatusSeeOther, res.Status, text(res.Body))
+		page := alice.follow(res)
+		assertInert(t, page.Body)
+		assert.Equal(t, hostileMarkup, testid(page.Body, "reason"), "shown verbatim, as text")
+	})
+	id := s.requestFor("ALICE", "customer-360", signoff.StatusPending)
+
+	t.Run("reason shown again with its problem", func(t *testing.T) {
+		long := hostileMarkup + strings.Repeat("x", signoff.MaxReasonLength)
+		res := s.as("BEN").post("/products/sales-orders/requests", url.Values{"reason": {long}})
+		require.Equal(t, http.StatusUnprocessableEntity, res.Status)
+		assertInert(t, res.Body)
+		assert.Contains(t, res.Body, ">"+html.EscapeString(long)+"</textarea>")
+	})
+
+	t.Run("approve comment", func(t *testing.T) {
+		res := marco.post("/requests/"+id+"/decision", url.Values{"decision": {"approve"}, "step": {"1"}, "comment": {hostileMarkup}})
+		require.Equal(t, http.StatusSeeOther, res.Status, text(res.Body))
+		page := marco.follow(res)
+		assertInert(t, page.Body)
+		assert.Contains(t, testid(page.Body, "history"), hostileMarkup)
+	})
+
+	t.Run("comment shown again with its problem", func(t *testing.T) {
+		long := hostileMarkup + strings.Repeat("c", signoff.MaxCommentLength)
+		res := olivia.post("/requests/"+id+"/decision", url.Values{"decision": {"reject"}, "step": {"2"}, "comment": {long}})
+		require.Equal(t, http.StatusUnprocessableEntity, res.Status)
+		assertInert(t, res.Body)
+		assert.Contains(t, res.Body, ">"+html.EscapeString(long)+"</textarea>")
+	})
+
+	t.Run("reject comment", func(t *testing.T) {
+		res := olivia.post("/requests/"+id+"/decision", url.Values{"decision": {"reject"}, "step": {"2"}, "comment": {hostileMarkup}})
+		require.Equal(t, http.StatusSeeOther, res.Status, text(res.Body))
+		page := alice.get("/requests/" + id)
+		assertInert(t, page.Body)
+		assert.Contains(t, testid(page.Body, "history"), hostileMarkup)
+	})
+
+	granted := s.requestFor("ALICE", "sales-orders", signoff.StatusGranted)
+	t.Run("revoke reason", func(t *testing.T) {
+		res := olivia.post("/requests/"+granted+"/revoke", url.Values{"reason": {hostileMarkup}})
+		require.Equal(t, http.StatusSeeOther, res.Status, text(res.Body))
+		page := alice.get("/requests/" + granted)
+		assertInert(t, page.Body)
+		assert.Contains(t, testid(page.Body, "history"), hostileMarkup)
+	})
+
+	t.Run("audit log rows", func(t *testing.T) {
+		for _, rid := range []string{id, granted} {
+			res := adam.get("/audit?request=" + rid)
+			require.Equal(t, http.StatusOK, res.Status)
+			assertInert(t, res.Body)
+			assert.Contains(t, testid(res.Body, "audit"), hostileMarkup)
+		}
+	})
+
+	t.Run("audit filter shown back", func(t *testing.T) {
+		for _, field := range []string{"request", "actor"} {
+			res := adam.get("/audit?" + field + "=" + url.QueryEscape(hostileMarkup))
+			require.Equal(t, http.StatusOK, res.Status)
+			assertInert(t, res.Body)
+			assert.Contains(t, res.Body, `value="`+escaped+`"`, "%s is shown back in its field, escaped", field)
+		}
+		for _, field := range []string{"from", "to", "type", "product"} {
+			res := adam.get("/audit?" + field + "=" + url.QueryEscape(hostileMarkup))
+			assertInert(t, res.Body)
+			if field == "from" || field == "to" {
+				require.Equal(t, http.StatusUnprocessableEntity, res.Status)
+				assert.Contains(t, res.Body, `value="`+escaped+`"`)
+			}
+		}
+		// The CSV link carries the filter URL-encoded.
+		res := adam.get("/audit?actor=" + url.QueryEscape(hostileMarkup))
+		link := regexp.MustCompile(`<a href="([^"]*)" data-testid="csv">`).FindStringSubmatch(res.Body)
+		require.Len(t, link, 2)
+		u, err := url.Parse(html.UnescapeString(link[1]))
+		require.NoError(t, err)
+		assert.Equal(t, "/audit", u.Path)
+		assert.Equal(t, hostileMarkup, u.Query().Get("actor"))
+		assert.Equal(t, "csv", u.Query().Get("format"))
+	})
+
+	t.Run("sign-in page next", func(t *testing.T) {
+		next := "/" + hostileMarkup
+		res := s.anon().get("/login?next=" + url.QueryEscape(next))
+		require.Equal(t, http.StatusOK, res.Status)
+		assertInert(t, res.Body)
+		assert.Contains(t, res.Body, `name="next" value="`+html.EscapeString(next)+`"`)
+	})
+
+	t.Run("acting as", func(t *testing.T) {
+		res := olivia.get("/queue?as=" + url.QueryEscape(hostileMarkup))
+		require.Equal(t, http.StatusForbidden, res.Status)
+		assertInert(t, res.Body)
+		assert.Contains(t, text(res.Body), "You cannot act as "+hostileMarkup)
+		pending := s.requestFor("BEN", "customer-360", signoff.StatusPending)
+		res = olivia.get("/requests/" + pending + "?as=" + url.QueryEscape(hostileMarkup))
+		require.Equal(t, http.StatusOK, res.Status)
+		assertInert(t, res.Body)
+		assert.Contains(t, testid(res.Body, "decide-blocked"), hostileMarkup)
+		res = olivia.post("/requests/"+pending+"/decision", url.Values{"decision": {"approve"}, "acting_as": {hostileMarkup}})
+		require.Equal(t, http.StatusForbidden, res.Status)
+		assertInert(t, res.Body)
+	})
+
+	t.Run("addresses quoted in errors", func(t *testing.T) {
+		for _, path := range []string{"/" + url.PathEscape(hostileMarkup), "/requests/" + url.PathEscape(hostileMarkup), "/products/" + url.PathEscape(hostileMarkup)} {
+			res := alice.get(path)
+			require.Equal(t, http.StatusNotFound, res.Status)
+			assertInert(t, res.Body)
+		}
+	})
+}
+
+// TestLoginNextThatBrowsersWouldRewrite extends TestLoginRedirectStaysOnSite
+// to paths that only look local: browsers drop tabs and newlines from a URL
+// and read "\\" as "/", and http.Redirect cleans "/./" away, so each of these
+// would send the browser to //evil.example. Such a next is replaced by "/",
+// on the sign-in page and in the redirect.
+func TestLoginNextThatBrowsersWouldRewrite(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, nil)
+	for _, next := range []string{"/\t/evil.example", "/\n/evil.example", "/\r/evil.example", "/\t\\evil.example",
+		"/\r\n/evil.example", "/\x00/evil.example", "/\x7f/evil.example", "/queue\t", "/\x0b/evil.example",
+		"/./\\evil.example", "/a/../\\evil.example", "/requests/..\\..\\\\evil.example", "/queue\\"} {
+		t.Run(next, func(t *testing.T) {
+			// The raw Location: Go's client refuses to parse one with a control character.
+			c := s.anon()
+			req := c.newRequest(http.MethodPost, "/login", strings.NewReader(url.Values{"user": {"DANA"}, "next": {next}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			res, err := http.DefaultTransport.RoundTrip(req)
+			require.NoError(t, err)
+			res.Body.Close()
+			require.Equal(t, http.StatusSeeOther, res.StatusCode)
+			assert.Equal(t, "/", res.Header.Get("Location"))
+
+			page := s.anon().get("/login?next=" + url.QueryEscape(next))
+			require.Equal(t, http.StatusOK, page.Status)
+			assert.False(t, strings.Contains(page.Body, "evil.example"), "the sign-in page drops the unsafe next")
+			assert.Contains(t, page.Body, `name="next" value="/"`)
+		})
+	}
+}
+
+// TestAuditDateExtremes: the audit filter's dates at the ends of the
+// calendar never silently drop a filter nor reach the store as a year the
+// engines cannot store.
+func TestAuditDateExtremes(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, nil)
+	adam := s.as("ADAM")
+	all := len(auditRows(t, adam.get("/audit").Body))
+	require.Positive(t, all)
+	for _, tt := range []struct {
+		query  string
+		status int
+		rows   int
+	}{
+		{"to=9999-12-31", http.StatusOK, all},
+		{"from=0001-01-01&to=9999-12-31", http.StatusOK, all},
+		{"from=9999-12-31", http.StatusOK, 0},
+		{"to=0001-01-01", http.StatusOK, 0},
+		{"to=0000-12-31", http.StatusUnprocessableEntity, 0},
+		{"from=0000-01-01", http.StatusUnprocessableEntity, 0},
+		{"from=2020-01-01&to=0000-12-31", http.StatusUnprocessableEntity, 0},
+		{"from=9999-12-31&to=2020-01-01", http.StatusUnprocessableEntity, 0},
+		{"from=2020-02-30", http.StatusUnprocessableEntity, 0},
+		{"from=+2020-01-01", http.StatusUnprocessableEntity, 0},
+		{"from=20200-01-01", http.StatusUnprocessableEntity, 0},
+	} {
+		t.Run(tt.query, func(t *testing.T) {
+			res := adam.get("/audit?" + tt.query)
+			require.Equal(t, tt.status, res.Status, text(res.Body))
+			assert.Len(t, auditRows(t, res.Body), tt.rows)
+			csv := adam.get("/audit?format=csv&" + tt.query)
+			assert.Equal(t, tt.status, csv.Status)
+		})
+	}
+}
