@@ -16,6 +16,7 @@ import (
 	sf "github.com/snowflakedb/gosnowflake"
 
 	"github.com/signoff/signoff/internal/signoff"
+	"github.com/signoff/signoff/internal/sqlstore"
 )
 
 // The ingress headers SPCS adds to every request on a public endpoint; with
@@ -287,18 +288,6 @@ func (c *ttlList) get(ctx context.Context) ([]string, error) {
 
 // strings runs a query returning one text column on the service connection.
 func (s *Store) strings(ctx context.Context, query string, args ...any) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, translate(rows.Err())
+	out, err := sqlstore.Strings(ctx, s.db, query, args...)
+	return out, translate(err)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/signoff/signoff/internal/signoff"
+	"github.com/signoff/signoff/internal/sqlstore"
 )
 
 // rolesInSession is IS_ROLE_IN_SESSION for every role at once: the roles
@@ -172,18 +173,6 @@ func isGrantRefusal(err error) (string, bool) {
 
 // strings runs a query returning one text column.
 func (s *Store) strings(ctx context.Context, query string, args ...any) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, translate(rows.Err())
+	out, err := sqlstore.Strings(ctx, s.db, query, args...)
+	return out, translate(err)
 }

@@ -134,21 +134,9 @@ const SelectApproverRoles = `SELECT DISTINCT approver_role FROM approval_chain O
 
 // ApproverRoles returns the distinct roles keying any chain step.
 func (s *Store) ApproverRoles(ctx context.Context) ([]string, error) {
-	rows, err := s.q.QueryContext(ctx, SelectApproverRoles)
+	roles, err := Strings(ctx, s.q, SelectApproverRoles)
 	if err != nil {
 		return nil, s.errorf(err, "approver roles")
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var r string
-		if err := rows.Scan(&r); err != nil {
-			return nil, s.errorf(err, "approver roles")
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.errorf(err, "approver roles")
-	}
-	return out, nil
+	return roles, nil
 }

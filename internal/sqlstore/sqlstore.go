@@ -80,3 +80,22 @@ func placeholders(n int) string {
 
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 func nullInt(n int) sql.NullInt64        { return sql.NullInt64{Int64: int64(n), Valid: n != 0} }
+
+// Strings runs a query that returns one text column and collects it. Errors
+// are the driver's, untranslated.
+func Strings(ctx context.Context, q Querier, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
