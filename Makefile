@@ -7,7 +7,7 @@ ADDR     ?= 127.0.0.1:8080
 ARTIFACTS ?= $(CURDIR)/artifacts
 VERSION  ?= dev
 
-.PHONY: soak fuzz run build test test-deps test-go check lint fmt generate check-generated reset-demo clean image image-verify
+.PHONY: bench soak fuzz run build test test-deps test-go check lint fmt generate check-generated reset-demo clean image image-verify
 
 ## run: start Signoff on the embedded engine with the demo account (http://127.0.0.1:8080)
 run:
@@ -55,6 +55,18 @@ fuzz:
 soak:
 	SIGNOFF_SOAK_REQUESTS=$${SIGNOFF_SOAK_REQUESTS:-2000} SIGNOFF_SOAK_DEADLINE=$${SIGNOFF_SOAK_DEADLINE:-10m} \
 	  $(GO) test -count=1 -timeout 30m -v -run '^TestSoak$$' ./internal/soak/
+
+## bench: generate a BENCH_REQUESTS-request database (default 10000) under artifacts/bench with
+## "signoff demo generate", then measure every page against a hello-world baseline on loopback
+## (BENCH_N requests per page, default 2000; BENCH_C clients, default 32); prints the table.
+## Not part of "make test" (tools/bench's own test runs it small).
+bench:
+	rm -rf $(ARTIFACTS)/bench && mkdir -p $(ARTIFACTS)/bench
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(ARTIFACTS)/bench/signoff ./cmd/signoff
+	$(ARTIFACTS)/bench/signoff demo generate --db $(ARTIFACTS)/bench/bench.db \
+	  --requests $${BENCH_REQUESTS:-10000} --seed $${BENCH_SEED:-1}
+	$(GO) run ./tools/bench -bin $(ARTIFACTS)/bench/signoff -db $(ARTIFACTS)/bench/bench.db \
+	  -n $${BENCH_N:-2000} -c $${BENCH_C:-32} | tee $(ARTIFACTS)/bench/bench.txt
 
 ## check: vet, gofmt, templ fmt and generated code are clean
 check: lint check-generated

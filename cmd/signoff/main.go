@@ -31,6 +31,7 @@ const usage = `Signoff: multi-step, role-keyed access approvals for Snowflake da
 Usage:
   signoff serve [options]    run the web server
   signoff audit verify       check the embedded database's audit hash chains
+  signoff demo generate      fill a new embedded database with N requests, for benchmarks
   signoff help               show this text
 
 Run "signoff serve --help" for the server's options.
@@ -48,6 +49,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, args[1:], getenv, stdout, stderr)
 	case "audit":
 		return audit(ctx, args[1:], getenv, stdout, stderr)
+	case "demo":
+		return demoCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return nil

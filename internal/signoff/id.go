@@ -51,6 +51,16 @@ func (g *IDGenerator) New(t time.Time) string {
 	return encodeID(b)
 }
 
+// IDAt returns the ID for time t with the given 80 random bits: the layout
+// IDGenerator uses. The data generator passes bits from a seeded source, so
+// that generated data is reproducible and sorts by time like the app's.
+func IDAt(t time.Time, random [10]byte) string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(t.UnixMilli())<<16)
+	copy(b[6:], random[:])
+	return encodeID(b)
+}
+
 // encodeID writes 128 bits as 26 base32 characters (the first carries 3 bits).
 func encodeID(b [16]byte) string {
 	hi := binary.BigEndian.Uint64(b[:8])

@@ -111,3 +111,16 @@ func TestValidID(t *testing.T) {
 		})
 	}
 }
+
+// TestIDAt: IDAt lays out time and random bits as IDGenerator does, so its
+// IDs are valid and sort by time.
+func TestIDAt(t *testing.T) {
+	t0 := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	a := signoff.IDAt(t0, [10]byte{9, 9, 9, 9, 9, 9, 9, 9, 9, 9})
+	b := signoff.IDAt(t0.Add(time.Millisecond), [10]byte{})
+	assert.True(t, signoff.ValidID(a))
+	assert.Less(t, a, b, "a later millisecond sorts after, whatever the random bits")
+	assert.Equal(t, a, signoff.IDAt(t0, [10]byte{9, 9, 9, 9, 9, 9, 9, 9, 9, 9}), "deterministic")
+	g := &signoff.IDGenerator{}
+	assert.Equal(t, a[:10], g.New(t0)[:10], "same time prefix as the generator's")
+}

@@ -1,0 +1,423 @@
+// Package gen fills an empty embedded database with a large, realistic data
+// set for benchmarks ("signoff demo generate"): the demo account and catalog,
+// extra products with chains of one to four steps keyed to the demo's
+// approver roles, extra requesters, and requests in every end state plus
+// about a tenth still pending, each with its steps and a valid audit hash
+// chain built exactly as the Service builds its events.
+//
+// Rows are written with prepared statements in large transactions
+// (sqlite.Store.BulkLoad), not through the workflow, so that 100,000 requests
+// load in seconds. The data is deterministic for a seed, except the demo
+// story's own IDs, which the real workflow makes.
+package gen
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/signoff/signoff/internal/demo"
+	"github.com/signoff/signoff/internal/signoff"
+	"github.com/signoff/signoff/internal/sqlite"
+)
+
+// Options says what to generate.
+type Options struct {
+	Requests int       // generated requests (besides the demo story's)
+	Products int       // products in the catalog in total, demo's included (default 100)
+	Seed     uint64    // shapes the data: same seed, same data
+	Now      time.Time // the present; every generated event happens before it (default time.Now)
+	// PerRequester caps the requests of one generated requester (default 40).
+	PerRequester int
+	// Chunk is how many requests one transaction writes (default 10,000).
+	Chunk int
+}
+
+// Result says what was generated.
+type Result struct {
+	Products   int // products in the catalog
+	Requesters int // generated requesters (GEN0001, …)
+	Requests   int // generated requests
+	Events     int // generated audit events
+	ByStatus   map[signoff.Status]int
+	Elapsed    time.Duration
+}
+
+// approver is one step of a generated chain and the persona who decides it.
+type approver struct {
+	role, label, user string
+}
+
+var (
+	manager  = approver{"LINE_MANAGER", "Line manager", "MARCO"}
+	dpo      = approver{"DPO", "Data protection", "DANA"}
+	security = approver{"SECURITY_LEAD", "Security", "SAM"}
+)
+
+// domains are the generated products' domains with their owners. A chain
+// never holds two steps one persona decides (a decider decides one step).
+var domains = []struct {
+	name, owner string
+	step        approver
+}{
+	{"Sales", "Olivia Chen (Sales operations)", approver{"DATA_OWNER_SALES", "Data owner", "OLIVIA"}},
+	{"Marketing", "Olivia Chen (Marketing analytics)", approver{"DATA_OWNER_MARKETING", "Data owner", "OLIVIA"}},
+	{"Finance", "Frank Weber (Group finance)", approver{"DATA_OWNER_FINANCE", "Data owner", "FRANK"}},
+	{"People", "Hannah Ito (People analytics)", approver{"DATA_OWNER_HR", "Data owner", "HANNAH"}},
+}
+
+var classifications = []string{"PUBLIC", "INTERNAL", "CONFIDENTIAL", "PII", "FINANCE"}
+
+var reasons = []string{
+	"Quarterly business review needs this data for the growth dashboard.",
+	"Building the churn model for the retention squad this quarter.",
+	"Reconciling figures for the monthly close with the controlling team.",
+	"Capacity planning for next year's budget, by team and location.",
+	"Ad-hoc analysis requested by the leadership team for the offsite.",
+}
+
+var rejections = []string{
+	"Use the aggregated product instead; row-level data is not needed for this.",
+	"The business reason does not justify access to personal data.",
+	"Access is restricted during the close window; ask again after day 5.",
+}
+
+// product is a generated product with its chain.
+type product struct {
+	id, accessRole string
+	chain          []approver
+}
+
+// Generate fills store, which must be empty, and returns what it wrote.
+func Generate(ctx context.Context, store *sqlite.Store, opt Options) (Result, error) {
+	start := time.Now()
+	if opt.Requests < 0 {
+		return Result{}, errors.New("gen: the number of requests cannot be negative")
+	}
+	if opt.Products == 0 {
+		opt.Products = 100
+	}
+	extra := opt.Products - len(demo.Products)
+	if extra < 1 {
+		return Result{}, fmt.Errorf("gen: --products must be more than the demo's %d", len(demo.Products))
+	}
+	if opt.PerRequester <= 0 {
+		opt.PerRequester = 40
+	}
+	opt.PerRequester = min(opt.PerRequester, extra) // one request per product per requester
+	if opt.Chunk <= 0 {
+		opt.Chunk = 10000
+	}
+	if opt.Now.IsZero() {
+		opt.Now = time.Now()
+	}
+	now := opt.Now.UTC().Truncate(time.Microsecond)
+	empty, err := store.Empty(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	if !empty {
+		return Result{}, errors.New("gen: the database already holds data; generate into a new file")
+	}
+	// The demo account, catalog and story, through the real workflow.
+	if err := demo.Load(ctx, store, signoff.NewService(store), now); err != nil {
+		return Result{}, err
+	}
+	g := &generator{rng: rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x5167_6e6f_6666)), now: now,
+		res: Result{ByStatus: map[signoff.Status]int{}}}
+	if err := store.BulkLoad(ctx, func(tx *sql.Tx) error { return g.products(ctx, tx, extra) }); err != nil {
+		return Result{}, fmt.Errorf("gen: products: %w", err)
+	}
+	g.res.Products = opt.Products
+	requesters := (opt.Requests + opt.PerRequester - 1) / opt.PerRequester
+	if err := store.BulkLoad(ctx, func(tx *sql.Tx) error { return g.requesters(ctx, tx, requesters) }); err != nil {
+		return Result{}, fmt.Errorf("gen: requesters: %w", err)
+	}
+	g.res.Requesters = requesters
+	// Requester u asks for PerRequester distinct products from a random offset.
+	for done := 0; done < opt.Requests; {
+		n := min(opt.Chunk, opt.Requests-done)
+		first := done
+		err := store.BulkLoad(ctx, func(tx *sql.Tx) error {
+			w, err := g.prepare(ctx, tx)
+			if err != nil {
+				return err
+			}
+			defer w.close()
+			for i := first; i < first+n; i++ {
+				u := i / opt.PerRequester
+				if i%opt.PerRequester == 0 {
+					g.offset = g.rng.IntN(len(g.prods))
+				}
+				p := g.prods[(g.offset+i%opt.PerRequester)%len(g.prods)]
+				if err := g.request(ctx, w, requesterName(u), p); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return Result{}, fmt.Errorf("gen: requests: %w", err)
+		}
+		done += n
+	}
+	g.res.Elapsed = time.Since(start)
+	return g.res, nil
+}
+
+func requesterName(u int) string { return fmt.Sprintf("GEN%04d", u+1) }
+
+type generator struct {
+	rng    *rand.Rand
+	now    time.Time
+	prods  []product
+	offset int
+	res    Result
+}
+
+func (g *generator) products(ctx context.Context, tx *sql.Tx, n int) error {
+	for i := range n {
+		d := domains[g.rng.IntN(len(domains))]
+		class := classifications[g.rng.IntN(len(classifications))]
+		steps := 1 + g.rng.IntN(4)
+		chain := []approver{d.step}
+		if steps >= 2 {
+			chain = []approver{manager, d.step}
+		}
+		if steps >= 3 {
+			chain = append(chain, dpo)
+		}
+		if steps >= 4 {
+			chain = append(chain, security)
+		}
+		p := product{id: fmt.Sprintf("gen-product-%04d", i+1), accessRole: fmt.Sprintf("GEN_PRODUCT_%04d_READ", i+1), chain: chain}
+		tags, _ := json.Marshal([]string{"generated", d.name})
+		cols, _ := json.Marshal([]signoff.Column{{Name: "ID", Type: "VARCHAR"}, {Name: "VALUE", Type: "NUMBER(12,2)"},
+			{Name: "UPDATED_AT", Type: "TIMESTAMP_NTZ"}})
+		if _, err := tx.ExecContext(ctx, `INSERT INTO local_role (role_name, comment) VALUES (?, ?)`,
+			p.accessRole, "Access role: generated product "+p.id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO data_product (product_id, name, description, owner, owner_role,
+			domain, classification, tags, product_columns, access_role, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			p.id, fmt.Sprintf("%s data set %04d", d.name, i+1),
+			fmt.Sprintf("Generated %s product for benchmarks, classified %s, with a %d-step chain.", d.name, class, steps),
+			d.owner, d.step.role, d.name, class, string(tags), string(cols), p.accessRole, g.now.Add(-400*24*time.Hour))
+		if err != nil {
+			return err
+		}
+		for s, a := range chain {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO approval_chain (product_id, step_order, approver_role, step_label)
+				VALUES (?, ?, ?, ?)`, p.id, s+1, a.role, a.label); err != nil {
+				return err
+			}
+		}
+		g.prods = append(g.prods, p)
+	}
+	return nil
+}
+
+func (g *generator) requesters(ctx context.Context, tx *sql.Tx, n int) error {
+	user, err := tx.PrepareContext(ctx, `INSERT INTO local_user (user_name, display_name, title) VALUES (?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer user.Close()
+	role, err := tx.PrepareContext(ctx, `INSERT INTO local_user_role (user_name, role_name, granted_by, granted_at)
+		VALUES (?, 'ANALYST', 'ACCOUNTADMIN', ?)`)
+	if err != nil {
+		return err
+	}
+	defer role.Close()
+	for u := range n {
+		name := requesterName(u)
+		if _, err := user.ExecContext(ctx, name, fmt.Sprintf("Generated analyst %d", u+1), "Analyst (generated requester)"); err != nil {
+			return err
+		}
+		if _, err := role.ExecContext(ctx, name, g.now.Add(-400*24*time.Hour)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writer holds one transaction's prepared statements.
+type writer struct {
+	request, step, event, grant *sql.Stmt
+}
+
+func (g *generator) prepare(ctx context.Context, tx *sql.Tx) (*writer, error) {
+	var w writer
+	var err error
+	prep := func(q string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var st *sql.Stmt
+		st, err = tx.PrepareContext(ctx, q)
+		return st
+	}
+	w.request = prep(`INSERT INTO access_request (request_id, product_id, requester, business_reason, status,
+		current_step, step_count, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	w.step = prep(`INSERT INTO request_step (request_id, step_order, step_label, approver_role, decision,
+		decided_by, acting_role, comment, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	w.event = prep(`INSERT INTO audit_log (event_id, event_time, request_id, product_id, actor, actor_role,
+		event_type, step_order, decision, comment, details, seq, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	w.grant = prep(`INSERT INTO local_user_role (user_name, role_name, granted_by, granted_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT (user_name, role_name) DO NOTHING`)
+	if err != nil {
+		w.close()
+		return nil, err
+	}
+	return &w, nil
+}
+
+func (w *writer) close() {
+	for _, st := range []*sql.Stmt{w.request, w.step, w.event, w.grant} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// request writes one request by requester for p in a state drawn at random.
+func (g *generator) request(ctx context.Context, w *writer, requester string, p product) error {
+	k := len(p.chain)
+	var status signoff.Status
+	var stop int // the step the request stopped at (pending, rejected, withdrawn)
+	var created time.Time
+	switch x := g.rng.Float64(); {
+	case x < 0.10:
+		status, stop = signoff.StatusPending, 1+g.rng.IntN(k)
+		created = g.now.Add(-time.Duration(24+g.rng.IntN(29*24)) * time.Hour)
+	case x < 0.72:
+		status, stop = signoff.StatusGranted, k
+	case x < 0.87:
+		status, stop = signoff.StatusRejected, 1+g.rng.IntN(k)
+	default:
+		status, stop = signoff.StatusWithdrawn, 1+g.rng.IntN(k)
+	}
+	if created.IsZero() {
+		created = g.now.Add(-3*24*time.Hour - time.Duration(g.rng.Int64N(int64(362*24*time.Hour))))
+	}
+	created = created.Truncate(time.Microsecond)
+	id := g.id(created)
+	reason := reasons[g.rng.IntN(len(reasons))]
+	ev := func(at time.Time, actor, role string, t signoff.EventType) signoff.Event {
+		return signoff.Event{ID: g.id(at), Time: at, RequestID: id, ProductID: p.id, Actor: actor, ActorRole: role, Type: t}
+	}
+	submitted := ev(created, requester, "", signoff.EventRequestSubmitted)
+	submitted.Comment = reason
+	events := []signoff.Event{submitted}
+	type decided struct {
+		decision              signoff.Decision
+		by, role, comment     string
+		at                    time.Time
+		hasDecision, approved bool
+	}
+	steps := make([]decided, k)
+	at := created
+	later := func() time.Time {
+		at = at.Add(5*time.Minute + time.Duration(g.rng.Int64N(int64(12*time.Hour)))).Truncate(time.Microsecond)
+		return at
+	}
+	// Steps before stop are approved; at stop the request is rejected,
+	// withdrawn or still pending; a granted request approves every step.
+	approvedSteps := stop - 1
+	if status == signoff.StatusGranted {
+		approvedSteps = k
+	}
+	for s := 1; s <= approvedSteps; s++ {
+		a := p.chain[s-1]
+		t := later()
+		steps[s-1] = decided{decision: signoff.DecisionApprove, by: a.user, role: a.role, at: t}
+		e := ev(t, a.user, a.role, signoff.EventStepApproved)
+		e.Step, e.Decision = s, signoff.DecisionApprove
+		events = append(events, e)
+		if s == k {
+			done := ev(t, a.user, a.role, signoff.EventRequestApproved)
+			done.Step = s
+			events = append(events, done)
+		}
+	}
+	currentStep := stop
+	updated := at
+	switch status {
+	case signoff.StatusGranted:
+		last := p.chain[k-1]
+		t := at.Add(time.Duration(1+g.rng.IntN(900)) * time.Millisecond).Truncate(time.Microsecond)
+		e := ev(t, last.user, last.role, signoff.EventAccessGranted)
+		e.Details = fmt.Sprintf("GRANT ROLE %s TO USER %s", p.accessRole, requester)
+		events = append(events, e)
+		updated = t
+		if _, err := w.grant.ExecContext(ctx, requester, p.accessRole, last.user, t); err != nil {
+			return err
+		}
+	case signoff.StatusRejected:
+		a := p.chain[stop-1]
+		t := later()
+		c := rejections[g.rng.IntN(len(rejections))]
+		steps[stop-1] = decided{decision: signoff.DecisionReject, by: a.user, role: a.role, comment: c, at: t}
+		e := ev(t, a.user, a.role, signoff.EventStepRejected)
+		e.Step, e.Decision, e.Comment = stop, signoff.DecisionReject, c
+		events = append(events, e)
+		updated = t
+	case signoff.StatusWithdrawn:
+		t := later()
+		e := ev(t, requester, "", signoff.EventRequestWithdrawn)
+		e.Step = stop
+		events = append(events, e)
+		updated = t
+	}
+	signoff.Link(signoff.ChainHead{}, events)
+
+	if _, err := w.request.ExecContext(ctx, id, p.id, requester, reason, string(status), currentStep, k,
+		created, updated); err != nil {
+		return err
+	}
+	for s, a := range p.chain {
+		d := steps[s]
+		if d.decision == signoff.DecisionNone {
+			_, err := w.step.ExecContext(ctx, id, s+1, a.label, a.role, nil, nil, nil, nil, nil)
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := w.step.ExecContext(ctx, id, s+1, a.label, a.role, string(d.decision), d.by, d.role,
+			nullString(d.comment), d.at); err != nil {
+			return err
+		}
+	}
+	for _, e := range events {
+		if _, err := w.event.ExecContext(ctx, e.ID, e.Time, e.RequestID, e.ProductID, e.Actor,
+			nullString(e.ActorRole), string(e.Type), nullInt(e.Step), nullString(string(e.Decision)),
+			nullString(e.Comment), nullString(e.Details), e.Seq, e.PrevHash, e.Hash); err != nil {
+			return err
+		}
+	}
+	g.res.Requests++
+	g.res.Events += len(events)
+	g.res.ByStatus[status]++
+	return nil
+}
+
+// id returns an ID in signoff.IDGenerator's layout with random bits from
+// the seeded generator, so generated IDs are reproducible and sort by time
+// like the app's.
+func (g *generator) id(t time.Time) string {
+	var random [10]byte
+	binary.BigEndian.PutUint16(random[:2], uint16(g.rng.Uint32()))
+	binary.BigEndian.PutUint64(random[2:], g.rng.Uint64())
+	return signoff.IDAt(t, random)
+}
+
+func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+func nullInt(n int) sql.NullInt64        { return sql.NullInt64{Int64: int64(n), Valid: n != 0} }
