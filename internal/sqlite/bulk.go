@@ -36,15 +36,7 @@ func (s *Store) BulkLoad(ctx context.Context, fn func(tx *sql.Tx) error) error {
 			_, _ = conn.ExecContext(context.WithoutCancel(ctx), pragma)
 		}
 	}()
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return translate(err)
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return translate(err)
-	}
-	return translate(tx.Commit())
+	return runTx(ctx, conn, fn)
 }
 
 // bulkCacheKiB is BulkLoad's page cache size.

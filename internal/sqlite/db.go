@@ -170,7 +170,18 @@ func (s *Store) applyMigration(ctx context.Context, name, version string) error 
 // tx runs fn in a write transaction (BEGIN IMMEDIATE) and commits if fn
 // returns nil.
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	return runTx(ctx, s.db, fn)
+}
+
+// beginner is what can start a transaction: the pool, or one connection.
+type beginner interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
+// runTx runs fn in a transaction begun on b, committing if fn returns nil
+// and rolling back otherwise.
+func runTx(ctx context.Context, b beginner, fn func(*sql.Tx) error) error {
+	tx, err := b.BeginTx(ctx, nil)
 	if err != nil {
 		return translate(err)
 	}
