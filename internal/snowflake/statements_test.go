@@ -60,8 +60,8 @@ func catalogue() []namedStmt {
 		{"RequestDetail", sqlstore.SelectRequestDetail},
 		{"Requests (limit 200: my requests)", sqlstore.SelectRequestsBy(signoff.MyRequestsLimit)},
 		{"Requests (limit 0 renders LIMIT 1)", sqlstore.SelectRequestsBy(0)},
-		{"Queue (1 role, limit 200)", sqlstore.SelectQueue(1, signoff.QueueLimit)},
-		{"Queue (2 roles, limit 200)", sqlstore.SelectQueue(2, signoff.QueueLimit)},
+		{"Queue (1 role, limit 50)", sqlstore.SelectQueue(1, signoff.QueueLimit)},
+		{"Queue (2 roles, limit 50)", sqlstore.SelectQueue(2, signoff.QueueLimit)},
 		{"Events (no filter, default limit)", eventsSQL(signoff.EventFilter{})},
 		{"Events (request)", eventsSQL(signoff.EventFilter{RequestID: reqID})},
 		{"Events (product)", eventsSQL(signoff.EventFilter{ProductID: "SALES_EU"})},
@@ -74,7 +74,7 @@ func catalogue() []namedStmt {
 		{"Events (every filter, limit 51)", eventsSQL(allFilters)},
 		{"Events (request page: request, limit 500)", eventsSQL(signoff.EventFilter{RequestID: reqID, Limit: 500})},
 		{"Events (audit page: limit 51)", eventsSQL(signoff.EventFilter{Limit: signoff.AuditPageSize + 1})},
-		{"RequestsIn (APPROVED, GRANT_FAILED; limit 200: needs grant)", sqlstore.SelectRequestsIn(2, signoff.QueueLimit)},
+		{"RequestsIn (APPROVED, GRANT_FAILED; limit 50: needs grant)", sqlstore.SelectRequestsIn(2, signoff.QueueLimit)},
 		{"VerifyAudit: chains", sqlstore.SelectChains},
 		{"VerifyAudit: requests", sqlstore.SelectRequestStates},
 		{"CALL SIGNOFF_APPLY", callApply},
@@ -269,7 +269,7 @@ func TestQueue(t *testing.T) {
 	r := pendingRequest(reqID, 2)
 	q := sqlstore.SelectQueue(2, signoff.QueueLimit)
 	require.Contains(t, q, "cur.approver_role IN (?, ?)")
-	require.Contains(t, q, "ORDER BY r.created_at, r.request_id LIMIT 200)")
+	require.Contains(t, q, "ORDER BY r.created_at, r.request_id LIMIT 50)")
 	// The role binds come first, then the user twice (not the requester,
 	// and decided no step).
 	expectQuery(mock, q, "APPROVER_MGR", "APPROVER_OWNER", "CAROL", "CAROL").WillReturnRows(requestRows(r))
