@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/signoff/signoff/internal/signoff"
@@ -15,14 +16,16 @@ import (
 // granted to the user, plus everything they inherit through role-to-role
 // grants, plus PUBLIC, which every Snowflake session holds. It follows
 // Snowflake's caller's-rights session with DEFAULT_SECONDARY_ROLES = ('ALL').
+// PUBLIC comes only with an existing user, so no rows means no such user:
+// one statement per page answers both questions.
 const rolesInSession = `
 WITH RECURSIVE in_session (role_name) AS (
-    SELECT role_name FROM local_user_role WHERE user_name = ?
+    SELECT role_name FROM local_user_role WHERE user_name = ?1
     UNION
     SELECT g.role_name FROM local_role_grant g JOIN in_session s ON g.grantee_role = s.role_name
 )
 SELECT role_name FROM in_session
-UNION SELECT 'PUBLIC'
+UNION SELECT 'PUBLIC' FROM local_user WHERE user_name = ?1
 ORDER BY 1`
 
 // Identify returns user's identity in the local account: the user and the
@@ -32,17 +35,12 @@ func (s *Store) Identify(ctx context.Context, user string) (signoff.Identity, er
 	if !signoff.ValidIdentifier(user) {
 		return signoff.Identity{}, signoff.Errorf(signoff.ErrUnauthenticated, "There is no user %q in the local account.", user)
 	}
-	var exists int
-	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM local_user WHERE user_name = ?`, user).Scan(&exists)
-	if err != nil {
-		return signoff.Identity{}, fmt.Errorf("sqlite: identify %s: %w", user, translate(err))
-	}
-	if exists == 0 {
-		return signoff.Identity{}, signoff.Errorf(signoff.ErrUnauthenticated, "There is no user %s in the local account.", user)
-	}
 	roles, err := s.strings(ctx, rolesInSession, user)
 	if err != nil {
 		return signoff.Identity{}, fmt.Errorf("sqlite: identify %s: %w", user, err)
+	}
+	if !slices.Contains(roles, "PUBLIC") {
+		return signoff.Identity{}, signoff.Errorf(signoff.ErrUnauthenticated, "There is no user %s in the local account.", user)
 	}
 	return signoff.NewIdentity(user, roles), nil
 }

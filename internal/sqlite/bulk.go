@@ -21,6 +21,11 @@ import (
 // atomic); a power loss during a bulk load may lose or damage it, which is
 // acceptable for data that a loader can make again.
 func (s *Store) BulkLoad(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	release, err := s.lockWriter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return translate(err)
@@ -39,5 +44,8 @@ func (s *Store) BulkLoad(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return runTx(ctx, conn, fn)
 }
 
-// bulkCacheKiB is BulkLoad's page cache size.
-const bulkCacheKiB = 256 << 10
+// bulkCacheKiB is BulkLoad's page cache size. It must stay well inside the
+// 256 MB of memory each connection's WebAssembly SQLite may use: a cache of
+// 256 MiB ran out of memory (SQLITE_NOMEM, a panic in the driver) partway
+// through loading 1,000,000 requests.
+const bulkCacheKiB = 128 << 10

@@ -39,6 +39,13 @@ type Store struct {
 	db     *sql.DB
 	path   string // the database file, "" in memory
 	memory string // memdb name to delete on Close, for ":memory:"
+	// writer admits one write transaction of this process at a time. SQLite
+	// allows one writer anyway; without this, concurrent writers find the
+	// database locked and SQLite's busy handler puts them to sleep for
+	// milliseconds at a time, which caps decisions at a few dozen a second.
+	// Queued here, the next writer starts the moment the last one commits.
+	// Writers in other processes still meet busy_timeout.
+	writer chan struct{}
 }
 
 var _ signoff.Store = (*Store)(nil)
@@ -57,7 +64,7 @@ func open(ctx context.Context, path string, wrap func(driver.Connector) driver.C
 	params.Set("_timefmt", timeFormat)
 	params.Add("_pragma", "busy_timeout(10000)")
 	params.Add("_pragma", "foreign_keys(1)")
-	s := &Store{}
+	s := &Store{writer: make(chan struct{}, 1)}
 	var dsn string
 	if path == ":memory:" {
 		s.memory = "/signoff-" + rand.Text()
@@ -170,7 +177,22 @@ func (s *Store) applyMigration(ctx context.Context, name, version string) error 
 // tx runs fn in a write transaction (BEGIN IMMEDIATE) and commits if fn
 // returns nil.
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	release, err := s.lockWriter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	return runTx(ctx, s.db, fn)
+}
+
+// lockWriter waits for this process's turn to write, or for ctx to end.
+func (s *Store) lockWriter(ctx context.Context) (release func(), err error) {
+	select {
+	case s.writer <- struct{}{}:
+		return func() { <-s.writer }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("sqlite: waiting to write: %w", ctx.Err())
+	}
 }
 
 // beginner is what can start a transaction: the pool, or one connection.
