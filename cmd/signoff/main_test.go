@@ -234,6 +234,10 @@ func TestParseServe(t *testing.T) {
 			want: serveConfig{addr: "[::1]:8080", db: "signoff.db", logFormat: "text"}},
 		{name: "a bad boolean in the environment is false", vars: map[string]string{"SIGNOFF_DEMO": "yes please"},
 			want: serveConfig{addr: "127.0.0.1:8080", db: "signoff.db", logFormat: "text"}},
+		{name: "catalog cache from the environment", vars: map[string]string{"SIGNOFF_CATALOG_CACHE": "5s"},
+			want: serveConfig{addr: "127.0.0.1:8080", db: "signoff.db", logFormat: "text", catalogTTL: 5 * time.Second}},
+		{name: "catalog cache by flag", args: []string{"--catalog-cache", "1m"}, vars: map[string]string{"SIGNOFF_CATALOG_CACHE": "5s"},
+			want: serveConfig{addr: "127.0.0.1:8080", db: "signoff.db", logFormat: "text", catalogTTL: time.Minute}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -242,6 +246,9 @@ func TestParseServe(t *testing.T) {
 			if tt.want.engine == "" { // the embedded engine, with the Snowflake options' defaults
 				tt.want.engine = "embedded"
 				tt.want.snowflake = snowflake.Config{TokenFile: snowflake.DefaultTokenFile, IdentityTTL: 30 * time.Second}
+			}
+			if tt.want.catalogTTL == 0 {
+				tt.want.catalogTTL = 30 * time.Second
 			}
 			assert.Equal(t, tt.want, got)
 		})

@@ -30,6 +30,7 @@ type serveConfig struct {
 	allowRemote bool
 	logFormat   string
 	sessionKey  string
+	catalogTTL  time.Duration
 	snowflake   snowflake.Config
 }
 
@@ -88,6 +89,9 @@ func parseServe(args []string, getenv func(string) string, stdout, stderr io.Wri
 	fs.DurationVar(&c.snowflake.IdentityTTL, "identity-cache", envDuration(getenv, "SIGNOFF_IDENTITY_CACHE", 30*time.Second),
 		"Snowflake: how long page views reuse a visitor's identity for the same caller token (SIGNOFF_IDENTITY_CACHE);\n"+
 			"0 disables. Actions always check afresh.")
+	fs.DurationVar(&c.catalogTTL, "catalog-cache", envDuration(getenv, "SIGNOFF_CATALOG_CACHE", 30*time.Second),
+		"how long the product list is reused before it is read again (SIGNOFF_CATALOG_CACHE); 0 reads it for\n"+
+			"every page. A product changed in the database shows within this time.")
 	fs.StringVar(&c.sessionKey, "session-key", env("SIGNOFF_SESSION_KEY", ""),
 		"`secret` of at least 32 characters that signs cookies (SIGNOFF_SESSION_KEY); instances sharing one\n"+
 			"URL must share it. Default: random per process (sign-ins end on restart).")
@@ -232,6 +236,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		banner = "Signoff is ready on the embedded engine: %s (sign in as a demo persona)\n"
 	}
 	sc.Service.Log = log
+	sc.Service.CatalogTTL = cfg.catalogTTL
 	srv, err := server.New(sc)
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -32,6 +33,50 @@ type Service struct {
 	// Log receives what the Service handles without failing the caller, such
 	// as a grant that could not run after the approval was committed.
 	Log *slog.Logger
+	// CatalogTTL is how long the product list is reused before it is read
+	// again; zero reads it for every page. Products are maintained by
+	// administrators outside Signoff, rarely, while every catalog and audit
+	// page needs the whole list: reusing it for a few seconds makes those
+	// pages cost no statement at all, and a change shows within the TTL.
+	CatalogTTL time.Duration
+
+	catalog catalogCache
+}
+
+// catalogCache is the product list with its facets, as last read.
+type catalogCache struct {
+	mu     sync.Mutex
+	c      Catalog // Products unfiltered; shared, never modified
+	readAt time.Time
+}
+
+// products returns the whole catalog with its facets, from the cache when
+// it is younger than CatalogTTL. One reader refreshes it at a time; the
+// others wait for that read rather than all reading at once.
+func (s *Service) products(ctx context.Context) (Catalog, error) {
+	s.catalog.mu.Lock()
+	defer s.catalog.mu.Unlock()
+	if s.CatalogTTL > 0 && s.catalog.c.Products != nil && s.Now().Sub(s.catalog.readAt) < s.CatalogTTL {
+		return s.catalog.c, nil
+	}
+	all, err := s.store.Products(ctx)
+	if err != nil {
+		return Catalog{}, err
+	}
+	c := Catalog{Products: all, Total: len(all)}
+	for _, p := range all {
+		c.Tags = append(c.Tags, p.Tags...)
+		c.Classifications = append(c.Classifications, p.Classification)
+	}
+	slices.Sort(c.Tags)
+	c.Tags = slices.Compact(c.Tags)
+	slices.Sort(c.Classifications)
+	c.Classifications = slices.Compact(c.Classifications)
+	if all == nil {
+		c.Products = []Product{} // cached too: an empty catalog is an answer
+	}
+	s.catalog.c, s.catalog.readAt = c, s.Now()
+	return c, nil
 }
 
 // NewService returns a Service over store.
@@ -51,7 +96,8 @@ func requireSignedIn(viewer Identity) error {
 }
 
 // Catalog is the catalog page: the products that match, and the facets to
-// filter by.
+// filter by. Its slices may be shared with the Service's cache: read them,
+// never modify them.
 type Catalog struct {
 	Products        []Product
 	Total           int // products in the catalog before filtering
@@ -64,22 +110,17 @@ func (s *Service) Catalog(ctx context.Context, viewer Identity, f ProductFilter)
 	if err := requireSignedIn(viewer); err != nil {
 		return Catalog{}, err
 	}
-	all, err := s.store.Products(ctx)
+	all, err := s.products(ctx)
 	if err != nil {
 		return Catalog{}, fmt.Errorf("catalog: %w", err)
 	}
-	c := Catalog{Total: len(all)}
-	for _, p := range all {
-		c.Tags = append(c.Tags, p.Tags...)
-		c.Classifications = append(c.Classifications, p.Classification)
+	c := all
+	c.Products = nil
+	for _, p := range all.Products {
 		if f.Match(p) {
 			c.Products = append(c.Products, p)
 		}
 	}
-	slices.Sort(c.Tags)
-	c.Tags = slices.Compact(c.Tags)
-	slices.Sort(c.Classifications)
-	c.Classifications = slices.Compact(c.Classifications)
 	return c, nil
 }
 

@@ -30,7 +30,7 @@ import (
 // these counts are the app's latency budget; the test fails when one
 // changes, so a regression (or an improvement) is a deliberate edit here.
 func TestRoundTrips(t *testing.T) {
-	rt := newRoundTrip(t)
+	rt := newRoundTrip(t, prodIdentityTTL)
 	a, b := pendingRequest(reqID, 1), pendingRequest(req2ID, 3)
 	rejected := pendingRequest(req2ID, 2)
 	rejected.Status, rejected.Steps[1].Decision, rejected.Steps[1].DecidedBy = signoff.StatusRejected, signoff.DecisionReject, "CAROL"
@@ -40,18 +40,24 @@ func TestRoundTrips(t *testing.T) {
 	rt.step("readiness probe", "GET", "/readyz", nil, "", 1, 0, func(m sqlmock.Sqlmock) {
 		expectQuery(m, `SELECT 1`).WillReturnRows(sqlmock.NewRows([]string{"1"}).AddRow(int64(1)))
 	})
-	rt.step("catalog, first page after start", "GET", "/", nil, "ALICE", 2, 1, func(m sqlmock.Sqlmock) {
-		expectQuery(m, RolesThatMatter).WillReturnRows(rt.rolesRows())
-		expectQuery(m, productsSQL).WillReturnRows(productRows(webAds(), salesEU()))
-	})
-	res := rt.step("catalog", "GET", "/", nil, "ALICE", 1, 1, func(m sqlmock.Sqlmock) {
-		expectQuery(m, productsSQL).WillReturnRows(productRows(webAds(), salesEU()))
-	})
+	rt.step("catalog, first page after start (caches cold)", "GET", "/", nil, "ALICE", 2, 1,
+		func(m sqlmock.Sqlmock) {
+			expectQuery(m, RolesThatMatter).WillReturnRows(rt.rolesRows())
+			expectQuery(m, productsSQL).WillReturnRows(productRows(webAds(), salesEU()))
+		})
+	res := rt.step("catalog, within the catalog cache", "GET", "/", nil, "ALICE", 0, 1, func(sqlmock.Sqlmock) {})
 	require.Contains(t, res.Body.String(), "EU sales orders")
 	require.Contains(t, res.Body.String(), "Ad impressions")
-	rt.again("catalog, same caller token", "GET", "/", nil, "ALICE", 1, 0, func(m sqlmock.Sqlmock) {
-		expectQuery(m, productsSQL).WillReturnRows(productRows(webAds(), salesEU()))
-	})
+	res = rt.again("catalog, same caller token (both caches warm)", "GET", "/", nil, "ALICE", 0, 0,
+		func(sqlmock.Sqlmock) {})
+	require.Contains(t, res.Body.String(), "EU sales orders")
+	rt.clock.advance(prodCatalogTTL)
+	res = rt.step("catalog, catalog cache cold (expired)", "GET", "/", nil, "ALICE", 1, 1,
+		func(m sqlmock.Sqlmock) {
+			expectQuery(m, productsSQL).WillReturnRows(productRows(webAds(), salesEU()))
+		})
+	require.Contains(t, res.Body.String(), "EU sales orders")
+	require.Contains(t, res.Body.String(), "Ad impressions")
 	res = rt.step("product", "GET", "/products/SALES_EU", nil, "ALICE", 1, 1, func(m sqlmock.Sqlmock) {
 		expectQuery(m, sqlstore.SelectProductFor, "SALES_EU", "ALICE", "SALES_EU").WillReturnRows(productForRows(salesEU(), "", ""))
 	})
@@ -68,7 +74,7 @@ func TestRoundTrips(t *testing.T) {
 	rt.step("my requests", "GET", "/requests", nil, "ALICE", 1, 1, func(m sqlmock.Sqlmock) {
 		expectQuery(m, sqlstore.SelectRequestsBy(signoff.MyRequestsLimit), "ALICE").WillReturnRows(requestRows(a, rejected))
 	})
-	rt.step("queue, first after start", "GET", "/queue", nil, "BOB", 2, 1, func(m sqlmock.Sqlmock) {
+	rt.step("queue, first after start (roles cache cold)", "GET", "/queue", nil, "BOB", 2, 1, func(m sqlmock.Sqlmock) {
 		expectQuery(m, sqlstore.SelectApproverRoles).WillReturnRows(sqlmock.NewRows([]string{"approver_role"}).
 			AddRow("APPROVER_DPO").AddRow("APPROVER_MGR").AddRow("APPROVER_OWNER"))
 		expectQuery(m, sqlstore.SelectQueue(1, signoff.QueueLimit), "APPROVER_MGR", "BOB", "BOB").WillReturnRows(requestRows(a))
@@ -82,10 +88,17 @@ func TestRoundTrips(t *testing.T) {
 		expectQuery(m, eventsSQL(signoff.EventFilter{RequestID: reqID, Limit: 500}), reqID).WillReturnRows(eventRows(submittedEv))
 	})
 	require.Contains(t, res.Body.String(), "Quarterly churn analysis for the EU board pack.")
-	rt.step("audit log", "GET", "/audit", nil, "AUDREY", 2, 1, func(m sqlmock.Sqlmock) {
-		expectQuery(m, eventsSQL(signoff.EventFilter{Limit: signoff.AuditPageSize + 1})).WillReturnRows(eventRows(submittedEv))
-		expectQuery(m, productsSQL).WillReturnRows(productRows(webAds(), salesEU()))
-	})
+	res = rt.step("audit log, catalog cache warm", "GET", "/audit", nil, "AUDREY", 1, 1,
+		func(m sqlmock.Sqlmock) {
+			expectQuery(m, eventsSQL(signoff.EventFilter{Limit: signoff.AuditPageSize + 1})).WillReturnRows(eventRows(submittedEv))
+		})
+	require.Contains(t, res.Body.String(), "EU sales orders", "the product filter lists the cached products")
+	rt.clock.advance(prodCatalogTTL)
+	rt.step("audit log, catalog cache cold (expired)", "GET", "/audit", nil, "AUDREY", 2, 1,
+		func(m sqlmock.Sqlmock) {
+			expectQuery(m, eventsSQL(signoff.EventFilter{Limit: signoff.AuditPageSize + 1})).WillReturnRows(eventRows(submittedEv))
+			expectQuery(m, productsSQL).WillReturnRows(productRows(webAds(), salesEU()))
+		})
 	var approveArg string
 	res = rt.step("approve a non-final step", "POST", "/requests/"+reqID+"/decision",
 		url.Values{"decision": {"approve"}, "step": {"1"}, "comment": {"Fine by me."}}, "BOB", 2, 1, func(m sqlmock.Sqlmock) {
@@ -141,20 +154,57 @@ func requireBatchSQL(t *testing.T, arg string, want ...string) {
 	require.Equal(t, want, got)
 }
 
+// The caches as `signoff serve` configures them by default (--catalog-cache,
+// --identity-cache), and the caller token's default validity in SPCS
+// (SERVICE_CALLER_TOKEN_VALIDITY_SECS).
+const (
+	prodCatalogTTL      = 30 * time.Second
+	prodIdentityTTL     = 30 * time.Second
+	callerTokenLifetime = 120 * time.Second
+)
+
 // roundTrip is a Signoff server on the Snowflake engine whose service
-// connection and caller sessions are counted sqlmock databases.
+// connection and caller sessions are counted sqlmock databases. Its Service
+// (catalog cache, timestamps) and its identity cache run on a fake clock.
 type roundTrip struct {
 	t       *testing.T
 	srv     http.Handler
 	svcMock sqlmock.Sqlmock
 	svc     *counter
 	ident   *counter
+	clock   *fakeClock
+	opened  atomic.Int64 // caller sessions opened
 
 	mu     sync.Mutex
-	users  map[string]string // caller token → user
-	tokens map[string]string // user → last caller token
+	users  map[string]string    // caller token → user
+	issued map[string]time.Time // caller token → when it was issued
+	tokens map[string]string    // user → last caller token
 	seq    int
 	rows   []roundTripRow
+}
+
+// fakeClock is a clock that moves only when told to.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func (c *fakeClock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
 }
 
 type roundTripRow struct {
@@ -187,14 +237,21 @@ func (rt *roundTrip) rolesRows() *sqlmock.Rows {
 	return rows
 }
 
-func newRoundTrip(t *testing.T) *roundTrip {
-	rt := &roundTrip{t: t, svc: &counter{}, ident: &counter{}, users: map[string]string{}, tokens: map[string]string{}}
+// newRoundTrip returns a round-trip server configured as `signoff serve`
+// configures it, with identityTTL as --identity-cache. Its clock starts at t2.
+// (The store's own metadata caches, RolesThatMatter and ApproverRoles, keep
+// real time: at a minute they outlast any test.)
+func newRoundTrip(t *testing.T, identityTTL time.Duration) *roundTrip {
+	rt := &roundTrip{t: t, svc: &counter{}, ident: &counter{}, clock: &fakeClock{now: t2},
+		users: map[string]string{}, issued: map[string]time.Time{}, tokens: map[string]string{}}
 	db, mock := countedMock(t, rt.svc)
 	rt.svcMock = mock
 	store := New(db)
-	ids := NewIdentities(rt.openCaller, store.RolesThatMatter(time.Minute), 30*time.Second)
+	ids := NewIdentities(rt.openCaller, store.RolesThatMatter(time.Minute), identityTTL)
+	ids.now = rt.clock.Now
 	svc := signoff.NewService(store)
-	svc.Now = func() time.Time { return t2 }
+	svc.Now = rt.clock.Now
+	svc.CatalogTTL = prodCatalogTTL
 	srv, err := server.New(server.Config{Service: svc, Ready: store.Ping, Identify: ids.Identify,
 		SessionKey: []byte("0123456789abcdef0123456789abcdef"), SecureCookies: true, Engine: "snowflake"})
 	require.NoError(t, err)
@@ -203,14 +260,20 @@ func newRoundTrip(t *testing.T) *roundTrip {
 }
 
 // openCaller is the CallerOpener: a counted sqlmock session that expects the
-// identity statement for the token's user, then Close.
+// identity statement for the token's user, then Close. Like Snowflake, it
+// refuses a caller token past its validity.
 func (rt *roundTrip) openCaller(ctx context.Context, token string) (*sql.DB, error) {
 	rt.mu.Lock()
 	user, ok := rt.users[token]
+	issued := rt.issued[token]
 	rt.mu.Unlock()
 	if !ok {
 		return nil, fmt.Errorf("unknown caller token %q", token)
 	}
+	if age := rt.clock.Now().Sub(issued); age >= callerTokenLifetime {
+		return nil, fmt.Errorf("caller token %q expired %s ago", token, age-callerTokenLifetime)
+	}
+	rt.opened.Add(1)
 	db, mock := countedMock(rt.t, rt.ident)
 	held := make([]driver.Value, len(rolesThatMatter))
 	for i, r := range rolesThatMatter {
@@ -229,13 +292,19 @@ func (rt *roundTrip) step(name, method, path string, form url.Values, user strin
 	rt.t.Helper()
 	token := ""
 	if user != "" {
-		rt.mu.Lock()
-		rt.seq++
-		token = fmt.Sprintf("caller-token-%s-%d", strings.ToLower(user), rt.seq)
-		rt.users[token], rt.tokens[user] = user, token
-		rt.mu.Unlock()
+		token = rt.newToken(user)
 	}
 	return rt.send(name, method, path, form, user, token, service, identity, expect)
+}
+
+// newToken issues a new caller token for user, valid from now on.
+func (rt *roundTrip) newToken(user string) string {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	rt.seq++
+	token := fmt.Sprintf("caller-token-%s-%d", strings.ToLower(user), rt.seq)
+	rt.users[token], rt.issued[token], rt.tokens[user] = user, rt.clock.Now(), token
+	return token
 }
 
 // again is step with the user's previous caller token.
@@ -245,8 +314,22 @@ func (rt *roundTrip) again(name, method, path string, form url.Values, user stri
 	return rt.send(name, method, path, form, user, rt.tokens[user], service, identity, expect)
 }
 
+// send serves a request with token and checks the status and both counts.
 func (rt *roundTrip) send(name, method, path string, form url.Values, user, token string, service, identity int,
 	expect func(sqlmock.Sqlmock)) *httptest.ResponseRecorder {
+	t := rt.t
+	t.Helper()
+	res, row := rt.serve(name, method, path, form, user, token, expect)
+	require.Equal(t, service, row.service, "%s: statements on the service connection: %v", name, row.statements)
+	require.Equal(t, identity, row.identity, "%s: identity statements", name)
+	return res
+}
+
+// serve serves a request as user with token after expect has set up the
+// service statements, checks the status and that exactly those statements
+// ran, and returns what it counted.
+func (rt *roundTrip) serve(name, method, path string, form url.Values, user, token string,
+	expect func(sqlmock.Sqlmock)) (*httptest.ResponseRecorder, roundTripRow) {
 	t := rt.t
 	t.Helper()
 	expect(rt.svcMock)
@@ -277,21 +360,41 @@ func (rt *roundTrip) send(name, method, path string, form url.Values, user, toke
 		row.statements = append(row.statements, statementName(s))
 	}
 	rt.rows = append(rt.rows, row)
-	require.Equal(t, service, len(stmts), "%s: statements on the service connection: %v", name, row.statements)
-	require.Equal(t, identity, len(ids), "%s: identity statements", name)
-	return res
+	return res, row
 }
 
-// report logs the table of round trips.
+// The round-trip table is logged as one block between these marker lines
+// (go test -v indents each line of it), so a benchmark can extract it: from
+// the line beginning with reportBegin to the line that is just reportEnd.
+const (
+	reportBegin = "--- statements per page and action (Snowflake path) ---"
+	reportEnd   = "---"
+)
+
+// report logs the table of round trips: the begin marker, a header naming
+// the columns, one line per page or action, the caches it ran with, and the
+// end marker.
 func (rt *roundTrip) report() {
-	var b strings.Builder
-	fmt.Fprintf(&b, "\n%-34s %-40s %6s %7s %8s  %s\n", "page or action", "request", "status", "service", "identity", "service statements")
-	for _, r := range rt.rows {
-		path := r.path
-		path = strings.ReplaceAll(strings.ReplaceAll(path, reqID, "{id}"), req2ID, "{id}")
-		fmt.Fprintf(&b, "%-34s %-40s %6d %7d %8d  %s\n", r.name, r.method+" "+path, r.status, r.service, r.identity,
-			strings.Join(r.statements, ", "))
+	nameW, reqW := len("page or action"), len("request")
+	paths := make([]string, len(rt.rows))
+	for i, r := range rt.rows {
+		paths[i] = r.method + " " + strings.ReplaceAll(strings.ReplaceAll(r.path, reqID, "{id}"), req2ID, "{id}")
+		nameW, reqW = max(nameW, len(r.name)), max(reqW, len(paths[i]))
 	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n%s\n", reportBegin)
+	fmt.Fprintf(&b, "%-*s | %-*s | %6s | %18s | %19s | %s\n", nameW, "page or action", reqW, "request", "status",
+		"service statements", "identity statements", "statement names (service connection)")
+	for i, r := range rt.rows {
+		names := strings.Join(r.statements, ", ")
+		if names == "" {
+			names = "-"
+		}
+		fmt.Fprintf(&b, "%-*s | %-*s | %6d | %18d | %19d | %s\n", nameW, r.name, reqW, paths[i],
+			r.status, r.service, r.identity, names)
+	}
+	fmt.Fprintf(&b, "(caches as signoff serve's defaults: catalog %s, identity %s)\n", prodCatalogTTL, prodIdentityTTL)
+	b.WriteString(reportEnd)
 	rt.t.Log(b.String())
 }
 
