@@ -7,7 +7,7 @@ ADDR     ?= 127.0.0.1:8080
 ARTIFACTS ?= $(CURDIR)/artifacts
 VERSION  ?= dev
 
-.PHONY: bench soak fuzz run build test test-deps test-go check lint fmt generate check-generated reset-demo clean image image-verify
+.PHONY: bench bench-go soak fuzz run build test test-deps test-go check lint fmt generate check-generated reset-demo clean image image-verify
 
 ## run: start Signoff on the embedded engine with the demo account (http://127.0.0.1:8080)
 run:
@@ -56,17 +56,30 @@ soak:
 	SIGNOFF_SOAK_REQUESTS=$${SIGNOFF_SOAK_REQUESTS:-2000} SIGNOFF_SOAK_DEADLINE=$${SIGNOFF_SOAK_DEADLINE:-10m} \
 	  $(GO) test -count=1 -timeout 30m -v -run '^TestSoak$$' ./internal/soak/
 
-## bench: generate a BENCH_REQUESTS-request database (default 10000) under artifacts/bench with
-## "signoff demo generate", then measure every page against a hello-world baseline on loopback
-## (BENCH_N requests per page, default 2000; BENCH_C clients, default 32); prints the table.
+## bench: measure everything docs/performance.md reports, in one run, on loopback: every page
+## against a hello-world baseline at each of BENCH_SCALES generated requests (databases cached in
+## artifacts/bench-data; the first run generates them, 1M takes several minutes), the actions with
+## a database check at BENCH_TARGET, start-up, idle memory, the image size, the Snowflake path's
+## statement and login counts, and the Go benchmarks. Prints the report and rewrites the generated
+## block of docs/performance.md. BENCH_N GETs per page (default 2000), BENCH_C clients (32).
 ## Not part of "make test" (tools/bench's own test runs it small).
-bench:
-	rm -rf $(ARTIFACTS)/bench && mkdir -p $(ARTIFACTS)/bench
+bench: image
+	mkdir -p $(ARTIFACTS)/bench
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(ARTIFACTS)/bench/signoff ./cmd/signoff
-	$(ARTIFACTS)/bench/signoff demo generate --db $(ARTIFACTS)/bench/bench.db \
-	  --requests $${BENCH_REQUESTS:-10000} --seed $${BENCH_SEED:-1}
-	$(GO) run ./tools/bench -bin $(ARTIFACTS)/bench/signoff -db $(ARTIFACTS)/bench/bench.db \
-	  -n $${BENCH_N:-2000} -c $${BENCH_C:-32} | tee $(ARTIFACTS)/bench/bench.txt
+	$(GO) run ./tools/bench -bin $(ARTIFACTS)/bench/signoff -cache $(ARTIFACTS)/bench-data -work $(ARTIFACTS)/bench \
+	  -scales $${BENCH_SCALES:-1000,10000,100000,1000000} -target $${BENCH_TARGET:-100000} \
+	  -n $${BENCH_N:-2000} -c $${BENCH_C:-32} -image dist/signoff-image.tar -doc docs/performance.md
+
+## bench-go: run the Go benchmarks (templ rendering, the queue query, a decision, every page
+## served in-process; the database ones on generated data) BENCH_COUNT times each (default 6)
+## and write artifacts/bench/go-bench.txt. To compare two runs, keep the first file and run
+## "go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da old.txt new.txt".
+## Not part of "make test".
+bench-go:
+	mkdir -p $(ARTIFACTS)/bench
+	$(GO) test -run '^$$' -bench . -benchmem -count $${BENCH_COUNT:-6} -timeout 30m \
+	  ./web/view ./internal/sqlite ./internal/server | tee $(ARTIFACTS)/bench/go-bench.txt
+	@! grep -q '^FAIL' $(ARTIFACTS)/bench/go-bench.txt || { echo "bench-go: a benchmark failed"; exit 1; }
 
 ## check: vet, gofmt, templ fmt and generated code are clean
 check: lint check-generated

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -101,5 +100,4 @@ func BenchmarkPage(b *testing.B) {
 			b.SetBytes(int64(n))
 		})
 	}
-	_ = io.Discard
 }

@@ -1,17 +1,31 @@
-// Command bench measures Signoff's pages against a hello-world baseline, on
-// loopback only: it starts a minimal net/http server in-process and
-// "signoff serve" as a child process on a given embedded database (as made
-// by "signoff demo generate"), signs in personas, then sends each page a
-// fixed number of GET requests from a fixed number of keep-alive clients and
-// prints requests per second and latency percentiles, each also as a
-// multiple of hello-world's. It also prints the server's start-up time (to
-// the first 200 on /readyz) and idle resident memory. It prints figures and
-// asserts nothing.
+// Command bench measures Signoff and prints every figure of
+// docs/performance.md in one run, on loopback only:
 //
-//	go run ./tools/bench -db artifacts/bench/bench.db -n 2000 -c 32
+//   - a minimal net/http hello-world server (in-process, same toolchain) is
+//     the baseline;
+//   - "signoff serve" runs as a child process on embedded databases that
+//     "signoff demo generate" fills with each of -scales requests (cached
+//     under -cache and reused while the generator, demo and schema are
+//     unchanged);
+//   - every page gets -n GETs from -c keep-alive clients at every scale:
+//     requests per second and p50/p99 latency, also as multiples of
+//     hello-world's, plus start-up time to the first 200 on /readyz and idle
+//     resident memory;
+//   - at the -target scale, on a copy of its database, submit, approve,
+//     reject, and two clients racing for the same steps, after which the
+//     database is checked: no accepted decision lost, none doubled, one audit
+//     event each, every hash chain verified;
+//   - the Snowflake path's statements per page and action and caller logins
+//     per token lifetime, and the Go benchmarks, from "go test".
+//
+// It prints a Markdown report (and with -doc, rewrites the generated part of
+// that file). It asserts nothing: the report says which targets were met.
+//
+//	go run ./tools/bench -bin artifacts/bench/signoff -scales 1000,10000 -target 10000
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -19,8 +33,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -28,11 +40,9 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
-	"text/tabwriter"
 	"time"
 )
 
@@ -48,53 +58,85 @@ func main() {
 }
 
 type config struct {
-	db, bin                     string
-	n, c                        int
-	requester, approver, reader string
-	timeout                     time.Duration
+	bin, cache, work, doc, image string
+	scales                       []int
+	target                       int
+	seed                         uint64
+	n, c, actions, race          int
+	requester, approver, reader  string
+	snowflake, gobench           bool
+	benchtime                    string
+	timeout                      time.Duration
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg config
+	var scales string
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&cfg.db, "db", "", "embedded database `file` to serve (from \"signoff demo generate\"); required")
-	fs.StringVar(&cfg.bin, "bin", "", "signoff `binary` to run; built with \"go build\" into a temporary directory if empty")
-	fs.IntVar(&cfg.n, "n", 2000, "requests per page")
+	fs.StringVar(&cfg.bin, "bin", "", "signoff `binary` to run; built with \"go build\" into -work if empty")
+	fs.StringVar(&cfg.cache, "cache", "artifacts/bench-data", "`directory` of generated databases, reused across runs")
+	fs.StringVar(&cfg.work, "work", "", "`directory` for the action runs' database copy (default: a temporary directory)")
+	fs.StringVar(&scales, "scales", "1000,10000,100000,1000000", "comma-separated `sizes` (generated requests) to measure the pages at")
+	fs.IntVar(&cfg.target, "target", 100000, "the scale whose pages are compared with the targets and where actions run (about a tenth pending)")
+	fs.Uint64Var(&cfg.seed, "seed", 1, "generator seed")
+	fs.IntVar(&cfg.n, "n", 2000, "GETs per page and scale")
 	fs.IntVar(&cfg.c, "c", 32, "concurrent clients")
+	fs.IntVar(&cfg.actions, "actions", 2000, "submissions, approvals and rejections each")
+	fs.IntVar(&cfg.race, "race", 500, "steps that two clients race to approve")
 	fs.StringVar(&cfg.requester, "requester", "GEN0001", "persona for the catalog, product and my-requests pages")
 	fs.StringVar(&cfg.approver, "approver", "MARCO", "persona for the queue")
 	fs.StringVar(&cfg.reader, "reader", "AUDREY", "persona for the request page and the audit log (sees every request)")
-	fs.DurationVar(&cfg.timeout, "timeout", 10*time.Minute, "give up after this `long`")
+	fs.StringVar(&cfg.image, "image", "", "container image `tar` whose size to report (from make image)")
+	fs.StringVar(&cfg.doc, "doc", "", "Markdown `file` whose generated block (between the bench markers) is replaced by the report")
+	fs.BoolVar(&cfg.snowflake, "snowflake", true, "report the Snowflake path's statement and login counts (go test ./internal/snowflake)")
+	fs.BoolVar(&cfg.gobench, "gobench", true, "run the Go benchmarks once and include them")
+	fs.StringVar(&cfg.benchtime, "benchtime", "1s", "-benchtime for the Go benchmarks")
+	fs.DurationVar(&cfg.timeout, "timeout", 80*time.Minute, "give up after this `long`")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if cfg.db == "" || cfg.n < 1 || cfg.c < 1 || fs.NArg() > 0 {
-		fs.Usage()
-		return errors.New("-db is required; -n and -c must be positive")
+	for _, s := range strings.Split(scales, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return fmt.Errorf("-scales: %q is not a positive number", s)
+		}
+		cfg.scales = append(cfg.scales, n)
 	}
-	if _, err := os.Stat(cfg.db); err != nil {
-		return err
+	slices.Sort(cfg.scales)
+	if !slices.Contains(cfg.scales, cfg.target) {
+		cfg.scales = append(cfg.scales, cfg.target)
+		slices.Sort(cfg.scales)
+	}
+	if cfg.n < 1 || cfg.c < 1 || cfg.actions < 1 || cfg.race < 0 || fs.NArg() > 0 {
+		fs.Usage()
+		return errors.New("-n, -c and -actions must be positive")
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
 	defer cancel()
-
-	if cfg.bin == "" {
+	if cfg.work == "" {
 		dir, err := os.MkdirTemp("", "signoff-bench-")
 		if err != nil {
 			return err
 		}
 		defer os.RemoveAll(dir)
-		cfg.bin = filepath.Join(dir, "signoff")
-		build := exec.CommandContext(ctx, "go", "build", "-o", cfg.bin, "github.com/signoff/signoff/cmd/signoff")
+		cfg.work = dir
+	}
+	if err := os.MkdirAll(cfg.work, 0o755); err != nil {
+		return err
+	}
+	if cfg.bin == "" {
+		cfg.bin = filepath.Join(cfg.work, "signoff")
+		build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", cfg.bin, "github.com/signoff/signoff/cmd/signoff")
 		build.Env = append(os.Environ(), "CGO_ENABLED=0")
 		build.Stdout, build.Stderr = stderr, stderr
 		if err := build.Run(); err != nil {
 			return fmt.Errorf("go build: %w", err)
 		}
 	}
+	rep := &report{cfg: cfg, started: time.Now()}
 
-	// (a) The baseline: hello world from the same toolchain, in-process.
+	// The baseline: hello world from the same toolchain.
 	hello, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -105,288 +147,235 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}), ReadHeaderTimeout: 10 * time.Second}
 	go hs.Serve(hello)
 	defer hs.Close()
-
-	// (b) Signoff, as a child process on a free loopback port.
-	sv, err := startSignoff(ctx, cfg)
+	hcl := newClient(cfg.c)
+	rep.hello, err = load(ctx, cfg.n, cfg.c, cfg.c, http.StatusOK, false, getOp(hcl, "http://"+hello.Addr().String()+"/", ""))
 	if err != nil {
-		return err
+		return fmt.Errorf("hello world: %w", err)
 	}
-	defer sv.stop()
+	rep.hello.name = "hello world (baseline)"
 
-	base := sv.url
-	sess := map[string]*http.Client{}
-	for _, user := range []string{cfg.requester, cfg.approver, cfg.reader} {
-		if sess[user] != nil {
-			continue
-		}
-		cl, err := signIn(ctx, base, user, cfg.c)
+	key := sourceKey(".")
+	for _, scale := range cfg.scales {
+		ds, err := ensureDataset(ctx, cfg.bin, cfg.cache, key, scale, cfg.seed, stderr)
 		if err != nil {
 			return err
 		}
-		sess[user] = cl
-	}
-	productID, err := find(ctx, sess[cfg.requester], base+"/", `href="/products/([^"/?]+)"`)
-	if err != nil {
-		return fmt.Errorf("catalog: %w", err)
-	}
-	requestID, err := find(ctx, sess[cfg.requester], base+"/requests", `/requests/([0-9A-Z]{26})`)
-	if err != nil {
-		return fmt.Errorf("my requests: %w", err)
-	}
-
-	pages := []struct {
-		name, user, path string
-	}{
-		{"catalog /", cfg.requester, "/"},
-		{"product /products/{id}", cfg.requester, "/products/" + productID},
-		{"my requests /requests", cfg.requester, "/requests"},
-		{"queue /queue", cfg.approver, "/queue"},
-		{"request /requests/{id}", cfg.reader, "/requests/" + requestID},
-		{"audit /audit", cfg.reader, "/audit"},
-	}
-	baseline := load(ctx, newClient(nil, cfg.c), "http://"+hello.Addr().String()+"/", cfg.n, cfg.c)
-	if baseline.err != nil {
-		return fmt.Errorf("hello world: %w", baseline.err)
-	}
-	var results []result
-	for _, p := range pages {
-		r := load(ctx, sess[p.user], base+p.path, cfg.n, cfg.c)
-		if r.err != nil {
-			return fmt.Errorf("%s: %w", p.name, r.err)
+		fmt.Fprintf(stderr, "bench: pages at %d requests\n", scale)
+		sr, err := measurePages(ctx, cfg, ds)
+		if err != nil {
+			return fmt.Errorf("%d requests: %w", scale, err)
 		}
-		r.name = p.name + " (" + p.user + ")"
-		results = append(results, r)
+		rep.scales = append(rep.scales, sr)
+		if scale == cfg.target {
+			fmt.Fprintf(stderr, "bench: actions at %d requests\n", scale)
+			if rep.actions, err = measureActions(ctx, cfg, ds); err != nil {
+				return fmt.Errorf("actions at %d requests: %w", scale, err)
+			}
+		}
 	}
-	baseline.name = "hello world (baseline)"
-
-	fmt.Fprintf(stdout, "signoff bench: %s, %d requests per page, %d clients, %s %s/%s, %d CPUs (GOMAXPROCS %d)\n",
-		cfg.db, cfg.n, cfg.c, runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0))
-	fmt.Fprintf(stdout, "start-up to ready (first 200 on /readyz): %s; idle RSS after start: %s\n\n",
-		sv.startup.Round(time.Millisecond), sv.rss)
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "page\treq/s\tp50\tp99\tbytes\thello/page req/s\tp50 x hello\tp99 x hello\t")
-	for _, r := range append([]result{baseline}, results...) {
-		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%d\t%.1f\t%.1f\t%.1f\t\n", r.name, r.rps, ms(r.p50), ms(r.p99), r.bytes,
-			baseline.rps/r.rps, float64(r.p50)/float64(baseline.p50), float64(r.p99)/float64(baseline.p99))
+	if cfg.image != "" {
+		fi, err := os.Stat(cfg.image)
+		if err != nil {
+			return fmt.Errorf("-image: %w", err)
+		}
+		rep.imageBytes = fi.Size()
 	}
-	return tw.Flush()
+	if cfg.snowflake {
+		fmt.Fprintln(stderr, "bench: Snowflake path (go test ./internal/snowflake)")
+		if rep.snowflake, err = snowflakeFigures(ctx); err != nil {
+			return err
+		}
+	}
+	if cfg.gobench {
+		fmt.Fprintln(stderr, "bench: Go benchmarks")
+		if rep.gobench, err = goBenchmarks(ctx, cfg.benchtime); err != nil {
+			return err
+		}
+	}
+	rep.finished = time.Now()
+	md := rep.markdown()
+	if _, err := io.WriteString(stdout, md); err != nil {
+		return err
+	}
+	if cfg.doc != "" {
+		return replaceGenerated(cfg.doc, md)
+	}
+	return nil
 }
 
-func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond)) }
-
-// server is the signoff child process.
-type server struct {
-	cmd     *exec.Cmd
-	url     string
+// scaleResult is the pages' figures on one database.
+type scaleResult struct {
+	ds      dataset
 	startup time.Duration
-	rss     string
-	done    chan struct{}
+	rssKiB  int
+	pages   []result
 }
 
-func startSignoff(ctx context.Context, cfg config) (*server, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+var pageNames = []string{"catalog", "product", "my requests", "queue", "request", "audit"}
+
+// measurePages serves ds and loads every page.
+func measurePages(ctx context.Context, cfg config, ds dataset) (scaleResult, error) {
+	sr := scaleResult{ds: ds}
+	sv, err := startSignoff(ctx, cfg.bin, ds.path)
 	if err != nil {
-		return nil, err
+		return sr, err
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(cfg.bin, "serve", "--engine", "embedded", "--db", cfg.db, "--addr", addr)
-	for _, kv := range os.Environ() { // the flags say it all: no SIGNOFF_* from the caller
-		if !strings.HasPrefix(kv, "SIGNOFF_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	var logs strings.Builder
-	cmd.Stdout, cmd.Stderr = io.Discard, &limitedWriter{w: &logs, n: 64 << 10}
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	s := &server{cmd: cmd, url: "http://" + addr, done: make(chan struct{})}
-	go func() { cmd.Wait(); close(s.done) }()
-	cl := &http.Client{Timeout: time.Second}
-	for {
-		if resp, err := cl.Get(s.url + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
+	defer sv.stop()
+	sr.startup, sr.rssKiB = sv.startup, sv.rssKiB
+	cl := newClient(cfg.c)
+	cookies := map[string]string{}
+	for _, u := range []string{cfg.requester, cfg.approver, cfg.reader} {
+		if cookies[u] == "" {
+			if cookies[u], err = signIn(ctx, cl, sv.url, u); err != nil {
+				return sr, err
 			}
 		}
-		select {
-		case <-s.done:
-			return nil, fmt.Errorf("signoff serve exited before it was ready: %s", logs.String())
-		case <-ctx.Done():
-			s.stop()
-			return nil, ctx.Err()
-		case <-time.After(2 * time.Millisecond):
-		}
-		if time.Since(start) > time.Minute {
-			s.stop()
-			return nil, errors.New("signoff serve was not ready within a minute")
-		}
 	}
-	s.startup = time.Since(start)
-	s.rss = "n/a"
-	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)); err == nil {
-		if m := regexp.MustCompile(`VmRSS:\s*(\d+) kB`).FindSubmatch(b); m != nil {
-			var kb int
-			fmt.Sscan(string(m[1]), &kb)
-			s.rss = fmt.Sprintf("%.1f MiB", float64(kb)/1024)
-		}
-	}
-	return s, nil
-}
-
-// stop ends the child gracefully (SIGTERM), or kills it after 10 s.
-func (s *server) stop() {
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(10 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.done
-	}
-}
-
-type limitedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-	n  int
-}
-
-func (l *limitedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.n > 0 {
-		k := min(len(p), l.n)
-		l.w.Write(p[:k])
-		l.n -= k
-	}
-	return len(p), nil
-}
-
-func newClient(jar http.CookieJar, c int) *http.Client {
-	return &http.Client{Jar: jar, Timeout: 30 * time.Second, Transport: &http.Transport{
-		MaxIdleConns: c, MaxIdleConnsPerHost: c, IdleConnTimeout: time.Minute, DisableCompression: true}}
-}
-
-// signIn signs user in through POST /login, as the sign-in form does.
-func signIn(ctx context.Context, base, user string, c int) (*http.Client, error) {
-	jar, _ := cookiejar.New(nil)
-	cl := newClient(jar, c)
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/login",
-		strings.NewReader(url.Values{"user": {user}, "next": {"/"}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", base)
-	resp, err := cl.Do(req)
+	product, err := find(ctx, cl, sv.url+"/", cookies[cfg.requester], `href="/products/([^"/?]+)"`)
 	if err != nil {
-		return nil, fmt.Errorf("sign in as %s: %w", user, err)
+		return sr, fmt.Errorf("catalog: %w", err)
 	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	u, _ := url.Parse(base)
-	if resp.StatusCode != http.StatusOK || len(jar.Cookies(u)) == 0 {
-		return nil, fmt.Errorf("sign in as %s: %s (is the database from \"signoff demo generate\"?)", user, resp.Status)
-	}
-	return cl, nil
-}
-
-// find gets page and returns the first submatch of pattern in it.
-func find(ctx context.Context, cl *http.Client, page, pattern string) (string, error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, page, nil)
-	resp, err := cl.Do(req)
+	request, err := find(ctx, cl, sv.url+"/requests", cookies[cfg.requester], `/requests/([0-9A-Z]{26})`)
 	if err != nil {
-		return "", err
+		return sr, fmt.Errorf("my requests: %w", err)
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return "", err
+	pages := []struct{ user, path string }{
+		{cfg.requester, "/"}, {cfg.requester, "/products/" + product}, {cfg.requester, "/requests"},
+		{cfg.approver, "/queue"}, {cfg.reader, "/requests/" + request}, {cfg.reader, "/audit"},
 	}
-	m := regexp.MustCompile(pattern).FindSubmatch(body)
-	if resp.StatusCode != http.StatusOK || m == nil {
-		return "", fmt.Errorf("GET %s: %s, no match for %s", page, resp.Status, pattern)
-	}
-	return string(m[1]), nil
-}
-
-type result struct {
-	name     string
-	rps      float64
-	p50, p99 time.Duration
-	bytes    int64 // per response
-	err      error
-}
-
-// load sends n GETs of page from c concurrent workers sharing cl (one
-// keep-alive connection each), after a warm-up of c requests.
-func load(ctx context.Context, cl *http.Client, page string, n, c int) result {
-	var (
-		totalBytes, failed atomic.Int64
-		firstFailure       atomic.Pointer[string]
-		latencies          = make([]time.Duration, n)
-		r                  result
-	)
-	get := func(count bool) (time.Duration, error) {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, page, nil)
-		t := time.Now()
-		resp, err := cl.Do(req)
+	for i, p := range pages {
+		r, err := load(ctx, cfg.n, cfg.c, cfg.c, http.StatusOK, false, getOp(cl, sv.url+p.path, cookies[p.user]))
 		if err != nil {
-			return 0, err
+			return sr, fmt.Errorf("%s: %w", p.path, err)
 		}
-		k, err := io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		d := time.Since(t)
-		if err != nil {
-			return 0, err
+		r.name = pageNames[i]
+		sr.pages = append(sr.pages, r)
+	}
+	return sr, sv.stop()
+}
+
+// measureActions runs the actions on a copy of ds and checks the result.
+func measureActions(ctx context.Context, cfg config, ds dataset) (actionRun, error) {
+	db := filepath.Join(cfg.work, "actions.db")
+	if err := copyDatabase(ds.path, db); err != nil {
+		return actionRun{}, err
+	}
+	defer func() {
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			os.Remove(db + suffix)
 		}
-		if resp.StatusCode != http.StatusOK {
-			return 0, fmt.Errorf("GET %s: %s", page, resp.Status)
+	}()
+	w, err := planWork(ctx, db, cfg.actions)
+	if err != nil {
+		return actionRun{}, err
+	}
+	sv, err := startSignoff(ctx, cfg.bin, db)
+	if err != nil {
+		return actionRun{}, err
+	}
+	start := time.Now().Add(-time.Second)
+	run, decided, wins, subs, err := runActions(ctx, sv.url, w, cfg.actions, cfg.race, cfg.c)
+	if stopErr := sv.stop(); err == nil {
+		err = stopErr
+	}
+	if err != nil {
+		return run, err
+	}
+	winsByIndex := map[int]int{}
+	for i, n := range wins {
+		winsByIndex[i] = n
+	}
+	run.check, err = verify(ctx, db, decided, winsByIndex, subs, start)
+	return run, err
+}
+
+// snowflakeFigures runs the Snowflake path's counting tests and returns
+// their tables.
+func snowflakeFigures(ctx context.Context) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", "test", "-count=1", "-v",
+		"-run", "^(TestRoundTrips|TestCallerLoginsPerTokenLifetime)$", "./internal/snowflake/")
+	cmd.Env = append(os.Environ(), "SNOWFLAKE_DISABLE_PLATFORM_DETECTION=true")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go test ./internal/snowflake: %w\n%s", err, out)
+	}
+	var keep []string
+	in := false
+	for _, line := range strings.Split(string(out), "\n") {
+		t := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(t, "--- statements per page and action"):
+			in = true
+		case in && t == "---":
+			in = false
+		case in:
+			keep = append(keep, strings.TrimRight(line, " "))
+		case strings.Contains(t, "caller logins per user"):
+			keep = append(keep, "", t[strings.Index(t, "caller logins"):])
 		}
-		if count {
-			totalBytes.Add(k)
+	}
+	if len(keep) == 0 {
+		return "", fmt.Errorf("go test ./internal/snowflake printed no figures:\n%s", out)
+	}
+	return strings.Join(keep, "\n"), nil
+}
+
+// goBenchmarks runs every Go benchmark once and returns the result lines in
+// the format benchstat reads.
+func goBenchmarks(ctx context.Context, benchtime string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", "test", "-run", "^$", "-bench", ".", "-benchmem", "-count", "1",
+		"-benchtime", benchtime, "./web/view/", "./internal/sqlite/", "./internal/signoff/", "./internal/server/")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go test -bench: %w\n%s", err, out)
+	}
+	var keep []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "Benchmark") || strings.HasPrefix(line, "pkg: ") ||
+			(len(keep) == 0 && (strings.HasPrefix(line, "goos: ") || strings.HasPrefix(line, "goarch: ") || strings.HasPrefix(line, "cpu: "))) {
+			keep = append(keep, line)
 		}
-		return d, nil
 	}
-	var wg sync.WaitGroup
-	for range c { // warm-up: open the connections
-		wg.Go(func() { get(false) })
+	return strings.Join(keep, "\n"), nil
+}
+
+// Markers around the generated block of the -doc file.
+const (
+	beginMarker = "<!-- bench:begin (generated by make bench; do not edit by hand) -->"
+	endMarker   = "<!-- bench:end -->"
+)
+
+// replaceGenerated puts md between the markers of file.
+func replaceGenerated(file, md string) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
 	}
-	wg.Wait()
-	var next atomic.Int64
-	start := time.Now()
-	for range c {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n || ctx.Err() != nil {
-					return
-				}
-				d, err := get(true)
-				if err != nil {
-					msg := err.Error()
-					firstFailure.CompareAndSwap(nil, &msg)
-					failed.Add(1)
-					continue
-				}
-				latencies[i] = d
-			}
-		})
+	i, j := bytes.Index(b, []byte(beginMarker)), bytes.Index(b, []byte(endMarker))
+	if i < 0 || j < i {
+		return fmt.Errorf("%s has no %q … %q block", file, beginMarker, endMarker)
 	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	if err := ctx.Err(); err != nil {
-		r.err = err
-		return r
+	var out bytes.Buffer
+	out.Write(b[:i+len(beginMarker)])
+	out.WriteString("\n\n" + md + "\n")
+	out.Write(b[j:])
+	return os.WriteFile(file, out.Bytes(), 0o644)
+}
+
+// machine describes the computer the figures come from.
+func machine() string {
+	cpu := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		if m := regexp.MustCompile(`(?m)^model name\s*:\s*(.+)$`).FindSubmatch(b); m != nil {
+			cpu = strings.TrimSpace(string(m[1]))
+		}
 	}
-	if f := firstFailure.Load(); f != nil {
-		r.err = fmt.Errorf("%d of %d requests failed, first: %s", failed.Load(), n, *f)
-		return r
+	mem := ""
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		if m := regexp.MustCompile(`MemTotal:\s*(\d+) kB`).FindSubmatch(b); m != nil {
+			kb, _ := strconv.Atoi(string(m[1]))
+			mem = fmt.Sprintf(", %.0f GiB RAM", float64(kb)/(1<<20))
+		}
 	}
-	slices.Sort(latencies)
-	r.p50 = latencies[(n-1)*50/100]
-	r.p99 = latencies[(n-1)*99/100]
-	r.rps = float64(n) / elapsed.Seconds()
-	r.bytes = totalBytes.Load() / int64(n)
-	return r
+	return fmt.Sprintf("%s, %d CPUs%s; %s %s/%s", cpu, runtime.NumCPU(), mem, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }

@@ -3,47 +3,68 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/signoff/signoff/internal/gen"
-	"github.com/signoff/signoff/internal/sqlite"
 )
 
-// TestBench runs the bench, small, against a generated 200-request database:
-// it builds signoff, starts it, signs in, loads every page and prints the table.
+// TestBench runs the whole bench, small: it builds signoff, generates two
+// small databases, loads every page at both, runs every action with the
+// database check, and rewrites the generated block of a Markdown file. The
+// Snowflake and Go-benchmark parts run "go test" and are exercised by
+// make bench, not here.
 func TestBench(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and starts signoff")
-	}
 	ctx := context.Background()
-	db := filepath.Join(t.TempDir(), "bench.db")
-	store, err := sqlite.Open(ctx, db)
-	require.NoError(t, err)
-	_, err = gen.Generate(ctx, store, gen.Options{Requests: 200, Products: 30, Seed: 1})
-	require.NoError(t, err)
-	require.NoError(t, store.Close())
+	dir := t.TempDir()
+	doc := filepath.Join(dir, "performance.md")
+	require.NoError(t, os.WriteFile(doc, []byte("# Title\n\nBy hand.\n\n"+beginMarker+"\nold figures\n"+endMarker+"\n\nAfter.\n"), 0o644))
 
 	var stdout, stderr bytes.Buffer
 	start := time.Now()
-	err = run(ctx, []string{"-db", db, "-n", "20", "-c", "2", "-timeout", "2m"}, &stdout, &stderr)
+	err := run(ctx, []string{"-cache", filepath.Join(dir, "cache"), "-work", filepath.Join(dir, "work"),
+		"-scales", "200,400", "-target", "400", "-n", "20", "-c", "2", "-actions", "8", "-race", "4",
+		"-snowflake=false", "-gobench=false", "-doc", doc, "-timeout", "5m"}, &stdout, &stderr)
 	require.NoError(t, err, "stderr: %s", stderr.String())
 	t.Logf("bench in %s:\n%s", time.Since(start).Round(time.Millisecond), stdout.String())
 	out := stdout.String()
-	for _, want := range []string{"start-up to ready", "idle RSS after start: ", "hello world (baseline)",
-		"catalog /", "product /products/{id}", "my requests /requests", "queue /queue",
-		"request /requests/{id}", "audit /audit"} {
+	for _, want := range []string{"### Targets", "hello world (baseline)", "| catalog |", "| product |", "| my requests |",
+		"| queue |", "| request |", "| audit |", "| submit | 8 |", "| approve | 8 |", "| reject (with comment) | 8 |",
+		"race: two clients approve each of 4 steps | 8 |",
+		"0 lost, 0 doubled, 0 decisions without exactly one audit event, 8 of 8 submissions recorded once (0 duplicates); audit chains verified",
+		"| 200 |", "| 400 |", "queue p99 at 400 requests vs at 200"} {
 		assert.Contains(t, out, want)
 	}
-	assert.NotContains(t, out, "n/a")
+	// Each racing step was won exactly once: the other attempt got a 409.
+	assert.Regexp(t, `race: two clients approve each of 4 steps \| 8 \| \d+ \| [^|]+ \| [^|]+ \| 4 \|`, out)
+
+	b, err := os.ReadFile(doc)
+	require.NoError(t, err)
+	md := string(b)
+	assert.True(t, strings.HasPrefix(md, "# Title\n\nBy hand.\n\n"+beginMarker+"\n\n"), md)
+	assert.True(t, strings.HasSuffix(md, endMarker+"\n\nAfter.\n"), md)
+	assert.NotContains(t, md, "old figures")
+	assert.Contains(t, md, "### Actions at 400 requests")
+
+	// The second run reuses both databases.
+	stdout.Reset()
+	require.NoError(t, run(ctx, []string{"-cache", filepath.Join(dir, "cache"), "-scales", "200", "-target", "200",
+		"-n", "5", "-c", "1", "-actions", "2", "-race", "1", "-snowflake=false", "-gobench=false"}, &stdout, &stderr))
+	assert.Contains(t, stdout.String(), "(cached)")
 }
 
 func TestBenchUsage(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), []string{"-n", "5"}, &stdout, &stderr)
-	assert.ErrorContains(t, err, "-db is required")
+	assert.ErrorContains(t, run(context.Background(), []string{"-scales", "10,x"}, &stdout, &stderr), `"x" is not a positive number`)
+	assert.ErrorContains(t, run(context.Background(), []string{"-n", "0"}, &stdout, &stderr), "must be positive")
+}
+
+func TestReplaceGeneratedNeedsMarkers(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "x.md")
+	require.NoError(t, os.WriteFile(f, []byte("no markers\n"), 0o644))
+	assert.ErrorContains(t, replaceGenerated(f, "figures"), "has no")
 }

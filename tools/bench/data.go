@@ -1,0 +1,360 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/signoff/signoff/internal/sqlite"
+)
+
+// dataset is a generated database of one size.
+type dataset struct {
+	requests  int // generated requests
+	path      string
+	generated time.Duration // how long "signoff demo generate" took
+	cached    bool          // reused from an earlier run
+	size      int64         // bytes on disk
+	pending   int           // requests pending at the start
+}
+
+// sourceKey fingerprints what shapes a generated database (the generator, the
+// demo and the embedded schema), so that a cached database is reused only
+// while they are unchanged. It reads them from the module's source tree.
+func sourceKey(root string) string {
+	h := sha256.New()
+	for _, dir := range []string{"internal/gen", "internal/demo", "sql/sqlite"} {
+		_ = filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || strings.HasSuffix(path, "_test.go") {
+				return nil
+			}
+			b, err := os.ReadFile(path)
+			if err == nil {
+				fmt.Fprintf(h, "%s %d\n", path, len(b))
+				h.Write(b)
+			}
+			return nil
+		})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// ensureDataset returns the database with requests generated requests from
+// cacheDir, generating it with "bin demo generate" if it is not there yet.
+func ensureDataset(ctx context.Context, bin, cacheDir, key string, requests int, seed uint64, log io.Writer) (dataset, error) {
+	ds := dataset{requests: requests,
+		path: filepath.Join(cacheDir, fmt.Sprintf("requests-%d-seed-%d-%s.db", requests, seed, key))}
+	meta := ds.path + ".json"
+	if b, err := os.ReadFile(meta); err == nil {
+		var m struct{ Generated time.Duration }
+		if json.Unmarshal(b, &m) == nil {
+			if _, err := os.Stat(ds.path); err == nil {
+				ds.generated, ds.cached = m.Generated, true
+			}
+		}
+	}
+	if !ds.cached {
+		if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+			return ds, err
+		}
+		for _, suffix := range []string{"", "-wal", "-shm", ".json"} {
+			os.Remove(ds.path + suffix)
+		}
+		fmt.Fprintf(log, "bench: generating %d requests into %s\n", requests, ds.path)
+		start := time.Now()
+		cmd := exec.CommandContext(ctx, bin, "demo", "generate", "--db", ds.path,
+			"--requests", fmt.Sprint(requests), "--seed", fmt.Sprint(seed))
+		cmd.Stdout, cmd.Stderr = log, log
+		if err := cmd.Run(); err != nil {
+			return ds, fmt.Errorf("demo generate %d: %w", requests, err)
+		}
+		ds.generated = time.Since(start)
+		b, _ := json.Marshal(struct{ Generated time.Duration }{ds.generated})
+		if err := os.WriteFile(meta, b, 0o644); err != nil {
+			return ds, err
+		}
+	}
+	db, err := openRead(ds.path)
+	if err != nil {
+		return ds, err
+	}
+	defer db.Close()
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM access_request WHERE status = 'PENDING'`).Scan(&ds.pending); err != nil {
+		return ds, fmt.Errorf("%s: %w", ds.path, err)
+	}
+	ds.size = fileSize(ds.path) + fileSize(ds.path+"-wal")
+	return ds, nil
+}
+
+func fileSize(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
+
+// openRead opens an embedded database for reading only.
+func openRead(path string) (*sql.DB, error) {
+	return sql.Open("sqlite3", "file:"+path+"?mode=ro&_pragma=busy_timeout(10000)")
+}
+
+// copyDatabase copies a database file (checkpointed: no -wal) to dst.
+func copyDatabase(src, dst string) error {
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		os.Remove(dst + suffix)
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if wal, err := os.ReadFile(src + "-wal"); err == nil && len(wal) > 0 {
+		if err := os.WriteFile(dst+"-wal", wal, 0o644); err != nil {
+			out.Close()
+			return err
+		}
+	}
+	return out.Close()
+}
+
+// decision is one pending step and the persona who will decide it.
+type decision struct {
+	request string
+	step    int
+	persona string
+	final   bool
+}
+
+// submission is a product a requester has no open request for.
+type submission struct {
+	requester, product string
+}
+
+// workload is what the action runs do, read from the database first.
+type workload struct {
+	decisions   []decision
+	submissions []submission
+	personas    []string // every persona a decision needs
+}
+
+// planWork reads the pending steps and who may decide each (a persona who
+// holds the step's role in session, is not the requester and decided no
+// earlier step), and products that requesters have no open request for.
+func planWork(ctx context.Context, path string, maxSubmissions int) (workload, error) {
+	var w workload
+	st, err := sqlite.OpenExisting(ctx, path)
+	if err != nil {
+		return w, err
+	}
+	defer st.Close()
+	db, err := openRead(path)
+	if err != nil {
+		return w, err
+	}
+	defer db.Close()
+
+	users, err := column(ctx, db, `SELECT user_name FROM local_user WHERE user_name NOT LIKE 'GEN%' ORDER BY user_name`)
+	if err != nil {
+		return w, err
+	}
+	holders := map[string][]string{} // role → personas holding it in session
+	for _, u := range users {
+		id, err := st.Identify(ctx, u)
+		if err != nil {
+			return w, err
+		}
+		for _, r := range id.Roles {
+			holders[r] = append(holders[r], u)
+		}
+	}
+	rows, err := db.QueryContext(ctx, `
+		SELECT r.request_id, r.requester, r.current_step, r.step_count, s.approver_role,
+		       COALESCE((SELECT group_concat(d.decided_by) FROM request_step d
+		                 WHERE d.request_id = r.request_id AND d.decided_by IS NOT NULL), '')
+		FROM access_request r
+		JOIN request_step s ON s.request_id = r.request_id AND s.step_order = r.current_step
+		WHERE r.status = 'PENDING'
+		ORDER BY r.request_id`)
+	if err != nil {
+		return w, err
+	}
+	defer rows.Close()
+	used := map[string]bool{}
+	for i := 0; rows.Next(); i++ {
+		var d decision
+		var requester, role, decided string
+		var steps int
+		if err := rows.Scan(&d.request, &requester, &d.step, &steps, &role, &decided); err != nil {
+			return w, err
+		}
+		d.final = d.step == steps
+		var eligible []string
+		for _, p := range holders[role] {
+			if p != requester && !slices.Contains(strings.Split(decided, ","), p) {
+				eligible = append(eligible, p)
+			}
+		}
+		if len(eligible) == 0 {
+			continue
+		}
+		d.persona = eligible[i%len(eligible)]
+		used[d.persona] = true
+		w.decisions = append(w.decisions, d)
+	}
+	if err := rows.Err(); err != nil {
+		return w, err
+	}
+	for p := range used {
+		w.personas = append(w.personas, p)
+	}
+	slices.Sort(w.personas)
+
+	products, err := column(ctx, db, `SELECT product_id FROM data_product ORDER BY product_id`)
+	if err != nil {
+		return w, err
+	}
+	requesters, err := column(ctx, db, `SELECT user_name FROM local_user WHERE user_name LIKE 'GEN%' ORDER BY user_name LIMIT 64`)
+	if err != nil {
+		return w, err
+	}
+	open := map[submission]bool{}
+	rows, err = db.QueryContext(ctx, `SELECT requester, product_id FROM access_request
+		WHERE status IN ('PENDING', 'APPROVED', 'GRANTED', 'GRANT_FAILED') AND requester LIKE 'GEN%'`)
+	if err != nil {
+		return w, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s submission
+		if err := rows.Scan(&s.requester, &s.product); err != nil {
+			return w, err
+		}
+		open[s] = true
+	}
+	if err := rows.Err(); err != nil {
+		return w, err
+	}
+	for _, p := range products { // round robin over requesters, so that all of them submit
+		for _, r := range requesters {
+			if s := (submission{r, p}); !open[s] && len(w.submissions) < maxSubmissions {
+				w.submissions = append(w.submissions, s)
+			}
+		}
+	}
+	return w, nil
+}
+
+func column(ctx context.Context, db *sql.DB, query string) ([]string, error) {
+	rows, err := db.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// check is what the database says after the action runs.
+type check struct {
+	lost, doubled int  // decisions answered 303 but not recorded; steps decided twice
+	missingEvents int  // decided steps without exactly one decision event by their decider
+	submitted     int  // new open requests found for the submissions
+	duplicates    int  // (requester, product) pairs with more than one open request
+	chainsOK      bool // every audit hash chain verifies
+	chains        int
+	events        int
+	problems      []string
+}
+
+// verify checks the database after the action runs: every decision the
+// server accepted is recorded exactly once, with its audit event, every
+// accepted submission made one open request, and the audit log verifies.
+func verify(ctx context.Context, path string, decided []decision, wins map[int]int, submitted []submission, since time.Time) (check, error) {
+	var c check
+	db, err := openRead(path)
+	if err != nil {
+		return c, err
+	}
+	defer db.Close()
+	for i, d := range decided {
+		if wins[i] > 1 {
+			c.doubled++
+		}
+		if wins[i] == 0 {
+			continue
+		}
+		var by string
+		err := db.QueryRowContext(ctx, `SELECT COALESCE(decided_by, '') FROM request_step WHERE request_id = ? AND step_order = ?`,
+			d.request, d.step).Scan(&by)
+		if err != nil {
+			return c, err
+		}
+		if by != d.persona {
+			c.lost++
+			c.problems = append(c.problems, fmt.Sprintf("%s step %d: accepted from %s, recorded by %q", d.request, d.step, d.persona, by))
+		}
+		var events int
+		err = db.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE request_id = ? AND actor = ?
+			AND event_type IN ('STEP_APPROVED', 'STEP_REJECTED')`, d.request, d.persona).Scan(&events)
+		if err != nil {
+			return c, err
+		}
+		if events != 1 {
+			c.missingEvents++
+		}
+	}
+	for _, s := range submitted {
+		var n int
+		err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM access_request WHERE requester = ? AND product_id = ?
+			AND status IN ('PENDING', 'APPROVED', 'GRANTED', 'GRANT_FAILED') AND created_at >= ?`,
+			s.requester, s.product, since.UTC().Format("2006-01-02T15:04:05.000000Z07:00")).Scan(&n)
+		if err != nil {
+			return c, err
+		}
+		c.submitted += min(n, 1)
+		if n > 1 {
+			c.duplicates++
+		}
+	}
+	st, err := sqlite.OpenExisting(ctx, path)
+	if err != nil {
+		return c, err
+	}
+	defer st.Close()
+	rep, err := st.VerifyAudit(ctx)
+	if err != nil {
+		return c, err
+	}
+	c.chainsOK, c.chains, c.events = rep.OK(), rep.Requests, rep.Events
+	for _, p := range rep.Problems {
+		c.problems = append(c.problems, fmt.Sprintf("audit: %v", p))
+	}
+	return c, nil
+}

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// report gathers every figure of one run and renders it as Markdown.
+type report struct {
+	cfg               config
+	started, finished time.Time
+	hello             result
+	scales            []scaleResult
+	actions           actionRun
+	imageBytes        int64
+	snowflake         string
+	gobench           string
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
+
+func mib(kib int) string { return fmt.Sprintf("%.1f MiB", float64(kib)/1024) }
+
+func yes(ok bool) string {
+	if ok {
+		return "yes"
+	}
+	return "**no**"
+}
+
+// scale returns the figures at n requests.
+func (r *report) scale(n int) (scaleResult, bool) {
+	for _, s := range r.scales {
+		if s.ds.requests == n {
+			return s, true
+		}
+	}
+	return scaleResult{}, false
+}
+
+func (r *report) markdown() string {
+	var b strings.Builder
+	cfg := r.cfg
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	p("Measured %s on %s, in %s. Load: %d GETs per page and scale from %d keep-alive clients, on loopback, "+
+		"with the load generator on the same machine.\n\n",
+		r.started.UTC().Format("2006-01-02 15:04 MST"), machine(), r.finished.Sub(r.started).Round(time.Second), cfg.n, cfg.c)
+
+	target, _ := r.scale(cfg.target)
+	small, large := r.scales[0], r.scales[len(r.scales)-1]
+	page := func(s scaleResult, name string) result {
+		for _, pr := range s.pages {
+			if pr.name == name {
+				return pr
+			}
+		}
+		return result{}
+	}
+	share := func(x result) float64 { return 100 * x.rps / r.hello.rps }
+	var worstStart time.Duration
+	worstRSS := 0
+	for _, s := range r.scales {
+		worstStart, worstRSS = max(worstStart, s.startup), max(worstRSS, s.rssKiB)
+	}
+
+	p("### Targets\n\n")
+	p("| target | goal | measured | met |\n|---|---|---|---|\n")
+	for _, name := range []string{"catalog", "queue"} {
+		x := page(target, name)
+		p("| %s throughput, %d requests (%d pending), vs hello world | ≥ 50%% | %.1f%% (%.0f of %.0f req/s) | %s |\n",
+			name, cfg.target, target.ds.pending, share(x), x.rps, r.hello.rps, yes(share(x) >= 50))
+	}
+	a := r.actions
+	dps := a.decisionsPerSecond()
+	p("| decisions per second, %d clients | ≥ 1,000 | %.0f | %s |\n", cfg.c, dps, yes(dps >= 1000))
+	c := a.check
+	p("| lost or doubled decisions | 0 | %d lost, %d doubled, %d without their audit event | %s |\n",
+		c.lost, c.doubled, c.missingEvents, yes(c.lost == 0 && c.doubled == 0 && c.missingEvents == 0))
+	qs, ql := page(small, "queue"), page(large, "queue")
+	ratio := float64(ql.p99) / float64(qs.p99)
+	p("| queue p99 at %d requests vs at %d | ≤ 2× | %.2f× (%s vs %s) | %s |\n",
+		large.ds.requests, small.ds.requests, ratio, ms(ql.p99), ms(qs.p99), yes(ratio <= 2))
+	p("| start-up to ready (worst scale) | < 200 ms | %s | %s |\n", ms(worstStart), yes(worstStart < 200*time.Millisecond))
+	p("| idle RSS after start-up (worst scale) | < 50 MB | %s | %s |\n", mib(worstRSS), yes(worstRSS*1024 < 50e6))
+	if r.imageBytes > 0 {
+		p("| container image (tar of the compressed layer and config) | < 25 MB | %.1f MB | %s |\n",
+			float64(r.imageBytes)/1e6, yes(r.imageBytes < 25e6))
+	}
+
+	p("\n### Pages at %d requests (%d pending) against hello world\n\n", cfg.target, target.ds.pending)
+	p("| page | req/s | p50 | p99 | bytes | req/s, %% of hello | p50 × hello | p99 × hello |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	row := func(x result) {
+		p("| %s | %.0f | %s | %s | %d | %.1f%% | %.1f | %.1f |\n", x.name, x.rps, ms(x.p50), ms(x.p99), x.bytes, share(x),
+			float64(x.p50)/float64(r.hello.p50), float64(x.p99)/float64(r.hello.p99))
+	}
+	row(r.hello)
+	for _, x := range target.pages {
+		row(x)
+	}
+
+	p("\n### Actions at %d requests\n\n", cfg.target)
+	p("Each on a copy of the database, %d clients, every POST same-origin with the persona's session; "+
+		"an action's time ends at its 303 (the redirect is not followed).\n\n", cfg.c)
+	p("| action | operations | per second | p50 | p99 | answered 409 |\n|---|---:|---:|---:|---:|---:|\n")
+	for _, x := range []struct {
+		name string
+		r    result
+	}{{"submit", a.submit}, {"approve", a.approve}, {"reject (with comment)", a.reject},
+		{fmt.Sprintf("race: two clients approve each of %d steps", a.raceItems), a.race}} {
+		p("| %s | %d | %.0f | %s | %s | %d |\n", x.name, x.r.n, x.r.rps, ms(x.r.p50), ms(x.r.p99), x.r.conflicts)
+	}
+	p("\nChecked in the database afterwards: %d lost, %d doubled, %d decisions without exactly one audit event, "+
+		"%d of %d submissions recorded once (%d duplicates); audit chains %s (%d requests, %d events).\n",
+		c.lost, c.doubled, c.missingEvents, c.submitted, a.submit.n, c.duplicates,
+		map[bool]string{true: "verified", false: "**FAILED**"}[c.chainsOK], c.chains, c.events)
+	for _, pr := range c.problems[:min(len(c.problems), 10)] {
+		p("- %s\n", pr)
+	}
+
+	p("\n### Scale: p50 / p99 per page\n\n")
+	p("| requests | pending | database | generated in | start-up | idle RSS |")
+	for _, n := range pageNames {
+		p(" %s |", n)
+	}
+	p("\n|---:|---:|---:|---:|---:|---:|%s\n", strings.Repeat("---:|", len(pageNames)))
+	for _, s := range r.scales {
+		gen := s.ds.generated.Round(100 * time.Millisecond).String()
+		if s.ds.cached {
+			gen += " (cached)"
+		}
+		p("| %d | %d | %.0f MB | %s | %s | %s |", s.ds.requests, s.ds.pending, float64(s.ds.size)/1e6, gen, ms(s.startup), mib(s.rssKiB))
+		for _, x := range s.pages {
+			p(" %.2f / %.2f |", float64(x.p50)/1e6, float64(x.p99)/1e6)
+		}
+		p("\n")
+	}
+	p("\nLatencies in milliseconds. Requests per second per page and scale:\n\n")
+	p("| requests |")
+	for _, n := range pageNames {
+		p(" %s |", n)
+	}
+	p("\n|---:|%s\n", strings.Repeat("---:|", len(pageNames)))
+	for _, s := range r.scales {
+		p("| %d |", s.ds.requests)
+		for _, x := range s.pages {
+			p(" %.0f |", x.rps)
+		}
+		p("\n")
+	}
+
+	if r.snowflake != "" {
+		p("\n### Snowflake path\n\nStatements per page and action, counted by `go test ./internal/snowflake -run TestRoundTrips` "+
+			"(service = the app's connection; identity = caller's-rights sessions):\n\n```\n%s\n```\n", r.snowflake)
+	}
+	if r.gobench != "" {
+		p("\n### Go benchmarks\n\n`go test -bench . -benchmem -count 1 -benchtime %s` (compare runs with benchstat, see `make bench-go`):\n\n```\n%s\n```\n",
+			cfg.benchtime, r.gobench)
+	}
+	return b.String()
+}
