@@ -46,6 +46,9 @@ type Store struct {
 	// Queued here, the next writer starts the moment the last one commits.
 	// Writers in other processes still meet busy_timeout.
 	writer chan struct{}
+	// cache answers the pages' repeated reads while the file is unchanged;
+	// nil in memory.
+	cache *readCache
 }
 
 var _ signoff.Store = (*Store)(nil)
@@ -95,6 +98,12 @@ func open(ctx context.Context, path string, wrap func(driver.Connector) driver.C
 		s.Close()
 		return nil, err
 	}
+	if s.path != "" {
+		if s.cache, err = newReadCache(ctx, db); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -109,6 +118,9 @@ func OpenExisting(ctx context.Context, path string) (*Store, error) {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	if s.cache != nil {
+		s.cache.close()
+	}
 	err := s.db.Close()
 	if s.memory != "" {
 		memdb.Delete(s.memory)

@@ -1,0 +1,135 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/signoff/signoff/internal/signoff"
+)
+
+// readCache keeps the answers to the pages' read queries for as long as the
+// database has not changed, so that a page viewed again before the next
+// write costs one tiny statement instead of its queries. It is exact, not a
+// TTL: SQLite's PRAGMA data_version, asked on a connection of the cache's
+// own that never writes, changes whenever any other connection commits, in
+// this process or another one sharing the file. Any commit empties the
+// whole cache.
+//
+// Only file databases have one (the in-memory VFS is for tests and demos),
+// and only reads that pages make are cached: the decision paths read afresh
+// with the store's own methods. Cached values are shared between callers,
+// who only read them (the handlers render them).
+type readCache struct {
+	mu      sync.Mutex
+	conn    *sql.Conn // asks PRAGMA data_version; used under mu only
+	version int64
+	entries map[string]any
+}
+
+// maxCacheEntries bounds the cache; when full, it starts again empty.
+const maxCacheEntries = 4096
+
+func newReadCache(ctx context.Context, db *sql.DB) (*readCache, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: read cache: %w", translate(err))
+	}
+	return &readCache{conn: conn, version: -1, entries: map[string]any{}}, nil
+}
+
+func (c *readCache) close() error { return c.conn.Close() }
+
+// cached returns the cached answer for key, or calls fill and caches its
+// answer. An error from fill is returned and not cached; if the version
+// cannot be read, fill answers uncached.
+func cached[T any](ctx context.Context, c *readCache, key string, fill func() (T, error)) (T, error) {
+	if c == nil {
+		return fill()
+	}
+	c.mu.Lock()
+	var v int64
+	err := c.conn.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v)
+	if err != nil {
+		c.mu.Unlock()
+		return fill()
+	}
+	if v != c.version {
+		c.version = v
+		clear(c.entries)
+	}
+	if e, ok := c.entries[key]; ok {
+		c.mu.Unlock()
+		return e.(T), nil
+	}
+	c.mu.Unlock()
+	// The version was read before fill's own read began, so what fill sees
+	// is at least as new as v: at worst a newer answer is filed under v, and
+	// the next look-up finds v changed and drops it.
+	val, err := fill()
+	if err != nil {
+		return val, err
+	}
+	c.mu.Lock()
+	if c.version == v {
+		if len(c.entries) >= maxCacheEntries {
+			clear(c.entries)
+		}
+		c.entries[key] = val
+	}
+	c.mu.Unlock()
+	return val, nil
+}
+
+// cacheKey joins a query's name and arguments unambiguously.
+func cacheKey(name string, args ...any) string {
+	var b strings.Builder
+	b.WriteString(name)
+	for _, a := range args {
+		fmt.Fprintf(&b, "\x00%#v", a)
+	}
+	return b.String()
+}
+
+// Identify is the local account's identity look-up, cached while the
+// database is unchanged (a grant or revoke is a commit, so it shows at once).
+func (s *Store) Identify(ctx context.Context, user string) (signoff.Identity, error) {
+	return cached(ctx, s.cache, cacheKey("identify", user), func() (signoff.Identity, error) { return s.identify(ctx, user) })
+}
+
+// ApproverRoles is sqlstore's, cached while the database is unchanged.
+func (s *Store) ApproverRoles(ctx context.Context) ([]string, error) {
+	return cached(ctx, s.cache, "approver roles", func() ([]string, error) { return s.Store.ApproverRoles(ctx) })
+}
+
+// Queue is sqlstore's, cached while the database is unchanged.
+func (s *Store) Queue(ctx context.Context, roles []string, user string, n int) ([]signoff.Request, error) {
+	return cached(ctx, s.cache, cacheKey("queue", roles, user, n), func() ([]signoff.Request, error) {
+		return s.Store.Queue(ctx, roles, user, n)
+	})
+}
+
+// Requests is sqlstore's, cached while the database is unchanged.
+func (s *Store) Requests(ctx context.Context, requester string, n int) ([]signoff.Request, error) {
+	return cached(ctx, s.cache, cacheKey("requests", requester, n), func() ([]signoff.Request, error) {
+		return s.Store.Requests(ctx, requester, n)
+	})
+}
+
+// RequestsIn is sqlstore's, cached while the database is unchanged.
+func (s *Store) RequestsIn(ctx context.Context, statuses []signoff.Status, n int) ([]signoff.Request, error) {
+	return cached(ctx, s.cache, cacheKey("requests in", statuses, n), func() ([]signoff.Request, error) {
+		return s.Store.RequestsIn(ctx, statuses, n)
+	})
+}
+
+// Events is sqlstore's, cached while the database is unchanged for pages
+// (up to 500 events); exports read afresh.
+func (s *Store) Events(ctx context.Context, f signoff.EventFilter) ([]signoff.Event, error) {
+	if f.Limit > 500 || f.Limit <= 0 {
+		return s.Store.Events(ctx, f)
+	}
+	return cached(ctx, s.cache, cacheKey("events", f), func() ([]signoff.Event, error) { return s.Store.Events(ctx, f) })
+}
