@@ -55,8 +55,8 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
 			v.NextURL = auditURL(form, page.Next, false)
 		}
 	}
-	if c, err := s.svc.Catalog(r.Context(), viewer, signoff.ProductFilter{}); err == nil {
-		v.Products = c.Products
+	if ps, err := s.svc.AllProducts(r.Context(), viewer); err == nil {
+		v.Products = ps
 	}
 	s.render(w, r, status, view.AuditPage(s.meta(w, r, "Audit log", "audit"), v))
 }

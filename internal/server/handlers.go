@@ -46,7 +46,16 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleCatalog(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := signoff.ProductFilter{Query: strings.TrimSpace(q.Get("q")), Tag: q.Get("tag"), Classification: q.Get("classification")}
-	c, err := s.svc.Catalog(r.Context(), viewerOf(r.Context()), f)
+	page := 1
+	if v := q.Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			s.fail(w, r, signoff.Errorf(signoff.ErrInvalid, "The page number %q is not valid.", v))
+			return
+		}
+		page = n
+	}
+	c, err := s.svc.Catalog(r.Context(), viewerOf(r.Context()), f, page)
 	if err != nil {
 		s.fail(w, r, err)
 		return

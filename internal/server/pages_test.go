@@ -3,10 +3,12 @@ package server_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -68,6 +70,56 @@ func TestCatalog(t *testing.T) {
 		assert.NotContains(t, res.Body, "<script>x</script>")
 		assert.Contains(t, res.Body, `value="&#34;&gt;&lt;script&gt;x&lt;/script&gt;"`)
 	})
+}
+
+// TestCatalogPages shows the catalog a page at a time: 50 products make
+// three pages of signoff.CatalogPageSize, the pager keeps the filter, and an
+// out-of-range page shows the last one.
+func TestCatalogPages(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, nil)
+	for i := range 50 - len(demo.Products) {
+		require.NoError(t, s.st.CreateProduct(t.Context(), signoff.Product{
+			ID: fmt.Sprintf("extra-%02d", i), Name: fmt.Sprintf("Extra product %02d", i), Domain: "Sales",
+			Classification: "INTERNAL", Description: "One more product.", Owner: "Olivia Chen", OwnerRole: "DATA_OWNER_SALES",
+			AccessRole: fmt.Sprintf("EXTRA_%02d_READ", i), Tags: []string{"extra"},
+			Chain: []signoff.ChainStep{{Order: 1, ApproverRole: "LINE_MANAGER", Label: "Line manager"}},
+		}))
+	}
+	alice := s.as("ALICE")
+	count := func(body string) int { return strings.Count(body, `<li class="card">`) }
+
+	res := alice.get("/")
+	require.Equal(t, http.StatusOK, res.Status)
+	assert.Equal(t, "50 of 50 products", testid(res.Body, "result-count"))
+	assert.Equal(t, signoff.CatalogPageSize, count(res.Body))
+	assert.Equal(t, "Page 1 of 3 Next page", testid(res.Body, "catalog-pages"))
+	assert.Contains(t, res.Body, `href="/?page=2" rel="next"`)
+
+	res = alice.get("/?page=3")
+	require.Equal(t, http.StatusOK, res.Status)
+	assert.Equal(t, 50-2*signoff.CatalogPageSize, count(res.Body))
+	assert.Equal(t, "Previous page Page 3 of 3", testid(res.Body, "catalog-pages"))
+	assert.Contains(t, res.Body, `href="/?page=2" rel="prev"`)
+	assert.Equal(t, res.Body, alice.get("/?page=99").Body, "past the end: the last page")
+
+	// The filter narrows the pages, and the pager keeps it.
+	res = alice.get("/?tag=extra&page=2")
+	require.Equal(t, http.StatusOK, res.Status)
+	assert.Equal(t, "43 of 50 products", testid(res.Body, "result-count"))
+	assert.Equal(t, 43-signoff.CatalogPageSize, count(res.Body))
+	assert.Contains(t, res.Body, `href="/?tag=extra" rel="prev"`)
+	assert.Equal(t, "Previous page Page 2 of 2", testid(res.Body, "catalog-pages"))
+
+	// A filter that fits one page has no pager.
+	res = alice.get("/?classification=FINANCE")
+	assert.False(t, hasTestid(res.Body, "catalog-pages"))
+
+	for _, bad := range []string{"0", "-1", "two", "1e3"} {
+		res = alice.get("/?page=" + bad)
+		assert.Equal(t, http.StatusUnprocessableEntity, res.Status, bad)
+		assert.Contains(t, res.Body, "is not valid", bad)
+	}
 }
 
 func TestProductPage(t *testing.T) {

@@ -17,7 +17,8 @@ import (
 
 // workflow is the part of signoff.Service the handlers call.
 type workflow interface {
-	Catalog(ctx context.Context, viewer signoff.Identity, f signoff.ProductFilter) (signoff.Catalog, error)
+	Catalog(ctx context.Context, viewer signoff.Identity, f signoff.ProductFilter, page int) (signoff.Catalog, error)
+	AllProducts(ctx context.Context, viewer signoff.Identity) ([]signoff.Product, error)
 	Product(ctx context.Context, viewer signoff.Identity, id string) (signoff.ProductPage, error)
 	Submit(ctx context.Context, viewer signoff.Identity, productID, reason string) (signoff.Request, error)
 	MyRequests(ctx context.Context, viewer signoff.Identity) ([]signoff.Request, error)

@@ -38,7 +38,7 @@ func TestCatalogCache(t *testing.T) {
 	svc.Now = func() time.Time { return now }
 	svc.CatalogTTL = 30 * time.Second
 
-	c, err := svc.Catalog(t.Context(), viewer, signoff.ProductFilter{})
+	c, err := svc.Catalog(t.Context(), viewer, signoff.ProductFilter{}, 1)
 	require.NoError(t, err)
 	assert.Len(t, c.Products, 2)
 	assert.Equal(t, []string{"ads", "finance", "web"}, c.Tags)
@@ -47,7 +47,7 @@ func TestCatalogCache(t *testing.T) {
 
 	// Within the TTL: filtered from the cached list, no statement.
 	now = now.Add(29 * time.Second)
-	c, err = svc.Catalog(t.Context(), viewer, signoff.ProductFilter{Classification: "finance"})
+	c, err = svc.Catalog(t.Context(), viewer, signoff.ProductFilter{Classification: "finance"}, 1)
 	require.NoError(t, err)
 	require.Len(t, c.Products, 1)
 	assert.Equal(t, "B", c.Products[0].ID)
@@ -57,7 +57,7 @@ func TestCatalogCache(t *testing.T) {
 	// After the TTL a change shows.
 	store.products = store.products[:1]
 	now = now.Add(time.Second)
-	c, err = svc.Catalog(t.Context(), viewer, signoff.ProductFilter{})
+	c, err = svc.Catalog(t.Context(), viewer, signoff.ProductFilter{}, 1)
 	require.NoError(t, err)
 	assert.Len(t, c.Products, 1)
 	assert.Equal(t, 2, store.calls)
@@ -65,10 +65,10 @@ func TestCatalogCache(t *testing.T) {
 	// A failed read is not cached.
 	now = now.Add(time.Minute)
 	store.err = errors.New("warehouse suspended")
-	_, err = svc.Catalog(t.Context(), viewer, signoff.ProductFilter{})
+	_, err = svc.Catalog(t.Context(), viewer, signoff.ProductFilter{}, 1)
 	require.Error(t, err)
 	store.err = nil
-	_, err = svc.Catalog(t.Context(), viewer, signoff.ProductFilter{})
+	_, err = svc.Catalog(t.Context(), viewer, signoff.ProductFilter{}, 1)
 	require.NoError(t, err)
 	assert.Equal(t, 4, store.calls)
 
@@ -76,7 +76,7 @@ func TestCatalogCache(t *testing.T) {
 	store.products = nil
 	now = now.Add(time.Minute)
 	for range 3 {
-		c, err = svc.Catalog(t.Context(), viewer, signoff.ProductFilter{})
+		c, err = svc.Catalog(t.Context(), viewer, signoff.ProductFilter{}, 1)
 		require.NoError(t, err)
 		assert.Empty(t, c.Products)
 	}
@@ -85,7 +85,7 @@ func TestCatalogCache(t *testing.T) {
 	// Without a TTL every page reads.
 	svc.CatalogTTL = 0
 	for range 2 {
-		_, err = svc.Catalog(t.Context(), viewer, signoff.ProductFilter{})
+		_, err = svc.Catalog(t.Context(), viewer, signoff.ProductFilter{}, 1)
 		require.NoError(t, err)
 	}
 	assert.Equal(t, 7, store.calls)

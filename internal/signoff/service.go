@@ -20,6 +20,9 @@ const (
 	// than a screenful before the page reloads.
 	QueueLimit    = 50
 	AuditPageSize = 50
+	// CatalogPageSize is how many products a catalog page shows: a page
+	// of cards stays quick to render and to scan with a catalog of any size.
+	CatalogPageSize = 24
 )
 
 // Service applies Signoff's rules on top of a Store. Handlers call one
@@ -99,14 +102,17 @@ func requireSignedIn(viewer Identity) error {
 // filter by. Its slices may be shared with the Service's cache: read them,
 // never modify them.
 type Catalog struct {
-	Products        []Product
-	Total           int // products in the catalog before filtering
+	Products        []Product // the page's products
+	Matched         int       // products that pass the filter, on all pages
+	Total           int       // products in the catalog before filtering
+	Page, Pages     int       // this page (from 1) and how many there are
 	Tags            []string
 	Classifications []string
 }
 
-// Catalog returns the products matching f.
-func (s *Service) Catalog(ctx context.Context, viewer Identity, f ProductFilter) (Catalog, error) {
+// Catalog returns page (from 1; out of range means the nearest) of the
+// products matching f, CatalogPageSize to a page, in name order.
+func (s *Service) Catalog(ctx context.Context, viewer Identity, f ProductFilter, page int) (Catalog, error) {
 	if err := requireSignedIn(viewer); err != nil {
 		return Catalog{}, err
 	}
@@ -116,12 +122,35 @@ func (s *Service) Catalog(ctx context.Context, viewer Identity, f ProductFilter)
 	}
 	c := all
 	c.Products = nil
+	c.Pages = 1
+	first := (max(page, 1) - 1) * CatalogPageSize
+	var matched []Product
 	for _, p := range all.Products {
 		if f.Match(p) {
-			c.Products = append(c.Products, p)
+			matched = append(matched, p)
 		}
 	}
+	c.Matched = len(matched)
+	if c.Matched > 0 {
+		c.Pages = (c.Matched + CatalogPageSize - 1) / CatalogPageSize
+		first = min(first, (c.Pages-1)*CatalogPageSize)
+		c.Products = matched[first:min(first+CatalogPageSize, c.Matched)]
+	}
+	c.Page = first/CatalogPageSize + 1
 	return c, nil
+}
+
+// AllProducts returns the whole catalog in name order, for choosers such as
+// the audit log's product filter.
+func (s *Service) AllProducts(ctx context.Context, viewer Identity) ([]Product, error) {
+	if err := requireSignedIn(viewer); err != nil {
+		return nil, err
+	}
+	all, err := s.products(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("products: %w", err)
+	}
+	return all.Products, nil
 }
 
 // ProductPage is a product and the viewer's own requests for it.

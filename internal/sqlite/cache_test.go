@@ -56,7 +56,7 @@ func TestReadCacheSeesEveryCommit(t *testing.T) {
 	require.NoError(t, err)
 	page, err := svcA.Audit(ctx, audrey, signoff.EventFilter{})
 	require.NoError(t, err)
-	cat, err := svcA.Catalog(ctx, alice, signoff.ProductFilter{})
+	cat, err := svcA.Catalog(ctx, alice, signoff.ProductFilter{}, 1)
 	require.NoError(t, err)
 	var product string
 	for _, p := range cat.Products {

@@ -379,7 +379,7 @@ func testCatalog(t *testing.T, f *fixture) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{roleOwner, roleDPO, roleManager}, approvers, "distinct and sorted")
 
-	c, err := f.svc.Catalog(f.ctx, f.who(t, requester), signoff.ProductFilter{Classification: "finance"})
+	c, err := f.svc.Catalog(f.ctx, f.who(t, requester), signoff.ProductFilter{Classification: "finance"}, 1)
 	require.NoError(t, err)
 	assert.Equal(t, len(products), c.Total)
 	require.Len(t, c.Products, 1)

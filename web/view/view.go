@@ -40,6 +40,23 @@ func isoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 // RequestURL is the request page's path.
 func RequestURL(id string) string { return "/requests/" + url.PathEscape(id) }
 
+// CatalogURL is the catalog's path for page of the products matching f.
+func CatalogURL(f signoff.ProductFilter, page int) string {
+	q := url.Values{}
+	for k, v := range map[string]string{"q": f.Query, "tag": f.Tag, "classification": f.Classification} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if page > 1 {
+		q.Set("page", fmt.Sprint(page))
+	}
+	if len(q) == 0 {
+		return "/"
+	}
+	return "/?" + q.Encode()
+}
+
 // ProductURL is the product page's path.
 func ProductURL(id string) string { return "/products/" + url.PathEscape(id) }
 
