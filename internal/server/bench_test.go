@@ -38,7 +38,9 @@ func newBenchStack(b *testing.B, requests int) *benchStack {
 	if _, err := gen.Generate(ctx, st, gen.Options{Requests: requests, Seed: 1, Now: time.Now()}); err != nil {
 		b.Fatal(err)
 	}
-	srv, err := server.New(server.Config{Service: signoff.NewService(st), Ready: st.Ping, Local: st,
+	svc := signoff.NewService(st)
+	svc.CatalogTTL = 30 * time.Second // as signoff serve's default
+	srv, err := server.New(server.Config{Service: svc, Ready: st.Ping, Local: st,
 		SessionKey: testKey, Engine: "bench"})
 	if err != nil {
 		b.Fatal(err)

@@ -143,8 +143,12 @@ func (f ProductFilter) Match(p Product) bool {
 	if f.Tag != "" && !slices.ContainsFunc(p.Tags, func(t string) bool { return strings.EqualFold(t, f.Tag) }) {
 		return false
 	}
+	words := strings.Fields(strings.ToLower(f.Query))
+	if len(words) == 0 {
+		return true
+	}
 	hay := strings.ToLower(strings.Join(append([]string{p.ID, p.Name, p.Description, p.Owner, p.Domain, p.Classification}, p.Tags...), " "))
-	for _, word := range strings.Fields(strings.ToLower(f.Query)) {
+	for _, word := range words {
 		if !strings.Contains(hay, word) {
 			return false
 		}
