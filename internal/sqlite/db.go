@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"path/filepath"
 	"path"
 	"slices"
 	"strings"
@@ -77,9 +78,14 @@ func open(ctx context.Context, path string, wrap func(driver.Connector) driver.C
 		s.path = path
 		params.Add("_pragma", "journal_mode(wal)")
 		params.Add("_pragma", "synchronous(normal)")
+		// An absolute path: in a file: URI, "dir/x.db" would read as "/dir/x.db".
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		}
 		// Path, not Opaque: the path is escaped, so a '%', '?' or '#' in a file
 		// name is part of the name, not URI syntax.
-		dsn = (&url.URL{Scheme: "file", Path: path, RawQuery: params.Encode()}).String()
+		dsn = (&url.URL{Scheme: "file", Path: abs, RawQuery: params.Encode()}).String()
 	}
 	connector, err := (&sqlitedriver.SQLite{}).OpenConnector(dsn) // what sql.Open("sqlite3", dsn) does
 	if err != nil {

@@ -355,3 +355,14 @@ func TestPathsWithURISyntax(t *testing.T) {
 		require.NoError(t, err, "%s: the file has exactly that name", name)
 	}
 }
+
+// TestRelativePathInADirectory opens "sub/x.db" relative to the working
+// directory: as a file: URI it once read as "/sub/x.db" and failed.
+func TestRelativePathInADirectory(t *testing.T) {
+	t.Chdir(t.TempDir())
+	require.NoError(t, os.Mkdir("sub", 0o755))
+	st := open(t, filepath.Join("sub", "x.db"))
+	require.NoError(t, st.Ping(t.Context()))
+	_, err := os.Stat(filepath.Join("sub", "x.db"))
+	require.NoError(t, err)
+}
