@@ -113,7 +113,7 @@ func (s *Store) GrantRoleToRole(ctx context.Context, role, grantee string) error
 // GrantRoleToUser grants role to user directly (GRANT ROLE role TO USER
 // user), as an administrator would outside Signoff. It is idempotent.
 func (s *Store) GrantRoleToUser(ctx context.Context, role, user, by string) error {
-	return s.tx(ctx, func(tx *sql.Tx) error { return grantRole(ctx, tx, role, user, by, time.Now().UTC()) })
+	return s.tx(ctx, func(tx *sql.Tx) error { return grantRole(ctx, s.prep.in(tx), role, user, by, time.Now().UTC()) })
 }
 
 // DropRole removes a role and its grants from the local account (DROP ROLE).
@@ -134,7 +134,7 @@ func (s *Store) DropRole(ctx context.Context, role string) error {
 
 // grantRole is the local GRANT ROLE … TO USER: it checks that both exist and
 // grants idempotently.
-func grantRole(ctx context.Context, tx *sql.Tx, role, user, by string, at time.Time) error {
+func grantRole(ctx context.Context, tx txQuerier, role, user, by string, at time.Time) error {
 	if !signoff.ValidIdentifier(role) || !signoff.ValidIdentifier(user) {
 		return fmt.Errorf("invalid identifier in GRANT ROLE %q TO USER %q", role, user)
 	}
@@ -171,6 +171,6 @@ func isGrantRefusal(err error) (string, bool) {
 
 // strings runs a query returning one text column.
 func (s *Store) strings(ctx context.Context, query string, args ...any) ([]string, error) {
-	out, err := sqlstore.Strings(ctx, s.db, query, args...)
+	out, err := sqlstore.Strings(ctx, s.prep, query, args...)
 	return out, translate(err)
 }

@@ -17,7 +17,7 @@ type batcher struct{ s *Store }
 func (b batcher) Apply(ctx context.Context, batch []sqlstore.Stmt) error {
 	return b.s.tx(ctx, func(tx *sql.Tx) error {
 		for i, st := range batch {
-			res, err := tx.ExecContext(ctx, st.SQL, st.Args...)
+			res, err := b.s.prep.in(tx).ExecContext(ctx, st.SQL, st.Args...)
 			if err != nil {
 				return fmt.Errorf("statement %d: %w", i, err)
 			}

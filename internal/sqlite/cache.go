@@ -25,6 +25,7 @@ import (
 type readCache struct {
 	mu      sync.Mutex
 	conn    *sql.Conn // asks PRAGMA data_version; used under mu only
+	ask     *sql.Stmt // PRAGMA data_version, prepared on conn
 	version int64
 	entries map[string]any
 }
@@ -37,10 +38,18 @@ func newReadCache(ctx context.Context, db *sql.DB) (*readCache, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: read cache: %w", translate(err))
 	}
-	return &readCache{conn: conn, version: -1, entries: map[string]any{}}, nil
+	ask, err := conn.PrepareContext(ctx, `PRAGMA data_version`)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("sqlite: read cache: %w", translate(err))
+	}
+	return &readCache{conn: conn, ask: ask, version: -1, entries: map[string]any{}}, nil
 }
 
-func (c *readCache) close() error { return c.conn.Close() }
+func (c *readCache) close() error {
+	c.ask.Close()
+	return c.conn.Close()
+}
 
 // cached returns the cached answer for key, or calls fill and caches its
 // answer. An error from fill is returned and not cached; if the version
@@ -51,7 +60,7 @@ func cached[T any](ctx context.Context, c *readCache, key string, fill func() (T
 	}
 	c.mu.Lock()
 	var v int64
-	err := c.conn.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v)
+	err := c.ask.QueryRowContext(ctx).Scan(&v)
 	if err != nil {
 		c.mu.Unlock()
 		return fill()

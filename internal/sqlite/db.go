@@ -50,6 +50,8 @@ type Store struct {
 	// cache answers the pages' repeated reads while the file is unchanged;
 	// nil in memory.
 	cache *readCache
+	// prep holds the workflow statements, each parsed once per connection.
+	prep *prepared
 }
 
 var _ signoff.Store = (*Store)(nil)
@@ -99,7 +101,8 @@ func open(ctx context.Context, path string, wrap func(driver.Connector) driver.C
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	s.db = db
-	s.Store = sqlstore.New("sqlite", db, batcher{s}, translate)
+	s.prep = newPrepared(db)
+	s.Store = sqlstore.New("sqlite", s.prep, batcher{s}, translate)
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -127,6 +130,7 @@ func (s *Store) Close() error {
 	if s.cache != nil {
 		s.cache.close()
 	}
+	s.prep.close()
 	err := s.db.Close()
 	if s.memory != "" {
 		memdb.Delete(s.memory)

@@ -122,8 +122,9 @@ func (c faultConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	return &faultConn{inner: inner, f: c.f}, nil
 }
 
-// faultConn counts a statement when it is prepared (database/sql prepares
-// every statement with arguments, and every query), executed without
+// faultConn counts a statement each time it runs (a prepared statement
+// every time it is executed or queried, not when it is prepared: the store
+// prepares each statement once per connection), when it is executed without
 // arguments, begun (BEGIN IMMEDIATE) or committed.
 type faultConn struct {
 	inner sqliteConn
@@ -135,15 +136,63 @@ func (c *faultConn) Prepare(query string) (driver.Stmt, error) {
 }
 
 func (c *faultConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	if err := c.f.before(query); err != nil {
+	st, err := c.inner.PrepareContext(ctx, query)
+	if err != nil {
 		return nil, err
 	}
-	return c.inner.PrepareContext(ctx, query)
+	inner, ok := st.(sqliteStmt)
+	if !ok {
+		st.Close()
+		return nil, fmt.Errorf("fault injection: the driver's %T lacks an interface", st)
+	}
+	return &faultStmt{inner: inner, query: query, f: c.f}, nil
+}
+
+// sqliteStmt is what the ncruces driver's statements implement.
+type sqliteStmt interface {
+	driver.Stmt
+	driver.StmtExecContext
+	driver.StmtQueryContext
+	driver.NamedValueChecker
+}
+
+// faultStmt counts, and may fail, each run of a prepared statement.
+type faultStmt struct {
+	inner sqliteStmt
+	query string
+	f     *faults
+}
+
+func (s *faultStmt) Close() error  { return s.inner.Close() }
+func (s *faultStmt) NumInput() int { return s.inner.NumInput() }
+
+func (s *faultStmt) CheckNamedValue(nv *driver.NamedValue) error { return s.inner.CheckNamedValue(nv) }
+
+func (s *faultStmt) Exec(args []driver.Value) (driver.Result, error) {
+	return nil, errors.New("fault injection: database/sql calls ExecContext")
+}
+
+func (s *faultStmt) Query(args []driver.Value) (driver.Rows, error) {
+	return nil, errors.New("fault injection: database/sql calls QueryContext")
+}
+
+func (s *faultStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	if err := s.f.before(s.query); err != nil {
+		return nil, err
+	}
+	return s.inner.ExecContext(ctx, args)
+}
+
+func (s *faultStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	if err := s.f.before(s.query); err != nil {
+		return nil, err
+	}
+	return s.inner.QueryContext(ctx, args)
 }
 
 func (c *faultConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	if len(args) > 0 {
-		return nil, driver.ErrSkip // as the driver does: prepared, and counted, in PrepareContext
+		return nil, driver.ErrSkip // as the driver does: prepared, and counted when it runs
 	}
 	if err := c.f.before(query); err != nil {
 		return nil, err

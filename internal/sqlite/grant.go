@@ -42,7 +42,7 @@ type grantSubject struct {
 	accessRole string
 }
 
-func loadSubject(ctx context.Context, tx *sql.Tx, id string) (grantSubject, error) {
+func loadSubject(ctx context.Context, tx txQuerier, id string) (grantSubject, error) {
 	var g grantSubject
 	err := tx.QueryRowContext(ctx, selectGrantSubject, id).Scan(&g.status, &g.requester, &g.steps, &g.productID, &g.accessRole)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -55,7 +55,8 @@ func loadSubject(ctx context.Context, tx *sql.Tx, id string) (grantSubject, erro
 // requester after re-verifying the decision record.
 func (s *Store) Grant(ctx context.Context, c signoff.GrantCall) (signoff.Status, error) {
 	var outcome signoff.Status
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(sqlTx *sql.Tx) error {
+		tx := s.prep.in(sqlTx)
 		g, err := loadSubject(ctx, tx, c.RequestID)
 		if err != nil {
 			return err
@@ -99,7 +100,7 @@ func (s *Store) Grant(ctx context.Context, c signoff.GrantCall) (signoff.Status,
 // verifyAndGrant re-verifies the decision record and runs the local GRANT.
 // It returns a non-empty refusal when the grant must not or could not happen
 // (recorded as GRANT_FAILED), and an error only for engine failures.
-func verifyAndGrant(ctx context.Context, tx *sql.Tx, c signoff.GrantCall, g grantSubject) (string, error) {
+func verifyAndGrant(ctx context.Context, tx txQuerier, c signoff.GrantCall, g grantSubject) (string, error) {
 	rows, err := tx.QueryContext(ctx, selectDecisionRecord, c.RequestID)
 	if err != nil {
 		return "", err
@@ -157,7 +158,8 @@ DELETE FROM local_user_role WHERE user_name = ?1 AND role_name = ?2
 
 // Revoke takes a GRANTED request's access role back from its requester.
 func (s *Store) Revoke(ctx context.Context, c signoff.GrantCall) error {
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(sqlTx *sql.Tx) error {
+		tx := s.prep.in(sqlTx)
 		g, err := loadSubject(ctx, tx, c.RequestID)
 		if err != nil {
 			return err
@@ -202,7 +204,7 @@ func oneRow(res sql.Result, err error, why string) error {
 
 // writeEvents appends events, already linked into their chain, with the
 // shared audit statement (which refuses to fork the chain).
-func writeEvents(ctx context.Context, tx *sql.Tx, events ...signoff.Event) error {
+func writeEvents(ctx context.Context, tx txQuerier, events ...signoff.Event) error {
 	for _, e := range events {
 		st := sqlstore.EventStmt(e)
 		res, err := tx.ExecContext(ctx, st.SQL, st.Args...)
@@ -216,7 +218,7 @@ func writeEvents(ctx context.Context, tx *sql.Tx, events ...signoff.Event) error
 // selectChainHead reads the last link of a request's audit chain.
 const selectChainHead = `SELECT seq, hash FROM audit_log WHERE request_id = ? ORDER BY seq DESC LIMIT 1`
 
-func chainHead(ctx context.Context, tx *sql.Tx, requestID string) (signoff.ChainHead, error) {
+func chainHead(ctx context.Context, tx txQuerier, requestID string) (signoff.ChainHead, error) {
 	var h signoff.ChainHead
 	err := tx.QueryRowContext(ctx, selectChainHead, requestID).Scan(&h.Seq, &h.Hash)
 	if errors.Is(err, sql.ErrNoRows) {
