@@ -121,20 +121,28 @@ func (s *Service) Catalog(ctx context.Context, viewer Identity, f ProductFilter,
 		return Catalog{}, fmt.Errorf("catalog: %w", err)
 	}
 	c := all
-	c.Products = nil
-	c.Pages = 1
-	first := (max(page, 1) - 1) * CatalogPageSize
-	var matched []Product
-	for _, p := range all.Products {
-		if f.Match(p) {
-			matched = append(matched, p)
+	c.Products, c.Pages = nil, 1
+	if f == (ProductFilter{}) { // the whole catalog: page through the cached list
+		c.Matched = len(all.Products)
+	} else {
+		for _, p := range all.Products {
+			if f.Match(p) {
+				c.Products = append(c.Products, p)
+			}
 		}
+		c.Matched = len(c.Products)
 	}
-	c.Matched = len(matched)
+	first := (max(page, 1) - 1) * CatalogPageSize
 	if c.Matched > 0 {
 		c.Pages = (c.Matched + CatalogPageSize - 1) / CatalogPageSize
 		first = min(first, (c.Pages-1)*CatalogPageSize)
-		c.Products = matched[first:min(first+CatalogPageSize, c.Matched)]
+		matched := c.Products
+		if matched == nil {
+			matched = all.Products
+		}
+		last := min(first+CatalogPageSize, c.Matched)
+		c.Products = matched[first:last:last] // capped: an append cannot reach the cached list
+
 	}
 	c.Page = first/CatalogPageSize + 1
 	return c, nil
