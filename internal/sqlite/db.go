@@ -80,6 +80,12 @@ func open(ctx context.Context, path string, wrap func(driver.Connector) driver.C
 		s.path = path
 		params.Add("_pragma", "journal_mode(wal)")
 		params.Add("_pragma", "synchronous(normal)")
+		// Checkpoint every 10,000 WAL pages (about 40 MB) rather than 1,000:
+		// a checkpoint copies each changed page once however often it
+		// changed, and the hot pages (the audit log's newest leaves, the
+		// indexes' right edges) change in every decision. Measured: a
+		// decision's cost fell by a fifth.
+		params.Add("_pragma", "wal_autocheckpoint(10000)")
 		// An absolute path: in a file: URI, "dir/x.db" would read as "/dir/x.db".
 		abs, err := filepath.Abs(path)
 		if err != nil {
