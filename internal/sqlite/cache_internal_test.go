@@ -4,6 +4,7 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -54,4 +55,28 @@ func TestReadCacheHitsUntilACommit(t *testing.T) {
 	require.NoError(t, err)
 	defer mem.Close()
 	assert.Nil(t, mem.cache, "in memory there is no cache")
+}
+
+// TestCheckpointerRunsAfterCommits shows commits wake the background
+// checkpointer, and that Close stops it.
+func TestCheckpointerRunsAfterCommits(t *testing.T) {
+	ctx := t.Context()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "wal.db"))
+	require.NoError(t, err)
+	require.NotNil(t, s.checkpoints)
+	before := s.checkpoints.runs.Load()
+	require.NoError(t, s.CreateRole(ctx, "ROLE_A", "a"))
+	require.NoError(t, s.CreateUser(ctx, "ANNA", "Anna", "Tester"))
+	require.NoError(t, s.GrantRoleToUser(ctx, "ROLE_A", "ANNA", "X")) // a write transaction
+	require.Eventually(t, func() bool { return s.checkpoints.runs.Load() > before }, 5*time.Second, 10*time.Millisecond)
+
+	var busy, log, done int
+	require.NoError(t, s.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &done))
+	assert.Equal(t, log, done, "everything in the WAL is in the file")
+	require.NoError(t, s.Close())
+	select {
+	case <-s.checkpoints.done:
+	default:
+		t.Fatal("Close left the checkpointer running")
+	}
 }
