@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -403,5 +404,30 @@ func TestParseServeSnowflake(t *testing.T) {
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.errSub)
 		})
+	}
+}
+
+func TestServeDebugAddr(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	debug := ln.Addr().String()
+	ln.Close()
+	in := start(t, []string{"--addr", "127.0.0.1:0", "--db", ":memory:", "--debug-addr", debug}, nil)
+	status, body := get(t, "http://"+debug+"/debug/pprof/")
+	require.Equal(t, http.StatusOK, status)
+	assert.Contains(t, body, "goroutine")
+	status, _ = get(t, "http://"+debug+"/debug/pprof/profile?seconds=1")
+	assert.Equal(t, http.StatusOK, status, "a CPU profile")
+	status, _ = get(t, in.URL+"/debug/pprof/")
+	assert.Equal(t, http.StatusNotFound, status, "never on the app's own port")
+	require.NoError(t, in.shutdown(t))
+	_, err = http.Get("http://" + debug + "/debug/pprof/")
+	assert.Error(t, err, "the profiler stops with the server")
+
+	for _, addr := range []string{"0.0.0.0:6060", "example.com:6060", "6060"} {
+		var stdout, stderr bytes.Buffer
+		err := run(t.Context(), []string{"serve", "--addr", "127.0.0.1:0", "--db", ":memory:", "--debug-addr", addr}, env(nil), &stdout, &stderr)
+		assert.ErrorContains(t, err, "--debug-addr", addr)
 	}
 }

@@ -31,6 +31,7 @@ type serveConfig struct {
 	logFormat   string
 	sessionKey  string
 	catalogTTL  time.Duration
+	debugAddr   string
 	snowflake   snowflake.Config
 }
 
@@ -92,6 +93,8 @@ func parseServe(args []string, getenv func(string) string, stdout, stderr io.Wri
 	fs.DurationVar(&c.catalogTTL, "catalog-cache", envDuration(getenv, "SIGNOFF_CATALOG_CACHE", 30*time.Second),
 		"how long the product list is reused before it is read again (SIGNOFF_CATALOG_CACHE); 0 reads it for\n"+
 			"every page. A product changed in the database shows within this time.")
+	fs.StringVar(&c.debugAddr, "debug-addr", env("SIGNOFF_DEBUG_ADDR", ""),
+		"loopback `host:port` to serve Go's profiler on, /debug/pprof/ (SIGNOFF_DEBUG_ADDR); off by default")
 	fs.StringVar(&c.sessionKey, "session-key", env("SIGNOFF_SESSION_KEY", ""),
 		"`secret` of at least 32 characters that signs cookies (SIGNOFF_SESSION_KEY); instances sharing one\n"+
 			"URL must share it. Default: random per process (sign-ins end on restart).")
@@ -240,6 +243,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	srv, err := server.New(sc)
 	if err != nil {
 		return err
+	}
+	if cfg.debugAddr != "" {
+		stopDebug, err := startDebug(cfg.debugAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stopDebug()
 	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
