@@ -3,10 +3,13 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -73,6 +76,7 @@ type Server struct {
 	engine  string
 	now     func() time.Time
 	handler http.Handler
+	buffers sync.Pool // render's page buffers, reused between requests
 }
 
 // New returns the server's handler with every route and middleware.
@@ -112,16 +116,37 @@ func (s *Server) meta(w http.ResponseWriter, r *http.Request, title, nav string)
 	return m
 }
 
-// render writes a page with status code. templ.Handler buffers, so a failed
-// render never leaves half a page behind a 200.
+// render writes a page with status code. It renders into a buffer first, so
+// a failed render never leaves half a page behind a 200, and sends the page
+// with its Content-Length in one write rather than in chunks.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
-	templ.Handler(c, templ.WithStatus(status), templ.WithErrorHandler(func(r *http.Request, err error) http.Handler {
+	buf, _ := s.buffers.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	defer func() {
+		if buf.Cap() <= maxPooledPage {
+			buf.Reset()
+			s.buffers.Put(buf)
+		}
+	}()
+	if err := c.Render(r.Context(), buf); err != nil {
 		s.log.ErrorContext(r.Context(), "render failed", "path", r.URL.Path, "err", err)
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			http.Error(w, "Signoff could not render this page.", http.StatusInternalServerError)
-		})
-	})).ServeHTTP(w, r)
+		http.Error(w, "Signoff could not render this page.", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(buf.Bytes())
+	}
 }
+
+// maxPooledPage is the largest buffer kept for reuse; a rare huge page's
+// buffer goes to the garbage collector instead of staying in the pool.
+const maxPooledPage = 1 << 20
 
 // fail renders the error page for err. Unexpected errors are logged with the
 // request ID; only messages written for people reach the page.

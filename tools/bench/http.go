@@ -23,6 +23,7 @@ import (
 type server struct {
 	cmd     *exec.Cmd
 	url     string
+	debug   string // the profiler's base URL (--debug-addr)
 	startup time.Duration // from exec to the first 200 on /readyz
 	rssKiB  int           // resident memory right after start-up
 	logs    *limitedWriter
@@ -38,14 +39,20 @@ func startSignoff(ctx context.Context, bin, db string) (*server, error) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
+	dl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	debug := dl.Addr().String()
+	dl.Close()
 	cmd := exec.Command(bin, "serve", "--engine", "embedded", "--db", db, "--addr", addr,
-		"--session-key", "bench-session-key-0123456789abcdef")
+		"--session-key", "bench-session-key-0123456789abcdef", "--debug-addr", debug)
 	for _, kv := range os.Environ() { // the flags say it all: no SIGNOFF_* from the caller
 		if !strings.HasPrefix(kv, "SIGNOFF_") {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	s := &server{cmd: cmd, url: "http://" + addr, logs: &limitedWriter{n: 64 << 10}, done: make(chan struct{})}
+	s := &server{cmd: cmd, url: "http://" + addr, debug: "http://" + debug, logs: &limitedWriter{n: 64 << 10}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = io.Discard, s.logs
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -290,6 +297,26 @@ func load(ctx context.Context, n, c, warm int, want int, conflictOK bool, do op)
 		r.bytes = totalBytes.Load() / good
 	}
 	return r, nil
+}
+
+// loadFor runs do from c workers until d has passed (for profiling, where
+// the duration matters rather than the count) and returns how many ran.
+func loadFor(ctx context.Context, d time.Duration, c int, do op) int {
+	var n atomic.Int64
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var wg sync.WaitGroup
+	for range c {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				if _, _, err := do(ctx, 0); err == nil {
+					n.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return int(n.Load())
 }
 
 // getOp is an op that GETs page with cookie.

@@ -66,6 +66,7 @@ type config struct {
 	requester, approver, reader  string
 	snowflake, gobench           bool
 	benchtime                    string
+	profile                      time.Duration
 	timeout                      time.Duration
 }
 
@@ -92,6 +93,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&cfg.snowflake, "snowflake", true, "report the Snowflake path's statement and login counts (go test ./internal/snowflake)")
 	fs.BoolVar(&cfg.gobench, "gobench", true, "run the Go benchmarks once and include them")
 	fs.StringVar(&cfg.benchtime, "benchtime", "1s", "-benchtime for the Go benchmarks")
+	fs.DurationVar(&cfg.profile, "profile", 5*time.Second, "at the target scale, profile the server this `long` under load on the catalog and the queue (0: don't)")
 	fs.DurationVar(&cfg.timeout, "timeout", 80*time.Minute, "give up after this `long`")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -142,6 +144,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/bytes/")); err == nil && n >= 0 && n <= 1<<20 {
+			// A static body of n bytes: what a page of that size costs with no work behind it.
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Write(bytes.Repeat([]byte("x"), n))
+			return
+		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "hello, world\n")
 	}), ReadHeaderTimeout: 10 * time.Second}
@@ -167,6 +175,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		rep.scales = append(rep.scales, sr)
 		if scale == cfg.target {
+			for _, name := range []string{"catalog", "queue"} {
+				size := sr.page(name).bytes
+				r, err := load(ctx, cfg.n, cfg.c, cfg.c, http.StatusOK, false,
+					getOp(hcl, fmt.Sprintf("http://%s/bytes/%d", hello.Addr(), size), ""))
+				if err != nil {
+					return fmt.Errorf("static %d bytes: %w", size, err)
+				}
+				r.name = fmt.Sprintf("static %d bytes (%s's size)", size, name)
+				rep.static = append(rep.static, r)
+			}
 			fmt.Fprintf(stderr, "bench: actions at %d requests\n", scale)
 			if rep.actions, err = measureActions(ctx, cfg, ds); err != nil {
 				return fmt.Errorf("actions at %d requests: %w", scale, err)
@@ -205,10 +223,28 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // scaleResult is the pages' figures on one database.
 type scaleResult struct {
-	ds      dataset
-	startup time.Duration
-	rssKiB  int
-	pages   []result
+	ds       dataset
+	startup  time.Duration
+	rssKiB   int
+	pages    []result
+	profiles []profile // at the target scale
+}
+
+// page returns the figures of the page called name.
+func (s scaleResult) page(name string) result {
+	for _, p := range s.pages {
+		if p.name == name {
+			return p
+		}
+	}
+	return result{}
+}
+
+// profile is where the server's CPU went while one page was under load.
+type profile struct {
+	page     string
+	requests int // served during the profile
+	top      string
 }
 
 var pageNames = []string{"catalog", "product", "my requests", "queue", "request", "audit"}
@@ -250,8 +286,55 @@ func measurePages(ctx context.Context, cfg config, ds dataset) (scaleResult, err
 		}
 		r.name = pageNames[i]
 		sr.pages = append(sr.pages, r)
+		if ds.requests == cfg.target && cfg.profile > 0 && (r.name == "catalog" || r.name == "queue") {
+			pr, err := profilePage(ctx, cfg, sv, r.name, getOp(cl, sv.url+p.path, cookies[p.user]))
+			if err != nil {
+				return sr, fmt.Errorf("profile %s: %w", r.name, err)
+			}
+			sr.profiles = append(sr.profiles, pr)
+		}
 	}
 	return sr, sv.stop()
+}
+
+// profilePage takes a CPU profile of the server through --debug-addr while
+// the page is under load, and summarizes it with go tool pprof.
+func profilePage(ctx context.Context, cfg config, sv *server, name string, do op) (profile, error) {
+	pr := profile{page: name}
+	file := filepath.Join(cfg.work, "cpu-"+name+".pprof")
+	got := make(chan error, 1)
+	go func() {
+		resp, body, err := get(ctx, newClient(1), fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", sv.debug,
+			int(cfg.profile.Seconds())), "")
+		if err == nil && resp.StatusCode != http.StatusOK {
+			err = fmt.Errorf("%s: %s", resp.Status, body)
+		}
+		if err == nil {
+			err = os.WriteFile(file, body, 0o644)
+		}
+		got <- err
+	}()
+	time.Sleep(100 * time.Millisecond) // the profile has started
+	pr.requests = loadFor(ctx, cfg.profile-200*time.Millisecond, cfg.c, do)
+	if err := <-got; err != nil {
+		return pr, err
+	}
+	out, err := exec.CommandContext(ctx, "go", "tool", "pprof", "-top", "-cum", "-nodecount=40", cfg.bin, file).CombinedOutput()
+	if err != nil {
+		return pr, fmt.Errorf("go tool pprof: %w\n%s", err, out)
+	}
+	var keep []string
+	for _, line := range strings.Split(string(out), "\n") {
+		// The header lines and the functions that say where time goes; the
+		// runtime's and chi's plumbing frames add nothing.
+		if strings.HasPrefix(line, "Duration:") || strings.HasPrefix(line, "Showing") || strings.Contains(line, "flat%") ||
+			(strings.Contains(line, "%") && !strings.Contains(line, "runtime.goexit") && !strings.Contains(line, "chi/v5") &&
+				!strings.Contains(line, "net/http.HandlerFunc") && !strings.Contains(line, ".func1") && !strings.Contains(line, ".func2")) {
+			keep = append(keep, line)
+		}
+	}
+	pr.top = strings.Join(keep, "\n")
+	return pr, nil
 }
 
 // measureActions runs the actions on a copy of ds and checks the result.

@@ -11,6 +11,7 @@ type report struct {
 	cfg               config
 	started, finished time.Time
 	hello             result
+	static            []result // hello world's server sending pages' sizes
 	scales            []scaleResult
 	actions           actionRun
 	imageBytes        int64
@@ -97,6 +98,18 @@ func (r *report) markdown() string {
 	row(r.hello)
 	for _, x := range target.pages {
 		row(x)
+	}
+	for _, x := range r.static {
+		row(x)
+	}
+	if len(r.static) > 0 {
+		p("\nThe static rows are hello world's server sending a body of a page's size with no work behind it: " +
+			"the most any page of that size could reach here.\n")
+	}
+	for _, pr := range target.profiles {
+		p("\n#### Where the server's CPU goes: %s\n\n", pr.page)
+		p("A %s CPU profile of `signoff serve` (through `--debug-addr`) while %d clients loaded the %s page (%d requests); "+
+			"`go tool pprof -top -cum`, plumbing frames left out:\n\n```\n%s\n```\n", cfg.profile, cfg.c, pr.page, pr.requests, pr.top)
 	}
 
 	p("\n### Actions at %d requests\n\n", cfg.target)
