@@ -239,6 +239,10 @@ func TestParseServe(t *testing.T) {
 			want: serveConfig{addr: "127.0.0.1:8080", db: "signoff.db", logFormat: "text", catalogTTL: 5 * time.Second}},
 		{name: "catalog cache by flag", args: []string{"--catalog-cache", "1m"}, vars: map[string]string{"SIGNOFF_CATALOG_CACHE": "5s"},
 			want: serveConfig{addr: "127.0.0.1:8080", db: "signoff.db", logFormat: "text", catalogTTL: time.Minute}},
+		{name: "read cache off by flag", args: []string{"--read-cache=false"},
+			want: serveConfig{addr: "127.0.0.1:8080", db: "signoff.db", logFormat: "text", noReadCache: true}},
+		{name: "read cache off from the environment", vars: map[string]string{"SIGNOFF_NO_READ_CACHE": "1"},
+			want: serveConfig{addr: "127.0.0.1:8080", db: "signoff.db", logFormat: "text", noReadCache: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

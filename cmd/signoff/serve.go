@@ -32,6 +32,7 @@ type serveConfig struct {
 	sessionKey  string
 	catalogTTL  time.Duration
 	debugAddr   string
+	noReadCache bool
 	snowflake   snowflake.Config
 }
 
@@ -93,6 +94,8 @@ func parseServe(args []string, getenv func(string) string, stdout, stderr io.Wri
 	fs.DurationVar(&c.catalogTTL, "catalog-cache", envDuration(getenv, "SIGNOFF_CATALOG_CACHE", 30*time.Second),
 		"how long the product list is reused before it is read again (SIGNOFF_CATALOG_CACHE); 0 reads it for\n"+
 			"every page. A product changed in the database shows within this time.")
+	readCache := fs.Bool("read-cache", !envBool("SIGNOFF_NO_READ_CACHE"),
+		"embedded engine: keep the pages' query results while the database file is unchanged (SIGNOFF_NO_READ_CACHE=1 turns it off)")
 	fs.StringVar(&c.debugAddr, "debug-addr", env("SIGNOFF_DEBUG_ADDR", ""),
 		"loopback `host:port` to serve Go's profiler on, /debug/pprof/ (SIGNOFF_DEBUG_ADDR); off by default")
 	fs.StringVar(&c.sessionKey, "session-key", env("SIGNOFF_SESSION_KEY", ""),
@@ -121,6 +124,7 @@ func parseServe(args []string, getenv func(string) string, stdout, stderr io.Wri
 		fmt.Fprintf(stderr, "signoff serve: unexpected argument %q\n", fs.Arg(0))
 		return c, errUsage
 	}
+	c.noReadCache = !*readCache
 	if c.logFormat != "text" && c.logFormat != "json" {
 		return c, fmt.Errorf("--log-format must be text or json, not %q", c.logFormat)
 	}
@@ -229,6 +233,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 		defer store.Close()
+		if cfg.noReadCache {
+			store.DisableReadCache()
+		}
 		svc := signoff.NewService(store)
 		svc.Log = log
 		if err := loadDemo(ctx, cfg, store, svc, log); err != nil {

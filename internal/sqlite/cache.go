@@ -92,6 +92,16 @@ func cached[T any](ctx context.Context, c *readCache, key string, fill func() (T
 	return val, nil
 }
 
+// DisableReadCache makes every page read run its queries (serve
+// --read-cache=false): for measuring the queries themselves, or to rule the
+// cache out. Call it before serving.
+func (s *Store) DisableReadCache() {
+	if s.cache != nil {
+		s.cache.close()
+		s.cache = nil
+	}
+}
+
 // cacheKey joins a query's name and arguments unambiguously.
 func cacheKey(name string, args ...any) string {
 	var b strings.Builder

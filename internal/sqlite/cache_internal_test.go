@@ -80,3 +80,19 @@ func TestCheckpointerRunsAfterCommits(t *testing.T) {
 		t.Fatal("Close left the checkpointer running")
 	}
 }
+
+func TestDisableReadCache(t *testing.T) {
+	ctx := t.Context()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "off.db"))
+	require.NoError(t, err)
+	defer s.Close()
+	s.DisableReadCache()
+	assert.Nil(t, s.cache)
+	fills := 0
+	for range 3 {
+		_, err := cached(ctx, s.cache, "k", func() (int, error) { fills++; return 1, nil })
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 3, fills, "every look-up runs its query")
+	s.DisableReadCache() // twice is harmless
+}
