@@ -23,7 +23,7 @@ import (
 type server struct {
 	cmd     *exec.Cmd
 	url     string
-	debug   string // the profiler's base URL (--debug-addr)
+	debug   string        // the profiler's base URL (--debug-addr)
 	startup time.Duration // from exec to the first 200 on /readyz
 	rssKiB  int           // resident memory right after start-up
 	logs    *limitedWriter
@@ -32,7 +32,7 @@ type server struct {
 
 // startSignoff runs "bin serve" on the embedded database db and waits until
 // /readyz answers 200.
-func startSignoff(ctx context.Context, bin, db string) (*server, error) {
+func startSignoff(ctx context.Context, bin, db string, extra ...string) (*server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -45,8 +45,8 @@ func startSignoff(ctx context.Context, bin, db string) (*server, error) {
 	}
 	debug := dl.Addr().String()
 	dl.Close()
-	cmd := exec.Command(bin, "serve", "--engine", "embedded", "--db", db, "--addr", addr,
-		"--session-key", "bench-session-key-0123456789abcdef", "--debug-addr", debug)
+	cmd := exec.Command(bin, append([]string{"serve", "--engine", "embedded", "--db", db, "--addr", addr,
+		"--session-key", "bench-session-key-0123456789abcdef", "--debug-addr", debug}, extra...)...)
 	for _, kv := range os.Environ() { // the flags say it all: no SIGNOFF_* from the caller
 		if !strings.HasPrefix(kv, "SIGNOFF_") {
 			cmd.Env = append(cmd.Env, kv)

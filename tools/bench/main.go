@@ -169,10 +169,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(stderr, "bench: pages at %d requests\n", scale)
-		sr, err := measurePages(ctx, cfg, ds)
+		sr, err := measurePages(ctx, cfg, ds, true)
 		if err != nil {
 			return fmt.Errorf("%d requests: %w", scale, err)
 		}
+		fmt.Fprintf(stderr, "bench: pages at %d requests, read cache off\n", scale)
+		cold, err := measurePages(ctx, cfg, ds, false)
+		if err != nil {
+			return fmt.Errorf("%d requests, read cache off: %w", scale, err)
+		}
+		sr.cold, sr.profiles = cold.pages, append(sr.profiles, cold.profiles...)
 		rep.scales = append(rep.scales, sr)
 		if scale == cfg.target {
 			for _, name := range []string{"catalog", "queue"} {
@@ -226,7 +232,8 @@ type scaleResult struct {
 	ds       dataset
 	startup  time.Duration
 	rssKiB   int
-	pages    []result
+	pages    []result  // with the read cache (serve's default)
+	cold     []result  // with --read-cache=false: every view runs its queries
 	profiles []profile // at the target scale
 }
 
@@ -249,10 +256,11 @@ type profile struct {
 
 var pageNames = []string{"catalog", "product", "my requests", "queue", "request", "audit"}
 
-// measurePages serves ds and loads every page.
-func measurePages(ctx context.Context, cfg config, ds dataset) (scaleResult, error) {
+// measurePages serves ds, with or without the read cache, and loads every
+// page.
+func measurePages(ctx context.Context, cfg config, ds dataset, readCache bool) (scaleResult, error) {
 	sr := scaleResult{ds: ds}
-	sv, err := startSignoff(ctx, cfg.bin, ds.path)
+	sv, err := startSignoff(ctx, cfg.bin, ds.path, fmt.Sprintf("--read-cache=%t", readCache))
 	if err != nil {
 		return sr, err
 	}
@@ -286,8 +294,12 @@ func measurePages(ctx context.Context, cfg config, ds dataset) (scaleResult, err
 		}
 		r.name = pageNames[i]
 		sr.pages = append(sr.pages, r)
-		if ds.requests == cfg.target && cfg.profile > 0 && (r.name == "catalog" || r.name == "queue") {
-			pr, err := profilePage(ctx, cfg, sv, r.name, getOp(cl, sv.url+p.path, cookies[p.user]))
+		if ds.requests == cfg.target && cfg.profile > 0 && (r.name == "queue" || (readCache && r.name == "catalog")) {
+			name := r.name
+			if !readCache {
+				name += ", read cache off"
+			}
+			pr, err := profilePage(ctx, cfg, sv, name, getOp(cl, sv.url+p.path, cookies[p.user]))
 			if err != nil {
 				return sr, fmt.Errorf("profile %s: %w", r.name, err)
 			}
@@ -301,7 +313,7 @@ func measurePages(ctx context.Context, cfg config, ds dataset) (scaleResult, err
 // the page is under load, and summarizes it with go tool pprof.
 func profilePage(ctx context.Context, cfg config, sv *server, name string, do op) (profile, error) {
 	pr := profile{page: name}
-	file := filepath.Join(cfg.work, "cpu-"+name+".pprof")
+	file := filepath.Join(cfg.work, "cpu-"+strings.NewReplacer(" ", "-", ",", "").Replace(name)+".pprof")
 	got := make(chan error, 1)
 	go func() {
 		resp, body, err := get(ctx, newClient(1), fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", sv.debug,

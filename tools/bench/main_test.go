@@ -28,7 +28,7 @@ func TestBench(t *testing.T) {
 	start := time.Now()
 	err := run(ctx, []string{"-cache", filepath.Join(dir, "cache"), "-work", filepath.Join(dir, "work"),
 		"-scales", "200,400", "-target", "400", "-n", "20", "-c", "2", "-actions", "8", "-race", "4",
-		"-snowflake=false", "-gobench=false", "-doc", doc, "-timeout", "5m"}, &stdout, &stderr)
+		"-snowflake=false", "-gobench=false", "-profile", "1s", "-doc", doc, "-timeout", "5m"}, &stdout, &stderr)
 	require.NoError(t, err, "stderr: %s", stderr.String())
 	t.Logf("bench in %s:\n%s", time.Since(start).Round(time.Millisecond), stdout.String())
 	out := stdout.String()
@@ -36,7 +36,8 @@ func TestBench(t *testing.T) {
 		"| queue |", "| request |", "| audit |", "| submit | 8 |", "| approve | 8 |", "| reject (with comment) | 8 |",
 		"race: two clients approve each of 4 steps | 8 |",
 		"0 lost, 0 doubled, 0 decisions without exactly one audit event, 8 of 8 submissions recorded once (0 duplicates); audit chains verified",
-		"| 200 |", "| 400 |", "queue p99 at 400 requests vs at 200"} {
+		"| 200 |", "| 400 |", "queue p99 at 400 requests vs at 200", "the same with the read cache off",
+		"| queue, read cache off |", "### Scale, read cache off", "bytes (catalog's size)", "#### Where the server's CPU goes: queue, read cache off"} {
 		assert.Contains(t, out, want)
 	}
 	// Each racing step was won exactly once: the other attempt got a 409.
@@ -53,7 +54,7 @@ func TestBench(t *testing.T) {
 	// The second run reuses both databases.
 	stdout.Reset()
 	require.NoError(t, run(ctx, []string{"-cache", filepath.Join(dir, "cache"), "-scales", "200", "-target", "200",
-		"-n", "5", "-c", "1", "-actions", "2", "-race", "1", "-snowflake=false", "-gobench=false"}, &stdout, &stderr))
+		"-n", "5", "-c", "1", "-actions", "2", "-race", "1", "-snowflake=false", "-gobench=false", "-profile", "0"}, &stdout, &stderr))
 	assert.Contains(t, stdout.String(), "(cached)")
 }
 
