@@ -102,6 +102,7 @@ func TestCatalogPages(t *testing.T) {
 	assert.Equal(t, "Previous page Page 3 of 3", testid(res.Body, "catalog-pages"))
 	assert.Contains(t, res.Body, `href="/?page=2" rel="prev"`)
 	assert.Equal(t, res.Body, alice.get("/?page=99").Body, "past the end: the last page")
+	assert.Equal(t, res.Body, alice.get("/?page=9223372036854775807").Body, "a huge page number is the last page too")
 
 	// The filter narrows the pages, and the pager keeps it.
 	res = alice.get("/?tag=extra&page=2")

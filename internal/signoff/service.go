@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -48,20 +47,38 @@ type Service struct {
 
 // catalogCache is the product list with its facets, as last read.
 type catalogCache struct {
-	mu     sync.Mutex
-	c      Catalog // Products unfiltered; shared, never modified
+	turn   chan struct{} // one refresh at a time; waiters honour their context
+	c      Catalog       // Products unfiltered; shared, never modified
 	readAt time.Time
 }
 
 // products returns the whole catalog with its facets, from the cache when
 // it is younger than CatalogTTL. One reader refreshes it at a time; the
-// others wait for that read rather than all reading at once.
+// others wait for that read (or for their own context to end) rather than
+// all reading at once. Without a TTL every call reads, concurrently.
 func (s *Service) products(ctx context.Context) (Catalog, error) {
-	s.catalog.mu.Lock()
-	defer s.catalog.mu.Unlock()
-	if s.CatalogTTL > 0 && s.catalog.c.Products != nil && s.Now().Sub(s.catalog.readAt) < s.CatalogTTL {
+	if s.CatalogTTL <= 0 || s.catalog.turn == nil { // no TTL, or a Service not from NewService
+		return s.readProducts(ctx)
+	}
+	select {
+	case s.catalog.turn <- struct{}{}:
+	case <-ctx.Done():
+		return Catalog{}, ctx.Err()
+	}
+	defer func() { <-s.catalog.turn }()
+	if s.catalog.c.Products != nil && s.Now().Sub(s.catalog.readAt) < s.CatalogTTL {
 		return s.catalog.c, nil
 	}
+	c, err := s.readProducts(ctx)
+	if err != nil {
+		return Catalog{}, err
+	}
+	s.catalog.c, s.catalog.readAt = c, s.Now()
+	return c, nil
+}
+
+// readProducts reads the whole catalog and its facets from the store.
+func (s *Service) readProducts(ctx context.Context) (Catalog, error) {
 	all, err := s.store.Products(ctx)
 	if err != nil {
 		return Catalog{}, err
@@ -78,13 +95,13 @@ func (s *Service) products(ctx context.Context) (Catalog, error) {
 	if all == nil {
 		c.Products = []Product{} // cached too: an empty catalog is an answer
 	}
-	s.catalog.c, s.catalog.readAt = c, s.Now()
 	return c, nil
 }
 
 // NewService returns a Service over store.
 func NewService(store Store) *Service {
-	return &Service{store: store, ids: &IDGenerator{}, Now: time.Now, Log: slog.New(slog.DiscardHandler)}
+	return &Service{store: store, ids: &IDGenerator{}, Now: time.Now, Log: slog.New(slog.DiscardHandler),
+		catalog: catalogCache{turn: make(chan struct{}, 1)}}
 }
 
 // now returns the time truncated to microseconds in UTC, the precision both
@@ -132,19 +149,20 @@ func (s *Service) Catalog(ctx context.Context, viewer Identity, f ProductFilter,
 		}
 		c.Matched = len(c.Products)
 	}
-	first := (max(page, 1) - 1) * CatalogPageSize
 	if c.Matched > 0 {
 		c.Pages = (c.Matched + CatalogPageSize - 1) / CatalogPageSize
-		first = min(first, (c.Pages-1)*CatalogPageSize)
+	}
+	page = min(max(page, 1), c.Pages) // clamped before multiplying: a huge page number cannot overflow
+	first := (page - 1) * CatalogPageSize
+	if c.Matched > 0 {
 		matched := c.Products
 		if matched == nil {
 			matched = all.Products
 		}
 		last := min(first+CatalogPageSize, c.Matched)
 		c.Products = matched[first:last:last] // capped: an append cannot reach the cached list
-
 	}
-	c.Page = first/CatalogPageSize + 1
+	c.Page = page
 	return c, nil
 }
 
@@ -158,7 +176,8 @@ func (s *Service) AllProducts(ctx context.Context, viewer Identity) ([]Product, 
 	if err != nil {
 		return nil, fmt.Errorf("products: %w", err)
 	}
-	return all.Products, nil
+	n := len(all.Products)
+	return all.Products[:n:n], nil // capped: an append cannot reach the cached list
 }
 
 // ProductPage is a product and the viewer's own requests for it.
@@ -317,7 +336,8 @@ func (s *Service) RequestPage(ctx context.Context, viewer Identity, id, actingAs
 	if err != nil {
 		return RequestPage{}, fmt.Errorf("request %s: events: %w", id, err)
 	}
-	slices.Reverse(evs) // oldest first reads as a story
+	evs = slices.Clone(evs) // the store's slice may be shared (a cache): reverse a copy
+	slices.Reverse(evs)     // oldest first reads as a story
 	page := RequestPage{Request: r, Product: p, Events: evs, ActingAs: actingAs,
 		CanWithdraw: CanWithdraw(viewer, r), CanRevoke: CanRevoke(viewer, r, p), CanRetry: CanRetryGrant(viewer, r)}
 	if role, err := DecideRole(viewer, r, actingAs); err == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -19,19 +20,40 @@ import (
 // whole cache.
 //
 // Only file databases have one (the in-memory VFS is for tests and demos),
-// and only reads that pages make are cached: the decision paths read afresh
-// with the store's own methods. Cached values are shared between callers,
-// who only read them (the handlers render them).
+// and only reads that pages make are cached: the request a decision acts on
+// is read afresh. Callers get their own copy of a cached list (reordering
+// or appending to it cannot reach the cache); the elements inside are
+// shared and must be treated as read-only.
 type readCache struct {
 	mu      sync.Mutex
 	conn    *sql.Conn // asks PRAGMA data_version; used under mu only
 	ask     *sql.Stmt // PRAGMA data_version, prepared on conn
 	version int64
 	entries map[string]any
+	rows    int // rows held, as weight counts them
 }
 
-// maxCacheEntries bounds the cache; when full, it starts again empty.
-const maxCacheEntries = 4096
+// maxCacheRows bounds the cache by the rows it holds (requests, steps,
+// events, roles): about 20,000 rows is a few megabytes. When an answer
+// would pass the bound, the cache starts again empty.
+const maxCacheRows = 20_000
+
+// weight is the number of rows in a cached answer.
+func weight(v any) int {
+	switch v := v.(type) {
+	case []signoff.Request:
+		n := len(v)
+		for _, r := range v {
+			n += len(r.Steps)
+		}
+		return n
+	case []signoff.Event:
+		return len(v)
+	case []string:
+		return len(v)
+	}
+	return 1
+}
 
 func newReadCache(ctx context.Context, db *sql.DB) (*readCache, error) {
 	conn, err := db.Conn(ctx)
@@ -68,6 +90,7 @@ func cached[T any](ctx context.Context, c *readCache, key string, fill func() (T
 	if v != c.version {
 		c.version = v
 		clear(c.entries)
+		c.rows = 0
 	}
 	if e, ok := c.entries[key]; ok {
 		c.mu.Unlock()
@@ -82,11 +105,15 @@ func cached[T any](ctx context.Context, c *readCache, key string, fill func() (T
 		return val, err
 	}
 	c.mu.Lock()
-	if c.version == v {
-		if len(c.entries) >= maxCacheEntries {
+	if w := weight(val); c.version == v && w <= maxCacheRows {
+		if c.rows+w > maxCacheRows {
 			clear(c.entries)
+			c.rows = 0
 		}
-		c.entries[key] = val
+		if _, ok := c.entries[key]; !ok {
+			c.entries[key] = val
+			c.rows += w
+		}
 	}
 	c.mu.Unlock()
 	return val, nil
@@ -101,6 +128,9 @@ func (s *Store) DisableReadCache() {
 		s.cache = nil
 	}
 }
+
+// cloned returns a copy of a cached list for one caller.
+func cloned[T any](list []T, err error) ([]T, error) { return slices.Clone(list), err }
 
 // cacheKey joins a query's name and arguments unambiguously.
 func cacheKey(name string, args ...any) string {
@@ -120,28 +150,28 @@ func (s *Store) Identify(ctx context.Context, user string) (signoff.Identity, er
 
 // ApproverRoles is sqlstore's, cached while the database is unchanged.
 func (s *Store) ApproverRoles(ctx context.Context) ([]string, error) {
-	return cached(ctx, s.cache, "approver roles", func() ([]string, error) { return s.Store.ApproverRoles(ctx) })
+	return cloned(cached(ctx, s.cache, "approver roles", func() ([]string, error) { return s.Store.ApproverRoles(ctx) }))
 }
 
 // Queue is sqlstore's, cached while the database is unchanged.
 func (s *Store) Queue(ctx context.Context, roles []string, user string, n int) ([]signoff.Request, error) {
-	return cached(ctx, s.cache, cacheKey("queue", roles, user, n), func() ([]signoff.Request, error) {
+	return cloned(cached(ctx, s.cache, cacheKey("queue", roles, user, n), func() ([]signoff.Request, error) {
 		return s.Store.Queue(ctx, roles, user, n)
-	})
+	}))
 }
 
 // Requests is sqlstore's, cached while the database is unchanged.
 func (s *Store) Requests(ctx context.Context, requester string, n int) ([]signoff.Request, error) {
-	return cached(ctx, s.cache, cacheKey("requests", requester, n), func() ([]signoff.Request, error) {
+	return cloned(cached(ctx, s.cache, cacheKey("requests", requester, n), func() ([]signoff.Request, error) {
 		return s.Store.Requests(ctx, requester, n)
-	})
+	}))
 }
 
 // RequestsIn is sqlstore's, cached while the database is unchanged.
 func (s *Store) RequestsIn(ctx context.Context, statuses []signoff.Status, n int) ([]signoff.Request, error) {
-	return cached(ctx, s.cache, cacheKey("requests in", statuses, n), func() ([]signoff.Request, error) {
+	return cloned(cached(ctx, s.cache, cacheKey("requests in", statuses, n), func() ([]signoff.Request, error) {
 		return s.Store.RequestsIn(ctx, statuses, n)
-	})
+	}))
 }
 
 // Events is sqlstore's, cached while the database is unchanged for pages
@@ -150,5 +180,5 @@ func (s *Store) Events(ctx context.Context, f signoff.EventFilter) ([]signoff.Ev
 	if f.Limit > 500 || f.Limit <= 0 {
 		return s.Store.Events(ctx, f)
 	}
-	return cached(ctx, s.cache, cacheKey("events", f), func() ([]signoff.Event, error) { return s.Store.Events(ctx, f) })
+	return cloned(cached(ctx, s.cache, cacheKey("events", f), func() ([]signoff.Event, error) { return s.Store.Events(ctx, f) }))
 }

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -95,4 +96,23 @@ func TestDisableReadCache(t *testing.T) {
 	}
 	assert.Equal(t, 3, fills, "every look-up runs its query")
 	s.DisableReadCache() // twice is harmless
+}
+
+// TestReadCacheIsBoundedByRows shows the cache starts again empty rather
+// than grow past maxCacheRows.
+func TestReadCacheIsBoundedByRows(t *testing.T) {
+	ctx := t.Context()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "rows.db"))
+	require.NoError(t, err)
+	defer s.Close()
+	big := make([]string, maxCacheRows/2)
+	for i := range 3 {
+		_, err := cached(ctx, s.cache, fmt.Sprint("k", i), func() ([]string, error) { return big, nil })
+		require.NoError(t, err)
+		assert.LessOrEqual(t, s.cache.rows, maxCacheRows)
+	}
+	assert.Len(t, s.cache.entries, 1, "the third answer did not fit beside the first two")
+	_, err = cached(ctx, s.cache, "huge", func() ([]string, error) { return make([]string, maxCacheRows+1), nil })
+	require.NoError(t, err)
+	assert.NotContains(t, s.cache.entries, "huge", "an answer larger than the whole budget is not kept")
 }

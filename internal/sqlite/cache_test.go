@@ -89,3 +89,39 @@ func TestReadCacheSeesEveryCommit(t *testing.T) {
 		assert.ErrorIs(t, err, signoff.ErrUnauthenticated)
 	}
 }
+
+// TestRequestPageHistoryIsStableWithTheCache views one request's page again
+// and again on a file database: the history must read oldest first every
+// time (the page once reversed the cache's shared list in place).
+func TestRequestPageHistoryIsStableWithTheCache(t *testing.T) {
+	ctx := t.Context()
+	st := open(t, filepath.Join(t.TempDir(), "history.db"))
+	svc := signoff.NewService(st)
+	require.NoError(t, demo.Load(ctx, st, svc, time.Now()))
+	audrey, err := st.Identify(ctx, "AUDREY")
+	require.NoError(t, err)
+	mine, err := svc.MyRequests(ctx, signoff.Identity{User: "ALICE", Roles: []string{"PUBLIC"}})
+	require.NoError(t, err)
+	var id string // a request with a history of several events
+	for _, r := range mine {
+		if r.Status == signoff.StatusGranted {
+			id = r.ID
+		}
+	}
+	require.NotEmpty(t, id, "ALICE has a granted request in the demo")
+	var first []string
+	for i := range 3 {
+		page, err := svc.RequestPage(ctx, audrey, id, "")
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, len(page.Events), 3)
+		assert.Equal(t, signoff.EventRequestSubmitted, page.Events[0].Type, "view %d: oldest first", i+1)
+		var ids []string
+		for _, e := range page.Events {
+			ids = append(ids, e.ID)
+		}
+		if i == 0 {
+			first = ids
+		}
+		assert.Equal(t, first, ids, "view %d", i+1)
+	}
+}
