@@ -41,7 +41,11 @@ func (s *Store) BulkLoad(ctx context.Context, fn func(tx *sql.Tx) error) error {
 			_, _ = conn.ExecContext(context.WithoutCancel(ctx), pragma)
 		}
 	}()
-	return runTx(ctx, conn, fn)
+	if err := runTx(ctx, conn, fn); err != nil {
+		return err
+	}
+	s.checkpoints.committed()
+	return nil
 }
 
 // bulkCacheKiB is BulkLoad's page cache size. It must stay well inside the

@@ -21,6 +21,10 @@ type checkpointer struct {
 	done chan struct{}
 	runs atomic.Int64 // checkpoints run, for tests
 	once sync.Once
+	// ctx ends when the checkpointer is closed, interrupting a checkpoint
+	// in progress so that Close does not wait for it.
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 // checkpointPause is the least time between two checkpoints: commits in
@@ -28,7 +32,9 @@ type checkpointer struct {
 const checkpointPause = 100 * time.Millisecond
 
 func (s *Store) startCheckpointer() {
-	c := &checkpointer{kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &checkpointer{kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
+		ctx: ctx, cancel: cancel}
 	s.checkpoints = c
 	go func() {
 		defer close(c.done)
@@ -38,7 +44,7 @@ func (s *Store) startCheckpointer() {
 				return
 			case <-c.kick:
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			ctx, cancel := context.WithTimeout(c.ctx, time.Minute)
 			// Errors are harmless here: the next commit kicks another try, and
 			// SQLite's automatic checkpoint remains the backstop.
 			_, _ = s.db.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
@@ -69,6 +75,6 @@ func (c *checkpointer) close() {
 	if c == nil {
 		return
 	}
-	c.once.Do(func() { close(c.stop) })
+	c.once.Do(func() { close(c.stop); c.cancel() })
 	<-c.done
 }

@@ -40,12 +40,15 @@ type Store struct {
 	db     *sql.DB
 	path   string // the database file, "" in memory
 	memory string // memdb name to delete on Close, for ":memory:"
-	// writer admits one write transaction of this process at a time. SQLite
-	// allows one writer anyway; without this, concurrent writers find the
-	// database locked and SQLite's busy handler puts them to sleep for
-	// milliseconds at a time, which caps decisions at a few dozen a second.
-	// Queued here, the next writer starts the moment the last one commits.
-	// Writers in other processes still meet busy_timeout.
+	// writer admits one write transaction (tx, BulkLoad) of this process at
+	// a time. SQLite allows one writer anyway; without this, concurrent
+	// writers find the database locked and SQLite's busy handler puts them
+	// to sleep for milliseconds at a time, which caps decisions at a few
+	// dozen a second. Queued here, the next writer starts the moment the
+	// last one commits. Writers in other processes, and the account's
+	// single-statement set-up writes (CreateUser, …), still meet
+	// busy_timeout. A write transaction must not start another: it would
+	// wait for itself until its context ends.
 	writer chan struct{}
 	// cache answers the pages' repeated reads while the file is unchanged;
 	// nil in memory.

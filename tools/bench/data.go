@@ -283,7 +283,10 @@ func column(ctx context.Context, db *sql.DB, query string) ([]string, error) {
 
 // check is what the database says after the action runs.
 type check struct {
-	lost, doubled int  // decisions answered 303 but not recorded; steps decided twice
+	lost, doubled int // decisions answered 303 but not recorded as sent; steps accepted twice
+	noWinner      int // raced steps that no client won
+	strays        int // steps recorded as decided by the persona though the server refused
+
 	missingEvents int  // decided steps without exactly one decision event by their decider
 	submitted     int  // new open requests found for the submissions
 	duplicates    int  // (requester, product) pairs with more than one open request
@@ -294,9 +297,14 @@ type check struct {
 }
 
 // verify checks the database after the action runs: every decision the
-// server accepted is recorded exactly once, with its audit event, every
-// accepted submission made one open request, and the audit log verifies.
-func verify(ctx context.Context, path string, decided []decision, wins map[int]int, submitted []submission, since time.Time) (check, error) {
+// server accepted is recorded exactly once, as sent (decider and verdict),
+// with its audit event; every raced step (from raceFrom on) was won exactly
+// once; a refused decision left no trace; every accepted submission made
+// one open request; and the audit log verifies. Decisions before rejectFrom
+// were approvals, the rest up to raceFrom rejections, the raced ones
+// approvals.
+func verify(ctx context.Context, path string, decided []decision, wins map[int]int, raceFrom, rejectFrom int,
+	submitted []submission, since time.Time) (check, error) {
 	var c check
 	db, err := openRead(path)
 	if err != nil {
@@ -307,24 +315,36 @@ func verify(ctx context.Context, path string, decided []decision, wins map[int]i
 		if wins[i] > 1 {
 			c.doubled++
 		}
-		if wins[i] == 0 {
-			continue
+		if i >= raceFrom && wins[i] == 0 {
+			c.noWinner++
 		}
-		var by string
-		err := db.QueryRowContext(ctx, `SELECT COALESCE(decided_by, '') FROM request_step WHERE request_id = ? AND step_order = ?`,
-			d.request, d.step).Scan(&by)
+		var by, verdict string
+		err := db.QueryRowContext(ctx, `SELECT COALESCE(decided_by, ''), COALESCE(decision, '') FROM request_step
+			WHERE request_id = ? AND step_order = ?`, d.request, d.step).Scan(&by, &verdict)
 		if err != nil {
 			return c, err
-		}
-		if by != d.persona {
-			c.lost++
-			c.problems = append(c.problems, fmt.Sprintf("%s step %d: accepted from %s, recorded by %q", d.request, d.step, d.persona, by))
 		}
 		var events int
 		err = db.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log WHERE request_id = ? AND actor = ?
 			AND event_type IN ('STEP_APPROVED', 'STEP_REJECTED')`, d.request, d.persona).Scan(&events)
 		if err != nil {
 			return c, err
+		}
+		if wins[i] == 0 {
+			if by == d.persona || events > 0 {
+				c.strays++
+				c.problems = append(c.problems, fmt.Sprintf("%s step %d: refused, yet recorded for %s", d.request, d.step, d.persona))
+			}
+			continue
+		}
+		want := "APPROVED"
+		if i >= rejectFrom && i < raceFrom {
+			want = "REJECTED"
+		}
+		if by != d.persona || verdict != want {
+			c.lost++
+			c.problems = append(c.problems, fmt.Sprintf("%s step %d: accepted %s from %s, recorded %q by %q",
+				d.request, d.step, want, d.persona, verdict, by))
 		}
 		if events != 1 {
 			c.missingEvents++

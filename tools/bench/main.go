@@ -110,6 +110,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cfg.scales = append(cfg.scales, cfg.target)
 		slices.Sort(cfg.scales)
 	}
+	if cfg.profile > 0 && cfg.profile < time.Second {
+		cfg.profile = time.Second // pprof takes whole seconds, and 0 means its default of 30
+	}
 	if cfg.n < 1 || cfg.c < 1 || cfg.actions < 1 || cfg.race < 0 || fs.NArg() > 0 {
 		fs.Usage()
 		return errors.New("-n, -c and -actions must be positive")
@@ -139,15 +142,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rep := &report{cfg: cfg, started: time.Now()}
 
 	// The baseline: hello world from the same toolchain.
+	static := bytes.Repeat([]byte("x"), 1<<20)
 	hello, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
 	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if n, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/bytes/")); err == nil && n >= 0 && n <= 1<<20 {
-			// A static body of n bytes: what a page of that size costs with no work behind it.
+		if n, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/bytes/")); err == nil && n >= 0 && n <= len(static) {
+			// A static body of n bytes: what a page of that size costs with no
+			// work behind it, sent as Signoff sends pages (one write, with a
+			// Content-Length).
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.Write(bytes.Repeat([]byte("x"), n))
+			w.Header().Set("Content-Length", strconv.Itoa(n))
+			w.Write(static[:n])
 			return
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -260,7 +267,11 @@ var pageNames = []string{"catalog", "product", "my requests", "queue", "request"
 // page.
 func measurePages(ctx context.Context, cfg config, ds dataset, readCache bool) (scaleResult, error) {
 	sr := scaleResult{ds: ds}
-	sv, err := startSignoff(ctx, cfg.bin, ds.path, fmt.Sprintf("--read-cache=%t", readCache))
+	args := []string{"--read-cache=true"}
+	if !readCache { // every view runs its queries, the product list's too
+		args = []string{"--read-cache=false", "--catalog-cache=0"}
+	}
+	sv, err := startSignoff(ctx, cfg.bin, ds.path, args...)
 	if err != nil {
 		return sr, err
 	}
@@ -380,7 +391,7 @@ func measureActions(ctx context.Context, cfg config, ds dataset) (actionRun, err
 	for i, n := range wins {
 		winsByIndex[i] = n
 	}
-	run.check, err = verify(ctx, db, decided, winsByIndex, subs, start)
+	run.check, err = verify(ctx, db, decided, winsByIndex, 2*cfg.actions, cfg.actions, subs, start)
 	return run, err
 }
 

@@ -77,8 +77,9 @@ func (r *report) markdown() string {
 	dps := a.decisionsPerSecond()
 	p("| decisions per second, %d clients | ≥ 1,000 | %.0f | %s |\n", cfg.c, dps, yes(dps >= 1000))
 	c := a.check
-	p("| lost or doubled decisions | 0 | %d lost, %d doubled, %d without their audit event | %s |\n",
-		c.lost, c.doubled, c.missingEvents, yes(c.lost == 0 && c.doubled == 0 && c.missingEvents == 0))
+	p("| lost or doubled decisions | 0 | %d lost, %d doubled, %d without their audit event, %d raced steps won by nobody, %d refused but recorded | %s |\n",
+		c.lost, c.doubled, c.missingEvents, c.noWinner, c.strays,
+		yes(c.lost == 0 && c.doubled == 0 && c.missingEvents == 0 && c.noWinner == 0 && c.strays == 0))
 	qs, ql := page(small, "queue"), page(large, "queue")
 	ratio := float64(ql.p99) / float64(qs.p99)
 	p("| queue p99 at %d requests vs at %d | ≤ 2× | %.2f× (%s vs %s) | %s |\n",
@@ -133,8 +134,9 @@ func (r *report) markdown() string {
 		p("| %s | %d | %.0f | %s | %s | %d |\n", x.name, x.r.n, x.r.rps, ms(x.r.p50), ms(x.r.p99), x.r.conflicts)
 	}
 	p("\nChecked in the database afterwards: %d lost, %d doubled, %d decisions without exactly one audit event, "+
+		"%d raced steps won by nobody, %d refused decisions recorded anyway; "+
 		"%d of %d submissions recorded once (%d duplicates); audit chains %s (%d requests, %d events).\n",
-		c.lost, c.doubled, c.missingEvents, c.submitted, a.submit.n, c.duplicates,
+		c.lost, c.doubled, c.missingEvents, c.noWinner, c.strays, c.submitted, a.submit.n, c.duplicates,
 		map[bool]string{true: "verified", false: "**FAILED**"}[c.chainsOK], c.chains, c.events)
 	for _, pr := range c.problems[:min(len(c.problems), 10)] {
 		p("- %s\n", pr)
