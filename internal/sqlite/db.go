@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ncruces/go-sqlite3"
@@ -50,6 +51,15 @@ type Store struct {
 	// busy_timeout. A write transaction must not start another: it would
 	// wait for itself until its context ends.
 	writer chan struct{}
+	// wconn is the connection every write transaction runs on, opened at
+	// the first write and used only with the writer's turn. One connection
+	// keeps its page cache across writes; SQLite empties a connection's
+	// cache whenever another connection has written, so writes spread over
+	// the pool read their pages from the file again each time.
+	wconn *sql.Conn
+	// closeOnce makes Close safe to call more than once.
+	closeOnce sync.Once
+	closeErr  error
 	// cache answers the pages' repeated reads while the file is unchanged;
 	// nil in memory.
 	cache *readCache
@@ -108,8 +118,8 @@ func open(ctx context.Context, path string, wrap func(driver.Connector) driver.C
 		connector = wrap(connector)
 	}
 	db := sql.OpenDB(connector)
-	db.SetMaxOpenConns(8)
-	db.SetMaxIdleConns(8)
+	db.SetMaxOpenConns(10) // eight for reads, the writer's and the read cache's
+	db.SetMaxIdleConns(10)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	s.db = db
 	s.prep = newPrepared(db)
@@ -141,16 +151,24 @@ func OpenExisting(ctx context.Context, path string) (*Store, error) {
 
 // Close closes the database.
 func (s *Store) Close() error {
-	s.checkpoints.close()
-	if s.cache != nil {
-		s.cache.close()
-	}
-	s.prep.close()
-	err := s.db.Close()
-	if s.memory != "" {
-		memdb.Delete(s.memory)
-	}
-	return err
+	s.closeOnce.Do(func() {
+		s.checkpoints.close()
+		s.writer <- struct{}{} // wait for a write in progress
+		if s.wconn != nil {
+			s.wconn.Close()
+			s.wconn = nil
+		}
+		if s.cache != nil {
+			s.cache.close()
+		}
+		s.prep.close()
+		s.closeErr = s.db.Close()
+		<-s.writer // later writes find the database closed
+		if s.memory != "" {
+			memdb.Delete(s.memory)
+		}
+	})
+	return s.closeErr
 }
 
 // Ping reports whether the database answers and its file is still there; it
@@ -219,7 +237,16 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return err
 	}
 	defer release()
-	if err := runTx(ctx, s.db, fn); err != nil {
+	if s.wconn == nil {
+		if s.wconn, err = s.db.Conn(ctx); err != nil {
+			return translate(err)
+		}
+	}
+	if err := runTx(ctx, s.wconn, fn); err != nil {
+		if errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) {
+			s.wconn.Close() // the next write opens a fresh connection
+			s.wconn = nil
+		}
 		return err
 	}
 	s.checkpoints.committed()
