@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"sync/atomic"
+	"time"
 )
 
 // actionRun is the figures and checks of the action runs.
@@ -13,12 +15,17 @@ type actionRun struct {
 	submit, approve, reject, race result
 	raceItems                     int
 	check                         check
+	profile                       *profile // the server's CPU while approving
 }
 
 // runActions signs in the personas the workload needs, then submits,
 // approves, rejects, and has two clients race for each of raceN steps; every
 // POST is same-origin with the persona's session, as a browser's would be.
-func runActions(ctx context.Context, base string, w workload, n, raceN, c int) (actionRun, []decision, []int, []submission, error) {
+//
+// With profileRun, it then approves the steps left over while profileRun
+// profiles the server; those approvals are not among the checked ones.
+func runActions(ctx context.Context, base string, w workload, n, raceN, c int,
+	profileRun func(name string, do op) (profile, error)) (actionRun, []decision, []int, []submission, error) {
 	var run actionRun
 	cl := newClient(c)
 	cookies := map[string]string{}
@@ -74,7 +81,7 @@ func runActions(ctx context.Context, base string, w workload, n, raceN, c int) (
 			if err != nil {
 				return 0, 0, err
 			}
-			if resp.StatusCode == http.StatusSeeOther {
+			if resp.StatusCode == http.StatusSeeOther && offset >= 0 {
 				wins[offset+i].Add(1)
 			}
 			return resp.StatusCode, 0, nil
@@ -98,6 +105,23 @@ func runActions(ctx context.Context, base string, w workload, n, raceN, c int) (
 	})
 	if err != nil {
 		return run, nil, nil, nil, fmt.Errorf("race: %w", err)
+	}
+	if profileRun != nil {
+		rest := w.decisions[2*n+raceN:]
+		var next atomic.Int64
+		approveRest := decide(rest, -1, "approve", "") // not counted: not checked
+		pr, err := profileRun("approve", func(ctx context.Context, _ int) (int, int64, error) {
+			i := int(next.Add(1)) - 1
+			if i >= len(rest) {
+				time.Sleep(10 * time.Millisecond) // nothing left to decide
+				return 0, 0, errors.New("no pending step left")
+			}
+			return approveRest(ctx, i)
+		})
+		if err != nil {
+			return run, nil, nil, nil, fmt.Errorf("profile approvals: %w", err)
+		}
+		run.profile = &pr
 	}
 	decided := w.decisions[:2*n+raceN]
 	counts := make([]int, len(decided))

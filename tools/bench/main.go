@@ -310,7 +310,7 @@ func measurePages(ctx context.Context, cfg config, ds dataset, readCache bool) (
 			if !readCache {
 				name += ", read cache off"
 			}
-			pr, err := profilePage(ctx, cfg, sv, name, getOp(cl, sv.url+p.path, cookies[p.user]))
+			pr, err := profileServer(ctx, cfg, sv, name, getOp(cl, sv.url+p.path, cookies[p.user]))
 			if err != nil {
 				return sr, fmt.Errorf("profile %s: %w", r.name, err)
 			}
@@ -320,9 +320,9 @@ func measurePages(ctx context.Context, cfg config, ds dataset, readCache bool) (
 	return sr, sv.stop()
 }
 
-// profilePage takes a CPU profile of the server through --debug-addr while
-// the page is under load, and summarizes it with go tool pprof.
-func profilePage(ctx context.Context, cfg config, sv *server, name string, do op) (profile, error) {
+// profileServer takes a CPU profile of the server through --debug-addr while
+// do runs from cfg.c clients, and summarizes it with go tool pprof.
+func profileServer(ctx context.Context, cfg config, sv *server, name string, do op) (profile, error) {
 	pr := profile{page: name}
 	file := filepath.Join(cfg.work, "cpu-"+strings.NewReplacer(" ", "-", ",", "").Replace(name)+".pprof")
 	got := make(chan error, 1)
@@ -380,7 +380,11 @@ func measureActions(ctx context.Context, cfg config, ds dataset) (actionRun, err
 		return actionRun{}, err
 	}
 	start := time.Now().Add(-time.Second)
-	run, decided, wins, subs, err := runActions(ctx, sv.url, w, cfg.actions, cfg.race, cfg.c)
+	var profileRun func(string, op) (profile, error)
+	if cfg.profile > 0 {
+		profileRun = func(name string, do op) (profile, error) { return profileServer(ctx, cfg, sv, name, do) }
+	}
+	run, decided, wins, subs, err := runActions(ctx, sv.url, w, cfg.actions, cfg.race, cfg.c, profileRun)
 	if stopErr := sv.stop(); err == nil {
 		err = stopErr
 	}

@@ -141,6 +141,12 @@ func (r *report) markdown() string {
 	for _, pr := range c.problems[:min(len(c.problems), 10)] {
 		p("- %s\n", pr)
 	}
+	if a.profile != nil {
+		p("\n#### Where the server's CPU goes: approvals\n\n")
+		p("A %s CPU profile of `signoff serve` while %d clients approved the steps left over (%d approvals, not among "+
+			"the checked ones); `go tool pprof -top -cum`, plumbing frames left out:\n\n```\n%s\n```\n",
+			cfg.profile, cfg.c, a.profile.requests, a.profile.top)
+	}
 
 	for _, mode := range []struct {
 		title string
