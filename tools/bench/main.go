@@ -409,7 +409,7 @@ func snowflakeFigures(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("go test ./internal/snowflake: %w\n%s", err, out)
 	}
-	var keep []string
+	var table, logins []string
 	in := false
 	for _, line := range strings.Split(string(out), "\n") {
 		t := strings.TrimSpace(line)
@@ -419,12 +419,24 @@ func snowflakeFigures(ctx context.Context) (string, error) {
 		case in && t == "---":
 			in = false
 		case in:
-			keep = append(keep, strings.TrimRight(line, " "))
+			table = append(table, strings.TrimRight(line, " "))
 		case strings.Contains(t, "caller logins per user"):
-			keep = append(keep, "", t[strings.Index(t, "caller logins"):])
+			logins = append(logins, t[strings.Index(t, "caller logins"):])
 		}
 	}
-	if len(keep) == 0 {
+	// t.Log indents every line alike; the table reads better without it.
+	indent := -1
+	for _, line := range table {
+		if n := len(line) - len(strings.TrimLeft(line, " \t")); line != "" && (indent < 0 || n < indent) {
+			indent = n
+		}
+	}
+	for i, line := range table {
+		table[i] = line[min(max(indent, 0), len(line)):]
+	}
+	keep := append(table, "")
+	keep = append(keep, logins...)
+	if len(table) == 0 || len(logins) == 0 {
 		return "", fmt.Errorf("go test ./internal/snowflake printed no figures:\n%s", out)
 	}
 	return strings.Join(keep, "\n"), nil
