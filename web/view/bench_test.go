@@ -14,15 +14,18 @@ import (
 )
 
 // BenchmarkRender renders the three busiest pages from fixed, realistic view
-// data (no database): the catalog with 100 products, the queue with 50
+// data (no database): the first catalog page of 100 products
+// (signoff.CatalogPageSize of them shown, with the facets of all), the queue with 50
 // waiting steps (signoff.QueueLimit) and a request mid-chain with the
 // decision form. It isolates the templ rendering cost that BenchmarkPage in
 // internal/server measures together with the queries. Each page renders into
 // one reused buffer, as the server's templ.Handler buffers a page before
-// sending it; SetBytes reports the page size, so MB/s is rendering throughput.
+// sending it (render in internal/server); SetBytes reports the page size, so
+// MB/s is rendering throughput.
 func BenchmarkRender(b *testing.B) {
 	products := fixtureProducts(100)
-	catalog := signoff.Catalog{Products: products, Total: len(products)}
+	catalog := signoff.Catalog{Products: products[:signoff.CatalogPageSize], Matched: len(products),
+		Total: len(products), Page: 1, Pages: (len(products) + signoff.CatalogPageSize - 1) / signoff.CatalogPageSize}
 	for _, p := range products {
 		catalog.Tags = append(catalog.Tags, p.Tags...)
 		catalog.Classifications = append(catalog.Classifications, p.Classification)
