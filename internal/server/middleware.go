@@ -187,7 +187,8 @@ func requestUser(ctx context.Context) string {
 }
 
 // localViewer reads the persona cookie and asks the local account for the
-// roles in that user's session, afresh on every request: a grant or revoke
+// roles in that user's session on every request. The embedded store may
+// answer from its read cache, which any commit empties: a grant or revoke
 // shows at once.
 func (s *Server) localViewer(w http.ResponseWriter, r *http.Request) (signoff.Identity, error) {
 	if _, err := r.Cookie(sessionCookie); err != nil {
