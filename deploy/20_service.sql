@@ -1,17 +1,27 @@
 -- Signoff on Snowpark Container Services: the service, and who may open it.
--- deploy/README.md, step 6.
+-- deploy/README.md, step 4.
 --
--- Run after the image is pushed and spcs.yaml is on the stage:
---   snow stage copy spcs.yaml @SIGNOFF.APP.SPECS --overwrite --role SIGNOFF_APP
---   snow sql -f deploy/20_service.sql
--- as a user who may USE ROLE SIGNOFF_APP (02 grants SIGNOFF_APP to SYSADMIN, so
--- any SYSADMIN or ACCOUNTADMIN user may).
+-- Run after the image is pushed and spcs.yaml is on the stage, as a user
+-- granted SIGNOFF_DEPLOYER (which inherits SIGNOFF_APP):
+--   snow stage copy spcs.yaml @SIGNOFF.APP.SPECS --overwrite --role SIGNOFF_DEPLOYER
+--   snow sql -f deploy/20_service.sql --role SIGNOFF_DEPLOYER
 --
 -- The service is created by, and so owned by, SIGNOFF_APP: the service user
 -- runs as its owner role, and only the owner may grant the service's roles.
+-- CREATE SERVICE needs CREATE SERVICE on the schema and READ on the stage
+-- (DOCS/sql-reference/sql/create-service); SIGNOFF_APP holds them only while
+-- this script runs, so that the running app cannot create services or read
+-- the deployer's files. The other privileges it names (USAGE on the compute
+-- pool and the warehouse, BIND SERVICE ENDPOINT, READ on the image
+-- repository and the secret) it keeps, because the service needs them to run
+-- and to restart.
 -- Idempotent: CREATE SERVICE IF NOT EXISTS leaves a running service alone, the
 -- ALTER re-applies the settings, and GRANTs already held are no-ops. To roll
 -- out a new image or specification, see deploy/30_upgrade.sql.
+
+USE ROLE SIGNOFF_DEPLOYER;
+GRANT CREATE SERVICE ON SCHEMA SIGNOFF.APP TO ROLE SIGNOFF_APP;
+GRANT READ ON STAGE SIGNOFF.APP.SPECS TO ROLE SIGNOFF_APP;
 
 USE ROLE SIGNOFF_APP;
 
@@ -41,8 +51,10 @@ ALTER SERVICE SIGNOFF.APP.SIGNOFF SET
 --   REVOKE SERVICE ROLE signoff.app.signoff!app_user FROM ROLE PUBLIC;
 --   GRANT SERVICE ROLE signoff.app.signoff!app_user TO ROLE <role>;
 GRANT SERVICE ROLE signoff.app.signoff!app_user TO ROLE PUBLIC;
-GRANT SERVICE ROLE signoff.app.signoff!app_user TO ROLE SIGNOFF_ADMIN;
-GRANT SERVICE ROLE signoff.app.signoff!app_user TO ROLE SIGNOFF_AUDITOR;
+
+USE ROLE SIGNOFF_DEPLOYER;
+REVOKE CREATE SERVICE ON SCHEMA SIGNOFF.APP FROM ROLE SIGNOFF_APP;
+REVOKE READ ON STAGE SIGNOFF.APP.SPECS FROM ROLE SIGNOFF_APP;
 
 -- The URL: the ingress_url column of the ui endpoint ("Endpoint provisioning
 -- in progress" for a minute or two after the first CREATE).

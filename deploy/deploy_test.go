@@ -1,8 +1,8 @@
 // Package deploy_test checks the deployment files against each other: the
-// service specification (../spcs.yaml), the Snowflake CLI project
-// (snowflake.yml), the SQL in this folder and the objects that
-// ../sql/snowflake/02_rbac_and_grant.sql creates. Nothing here talks to
-// Snowflake; what only a real account can check is listed in README.md.
+// service specification (../spcs.yaml), the SQL in this folder and the
+// objects that ../sql/snowflake/00_roles.sql creates. Nothing here talks to
+// Snowflake; what only a real account can check is listed in README.md, and
+// sql/snowflake_privileges_test.go checks every grant these scripts make.
 package deploy_test
 
 import (
@@ -97,39 +97,6 @@ type resources struct {
 	Memory string `yaml:"memory"`
 	CPU    string `yaml:"cpu"`
 	GPU    string `yaml:"nvidia.com/gpu"`
-}
-
-// project mirrors snowflake.yml (definition_version 2) for the two entity
-// types it uses (snowflake-cli's ComputePoolEntityModel, ServiceEntityModel).
-type project struct {
-	DefinitionVersion string            `yaml:"definition_version"`
-	Entities          map[string]entity `yaml:"entities"`
-}
-
-type entity struct {
-	Type       string `yaml:"type"`
-	Identifier struct {
-		Name     string `yaml:"name"`
-		Database string `yaml:"database"`
-		Schema   string `yaml:"schema"`
-	} `yaml:"identifier"`
-	Comment string `yaml:"comment"`
-	// compute-pool
-	InstanceFamily     string `yaml:"instance_family"`
-	MinNodes           int    `yaml:"min_nodes"`
-	MaxNodes           int    `yaml:"max_nodes"`
-	AutoResume         *bool  `yaml:"auto_resume"`
-	InitiallySuspended *bool  `yaml:"initially_suspended"`
-	AutoSuspendSeconds int    `yaml:"auto_suspend_seconds"`
-	// service
-	Stage                      string   `yaml:"stage"`
-	ComputePool                string   `yaml:"compute_pool"`
-	SpecFile                   string   `yaml:"spec_file"`
-	Artifacts                  []string `yaml:"artifacts"`
-	MinInstances               int      `yaml:"min_instances"`
-	MaxInstances               int      `yaml:"max_instances"`
-	QueryWarehouse             string   `yaml:"query_warehouse"`
-	ExternalAccessIntegrations []string `yaml:"external_access_integrations"`
 }
 
 func decodeStrict(t *testing.T, path string, v any) {
@@ -276,108 +243,49 @@ func TestServiceSpec(t *testing.T) {
 // service is the service's fully qualified name, as the SQL spells it.
 const service = "SIGNOFF.APP.SIGNOFF"
 
-func TestProjectDefinition(t *testing.T) {
-	var p project
-	decodeStrict(t, "snowflake.yml", &p)
+// TestServiceStatements checks that 20_service.sql creates the service the
+// rest of the deployment names, and that the upgrade replaces its
+// specification from the same stage and file.
+func TestServiceStatements(t *testing.T) {
 	sql := loadSQL(t)
-	var spec serviceSpec
-	decodeStrict(t, filepath.Join("..", "spcs.yaml"), &spec)
-
-	if p.DefinitionVersion != "2" {
-		t.Errorf("definition_version %q, want 2", p.DefinitionVersion)
-	}
-	var svc, pool *entity
-	for id, e := range p.Entities {
-		switch e.Type {
-		case "service":
-			svc = &e
-		case "compute-pool":
-			pool = &e
-		default:
-			t.Errorf("entity %s has type %q", id, e.Type)
-		}
-	}
-	if svc == nil || pool == nil {
-		t.Fatal("want one service entity and one compute-pool entity")
-	}
-
-	id := svc.Identifier
-	if got := strings.ToUpper(id.Database + "." + id.Schema + "." + id.Name); got != service {
-		t.Errorf("service identifier %s, want %s", got, service)
-	}
-	if !slices.Contains(svc.Artifacts, svc.SpecFile) || svc.SpecFile != "spcs.yaml" {
-		t.Errorf("service spec_file %q, artifacts %q: want spcs.yaml uploaded and used", svc.SpecFile, svc.Artifacts)
-	}
-	// The CLI uploads only files inside the project, so deploy/spcs.yaml is a
-	// link to the one specification.
-	if fi, err := os.Lstat(svc.SpecFile); err != nil || fi.Mode()&os.ModeSymlink == 0 {
-		t.Errorf("deploy/%s must be a symbolic link to ../spcs.yaml (%v)", svc.SpecFile, err)
-	}
-	linked, err := os.ReadFile(svc.SpecFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, err := os.ReadFile(filepath.Join("..", "spcs.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(linked, root) {
-		t.Errorf("deploy/%s differs from ../spcs.yaml", svc.SpecFile)
-	}
-
-	if !strings.EqualFold(svc.ComputePool, pool.Identifier.Name) {
-		t.Errorf("service runs in compute pool %s, the project defines %s", svc.ComputePool, pool.Identifier.Name)
-	}
-	create := sql.find("CREATE COMPUTE POOL IF NOT EXISTS " + strings.ToUpper(pool.Identifier.Name) + " ")
+	create := sql.find("CREATE SERVICE IF NOT EXISTS " + service + " ")
 	if create == "" {
-		t.Fatalf("no SQL script creates compute pool %s", pool.Identifier.Name)
+		t.Fatalf("no CREATE SERVICE IF NOT EXISTS %s", service)
 	}
 	props := properties(create)
-	for k, want := range map[string]string{
-		"INSTANCE_FAMILY":     pool.InstanceFamily,
-		"MIN_NODES":           strconv.Itoa(pool.MinNodes),
-		"MAX_NODES":           strconv.Itoa(pool.MaxNodes),
-		"AUTO_SUSPEND_SECS":   strconv.Itoa(pool.AutoSuspendSeconds),
-		"AUTO_RESUME":         strings.ToUpper(strconv.FormatBool(deref(pool.AutoResume))),
-		"INITIALLY_SUSPENDED": strings.ToUpper(strconv.FormatBool(deref(pool.InitiallySuspended))),
-	} {
-		if props[k] != strings.ToUpper(want) {
-			t.Errorf("compute pool %s: the SQL has %s = %s, snowflake.yml %s", pool.Identifier.Name, k, props[k], want)
-		}
-	}
-
-	if w := spec.Spec.Containers[0].Env["SIGNOFF_WAREHOUSE"]; !strings.EqualFold(svc.QueryWarehouse, w) {
-		t.Errorf("query_warehouse %s, spcs.yaml's SIGNOFF_WAREHOUSE %s", svc.QueryWarehouse, w)
-	}
-
-	// deploy/20_service.sql creates the same service as snowflake.yml.
-	cs := sql.find("CREATE SERVICE IF NOT EXISTS " + service + " ")
-	if cs == "" {
-		t.Fatalf("no SQL script creates %s", service)
-	}
-	want := fmt.Sprintf("CREATE SERVICE IF NOT EXISTS %s IN COMPUTE POOL %s FROM @%s SPECIFICATION_FILE = '%s'",
-		service, strings.ToUpper(svc.ComputePool), strings.ToUpper(svc.Stage), strings.ToUpper(svc.SpecFile))
-	if !strings.HasPrefix(cs, want) {
-		t.Errorf("20_service.sql: %s\nwant it to start: %s", cs, want)
-	}
-	props = properties(cs)
-	for k, want := range map[string]string{
-		"MIN_INSTANCES":   strconv.Itoa(svc.MinInstances),
-		"MAX_INSTANCES":   strconv.Itoa(svc.MaxInstances),
-		"QUERY_WAREHOUSE": strings.ToUpper(svc.QueryWarehouse),
-	} {
+	for k, want := range map[string]string{"SPECIFICATION_FILE": "'SPCS.YAML'", "QUERY_WAREHOUSE": "SIGNOFF_WH"} {
 		if props[k] != want {
-			t.Errorf("CREATE SERVICE has %s = %s, snowflake.yml %s", k, props[k], want)
+			t.Errorf("CREATE SERVICE has %s = %s, want %s", k, props[k], want)
 		}
 	}
-	if !sql.has("CREATE STAGE IF NOT EXISTS " + strings.ToUpper(svc.Stage)) {
-		t.Errorf("stage %s: no SQL script creates it", svc.Stage)
+	if !strings.Contains(create, " IN COMPUTE POOL SIGNOFF_POOL ") || !strings.Contains(create, " FROM @SIGNOFF.APP.SPECS ") {
+		t.Errorf("CREATE SERVICE does not run in SIGNOFF_POOL from @SIGNOFF.APP.SPECS: %s", create)
 	}
-	if !sql.has("GRANT READ, WRITE ON STAGE " + strings.ToUpper(svc.Stage) + " TO ROLE SIGNOFF_APP") {
-		t.Errorf("stage %s: SIGNOFF_APP may not read and write it", svc.Stage)
+	if !sql.has("CREATE COMPUTE POOL IF NOT EXISTS SIGNOFF_POOL") {
+		t.Error("no script creates SIGNOFF_POOL")
 	}
-	if !sql.has("ALTER SERVICE " + service + " FROM @" + strings.ToUpper(svc.Stage) + " SPECIFICATION_FILE = '" + strings.ToUpper(svc.SpecFile) + "'") {
-		t.Errorf("30_upgrade.sql does not upgrade %s from the stage's %s", service, svc.SpecFile)
+	if !sql.has("ALTER SERVICE " + service + " FROM @SIGNOFF.APP.SPECS SPECIFICATION_FILE = 'SPCS.YAML'") {
+		t.Errorf("30_upgrade.sql does not upgrade %s from the stage's spcs.yaml", service)
+	}
+}
+
+// TestDeployTimePowersAreTakenBack: CREATE SERVICE and READ on the stage are
+// granted to the running app's role only while a deploy script runs; every
+// grant of them is followed by its revoke in the same script.
+func TestDeployTimePowersAreTakenBack(t *testing.T) {
+	for _, f := range []string{"20_service.sql", "30_upgrade.sql"} {
+		held := map[string]bool{}
+		for _, st := range statements(t, f) {
+			switch {
+			case strings.HasPrefix(st, "GRANT ") && strings.HasSuffix(st, " TO ROLE SIGNOFF_APP"):
+				held[strings.TrimSuffix(strings.TrimPrefix(st, "GRANT "), " TO ROLE SIGNOFF_APP")] = true
+			case strings.HasPrefix(st, "REVOKE ") && strings.HasSuffix(st, " FROM ROLE SIGNOFF_APP"):
+				delete(held, strings.TrimSuffix(strings.TrimPrefix(st, "REVOKE "), " FROM ROLE SIGNOFF_APP"))
+			}
+		}
+		for g := range held {
+			t.Errorf("%s grants %s to SIGNOFF_APP and does not take it back", f, g)
+		}
 	}
 }
 
@@ -396,20 +304,18 @@ func TestSQLIdempotent(t *testing.T) {
 	}
 }
 
-func deref(b *bool) bool { return b != nil && *b }
-
 // sqlSet is every statement of the deployment scripts, normalised.
 type sqlSet []string
 
-// loadSQL reads this folder's scripts and the RBAC script that creates the
-// warehouse, the image repository and the compute pool.
+// loadSQL reads this folder's scripts and the roles script that creates the
+// warehouse and the compute pool.
 func loadSQL(t *testing.T) sqlSet {
 	t.Helper()
 	files, err := filepath.Glob("*.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
-	files = append(files, filepath.Join("..", "sql", "snowflake", "02_rbac_and_grant.sql"))
+	files = append(files, filepath.Join("..", "sql", "snowflake", "00_roles.sql"))
 	var all sqlSet
 	for _, f := range files {
 		all = append(all, statements(t, f)...)

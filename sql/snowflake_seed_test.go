@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -15,15 +16,15 @@ import (
 	"github.com/signoff/signoff/internal/signoff"
 )
 
-// The Snowflake seed, sql/snowflake/03_seed.sql, is generated from the demo
+// The Snowflake seed, sql/snowflake/04_seed.sql, is generated from the demo
 // story (internal/demo) so that the two cannot drift: TestSnowflakeSeed
 // renders it and compares it with the committed file byte for byte.
 //
-//	go test ./sql/ -run Seed -update    # rewrite 03_seed.sql from internal/demo
+//	go test ./sql/ -run Seed -update    # rewrite 04_seed.sql from internal/demo
 
-var update = flag.Bool("update", false, "rewrite snowflake/03_seed.sql from internal/demo")
+var update = flag.Bool("update", false, "rewrite the generated Snowflake scripts (04_seed.sql, 03_api.sql)")
 
-const seedFile = "snowflake/03_seed.sql"
+const seedFile = "snowflake/04_seed.sql"
 
 // lateRoles are the access roles that demo.Roles lacks: the embedded demo
 // creates them only after a grant failed (demo.Load), to show GRANT_FAILED
@@ -65,6 +66,8 @@ func TestSnowflakeSeed(t *testing.T) {
 	}
 }
 
+var ownershipRe = regexp.MustCompile(`^GRANT OWNERSHIP ON (ROLE|PROCEDURE) (\S+) TO ROLE ([A-Z0-9_$]+) COPY CURRENT GRANTS$`)
+
 func TestSnowflakeSeedIsWellFormed(t *testing.T) {
 	stmts := script(t, seedFile) // every statement terminated
 	kinds := map[string]int{}
@@ -86,9 +89,9 @@ func TestSnowflakeSeedIsWellFormed(t *testing.T) {
 		}
 		if strings.HasPrefix(st.upper, "GRANT OWNERSHIP ") &&
 			!ownershipRe.MatchString(st.upper) {
-			t.Errorf("line %d: ownership goes to SIGNOFF_GRANT_OWNER with COPY CURRENT GRANTS: %s", st.line, st.text)
+			t.Errorf("line %d: ownership goes to SIGNOFF_OWNER with COPY CURRENT GRANTS: %s", st.line, st.text)
 		}
-		if m := ownershipRe.FindStringSubmatch(st.upper); m != nil && (m[1] != "ROLE" || m[3] != "SIGNOFF_GRANT_OWNER") {
+		if m := ownershipRe.FindStringSubmatch(st.upper); m != nil && (m[1] != "ROLE" || m[3] != "SIGNOFF_OWNER") {
 			t.Errorf("line %d: %s", st.line, st.text)
 		}
 	}
@@ -155,7 +158,7 @@ func comment(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// renderSeed renders 03_seed.sql from internal/demo, deterministically.
+// renderSeed renders 04_seed.sql from internal/demo, deterministically.
 func renderSeed() (string, error) {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
@@ -164,24 +167,25 @@ func renderSeed() (string, error) {
 	for _, p := range demo.Products {
 		accessRoles[p.AccessRole] = true
 	}
-	createdBy02 := map[string]bool{signoff.RoleAdmin: true, signoff.RoleAuditor: true}
+	createdBy00 := map[string]bool{signoff.RoleAdmin: true, signoff.RoleAuditor: true}
 
 	w(`-- Signoff on Snowflake: the demo story's catalog and roles (internal/demo).
 --
 -- GENERATED from internal/demo by sql/snowflake_seed_test.go; do not edit.
 -- After changing the demo, run: go test ./sql/ -run Seed -update
 --
--- Run after 01_data_model.sql and 02_rbac_and_grant.sql, as a user who may use
--- USERADMIN (creates the roles), SECURITYADMIN (transfers the access roles to
--- SIGNOFF_GRANT_OWNER) and SYSADMIN (owns the catalog tables). Idempotent:
--- roles are CREATE ... IF NOT EXISTS, grants are no-ops when held, and the
--- catalog rows of the demo products (only those) are merged and their chains
--- replaced in one transaction.
+-- Run after 00 to 03, as the installing user, who holds SIGNOFF_OWNER until
+-- 06_finish.sql and may use USERADMIN (creates the roles) and SECURITYADMIN
+-- (transfers the access roles to SIGNOFF_OWNER):
+--   snow sql -f sql/snowflake/04_seed.sql --role ACCOUNTADMIN
+-- Idempotent: roles are CREATE ... IF NOT EXISTS, grants are no-ops when
+-- held, and the catalog rows of the demo products (only those) are merged and
+-- their chains replaced in one transaction.
 --
 -- Not here, on purpose:
 --   * users: a real account has its own (commented examples at the end);
 --   * requests: they are made through the app, which audits them;
---   * SIGNOFF_ADMIN and SIGNOFF_AUDITOR: 02_rbac_and_grant.sql creates them.
+--   * SIGNOFF_ADMIN and SIGNOFF_AUDITOR: 00_roles.sql creates them.
 -- TAGS and PRODUCT_COLUMNS hold the JSON text the embedded engine stores
 -- (encoding/json of []string and []signoff.Column).
 
@@ -197,7 +201,7 @@ USE ROLE USERADMIN;
 		if err != nil {
 			return "", err
 		}
-		if !createdBy02[name] {
+		if !createdBy00[name] {
 			w("CREATE ROLE IF NOT EXISTS %s COMMENT = %s;\n", name, sqlString(r.Comment))
 		}
 	}
@@ -230,10 +234,12 @@ USE ROLE USERADMIN;
 
 	w(`
 -- ============================================================================
--- Access roles: owned by SIGNOFF_GRANT_OWNER
+-- Access roles: owned by SIGNOFF_OWNER
 -- ============================================================================
--- GRANT_PRODUCT_ACCESS may grant a role only because SIGNOFF_GRANT_OWNER owns
--- it (02_rbac_and_grant.sql explains why ownership, not MANAGE GRANTS).
+-- The grant path (GRANT_REQUEST in 03_api.sql) may grant a role only because
+-- SIGNOFF_OWNER owns it: GRANT ROLE needs OWNERSHIP of the role or MANAGE
+-- GRANTS (DOCS/sql-reference/sql/grant-role), and owning exactly the access
+-- roles lets the procedures grant those and nothing else.
 -- SECURITYADMIN transfers ownership: its MANAGE GRANTS covers any role, also
 -- once USERADMIN no longer owns it (re-runs), and satisfies the GRANT
 -- OWNERSHIP check of bundle 2026_07 (DOCS/release-notes/bcr-bundles/2026_07/
@@ -251,24 +257,24 @@ USE ROLE SECURITYADMIN;
 `)
 	for _, r := range demo.Roles {
 		if accessRoles[r.Name] {
-			w("GRANT OWNERSHIP ON ROLE %s TO ROLE SIGNOFF_GRANT_OWNER COPY CURRENT GRANTS;\n", r.Name)
+			w("GRANT OWNERSHIP ON ROLE %s TO ROLE SIGNOFF_OWNER COPY CURRENT GRANTS;\n", r.Name)
 		}
 	}
 	for _, name := range late {
-		w("-- GRANT OWNERSHIP ON ROLE %s TO ROLE SIGNOFF_GRANT_OWNER COPY CURRENT GRANTS;\n", name)
+		w("-- GRANT OWNERSHIP ON ROLE %s TO ROLE SIGNOFF_OWNER COPY CURRENT GRANTS;\n", name)
 	}
 
 	w(`
 -- ============================================================================
--- Catalog: DATA_PRODUCT and APPROVAL_CHAIN (SYSADMIN owns the tables)
+-- Catalog: DATA_PRODUCT and APPROVAL_CHAIN (SIGNOFF_OWNER owns the tables)
 -- ============================================================================
 
-USE ROLE SYSADMIN;
+USE ROLE SIGNOFF_OWNER;
 USE WAREHOUSE SIGNOFF_WH;
 
 BEGIN TRANSACTION;
 
-MERGE INTO SIGNOFF.APP.DATA_PRODUCT t
+MERGE INTO SIGNOFF.MAIN.DATA_PRODUCT t
 USING (
 `)
 	var ids []string
@@ -316,7 +322,7 @@ VALUES
 
 -- The chains of the demo products, replaced as a whole. Requests in flight
 -- keep the chain they copied when they were submitted.
-DELETE FROM SIGNOFF.APP.APPROVAL_CHAIN
+DELETE FROM SIGNOFF.MAIN.APPROVAL_CHAIN
 WHERE PRODUCT_ID IN (
 `)
 	for i, id := range ids {
@@ -326,7 +332,7 @@ WHERE PRODUCT_ID IN (
 		}
 		w("    %s%s\n", id, sep)
 	}
-	w(");\n\nINSERT INTO SIGNOFF.APP.APPROVAL_CHAIN (PRODUCT_ID, STEP_ORDER, APPROVER_ROLE, STEP_LABEL) VALUES\n")
+	w(");\n\nINSERT INTO SIGNOFF.MAIN.APPROVAL_CHAIN (PRODUCT_ID, STEP_ORDER, APPROVER_ROLE, STEP_LABEL) VALUES\n")
 	var rows []string
 	for _, p := range demo.Products {
 		for i, s := range p.Chain {
@@ -348,7 +354,9 @@ WHERE PRODUCT_ID IN (
 -- a user's roles with IS_ROLE_IN_SESSION in their caller's-rights session,
 -- which holds the default role and the default secondary roles, so give each
 -- user DEFAULT_SECONDARY_ROLES = ('ALL') (the default since bundle 2024_08).
--- Users also need the endpoint's service role (deploy/).
+-- Users also need the endpoint's service role (deploy/). Names are quoted,
+-- as the procedures quote them: a user created as "jane.doe@acme.com" is
+-- named exactly so.
 --
 `)
 	for _, u := range demo.Users {

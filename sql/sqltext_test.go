@@ -246,3 +246,116 @@ func TestStripSQLBody(t *testing.T) {
 		t.Errorf("stripSQLBody = %q, want %q", got, want)
 	}
 }
+
+// qualifyProblem reports a QUALIFY clause whose SELECT has no window
+// function: Snowflake refuses it ("QUALIFY needs a window function in the
+// same SELECT", DOCS/sql-reference/constructs/qualify); a window function in
+// a CTE or a subquery does not count. It returns "" when every QUALIFY is
+// fine.
+func qualifyProblem(text string) string {
+	code := strings.ToUpper(stripSQLBody(text))
+	for at := 0; ; {
+		q := strings.Index(code[at:], "QUALIFY")
+		if q < 0 {
+			return ""
+		}
+		q += at
+		// The SELECT the QUALIFY belongs to: the nearest one before it at
+		// the same parenthesis depth.
+		depth, start := 0, -1
+		for i := q - 1; i >= 0; i-- {
+			switch code[i] {
+			case ')':
+				depth++
+			case '(':
+				depth--
+			}
+			if depth == 0 && strings.HasPrefix(code[i:], "SELECT") {
+				start = i
+				break
+			}
+			if depth < 0 {
+				break
+			}
+		}
+		// Its end: the QUALIFY predicate runs to the end of the SELECT.
+		end, d := len(code), 0
+		for i := q; i < len(code); i++ {
+			if code[i] == '(' {
+				d++
+			} else if code[i] == ')' {
+				if d == 0 {
+					end = i
+					break
+				}
+				d--
+			}
+			if d == 0 && (strings.HasPrefix(code[i:], " UNION ") || strings.HasPrefix(code[i:], " ORDER BY")) {
+				end = i
+				break
+			}
+		}
+		if start < 0 || !strings.Contains(topLevel(code[start:end]), "OVER (") {
+			return "QUALIFY without a window function in its own SELECT: " + strings.Join(strings.Fields(code[max(start, 0):min(end, q+60)]), " ")
+		}
+		at = q + len("QUALIFY")
+	}
+}
+
+// topLevel returns s with the insides of its parentheses removed, except
+// the parentheses right after OVER (a window function's own clause).
+func topLevel(s string) string {
+	var b strings.Builder
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '(' && depth == 0 && strings.HasSuffix(strings.TrimRight(s[:i], " "), "OVER"):
+			b.WriteString("(")
+			depth = -1 // inside OVER (...): kept, closed below
+		case s[i] == ')' && depth == -1:
+			b.WriteString(")")
+			depth = 0
+		case s[i] == '(' && depth >= 0:
+			depth++
+		case s[i] == ')' && depth > 0:
+			depth--
+		case depth == 0 || depth == -1:
+			b.WriteByte(s[i])
+		}
+	}
+	return strings.ReplaceAll(b.String(), "OVER(", "OVER (")
+}
+
+func TestQualifyHasAWindowFunction(t *testing.T) {
+	// The review's bug (the old 04_verify_audit.sql): the window functions
+	// were in the CTE, the QUALIFY in the outer SELECT.
+	bad := `WITH chain AS (SELECT a.*, LAG(SEQ) OVER (PARTITION BY R ORDER BY SEQ) AS PREV_SEQ FROM T a)
+SELECT R, CASE WHEN SEQ > PREV_SEQ + 1 THEN 'missing' END AS PROBLEM FROM chain QUALIFY PROBLEM IS NOT NULL
+UNION ALL SELECT 1, 2`
+	if qualifyProblem(bad) == "" {
+		t.Error("the old verify script's QUALIFY is not caught")
+	}
+	good := `SELECT R, ROW_NUMBER() OVER (PARTITION BY R ORDER BY S) AS N FROM T QUALIFY N = 1`
+	if p := qualifyProblem(good); p != "" {
+		t.Errorf("a QUALIFY on its own SELECT's window function is refused: %s", p)
+	}
+	inPredicate := `SELECT R FROM T QUALIFY ROW_NUMBER() OVER (PARTITION BY R ORDER BY S) = 1`
+	if p := qualifyProblem(inPredicate); p != "" {
+		t.Errorf("a window function in the QUALIFY predicate is refused: %s", p)
+	}
+	files, err := fs.Glob(sqlfiles.FS, "snowflake/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		for _, st := range script(t, f) {
+			text := st.text
+			for _, body := range st.bodies {
+				text += " " + body
+			}
+			if p := qualifyProblem(text); p != "" {
+				t.Errorf("%s:%d: %s", f, st.line, p)
+			}
+		}
+	}
+}

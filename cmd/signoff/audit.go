@@ -15,7 +15,7 @@ const auditUsage = `Usage: signoff audit verify [--db FILE]
 Checks the embedded database's tamper-evident audit log: every request's
 events must form an intact hash chain (no row edited, deleted or reordered),
 and every request must have one. Prints what it checked; exits 1 if anything
-does not verify. On Snowflake, run sql/snowflake/04_verify_audit.sql, or open
+does not verify. On Snowflake, run sql/snowflake/05_verify_audit.sql, or open
 /audit/verify as an admin or auditor.
 
 Options:

@@ -250,7 +250,8 @@ func TestParseServe(t *testing.T) {
 			require.NoError(t, err)
 			if tt.want.engine == "" { // the embedded engine, with the Snowflake options' defaults
 				tt.want.engine = "embedded"
-				tt.want.snowflake = snowflake.Config{TokenFile: snowflake.DefaultTokenFile, IdentityTTL: 30 * time.Second}
+				tt.want.snowflake = snowflake.Config{TokenFile: snowflake.DefaultTokenFile, Schema: snowflake.DefaultAPISchema}
+				tt.want.identityTTL = 30 * time.Second
 			}
 			if tt.want.catalogTTL == 0 {
 				tt.want.catalogTTL = 30 * time.Second
@@ -372,8 +373,9 @@ func TestParseServeSnowflake(t *testing.T) {
 		require.NoError(t, err, "any address is allowed on Snowflake")
 		assert.Equal(t, "snowflake", got.engine)
 		assert.Equal(t, snowflake.Config{Account: "ACME", Host: "acme.snowflakecomputing.com", Database: "SIGNOFF",
-			Schema: "APP", Warehouse: "SIGNOFF_WH", TokenFile: token, IdentityTTL: 30 * time.Second,
-			RolesTTL: time.Minute}, got.snowflake)
+			Schema: "API", Warehouse: "SIGNOFF_WH", TokenFile: token, RolesTTL: time.Minute}, got.snowflake,
+			"the API schema, not the service's own schema SPCS injects")
+		assert.Equal(t, 30*time.Second, got.identityTTL)
 	})
 	t.Run("no token file means embedded", func(t *testing.T) {
 		vars := maps.Clone(spcs)
@@ -388,7 +390,7 @@ func TestParseServeSnowflake(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "OTHER", got.snowflake.Database)
 		assert.Equal(t, "WORK", got.snowflake.Schema)
-		assert.Zero(t, got.snowflake.IdentityTTL)
+		assert.Zero(t, got.identityTTL)
 	})
 	for name, tc := range map[string]struct {
 		args   []string

@@ -33,6 +33,7 @@ type serveConfig struct {
 	catalogTTL  time.Duration
 	debugAddr   string
 	noReadCache bool
+	identityTTL time.Duration
 	snowflake   snowflake.Config
 }
 
@@ -86,11 +87,12 @@ func parseServe(args []string, getenv func(string) string, stdout, stderr io.Wri
 		"Snowflake: `warehouse` for the app's statements (SIGNOFF_WAREHOUSE); required, SPCS injects none")
 	fs.StringVar(&c.snowflake.Database, "database", env("SIGNOFF_DATABASE", ""),
 		"Snowflake: `database` of the workflow tables (SIGNOFF_DATABASE; default SNOWFLAKE_DATABASE, which SPCS injects)")
-	fs.StringVar(&c.snowflake.Schema, "schema", env("SIGNOFF_SCHEMA", ""),
-		"Snowflake: `schema` of the workflow tables (SIGNOFF_SCHEMA; default SNOWFLAKE_SCHEMA, which SPCS injects)")
-	fs.DurationVar(&c.snowflake.IdentityTTL, "identity-cache", envDuration(getenv, "SIGNOFF_IDENTITY_CACHE", 30*time.Second),
-		"Snowflake: how long page views reuse a visitor's identity for the same caller token (SIGNOFF_IDENTITY_CACHE);\n"+
-			"0 disables. Actions always check afresh.")
+	fs.StringVar(&c.snowflake.Schema, "schema", env("SIGNOFF_SCHEMA", snowflake.DefaultAPISchema),
+		"Snowflake: the API `schema` whose views Signoff reads and whose procedures it calls (SIGNOFF_SCHEMA)")
+	fs.DurationVar(&c.identityTTL, "identity-cache", envDuration(getenv, "SIGNOFF_IDENTITY_CACHE", 30*time.Second),
+		"Snowflake: how long page views reuse what Snowflake said about a visitor (a signed cookie) before\n"+
+			"opening their session again (SIGNOFF_IDENTITY_CACHE); 0 asks on every request. Actions are always\n"+
+			"checked by Snowflake in the visitor's own session.")
 	fs.DurationVar(&c.catalogTTL, "catalog-cache", envDuration(getenv, "SIGNOFF_CATALOG_CACHE", 30*time.Second),
 		"how long the product list is reused before it is read again (SIGNOFF_CATALOG_CACHE); 0 reads it for\n"+
 			"every page. A product changed in the database shows within this time.")
@@ -221,9 +223,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 		defer store.Close()
-		ids := snowflake.NewIdentities(snowflake.CallerSessions(cfg.snowflake),
-			store.RolesThatMatter(cfg.snowflake.RolesTTL), cfg.snowflake.IdentityTTL)
-		sc.Service, sc.Ready, sc.Identify = signoff.NewService(store), store.Ping, ids.Identify
+		ids := snowflake.NewIdentities(snowflake.CallerSessions(cfg.snowflake), store.RolesThatMatter(cfg.snowflake.RolesTTL))
+		sc.Service, sc.Ready, sc.Platform, sc.IdentityTTL = signoff.NewService(store), store.Ping, ids, cfg.identityTTL
 		sc.SecureCookies = true // SPCS ingress is HTTPS
 		sc.Engine = "Snowflake (" + cfg.snowflake.Database + "." + cfg.snowflake.Schema + ")"
 		banner = "Signoff is ready on Snowflake: %s (reach it through the service's endpoint URL)\n"

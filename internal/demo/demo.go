@@ -271,7 +271,7 @@ func play(ctx context.Context, acct Account, svc *signoff.Service, now time.Time
 				if err != nil {
 					return fmt.Errorf("%s requests %s: %w", a.user, a.submit, err)
 				}
-				id = r.ID
+				id = r.RequestID
 			case a.decide != "":
 				d, err := signoff.ParseDecision(a.decide)
 				if err != nil {

@@ -274,7 +274,7 @@ func TestWithdraw(t *testing.T) {
 	t.Run("only the requester", func(t *testing.T) {
 		res := s.as("MARCO").post("/requests/"+pending+"/withdraw", nil) // Marco may see it: he approves its first step
 		require.Equal(t, http.StatusForbidden, res.Status)
-		assert.Contains(t, text(res.Body), "Only ALICE, who made this request, can withdraw it.")
+		assert.Contains(t, text(res.Body), "Only the person who made this request can withdraw it.")
 		assert.Equal(t, http.StatusForbidden, s.as("BEN").post("/requests/"+pending+"/withdraw", nil).Status)
 		assert.Equal(t, signoff.StatusPending, s.request(pending).Status)
 	})
@@ -282,7 +282,7 @@ func TestWithdraw(t *testing.T) {
 	t.Run("only pending", func(t *testing.T) {
 		res := alice.post("/requests/"+granted+"/withdraw", nil)
 		require.Equal(t, http.StatusConflict, res.Status)
-		assert.Contains(t, text(res.Body), "can no longer be withdrawn")
+		assert.Contains(t, text(res.Body), "This request is granted, so that is no longer possible.")
 		assert.Equal(t, signoff.StatusGranted, s.request(granted).Status)
 		assert.NotContains(t, alice.get("/requests/"+granted).Body, `id="withdraw"`)
 	})
@@ -393,7 +393,7 @@ func TestRetryGrant(t *testing.T) {
 		events := len(s.events())
 		res := adam.post("/requests/"+id+"/retry-grant", nil)
 		assert.Equal(t, http.StatusConflict, res.Status)
-		assert.Contains(t, text(res.Body), "there is no grant to retry")
+		assert.Contains(t, text(res.Body), "This request is granted, so that is no longer possible.")
 		assert.Len(t, s.events(), events)
 	})
 

@@ -189,7 +189,7 @@ func TestAuditPaging(t *testing.T) {
 		require.Less(t, i, 100, "bounded")
 		r, err := s.svc.Submit(ctx, noel, "web-traffic-daily", "Checking the channel mix, round "+strings.Repeat("x", i%5))
 		require.NoError(t, err)
-		require.NoError(t, s.svc.Withdraw(ctx, noel, r.ID))
+		require.NoError(t, s.svc.Withdraw(ctx, noel, r.RequestID))
 	}
 	all := s.events()
 	audrey := s.as("AUDREY")

@@ -115,10 +115,10 @@ func playCustomer360(t *testing.T, s *stack, requester string, approvers ...stri
 	r, err := s.svc.Submit(ctx, s.identity(requester), "customer-360", goodReason)
 	require.NoError(t, err)
 	for _, user := range approvers {
-		_, err := s.svc.Decide(ctx, s.identity(user), r.ID, signoff.DecisionInput{Decision: signoff.DecisionApprove})
+		_, err := s.svc.Decide(ctx, s.identity(user), r.RequestID, signoff.DecisionInput{Decision: signoff.DecisionApprove})
 		require.NoError(t, err, "%s approves", user)
 	}
-	return r.ID
+	return r.RequestID
 }
 
 var (
@@ -227,12 +227,11 @@ func matrixForm(kv ...string) url.Values {
 const (
 	pSignIn      = "Please sign in"
 	pOwnRequest  = "You made this request, so you cannot decide any of its steps."
-	pNotPart     = "You are not part of request"
 	pAlready     = "You already decided a step of this request; another person must decide the Data owner step."
 	pNeedsLM     = "The Line manager step needs the LINE_MANAGER role, which is not in your session."
 	pNeedsOwner  = "The Data owner step needs the DATA_OWNER_SALES role, which is not in your session."
 	pNeedsDPO    = "The Data protection step needs the DPO role, which is not in your session."
-	pOnlyAlice   = "Only ALICE, who made this request, can withdraw it."
+	pOnlyAlice   = "Only the person who made this request can withdraw it."
 	pOwnersSales = "Only admins and the owners of Sales orders (DATA_OWNER_SALES) can revoke access to it."
 	pOnlyAdmins  = "Only admins (SIGNOFF_ADMIN) can retry a grant."
 )
@@ -326,7 +325,7 @@ func matrixRows() []matrixRow {
 			matrixRow{action: a, state: stStep1, persona: whoInheritsDPO, extra: matrixForm("step", "1"), status: forbidden, phrase: pNeedsLM},
 			matrixRow{action: a, state: stStep1, persona: whoAdmin, extra: matrixForm("step", "1"), status: forbidden, phrase: pNeedsLM},
 			matrixRow{action: a, state: stStep1, persona: whoAuditor, extra: matrixForm("step", "1"), status: forbidden, phrase: pNeedsLM},
-			matrixRow{action: a, state: stStep1, persona: whoNoRoles, extra: matrixForm("step", "1"), status: forbidden, phrase: pNotPart},
+			matrixRow{action: a, state: stStep1, persona: whoNoRoles, extra: matrixForm("step", "1"), status: forbidden, phrase: pNeedsLM},
 			matrixRow{action: a, state: stStep1, persona: whoSignedOut, extra: matrixForm("step", "1"), status: unauth, phrase: pSignIn},
 			matrixRow{action: a, state: stStep1, persona: matrixPersona("approver of the current step, acting as a role not held", "MARCO"),
 				extra: matrixForm("step", "1", "acting_as", "DPO"), status: forbidden,
@@ -393,7 +392,7 @@ func matrixRows() []matrixRow {
 	// Deciding a request that has no step left.
 	add(
 		matrixRow{action: actApprove, state: stGranted, persona: matrixPersona("data owner", "OLIVIA"), status: conflict,
-			phrase: "This request is granted: there is no step left to decide."},
+			phrase: "This request is granted, so that is no longer possible."},
 		matrixRow{action: actApprove, state: stGranted, persona: matrixPersona("data owner, naming step 2", "OLIVIA"), extra: matrixForm("step", "2"),
 			status: conflict, phrase: "The Data owner step was already approved by OLIVIA."},
 		matrixRow{action: actApprove, state: stRejected, persona: matrixPersona("approver of step 3", "DANA"), extra: matrixForm("step", "3"),
@@ -410,12 +409,12 @@ func matrixRows() []matrixRow {
 		add(matrixRow{action: actWithdraw, state: stStep2, persona: p, status: forbidden, phrase: pOnlyAlice})
 	}
 	add(
-		matrixRow{action: actWithdraw, state: stStep2, persona: whoNoRoles, status: forbidden, phrase: pNotPart},
+		matrixRow{action: actWithdraw, state: stStep2, persona: whoNoRoles, status: forbidden, phrase: pOnlyAlice},
 		matrixRow{action: actWithdraw, state: stStep2, persona: whoSignedOut, status: unauth, phrase: pSignIn},
 		matrixRow{action: actWithdraw, state: stGranted, persona: whoRequester, status: conflict,
-			phrase: "This request is granted and can no longer be withdrawn."},
+			phrase: "This request is granted, so that is no longer possible."},
 		matrixRow{action: actWithdraw, state: stRejected, persona: whoRequester, status: conflict,
-			phrase: "This request is rejected and can no longer be withdrawn."},
+			phrase: "This request is rejected, so that is no longer possible."},
 	)
 
 	// Revoking: admins and holders of the product's owner role, only when granted.
@@ -429,14 +428,14 @@ func matrixRows() []matrixRow {
 	}
 	for _, p := range []personaKind{matrixPersona("DPO, not in the chain", "DANA"), whoInheritsDPO, matrixPersona("owner of other products", "FRANK"),
 		matrixPersona("owner of other products", "HANNAH"), whoNoRoles} {
-		add(matrixRow{action: actRevoke, state: stGranted, persona: p, status: forbidden, phrase: pNotPart})
+		add(matrixRow{action: actRevoke, state: stGranted, persona: p, status: forbidden, phrase: pOwnersSales})
 	}
 	add(
 		matrixRow{action: actRevoke, state: stGranted, persona: whoSignedOut, status: unauth, phrase: pSignIn},
 		matrixRow{action: actRevoke, state: stStep2, persona: matrixPersona("product owner", "OLIVIA"), status: conflict,
-			phrase: "This request is pending: there is no granted access to revoke."},
+			phrase: "This request is pending, so that is no longer possible."},
 		matrixRow{action: actRevoke, state: stRevoked, persona: whoAdmin, status: conflict,
-			phrase: "This request is revoked: there is no granted access to revoke."},
+			phrase: "This request is revoked, so that is no longer possible."},
 	)
 
 	// Retrying a failed grant: admins only.
@@ -447,12 +446,12 @@ func matrixRows() []matrixRow {
 		add(matrixRow{action: actRetry, state: stGrantFailed, persona: p, status: forbidden, phrase: pOnlyAdmins})
 	}
 	for _, p := range []personaKind{matrixPersona("DPO, not in the chain", "DANA"), whoInheritsDPO, whoNoRoles} {
-		add(matrixRow{action: actRetry, state: stGrantFailed, persona: p, status: forbidden, phrase: pNotPart})
+		add(matrixRow{action: actRetry, state: stGrantFailed, persona: p, status: forbidden, phrase: pOnlyAdmins})
 	}
 	add(
 		matrixRow{action: actRetry, state: stGrantFailed, persona: whoSignedOut, status: unauth, phrase: pSignIn},
-		matrixRow{action: actRetry, state: stStep2, persona: whoAdmin, status: conflict, phrase: "This request is pending: there is no grant to retry."},
-		matrixRow{action: actRetry, state: stGranted, persona: whoAdmin, status: conflict, phrase: "This request is granted: there is no grant to retry."},
+		matrixRow{action: actRetry, state: stStep2, persona: whoAdmin, status: conflict, phrase: "This request is pending, so that is no longer possible."},
+		matrixRow{action: actRetry, state: stGranted, persona: whoAdmin, status: conflict, phrase: "This request is granted, so that is no longer possible."},
 	)
 
 	// Signing in (embedded engine): anyone may pick a persona, or switch;
@@ -463,7 +462,9 @@ func matrixRows() []matrixRow {
 	add(
 		matrixRow{action: actLogin, state: stNone, persona: whoSignedOut, extra: matrixForm("user", "GHOST"), status: unauth,
 			phrase: "There is no user GHOST in the local account."},
-		matrixRow{action: actLogin, state: stNone, persona: whoRequester, extra: matrixForm("user", "ADAM' --"), status: http.StatusUnprocessableEntity,
+		matrixRow{action: actLogin, state: stNone, persona: whoRequester, extra: matrixForm("user", "ADAM' --"), status: unauth,
+			phrase: "There is no user ADAM' -- in the local account."},
+		matrixRow{action: actLogin, state: stNone, persona: whoRequester, extra: matrixForm("user", "ADAM\n"), status: http.StatusUnprocessableEntity,
 			phrase: "Choose one of the personas listed on the sign-in page."},
 	)
 	for _, p := range []personaKind{whoSignedOut, whoRequester, whoAdmin, whoNoRoles} {

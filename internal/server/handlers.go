@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
@@ -84,7 +86,7 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reason := r.PostForm.Get("reason")
-	req, err := s.svc.Submit(r.Context(), viewerOf(r.Context()), chi.URLParam(r, "id"), reason)
+	o, err := s.svc.Submit(r.Context(), viewerOf(r.Context()), chi.URLParam(r, "id"), reason)
 	var problems signoff.Problems
 	if errors.As(err, &problems) {
 		s.showProduct(w, r, http.StatusUnprocessableEntity, view.ProductForm{Reason: reason, Problems: problems})
@@ -94,9 +96,8 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	first := req.StepCount
-	s.redirect(w, r, view.RequestURL(req.ID), fmt.Sprintf(
-		"Your request for %s is submitted. It needs %d approval%s; you can follow it here.", req.ProductName, first, plural(first)))
+	s.redirect(w, r, view.RequestURL(o.RequestID), fmt.Sprintf(
+		"Your request for %s is submitted. It needs %d approval%s; you can follow it here.", o.ProductName, o.StepCount, plural(o.StepCount)))
 }
 
 // handleMyRequests handles "GET /requests".
@@ -145,9 +146,9 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	in.Decision, err = signoff.ParseDecision(r.PostForm.Get("decision"))
-	var req signoff.Request
+	var o signoff.Outcome
 	if err == nil {
-		req, err = s.svc.Decide(r.Context(), viewerOf(r.Context()), id, in)
+		o, err = s.svc.Decide(r.Context(), viewerOf(r.Context()), id, in)
 	}
 	var problems signoff.Problems
 	if errors.As(err, &problems) {
@@ -158,23 +159,22 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.redirect(w, r, view.RequestURL(id), decisionFlash(req, in.Decision))
+	s.redirect(w, r, view.RequestURL(id), decisionFlash(o, in.Decision))
 }
 
 // decisionFlash tells the approver what their decision did.
-func decisionFlash(r signoff.Request, d signoff.Decision) string {
+func decisionFlash(o signoff.Outcome, d signoff.Decision) string {
 	switch {
 	case d == signoff.DecisionReject:
 		return "You rejected the request. The requester can see your comment."
-	case r.Status == signoff.StatusGranted:
-		return fmt.Sprintf("You gave the final approval: %s now holds %s.", r.Requester, r.AccessRole)
-	case r.Status == signoff.StatusGrantFailed:
+	case o.Status == signoff.StatusGranted:
+		return fmt.Sprintf("You gave the final approval: %s now holds %s.", o.Requester, o.AccessRole)
+	case o.Status == signoff.StatusGrantFailed:
 		return "You gave the final approval, but the grant failed. An admin can see why and retry it."
-	case r.Status == signoff.StatusApproved:
+	case o.Status == signoff.StatusApproved:
 		return "You gave the final approval; the grant has not run yet. An admin can retry it."
 	}
-	next, _ := r.Current()
-	return fmt.Sprintf("You approved. The request moves on to the %s step (%s).", next.Label, next.ApproverRole)
+	return fmt.Sprintf("You approved. The request moves on to the %s step (%s).", o.StepLabel, o.StepRole)
 }
 
 // handleWithdraw handles "POST /requests/{id}/withdraw".
@@ -252,7 +252,31 @@ func parseForm(r *http.Request) error {
 		}
 		return signoff.Errorf(signoff.ErrInvalid, "The form could not be read.")
 	}
+	if !validValues(r.Form) {
+		return errNotText
+	}
 	return nil
+}
+
+// errNotText refuses a form or address with bytes that are not UTF-8 text.
+// They are refused, never repaired: what is stored is hashed into the audit
+// log as sent, and a repaired copy would no longer match its hash.
+var errNotText = signoff.Errorf(signoff.ErrInvalid,
+	"The form or address contains bytes that are not text (invalid UTF-8). Nothing was changed; please type it again.")
+
+// validValues reports whether every name and value is valid UTF-8.
+func validValues(v url.Values) bool {
+	for k, vs := range v {
+		if !utf8.ValidString(k) {
+			return false
+		}
+		for _, x := range vs {
+			if !utf8.ValidString(x) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func plural(n int) string {

@@ -24,13 +24,17 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	// Unquoted Snowflake names are case-insensitive and stored upper-case.
-	user := strings.ToUpper(r.PostForm.Get("user"))
-	if !signoff.ValidIdentifier(user) {
+	user := r.PostForm.Get("user")
+	if !signoff.ValidUserName(user) {
 		s.fail(w, r, signoff.Errorf(signoff.ErrInvalid, "Choose one of the personas listed on the sign-in page."))
 		return
 	}
 	id, err := s.local.Identify(r.Context(), user)
+	if upper := strings.ToUpper(user); err != nil && upper != user && signoff.ValidIdentifier(user) {
+		// As Snowflake resolves a name typed without quotes: alice is ALICE,
+		// unless a user is called exactly "alice".
+		id, err = s.local.Identify(r.Context(), upper)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

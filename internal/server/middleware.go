@@ -144,6 +144,18 @@ func limitBodies(next http.Handler) http.Handler {
 	})
 }
 
+// textOnly refuses a query string whose names or values are not valid
+// UTF-8 (422) before any handler reads it; forms are checked by parseForm.
+func (s *Server) textOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !validValues(r.URL.Query()) {
+			s.fail(w, r, errNotText)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // crossOrigin refuses cross-origin state changes (Go's
 // http.CrossOriginProtection: Sec-Fetch-Site and Origin checks) with a clear
 // 403 page.
@@ -166,7 +178,7 @@ func (s *Server) identify(next http.Handler) http.Handler {
 		if s.local != nil {
 			viewer, err = s.localViewer(w, r)
 		} else {
-			viewer, err = s.ident(r)
+			viewer, err = s.platformViewer(w, r)
 		}
 		if err != nil {
 			s.fail(w, r, err)

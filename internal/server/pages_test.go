@@ -241,7 +241,7 @@ func TestRequestPageDecisionForm(t *testing.T) {
 		blocked  string // the decide-blocked notice, when shown
 	}{
 		{user: "OLIVIA", status: http.StatusOK, decision: true},
-		{user: "BEN", status: http.StatusOK, blocked: "You made this request"},
+		{user: "BEN", status: http.StatusOK},    // the requester: no form, and no warning that there is none
 		{user: "MARCO", status: http.StatusOK},  // decided step 1; no longer his step
 		{user: "DANA", status: http.StatusOK},   // her step comes later
 		{user: "AUDREY", status: http.StatusOK}, // auditors read everything

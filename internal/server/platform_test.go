@@ -1,12 +1,13 @@
 package server_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,74 +20,288 @@ import (
 	"github.com/signoff/signoff/internal/sqlite"
 )
 
-// TestPlatformIdentityMode runs the server as it runs on Snowflake: identity
-// comes from the platform (Config.Identify), there is no persona sign-in,
-// and a visitor the platform does not vouch for gets a 401 page, not a
-// redirect to a sign-in page that does not exist.
-func TestPlatformIdentityMode(t *testing.T) {
+// fakePlatform stands in for the Snowflake engine's identity look-up: a
+// caller token belongs to the user it was issued to, and the roles come from
+// the embedded engine's local account.
+type fakePlatform struct {
+	st *sqlite.Store
+
+	mu     sync.Mutex
+	owners map[string]string // caller token → user
+	calls  int
+}
+
+func (p *fakePlatform) issue(user string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	token := "caller-token-" + url.QueryEscape(user) + "-" + time.Now().Format("150405.000000000")
+	p.owners[token] = user
+	return token
+}
+
+func (p *fakePlatform) Identify(ctx context.Context, token string) (signoff.Identity, error) {
+	p.mu.Lock()
+	p.calls++
+	user, ok := p.owners[token]
+	p.mu.Unlock()
+	if !ok {
+		return signoff.Identity{}, signoff.Errorf(signoff.ErrUnauthenticated, "Your Snowflake session has expired.")
+	}
+	return p.st.Identify(ctx, user)
+}
+
+func (p *fakePlatform) count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.calls
+}
+
+// platformClient is a browser on the Snowflake engine: the ingress adds the
+// user and token headers to each request, and the client keeps cookies.
+type platformClient struct {
+	t       *testing.T
+	base    string
+	user    string
+	token   string
+	cookies map[string]*http.Cookie
+}
+
+func (c *platformClient) do(method, path string, form url.Values, edit func(*http.Request)) (*http.Response, string) {
+	c.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequestWithContext(c.t.Context(), method, c.base+path, body)
+	require.NoError(c.t, err)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", c.base)
+	}
+	if c.user != "" {
+		req.Header.Set(server.HeaderUser, c.user)
+		req.Header.Set(server.HeaderToken, c.token)
+	}
+	for _, ck := range c.cookies {
+		req.AddCookie(ck)
+	}
+	if edit != nil {
+		edit(req)
+	}
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := hc.Do(req)
+	require.NoError(c.t, err)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(c.t, err)
+	for _, ck := range res.Cookies() {
+		if ck.MaxAge < 0 {
+			delete(c.cookies, ck.Name)
+		} else {
+			c.cookies[ck.Name] = ck
+		}
+	}
+	return res, string(b)
+}
+
+type platformStack struct {
+	t        *testing.T
+	url      string
+	srv      http.Handler
+	platform *fakePlatform
+	clock    *atomicClock
+}
+
+// atomicClock is the server's clock, moved by the test.
+type atomicClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *atomicClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *atomicClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func newPlatformStack(t *testing.T, ttl time.Duration) *platformStack {
 	ctx := t.Context()
 	st, err := sqlite.Open(ctx, ":memory:")
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
 	svc := signoff.NewService(st)
 	require.NoError(t, demo.Load(ctx, st, svc, time.Now()))
-
-	var calls atomic.Int32
-	identify := func(r *http.Request) (signoff.Identity, error) {
-		calls.Add(1)
-		user := r.Header.Get("Sf-Context-Current-User")
-		if user == "" {
-			return signoff.Identity{}, signoff.Errorf(signoff.ErrUnauthenticated, "Signoff did not receive your Snowflake identity.")
-		}
-		return st.Identify(r.Context(), user) // stands in for the caller's-rights session
+	for _, u := range []string{"JANE.DOE@ACME.COM", "alice", `O"BRIEN`, "Zoë Ångström"} {
+		require.NoError(t, st.CreateUser(ctx, u, u, "test"))
+		require.NoError(t, st.GrantRoleToUser(ctx, "ANALYST", u, "ACCOUNTADMIN"))
 	}
-	srv, err := server.New(server.Config{Service: svc, Ready: st.Ping, Identify: identify,
-		SessionKey: []byte(strings.Repeat("s", 32)), SecureCookies: true, Engine: "Snowflake (test)"})
+	p := &fakePlatform{st: st, owners: map[string]string{}}
+	clock := &atomicClock{now: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
+	srv, err := server.New(server.Config{Service: svc, Ready: st.Ping, Platform: p, IdentityTTL: ttl,
+		SessionKey: []byte(strings.Repeat("s", 32)), Engine: "Snowflake (test)", Now: clock.Now})
 	require.NoError(t, err)
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return &platformStack{t: t, url: hs.URL, srv: srv, platform: p, clock: clock}
+}
 
-	get := func(path, user string) (*http.Response, string) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, hs.URL+path, nil)
-		require.NoError(t, err)
-		if user != "" {
-			req.Header.Set("Sf-Context-Current-User", user)
-		}
-		res, err := hc.Do(req)
-		require.NoError(t, err)
-		defer res.Body.Close()
-		b, err := io.ReadAll(res.Body)
-		require.NoError(t, err)
-		return res, string(b)
+func (s *platformStack) browser(user string) *platformClient {
+	c := &platformClient{t: s.t, base: s.url, user: user, cookies: map[string]*http.Cookie{}}
+	if user != "" {
+		c.token = s.platform.issue(user)
 	}
+	return c
+}
 
-	res, body := get("/", "")
+// TestPlatformIdentityMode runs the server as it runs on Snowflake: identity
+// comes from the platform, there is no persona sign-in, and a visitor the
+// platform does not vouch for gets a 401 page, not a redirect to a sign-in
+// page that does not exist.
+func TestPlatformIdentityMode(t *testing.T) {
+	s := newPlatformStack(t, 30*time.Second)
+	anon := s.browser("")
+	res, body := anon.do(http.MethodGet, "/", nil, nil)
 	assert.Equal(t, http.StatusUnauthorized, res.StatusCode, "no redirect: there is no sign-in page")
 	assert.Contains(t, body, "Signoff did not receive your Snowflake identity.")
 	assert.NotContains(t, body, `href="/login"`, "no persona sign-in is offered")
 
+	alice := s.browser("ALICE")
 	for _, path := range []string{"/login", "/logout"} {
-		res, _ := get(path, "ALICE")
+		res, _ := alice.do(http.MethodGet, path, nil, nil)
 		assert.Equal(t, http.StatusNotFound, res.StatusCode, "%s does not exist on this engine", path)
 	}
-	form := url.Values{"user": {"ADAM"}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hs.URL+"/login", strings.NewReader(form.Encode()))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	post, err := hc.Do(req)
-	require.NoError(t, err)
-	post.Body.Close()
-	assert.NotEqual(t, http.StatusSeeOther, post.StatusCode, "persona sign-in does not exist")
-	assert.Empty(t, post.Cookies(), "no session cookie is ever issued")
+	res, _ = anon.do(http.MethodPost, "/login", url.Values{"user": {"ADAM"}}, nil)
+	assert.NotEqual(t, http.StatusSeeOther, res.StatusCode, "persona sign-in does not exist")
+	assert.Empty(t, anon.cookies, "no cookie is issued to a visitor nobody vouched for")
 
-	before := calls.Load()
-	res, body = get("/requests", "ALICE")
+	res, body = alice.do(http.MethodGet, "/requests", nil, nil)
 	assert.Equal(t, http.StatusOK, res.StatusCode)
 	assert.Contains(t, body, `data-testid="viewer">ALICE<`)
 	assert.NotContains(t, body, "Switch persona")
-	assert.Equal(t, before+1, calls.Load(), "the platform is asked on every request")
 
-	res, _ = get("/healthz", "")
+	res, _ = anon.do(http.MethodGet, "/healthz", nil, nil)
 	assert.Equal(t, http.StatusOK, res.StatusCode, "probes need no identity")
+}
+
+// TestPlatformUserNames: any name Snowflake's CURRENT_USER() returns is a
+// user, compared exactly; only what no user name can be is refused.
+func TestPlatformUserNames(t *testing.T) {
+	s := newPlatformStack(t, 30*time.Second)
+	for _, user := range []string{"JANE.DOE@ACME.COM", "alice", `O"BRIEN`, "Zoë Ångström"} {
+		b := s.browser(user)
+		res, body := b.do(http.MethodGet, "/requests", nil, nil)
+		require.Equal(t, http.StatusOK, res.StatusCode, "%s: %s", user, body)
+		assert.Contains(t, body, "Roles in session", user)
+	}
+
+	t.Run("a token of ALICE with the name alice", func(t *testing.T) {
+		b := s.browser("ALICE")
+		b.user = "alice"
+		res, body := b.do(http.MethodGet, "/requests", nil, nil)
+		assert.Equal(t, http.StatusUnauthorized, res.StatusCode, "alice and ALICE are different users")
+		assert.Contains(t, body, "does not match the user the request names")
+	})
+	t.Run("a token of another user", func(t *testing.T) {
+		b := s.browser("BEN")
+		b.user = "ALICE"
+		res, _ := b.do(http.MethodGet, "/", nil, nil)
+		assert.Equal(t, http.StatusUnauthorized, res.StatusCode)
+	})
+	for name, user := range map[string]string{
+		"control character": "ALICE\n", "invalid UTF-8": "AL\xffICE", "too long": strings.Repeat("A", 256),
+	} {
+		t.Run(name, func(t *testing.T) {
+			// Served in-process: Go's HTTP client will not send such a header.
+			req := httptest.NewRequest(http.MethodGet, "/", nil)
+			req.Header[server.HeaderUser] = []string{user}
+			req.Header.Set(server.HeaderToken, s.platform.issue("ALICE"))
+			before := s.platform.count()
+			res := httptest.NewRecorder()
+			s.srv.ServeHTTP(res, req)
+			assert.Equal(t, http.StatusUnauthorized, res.Code)
+			assert.Contains(t, res.Body.String(), "malformed Snowflake identity")
+			assert.Equal(t, before, s.platform.count(), "refused before Snowflake is asked")
+		})
+	}
+	t.Run("a malformed token", func(t *testing.T) {
+		b := s.browser("ALICE")
+		b.token = "tok en"
+		res, _ := b.do(http.MethodGet, "/", nil, nil)
+		assert.Equal(t, http.StatusUnauthorized, res.StatusCode)
+	})
+	t.Run("an unknown token", func(t *testing.T) {
+		b := s.browser("ALICE")
+		b.token = "expired"
+		res, body := b.do(http.MethodGet, "/", nil, nil)
+		assert.Equal(t, http.StatusUnauthorized, res.StatusCode)
+		assert.Contains(t, body, "has expired")
+	})
+}
+
+// TestPlatformIdentityCookie: the platform is asked once per identity-cache
+// period for page views, however often the ingress changes the caller token,
+// and a cookie is only ever believed for the user the ingress names.
+func TestPlatformIdentityCookie(t *testing.T) {
+	s := newPlatformStack(t, 30*time.Second)
+	alice := s.browser("ALICE")
+	get := func(b *platformClient) int {
+		t.Helper()
+		res, body := b.do(http.MethodGet, "/requests", nil, nil)
+		require.Equal(t, http.StatusOK, res.StatusCode, body)
+		return s.platform.count()
+	}
+
+	n := get(alice)
+	assert.Equal(t, 1, n, "the first page asks the platform")
+	assert.Equal(t, n, get(alice), "the next one, within the identity cache, does not")
+	alice.token = s.platform.issue("ALICE") // the ingress sends a fresh token
+	assert.Equal(t, n, get(alice), "a fresh caller token changes nothing")
+	s.clock.advance(30 * time.Second)
+	n = get(alice)
+	assert.Equal(t, 2, n, "after the identity cache, the platform is asked again")
+
+	t.Run("an action reuses the name of an older answer", func(t *testing.T) {
+		s.clock.advance(10 * time.Minute)
+		before := s.platform.count()
+		id := s.browser("ALICE")
+		id.cookies, id.token = alice.cookies, alice.token
+		res, body := id.do(http.MethodPost, "/products/web-traffic-daily/requests",
+			url.Values{"reason": {"Channel mix analysis for the Q4 review."}}, nil)
+		require.Equal(t, http.StatusSeeOther, res.StatusCode, body)
+		assert.Equal(t, before, s.platform.count(), "the engine checks the action in the visitor's own session")
+	})
+	t.Run("another user's cookie is not believed", func(t *testing.T) {
+		ben := s.browser("BEN")
+		ben.cookies = alice.cookies
+		before := s.platform.count()
+		res, body := ben.do(http.MethodGet, "/requests", nil, nil)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		assert.Contains(t, body, `data-testid="viewer">BEN<`)
+		assert.Equal(t, before+1, s.platform.count())
+	})
+	t.Run("an altered cookie is not believed", func(t *testing.T) {
+		b := s.browser("ALICE")
+		ck := *alice.cookies["signoff_identity"]
+		ck.Value = strings.Replace(ck.Value, "A", "B", 1)
+		b.cookies = map[string]*http.Cookie{ck.Name: &ck}
+		before := s.platform.count()
+		get(b)
+		assert.Equal(t, before+1, s.platform.count())
+	})
+	t.Run("identity cache 0 asks every time", func(t *testing.T) {
+		s0 := newPlatformStack(t, 0)
+		b := s0.browser("ALICE")
+		for i := 1; i <= 3; i++ {
+			res, _ := b.do(http.MethodGet, "/requests", nil, nil)
+			require.Equal(t, http.StatusOK, res.StatusCode)
+			assert.Equal(t, i, s0.platform.count())
+		}
+		assert.Empty(t, b.cookies, "no identity cookie")
+	})
 }

@@ -16,7 +16,7 @@ import (
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(withRequestID, s.logRequests, s.recoverPanics, securityHeaders, limitBodies, s.crossOrigin,
-		middleware.GetHead) // HEAD is answered by the GET handler
+		s.textOnly, middleware.GetHead) // HEAD is answered by the GET handler
 
 	r.Get("/healthz", s.handleHealthz)
 	r.Get("/readyz", s.handleReadyz)

@@ -23,11 +23,11 @@ type workflow interface {
 	Catalog(ctx context.Context, viewer signoff.Identity, f signoff.ProductFilter, page int) (signoff.Catalog, error)
 	AllProducts(ctx context.Context, viewer signoff.Identity) ([]signoff.Product, error)
 	Product(ctx context.Context, viewer signoff.Identity, id string) (signoff.ProductPage, error)
-	Submit(ctx context.Context, viewer signoff.Identity, productID, reason string) (signoff.Request, error)
+	Submit(ctx context.Context, viewer signoff.Identity, productID, reason string) (signoff.Outcome, error)
 	MyRequests(ctx context.Context, viewer signoff.Identity) ([]signoff.Request, error)
 	Queue(ctx context.Context, viewer signoff.Identity, actingAs string) (signoff.Queue, error)
 	RequestPage(ctx context.Context, viewer signoff.Identity, id, actingAs string) (signoff.RequestPage, error)
-	Decide(ctx context.Context, viewer signoff.Identity, id string, in signoff.DecisionInput) (signoff.Request, error)
+	Decide(ctx context.Context, viewer signoff.Identity, id string, in signoff.DecisionInput) (signoff.Outcome, error)
 	Withdraw(ctx context.Context, viewer signoff.Identity, id string) error
 	Revoke(ctx context.Context, viewer signoff.Identity, id, reason string) error
 	RetryGrant(ctx context.Context, viewer signoff.Identity, id string) (signoff.Status, error)
@@ -51,10 +51,14 @@ type Config struct {
 	Log   *slog.Logger
 	// Local, when set, is the embedded engine's account: persona sign-in is
 	// served and Sf-Context-* headers are ignored. Without it, the identity
-	// comes from the platform (the Snowflake engine), which Identify provides.
+	// comes from the platform (the Snowflake engine) through Platform.
 	Local LocalAccount
-	// Identify establishes the viewer from a request on the Snowflake engine.
-	Identify func(r *http.Request) (signoff.Identity, error)
+	// Platform establishes the viewer from the ingress's caller token on the
+	// Snowflake engine.
+	Platform PlatformAccount
+	// IdentityTTL is how long page views reuse the platform's answer about a
+	// visitor (a signed cookie) before asking again; 0 asks on every request.
+	IdentityTTL time.Duration
 	// SessionKey signs cookies; instances behind one URL must share it.
 	SessionKey []byte
 	// SecureCookies sets the Secure attribute (when served over HTTPS).
@@ -67,16 +71,17 @@ type Config struct {
 
 // Server serves Signoff's pages.
 type Server struct {
-	svc     workflow
-	ready   func(ctx context.Context) error
-	log     *slog.Logger
-	local   LocalAccount
-	ident   func(r *http.Request) (signoff.Identity, error)
-	cookies cookies
-	engine  string
-	now     func() time.Time
-	handler http.Handler
-	buffers sync.Pool // render's page buffers, reused between requests
+	svc         workflow
+	ready       func(ctx context.Context) error
+	log         *slog.Logger
+	local       LocalAccount
+	platform    PlatformAccount
+	identityTTL time.Duration
+	cookies     cookies
+	engine      string
+	now         func() time.Time
+	handler     http.Handler
+	buffers     sync.Pool // render's page buffers, reused between requests
 }
 
 // New returns the server's handler with every route and middleware.
@@ -84,14 +89,15 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Service == nil || cfg.Ready == nil {
 		return nil, errors.New("server: Service and Ready are required")
 	}
-	if cfg.Local == nil && cfg.Identify == nil {
-		return nil, errors.New("server: either Local or Identify is required")
+	if (cfg.Local == nil) == (cfg.Platform == nil) {
+		return nil, errors.New("server: exactly one of Local and Platform is required")
 	}
 	if len(cfg.SessionKey) < 32 {
 		return nil, errors.New("server: SessionKey must be at least 32 bytes")
 	}
-	s := &Server{svc: cfg.Service, ready: cfg.Ready, log: cfg.Log, local: cfg.Local, ident: cfg.Identify,
-		cookies: cookies{key: cfg.SessionKey, secure: cfg.SecureCookies}, engine: cfg.Engine, now: cfg.Now}
+	s := &Server{svc: cfg.Service, ready: cfg.Ready, log: cfg.Log, local: cfg.Local, platform: cfg.Platform,
+		identityTTL: cfg.IdentityTTL,
+		cookies:     cookies{key: cfg.SessionKey, secure: cfg.SecureCookies}, engine: cfg.Engine, now: cfg.Now}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -20,7 +20,7 @@ import (
 // in a fixed order. The length prefixes make the encoding unambiguous (a
 // comment cannot pose as the next field), and the same bytes can be built in
 // Snowflake SQL, so the chain can be checked there too
-// (sql/snowflake/04_verify_audit.sql).
+// (sql/snowflake/05_verify_audit.sql).
 //
 // Why per request and not one global chain: every event is written together
 // with a compare-and-set on its request, which already orders a request's
@@ -48,6 +48,10 @@ func (e Event) canonical() string {
 	}
 	return b.String()
 }
+
+// Canonical returns the event's content as the chain hashes it (after its
+// PrevHash), for tests and for comparing with other implementations.
+func Canonical(e Event) string { return e.canonical() }
 
 // ComputeHash returns the hash e should carry, given its PrevHash and content.
 func (e Event) ComputeHash() string {
@@ -205,3 +209,17 @@ func slicesContains(ts []EventType, t EventType) bool {
 
 // Report returns what was found.
 func (v *ChainVerifier) Report() ChainReport { return v.report }
+
+// HashSample is a fixed audit event for checking that another
+// implementation of the chain builds the same bytes: Snowflake's AUDIT_HASH
+// hashes it in the PREFLIGHT procedure, and signoff doctor compares. Its
+// time has nanoseconds, which both sides must truncate (not round) to
+// microseconds; its text has non-ASCII letters, quotes and a colon, which
+// the length prefixes must count as characters.
+func HashSample() Event {
+	return Event{ID: "01JNQ4Z5M8A1B2C3D4E5F6G7H8", Time: time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.UTC),
+		RequestID: "01JNQ4Z5M8A1B2C3D4E5F6G7H9", ProductID: "customer-360", Actor: "JANE.DOE@ACME.COM",
+		ActorRole: "DATA_OWNER_SALES", Type: EventStepApproved, Step: 2, Decision: DecisionApprove,
+		Comment: `Zoë's "ok": 名前 3:x`, Seq: 3,
+		PrevHash: "5f1d0b1d9d4f6d2f9b5b0f3e2c1a4b6d8e7f9a0b1c2d3e4f5a6b7c8d9e0f1a2b"}
+}

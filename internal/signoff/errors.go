@@ -29,6 +29,9 @@ var (
 type Error struct {
 	Kind    error
 	Message string
+	// Code is the engine's answer the error came from, when it came from
+	// one (see Outcome.Err).
+	Code Code
 }
 
 func (e *Error) Error() string { return e.Message }

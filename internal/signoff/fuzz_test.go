@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/signoff/signoff/internal/signoff"
 )
@@ -157,7 +158,8 @@ func FuzzValidateReason(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		err := signoff.ValidateReason(s)
 		n := runes(s)
-		if want := n >= signoff.MinReasonLength && n <= signoff.MaxReasonLength; want != (err == nil) {
+		want := utf8.ValidString(s) && n >= signoff.MinReasonLength && n <= signoff.MaxReasonLength
+		if want != (err == nil) {
 			t.Fatalf("ValidateReason(%d runes) = %v", n, err)
 		}
 		if err != nil {
@@ -178,7 +180,8 @@ func FuzzValidateComment(f *testing.F) {
 		}
 		err := signoff.ValidateComment(d, s)
 		n := runes(s)
-		if want := n <= signoff.MaxCommentLength && !(reject && n == 0); want != (err == nil) {
+		want := utf8.ValidString(s) && n <= signoff.MaxCommentLength && !(reject && n == 0)
+		if want != (err == nil) {
 			t.Fatalf("ValidateComment(%s, %d runes) = %v", d, n, err)
 		}
 		if err != nil {

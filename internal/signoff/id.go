@@ -12,8 +12,12 @@ import (
 // aloud or copied from an e-mail are hard to get wrong.
 const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
-// idPattern matches the IDs produced by IDGenerator.
-var idPattern = regexp.MustCompile(`^[0-9A-HJKMNP-TV-Z]{26}$`)
+// IDPattern is the shape of the IDs IDGenerator makes, as a regular
+// expression without anchors (the Snowflake procedures check their
+// arguments with it: RLIKE matches the whole string).
+const IDPattern = `[0-9A-HJKMNP-TV-Z]{26}`
+
+var idPattern = regexp.MustCompile(`^` + IDPattern + `$`)
 
 // ValidID reports whether s has the shape of a request or event ID.
 func ValidID(s string) bool { return idPattern.MatchString(s) }

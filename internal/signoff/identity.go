@@ -3,6 +3,9 @@ package signoff
 import (
 	"regexp"
 	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Roles the app itself knows by name.
@@ -20,6 +23,11 @@ const (
 type Identity struct {
 	User  string
 	Roles []string // sorted, no duplicates
+	// Credential lets the engine act as this user: on Snowflake, the
+	// visitor's caller token from the ingress, with which the engine opens
+	// the user's own session for each action; empty on the embedded engine.
+	// It is never logged, stored or shown.
+	Credential string
 }
 
 // Anonymous reports whether nobody is signed in.
@@ -44,12 +52,16 @@ func NewIdentity(user string, roles []string) Identity {
 	return Identity{User: user, Roles: slices.Compact(rs)}
 }
 
-// identifierPattern is the strict shape accepted for user and role names: a
+// identifierPattern is the strict shape accepted for role names: a
 // Snowflake unquoted identifier. Anything else (quotes, dots, spaces, SQL) is
-// refused before it gets near a statement.
-var identifierPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]{0,254}$`)
+// refused before it gets near a statement. User names are not held to it:
+// see ValidUserName.
+var identifierPattern = regexp.MustCompile(`^` + RolePattern + `$`)
 
-// ValidIdentifier reports whether s is a user or role name Signoff accepts.
+// RolePattern is identifierPattern without anchors, for RLIKE.
+const RolePattern = `[A-Za-z_][A-Za-z0-9_$]{0,254}`
+
+// ValidIdentifier reports whether s is a role name Signoff accepts.
 func ValidIdentifier(s string) bool { return identifierPattern.MatchString(s) }
 
 // ValidateIdentifier returns an ErrInvalid error naming what if s is not a
@@ -59,4 +71,33 @@ func ValidateIdentifier(what, s string) error {
 		return Errorf(ErrInvalid, "%s %q is not a valid Snowflake identifier (letters, digits, _ and $; starting with a letter or _)", what, s)
 	}
 	return nil
+}
+
+// MaxUserNameLength is the longest user name accepted, in characters: the
+// length of a Snowflake identifier.
+const MaxUserNameLength = 255
+
+// ValidUserName reports whether s can be a user name as Snowflake's
+// CURRENT_USER() returns it: 1 to 255 characters of valid UTF-8 with no
+// control characters. Anything else is allowed (dots, @, spaces, quotes,
+// lower case, non-ASCII letters), because SSO and SCIM provisioning create
+// users such as "JANE.DOE@ACME.COM" or "alice". Names are compared exactly,
+// never case-folded, and every statement binds them as values or quotes them
+// as identifiers ('"' || REPLACE(name, '"', '""') || '"').
+func ValidUserName(s string) bool {
+	if s == "" || !utf8.ValidString(s) || utf8.RuneCountInString(s) > MaxUserNameLength {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// QuoteIdentifier returns name as a quoted Snowflake identifier, exactly as
+// the API procedures build it: "alice" names the user alice, not ALICE.
+func QuoteIdentifier(name string) string {
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 }

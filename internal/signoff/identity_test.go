@@ -90,3 +90,41 @@ func TestIdentityPrivileges(t *testing.T) {
 		})
 	}
 }
+
+func TestValidUserName(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"ALICE", true},
+		{"alice", true}, // a quoted lower-case user: distinct from ALICE
+		{"JANE.DOE@ACME.COM", true},
+		{`O"BRIEN`, true},
+		{"Zoë Ångström", true},
+		{"名前", true},
+		{"x'; DROP TABLE t; --", true}, // a name, bound or quoted, never concatenated
+		{strings.Repeat("a", signoff.MaxUserNameLength), true},
+		{strings.Repeat("é", signoff.MaxUserNameLength), true},
+		{"", false},
+		{strings.Repeat("a", signoff.MaxUserNameLength+1), false},
+		{"ALICE\n", false},
+		{"ALI\x00CE", false},
+		{"ALICE\u0085", false}, // C1 control
+		{"bad\xffutf8", false},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, signoff.ValidUserName(tt.in), "%q", tt.in)
+	}
+}
+
+func TestQuoteIdentifier(t *testing.T) {
+	for in, want := range map[string]string{
+		"ALICE":             `"ALICE"`,
+		"alice":             `"alice"`,
+		"JANE.DOE@ACME.COM": `"JANE.DOE@ACME.COM"`,
+		`O"BRIEN`:           `"O""BRIEN"`,
+		`"`:                 `""""`,
+	} {
+		assert.Equal(t, want, signoff.QuoteIdentifier(in))
+	}
+}

@@ -5,6 +5,9 @@ import (
 	"time"
 )
 
+// MaxRequestEvents bounds the audit events a request page shows.
+const MaxRequestEvents = 500
+
 // Status is where an access request is in its lifecycle (DESIGN.md).
 type Status string
 
@@ -144,9 +147,6 @@ type Request struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	Steps          []Step // ordered by Step.Order; empty in list views that do not need them
-	// Head is the last link of the request's audit chain; loaded with the
-	// request's detail, for the events the next change appends.
-	Head ChainHead
 }
 
 // Current returns the step waiting for a decision, if the request is pending.
@@ -160,22 +160,6 @@ func (r Request) Current() (Step, bool) {
 		}
 	}
 	return Step{}, false
-}
-
-// withDecision returns r as it stands after decision d was recorded.
-func (r Request) withDecision(d StepDecision) Request {
-	r.Steps = slices.Clone(r.Steps)
-	for i := range r.Steps {
-		if r.Steps[i].Order == d.Step {
-			r.Steps[i].Decision, r.Steps[i].DecidedBy, r.Steps[i].ActorRole = d.Decision, d.DecidedBy, d.ActorRole
-			r.Steps[i].Comment, r.Steps[i].DecidedAt = d.Comment, d.At
-		}
-	}
-	r.Status, r.UpdatedAt = d.Next, d.At
-	if d.Next == StatusPending {
-		r.CurrentStep = d.Step + 1
-	}
-	return r
 }
 
 // DecidedBy reports whether user decided any step of the request.

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Limits on free text. The minimum reason length keeps "." or "access pls"
@@ -27,10 +28,18 @@ func visibleLength(s string) int {
 	return n
 }
 
+// notText is the message for a field that is not valid UTF-8. Such bytes
+// are refused, never repaired: the audit hash is computed over the exact
+// text, and an encoder that replaced them (as encoding/json does, with
+// U+FFFD) would make a stored event disagree with its own hash.
+const notText = "contains bytes that are not text (invalid UTF-8); please type it again"
+
 // ValidateReason checks a business reason and returns Problems keyed "reason".
 func ValidateReason(reason string) error {
 	n := visibleLength(reason)
 	switch {
+	case !utf8.ValidString(reason):
+		return Problems{"reason": "The business reason " + notText + "."}
 	case n == 0:
 		return Problems{"reason": "Please give a business reason: what you need the data for."}
 	case n < MinReasonLength:
@@ -45,6 +54,8 @@ func ValidateReason(reason string) error {
 func ValidateComment(d Decision, comment string) error {
 	n := visibleLength(comment)
 	switch {
+	case !utf8.ValidString(comment):
+		return Problems{"comment": "The comment " + notText + "."}
 	case n > MaxCommentLength:
 		return Problems{"comment": "The comment is too long: keep it under 1,000 characters."}
 	case d == DecisionReject && n == 0:

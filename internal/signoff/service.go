@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Page sizes. Pages never load unbounded lists.
@@ -41,6 +42,9 @@ type Service struct {
 	// page needs the whole list: reusing it for a few seconds makes those
 	// pages cost no statement at all, and a change shows within the TTL.
 	CatalogTTL time.Duration
+	// Diagnoser is the engine's preflight, for the admins' diagnostics page;
+	// nil when the engine has none.
+	Diagnoser Diagnoser
 
 	catalog catalogCache
 }
@@ -200,38 +204,23 @@ func (s *Service) Product(ctx context.Context, viewer Identity, id string) (Prod
 	return ProductPage{Product: p, Open: open}, nil
 }
 
-// Submit files a request by viewer for product productID.
-func (s *Service) Submit(ctx context.Context, viewer Identity, productID, reason string) (Request, error) {
+// Submit files a request by viewer for product productID. The engine checks
+// that the product exists and has a chain and that the viewer has no open
+// request for it; the Service checks the reason's shape first.
+func (s *Service) Submit(ctx context.Context, viewer Identity, productID, reason string) (Outcome, error) {
 	if err := requireSignedIn(viewer); err != nil {
-		return Request{}, err
-	}
-	p, err := s.store.Product(ctx, productID)
-	if err != nil {
-		return Request{}, fmt.Errorf("submit for %q: %w", productID, err)
+		return Outcome{}, err
 	}
 	if err := ValidateReason(reason); err != nil {
-		return Request{}, err
-	}
-	if len(p.Chain) == 0 {
-		return Request{}, Errorf(ErrConflict, "%s has no approval chain yet, so it cannot be requested. Please contact %s.", p.Name, p.Owner)
+		return Outcome{}, err
 	}
 	now := s.now()
-	r := Request{
-		ID: s.ids.New(now), ProductID: p.ID, ProductName: p.Name, Classification: p.Classification,
-		AccessRole: p.AccessRole, Requester: viewer.User, Reason: strings.TrimSpace(reason),
-		Status: StatusPending, CurrentStep: 1, StepCount: len(p.Chain), CreatedAt: now, UpdatedAt: now,
+	o, err := s.store.Submit(ctx, viewer, SubmitCall{ProductID: productID, Reason: strings.TrimSpace(reason),
+		RequestID: s.ids.New(now), EventIDs: s.newIDs(now, 1), At: now})
+	if err != nil {
+		return Outcome{}, fmt.Errorf("submit for %q: %w", productID, err)
 	}
-	ev := s.event(now, r, viewer.User, "", EventRequestSubmitted)
-	ev.Comment = r.Reason
-	evs := []Event{ev}
-	r.Head = Link(ChainHead{}, evs)
-	if err := s.store.CreateRequest(ctx, r, evs[0]); err != nil {
-		if errors.Is(err, ErrConflict) {
-			return Request{}, Errorf(ErrConflict, "You already have an open request for %s. Follow it in My requests.", p.Name)
-		}
-		return Request{}, fmt.Errorf("submit for %q: %w", productID, err)
-	}
-	return r, nil
+	return o, s.checkActor(ctx, viewer, o)
 }
 
 // MyRequests returns viewer's requests, newest first.
@@ -310,7 +299,7 @@ func (s *Service) Queue(ctx context.Context, viewer Identity, actingAs string) (
 type RequestPage struct {
 	Request Request
 	Product Product
-	Events  []Event
+	Events  []Event // oldest first
 	// DecideRole is the role the viewer would decide the current step with,
 	// or "" when the viewer may not decide it; DecideBlocked then says why
 	// (empty when the viewer has nothing to do with the step).
@@ -319,51 +308,36 @@ type RequestPage struct {
 	CanWithdraw   bool
 	CanRevoke     bool
 	CanRetry      bool
-	// RolesInSession are the viewer's approver roles, for the acting-as choice.
+	// ActingAs is the role the viewer chose to act as, if any.
 	ActingAs string
 }
 
-// RequestPage returns request id as viewer may see it.
+// RequestPage returns request id as viewer may see it, in one read.
 func (s *Service) RequestPage(ctx context.Context, viewer Identity, id, actingAs string) (RequestPage, error) {
 	if err := requireSignedIn(viewer); err != nil {
 		return RequestPage{}, err
 	}
-	r, p, err := s.load(ctx, viewer, id)
-	if err != nil {
-		return RequestPage{}, err
+	if !ValidID(id) {
+		return RequestPage{}, Errorf(ErrNotFound, "There is no request %q.", id)
 	}
-	evs, err := s.store.Events(ctx, EventFilter{RequestID: id, Limit: 500})
-	if err != nil {
-		return RequestPage{}, fmt.Errorf("request %s: events: %w", id, err)
+	r, p, evs, err := s.store.RequestDetail(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return RequestPage{}, Errorf(ErrNotFound, "There is no request %s.", id)
 	}
-	evs = slices.Clone(evs) // the store's slice may be shared (a cache): reverse a copy
-	slices.Reverse(evs)     // oldest first reads as a story
+	if err != nil {
+		return RequestPage{}, fmt.Errorf("request %s: %w", id, err)
+	}
+	if !CanView(viewer, r, p) {
+		return RequestPage{}, Errorf(ErrForbidden, "You are not part of request %s: only its requester, its approvers, the product's owners and auditors can see it.", id)
+	}
 	page := RequestPage{Request: r, Product: p, Events: evs, ActingAs: actingAs,
 		CanWithdraw: CanWithdraw(viewer, r), CanRevoke: CanRevoke(viewer, r, p), CanRetry: CanRetryGrant(viewer, r)}
 	if role, err := DecideRole(viewer, r, actingAs); err == nil {
 		page.DecideRole = role
-	} else if step, ok := r.Current(); ok && (viewer.HasRole(step.ApproverRole) || viewer.User == r.Requester || actingAs != "") {
+	} else if step, ok := r.Current(); ok && viewer.User != r.Requester && (viewer.HasRole(step.ApproverRole) || actingAs != "") {
 		page.DecideBlocked = Message(err)
 	}
 	return page, nil
-}
-
-// load fetches a request and its product and checks that viewer may see it.
-func (s *Service) load(ctx context.Context, viewer Identity, id string) (Request, Product, error) {
-	if !ValidID(id) {
-		return Request{}, Product{}, Errorf(ErrNotFound, "There is no request %q.", id)
-	}
-	r, p, err := s.store.RequestDetail(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return Request{}, Product{}, Errorf(ErrNotFound, "There is no request %s.", id)
-	}
-	if err != nil {
-		return Request{}, Product{}, fmt.Errorf("request %s: %w", id, err)
-	}
-	if !CanView(viewer, r, p) {
-		return Request{}, Product{}, Errorf(ErrForbidden, "You are not part of request %s: only its requester, its approvers, the product's owners and auditors can see it.", id)
-	}
-	return r, p, nil
 }
 
 // DecisionInput is an approver's decision as submitted.
@@ -376,99 +350,42 @@ type DecisionInput struct {
 	ActingAs string
 }
 
-// Decide records viewer's decision on request id's current step. The final
-// approval commits APPROVED first and then runs the grant, whose outcome
-// (GRANTED or GRANT_FAILED) is returned in the request.
-func (s *Service) Decide(ctx context.Context, viewer Identity, id string, in DecisionInput) (Request, error) {
+// Decide records viewer's decision on request id's current step: one call
+// of the engine, which checks separation of duties against the viewer's own
+// session and, on the final approval, runs the grant in the same call. The
+// outcome says where the request now stands (GRANTED or GRANT_FAILED after a
+// final approval; APPROVED if the grant could not even be recorded).
+func (s *Service) Decide(ctx context.Context, viewer Identity, id string, in DecisionInput) (Outcome, error) {
 	if err := requireSignedIn(viewer); err != nil {
-		return Request{}, err
+		return Outcome{}, err
 	}
-	r, _, err := s.load(ctx, viewer, id)
-	if err != nil {
-		return Request{}, err
-	}
-	if in.Step != 0 && (r.Status != StatusPending || in.Step != r.CurrentStep) {
-		return Request{}, s.staleStep(r, in.Step)
-	}
-	role, err := DecideRole(viewer, r, in.ActingAs)
-	if err != nil {
-		return Request{}, err
+	if !ValidID(id) {
+		return Outcome{}, Errorf(ErrNotFound, "There is no request %q.", id)
 	}
 	if in.Decision != DecisionApprove && in.Decision != DecisionReject {
-		return Request{}, Problems{"decision": "Choose approve or reject."}
+		return Outcome{}, Problems{"decision": "Choose approve or reject."}
 	}
 	if err := ValidateComment(in.Decision, in.Comment); err != nil {
-		return Request{}, err
+		return Outcome{}, err
 	}
-	step, _ := r.Current()
+	if in.ActingAs != "" && !ValidIdentifier(in.ActingAs) {
+		return Outcome{}, Errorf(ErrForbidden, "You chose to act as %s, but that role is not in your session.", in.ActingAs)
+	}
 	now := s.now()
-	d := StepDecision{RequestID: r.ID, Step: step.Order, Decision: in.Decision, DecidedBy: viewer.User,
-		ActorRole: role, Comment: strings.TrimSpace(in.Comment), At: now, Next: StatusPending}
-	ev := s.event(now, r, viewer.User, role, EventStepApproved)
-	ev.Step, ev.Decision, ev.Comment = step.Order, in.Decision, d.Comment
-	events := []Event{ev}
-	switch {
-	case in.Decision == DecisionReject:
-		d.Next = StatusRejected
-		events[0].Type = EventStepRejected
-	case step.Order == r.StepCount:
-		d.Next = StatusApproved
-		done := s.event(now, r, viewer.User, role, EventRequestApproved)
-		done.Step = step.Order
-		events = append(events, done)
-	}
-	head := Link(r.Head, events)
-	if err := s.store.DecideStep(ctx, d, events); err != nil {
-		if errors.Is(err, ErrConflict) {
-			// Someone else got there first: say what happened.
-			if fresh, ferr := s.store.Request(ctx, id); ferr == nil {
-				return Request{}, s.staleStep(fresh, step.Order)
-			}
-			return Request{}, Errorf(ErrConflict, "Step %d of this request was decided by someone else a moment ago.", step.Order)
-		}
-		return Request{}, fmt.Errorf("decide %s step %d: %w", id, step.Order, err)
-	}
-	// The compare-and-set succeeded, so the request is now exactly what d
-	// says: no need to read it back.
-	r = r.withDecision(d)
-	r.Head = head
-	if d.Next == StatusApproved {
-		// The approval is committed whatever happens now. If the grant cannot
-		// even run, the request stays visibly APPROVED ("awaiting grant") for
-		// an admin to retry; the approver is not told their decision failed.
-		st, err := s.grant(ctx, r.ID, viewer.User, role)
-		if err != nil {
-			s.Log.ErrorContext(ctx, "grant did not run after final approval; the request stays APPROVED",
-				"access_request", r.ID, "err", err)
-		} else {
-			r.Status, r.UpdatedAt = st, s.now()
-		}
-	}
-	return r, nil
-}
-
-// staleStep explains why step can no longer be decided on r.
-func (s *Service) staleStep(r Request, step int) error {
-	for _, st := range r.Steps {
-		if st.Order == step && st.Decision != DecisionNone {
-			return Errorf(ErrConflict, "The %s step was already %s by %s. Nothing was changed.",
-				st.Label, strings.ToLower(string(st.Decision)), st.DecidedBy)
-		}
-	}
-	if r.Status != StatusPending {
-		return Errorf(ErrConflict, "This request is already %s. Nothing was changed.", strings.ToLower(r.Status.Label()))
-	}
-	return Errorf(ErrConflict, "This request is now at step %d, not step %d. Reload the page to see it.", r.CurrentStep, step)
-}
-
-// grant runs the engine's grant path and returns the resulting status.
-func (s *Service) grant(ctx context.Context, id, actor, role string) (Status, error) {
-	now := s.now()
-	st, err := s.store.Grant(ctx, GrantCall{RequestID: id, Actor: actor, ActorRole: role, At: now, EventID: s.ids.New(now)})
+	o, err := s.store.Decide(ctx, viewer, DecideCall{RequestID: id, Step: in.Step, Decision: in.Decision,
+		Comment: strings.TrimSpace(in.Comment), ActingAs: in.ActingAs, EventIDs: s.newIDs(now, 3), At: now})
 	if err != nil {
-		return "", fmt.Errorf("grant %s: %w", id, err)
+		return Outcome{}, fmt.Errorf("decide %s: %w", id, err)
 	}
-	return st, nil
+	if o.OK() && o.Status == StatusApproved {
+		// The approval is committed, but the grant's outcome was not
+		// recorded: the request stays visibly APPROVED ("awaiting grant")
+		// for an admin to retry; the approver is not told their decision
+		// failed.
+		s.Log.ErrorContext(ctx, "the grant did not record an outcome after the final approval; the request stays APPROVED",
+			"access_request", id, "err", o.GrantError)
+	}
+	return o, s.checkActor(ctx, viewer, o)
 }
 
 // Withdraw withdraws viewer's pending request id.
@@ -476,62 +393,39 @@ func (s *Service) Withdraw(ctx context.Context, viewer Identity, id string) erro
 	if err := requireSignedIn(viewer); err != nil {
 		return err
 	}
-	r, _, err := s.load(ctx, viewer, id)
-	if err != nil {
-		return err
-	}
-	if viewer.User != r.Requester {
-		return Errorf(ErrForbidden, "Only %s, who made this request, can withdraw it.", r.Requester)
-	}
-	if r.Status != StatusPending {
-		return Errorf(ErrConflict, "This request is %s and can no longer be withdrawn.", strings.ToLower(r.Status.Label()))
+	if !ValidID(id) {
+		return Errorf(ErrNotFound, "There is no request %q.", id)
 	}
 	now := s.now()
-	ev := s.event(now, r, viewer.User, "", EventRequestWithdrawn)
-	ev.Step = r.CurrentStep
-	evs := []Event{ev}
-	Link(r.Head, evs)
-	if err := s.store.Withdraw(ctx, id, evs[0]); err != nil {
-		if errors.Is(err, ErrConflict) {
-			return Errorf(ErrConflict, "This request was decided a moment ago and can no longer be withdrawn.")
-		}
+	o, err := s.store.Withdraw(ctx, viewer, WithdrawCall{RequestID: id, EventIDs: s.newIDs(now, 1), At: now})
+	if err != nil {
 		return fmt.Errorf("withdraw %s: %w", id, err)
 	}
-	return nil
+	return s.checkActor(ctx, viewer, o)
 }
 
-// Revoke takes back the access granted by request id.
+// Revoke takes back the access granted by request id. Admins and the
+// product's owners may; the engine checks.
 func (s *Service) Revoke(ctx context.Context, viewer Identity, id, reason string) error {
 	if err := requireSignedIn(viewer); err != nil {
 		return err
 	}
-	r, p, err := s.load(ctx, viewer, id)
-	if err != nil {
-		return err
+	if !ValidID(id) {
+		return Errorf(ErrNotFound, "There is no request %q.", id)
 	}
-	if !viewer.Admin() && !viewer.HasRole(p.OwnerRole) {
-		return Errorf(ErrForbidden, "Only admins and the owners of %s (%s) can revoke access to it.", p.Name, p.OwnerRole)
-	}
-	if r.Status != StatusGranted {
-		return Errorf(ErrConflict, "This request is %s: there is no granted access to revoke.", strings.ToLower(r.Status.Label()))
+	if !utf8.ValidString(reason) {
+		return Problems{"reason": "The reason " + notText + "."}
 	}
 	if utf8Len(reason) > MaxCommentLength {
 		return Problems{"reason": "The reason is too long: keep it under 1,000 characters."}
 	}
-	role := RoleAdmin
-	if viewer.HasRole(p.OwnerRole) {
-		role = p.OwnerRole
-	}
 	now := s.now()
-	err = s.store.Revoke(ctx, GrantCall{RequestID: id, Actor: viewer.User, ActorRole: role,
-		Reason: strings.TrimSpace(reason), At: now, EventID: s.ids.New(now)})
-	if errors.Is(err, ErrConflict) {
-		return Errorf(ErrConflict, "This access was revoked a moment ago by someone else.")
-	}
+	o, err := s.store.Revoke(ctx, viewer, RevokeCall{RequestID: id, Reason: strings.TrimSpace(reason),
+		EventIDs: s.newIDs(now, 1), At: now})
 	if err != nil {
 		return fmt.Errorf("revoke %s: %w", id, err)
 	}
-	return nil
+	return s.checkActor(ctx, viewer, o)
 }
 
 // RetryGrant runs the grant again for a request whose grant failed (or never
@@ -541,21 +435,45 @@ func (s *Service) RetryGrant(ctx context.Context, viewer Identity, id string) (S
 	if err := requireSignedIn(viewer); err != nil {
 		return "", err
 	}
-	r, _, err := s.load(ctx, viewer, id)
+	if !ValidID(id) {
+		return "", Errorf(ErrNotFound, "There is no request %q.", id)
+	}
+	now := s.now()
+	o, err := s.store.RetryGrant(ctx, viewer, RetryCall{RequestID: id, EventIDs: s.newIDs(now, 1), At: now})
 	if err != nil {
+		return "", fmt.Errorf("retry grant %s: %w", id, err)
+	}
+	if err := s.checkActor(ctx, viewer, o); err != nil {
 		return "", err
 	}
-	if !viewer.Admin() {
-		return "", Errorf(ErrForbidden, "Only admins (%s) can retry a grant.", RoleAdmin)
+	return o.Status, nil
+}
+
+// checkActor turns a refusal into its error and checks that the engine
+// acted for the viewer the app believes it serves. On Snowflake the actor is
+// the user of the session the call ran in; a different one means the
+// ingress's user header and its token disagree. The call already happened,
+// attributed to the token's real owner, so this is a sign-in problem to
+// report, not a change to undo.
+func (s *Service) checkActor(ctx context.Context, viewer Identity, o Outcome) error {
+	if err := o.Err(); err != nil {
+		return err
 	}
-	if r.Status != StatusGrantFailed && r.Status != StatusApproved {
-		return "", Errorf(ErrConflict, "This request is %s: there is no grant to retry.", strings.ToLower(r.Status.Label()))
+	if o.Actor != "" && o.Actor != viewer.User {
+		s.Log.ErrorContext(ctx, "the engine acted for another user than the app's viewer",
+			"viewer", viewer.User, "actor", o.Actor, "access_request", o.RequestID)
+		return Errorf(ErrUnauthenticated, "Your Snowflake session belongs to %s, not %s. Sign in to Snowflake again.", o.Actor, viewer.User)
 	}
-	st, err := s.grant(ctx, id, viewer.User, RoleAdmin)
-	if errors.Is(err, ErrConflict) {
-		return "", Errorf(ErrConflict, "The grant was already retried a moment ago; reload the page to see its outcome.")
+	return nil
+}
+
+// newIDs returns n fresh IDs for the events an action may write.
+func (s *Service) newIDs(now time.Time, n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = s.ids.New(now)
 	}
-	return st, err
+	return ids
 }
 
 // AuditPage is one page of the audit log.
@@ -646,11 +564,6 @@ func checkAudit(viewer Identity, f EventFilter) error {
 		return Problems{"before": "The page cursor is malformed; start again from the first page."}
 	}
 	return nil
-}
-
-func (s *Service) event(now time.Time, r Request, actor, role string, t EventType) Event {
-	return Event{ID: s.ids.New(now), Time: now, RequestID: r.ID, ProductID: r.ProductID,
-		Actor: actor, ActorRole: role, Type: t}
 }
 
 func utf8Len(s string) int { return len([]rune(strings.TrimSpace(s))) }

@@ -9,6 +9,10 @@ import (
 // every state change compare-and-set and write its audit events in the same
 // transaction; correctness may not depend on PK/UNIQUE constraints (Snowflake
 // standard tables do not enforce them).
+//
+// Reads serve pages. Actions are the engine's guarded calls: the rules are
+// enforced there, by the engine, for whoever calls, and the Service only
+// checks the shape of what people typed.
 type Store interface {
 	// Products returns every catalog product with its chain, ordered by name.
 	Products(ctx context.Context) ([]Product, error)
@@ -21,16 +25,13 @@ type Store interface {
 	// ApproverRoles returns the distinct roles that key any chain step, sorted.
 	ApproverRoles(ctx context.Context) ([]string, error)
 
-	// CreateRequest inserts r as PENDING at step 1, copies the product's chain
-	// into its steps and writes ev, atomically. It returns ErrConflict if the
-	// requester already has an open request (see Status.Open) for the product.
-	CreateRequest(ctx context.Context, r Request, ev Event) error
 	// Request returns one request with its steps, or ErrNotFound.
 	Request(ctx context.Context, id string) (Request, error)
-	// RequestDetail returns one request with its steps and its product (the
-	// product's chain left empty: the request's steps are what count), in
-	// one statement, or ErrNotFound.
-	RequestDetail(ctx context.Context, id string) (Request, Product, error)
+	// RequestDetail returns one request with its steps, its product (the
+	// product's chain left empty: the request's steps are what count) and
+	// its audit events, oldest first, at most MaxRequestEvents, in one
+	// statement, or ErrNotFound.
+	RequestDetail(ctx context.Context, id string) (Request, Product, []Event, error)
 	// Requests returns the requests made by requester, newest first, with
 	// their steps; at most limit.
 	Requests(ctx context.Context, requester string, limit int) ([]Request, error)
@@ -39,25 +40,31 @@ type Store interface {
 	// oldest first, with their steps; at most limit.
 	Queue(ctx context.Context, roles []string, user string, limit int) ([]Request, error)
 
-	// DecideStep records d and moves the request on (next step, APPROVED or
-	// REJECTED), writing events in the same transaction. It is a
-	// compare-and-set: ErrConflict if the request is no longer PENDING at
-	// d.Step, if d.DecidedBy is the requester or already decided a step of
-	// it, or if d.ActorRole is not the step's approver role.
-	DecideStep(ctx context.Context, d StepDecision, events []Event) error
-	// Withdraw moves a PENDING request made by ev.Actor to WITHDRAWN and
-	// writes ev; ErrConflict if it is not pending or not theirs.
-	Withdraw(ctx context.Context, requestID string, ev Event) error
-	// Grant runs the engine's grant path for an APPROVED or GRANT_FAILED
-	// request: it re-verifies the decision record, grants the product's access
-	// role to the requester, and records GRANTED or GRANT_FAILED with its audit
-	// event. It returns the resulting status; an error means the outcome
-	// could not be recorded (the request stays visibly APPROVED).
-	Grant(ctx context.Context, c GrantCall) (Status, error)
-	// Revoke takes the product's access role back from the requester of a
-	// GRANTED request, marks it REVOKED and audits; ErrConflict if the request
-	// is not GRANTED.
-	Revoke(ctx context.Context, c GrantCall) error
+	// The actions. Each is one guarded call of the engine: on Snowflake an
+	// owner's-rights procedure CALLed in the actor's own session (so the
+	// actor and their roles are Snowflake's, not the app's), on the embedded
+	// engine the same checks and writes in one transaction, with the actor's
+	// roles from the local account. Each checks every rule of its action
+	// itself, writes its audit events, and answers with an Outcome: a
+	// refusal is an Outcome, not an error. An error means the engine failed
+	// (and, for the grant that follows a final approval, that the outcome
+	// could not be recorded: the request stays visibly APPROVED).
+
+	// Submit files a request by actor for c.ProductID: PENDING at step 1,
+	// with the product's chain copied into its steps.
+	Submit(ctx context.Context, actor Identity, c SubmitCall) (Outcome, error)
+	// Decide records actor's decision on the request's current step and
+	// moves it on; the final approval grants the product's access role in
+	// the same call (GRANTED or GRANT_FAILED).
+	Decide(ctx context.Context, actor Identity, c DecideCall) (Outcome, error)
+	// Withdraw moves actor's PENDING request to WITHDRAWN.
+	Withdraw(ctx context.Context, actor Identity, c WithdrawCall) (Outcome, error)
+	// RetryGrant runs the grant again for an APPROVED or GRANT_FAILED
+	// request; admins only.
+	RetryGrant(ctx context.Context, actor Identity, c RetryCall) (Outcome, error)
+	// Revoke takes a GRANTED request's access role back and marks it
+	// REVOKED; admins and the product's owners only.
+	Revoke(ctx context.Context, actor Identity, c RevokeCall) (Outcome, error)
 
 	// Events returns audit events matching f, newest first, at most f.Limit.
 	Events(ctx context.Context, f EventFilter) ([]Event, error)
@@ -68,28 +75,55 @@ type Store interface {
 	RequestsIn(ctx context.Context, statuses []Status, limit int) ([]Request, error)
 }
 
-// StepDecision is one approver's decision on one step, as the store records it.
-type StepDecision struct {
-	RequestID string
-	Step      int
-	Decision  Decision
-	DecidedBy string
-	ActorRole string
-	Comment   string
-	At        time.Time
-	// Next is the status after the decision: PENDING (on to Step+1),
-	// APPROVED (final step approved) or REJECTED.
-	Next Status
+// SubmitCall asks for a new request.
+type SubmitCall struct {
+	ProductID string
+	Reason    string
+	RequestID string    // the new request's ID (ValidID)
+	EventIDs  []string  // IDs for the events the call writes: 1
+	At        time.Time // the embedded engine's clock; Snowflake uses its own
+	DryRun    bool      // check everything, write nothing (answers DRY_RUN)
 }
 
-// GrantCall asks the engine's grant path to grant or revoke a request's access.
-type GrantCall struct {
+// DecideCall is an approver's decision on a request's current step.
+type DecideCall struct {
 	RequestID string
-	Actor     string // who triggered it (the final approver, or an admin)
-	ActorRole string
-	Reason    string // for revocations
+	// Step is the step the approver saw; 0 means the current one. A stale
+	// page therefore cannot decide a later step by accident.
+	Step     int
+	Decision Decision
+	Comment  string
+	// ActingAs, if set, is the one in-session role the approver chose to
+	// act as; it must be the step's role.
+	ActingAs string
+	EventIDs []string // up to 3: the decision, REQUEST_APPROVED, the grant's outcome
+	At       time.Time
+	DryRun   bool
+}
+
+// WithdrawCall withdraws a pending request.
+type WithdrawCall struct {
+	RequestID string
+	EventIDs  []string // 1
 	At        time.Time
-	EventID   string // the ID for the audit event the call writes
+	DryRun    bool
+}
+
+// RetryCall runs a failed (or never run) grant again.
+type RetryCall struct {
+	RequestID string
+	EventIDs  []string // 1
+	At        time.Time
+	DryRun    bool
+}
+
+// RevokeCall takes granted access back.
+type RevokeCall struct {
+	RequestID string
+	Reason    string
+	EventIDs  []string // 1
+	At        time.Time
+	DryRun    bool
 }
 
 // EventFilter selects audit events. Zero fields match everything.

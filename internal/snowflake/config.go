@@ -3,10 +3,11 @@
 // Snowpark Container Services), caller's-rights sessions that establish who
 // each visitor is, and the owner's-rights grant procedures.
 //
-// The workflow SQL is package sqlstore's, shared with the embedded engine.
-// What is Snowflake's own is here: writes run as one CALL of SIGNOFF_APPLY
-// (a caller's-rights procedure that runs the batch in one transaction), the
-// grant and revoke go through GRANT_PRODUCT_ACCESS / REVOKE_PRODUCT_ACCESS,
+// The workflow SQL is package sqlstore's, shared with the embedded engine:
+// the reads run here on the service pool against the API schema's views,
+// and the actions' checks and writes run inside the API procedures
+// (sql/snowflake/03_api.sql embeds them). What is Snowflake's own is here:
+// each action is one CALL in the acting person's caller's-rights session,
 // identity comes from CURRENT_USER() and IS_ROLE_IN_SESSION() in the
 // visitor's own session, and errors are translated from Snowflake's numbers.
 package snowflake
@@ -23,6 +24,10 @@ import (
 // DefaultTokenFile is where SPCS mounts the service user's OAuth token.
 const DefaultTokenFile = "/snowflake/session/token"
 
+// DefaultAPISchema is the schema of the read-only views and the API
+// procedures (sql/snowflake/01_data_model.sql, 03_api.sql).
+const DefaultAPISchema = "API"
+
 // Config is how to reach Snowflake.
 type Config struct {
 	Account   string // SNOWFLAKE_ACCOUNT (SPCS injects it)
@@ -30,16 +35,12 @@ type Config struct {
 	Port      int    // 0 means 443; tests point it at a loopback fake
 	Protocol  string // "" means https
 	Database  string // SNOWFLAKE_DATABASE or configuration
-	Schema    string // SNOWFLAKE_SCHEMA or configuration
+	Schema    string // the API schema: its views are read, its procedures called (default API)
 	Warehouse string // required: SPCS injects none
 	TokenFile string // the service user's OAuth token, re-read on every new connection
 	// QueryTag is set on every session, so Signoff's statements are easy to
 	// find in QUERY_HISTORY.
 	QueryTag string
-	// IdentityTTL is how long a visitor's identity facts are reused for page
-	// views carrying the same caller token; 0 disables caching. Decisions and
-	// other actions never use the cache.
-	IdentityTTL time.Duration
 	// RolesTTL is how long the list of roles that matter (approver, owner and
 	// access roles) is reused before it is read again.
 	RolesTTL time.Duration
@@ -60,7 +61,7 @@ func (c Config) Validate() error {
 	}
 	for _, f := range []struct{ name, value, how string }{
 		{"database", c.Database, "SNOWFLAKE_DATABASE or --database"},
-		{"schema", c.Schema, "SNOWFLAKE_SCHEMA or --schema"},
+		{"schema", c.Schema, "--schema (the API schema, usually API)"},
 		{"warehouse", c.Warehouse, "--warehouse or SIGNOFF_WAREHOUSE (SPCS does not inject one)"},
 	} {
 		switch {
@@ -95,9 +96,11 @@ func InSPCS(getenv func(string) string, tokenFile string) bool {
 }
 
 // FromEnv fills the connection fields SPCS injects (SNOWFLAKE_ACCOUNT,
-// SNOWFLAKE_HOST, SNOWFLAKE_DATABASE, SNOWFLAKE_SCHEMA; and SNOWFLAKE_PORT /
+// SNOWFLAKE_HOST, SNOWFLAKE_DATABASE; and SNOWFLAKE_PORT /
 // SNOWFLAKE_PROTOCOL, which SPCS does not set but local tests may) into c
-// where c leaves them empty.
+// where c leaves them empty, and the API schema's default name. The
+// service's own schema (SNOWFLAKE_SCHEMA) is not the API schema: the
+// service lives in SIGNOFF.APP, and reads and calls go to SIGNOFF.API.
 func (c Config) FromEnv(getenv func(string) string) Config {
 	set := func(dst *string, name string) {
 		if *dst == "" {
@@ -107,7 +110,9 @@ func (c Config) FromEnv(getenv func(string) string) Config {
 	set(&c.Account, "SNOWFLAKE_ACCOUNT")
 	set(&c.Host, "SNOWFLAKE_HOST")
 	set(&c.Database, "SNOWFLAKE_DATABASE")
-	set(&c.Schema, "SNOWFLAKE_SCHEMA")
+	if c.Schema == "" {
+		c.Schema = DefaultAPISchema
+	}
 	set(&c.Protocol, "SNOWFLAKE_PROTOCOL")
 	if c.Port == 0 {
 		c.Port, _ = strconv.Atoi(getenv("SNOWFLAKE_PORT"))

@@ -1,7 +1,6 @@
 package snowflake
 
 import (
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -105,15 +104,15 @@ func TestDriverCallerSessions(t *testing.T) {
 	roles := []string{"DPO", "SIGNOFF_ADMIN"}
 	fake.On(IdentityQuery(2), sftest.Result([]sftest.Column{sftest.Text("CURRENT_USER()"),
 		sftest.Boolean("IS_ROLE_IN_SESSION(?)"), sftest.Boolean("IS_ROLE_IN_SESSION(?)")},
-		[]any{"ALICE", true, false}))
+		[]any{"JANE.DOE@ACME.COM", true, false}))
 	cfg := fakeConfig(t, fake, "svc-token-1\n") // as written with a trailing newline
 	cfg.QueryTag = "signoff"
 	rolesFn, _ := staticRoles(roles...)
-	ids := NewIdentities(CallerSessions(cfg), rolesFn, time.Minute)
+	ids := NewIdentities(CallerSessions(cfg), rolesFn)
 
-	id, err := ids.Identify(visit(http.MethodPost, "ALICE", "caller-abc"))
+	id, err := ids.Identify(t.Context(), "caller-abc")
 	require.NoError(t, err)
-	require.Equal(t, signoff.Identity{User: "ALICE", Roles: []string{"DPO"}}, id)
+	require.Equal(t, signoff.Identity{User: "JANE.DOE@ACME.COM", Roles: []string{"DPO"}}, id)
 
 	logins := fake.Logins()
 	require.Len(t, logins, 1)
@@ -121,9 +120,9 @@ func TestDriverCallerSessions(t *testing.T) {
 	require.Equal(t, "OAUTH", l.Authenticator)
 	require.Equal(t, "svc-token-1.caller-abc", l.Token, "service token, trimmed, a dot, the caller token")
 	require.Equal(t, "ACME", l.Account)
-	require.Equal(t, "signoff:identity", l.SessionParameters["QUERY_TAG"])
-	require.Equal(t, []string{"", "", ""}, []string{l.Database, l.Schema, l.Warehouse},
-		"the identity statement needs no database or warehouse")
+	require.Equal(t, "signoff:caller", l.SessionParameters["QUERY_TAG"])
+	require.Equal(t, []string{"", "", "SIGNOFF_WH", ""}, []string{l.Database, l.Schema, l.Warehouse, l.Role},
+		"the warehouse for the procedures' statements; no database, schema or role")
 	qs := fake.Queries()
 	require.Len(t, qs, 1)
 	require.Equal(t, pin(IdentityQuery(2)), qs[0].SQLText)
@@ -138,23 +137,21 @@ func TestDriverCallerSessions(t *testing.T) {
 
 	// The service token rotates: the next lookup logs in anew with it.
 	writeToken(t, cfg.TokenFile, "svc-token-2\n")
-	_, err = ids.Identify(visit(http.MethodPost, "ALICE", "caller-def"))
+	_, err = ids.Identify(t.Context(), "caller-def")
 	require.NoError(t, err)
 	logins = fake.Logins()
 	require.Len(t, logins, 2)
 	require.Equal(t, "svc-token-2.caller-def", logins[1].Token)
 	require.Eventually(t, func() bool { return len(fake.ClosedSessions()) == 2 }, 5*time.Second, 10*time.Millisecond)
 	require.Equal(t, []string{l.SessionToken, logins[1].SessionToken}, fake.ClosedSessions())
-	require.Equal(t, 2, fake.Count(sftest.PathLogin))
-	require.Equal(t, 2, fake.Count(sftest.PathQuery))
-	require.Equal(t, 2, fake.Count(sftest.PathSession))
 
-	// A page view within the TTL reuses the answer: nothing is sent.
-	_, err = ids.Identify(visit(http.MethodGet, "ALICE", "caller-ghi"))
+	// The same caller token again: Identities keeps nothing, so it logs in again.
+	_, err = ids.Identify(t.Context(), "caller-def")
 	require.NoError(t, err)
-	_, err = ids.Identify(visit(http.MethodGet, "ALICE", "caller-ghi"))
-	require.NoError(t, err)
+	require.Eventually(t, func() bool { return len(fake.ClosedSessions()) == 3 }, 5*time.Second, 10*time.Millisecond)
 	require.Equal(t, 3, fake.Count(sftest.PathLogin))
+	require.Equal(t, 3, fake.Count(sftest.PathQuery))
+	require.Equal(t, 3, fake.Count(sftest.PathSession))
 }
 
 func TestDriverCallerSessionErrors(t *testing.T) {
@@ -172,10 +169,22 @@ func TestDriverCallerSessionErrors(t *testing.T) {
 		fake.FailLogins(&sftest.Error{Code: "390100", Message: "Incorrect username or password was specified."})
 		cfg := fakeConfig(t, fake, "svc")
 		rolesFn, _ := staticRoles("DPO")
-		_, err := NewIdentities(CallerSessions(cfg), rolesFn, 0).Identify(visit(http.MethodGet, "ALICE", "caller"))
+		_, err := NewIdentities(CallerSessions(cfg), rolesFn).Identify(t.Context(), "caller")
 		requireKind(t, err, signoff.ErrUnavailable)
 		require.ErrorContains(t, err, "390100")
 		require.Len(t, fake.Logins(), 1)
+		require.Zero(t, fake.Count(sftest.PathQuery))
+
+		// An action's session is refused the same way, before any CALL.
+		st, err := Open(t.Context(), cfg)
+		require.NoError(t, err)
+		t.Cleanup(func() { st.Close() })
+		_, err = st.Withdraw(t.Context(), signoff.Identity{User: "ALICE", Credential: "caller"},
+			signoff.WithdrawCall{RequestID: reqID, EventIDs: []string{evID}})
+		requireKind(t, err, signoff.ErrUnavailable)
+		require.ErrorContains(t, err, "snowflake: withdraw: ")
+		require.ErrorContains(t, err, "390100")
+		require.Len(t, fake.Logins(), 2, "only the caller session tried to log in")
 		require.Zero(t, fake.Count(sftest.PathQuery))
 	})
 }
@@ -194,6 +203,7 @@ func TestDriverErrorsTranslate(t *testing.T) {
 		{"002003", "02000", signoff.ErrForbidden},
 		{"390114", "08001", signoff.ErrUnavailable},
 		{"000625", "57014", signoff.ErrConflict},
+		{"000630", "57014", signoff.ErrUnavailable},
 		{"001003", "42000", nil},
 	} {
 		t.Run(tc.code, func(t *testing.T) {
@@ -244,6 +254,38 @@ func TestDriverReads(t *testing.T) {
 	q := fake.Queries()[0]
 	require.Equal(t, map[string]sftest.Binding{"1": {Type: "TEXT", Value: reqID}}, q.Bindings)
 
+	// The request page's one statement: step rows, then event rows, with
+	// NULLs in every type of column.
+	r, p := pendingRequest(reqID, 2), salesEU()
+	history := historyOf(r)
+	detailTypes := map[int]func(string) sftest.Column{1: sftest.Fixed, 10: sftest.Fixed, 11: sftest.Fixed,
+		12: sftest.TimestampNTZ, 13: sftest.TimestampNTZ, 20: sftest.TimestampNTZ, 31: sftest.Fixed, 33: sftest.Fixed}
+	var detail []sftest.Column
+	for i, name := range detailCols {
+		col := sftest.Text
+		if c, ok := detailTypes[i]; ok {
+			col = c
+		}
+		detail = append(detail, col(name))
+	}
+	var detailRows [][]any
+	for _, v := range detailValues(r, p, history...) {
+		row := make([]any, len(v))
+		for i := range v {
+			row[i] = v[i]
+		}
+		detailRows = append(detailRows, row)
+	}
+	fake.On(pin(sqlstore.SelectRequestDetail), sftest.Result(detail, detailRows...))
+	gotR, gotP, gotEvs, err := st.RequestDetail(t.Context(), reqID)
+	require.NoError(t, err)
+	require.Equal(t, r, gotR)
+	p.Chain = nil
+	require.Equal(t, p, gotP)
+	require.Equal(t, history, gotEvs)
+	require.Equal(t, map[string]sftest.Binding{"1": {Type: "TEXT", Value: reqID}, "2": {Type: "TEXT", Value: reqID}},
+		fake.Queries()[1].Bindings)
+
 	// Events filtered by time: a time.Time binds as TIMESTAMP_NTZ
 	// (nanoseconds since the epoch, as text).
 	f := signoff.EventFilter{From: t0, To: t2}
@@ -265,34 +307,74 @@ func TestDriverReads(t *testing.T) {
 	}, qs[len(qs)-1].Bindings)
 }
 
-func TestDriverApplyAndGrant(t *testing.T) {
+// TestDriverActionCall runs an action through the real driver: one CALL in
+// a caller's-rights session (the service pool is not touched), its binds as
+// TEXT, FIXED and BOOLEAN, and the procedure's VARIANT answer as Snowflake
+// renders it (indented JSON text).
+func TestDriverActionCall(t *testing.T) {
 	t.Parallel()
 	fake := sftest.New(t)
-	st, err := Open(t.Context(), fakeConfig(t, fake, "svc"))
+	cfg := fakeConfig(t, fake, "svc-token")
+	cfg.Database, cfg.Schema = "SIGNOFF", "API"
+	st, err := Open(t.Context(), cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
 
-	fake.On(callApply, sftest.Result([]sftest.Column{sftest.Text("SIGNOFF_APPLY")}, []any{"OK"}))
-	ev := signoff.Event{ID: ev2ID, Time: t1, RequestID: reqID, ProductID: "SALES_EU", Actor: "ALICE",
-		Type: signoff.EventRequestWithdrawn, Step: 2}
-	require.NoError(t, st.Withdraw(t.Context(), reqID, ev))
-	q := fake.Queries()[0]
-	require.Len(t, q.Bindings, 1)
-	require.Equal(t, "TEXT", q.Bindings["1"].Type, "the batch is one text bind")
-	batch := decodeBatch(t, q.Bindings["1"].Value.(string))
-	require.Len(t, batch, 2)
-	require.Equal(t, strings.TrimSpace(sqlstore.WithdrawRequest), batch[0].SQL)
-
-	fake.On(callGrant, sftest.Result([]sftest.Column{sftest.Text("GRANT_PRODUCT_ACCESS")}, []any{"GRANT_FAILED"}))
-	status, err := st.Grant(t.Context(), signoff.GrantCall{RequestID: reqID, Actor: "DAN", ActorRole: "APPROVER_DPO", EventID: ev3ID})
+	answer := "{\n  \"code\": \"OK\",\n  \"data\": {\n    \"ACTOR\": \"BOB\",\n    \"CURRENT_STEP\": 2,\n" +
+		"    \"REQUEST_ID\": \"" + reqID + "\",\n    \"STATUS\": \"PENDING\",\n    \"STEP_LABEL\": \"Data owner\",\n" +
+		"    \"STEP_ROLE\": \"APPROVER_OWNER\"\n  },\n  \"message\": \"Done.\",\n  \"ok\": true\n}"
+	fake.On(callDecide, sftest.Result([]sftest.Column{sftest.Variant("DECIDE_STEP")}, []any{answer}))
+	got, err := st.Decide(t.Context(), bob, signoff.DecideCall{RequestID: reqID, Step: 1, Decision: signoff.DecisionApprove,
+		Comment: "Fine by me.", EventIDs: []string{evID, ev2ID, ev3ID}, At: t1})
 	require.NoError(t, err)
-	require.Equal(t, signoff.StatusGrantFailed, status)
-	q = fake.Queries()[1]
-	require.Equal(t, callGrant, q.SQLText)
+	require.Equal(t, signoff.Outcome{Code: signoff.CodeOK, Actor: "BOB", RequestID: reqID, Status: signoff.StatusPending,
+		CurrentStep: 2, StepLabel: "Data owner", StepRole: "APPROVER_OWNER"}, got)
+
+	logins := fake.Logins()
+	require.Len(t, logins, 1, "only the caller session logs in: the service pool is not used")
+	l := logins[0]
+	require.Equal(t, "svc-token.caller-token-bob", l.Token, "the acting person's own session")
+	require.Equal(t, "signoff:caller", l.SessionParameters["QUERY_TAG"])
+	require.Equal(t, []string{"", "", "SIGNOFF_WH"}, []string{l.Database, l.Schema, l.Warehouse})
+	qs := fake.Queries()
+	require.Len(t, qs, 1)
+	require.Equal(t, pin(callDecide), qs[0].SQLText)
+	require.Equal(t, l.SessionToken, qs[0].SessionToken, "the CALL runs in the caller's session")
 	require.Equal(t, map[string]sftest.Binding{
-		"1": {Type: "TEXT", Value: reqID}, "2": {Type: "TEXT", Value: "DAN"},
-		"3": {Type: "TEXT", Value: "APPROVER_DPO"}, "4": {Type: "TEXT", Value: ev3ID},
+		"1": {Type: "TEXT", Value: reqID},
+		"2": {Type: "FIXED", Value: "1"},
+		"3": {Type: "TEXT", Value: "APPROVED"},
+		"4": {Type: "TEXT", Value: "Fine by me."},
+		"5": {Type: "TEXT", Value: ""},
+		"6": {Type: "TEXT", Value: evID + "," + ev2ID + "," + ev3ID},
+		"7": {Type: "BOOLEAN", Value: "false"},
+	}, qs[0].Bindings)
+	require.Eventually(t, func() bool { return len(fake.ClosedSessions()) == 1 }, 5*time.Second, 10*time.Millisecond)
+	require.Equal(t, []string{l.SessionToken}, fake.ClosedSessions(), "the session is closed after the call")
+
+	// A refusal: an outcome, not an error; a dry run binds TRUE.
+	fake.On(callWithdraw, sftest.Result([]sftest.Column{sftest.Variant("WITHDRAW_REQUEST")},
+		[]any{`{"ok":false,"code":"NOT_REQUESTER","message":"Only the requester can withdraw a request.","data":{"ACTOR":"BOB","REQUESTER":"ALICE"}}`}))
+	got, err = st.Withdraw(t.Context(), bob, signoff.WithdrawCall{RequestID: reqID, EventIDs: []string{evID}, DryRun: true})
+	require.NoError(t, err)
+	require.Equal(t, signoff.Outcome{Code: signoff.CodeNotRequester, Actor: "BOB", Requester: "ALICE"}, got)
+	requireKind(t, got.Err(), signoff.ErrForbidden)
+	q := fake.Queries()[1]
+	require.Equal(t, pin(callWithdraw), q.SQLText)
+	require.Equal(t, map[string]sftest.Binding{
+		"1": {Type: "TEXT", Value: reqID}, "2": {Type: "TEXT", Value: evID}, "3": {Type: "BOOLEAN", Value: "true"},
 	}, q.Bindings)
+
+	// The procedure fails: insufficient privileges on it is forbidden; the
+	// session is closed all the same.
+	fake.On(callRevoke, sftest.Response{Err: &sftest.Error{Code: "003001", SQLState: "42501",
+		Message: "SQL access control error: Insufficient privileges to operate on procedure 'REVOKE_ACCESS'"}})
+	_, err = st.Revoke(t.Context(), bob, signoff.RevokeCall{RequestID: reqID, Reason: "Left.", EventIDs: []string{evID}})
+	requireKind(t, err, signoff.ErrForbidden)
+	require.ErrorContains(t, err, "snowflake: revoke: forbidden: snowflake error 3001 (SQLSTATE 42501, query ")
+	pin(callRevoke)
+	require.Eventually(t, func() bool { return len(fake.ClosedSessions()) == 3 }, 5*time.Second, 10*time.Millisecond)
+	require.Len(t, fake.Logins(), 3, "one login per action")
 }
 
 func TestDriverHandlerAndUnknownStatements(t *testing.T) {

@@ -34,18 +34,18 @@ var requestCols = []string{"request_id", "product_id", "name", "classification",
 	"business_reason", "status", "current_step", "step_count", "created_at", "updated_at",
 	"step_order", "step_label", "approver_role", "decision", "decided_by", "acting_role", "comment", "decided_at"}
 
-var detailCols = append(append([]string(nil), requestCols...),
-	"description", "owner", "owner_role", "domain", "tags", "product_columns", "head_seq", "head_hash")
+// detailCols are SelectRequestDetail's columns: the row's kind ('S' for a
+// step, 'E' for an audit event) and order, the request, its step, its
+// product, then the event's own columns.
+var detailCols = []string{"kind", "ord",
+	"request_id", "product_id", "name", "classification", "access_role", "requester",
+	"business_reason", "status", "current_step", "step_count", "created_at", "updated_at",
+	"step_label", "approver_role", "decision", "decided_by", "acting_role", "comment", "decided_at",
+	"description", "owner", "owner_role", "domain", "tags", "product_columns",
+	"event_id", "actor", "actor_role", "event_type", "event_step", "details", "seq", "prev_hash", "hash"}
 
 var eventCols = []string{"event_id", "event_time", "request_id", "product_id", "actor", "actor_role",
 	"event_type", "step_order", "decision", "comment", "details", "seq", "prev_hash", "hash"}
-
-// chainBinds are the binds InsertEvent adds after the event's own fields:
-// its link (seq, prev_hash, hash), then the head checks (no link at or after
-// seq; the link before it has prev_hash).
-func chainBinds(e signoff.Event) []any {
-	return []any{n(e.Seq), e.PrevHash, e.Hash, e.RequestID, n(e.Seq), e.RequestID, n(e.Seq - 1), e.PrevHash}
-}
 
 // salesEU is a product with a three-step chain.
 func salesEU() signoff.Product {
@@ -142,14 +142,58 @@ func requestRows(rs ...signoff.Request) *sqlmock.Rows {
 	return rows
 }
 
-// detailRows renders a request and its product as SelectRequestDetail rows.
-func detailRows(r signoff.Request, p signoff.Product) *sqlmock.Rows {
+// detailRows renders a request, its product and its events as
+// SelectRequestDetail rows, as Snowflake answers them: first a step row per
+// step ('S'), then an event row per event ('E'), with SQL NULL wherever the
+// statement selects NULL or a column is empty (an undecided step's
+// decision, an event without a step).
+func detailRows(r signoff.Request, p signoff.Product, evs ...signoff.Event) *sqlmock.Rows {
 	rows := sqlmock.NewRows(detailCols)
-	for _, st := range r.Steps {
-		rows.AddRow(append(requestValues(r, st), p.Description, p.Owner, p.OwnerRole, p.Domain,
-			mustJSON(p.Tags), mustJSON(p.Columns), int64(r.Head.Seq), r.Head.Hash)...)
+	for _, v := range detailValues(r, p, evs...) {
+		rows.AddRow(v...)
 	}
 	return rows
+}
+
+// detailValues are detailRows' rows.
+func detailValues(r signoff.Request, p signoff.Product, evs ...signoff.Event) [][]driver.Value {
+	var rows [][]driver.Value
+	nulls := func(n int) []driver.Value { return make([]driver.Value, n) }
+	for _, st := range r.Steps {
+		var decidedAt driver.Value
+		if !st.DecidedAt.IsZero() {
+			decidedAt = st.DecidedAt
+		}
+		row := []driver.Value{"S", int64(st.Order),
+			r.ID, r.ProductID, r.ProductName, r.Classification, r.AccessRole, r.Requester,
+			r.Reason, string(r.Status), int64(r.CurrentStep), int64(r.StepCount), r.CreatedAt, r.UpdatedAt,
+			st.Label, st.ApproverRole, null(string(st.Decision)), null(st.DecidedBy), null(st.ActorRole),
+			null(st.Comment), decidedAt,
+			p.Description, p.Owner, p.OwnerRole, p.Domain, mustJSON(p.Tags), mustJSON(p.Columns)}
+		rows = append(rows, append(row, nulls(9)...))
+	}
+	for _, e := range evs {
+		var step driver.Value
+		if e.Step != 0 {
+			step = int64(e.Step)
+		}
+		row := []driver.Value{"E", int64(e.Seq), nil, e.ProductID}
+		row = append(row, nulls(10)...) // name … updated_at
+		row = append(row, nil, nil, null(string(e.Decision)), nil, nil, null(e.Comment), e.Time)
+		row = append(row, nulls(6)...) // description … product_columns
+		row = append(row, e.ID, e.Actor, null(e.ActorRole), string(e.Type), step, null(e.Details),
+			int64(e.Seq), e.PrevHash, e.Hash)
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// null is s, or SQL NULL for "".
+func null(s string) driver.Value {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 // eventRows renders events as audit rows.
@@ -166,6 +210,23 @@ func eventRows(evs ...signoff.Event) *sqlmock.Rows {
 func submitted(id string) signoff.Event {
 	return signoff.Event{ID: evID, Time: t0, RequestID: id, ProductID: "SALES_EU", Actor: "ALICE",
 		Type: signoff.EventRequestSubmitted, Comment: "Quarterly churn analysis for the EU board pack."}
+}
+
+// historyOf returns the audit events of pendingRequest(id, step), linked
+// in their hash chain: the submission, then an approval per decided step.
+func historyOf(r signoff.Request) []signoff.Event {
+	evs := []signoff.Event{submitted(r.ID)}
+	ids := []string{ev2ID, ev3ID}
+	for _, st := range r.Steps {
+		if st.Decision == signoff.DecisionNone || st.Order > len(ids) {
+			continue
+		}
+		evs = append(evs, signoff.Event{ID: ids[st.Order-1], Time: st.DecidedAt, RequestID: r.ID,
+			ProductID: r.ProductID, Actor: st.DecidedBy, ActorRole: st.ActorRole, Type: signoff.EventStepApproved,
+			Step: st.Order, Decision: st.Decision, Comment: st.Comment})
+	}
+	signoff.Link(signoff.ChainHead{}, evs)
+	return evs
 }
 
 // productForRows renders a product as SelectProductFor rows, each carrying

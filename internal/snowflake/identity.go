@@ -2,11 +2,9 @@ package snowflake
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -19,16 +17,6 @@ import (
 	"github.com/signoff/signoff/internal/sqlstore"
 )
 
-// The ingress headers SPCS adds to every request on a public endpoint; with
-// executeAsCaller the second one carries the visitor's caller token.
-const (
-	HeaderUser  = "Sf-Context-Current-User"
-	HeaderToken = "Sf-Context-Current-User-Token"
-)
-
-// maxTokenLength bounds the caller token header; real tokens are far shorter.
-const maxTokenLength = 8 << 10
-
 // CallerOpener opens a caller's-rights session for a visitor's caller token.
 // Each call must return a new session that nobody else uses; the caller
 // closes it.
@@ -37,117 +25,30 @@ type CallerOpener func(ctx context.Context, callerToken string) (*sql.DB, error)
 // Identities establishes who a visitor is by asking Snowflake in the
 // visitor's own caller's-rights session: CURRENT_USER() and
 // IS_ROLE_IN_SESSION() for every role that matters to Signoff, in one
-// statement. Page views reuse the answer while it is fresh; actions always
-// ask again in a new session.
+// statement. The HTTP layer decides when to ask (internal/server reads the
+// ingress headers and keeps a signed, short-lived copy of the answer).
 type Identities struct {
 	open  CallerOpener
 	roles func(ctx context.Context) ([]string, error) // the roles that matter
-	ttl   time.Duration
-	now   func() time.Time
-
-	mu    sync.Mutex
-	cache map[[32]byte]cachedIdentity
 }
-
-type cachedIdentity struct {
-	id      signoff.Identity
-	expires time.Time
-}
-
-// maxCached bounds the identity cache; past it, expired entries are dropped
-// and, if still full, the cache starts over.
-const maxCached = 10_000
 
 // NewIdentities returns an Identities. roles lists the roles worth checking
-// (approver, owner and access roles, plus Signoff's admin and auditor);
-// ttl is how long a page view may reuse an answer for the same caller token.
-func NewIdentities(open CallerOpener, roles func(ctx context.Context) ([]string, error), ttl time.Duration) *Identities {
-	return &Identities{open: open, roles: roles, ttl: ttl, now: time.Now, cache: map[[32]byte]cachedIdentity{}}
+// (approver, owner and access roles, plus Signoff's admin and auditor).
+func NewIdentities(open CallerOpener, roles func(ctx context.Context) ([]string, error)) *Identities {
+	return &Identities{open: open, roles: roles}
 }
 
-// Identify returns the visitor's identity for r. Missing or malformed ingress
-// headers are ErrUnauthenticated. GET and HEAD may use a cached answer;
-// every other method (every state change) checks afresh.
-func (ids *Identities) Identify(r *http.Request) (signoff.Identity, error) {
-	user := r.Header.Get(HeaderUser)
-	token := r.Header.Get(HeaderToken)
-	if user == "" || token == "" {
-		return signoff.Identity{}, signoff.Errorf(signoff.ErrUnauthenticated,
-			"Signoff did not receive your Snowflake identity. Open it through its Snowflake endpoint URL, "+
-				"signed in to Snowflake, with a role that holds the service role.")
-	}
-	if !signoff.ValidIdentifier(user) || !validToken(token) {
-		return signoff.Identity{}, signoff.Errorf(signoff.ErrUnauthenticated,
-			"Signoff received a malformed Snowflake identity. Sign in to Snowflake again and reload the page.")
-	}
-	key := sha256.Sum256([]byte(token))
-	// Page views may reuse a fresh answer; actions never do. Every answer,
-	// an action's included, is stored: it is as fresh as any.
-	if ids.ttl > 0 && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-		if id, ok := ids.cached(key); ok && strings.EqualFold(id.User, user) {
-			return id, nil
-		}
-	}
-	id, err := ids.lookup(r.Context(), token)
-	if err != nil {
-		return signoff.Identity{}, err
-	}
-	if !strings.EqualFold(id.User, user) {
-		return signoff.Identity{}, signoff.Errorf(signoff.ErrUnauthenticated,
-			"Your Snowflake session does not match the user the request names. Sign in to Snowflake again.")
-	}
-	if ids.ttl > 0 {
-		ids.store(key, id)
-	}
-	return id, nil
-}
-
-// callerError translates an error of the caller session. A caller token
-// Snowflake refuses (invalid or expired: 390303, 390318) means the visitor
-// must sign in again (401), not that Snowflake is down.
-func callerError(err error) error {
-	var se *sf.SnowflakeError
-	if errors.As(err, &se) && (se.Number == 390303 || se.Number == 390318) {
-		return fmt.Errorf("%w: snowflake error %d (query %s): %w", &signoff.Error{Kind: signoff.ErrUnauthenticated,
-			Message: "Your Snowflake session has expired. Reload the page, signing in to Snowflake again if asked."},
-			se.Number, se.QueryID, err)
-	}
-	return translate(err)
-}
-
-// validToken accepts printable ASCII without spaces, within a length bound.
-func validToken(t string) bool {
-	if len(t) > maxTokenLength {
-		return false
-	}
-	for i := 0; i < len(t); i++ {
-		if t[i] <= ' ' || t[i] > '~' {
-			return false
-		}
-	}
-	return true
-}
-
-// IdentityQuery is the one statement a caller session runs: the user and,
-// for each role that matters, whether it is in the session (primary or
-// secondary, inherited roles included).
-func IdentityQuery(nRoles int) string {
-	var b strings.Builder
-	b.WriteString("SELECT CURRENT_USER()")
-	for range nRoles {
-		b.WriteString(", IS_ROLE_IN_SESSION(?)")
-	}
-	return b.String()
-}
-
-// lookup asks Snowflake in a new caller's-rights session.
-func (ids *Identities) lookup(ctx context.Context, token string) (signoff.Identity, error) {
+// Identify opens a caller's-rights session with callerToken and returns the
+// user Snowflake says it belongs to, with the roles that matter in their
+// session. A token Snowflake refuses is ErrUnauthenticated. The identity
+// carries no credential: the caller sets it from the request.
+func (ids *Identities) Identify(ctx context.Context, callerToken string) (signoff.Identity, error) {
 	roles, err := ids.roles(ctx)
 	if err != nil {
 		return signoff.Identity{}, fmt.Errorf("snowflake: identity: roles that matter: %w", err)
 	}
 	roles = slices.DeleteFunc(slices.Clone(roles), func(r string) bool { return !signoff.ValidIdentifier(r) })
-	db, err := ids.open(ctx, token)
+	db, err := ids.open(ctx, callerToken)
 	if err != nil {
 		return signoff.Identity{}, fmt.Errorf("snowflake: caller session: %w", callerError(err))
 	}
@@ -174,31 +75,29 @@ func (ids *Identities) lookup(ctx context.Context, token string) (signoff.Identi
 	return signoff.NewIdentity(user, inSession), nil
 }
 
-func (ids *Identities) cached(key [32]byte) (signoff.Identity, bool) {
-	ids.mu.Lock()
-	defer ids.mu.Unlock()
-	c, ok := ids.cache[key]
-	if !ok || !ids.now().Before(c.expires) {
-		return signoff.Identity{}, false
+// callerError translates an error of a caller session. A caller token
+// Snowflake refuses (invalid or expired: 390303, 390318) means the visitor
+// must sign in again (401), not that Snowflake is down.
+func callerError(err error) error {
+	var se *sf.SnowflakeError
+	if errors.As(err, &se) && (se.Number == 390303 || se.Number == 390318) {
+		return fmt.Errorf("%w: snowflake error %d (query %s): %w", &signoff.Error{Kind: signoff.ErrUnauthenticated,
+			Message: "Your Snowflake session has expired. Reload the page, signing in to Snowflake again if asked."},
+			se.Number, se.QueryID, err)
 	}
-	return c.id, true
+	return translate(err)
 }
 
-func (ids *Identities) store(key [32]byte, id signoff.Identity) {
-	ids.mu.Lock()
-	defer ids.mu.Unlock()
-	now := ids.now()
-	if len(ids.cache) >= maxCached {
-		for k, c := range ids.cache {
-			if !now.Before(c.expires) {
-				delete(ids.cache, k)
-			}
-		}
-		if len(ids.cache) >= maxCached {
-			clear(ids.cache)
-		}
+// IdentityQuery is the statement a caller session runs to say who the
+// visitor is: the user and, for each role that matters, whether it is in
+// the session (primary or secondary, inherited roles included).
+func IdentityQuery(nRoles int) string {
+	var b strings.Builder
+	b.WriteString("SELECT CURRENT_USER()")
+	for range nRoles {
+		b.WriteString(", IS_ROLE_IN_SESSION(?)")
 	}
-	ids.cache[key] = cachedIdentity{id: id, expires: now.Add(ids.ttl)}
+	return b.String()
 }
 
 // CallerSessions returns the CallerOpener for cfg: each session logs in with
@@ -219,17 +118,21 @@ func CallerSessions(cfg Config) CallerOpener {
 }
 
 // callerConfig is the gosnowflake configuration of one caller's-rights
-// session. No warehouse or schema: the identity statement needs neither,
-// and the session may not change role.
+// session. It names the warehouse, because the API procedures run their
+// statements on the caller's warehouse (a caller's session otherwise has
+// the user's default one, or none); no database or schema, because every
+// statement names its objects in full. The session keeps the user's
+// default role and secondary roles: a caller session cannot change role.
 func callerConfig(cfg Config, token string) sf.Config {
 	tag := cfg.QueryTag
 	if tag == "" {
 		tag = "signoff"
 	}
-	tag += ":identity"
+	tag += ":caller"
 	return sf.Config{
 		Authenticator: sf.AuthTypeOAuth, Token: token,
 		Account: cfg.Account, Host: cfg.Host, Port: cfg.Port, Protocol: cfg.Protocol,
+		Warehouse:        cfg.Warehouse,
 		Params:           map[string]*string{"QUERY_TAG": &tag},
 		DisableTelemetry: true,
 	}
@@ -246,16 +149,19 @@ UNION SELECT access_role FROM data_product`
 // connection and reused for ttl. A stale list can only leave a brand-new
 // role out for a while, which refuses rather than allows.
 func (s *Store) RolesThatMatter(ttl time.Duration) func(ctx context.Context) ([]string, error) {
-	c := &ttlList{ttl: ttl, read: func(ctx context.Context) ([]string, error) {
-		roles, err := s.strings(ctx, RolesThatMatter)
-		if err != nil {
-			return nil, err
-		}
-		roles = append(roles, signoff.RoleAdmin, signoff.RoleAuditor)
-		slices.Sort(roles)
-		return slices.Compact(roles), nil
-	}}
+	c := &ttlList{ttl: ttl, read: s.readRolesThatMatter}
 	return c.get
+}
+
+// readRolesThatMatter reads the roles worth checking, sorted.
+func (s *Store) readRolesThatMatter(ctx context.Context) ([]string, error) {
+	roles, err := s.strings(ctx, RolesThatMatter)
+	if err != nil {
+		return nil, err
+	}
+	roles = append(roles, signoff.RoleAdmin, signoff.RoleAuditor)
+	slices.Sort(roles)
+	return slices.Compact(roles), nil
 }
 
 // ttlList is a list read from Snowflake and reused for ttl. It caches

@@ -1,8 +1,9 @@
 package snowflake
 
 import (
+	"context"
+	"database/sql"
 	"database/sql/driver"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -86,9 +87,23 @@ var exactSQL = sqlmock.QueryMatcherFunc(func(expected, actual string) error {
 	return nil
 })
 
+// api is the API schema the tests' stores call, as `signoff serve` names
+// it (database SIGNOFF, schema API).
+const api = "SIGNOFF.API"
+
 // newMock returns a Store over a sqlmock database that matches statements
 // exactly and checks, when the test ends, that every expectation was met.
+// The store has no caller sessions: opening one fails the test.
 func newMock(t *testing.T) (*Store, sqlmock.Sqlmock) {
+	t.Helper()
+	return newMockWith(t, func(context.Context, string) (*sql.DB, error) {
+		t.Error("a caller session was opened")
+		return nil, errors.New("no caller sessions in this test")
+	})
+}
+
+// newMockWith is newMock with callers opening the caller sessions.
+func newMockWith(t *testing.T, callers CallerOpener) (*Store, sqlmock.Sqlmock) {
 	t.Helper()
 	db, mock, err := sqlmock.New(sqlmock.QueryMatcherOption(exactSQL))
 	require.NoError(t, err)
@@ -96,7 +111,59 @@ func newMock(t *testing.T) (*Store, sqlmock.Sqlmock) {
 		require.NoError(t, mock.ExpectationsWereMet())
 		db.Close()
 	})
-	return New(db), mock
+	return New(db, callers, api), mock
+}
+
+// mockOpener is a CallerOpener whose sessions are sqlmock databases. Each
+// session expects what expect sets up (one statement, then Close) and is
+// checked with requireMet, and again when the test ends.
+type mockOpener struct {
+	t      *testing.T
+	expect func(mock sqlmock.Sqlmock) // nil: no session may be opened
+	err    error                      // when set, opening fails with it
+
+	mu     sync.Mutex
+	tokens []string // the caller tokens of the sessions opened (or tried)
+	mocks  []sqlmock.Sqlmock
+}
+
+func (o *mockOpener) open(ctx context.Context, token string) (*sql.DB, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.tokens = append(o.tokens, token)
+	if o.err != nil {
+		return nil, o.err
+	}
+	if o.expect == nil {
+		o.t.Error("a caller session was opened")
+		return nil, errors.New("no caller session expected")
+	}
+	db, mock, err := sqlmock.New(sqlmock.QueryMatcherOption(exactSQL))
+	if err != nil {
+		return nil, err
+	}
+	o.expect(mock)
+	o.mocks = append(o.mocks, mock)
+	o.t.Cleanup(func() { require.NoError(o.t, mock.ExpectationsWereMet(), "caller session") })
+	return db, nil
+}
+
+// calls returns how many sessions were opened (or tried).
+func (o *mockOpener) calls() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.tokens)
+}
+
+// requireMet asserts that every session opened so far ran exactly what it
+// was to run and was closed.
+func (o *mockOpener) requireMet(t *testing.T) {
+	t.Helper()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for i, m := range o.mocks {
+		require.NoError(t, m.ExpectationsWereMet(), "caller session %d", i+1)
+	}
 }
 
 // expectQuery expects the statement sql (pinning it) with exactly args.
@@ -121,7 +188,7 @@ func (c capture) Match(v driver.Value) bool {
 	return ok
 }
 
-// validID matches a Signoff ID (for the event IDs the service makes up).
+// validID matches a Signoff ID (for the IDs the service makes up).
 type validID struct{}
 
 func (validID) Match(v driver.Value) bool {
@@ -129,39 +196,32 @@ func (validID) Match(v driver.Value) bool {
 	return ok && signoff.ValidID(s)
 }
 
-// sentStmt is one statement of a SIGNOFF_APPLY batch as decoded from the
-// JSON argument: binds keep JSON's types (json.Number for numbers).
-type sentStmt struct {
-	SQL   string
-	Binds []any
-	Want  int
+// validIDs matches n distinct Signoff IDs joined by commas (an action's
+// event IDs), and keeps them when got is set.
+type validIDs struct {
+	n   int
+	got *[]string
 }
 
-// decodeBatch decodes SIGNOFF_APPLY's argument strictly: exactly the keys
-// sql, binds and want.
-func decodeBatch(t *testing.T, arg string) []sentStmt {
-	t.Helper()
-	var raw []map[string]json.RawMessage
-	require.NoError(t, json.Unmarshal([]byte(arg), &raw), "SIGNOFF_APPLY argument is not a JSON array: %s", arg)
-	out := make([]sentStmt, len(raw))
-	for i, m := range raw {
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		require.Equal(t, []string{"binds", "sql", "want"}, keys, "statement %d", i)
-		require.NoError(t, json.Unmarshal(m["sql"], &out[i].SQL))
-		require.NoError(t, json.Unmarshal(m["want"], &out[i].Want))
-		d := json.NewDecoder(strings.NewReader(string(m["binds"])))
-		d.UseNumber()
-		require.NoError(t, d.Decode(&out[i].Binds))
+func (m validIDs) Match(v driver.Value) bool {
+	s, ok := v.(string)
+	if !ok {
+		return false
 	}
-	return out
+	ids := strings.Split(s, ",")
+	if len(ids) != m.n {
+		return false
+	}
+	for i, id := range ids {
+		if !signoff.ValidID(id) || slices.Contains(ids[:i], id) {
+			return false
+		}
+	}
+	if m.got != nil {
+		*m.got = ids
+	}
+	return true
 }
-
-// n is a JSON number bind.
-func n(i int) json.Number { return json.Number(fmt.Sprint(i)) }
 
 // sfErr returns a Snowflake error as the driver reports one.
 func sfErr(number int, sqlState, queryID string) error {

@@ -4,10 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
+	"html"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -16,6 +20,7 @@ import (
 	"time"
 
 	"github.com/DATA-DOG/go-sqlmock"
+	sf "github.com/snowflakedb/gosnowflake"
 	"github.com/stretchr/testify/require"
 
 	"github.com/signoff/signoff/internal/server"
@@ -24,134 +29,193 @@ import (
 )
 
 // TestRoundTrips serves every page and action through internal/server on
-// the Snowflake engine (over sqlmock) and counts the statements each one
-// sends: on the service connection, and in caller's-rights sessions
-// (identity). Snowflake statements cost tens to hundreds of milliseconds, so
+// the Snowflake engine, configured as `signoff serve` configures it, with
+// browsers that keep their cookies, and counts what each request costs: the
+// statements on the service connection, the caller's-rights logins (each a
+// Snowflake session opened with the visitor's caller token) and the
+// statements run in those sessions (identity statements and CALLs).
+// Snowflake statements and logins cost tens to hundreds of milliseconds, so
 // these counts are the app's latency budget; the test fails when one
 // changes, so a regression (or an improvement) is a deliberate edit here.
 func TestRoundTrips(t *testing.T) {
 	rt := newRoundTrip(t, prodIdentityTTL)
-	a, b := pendingRequest(reqID, 1), pendingRequest(req2ID, 3)
+	a := pendingRequest(reqID, 1) // ALICE's request, at step 1
+	atStep2 := pendingRequest(reqID, 2)
+	final := pendingRequest(req2ID, 3) // at its last step
 	rejected := pendingRequest(req2ID, 2)
 	rejected.Status, rejected.Steps[1].Decision, rejected.Steps[1].DecidedBy = signoff.StatusRejected, signoff.DecisionReject, "CAROL"
 	rejected.Steps[1].ActorRole, rejected.Steps[1].Comment, rejected.Steps[1].DecidedAt = "APPROVER_OWNER", "No DPIA yet.", t2
 	submittedEv := submitted(reqID)
 
-	rt.step("readiness probe", "GET", "/readyz", nil, "", 1, 0, func(m sqlmock.Sqlmock) {
-		expectQuery(m, `SELECT 1`).WillReturnRows(sqlmock.NewRows([]string{"1"}).AddRow(int64(1)))
-	})
-	rt.step("catalog, first page after start (caches cold)", "GET", "/", nil, "ALICE", 2, 1,
-		func(m sqlmock.Sqlmock) {
+	rt.do(visit{name: "readiness probe", method: "GET", path: "/readyz",
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, `SELECT 1`).WillReturnRows(sqlmock.NewRows([]string{"1"}).AddRow(int64(1)))
+		}, cost: cost{service: 1}})
+
+	// ALICE browses the catalog and asks for access.
+	rt.do(visit{name: "catalog, ALICE's first page (no identity cookie; caches cold)", method: "GET", path: "/", user: "ALICE",
+		service: func(m sqlmock.Sqlmock) {
 			expectQuery(m, RolesThatMatter).WillReturnRows(rt.rolesRows())
 			expectQuery(m, productsSQL).WillReturnRows(productRows(webAds(), salesEU()))
-		})
-	res := rt.step("catalog, within the catalog cache", "GET", "/", nil, "ALICE", 0, 1, func(sqlmock.Sqlmock) {})
+		},
+		callers: []func(sqlmock.Sqlmock){rt.identity("ALICE")}, cost: cost{service: 2, logins: 1, caller: 1}})
+	res := rt.do(visit{name: "catalog (identity cookie and catalog cache fresh)", method: "GET", path: "/", user: "ALICE"})
 	require.Contains(t, res.Body.String(), "EU sales orders")
 	require.Contains(t, res.Body.String(), "Ad impressions")
-	res = rt.again("catalog, same caller token (both caches warm)", "GET", "/", nil, "ALICE", 0, 0,
-		func(sqlmock.Sqlmock) {})
-	require.Contains(t, res.Body.String(), "EU sales orders")
-	rt.clock.advance(prodCatalogTTL)
-	res = rt.step("catalog, catalog cache cold (expired)", "GET", "/", nil, "ALICE", 1, 1,
-		func(m sqlmock.Sqlmock) {
+	rt.clock.advance(prodIdentityTTL)
+	res = rt.do(visit{name: "catalog, 30 s later (identity cookie and catalog cache expired)", method: "GET", path: "/", user: "ALICE",
+		service: func(m sqlmock.Sqlmock) {
 			expectQuery(m, productsSQL).WillReturnRows(productRows(webAds(), salesEU()))
-		})
+		},
+		callers: []func(sqlmock.Sqlmock){rt.identity("ALICE")}, cost: cost{service: 1, logins: 1, caller: 1}})
 	require.Contains(t, res.Body.String(), "EU sales orders")
-	require.Contains(t, res.Body.String(), "Ad impressions")
-	res = rt.step("product", "GET", "/products/SALES_EU", nil, "ALICE", 1, 1, func(m sqlmock.Sqlmock) {
-		expectQuery(m, sqlstore.SelectProductFor, "SALES_EU", "ALICE", "SALES_EU").WillReturnRows(productForRows(salesEU(), "", ""))
-	})
+	res = rt.do(visit{name: "product", method: "GET", path: "/products/SALES_EU", user: "ALICE",
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, sqlstore.SelectProductFor, "SALES_EU", "ALICE", "SALES_EU").WillReturnRows(productForRows(salesEU(), "", ""))
+		}, cost: cost{service: 1}})
 	require.Contains(t, res.Body.String(), "Security / DPO")
-	var submitArg string
-	res = rt.step("submit", "POST", "/products/SALES_EU/requests",
-		url.Values{"reason": {"Quarterly churn analysis for the EU board pack."}}, "ALICE", 2, 1, func(m sqlmock.Sqlmock) {
-			expectQuery(m, productSQL, "SALES_EU").WillReturnRows(productRows(salesEU()))
-			expectQuery(m, callApply, capture{&submitArg}).WillReturnRows(applied("OK"))
-		})
-	require.Regexp(t, `^/requests/[0-9A-Z]{26}$`, res.Header().Get("Location"))
-	requireBatchSQL(t, submitArg, sqlstore.InsertRequest, sqlstore.InsertSteps, sqlstore.InsertEvent)
 
-	rt.step("my requests", "GET", "/requests", nil, "ALICE", 1, 1, func(m sqlmock.Sqlmock) {
-		expectQuery(m, sqlstore.SelectRequestsBy(signoff.MyRequestsLimit), "ALICE").WillReturnRows(requestRows(a, rejected))
-	})
-	rt.step("queue, first after start (roles cache cold)", "GET", "/queue", nil, "BOB", 2, 1, func(m sqlmock.Sqlmock) {
-		expectQuery(m, sqlstore.SelectApproverRoles).WillReturnRows(sqlmock.NewRows([]string{"approver_role"}).
-			AddRow("APPROVER_DPO").AddRow("APPROVER_MGR").AddRow("APPROVER_OWNER"))
-		expectQuery(m, sqlstore.SelectQueue(1, signoff.QueueLimit), "APPROVER_MGR", "BOB", "BOB").WillReturnRows(requestRows(a))
-	})
-	res = rt.step("queue", "GET", "/queue", nil, "BOB", 1, 1, func(m sqlmock.Sqlmock) {
-		expectQuery(m, sqlstore.SelectQueue(1, signoff.QueueLimit), "APPROVER_MGR", "BOB", "BOB").WillReturnRows(requestRows(a))
-	})
+	var newID string
+	answer, echo := echoRequestID(`{"actor":"ALICE","request_id":"`+idPlaceholder+`","product_id":"SALES_EU",`+
+		`"product_name":"EU sales orders","status":"PENDING","current_step":1,"step_count":3}`, &newID)
+	res = rt.do(visit{name: "submit", method: "POST", path: "/products/SALES_EU/requests", user: "ALICE",
+		form: url.Values{"reason": {"Quarterly churn analysis for the EU board pack."}},
+		callers: []func(sqlmock.Sqlmock){expectCall(callSubmit, answer,
+			"SALES_EU", "Quarterly churn analysis for the EU board pack.", echo, validIDs{n: 1}, false)},
+		cost: cost{logins: 1, caller: 1}})
+	require.True(t, signoff.ValidID(newID))
+	require.Equal(t, "/requests/"+newID, res.Header().Get("Location"), "to the request the procedure filed")
+	mine := pendingRequest(newID, 1)
+	res = rt.do(visit{name: "request page (after submit: the redirect)", method: "GET", path: "/requests/" + newID, user: "ALICE",
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, sqlstore.SelectRequestDetail, newID, newID).WillReturnRows(detailRows(mine, salesEU(), historyOf(mine)...))
+		}, cost: cost{service: 1}})
+	require.Contains(t, html.UnescapeString(res.Body.String()),
+		"Your request for EU sales orders is submitted. It needs 3 approvals; you can follow it here.")
+	rt.do(visit{name: "my requests", method: "GET", path: "/requests", user: "ALICE",
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, sqlstore.SelectRequestsBy(signoff.MyRequestsLimit), "ALICE").WillReturnRows(requestRows(a, rejected))
+		}, cost: cost{service: 1}})
+
+	// BOB approves the first step.
+	rt.do(visit{name: "queue, BOB's first page (no identity cookie; roles cache cold)", method: "GET", path: "/queue", user: "BOB",
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, sqlstore.SelectApproverRoles).WillReturnRows(sqlmock.NewRows([]string{"approver_role"}).
+				AddRow("APPROVER_DPO").AddRow("APPROVER_MGR").AddRow("APPROVER_OWNER"))
+			expectQuery(m, sqlstore.SelectQueue(1, signoff.QueueLimit), "APPROVER_MGR", "BOB", "BOB").WillReturnRows(requestRows(a))
+		},
+		callers: []func(sqlmock.Sqlmock){rt.identity("BOB")}, cost: cost{service: 2, logins: 1, caller: 1}})
+	res = rt.do(visit{name: "queue", method: "GET", path: "/queue", user: "BOB",
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, sqlstore.SelectQueue(1, signoff.QueueLimit), "APPROVER_MGR", "BOB", "BOB").WillReturnRows(requestRows(a))
+		}, cost: cost{service: 1}})
 	require.Contains(t, res.Body.String(), reqID)
-	res = rt.step("request page", "GET", "/requests/"+reqID, nil, "BOB", 2, 1, func(m sqlmock.Sqlmock) {
-		expectQuery(m, sqlstore.SelectRequestDetail, reqID, reqID).WillReturnRows(detailRows(a, salesEU()))
-		expectQuery(m, eventsSQL(signoff.EventFilter{RequestID: reqID, Limit: 500}), reqID).WillReturnRows(eventRows(submittedEv))
-	})
+	res = rt.do(visit{name: "request page", method: "GET", path: "/requests/" + reqID, user: "BOB",
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, sqlstore.SelectRequestDetail, reqID, reqID).WillReturnRows(detailRows(a, salesEU(), submittedEv))
+		}, cost: cost{service: 1}})
 	require.Contains(t, res.Body.String(), "Quarterly churn analysis for the EU board pack.")
-	res = rt.step("audit log, catalog cache warm", "GET", "/audit", nil, "AUDREY", 1, 1,
-		func(m sqlmock.Sqlmock) {
-			expectQuery(m, eventsSQL(signoff.EventFilter{Limit: signoff.AuditPageSize + 1})).WillReturnRows(eventRows(submittedEv))
-		})
-	require.Contains(t, res.Body.String(), "EU sales orders", "the product filter lists the cached products")
-	rt.clock.advance(prodCatalogTTL)
-	rt.step("audit log, catalog cache cold (expired)", "GET", "/audit", nil, "AUDREY", 2, 1,
-		func(m sqlmock.Sqlmock) {
+	require.Contains(t, res.Body.String(), `data-testid="history"`, "the events come with the request")
+	res = rt.do(visit{name: "approve a non-final step", method: "POST", path: "/requests/" + reqID + "/decision", user: "BOB",
+		form: url.Values{"decision": {"approve"}, "step": {"1"}, "comment": {"Fine by me."}},
+		callers: []func(sqlmock.Sqlmock){expectCall(callDecide, envelope(signoff.CodeOK, `{"actor":"BOB","request_id":"`+reqID+
+			`","status":"PENDING","current_step":2,"step_count":3,"step_label":"Data owner","step_role":"APPROVER_OWNER"}`),
+			reqID, int64(1), "APPROVED", "Fine by me.", "", validIDs{n: 3}, false)},
+		cost: cost{logins: 1, caller: 1}})
+	require.Equal(t, "/requests/"+reqID, res.Header().Get("Location"))
+	res = rt.do(visit{name: "request page (after a decision: the redirect)", method: "GET", path: "/requests/" + reqID, user: "BOB",
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, sqlstore.SelectRequestDetail, reqID, reqID).WillReturnRows(detailRows(atStep2, salesEU(), historyOf(atStep2)...))
+		}, cost: cost{service: 1}})
+	require.Contains(t, res.Body.String(), "You approved. The request moves on to the Data owner step (APPROVER_OWNER).")
+	res = rt.do(visit{name: "approve, refused by the procedure (role not held)", method: "POST",
+		path: "/requests/" + reqID + "/decision", user: "BOB", status: http.StatusForbidden,
+		form: url.Values{"decision": {"approve"}, "step": {"2"}},
+		callers: []func(sqlmock.Sqlmock){expectCall(callDecide, envelope(signoff.CodeRoleNotHeld,
+			`{"ACTOR":"BOB","REQUEST_ID":"`+reqID+`","STATUS":"PENDING","CURRENT_STEP":2,"STEP_LABEL":"Data owner","STEP_ROLE":"APPROVER_OWNER"}`),
+			reqID, int64(2), "APPROVED", "", "", validIDs{n: 3}, false)},
+		cost: cost{logins: 1, caller: 1}})
+	require.Contains(t, res.Body.String(), "The Data owner step needs the APPROVER_OWNER role, which is not in your session.")
+
+	// CAROL rejects the second step; DAN approves another request's last.
+	rt.do(visit{name: "request page, CAROL's first page (no identity cookie)", method: "GET", path: "/requests/" + reqID,
+		user: "CAROL",
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, sqlstore.SelectRequestDetail, reqID, reqID).WillReturnRows(detailRows(atStep2, salesEU(), historyOf(atStep2)...))
+		},
+		callers: []func(sqlmock.Sqlmock){rt.identity("CAROL")}, cost: cost{service: 1, logins: 1, caller: 1}})
+	rt.do(visit{name: "reject", method: "POST", path: "/requests/" + reqID + "/decision", user: "CAROL",
+		form: url.Values{"decision": {"reject"}, "comment": {"No DPIA yet."}},
+		callers: []func(sqlmock.Sqlmock){expectCall(callDecide, envelope(signoff.CodeOK,
+			`{"actor":"CAROL","request_id":"`+reqID+`","status":"REJECTED","current_step":2,"step_count":3}`),
+			reqID, int64(0), "REJECTED", "No DPIA yet.", "", validIDs{n: 3}, false)},
+		cost: cost{logins: 1, caller: 1}})
+	rt.do(visit{name: "request page, DAN's first page (no identity cookie)", method: "GET", path: "/requests/" + req2ID,
+		user: "DAN",
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, sqlstore.SelectRequestDetail, req2ID, req2ID).WillReturnRows(detailRows(final, salesEU(), historyOf(final)...))
+		},
+		callers: []func(sqlmock.Sqlmock){rt.identity("DAN")}, cost: cost{service: 1, logins: 1, caller: 1}})
+	res = rt.do(visit{name: "approve the final step (the grant runs in the same CALL)", method: "POST",
+		path: "/requests/" + req2ID + "/decision", user: "DAN",
+		form: url.Values{"decision": {"approve"}, "step": {"3"}, "acting_as": {"APPROVER_DPO"}},
+		callers: []func(sqlmock.Sqlmock){expectCall(callDecide, envelope(signoff.CodeOK, `{"actor":"DAN","request_id":"`+req2ID+
+			`","requester":"ALICE","access_role":"SALES_READER","status":"GRANTED","current_step":3,"step_count":3,"acting_as":"APPROVER_DPO"}`),
+			req2ID, int64(3), "APPROVED", "", "APPROVER_DPO", validIDs{n: 3}, false)},
+		cost: cost{logins: 1, caller: 1}})
+	require.Equal(t, "/requests/"+req2ID, res.Header().Get("Location"))
+
+	// A page view now would look the user up again; an action does not.
+	rt.clock.advance(prodIdentityTTL)
+	rt.do(visit{name: "withdraw (identity cookie older than the identity cache)", method: "POST",
+		path: "/requests/" + newID + "/withdraw", user: "ALICE", form: url.Values{},
+		callers: []func(sqlmock.Sqlmock){expectCall(callWithdraw, envelope(signoff.CodeOK,
+			`{"actor":"ALICE","request_id":"`+newID+`","status":"WITHDRAWN"}`), newID, validIDs{n: 1}, false)},
+		cost: cost{logins: 1, caller: 1}})
+
+	// AUDREY reads the audit log.
+	rt.do(visit{name: "audit log, AUDREY's first page (no identity cookie; catalog cache expired)", method: "GET",
+		path: "/audit", user: "AUDREY",
+		service: func(m sqlmock.Sqlmock) {
 			expectQuery(m, eventsSQL(signoff.EventFilter{Limit: signoff.AuditPageSize + 1})).WillReturnRows(eventRows(submittedEv))
 			expectQuery(m, productsSQL).WillReturnRows(productRows(webAds(), salesEU()))
-		})
-	var approveArg string
-	res = rt.step("approve a non-final step", "POST", "/requests/"+reqID+"/decision",
-		url.Values{"decision": {"approve"}, "step": {"1"}, "comment": {"Fine by me."}}, "BOB", 2, 1, func(m sqlmock.Sqlmock) {
-			expectQuery(m, sqlstore.SelectRequestDetail, reqID, reqID).WillReturnRows(detailRows(a, salesEU()))
-			expectQuery(m, callApply, capture{&approveArg}).WillReturnRows(applied("OK"))
-		})
-	require.Equal(t, "/requests/"+reqID, res.Header().Get("Location"))
-	requireBatchSQL(t, approveArg, sqlstore.AdvanceRequest, sqlstore.RecordDecision, sqlstore.InsertEvent)
+		},
+		callers: []func(sqlmock.Sqlmock){rt.identity("AUDREY")}, cost: cost{service: 2, logins: 1, caller: 1}})
+	res = rt.do(visit{name: "audit log (catalog cache warm)", method: "GET", path: "/audit", user: "AUDREY",
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, eventsSQL(signoff.EventFilter{Limit: signoff.AuditPageSize + 1})).WillReturnRows(eventRows(submittedEv))
+		}, cost: cost{service: 1}})
+	require.Contains(t, res.Body.String(), "EU sales orders", "the product filter lists the cached products")
 
-	var finalArg string
-	rt.step("approve the final step", "POST", "/requests/"+req2ID+"/decision",
-		url.Values{"decision": {"approve"}, "step": {"3"}}, "DAN", 3, 1, func(m sqlmock.Sqlmock) {
-			expectQuery(m, sqlstore.SelectRequestDetail, req2ID, req2ID).WillReturnRows(detailRows(b, salesEU()))
-			expectQuery(m, callApply, capture{&finalArg}).WillReturnRows(applied("OK"))
-			expectQuery(m, callGrant, req2ID, "DAN", "APPROVER_DPO", validID{}).
-				WillReturnRows(sqlmock.NewRows([]string{"GRANT_PRODUCT_ACCESS"}).AddRow("GRANTED"))
-		})
-	requireBatchSQL(t, finalArg, sqlstore.AdvanceRequest, sqlstore.RecordDecision, sqlstore.InsertEvent, sqlstore.InsertEvent)
+	// ADA, an admin, retries a grant and revokes it.
+	granted := final
+	granted.Status = signoff.StatusGrantFailed
+	res = rt.do(visit{name: "queue of an admin, ADA's first page (no identity cookie)", method: "GET", path: "/queue", user: "ADA",
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, sqlstore.SelectRequestsIn(2, signoff.QueueLimit), "APPROVED", "GRANT_FAILED").WillReturnRows(requestRows(granted))
+		},
+		callers: []func(sqlmock.Sqlmock){rt.identity("ADA")}, cost: cost{service: 1, logins: 1, caller: 1}})
+	require.Contains(t, res.Body.String(), req2ID)
+	rt.do(visit{name: "retry a failed grant", method: "POST", path: "/requests/" + req2ID + "/retry-grant", user: "ADA",
+		form: url.Values{},
+		callers: []func(sqlmock.Sqlmock){expectCall(callRetry, envelope(signoff.CodeOK,
+			`{"actor":"ADA","request_id":"`+req2ID+`","status":"GRANTED"}`), req2ID, validIDs{n: 1}, false)},
+		cost: cost{logins: 1, caller: 1}})
+	rt.do(visit{name: "revoke", method: "POST", path: "/requests/" + req2ID + "/revoke", user: "ADA",
+		form: url.Values{"reason": {"Left the team."}},
+		callers: []func(sqlmock.Sqlmock){expectCall(callRevoke, envelope(signoff.CodeOK,
+			`{"actor":"ADA","request_id":"`+req2ID+`","status":"REVOKED"}`), req2ID, "Left the team.", validIDs{n: 1}, false)},
+		cost: cost{logins: 1, caller: 1}})
 
-	atStep2 := pendingRequest(reqID, 2)
-	var rejectArg string
-	rt.step("reject", "POST", "/requests/"+reqID+"/decision",
-		url.Values{"decision": {"reject"}, "comment": {"No DPIA yet."}}, "CAROL", 2, 1, func(m sqlmock.Sqlmock) {
-			expectQuery(m, sqlstore.SelectRequestDetail, reqID, reqID).WillReturnRows(detailRows(atStep2, salesEU()))
-			expectQuery(m, callApply, capture{&rejectArg}).WillReturnRows(applied("OK"))
-		})
-	requireBatchSQL(t, rejectArg, sqlstore.AdvanceRequest, sqlstore.RecordDecision, sqlstore.InsertEvent)
-
-	var withdrawArg string
-	rt.step("withdraw", "POST", "/requests/"+reqID+"/withdraw", url.Values{}, "ALICE", 2, 1, func(m sqlmock.Sqlmock) {
-		expectQuery(m, sqlstore.SelectRequestDetail, reqID, reqID).WillReturnRows(detailRows(atStep2, salesEU()))
-		expectQuery(m, callApply, capture{&withdrawArg}).WillReturnRows(applied("OK"))
-	})
-	requireBatchSQL(t, withdrawArg, sqlstore.WithdrawRequest, sqlstore.InsertEvent)
+	// A client that keeps no cookies pays for the identity on every request.
+	rt.forget("DAN")
+	rt.do(visit{name: "approve again, from a client that keeps no cookies (refused)", method: "POST",
+		path: "/requests/" + req2ID + "/decision", user: "DAN", form: url.Values{"decision": {"approve"}, "step": {"3"}},
+		callers: []func(sqlmock.Sqlmock){rt.identity("DAN"), expectCall(callDecide, envelope(signoff.CodeWrongStatus,
+			`{"actor":"DAN","request_id":"`+req2ID+`","status":"REVOKED"}`), req2ID, int64(3), "APPROVED", "", "", validIDs{n: 3}, false)},
+		status: http.StatusConflict, cost: cost{logins: 2, caller: 2}})
 
 	rt.report()
-}
-
-func applied(result string) *sqlmock.Rows {
-	return sqlmock.NewRows([]string{"SIGNOFF_APPLY"}).AddRow(result)
-}
-
-// requireBatchSQL asserts the statements of a SIGNOFF_APPLY argument.
-func requireBatchSQL(t *testing.T, arg string, want ...string) {
-	t.Helper()
-	var got []string
-	for _, st := range decodeBatch(t, arg) {
-		got = append(got, st.SQL)
-	}
-	for i := range want {
-		want[i] = strings.TrimSpace(want[i])
-	}
-	require.Equal(t, want, got)
 }
 
 // The caches as `signoff serve` configures them by default (--catalog-cache,
@@ -164,23 +228,35 @@ const (
 )
 
 // roundTrip is a Signoff server on the Snowflake engine whose service
-// connection and caller sessions are counted sqlmock databases. Its Service
-// (catalog cache, timestamps) and its identity cache run on a fake clock.
+// connection and caller sessions are counted sqlmock databases, visited by
+// browsers (one per user) that keep the cookies the server sets. Its
+// Service (catalog cache, timestamps) and its identity cookie run on a fake
+// clock.
 type roundTrip struct {
 	t       *testing.T
 	srv     http.Handler
 	svcMock sqlmock.Sqlmock
-	svc     *counter
-	ident   *counter
+	svc     *counter // statements on the service connection
+	caller  *counter // statements in caller sessions
+	closed  atomic.Int64
 	clock   *fakeClock
-	opened  atomic.Int64 // caller sessions opened
+	// freshTokens has the ingress send a new caller token with every
+	// request; otherwise each user's token serves until it expires.
+	freshTokens bool
+	// measure answers caller sessions no visit expects with an autoCaller
+	// (otherwise such a session fails the test).
+	measure bool
 
-	mu     sync.Mutex
-	users  map[string]string    // caller token → user
-	issued map[string]time.Time // caller token → when it was issued
-	tokens map[string]string    // user → last caller token
-	seq    int
-	rows   []roundTripRow
+	mu       sync.Mutex
+	users    map[string]string                  // caller token → user
+	issued   map[string]time.Time               // caller token → when it was issued
+	tokens   map[string]string                  // user → current caller token
+	jars     map[string]map[string]*http.Cookie // user → their browser's cookies
+	sessions []func(sqlmock.Sqlmock)            // what the next caller sessions run, in order
+	mocks    []sqlmock.Sqlmock                  // the caller sessions of the current request
+	logins   int                                // caller sessions opened, in all
+	seq      int
+	rows     []roundTripRow
 }
 
 // fakeClock is a clock that moves only when told to.
@@ -207,11 +283,18 @@ func (c *fakeClock) set(t time.Time) {
 	c.now = t
 }
 
+// cost is what one request costs in Snowflake round trips.
+type cost struct {
+	service int // statements on the service connection
+	logins  int // caller's-rights sessions opened (Snowflake logins)
+	caller  int // statements in those sessions
+}
+
 type roundTripRow struct {
 	name, method, path string
 	status             int
-	service, identity  int
-	statements         []string
+	cost
+	serviceNames, callerNames []string // the statements' names
 }
 
 // personas: the roles in each user's session.
@@ -221,6 +304,7 @@ var personas = map[string][]string{
 	"CAROL":  {"APPROVER_OWNER"},
 	"DAN":    {"APPROVER_DPO"},
 	"AUDREY": {"SIGNOFF_AUDITOR"},
+	"ADA":    {"SIGNOFF_ADMIN"},
 }
 
 // rolesThatMatter is what RolesThatMatter answers (with Signoff's admin and
@@ -242,122 +326,195 @@ func (rt *roundTrip) rolesRows() *sqlmock.Rows {
 // (The store's own metadata caches, RolesThatMatter and ApproverRoles, keep
 // real time: at a minute they outlast any test.)
 func newRoundTrip(t *testing.T, identityTTL time.Duration) *roundTrip {
-	rt := &roundTrip{t: t, svc: &counter{}, ident: &counter{}, clock: &fakeClock{now: t2},
-		users: map[string]string{}, issued: map[string]time.Time{}, tokens: map[string]string{}}
+	rt := &roundTrip{t: t, svc: &counter{}, caller: &counter{}, clock: &fakeClock{now: t2},
+		users: map[string]string{}, issued: map[string]time.Time{}, tokens: map[string]string{},
+		jars: map[string]map[string]*http.Cookie{}}
 	db, mock := countedMock(t, rt.svc)
 	rt.svcMock = mock
-	store := New(db)
-	ids := NewIdentities(rt.openCaller, store.RolesThatMatter(time.Minute), identityTTL)
-	ids.now = rt.clock.Now
+	store := New(db, rt.openCaller, api)
+	ids := NewIdentities(rt.openCaller, store.RolesThatMatter(time.Minute))
 	svc := signoff.NewService(store)
 	svc.Now = rt.clock.Now
 	svc.CatalogTTL = prodCatalogTTL
-	srv, err := server.New(server.Config{Service: svc, Ready: store.Ping, Identify: ids.Identify,
-		SessionKey: []byte("0123456789abcdef0123456789abcdef"), SecureCookies: true, Engine: "snowflake"})
+	srv, err := server.New(server.Config{Service: svc, Ready: store.Ping, Platform: ids, IdentityTTL: identityTTL,
+		SessionKey: []byte("0123456789abcdef0123456789abcdef"), SecureCookies: true, Engine: "snowflake",
+		Now: rt.clock.Now})
 	require.NoError(t, err)
 	rt.srv = srv
 	return rt
 }
 
-// openCaller is the CallerOpener: a counted sqlmock session that expects the
-// identity statement for the token's user, then Close. Like Snowflake, it
-// refuses a caller token past its validity.
+// openCaller is the CallerOpener: a counted sqlmock session that runs what
+// the next of the request's expected sessions says (or, when none is
+// expected and the test measures, an autoCaller). Like Snowflake, it refuses
+// a caller token past its validity.
 func (rt *roundTrip) openCaller(ctx context.Context, token string) (*sql.DB, error) {
 	rt.mu.Lock()
+	defer rt.mu.Unlock()
 	user, ok := rt.users[token]
-	issued := rt.issued[token]
-	rt.mu.Unlock()
 	if !ok {
 		return nil, fmt.Errorf("unknown caller token %q", token)
 	}
-	if age := rt.clock.Now().Sub(issued); age >= callerTokenLifetime {
-		return nil, fmt.Errorf("caller token %q expired %s ago", token, age-callerTokenLifetime)
+	if age := rt.clock.Now().Sub(rt.issued[token]); age >= callerTokenLifetime {
+		return nil, &sf.SnowflakeError{Number: 390318, SQLState: "08004", Message: "OAuth access token expired."}
 	}
-	rt.opened.Add(1)
-	db, mock := countedMock(rt.t, rt.ident)
+	rt.logins++
+	if len(rt.sessions) == 0 {
+		if !rt.measure {
+			rt.t.Errorf("caller session %d of %s was not expected", rt.logins, user)
+			return nil, errors.New("no caller session expected")
+		}
+		return sql.OpenDB(autoCaller{user: user, c: rt.caller, closed: &rt.closed}), nil
+	}
+	expect := rt.sessions[0]
+	rt.sessions = rt.sessions[1:]
+	db, mock := countedMock(rt.t, rt.caller)
+	expect(mock)
+	rt.mocks = append(rt.mocks, mock)
+	return db, nil
+}
+
+// identity is the caller session of an identity lookup for user: the
+// identity statement with the roles that matter, then Close.
+func (rt *roundTrip) identity(user string) func(sqlmock.Sqlmock) {
 	held := make([]driver.Value, len(rolesThatMatter))
 	for i, r := range rolesThatMatter {
 		held[i] = slices.Contains(personas[user], r)
 	}
-	expectIdentity(rolesThatMatter, user, held...)(mock)
-	rt.t.Cleanup(func() { require.NoError(rt.t, mock.ExpectationsWereMet(), "caller session of %s", user) })
-	return db, nil
+	return expectIdentity(rolesThatMatter, user, held...)
 }
 
-// step sends a request as user with a new caller token (so the identity
-// cache cannot answer) after expect has set up the service statements, and
-// checks the status and both counts.
-func (rt *roundTrip) step(name, method, path string, form url.Values, user string, service, identity int,
-	expect func(sqlmock.Sqlmock)) *httptest.ResponseRecorder {
-	rt.t.Helper()
-	token := ""
-	if user != "" {
-		token = rt.newToken(user)
-	}
-	return rt.send(name, method, path, form, user, token, service, identity, expect)
-}
-
-// newToken issues a new caller token for user, valid from now on.
-func (rt *roundTrip) newToken(user string) string {
+// token returns the caller token the ingress sends for user now.
+func (rt *roundTrip) token(user string) string {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
+	if tok, ok := rt.tokens[user]; ok && !rt.freshTokens && rt.clock.Now().Sub(rt.issued[tok]) < callerTokenLifetime {
+		return tok
+	}
 	rt.seq++
-	token := fmt.Sprintf("caller-token-%s-%d", strings.ToLower(user), rt.seq)
-	rt.users[token], rt.issued[token], rt.tokens[user] = user, rt.clock.Now(), token
-	return token
+	tok := fmt.Sprintf("caller-token-%s-%d", strings.ToLower(user), rt.seq)
+	rt.users[tok], rt.issued[tok], rt.tokens[user] = user, rt.clock.Now(), tok
+	return tok
 }
 
-// again is step with the user's previous caller token.
-func (rt *roundTrip) again(name, method, path string, form url.Values, user string, service, identity int,
-	expect func(sqlmock.Sqlmock)) *httptest.ResponseRecorder {
-	rt.t.Helper()
-	return rt.send(name, method, path, form, user, rt.tokens[user], service, identity, expect)
+// forget clears user's cookies.
+func (rt *roundTrip) forget(user string) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	delete(rt.jars, user)
 }
 
-// send serves a request with token and checks the status and both counts.
-func (rt *roundTrip) send(name, method, path string, form url.Values, user, token string, service, identity int,
-	expect func(sqlmock.Sqlmock)) *httptest.ResponseRecorder {
+// visit is one request and what it must cost.
+type visit struct {
+	name, method, path string
+	form               url.Values // a POST's form
+	user               string     // "" for none: no ingress headers
+	token              string     // the caller token to send; "" for the ingress's (roundTrip.token)
+	status             int        // 0: 200 for GET, 303 for POST
+	// service expects the statements on the service connection, in order.
+	service func(sqlmock.Sqlmock)
+	// callers are the caller sessions the request opens, in order: what
+	// each one runs (then its Close).
+	callers []func(sqlmock.Sqlmock)
+	cost    cost
+}
+
+// do serves v and checks that it ran exactly what v expects, and cost
+// exactly v.cost.
+func (rt *roundTrip) do(v visit) *httptest.ResponseRecorder {
 	t := rt.t
 	t.Helper()
-	res, row := rt.serve(name, method, path, form, user, token, expect)
-	require.Equal(t, service, row.service, "%s: statements on the service connection: %v", name, row.statements)
-	require.Equal(t, identity, row.identity, "%s: identity statements", name)
+	if v.service == nil {
+		v.service = func(sqlmock.Sqlmock) {}
+	}
+	rt.mu.Lock()
+	rt.sessions = v.callers
+	rt.mu.Unlock()
+	res, row := rt.serve(v)
+	rt.mu.Lock()
+	left := len(rt.sessions)
+	rt.mu.Unlock()
+	require.Zero(t, left, "%s: caller sessions expected but not opened", v.name)
+	require.Equal(t, v.cost, row.cost, "%s: service %v; caller %v", v.name, row.serviceNames, row.callerNames)
 	return res
 }
 
-// serve serves a request as user with token after expect has set up the
-// service statements, checks the status and that exactly those statements
-// ran, and returns what it counted.
-func (rt *roundTrip) serve(name, method, path string, form url.Values, user, token string,
-	expect func(sqlmock.Sqlmock)) (*httptest.ResponseRecorder, roundTripRow) {
+// serve serves v as v.user's browser (the ingress headers, and the cookies
+// the server set before), checks the status and that every statement
+// expected ran (and each sqlmock caller session was closed), and returns
+// what it counted.
+func (rt *roundTrip) serve(v visit) (*httptest.ResponseRecorder, roundTripRow) {
 	t := rt.t
 	t.Helper()
-	expect(rt.svcMock)
+	v.service(rt.svcMock)
 	var req *http.Request
-	if form != nil {
-		req = httptest.NewRequest(method, path, strings.NewReader(form.Encode()))
+	if v.form != nil {
+		req = httptest.NewRequest(v.method, v.path, strings.NewReader(v.form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Origin", "http://"+req.Host) // a same-origin form post
 	} else {
-		req = httptest.NewRequest(method, path, nil)
+		req = httptest.NewRequest(v.method, v.path, nil)
 	}
-	if user != "" {
-		req.Header.Set(HeaderUser, user)
-		req.Header.Set(HeaderToken, token)
+	rt.mu.Lock()
+	before, closedBefore := rt.logins, rt.closed.Load()
+	rt.mu.Unlock()
+	if v.user != "" {
+		req.Header.Set(server.HeaderUser, v.user)
+		token := v.token
+		if token == "" {
+			token = rt.token(v.user)
+		}
+		req.Header.Set(server.HeaderToken, token)
+		rt.mu.Lock()
+		for _, c := range rt.jars[v.user] {
+			req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+		}
+		rt.mu.Unlock()
 	}
 	res := httptest.NewRecorder()
 	rt.srv.ServeHTTP(res, req)
-	want := http.StatusOK
-	if method == http.MethodPost {
-		want = http.StatusSeeOther
+	want := v.status
+	if want == 0 {
+		want = http.StatusOK
+		if v.method == http.MethodPost {
+			want = http.StatusSeeOther
+		}
 	}
-	require.Equal(t, want, res.Code, "%s: %s %s: %s", name, method, path, res.Body.String())
-	require.NoError(t, rt.svcMock.ExpectationsWereMet(), name)
-	stmts, ids := rt.svc.take(), rt.ident.take()
-	row := roundTripRow{name: name, method: method, path: path, status: res.Code,
-		service: len(stmts), identity: len(ids)}
-	for _, s := range stmts {
-		row.statements = append(row.statements, statementName(s))
+	require.Equal(t, want, res.Code, "%s: %s %s: %s", v.name, v.method, v.path, res.Body.String())
+	require.NoError(t, rt.svcMock.ExpectationsWereMet(), v.name)
+
+	rt.mu.Lock()
+	mocks, logins := rt.mocks, rt.logins-before
+	rt.mocks = nil
+	if v.user != "" { // the browser keeps what the server set
+		jar := rt.jars[v.user]
+		if jar == nil {
+			jar = map[string]*http.Cookie{}
+			rt.jars[v.user] = jar
+		}
+		for _, c := range res.Result().Cookies() {
+			if c.MaxAge < 0 {
+				delete(jar, c.Name)
+			} else {
+				jar[c.Name] = c
+			}
+		}
+	}
+	rt.mu.Unlock()
+	for i, m := range mocks {
+		require.NoError(t, m.ExpectationsWereMet(), "%s: caller session %d (its statement, then Close)", v.name, i+1)
+	}
+	svc, caller := rt.svc.take(), rt.caller.take()
+	if len(mocks) == 0 { // autoCaller sessions, if any
+		require.Equal(t, int64(logins), rt.closed.Load()-closedBefore, "%s: every caller session is closed", v.name)
+	}
+	row := roundTripRow{name: v.name, method: v.method, path: v.path, status: res.Code,
+		cost: cost{service: len(svc), logins: logins, caller: len(caller)}}
+	for _, s := range svc {
+		row.serviceNames = append(row.serviceNames, statementName(s))
+	}
+	for _, s := range caller {
+		row.callerNames = append(row.callerNames, statementName(s))
 	}
 	rt.rows = append(rt.rows, row)
 	return res, row
@@ -371,29 +528,34 @@ const (
 	reportEnd   = "---"
 )
 
+var anyID = regexp.MustCompile(`[0-9A-Z]{26}`)
+
 // report logs the table of round trips: the begin marker, a header naming
-// the columns, one line per page or action, the caches it ran with, and the
-// end marker.
+// the columns, one line per page or action, the configuration it ran with,
+// and the end marker.
 func (rt *roundTrip) report() {
 	nameW, reqW := len("page or action"), len("request")
 	paths := make([]string, len(rt.rows))
 	for i, r := range rt.rows {
-		paths[i] = r.method + " " + strings.ReplaceAll(strings.ReplaceAll(r.path, reqID, "{id}"), req2ID, "{id}")
+		paths[i] = r.method + " " + anyID.ReplaceAllString(r.path, "{id}")
 		nameW, reqW = max(nameW, len(r.name)), max(reqW, len(paths[i]))
+	}
+	names := func(list []string) string {
+		if len(list) == 0 {
+			return "-"
+		}
+		return strings.Join(list, ", ")
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n%s\n", reportBegin)
-	fmt.Fprintf(&b, "%-*s | %-*s | %6s | %18s | %19s | %s\n", nameW, "page or action", reqW, "request", "status",
-		"service statements", "identity statements", "statement names (service connection)")
+	fmt.Fprintf(&b, "%-*s | %-*s | %6s | %18s | %13s | %17s | %s\n", nameW, "page or action", reqW, "request", "status",
+		"service statements", "caller logins", "caller statements", "statement names (service connection; caller sessions)")
 	for i, r := range rt.rows {
-		names := strings.Join(r.statements, ", ")
-		if names == "" {
-			names = "-"
-		}
-		fmt.Fprintf(&b, "%-*s | %-*s | %6d | %18d | %19d | %s\n", nameW, r.name, reqW, paths[i],
-			r.status, r.service, r.identity, names)
+		fmt.Fprintf(&b, "%-*s | %-*s | %6d | %18d | %13d | %17d | %s; %s\n", nameW, r.name, reqW, paths[i],
+			r.status, r.service, r.logins, r.caller, names(r.serviceNames), names(r.callerNames))
 	}
-	fmt.Fprintf(&b, "(caches as signoff serve's defaults: catalog %s, identity %s)\n", prodCatalogTTL, prodIdentityTTL)
+	fmt.Fprintf(&b, "(caches as signoff serve's defaults: catalog %s, identity cookie %s; the browser keeps its cookies)\n",
+		prodCatalogTTL, prodIdentityTTL)
 	b.WriteString(reportEnd)
 	rt.t.Log(b.String())
 }
@@ -405,6 +567,109 @@ func statementName(sql string) string {
 		}
 	}
 	return fmt.Sprintf("(uncatalogued: %.40q)", sql)
+}
+
+// ---- the submitted request's ID, echoed ----
+
+// idPlaceholder stands for a request ID in an answer until echoRequestID's
+// matcher writes the bound one over it.
+const idPlaceholder = "~~~~~~~~~~~~~~~~~~~~~~~~~~"
+
+// echoRequestID returns SUBMIT_REQUEST's answer with data, whose request_id
+// is idPlaceholder, and the matcher for the new request's ID bind: it
+// accepts a valid ID, keeps it in got and writes it into the answer, as the
+// procedure echoes the ID it was given. (sqlmock's answers are set before the
+// statement runs, but it reads an answer's bytes only after the match.)
+func echoRequestID(data string, got *string) ([]byte, echoID) {
+	answer := []byte(envelope(signoff.CodeOK, data))
+	at := strings.Index(string(answer), idPlaceholder)
+	if at < 0 || len(idPlaceholder) != 26 {
+		panic("echoRequestID: no placeholder in " + data)
+	}
+	return answer, echoID{answer: answer, at: at, got: got}
+}
+
+type echoID struct {
+	answer []byte
+	at     int
+	got    *string
+}
+
+func (e echoID) Match(v driver.Value) bool {
+	s, ok := v.(string)
+	if !ok || !signoff.ValidID(s) {
+		return false
+	}
+	copy(e.answer[e.at:], s)
+	*e.got = s
+	return true
+}
+
+// ---- autoCaller: a caller session that answers whatever it is asked ----
+
+// autoCaller is a hand-written caller's-rights session for measuring, where
+// which statements a request runs in its caller sessions is the thing
+// measured, not something to expect: it answers the identity statement for
+// its user (roles from personas) and any API CALL with an OK envelope that
+// echoes the request ID, and counts its statements and its Close.
+type autoCaller struct {
+	user   string
+	c      *counter
+	closed *atomic.Int64
+}
+
+func (a autoCaller) Connect(context.Context) (driver.Conn, error) { return &autoConn{a: a}, nil }
+func (a autoCaller) Driver() driver.Driver                        { return autoDriver{} }
+
+type autoDriver struct{}
+
+func (autoDriver) Open(string) (driver.Conn, error) {
+	return nil, errors.New("autoCaller: use the connector")
+}
+
+type autoConn struct{ a autoCaller }
+
+func (c *autoConn) Prepare(string) (driver.Stmt, error) {
+	return nil, errors.New("autoCaller: no prepare")
+}
+func (c *autoConn) Begin() (driver.Tx, error) { return nil, errors.New("autoCaller: no transactions") }
+func (c *autoConn) Close() error              { c.a.closed.Add(1); return nil }
+
+func (c *autoConn) QueryContext(_ context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
+	c.a.c.add(q)
+	if q == IdentityQuery(len(args)) {
+		cols, row := []string{"CURRENT_USER()"}, []driver.Value{c.a.user}
+		for _, arg := range args {
+			role, _ := arg.Value.(string)
+			cols, row = append(cols, "IS_ROLE_IN_SESSION(?)"), append(row, slices.Contains(personas[c.a.user], role))
+		}
+		return &autoRows{cols: cols, rows: [][]driver.Value{row}}, nil
+	}
+	if strings.HasPrefix(q, "CALL "+api+".") && len(args) > 0 {
+		id := args[0].Value
+		if q == callSubmit {
+			id = args[2].Value
+		}
+		answer := envelope(signoff.CodeOK, fmt.Sprintf(`{"actor":%q,"request_id":%q}`, c.a.user, id))
+		return &autoRows{cols: []string{procedureName(q)}, rows: [][]driver.Value{{answer}}}, nil
+	}
+	return nil, fmt.Errorf("autoCaller: unexpected statement %q", q)
+}
+
+type autoRows struct {
+	cols []string
+	rows [][]driver.Value
+}
+
+func (r *autoRows) Columns() []string { return r.cols }
+func (r *autoRows) Close() error      { return nil }
+func (r *autoRows) Next(dest []driver.Value) error {
+	if len(r.rows) == 0 {
+		return io.EOF
+	}
+	copy(dest, r.rows[0])
+	r.rows = r.rows[1:]
+	return nil
 }
 
 // ---- counted sqlmock databases ----

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -72,20 +73,15 @@ func catalogue() []namedStmt {
 		{"Events (from and to)", eventsSQL(signoff.EventFilter{From: t0, To: t2})},
 		{"Events (before: keyset)", eventsSQL(signoff.EventFilter{Before: ev3ID})},
 		{"Events (every filter, limit 51)", eventsSQL(allFilters)},
-		{"Events (request page: request, limit 500)", eventsSQL(signoff.EventFilter{RequestID: reqID, Limit: 500})},
 		{"Events (audit page: limit 51)", eventsSQL(signoff.EventFilter{Limit: signoff.AuditPageSize + 1})},
 		{"RequestsIn (APPROVED, GRANT_FAILED; limit 50: needs grant)", sqlstore.SelectRequestsIn(2, signoff.QueueLimit)},
 		{"VerifyAudit: chains", sqlstore.SelectChains},
 		{"VerifyAudit: requests", sqlstore.SelectRequestStates},
-		{"CALL SIGNOFF_APPLY", callApply},
-		{"SIGNOFF_APPLY batch: InsertRequest", strings.TrimSpace(sqlstore.InsertRequest)},
-		{"SIGNOFF_APPLY batch: InsertSteps", strings.TrimSpace(sqlstore.InsertSteps)},
-		{"SIGNOFF_APPLY batch: InsertEvent", strings.TrimSpace(sqlstore.InsertEvent)},
-		{"SIGNOFF_APPLY batch: AdvanceRequest", strings.TrimSpace(sqlstore.AdvanceRequest)},
-		{"SIGNOFF_APPLY batch: RecordDecision", strings.TrimSpace(sqlstore.RecordDecision)},
-		{"SIGNOFF_APPLY batch: WithdrawRequest", strings.TrimSpace(sqlstore.WithdrawRequest)},
-		{"CALL GRANT_PRODUCT_ACCESS", callGrant},
-		{"CALL REVOKE_PRODUCT_ACCESS", callRevoke},
+		{"CALL SUBMIT_REQUEST", callSubmit},
+		{"CALL DECIDE_STEP", callDecide},
+		{"CALL WITHDRAW_REQUEST", callWithdraw},
+		{"CALL RETRY_GRANT", callRetry},
+		{"CALL REVOKE_ACCESS", callRevoke},
 	}
 }
 
@@ -227,23 +223,94 @@ func TestRequestTimesAreUTC(t *testing.T) {
 	require.True(t, got.CreatedAt.Equal(t0))
 }
 
+// TestRequestDetail pins the request page's one statement: the request's
+// steps with its product, then its audit events, as one UNION ALL.
 func TestRequestDetail(t *testing.T) {
 	st, mock := newMock(t)
 	r, p := pendingRequest(reqID, 3), salesEU()
-	expectQuery(mock, sqlstore.SelectRequestDetail, reqID, reqID).WillReturnRows(detailRows(r, p))
-	gotR, gotP, err := st.RequestDetail(t.Context(), reqID)
+	evs := historyOf(r)
+	require.Len(t, evs, 3)
+	expectQuery(mock, sqlstore.SelectRequestDetail, reqID, reqID).WillReturnRows(detailRows(r, p, evs...))
+	gotR, gotP, gotEvs, err := st.RequestDetail(t.Context(), reqID)
 	require.NoError(t, err)
 	require.Equal(t, r, gotR)
 	p.Chain = nil // the request's steps are what count
 	require.Equal(t, p, gotP)
+	require.Equal(t, evs, gotEvs, "the events, oldest first, their time from the steps' decided_at column")
+	require.Equal(t, time.Time{}, gotR.Steps[2].DecidedAt, "an undecided step's NULLs scan as zero values")
+	require.Equal(t, signoff.DecisionNone, gotR.Steps[2].Decision)
+	require.Equal(t, signoff.DecisionApprove, gotEvs[1].Decision, "an event's decision comes from the step's decision column")
+	require.Equal(t, "Fine by me.", gotEvs[1].Comment, "and its comment from the step's comment column")
+	require.Zero(t, gotEvs[0].Step, "a NULL event step is 0")
 
+	// A request without events (none yet, or more than the page shows were cut).
+	r2 := pendingRequest(req2ID, 1)
+	expectQuery(mock, sqlstore.SelectRequestDetail, req2ID, req2ID).WillReturnRows(detailRows(r2, salesEU()))
+	gotR, _, gotEvs, err = st.RequestDetail(t.Context(), req2ID)
+	require.NoError(t, err)
+	require.Equal(t, r2, gotR)
+	require.Empty(t, gotEvs)
+
+	// No step rows: no such request, whatever events remain.
 	expectQuery(mock, sqlstore.SelectRequestDetail, req2ID, req2ID).WillReturnRows(sqlmock.NewRows(detailCols))
-	_, _, err = st.RequestDetail(t.Context(), req2ID)
+	_, _, _, err = st.RequestDetail(t.Context(), req2ID)
+	requireKind(t, err, signoff.ErrNotFound)
+	require.Equal(t, "There is no request "+req2ID+".", signoff.Message(err))
+	orphan := submitted(req2ID)
+	orphan.Seq = 1
+	expectQuery(mock, sqlstore.SelectRequestDetail, req2ID, req2ID).WillReturnRows(
+		detailRows(signoff.Request{}, signoff.Product{}, orphan))
+	_, _, _, err = st.RequestDetail(t.Context(), req2ID)
 	requireKind(t, err, signoff.ErrNotFound)
 
 	expectQuery(mock, sqlstore.SelectRequestDetail, req2ID, req2ID).WillReturnError(context.DeadlineExceeded)
-	_, _, err = st.RequestDetail(t.Context(), req2ID)
+	_, _, _, err = st.RequestDetail(t.Context(), req2ID)
 	requireKind(t, err, signoff.ErrUnavailable)
+
+	expectQuery(mock, sqlstore.SelectRequestDetail, req2ID, req2ID).WillReturnError(sfErr(3001, "42501", "q-detail"))
+	_, _, _, err = st.RequestDetail(t.Context(), req2ID)
+	requireKind(t, err, signoff.ErrForbidden)
+	require.ErrorContains(t, err, "snowflake error 3001 (SQLSTATE 42501, query q-detail)")
+}
+
+func TestRequestDetailTimesAreUTC(t *testing.T) {
+	st, mock := newMock(t)
+	r := pendingRequest(reqID, 2)
+	evs := historyOf(r)
+	cet := time.FixedZone("CET", 3600)
+	in := r
+	in.Steps = slices.Clone(r.Steps)
+	in.CreatedAt, in.UpdatedAt, in.Steps[0].DecidedAt = r.CreatedAt.In(cet), r.UpdatedAt.In(cet), r.Steps[0].DecidedAt.In(cet)
+	inEvs := slices.Clone(evs)
+	for i := range inEvs {
+		inEvs[i].Time = inEvs[i].Time.In(cet)
+	}
+	expectQuery(mock, sqlstore.SelectRequestDetail, reqID, reqID).WillReturnRows(detailRows(in, salesEU(), inEvs...))
+	gotR, _, gotEvs, err := st.RequestDetail(t.Context(), reqID)
+	require.NoError(t, err)
+	require.Equal(t, r, gotR)
+	require.Equal(t, evs, gotEvs)
+	for _, e := range gotEvs {
+		require.Equal(t, time.UTC, e.Time.Location())
+	}
+}
+
+func TestRequestDetailBadJSON(t *testing.T) {
+	for _, tc := range []struct{ tags, cols, want string }{
+		{`["eu"`, `[]`, "request " + reqID + ": tags"},
+		{`[]`, `{"name":1}`, "request " + reqID + ": columns"},
+	} {
+		st, mock := newMock(t)
+		p, r := salesEU(), pendingRequest(reqID, 1)
+		vals := []driver.Value{"S", int64(1), r.ID, r.ProductID, r.ProductName, r.Classification, r.AccessRole,
+			r.Requester, r.Reason, string(r.Status), int64(1), int64(3), t0, t0, "Line manager", "APPROVER_MGR",
+			nil, nil, nil, nil, nil, p.Description, p.Owner, p.OwnerRole, p.Domain, tc.tags, tc.cols,
+			nil, nil, nil, nil, nil, nil, nil, nil, nil}
+		expectQuery(mock, sqlstore.SelectRequestDetail, reqID, reqID).WillReturnRows(sqlmock.NewRows(detailCols).AddRow(vals...))
+		_, _, _, err := st.RequestDetail(t.Context(), reqID)
+		require.ErrorContains(t, err, tc.want)
+		requireKind(t, err, nil)
+	}
 }
 
 func TestRequests(t *testing.T) {
@@ -308,7 +375,6 @@ func TestEvents(t *testing.T) {
 		{"every filter", allFilters, ` WHERE request_id = ? AND product_id = ? AND actor = ? AND event_type = ?` +
 			` AND event_time >= ? AND event_time < ? AND event_id < ? ORDER BY event_id DESC LIMIT 51`,
 			[]any{reqID, "SALES_EU", "BOB", "STEP_APPROVED", t0, t2, ev3ID}},
-		{"request page", signoff.EventFilter{RequestID: reqID, Limit: 500}, ` WHERE request_id = ? ORDER BY event_id DESC LIMIT 500`, []any{reqID}},
 		{"audit page", signoff.EventFilter{Limit: signoff.AuditPageSize + 1}, ` ORDER BY event_id DESC LIMIT 51`, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -389,259 +455,449 @@ func TestRolesThatMatterTTLZeroAndErrors(t *testing.T) {
 	requireKind(t, err, signoff.ErrUnavailable)
 }
 
-// ---- writes: one CALL SIGNOFF_APPLY(?) with the batch as JSON ----
+// ---- actions: one CALL of an API procedure in the actor's own session ----
 
-// expectApply expects the one CALL and captures its argument.
-func expectApply(mock sqlmock.Sqlmock, result string) *string {
-	var arg string
-	expectQuery(mock, callApply, capture{&arg}).WillReturnRows(sqlmock.NewRows([]string{"SIGNOFF_APPLY"}).AddRow(result))
-	return &arg
-}
+// The CALL texts, written out in full (the API schema is SIGNOFF.API), so
+// that a change to any of them takes a deliberate edit here.
+const (
+	callSubmit   = "CALL SIGNOFF.API.SUBMIT_REQUEST(?, ?, ?, ?, ?)"
+	callDecide   = "CALL SIGNOFF.API.DECIDE_STEP(?, ?, ?, ?, ?, ?, ?)"
+	callWithdraw = "CALL SIGNOFF.API.WITHDRAW_REQUEST(?, ?, ?)"
+	callRetry    = "CALL SIGNOFF.API.RETRY_GRANT(?, ?, ?)"
+	callRevoke   = "CALL SIGNOFF.API.REVOKE_ACCESS(?, ?, ?, ?)"
+)
 
-// requireBatch asserts the decoded batch against want, pinning each text.
-func requireBatch(t *testing.T, arg string, want []sentStmt) {
-	t.Helper()
-	got := decodeBatch(t, arg)
-	for i := range want {
-		want[i].SQL = pin(strings.TrimSpace(want[i].SQL))
+// The actors as the server hands them to the engine: with their caller
+// tokens (the roles are the app's copy; the procedures ignore them).
+var (
+	alice = signoff.Identity{User: "ALICE", Credential: "caller-token-alice"}
+	bob   = signoff.Identity{User: "BOB", Roles: []string{"APPROVER_MGR"}, Credential: "caller-token-bob"}
+	ada   = signoff.Identity{User: "ADA", Roles: []string{"SIGNOFF_ADMIN"}, Credential: "caller-token-ada"}
+)
+
+// envelope renders an API procedure's answer as the procedures build it:
+// OBJECT_CONSTRUCT('ok', …, 'code', …, 'message', …, 'data', …).
+func envelope(code signoff.Code, data string) string {
+	ok := signoff.Outcome{Code: code}.OK()
+	if data == "" {
+		data = "null"
 	}
-	require.Equal(t, want, got)
+	return fmt.Sprintf(`{"ok":%t,"code":%q,"message":%q,"data":%s}`, ok, code, code.APIMessage(), data)
 }
 
-const stamp0 = "2026-03-02 09:30:15.123456"
-
-func newRequest() (signoff.Request, signoff.Event) {
-	r := pendingRequest(reqID, 1)
-	cest := time.FixedZone("CEST", 2*3600)
-	r.CreatedAt, r.UpdatedAt = t0.In(cest), t0.In(cest) // binds are UTC whatever the zone
-	ev := submitted(reqID)
-	ev.Time = t0.In(cest)
-	evs := []signoff.Event{ev}
-	signoff.Link(signoff.ChainHead{}, evs)
-	evs[0].Time = t0.In(cest) // Link normalises to UTC; binds must be UTC whatever the zone
-	return r, evs[0]
-}
-
-func TestCreateRequest(t *testing.T) {
-	st, mock := newMock(t)
-	r, ev := newRequest()
-	arg := expectApply(mock, "OK")
-	require.NoError(t, st.CreateRequest(t.Context(), r, ev))
-	requireBatch(t, *arg, []sentStmt{
-		{SQL: sqlstore.InsertRequest, Want: 1, Binds: []any{reqID, "SALES_EU", "ALICE",
-			"Quarterly churn analysis for the EU board pack.", n(3), stamp0, stamp0, "SALES_EU", "ALICE"}},
-		{SQL: sqlstore.InsertSteps, Want: 3, Binds: []any{reqID, "SALES_EU"}},
-		{SQL: sqlstore.InsertEvent, Want: 1, Binds: append([]any{evID, stamp0, reqID, "SALES_EU", "ALICE", nil,
-			"REQUEST_SUBMITTED", nil, nil, "Quarterly churn analysis for the EU board pack.", nil}, chainBinds(ev)...)},
-	})
-}
-
-func TestApplyResults(t *testing.T) {
-	r, ev := newRequest()
-	for _, tc := range []struct {
-		result string
-		kind   error
-		msg    string
-	}{
-		{"CONFLICT:0", signoff.ErrConflict, "conflict: an open request for this product exists"},
-		{"CONFLICT:1", signoff.ErrConflict, "conflict: the product's chain changed"},
-		{"CONFLICT:2", signoff.ErrConflict, "conflict: the request's audit chain moved on meanwhile"},
-		{"CONFLICT:7", signoff.ErrConflict, "conflict: statement 7"},
-		{"CONFLICT:x", signoff.ErrConflict, "conflict: statement x"},
-		{"DONE", nil, `SIGNOFF_APPLY answered "DONE"`},
-		{"", nil, `SIGNOFF_APPLY answered ""`},
-	} {
-		t.Run(tc.result, func(t *testing.T) {
-			st, mock := newMock(t)
-			expectApply(mock, tc.result)
-			err := st.CreateRequest(t.Context(), r, ev)
-			requireKind(t, err, tc.kind)
-			require.ErrorContains(t, err, "snowflake: create request "+reqID+": ")
-			require.ErrorContains(t, err, tc.msg)
-		})
-	}
-	t.Run("Snowflake error", func(t *testing.T) {
-		st, mock := newMock(t)
-		expectQuery(mock, callApply, sqlmock.AnyArg()).WillReturnError(sfErr(625, "57014", "q-apply"))
-		err := st.CreateRequest(t.Context(), r, ev)
-		requireKind(t, err, signoff.ErrConflict)
-		require.ErrorContains(t, err, "snowflake error 625 (SQLSTATE 57014, query q-apply)")
-	})
-}
-
-func TestEncodeBatchBindTypes(t *testing.T) {
-	// SIGNOFF_APPLY takes strings, numbers and nulls; times are UTC text.
-	s, err := EncodeBatch([]sqlstore.Stmt{{SQL: " UPDATE t SET a = ? \n", Want: sqlstore.Any,
-		Args: []any{"s", 1.5, []byte("b"), int32(7), nil, sql.NullString{}, sql.NullInt64{Int64: 4, Valid: true},
-			t0.In(time.FixedZone("X", -5*3600))}}})
-	require.NoError(t, err)
-	require.Equal(t, `[{"sql":"UPDATE t SET a = ?","binds":["s",1.5,"b",7,null,null,4,"2026-03-02 09:30:15.123456"],"want":-1}]`, s)
-	for _, bad := range []any{true, struct{}{}} {
-		_, err := EncodeBatch([]sqlstore.Stmt{{SQL: "x", Args: []any{"ok", bad}}})
-		require.ErrorContains(t, err, "statement 0 bind 2: ")
+// expectCall expects exactly one CALL with exactly args in a caller
+// session, answering answer as the procedure's one VARIANT column (which
+// Snowflake names after the procedure), then the session's Close.
+func expectCall(query string, answer driver.Value, args ...driver.Value) func(sqlmock.Sqlmock) {
+	return func(m sqlmock.Sqlmock) {
+		expectQuery(m, query, args...).WillReturnRows(sqlmock.NewRows([]string{procedureName(query)}).AddRow(answer))
+		m.ExpectClose()
 	}
 }
 
-func TestDecideStep(t *testing.T) {
-	cest := time.FixedZone("CEST", 2*3600)
-	at := t1.In(cest)
-	stamp1 := "2026-03-03 11:35:15.124245"
-	require.Equal(t, stamp1, t1.Format("2006-01-02 15:04:05.000000"))
-	stepEvent := func(typ signoff.EventType, step int, d signoff.Decision, role, comment string) signoff.Event {
-		return signoff.Event{ID: ev2ID, Time: at, RequestID: reqID, ProductID: "SALES_EU", Actor: "BOB",
-			ActorRole: role, Type: typ, Step: step, Decision: d, Comment: comment}
+// procedureName is the name of the procedure a CALL text calls.
+func procedureName(call string) string {
+	name, _, _ := strings.Cut(strings.TrimPrefix(call, "CALL "+api+"."), "(")
+	return name
+}
+
+// eventIDs are three event IDs for the calls, as the service passes them.
+var eventIDs = []string{evID, ev2ID, ev3ID}
+
+// TestActions pins each action's one CALL, its binds and the session it runs
+// in (the actor's, opened with their caller token and closed after the
+// call), and reads the procedure's envelope into the Outcome. Nothing runs
+// on the service connection.
+func TestActions(t *testing.T) {
+	reason := "Quarterly churn analysis for the EU board pack."
+	submit := func(c signoff.SubmitCall) func(*Store) (signoff.Outcome, error) {
+		return func(st *Store) (signoff.Outcome, error) { return st.Submit(t.Context(), alice, c) }
 	}
+	decide := func(c signoff.DecideCall) func(*Store) (signoff.Outcome, error) {
+		return func(st *Store) (signoff.Outcome, error) { return st.Decide(t.Context(), bob, c) }
+	}
+	submitCall := signoff.SubmitCall{ProductID: "SALES_EU", Reason: reason, RequestID: reqID, EventIDs: eventIDs[:1], At: t0}
+	submitArgs := []driver.Value{"SALES_EU", reason, reqID, evID, false}
+	pending2 := `"request_id":"` + reqID + `","product_id":"SALES_EU","product_name":"EU sales orders","requester":"ALICE",` +
+		`"access_role":"SALES_READER","status":"PENDING","current_step":2,"step_count":3,"step_label":"Data owner","step_role":"APPROVER_OWNER"`
+	want2 := signoff.Outcome{RequestID: reqID, ProductID: "SALES_EU", ProductName: "EU sales orders", Requester: "ALICE",
+		AccessRole: "SALES_READER", Status: signoff.StatusPending, CurrentStep: 2, StepCount: 3, StepLabel: "Data owner",
+		StepRole: "APPROVER_OWNER"}
+
 	for _, tc := range []struct {
 		name   string
-		d      signoff.StepDecision
-		events []signoff.Event
-		next   int
+		actor  signoff.Identity
+		act    func(*Store) (signoff.Outcome, error)
+		query  string
+		args   []driver.Value
+		answer string
+		want   signoff.Outcome
+		kind   error // the refusal's kind (nil: OK)
+	}{{
+		name: "submit", actor: alice, act: submit(submitCall), query: callSubmit, args: submitArgs,
+		answer: envelope(signoff.CodeOK, `{"actor":"ALICE","request_id":"`+reqID+`","product_id":"SALES_EU",`+
+			`"product_name":"EU sales orders","status":"PENDING","current_step":1,"step_count":3}`),
+		want: signoff.Outcome{Code: signoff.CodeOK, Actor: "ALICE", RequestID: reqID, ProductID: "SALES_EU",
+			ProductName: "EU sales orders", Status: signoff.StatusPending, CurrentStep: 1, StepCount: 3},
+	}, {
+		name: "submit, dry run", actor: alice, act: submit(with(submitCall, func(c *signoff.SubmitCall) { c.DryRun = true })),
+		query: callSubmit, args: []driver.Value{"SALES_EU", reason, reqID, evID, true},
+		answer: envelope(signoff.CodeDryRun, `{"actor":"ALICE","product_id":"SALES_EU"}`),
+		want:   signoff.Outcome{Code: signoff.CodeDryRun, Actor: "ALICE", ProductID: "SALES_EU"},
+	}, {
+		name: "submit refused: an open request exists", actor: alice, act: submit(submitCall), query: callSubmit, args: submitArgs,
+		answer: envelope(signoff.CodeOpenRequestExists, `{"actor":"ALICE","product_id":"SALES_EU","product_name":"EU sales orders","open_request_id":"`+req2ID+`"}`),
+		want: signoff.Outcome{Code: signoff.CodeOpenRequestExists, Actor: "ALICE", ProductID: "SALES_EU",
+			ProductName: "EU sales orders", OpenRequestID: req2ID},
+		kind: signoff.ErrConflict,
+	}, {
+		name: "decide: approve step 1", actor: bob,
+		act: decide(signoff.DecideCall{RequestID: reqID, Step: 1, Decision: signoff.DecisionApprove, Comment: "Fine by me.",
+			EventIDs: eventIDs, At: t1}),
+		query: callDecide, args: []driver.Value{reqID, int64(1), "APPROVED", "Fine by me.", "", evID + "," + ev2ID + "," + ev3ID, false},
+		answer: envelope(signoff.CodeOK, `{"actor":"BOB",`+pending2+`,"seen_step":1,"seen_label":"Line manager","seen_decided_by":"BOB","seen_decision":"APPROVED"}`),
+		want: with(want2, func(o *signoff.Outcome) {
+			o.Code, o.Actor, o.SeenStep, o.SeenLabel, o.SeenDecidedBy, o.SeenDecision =
+				signoff.CodeOK, "BOB", 1, "Line manager", "BOB", signoff.DecisionApprove
+		}),
+	}, {
+		name: "decide: reject the current step, acting as a role", actor: bob,
+		act: decide(signoff.DecideCall{RequestID: reqID, Decision: signoff.DecisionReject, Comment: "No DPIA yet.",
+			ActingAs: "APPROVER_MGR", EventIDs: eventIDs, At: t1}),
+		query: callDecide, args: []driver.Value{reqID, int64(0), "REJECTED", "No DPIA yet.", "APPROVER_MGR", evID + "," + ev2ID + "," + ev3ID, false},
+		answer: envelope(signoff.CodeOK, `{"actor":"BOB","request_id":"`+reqID+`","status":"REJECTED","current_step":1,"acting_as":"APPROVER_MGR"}`),
+		want: signoff.Outcome{Code: signoff.CodeOK, Actor: "BOB", RequestID: reqID, Status: signoff.StatusRejected,
+			CurrentStep: 1, ActingAs: "APPROVER_MGR"},
+	}, {
+		name: "decide: the final approval grants in the same call", actor: bob,
+		act:   decide(signoff.DecideCall{RequestID: reqID, Step: 3, Decision: signoff.DecisionApprove, EventIDs: eventIDs, At: t1}),
+		query: callDecide, args: []driver.Value{reqID, int64(3), "APPROVED", "", "", evID + "," + ev2ID + "," + ev3ID, false},
+		answer: envelope(signoff.CodeOK, `{"actor":"BOB","request_id":"`+reqID+`","requester":"ALICE","access_role":"SALES_READER","status":"GRANTED","current_step":3,"step_count":3}`),
+		want: signoff.Outcome{Code: signoff.CodeOK, Actor: "BOB", RequestID: reqID, Requester: "ALICE",
+			AccessRole: "SALES_READER", Status: signoff.StatusGranted, CurrentStep: 3, StepCount: 3},
+	}, {
+		name: "decide: the grant recorded no outcome", actor: bob,
+		act:   decide(signoff.DecideCall{RequestID: reqID, Step: 3, Decision: signoff.DecisionApprove, EventIDs: eventIDs, At: t1}),
+		query: callDecide, args: []driver.Value{reqID, int64(3), "APPROVED", "", "", evID + "," + ev2ID + "," + ev3ID, false},
+		answer: envelope(signoff.CodeOK, `{"actor":"BOB","request_id":"`+reqID+`","status":"APPROVED","grant_error":"Insufficient privileges"}`),
+		want: signoff.Outcome{Code: signoff.CodeOK, Actor: "BOB", RequestID: reqID, Status: signoff.StatusApproved,
+			GrantError: "Insufficient privileges"},
+	}, {
+		name: "decide refused: stale step", actor: bob,
+		act:   decide(signoff.DecideCall{RequestID: reqID, Step: 1, Decision: signoff.DecisionApprove, EventIDs: eventIDs, At: t1}),
+		query: callDecide, args: []driver.Value{reqID, int64(1), "APPROVED", "", "", evID + "," + ev2ID + "," + ev3ID, false},
+		answer: envelope(signoff.CodeStaleStep, `{"actor":"BOB",`+pending2+`,"seen_step":1,"seen_label":"Line manager","seen_decided_by":"CAROL","seen_decision":"APPROVED"}`),
+		want: with(want2, func(o *signoff.Outcome) {
+			o.Code, o.Actor, o.SeenStep, o.SeenLabel, o.SeenDecidedBy, o.SeenDecision =
+				signoff.CodeStaleStep, "BOB", 1, "Line manager", "CAROL", signoff.DecisionApprove
+		}),
+		kind: signoff.ErrConflict,
+	}, {
+		// OBJECT_CONSTRUCT(*) of a check's row names the keys after its
+		// columns, upper-cased by Snowflake, and carries columns Outcome
+		// does not know (N).
+		name: "decide refused: role not held (upper-case keys)", actor: bob,
+		act:   decide(signoff.DecideCall{RequestID: reqID, Step: 2, Decision: signoff.DecisionApprove, EventIDs: eventIDs, At: t1}),
+		query: callDecide, args: []driver.Value{reqID, int64(2), "APPROVED", "", "", evID + "," + ev2ID + "," + ev3ID, false},
+		answer: `{"code":"ROLE_NOT_HELD","data":{"ACCESS_ROLE":"SALES_READER","ACTOR":"BOB","CURRENT_STEP":2,"N":1,` +
+			`"OWNER_ROLE":"SALES_OWNER","PRODUCT_ID":"SALES_EU","PRODUCT_NAME":"EU sales orders","REQUESTER":"ALICE",` +
+			`"REQUEST_ID":"` + reqID + `","STATUS":"PENDING","STEP_COUNT":3,"STEP_LABEL":"Data owner","STEP_ROLE":"APPROVER_OWNER"},` +
+			`"message":"This step needs a role that is not in your session.","ok":false}`,
+		want: with(want2, func(o *signoff.Outcome) { o.Code, o.Actor, o.OwnerRole = signoff.CodeRoleNotHeld, "BOB", "SALES_OWNER" }),
+		kind: signoff.ErrForbidden,
+	}, {
+		name: "withdraw", actor: alice,
+		act: func(st *Store) (signoff.Outcome, error) {
+			return st.Withdraw(t.Context(), alice, signoff.WithdrawCall{RequestID: reqID, EventIDs: eventIDs[:1], At: t1})
+		},
+		query: callWithdraw, args: []driver.Value{reqID, evID, false},
+		answer: envelope(signoff.CodeOK, `{"actor":"ALICE","request_id":"`+reqID+`","status":"WITHDRAWN"}`),
+		want:   signoff.Outcome{Code: signoff.CodeOK, Actor: "ALICE", RequestID: reqID, Status: signoff.StatusWithdrawn},
+	}, {
+		name: "withdraw refused: not the requester", actor: bob,
+		act: func(st *Store) (signoff.Outcome, error) {
+			return st.Withdraw(t.Context(), bob, signoff.WithdrawCall{RequestID: reqID, EventIDs: eventIDs[:1], At: t1, DryRun: true})
+		},
+		query: callWithdraw, args: []driver.Value{reqID, evID, true},
+		answer: envelope(signoff.CodeNotRequester, `{"actor":"BOB","request_id":"`+reqID+`","requester":"ALICE","status":"PENDING"}`),
+		want: signoff.Outcome{Code: signoff.CodeNotRequester, Actor: "BOB", RequestID: reqID, Requester: "ALICE",
+			Status: signoff.StatusPending},
+		kind: signoff.ErrForbidden,
+	}, {
+		name: "retry grant", actor: ada,
+		act: func(st *Store) (signoff.Outcome, error) {
+			return st.RetryGrant(t.Context(), ada, signoff.RetryCall{RequestID: reqID, EventIDs: eventIDs[1:2], At: t2})
+		},
+		query: callRetry, args: []driver.Value{reqID, ev2ID, false},
+		answer: envelope(signoff.CodeOK, `{"actor":"ADA","request_id":"`+reqID+`","status":"GRANT_FAILED"}`),
+		want:   signoff.Outcome{Code: signoff.CodeOK, Actor: "ADA", RequestID: reqID, Status: signoff.StatusGrantFailed},
+	}, {
+		name: "retry grant refused: not an admin", actor: bob,
+		act: func(st *Store) (signoff.Outcome, error) {
+			return st.RetryGrant(t.Context(), bob, signoff.RetryCall{RequestID: reqID, EventIDs: eventIDs[1:2], At: t2})
+		},
+		query: callRetry, args: []driver.Value{reqID, ev2ID, false},
+		answer: envelope(signoff.CodeNotAdmin, `{"actor":"BOB","request_id":"`+reqID+`"}`),
+		want:   signoff.Outcome{Code: signoff.CodeNotAdmin, Actor: "BOB", RequestID: reqID},
+		kind:   signoff.ErrForbidden,
+	}, {
+		name: "revoke", actor: ada,
+		act: func(st *Store) (signoff.Outcome, error) {
+			return st.Revoke(t.Context(), ada, signoff.RevokeCall{RequestID: reqID, Reason: "Left the team.", EventIDs: eventIDs[2:], At: t2})
+		},
+		query: callRevoke, args: []driver.Value{reqID, "Left the team.", ev3ID, false},
+		answer: envelope(signoff.CodeOK, `{"actor":"ADA","request_id":"`+reqID+`","access_role":"SALES_READER","status":"REVOKED"}`),
+		want: signoff.Outcome{Code: signoff.CodeOK, Actor: "ADA", RequestID: reqID, AccessRole: "SALES_READER",
+			Status: signoff.StatusRevoked},
+	}, {
+		name: "revoke refused: neither admin nor owner", actor: bob,
+		act: func(st *Store) (signoff.Outcome, error) {
+			return st.Revoke(t.Context(), bob, signoff.RevokeCall{RequestID: reqID, EventIDs: eventIDs[2:], At: t2})
+		},
+		query: callRevoke, args: []driver.Value{reqID, "", ev3ID, false},
+		answer: envelope(signoff.CodeNotAdminOrOwner, `{"actor":"BOB","request_id":"`+reqID+`","product_id":"SALES_EU","product_name":"EU sales orders","owner_role":"SALES_OWNER","status":"GRANTED"}`),
+		want: signoff.Outcome{Code: signoff.CodeNotAdminOrOwner, Actor: "BOB", RequestID: reqID, ProductID: "SALES_EU",
+			ProductName: "EU sales orders", OwnerRole: "SALES_OWNER", Status: signoff.StatusGranted},
+		kind: signoff.ErrForbidden,
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := &mockOpener{t: t, expect: expectCall(tc.query, tc.answer, tc.args...)}
+			st, _ := newMockWith(t, o.open) // the service connection expects nothing
+			got, err := tc.act(st)
+			require.NoError(t, err, "a refusal is an outcome, not an error")
+			require.Equal(t, tc.want, got)
+			require.Equal(t, []string{tc.actor.Credential}, o.tokens, "one session, opened with the actor's caller token")
+			o.requireMet(t) // the CALL ran, and the session was closed after it
+			if tc.kind == nil {
+				require.True(t, got.OK())
+				require.NoError(t, got.Err())
+			} else {
+				require.False(t, got.OK())
+				requireKind(t, got.Err(), tc.kind)
+			}
+		})
+	}
+}
+
+// with returns v changed by f.
+func with[T any](v T, f func(*T)) T { f(&v); return v }
+
+// TestActionRefusalMessages: a refusal read from the envelope says what
+// happened in the app's own words, from the data the procedure returned.
+func TestActionRefusalMessages(t *testing.T) {
+	for _, tc := range []struct{ answer, msg string }{
+		{envelope(signoff.CodeRoleNotHeld, `{"STEP_LABEL":"Data owner","STEP_ROLE":"APPROVER_OWNER"}`),
+			"The Data owner step needs the APPROVER_OWNER role, which is not in your session."},
+		{envelope(signoff.CodeStaleStep, `{"seen_label":"Line manager","seen_decided_by":"CAROL","seen_decision":"APPROVED"}`),
+			"The Line manager step was already approved by CAROL. Nothing was changed."},
+		{envelope(signoff.CodeOpenRequestExists, `{"product_name":"EU sales orders"}`),
+			"You already have an open request for EU sales orders. Follow it in My requests."},
+		{envelope(signoff.CodeInvalid, `{"field":"business_reason"}`), "The business reason you sent is not valid."},
+	} {
+		o, err := ParseEnvelope(tc.answer)
+		require.NoError(t, err)
+		require.Equal(t, tc.msg, signoff.Message(o.Err()))
+	}
+}
+
+// TestParseEnvelope reads procedure answers, well-formed and not.
+func TestParseEnvelope(t *testing.T) {
+	for _, tc := range []struct {
+		name, raw string
+		want      signoff.Outcome
 	}{
-		{"advance",
-			signoff.StepDecision{RequestID: reqID, Step: 1, Decision: signoff.DecisionApprove, DecidedBy: "BOB",
-				ActorRole: "APPROVER_MGR", At: at, Next: signoff.StatusPending},
-			[]signoff.Event{stepEvent(signoff.EventStepApproved, 1, signoff.DecisionApprove, "APPROVER_MGR", "")}, 2},
-		{"approve",
-			signoff.StepDecision{RequestID: reqID, Step: 3, Decision: signoff.DecisionApprove, DecidedBy: "BOB",
-				ActorRole: "APPROVER_DPO", Comment: "Masking in place.", At: at, Next: signoff.StatusApproved},
-			[]signoff.Event{stepEvent(signoff.EventStepApproved, 3, signoff.DecisionApprove, "APPROVER_DPO", "Masking in place."),
-				{ID: ev3ID, Time: at, RequestID: reqID, ProductID: "SALES_EU", Actor: "BOB", ActorRole: "APPROVER_DPO",
-					Type: signoff.EventRequestApproved, Step: 3}}, 3},
-		{"reject",
-			signoff.StepDecision{RequestID: reqID, Step: 2, Decision: signoff.DecisionReject, DecidedBy: "BOB",
-				ActorRole: "APPROVER_OWNER", Comment: "No DPIA yet.", At: at, Next: signoff.StatusRejected},
-			[]signoff.Event{stepEvent(signoff.EventStepRejected, 2, signoff.DecisionReject, "APPROVER_OWNER", "No DPIA yet.")}, 2},
+		{"OK with data", `{"ok":true,"code":"OK","message":"Done.","data":{"request_id":"` + reqID + `","current_step":2}}`,
+			signoff.Outcome{Code: signoff.CodeOK, RequestID: reqID, CurrentStep: 2}},
+		{"OK, data null", `{"ok":true,"code":"OK","message":"Done.","data":null}`, signoff.Outcome{Code: signoff.CodeOK}},
+		{"OK, no data", `{"ok":true,"code":"OK"}`, signoff.Outcome{Code: signoff.CodeOK}},
+		{"dry run", `{"ok":true,"code":"DRY_RUN","data":{}}`, signoff.Outcome{Code: signoff.CodeDryRun}},
+		{"refusal with data", `{"ok":false,"code":"NOT_ADMIN_OR_OWNER","data":{"owner_role":"SALES_OWNER","product_id":"SALES_EU"}}`,
+			signoff.Outcome{Code: signoff.CodeNotAdminOrOwner, OwnerRole: "SALES_OWNER", ProductID: "SALES_EU"}},
+		{"upper-case keys throughout", `{"OK":false,"CODE":"WRONG_STATUS","MESSAGE":"x","DATA":{"STATUS":"REVOKED","REQUEST_ID":"` + reqID + `","SEEN_STEP":3}}`,
+			signoff.Outcome{Code: signoff.CodeWrongStatus, Status: signoff.StatusRevoked, RequestID: reqID, SeenStep: 3}},
+		{"Snowflake's indented VARIANT text", "{\n  \"code\": \"CONFLICT\",\n  \"data\": {\n    \"REQUEST_ID\": \"" + reqID +
+			"\"\n  },\n  \"message\": \"Someone changed the request.\",\n  \"ok\": false\n}",
+			signoff.Outcome{Code: signoff.CodeConflict, RequestID: reqID}},
+		{"unknown data keys are ignored", `{"ok":true,"code":"OK","data":{"N":1,"HOLDS_STEP_ROLE":true}}`,
+			signoff.Outcome{Code: signoff.CodeOK}},
+		{"the envelope's code wins over data's", `{"ok":false,"code":"CONFLICT","data":{"code":"OK"}}`,
+			signoff.Outcome{Code: signoff.CodeConflict}},
+		{"an unknown code is a refusal", `{"ok":false,"code":"SOMETHING_NEW"}`, signoff.Outcome{Code: "SOMETHING_NEW"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			st, mock := newMock(t)
-			arg := expectApply(mock, "OK")
-			require.NoError(t, st.DecideStep(t.Context(), tc.d, tc.events))
-			status, step := string(tc.d.Next), tc.d.Step
-			var comment any
-			if tc.d.Comment != "" {
-				comment = tc.d.Comment
-			}
-			want := []sentStmt{
-				{SQL: sqlstore.AdvanceRequest, Want: 1, Binds: []any{status, n(tc.next), stamp1, reqID, n(step), "BOB",
-					status, status, status, reqID, "BOB", reqID, n(step), tc.d.ActorRole}},
-				{SQL: sqlstore.RecordDecision, Want: 1, Binds: []any{string(tc.d.Decision), "BOB", tc.d.ActorRole,
-					comment, stamp1, reqID, n(step)}},
-			}
-			for _, e := range tc.events {
-				var dec, com any
-				if e.Decision != "" {
-					dec = string(e.Decision)
-				}
-				if e.Comment != "" {
-					com = e.Comment
-				}
-				want = append(want, sentStmt{SQL: sqlstore.InsertEvent, Want: 1, Binds: append([]any{e.ID, stamp1, reqID,
-					"SALES_EU", "BOB", e.ActorRole, string(e.Type), n(e.Step), dec, com, nil}, chainBinds(e)...)})
-			}
-			requireBatch(t, *arg, want)
+			got, err := ParseEnvelope(tc.raw)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, got)
 		})
 	}
-	t.Run("conflict", func(t *testing.T) {
-		st, mock := newMock(t)
-		expectApply(mock, "CONFLICT:1")
-		err := st.DecideStep(t.Context(), signoff.StepDecision{RequestID: reqID, Step: 1, At: at, Next: signoff.StatusPending}, nil)
-		requireKind(t, err, signoff.ErrConflict)
-		require.ErrorContains(t, err, "snowflake: decide "+reqID+" step 1: conflict: the step was decided already")
-	})
-}
+	unknown, _ := ParseEnvelope(`{"ok":false,"code":"SOMETHING_NEW"}`)
+	requireKind(t, unknown.Err(), signoff.ErrConflict)
+	require.Equal(t, "Signoff refused the action (SOMETHING_NEW). Nothing was changed.", signoff.Message(unknown.Err()))
 
-func TestWithdraw(t *testing.T) {
-	st, mock := newMock(t)
-	ev := signoff.Event{ID: ev2ID, Time: t1, RequestID: reqID, ProductID: "SALES_EU", Actor: "ALICE",
-		Type: signoff.EventRequestWithdrawn, Step: 2}
-	arg := expectApply(mock, "OK")
-	require.NoError(t, st.Withdraw(t.Context(), reqID, ev))
-	stamp1 := t1.Format("2006-01-02 15:04:05.000000")
-	requireBatch(t, *arg, []sentStmt{
-		{SQL: sqlstore.WithdrawRequest, Want: 1, Binds: []any{stamp1, reqID, "ALICE"}},
-		{SQL: sqlstore.InsertEvent, Want: 1, Binds: append([]any{ev2ID, stamp1, reqID, "SALES_EU", "ALICE", nil,
-			"REQUEST_WITHDRAWN", n(2), nil, nil, nil}, chainBinds(ev)...)},
-	})
-
-	expectApply(mock, "CONFLICT:0")
-	err := st.Withdraw(t.Context(), reqID, ev)
-	requireKind(t, err, signoff.ErrConflict)
-	require.ErrorContains(t, err, "the request is not pending or not the actor's")
-}
-
-// ---- the grant path ----
-
-func TestGrant(t *testing.T) {
-	call := signoff.GrantCall{RequestID: reqID, Actor: "DAN", ActorRole: "APPROVER_DPO", At: t2, EventID: ev3ID}
-	for _, tc := range []struct {
-		result string
-		status signoff.Status
-		kind   error
-		msg    string
-	}{
-		{"GRANTED", signoff.StatusGranted, nil, ""},
-		{"GRANT_FAILED", signoff.StatusGrantFailed, nil, ""},
-		{"CONFLICT: request is GRANTED", "", signoff.ErrConflict, "conflict: CONFLICT: request is GRANTED"},
-		{"NOT_FOUND", "", signoff.ErrNotFound, "There is no such request."},
-		{"APPROVED", "", nil, `unexpected procedure result "APPROVED"`},
+	for _, tc := range []struct{ name, raw, err string }{
+		{"NULL", ``, "the procedure's answer is not an envelope"},
+		{"not JSON", `CONFLICT:1`, "the procedure's answer is not an envelope"},
+		{"an array", `[{"ok":true,"code":"OK"}]`, "the procedure's answer is not an envelope"},
+		{"ok as text", `{"ok":"true","code":"OK"}`, "the procedure's answer is not an envelope"},
+		{"no code", `{"ok":true,"message":"Done."}`, "the procedure's answer has no code"},
+		{"empty code", `{"ok":false,"code":"","data":{"status":"PENDING"}}`, "the procedure's answer has no code"},
+		{"ok without its code", `{"ok":true,"code":"NOT_ADMIN"}`, "the procedure's answer says ok=true with code NOT_ADMIN"},
+		{"a code without ok", `{"ok":false,"code":"OK"}`, "the procedure's answer says ok=false with code OK"},
+		{"no ok at all", `{"code":"DRY_RUN"}`, "the procedure's answer says ok=false with code DRY_RUN"},
+		{"data not an object", `{"ok":true,"code":"OK","data":"done"}`, "the procedure's data: "},
+		{"data of the wrong type", `{"ok":true,"code":"OK","data":{"current_step":"two"}}`, "the procedure's data: "},
 	} {
-		t.Run(tc.result, func(t *testing.T) {
-			st, mock := newMock(t)
-			expectQuery(mock, callGrant, reqID, "DAN", "APPROVER_DPO", ev3ID).
-				WillReturnRows(sqlmock.NewRows([]string{"GRANT_PRODUCT_ACCESS"}).AddRow(tc.result))
-			got, err := st.Grant(t.Context(), call)
-			if tc.status != "" {
-				require.NoError(t, err)
-				require.Equal(t, tc.status, got)
-				return
-			}
-			requireKind(t, err, tc.kind)
-			require.ErrorContains(t, err, "snowflake: grant "+reqID+": "+tc.msg)
-			require.Empty(t, got)
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ParseEnvelope(tc.raw)
+			require.ErrorContains(t, err, tc.err)
+			require.Zero(t, got)
 		})
 	}
-	t.Run("Snowflake error", func(t *testing.T) {
-		st, mock := newMock(t)
-		expectQuery(mock, callGrant, reqID, "DAN", "APPROVER_DPO", ev3ID).WillReturnError(sfErr(2003, "02000", "q-grant"))
-		_, err := st.Grant(t.Context(), call)
-		requireKind(t, err, signoff.ErrForbidden)
-		require.ErrorContains(t, err, "snowflake error 2003 (SQLSTATE 02000, query q-grant)")
+}
+
+// TestActionWithoutCredential: an action without the actor's caller token
+// is a wiring error; no session is opened and nothing is sent.
+func TestActionWithoutCredential(t *testing.T) {
+	o := &mockOpener{t: t}
+	st, _ := newMockWith(t, o.open)
+	anon := signoff.Identity{User: "ALICE"}
+	for name, act := range map[string]func() (signoff.Outcome, error){
+		"submit": func() (signoff.Outcome, error) {
+			return st.Submit(t.Context(), anon, signoff.SubmitCall{ProductID: "SALES_EU", RequestID: reqID})
+		},
+		"decide": func() (signoff.Outcome, error) {
+			return st.Decide(t.Context(), anon, signoff.DecideCall{RequestID: reqID})
+		},
+		"withdraw": func() (signoff.Outcome, error) {
+			return st.Withdraw(t.Context(), anon, signoff.WithdrawCall{RequestID: reqID})
+		},
+		"retry grant": func() (signoff.Outcome, error) {
+			return st.RetryGrant(t.Context(), anon, signoff.RetryCall{RequestID: reqID})
+		},
+		"revoke": func() (signoff.Outcome, error) {
+			return st.Revoke(t.Context(), anon, signoff.RevokeCall{RequestID: reqID})
+		},
+	} {
+		got, err := act()
+		require.ErrorIs(t, err, errNoCredential, name)
+		require.EqualError(t, err, "snowflake: "+name+": no caller token to act with")
+		requireKind(t, err, nil)
+		require.Zero(t, got)
+	}
+	require.Zero(t, o.calls(), "no session is opened")
+}
+
+// TestActionErrors: a failed CALL is an error of its kind, never an
+// outcome; the session is closed all the same.
+func TestActionErrors(t *testing.T) {
+	withdraw := func(st *Store) (signoff.Outcome, error) {
+		return st.Withdraw(t.Context(), alice, signoff.WithdrawCall{RequestID: reqID, EventIDs: eventIDs[:1]})
+	}
+	for _, tc := range []struct {
+		name string
+		err  error
+		kind error
+		text string
+	}{
+		{"caller token expired (390318)", sfErr(390318, "08001", "q-call"), signoff.ErrUnauthenticated,
+			"snowflake: withdraw: Your Snowflake session has expired. Reload the page, signing in to Snowflake again if asked.: " +
+				"snowflake error 390318 (query q-call)"},
+		{"caller token invalid (390303)", sfErr(390303, "08001", "q-call"), signoff.ErrUnauthenticated,
+			"snowflake error 390303 (query q-call)"},
+		{"insufficient privileges (3001)", sfErr(3001, "42501", "q-call"), signoff.ErrForbidden,
+			"snowflake: withdraw: forbidden: snowflake error 3001 (SQLSTATE 42501, query q-call)"},
+		{"procedure not visible (2003)", sfErr(2003, "02000", "q-call"), signoff.ErrForbidden, "snowflake error 2003"},
+		{"statement timeout (630)", sfErr(630, "57014", "q-call"), signoff.ErrUnavailable,
+			"snowflake: withdraw: unavailable: snowflake error 630 (SQLSTATE 57014, query q-call)"},
+		{"deadlock victim (625)", sfErr(625, "57014", "q-call"), signoff.ErrConflict, "snowflake error 625"},
+		{"service session expired (390114)", sfErr(390114, "08001", "q-call"), signoff.ErrUnavailable, "snowflake error 390114"},
+		{"a bug in the procedure (100132)", sfErr(100132, "P0000", "q-call"), nil, "snowflake error 100132"},
+		{"deadline", context.DeadlineExceeded, signoff.ErrUnavailable, "snowflake: withdraw: unavailable: context deadline exceeded"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := &mockOpener{t: t, expect: func(m sqlmock.Sqlmock) {
+				expectQuery(m, callWithdraw, reqID, evID, false).WillReturnError(tc.err)
+				m.ExpectClose()
+			}}
+			st, _ := newMockWith(t, o.open)
+			got, err := withdraw(st)
+			requireKind(t, err, tc.kind)
+			require.ErrorContains(t, err, tc.text)
+			require.ErrorIs(t, err, tc.err, "the driver's error stays in the chain, for the log")
+			require.Zero(t, got)
+			o.requireMet(t)
+		})
+	}
+	t.Run("expired caller token: the message asks to sign in again", func(t *testing.T) {
+		o := &mockOpener{t: t, expect: func(m sqlmock.Sqlmock) {
+			expectQuery(m, callWithdraw, reqID, evID, false).WillReturnError(sfErr(390318, "08001", "q-call"))
+			m.ExpectClose()
+		}}
+		st, _ := newMockWith(t, o.open)
+		_, err := withdraw(st)
+		require.Equal(t, "Your Snowflake session has expired. Reload the page, signing in to Snowflake again if asked.",
+			signoff.Message(err))
+	})
+	t.Run("opening the session fails", func(t *testing.T) {
+		o := &mockOpener{t: t, err: errors.New("service token: open /snowflake/session/token: no such file or directory")}
+		st, _ := newMockWith(t, o.open)
+		_, err := withdraw(st)
+		requireKind(t, err, nil)
+		require.EqualError(t, err, "snowflake: withdraw: caller session: service token: open /snowflake/session/token: no such file or directory")
+
+		o = &mockOpener{t: t, err: sfErr(390303, "08001", "q-login")}
+		st, _ = newMockWith(t, o.open)
+		_, err = withdraw(st)
+		requireKind(t, err, signoff.ErrUnauthenticated)
+		require.ErrorContains(t, err, "snowflake: withdraw: caller session: Your Snowflake session has expired. "+
+			"Reload the page, signing in to Snowflake again if asked.: snowflake error 390303 (query q-login)")
+	})
+	for _, tc := range []struct {
+		name   string
+		answer driver.Value
+		err    string
+	}{
+		{"NULL answer", nil, "snowflake: withdraw: the procedure's answer is not an envelope"},
+		{"an old-style answer", "OK", "snowflake: withdraw: the procedure's answer is not an envelope"},
+		{"no code", `{"ok":true}`, "snowflake: withdraw: the procedure's answer has no code"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := &mockOpener{t: t, expect: expectCall(callWithdraw, tc.answer, reqID, evID, false)}
+			st, _ := newMockWith(t, o.open)
+			got, err := withdraw(st)
+			require.ErrorContains(t, err, tc.err)
+			requireKind(t, err, nil)
+			require.Zero(t, got)
+			o.requireMet(t)
+		})
+	}
+	t.Run("no row", func(t *testing.T) {
+		o := &mockOpener{t: t, expect: func(m sqlmock.Sqlmock) {
+			expectQuery(m, callWithdraw, reqID, evID, false).WillReturnRows(sqlmock.NewRows([]string{"WITHDRAW_REQUEST"}))
+			m.ExpectClose()
+		}}
+		st, _ := newMockWith(t, o.open)
+		_, err := withdraw(st)
+		require.ErrorIs(t, err, sql.ErrNoRows)
+		requireKind(t, err, nil)
+		o.requireMet(t)
 	})
 }
 
-func TestRevoke(t *testing.T) {
-	call := signoff.GrantCall{RequestID: reqID, Actor: "ERIN", ActorRole: "SALES_OWNER", Reason: "Left the team.",
-		At: t2, EventID: ev3ID}
-	for _, tc := range []struct {
-		result string
-		kind   error
-		msg    string
-	}{
-		{"REVOKED", nil, ""},
-		{"CONFLICT: request is REVOKED", signoff.ErrConflict, "conflict: CONFLICT: request is REVOKED"},
-		{"NOT_FOUND", signoff.ErrNotFound, "There is no such request."},
-		{"GRANTED", nil, `unexpected procedure result "GRANTED"`},
-	} {
-		t.Run(tc.result, func(t *testing.T) {
-			st, mock := newMock(t)
-			expectQuery(mock, callRevoke, reqID, "ERIN", "SALES_OWNER", "Left the team.", ev3ID).
-				WillReturnRows(sqlmock.NewRows([]string{"REVOKE_PRODUCT_ACCESS"}).AddRow(tc.result))
-			err := st.Revoke(t.Context(), call)
-			if tc.msg == "" {
-				require.NoError(t, err)
-				return
-			}
-			requireKind(t, err, tc.kind)
-			require.ErrorContains(t, err, "snowflake: revoke "+reqID+": "+tc.msg)
-		})
+// TestActionSessionsAreNotShared: every action opens its own session with
+// the token it was given, even for the same person twice.
+func TestActionSessionsAreNotShared(t *testing.T) {
+	o := &mockOpener{t: t, expect: expectCall(callRetry, envelope(signoff.CodeOK, `{"status":"GRANTED"}`), reqID, ev2ID, false)}
+	st, _ := newMockWith(t, o.open)
+	for _, token := range []string{"caller-token-1", "caller-token-1", "caller-token-2"} {
+		actor := ada
+		actor.Credential = token
+		got, err := st.RetryGrant(t.Context(), actor, signoff.RetryCall{RequestID: reqID, EventIDs: eventIDs[1:2]})
+		require.NoError(t, err)
+		require.Equal(t, signoff.StatusGranted, got.Status)
 	}
-	t.Run("Snowflake error", func(t *testing.T) {
-		st, mock := newMock(t)
-		expectQuery(mock, callRevoke, reqID, "ERIN", "SALES_OWNER", "Left the team.", ev3ID).
-			WillReturnError(sfErr(3001, "42501", "q-revoke"))
-		err := st.Revoke(t.Context(), call)
-		requireKind(t, err, signoff.ErrForbidden)
-	})
+	require.Equal(t, []string{"caller-token-1", "caller-token-1", "caller-token-2"}, o.tokens)
+	o.requireMet(t)
 }
 
 // ---- error translation ----
@@ -660,7 +916,7 @@ func TestTranslate(t *testing.T) {
 		{"SQLSTATE 08001 connection", sfErr(260008, "08001", "q1"), signoff.ErrUnavailable},
 		{"SQLSTATE 08006", sfErr(261000, "08006", "q1"), signoff.ErrUnavailable},
 		{"625 statement aborted", sfErr(625, "57014", "q1"), signoff.ErrConflict},
-		{"630 lock wait timeout", sfErr(630, "57014", "q1"), signoff.ErrConflict},
+		{"630 statement timeout", sfErr(630, "57014", "q1"), signoff.ErrUnavailable},
 		{"604 cancelled", sfErr(604, "57014", "q1"), signoff.ErrConflict},
 		{"1003 syntax error", sfErr(1003, "42000", "q1"), nil},
 		{"100038 numeric conversion", sfErr(100038, "22018", "q1"), nil},

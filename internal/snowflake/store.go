@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -17,11 +16,19 @@ import (
 	"github.com/signoff/signoff/internal/sqlstore"
 )
 
-// Store is the Snowflake engine. Every statement runs on the service user's
-// pool: the workflow tables are written only by the app's role.
+// Store is the Snowflake engine. Reads run on the service user's pool,
+// against the read-only views of the API schema (named like the tables, so
+// that package sqlstore's SQL reads them unchanged). Actions run as one
+// CALL of an API procedure in the acting person's own caller's-rights
+// session: the procedure, owned by SIGNOFF_OWNER, enforces every rule and
+// takes the person and their roles from that session. The service role
+// itself can neither write a table nor act for anyone.
 type Store struct {
 	*sqlstore.Store
 	db            *sql.DB
+	callers       CallerOpener
+	apiSchema     string // SIGNOFF.API
+	api           procedures
 	approverRoles *ttlList
 }
 
@@ -39,7 +46,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	db.SetMaxIdleConns(4)
 	db.SetConnMaxIdleTime(30 * time.Minute)
 	db.SetConnMaxLifetime(3 * time.Hour) // the master token lasts about 4 h (error 390114)
-	return New(db), nil
+	return New(db, CallerSessions(cfg), cfg.Database+"."+cfg.Schema), nil
 }
 
 // serviceConfig is the gosnowflake configuration of the service user's pool.
@@ -58,13 +65,15 @@ func serviceConfig(cfg Config) sf.Config {
 }
 
 // New returns a Store over db, an open pool to the service user's session
-// (tests pass a go-sqlmock database).
+// whose schema is the API schema (tests pass a go-sqlmock database), with
+// callers opening caller's-rights sessions and api the API schema's
+// qualified name (SIGNOFF.API).
 //
 // The list of approver roles is catalog metadata that every queue page
 // needs; it is reused for a minute rather than read on every page.
-func New(db *sql.DB) *Store {
-	s := &Store{db: db}
-	s.Store = sqlstore.New("snowflake", db, batcher{db}, translate)
+func New(db *sql.DB, callers CallerOpener, api string) *Store {
+	s := &Store{db: db, callers: callers, apiSchema: api, api: newProcedures(api)}
+	s.Store = sqlstore.New("snowflake", db, translate)
 	s.approverRoles = &ttlList{ttl: time.Minute, read: s.Store.ApproverRoles}
 	return s
 }
@@ -88,129 +97,121 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// callApply runs a write batch through the caller's-rights procedure
-// SIGNOFF_APPLY (sql/snowflake/02_rbac_and_grant.sql): one round trip, one
-// transaction, with each statement's rows affected checked.
-const callApply = `CALL SIGNOFF_APPLY(?)`
-
-// batcher sends a write batch as one CALL. Snowflake cannot bind values into
-// a multi-statement request or an anonymous block from a driver, so a
-// procedure is the only way to run a bound, multi-statement transaction in
-// one round trip.
-type batcher struct{ db *sql.DB }
-
-// applyStmt is one statement as SIGNOFF_APPLY receives it.
-type applyStmt struct {
-	SQL   string `json:"sql"`
-	Binds []any  `json:"binds"`
-	Want  int    `json:"want"`
+// procedures are the CALL statements of the API procedures
+// (sql/snowflake/03_api.sql), qualified with the API schema.
+type procedures struct {
+	submit, decide, withdraw, retry, revoke string
 }
 
-// EncodeBatch renders a batch as SIGNOFF_APPLY's JSON argument.
-func EncodeBatch(batch []sqlstore.Stmt) (string, error) {
-	out := make([]applyStmt, len(batch))
-	for i, st := range batch {
-		binds := make([]any, len(st.Args))
-		for j, a := range st.Args {
-			v, err := bindValue(a)
-			if err != nil {
-				return "", fmt.Errorf("statement %d bind %d: %w", i, j+1, err)
-			}
-			binds[j] = v
+func newProcedures(api string) procedures {
+	call := func(name string, n int) string {
+		return "CALL " + api + "." + name + "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
+	}
+	return procedures{
+		submit:   call("SUBMIT_REQUEST", 5),   // PRODUCT_ID, REASON, REQUEST_ID, EVENT_IDS, DRY_RUN
+		decide:   call("DECIDE_STEP", 7),      // REQUEST_ID, STEP_NO, DECISION, COMMENT_TEXT, ACTING_AS, EVENT_IDS, DRY_RUN
+		withdraw: call("WITHDRAW_REQUEST", 3), // REQUEST_ID, EVENT_IDS, DRY_RUN
+		retry:    call("RETRY_GRANT", 3),      // REQUEST_ID, EVENT_IDS, DRY_RUN
+		revoke:   call("REVOKE_ACCESS", 4),    // REQUEST_ID, REASON, EVENT_IDS, DRY_RUN
+	}
+}
+
+// ProcedureCalls lists the CALL statements of the API procedures the app
+// runs, with the API schema api (SIGNOFF.API): what its caller grants must
+// allow (sql/snowflake_privileges_test.go derives them from this list).
+func ProcedureCalls(api string) []string {
+	p := newProcedures(api)
+	return []string{p.submit, p.decide, p.withdraw, p.retry, p.revoke}
+}
+
+// Submit files a request: SUBMIT_REQUEST in the requester's own session.
+func (s *Store) Submit(ctx context.Context, actor signoff.Identity, c signoff.SubmitCall) (signoff.Outcome, error) {
+	return s.call(ctx, "submit", actor, s.api.submit, c.ProductID, c.Reason, c.RequestID, ids(c.EventIDs), c.DryRun)
+}
+
+// Decide records a decision: DECIDE_STEP in the approver's own session, which
+// also runs the grant after a final approval.
+func (s *Store) Decide(ctx context.Context, actor signoff.Identity, c signoff.DecideCall) (signoff.Outcome, error) {
+	return s.call(ctx, "decide", actor, s.api.decide, c.RequestID, c.Step, string(c.Decision), c.Comment, c.ActingAs,
+		ids(c.EventIDs), c.DryRun)
+}
+
+// Withdraw withdraws a pending request: WITHDRAW_REQUEST in the requester's session.
+func (s *Store) Withdraw(ctx context.Context, actor signoff.Identity, c signoff.WithdrawCall) (signoff.Outcome, error) {
+	return s.call(ctx, "withdraw", actor, s.api.withdraw, c.RequestID, ids(c.EventIDs), c.DryRun)
+}
+
+// RetryGrant runs a grant again: RETRY_GRANT in the admin's session.
+func (s *Store) RetryGrant(ctx context.Context, actor signoff.Identity, c signoff.RetryCall) (signoff.Outcome, error) {
+	return s.call(ctx, "retry grant", actor, s.api.retry, c.RequestID, ids(c.EventIDs), c.DryRun)
+}
+
+// Revoke takes access back: REVOKE_ACCESS in the admin's or owner's session.
+func (s *Store) Revoke(ctx context.Context, actor signoff.Identity, c signoff.RevokeCall) (signoff.Outcome, error) {
+	return s.call(ctx, "revoke", actor, s.api.revoke, c.RequestID, c.Reason, ids(c.EventIDs), c.DryRun)
+}
+
+// ids joins an action's event IDs as the procedures take them.
+func ids(list []string) string { return strings.Join(list, ",") }
+
+// errNoCredential means an action reached the engine without the caller
+// token it must act with: a wiring error, never a visitor's.
+var errNoCredential = errors.New("no caller token to act with")
+
+// call runs one API procedure in actor's own caller's-rights session and
+// reads its envelope. The session is opened for this call and closed after
+// it: a session is never shared between people or reused.
+func (s *Store) call(ctx context.Context, name string, actor signoff.Identity, query string, args ...any) (signoff.Outcome, error) {
+	if actor.Credential == "" {
+		return signoff.Outcome{}, fmt.Errorf("snowflake: %s: %w", name, errNoCredential)
+	}
+	db, err := s.callers(ctx, actor.Credential)
+	if err != nil {
+		return signoff.Outcome{}, fmt.Errorf("snowflake: %s: caller session: %w", name, callerError(err))
+	}
+	defer db.Close()
+	var raw sql.NullString
+	if err := db.QueryRowContext(ctx, query, args...).Scan(&raw); err != nil {
+		return signoff.Outcome{}, fmt.Errorf("snowflake: %s: %w", name, callerError(err))
+	}
+	o, err := ParseEnvelope(raw.String)
+	if err != nil {
+		return signoff.Outcome{}, fmt.Errorf("snowflake: %s: %w", name, err)
+	}
+	return o, nil
+}
+
+// Envelope is the answer of every API procedure: ok, a code (signoff.Code),
+// a message for people who call the procedures with SQL, and data, whose
+// keys are those of signoff.Outcome (Snowflake may upper-case them;
+// encoding/json matches keys case-insensitively).
+type Envelope struct {
+	OK      bool            `json:"ok"`
+	Code    signoff.Code    `json:"code"`
+	Message string          `json:"message"`
+	Data    json.RawMessage `json:"data"`
+}
+
+// ParseEnvelope reads a procedure's VARIANT answer as an Outcome.
+func ParseEnvelope(raw string) (signoff.Outcome, error) {
+	var env Envelope
+	if err := json.Unmarshal([]byte(raw), &env); err != nil {
+		return signoff.Outcome{}, fmt.Errorf("the procedure's answer is not an envelope: %w", err)
+	}
+	if env.Code == "" {
+		return signoff.Outcome{}, fmt.Errorf("the procedure's answer has no code: %.200q", raw)
+	}
+	var o signoff.Outcome
+	if len(env.Data) > 0 && string(env.Data) != "null" {
+		if err := json.Unmarshal(env.Data, &o); err != nil {
+			return signoff.Outcome{}, fmt.Errorf("the procedure's data: %w", err)
 		}
-		out[i] = applyStmt{SQL: strings.TrimSpace(st.SQL), Binds: binds, Want: st.Want}
 	}
-	b, err := json.Marshal(out)
-	return string(b), err
-}
-
-// bindValue turns a Go argument into a JSON bind: strings, numbers or null.
-// Times become UTC text that the TIMESTAMP_NTZ columns cast implicitly.
-func bindValue(a any) (any, error) {
-	v, err := driver.DefaultParameterConverter.ConvertValue(a)
-	if err != nil {
-		return nil, err
+	o.Code = env.Code
+	if env.OK != o.OK() {
+		return signoff.Outcome{}, fmt.Errorf("the procedure's answer says ok=%t with code %s", env.OK, env.Code)
 	}
-	switch v := v.(type) {
-	case nil, string, int64, float64: // what SIGNOFF_APPLY accepts (no booleans)
-		return v, nil
-	case time.Time:
-		return v.UTC().Format("2006-01-02 15:04:05.000000"), nil
-	case []byte:
-		return string(v), nil
-	}
-	return nil, fmt.Errorf("unsupported bind type %T", a)
-}
-
-// Apply runs batch atomically in one CALL. SIGNOFF_APPLY answers "OK" or
-// "CONFLICT:<i>" when statement i affected other than its Want rows (and
-// rolled everything back).
-func (b batcher) Apply(ctx context.Context, batch []sqlstore.Stmt) error {
-	arg, err := EncodeBatch(batch)
-	if err != nil {
-		return err
-	}
-	var result string
-	if err := b.db.QueryRowContext(ctx, callApply, arg).Scan(&result); err != nil {
-		return err
-	}
-	if result == "OK" {
-		return nil
-	}
-	if i, ok := strings.CutPrefix(result, "CONFLICT:"); ok {
-		if n, err := strconv.Atoi(i); err == nil && n >= 0 && n < len(batch) {
-			return fmt.Errorf("%w: %s", signoff.ErrConflict, batch[n].Why)
-		}
-		return fmt.Errorf("%w: statement %s", signoff.ErrConflict, i)
-	}
-	return fmt.Errorf("SIGNOFF_APPLY answered %q", result)
-}
-
-// The grant path: owner's-rights procedures owned by SIGNOFF_GRANT_OWNER.
-// They read the role and the grantee from the request and its product; the
-// app passes only the request and who is acting.
-const (
-	callGrant  = `CALL GRANT_PRODUCT_ACCESS(?, ?, ?, ?)`
-	callRevoke = `CALL REVOKE_PRODUCT_ACCESS(?, ?, ?, ?, ?)`
-)
-
-// Grant runs GRANT_PRODUCT_ACCESS, which re-verifies the decision record,
-// grants, and records GRANTED or GRANT_FAILED with its audit event.
-func (s *Store) Grant(ctx context.Context, c signoff.GrantCall) (signoff.Status, error) {
-	var result string
-	err := s.db.QueryRowContext(ctx, callGrant, c.RequestID, c.Actor, c.ActorRole, c.EventID).Scan(&result)
-	if err != nil {
-		return "", fmt.Errorf("snowflake: grant %s: %w", c.RequestID, translate(err))
-	}
-	switch st := signoff.Status(result); st {
-	case signoff.StatusGranted, signoff.StatusGrantFailed:
-		return st, nil
-	}
-	return "", fmt.Errorf("snowflake: grant %s: %w", c.RequestID, procResult(result))
-}
-
-// Revoke runs REVOKE_PRODUCT_ACCESS.
-func (s *Store) Revoke(ctx context.Context, c signoff.GrantCall) error {
-	var result string
-	err := s.db.QueryRowContext(ctx, callRevoke, c.RequestID, c.Actor, c.ActorRole, c.Reason, c.EventID).Scan(&result)
-	if err != nil {
-		return fmt.Errorf("snowflake: revoke %s: %w", c.RequestID, translate(err))
-	}
-	if result == "REVOKED" {
-		return nil
-	}
-	return fmt.Errorf("snowflake: revoke %s: %w", c.RequestID, procResult(result))
-}
-
-// procResult maps a procedure's refusal onto a domain kind.
-func procResult(result string) error {
-	switch {
-	case result == "NOT_FOUND":
-		return signoff.Errorf(signoff.ErrNotFound, "There is no such request.")
-	case strings.HasPrefix(result, "CONFLICT"):
-		return fmt.Errorf("%w: %s", signoff.ErrConflict, result)
-	}
-	return fmt.Errorf("unexpected procedure result %q", result)
+	return o, nil
 }
 
 // translate maps Snowflake errors onto the domain's kinds. The error number
@@ -236,8 +237,10 @@ func kindOf(se *sf.SnowflakeError) error {
 	switch se.Number {
 	case 3001, 2003, 2043: // insufficient privileges; object does not exist or not authorized
 		return signoff.ErrForbidden
-	case 625, 630, 604: // statement aborted / lock wait timeout / cancelled: a competing change
+	case 625, 604: // a deadlock victim's statement / a cancelled statement: a competing change
 		return signoff.ErrConflict
+	case 630: // the statement timed out (STATEMENT_TIMEOUT_IN_SECONDS): Snowflake is slow, not contended
+		return signoff.ErrUnavailable
 	}
 	if se.Number >= 390000 && se.Number < 391000 { // authentication and session errors (390114: token expired)
 		return signoff.ErrUnavailable

@@ -32,7 +32,7 @@ ORDER BY 1`
 // roles in their session. It returns ErrUnauthenticated if there is no such
 // user.
 func (s *Store) identify(ctx context.Context, user string) (signoff.Identity, error) {
-	if !signoff.ValidIdentifier(user) {
+	if !signoff.ValidUserName(user) {
 		return signoff.Identity{}, signoff.Errorf(signoff.ErrUnauthenticated, "There is no user %q in the local account.", user)
 	}
 	roles, err := s.strings(ctx, rolesInSession, user)
@@ -77,10 +77,14 @@ func (s *Store) Personas(ctx context.Context) ([]signoff.Persona, error) {
 	return out, nil
 }
 
-// CreateUser adds a user to the local account (CREATE USER).
+// CreateUser adds a user to the local account (CREATE USER). Like
+// Snowflake's, a user name may be anything CURRENT_USER() can return:
+// "JANE.DOE@ACME.COM", "alice" (distinct from ALICE), names with quotes or
+// non-ASCII letters; names are matched exactly.
 func (s *Store) CreateUser(ctx context.Context, user, name, title string) error {
-	if err := signoff.ValidateIdentifier("user", user); err != nil {
-		return err
+	if !signoff.ValidUserName(user) {
+		return signoff.Errorf(signoff.ErrInvalid, "user %q is not a valid user name (1 to %d characters of text, no control characters)",
+			user, signoff.MaxUserNameLength)
 	}
 	_, err := s.db.ExecContext(ctx, `INSERT INTO local_user (user_name, display_name, title) VALUES (?, ?, ?)`, user, name, title)
 	if err != nil {
@@ -135,8 +139,8 @@ func (s *Store) DropRole(ctx context.Context, role string) error {
 // grantRole is the local GRANT ROLE … TO USER: it checks that both exist and
 // grants idempotently.
 func grantRole(ctx context.Context, tx txQuerier, role, user, by string, at time.Time) error {
-	if !signoff.ValidIdentifier(role) || !signoff.ValidIdentifier(user) {
-		return fmt.Errorf("invalid identifier in GRANT ROLE %q TO USER %q", role, user)
+	if !signoff.ValidIdentifier(role) || !signoff.ValidUserName(user) {
+		return fmt.Errorf("invalid name in GRANT ROLE %q TO USER %q", role, user)
 	}
 	var roles, users int
 	err := tx.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM local_role WHERE role_name = ?),
@@ -145,10 +149,10 @@ func grantRole(ctx context.Context, tx txQuerier, role, user, by string, at time
 		return err
 	}
 	if roles == 0 {
-		return errGrant{fmt.Sprintf("Role '%s' does not exist or not authorized.", role)}
+		return errGrant{fmt.Sprintf("Role %s does not exist or not authorized.", signoff.QuoteIdentifier(role))}
 	}
 	if users == 0 {
-		return errGrant{fmt.Sprintf("User '%s' does not exist or not authorized.", user)}
+		return errGrant{fmt.Sprintf("User %s does not exist or not authorized.", signoff.QuoteIdentifier(user))}
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO local_user_role (user_name, role_name, granted_by, granted_at)
 		VALUES (?, ?, ?, ?) ON CONFLICT (user_name, role_name) DO NOTHING`, user, role, by, at)

@@ -71,7 +71,7 @@ func TestReadCacheSeesEveryCommit(t *testing.T) {
 	mine2, err := svcA.MyRequests(ctx, alice)
 	require.NoError(t, err)
 	assert.Len(t, mine2, len(mine)+1)
-	assert.Equal(t, r.ID, mine2[0].ID)
+	assert.Equal(t, r.RequestID, mine2[0].ID)
 	page2, err := svcA.Audit(ctx, audrey, signoff.EventFilter{})
 	require.NoError(t, err)
 	assert.NotEqual(t, page.Events[0].ID, page2.Events[0].ID, "the newest event is the submission")

@@ -123,7 +123,7 @@ func open(ctx context.Context, path string, wrap func(driver.Connector) driver.C
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	s.db = db
 	s.prep = newPrepared(db)
-	s.Store = sqlstore.New("sqlite", s.prep, batcher{s}, translate)
+	s.Store = sqlstore.New("sqlite", s.prep, translate)
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err

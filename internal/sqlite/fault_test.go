@@ -329,7 +329,7 @@ const reason = "Quarterly reporting needs these figures."
 func (fx *fixture) submit(product string) error {
 	r, err := fx.svc.Submit(fx.t.Context(), fx.as["ALICE"], product, reason)
 	if err == nil {
-		fx.id = r.ID
+		fx.id = r.RequestID
 	}
 	return err
 }

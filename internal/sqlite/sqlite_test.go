@@ -68,7 +68,7 @@ func rawDB(t *testing.T, path string) *sql.DB {
 }
 
 // seed makes one request through the workflow, so that the audit log has rows.
-func seed(t *testing.T, st *sqlite.Store) signoff.Request {
+func seed(t *testing.T, st *sqlite.Store) signoff.Outcome {
 	t.Helper()
 	ctx := t.Context()
 	for _, r := range []string{"ANALYST", "DATA_OWNER", "REPORTS_READ"} {
@@ -107,7 +107,7 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var err error
 			if strings.Contains(tc.query, "?") {
-				_, err = db.ExecContext(ctx, tc.query, r.ID)
+				_, err = db.ExecContext(ctx, tc.query, r.RequestID)
 			} else {
 				_, err = db.ExecContext(ctx, tc.query)
 			}
@@ -116,7 +116,7 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 		})
 	}
 
-	evs, err := st.Events(ctx, signoff.EventFilter{RequestID: r.ID})
+	evs, err := st.Events(ctx, signoff.EventFilter{RequestID: r.RequestID})
 	require.NoError(t, err)
 	require.Len(t, evs, 1)
 	assert.Equal(t, "ALICE", evs[0].Actor, "the row is untouched")
@@ -161,9 +161,9 @@ func TestReopenKeepsDataAndAppliesNoMigration(t *testing.T) {
 	second := open(t, path)
 	assert.Equal(t, applied, migrations(), "reopening applies no migration again")
 
-	got, err := second.Request(ctx, r.ID)
+	got, err := second.Request(ctx, r.RequestID)
 	require.NoError(t, err)
-	assert.Equal(t, r.ID, got.ID)
+	assert.Equal(t, r.RequestID, got.ID)
 	assert.Equal(t, signoff.StatusPending, got.Status)
 	alice, err := second.Identify(ctx, "ALICE")
 	require.NoError(t, err)
@@ -177,10 +177,10 @@ func TestReopenKeepsDataAndAppliesNoMigration(t *testing.T) {
 }
 
 // The five workflow tables, which both engines must define alike.
-var workflowTables = []string{"DATA_PRODUCT", "APPROVAL_CHAIN", "ACCESS_REQUEST", "REQUEST_STEP", "AUDIT_LOG"}
+var workflowTables = []string{"DATA_PRODUCT", "APPROVAL_CHAIN", "ACCESS_REQUEST", "REQUEST_STEP", "AUDIT_LOG", "SUBMIT_LOCK"}
 
 func TestSchemasAgree(t *testing.T) {
-	embedded := tableColumns(t, "sqlite/001_schema.sql", "sqlite/002_audit_chain.sql")
+	embedded := tableColumns(t, "sqlite/001_schema.sql", "sqlite/002_audit_chain.sql", "sqlite/004_submit_lock.sql")
 	snowflake := tableColumns(t, "snowflake/01_data_model.sql")
 	for _, table := range workflowTables {
 		t.Run(table, func(t *testing.T) {
@@ -296,39 +296,123 @@ func splitTopLevel(s string) []string {
 	return append(items, s[start:])
 }
 
-// TestGrantReverifiesTheDecisionRecord forges the status behind the app's
-// back (as a worksheet with write access could) and checks that the local
-// grant path, like GRANT_PRODUCT_ACCESS, refuses to grant on it.
+// grantGuardCases are decision records that the grant path must refuse
+// (promise 1), as a worksheet with write access could forge them: each
+// starts from a two-step request by ALICE, forced to APPROVED, and names
+// what the refusal must say. The check is sqlstore.CheckGrant, the same SQL
+// text the Snowflake procedures run, so these cases hold for both engines.
+var grantGuardCases = []struct {
+	name   string
+	forge  []string // statements, each with the request ID as its only argument
+	refuse string   // a part of the GRANT_FAILED event's details
+}{
+	{"no decision at all", nil, "2 step(s) not approved"},
+	{"one step rejected", []string{
+		`UPDATE request_step SET decision = 'APPROVED', decided_by = 'BOB' WHERE request_id = ? AND step_order = 1`,
+		`UPDATE request_step SET decision = 'REJECTED', decided_by = 'CAROL' WHERE request_id = ? AND step_order = 2`,
+	}, "1 step(s) not approved"},
+	{"decided by the requester", []string{
+		`UPDATE request_step SET decision = 'APPROVED', decided_by = 'ALICE' WHERE request_id = ? AND step_order = 1`,
+		`UPDATE request_step SET decision = 'APPROVED', decided_by = 'BOB' WHERE request_id = ? AND step_order = 2`,
+	}, "a step was decided by the requester"},
+	{"one person decided two steps", []string{
+		`UPDATE request_step SET decision = 'APPROVED', decided_by = 'BOB' WHERE request_id = ?`,
+	}, "a user decided more than one step"},
+	{"a step without a decider", []string{
+		`UPDATE request_step SET decision = 'APPROVED', decided_by = 'BOB' WHERE request_id = ? AND step_order = 1`,
+		`UPDATE request_step SET decision = 'APPROVED' WHERE request_id = ? AND step_order = 2`,
+	}, "a step has no decider"},
+	{"a step removed", []string{
+		`UPDATE request_step SET decision = 'APPROVED', decided_by = 'BOB' WHERE request_id = ? AND step_order = 1`,
+		`DELETE FROM request_step WHERE request_id = ? AND step_order = 2`,
+	}, "1 decisions recorded for 2 steps"},
+	{"a step added", []string{
+		`UPDATE request_step SET decision = 'APPROVED', decided_by = 'BOB' WHERE request_id = ? AND step_order = 1`,
+		`UPDATE request_step SET decision = 'APPROVED', decided_by = 'CAROL' WHERE request_id = ? AND step_order = 2`,
+		`INSERT INTO request_step (request_id, step_order, step_label, approver_role, decision, decided_by)
+		 VALUES (?, 7, 'Extra', 'DATA_OWNER', 'APPROVED', 'DAVE')`,
+	}, "3 decisions recorded for 2 steps; steps are not numbered 1 to 2 once each"},
+	{"a step renumbered", []string{
+		`UPDATE request_step SET decision = 'APPROVED', decided_by = 'BOB' WHERE request_id = ? AND step_order = 1`,
+		`UPDATE request_step SET decision = 'APPROVED', decided_by = 'CAROL', step_order = 5 WHERE request_id = ? AND step_order = 2`,
+	}, "steps are not numbered 1 to 2 once each"},
+	{"the chain shortened", []string{
+		`UPDATE request_step SET decision = 'APPROVED', decided_by = 'BOB' WHERE request_id = ? AND step_order = 1`,
+		`UPDATE access_request SET step_count = 1 WHERE request_id = ?`,
+	}, "2 decisions recorded for 1 steps"},
+	{"the product lost its access role", []string{
+		`UPDATE request_step SET decision = 'APPROVED', decided_by = 'BOB' WHERE request_id = ? AND step_order = 1`,
+		`UPDATE request_step SET decision = 'APPROVED', decided_by = 'CAROL' WHERE request_id = ? AND step_order = 2`,
+		`UPDATE data_product SET access_role = '' WHERE product_id = (SELECT product_id FROM access_request WHERE request_id = ?)`,
+	}, "the product has no single access role"},
+}
+
+// TestGrantReverifiesTheDecisionRecord forges the decision record behind
+// the app's back, as a worksheet with write access could, and checks that
+// the grant path refuses to grant on it and says why; and that the same
+// record, honestly made, grants.
 func TestGrantReverifiesTheDecisionRecord(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "signoff.db")
-	st := open(t, path)
-	r := seed(t, st)
-	db := rawDB(t, path)
-
-	cases := []struct {
-		name, forge, want string
-	}{
-		{"no decision at all", `UPDATE access_request SET status = 'APPROVED' WHERE request_id = ?`,
-			"step 1 is not approved"},
-		{"decided by the requester", `UPDATE request_step SET decision = 'APPROVED', decided_by = 'ALICE' WHERE request_id = ?`,
-			"decided by the requester"},
-	}
-	for _, tc := range cases {
-		_, err := db.ExecContext(ctx, tc.forge, r.ID)
-		require.NoError(t, err, tc.name)
-		st2, err := st.Grant(ctx, signoff.GrantCall{RequestID: r.ID, Actor: "ADMIN", ActorRole: signoff.RoleAdmin,
-			At: time.Now(), EventID: (&signoff.IDGenerator{}).New(time.Now())})
-		require.NoError(t, err, tc.name)
-		assert.Equal(t, signoff.StatusGrantFailed, st2, tc.name)
-		evs, err := st.Events(ctx, signoff.EventFilter{RequestID: r.ID, Type: signoff.EventGrantFailed, Limit: 1})
-		require.NoError(t, err)
-		require.Len(t, evs, 1, tc.name)
-		assert.Contains(t, evs[0].Details, tc.want, tc.name)
+	setup := func(t *testing.T) (*sqlite.Store, *sql.DB, string, signoff.Identity) {
+		path := filepath.Join(t.TempDir(), "signoff.db")
+		st := open(t, path)
+		for _, r := range []string{"ANALYST", "DATA_OWNER", "LEDGER_READ", signoff.RoleAdmin} {
+			require.NoError(t, st.CreateRole(ctx, r, ""))
+		}
+		for _, u := range []string{"ALICE", "ADMIN"} {
+			require.NoError(t, st.CreateUser(ctx, u, u, ""))
+		}
+		require.NoError(t, st.GrantRoleToUser(ctx, signoff.RoleAdmin, "ADMIN", "ACCOUNTADMIN"))
+		require.NoError(t, st.CreateProduct(ctx, signoff.Product{ID: "ledger", Name: "Ledger", OwnerRole: "DATA_OWNER",
+			AccessRole: "LEDGER_READ", Chain: []signoff.ChainStep{{ApproverRole: "DATA_OWNER", Label: "Owner"},
+				{ApproverRole: "DATA_OWNER", Label: "Second owner"}}}))
 		alice, err := st.Identify(ctx, "ALICE")
 		require.NoError(t, err)
-		assert.False(t, alice.HasRole("REPORTS_READ"), "%s: nothing granted", tc.name)
+		o, err := signoff.NewService(st).Submit(ctx, alice, "ledger", "Monthly close needs the journal lines.")
+		require.NoError(t, err)
+		db := rawDB(t, path)
+		_, err = db.ExecContext(ctx, `UPDATE access_request SET status = 'APPROVED' WHERE request_id = ?`, o.RequestID)
+		require.NoError(t, err)
+		admin, err := st.Identify(ctx, "ADMIN")
+		require.NoError(t, err)
+		return st, db, o.RequestID, admin
 	}
+	retry := func(t *testing.T, st *sqlite.Store, id string, admin signoff.Identity) signoff.Outcome {
+		now := time.Now()
+		o, err := st.RetryGrant(ctx, admin, signoff.RetryCall{RequestID: id, At: now,
+			EventIDs: []string{(&signoff.IDGenerator{}).New(now)}})
+		require.NoError(t, err)
+		require.Equal(t, signoff.CodeOK, o.Code)
+		return o
+	}
+	for _, tc := range grantGuardCases {
+		t.Run(tc.name, func(t *testing.T) {
+			st, db, id, admin := setup(t)
+			for _, q := range tc.forge {
+				_, err := db.ExecContext(ctx, q, id)
+				require.NoError(t, err, q)
+			}
+			assert.Equal(t, signoff.StatusGrantFailed, retry(t, st, id, admin).Status)
+			evs, err := st.Events(ctx, signoff.EventFilter{RequestID: id, Type: signoff.EventGrantFailed, Limit: 1})
+			require.NoError(t, err)
+			require.Len(t, evs, 1)
+			assert.Contains(t, evs[0].Details, tc.refuse)
+			alice, err := st.Identify(ctx, "ALICE")
+			require.NoError(t, err)
+			assert.False(t, alice.HasRole("LEDGER_READ"), "nothing granted")
+		})
+	}
+	t.Run("an honest record grants", func(t *testing.T) {
+		st, db, id, admin := setup(t)
+		for _, q := range []string{
+			`UPDATE request_step SET decision = 'APPROVED', decided_by = 'BOB' WHERE request_id = ? AND step_order = 1`,
+			`UPDATE request_step SET decision = 'APPROVED', decided_by = 'CAROL' WHERE request_id = ? AND step_order = 2`,
+		} {
+			_, err := db.ExecContext(ctx, q, id)
+			require.NoError(t, err)
+		}
+		assert.Equal(t, signoff.StatusGranted, retry(t, st, id, admin).Status)
+	})
 }
 
 // TestPingNoticesAMissingFile: readiness turns false when the database file

@@ -8,59 +8,6 @@ import (
 	"github.com/signoff/signoff/internal/signoff"
 )
 
-// InsertRequest inserts a pending request unless the requester already has
-// an open one for the product: a conditional insert, because correctness may
-// not rest on UNIQUE constraints (Snowflake does not enforce them).
-const InsertRequest = `
-INSERT INTO access_request (request_id, product_id, requester, business_reason, status,
-                            current_step, step_count, created_at, updated_at)
-SELECT ?, ?, ?, ?, 'PENDING', 1, ?, ?, ?
-WHERE NOT EXISTS (
-    SELECT 1 FROM access_request
-    WHERE product_id = ? AND requester = ? AND status IN ('PENDING', 'APPROVED', 'GRANTED', 'GRANT_FAILED'))`
-
-// InsertSteps copies the product's chain into the request's steps.
-const InsertSteps = `
-INSERT INTO request_step (request_id, step_order, step_label, approver_role)
-SELECT ?, step_order, step_label, approver_role FROM approval_chain WHERE product_id = ?`
-
-// InsertEvent appends one audit event at the head of its request's hash
-// chain, and only there: if another writer appended first (a link with this
-// seq exists, or the link before it is not the one the event was hashed
-// over), no row is inserted and the batch fails with a conflict, so a chain
-// never forks.
-const InsertEvent = `
-INSERT INTO audit_log (event_id, event_time, request_id, product_id, actor, actor_role,
-                       event_type, step_order, decision, comment, details, seq, prev_hash, hash)
-SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-WHERE NOT EXISTS (SELECT 1 FROM audit_log WHERE request_id = ? AND seq >= ?)
-  AND COALESCE((SELECT hash FROM audit_log WHERE request_id = ? AND seq = ?), '') = ?`
-
-// CreateRequest inserts r with its steps and the submission event.
-func (s *Store) CreateRequest(ctx context.Context, r signoff.Request, ev signoff.Event) error {
-	batch := []Stmt{
-		{SQL: InsertRequest, Want: 1, Why: "an open request for this product exists",
-			Args: []any{r.ID, r.ProductID, r.Requester, r.Reason, r.StepCount, r.CreatedAt.UTC(), r.UpdatedAt.UTC(),
-				r.ProductID, r.Requester}},
-		{SQL: InsertSteps, Want: r.StepCount, Why: "the product's chain changed", Args: []any{r.ID, r.ProductID}},
-		EventStmt(ev),
-	}
-	if err := s.b.Apply(ctx, batch); err != nil {
-		return s.errorf(err, "create request %s", r.ID)
-	}
-	return nil
-}
-
-// EventStmt is the statement that appends ev, already linked into its
-// request's chain (signoff.Link), to the audit log.
-func EventStmt(e signoff.Event) Stmt {
-	return Stmt{SQL: InsertEvent, Want: 1, Why: "the request's audit chain moved on meanwhile",
-		Args: []any{e.ID, e.Time.UTC(), nullString(e.RequestID), nullString(e.ProductID), e.Actor,
-			nullString(e.ActorRole), string(e.Type), nullInt(e.Step), nullString(string(e.Decision)),
-			nullString(e.Comment), nullString(e.Details), e.Seq, e.PrevHash, e.Hash,
-			e.RequestID, e.Seq, e.RequestID, e.Seq - 1, e.PrevHash}}
-}
-
 // selectRequests returns requests joined with their product and every step,
 // one row per step, for the requests chosen by a CTE named "chosen" that the
 // caller prepends: one statement per page.
@@ -170,127 +117,112 @@ func (s *Store) queryRequests(ctx context.Context, query string, args ...any) ([
 	return out, rows.Err()
 }
 
-// AdvanceRequest is the compare-and-set at the heart of promise 3: it moves
-// the request on only if it is still PENDING at the decided step, the decider
-// is not the requester and decided no other step, the acting role keys the
-// step, and the next status fits the chain. Exactly one of two racing
-// deciders affects a row.
-const AdvanceRequest = `
-UPDATE access_request SET status = ?, current_step = ?, updated_at = ?
-WHERE request_id = ? AND status = 'PENDING' AND current_step = ? AND requester <> ?
-  AND (? = 'REJECTED' OR (? = 'PENDING' AND current_step < step_count)
-                      OR (? = 'APPROVED' AND current_step = step_count))
-  AND NOT EXISTS (SELECT 1 FROM request_step WHERE request_id = ? AND decided_by = ?)
-  AND EXISTS (SELECT 1 FROM request_step WHERE request_id = ? AND step_order = ?
-                                           AND approver_role = ? AND decision IS NULL)`
-
-// RecordDecision writes the decision onto its step, once.
-const RecordDecision = `
-UPDATE request_step SET decision = ?, decided_by = ?, acting_role = ?, comment = ?, decided_at = ?
-WHERE request_id = ? AND step_order = ? AND decision IS NULL`
-
-// DecideStep records d and moves the request on, with events, atomically.
-func (s *Store) DecideStep(ctx context.Context, d signoff.StepDecision, events []signoff.Event) error {
-	next := d.Step
-	if d.Next == signoff.StatusPending {
-		next = d.Step + 1
-	}
-	at := d.At.UTC()
-	status := string(d.Next)
-	batch := []Stmt{
-		{SQL: AdvanceRequest, Want: 1, Why: "the step is no longer open to this decider",
-			Args: []any{status, next, at, d.RequestID, d.Step, d.DecidedBy, status, status, status,
-				d.RequestID, d.DecidedBy, d.RequestID, d.Step, d.ActorRole}},
-		{SQL: RecordDecision, Want: 1, Why: "the step was decided already",
-			Args: []any{string(d.Decision), d.DecidedBy, d.ActorRole, nullString(d.Comment), at, d.RequestID, d.Step}},
-	}
-	for _, e := range events {
-		batch = append(batch, EventStmt(e))
-	}
-	if err := s.b.Apply(ctx, batch); err != nil {
-		return s.errorf(err, "decide %s step %d", d.RequestID, d.Step)
-	}
-	return nil
-}
-
-// WithdrawRequest moves a pending request to WITHDRAWN, for its requester only.
-const WithdrawRequest = `
-UPDATE access_request SET status = 'WITHDRAWN', updated_at = ?
-WHERE request_id = ? AND status = 'PENDING' AND requester = ?`
-
-// Withdraw moves a pending request to WITHDRAWN.
-func (s *Store) Withdraw(ctx context.Context, requestID string, ev signoff.Event) error {
-	batch := []Stmt{
-		{SQL: WithdrawRequest, Want: 1, Why: "the request is not pending or not the actor's",
-			Args: []any{ev.Time.UTC(), requestID, ev.Actor}},
-		EventStmt(ev),
-	}
-	if err := s.b.Apply(ctx, batch); err != nil {
-		return s.errorf(err, "withdraw %s", requestID)
-	}
-	return nil
-}
-
-// SelectRequestDetail returns one request's steps, each row carrying the
-// request and its product's context: everything a request page or an action
-// on it needs, in one statement.
+// SelectRequestDetail returns one request for its page in one statement:
+// first one row per step ('S'), each carrying the request and its product's
+// context, then one row per audit event ('E'), the latest MaxRequestEvents
+// of them, oldest first. The two kinds share one column list; a row leaves
+// the other kind's columns NULL, except that an event's decision, comment and
+// time use the step's columns (SQLite types a compound SELECT's columns by
+// its first SELECT, and a time must land in a TIMESTAMP column to read back
+// as one).
 const SelectRequestDetail = `
-WITH head AS (SELECT seq, hash FROM audit_log WHERE request_id = ? ORDER BY seq DESC LIMIT 1)
-SELECT r.request_id, r.product_id, p.name, p.classification, p.access_role, r.requester,
+SELECT 'S' AS kind, s.step_order AS ord,
+       r.request_id, r.product_id, p.name, p.classification, p.access_role, r.requester,
        r.business_reason, r.status, r.current_step, r.step_count, r.created_at, r.updated_at,
-       s.step_order, s.step_label, s.approver_role, COALESCE(s.decision, ''),
-       COALESCE(s.decided_by, ''), COALESCE(s.acting_role, ''), COALESCE(s.comment, ''), s.decided_at,
+       s.step_label, s.approver_role, s.decision, s.decided_by, s.acting_role, s.comment, s.decided_at,
        p.description, p.owner, p.owner_role, p.domain, p.tags, p.product_columns,
-       COALESCE(h.seq, 0), COALESCE(h.hash, '')
+       NULL AS event_id, NULL AS actor, NULL AS actor_role, NULL AS event_type,
+       NULL AS event_step, NULL AS details, NULL AS seq, NULL AS prev_hash, NULL AS hash
 FROM access_request r
 JOIN data_product p ON p.product_id = r.product_id
 JOIN request_step s ON s.request_id = r.request_id
-LEFT JOIN head h ON 1 = 1
 WHERE r.request_id = ?
-ORDER BY s.step_order`
+UNION ALL
+SELECT 'E', e.seq,
+       NULL, e.product_id, NULL, NULL, NULL, NULL,
+       NULL, NULL, NULL, NULL, NULL, NULL,
+       NULL, NULL, e.decision, NULL, NULL, e.comment, e.event_time,
+       NULL, NULL, NULL, NULL, NULL, NULL,
+       e.event_id, e.actor, e.actor_role, e.event_type,
+       e.step_order, e.details, e.seq, e.prev_hash, e.hash
+FROM (SELECT * FROM audit_log WHERE request_id = ? ORDER BY seq DESC, event_id DESC LIMIT ` + maxEventsLiteral + `) e
+ORDER BY 1 DESC, 2, 3`
 
-// RequestDetail returns one request with its steps and its product.
-func (s *Store) RequestDetail(ctx context.Context, id string) (signoff.Request, signoff.Product, error) {
+// maxEventsLiteral is signoff.MaxRequestEvents as SQL text (LIMIT takes a
+// constant on Snowflake); TestMaxEventsLiteral keeps them equal.
+const maxEventsLiteral = "500"
+
+// RequestDetail returns one request with its steps, its product and its
+// latest audit events (oldest first).
+func (s *Store) RequestDetail(ctx context.Context, id string) (signoff.Request, signoff.Product, []signoff.Event, error) {
+	fail := func(err error) (signoff.Request, signoff.Product, []signoff.Event, error) {
+		return signoff.Request{}, signoff.Product{}, nil, err
+	}
 	rows, err := s.q.QueryContext(ctx, SelectRequestDetail, id, id)
 	if err != nil {
-		return signoff.Request{}, signoff.Product{}, s.errorf(err, "request %s", id)
+		return fail(s.errorf(err, "request %s", id))
 	}
 	defer rows.Close()
 	var r signoff.Request
 	var p signoff.Product
+	var evs []signoff.Event
 	for rows.Next() {
-		var st signoff.Step
-		var decidedAt sql.NullTime
-		var tags, cols string
-		if err := rows.Scan(&r.ID, &r.ProductID, &r.ProductName, &r.Classification, &r.AccessRole,
-			&r.Requester, &r.Reason, &r.Status, &r.CurrentStep, &r.StepCount, &r.CreatedAt, &r.UpdatedAt,
-			&st.Order, &st.Label, &st.ApproverRole, &st.Decision, &st.DecidedBy, &st.ActorRole,
-			&st.Comment, &decidedAt, &p.Description, &p.Owner, &p.OwnerRole, &p.Domain, &tags, &cols,
-			&r.Head.Seq, &r.Head.Hash); err != nil {
-			return signoff.Request{}, signoff.Product{}, s.errorf(err, "request %s", id)
+		var kind string
+		var ord int
+		var (
+			reqID, name, class, access, requester, reason, status                    sql.NullString
+			cur, count                                                               sql.NullInt64
+			created, updated, decidedAt                                              sql.NullTime
+			label, role, decision, decidedBy, actingRole, comment                    sql.NullString
+			desc, owner, ownerRole, domain, tags, cols                               sql.NullString
+			productID, eventID, actor, actorRole, eventType, details, prevHash, hash sql.NullString
+			eventStep, seq                                                           sql.NullInt64
+		)
+		if err := rows.Scan(&kind, &ord, &reqID, &productID, &name, &class, &access, &requester,
+			&reason, &status, &cur, &count, &created, &updated,
+			&label, &role, &decision, &decidedBy, &actingRole, &comment, &decidedAt,
+			&desc, &owner, &ownerRole, &domain, &tags, &cols,
+			&eventID, &actor, &actorRole, &eventType, &eventStep, &details, &seq, &prevHash, &hash); err != nil {
+			return fail(s.errorf(err, "request %s", id))
 		}
-		if decidedAt.Valid {
-			st.DecidedAt = decidedAt.Time.UTC()
+		if kind == "E" {
+			evs = append(evs, signoff.Event{ID: eventID.String, Time: decidedAt.Time.UTC(), RequestID: id,
+				ProductID: productID.String, Actor: actor.String, ActorRole: actorRole.String,
+				Type: signoff.EventType(eventType.String), Step: int(eventStep.Int64),
+				Decision: signoff.Decision(decision.String), Comment: comment.String, Details: details.String,
+				Seq: int(seq.Int64), PrevHash: prevHash.String, Hash: hash.String})
+			continue
 		}
 		if len(r.Steps) == 0 {
-			if err := json.Unmarshal([]byte(tags), &p.Tags); err != nil {
-				return signoff.Request{}, signoff.Product{}, s.errorf(err, "request %s: tags", id)
+			r = signoff.Request{ID: reqID.String, ProductID: productID.String, ProductName: name.String,
+				Classification: class.String, AccessRole: access.String, Requester: requester.String,
+				Reason: reason.String, Status: signoff.Status(status.String), CurrentStep: int(cur.Int64),
+				StepCount: int(count.Int64), CreatedAt: created.Time.UTC(), UpdatedAt: updated.Time.UTC()}
+			p = signoff.Product{ID: r.ProductID, Name: r.ProductName, Classification: r.Classification,
+				AccessRole: r.AccessRole, Description: desc.String, Owner: owner.String, OwnerRole: ownerRole.String,
+				Domain: domain.String}
+			if err := json.Unmarshal([]byte(tags.String), &p.Tags); err != nil {
+				return fail(s.errorf(err, "request %s: tags", id))
 			}
-			if err := json.Unmarshal([]byte(cols), &p.Columns); err != nil {
-				return signoff.Request{}, signoff.Product{}, s.errorf(err, "request %s: columns", id)
+			if err := json.Unmarshal([]byte(cols.String), &p.Columns); err != nil {
+				return fail(s.errorf(err, "request %s: columns", id))
 			}
+		}
+		st := signoff.Step{Order: ord, Label: label.String, ApproverRole: role.String,
+			Decision: signoff.Decision(decision.String), DecidedBy: decidedBy.String, ActorRole: actingRole.String,
+			Comment: comment.String}
+		if decidedAt.Valid {
+			st.DecidedAt = decidedAt.Time.UTC()
 		}
 		r.Steps = append(r.Steps, st)
 	}
 	if err := rows.Err(); err != nil {
-		return signoff.Request{}, signoff.Product{}, s.errorf(err, "request %s", id)
+		return fail(s.errorf(err, "request %s", id))
 	}
 	if len(r.Steps) == 0 {
-		return signoff.Request{}, signoff.Product{}, signoff.Errorf(signoff.ErrNotFound, "There is no request %s.", id)
+		return fail(signoff.Errorf(signoff.ErrNotFound, "There is no request %s.", id))
 	}
-	r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
-	p.ID, p.Name, p.Classification, p.AccessRole = r.ProductID, r.ProductName, r.Classification, r.AccessRole
-	return r, p, nil
+	return r, p, evs, nil
 }
 
 // SelectRequestsIn returns the requests in any of nStatuses statuses,

@@ -1,14 +1,40 @@
--- Signoff data model on Snowflake: the five workflow tables.
--- Idempotent: safe to re-run. Run as the role that owns the app's database
--- (see deploy/README.md). The embedded engine has the same tables and columns
--- in sql/sqlite/001_schema.sql; internal/sqlite's schema test keeps them in step.
+-- Signoff on Snowflake, step 2 of the install: the data model.
 --
--- Standard tables do not enforce PRIMARY KEY/UNIQUE: every state change in the
--- app is a compare-and-set UPDATE, so correctness never depends on them.
+-- Run after 00_roles.sql, as SIGNOFF_OWNER (the installing user holds it
+-- until 06_finish.sql):
+--   snow sql -f sql/snowflake/01_data_model.sql --role SIGNOFF_OWNER
+-- Idempotent: safe to re-run.
+--
+-- Two schemas, both owned by SIGNOFF_OWNER:
+--   SIGNOFF.MAIN  the tables. Nobody but their owner holds any privilege on
+--                 them, or even USAGE on the schema: every change goes
+--                 through the API procedures, which run as the owner. (The
+--                 name is the one the shared SQL of internal/sqlstore uses,
+--                 main.<table>: in SQLite "main" is the database itself.)
+--   SIGNOFF.API   read-only views of the tables, under the tables' own names,
+--                 and the API procedures (03_api.sql). The app, the admins
+--                 and the auditors read the views (02_grants.sql); everyone
+--                 may call the actions' procedures, which decide for
+--                 themselves what each caller may do.
+-- The embedded engine has the same tables and columns in
+-- sql/sqlite/001_schema.sql and its migrations; a test keeps them in step.
+--
+-- Standard tables do not enforce PRIMARY KEY/UNIQUE: every state change is a
+-- compare-and-set UPDATE, and correctness never depends on them.
 
-CREATE DATABASE IF NOT EXISTS SIGNOFF;
-CREATE SCHEMA IF NOT EXISTS SIGNOFF.APP;
-USE SCHEMA SIGNOFF.APP;
+USE ROLE SIGNOFF_OWNER;
+USE WAREHOUSE SIGNOFF_WH; -- for the SUBMIT_LOCK row's INSERT
+
+CREATE SCHEMA IF NOT EXISTS SIGNOFF.MAIN WITH MANAGED ACCESS
+    COMMENT = 'Signoff: the tables; written only by the API procedures';
+CREATE SCHEMA IF NOT EXISTS SIGNOFF.API WITH MANAGED ACCESS
+    COMMENT = 'Signoff: read-only views and the API procedures';
+-- SIGNOFF.APP holds the service and what deploying it needs; the deployer
+-- owns it (deploy/10_account_objects.sql creates what is in it).
+CREATE SCHEMA IF NOT EXISTS SIGNOFF.APP
+    COMMENT = 'Signoff: the service, its image repository, specification and secret';
+
+USE SCHEMA SIGNOFF.MAIN;
 
 CREATE TABLE IF NOT EXISTS DATA_PRODUCT (
     PRODUCT_ID      VARCHAR NOT NULL PRIMARY KEY,
@@ -58,9 +84,11 @@ CREATE TABLE IF NOT EXISTS REQUEST_STEP (
     PRIMARY KEY (REQUEST_ID, STEP_ORDER)
 );
 
+-- Times are stored with microseconds, the precision the audit hash reads
+-- (the procedures truncate SYSDATE() to the microsecond before using it).
 CREATE TABLE IF NOT EXISTS AUDIT_LOG (
     EVENT_ID    VARCHAR NOT NULL PRIMARY KEY,
-    EVENT_TIME  TIMESTAMP_NTZ NOT NULL,
+    EVENT_TIME  TIMESTAMP_NTZ(6) NOT NULL,
     REQUEST_ID  VARCHAR,
     PRODUCT_ID  VARCHAR,
     ACTOR       VARCHAR NOT NULL,
@@ -71,39 +99,59 @@ CREATE TABLE IF NOT EXISTS AUDIT_LOG (
     COMMENT     VARCHAR,
     DETAILS     VARCHAR,
     -- Tamper evidence: each request's events form a hash chain.
-    -- HASH = SHA2(PREV_HASH || canonical event, 256); see 04_verify_audit.sql.
+    -- HASH = AUDIT_HASH(PREV_HASH, the event); see 03_api.sql.
     SEQ         INTEGER,
     PREV_HASH   VARCHAR,
     HASH        VARCHAR
 );
--- Accounts created before the hash chain get its columns (idempotent).
-ALTER TABLE AUDIT_LOG ADD COLUMN IF NOT EXISTS SEQ INTEGER;
-ALTER TABLE AUDIT_LOG ADD COLUMN IF NOT EXISTS PREV_HASH VARCHAR;
-ALTER TABLE AUDIT_LOG ADD COLUMN IF NOT EXISTS HASH VARCHAR;
 
--- Read-only views for people who audit Signoff in SQL (02 grants SELECT on
--- them to SIGNOFF_AUDITOR; nobody gets a privilege on the tables themselves).
--- SECURE hides the view text and blocks optimizer leaks; the column lists are
--- explicit so that a column added to a table is not exposed by accident.
--- COPY GRANTS keeps 02's grants when this script is re-run (CREATE OR REPLACE
--- otherwise drops them; DOCS/sql-reference/sql/create-view, "COPY GRANTS").
+-- One row whose lock serializes submissions (sqlstore.LockSubmissions): two
+-- submissions by one person for one product check for an open request one
+-- after the other, because an UPDATE's lock is held to the end of its
+-- transaction and INSERTs alone do not lock against each other
+-- (DOCS/sql-reference/transactions, "Resource locking").
+CREATE TABLE IF NOT EXISTS SUBMIT_LOCK (
+    LOCK_ID   INTEGER NOT NULL PRIMARY KEY,
+    LOCKED_AT TIMESTAMP_NTZ
+);
+INSERT INTO SUBMIT_LOCK (LOCK_ID, LOCKED_AT)
+SELECT 1, NULL WHERE NOT EXISTS (SELECT 1 FROM SUBMIT_LOCK WHERE LOCK_ID = 1);
 
-CREATE OR REPLACE SECURE VIEW AUDIT_TRAIL COPY GRANTS
-    COMMENT = 'Signoff audit log, read-only'
-AS SELECT EVENT_ID, EVENT_TIME, REQUEST_ID, PRODUCT_ID, ACTOR, ACTOR_ROLE, EVENT_TYPE,
-          STEP_ORDER, DECISION, COMMENT, DETAILS
-   FROM AUDIT_LOG;
+-- ============================================================================
+-- SIGNOFF.API: the read-only views
+-- ============================================================================
+-- Named like the tables, so that the app's read SQL (internal/sqlstore) runs
+-- unchanged on either engine. Explicit column lists: a column added to a
+-- table is not exposed by accident. COPY GRANTS keeps 02_grants.sql's
+-- grants when this script runs again (DOCS/sql-reference/sql/create-view).
 
-CREATE OR REPLACE SECURE VIEW REQUEST_OVERVIEW COPY GRANTS
-    COMMENT = 'Signoff access requests with their product, read-only'
-AS SELECT r.REQUEST_ID, r.PRODUCT_ID, p.NAME AS PRODUCT_NAME, p.CLASSIFICATION, p.ACCESS_ROLE,
-          r.REQUESTER, r.BUSINESS_REASON, r.STATUS, r.CURRENT_STEP, r.STEP_COUNT,
-          r.CREATED_AT, r.UPDATED_AT
-   FROM ACCESS_REQUEST r
-   LEFT JOIN DATA_PRODUCT p ON p.PRODUCT_ID = r.PRODUCT_ID;
+USE SCHEMA SIGNOFF.API;
 
-CREATE OR REPLACE SECURE VIEW REQUEST_DECISIONS COPY GRANTS
-    COMMENT = 'Signoff per-step decisions, read-only'
-AS SELECT REQUEST_ID, STEP_ORDER, STEP_LABEL, APPROVER_ROLE, DECISION, DECIDED_BY,
-          ACTING_ROLE, COMMENT, DECIDED_AT
-   FROM REQUEST_STEP;
+CREATE OR REPLACE VIEW DATA_PRODUCT COPY GRANTS
+    COMMENT = 'Signoff data products (read-only)'
+AS SELECT PRODUCT_ID, NAME, DESCRIPTION, OWNER, OWNER_ROLE, DOMAIN, CLASSIFICATION, TAGS, PRODUCT_COLUMNS,
+          ACCESS_ROLE, CREATED_AT
+   FROM SIGNOFF.MAIN.DATA_PRODUCT;
+
+CREATE OR REPLACE VIEW APPROVAL_CHAIN COPY GRANTS
+    COMMENT = 'Signoff approval chains (read-only)'
+AS SELECT PRODUCT_ID, STEP_ORDER, APPROVER_ROLE, STEP_LABEL
+   FROM SIGNOFF.MAIN.APPROVAL_CHAIN;
+
+CREATE OR REPLACE VIEW ACCESS_REQUEST COPY GRANTS
+    COMMENT = 'Signoff access requests (read-only)'
+AS SELECT REQUEST_ID, PRODUCT_ID, REQUESTER, BUSINESS_REASON, STATUS, CURRENT_STEP, STEP_COUNT, CREATED_AT,
+          UPDATED_AT
+   FROM SIGNOFF.MAIN.ACCESS_REQUEST;
+
+CREATE OR REPLACE VIEW REQUEST_STEP COPY GRANTS
+    COMMENT = 'Signoff per-step decisions (read-only)'
+AS SELECT REQUEST_ID, STEP_ORDER, STEP_LABEL, APPROVER_ROLE, DECISION, DECIDED_BY, ACTING_ROLE, COMMENT,
+          DECIDED_AT
+   FROM SIGNOFF.MAIN.REQUEST_STEP;
+
+CREATE OR REPLACE VIEW AUDIT_LOG COPY GRANTS
+    COMMENT = 'Signoff audit log with its hash chain (read-only)'
+AS SELECT EVENT_ID, EVENT_TIME, REQUEST_ID, PRODUCT_ID, ACTOR, ACTOR_ROLE, EVENT_TYPE, STEP_ORDER, DECISION,
+          COMMENT, DETAILS, SEQ, PREV_HASH, HASH
+   FROM SIGNOFF.MAIN.AUDIT_LOG;

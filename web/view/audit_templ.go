@@ -721,7 +721,7 @@ func AuditVerifyPage(m Meta, rep signoff.ChainReport) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 69, " <p class=\"muted\">Each event's hash covers its content and the hash of the event before it in its request's chain, so an edited, deleted or reordered row breaks the chain. The same check runs in Snowflake as <code>sql/snowflake/04_verify_audit.sql</code> and on the embedded engine as <code>signoff audit verify</code>.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 69, " <p class=\"muted\">Each event's hash covers its content and the hash of the event before it in its request's chain, so an edited, deleted or reordered row breaks the chain. The same check runs in Snowflake as <code>sql/snowflake/05_verify_audit.sql</code> and on the embedded engine as <code>signoff audit verify</code>.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -68,6 +68,11 @@ func TimestampNTZ(name string) Column {
 	return Column{Name: name, Type: "timestamp_ntz", Scale: 9, Nullable: true}
 }
 
+// Variant describes a VARIANT column, such as a stored procedure's answer
+// when it returns VARIANT: the value is JSON text, which the driver hands
+// over as a string.
+func Variant(name string) Column { return Column{Name: name, Type: "variant", Nullable: true} }
+
 // Response is a canned answer to one statement: a result (Columns and Rows)
 // or, when Err is set, a Snowflake error.
 type Response struct {

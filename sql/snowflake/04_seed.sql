@@ -3,17 +3,18 @@
 -- GENERATED from internal/demo by sql/snowflake_seed_test.go; do not edit.
 -- After changing the demo, run: go test ./sql/ -run Seed -update
 --
--- Run after 01_data_model.sql and 02_rbac_and_grant.sql, as a user who may use
--- USERADMIN (creates the roles), SECURITYADMIN (transfers the access roles to
--- SIGNOFF_GRANT_OWNER) and SYSADMIN (owns the catalog tables). Idempotent:
--- roles are CREATE ... IF NOT EXISTS, grants are no-ops when held, and the
--- catalog rows of the demo products (only those) are merged and their chains
--- replaced in one transaction.
+-- Run after 00 to 03, as the installing user, who holds SIGNOFF_OWNER until
+-- 06_finish.sql and may use USERADMIN (creates the roles) and SECURITYADMIN
+-- (transfers the access roles to SIGNOFF_OWNER):
+--   snow sql -f sql/snowflake/04_seed.sql --role ACCOUNTADMIN
+-- Idempotent: roles are CREATE ... IF NOT EXISTS, grants are no-ops when
+-- held, and the catalog rows of the demo products (only those) are merged and
+-- their chains replaced in one transaction.
 --
 -- Not here, on purpose:
 --   * users: a real account has its own (commented examples at the end);
 --   * requests: they are made through the app, which audits them;
---   * SIGNOFF_ADMIN and SIGNOFF_AUDITOR: 02_rbac_and_grant.sql creates them.
+--   * SIGNOFF_ADMIN and SIGNOFF_AUDITOR: 00_roles.sql creates them.
 -- TAGS and PRODUCT_COLUMNS hold the JSON text the embedded engine stores
 -- (encoding/json of []string and []signoff.Column).
 
@@ -48,10 +49,12 @@ CREATE ROLE IF NOT EXISTS CAMPAIGNS_READ COMMENT = 'Access role: marketing campa
 GRANT ROLE DPO TO ROLE SECURITY_LEAD;
 
 -- ============================================================================
--- Access roles: owned by SIGNOFF_GRANT_OWNER
+-- Access roles: owned by SIGNOFF_OWNER
 -- ============================================================================
--- GRANT_PRODUCT_ACCESS may grant a role only because SIGNOFF_GRANT_OWNER owns
--- it (02_rbac_and_grant.sql explains why ownership, not MANAGE GRANTS).
+-- The grant path (GRANT_REQUEST in 03_api.sql) may grant a role only because
+-- SIGNOFF_OWNER owns it: GRANT ROLE needs OWNERSHIP of the role or MANAGE
+-- GRANTS (DOCS/sql-reference/sql/grant-role), and owning exactly the access
+-- roles lets the procedures grant those and nothing else.
 -- SECURITYADMIN transfers ownership: its MANAGE GRANTS covers any role, also
 -- once USERADMIN no longer owns it (re-runs), and satisfies the GRANT
 -- OWNERSHIP check of bundle 2026_07 (DOCS/release-notes/bcr-bundles/2026_07/
@@ -66,24 +69,24 @@ GRANT ROLE DPO TO ROLE SECURITY_LEAD;
 
 USE ROLE SECURITYADMIN;
 
-GRANT OWNERSHIP ON ROLE WEB_TRAFFIC_READ TO ROLE SIGNOFF_GRANT_OWNER COPY CURRENT GRANTS;
-GRANT OWNERSHIP ON ROLE SALES_ORDERS_READ TO ROLE SIGNOFF_GRANT_OWNER COPY CURRENT GRANTS;
-GRANT OWNERSHIP ON ROLE CUSTOMER_360_READ TO ROLE SIGNOFF_GRANT_OWNER COPY CURRENT GRANTS;
-GRANT OWNERSHIP ON ROLE GL_JOURNAL_READ TO ROLE SIGNOFF_GRANT_OWNER COPY CURRENT GRANTS;
-GRANT OWNERSHIP ON ROLE HR_HEADCOUNT_READ TO ROLE SIGNOFF_GRANT_OWNER COPY CURRENT GRANTS;
-GRANT OWNERSHIP ON ROLE CAMPAIGNS_READ TO ROLE SIGNOFF_GRANT_OWNER COPY CURRENT GRANTS;
--- GRANT OWNERSHIP ON ROLE SUPPLIER_CONTRACTS_READ TO ROLE SIGNOFF_GRANT_OWNER COPY CURRENT GRANTS;
+GRANT OWNERSHIP ON ROLE WEB_TRAFFIC_READ TO ROLE SIGNOFF_OWNER COPY CURRENT GRANTS;
+GRANT OWNERSHIP ON ROLE SALES_ORDERS_READ TO ROLE SIGNOFF_OWNER COPY CURRENT GRANTS;
+GRANT OWNERSHIP ON ROLE CUSTOMER_360_READ TO ROLE SIGNOFF_OWNER COPY CURRENT GRANTS;
+GRANT OWNERSHIP ON ROLE GL_JOURNAL_READ TO ROLE SIGNOFF_OWNER COPY CURRENT GRANTS;
+GRANT OWNERSHIP ON ROLE HR_HEADCOUNT_READ TO ROLE SIGNOFF_OWNER COPY CURRENT GRANTS;
+GRANT OWNERSHIP ON ROLE CAMPAIGNS_READ TO ROLE SIGNOFF_OWNER COPY CURRENT GRANTS;
+-- GRANT OWNERSHIP ON ROLE SUPPLIER_CONTRACTS_READ TO ROLE SIGNOFF_OWNER COPY CURRENT GRANTS;
 
 -- ============================================================================
--- Catalog: DATA_PRODUCT and APPROVAL_CHAIN (SYSADMIN owns the tables)
+-- Catalog: DATA_PRODUCT and APPROVAL_CHAIN (SIGNOFF_OWNER owns the tables)
 -- ============================================================================
 
-USE ROLE SYSADMIN;
+USE ROLE SIGNOFF_OWNER;
 USE WAREHOUSE SIGNOFF_WH;
 
 BEGIN TRANSACTION;
 
-MERGE INTO SIGNOFF.APP.DATA_PRODUCT t
+MERGE INTO SIGNOFF.MAIN.DATA_PRODUCT t
 USING (
     SELECT 'web-traffic-daily' AS PRODUCT_ID,
            'Web traffic, daily' AS NAME,
@@ -176,7 +179,7 @@ VALUES
 
 -- The chains of the demo products, replaced as a whole. Requests in flight
 -- keep the chain they copied when they were submitted.
-DELETE FROM SIGNOFF.APP.APPROVAL_CHAIN
+DELETE FROM SIGNOFF.MAIN.APPROVAL_CHAIN
 WHERE PRODUCT_ID IN (
     'web-traffic-daily',
     'marketing-campaigns',
@@ -187,7 +190,7 @@ WHERE PRODUCT_ID IN (
     'supplier-contracts'
 );
 
-INSERT INTO SIGNOFF.APP.APPROVAL_CHAIN (PRODUCT_ID, STEP_ORDER, APPROVER_ROLE, STEP_LABEL) VALUES
+INSERT INTO SIGNOFF.MAIN.APPROVAL_CHAIN (PRODUCT_ID, STEP_ORDER, APPROVER_ROLE, STEP_LABEL) VALUES
     ('web-traffic-daily', 1, 'DATA_OWNER_MARKETING', 'Data owner'),
     ('marketing-campaigns', 1, 'DATA_OWNER_MARKETING', 'Data owner'),
     ('sales-orders', 1, 'LINE_MANAGER', 'Line manager'),
@@ -215,7 +218,9 @@ COMMIT;
 -- a user's roles with IS_ROLE_IN_SESSION in their caller's-rights session,
 -- which holds the default role and the default secondary roles, so give each
 -- user DEFAULT_SECONDARY_ROLES = ('ALL') (the default since bundle 2024_08).
--- Users also need the endpoint's service role (deploy/).
+-- Users also need the endpoint's service role (deploy/). Names are quoted,
+-- as the procedures quote them: a user created as "jane.doe@acme.com" is
+-- named exactly so.
 --
 -- ALICE: Alice Moreau, Analyst, Growth (requester)
 --   GRANT ROLE ANALYST TO USER ALICE;

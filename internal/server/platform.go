@@ -1,0 +1,135 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/signoff/signoff/internal/signoff"
+)
+
+// The ingress headers Snowpark Container Services adds to every request on
+// a public endpoint. The first names the signed-in user; with
+// executeAsCaller the second carries their caller token, with which the
+// engine opens a session as that user. A client can send either header
+// itself, so neither is believed alone: the user is whoever Snowflake says
+// the token belongs to, and the name header must agree.
+const (
+	HeaderUser  = "Sf-Context-Current-User"
+	HeaderToken = "Sf-Context-Current-User-Token"
+)
+
+// maxTokenLength bounds the caller token header; real tokens are far shorter.
+const maxTokenLength = 8 << 10
+
+// PlatformAccount is the Snowflake engine's identity look-up: who the
+// caller token belongs to, and which roles that matter are in their session.
+type PlatformAccount interface {
+	Identify(ctx context.Context, callerToken string) (signoff.Identity, error)
+}
+
+// identityCookie keeps the platform's last answer for this browser, signed
+// with the session key: page views within Config.IdentityTTL reuse it
+// instead of opening a caller's session (a Snowflake login) each time,
+// whether the ingress sends the same caller token with every request or a
+// fresh one. A visitor cannot forge or alter it, and it is only used while
+// the ingress names the same user.
+const identityCookie = "signoff_identity"
+
+// identityRecord is the cookie's content.
+type identityRecord struct {
+	User  string    `json:"u"`
+	Roles []string  `json:"r"`
+	At    time.Time `json:"t"` // when the platform answered
+}
+
+// maxIdentityCookie bounds the cookie's value (before signing); a visitor
+// with so many roles that matter that it would not fit is looked up afresh
+// on every page.
+const maxIdentityCookie = 2048
+
+// platformViewer establishes the viewer on the Snowflake engine.
+//
+// Page views (GET, HEAD) reuse a signed answer younger than IdentityTTL.
+// Actions (POST) reuse one of any age up to sessionMaxAge, for the user
+// name only: an action is one CALL in the visitor's own session, where
+// Snowflake checks every role itself and the engine reports who acted, so
+// the app's copy of the roles plays no part in what an action may do.
+func (s *Server) platformViewer(w http.ResponseWriter, r *http.Request) (signoff.Identity, error) {
+	user, token := r.Header.Get(HeaderUser), r.Header.Get(HeaderToken)
+	if user == "" || token == "" {
+		return signoff.Identity{}, signoff.Errorf(signoff.ErrUnauthenticated,
+			"Signoff did not receive your Snowflake identity. Open it through its Snowflake endpoint URL, "+
+				"signed in to Snowflake, with a role that holds the service role.")
+	}
+	if !signoff.ValidUserName(user) || !validToken(token) {
+		return signoff.Identity{}, signoff.Errorf(signoff.ErrUnauthenticated,
+			"Signoff received a malformed Snowflake identity. Sign in to Snowflake again and reload the page.")
+	}
+	if id, ok := s.rememberedIdentity(r, user); ok {
+		id.Credential = token
+		return id, nil
+	}
+	id, err := s.platform.Identify(r.Context(), token)
+	if err != nil {
+		return signoff.Identity{}, err
+	}
+	if id.User != user { // exactly: "alice" and ALICE are different users
+		return signoff.Identity{}, signoff.Errorf(signoff.ErrUnauthenticated,
+			"Your Snowflake session does not match the user the request names. Sign in to Snowflake again.")
+	}
+	s.rememberIdentity(w, id)
+	id.Credential = token
+	return id, nil
+}
+
+// rememberedIdentity returns the identity the cookie holds for user, if it
+// may be used for this request.
+func (s *Server) rememberedIdentity(r *http.Request, user string) (signoff.Identity, bool) {
+	if s.identityTTL <= 0 {
+		return signoff.Identity{}, false
+	}
+	v, ok := s.cookies.get(r, identityCookie)
+	if !ok {
+		return signoff.Identity{}, false
+	}
+	var rec identityRecord
+	if err := json.Unmarshal([]byte(v), &rec); err != nil || rec.User != user {
+		return signoff.Identity{}, false
+	}
+	age := s.now().Sub(rec.At)
+	maxAge := s.identityTTL
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		maxAge = sessionMaxAge
+	}
+	if age < 0 || age >= maxAge {
+		return signoff.Identity{}, false
+	}
+	return signoff.NewIdentity(rec.User, rec.Roles), true
+}
+
+// rememberIdentity sets the cookie for id.
+func (s *Server) rememberIdentity(w http.ResponseWriter, id signoff.Identity) {
+	if s.identityTTL <= 0 {
+		return
+	}
+	b, err := json.Marshal(identityRecord{User: id.User, Roles: id.Roles, At: s.now().UTC()})
+	if err != nil || len(b) > maxIdentityCookie {
+		return
+	}
+	s.cookies.set(w, identityCookie, string(b), sessionMaxAge)
+}
+
+// validToken accepts printable ASCII without spaces, within a length bound.
+func validToken(t string) bool {
+	if len(t) > maxTokenLength {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		if t[i] <= ' ' || t[i] > '~' {
+			return false
+		}
+	}
+	return true
+}

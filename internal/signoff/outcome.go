@@ -1,0 +1,230 @@
+package signoff
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Code is the answer an engine gives to an action: OK, or why it refused.
+// Both engines answer with the same codes: on Snowflake they are the "code"
+// of the API procedures' response envelope, on the embedded engine the same
+// shared check statements compute them (package sqlstore).
+type Code string
+
+// The codes. Each refusal leaves everything as it was.
+const (
+	CodeOK     Code = "OK"      // the action happened
+	CodeDryRun Code = "DRY_RUN" // every check passed; nothing was written (dry-run mode)
+
+	// Who is acting.
+	CodeIdentityUnavailable Code = "IDENTITY_UNAVAILABLE" // the engine could not tell who called
+	CodeInvalid             Code = "INVALID"              // an argument has the wrong shape (Field says which)
+
+	// What is acted on.
+	CodeProductNotFound   Code = "PRODUCT_NOT_FOUND"
+	CodeNoChain           Code = "NO_CHAIN"            // the product has no approval chain
+	CodeOpenRequestExists Code = "OPEN_REQUEST_EXISTS" // the requester already has an open request for it
+	CodeNotFound          Code = "NOT_FOUND"           // no such request
+	CodeDuplicateID       Code = "DUPLICATE_ID"        // an ID is taken (or, corrupt data, not unique)
+	CodeWrongStatus       Code = "WRONG_STATUS"        // the request's status does not allow the action
+	CodeStaleStep         Code = "STALE_STEP"          // the step the caller saw is no longer the current one
+
+	// Separation of duties (promise 2) and authorization.
+	CodeOwnRequest         Code = "OWN_REQUEST"          // the requester may not decide their own request
+	CodeDecidedAnotherStep Code = "DECIDED_ANOTHER_STEP" // one person decides at most one step
+	CodeActingAsNotHeld    Code = "ACTING_AS_NOT_HELD"   // the chosen acting-as role is not in session
+	CodeActingAsWrongRole  Code = "ACTING_AS_WRONG_ROLE" // the chosen acting-as role does not key the step
+	CodeRoleNotHeld        Code = "ROLE_NOT_HELD"        // the step's role is not in the caller's session
+	CodeNotRequester       Code = "NOT_REQUESTER"        // only the requester may withdraw
+	CodeNotAdmin           Code = "NOT_ADMIN"            // only Signoff admins may retry a grant
+	CodeNotAdminOrOwner    Code = "NOT_ADMIN_OR_OWNER"   // only admins and the product's owners may revoke
+
+	// A race: another change got there between the check and the write.
+	CodeConflict Code = "CONFLICT"
+)
+
+// Kind returns the domain error kind of a refusal, or nil for OK and
+// DRY_RUN.
+func (c Code) Kind() error {
+	switch c {
+	case CodeOK, CodeDryRun:
+		return nil
+	case CodeIdentityUnavailable:
+		return ErrUnauthenticated
+	case CodeInvalid, CodeNoChain:
+		return ErrInvalid
+	case CodeProductNotFound, CodeNotFound:
+		return ErrNotFound
+	case CodeOwnRequest, CodeDecidedAnotherStep, CodeActingAsNotHeld, CodeActingAsWrongRole,
+		CodeRoleNotHeld, CodeNotRequester, CodeNotAdmin, CodeNotAdminOrOwner:
+		return ErrForbidden
+	}
+	return ErrConflict // OPEN_REQUEST_EXISTS, DUPLICATE_ID, WRONG_STATUS, STALE_STEP, CONFLICT and unknown codes
+}
+
+// Codes lists every code, for the Snowflake API's message function and for
+// tests that every code has a message.
+var Codes = []Code{CodeOK, CodeDryRun, CodeIdentityUnavailable, CodeInvalid, CodeProductNotFound,
+	CodeNoChain, CodeOpenRequestExists, CodeNotFound, CodeDuplicateID, CodeWrongStatus, CodeStaleStep,
+	CodeOwnRequest, CodeDecidedAnotherStep, CodeActingAsNotHeld, CodeActingAsWrongRole, CodeRoleNotHeld,
+	CodeNotRequester, CodeNotAdmin, CodeNotAdminOrOwner, CodeConflict}
+
+// APIMessage is the sentence the Snowflake API procedures put in their
+// envelope's "message" for people who call them with SQL. The app writes its
+// own sentences from the code and data (Outcome.Err).
+func (c Code) APIMessage() string {
+	switch c {
+	case CodeOK:
+		return "Done."
+	case CodeDryRun:
+		return "Dry run: every check passed; nothing was changed."
+	case CodeIdentityUnavailable:
+		return "Signoff could not tell who is calling: its owner role needs READ SESSION, and the caller must be a user."
+	case CodeInvalid:
+		return "An argument is not valid; data.field names it."
+	case CodeProductNotFound:
+		return "There is no such data product."
+	case CodeNoChain:
+		return "The data product has no approval chain, so it cannot be requested."
+	case CodeOpenRequestExists:
+		return "You already have an open request for this data product."
+	case CodeNotFound:
+		return "There is no such request."
+	case CodeDuplicateID:
+		return "The ID is already taken; try again with a new one."
+	case CodeWrongStatus:
+		return "The request's status does not allow this."
+	case CodeStaleStep:
+		return "The request is no longer at the step given."
+	case CodeOwnRequest:
+		return "You made this request, so you cannot decide any of its steps."
+	case CodeDecidedAnotherStep:
+		return "You already decided a step of this request; another person must decide this one."
+	case CodeActingAsNotHeld:
+		return "The acting-as role is not in your session."
+	case CodeActingAsWrongRole:
+		return "The acting-as role is not the role this step needs."
+	case CodeRoleNotHeld:
+		return "This step needs a role that is not in your session."
+	case CodeNotRequester:
+		return "Only the requester can withdraw a request."
+	case CodeNotAdmin:
+		return "Only Signoff admins (" + RoleAdmin + ") can do this."
+	case CodeNotAdminOrOwner:
+		return "Only Signoff admins and the data product's owners can revoke access."
+	case CodeConflict:
+		return "Someone changed the request at the same moment; nothing was changed. Try again."
+	}
+	return string(c)
+}
+
+// Outcome is an engine's answer to an action: the code, and the facts that
+// go with it (the envelope's "data"). Which fields are set depends on the
+// action and the code; zero means "not said".
+type Outcome struct {
+	Code Code `json:"code"`
+	// Field names the argument an INVALID answer is about.
+	Field string `json:"field,omitempty"`
+	// Actor is who the engine says acted (on Snowflake, the calling
+	// session's user, never a value the app passed).
+	Actor string `json:"actor,omitempty"`
+
+	RequestID   string `json:"request_id,omitempty"`
+	ProductID   string `json:"product_id,omitempty"`
+	ProductName string `json:"product_name,omitempty"`
+	Requester   string `json:"requester,omitempty"`
+	AccessRole  string `json:"access_role,omitempty"`
+	Status      Status `json:"status,omitempty"`
+	CurrentStep int    `json:"current_step,omitempty"`
+	StepCount   int    `json:"step_count,omitempty"`
+	// StepLabel and StepRole describe the current step.
+	StepLabel string `json:"step_label,omitempty"`
+	StepRole  string `json:"step_role,omitempty"`
+	// Seen* describe the step the caller acted on (DecideCall.Step), as it
+	// stands now: who decided it, if someone did.
+	SeenStep      int      `json:"seen_step,omitempty"`
+	SeenLabel     string   `json:"seen_label,omitempty"`
+	SeenDecidedBy string   `json:"seen_decided_by,omitempty"`
+	SeenDecision  Decision `json:"seen_decision,omitempty"`
+	// ActingAs echoes the acting-as role of a decision.
+	ActingAs string `json:"acting_as,omitempty"`
+	// OpenRequestID is the requester's open request (OPEN_REQUEST_EXISTS).
+	OpenRequestID string `json:"open_request_id,omitempty"`
+	// OwnerRole is the product's owner role (NOT_ADMIN_OR_OWNER).
+	OwnerRole string `json:"owner_role,omitempty"`
+	// GrantError says why the grant after a final approval recorded no
+	// outcome (the request stays APPROVED): for the log, never for a page.
+	GrantError string `json:"grant_error,omitempty"`
+}
+
+// OK reports whether the action happened (or, in a dry run, would have).
+func (o Outcome) OK() bool { return o.Code == CodeOK || o.Code == CodeDryRun }
+
+// Err returns nil for OK and DRY_RUN, and otherwise an *Error of the code's
+// kind whose message says, for the person using the app, what happened and
+// what they can do.
+func (o Outcome) Err() error {
+	kind := o.Code.Kind()
+	if kind == nil {
+		return nil
+	}
+	return &Error{Kind: kind, Message: o.message(), Code: o.Code}
+}
+
+// message writes the refusal for people.
+func (o Outcome) message() string {
+	status := strings.ToLower(o.Status.Label())
+	switch o.Code {
+	case CodeIdentityUnavailable:
+		return "Snowflake did not say who you are, so nothing was changed. Reload the page, signing in again if asked; if it persists, an admin can run the checks on the Diagnostics page."
+	case CodeInvalid:
+		return fmt.Sprintf("The %s you sent is not valid.", strings.ReplaceAll(o.Field, "_", " "))
+	case CodeProductNotFound:
+		return fmt.Sprintf("There is no data product %q.", o.ProductID)
+	case CodeNoChain:
+		return fmt.Sprintf("%s has no approval chain yet, so it cannot be requested. Please contact its owner.", or(o.ProductName, o.ProductID))
+	case CodeOpenRequestExists:
+		return fmt.Sprintf("You already have an open request for %s. Follow it in My requests.", or(o.ProductName, o.ProductID))
+	case CodeNotFound:
+		return fmt.Sprintf("There is no request %s.", o.RequestID)
+	case CodeDuplicateID:
+		return "Signoff picked an ID that is already taken. Nothing was changed; please try again."
+	case CodeWrongStatus:
+		return fmt.Sprintf("This request is %s, so that is no longer possible. Nothing was changed.", status)
+	case CodeStaleStep:
+		if o.SeenDecidedBy != "" {
+			return fmt.Sprintf("The %s step was already %s by %s. Nothing was changed.",
+				o.SeenLabel, strings.ToLower(string(o.SeenDecision)), o.SeenDecidedBy)
+		}
+		if o.Status != StatusPending {
+			return fmt.Sprintf("This request is already %s. Nothing was changed.", status)
+		}
+		return fmt.Sprintf("This request is now at step %d, not step %d. Reload the page to see it.", o.CurrentStep, o.SeenStep)
+	case CodeOwnRequest:
+		return "You made this request, so you cannot decide any of its steps."
+	case CodeDecidedAnotherStep:
+		return fmt.Sprintf("You already decided a step of this request; another person must decide the %s step.", o.StepLabel)
+	case CodeActingAsNotHeld:
+		return fmt.Sprintf("You chose to act as %s, but that role is not in your session.", o.ActingAs)
+	case CodeActingAsWrongRole:
+		return fmt.Sprintf("The %s step needs the %s role; you are acting as %s.", o.StepLabel, o.StepRole, o.ActingAs)
+	case CodeRoleNotHeld:
+		return fmt.Sprintf("The %s step needs the %s role, which is not in your session.", o.StepLabel, o.StepRole)
+	case CodeNotRequester:
+		return "Only the person who made this request can withdraw it."
+	case CodeNotAdmin:
+		return fmt.Sprintf("Only admins (%s) can retry a grant.", RoleAdmin)
+	case CodeNotAdminOrOwner:
+		return fmt.Sprintf("Only admins and the owners of %s (%s) can revoke access to it.", or(o.ProductName, o.ProductID), o.OwnerRole)
+	case CodeConflict:
+		return "Someone changed this request at the same moment. Nothing was changed; reload the page and try again."
+	}
+	return fmt.Sprintf("Signoff refused the action (%s). Nothing was changed.", o.Code)
+}
+
+func or(s, fallback string) string {
+	if s != "" {
+		return s
+	}
+	return fallback
+}

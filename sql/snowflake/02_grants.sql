@@ -1,0 +1,95 @@
+-- Signoff on Snowflake, step 3 of the install: who may read what, and the
+-- caller grants of the service.
+--
+-- Run after 01_data_model.sql, as a user who holds SIGNOFF_OWNER (the
+-- installer, until 06_finish.sql) and may use SECURITYADMIN and ACCOUNTADMIN:
+--   snow sql -f sql/snowflake/02_grants.sql --role ACCOUNTADMIN
+-- Idempotent: a GRANT already held is a no-op.
+--
+-- Each line below is one privilege some role needs, and the preflight
+-- (signoff doctor, deploy/preflight.sql) compares the grants of every Signoff
+-- role with exactly this list: a missing grant and an extra one are both
+-- failures. sql/snowflake_privileges_test.go derives what each role needs
+-- from the SQL it runs and fails when a role here lacks something, or holds
+-- something nothing needs.
+-- The API procedures' own USAGE grants follow each procedure in 03_api.sql.
+
+USE ROLE SIGNOFF_OWNER;
+
+-- ============================================================================
+-- SIGNOFF_APP: the running app
+-- ============================================================================
+-- It reads the API views (every page is one SELECT on them) on the service
+-- user's connection. It holds nothing in SIGNOFF.MAIN and no DML anywhere:
+-- every change is a procedure CALLed in a visitor's own session, where the
+-- visitor's privileges and the caller grants below apply.
+GRANT USAGE ON DATABASE SIGNOFF TO ROLE SIGNOFF_APP;
+GRANT USAGE ON SCHEMA SIGNOFF.API TO ROLE SIGNOFF_APP;
+GRANT SELECT ON VIEW SIGNOFF.API.DATA_PRODUCT TO ROLE SIGNOFF_APP;
+GRANT SELECT ON VIEW SIGNOFF.API.APPROVAL_CHAIN TO ROLE SIGNOFF_APP;
+GRANT SELECT ON VIEW SIGNOFF.API.ACCESS_REQUEST TO ROLE SIGNOFF_APP;
+GRANT SELECT ON VIEW SIGNOFF.API.REQUEST_STEP TO ROLE SIGNOFF_APP;
+GRANT SELECT ON VIEW SIGNOFF.API.AUDIT_LOG TO ROLE SIGNOFF_APP;
+
+-- ============================================================================
+-- Auditors (and admins, who inherit SIGNOFF_AUDITOR): the same views in SQL
+-- ============================================================================
+GRANT USAGE ON DATABASE SIGNOFF TO ROLE SIGNOFF_AUDITOR;
+GRANT USAGE ON SCHEMA SIGNOFF.API TO ROLE SIGNOFF_AUDITOR;
+GRANT SELECT ON VIEW SIGNOFF.API.DATA_PRODUCT TO ROLE SIGNOFF_AUDITOR;
+GRANT SELECT ON VIEW SIGNOFF.API.APPROVAL_CHAIN TO ROLE SIGNOFF_AUDITOR;
+GRANT SELECT ON VIEW SIGNOFF.API.ACCESS_REQUEST TO ROLE SIGNOFF_AUDITOR;
+GRANT SELECT ON VIEW SIGNOFF.API.REQUEST_STEP TO ROLE SIGNOFF_AUDITOR;
+GRANT SELECT ON VIEW SIGNOFF.API.AUDIT_LOG TO ROLE SIGNOFF_AUDITOR;
+
+-- ============================================================================
+-- Everyone: the actions
+-- ============================================================================
+-- Any user may call the actions' procedures (03_api.sql grants USAGE on each
+-- to PUBLIC), from the app or from a worksheet: a procedure takes the caller
+-- and their roles from the calling session and applies every rule, so a
+-- worksheet can do exactly what the app can, as the person it is. Reaching
+-- a procedure needs USAGE on its database and schema; running its
+-- statements needs a warehouse, the caller's (procedures use the caller's
+-- warehouse), which the app names in each visitor's session.
+GRANT USAGE ON DATABASE SIGNOFF TO ROLE PUBLIC;
+GRANT USAGE ON SCHEMA SIGNOFF.API TO ROLE PUBLIC;
+USE ROLE SYSADMIN;
+GRANT USAGE ON WAREHOUSE SIGNOFF_WH TO ROLE PUBLIC;
+
+-- ============================================================================
+-- SIGNOFF.APP: the deployer's
+-- ============================================================================
+USE ROLE SECURITYADMIN;
+GRANT OWNERSHIP ON SCHEMA SIGNOFF.APP TO ROLE SIGNOFF_DEPLOYER COPY CURRENT GRANTS;
+-- The service lives in SIGNOFF.APP; its owner, SIGNOFF_APP, uses the schema.
+GRANT USAGE ON SCHEMA SIGNOFF.APP TO ROLE SIGNOFF_APP;
+
+-- ============================================================================
+-- Caller grants: what the app may do in a visitor's session
+-- ============================================================================
+-- The service runs with restricted caller's rights (spcs.yaml,
+-- executeAsCaller): a statement in a visitor's session must pass the
+-- visitor's own privileges AND a caller grant held by the service's owner
+-- role, SIGNOFF_APP (DOCS/developer-guide/restricted-callers-rights). By
+-- default the service may do nothing on anyone's behalf. The app runs two
+-- kinds of statement there:
+--   SELECT CURRENT_USER(), IS_ROLE_IN_SESSION(?), ...   needs no caller grant
+--       (SPCS tutorial 7 ran SELECT CURRENT_USER(), CURRENT_ROLE() with none);
+--   CALL SIGNOFF.API.<action>(...)                      needs the four below:
+--       the database, the schema, the procedures and the warehouse their
+--       statements run on.
+-- Nothing else: no caller grant on any table or view (the app reads on its
+-- own connection), and never a GRANT MANAGEMENT or FULL MANAGEMENT caller
+-- grant (the GRANT runs inside an owner's-rights procedure, with the
+-- owner's privileges). Granting caller grants needs MANAGE CALLER GRANTS
+-- and a privilege on each object (DOCS/sql-reference/sql/grant-caller):
+-- ACCOUNTADMIN holds the first, SIGNOFF_OWNER the second, so the installer
+-- grants them with both roles active.
+USE ROLE ACCOUNTADMIN;
+USE SECONDARY ROLES ALL;
+GRANT CALLER USAGE ON DATABASE SIGNOFF TO ROLE SIGNOFF_APP;
+GRANT CALLER USAGE ON SCHEMA SIGNOFF.API TO ROLE SIGNOFF_APP;
+GRANT INHERITED CALLER USAGE ON ALL PROCEDURES IN SCHEMA SIGNOFF.API TO ROLE SIGNOFF_APP;
+GRANT CALLER USAGE ON WAREHOUSE SIGNOFF_WH TO ROLE SIGNOFF_APP;
+USE SECONDARY ROLES NONE;

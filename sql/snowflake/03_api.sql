@@ -1,0 +1,1231 @@
+-- Signoff on Snowflake: the API. Owner's-rights procedures that are the only
+-- way to change Signoff's state, and the functions they use.
+--
+-- GENERATED from sql/snowflake/api.sql.tmpl, internal/sqlstore/actions.go and
+-- internal/signoff/outcome.go by sql/snowflake_api_test.go; do not edit.
+-- After changing any of them, run: go test ./sql/ -run API -update
+--
+-- Run after 00_roles.sql and 01_data_model.sql, as SIGNOFF_OWNER (the
+-- installing user holds it until 06_finish.sql). Idempotent: every object is
+-- CREATE OR REPLACE, and its grants follow it (a replaced object loses its
+-- grants until behaviour-change bundle 2026_08 makes COPY GRANTS the
+-- default; DOCS/release-notes/bcr-bundles/2026_08/bcr-2433).
+--
+-- How the procedures keep the promises (docs/design.md, "The Snowflake
+-- privilege model"):
+--   * Who acts is Snowflake's answer, never an argument:
+--     SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME') is the user of the
+--     session that CALLed the procedure. An owner's-rights procedure may read
+--     it because its owner, SIGNOFF_OWNER, holds READ SESSION
+--     (DOCS/sql-reference/functions/sys_context_snowflake_session); without
+--     it the function returns NULL and every action answers
+--     IDENTITY_UNAVAILABLE. The app CALLs each procedure in the acting
+--     person's own caller's-rights session, so the app cannot act for
+--     anyone who is not, at that moment, sending it requests.
+--   * Which roles the caller holds is also Snowflake's answer:
+--     SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', role) is TRUE when
+--     the role is in the hierarchy of the session's primary or secondary
+--     roles (DOCS/sql-reference/functions/is_role_activated), the session's
+--     IS_ROLE_IN_SESSION. (IS_ROLE_IN_SESSION itself would see the owner's
+--     roles inside an owner's-rights procedure.)
+--   * Every rule is one of the shared statements of internal/sqlstore,
+--     embedded here verbatim; the embedded engine runs the same texts, so
+--     the store contract suite tests them. Tables are main.<table>: the
+--     schema SIGNOFF.MAIN in the procedures' own database.
+--   * Each action is one transaction: the check, then compare-and-set
+--     writes whose rows affected are checked (SQLROWCOUNT, read right after
+--     each statement: since bundle 2025_01 it is NULL once another
+--     statement has run; DOCS/developer-guide/snowflake-scripting/dml-status),
+--     then its audit events, whose hash AUDIT_HASH computes. A refusal rolls
+--     back and answers with its code. Any other error rolls back and is
+--     raised to the caller.
+--   * GRANT and REVOKE are DDL, and DDL commits any open transaction
+--     (DOCS/sql-reference/transactions, "DDL"), so they run outside one:
+--     a grant after the approval commits, its outcome in a transaction after.
+--   * Every answer is ENVELOPE(code, data): {"ok", "code", "message", "data"},
+--     data holding the columns of the statement that decided it.
+--
+-- DOCS = https://docs.snowflake.com/en
+
+USE ROLE SIGNOFF_OWNER;
+USE SCHEMA SIGNOFF.API;
+
+-- ============================================================================
+-- AUDIT_HASH: the audit log's hash chain, as Snowflake computes it
+-- ============================================================================
+-- Each request's events form a hash chain (internal/signoff/chain.go):
+--   HASH = SHA2(PREV_HASH || canonical(event), 256), lowercase hex,
+-- where canonical(event) writes each field as '<length in characters>:<value>'
+-- in the order below, NULL as '', the time as 'YYYY-MM-DD HH24:MI:SS.FF6'
+-- (UTC) and STEP_ORDER and SEQ in decimal. The time is truncated to the
+-- microsecond first, as Go's ChainTimeFormat truncates: FF6 then has nothing
+-- to round. The embedded engine computes the same bytes in Go; the
+-- preflight (PREFLIGHT below, signoff doctor) compares the two on a sample.
+CREATE OR REPLACE FUNCTION SIGNOFF.API.AUDIT_HASH(
+    PREV_HASH VARCHAR, EVENT_ID VARCHAR, EVENT_TIME TIMESTAMP_NTZ, REQUEST_ID VARCHAR, PRODUCT_ID VARCHAR,
+    ACTOR VARCHAR, ACTOR_ROLE VARCHAR, EVENT_TYPE VARCHAR, STEP_ORDER INTEGER, DECISION VARCHAR,
+    COMMENT VARCHAR, DETAILS VARCHAR, SEQ INTEGER)
+RETURNS VARCHAR
+LANGUAGE SQL
+COMMENT = 'Signoff: the hash of one audit event in its request''s chain'
+AS
+$$
+    SHA2(
+        COALESCE(PREV_HASH, '')
+        || LENGTH(COALESCE(EVENT_ID, '')) || ':' || COALESCE(EVENT_ID, '')
+        || LENGTH(COALESCE(TO_CHAR(DATE_TRUNC('MICROSECOND', EVENT_TIME), 'YYYY-MM-DD HH24:MI:SS.FF6'), '')) || ':'
+           || COALESCE(TO_CHAR(DATE_TRUNC('MICROSECOND', EVENT_TIME), 'YYYY-MM-DD HH24:MI:SS.FF6'), '')
+        || LENGTH(COALESCE(REQUEST_ID, '')) || ':' || COALESCE(REQUEST_ID, '')
+        || LENGTH(COALESCE(PRODUCT_ID, '')) || ':' || COALESCE(PRODUCT_ID, '')
+        || LENGTH(COALESCE(ACTOR, '')) || ':' || COALESCE(ACTOR, '')
+        || LENGTH(COALESCE(ACTOR_ROLE, '')) || ':' || COALESCE(ACTOR_ROLE, '')
+        || LENGTH(COALESCE(EVENT_TYPE, '')) || ':' || COALESCE(EVENT_TYPE, '')
+        || LENGTH(COALESCE(TO_VARCHAR(STEP_ORDER), '')) || ':' || COALESCE(TO_VARCHAR(STEP_ORDER), '')
+        || LENGTH(COALESCE(DECISION, '')) || ':' || COALESCE(DECISION, '')
+        || LENGTH(COALESCE(COMMENT, '')) || ':' || COALESCE(COMMENT, '')
+        || LENGTH(COALESCE(DETAILS, '')) || ':' || COALESCE(DETAILS, '')
+        || LENGTH(COALESCE(TO_VARCHAR(SEQ), '')) || ':' || COALESCE(TO_VARCHAR(SEQ), ''),
+        256)
+$$;
+
+-- Auditors (and admins, who inherit SIGNOFF_AUDITOR) verify the log with it
+-- (05_verify_audit.sql).
+GRANT USAGE ON FUNCTION SIGNOFF.API.AUDIT_HASH(VARCHAR, VARCHAR, TIMESTAMP_NTZ, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, INTEGER, VARCHAR, VARCHAR, VARCHAR, INTEGER) TO ROLE SIGNOFF_AUDITOR;
+
+-- ============================================================================
+-- ENVELOPE: every procedure's answer
+-- ============================================================================
+-- ok is TRUE for OK and DRY_RUN; message is for people who call the API
+-- with SQL (the app writes its own sentences from code and data).
+CREATE OR REPLACE FUNCTION SIGNOFF.API.ENVELOPE(CODE VARCHAR, DATA VARIANT)
+RETURNS VARIANT
+LANGUAGE SQL
+COMMENT = 'Signoff: the API''s response envelope'
+AS
+$$
+    OBJECT_CONSTRUCT(
+        'ok', CODE IN ('OK', 'DRY_RUN'),
+        'code', CODE,
+        'message', CASE CODE
+            WHEN 'OK' THEN 'Done.'
+            WHEN 'DRY_RUN' THEN 'Dry run: every check passed; nothing was changed.'
+            WHEN 'IDENTITY_UNAVAILABLE' THEN 'Signoff could not tell who is calling: its owner role needs READ SESSION, and the caller must be a user.'
+            WHEN 'INVALID' THEN 'An argument is not valid; data.field names it.'
+            WHEN 'PRODUCT_NOT_FOUND' THEN 'There is no such data product.'
+            WHEN 'NO_CHAIN' THEN 'The data product has no approval chain, so it cannot be requested.'
+            WHEN 'OPEN_REQUEST_EXISTS' THEN 'You already have an open request for this data product.'
+            WHEN 'NOT_FOUND' THEN 'There is no such request.'
+            WHEN 'DUPLICATE_ID' THEN 'The ID is already taken; try again with a new one.'
+            WHEN 'WRONG_STATUS' THEN 'The request''s status does not allow this.'
+            WHEN 'STALE_STEP' THEN 'The request is no longer at the step given.'
+            WHEN 'OWN_REQUEST' THEN 'You made this request, so you cannot decide any of its steps.'
+            WHEN 'DECIDED_ANOTHER_STEP' THEN 'You already decided a step of this request; another person must decide this one.'
+            WHEN 'ACTING_AS_NOT_HELD' THEN 'The acting-as role is not in your session.'
+            WHEN 'ACTING_AS_WRONG_ROLE' THEN 'The acting-as role is not the role this step needs.'
+            WHEN 'ROLE_NOT_HELD' THEN 'This step needs a role that is not in your session.'
+            WHEN 'NOT_REQUESTER' THEN 'Only the requester can withdraw a request.'
+            WHEN 'NOT_ADMIN' THEN 'Only Signoff admins (SIGNOFF_ADMIN) can do this.'
+            WHEN 'NOT_ADMIN_OR_OWNER' THEN 'Only Signoff admins and the data product''s owners can revoke access.'
+            WHEN 'CONFLICT' THEN 'Someone changed the request at the same moment; nothing was changed. Try again.'
+            ELSE CODE
+        END,
+        'data', DATA)
+$$;
+
+
+
+
+
+
+
+
+
+
+-- ============================================================================
+-- SUBMIT_REQUEST: the calling user asks for access to a data product
+-- ============================================================================
+-- Answers OK (data: the new request), DRY_RUN, INVALID, IDENTITY_UNAVAILABLE,
+-- PRODUCT_NOT_FOUND, NO_CHAIN, OPEN_REQUEST_EXISTS, DUPLICATE_ID or CONFLICT.
+-- EVENT_IDS is one ID for the REQUEST_SUBMITTED event. Submissions take the
+-- SUBMIT_LOCK row's lock first (sqlstore.LockSubmissions), so that two
+-- submissions by one person for one product check for an open request one
+-- after the other.
+CREATE OR REPLACE PROCEDURE SIGNOFF.API.SUBMIT_REQUEST(
+    PRODUCT_ID VARCHAR, REASON VARCHAR, REQUEST_ID VARCHAR, EVENT_IDS VARCHAR, DRY_RUN BOOLEAN)
+RETURNS VARIANT
+LANGUAGE SQL
+COMMENT = 'Signoff: the calling user requests access to a data product'
+EXECUTE AS OWNER
+AS
+$$
+DECLARE
+    lock_missing EXCEPTION (-20001, 'SUBMIT_REQUEST: the SIGNOFF.MAIN.SUBMIT_LOCK row is missing; run 01_data_model.sql');
+    actor        VARCHAR;
+    now_ts       TIMESTAMP_NTZ;
+    invalid      VARCHAR;
+    chk          VARIANT;
+    code         VARCHAR;
+    result       VARIANT;
+    step_count   NUMBER;
+    actor_role   VARCHAR DEFAULT '';
+    event_id     VARCHAR;
+    event_type   VARCHAR;
+    ev_step      NUMBER;
+    ev_decision  VARCHAR;
+    ev_comment   VARCHAR;
+    ev_details   VARCHAR;
+    ev_seq       NUMBER;
+    ev_prev_hash VARCHAR;
+    ev_hash      VARCHAR;
+BEGIN
+    -- Who is calling: the calling session's user, from Snowflake.
+    SELECT IFF(SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_TYPE') LIKE 'USER%',
+               SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME'), NULL),
+           DATE_TRUNC('MICROSECOND', SYSDATE())
+      INTO :actor, :now_ts;
+    SELECT CASE
+               WHEN COALESCE(LENGTH(:product_id), 0) NOT BETWEEN 1 AND 255 THEN 'product_id'
+               WHEN COALESCE(LENGTH(TRIM(:reason)), 0) NOT BETWEEN 20 AND 2000 THEN 'reason'
+               WHEN NOT COALESCE(:request_id RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'request_id'
+               WHEN NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
+               ELSE ''
+           END
+      INTO :invalid;
+    IF (invalid <> '') THEN
+        SELECT ENVELOPE('INVALID', OBJECT_CONSTRUCT('field', :invalid)) INTO :result;
+        RETURN result;
+    END IF;
+    BEGIN TRANSACTION;
+    UPDATE main.submit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+    IF (SQLROWCOUNT <> 1) THEN
+        RAISE lock_missing;
+    END IF;
+    SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH p AS (SELECT COUNT(*) AS n, MAX(name) AS product_name FROM main.data_product WHERE product_id = :product_id),
+         c AS (SELECT COUNT(*) AS n FROM main.approval_chain WHERE product_id = :product_id),
+         o AS (SELECT MIN(request_id) AS open_request_id FROM main.access_request
+               WHERE product_id = :product_id AND requester = :actor
+                 AND status IN ('PENDING', 'APPROVED', 'GRANTED', 'GRANT_FAILED')),
+         d AS (SELECT COUNT(*) AS n FROM main.access_request WHERE request_id = :request_id)
+    SELECT CASE
+               WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVAILABLE'
+               WHEN p.n = 0 THEN 'PRODUCT_NOT_FOUND'
+               WHEN c.n = 0 THEN 'NO_CHAIN'
+               WHEN o.open_request_id IS NOT NULL THEN 'OPEN_REQUEST_EXISTS'
+               WHEN d.n > 0 THEN 'DUPLICATE_ID'
+               ELSE 'OK'
+           END AS code,
+           :actor AS actor, :request_id AS request_id, :product_id AS product_id, p.product_name,
+           :actor AS requester, c.n AS step_count, o.open_request_id
+    FROM p CROSS JOIN c CROSS JOIN o CROSS JOIN d
+    ) q;
+    SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
+    IF (code <> 'OK') THEN
+        ROLLBACK;
+        SELECT ENVELOPE(:code, :chk) INTO :result;
+        RETURN result;
+    END IF;
+    IF (COALESCE(dry_run, FALSE)) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('DRY_RUN', :chk) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT GET(:chk, 'STEP_COUNT')::NUMBER INTO :step_count;
+    INSERT INTO main.access_request (request_id, product_id, requester, business_reason, status,
+                                     current_step, step_count, created_at, updated_at)
+    SELECT :request_id, :product_id, :actor, TRIM(:reason), 'PENDING', 1, COUNT(*), :now_ts, :now_ts
+    FROM main.approval_chain WHERE product_id = :product_id;
+    IF (SQLROWCOUNT <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    INSERT INTO main.request_step (request_id, step_order, step_label, approver_role)
+    SELECT :request_id, step_order, step_label, approver_role
+    FROM main.approval_chain WHERE product_id = :product_id;
+    IF (SQLROWCOUNT <> step_count) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    -- Audit event REQUEST_SUBMITTED, appended at the head of the request's chain.
+    SELECT SPLIT_PART(:event_ids, ',', 1), 'REQUEST_SUBMITTED', 0, '', TRIM(:reason), ''
+      INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
+    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log WHERE request_id = :request_id), 0) AS ev_seq,
+           COALESCE((SELECT hash FROM main.audit_log WHERE request_id = :request_id ORDER BY seq DESC LIMIT 1), '')
+               AS ev_prev_hash
+    ) h;
+    SELECT AUDIT_HASH(:ev_prev_hash, :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor,
+                      NULLIF(:actor_role, ''), :event_type, NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''),
+                      NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''), :ev_seq)
+      INTO :ev_hash;
+    INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
+                                step_order, decision, comment, details, seq, prev_hash, hash)
+    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+           NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
+           :ev_seq, :ev_prev_hash, :ev_hash
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq);
+    IF (SQLROWCOUNT <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH r AS (
+    SELECT (SELECT COUNT(*) FROM main.access_request WHERE request_id = :request_id) AS n,
+           MAX(r.status) AS status, MAX(r.requester) AS requester, MAX(r.product_id) AS product_id,
+           MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
+           MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
+           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role
+    FROM main.access_request r
+    LEFT JOIN main.data_product p ON p.product_id = r.product_id
+    LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    WHERE r.request_id = :request_id)
+    SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
+           r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role
+    FROM r
+    ) q;
+    COMMIT;
+    SELECT ENVELOPE('OK', :chk) INTO :result;
+    RETURN result;
+EXCEPTION
+    WHEN OTHER THEN
+        ROLLBACK;
+        RAISE;
+END;
+$$;
+
+GRANT USAGE ON PROCEDURE SIGNOFF.API.SUBMIT_REQUEST(VARCHAR, VARCHAR, VARCHAR, VARCHAR, BOOLEAN) TO ROLE PUBLIC;
+
+-- ============================================================================
+-- GRANT_REQUEST: the grant path (promise 1); internal, for DECIDE_STEP and
+-- RETRY_GRANT only (nobody else holds USAGE on it)
+-- ============================================================================
+-- Re-verifies the decision record (sqlstore.CheckGrant), grants the
+-- product's access role to the requester with both names quoted (so that
+-- "alice" is alice, not ALICE), and records GRANTED or GRANT_FAILED with its
+-- audit event. A GRANT that Snowflake refuses (no such role or user, a role
+-- SIGNOFF_OWNER does not own) becomes GRANT_FAILED with Snowflake's message
+-- in the event's DETAILS, which only admins and auditors see in the app.
+-- GRANT ROLE needs OWNERSHIP of the role or MANAGE GRANTS
+-- (DOCS/sql-reference/sql/grant-role): SIGNOFF_OWNER owns each access role
+-- (04_seed.sql), which lets it grant those and nothing else.
+CREATE OR REPLACE PROCEDURE SIGNOFF.API.GRANT_REQUEST(
+    REQUEST_ID VARCHAR, ACTOR VARCHAR, ACTOR_ROLE VARCHAR, EVENT_ID_ARG VARCHAR)
+RETURNS VARIANT
+LANGUAGE SQL
+COMMENT = 'Signoff: grants an approved request''s access role after re-verifying its decision record (internal)'
+EXECUTE AS OWNER
+AS
+$$
+DECLARE
+    now_ts       TIMESTAMP_NTZ;
+    chk          VARIANT;
+    code         VARCHAR;
+    result       VARIANT;
+    refusal      VARCHAR;
+    product_id   VARCHAR;
+    q_role       VARCHAR;
+    q_user       VARCHAR;
+    event_id     VARCHAR;
+    event_type   VARCHAR;
+    ev_step      NUMBER;
+    ev_decision  VARCHAR;
+    ev_comment   VARCHAR;
+    ev_details   VARCHAR;
+    ev_seq       NUMBER;
+    ev_prev_hash VARCHAR;
+    ev_hash      VARCHAR;
+BEGIN
+    SELECT DATE_TRUNC('MICROSECOND', SYSDATE()) INTO :now_ts;
+    SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH r AS (SELECT COUNT(*) AS n, MAX(status) AS status, MAX(requester) AS requester,
+                      MAX(step_count) AS step_count, MAX(product_id) AS product_id
+               FROM main.access_request WHERE request_id = :request_id),
+         s AS (SELECT COUNT(*) AS n, COUNT(DISTINCT step_order) AS orders, MIN(step_order) AS lo,
+                      MAX(step_order) AS hi,
+                      SUM(CASE WHEN decision = 'APPROVED' THEN 0 ELSE 1 END) AS not_approved,
+                      COUNT(decided_by) AS decided, COUNT(DISTINCT decided_by) AS deciders
+               FROM main.request_step WHERE request_id = :request_id),
+         q AS (SELECT COUNT(*) AS n FROM main.request_step st
+               WHERE st.request_id = :request_id
+                 AND st.decided_by = (SELECT MAX(requester) FROM main.access_request WHERE request_id = :request_id)),
+         p AS (SELECT COUNT(DISTINCT access_role) AS n, MAX(access_role) AS access_role
+               FROM main.data_product
+               WHERE product_id = (SELECT MAX(product_id) FROM main.access_request WHERE request_id = :request_id)),
+         v AS (SELECT RTRIM(
+                    CASE WHEN s.n <> r.step_count
+                         THEN CAST(s.n AS VARCHAR) || ' decisions recorded for ' || CAST(r.step_count AS VARCHAR) || ' steps; '
+                         ELSE '' END ||
+                    CASE WHEN s.n > 0 AND (s.orders <> s.n OR s.lo <> 1 OR s.hi <> r.step_count)
+                         THEN 'steps are not numbered 1 to ' || CAST(r.step_count AS VARCHAR) || ' once each; '
+                         ELSE '' END ||
+                    CASE WHEN s.not_approved > 0
+                         THEN CAST(s.not_approved AS VARCHAR) || ' step(s) not approved; ' ELSE '' END ||
+                    CASE WHEN q.n > 0 THEN 'a step was decided by the requester; ' ELSE '' END ||
+                    CASE WHEN s.decided < s.n THEN 'a step has no decider; ' ELSE '' END ||
+                    CASE WHEN s.deciders < s.decided THEN 'a user decided more than one step; ' ELSE '' END,
+                    '; ') AS problems
+               FROM r CROSS JOIN s CROSS JOIN q)
+    SELECT CASE
+               WHEN r.n = 0 THEN 'NOT_FOUND'
+               WHEN r.n > 1 THEN 'DUPLICATE_ID'
+               WHEN r.status NOT IN ('APPROVED', 'GRANT_FAILED') THEN 'WRONG_STATUS'
+               ELSE 'OK'
+           END AS code,
+           :request_id AS request_id, r.product_id, r.requester, p.access_role, r.status, r.step_count,
+           CASE WHEN v.problems <> '' THEN 'decision record does not verify: ' || v.problems
+                WHEN p.n <> 1 OR COALESCE(p.access_role, '') = '' THEN 'the product has no single access role'
+                ELSE '' END AS refusal,
+           'GRANT ROLE "' || REPLACE(COALESCE(p.access_role, ''), '"', '""') || '" TO USER "' ||
+               REPLACE(COALESCE(r.requester, ''), '"', '""') || '"' AS grant_statement
+    FROM r CROSS JOIN p CROSS JOIN v
+    ) q;
+    SELECT GET(:chk, 'CODE')::VARCHAR, GET(:chk, 'REFUSAL')::VARCHAR, GET(:chk, 'PRODUCT_ID')::VARCHAR,
+           '"' || REPLACE(GET(:chk, 'ACCESS_ROLE')::VARCHAR, '"', '""') || '"',
+           '"' || REPLACE(GET(:chk, 'REQUESTER')::VARCHAR, '"', '""') || '"'
+      INTO :code, :refusal, :product_id, :q_role, :q_user;
+    IF (code <> 'OK') THEN
+        SELECT ENVELOPE(:code, :chk) INTO :result;
+        RETURN result;
+    END IF;
+    IF (refusal = '') THEN
+        BEGIN
+            GRANT ROLE IDENTIFIER(:q_role) TO USER IDENTIFIER(:q_user);
+        EXCEPTION
+            WHEN OTHER THEN
+                refusal := COALESCE(NULLIF(SQLERRM, ''), 'GRANT failed with SQLCODE ' || SQLCODE);
+        END;
+    END IF;
+    BEGIN TRANSACTION;
+    IF (refusal = '') THEN
+        UPDATE main.access_request SET status = 'GRANTED', updated_at = :now_ts
+    WHERE request_id = :request_id AND status IN ('APPROVED', 'GRANT_FAILED');
+    IF (SQLROWCOUNT <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    -- Audit event ACCESS_GRANTED, appended at the head of the request's chain.
+    SELECT :event_id_arg, 'ACCESS_GRANTED', 0, '', '', GET(:chk, 'GRANT_STATEMENT')::VARCHAR
+      INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
+    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log WHERE request_id = :request_id), 0) AS ev_seq,
+           COALESCE((SELECT hash FROM main.audit_log WHERE request_id = :request_id ORDER BY seq DESC LIMIT 1), '')
+               AS ev_prev_hash
+    ) h;
+    SELECT AUDIT_HASH(:ev_prev_hash, :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor,
+                      NULLIF(:actor_role, ''), :event_type, NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''),
+                      NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''), :ev_seq)
+      INTO :ev_hash;
+    INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
+                                step_order, decision, comment, details, seq, prev_hash, hash)
+    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+           NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
+           :ev_seq, :ev_prev_hash, :ev_hash
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq);
+    IF (SQLROWCOUNT <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    ELSE
+        UPDATE main.access_request SET status = 'GRANT_FAILED', updated_at = :now_ts
+    WHERE request_id = :request_id AND status IN ('APPROVED', 'GRANT_FAILED');
+    IF (SQLROWCOUNT <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    -- Audit event GRANT_FAILED, appended at the head of the request's chain.
+    SELECT :event_id_arg, 'GRANT_FAILED', 0, '', '', :refusal
+      INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
+    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log WHERE request_id = :request_id), 0) AS ev_seq,
+           COALESCE((SELECT hash FROM main.audit_log WHERE request_id = :request_id ORDER BY seq DESC LIMIT 1), '')
+               AS ev_prev_hash
+    ) h;
+    SELECT AUDIT_HASH(:ev_prev_hash, :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor,
+                      NULLIF(:actor_role, ''), :event_type, NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''),
+                      NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''), :ev_seq)
+      INTO :ev_hash;
+    INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
+                                step_order, decision, comment, details, seq, prev_hash, hash)
+    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+           NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
+           :ev_seq, :ev_prev_hash, :ev_hash
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq);
+    IF (SQLROWCOUNT <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    END IF;
+    SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH r AS (
+    SELECT (SELECT COUNT(*) FROM main.access_request WHERE request_id = :request_id) AS n,
+           MAX(r.status) AS status, MAX(r.requester) AS requester, MAX(r.product_id) AS product_id,
+           MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
+           MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
+           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role
+    FROM main.access_request r
+    LEFT JOIN main.data_product p ON p.product_id = r.product_id
+    LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    WHERE r.request_id = :request_id)
+    SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
+           r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role
+    FROM r
+    ) q;
+    COMMIT;
+    SELECT ENVELOPE('OK', :chk) INTO :result;
+    RETURN result;
+EXCEPTION
+    WHEN OTHER THEN
+        ROLLBACK;
+        RAISE;
+END;
+$$;
+
+-- ============================================================================
+-- DECIDE_STEP: the calling user approves or rejects a request's current step
+-- ============================================================================
+-- Answers OK (data: where the request now stands; after a final approval,
+-- GRANTED or GRANT_FAILED, or APPROVED with grant_error if the grant could
+-- not record an outcome), DRY_RUN, INVALID, IDENTITY_UNAVAILABLE, NOT_FOUND,
+-- DUPLICATE_ID, STALE_STEP (data: who decided the step given), WRONG_STATUS,
+-- OWN_REQUEST, DECIDED_ANOTHER_STEP, ACTING_AS_NOT_HELD,
+-- ACTING_AS_WRONG_ROLE, ROLE_NOT_HELD or CONFLICT (sqlstore.CheckDecide,
+-- promise 2). STEP_NO is the step the caller saw (0: the current one);
+-- EVENT_IDS are three IDs: the decision's event, REQUEST_APPROVED and the
+-- grant's outcome.
+CREATE OR REPLACE PROCEDURE SIGNOFF.API.DECIDE_STEP(
+    REQUEST_ID VARCHAR, STEP_NO NUMBER, DECISION VARCHAR, COMMENT_TEXT VARCHAR, ACTING_AS VARCHAR,
+    EVENT_IDS VARCHAR, DRY_RUN BOOLEAN)
+RETURNS VARIANT
+LANGUAGE SQL
+COMMENT = 'Signoff: the calling user decides the current step of a request'
+EXECUTE AS OWNER
+AS
+$$
+DECLARE
+    actor            VARCHAR;
+    now_ts           TIMESTAMP_NTZ;
+    invalid          VARCHAR;
+    facts            VARIANT;
+    chk              VARIANT;
+    code             VARCHAR;
+    result           VARIANT;
+    granted          VARIANT;
+    granted_code     VARCHAR DEFAULT '';
+    grant_error      VARCHAR DEFAULT '';
+    step_role        VARCHAR;
+    holds_step_role  BOOLEAN DEFAULT FALSE;
+    holds_acting_as  BOOLEAN DEFAULT FALSE;
+    cur_step         NUMBER;
+    actor_role       VARCHAR;
+    product_id       VARCHAR;
+    status           VARCHAR;
+    event_id     VARCHAR;
+    event_type   VARCHAR;
+    ev_step      NUMBER;
+    ev_decision  VARCHAR;
+    ev_comment   VARCHAR;
+    ev_details   VARCHAR;
+    ev_seq       NUMBER;
+    ev_prev_hash VARCHAR;
+    ev_hash      VARCHAR;
+BEGIN
+    -- Who is calling: the calling session's user, from Snowflake.
+    SELECT IFF(SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_TYPE') LIKE 'USER%',
+               SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME'), NULL),
+           DATE_TRUNC('MICROSECOND', SYSDATE())
+      INTO :actor, :now_ts;
+    SELECT CASE
+               WHEN NOT COALESCE(:request_id RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'request_id'
+               WHEN COALESCE(:step_no, 0) < 0 THEN 'step_no'
+               WHEN COALESCE(:decision, '') NOT IN ('APPROVED', 'REJECTED') THEN 'decision'
+               WHEN COALESCE(LENGTH(:comment_text), 0) > 1000 THEN 'comment_text'
+               WHEN :decision = 'REJECTED' AND COALESCE(TRIM(:comment_text), '') = '' THEN 'comment_text'
+               WHEN COALESCE(:acting_as, '') <> '' AND NOT (:acting_as RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}') THEN 'acting_as'
+               WHEN NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26},[0-9A-HJKMNP-TV-Z]{26},[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
+               ELSE ''
+           END
+      INTO :invalid;
+    IF (invalid <> '') THEN
+        SELECT ENVELOPE('INVALID', OBJECT_CONSTRUCT('field', :invalid)) INTO :result;
+        RETURN result;
+    END IF;
+    BEGIN TRANSACTION;
+    -- The roles to look up in the caller's session: the current step's.
+    SELECT OBJECT_CONSTRUCT(*) INTO :facts FROM (SELECT (SELECT COUNT(*) FROM main.access_request WHERE request_id = :request_id) AS n,
+           MAX(r.status) AS status, MAX(r.requester) AS requester, MAX(r.product_id) AS product_id,
+           MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
+           MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
+           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role
+    FROM main.access_request r
+    LEFT JOIN main.data_product p ON p.product_id = r.product_id
+    LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    WHERE r.request_id = :request_id
+    ) q;
+    SELECT GET(:facts, 'STEP_ROLE')::VARCHAR INTO :step_role;
+    SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', COALESCE(:step_role, '')) = 'TRUE', FALSE),
+           COALESCE(:acting_as, '') <> ''
+               AND COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', COALESCE(:acting_as, '')) = 'TRUE', FALSE)
+      INTO :holds_step_role, :holds_acting_as;
+    SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH r AS (
+    SELECT (SELECT COUNT(*) FROM main.access_request WHERE request_id = :request_id) AS n,
+           MAX(r.status) AS status, MAX(r.requester) AS requester, MAX(r.product_id) AS product_id,
+           MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
+           MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
+           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role
+    FROM main.access_request r
+    LEFT JOIN main.data_product p ON p.product_id = r.product_id
+    LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    WHERE r.request_id = :request_id),
+         seen AS (SELECT MAX(step_label) AS seen_label, MAX(decided_by) AS seen_decided_by,
+                         MAX(decision) AS seen_decision
+                  FROM main.request_step WHERE request_id = :request_id AND step_order = :step_no),
+         mine AS (SELECT COUNT(*) AS n FROM main.request_step WHERE request_id = :request_id AND decided_by = :actor)
+    SELECT CASE
+               WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVAILABLE'
+               WHEN r.n = 0 THEN 'NOT_FOUND'
+               WHEN r.n > 1 THEN 'DUPLICATE_ID'
+               WHEN :step_no > 0 AND (r.status <> 'PENDING' OR :step_no <> r.current_step) THEN 'STALE_STEP'
+               WHEN r.status <> 'PENDING' THEN 'WRONG_STATUS'
+               WHEN :actor = r.requester THEN 'OWN_REQUEST'
+               WHEN mine.n > 0 THEN 'DECIDED_ANOTHER_STEP'
+               WHEN :acting_as <> '' AND NOT :holds_acting_as THEN 'ACTING_AS_NOT_HELD'
+               WHEN :acting_as <> '' AND :acting_as <> r.step_role THEN 'ACTING_AS_WRONG_ROLE'
+               WHEN NOT :holds_step_role THEN 'ROLE_NOT_HELD'
+               ELSE 'OK'
+           END AS code,
+           :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
+           r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
+           :step_no AS seen_step, seen.seen_label, seen.seen_decided_by, seen.seen_decision, :acting_as AS acting_as
+    FROM r CROSS JOIN seen CROSS JOIN mine
+    ) q;
+    SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
+    IF (code <> 'OK') THEN
+        ROLLBACK;
+        SELECT ENVELOPE(:code, :chk) INTO :result;
+        RETURN result;
+    END IF;
+    IF (COALESCE(dry_run, FALSE)) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('DRY_RUN', :chk) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT GET(:chk, 'CURRENT_STEP')::NUMBER, GET(:chk, 'STEP_ROLE')::VARCHAR, GET(:chk, 'PRODUCT_ID')::VARCHAR
+      INTO :cur_step, :actor_role, :product_id;
+    UPDATE main.access_request
+    SET status = CASE WHEN :decision = 'REJECTED' THEN 'REJECTED'
+                      WHEN current_step = step_count THEN 'APPROVED'
+                      ELSE 'PENDING' END,
+        current_step = CASE WHEN :decision = 'APPROVED' AND current_step < step_count THEN current_step + 1
+                            ELSE current_step END,
+        updated_at = :now_ts
+    WHERE request_id = :request_id AND status = 'PENDING' AND current_step = :cur_step AND requester <> :actor
+      AND NOT EXISTS (SELECT 1 FROM main.request_step WHERE request_id = :request_id AND decided_by = :actor)
+      AND EXISTS (SELECT 1 FROM main.request_step WHERE request_id = :request_id AND step_order = :cur_step
+                                                    AND approver_role = :actor_role AND decision IS NULL);
+    IF (SQLROWCOUNT <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    UPDATE main.request_step
+    SET decision = :decision, decided_by = :actor, acting_role = :actor_role,
+        comment = NULLIF(:comment_text, ''), decided_at = :now_ts
+    WHERE request_id = :request_id AND step_order = :cur_step AND decision IS NULL;
+    IF (SQLROWCOUNT <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    -- Audit event STEP_APPROVED or STEP_REJECTED, appended at the head of the request's chain.
+    SELECT SPLIT_PART(:event_ids, ',', 1), IFF(:decision = 'REJECTED', 'STEP_REJECTED', 'STEP_APPROVED'), :cur_step, :decision, TRIM(:comment_text), ''
+      INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
+    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log WHERE request_id = :request_id), 0) AS ev_seq,
+           COALESCE((SELECT hash FROM main.audit_log WHERE request_id = :request_id ORDER BY seq DESC LIMIT 1), '')
+               AS ev_prev_hash
+    ) h;
+    SELECT AUDIT_HASH(:ev_prev_hash, :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor,
+                      NULLIF(:actor_role, ''), :event_type, NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''),
+                      NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''), :ev_seq)
+      INTO :ev_hash;
+    INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
+                                step_order, decision, comment, details, seq, prev_hash, hash)
+    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+           NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
+           :ev_seq, :ev_prev_hash, :ev_hash
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq);
+    IF (SQLROWCOUNT <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH r AS (
+    SELECT (SELECT COUNT(*) FROM main.access_request WHERE request_id = :request_id) AS n,
+           MAX(r.status) AS status, MAX(r.requester) AS requester, MAX(r.product_id) AS product_id,
+           MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
+           MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
+           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role
+    FROM main.access_request r
+    LEFT JOIN main.data_product p ON p.product_id = r.product_id
+    LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    WHERE r.request_id = :request_id)
+    SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
+           r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role
+    FROM r
+    ) q;
+    SELECT GET(:chk, 'STATUS')::VARCHAR INTO :status;
+    IF (status = 'APPROVED') THEN
+    -- Audit event REQUEST_APPROVED, appended at the head of the request's chain.
+    SELECT SPLIT_PART(:event_ids, ',', 2), 'REQUEST_APPROVED', :cur_step, '', '', ''
+      INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
+    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log WHERE request_id = :request_id), 0) AS ev_seq,
+           COALESCE((SELECT hash FROM main.audit_log WHERE request_id = :request_id ORDER BY seq DESC LIMIT 1), '')
+               AS ev_prev_hash
+    ) h;
+    SELECT AUDIT_HASH(:ev_prev_hash, :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor,
+                      NULLIF(:actor_role, ''), :event_type, NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''),
+                      NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''), :ev_seq)
+      INTO :ev_hash;
+    INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
+                                step_order, decision, comment, details, seq, prev_hash, hash)
+    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+           NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
+           :ev_seq, :ev_prev_hash, :ev_hash
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq);
+    IF (SQLROWCOUNT <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    END IF;
+    COMMIT;
+    IF (status <> 'APPROVED') THEN
+        SELECT ENVELOPE('OK', :chk) INTO :result;
+        RETURN result;
+    END IF;
+    -- The final approval is committed; the grant runs now, outside any
+    -- transaction. If it cannot record an outcome, the request stays
+    -- visibly APPROVED for an admin to retry (promise 4).
+    BEGIN
+        CALL SIGNOFF.API.GRANT_REQUEST(:request_id, :actor, :actor_role, SPLIT_PART(:event_ids, ',', 3)) INTO :granted;
+        SELECT GET(:granted, 'code')::VARCHAR INTO :granted_code;
+    EXCEPTION
+        WHEN OTHER THEN
+            grant_error := COALESCE(NULLIF(SQLERRM, ''), 'the grant failed with SQLCODE ' || SQLCODE);
+    END;
+    IF (grant_error = '' AND granted_code = 'OK') THEN
+        RETURN granted;
+    END IF;
+    IF (grant_error = '') THEN
+        grant_error := 'the grant answered ' || granted_code;
+    END IF;
+    SELECT ENVELOPE('OK', OBJECT_INSERT(:chk, 'GRANT_ERROR', :grant_error)) INTO :result;
+    RETURN result;
+EXCEPTION
+    WHEN OTHER THEN
+        ROLLBACK;
+        RAISE;
+END;
+$$;
+
+GRANT USAGE ON PROCEDURE SIGNOFF.API.DECIDE_STEP(VARCHAR, NUMBER, VARCHAR, VARCHAR, VARCHAR, VARCHAR, BOOLEAN) TO ROLE PUBLIC;
+
+-- ============================================================================
+-- WITHDRAW_REQUEST: the calling user withdraws their pending request
+-- ============================================================================
+-- Answers OK, DRY_RUN, INVALID, IDENTITY_UNAVAILABLE, NOT_FOUND,
+-- DUPLICATE_ID, NOT_REQUESTER, WRONG_STATUS or CONFLICT.
+CREATE OR REPLACE PROCEDURE SIGNOFF.API.WITHDRAW_REQUEST(REQUEST_ID VARCHAR, EVENT_IDS VARCHAR, DRY_RUN BOOLEAN)
+RETURNS VARIANT
+LANGUAGE SQL
+COMMENT = 'Signoff: the calling user withdraws their pending request'
+EXECUTE AS OWNER
+AS
+$$
+DECLARE
+    actor        VARCHAR;
+    now_ts       TIMESTAMP_NTZ;
+    invalid      VARCHAR;
+    chk          VARIANT;
+    code         VARCHAR;
+    result       VARIANT;
+    product_id   VARCHAR;
+    cur_step     NUMBER;
+    actor_role   VARCHAR DEFAULT '';
+    event_id     VARCHAR;
+    event_type   VARCHAR;
+    ev_step      NUMBER;
+    ev_decision  VARCHAR;
+    ev_comment   VARCHAR;
+    ev_details   VARCHAR;
+    ev_seq       NUMBER;
+    ev_prev_hash VARCHAR;
+    ev_hash      VARCHAR;
+BEGIN
+    -- Who is calling: the calling session's user, from Snowflake.
+    SELECT IFF(SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_TYPE') LIKE 'USER%',
+               SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME'), NULL),
+           DATE_TRUNC('MICROSECOND', SYSDATE())
+      INTO :actor, :now_ts;
+    SELECT CASE
+               WHEN NOT COALESCE(:request_id RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'request_id'
+               WHEN NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
+               ELSE ''
+           END
+      INTO :invalid;
+    IF (invalid <> '') THEN
+        SELECT ENVELOPE('INVALID', OBJECT_CONSTRUCT('field', :invalid)) INTO :result;
+        RETURN result;
+    END IF;
+    BEGIN TRANSACTION;
+    SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH r AS (
+    SELECT (SELECT COUNT(*) FROM main.access_request WHERE request_id = :request_id) AS n,
+           MAX(r.status) AS status, MAX(r.requester) AS requester, MAX(r.product_id) AS product_id,
+           MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
+           MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
+           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role
+    FROM main.access_request r
+    LEFT JOIN main.data_product p ON p.product_id = r.product_id
+    LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    WHERE r.request_id = :request_id)
+    SELECT CASE
+               WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVAILABLE'
+               WHEN r.n = 0 THEN 'NOT_FOUND'
+               WHEN r.n > 1 THEN 'DUPLICATE_ID'
+               WHEN :actor <> r.requester THEN 'NOT_REQUESTER'
+               WHEN r.status <> 'PENDING' THEN 'WRONG_STATUS'
+               ELSE 'OK'
+           END AS code,
+           :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
+           r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role
+    FROM r
+    ) q;
+    SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
+    IF (code <> 'OK') THEN
+        ROLLBACK;
+        SELECT ENVELOPE(:code, :chk) INTO :result;
+        RETURN result;
+    END IF;
+    IF (COALESCE(dry_run, FALSE)) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('DRY_RUN', :chk) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT GET(:chk, 'PRODUCT_ID')::VARCHAR, GET(:chk, 'CURRENT_STEP')::NUMBER INTO :product_id, :cur_step;
+    UPDATE main.access_request SET status = 'WITHDRAWN', updated_at = :now_ts
+    WHERE request_id = :request_id AND status = 'PENDING' AND requester = :actor;
+    IF (SQLROWCOUNT <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    -- Audit event REQUEST_WITHDRAWN, appended at the head of the request's chain.
+    SELECT SPLIT_PART(:event_ids, ',', 1), 'REQUEST_WITHDRAWN', :cur_step, '', '', ''
+      INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
+    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log WHERE request_id = :request_id), 0) AS ev_seq,
+           COALESCE((SELECT hash FROM main.audit_log WHERE request_id = :request_id ORDER BY seq DESC LIMIT 1), '')
+               AS ev_prev_hash
+    ) h;
+    SELECT AUDIT_HASH(:ev_prev_hash, :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor,
+                      NULLIF(:actor_role, ''), :event_type, NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''),
+                      NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''), :ev_seq)
+      INTO :ev_hash;
+    INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
+                                step_order, decision, comment, details, seq, prev_hash, hash)
+    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+           NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
+           :ev_seq, :ev_prev_hash, :ev_hash
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq);
+    IF (SQLROWCOUNT <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH r AS (
+    SELECT (SELECT COUNT(*) FROM main.access_request WHERE request_id = :request_id) AS n,
+           MAX(r.status) AS status, MAX(r.requester) AS requester, MAX(r.product_id) AS product_id,
+           MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
+           MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
+           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role
+    FROM main.access_request r
+    LEFT JOIN main.data_product p ON p.product_id = r.product_id
+    LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    WHERE r.request_id = :request_id)
+    SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
+           r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role
+    FROM r
+    ) q;
+    COMMIT;
+    SELECT ENVELOPE('OK', :chk) INTO :result;
+    RETURN result;
+EXCEPTION
+    WHEN OTHER THEN
+        ROLLBACK;
+        RAISE;
+END;
+$$;
+
+GRANT USAGE ON PROCEDURE SIGNOFF.API.WITHDRAW_REQUEST(VARCHAR, VARCHAR, BOOLEAN) TO ROLE PUBLIC;
+
+-- ============================================================================
+-- RETRY_GRANT: an admin runs a failed (or never run) grant again
+-- ============================================================================
+-- Answers as GRANT_REQUEST, or DRY_RUN, INVALID, IDENTITY_UNAVAILABLE,
+-- NOT_FOUND, DUPLICATE_ID, NOT_ADMIN or WRONG_STATUS. Idempotent: a granted
+-- request is WRONG_STATUS, never a second grant.
+CREATE OR REPLACE PROCEDURE SIGNOFF.API.RETRY_GRANT(REQUEST_ID VARCHAR, EVENT_IDS VARCHAR, DRY_RUN BOOLEAN)
+RETURNS VARIANT
+LANGUAGE SQL
+COMMENT = 'Signoff: a Signoff admin runs a failed grant again'
+EXECUTE AS OWNER
+AS
+$$
+DECLARE
+    actor        VARCHAR;
+    now_ts       TIMESTAMP_NTZ;
+    invalid      VARCHAR;
+    is_admin     BOOLEAN DEFAULT FALSE;
+    chk          VARIANT;
+    code         VARCHAR;
+    result       VARIANT;
+BEGIN
+    -- Who is calling: the calling session's user, from Snowflake.
+    SELECT IFF(SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_TYPE') LIKE 'USER%',
+               SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME'), NULL),
+           DATE_TRUNC('MICROSECOND', SYSDATE())
+      INTO :actor, :now_ts;
+    SELECT CASE
+               WHEN NOT COALESCE(:request_id RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'request_id'
+               WHEN NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
+               ELSE ''
+           END
+      INTO :invalid;
+    IF (invalid <> '') THEN
+        SELECT ENVELOPE('INVALID', OBJECT_CONSTRUCT('field', :invalid)) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', 'SIGNOFF_ADMIN') = 'TRUE', FALSE) INTO :is_admin;
+    BEGIN TRANSACTION;
+    SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH r AS (
+    SELECT (SELECT COUNT(*) FROM main.access_request WHERE request_id = :request_id) AS n,
+           MAX(r.status) AS status, MAX(r.requester) AS requester, MAX(r.product_id) AS product_id,
+           MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
+           MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
+           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role
+    FROM main.access_request r
+    LEFT JOIN main.data_product p ON p.product_id = r.product_id
+    LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    WHERE r.request_id = :request_id)
+    SELECT CASE
+               WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVAILABLE'
+               WHEN r.n = 0 THEN 'NOT_FOUND'
+               WHEN r.n > 1 THEN 'DUPLICATE_ID'
+               WHEN NOT :is_admin THEN 'NOT_ADMIN'
+               WHEN r.status NOT IN ('APPROVED', 'GRANT_FAILED') THEN 'WRONG_STATUS'
+               ELSE 'OK'
+           END AS code,
+           :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
+           r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role
+    FROM r
+    ) q;
+    SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
+    IF (code <> 'OK') THEN
+        ROLLBACK;
+        SELECT ENVELOPE(:code, :chk) INTO :result;
+        RETURN result;
+    END IF;
+    IF (COALESCE(dry_run, FALSE)) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('DRY_RUN', :chk) INTO :result;
+        RETURN result;
+    END IF;
+    COMMIT;
+    CALL SIGNOFF.API.GRANT_REQUEST(:request_id, :actor, 'SIGNOFF_ADMIN', :event_ids) INTO :result;
+    RETURN result;
+EXCEPTION
+    WHEN OTHER THEN
+        ROLLBACK;
+        RAISE;
+END;
+$$;
+
+GRANT USAGE ON PROCEDURE SIGNOFF.API.RETRY_GRANT(VARCHAR, VARCHAR, BOOLEAN) TO ROLE PUBLIC;
+
+-- ============================================================================
+-- REVOKE_ACCESS: an admin or an owner of the product takes access back
+-- ============================================================================
+-- Answers OK, DRY_RUN, INVALID, IDENTITY_UNAVAILABLE, NOT_FOUND,
+-- DUPLICATE_ID, NOT_ADMIN_OR_OWNER, WRONG_STATUS or CONFLICT. The role stays
+-- while another of the requester's GRANTED requests (a product with the same
+-- access role) justifies it.
+-- Order: REVOKE first (DDL, outside a transaction), then mark REVOKED with
+-- its event in one transaction. If the REVOKE fails, nothing is recorded and
+-- the error is raised: the request stays GRANTED and a retry is possible (the
+-- other order could record "revoked" while the user keeps the role). If the
+-- procedure dies between the two, the user has less access than recorded:
+-- the safe direction, and a retry completes it. A revocation racing another
+-- of the user's requests for the same role is settled after the COMMIT
+-- (sqlstore.StillJustified): if nothing justifies the role any more, it is
+-- revoked then.
+CREATE OR REPLACE PROCEDURE SIGNOFF.API.REVOKE_ACCESS(REQUEST_ID VARCHAR, REASON VARCHAR, EVENT_IDS VARCHAR, DRY_RUN BOOLEAN)
+RETURNS VARIANT
+LANGUAGE SQL
+COMMENT = 'Signoff: a Signoff admin or an owner of the product revokes granted access'
+EXECUTE AS OWNER
+AS
+$$
+DECLARE
+    actor            VARCHAR;
+    now_ts           TIMESTAMP_NTZ;
+    invalid          VARCHAR;
+    facts            VARIANT;
+    owner_role       VARCHAR;
+    is_admin         BOOLEAN DEFAULT FALSE;
+    holds_owner_role BOOLEAN DEFAULT FALSE;
+    chk              VARIANT;
+    code             VARCHAR;
+    result           VARIANT;
+    actor_role       VARCHAR;
+    product_id       VARCHAR;
+    q_role           VARCHAR;
+    q_user           VARCHAR;
+    justified_by     NUMBER;
+    revoked          BOOLEAN DEFAULT FALSE;
+    event_id     VARCHAR;
+    event_type   VARCHAR;
+    ev_step      NUMBER;
+    ev_decision  VARCHAR;
+    ev_comment   VARCHAR;
+    ev_details   VARCHAR;
+    ev_seq       NUMBER;
+    ev_prev_hash VARCHAR;
+    ev_hash      VARCHAR;
+BEGIN
+    -- Who is calling: the calling session's user, from Snowflake.
+    SELECT IFF(SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_TYPE') LIKE 'USER%',
+               SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME'), NULL),
+           DATE_TRUNC('MICROSECOND', SYSDATE())
+      INTO :actor, :now_ts;
+    SELECT CASE
+               WHEN NOT COALESCE(:request_id RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'request_id'
+               WHEN COALESCE(LENGTH(:reason), 0) > 1000 THEN 'reason'
+               WHEN NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
+               ELSE ''
+           END
+      INTO :invalid;
+    IF (invalid <> '') THEN
+        SELECT ENVELOPE('INVALID', OBJECT_CONSTRUCT('field', :invalid)) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT OBJECT_CONSTRUCT(*) INTO :facts FROM (SELECT (SELECT COUNT(*) FROM main.access_request WHERE request_id = :request_id) AS n,
+           MAX(r.status) AS status, MAX(r.requester) AS requester, MAX(r.product_id) AS product_id,
+           MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
+           MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
+           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role
+    FROM main.access_request r
+    LEFT JOIN main.data_product p ON p.product_id = r.product_id
+    LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    WHERE r.request_id = :request_id
+    ) q;
+    SELECT GET(:facts, 'OWNER_ROLE')::VARCHAR INTO :owner_role;
+    SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', 'SIGNOFF_ADMIN') = 'TRUE', FALSE),
+           COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', COALESCE(:owner_role, '')) = 'TRUE', FALSE)
+      INTO :is_admin, :holds_owner_role;
+    SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH r AS (
+    SELECT (SELECT COUNT(*) FROM main.access_request WHERE request_id = :request_id) AS n,
+           MAX(r.status) AS status, MAX(r.requester) AS requester, MAX(r.product_id) AS product_id,
+           MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
+           MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
+           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role
+    FROM main.access_request r
+    LEFT JOIN main.data_product p ON p.product_id = r.product_id
+    LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    WHERE r.request_id = :request_id)
+    SELECT CASE
+               WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVAILABLE'
+               WHEN r.n = 0 THEN 'NOT_FOUND'
+               WHEN r.n > 1 THEN 'DUPLICATE_ID'
+               WHEN NOT :is_admin AND NOT :holds_owner_role THEN 'NOT_ADMIN_OR_OWNER'
+               WHEN r.status <> 'GRANTED' THEN 'WRONG_STATUS'
+               ELSE 'OK'
+           END AS code,
+           :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
+           r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
+           'REVOKE ROLE "' || REPLACE(COALESCE(r.access_role, ''), '"', '""') || '" FROM USER "' ||
+               REPLACE(COALESCE(r.requester, ''), '"', '""') || '"' AS revoke_statement,
+           (SELECT COUNT(*) FROM main.access_request o JOIN main.data_product op ON op.product_id = o.product_id
+            WHERE o.requester = r.requester AND op.access_role = r.access_role AND o.status = 'GRANTED'
+              AND o.request_id <> :request_id) AS justified_by
+    FROM r
+    ) q;
+    SELECT GET(:chk, 'CODE')::VARCHAR, GET(:chk, 'PRODUCT_ID')::VARCHAR, GET(:chk, 'JUSTIFIED_BY')::NUMBER,
+           IFF(:holds_owner_role, :owner_role, 'SIGNOFF_ADMIN'),
+           '"' || REPLACE(GET(:chk, 'ACCESS_ROLE')::VARCHAR, '"', '""') || '"',
+           '"' || REPLACE(GET(:chk, 'REQUESTER')::VARCHAR, '"', '""') || '"'
+      INTO :code, :product_id, :justified_by, :actor_role, :q_role, :q_user;
+    IF (code <> 'OK') THEN
+        SELECT ENVELOPE(:code, :chk) INTO :result;
+        RETURN result;
+    END IF;
+    IF (COALESCE(dry_run, FALSE)) THEN
+        SELECT ENVELOPE('DRY_RUN', :chk) INTO :result;
+        RETURN result;
+    END IF;
+    IF (justified_by = 0) THEN
+        REVOKE ROLE IDENTIFIER(:q_role) FROM USER IDENTIFIER(:q_user);
+        revoked := TRUE;
+    END IF;
+    BEGIN TRANSACTION;
+    UPDATE main.access_request SET status = 'REVOKED', updated_at = :now_ts
+    WHERE request_id = :request_id AND status = 'GRANTED';
+    IF (SQLROWCOUNT <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    -- Audit event ACCESS_REVOKED, appended at the head of the request's chain.
+    SELECT SPLIT_PART(:event_ids, ',', 1), 'ACCESS_REVOKED', 0, '', TRIM(:reason), GET(:chk, 'REVOKE_STATEMENT')::VARCHAR
+      INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
+    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log WHERE request_id = :request_id), 0) AS ev_seq,
+           COALESCE((SELECT hash FROM main.audit_log WHERE request_id = :request_id ORDER BY seq DESC LIMIT 1), '')
+               AS ev_prev_hash
+    ) h;
+    SELECT AUDIT_HASH(:ev_prev_hash, :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor,
+                      NULLIF(:actor_role, ''), :event_type, NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''),
+                      NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''), :ev_seq)
+      INTO :ev_hash;
+    INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
+                                step_order, decision, comment, details, seq, prev_hash, hash)
+    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+           NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
+           :ev_seq, :ev_prev_hash, :ev_hash
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq);
+    IF (SQLROWCOUNT <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH r AS (
+    SELECT (SELECT COUNT(*) FROM main.access_request WHERE request_id = :request_id) AS n,
+           MAX(r.status) AS status, MAX(r.requester) AS requester, MAX(r.product_id) AS product_id,
+           MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
+           MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
+           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role
+    FROM main.access_request r
+    LEFT JOIN main.data_product p ON p.product_id = r.product_id
+    LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    WHERE r.request_id = :request_id)
+    SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
+           r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role
+    FROM r
+    ) q;
+    COMMIT;
+    IF (NOT revoked) THEN
+        SELECT justified_by INTO :justified_by FROM (SELECT COUNT(*) AS justified_by
+    FROM main.access_request o JOIN main.data_product op ON op.product_id = o.product_id
+    WHERE o.requester = (SELECT MAX(requester) FROM main.access_request WHERE request_id = :request_id)
+      AND op.access_role = (SELECT MAX(p.access_role) FROM main.access_request r
+                            JOIN main.data_product p ON p.product_id = r.product_id WHERE r.request_id = :request_id)
+      AND o.status = 'GRANTED'
+        ) q;
+        IF (justified_by = 0) THEN
+            REVOKE ROLE IDENTIFIER(:q_role) FROM USER IDENTIFIER(:q_user);
+        END IF;
+    END IF;
+    SELECT ENVELOPE('OK', :chk) INTO :result;
+    RETURN result;
+EXCEPTION
+    WHEN OTHER THEN
+        ROLLBACK;
+        RAISE;
+END;
+$$;
+
+GRANT USAGE ON PROCEDURE SIGNOFF.API.REVOKE_ACCESS(VARCHAR, VARCHAR, VARCHAR, BOOLEAN) TO ROLE PUBLIC;
+
+-- ============================================================================
+-- WHOAMI: who Snowflake says the caller is, as the procedures see it
+-- ============================================================================
+-- For the preflight (signoff doctor, deploy/preflight.sql): the actor the
+-- actions would record, the principal type and whether READ SESSION works.
+CREATE OR REPLACE PROCEDURE SIGNOFF.API.WHOAMI()
+RETURNS VARIANT
+LANGUAGE SQL
+COMMENT = 'Signoff: who the API procedures see calling'
+EXECUTE AS OWNER
+AS
+$$
+DECLARE
+    result VARIANT;
+BEGIN
+    SELECT ENVELOPE('OK', OBJECT_CONSTRUCT(
+               'actor', SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME'),
+               'principal_type', SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_TYPE'),
+               'is_admin', COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', 'SIGNOFF_ADMIN') = 'TRUE', FALSE)))
+      INTO :result;
+    RETURN result;
+END;
+$$;
+
+GRANT USAGE ON PROCEDURE SIGNOFF.API.WHOAMI() TO ROLE PUBLIC;
+
+-- ============================================================================
+-- PREFLIGHT: what only a real account can confirm, checked in one call
+-- ============================================================================
+-- For Signoff admins (signoff doctor's Diagnostics page calls it in the
+-- admin's own session). It grants the empty role SIGNOFF_PREFLIGHT to the
+-- caller and revokes it again (an owner's-rights GRANT from a caller's
+-- session), hashes a fixed sample event with AUDIT_HASH (the Go side knows
+-- the answer: signoff.HashSample), and truncates a fixed time to the
+-- microsecond. Nothing else is changed.
+CREATE OR REPLACE PROCEDURE SIGNOFF.API.PREFLIGHT()
+RETURNS VARIANT
+LANGUAGE SQL
+COMMENT = 'Signoff: checks for the preflight (admins)'
+EXECUTE AS OWNER
+AS
+$$
+DECLARE
+    actor        VARCHAR;
+    is_admin     BOOLEAN DEFAULT FALSE;
+    q_user       VARCHAR;
+    grant_error  VARCHAR DEFAULT '';
+    revoke_error VARCHAR DEFAULT '';
+    hash_sample  VARCHAR;
+    time_sample  VARCHAR;
+    result       VARIANT;
+BEGIN
+    SELECT SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME'),
+           COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', 'SIGNOFF_ADMIN') = 'TRUE', FALSE)
+      INTO :actor, :is_admin;
+    IF (actor IS NULL) THEN
+        SELECT ENVELOPE('IDENTITY_UNAVAILABLE', NULL) INTO :result;
+        RETURN result;
+    END IF;
+    IF (NOT is_admin) THEN
+        SELECT ENVELOPE('NOT_ADMIN', OBJECT_CONSTRUCT('actor', :actor)) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT '"' || REPLACE(:actor, '"', '""') || '"' INTO :q_user;
+    BEGIN
+        GRANT ROLE SIGNOFF_PREFLIGHT TO USER IDENTIFIER(:q_user);
+    EXCEPTION
+        WHEN OTHER THEN
+            grant_error := COALESCE(NULLIF(SQLERRM, ''), 'SQLCODE ' || SQLCODE);
+    END;
+    BEGIN
+        REVOKE ROLE SIGNOFF_PREFLIGHT FROM USER IDENTIFIER(:q_user);
+    EXCEPTION
+        WHEN OTHER THEN
+            revoke_error := COALESCE(NULLIF(SQLERRM, ''), 'SQLCODE ' || SQLCODE);
+    END;
+    SELECT AUDIT_HASH('5f1d0b1d9d4f6d2f9b5b0f3e2c1a4b6d8e7f9a0b1c2d3e4f5a6b7c8d9e0f1a2b', '01JNQ4Z5M8A1B2C3D4E5F6G7H8', '2026-01-02 03:04:05.123456789'::TIMESTAMP_NTZ(9), '01JNQ4Z5M8A1B2C3D4E5F6G7H9', 'customer-360', 'JANE.DOE@ACME.COM', 'DATA_OWNER_SALES', 'STEP_APPROVED', 2, 'APPROVED', 'Zoë''s "ok": 名前 3:x', NULL, 3),
+           TO_CHAR(DATE_TRUNC('MICROSECOND', '2026-01-02 03:04:05.123456789'::TIMESTAMP_NTZ(9)), 'YYYY-MM-DD HH24:MI:SS.FF6')
+      INTO :hash_sample, :time_sample;
+    SELECT ENVELOPE('OK', OBJECT_CONSTRUCT('actor', :actor, 'grant_error', :grant_error, 'revoke_error', :revoke_error,
+                                           'hash_sample', :hash_sample, 'time_sample', :time_sample))
+      INTO :result;
+    RETURN result;
+END;
+$$;
+
+GRANT USAGE ON PROCEDURE SIGNOFF.API.PREFLIGHT() TO ROLE SIGNOFF_ADMIN;
