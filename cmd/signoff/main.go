@@ -16,7 +16,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, errUsage) && !errors.Is(err, errNotVerified) {
+		if !errors.Is(err, errUsage) && !errors.Is(err, errNotVerified) && !errors.Is(err, errChecksFailed) {
 			fmt.Fprintln(os.Stderr, "signoff:", err)
 		}
 		os.Exit(1)
@@ -30,6 +30,7 @@ const usage = `Signoff: multi-step, role-keyed access approvals for Snowflake da
 
 Usage:
   signoff serve [options]    run the web server
+  signoff doctor [options]   check what Signoff relies on in its engine (PASS/FAIL with fixes)
   signoff audit verify       check the embedded database's audit hash chains
   signoff demo generate      fill a new embedded database with N requests, for benchmarks
   signoff help               show this text
@@ -49,6 +50,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, args[1:], getenv, stdout, stderr)
 	case "audit":
 		return audit(ctx, args[1:], getenv, stdout, stderr)
+	case "doctor":
+		return doctor(ctx, args[1:], getenv, stdout, stderr)
 	case "demo":
 		return demoCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help", "-help":

@@ -400,7 +400,7 @@ func TestParseServeSnowflake(t *testing.T) {
 		"no warehouse":      {drop: "SIGNOFF_WAREHOUSE", errSub: "no warehouse"},
 		"no account":        {drop: "SNOWFLAKE_ACCOUNT", args: []string{"--engine", "snowflake"}, errSub: "SNOWFLAKE_ACCOUNT is not set"},
 		"a bad schema":      {args: []string{"--schema", "APP; DROP TABLE X"}, errSub: "not a valid unquoted Snowflake identifier"},
-		"demo on Snowflake": {args: []string{"--demo"}, errSub: "03_seed.sql"},
+		"demo on Snowflake": {args: []string{"--demo"}, errSub: "04_seed.sql"},
 		"an unknown engine": {args: []string{"--engine", "postgres"}, errSub: "auto, embedded or snowflake"},
 	} {
 		t.Run(name, func(t *testing.T) {

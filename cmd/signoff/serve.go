@@ -70,8 +70,6 @@ func parseServe(args []string, getenv func(string) string, stdout, stderr io.Wri
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.addr, "addr", env("SIGNOFF_ADDR", "127.0.0.1:8080"),
 		"`host:port` to listen on (SIGNOFF_ADDR). Port 0 picks a free port.")
-	fs.StringVar(&c.db, "db", env("SIGNOFF_DB", "signoff.db"),
-		"embedded database `file` (SIGNOFF_DB); created with its tables if missing; \":memory:\" keeps it in memory")
 	fs.BoolVar(&c.demo, "demo", envBool("SIGNOFF_DEMO"),
 		"load the demo account and data into an empty database (SIGNOFF_DEMO=1); an existing database is never changed")
 	fs.BoolVar(&c.allowRemote, "allow-remote", envBool("SIGNOFF_ALLOW_REMOTE"),
@@ -79,16 +77,7 @@ func parseServe(args []string, getenv func(string) string, stdout, stderr io.Wri
 			"authentication: anyone who can reach the port can act as anyone.")
 	fs.StringVar(&c.logFormat, "log-format", env("SIGNOFF_LOG_FORMAT", "text"),
 		"log format, `text or json` (SIGNOFF_LOG_FORMAT)")
-	fs.StringVar(&c.engine, "engine", env("SIGNOFF_ENGINE", "auto"),
-		"`engine`: auto, embedded or snowflake (SIGNOFF_ENGINE); auto picks snowflake inside SPCS")
-	fs.StringVar(&c.snowflake.TokenFile, "token-file", env("SIGNOFF_TOKEN_FILE", snowflake.DefaultTokenFile),
-		"Snowflake: the service user's OAuth token `file` (SIGNOFF_TOKEN_FILE), re-read for every new connection")
-	fs.StringVar(&c.snowflake.Warehouse, "warehouse", env("SIGNOFF_WAREHOUSE", ""),
-		"Snowflake: `warehouse` for the app's statements (SIGNOFF_WAREHOUSE); required, SPCS injects none")
-	fs.StringVar(&c.snowflake.Database, "database", env("SIGNOFF_DATABASE", ""),
-		"Snowflake: `database` of the workflow tables (SIGNOFF_DATABASE; default SNOWFLAKE_DATABASE, which SPCS injects)")
-	fs.StringVar(&c.snowflake.Schema, "schema", env("SIGNOFF_SCHEMA", snowflake.DefaultAPISchema),
-		"Snowflake: the API `schema` whose views Signoff reads and whose procedures it calls (SIGNOFF_SCHEMA)")
+	addEngineFlags(fs, &c, env)
 	fs.DurationVar(&c.identityTTL, "identity-cache", envDuration(getenv, "SIGNOFF_IDENTITY_CACHE", 30*time.Second),
 		"Snowflake: how long page views reuse what Snowflake said about a visitor (a signed cookie) before\n"+
 			"opening their session again (SIGNOFF_IDENTITY_CACHE); 0 asks on every request. Actions are always\n"+
@@ -133,24 +122,12 @@ func parseServe(args []string, getenv func(string) string, stdout, stderr io.Wri
 	if c.sessionKey != "" && len(c.sessionKey) < 32 {
 		return c, errors.New("--session-key must be at least 32 characters")
 	}
-	switch c.engine {
-	case "auto":
-		c.engine = "embedded"
-		if snowflake.InSPCS(getenv, c.snowflake.TokenFile) {
-			c.engine = "snowflake"
-		}
-	case "embedded", "snowflake":
-	default:
-		return c, fmt.Errorf("--engine must be auto, embedded or snowflake, not %q", c.engine)
+	if err := resolveEngine(&c, getenv); err != nil {
+		return c, err
 	}
 	if c.engine == "snowflake" {
-		c.snowflake = c.snowflake.FromEnv(getenv)
-		c.snowflake.RolesTTL = time.Minute
 		if c.demo {
-			return c, errors.New("--demo loads the embedded engine's demo; on Snowflake, run sql/snowflake/03_seed.sql instead")
-		}
-		if err := c.snowflake.Validate(); err != nil {
-			return c, fmt.Errorf("snowflake engine: %w", err)
+			return c, errors.New("--demo loads the embedded engine's demo; on Snowflake, run sql/snowflake/04_seed.sql instead")
 		}
 		return c, nil
 	}
@@ -160,6 +137,46 @@ func parseServe(args []string, getenv func(string) string, stdout, stderr io.Wri
 		}
 	}
 	return c, nil
+}
+
+// addEngineFlags defines the options that choose and reach the engine,
+// which serve and doctor share.
+func addEngineFlags(fs *flag.FlagSet, c *serveConfig, env func(name, def string) string) {
+	fs.StringVar(&c.db, "db", env("SIGNOFF_DB", "signoff.db"),
+		"embedded database `file` (SIGNOFF_DB); created with its tables if missing; \":memory:\" keeps it in memory")
+	fs.StringVar(&c.engine, "engine", env("SIGNOFF_ENGINE", "auto"),
+		"`engine`: auto, embedded or snowflake (SIGNOFF_ENGINE); auto picks snowflake inside SPCS")
+	fs.StringVar(&c.snowflake.TokenFile, "token-file", env("SIGNOFF_TOKEN_FILE", snowflake.DefaultTokenFile),
+		"Snowflake: the service user's OAuth token `file` (SIGNOFF_TOKEN_FILE), re-read for every new connection")
+	fs.StringVar(&c.snowflake.Warehouse, "warehouse", env("SIGNOFF_WAREHOUSE", ""),
+		"Snowflake: `warehouse` for the app's statements (SIGNOFF_WAREHOUSE); required, SPCS injects none")
+	fs.StringVar(&c.snowflake.Database, "database", env("SIGNOFF_DATABASE", ""),
+		"Snowflake: `database` of the workflow tables (SIGNOFF_DATABASE; default SNOWFLAKE_DATABASE, which SPCS injects)")
+	fs.StringVar(&c.snowflake.Schema, "schema", env("SIGNOFF_SCHEMA", snowflake.DefaultAPISchema),
+		"Snowflake: the API `schema` whose views Signoff reads and whose procedures it calls (SIGNOFF_SCHEMA)")
+}
+
+// resolveEngine turns --engine auto into the engine to use and checks the
+// Snowflake engine's configuration.
+func resolveEngine(c *serveConfig, getenv func(string) string) error {
+	switch c.engine {
+	case "auto":
+		c.engine = "embedded"
+		if snowflake.InSPCS(getenv, c.snowflake.TokenFile) {
+			c.engine = "snowflake"
+		}
+	case "embedded", "snowflake":
+	default:
+		return fmt.Errorf("--engine must be auto, embedded or snowflake, not %q", c.engine)
+	}
+	if c.engine == "snowflake" {
+		c.snowflake = c.snowflake.FromEnv(getenv)
+		c.snowflake.RolesTTL = time.Minute
+		if err := c.snowflake.Validate(); err != nil {
+			return fmt.Errorf("snowflake engine: %w", err)
+		}
+	}
+	return nil
 }
 
 // envDuration reads a duration variable, or def when it is unset or invalid
@@ -224,7 +241,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		defer store.Close()
 		ids := snowflake.NewIdentities(snowflake.CallerSessions(cfg.snowflake), store.RolesThatMatter(cfg.snowflake.RolesTTL))
-		sc.Service, sc.Ready, sc.Platform, sc.IdentityTTL = signoff.NewService(store), store.Ping, ids, cfg.identityTTL
+		svc := signoff.NewService(store)
+		doctor := snowflake.NewDoctor(store, cfg.snowflake)
+		svc.Diagnoser = doctor
+		go logServiceChecks(context.WithoutCancel(ctx), doctor, log)
+		sc.Service, sc.Ready, sc.Platform, sc.IdentityTTL = svc, store.Ping, ids, cfg.identityTTL
 		sc.SecureCookies = true // SPCS ingress is HTTPS
 		sc.Engine = "Snowflake (" + cfg.snowflake.Database + "." + cfg.snowflake.Schema + ")"
 		banner = "Signoff is ready on Snowflake: %s (reach it through the service's endpoint URL)\n"
@@ -239,6 +260,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		svc := signoff.NewService(store)
 		svc.Log = log
+		svc.Diagnoser = store
 		if err := loadDemo(ctx, cfg, store, svc, log); err != nil {
 			return err
 		}

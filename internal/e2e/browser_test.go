@@ -82,6 +82,7 @@ func newBrowserTest(t *testing.T) *browserTest {
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
 	svc := signoff.NewService(st)
+	svc.Diagnoser = st
 	require.NoError(t, demo.Load(ctx, st, svc, time.Now()))
 	srv, err := server.New(server.Config{Service: svc, Ready: st.Ping, Local: st,
 		SessionKey: []byte(strings.Repeat("k", 32)), Engine: "embedded (test)"})
@@ -283,6 +284,11 @@ func TestThreeStepChainInBrowser(t *testing.T) {
 		assert.Contains(t, audit, ev)
 	}
 	b.visit("10 audit")
+
+	// The admin's diagnostics page: the preflight, as a table.
+	b.open("/doctor")
+	assert.Contains(t, b.text(`[data-testid="doctor-summary"]`), "No check failed")
+	b.visit("10b diagnostics")
 
 	// Error pages are accessible too.
 	b.open("/requests/00000000000000000000000000")

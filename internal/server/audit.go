@@ -75,6 +75,23 @@ func (s *Server) handleAuditVerify(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, view.AuditVerifyPage(s.meta(w, r, "Audit chain", "audit"), rep))
 }
 
+// handleDoctor handles "GET /doctor": the engine's preflight, run now as
+// the visiting admin (their own session is part of what is checked).
+func (s *Server) handleDoctor(w http.ResponseWriter, r *http.Request) {
+	cs, err := s.svc.Diagnose(r.Context(), viewerOf(r.Context()))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, c := range cs {
+		if c.Status == signoff.CheckFail {
+			s.log.WarnContext(r.Context(), "preflight check failed", "check", c.Name, "detail", c.Detail)
+		}
+	}
+	s.render(w, r, http.StatusOK, view.DoctorPage(s.meta(w, r, "Diagnostics", "doctor"),
+		view.DoctorView{Engine: s.engine, Checks: cs}))
+}
+
 // parseAuditFilter reads the audit filter from the query string.
 func parseAuditFilter(q url.Values) (view.AuditForm, signoff.EventFilter, signoff.Problems) {
 	form := view.AuditForm{Request: strings.TrimSpace(q.Get("request")), Product: q.Get("product"),

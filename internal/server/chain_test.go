@@ -29,6 +29,34 @@ func TestAuditVerifyPage(t *testing.T) {
 	}
 }
 
+// TestDoctorPage: admins run the engine's preflight from the nav; nobody
+// else can, and nobody else sees the link.
+func TestDoctorPage(t *testing.T) {
+	s := newStack(t, nil)
+	before, err := s.st.Events(t.Context(), signoff.EventFilter{})
+	require.NoError(t, err)
+	res := s.as("ADAM").get("/doctor")
+	require.Equal(t, http.StatusOK, res.Status)
+	assert.Contains(t, testid(res.Body, "doctor-summary"), "No check failed: 7 passed, 1 warning(s), 1 skipped.")
+	checks := testid(res.Body, "doctor-checks")
+	for _, name := range []string{"Database integrity", "Dry run: submit", "Dry run: revoke"} {
+		assert.Contains(t, checks, name)
+	}
+	assert.Contains(t, checks, "WARN Database file The database is in memory", "the test's database is in memory")
+	assert.Contains(t, res.Body, `<span class="status status--check-pass">PASS</span>`)
+	assert.Contains(t, res.Body, `href="/doctor" aria-current="page"`, "in the nav, current")
+	after, err := s.st.Events(t.Context(), signoff.EventFilter{})
+	require.NoError(t, err)
+	assert.Len(t, after, len(before), "the preflight changes nothing")
+
+	for _, user := range []string{"AUDREY", "ALICE", "NOEL"} {
+		res := s.as(user).get("/doctor")
+		assert.Equal(t, http.StatusForbidden, res.Status, user)
+		assert.NotContains(t, s.as(user).get("/").Body, `href="/doctor"`, user)
+	}
+	assert.Equal(t, http.StatusSeeOther, s.anon().get("/doctor").Status, "sign in first")
+}
+
 // TestQueueShowsAdminsWhatNeedsAGrant: an approved request without access
 // (the demo's failed supplier-contracts grant) is listed for admins, and
 // only for them.

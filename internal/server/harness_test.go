@@ -44,6 +44,7 @@ func newStack(t *testing.T, ready func(context.Context) error) *stack {
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
 	svc := signoff.NewService(st)
+	svc.Diagnoser = st
 	require.NoError(t, demo.Load(ctx, st, svc, time.Now()))
 	if ready == nil {
 		ready = st.Ping

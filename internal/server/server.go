@@ -34,6 +34,7 @@ type workflow interface {
 	Audit(ctx context.Context, viewer signoff.Identity, f signoff.EventFilter) (signoff.AuditPage, error)
 	AuditExport(ctx context.Context, viewer signoff.Identity, f signoff.EventFilter, limit int) ([]signoff.Event, error)
 	VerifyAudit(ctx context.Context, viewer signoff.Identity) (signoff.ChainReport, error)
+	Diagnose(ctx context.Context, viewer signoff.Identity) (signoff.Checks, error)
 }
 
 // LocalAccount is the embedded engine's account: who exists and which roles

@@ -45,7 +45,7 @@ type namedStmt struct{ name, text string }
 // parametric ones in the variants the tests and pages use), in the order of
 // testdata/statements.golden.
 func catalogue() []namedStmt {
-	return []namedStmt{
+	stmts := []namedStmt{
 		{"Ping", `SELECT 1`},
 		{"RolesThatMatter", RolesThatMatter},
 		{"IdentityQuery(0)", IdentityQuery(0)},
@@ -83,6 +83,22 @@ func catalogue() []namedStmt {
 		{"CALL RETRY_GRANT", callRetry},
 		{"CALL REVOKE_ACCESS", callRevoke},
 	}
+	for _, st := range []namedStmt{
+		{"Preflight: service session", ServiceSessionQuery},
+		{"Preflight: views", ViewsQuery},
+		{"Preflight: caller grants", "SHOW CALLER GRANTS TO ROLE SIGNOFF_APP"},
+		{"Preflight: who holds SIGNOFF_OWNER", "SHOW GRANTS OF ROLE SIGNOFF_OWNER"},
+		{"Preflight: who holds SIGNOFF_APP", "SHOW GRANTS OF ROLE SIGNOFF_APP"},
+		{"Preflight: the visitor's session (3 roles)", SessionQuery(3)},
+		{"Preflight: CALL WHOAMI", "CALL SIGNOFF.API.WHOAMI()"},
+		{"Preflight: CALL PREFLIGHT", "CALL SIGNOFF.API.PREFLIGHT()"},
+	} {
+		stmts = append(stmts, st)
+	}
+	for _, role := range append(slices.Clone(SignoffRoles), "PUBLIC") {
+		stmts = append(stmts, namedStmt{"Preflight: grants to " + role, "SHOW GRANTS TO ROLE " + role})
+	}
+	return stmts
 }
 
 // renderCatalogue renders the catalogue verbatim: each statement between a

@@ -1,0 +1,626 @@
+package snowflake
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/signoff/signoff/internal/signoff"
+)
+
+// Doctor is the Snowflake engine's preflight (signoff doctor, and the
+// admins' /doctor page). It checks on a real account what the code assumes
+// about Snowflake: with the service's own connection, the token, the
+// session, the views and every Signoff role's grants against the install
+// scripts (ExpectedGrants); with the visiting admin's caller's-rights
+// session, what the procedures see of a caller, the grant path, the audit
+// hash, timestamps and a dry run of every action. Each failure comes with
+// its fix. docs/preflight.md lists the checks and their sources.
+type Doctor struct {
+	store     *Store
+	tokenFile string
+	warehouse string
+	ids       signoff.IDGenerator
+	now       func() time.Time
+}
+
+var _ signoff.Diagnoser = (*Doctor)(nil)
+
+// NewDoctor returns the preflight of store, opened with cfg.
+func NewDoctor(store *Store, cfg Config) *Doctor {
+	return &Doctor{store: store, tokenFile: cfg.TokenFile, warehouse: strings.ToUpper(cfg.Warehouse), now: time.Now}
+}
+
+// Diagnose runs the service checks, then the checks of admin's own
+// caller's-rights session.
+func (d *Doctor) Diagnose(ctx context.Context, admin signoff.Identity) (signoff.Checks, error) {
+	return append(d.ServiceChecks(ctx), d.SessionChecks(ctx, admin)...), nil
+}
+
+// ServiceChecks are the checks the service's own connection can make: what
+// signoff doctor runs inside the container, where no visitor is.
+func (d *Doctor) ServiceChecks(ctx context.Context) signoff.Checks {
+	cs := signoff.Checks{d.tokenFileCheck(), d.serviceSessionCheck(ctx), d.viewsCheck(ctx)}
+	for _, role := range SignoffRoles {
+		cs = append(cs, d.roleGrantsCheck(ctx, role))
+	}
+	cs = append(cs, d.publicChecks(ctx)...)
+	cs = append(cs, d.callerGrantsCheck(ctx),
+		d.holdersCheck(ctx, "SIGNOFF_OWNER", nil,
+			"whoever holds it can change the data, the procedures and the access roles with no audit event"),
+		d.holdersCheck(ctx, "SIGNOFF_APP", []string{"ROLE SIGNOFF_DEPLOYER"},
+			"whoever holds it can alter the service (its image, its specification)"))
+	return cs
+}
+
+// preflightSQL is where the checks the service's role may not make are made.
+const preflightSQL = "deploy/preflight.sql, run in a worksheet as SECURITYADMIN, checks it."
+
+func (d *Doctor) tokenFileCheck() signoff.Check {
+	c := signoff.Check{Name: "Service token file"}
+	if d.tokenFile == "" {
+		c.Status, c.Detail = signoff.CheckSkip, "No token file is configured."
+		return c
+	}
+	b, err := os.ReadFile(d.tokenFile)
+	switch {
+	case err != nil:
+		c.Status, c.Detail = signoff.CheckFail, err.Error()
+		c.Fix = "Signoff connects with the OAuth token Snowpark Container Services mounts at " + DefaultTokenFile +
+			": run it in the service, or point --token-file at the token."
+	case len(strings.TrimSpace(string(b))) == 0:
+		c.Status, c.Detail = signoff.CheckFail, d.tokenFile+" is empty."
+		c.Fix = "Snowflake writes the token there; restart the service if it stays empty."
+	default:
+		c.Status, c.Detail = signoff.CheckPass, fmt.Sprintf("%s is readable (%d bytes).", d.tokenFile, len(b))
+		if fi, err := os.Stat(d.tokenFile); err == nil {
+			c.Detail = fmt.Sprintf("%s is readable (%d bytes, written %s ago; Snowflake rewrites it every few minutes).",
+				d.tokenFile, len(b), d.now().Sub(fi.ModTime()).Round(time.Second))
+		}
+	}
+	return c
+}
+
+// ServiceSessionQuery is the statement the preflight runs to see the
+// service's own session.
+const ServiceSessionQuery = `SELECT CURRENT_USER(), CURRENT_ROLE(), CURRENT_WAREHOUSE(), CURRENT_VERSION()`
+
+func (d *Doctor) serviceSessionCheck(ctx context.Context) signoff.Check {
+	c := signoff.Check{Name: "Service session"}
+	var user, role, warehouse, version sql.NullString
+	start := time.Now()
+	err := d.store.db.QueryRowContext(ctx, ServiceSessionQuery).Scan(&user, &role, &warehouse, &version)
+	took := time.Since(start).Round(time.Millisecond)
+	if err != nil {
+		c.Status, c.Detail = signoff.CheckFail, translate(err).Error()
+		c.Fix = "The service cannot run a statement in Snowflake. Check the service's log and its events (SHOW SERVICE CONTAINERS IN SERVICE SIGNOFF.APP.SIGNOFF)."
+		return c
+	}
+	c.Detail = fmt.Sprintf("User %s, role %s, warehouse %s, Snowflake %s; the statement took %s.",
+		user.String, role.String, orNone(warehouse.String), version.String, took)
+	switch {
+	case role.String != "SIGNOFF_APP":
+		c.Status = signoff.CheckFail
+		c.Fix = "The service's user runs as the role that owns the service: create it as SIGNOFF_APP (deploy/20_service.sql)."
+	case warehouse.String != d.warehouse:
+		c.Status = signoff.CheckFail
+		c.Fix = fmt.Sprintf("The session has no usable warehouse %s: grant USAGE on it to SIGNOFF_APP (sql/snowflake/00_roles.sql) and name it with --warehouse.", d.warehouse)
+	default:
+		c.Status = signoff.CheckPass
+	}
+	return c
+}
+
+// ViewsQuery reads every API view the app reads, in one statement.
+const ViewsQuery = `SELECT (SELECT COUNT(*) FROM data_product), (SELECT COUNT(*) FROM approval_chain),
+  (SELECT COUNT(*) FROM access_request), (SELECT COUNT(*) FROM request_step), (SELECT COUNT(*) FROM audit_log)`
+
+func (d *Doctor) viewsCheck(ctx context.Context) signoff.Check {
+	c := signoff.Check{Name: "API views"}
+	var products, steps, requests, reqSteps, events int64
+	if err := d.store.db.QueryRowContext(ctx, ViewsQuery).Scan(&products, &steps, &requests, &reqSteps, &events); err != nil {
+		c.Status, c.Detail = signoff.CheckFail, translate(err).Error()
+		c.Fix = "SIGNOFF_APP reads the five views of " + d.store.apiSchema + ": run sql/snowflake/01_data_model.sql and 02_grants.sql."
+		return c
+	}
+	c.Status = signoff.CheckPass
+	c.Detail = fmt.Sprintf("All five are readable: %d products, %d chain steps, %d requests, %d request steps, %d audit events.",
+		products, steps, requests, reqSteps, events)
+	return c
+}
+
+// show runs a SHOW statement on the service connection and returns its
+// rows as column name → text.
+func (d *Doctor) show(ctx context.Context, stmt string) ([]map[string]string, error) {
+	rows, err := d.store.db.QueryContext(ctx, stmt)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var out []map[string]string
+	for rows.Next() {
+		vals := make([]sql.NullString, len(cols))
+		dest := make([]any, len(cols))
+		for i := range vals {
+			dest[i] = &vals[i]
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		row := make(map[string]string, len(cols))
+		for i, c := range cols {
+			row[strings.ToLower(c)] = vals[i].String
+		}
+		out = append(out, row)
+	}
+	return out, translate(rows.Err())
+}
+
+// showFailed is the check of a SHOW statement that could not run: a SKIP
+// when the service's role may not run it, a FAIL otherwise.
+func showFailed(name string, err error) signoff.Check {
+	if errors.Is(err, signoff.ErrForbidden) {
+		return signoff.Check{Name: name, Status: signoff.CheckSkip,
+			Detail: "SIGNOFF_APP may not list this (" + err.Error() + ").", Fix: preflightSQL}
+	}
+	return signoff.Check{Name: name, Status: signoff.CheckFail, Detail: err.Error(),
+		Fix: "The SHOW statement failed; " + preflightSQL}
+}
+
+// ShowGrant reads one row of SHOW GRANTS TO ROLE as a Grant: object types
+// as the GRANT statement spells them (COMPUTE_POOL is COMPUTE POOL), names
+// without quotes, procedures and functions without their signature, and
+// the account without its name.
+func ShowGrant(role string, row map[string]string) Grant {
+	on := strings.ReplaceAll(strings.ToUpper(row["granted_on"]), "_", " ")
+	name := strings.ReplaceAll(row["name"], `"`, "")
+	switch on {
+	case "ACCOUNT":
+		name = ""
+	case "PROCEDURE", "FUNCTION":
+		if i := strings.IndexByte(name, '('); i >= 0 {
+			name = name[:i]
+		}
+	}
+	return Grant{Role: role, Privilege: strings.ToUpper(row["privilege"]), On: on, Name: name}
+}
+
+// ShowCallerGrant reads one row of SHOW CALLER GRANTS TO ROLE: a grant on
+// every object of a type in a schema reads as "ALL PROCEDURES IN SCHEMA
+// SIGNOFF.API", as the GRANT INHERITED CALLER statement names it.
+func ShowCallerGrant(role string, row map[string]string) Grant {
+	g := ShowGrant(role, row)
+	if strings.EqualFold(row["is_inherited"], "true") {
+		scope := strings.ToUpper(row["inherited_from"])
+		where := row["inherited_from_database"]
+		if scope == "SCHEMA" {
+			where += "." + row["inherited_from_schema"]
+		}
+		g.Name = strings.TrimSpace("ALL " + g.On + "S IN " + scope + " " + strings.ReplaceAll(where, `"`, ""))
+	}
+	return g
+}
+
+// diff returns the grants of want missing from got, and those of got that
+// want does not list.
+func diff(want, got []Grant) (missing, extra []Grant) {
+	has := func(list []Grant, g Grant) bool {
+		return slices.ContainsFunc(list, func(x Grant) bool { return x.Key() == g.Key() })
+	}
+	for _, g := range want {
+		if !has(got, g) {
+			missing = append(missing, g)
+		}
+	}
+	for _, g := range got {
+		if !has(want, g) && !has(extra, g) {
+			extra = append(extra, g)
+		}
+	}
+	return missing, extra
+}
+
+// grantsOf returns the grants of list held by role.
+func grantsOf(list []Grant, role string) []Grant {
+	var out []Grant
+	for _, g := range list {
+		if g.Role == role {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// ownersOfAnything are the roles whose ownerships the preflight does not
+// list one by one: SIGNOFF_OWNER owns the data, procedures and access
+// roles, SIGNOFF_DEPLOYER what it creates in SIGNOFF.APP.
+var ownersOfAnything = []string{"SIGNOFF_OWNER", "SIGNOFF_DEPLOYER"}
+
+func (d *Doctor) roleGrantsCheck(ctx context.Context, role string) signoff.Check {
+	name := "Grants to " + role
+	rows, err := d.show(ctx, "SHOW GRANTS TO ROLE "+role)
+	if err != nil {
+		return showFailed(name, err)
+	}
+	var got, owns []Grant
+	for _, row := range rows {
+		g := ShowGrant(role, row)
+		if g.Privilege == "OWNERSHIP" {
+			owns = append(owns, g)
+			continue
+		}
+		got = append(got, g)
+	}
+	missing, extra := diff(append(grantsOf(ExpectedGrants, role), grantsOf(ExpectedRoleGrants, role)...), got)
+	missingOwn, extraOwn := diff(grantsOf(Owned, role), owns)
+	missing = append(missing, missingOwn...)
+	if !slices.Contains(ownersOfAnything, role) {
+		extra = append(extra, extraOwn...)
+	}
+	return grantsVerdict(name, len(got), missing, extra, false)
+}
+
+// grantsVerdict is the check comparing a role's grants with the expected
+// ones, with the statements that fix a difference.
+func grantsVerdict(name string, n int, missing, extra []Grant, caller bool) signoff.Check {
+	c := signoff.Check{Name: name}
+	if len(missing) == 0 && len(extra) == 0 {
+		c.Status, c.Detail = signoff.CheckPass, fmt.Sprintf("%d privileges, exactly those the install scripts grant.", n)
+		return c
+	}
+	c.Status = signoff.CheckFail
+	var detail, fix []string
+	if len(missing) > 0 {
+		detail = append(detail, "Missing: "+keys(missing)+".")
+		for _, g := range missing {
+			fix = append(fix, g.Statement("GRANT", caller)+";")
+		}
+	}
+	if len(extra) > 0 {
+		detail = append(detail, "Not expected: "+keys(extra)+".")
+		for _, g := range extra {
+			fix = append(fix, g.Statement("REVOKE", caller)+";")
+		}
+	}
+	c.Detail = strings.Join(detail, " ")
+	c.Fix = "As SECURITYADMIN (ACCOUNTADMIN for caller grants), or by running the install scripts again:\n" + strings.Join(fix, "\n")
+	return c
+}
+
+func keys(gs []Grant) string {
+	var out []string
+	for _, g := range gs {
+		out = append(out, strings.TrimSpace(g.Privilege+" ON "+g.On+" "+g.Name))
+	}
+	return strings.Join(out, "; ")
+}
+
+// Statement is the GRANT (verb "GRANT") or REVOKE statement of g; caller
+// makes it a caller grant. A procedure's statement needs its argument
+// types, which SHOW GRANTS does not list: it says so.
+func (g Grant) Statement(verb string, caller bool) string {
+	to := " TO ROLE "
+	if verb == "REVOKE" {
+		to = " FROM ROLE "
+	}
+	priv := g.Privilege
+	if caller {
+		priv = "CALLER " + priv
+		if strings.HasPrefix(g.Name, "ALL ") {
+			priv = "INHERITED " + priv
+		}
+	}
+	switch {
+	case g.Privilege == "OWNERSHIP" && verb == "REVOKE":
+		return "GRANT OWNERSHIP ON " + g.On + " " + g.Name + " TO ROLE SIGNOFF_OWNER COPY CURRENT GRANTS -- or to the role that should own it"
+	case g.Privilege == "OWNERSHIP":
+		return "GRANT OWNERSHIP ON " + g.On + " " + g.Name + " TO ROLE " + g.Role + " COPY CURRENT GRANTS"
+	case g.On == "ROLE":
+		return verb + " ROLE " + g.Name + to + g.Role
+	case g.On == "ACCOUNT":
+		return verb + " " + priv + " ON ACCOUNT" + to + g.Role
+	case strings.HasPrefix(g.Name, "ALL "):
+		return verb + " " + priv + " ON " + g.Name + to + g.Role
+	case g.On == "PROCEDURE" || g.On == "FUNCTION":
+		return verb + " " + priv + " ON " + g.On + " " + g.Name + "(<argument types: SHOW PROCEDURES IN SCHEMA SIGNOFF.API>)" + to + g.Role
+	}
+	return verb + " " + priv + " ON " + g.On + " " + g.Name + to + g.Role
+}
+
+// isSignoffObject reports whether a grant to PUBLIC concerns Signoff.
+func isSignoffObject(g Grant) bool {
+	return g.Name == "SIGNOFF" || strings.HasPrefix(g.Name, "SIGNOFF.") || strings.HasPrefix(g.Name, "SIGNOFF_")
+}
+
+func (d *Doctor) publicChecks(ctx context.Context) signoff.Checks {
+	rows, err := d.show(ctx, "SHOW GRANTS TO ROLE PUBLIC")
+	if err != nil {
+		return signoff.Checks{showFailed("Signoff's grants to PUBLIC", err)}
+	}
+	var got []Grant
+	bind := false
+	for _, row := range rows {
+		g := ShowGrant("PUBLIC", row)
+		if g.Privilege == "BIND SERVICE ENDPOINT" && g.On == "ACCOUNT" {
+			bind = true
+		}
+		if isSignoffObject(g) {
+			got = append(got, g)
+		}
+	}
+	missing, extra := diff(grantsOf(ExpectedGrants, "PUBLIC"), got)
+	c := grantsVerdict("Signoff's grants to PUBLIC", len(got), missing, extra, false)
+	b := signoff.Check{Name: "Who may create public endpoints", Status: signoff.CheckPass,
+		Detail: "PUBLIC does not hold BIND SERVICE ENDPOINT: only roles granted it may publish a service."}
+	if bind {
+		b.Status = signoff.CheckWarn
+		b.Detail = "PUBLIC holds BIND SERVICE ENDPOINT (the default since a 2026 behaviour change): any role that may create a service can publish one in this account."
+		b.Fix = "Unless other teams rely on it: REVOKE BIND SERVICE ENDPOINT ON ACCOUNT FROM ROLE PUBLIC; (SIGNOFF_APP holds its own grant.)"
+	}
+	return signoff.Checks{c, b}
+}
+
+func (d *Doctor) callerGrantsCheck(ctx context.Context) signoff.Check {
+	name := "Caller grants of SIGNOFF_APP"
+	rows, err := d.show(ctx, "SHOW CALLER GRANTS TO ROLE SIGNOFF_APP")
+	if err != nil {
+		return showFailed(name, err)
+	}
+	var got []Grant
+	for _, row := range rows {
+		got = append(got, ShowCallerGrant("SIGNOFF_APP", row))
+	}
+	missing, extra := diff(ExpectedCallerGrants, got)
+	return grantsVerdict(name, len(got), missing, extra, true)
+}
+
+// holdersCheck checks who holds role: allowed lists the grantees ("ROLE
+// SIGNOFF_DEPLOYER", "USER ALICE") that may; why says what an unexpected
+// holder can do.
+func (d *Doctor) holdersCheck(ctx context.Context, role string, allowed []string, why string) signoff.Check {
+	name := "Who holds " + role
+	rows, err := d.show(ctx, "SHOW GRANTS OF ROLE "+role)
+	if err != nil {
+		return showFailed(name, err)
+	}
+	var holders, fix []string
+	for _, row := range rows {
+		kind, grantee := strings.ToUpper(row["granted_to"]), row["grantee_name"]
+		holder := kind + " " + grantee
+		if slices.Contains(allowed, holder) {
+			continue
+		}
+		holders = append(holders, holder)
+		if kind == "USER" {
+			grantee = signoff.QuoteIdentifier(grantee)
+		}
+		fix = append(fix, "REVOKE ROLE "+role+" FROM "+kind+" "+grantee+";")
+	}
+	if len(holders) == 0 {
+		c := signoff.Check{Name: name, Status: signoff.CheckPass, Detail: "Nobody holds it."}
+		if len(allowed) > 0 {
+			c.Detail = "Only " + strings.Join(allowed, ", ") + " may hold it, and nobody else does."
+		}
+		return c
+	}
+	return signoff.Check{Name: name, Status: signoff.CheckFail,
+		Detail: role + " is held by " + strings.Join(holders, ", ") + ": " + why + ".",
+		Fix:    "As SECURITYADMIN (a break-glass or install session aside):\n" + strings.Join(fix, "\n")}
+}
+
+// SessionQuery is the statement the preflight runs in the admin's caller's-
+// rights session: who Snowflake says they are, their roles and warehouse,
+// and for each role that matters whether it is in the session (as the
+// identity query asks).
+func SessionQuery(nRoles int) string {
+	return strings.Replace(IdentityQuery(nRoles), "SELECT CURRENT_USER()",
+		"SELECT CURRENT_USER(), CURRENT_ROLE(), CURRENT_SECONDARY_ROLES(), CURRENT_WAREHOUSE()", 1)
+}
+
+// SessionChecks are the checks of admin's own caller's-rights session; they
+// need the admin's caller token, which only a page visit has.
+func (d *Doctor) SessionChecks(ctx context.Context, admin signoff.Identity) signoff.Checks {
+	if admin.Credential == "" {
+		return signoff.Checks{{Name: "Your session", Status: signoff.CheckSkip,
+			Detail: "There is no visitor's session to check from here.",
+			Fix:    "Open /doctor in the deployed service as a Signoff admin: the checks of a person's caller's-rights session run there."}}
+	}
+	db, err := d.store.callers(ctx, admin.Credential)
+	if err != nil {
+		return signoff.Checks{{Name: "Your session", Status: signoff.CheckFail, Detail: callerError(err).Error()}}
+	}
+	defer db.Close()
+	cs := d.sessionCheck(ctx, db, admin)
+	cs = append(cs, d.whoamiCheck(ctx, db, admin))
+	cs = append(cs, d.preflightChecks(ctx, db)...)
+	return append(cs, signoff.DryRuns(ctx, d.store, admin, &d.ids, d.now())...)
+}
+
+func (d *Doctor) sessionCheck(ctx context.Context, db *sql.DB, admin signoff.Identity) signoff.Checks {
+	c := signoff.Check{Name: "Your session"}
+	roles, err := d.store.readRolesThatMatter(ctx)
+	if err != nil {
+		c.Status, c.Detail = signoff.CheckFail, err.Error()
+		return signoff.Checks{c}
+	}
+	var user, primary, secondary, warehouse sql.NullString
+	held := make([]sql.NullBool, len(roles))
+	dest := []any{&user, &primary, &secondary, &warehouse}
+	args := make([]any, len(roles))
+	for i, r := range roles {
+		dest, args[i] = append(dest, &held[i]), r
+	}
+	if err := db.QueryRowContext(ctx, SessionQuery(len(roles)), args...).Scan(dest...); err != nil {
+		c.Status, c.Detail = signoff.CheckFail, callerError(err).Error()
+		c.Fix = "Signoff cannot run the identity query in your session; every visitor would get an error page."
+		return signoff.Checks{c}
+	}
+	c.Detail = fmt.Sprintf("User %s, primary role %s, secondary roles %s, warehouse %s.",
+		user.String, orNone(primary.String), orNone(secondary.String), orNone(warehouse.String))
+	switch {
+	case user.String != admin.User:
+		c.Status = signoff.CheckFail
+		c.Fix = "Your session belongs to another user than the one signed in: report this as a bug."
+	case warehouse.String != d.warehouse:
+		c.Status = signoff.CheckFail
+		c.Fix = fmt.Sprintf("The API procedures run on the caller's warehouse: grant USAGE on %s to PUBLIC (sql/snowflake/02_grants.sql) and the caller grant on it to SIGNOFF_APP.", d.warehouse)
+	default:
+		c.Status = signoff.CheckPass
+	}
+	r := signoff.Check{Name: "Roles Signoff sees in your session"}
+	var seen []string
+	for i, role := range roles {
+		if held[i].Valid && held[i].Bool {
+			seen = append(seen, role)
+		}
+	}
+	r.Detail = fmt.Sprintf("%d of the %d roles that matter: %s.", len(seen), len(roles), orNone(strings.Join(seen, ", ")))
+	if slices.Contains(seen, signoff.RoleAdmin) {
+		r.Status = signoff.CheckPass
+	} else {
+		r.Status = signoff.CheckFail
+		r.Fix = fmt.Sprintf("%s is not active in your session. A caller's-rights session has the user's default role and DEFAULT_SECONDARY_ROLES: ALTER USER ... SET DEFAULT_SECONDARY_ROLES = ('ALL').", signoff.RoleAdmin)
+	}
+	return signoff.Checks{c, r}
+}
+
+// whoami is the data of WHOAMI's envelope.
+type whoami struct {
+	Actor         *string `json:"actor"`
+	PrincipalType string  `json:"principal_type"`
+	IsAdmin       bool    `json:"is_admin"`
+}
+
+// preflight is the data of PREFLIGHT's envelope.
+type preflight struct {
+	GrantError  string `json:"grant_error"`
+	RevokeError string `json:"revoke_error"`
+	HashSample  string `json:"hash_sample"`
+	TimeSample  string `json:"time_sample"`
+}
+
+// callProc calls an API procedure without arguments in db and decodes its
+// envelope's data into data.
+func (d *Doctor) callProc(ctx context.Context, db *sql.DB, proc string, data any) (signoff.Code, error) {
+	var raw sql.NullString
+	if err := db.QueryRowContext(ctx, "CALL "+d.store.apiSchema+"."+proc+"()").Scan(&raw); err != nil {
+		return "", callerError(err)
+	}
+	var env Envelope
+	if err := json.Unmarshal([]byte(raw.String), &env); err != nil || env.Code == "" {
+		return "", fmt.Errorf("%s answered %.200q, not an envelope", proc, raw.String)
+	}
+	if len(env.Data) > 0 && string(env.Data) != "null" {
+		if err := json.Unmarshal(env.Data, data); err != nil {
+			return "", fmt.Errorf("%s's data: %w", proc, err)
+		}
+	}
+	return env.Code, nil
+}
+
+func (d *Doctor) whoamiCheck(ctx context.Context, db *sql.DB, admin signoff.Identity) signoff.Check {
+	c := signoff.Check{Name: "Caller identity in the procedures"}
+	var w whoami
+	if _, err := d.callProc(ctx, db, "WHOAMI", &w); err != nil {
+		c.Status, c.Detail = signoff.CheckFail, err.Error()
+		c.Fix = "Run sql/snowflake/03_api.sql; SIGNOFF_APP needs the caller grants of 02_grants.sql."
+		return c
+	}
+	actor := ""
+	if w.Actor != nil {
+		actor = *w.Actor
+	}
+	switch {
+	case w.Actor == nil:
+		c.Status = signoff.CheckFail
+		c.Detail = "The procedures cannot see who calls them: SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME') is NULL."
+		c.Fix = "GRANT READ SESSION ON ACCOUNT TO ROLE SIGNOFF_OWNER; (as SECURITYADMIN, sql/snowflake/00_roles.sql)"
+	case actor != admin.User:
+		c.Status = signoff.CheckFail
+		c.Detail = fmt.Sprintf("The procedures see %q calling, but your session's user is %q.", actor, admin.User)
+		c.Fix = "The procedures would record the wrong person: report this as a bug with this page."
+	case !strings.HasPrefix(strings.ToUpper(w.PrincipalType), "USER"):
+		c.Status = signoff.CheckFail
+		c.Detail = fmt.Sprintf("Snowflake reports the principal type %q for your caller's-rights session; the procedures act only for users (PRINCIPAL_TYPE LIKE 'USER%%') and refuse everyone.", w.PrincipalType)
+		c.Fix = "Report this with the type shown: the actor rule in sql/snowflake/03_api.sql must accept it."
+	case !w.IsAdmin:
+		c.Status = signoff.CheckFail
+		c.Detail = fmt.Sprintf("The procedures see you as %s, but IS_ROLE_ACTIVATED does not see %s in your session: they would refuse your admin actions.", actor, signoff.RoleAdmin)
+		c.Fix = "Make the role active in your default session: ALTER USER ... SET DEFAULT_SECONDARY_ROLES = ('ALL'), or make it your default role."
+	default:
+		c.Status = signoff.CheckPass
+		c.Detail = fmt.Sprintf("The procedures see you as %s (principal type %s), with %s active.", actor, w.PrincipalType, signoff.RoleAdmin)
+	}
+	return c
+}
+
+func (d *Doctor) preflightChecks(ctx context.Context, db *sql.DB) signoff.Checks {
+	grant := signoff.Check{Name: "Grant from a caller's session"}
+	hash := signoff.Check{Name: "Audit hash: Snowflake and Go agree"}
+	stamp := signoff.Check{Name: "Timestamps truncate to microseconds"}
+	var p preflight
+	code, err := d.callProc(ctx, db, "PREFLIGHT", &p)
+	if err == nil && code != signoff.CodeOK {
+		err = fmt.Errorf("PREFLIGHT answered %s", code)
+	}
+	if err != nil {
+		for _, c := range []*signoff.Check{&grant, &hash, &stamp} {
+			c.Status, c.Detail = signoff.CheckFail, err.Error()
+			c.Fix = "Run sql/snowflake/03_api.sql; only " + signoff.RoleAdmin + " may call PREFLIGHT."
+		}
+		return signoff.Checks{grant, hash, stamp}
+	}
+	switch {
+	case p.GrantError == "" && p.RevokeError == "":
+		grant.Status = signoff.CheckPass
+		grant.Detail = "A procedure owned by SIGNOFF_OWNER granted the empty role SIGNOFF_PREFLIGHT to you and revoked it, called from your caller's-rights session: final approvals can grant."
+	case p.GrantError != "":
+		grant.Status, grant.Detail = signoff.CheckFail, "GRANT ROLE failed: "+p.GrantError
+		grant.Fix = "SIGNOFF_OWNER must own SIGNOFF_PREFLIGHT and every access role (sql/snowflake/00_roles.sql, 04_seed.sql)."
+	default:
+		grant.Status, grant.Detail = signoff.CheckFail, "The grant worked, but REVOKE ROLE failed: "+p.RevokeError
+		grant.Fix = "Revoke SIGNOFF_PREFLIGHT from yourself as SECURITYADMIN; revokes of access roles would fail the same way."
+	}
+	sample := signoff.HashSample()
+	if want := sample.ComputeHash(); p.HashSample == want {
+		hash.Status = signoff.CheckPass
+		hash.Detail = "SIGNOFF.API.AUDIT_HASH and Signoff's Go code hash the sample event (non-ASCII text, quotes, nanoseconds) to " + short(want) + "."
+	} else {
+		hash.Status = signoff.CheckFail
+		hash.Detail = fmt.Sprintf("Snowflake hashes the sample event to %q, Go to %q.", p.HashSample, want)
+		hash.Fix = "Install the AUDIT_HASH of this version (sql/snowflake/03_api.sql): until they agree, the audit check reports every event Snowflake wrote as edited."
+	}
+	if want := sample.Time.Truncate(time.Microsecond).Format(signoff.ChainTimeFormat); p.TimeSample == want {
+		stamp.Status = signoff.CheckPass
+		stamp.Detail = "Snowflake truncates " + sample.Time.Format("15:04:05.000000000") + " to " + want + ", as Go does."
+	} else {
+		stamp.Status = signoff.CheckFail
+		stamp.Detail = fmt.Sprintf("Snowflake turns the sample time into %q, Go into %q.", p.TimeSample, want)
+		stamp.Fix = "The procedures must truncate event times to microseconds (DATE_TRUNC('MICROSECOND', ...)); install 03_api.sql of this version."
+	}
+	return signoff.Checks{grant, hash, stamp}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12] + "…"
+	}
+	return h
+}

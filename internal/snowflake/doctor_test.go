@@ -1,0 +1,473 @@
+package snowflake
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/signoff/signoff/internal/signoff"
+	"github.com/signoff/signoff/internal/snowflake/sftest"
+)
+
+// The preflight runs through the real driver against sftest, answered by
+// fakeAccount: an account as the install scripts leave it (ExpectedGrants,
+// ExpectedCallerGrants, Owned), which each test then breaks in one way.
+
+// fakeAccount is what the fake answers the preflight's statements with.
+type fakeAccount struct {
+	grants    map[string][]Grant  // SHOW GRANTS TO ROLE
+	caller    []Grant             // SHOW CALLER GRANTS TO ROLE SIGNOFF_APP
+	holders   map[string][]string // SHOW GRANTS OF ROLE: "USER X", "ROLE Y"
+	forbidden map[string]bool     // statements SIGNOFF_APP may not run
+	fail      map[string]sftest.Response
+
+	serviceRole, serviceWarehouse string
+	sessionUser, sessionWarehouse string
+	sessionRoles                  map[string]bool
+	whoami, preflight             map[string]any
+	dryRuns                       map[string]string // procedure → the code its dry run answers
+}
+
+// installed is an account as the scripts leave it, with ADMIN visiting.
+func installed() *fakeAccount {
+	a := &fakeAccount{grants: map[string][]Grant{}, holders: map[string][]string{"SIGNOFF_APP": {"ROLE SIGNOFF_DEPLOYER"}},
+		forbidden: map[string]bool{}, fail: map[string]sftest.Response{},
+		serviceRole: "SIGNOFF_APP", serviceWarehouse: "SIGNOFF_WH", sessionUser: "JANE.DOE@ACME.COM",
+		sessionWarehouse: "SIGNOFF_WH", sessionRoles: map[string]bool{"SIGNOFF_ADMIN": true, "SIGNOFF_AUDITOR": true},
+		dryRuns: map[string]string{"SUBMIT_REQUEST": "PRODUCT_NOT_FOUND", "DECIDE_STEP": "NOT_FOUND",
+			"WITHDRAW_REQUEST": "NOT_FOUND", "RETRY_GRANT": "NOT_FOUND", "REVOKE_ACCESS": "NOT_FOUND"}}
+	for _, list := range [][]Grant{ExpectedGrants, ExpectedRoleGrants, Owned} {
+		for _, g := range list {
+			a.grants[g.Role] = append(a.grants[g.Role], g)
+		}
+	}
+	// What SIGNOFF_OWNER creates is its own; the preflight does not list it.
+	a.grants["SIGNOFF_OWNER"] = append(a.grants["SIGNOFF_OWNER"],
+		Grant{"SIGNOFF_OWNER", "OWNERSHIP", "TABLE", "SIGNOFF.MAIN.AUDIT_LOG"},
+		Grant{"SIGNOFF_OWNER", "OWNERSHIP", "ROLE", "CUSTOMER_360_READ"})
+	// Other teams' grants to PUBLIC are none of Signoff's business.
+	a.grants["PUBLIC"] = append(a.grants["PUBLIC"], Grant{"PUBLIC", "USAGE", "DATABASE", "SNOWFLAKE_SAMPLE_DATA"})
+	a.caller = slices.Clone(ExpectedCallerGrants)
+	sample := signoff.HashSample()
+	a.whoami = map[string]any{"actor": "JANE.DOE@ACME.COM", "principal_type": "USER", "is_admin": true}
+	a.preflight = map[string]any{"actor": "JANE.DOE@ACME.COM", "grant_error": "", "revoke_error": "",
+		"hash_sample": sample.ComputeHash(), "time_sample": "2026-01-02 03:04:05.123456"}
+	return a
+}
+
+var grantColumns = []sftest.Column{sftest.TimestampNTZ("created_on"), sftest.Text("privilege"), sftest.Text("granted_on"),
+	sftest.Text("name"), sftest.Text("granted_to"), sftest.Text("grantee_name"), sftest.Text("grant_option"),
+	sftest.Text("granted_by")}
+
+// showRow renders g as SHOW GRANTS TO ROLE does: object types with
+// underscores, procedures with their signature, the account by name.
+func showRow(g Grant) []any {
+	name := g.Name
+	switch g.On {
+	case "ACCOUNT":
+		name = "ACME"
+	case "PROCEDURE", "FUNCTION":
+		i := strings.LastIndexByte(name, '.')
+		name = name[:i+1] + `"` + name[i+1:] + `(REQUEST_ID VARCHAR):VARIANT"`
+	}
+	return []any{time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), g.Privilege, strings.ReplaceAll(g.On, " ", "_"), name,
+		"ROLE", g.Role, "false", "SECURITYADMIN"}
+}
+
+// callerRow renders a caller grant as SHOW CALLER GRANTS does.
+func callerRow(g Grant) []any {
+	inherited, from, db, schema, name := "false", "", "", "", g.Name
+	if rest, ok := strings.CutPrefix(g.Name, "ALL "); ok {
+		_, scope, _ := strings.Cut(rest, " IN SCHEMA ")
+		db, schema, _ = strings.Cut(scope, ".")
+		inherited, from, name = "true", "SCHEMA", ""
+	}
+	return []any{time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), g.Privilege, g.On, name, inherited, from, db, schema,
+		"ROLE", g.Role}
+}
+
+// answerWith is a procedure's answer as the fake sends it.
+func answerWith(code signoff.Code, data any) sftest.Response {
+	b, _ := json.Marshal(data)
+	return sftest.Result([]sftest.Column{sftest.Variant("X")}, []any{envelope(code, string(b))})
+}
+
+// answer is the fake's handler.
+func (a *fakeAccount) answer(roles []string) func(sftest.Query) (sftest.Response, bool) {
+	forbidden := sftest.Fail("003001", "42501", "Insufficient privileges to operate on role.")
+	return func(q sftest.Query) (sftest.Response, bool) {
+		text := pin(q.SQLText)
+		if r, ok := a.fail[text]; ok {
+			return r, true
+		}
+		if a.forbidden[text] {
+			return forbidden, true
+		}
+		switch {
+		case text == ServiceSessionQuery:
+			return sftest.Result([]sftest.Column{sftest.Text("U"), sftest.Text("R"), sftest.Text("W"), sftest.Text("V")},
+				[]any{"SIGNOFF", a.serviceRole, nilIfEmpty(a.serviceWarehouse), "9.40.1"}), true
+		case text == ViewsQuery:
+			return sftest.Result([]sftest.Column{sftest.Fixed("A"), sftest.Fixed("B"), sftest.Fixed("C"), sftest.Fixed("D"),
+				sftest.Fixed("E")}, []any{6, 9, 120, 240, 600}), true
+		case text == RolesThatMatter:
+			var rows [][]any
+			for _, r := range roles {
+				rows = append(rows, []any{r})
+			}
+			return sftest.Result([]sftest.Column{sftest.Text("ROLE")}, rows...), true
+		case strings.HasPrefix(text, "SHOW GRANTS TO ROLE "):
+			var rows [][]any
+			for _, g := range a.grants[strings.TrimPrefix(text, "SHOW GRANTS TO ROLE ")] {
+				rows = append(rows, showRow(g))
+			}
+			return sftest.Result(grantColumns, rows...), true
+		case text == "SHOW CALLER GRANTS TO ROLE SIGNOFF_APP":
+			var rows [][]any
+			for _, g := range a.caller {
+				rows = append(rows, callerRow(g))
+			}
+			return sftest.Result([]sftest.Column{sftest.TimestampNTZ("created_on"), sftest.Text("privilege"),
+				sftest.Text("granted_on"), sftest.Text("name"), sftest.Text("is_inherited"), sftest.Text("inherited_from"),
+				sftest.Text("inherited_from_database"), sftest.Text("inherited_from_schema"), sftest.Text("granted_to"),
+				sftest.Text("grantee_name")}, rows...), true
+		case strings.HasPrefix(text, "SHOW GRANTS OF ROLE "):
+			role := strings.TrimPrefix(text, "SHOW GRANTS OF ROLE ")
+			var rows [][]any
+			for _, h := range a.holders[role] {
+				kind, name, _ := strings.Cut(h, " ")
+				rows = append(rows, []any{time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), role, kind, name, "SECURITYADMIN"})
+			}
+			return sftest.Result([]sftest.Column{sftest.TimestampNTZ("created_on"), sftest.Text("role"),
+				sftest.Text("granted_to"), sftest.Text("grantee_name"), sftest.Text("granted_by")}, rows...), true
+		case text == SessionQuery(len(roles)):
+			cols := []sftest.Column{sftest.Text("U"), sftest.Text("P"), sftest.Text("S"), sftest.Text("W")}
+			row := []any{a.sessionUser, "PUBLIC", `{"roles":"SIGNOFF_ADMIN","value":""}`, nilIfEmpty(a.sessionWarehouse)}
+			for range roles {
+				cols = append(cols, sftest.Boolean("IS_ROLE_IN_SESSION(?)"))
+			}
+			for i := range roles {
+				row = append(row, a.sessionRoles[q.Bindings[fmt.Sprint(i+1)].Value.(string)])
+			}
+			return sftest.Result(cols, row), true
+		case text == "CALL SIGNOFF.API.WHOAMI()":
+			return answerWith(signoff.CodeOK, a.whoami), true
+		case text == "CALL SIGNOFF.API.PREFLIGHT()":
+			return answerWith(signoff.CodeOK, a.preflight), true
+		case strings.HasPrefix(text, "CALL SIGNOFF.API."):
+			proc, _, _ := strings.Cut(strings.TrimPrefix(text, "CALL SIGNOFF.API."), "(")
+			if last := q.Bindings[fmt.Sprint(len(q.Bindings))]; last.Type != "BOOLEAN" || last.Value != "true" {
+				return sftest.Fail("000603", "XX000", "the preflight ran an action for real"), true
+			}
+			return answerWith(signoff.Code(a.dryRuns[proc]), map[string]any{}), true
+		}
+		return sftest.Response{}, false
+	}
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// runDoctor runs the whole preflight against a, visited by JANE.DOE@ACME.COM
+// (an admin) with credential, and returns the checks and the fake.
+func runDoctor(t *testing.T, a *fakeAccount, credential string) (signoff.Checks, *sftest.Server) {
+	t.Helper()
+	fake := sftest.New(t)
+	fake.Handle(a.answer([]string{"DPO", "SIGNOFF_ADMIN", "SIGNOFF_AUDITOR"}))
+	cfg := fakeConfig(t, fake, "svc-token")
+	cfg.Database, cfg.Schema = "SIGNOFF", "API"
+	st, err := Open(t.Context(), cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	admin := signoff.NewIdentity("JANE.DOE@ACME.COM", []string{"SIGNOFF_ADMIN", "SIGNOFF_AUDITOR"})
+	admin.Credential = credential
+	cs, err := NewDoctor(st, cfg).Diagnose(t.Context(), admin)
+	require.NoError(t, err)
+	return cs, fake
+}
+
+func find(t *testing.T, cs signoff.Checks, name string) signoff.Check {
+	t.Helper()
+	for _, c := range cs {
+		if c.Name == name {
+			return c
+		}
+	}
+	t.Fatalf("no check %q in %v", name, cs)
+	return signoff.Check{}
+}
+
+func TestDoctorPassesOnAnAccountAsInstalled(t *testing.T) {
+	t.Parallel()
+	cs, fake := runDoctor(t, installed(), "caller-token")
+	var names []string
+	for _, c := range cs {
+		names = append(names, c.Name)
+		assert.Equal(t, signoff.CheckPass, c.Status, "%s: %s\nfix: %s", c.Name, c.Detail, c.Fix)
+	}
+	assert.Equal(t, []string{"Service token file", "Service session", "API views",
+		"Grants to SIGNOFF_OWNER", "Grants to SIGNOFF_APP", "Grants to SIGNOFF_DEPLOYER", "Grants to SIGNOFF_ADMIN",
+		"Grants to SIGNOFF_AUDITOR", "Signoff's grants to PUBLIC", "Who may create public endpoints",
+		"Caller grants of SIGNOFF_APP", "Who holds SIGNOFF_OWNER", "Who holds SIGNOFF_APP",
+		"Your session", "Roles Signoff sees in your session", "Caller identity in the procedures",
+		"Grant from a caller's session", "Audit hash: Snowflake and Go agree", "Timestamps truncate to microseconds",
+		"Dry run: submit", "Dry run: decide", "Dry run: withdraw", "Dry run: retry grant", "Dry run: revoke"}, names)
+	assert.Contains(t, find(t, cs, "Roles Signoff sees in your session").Detail, "2 of the 3 roles that matter: SIGNOFF_ADMIN, SIGNOFF_AUDITOR")
+
+	// The service's checks ran in the service's session, the visitor's in
+	// caller's-rights sessions logged in with the caller token; each caller
+	// session was closed.
+	logins := fake.Logins()
+	caller := map[string]bool{}
+	for _, l := range logins {
+		if strings.HasSuffix(l.Token, ".caller-token") {
+			caller[l.SessionToken] = true
+		} else {
+			require.Equal(t, "svc-token", l.Token)
+		}
+	}
+	assert.Len(t, caller, 6, "one session for the session checks, one per dry run")
+	for _, q := range fake.Queries() {
+		isCall := strings.HasPrefix(q.SQLText, "CALL ") || strings.HasPrefix(q.SQLText, "SELECT CURRENT_USER(), CURRENT_ROLE(), CURRENT_SECONDARY_ROLES()")
+		assert.Equal(t, isCall, caller[q.SessionToken], "%s ran in the wrong session", q.SQLText)
+	}
+	closed := fake.ClosedSessions()
+	for s := range caller {
+		assert.Contains(t, closed, s)
+	}
+}
+
+func TestDoctorDetectsEachProblem(t *testing.T) {
+	t.Parallel()
+	remove := func(a *fakeAccount, role, key string) {
+		a.grants[role] = slices.DeleteFunc(a.grants[role], func(g Grant) bool { return g.Key() == key })
+	}
+	for _, tc := range []struct {
+		name   string
+		break_ func(a *fakeAccount)
+		check  string
+		status signoff.CheckStatus
+		detail string // in Detail
+		fix    string // in Fix
+	}{
+		{"the app cannot read the audit log view",
+			func(a *fakeAccount) { remove(a, "SIGNOFF_APP", "SIGNOFF_APP SELECT ON VIEW SIGNOFF.API.AUDIT_LOG") },
+			"Grants to SIGNOFF_APP", signoff.CheckFail, "Missing: SELECT ON VIEW SIGNOFF.API.AUDIT_LOG",
+			"GRANT SELECT ON VIEW SIGNOFF.API.AUDIT_LOG TO ROLE SIGNOFF_APP;"},
+		{"the app may write a table",
+			func(a *fakeAccount) {
+				a.grants["SIGNOFF_APP"] = append(a.grants["SIGNOFF_APP"], Grant{"SIGNOFF_APP", "INSERT", "TABLE", "SIGNOFF.MAIN.ACCESS_REQUEST"})
+			},
+			"Grants to SIGNOFF_APP", signoff.CheckFail, "Not expected: INSERT ON TABLE SIGNOFF.MAIN.ACCESS_REQUEST",
+			"REVOKE INSERT ON TABLE SIGNOFF.MAIN.ACCESS_REQUEST FROM ROLE SIGNOFF_APP;"},
+		{"the app owns a table",
+			func(a *fakeAccount) {
+				a.grants["SIGNOFF_APP"] = append(a.grants["SIGNOFF_APP"], Grant{"SIGNOFF_APP", "OWNERSHIP", "TABLE", "SIGNOFF.MAIN.AUDIT_LOG"})
+			},
+			"Grants to SIGNOFF_APP", signoff.CheckFail, "Not expected: OWNERSHIP ON TABLE SIGNOFF.MAIN.AUDIT_LOG",
+			"GRANT OWNERSHIP ON TABLE SIGNOFF.MAIN.AUDIT_LOG TO ROLE SIGNOFF_OWNER COPY CURRENT GRANTS"},
+		{"the app keeps a deploy-time power",
+			func(a *fakeAccount) {
+				a.grants["SIGNOFF_APP"] = append(a.grants["SIGNOFF_APP"], Grant{"SIGNOFF_APP", "CREATE SERVICE", "SCHEMA", "SIGNOFF.APP"})
+			},
+			"Grants to SIGNOFF_APP", signoff.CheckFail, "Not expected: CREATE SERVICE ON SCHEMA SIGNOFF.APP", ""},
+		{"the app inherits a system role",
+			func(a *fakeAccount) {
+				a.grants["SIGNOFF_APP"] = append(a.grants["SIGNOFF_APP"], Grant{"SIGNOFF_APP", "USAGE", "ROLE", "SYSADMIN"})
+			},
+			"Grants to SIGNOFF_APP", signoff.CheckFail, "Not expected: USAGE ON ROLE SYSADMIN",
+			"REVOKE ROLE SYSADMIN FROM ROLE SIGNOFF_APP;"},
+		{"the owner may not read sessions",
+			func(a *fakeAccount) { remove(a, "SIGNOFF_OWNER", "SIGNOFF_OWNER READ SESSION ON ACCOUNT") },
+			"Grants to SIGNOFF_OWNER", signoff.CheckFail, "Missing: READ SESSION ON ACCOUNT",
+			"GRANT READ SESSION ON ACCOUNT TO ROLE SIGNOFF_OWNER;"},
+		{"the owner does not own the API schema",
+			func(a *fakeAccount) { remove(a, "SIGNOFF_OWNER", "SIGNOFF_OWNER OWNERSHIP ON SCHEMA SIGNOFF.API") },
+			"Grants to SIGNOFF_OWNER", signoff.CheckFail, "Missing: OWNERSHIP ON SCHEMA SIGNOFF.API",
+			"GRANT OWNERSHIP ON SCHEMA SIGNOFF.API TO ROLE SIGNOFF_OWNER COPY CURRENT GRANTS;"},
+		{"admins no longer inherit the auditor",
+			func(a *fakeAccount) { remove(a, "SIGNOFF_ADMIN", "SIGNOFF_ADMIN USAGE ON ROLE SIGNOFF_AUDITOR") },
+			"Grants to SIGNOFF_ADMIN", signoff.CheckFail, "Missing: USAGE ON ROLE SIGNOFF_AUDITOR",
+			"GRANT ROLE SIGNOFF_AUDITOR TO ROLE SIGNOFF_ADMIN;"},
+		{"auditors may run the preflight",
+			func(a *fakeAccount) {
+				a.grants["SIGNOFF_AUDITOR"] = append(a.grants["SIGNOFF_AUDITOR"], Grant{"SIGNOFF_AUDITOR", "USAGE", "PROCEDURE", "SIGNOFF.API.PREFLIGHT"})
+			},
+			"Grants to SIGNOFF_AUDITOR", signoff.CheckFail, "Not expected: USAGE ON PROCEDURE SIGNOFF.API.PREFLIGHT",
+			"REVOKE USAGE ON PROCEDURE SIGNOFF.API.PREFLIGHT(<argument types"},
+		{"the service role may not list the owner's grants",
+			func(a *fakeAccount) { a.forbidden["SHOW GRANTS TO ROLE SIGNOFF_OWNER"] = true },
+			"Grants to SIGNOFF_OWNER", signoff.CheckSkip, "SIGNOFF_APP may not list this", "deploy/preflight.sql"},
+		{"everyone may run the preflight",
+			func(a *fakeAccount) {
+				a.grants["PUBLIC"] = append(a.grants["PUBLIC"], Grant{"PUBLIC", "USAGE", "PROCEDURE", "SIGNOFF.API.PREFLIGHT"})
+			},
+			"Signoff's grants to PUBLIC", signoff.CheckFail, "Not expected: USAGE ON PROCEDURE SIGNOFF.API.PREFLIGHT", ""},
+		{"everyone holds a Signoff role",
+			func(a *fakeAccount) {
+				a.grants["PUBLIC"] = append(a.grants["PUBLIC"], Grant{"PUBLIC", "USAGE", "ROLE", "SIGNOFF_AUDITOR"})
+			},
+			"Signoff's grants to PUBLIC", signoff.CheckFail, "Not expected: USAGE ON ROLE SIGNOFF_AUDITOR", ""},
+		{"nobody may use the warehouse",
+			func(a *fakeAccount) { remove(a, "PUBLIC", "PUBLIC USAGE ON WAREHOUSE SIGNOFF_WH") },
+			"Signoff's grants to PUBLIC", signoff.CheckFail, "Missing: USAGE ON WAREHOUSE SIGNOFF_WH", ""},
+		{"PUBLIC may publish services",
+			func(a *fakeAccount) {
+				a.grants["PUBLIC"] = append(a.grants["PUBLIC"], Grant{"PUBLIC", "BIND SERVICE ENDPOINT", "ACCOUNT", ""})
+			},
+			"Who may create public endpoints", signoff.CheckWarn, "PUBLIC holds BIND SERVICE ENDPOINT",
+			"REVOKE BIND SERVICE ENDPOINT ON ACCOUNT FROM ROLE PUBLIC"},
+		{"a caller grant that reads every table",
+			func(a *fakeAccount) {
+				a.caller = append(a.caller, Grant{"SIGNOFF_APP", "SELECT", "TABLE", "ALL TABLES IN SCHEMA SIGNOFF.MAIN"})
+			},
+			"Caller grants of SIGNOFF_APP", signoff.CheckFail, "Not expected: SELECT ON TABLE ALL TABLES IN SCHEMA SIGNOFF.MAIN",
+			"REVOKE INHERITED CALLER SELECT ON ALL TABLES IN SCHEMA SIGNOFF.MAIN FROM ROLE SIGNOFF_APP;"},
+		{"no caller grant on the warehouse",
+			func(a *fakeAccount) {
+				a.caller = slices.DeleteFunc(a.caller, func(g Grant) bool { return g.On == "WAREHOUSE" })
+			},
+			"Caller grants of SIGNOFF_APP", signoff.CheckFail, "Missing: USAGE ON WAREHOUSE SIGNOFF_WH",
+			"GRANT CALLER USAGE ON WAREHOUSE SIGNOFF_WH TO ROLE SIGNOFF_APP;"},
+		{"the installer kept the owner role",
+			func(a *fakeAccount) { a.holders["SIGNOFF_OWNER"] = []string{`USER jane"s`} },
+			"Who holds SIGNOFF_OWNER", signoff.CheckFail, `held by USER jane"s`,
+			`REVOKE ROLE SIGNOFF_OWNER FROM USER "jane""s";`},
+		{"SYSADMIN inherits the app's role",
+			func(a *fakeAccount) { a.holders["SIGNOFF_APP"] = append(a.holders["SIGNOFF_APP"], "ROLE SYSADMIN") },
+			"Who holds SIGNOFF_APP", signoff.CheckFail, "held by ROLE SYSADMIN", "REVOKE ROLE SIGNOFF_APP FROM ROLE SYSADMIN;"},
+		{"the service runs as another role",
+			func(a *fakeAccount) { a.serviceRole = "SYSADMIN" },
+			"Service session", signoff.CheckFail, "role SYSADMIN", "create it as SIGNOFF_APP"},
+		{"the service has no warehouse",
+			func(a *fakeAccount) { a.serviceWarehouse = "" },
+			"Service session", signoff.CheckFail, "warehouse (none)", "grant USAGE on it to SIGNOFF_APP"},
+		{"a view is missing",
+			func(a *fakeAccount) {
+				a.fail[ViewsQuery] = sftest.Fail("002003", "42S02", "Object 'AUDIT_LOG' does not exist or not authorized.")
+			},
+			"API views", signoff.CheckFail, "does not exist or not authorized", "02_grants.sql"},
+		{"SIGNOFF_ADMIN is not active in the admin's session",
+			func(a *fakeAccount) { a.sessionRoles["SIGNOFF_ADMIN"] = false },
+			"Roles Signoff sees in your session", signoff.CheckFail, "1 of the 3 roles that matter: SIGNOFF_AUDITOR",
+			"DEFAULT_SECONDARY_ROLES"},
+		{"the caller's session has no warehouse",
+			func(a *fakeAccount) { a.sessionWarehouse = "" },
+			"Your session", signoff.CheckFail, "warehouse (none)", "grant USAGE on SIGNOFF_WH to PUBLIC"},
+		{"the procedures cannot see the caller (no READ SESSION)",
+			func(a *fakeAccount) { a.whoami["actor"] = nil },
+			"Caller identity in the procedures", signoff.CheckFail, "cannot see who calls them",
+			"GRANT READ SESSION ON ACCOUNT TO ROLE SIGNOFF_OWNER;"},
+		{"a caller's-rights session is not a user's",
+			func(a *fakeAccount) { a.whoami["principal_type"] = "SNOWSERVICE" },
+			"Caller identity in the procedures", signoff.CheckFail, `principal type "SNOWSERVICE"`, "actor rule"},
+		{"the procedures see another user",
+			func(a *fakeAccount) { a.whoami["actor"] = "JANE" },
+			"Caller identity in the procedures", signoff.CheckFail, `see "JANE" calling`, ""},
+		{"the procedures do not see the admin role",
+			func(a *fakeAccount) { a.whoami["is_admin"] = false },
+			"Caller identity in the procedures", signoff.CheckFail, "IS_ROLE_ACTIVATED does not see SIGNOFF_ADMIN", ""},
+		{"the owner cannot grant",
+			func(a *fakeAccount) {
+				a.preflight["grant_error"] = "Insufficient privileges to operate on role 'SIGNOFF_PREFLIGHT'"
+			},
+			"Grant from a caller's session", signoff.CheckFail, "GRANT ROLE failed: Insufficient privileges", "must own SIGNOFF_PREFLIGHT"},
+		{"the owner cannot revoke",
+			func(a *fakeAccount) { a.preflight["revoke_error"] = "Insufficient privileges" },
+			"Grant from a caller's session", signoff.CheckFail, "REVOKE ROLE failed", ""},
+		{"Snowflake hashes differently",
+			func(a *fakeAccount) { a.preflight["hash_sample"] = strings.Repeat("0", 64) },
+			"Audit hash: Snowflake and Go agree", signoff.CheckFail, "Snowflake hashes the sample event to \"000", "AUDIT_HASH"},
+		{"Snowflake rounds the time",
+			func(a *fakeAccount) { a.preflight["time_sample"] = "2026-01-02 03:04:05.123457" },
+			"Timestamps truncate to microseconds", signoff.CheckFail, `"2026-01-02 03:04:05.123457"`, "DATE_TRUNC"},
+		{"an action cannot tell who calls",
+			func(a *fakeAccount) { a.dryRuns["DECIDE_STEP"] = "IDENTITY_UNAVAILABLE" },
+			"Dry run: decide", signoff.CheckFail, "answered IDENTITY_UNAVAILABLE where it must answer NOT_FOUND",
+			"caller identity check"},
+		{"a procedure is missing",
+			func(a *fakeAccount) {
+				a.fail[callRevoke] = sftest.Fail("002141", "42601", "Unknown user-defined function SIGNOFF.API.REVOKE_ACCESS.")
+			},
+			"Dry run: revoke", signoff.CheckFail, "Unknown user-defined function", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			a := installed()
+			tc.break_(a)
+			cs, _ := runDoctor(t, a, "caller-token")
+			c := find(t, cs, tc.check)
+			assert.Equal(t, tc.status, c.Status, "%s: %s", c.Name, c.Detail)
+			assert.Contains(t, c.Detail, tc.detail)
+			assert.Contains(t, c.Fix, tc.fix)
+			for _, other := range cs {
+				if other.Name != tc.check && other.Status != signoff.CheckPass {
+					// One break shows in one check: anything else is noise.
+					t.Errorf("%s also says %s: %s", other.Name, other.Status, other.Detail)
+				}
+			}
+		})
+	}
+}
+
+func TestDoctorWithoutAVisitor(t *testing.T) {
+	t.Parallel()
+	cs, fake := runDoctor(t, installed(), "")
+	last := cs[len(cs)-1]
+	assert.Equal(t, "Your session", last.Name)
+	assert.Equal(t, signoff.CheckSkip, last.Status)
+	assert.Contains(t, last.Fix, "/doctor")
+	assert.False(t, cs.Failed())
+	for _, l := range fake.Logins() {
+		assert.Equal(t, "svc-token", l.Token, "no caller session without a caller token")
+	}
+}
+
+func TestDoctorTokenFile(t *testing.T) {
+	t.Parallel()
+	d := &Doctor{tokenFile: t.TempDir() + "/missing", now: time.Now}
+	c := d.tokenFileCheck()
+	assert.Equal(t, signoff.CheckFail, c.Status)
+	assert.Contains(t, c.Fix, DefaultTokenFile)
+
+	empty := t.TempDir() + "/token"
+	require.NoError(t, os.WriteFile(empty, []byte("\n"), 0o600))
+	d.tokenFile = empty
+	assert.Equal(t, signoff.CheckFail, d.tokenFileCheck().Status)
+}
+
+func TestShowGrantReadsSnowflakesFormat(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		row  map[string]string
+		want string
+	}{
+		{map[string]string{"privilege": "USAGE", "granted_on": "COMPUTE_POOL", "name": "SIGNOFF_POOL"},
+			"R USAGE ON COMPUTE POOL SIGNOFF_POOL"},
+		{map[string]string{"privilege": "BIND SERVICE ENDPOINT", "granted_on": "ACCOUNT", "name": "AB12345"},
+			"R BIND SERVICE ENDPOINT ON ACCOUNT"},
+		{map[string]string{"privilege": "USAGE", "granted_on": "PROCEDURE",
+			"name": `SIGNOFF.API."DECIDE_STEP(REQUEST_ID VARCHAR, STEP_NO NUMBER):VARIANT"`},
+			"R USAGE ON PROCEDURE SIGNOFF.API.DECIDE_STEP"},
+		{map[string]string{"privilege": "SELECT", "granted_on": "VIEW", "name": `"SIGNOFF"."API"."AUDIT_LOG"`},
+			"R SELECT ON VIEW SIGNOFF.API.AUDIT_LOG"},
+	} {
+		assert.Equal(t, tc.want, ShowGrant("R", tc.row).Key())
+	}
+	assert.Equal(t, "R USAGE ON PROCEDURE ALL PROCEDURES IN SCHEMA SIGNOFF.API", ShowCallerGrant("R", map[string]string{
+		"privilege": "USAGE", "granted_on": "PROCEDURE", "name": "", "is_inherited": "true", "inherited_from": "SCHEMA",
+		"inherited_from_database": "SIGNOFF", "inherited_from_schema": "API"}).Key())
+	assert.Equal(t, "R USAGE ON DATABASE SIGNOFF", ShowCallerGrant("R", map[string]string{
+		"privilege": "USAGE", "granted_on": "DATABASE", "name": "SIGNOFF", "is_inherited": "false"}).Key())
+}
