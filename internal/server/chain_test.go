@@ -57,6 +57,27 @@ func TestDoctorPage(t *testing.T) {
 	assert.Equal(t, http.StatusSeeOther, s.anon().get("/doctor").Status, "sign in first")
 }
 
+// TestGrantErrorsAreForAdmins: a failed grant's error text (Snowflake's own
+// message) shows on the request page to admins and auditors only; the
+// requester reads a plain sentence.
+func TestGrantErrorsAreForAdmins(t *testing.T) {
+	s := newStack(t, nil)
+	id := s.requestFor("ALICE", "supplier-contracts", signoff.StatusGrantFailed)
+	evs, err := s.st.Events(t.Context(), signoff.EventFilter{RequestID: id, Type: signoff.EventGrantFailed})
+	require.NoError(t, err)
+	require.NotEmpty(t, evs)
+	details := evs[0].Details
+	require.NotEmpty(t, details)
+
+	for _, user := range []string{"ADAM", "AUDREY"} {
+		body := testid(s.as(user).get("/requests/"+id).Body, "history")
+		assert.Contains(t, body, details, user)
+	}
+	body := testid(s.as("ALICE").get("/requests/"+id).Body, "history")
+	assert.NotContains(t, body, details)
+	assert.Contains(t, body, "Snowflake refused the grant. Signoff's admins can see why and retry it.")
+}
+
 // TestQueueShowsAdminsWhatNeedsAGrant: an approved request without access
 // (the demo's failed supplier-contracts grant) is listed for admins, and
 // only for them.

@@ -330,6 +330,9 @@ func (s *Service) RequestPage(ctx context.Context, viewer Identity, id, actingAs
 	if !CanView(viewer, r, p) {
 		return RequestPage{}, Errorf(ErrForbidden, "You are not part of request %s: only its requester, its approvers, the product's owners and auditors can see it.", id)
 	}
+	if !viewer.Auditor() {
+		evs = withoutGrantErrors(evs)
+	}
 	page := RequestPage{Request: r, Product: p, Events: evs, ActingAs: actingAs,
 		CanWithdraw: CanWithdraw(viewer, r), CanRevoke: CanRevoke(viewer, r, p), CanRetry: CanRetryGrant(viewer, r)}
 	if role, err := DecideRole(viewer, r, actingAs); err == nil {
@@ -338,6 +341,19 @@ func (s *Service) RequestPage(ctx context.Context, viewer Identity, id, actingAs
 		page.DecideBlocked = Message(err)
 	}
 	return page, nil
+}
+
+// withoutGrantErrors returns evs with the details of failed grants removed:
+// they carry Snowflake's own error text, which is for admins, auditors and
+// the log, not for requesters and approvers.
+func withoutGrantErrors(evs []Event) []Event {
+	out := slices.Clone(evs)
+	for i := range out {
+		if out[i].Type == EventGrantFailed {
+			out[i].Details = ""
+		}
+	}
+	return out
 }
 
 // DecisionInput is an approver's decision as submitted.
