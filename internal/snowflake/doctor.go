@@ -21,7 +21,7 @@ import (
 // scripts (ExpectedGrants); with the visiting admin's caller's-rights
 // session, what the procedures see of a caller, the grant path, the audit
 // hash, timestamps and a dry run of every action. Each failure comes with
-// its fix. docs/preflight.md lists the checks and their sources.
+// its fix. docs/snowflake.md lists the checks and the sources of what they check.
 type Doctor struct {
 	store     *Store
 	tokenFile string

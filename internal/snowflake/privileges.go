@@ -25,7 +25,7 @@ func (g Grant) Key() string {
 // deployment (deploy/10..30), ownership aside: nothing more and nothing
 // less. sql/snowflake_privileges_test.go replays the scripts and fails unless
 // they grant exactly this; the preflight compares a real account's SHOW
-// GRANTS with it. docs/design.md explains why each is needed.
+// GRANTS with it. docs/snowflake.md explains why each is needed.
 var ExpectedGrants = []Grant{
 	// SIGNOFF_OWNER owns the data, the procedures and the access roles; beyond
 	// what it owns it needs only these.

@@ -6,8 +6,8 @@
 --   snow sql -f sql/snowflake/00_roles.sql --role ACCOUNTADMIN
 -- then 01, 02, 03 and 04 in the same way, and 06_finish.sql last. Idempotent:
 -- CREATE ... IF NOT EXISTS leaves existing objects alone, and a GRANT of a
--- privilege already held is a no-op. docs/design.md, "The Snowflake privilege
--- model", explains the design; the preflight (signoff doctor,
+-- privilege already held is a no-op. docs/snowflake.md explains the privilege
+-- model; the preflight (signoff doctor,
 -- deploy/preflight.sql) checks it on the account.
 --
 -- DOCS = https://docs.snowflake.com/en. Nothing here has been run against a

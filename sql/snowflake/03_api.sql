@@ -11,8 +11,8 @@
 -- grants until behaviour-change bundle 2026_08 makes COPY GRANTS the
 -- default; DOCS/release-notes/bcr-bundles/2026_08/bcr-2433).
 --
--- How the procedures keep the promises (docs/design.md, "The Snowflake
--- privilege model"):
+-- How the procedures keep the promises (docs/snowflake.md, "How an
+-- action runs"):
 --   * Who acts is Snowflake's answer, never an argument:
 --     SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME') is the user of the
 --     session that CALLed the procedure. An owner's-rights procedure may read
