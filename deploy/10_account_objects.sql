@@ -1,5 +1,5 @@
 -- Signoff on Snowpark Container Services: what deploying needs, in the
--- deployer's schema SIGNOFF.APP. deploy/README.md, step 2.
+-- deployer's schema SIGNOFF.APP. deploy/README.md, step 8.
 --
 -- Run after the install (sql/snowflake/00..06), as a user granted
 -- SIGNOFF_DEPLOYER, from the repository root:

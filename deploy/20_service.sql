@@ -1,5 +1,5 @@
 -- Signoff on Snowpark Container Services: the service, and who may open it.
--- deploy/README.md, step 4.
+-- deploy/README.md, step 10.
 --
 -- Run after the image is pushed and spcs.yaml is on the stage, as a user
 -- granted SIGNOFF_DEPLOYER (which inherits SIGNOFF_APP):

@@ -1,12 +1,16 @@
 package deploy_test
 
 import (
+	"database/sql"
 	"flag"
 	"fmt"
 	"os"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	_ "github.com/ncruces/go-sqlite3/driver" // checks the worksheet's ID arithmetic
 
 	"github.com/signoff/signoff/internal/signoff"
 	"github.com/signoff/signoff/internal/snowflake"
@@ -183,18 +187,22 @@ CALL SIGNOFF.API.PREFLIGHT();
     OR $1:data:time_sample::VARCHAR <> %s;
 `, sqlLiteral(sample.ComputeHash()), sqlLiteral(sample.Time.Truncate(1000).Format(signoff.ChainTimeFormat)))
 
-	const noID = "00000000000000000000000000"
 	reason := sqlLiteral("Dry run by the Signoff preflight; nothing is written.")
 	w(`
 -- Dry runs: each action checks everything and writes nothing. On a record
--- that does not exist each must answer the code shown.
-`)
+-- that does not exist each must answer the code shown. The ID is made from
+-- Snowflake's clock, as the app makes its IDs (the procedures refuse an ID
+-- made more than a few minutes off).
+SET preflight_id = (SELECT %s);
+`, idNow(func(a string, d int64) string { return fmt.Sprintf("FLOOR(%s / %d)", a, d) },
+		"DATE_PART(EPOCH_MILLISECOND, SYSDATE())"))
+	const id, ids = "$preflight_id", "$preflight_id || ',' || $preflight_id || ',' || $preflight_id"
 	for _, d := range []struct{ call, want string }{
-		{fmt.Sprintf("SUBMIT_REQUEST('preflight-no-such-product', %s, '%s', '%s', TRUE)", reason, noID, noID), "PRODUCT_NOT_FOUND"},
-		{fmt.Sprintf("DECIDE_STEP('%s', 0, 'APPROVED', '', '', '%s,%s,%s', TRUE)", noID, noID, noID, noID), "NOT_FOUND"},
-		{fmt.Sprintf("WITHDRAW_REQUEST('%s', '%s', TRUE)", noID, noID), "NOT_FOUND"},
-		{fmt.Sprintf("RETRY_GRANT('%s', '%s', TRUE)", noID, noID), "NOT_FOUND"},
-		{fmt.Sprintf("REVOKE_ACCESS('%s', %s, '%s', TRUE)", noID, reason, noID), "NOT_FOUND"},
+		{fmt.Sprintf("SUBMIT_REQUEST('preflight-no-such-product', %s, %s, %s, TRUE)", reason, id, id), "PRODUCT_NOT_FOUND"},
+		{fmt.Sprintf("DECIDE_STEP(%s, 0, 'APPROVED', '', '', %s, TRUE)", id, ids), "NOT_FOUND"},
+		{fmt.Sprintf("WITHDRAW_REQUEST(%s, %s, TRUE)", id, id), "NOT_FOUND"},
+		{fmt.Sprintf("RETRY_GRANT(%s, %s, TRUE)", id, id), "NOT_FOUND"},
+		{fmt.Sprintf("REVOKE_ACCESS(%s, %s, %s, TRUE)", id, reason, id), "NOT_FOUND"},
 	} {
 		w("CALL SIGNOFF.API.%s;\n", d.call)
 		w("SELECT 'FAIL' AS status, $1 AS answer FROM TABLE(RESULT_SCAN(LAST_QUERY_ID())) WHERE $1:code::VARCHAR <> '%s';\n", d.want)
@@ -260,5 +268,41 @@ func TestPreflightSQLIsWellFormed(t *testing.T) {
 	}
 	if len(stmts) < 30 {
 		t.Errorf("only %d statements", len(stmts))
+	}
+}
+
+// crockford is the alphabet of signoff's IDs.
+const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// idNow is SQL for an ID made at the milliseconds ms (an SQL expression), in
+// signoff.IDAt's layout with no random bits: ten characters of time, then
+// sixteen zeros. floorDiv(a, d) is the dialect's integer division.
+func idNow(floorDiv func(a string, d int64) string, ms string) string {
+	var parts []string
+	for k := 9; k >= 0; k-- {
+		d := int64(1) << (5 * k)
+		parts = append(parts, fmt.Sprintf("SUBSTR('%s', %s %% 32 + 1, 1)", crockford, floorDiv(ms, d)))
+	}
+	return strings.Join(parts, " || ") + " || '" + strings.Repeat("0", 16) + "'"
+}
+
+// TestPreflightIDs checks idNow's arithmetic on SQLite (integer division is
+// its /) against the app's own IDs.
+func TestPreflightIDs(t *testing.T) {
+	db, err := sql.Open("sqlite3", ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	q := "SELECT " + idNow(func(a string, d int64) string { return fmt.Sprintf("(%s / %d)", a, d) }, "?1")
+	for _, at := range []time.Time{time.UnixMilli(0), time.Date(2026, 11, 30, 14, 3, 59, 987_000_000, time.UTC),
+		time.UnixMilli(1<<48 - 1)} {
+		var got string
+		if err := db.QueryRow(q, at.UnixMilli()).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if want := signoff.IDAt(at, [10]byte{}); got != want {
+			t.Errorf("at %v: SQL makes %s, the app %s", at, got, want)
+		}
 	}
 }

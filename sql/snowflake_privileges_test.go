@@ -309,7 +309,7 @@ func procedureNeeds(name string, p apiProcedure, accessRoles []string) []need {
 			add("ROLE "+r, "OWNERSHIP", "it grants or revokes the access role "+r+" (GRANT ROLE needs OWNERSHIP of the role, or MANAGE GRANTS)")
 		}
 	}
-	if strings.Contains(code, "GRANT ROLE SIGNOFF_PREFLIGHT") {
+	if strings.Contains(p.body, `'"SIGNOFF_PREFLIGHT"'`) { // PREFLIGHT grants it through IDENTIFIER(:q_role)
 		add("ROLE SIGNOFF_PREFLIGHT", "OWNERSHIP", "it grants SIGNOFF_PREFLIGHT")
 	}
 	return out

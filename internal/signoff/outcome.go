@@ -157,6 +157,18 @@ type Outcome struct {
 	GrantError string `json:"grant_error,omitempty"`
 }
 
+// RefusalHides are the data keys a refusal does not carry: anyone may call
+// an engine's actions with any request ID, and who asked for which role is
+// for the people the request concerns. A refusal keeps what its message
+// needs. (The Snowflake procedures delete the same keys, upper-cased.)
+var RefusalHides = []string{"requester", "access_role"}
+
+// Refusal returns o without the data RefusalHides names.
+func (o Outcome) Refusal() Outcome {
+	o.Requester, o.AccessRole = "", ""
+	return o
+}
+
 // OK reports whether the action happened (or, in a dry run, would have).
 func (o Outcome) OK() bool { return o.Code == CodeOK || o.Code == CodeDryRun }
 

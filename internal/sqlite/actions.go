@@ -141,6 +141,9 @@ func (a *action) check(query string) (signoff.Outcome, map[string]any, error) {
 		return signoff.Outcome{}, nil, err
 	}
 	o, err := outcome(row)
+	if err == nil && !o.OK() {
+		o = o.Refusal()
+	}
 	return o, row, err
 }
 
@@ -262,6 +265,9 @@ func (s *Store) Decide(ctx context.Context, actor signoff.Identity, c signoff.De
 		if err != nil {
 			return signoff.Outcome{}, err
 		}
+		// The role looked up is the role the decision is made with:
+		// CheckDecide answers CONFLICT if the current step's is another.
+		a.v["step_role"] = text(facts, "step_role")
 		a.v["holds_step_role"] = actor.HasRole(text(facts, "step_role"))
 		a.v["holds_acting_as"] = c.ActingAs != "" && actor.HasRole(c.ActingAs)
 		o, row, err := a.check(sqlstore.CheckDecide)
@@ -272,8 +278,8 @@ func (s *Store) Decide(ctx context.Context, actor signoff.Identity, c signoff.De
 			o.Code = signoff.CodeDryRun
 			return o, nil
 		}
-		step, role = o.CurrentStep, o.StepRole
-		a.v["cur_step"], a.v["actor_role"], a.v["product_id"] = step, o.StepRole, text(row, "product_id")
+		step, role = o.CurrentStep, text(facts, "step_role")
+		a.v["cur_step"], a.v["actor_role"], a.v["product_id"] = step, role, text(row, "product_id")
 		if ok, err := a.must(sqlstore.AdvanceRequest, 1); err != nil || !ok {
 			return conflict(c.RequestID), err
 		}
@@ -284,7 +290,7 @@ func (s *Store) Decide(ctx context.Context, actor signoff.Identity, c signoff.De
 		if c.Decision == signoff.DecisionReject {
 			typ = signoff.EventStepRejected
 		}
-		if err := a.appendEvent(eventID(c.EventIDs, 0), o.StepRole, typ, step, c.Decision, c.Comment, ""); err != nil {
+		if err := a.appendEvent(eventID(c.EventIDs, 0), role, typ, step, c.Decision, c.Comment, ""); err != nil {
 			return signoff.Outcome{}, err
 		}
 		now, err := a.result()
@@ -292,7 +298,7 @@ func (s *Store) Decide(ctx context.Context, actor signoff.Identity, c signoff.De
 			return signoff.Outcome{}, err
 		}
 		if now.Status == signoff.StatusApproved {
-			if err := a.appendEvent(eventID(c.EventIDs, 1), o.StepRole, signoff.EventRequestApproved, step, "", "", ""); err != nil {
+			if err := a.appendEvent(eventID(c.EventIDs, 1), role, signoff.EventRequestApproved, step, "", "", ""); err != nil {
 				return signoff.Outcome{}, err
 			}
 		}

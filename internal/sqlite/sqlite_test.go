@@ -340,9 +340,13 @@ var grantGuardCases = []struct {
 		`UPDATE request_step SET decision = 'APPROVED', decided_by = 'BOB' WHERE request_id = ? AND step_order = 1`,
 		`UPDATE access_request SET step_count = 1 WHERE request_id = ?`,
 	}, "2 decisions recorded for 1 steps"},
+	{"a step decided with another role", []string{
+		`UPDATE request_step SET decision = 'APPROVED', decided_by = 'BOB', acting_role = approver_role WHERE request_id = ? AND step_order = 1`,
+		`UPDATE request_step SET decision = 'APPROVED', decided_by = 'CAROL', acting_role = 'ANALYST' WHERE request_id = ? AND step_order = 2`,
+	}, "a step was not decided with its approver role"},
 	{"the product lost its access role", []string{
-		`UPDATE request_step SET decision = 'APPROVED', decided_by = 'BOB' WHERE request_id = ? AND step_order = 1`,
-		`UPDATE request_step SET decision = 'APPROVED', decided_by = 'CAROL' WHERE request_id = ? AND step_order = 2`,
+		`UPDATE request_step SET decision = 'APPROVED', decided_by = 'BOB', acting_role = approver_role WHERE request_id = ? AND step_order = 1`,
+		`UPDATE request_step SET decision = 'APPROVED', decided_by = 'CAROL', acting_role = approver_role WHERE request_id = ? AND step_order = 2`,
 		`UPDATE data_product SET access_role = '' WHERE product_id = (SELECT product_id FROM access_request WHERE request_id = ?)`,
 	}, "the product has no single access role"},
 }
@@ -405,8 +409,8 @@ func TestGrantReverifiesTheDecisionRecord(t *testing.T) {
 	t.Run("an honest record grants", func(t *testing.T) {
 		st, db, id, admin := setup(t)
 		for _, q := range []string{
-			`UPDATE request_step SET decision = 'APPROVED', decided_by = 'BOB' WHERE request_id = ? AND step_order = 1`,
-			`UPDATE request_step SET decision = 'APPROVED', decided_by = 'CAROL' WHERE request_id = ? AND step_order = 2`,
+			`UPDATE request_step SET decision = 'APPROVED', decided_by = 'BOB', acting_role = approver_role WHERE request_id = ? AND step_order = 1`,
+			`UPDATE request_step SET decision = 'APPROVED', decided_by = 'CAROL', acting_role = approver_role WHERE request_id = ? AND step_order = 2`,
 		} {
 			_, err := db.ExecContext(ctx, q, id)
 			require.NoError(t, err)

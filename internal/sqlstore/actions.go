@@ -26,6 +26,15 @@ package sqlstore
 //     caller's own session (Snowflake: SYS_CONTEXT('SNOWFLAKE$SESSION',
 //     'IS_ROLE_ACTIVATED', role); embedded: the local account).
 
+// Trim is SQL that trims expr as Go's strings.TrimSpace does in ASCII: space,
+// tab, newline, vertical tab, form feed and carriage return (Snowflake's
+// TRIM removes only spaces by default). The Service trims before calling an
+// engine; the Snowflake procedures, which anyone may call with SQL, trim
+// again with this.
+func Trim(expr string) string {
+	return "TRIM(" + expr + ", ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13))"
+}
+
 // requestFacts is the request an action is about, its product and its
 // current step, as one row whatever the data: n is the number of rows with
 // the request's ID (0: none; more than 1: corrupt data, which standard
@@ -86,7 +95,8 @@ FROM p CROSS JOIN c CROSS JOIN o CROSS JOIN d`
 const InsertRequest = `
 INSERT INTO main.access_request (request_id, product_id, requester, business_reason, status,
                                  current_step, step_count, created_at, updated_at)
-SELECT :request_id, :product_id, :actor, TRIM(:reason), 'PENDING', 1, COUNT(*), :now_ts, :now_ts
+SELECT :request_id, :product_id, :actor, TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), 'PENDING', 1,
+       COUNT(*), :now_ts, :now_ts
 FROM main.approval_chain WHERE product_id = :product_id`
 
 // InsertSteps copies the product's chain into the request's steps: later
@@ -101,7 +111,11 @@ FROM main.approval_chain WHERE product_id = :product_id`
 // :request_id, in the order of signoff.DecideRole (promise 2): the
 // requester never decides, one person decides at most one step, and the
 // step's role must be in the caller's session. :step_no is the step the
-// caller saw (0: the current one).
+// caller saw (0: the current one). :step_role is the role the engine looked
+// up in the caller's session (LoadRequest's step_role, read before this
+// statement): if another decision moved the request on in between, the
+// current step's role is another one, whose possession nobody checked, and
+// the answer is CONFLICT.
 const CheckDecide = `
 WITH r AS (` + requestFacts + `),
      seen AS (SELECT MAX(step_label) AS seen_label, MAX(decided_by) AS seen_decided_by,
@@ -114,6 +128,7 @@ SELECT CASE
            WHEN r.n > 1 THEN 'DUPLICATE_ID'
            WHEN :step_no > 0 AND (r.status <> 'PENDING' OR :step_no <> r.current_step) THEN 'STALE_STEP'
            WHEN r.status <> 'PENDING' THEN 'WRONG_STATUS'
+           WHEN COALESCE(r.step_role, '') <> COALESCE(:step_role, '') THEN 'CONFLICT'
            WHEN :actor = r.requester THEN 'OWN_REQUEST'
            WHEN mine.n > 0 THEN 'DECIDED_ANOTHER_STEP'
            WHEN :acting_as <> '' AND NOT :holds_acting_as THEN 'ACTING_AS_NOT_HELD'
@@ -149,7 +164,8 @@ WHERE request_id = :request_id AND status = 'PENDING' AND current_step = :cur_st
 const RecordDecision = `
 UPDATE main.request_step
 SET decision = :decision, decided_by = :actor, acting_role = :actor_role,
-    comment = NULLIF(:comment_text, ''), decided_at = :now_ts
+    comment = NULLIF(TRIM(:comment_text, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), ''),
+    decided_at = :now_ts
 WHERE request_id = :request_id AND step_order = :cur_step AND decision IS NULL`
 
 // CheckWithdraw decides whether :actor may withdraw :request_id.
@@ -189,7 +205,8 @@ FROM r`
 // approval commits and on every retry: the request must be APPROVED or
 // GRANT_FAILED, and its decision record must verify (every step of the
 // chain approved, numbered 1 to N once each, each by a distinct user, none
-// of them the requester) and its product name one access role. refusal is
+// of them the requester, each with its step's approver role) and its
+// product name one access role. refusal is
 // empty when the grant may run; otherwise the request becomes GRANT_FAILED
 // with refusal as the audit event's details. grant_statement is the GRANT
 // the engine runs, with both names quoted, so "alice" is alice and not ALICE.
@@ -200,7 +217,8 @@ WITH r AS (SELECT COUNT(*) AS n, MAX(status) AS status, MAX(requester) AS reques
      s AS (SELECT COUNT(*) AS n, COUNT(DISTINCT step_order) AS orders, MIN(step_order) AS lo,
                   MAX(step_order) AS hi,
                   SUM(CASE WHEN decision = 'APPROVED' THEN 0 ELSE 1 END) AS not_approved,
-                  COUNT(decided_by) AS decided, COUNT(DISTINCT decided_by) AS deciders
+                  COUNT(decided_by) AS decided, COUNT(DISTINCT decided_by) AS deciders,
+                  SUM(CASE WHEN acting_role = approver_role THEN 0 ELSE 1 END) AS other_role
            FROM main.request_step WHERE request_id = :request_id),
      q AS (SELECT COUNT(*) AS n FROM main.request_step st
            WHERE st.request_id = :request_id
@@ -219,7 +237,8 @@ WITH r AS (SELECT COUNT(*) AS n, MAX(status) AS status, MAX(requester) AS reques
                      THEN CAST(s.not_approved AS VARCHAR) || ' step(s) not approved; ' ELSE '' END ||
                 CASE WHEN q.n > 0 THEN 'a step was decided by the requester; ' ELSE '' END ||
                 CASE WHEN s.decided < s.n THEN 'a step has no decider; ' ELSE '' END ||
-                CASE WHEN s.deciders < s.decided THEN 'a user decided more than one step; ' ELSE '' END,
+                CASE WHEN s.deciders < s.decided THEN 'a user decided more than one step; ' ELSE '' END ||
+                CASE WHEN s.other_role > 0 THEN 'a step was not decided with its approver role; ' ELSE '' END,
                 '; ') AS problems
            FROM r CROSS JOIN s CROSS JOIN q)
 SELECT CASE
@@ -298,7 +317,9 @@ SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log WHERE request_id = :request
 // chain: :ev_seq is the head's seq plus one and :ev_hash the event's hash
 // over :ev_prev_hash (the engine computes it: signoff.Event.ComputeHash, or
 // Snowflake's AUDIT_HASH). It inserts nothing if another writer appended
-// first, so a chain never forks; the statement must affect exactly one row.
+// first, so a chain never forks, or if :event_id is taken (standard tables
+// do not enforce keys, and callers of the API choose the IDs); the
+// statement must affect exactly one row.
 // Empty strings and step 0 are stored as NULL, as the hash reads them.
 const AppendEvent = `
 INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
@@ -306,7 +327,8 @@ INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor,
 SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
        NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
        :ev_seq, :ev_prev_hash, :ev_hash
-WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq)`
+WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq)
+  AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id)`
 
 // SelectOutcome is where the request stands after an action: the data of
 // the OK answer.

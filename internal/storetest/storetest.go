@@ -779,6 +779,7 @@ func testActionRules(t *testing.T, f *fixture) {
 			require.NoError(t, err)
 			assert.Equal(t, want, o.Code)
 			assert.Error(t, o.Err())
+			assert.Empty(t, o.Requester+o.AccessRole, "a refusal does not say who asked for which role")
 			f.unchanged(t, before)
 		})
 	}

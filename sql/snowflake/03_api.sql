@@ -93,6 +93,24 @@ $$;
 GRANT USAGE ON FUNCTION SIGNOFF.API.AUDIT_HASH(VARCHAR, VARCHAR, TIMESTAMP_NTZ, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, INTEGER, VARCHAR, VARCHAR, VARCHAR, INTEGER) TO ROLE SIGNOFF_AUDITOR;
 
 -- ============================================================================
+-- ID_MILLIS: when an ID was made
+-- ============================================================================
+-- Signoff's IDs (internal/signoff/id.go) are 26 Crockford base32 characters
+-- whose first ten encode the milliseconds since 1970 they were made at. The
+-- app makes them; anyone may call the procedures with SQL, so the
+-- procedures refuse a new ID made more than a few minutes from their own
+-- clock: the audit log and lists sort by ID, which nobody may backdate.
+-- (sql/snowflake_api_test.go checks this arithmetic against the app's IDs.)
+CREATE OR REPLACE FUNCTION SIGNOFF.API.ID_MILLIS(ID VARCHAR)
+RETURNS NUMBER
+LANGUAGE SQL
+COMMENT = 'Signoff: the time, in milliseconds since 1970, an ID encodes'
+AS
+$$
+    ((((((((((POSITION(SUBSTR(ID, 1, 1), '0123456789ABCDEFGHJKMNPQRSTVWXYZ') - 1)) * 32 + (POSITION(SUBSTR(ID, 2, 1), '0123456789ABCDEFGHJKMNPQRSTVWXYZ') - 1)) * 32 + (POSITION(SUBSTR(ID, 3, 1), '0123456789ABCDEFGHJKMNPQRSTVWXYZ') - 1)) * 32 + (POSITION(SUBSTR(ID, 4, 1), '0123456789ABCDEFGHJKMNPQRSTVWXYZ') - 1)) * 32 + (POSITION(SUBSTR(ID, 5, 1), '0123456789ABCDEFGHJKMNPQRSTVWXYZ') - 1)) * 32 + (POSITION(SUBSTR(ID, 6, 1), '0123456789ABCDEFGHJKMNPQRSTVWXYZ') - 1)) * 32 + (POSITION(SUBSTR(ID, 7, 1), '0123456789ABCDEFGHJKMNPQRSTVWXYZ') - 1)) * 32 + (POSITION(SUBSTR(ID, 8, 1), '0123456789ABCDEFGHJKMNPQRSTVWXYZ') - 1)) * 32 + (POSITION(SUBSTR(ID, 9, 1), '0123456789ABCDEFGHJKMNPQRSTVWXYZ') - 1)) * 32 + (POSITION(SUBSTR(ID, 10, 1), '0123456789ABCDEFGHJKMNPQRSTVWXYZ') - 1)
+$$;
+
+-- ============================================================================
 -- ENVELOPE: every procedure's answer
 -- ============================================================================
 -- ok is TRUE for OK and DRY_RUN; message is for people who call the API
@@ -185,9 +203,11 @@ BEGIN
       INTO :actor, :now_ts;
     SELECT CASE
                WHEN COALESCE(LENGTH(:product_id), 0) NOT BETWEEN 1 AND 255 THEN 'product_id'
-               WHEN COALESCE(LENGTH(TRIM(:reason)), 0) NOT BETWEEN 20 AND 2000 THEN 'reason'
+               WHEN COALESCE(LENGTH(TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13))), 0) NOT BETWEEN 20 AND 2000 THEN 'reason'
                WHEN NOT COALESCE(:request_id RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'request_id'
                WHEN NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
+               WHEN ABS(ID_MILLIS(:request_id) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'request_id'
+               WHEN ABS(ID_MILLIS(:event_ids) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'event_ids'
                ELSE ''
            END
       INTO :invalid;
@@ -197,7 +217,7 @@ BEGIN
     END IF;
     BEGIN TRANSACTION;
     UPDATE main.submit_lock SET locked_at = :now_ts WHERE lock_id = 1;
-    IF (SQLROWCOUNT <> 1) THEN
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         RAISE lock_missing;
     END IF;
     SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH p AS (SELECT COUNT(*) AS n, MAX(name) AS product_name FROM main.data_product WHERE product_id = :product_id),
@@ -219,9 +239,9 @@ BEGIN
     FROM p CROSS JOIN c CROSS JOIN o CROSS JOIN d
     ) q;
     SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
-    IF (code <> 'OK') THEN
+    IF (COALESCE(code, '') <> 'OK') THEN
         ROLLBACK;
-        SELECT ENVELOPE(:code, :chk) INTO :result;
+        SELECT ENVELOPE(:code, OBJECT_DELETE(:chk, 'REQUESTER', 'ACCESS_ROLE')) INTO :result;
         RETURN result;
     END IF;
     IF (COALESCE(dry_run, FALSE)) THEN
@@ -232,9 +252,10 @@ BEGIN
     SELECT GET(:chk, 'STEP_COUNT')::NUMBER INTO :step_count;
     INSERT INTO main.access_request (request_id, product_id, requester, business_reason, status,
                                      current_step, step_count, created_at, updated_at)
-    SELECT :request_id, :product_id, :actor, TRIM(:reason), 'PENDING', 1, COUNT(*), :now_ts, :now_ts
+    SELECT :request_id, :product_id, :actor, TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), 'PENDING', 1,
+           COUNT(*), :now_ts, :now_ts
     FROM main.approval_chain WHERE product_id = :product_id;
-    IF (SQLROWCOUNT <> 1) THEN
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
@@ -242,13 +263,13 @@ BEGIN
     INSERT INTO main.request_step (request_id, step_order, step_label, approver_role)
     SELECT :request_id, step_order, step_label, approver_role
     FROM main.approval_chain WHERE product_id = :product_id;
-    IF (SQLROWCOUNT <> step_count) THEN
+    IF (COALESCE(SQLROWCOUNT, -1) <> step_count) THEN
         ROLLBACK;
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
     END IF;
     -- Audit event REQUEST_SUBMITTED, appended at the head of the request's chain.
-    SELECT SPLIT_PART(:event_ids, ',', 1), 'REQUEST_SUBMITTED', 0, '', TRIM(:reason), ''
+    SELECT SPLIT_PART(:event_ids, ',', 1), 'REQUEST_SUBMITTED', 0, '', TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), ''
       INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
     SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log WHERE request_id = :request_id), 0) AS ev_seq,
            COALESCE((SELECT hash FROM main.audit_log WHERE request_id = :request_id ORDER BY seq DESC LIMIT 1), '')
@@ -263,8 +284,9 @@ BEGIN
     SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
-    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq);
-    IF (SQLROWCOUNT <> 1) THEN
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq)
+      AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
@@ -342,7 +364,8 @@ BEGIN
          s AS (SELECT COUNT(*) AS n, COUNT(DISTINCT step_order) AS orders, MIN(step_order) AS lo,
                       MAX(step_order) AS hi,
                       SUM(CASE WHEN decision = 'APPROVED' THEN 0 ELSE 1 END) AS not_approved,
-                      COUNT(decided_by) AS decided, COUNT(DISTINCT decided_by) AS deciders
+                      COUNT(decided_by) AS decided, COUNT(DISTINCT decided_by) AS deciders,
+                      SUM(CASE WHEN acting_role = approver_role THEN 0 ELSE 1 END) AS other_role
                FROM main.request_step WHERE request_id = :request_id),
          q AS (SELECT COUNT(*) AS n FROM main.request_step st
                WHERE st.request_id = :request_id
@@ -361,7 +384,8 @@ BEGIN
                          THEN CAST(s.not_approved AS VARCHAR) || ' step(s) not approved; ' ELSE '' END ||
                     CASE WHEN q.n > 0 THEN 'a step was decided by the requester; ' ELSE '' END ||
                     CASE WHEN s.decided < s.n THEN 'a step has no decider; ' ELSE '' END ||
-                    CASE WHEN s.deciders < s.decided THEN 'a user decided more than one step; ' ELSE '' END,
+                    CASE WHEN s.deciders < s.decided THEN 'a user decided more than one step; ' ELSE '' END ||
+                    CASE WHEN s.other_role > 0 THEN 'a step was not decided with its approver role; ' ELSE '' END,
                     '; ') AS problems
                FROM r CROSS JOIN s CROSS JOIN q)
     SELECT CASE
@@ -382,8 +406,8 @@ BEGIN
            '"' || REPLACE(GET(:chk, 'ACCESS_ROLE')::VARCHAR, '"', '""') || '"',
            '"' || REPLACE(GET(:chk, 'REQUESTER')::VARCHAR, '"', '""') || '"'
       INTO :code, :refusal, :product_id, :q_role, :q_user;
-    IF (code <> 'OK') THEN
-        SELECT ENVELOPE(:code, :chk) INTO :result;
+    IF (COALESCE(code, '') <> 'OK') THEN
+        SELECT ENVELOPE(:code, OBJECT_DELETE(:chk, 'REQUESTER', 'ACCESS_ROLE')) INTO :result;
         RETURN result;
     END IF;
     IF (refusal = '') THEN
@@ -398,7 +422,7 @@ BEGIN
     IF (refusal = '') THEN
         UPDATE main.access_request SET status = 'GRANTED', updated_at = :now_ts
     WHERE request_id = :request_id AND status IN ('APPROVED', 'GRANT_FAILED');
-    IF (SQLROWCOUNT <> 1) THEN
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
@@ -419,8 +443,9 @@ BEGIN
     SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
-    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq);
-    IF (SQLROWCOUNT <> 1) THEN
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq)
+      AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
@@ -428,7 +453,7 @@ BEGIN
     ELSE
         UPDATE main.access_request SET status = 'GRANT_FAILED', updated_at = :now_ts
     WHERE request_id = :request_id AND status IN ('APPROVED', 'GRANT_FAILED');
-    IF (SQLROWCOUNT <> 1) THEN
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
@@ -449,8 +474,9 @@ BEGIN
     SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
-    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq);
-    IF (SQLROWCOUNT <> 1) THEN
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq)
+      AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
@@ -539,9 +565,11 @@ BEGIN
                WHEN COALESCE(:step_no, 0) < 0 THEN 'step_no'
                WHEN COALESCE(:decision, '') NOT IN ('APPROVED', 'REJECTED') THEN 'decision'
                WHEN COALESCE(LENGTH(:comment_text), 0) > 1000 THEN 'comment_text'
-               WHEN :decision = 'REJECTED' AND COALESCE(TRIM(:comment_text), '') = '' THEN 'comment_text'
+               WHEN :decision = 'REJECTED' AND COALESCE(TRIM(:comment_text, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), '') = '' THEN 'comment_text'
                WHEN COALESCE(:acting_as, '') <> '' AND NOT (:acting_as RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}') THEN 'acting_as'
                WHEN NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26},[0-9A-HJKMNP-TV-Z]{26},[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
+               WHEN ABS(ID_MILLIS(SPLIT_PART(:event_ids, ',', 1)) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 OR ABS(ID_MILLIS(SPLIT_PART(:event_ids, ',', 2)) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000
+                    OR ABS(ID_MILLIS(SPLIT_PART(:event_ids, ',', 3)) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'event_ids'
                ELSE ''
            END
       INTO :invalid;
@@ -586,6 +614,7 @@ BEGIN
                WHEN r.n > 1 THEN 'DUPLICATE_ID'
                WHEN :step_no > 0 AND (r.status <> 'PENDING' OR :step_no <> r.current_step) THEN 'STALE_STEP'
                WHEN r.status <> 'PENDING' THEN 'WRONG_STATUS'
+               WHEN COALESCE(r.step_role, '') <> COALESCE(:step_role, '') THEN 'CONFLICT'
                WHEN :actor = r.requester THEN 'OWN_REQUEST'
                WHEN mine.n > 0 THEN 'DECIDED_ANOTHER_STEP'
                WHEN :acting_as <> '' AND NOT :holds_acting_as THEN 'ACTING_AS_NOT_HELD'
@@ -599,9 +628,9 @@ BEGIN
     FROM r CROSS JOIN seen CROSS JOIN mine
     ) q;
     SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
-    IF (code <> 'OK') THEN
+    IF (COALESCE(code, '') <> 'OK') THEN
         ROLLBACK;
-        SELECT ENVELOPE(:code, :chk) INTO :result;
+        SELECT ENVELOPE(:code, OBJECT_DELETE(:chk, 'REQUESTER', 'ACCESS_ROLE')) INTO :result;
         RETURN result;
     END IF;
     IF (COALESCE(dry_run, FALSE)) THEN
@@ -609,7 +638,9 @@ BEGIN
         SELECT ENVELOPE('DRY_RUN', :chk) INTO :result;
         RETURN result;
     END IF;
-    SELECT GET(:chk, 'CURRENT_STEP')::NUMBER, GET(:chk, 'STEP_ROLE')::VARCHAR, GET(:chk, 'PRODUCT_ID')::VARCHAR
+    -- The decision is made with the role whose possession was checked
+    -- (CheckDecide answered CONFLICT if the current step's is another).
+    SELECT GET(:chk, 'CURRENT_STEP')::NUMBER, :step_role, GET(:chk, 'PRODUCT_ID')::VARCHAR
       INTO :cur_step, :actor_role, :product_id;
     UPDATE main.access_request
     SET status = CASE WHEN :decision = 'REJECTED' THEN 'REJECTED'
@@ -622,22 +653,23 @@ BEGIN
       AND NOT EXISTS (SELECT 1 FROM main.request_step WHERE request_id = :request_id AND decided_by = :actor)
       AND EXISTS (SELECT 1 FROM main.request_step WHERE request_id = :request_id AND step_order = :cur_step
                                                     AND approver_role = :actor_role AND decision IS NULL);
-    IF (SQLROWCOUNT <> 1) THEN
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
     END IF;
     UPDATE main.request_step
     SET decision = :decision, decided_by = :actor, acting_role = :actor_role,
-        comment = NULLIF(:comment_text, ''), decided_at = :now_ts
+        comment = NULLIF(TRIM(:comment_text, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), ''),
+        decided_at = :now_ts
     WHERE request_id = :request_id AND step_order = :cur_step AND decision IS NULL;
-    IF (SQLROWCOUNT <> 1) THEN
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
     END IF;
     -- Audit event STEP_APPROVED or STEP_REJECTED, appended at the head of the request's chain.
-    SELECT SPLIT_PART(:event_ids, ',', 1), IFF(:decision = 'REJECTED', 'STEP_REJECTED', 'STEP_APPROVED'), :cur_step, :decision, TRIM(:comment_text), ''
+    SELECT SPLIT_PART(:event_ids, ',', 1), IFF(:decision = 'REJECTED', 'STEP_REJECTED', 'STEP_APPROVED'), :cur_step, :decision, TRIM(:comment_text, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), ''
       INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
     SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log WHERE request_id = :request_id), 0) AS ev_seq,
            COALESCE((SELECT hash FROM main.audit_log WHERE request_id = :request_id ORDER BY seq DESC LIMIT 1), '')
@@ -652,8 +684,9 @@ BEGIN
     SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
-    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq);
-    IF (SQLROWCOUNT <> 1) THEN
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq)
+      AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
@@ -673,7 +706,7 @@ BEGIN
     FROM r
     ) q;
     SELECT GET(:chk, 'STATUS')::VARCHAR INTO :status;
-    IF (status = 'APPROVED') THEN
+    IF (COALESCE(status, '') = 'APPROVED') THEN
     -- Audit event REQUEST_APPROVED, appended at the head of the request's chain.
     SELECT SPLIT_PART(:event_ids, ',', 2), 'REQUEST_APPROVED', :cur_step, '', '', ''
       INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
@@ -690,15 +723,16 @@ BEGIN
     SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
-    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq);
-    IF (SQLROWCOUNT <> 1) THEN
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq)
+      AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
     END IF;
     END IF;
     COMMIT;
-    IF (status <> 'APPROVED') THEN
+    IF (COALESCE(status, '') <> 'APPROVED') THEN
         SELECT ENVELOPE('OK', :chk) INTO :result;
         RETURN result;
     END IF;
@@ -712,11 +746,11 @@ BEGIN
         WHEN OTHER THEN
             grant_error := COALESCE(NULLIF(SQLERRM, ''), 'the grant failed with SQLCODE ' || SQLCODE);
     END;
-    IF (grant_error = '' AND granted_code = 'OK') THEN
+    IF (grant_error = '' AND COALESCE(granted_code, '') = 'OK') THEN
         RETURN granted;
     END IF;
     IF (grant_error = '') THEN
-        grant_error := 'the grant answered ' || granted_code;
+        grant_error := 'the grant answered ' || COALESCE(granted_code, 'nothing');
     END IF;
     SELECT ENVELOPE('OK', OBJECT_INSERT(:chk, 'GRANT_ERROR', :grant_error)) INTO :result;
     RETURN result;
@@ -769,6 +803,7 @@ BEGIN
     SELECT CASE
                WHEN NOT COALESCE(:request_id RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'request_id'
                WHEN NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
+               WHEN ABS(ID_MILLIS(:event_ids) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'event_ids'
                ELSE ''
            END
       INTO :invalid;
@@ -800,9 +835,9 @@ BEGIN
     FROM r
     ) q;
     SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
-    IF (code <> 'OK') THEN
+    IF (COALESCE(code, '') <> 'OK') THEN
         ROLLBACK;
-        SELECT ENVELOPE(:code, :chk) INTO :result;
+        SELECT ENVELOPE(:code, OBJECT_DELETE(:chk, 'REQUESTER', 'ACCESS_ROLE')) INTO :result;
         RETURN result;
     END IF;
     IF (COALESCE(dry_run, FALSE)) THEN
@@ -813,7 +848,7 @@ BEGIN
     SELECT GET(:chk, 'PRODUCT_ID')::VARCHAR, GET(:chk, 'CURRENT_STEP')::NUMBER INTO :product_id, :cur_step;
     UPDATE main.access_request SET status = 'WITHDRAWN', updated_at = :now_ts
     WHERE request_id = :request_id AND status = 'PENDING' AND requester = :actor;
-    IF (SQLROWCOUNT <> 1) THEN
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
@@ -834,8 +869,9 @@ BEGIN
     SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
-    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq);
-    IF (SQLROWCOUNT <> 1) THEN
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq)
+      AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
@@ -896,6 +932,7 @@ BEGIN
     SELECT CASE
                WHEN NOT COALESCE(:request_id RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'request_id'
                WHEN NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
+               WHEN ABS(ID_MILLIS(:event_ids) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'event_ids'
                ELSE ''
            END
       INTO :invalid;
@@ -928,9 +965,9 @@ BEGIN
     FROM r
     ) q;
     SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
-    IF (code <> 'OK') THEN
+    IF (COALESCE(code, '') <> 'OK') THEN
         ROLLBACK;
-        SELECT ENVELOPE(:code, :chk) INTO :result;
+        SELECT ENVELOPE(:code, OBJECT_DELETE(:chk, 'REQUESTER', 'ACCESS_ROLE')) INTO :result;
         RETURN result;
     END IF;
     IF (COALESCE(dry_run, FALSE)) THEN
@@ -1009,6 +1046,7 @@ BEGIN
                WHEN NOT COALESCE(:request_id RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'request_id'
                WHEN COALESCE(LENGTH(:reason), 0) > 1000 THEN 'reason'
                WHEN NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
+               WHEN ABS(ID_MILLIS(:event_ids) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'event_ids'
                ELSE ''
            END
       INTO :invalid;
@@ -1062,8 +1100,8 @@ BEGIN
            '"' || REPLACE(GET(:chk, 'ACCESS_ROLE')::VARCHAR, '"', '""') || '"',
            '"' || REPLACE(GET(:chk, 'REQUESTER')::VARCHAR, '"', '""') || '"'
       INTO :code, :product_id, :justified_by, :actor_role, :q_role, :q_user;
-    IF (code <> 'OK') THEN
-        SELECT ENVELOPE(:code, :chk) INTO :result;
+    IF (COALESCE(code, '') <> 'OK') THEN
+        SELECT ENVELOPE(:code, OBJECT_DELETE(:chk, 'REQUESTER', 'ACCESS_ROLE')) INTO :result;
         RETURN result;
     END IF;
     IF (COALESCE(dry_run, FALSE)) THEN
@@ -1077,13 +1115,13 @@ BEGIN
     BEGIN TRANSACTION;
     UPDATE main.access_request SET status = 'REVOKED', updated_at = :now_ts
     WHERE request_id = :request_id AND status = 'GRANTED';
-    IF (SQLROWCOUNT <> 1) THEN
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
     END IF;
     -- Audit event ACCESS_REVOKED, appended at the head of the request's chain.
-    SELECT SPLIT_PART(:event_ids, ',', 1), 'ACCESS_REVOKED', 0, '', TRIM(:reason), GET(:chk, 'REVOKE_STATEMENT')::VARCHAR
+    SELECT SPLIT_PART(:event_ids, ',', 1), 'ACCESS_REVOKED', 0, '', TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), GET(:chk, 'REVOKE_STATEMENT')::VARCHAR
       INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
     SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log WHERE request_id = :request_id), 0) AS ev_seq,
            COALESCE((SELECT hash FROM main.audit_log WHERE request_id = :request_id ORDER BY seq DESC LIMIT 1), '')
@@ -1098,8 +1136,9 @@ BEGIN
     SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
-    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq);
-    IF (SQLROWCOUNT <> 1) THEN
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq)
+      AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
@@ -1187,6 +1226,9 @@ $$
 DECLARE
     actor        VARCHAR;
     is_admin     BOOLEAN DEFAULT FALSE;
+    -- Granted as GRANT_REQUEST grants an access role: quoted, through
+    -- IDENTIFIER with a variable, so that the preflight proves that form.
+    q_role       VARCHAR DEFAULT '"SIGNOFF_PREFLIGHT"';
     q_user       VARCHAR;
     grant_error  VARCHAR DEFAULT '';
     revoke_error VARCHAR DEFAULT '';
@@ -1207,13 +1249,13 @@ BEGIN
     END IF;
     SELECT '"' || REPLACE(:actor, '"', '""') || '"' INTO :q_user;
     BEGIN
-        GRANT ROLE SIGNOFF_PREFLIGHT TO USER IDENTIFIER(:q_user);
+        GRANT ROLE IDENTIFIER(:q_role) TO USER IDENTIFIER(:q_user);
     EXCEPTION
         WHEN OTHER THEN
             grant_error := COALESCE(NULLIF(SQLERRM, ''), 'SQLCODE ' || SQLCODE);
     END;
     BEGIN
-        REVOKE ROLE SIGNOFF_PREFLIGHT FROM USER IDENTIFIER(:q_user);
+        REVOKE ROLE IDENTIFIER(:q_role) FROM USER IDENTIFIER(:q_user);
     EXCEPTION
         WHEN OTHER THEN
             revoke_error := COALESCE(NULLIF(SQLERRM, ''), 'SQLCODE ' || SQLCODE);
