@@ -71,6 +71,11 @@ func (s *Server) handleProduct(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) showProduct(w http.ResponseWriter, r *http.Request, status int, form view.ProductForm) {
+	r, err := s.pageViewer(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	pp, err := s.svc.Product(r.Context(), viewerOf(r.Context()), chi.URLParam(r, "id"))
 	if err != nil {
 		s.fail(w, r, err)
@@ -116,6 +121,11 @@ func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) showRequest(w http.ResponseWriter, r *http.Request, status int, actingAs string, form view.DecisionForm) {
+	r, err := s.pageViewer(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	rp, err := s.svc.RequestPage(r.Context(), viewerOf(r.Context()), chi.URLParam(r, "id"), actingAs)
 	if err != nil {
 		s.fail(w, r, err)

@@ -21,6 +21,7 @@ type ctxKey int
 const (
 	requestInfoKey ctxKey = iota
 	viewerKey
+	staleViewerKey
 )
 
 // requestInfo is what the access log needs to know about a request; the
@@ -174,11 +175,12 @@ func (s *Server) crossOrigin(next http.Handler) http.Handler {
 func (s *Server) identify(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var viewer signoff.Identity
+		var stale bool
 		var err error
 		if s.local != nil {
 			viewer, err = s.localViewer(w, r)
 		} else {
-			viewer, err = s.platformViewer(w, r)
+			viewer, stale, err = s.platformViewer(w, r)
 		}
 		if err != nil {
 			s.fail(w, r, err)
@@ -187,7 +189,11 @@ func (s *Server) identify(next http.Handler) http.Handler {
 		if info, ok := r.Context().Value(requestInfoKey).(*requestInfo); ok {
 			info.user = viewer.User
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), viewerKey, viewer)))
+		ctx := context.WithValue(r.Context(), viewerKey, viewer)
+		if stale {
+			ctx = context.WithValue(ctx, staleViewerKey, true)
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

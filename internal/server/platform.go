@@ -52,25 +52,33 @@ const maxIdentityCookie = 2048
 // platformViewer establishes the viewer on the Snowflake engine.
 //
 // Page views (GET, HEAD) reuse a signed answer younger than IdentityTTL.
-// Actions (POST) reuse one of any age up to sessionMaxAge, for the user
-// name only: an action is one CALL in the visitor's own session, where
-// Snowflake checks every role itself and the engine reports who acted, so
-// the app's copy of the roles plays no part in what an action may do.
-func (s *Server) platformViewer(w http.ResponseWriter, r *http.Request) (signoff.Identity, error) {
+// Actions (POST) reuse one of any age up to sessionMaxAge, but only to name
+// who acts: an action is one CALL in the visitor's own session, where
+// Snowflake checks every role itself and the engine reports who acted. Such
+// a viewer is stale: its roles may have changed since, so before a POST
+// shows a page (a form redrawn with its problems) pageViewer asks again.
+func (s *Server) platformViewer(w http.ResponseWriter, r *http.Request) (id signoff.Identity, stale bool, err error) {
 	user, token := r.Header.Get(HeaderUser), r.Header.Get(HeaderToken)
 	if user == "" || token == "" {
-		return signoff.Identity{}, signoff.Errorf(signoff.ErrUnauthenticated,
+		return signoff.Identity{}, false, signoff.Errorf(signoff.ErrUnauthenticated,
 			"Signoff did not receive your Snowflake identity. Open it through its Snowflake endpoint URL, "+
 				"signed in to Snowflake, with a role that holds the service role.")
 	}
 	if !signoff.ValidUserName(user) || !validToken(token) {
-		return signoff.Identity{}, signoff.Errorf(signoff.ErrUnauthenticated,
+		return signoff.Identity{}, false, signoff.Errorf(signoff.ErrUnauthenticated,
 			"Signoff received a malformed Snowflake identity. Sign in to Snowflake again and reload the page.")
 	}
-	if id, ok := s.rememberedIdentity(r, user); ok {
+	if id, age, ok := s.rememberedIdentity(r, user); ok {
 		id.Credential = token
-		return id, nil
+		return id, age >= s.identityTTL, nil
 	}
+	id, err = s.identifyAfresh(w, r, user, token)
+	return id, false, err
+}
+
+// identifyAfresh asks the platform who token belongs to, checks that it is
+// user, and remembers the answer in the identity cookie.
+func (s *Server) identifyAfresh(w http.ResponseWriter, r *http.Request, user, token string) (signoff.Identity, error) {
 	id, err := s.platform.Identify(r.Context(), token)
 	if err != nil {
 		return signoff.Identity{}, err
@@ -84,19 +92,36 @@ func (s *Server) platformViewer(w http.ResponseWriter, r *http.Request) (signoff
 	return id, nil
 }
 
-// rememberedIdentity returns the identity the cookie holds for user, if it
-// may be used for this request.
-func (s *Server) rememberedIdentity(r *http.Request, user string) (signoff.Identity, bool) {
+// pageViewer returns r with a viewer whose roles may be shown a page: the
+// request's own, or, when they came from an identity cookie older than
+// IdentityTTL (a POST), the platform's answer asked afresh. Handlers that
+// render a page after a POST (a form with problems) call it first, so that
+// a role revoked since cannot show what it no longer may.
+func (s *Server) pageViewer(w http.ResponseWriter, r *http.Request) (*http.Request, error) {
+	if stale, _ := r.Context().Value(staleViewerKey).(bool); !stale {
+		return r, nil
+	}
+	id, err := s.identifyAfresh(w, r, r.Header.Get(HeaderUser), r.Header.Get(HeaderToken))
+	if err != nil {
+		return r, err
+	}
+	ctx := context.WithValue(context.WithValue(r.Context(), viewerKey, id), staleViewerKey, false)
+	return r.WithContext(ctx), nil
+}
+
+// rememberedIdentity returns the identity the cookie holds for user and its
+// age, if it may be used for this request.
+func (s *Server) rememberedIdentity(r *http.Request, user string) (signoff.Identity, time.Duration, bool) {
 	if s.identityTTL <= 0 {
-		return signoff.Identity{}, false
+		return signoff.Identity{}, 0, false
 	}
 	v, ok := s.cookies.get(r, identityCookie)
 	if !ok {
-		return signoff.Identity{}, false
+		return signoff.Identity{}, 0, false
 	}
 	var rec identityRecord
 	if err := json.Unmarshal([]byte(v), &rec); err != nil || rec.User != user {
-		return signoff.Identity{}, false
+		return signoff.Identity{}, 0, false
 	}
 	age := s.now().Sub(rec.At)
 	maxAge := s.identityTTL
@@ -104,9 +129,9 @@ func (s *Server) rememberedIdentity(r *http.Request, user string) (signoff.Ident
 		maxAge = sessionMaxAge
 	}
 	if age < 0 || age >= maxAge {
-		return signoff.Identity{}, false
+		return signoff.Identity{}, 0, false
 	}
-	return signoff.NewIdentity(rec.User, rec.Roles), true
+	return signoff.NewIdentity(rec.User, rec.Roles), age, true
 }
 
 // rememberIdentity sets the cookie for id.

@@ -276,6 +276,36 @@ func TestPlatformIdentityCookie(t *testing.T) {
 		require.Equal(t, http.StatusSeeOther, res.StatusCode, body)
 		assert.Equal(t, before, s.platform.count(), "the engine checks the action in the visitor's own session")
 	})
+	t.Run("a form redrawn after the identity cache asks the roles again", func(t *testing.T) {
+		// AUDREY reads ALICE's request as an auditor; then her role goes.
+		// A POST with her older cookie still names her, but the page it
+		// redraws (a rejection without a comment) must not show what the
+		// role no longer may.
+		st := newPlatformStack(t, 30*time.Second)
+		evs, err := st.platform.st.Events(t.Context(), signoff.EventFilter{Actor: "ALICE", Type: signoff.EventRequestSubmitted, Limit: 1})
+		require.NoError(t, err)
+		require.NotEmpty(t, evs)
+		path := "/requests/" + evs[0].RequestID
+		audrey := st.browser("AUDREY")
+		res, body := audrey.do(http.MethodGet, path, nil, nil)
+		require.Equal(t, http.StatusOK, res.StatusCode, body)
+		require.Contains(t, body, evs[0].Comment, "the business reason, for an auditor")
+
+		require.NoError(t, st.platform.st.DropRole(t.Context(), signoff.RoleAuditor))
+		st.clock.advance(time.Minute)
+		before := st.platform.count()
+		res, body = audrey.do(http.MethodPost, path+"/decision", url.Values{"decision": {"reject"}, "comment": {""}}, nil)
+		assert.Equal(t, http.StatusForbidden, res.StatusCode)
+		assert.NotContains(t, body, evs[0].Comment)
+		assert.Equal(t, before+1, st.platform.count(), "asked once, before drawing the page")
+
+		// Within the identity cache, a redraw uses the fresh answer it has.
+		st.clock.advance(time.Second)
+		before = st.platform.count()
+		res, _ = audrey.do(http.MethodPost, path+"/decision", url.Values{"decision": {"reject"}, "comment": {""}}, nil)
+		assert.Equal(t, http.StatusForbidden, res.StatusCode)
+		assert.Equal(t, before, st.platform.count())
+	})
 	t.Run("another user's cookie is not believed", func(t *testing.T) {
 		ben := s.browser("BEN")
 		ben.cookies = alice.cookies
