@@ -285,8 +285,9 @@ func TestThreeStepChainInBrowser(t *testing.T) {
 	}
 	b.visit("10 audit")
 
-	// The admin's diagnostics page: the preflight, as a table.
+	// The admin's diagnostics page: the preflight runs on a button, as a table.
 	b.open("/doctor")
+	b.submit(`[data-testid="run-checks"]`)
 	assert.Contains(t, b.text(`[data-testid="doctor-summary"]`), "No check failed")
 	b.visit("10b diagnostics")
 

@@ -75,9 +75,24 @@ func (s *Server) handleAuditVerify(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, view.AuditVerifyPage(s.meta(w, r, "Audit chain", "audit"), rep))
 }
 
-// handleDoctor handles "GET /doctor": the engine's preflight, run now as
+// handleDoctorPage handles "GET /doctor": the diagnostics page, for admins,
+// with the button that runs the checks. A GET runs nothing: the checks open
+// sessions and grant a role, which a link from elsewhere must not trigger.
+func (s *Server) handleDoctorPage(w http.ResponseWriter, r *http.Request) {
+	if err := signoff.MayDiagnose(viewerOf(r.Context())); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, view.DoctorPage(s.meta(w, r, "Diagnostics", "doctor"), view.DoctorView{Engine: s.engine}))
+}
+
+// handleDoctor handles "POST /doctor": the engine's preflight, run now as
 // the visiting admin (their own session is part of what is checked).
 func (s *Server) handleDoctor(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	cs, err := s.svc.Diagnose(r.Context(), viewerOf(r.Context()))
 	if err != nil {
 		s.fail(w, r, err)

@@ -35,7 +35,11 @@ func TestDoctorPage(t *testing.T) {
 	s := newStack(t, nil)
 	before, err := s.st.Events(t.Context(), signoff.EventFilter{})
 	require.NoError(t, err)
-	res := s.as("ADAM").get("/doctor")
+	page := s.as("ADAM").get("/doctor")
+	require.Equal(t, http.StatusOK, page.Status)
+	assert.Contains(t, page.Body, `data-testid="run-checks"`)
+	assert.NotContains(t, page.Body, `data-testid="doctor-checks"`, "a GET runs nothing")
+	res := s.as("ADAM").post("/doctor", nil)
 	require.Equal(t, http.StatusOK, res.Status)
 	assert.Contains(t, testid(res.Body, "doctor-summary"), "No check failed: 7 passed, 1 warning(s), 1 skipped.")
 	checks := testid(res.Body, "doctor-checks")
@@ -44,14 +48,14 @@ func TestDoctorPage(t *testing.T) {
 	}
 	assert.Contains(t, checks, "WARN Database file The database is in memory", "the test's database is in memory")
 	assert.Contains(t, res.Body, `<span class="status status--check-pass">PASS</span>`)
-	assert.Contains(t, res.Body, `href="/doctor" aria-current="page"`, "in the nav, current")
+	assert.Contains(t, page.Body, `href="/doctor" aria-current="page"`, "in the nav, current")
 	after, err := s.st.Events(t.Context(), signoff.EventFilter{})
 	require.NoError(t, err)
 	assert.Len(t, after, len(before), "the preflight changes nothing")
 
 	for _, user := range []string{"AUDREY", "ALICE", "NOEL"} {
-		res := s.as(user).get("/doctor")
-		assert.Equal(t, http.StatusForbidden, res.Status, user)
+		assert.Equal(t, http.StatusForbidden, s.as(user).get("/doctor").Status, user)
+		assert.Equal(t, http.StatusForbidden, s.as(user).post("/doctor", nil).Status, user)
 		assert.NotContains(t, s.as(user).get("/").Body, `href="/doctor"`, user)
 	}
 	assert.Equal(t, http.StatusSeeOther, s.anon().get("/doctor").Status, "sign in first")

@@ -36,7 +36,8 @@ func (s *Server) routes() http.Handler {
 		r.Get("/queue", s.handleQueue)
 		r.Get("/audit", s.handleAudit)
 		r.Get("/audit/verify", s.handleAuditVerify)
-		r.Get("/doctor", s.handleDoctor)
+		r.Get("/doctor", s.handleDoctorPage)
+		r.Post("/doctor", s.handleDoctor)
 		if s.local != nil { // persona sign-in exists only on the embedded engine
 			r.Get("/login", s.handleLoginPage)
 			r.Post("/login", s.handleLogin)

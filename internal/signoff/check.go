@@ -48,13 +48,22 @@ type Diagnoser interface {
 	Diagnose(ctx context.Context, admin Identity) (Checks, error)
 }
 
-// Diagnose runs the engine's preflight for an admin.
-func (s *Service) Diagnose(ctx context.Context, viewer Identity) (Checks, error) {
+// MayDiagnose says whether viewer may see and run the diagnostics: admins
+// only.
+func MayDiagnose(viewer Identity) error {
 	if err := requireSignedIn(viewer); err != nil {
-		return nil, err
+		return err
 	}
 	if !viewer.Admin() {
-		return nil, Errorf(ErrForbidden, "The diagnostics are for admins (%s).", RoleAdmin)
+		return Errorf(ErrForbidden, "The diagnostics are for admins (%s).", RoleAdmin)
+	}
+	return nil
+}
+
+// Diagnose runs the engine's preflight for an admin.
+func (s *Service) Diagnose(ctx context.Context, viewer Identity) (Checks, error) {
+	if err := MayDiagnose(viewer); err != nil {
+		return nil, err
 	}
 	if s.Diagnoser == nil {
 		return Checks{{Name: "engine", Status: CheckSkip, Detail: "This engine has no preflight."}}, nil
