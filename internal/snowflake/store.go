@@ -42,8 +42,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("snowflake: %w", err)
 	}
 	db := sql.OpenDB(sf.NewConnector(sf.SnowflakeDriver{}, serviceConfig(cfg)))
+	// As many idle as open: a pool that drops connections under load logs in
+	// again (a Snowflake login each) as soon as the load returns.
 	db.SetMaxOpenConns(16)
-	db.SetMaxIdleConns(4)
+	db.SetMaxIdleConns(16)
 	db.SetConnMaxIdleTime(30 * time.Minute)
 	db.SetConnMaxLifetime(3 * time.Hour) // the master token lasts about 4 h (error 390114)
 	return New(db, CallerSessions(cfg), cfg.Database+"."+cfg.Schema), nil

@@ -16,7 +16,10 @@
 //     database is checked: no accepted decision lost, none doubled, one audit
 //     event each, every hash chain verified;
 //   - the Snowflake path's statements per page and action and caller logins
-//     per token lifetime, and the Go benchmarks, from "go test".
+//     per token lifetime, its latency per page and action from 1 to 32
+//     concurrent users (the real driver against a loopback fake of
+//     Snowflake that waits -sf-statement per statement and -sf-login per
+//     login), and the Go benchmarks, from "go test".
 //
 // It prints a Markdown report (and with -doc, rewrites the generated part of
 // that file). It asserts nothing: the report says which targets were met.
@@ -66,6 +69,7 @@ type config struct {
 	requester, approver, reader  string
 	snowflake, gobench           bool
 	benchtime                    string
+	sf                           sfLatency
 	profile                      time.Duration
 	timeout                      time.Duration
 }
@@ -90,7 +94,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.reader, "reader", "AUDREY", "persona for the request page and the audit log (sees every request)")
 	fs.StringVar(&cfg.image, "image", "", "container image `tar` whose size to report (from make image)")
 	fs.StringVar(&cfg.doc, "doc", "", "Markdown `file` whose generated block (between the bench markers) is replaced by the report")
-	fs.BoolVar(&cfg.snowflake, "snowflake", true, "report the Snowflake path's statement and login counts (go test ./internal/snowflake)")
+	fs.BoolVar(&cfg.snowflake, "snowflake", true, "report the Snowflake path's statement and login counts and its latency (go test ./internal/snowflake)")
+	fs.DurationVar(&cfg.sf.statement, "sf-statement", 40*time.Millisecond, "Snowflake path: how `long` the fake Snowflake takes per statement")
+	fs.DurationVar(&cfg.sf.login, "sf-login", 150*time.Millisecond, "Snowflake path: how `long` the fake Snowflake takes per login (session)")
+	fs.StringVar(&cfg.sf.users, "sf-users", "1,2,4,8,16,32", "Snowflake path: comma-separated `counts` of concurrent users")
+	fs.IntVar(&cfg.sf.iterations, "sf-iterations", 10, "Snowflake path: visits (every page and action once) per user and count")
 	fs.BoolVar(&cfg.gobench, "gobench", true, "run the Go benchmarks once and include them")
 	fs.StringVar(&cfg.benchtime, "benchtime", "1s", "-benchtime for the Go benchmarks")
 	fs.DurationVar(&cfg.profile, "profile", 5*time.Second, "at the target scale, profile the server this `long` under load on the catalog and the queue (0: don't)")
@@ -116,6 +124,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.n < 1 || cfg.c < 1 || cfg.actions < 1 || cfg.race < 0 || fs.NArg() > 0 {
 		fs.Usage()
 		return errors.New("-n, -c and -actions must be positive")
+	}
+	if err := cfg.sf.validate(); err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
 	defer cancel()
@@ -216,6 +227,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if rep.snowflake, err = snowflakeFigures(ctx); err != nil {
 			return err
 		}
+		fmt.Fprintf(stderr, "bench: Snowflake path latency, %s users (go test -bench BenchmarkSnowflakePath ./internal/snowflake)\n", cfg.sf.users)
+		if rep.sfLatency, err = snowflakeLatency(ctx, cfg.sf); err != nil {
+			return err
+		}
+		rep.sfMismatches = checkFloors(rep.snowflake, rep.sfLatency)
 	}
 	if cfg.gobench {
 		fmt.Fprintln(stderr, "bench: Go benchmarks")
@@ -409,30 +425,12 @@ func snowflakeFigures(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("go test ./internal/snowflake: %w\n%s", err, out)
 	}
-	var table, logins []string
-	in := false
+	table := cutBlock(string(out), "--- statements per page and action")
+	var logins []string
 	for _, line := range strings.Split(string(out), "\n") {
-		t := strings.TrimSpace(line)
-		switch {
-		case strings.HasPrefix(t, "--- statements per page and action"):
-			in = true
-		case in && t == "---":
-			in = false
-		case in:
-			table = append(table, strings.TrimRight(line, " "))
-		case strings.Contains(t, "caller logins per user"):
+		if t := strings.TrimSpace(line); strings.Contains(t, "caller logins per user") {
 			logins = append(logins, t[strings.Index(t, "caller logins"):])
 		}
-	}
-	// t.Log indents every line alike; the table reads better without it.
-	indent := -1
-	for _, line := range table {
-		if n := len(line) - len(strings.TrimLeft(line, " \t")); line != "" && (indent < 0 || n < indent) {
-			indent = n
-		}
-	}
-	for i, line := range table {
-		table[i] = line[min(max(indent, 0), len(line)):]
 	}
 	keep := append(table, "")
 	keep = append(keep, logins...)
@@ -440,6 +438,35 @@ func snowflakeFigures(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("go test ./internal/snowflake printed no figures:\n%s", out)
 	}
 	return strings.Join(keep, "\n"), nil
+}
+
+// cutBlock returns the lines from the line beginning with begin to the
+// line that is just "---", both left out, without the indentation go test
+// adds to every line alike.
+func cutBlock(out, begin string) []string {
+	var block []string
+	in := false
+	for _, line := range strings.Split(out, "\n") {
+		t := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(t, begin):
+			in = true
+		case in && t == "---":
+			in = false
+		case in:
+			block = append(block, strings.TrimRight(line, " "))
+		}
+	}
+	indent := -1
+	for _, line := range block {
+		if n := len(line) - len(strings.TrimLeft(line, " \t")); line != "" && (indent < 0 || n < indent) {
+			indent = n
+		}
+	}
+	for i, line := range block {
+		block[i] = line[min(max(indent, 0), len(line)):]
+	}
+	return block
 }
 
 // goBenchmarks runs every Go benchmark once and returns the result lines in

@@ -16,6 +16,8 @@ type report struct {
 	actions           actionRun
 	imageBytes        int64
 	snowflake         string
+	sfLatency         string   // BenchmarkSnowflakePath's table
+	sfMismatches      []string // where its floors' counts disagree with TestRoundTrips'
 	gobench           string
 }
 
@@ -186,13 +188,51 @@ func (r *report) markdown() string {
 		}
 	}
 
-	if r.snowflake != "" {
-		p("\n### Snowflake path\n\nStatements per page and action, counted by `go test ./internal/snowflake -run TestRoundTrips` "+
-			"(service = the app's connection; identity = caller's-rights sessions):\n\n```\n%s\n```\n", r.snowflake)
-	}
+	b.WriteString(r.snowflakeMarkdown())
 	if r.gobench != "" {
 		p("\n### Go benchmarks\n\n`go test -bench . -benchmem -count 1 -benchtime %s` (compare runs with benchstat, see `make bench-go`):\n\n```\n%s\n```\n",
 			cfg.benchtime, r.gobench)
 	}
 	return b.String()
+}
+
+// snowflakeMarkdown is the report's Snowflake path section: the statement
+// counts, the logins per token lifetime and the latency table.
+func (r *report) snowflakeMarkdown() string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	if r.snowflake != "" {
+		p("\n### Snowflake path\n\nStatements per page and action, counted by `go test ./internal/snowflake -run TestRoundTrips` "+
+			"(service statements run on the app's own connection pool; each caller login opens a caller's-rights session "+
+			"with the visitor's caller token, which runs the caller statements: the identity statement or an action's CALL):"+
+			"\n\n```\n%s\n```\n", r.snowflake)
+	}
+	if r.sfLatency != "" {
+		p("\nLatency per page and action through the real server and the real gosnowflake driver against a loopback fake "+
+			"of Snowflake that takes %s per statement and %s per login, from %s concurrent users (`go test -bench "+
+			"BenchmarkSnowflakePath ./internal/snowflake`); the floor is the request's statements × %s + its caller logins × %s, "+
+			"the Snowflake round trips it cannot avoid, so what p50 and p99 add to it is the app's:\n\n```\n%s\n```\n",
+			r.cfg.sf.statement, r.cfg.sf.login, listing(r.cfg.sf.users), r.cfg.sf.statement, r.cfg.sf.login, r.sfLatency)
+		if len(r.sfMismatches) == 0 {
+			p("\nEvery floor counts what TestRoundTrips counts for the same page or action.\n")
+		} else {
+			p("\n**The floors' counts disagree with TestRoundTrips':**\n\n")
+			for _, m := range r.sfMismatches {
+				p("- %s\n", m)
+			}
+		}
+	}
+	return b.String()
+}
+
+// listing writes a comma-separated list as prose: "1, 2 and 4".
+func listing(list string) string {
+	items := strings.Split(list, ",")
+	for i := range items {
+		items[i] = strings.TrimSpace(items[i])
+	}
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }

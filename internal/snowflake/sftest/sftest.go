@@ -7,7 +7,14 @@
 // It is not an emulator: it executes no SQL. Every statement it is asked to
 // run must have a canned response (by exact text, see Server.On) or be
 // answered by a handler (Server.Handle); anything else gets a Snowflake
-// error with code NoResponseCode, so a test sees it.
+// error with code NoResponseCode, so a test sees it. A handler sees the
+// login of the statement's session (Query.Login), so it can answer as that
+// session's user.
+//
+// It answers at once unless told otherwise: Server.SetLatency makes each
+// login and each statement wait, as a Snowflake account tens of
+// milliseconds away would, so that a benchmark can measure what the app adds
+// to the round trips it cannot avoid.
 //
 // Tests that open a gosnowflake connection must set
 // SNOWFLAKE_DISABLE_PLATFORM_DETECTION=true (and SF_DISABLE_MINICORE=true)
@@ -18,6 +25,7 @@
 package sftest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -133,7 +141,11 @@ type Query struct {
 	// SessionToken is the session the statement ran in (from the
 	// Authorization header).
 	SessionToken string
-	QueryID      string
+	// Login is that session's login (zero for a session the fake did not
+	// open): its Token says whose session it is, e.g. a caller's-rights
+	// session's "<service token>.<caller token>".
+	Login   Login
+	QueryID string
 }
 
 // Server is the fake. Its zero value is not usable; call New.
@@ -148,14 +160,18 @@ type Server struct {
 	closed   []string // session tokens deleted
 	paths    map[string]int
 	sessions int
+	open     map[string]Login // session token → its login
 	seq      int
 	login    *Error // when set, logins fail with it
 	query    *Error // when set, every statement fails with it
+	// loginDelay and queryDelay are waited before answering a login or a
+	// statement (SetLatency).
+	loginDelay, queryDelay time.Duration
 }
 
 // New starts a fake on a loopback address and closes it when t ends.
 func New(t testing.TB) *Server {
-	s := &Server{canned: map[string]Response{}, paths: map[string]int{}}
+	s := &Server{canned: map[string]Response{}, paths: map[string]int{}, open: map[string]Login{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
 	return s
@@ -186,6 +202,31 @@ func (s *Server) Handle(f func(Query) (Response, bool)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.handle = f
+}
+
+// SetLatency makes the fake wait login before it answers each login and
+// statement before it answers each statement (a query request), as
+// Snowflake's own round trips take, so the app's latency can be measured
+// against them. Closing a session and any other request stay immediate.
+// Zero (the default) answers at once; the wait ends early if the client
+// gives up.
+func (s *Server) SetLatency(login, statement time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loginDelay, s.queryDelay = login, statement
+}
+
+// wait waits d, or less if ctx ends first.
+func wait(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // FailLogins makes every following login fail with e (nil restores success).
@@ -261,6 +302,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodPost && r.URL.Path == PathSession && r.URL.Query().Get("delete") == "true":
 		s.mu.Lock()
 		s.closed = append(s.closed, sessionToken(r))
+		delete(s.open, sessionToken(r))
 		s.mu.Unlock()
 		writeJSON(w, map[string]any{"success": true, "code": nil, "message": nil, "data": nil})
 	default:
@@ -282,6 +324,10 @@ func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request, body []byte)
 		http.Error(w, "login body: "+err.Error(), http.StatusBadRequest)
 		return
 	}
+	s.mu.Lock()
+	delay := s.loginDelay
+	s.mu.Unlock()
+	wait(r.Context(), delay)
 	q := r.URL.Query()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -297,6 +343,7 @@ func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request, body []byte)
 	s.sessions++
 	l.SessionToken = fmt.Sprintf("session-token-%d", s.sessions)
 	s.logins = append(s.logins, l)
+	s.open[l.SessionToken] = l
 	writeJSON(w, map[string]any{"success": true, "code": nil, "message": nil, "data": map[string]any{
 		"token": l.SessionToken, "masterToken": fmt.Sprintf("master-token-%d", s.sessions),
 		"sessionId": s.sessions, "validityInSeconds": 3600, "masterValidityInSeconds": 14400,
@@ -317,6 +364,11 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, body []byte)
 	}
 	q := Query{SQLText: req.SQLText, Bindings: req.Bindings, Parameters: req.Parameters, SessionToken: sessionToken(r)}
 	s.mu.Lock()
+	delay := s.queryDelay
+	s.mu.Unlock()
+	wait(r.Context(), delay)
+	s.mu.Lock()
+	q.Login = s.open[q.SessionToken]
 	s.seq++
 	q.QueryID = fmt.Sprintf("01c0ffee-0000-5f7e-0000-%012d", s.seq)
 	resp, ok := s.canned[q.SQLText]
