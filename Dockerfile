@@ -11,7 +11,8 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -trimpath -ldflags='-s -w' -o /out/signoff ./cmd/signoff
+ARG VERSION=dev
+RUN CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -trimpath -ldflags="-s -w -X main.version=$VERSION" -o /out/signoff ./cmd/signoff
 # The rest of the root file system: the nonroot user 65532 and a /tmp it can
 # write to (the working directory; the embedded engine's database goes there).
 RUN mkdir -p /out/rootfs/etc /out/rootfs/tmp && chmod 1777 /out/rootfs/tmp \

@@ -5,24 +5,26 @@ GO       ?= go
 DB       ?= signoff.db
 ADDR     ?= 127.0.0.1:8080
 ARTIFACTS ?= $(CURDIR)/artifacts
-VERSION  ?= dev
+# VERSION names the build: shown by "signoff --version" and in the page footer, and the image's tag.
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X main.version=$(VERSION)
 
 .PHONY: bench bench-go soak fuzz run build test test-deps test-go check lint fmt generate check-generated reset-demo clean image image-verify
 
 ## run: start Signoff on the embedded engine with the demo account (http://127.0.0.1:8080)
 run:
-	CGO_ENABLED=0 $(GO) run ./cmd/signoff serve --demo --db $(DB) --addr $(ADDR)
+	CGO_ENABLED=0 $(GO) run -ldflags='-X main.version=$(VERSION)' ./cmd/signoff serve --demo --db $(DB) --addr $(ADDR)
 
 ## build: build the static binary into bin/signoff
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o bin/signoff ./cmd/signoff
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='$(LDFLAGS)' -o bin/signoff ./cmd/signoff
 
 ## image: build the linux/amd64 container image without Docker: dist/signoff-image.tar
 ## (docker-archive, tag signoff:$(VERSION)) and dist/oci (OCI layout). Byte-reproducible for
 ## one commit: file times and the creation time are the last commit's (SOURCE_DATE_EPOCH).
 image:
 	mkdir -p dist
-	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags='-s -w' -o dist/signoff ./cmd/signoff
+	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags='$(LDFLAGS)' -o dist/signoff ./cmd/signoff
 	SOURCE_DATE_EPOCH=$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || echo 0)} \
 	  $(GO) run ./tools/mkimage -binary dist/signoff -tar dist/signoff-image.tar -oci dist/oci \
 	  -tag signoff:$(VERSION) -version $(VERSION)
@@ -84,11 +86,13 @@ bench-go:
 	  ./web/view ./internal/sqlite ./internal/server | tee $(ARTIFACTS)/bench/go-bench.txt
 	@! grep -q '^FAIL' $(ARTIFACTS)/bench/go-bench.txt || { echo "bench-go: a benchmark failed"; exit 1; }
 
-## check: vet, gofmt, templ fmt and generated code are clean
+## check: vet, staticcheck, gofmt, templ fmt and generated code are clean
 check: lint check-generated
 
+## lint: go vet, staticcheck (pinned in go.mod as a tool), gofmt and templ fmt
 lint:
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ.go$$')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	@$(GO) tool templ fmt -fail web/view >/dev/null || { echo "templ fmt changed web/view: commit the result"; exit 1; }

@@ -206,8 +206,6 @@ func (a *account) apply(file string, stmts []statement) {
 				a.procs[name] = apiProcedure{types: types, body: st.bodies[0], owner: role}
 			case "VIEW":
 				a.views[o] = u
-			case "TABLE":
-				a.dml[role] = a.dml[role] // a CREATE TABLE needs no warehouse
 			}
 		case reOwnership.MatchString(u):
 			m := reOwnership.FindStringSubmatch(u)

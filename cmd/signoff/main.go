@@ -12,6 +12,10 @@ import (
 	"syscall"
 )
 
+// version names this build; the Makefile and the Dockerfile set it with
+// -ldflags "-X main.version=...".
+var version = "dev"
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -33,6 +37,7 @@ Usage:
   signoff doctor [options]   check what Signoff relies on in its engine (PASS/FAIL with fixes)
   signoff audit verify       check the embedded database's audit hash chains
   signoff demo generate      fill a new embedded database with N requests, for benchmarks
+  signoff version            print the version (also --version)
   signoff help               show this text
 
 Run "signoff serve --help" for the server's options.
@@ -54,6 +59,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return doctor(ctx, args[1:], getenv, stdout, stderr)
 	case "demo":
 		return demoCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "signoff", version)
+		return nil
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -436,4 +437,27 @@ func TestServeDebugAddr(t *testing.T) {
 		err := run(t.Context(), []string{"serve", "--addr", "127.0.0.1:0", "--db", ":memory:", "--debug-addr", addr}, env(nil), &stdout, &stderr)
 		assert.ErrorContains(t, err, "--debug-addr", addr)
 	}
+}
+
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	for _, arg := range []string{"--version", "version"} {
+		var out bytes.Buffer
+		require.NoError(t, run(t.Context(), []string{arg}, env(nil), &out, io.Discard))
+		assert.Equal(t, "signoff dev\n", out.String(), "without -ldflags the build is dev")
+	}
+}
+
+// TestVersionFromLdflags builds the binary as the Makefile does, with
+// -ldflags -X main.version, and asks it its version.
+func TestVersionFromLdflags(t *testing.T) {
+	t.Parallel()
+	bin := filepath.Join(t.TempDir(), "signoff")
+	build := exec.CommandContext(t.Context(), "go", "build", "-ldflags", "-X main.version=1.2.3-test", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	out, err = exec.CommandContext(t.Context(), bin, "--version").Output()
+	require.NoError(t, err)
+	assert.Equal(t, "signoff 1.2.3-test\n", string(out))
 }

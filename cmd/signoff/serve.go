@@ -231,7 +231,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if len(key) == 0 {
 		key = []byte(rand.Text() + rand.Text())
 	}
-	sc := server.Config{Log: log, SessionKey: key}
+	sc := server.Config{Log: log, SessionKey: key, Version: version}
 	var banner string
 	switch cfg.engine {
 	case "snowflake":

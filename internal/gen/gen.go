@@ -317,10 +317,9 @@ func (g *generator) request(ctx context.Context, w *writer, requester string, p 
 	submitted.Comment = reason
 	events := []signoff.Event{submitted}
 	type decided struct {
-		decision              signoff.Decision
-		by, role, comment     string
-		at                    time.Time
-		hasDecision, approved bool
+		decision          signoff.Decision
+		by, role, comment string
+		at                time.Time
 	}
 	steps := make([]decided, k)
 	at := created

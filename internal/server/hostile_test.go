@@ -95,15 +95,6 @@ func (s *stack) refusedWithoutChange(t *testing.T, post func() response, status 
 	return res
 }
 
-// unchanged runs block and checks that it changed no request, step, audit
-// event or role.
-func (s *stack) unchanged(t *testing.T, block func()) {
-	t.Helper()
-	before := s.snapshot()
-	block()
-	assert.Equal(t, before, s.snapshot(), "nothing changed")
-}
-
 // TestOversizedBodiesOfAnyKindOnEveryPost extends TestOversizedBodies and
 // TestEveryPostReadsItsBodyWithinTheLimit: every POST route refuses a body
 // over the limit with 413 and changes nothing, whatever its content type and

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 	"github.com/signoff/signoff/internal/demo"
 	"github.com/signoff/signoff/internal/server"
 	"github.com/signoff/signoff/internal/signoff"
+	"github.com/signoff/signoff/internal/sqlite"
 )
 
 func TestCatalog(t *testing.T) {
@@ -431,4 +433,18 @@ func TestNewRefusesIncompleteConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFooterNamesTheBuild: the footer says which build serves the page.
+func TestFooterNamesTheBuild(t *testing.T) {
+	st, err := sqlite.Open(t.Context(), ":memory:")
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	srv, err := server.New(server.Config{Service: signoff.NewService(st), Ready: st.Ping, Local: st,
+		SessionKey: testKey, Engine: "embedded (test)", Version: "1.2.3"})
+	require.NoError(t, err)
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/login", nil))
+	require.Equal(t, http.StatusOK, rec.Code)
+	assert.Contains(t, rec.Body.String(), "Signoff 1.2.3 · multi-step access approvals")
 }

@@ -66,6 +66,8 @@ type Config struct {
 	SecureCookies bool
 	// Engine names the engine for the footer ("embedded" or "snowflake").
 	Engine string
+	// Version names the build, for the footer.
+	Version string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -80,6 +82,7 @@ type Server struct {
 	identityTTL time.Duration
 	cookies     cookies
 	engine      string
+	version     string
 	now         func() time.Time
 	handler     http.Handler
 	buffers     sync.Pool // render's page buffers, reused between requests
@@ -98,7 +101,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{svc: cfg.Service, ready: cfg.Ready, log: cfg.Log, local: cfg.Local, platform: cfg.Platform,
 		identityTTL: cfg.IdentityTTL,
-		cookies:     cookies{key: cfg.SessionKey, secure: cfg.SecureCookies}, engine: cfg.Engine, now: cfg.Now}
+		cookies:     cookies{key: cfg.SessionKey, secure: cfg.SecureCookies}, engine: cfg.Engine, version: cfg.Version, now: cfg.Now}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -115,7 +118,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 // meta returns the layout's data for a page, consuming the flash message.
 func (s *Server) meta(w http.ResponseWriter, r *http.Request, title, nav string) view.Meta {
 	m := view.Meta{Title: title, Nav: nav, Viewer: viewerOf(r.Context()), Local: s.local != nil,
-		Engine: s.engine, QueueCount: -1}
+		Engine: s.engine, Version: s.version, QueueCount: -1}
 	if msg, ok := s.cookies.get(r, flashCookie); ok {
 		m.Flash = msg
 		s.cookies.clear(w, flashCookie)

@@ -132,8 +132,9 @@ func callerConfig(cfg Config, token string) sf.Config {
 	return sf.Config{
 		Authenticator: sf.AuthTypeOAuth, Token: token,
 		Account: cfg.Account, Host: cfg.Host, Port: cfg.Port, Protocol: cfg.Protocol,
-		Warehouse:        cfg.Warehouse,
-		Params:           map[string]*string{"QUERY_TAG": &tag},
+		Warehouse: cfg.Warehouse,
+		Params:    map[string]*string{"QUERY_TAG": &tag},
+		//lint:ignore SA1019 v1.19.1 has no session parameter to replace it yet, and without it the driver posts telemetry.
 		DisableTelemetry: true,
 	}
 }

@@ -177,25 +177,6 @@ func expectQuery(mock sqlmock.Sqlmock, sql string, args ...driver.Value) *sqlmoc
 	return e
 }
 
-// capture is a sqlmock argument matcher that accepts any string and keeps it.
-type capture struct{ v *string }
-
-func (c capture) Match(v driver.Value) bool {
-	s, ok := v.(string)
-	if ok {
-		*c.v = s
-	}
-	return ok
-}
-
-// validID matches a Signoff ID (for the IDs the service makes up).
-type validID struct{}
-
-func (validID) Match(v driver.Value) bool {
-	s, ok := v.(string)
-	return ok && signoff.ValidID(s)
-}
-
 // validIDs matches n distinct Signoff IDs joined by commas (an action's
 // event IDs), and keeps them when got is set.
 type validIDs struct {

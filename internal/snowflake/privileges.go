@@ -1,7 +1,6 @@
 package snowflake
 
 import (
-	"slices"
 	"strings"
 )
 
@@ -103,15 +102,3 @@ var ExpectedRoleGrants = []Grant{
 
 // SignoffRoles are the roles the preflight checks.
 var SignoffRoles = []string{"SIGNOFF_OWNER", "SIGNOFF_APP", "SIGNOFF_DEPLOYER", "SIGNOFF_ADMIN", "SIGNOFF_AUDITOR"}
-
-// expectedFor returns the expected grants of role, as keys, sorted.
-func expectedFor(grants []Grant, role string) []string {
-	var out []string
-	for _, g := range grants {
-		if g.Role == role {
-			out = append(out, g.Key())
-		}
-	}
-	slices.Sort(out)
-	return out
-}

@@ -83,7 +83,7 @@ func catalogue() []namedStmt {
 		{"CALL RETRY_GRANT", callRetry},
 		{"CALL REVOKE_ACCESS", callRevoke},
 	}
-	for _, st := range []namedStmt{
+	stmts = append(stmts, []namedStmt{
 		{"Preflight: service session", ServiceSessionQuery},
 		{"Preflight: views", ViewsQuery},
 		{"Preflight: caller grants", "SHOW CALLER GRANTS TO ROLE SIGNOFF_APP"},
@@ -92,9 +92,7 @@ func catalogue() []namedStmt {
 		{"Preflight: the visitor's session (3 roles)", SessionQuery(3)},
 		{"Preflight: CALL WHOAMI", "CALL SIGNOFF.API.WHOAMI()"},
 		{"Preflight: CALL PREFLIGHT", "CALL SIGNOFF.API.PREFLIGHT()"},
-	} {
-		stmts = append(stmts, st)
-	}
+	}...)
 	for _, role := range append(slices.Clone(SignoffRoles), "PUBLIC") {
 		stmts = append(stmts, namedStmt{"Preflight: grants to " + role, "SHOW GRANTS TO ROLE " + role})
 	}

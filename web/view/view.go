@@ -26,8 +26,9 @@ type Meta struct {
 	Flash  string // a one-time message after an action
 	// Local is true on the embedded engine: the header offers persona sign-in.
 	Local bool
-	// Engine names the engine the server runs on, for the footer.
-	Engine string
+	// Engine names the engine the server runs on, and Version the build, for
+	// the footer.
+	Engine, Version string
 	// QueueCount is the number of steps waiting for the viewer, or -1 if unknown.
 	QueueCount int
 }
