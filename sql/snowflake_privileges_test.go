@@ -316,7 +316,7 @@ func procedureNeeds(name string, p apiProcedure, accessRoles []string) []need {
 // appReads are the statements the app runs on its own connection.
 func appReads() []string {
 	reads := []string{sqlstore.SelectProducts, sqlstore.SelectProductFor, sqlstore.SelectApproverRoles,
-		sqlstore.SelectRequest, sqlstore.SelectRequestDetail, sqlstore.SelectRequestsBy(1), sqlstore.SelectQueue(1, 1),
+		sqlstore.SelectRequestDetail, sqlstore.SelectRequestsBy(1), sqlstore.SelectQueue(1, 1),
 		sqlstore.SelectRequestsIn(1, 1), sqlstore.SelectChains, sqlstore.SelectRequestStates, snowflake.RolesThatMatter}
 	q, _ := sqlstore.SelectEvents(signoff.EventFilter{RequestID: "x"})
 	return append(reads, q)

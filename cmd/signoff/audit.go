@@ -52,7 +52,7 @@ func audit(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer store.Close()
-	rep, err := store.VerifyAudit(ctx)
+	rep, err := store.Reads().VerifyAudit(ctx)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ func demoFile(t *testing.T) string {
 	path := filepath.Join(t.TempDir(), "signoff.db")
 	st, err := sqlite.Open(t.Context(), path)
 	require.NoError(t, err)
-	require.NoError(t, demo.Load(t.Context(), st, signoff.NewService(st), time.Now()))
+	require.NoError(t, demo.Load(t.Context(), st, signoff.NewService(st.Reads(), st), time.Now()))
 	require.NoError(t, st.Close())
 	return path
 }

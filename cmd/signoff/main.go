@@ -36,7 +36,6 @@ Usage:
   signoff serve [options]    run the web server
   signoff doctor [options]   check what Signoff relies on in its engine (PASS/FAIL with fixes)
   signoff audit verify       check the embedded database's audit hash chains
-  signoff demo generate      fill a new embedded database with N requests, for benchmarks
   signoff version            print the version (also --version)
   signoff help               show this text
 
@@ -57,8 +56,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return audit(ctx, args[1:], getenv, stdout, stderr)
 	case "doctor":
 		return doctor(ctx, args[1:], getenv, stdout, stderr)
-	case "demo":
-		return demoCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "signoff", version)
 		return nil

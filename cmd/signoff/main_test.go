@@ -237,13 +237,11 @@ func TestParseServe(t *testing.T) {
 		{name: "a bad boolean in the environment is false", vars: map[string]string{"SIGNOFF_DEMO": "yes please"},
 			want: serveConfig{addr: "127.0.0.1:8080", db: "signoff.db", logFormat: "text"}},
 		{name: "catalog cache from the environment", vars: map[string]string{"SIGNOFF_CATALOG_CACHE": "5s"},
-			want: serveConfig{addr: "127.0.0.1:8080", db: "signoff.db", logFormat: "text", catalogTTL: 5 * time.Second}},
+			want: serveConfig{addr: "127.0.0.1:8080", db: "signoff.db", logFormat: "text",
+				snowflake: snowflake.Config{CatalogTTL: 5 * time.Second}}},
 		{name: "catalog cache by flag", args: []string{"--catalog-cache", "1m"}, vars: map[string]string{"SIGNOFF_CATALOG_CACHE": "5s"},
-			want: serveConfig{addr: "127.0.0.1:8080", db: "signoff.db", logFormat: "text", catalogTTL: time.Minute}},
-		{name: "read cache off by flag", args: []string{"--read-cache=false"},
-			want: serveConfig{addr: "127.0.0.1:8080", db: "signoff.db", logFormat: "text", noReadCache: true}},
-		{name: "read cache off from the environment", vars: map[string]string{"SIGNOFF_NO_READ_CACHE": "1"},
-			want: serveConfig{addr: "127.0.0.1:8080", db: "signoff.db", logFormat: "text", noReadCache: true}},
+			want: serveConfig{addr: "127.0.0.1:8080", db: "signoff.db", logFormat: "text",
+				snowflake: snowflake.Config{CatalogTTL: time.Minute}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -251,11 +249,11 @@ func TestParseServe(t *testing.T) {
 			require.NoError(t, err)
 			if tt.want.engine == "" { // the embedded engine, with the Snowflake options' defaults
 				tt.want.engine = "embedded"
-				tt.want.snowflake = snowflake.Config{TokenFile: snowflake.DefaultTokenFile, Schema: snowflake.DefaultAPISchema}
+				tt.want.snowflake.TokenFile, tt.want.snowflake.Schema = snowflake.DefaultTokenFile, snowflake.DefaultAPISchema
 				tt.want.identityTTL = 30 * time.Second
 			}
-			if tt.want.catalogTTL == 0 {
-				tt.want.catalogTTL = 30 * time.Second
+			if tt.want.snowflake.CatalogTTL == 0 {
+				tt.want.snowflake.CatalogTTL = 30 * time.Second
 			}
 			assert.Equal(t, tt.want, got)
 		})
@@ -298,9 +296,9 @@ func TestServeDemoLoadsOnlyIntoAnEmptyDatabase(t *testing.T) {
 		defer st.Close()
 		ps, err := st.Personas(t.Context())
 		require.NoError(t, err)
-		prods, err := st.Products(t.Context())
+		prods, err := st.Reads().Products(t.Context())
 		require.NoError(t, err)
-		rs, err := st.Requests(t.Context(), "BEN", 1000)
+		rs, err := st.Reads().Requests(t.Context(), "BEN", 1000)
 		require.NoError(t, err)
 		return len(ps), len(prods), len(rs)
 	}
@@ -374,7 +372,7 @@ func TestParseServeSnowflake(t *testing.T) {
 		require.NoError(t, err, "any address is allowed on Snowflake")
 		assert.Equal(t, "snowflake", got.engine)
 		assert.Equal(t, snowflake.Config{Account: "ACME", Host: "acme.snowflakecomputing.com", Database: "SIGNOFF",
-			Schema: "API", Warehouse: "SIGNOFF_WH", TokenFile: token, RolesTTL: time.Minute}, got.snowflake,
+			Schema: "API", Warehouse: "SIGNOFF_WH", TokenFile: token, CatalogTTL: 30 * time.Second}, got.snowflake,
 			"the API schema, not the service's own schema SPCS injects")
 		assert.Equal(t, 30*time.Second, got.identityTTL)
 	})

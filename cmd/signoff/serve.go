@@ -30,9 +30,7 @@ type serveConfig struct {
 	allowRemote bool
 	logFormat   string
 	sessionKey  string
-	catalogTTL  time.Duration
 	debugAddr   string
-	noReadCache bool
 	identityTTL time.Duration
 	snowflake   snowflake.Config
 }
@@ -82,11 +80,9 @@ func parseServe(args []string, getenv func(string) string, stdout, stderr io.Wri
 		"Snowflake: how long page views reuse what Snowflake said about a visitor (a signed cookie) before\n"+
 			"opening their session again (SIGNOFF_IDENTITY_CACHE); 0 asks on every request. Actions are always\n"+
 			"checked by Snowflake in the visitor's own session.")
-	fs.DurationVar(&c.catalogTTL, "catalog-cache", envDuration(getenv, "SIGNOFF_CATALOG_CACHE", 30*time.Second),
-		"how long the product list is reused before it is read again (SIGNOFF_CATALOG_CACHE); 0 reads it for\n"+
-			"every page. A product changed in the database shows within this time.")
-	readCache := fs.Bool("read-cache", !envBool("SIGNOFF_NO_READ_CACHE"),
-		"embedded engine: keep the pages' query results while the database file is unchanged (SIGNOFF_NO_READ_CACHE=1 turns it off)")
+	fs.DurationVar(&c.snowflake.CatalogTTL, "catalog-cache", envDuration(getenv, "SIGNOFF_CATALOG_CACHE", 30*time.Second),
+		"Snowflake: how long catalog metadata (products, approver roles) is reused before it is read again\n"+
+			"(SIGNOFF_CATALOG_CACHE); 0 reads it for every page. A product changed in Snowflake shows within this time.")
 	fs.StringVar(&c.debugAddr, "debug-addr", env("SIGNOFF_DEBUG_ADDR", ""),
 		"loopback `host:port` to serve Go's profiler on, /debug/pprof/ (SIGNOFF_DEBUG_ADDR); off by default")
 	fs.StringVar(&c.sessionKey, "session-key", env("SIGNOFF_SESSION_KEY", ""),
@@ -115,7 +111,6 @@ func parseServe(args []string, getenv func(string) string, stdout, stderr io.Wri
 		fmt.Fprintf(stderr, "signoff serve: unexpected argument %q\n", fs.Arg(0))
 		return c, errUsage
 	}
-	c.noReadCache = !*readCache
 	if c.logFormat != "text" && c.logFormat != "json" {
 		return c, fmt.Errorf("--log-format must be text or json, not %q", c.logFormat)
 	}
@@ -171,7 +166,6 @@ func resolveEngine(c *serveConfig, getenv func(string) string) error {
 	}
 	if c.engine == "snowflake" {
 		c.snowflake = c.snowflake.FromEnv(getenv)
-		c.snowflake.RolesTTL = time.Minute
 		if err := c.snowflake.Validate(); err != nil {
 			return fmt.Errorf("snowflake engine: %w", err)
 		}
@@ -240,8 +234,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 		defer store.Close()
-		ids := snowflake.NewIdentities(snowflake.CallerSessions(cfg.snowflake), store.RolesThatMatter(cfg.snowflake.RolesTTL))
-		svc := signoff.NewService(store)
+		ids := snowflake.NewIdentities(snowflake.CallerSessions(cfg.snowflake), store.RolesThatMatter(cfg.snowflake.CatalogTTL))
+		svc := signoff.NewService(store.Reads(), store)
+		svc.Log = log
 		doctor := snowflake.NewDoctor(store, cfg.snowflake)
 		svc.Diagnoser = doctor
 		go logServiceChecks(context.WithoutCancel(ctx), doctor, log)
@@ -255,10 +250,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 		defer store.Close()
-		if cfg.noReadCache {
-			store.DisableReadCache()
-		}
-		svc := signoff.NewService(store)
+		svc := signoff.NewService(store.Reads(), store)
 		svc.Log = log
 		svc.Diagnoser = store
 		if err := loadDemo(ctx, cfg, store, svc, log); err != nil {
@@ -268,8 +260,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		sc.Engine = "embedded (" + cfg.db + ")"
 		banner = "Signoff is ready on the embedded engine: %s (sign in as a demo persona)\n"
 	}
-	sc.Service.Log = log
-	sc.Service.CatalogTTL = cfg.catalogTTL
 	srv, err := server.New(sc)
 	if err != nil {
 		return err

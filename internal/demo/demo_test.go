@@ -19,12 +19,12 @@ func TestLoadTellsTheStory(t *testing.T) {
 	st, err := sqlite.Open(ctx, ":memory:")
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
-	svc := signoff.NewService(st)
+	svc := signoff.NewService(st.Reads(), st)
 	require.NoError(t, demo.Load(ctx, st, svc, time.Now()))
 
 	counts := map[signoff.Status]int{}
 	for _, u := range []string{"ALICE", "BEN"} {
-		rs, err := st.Requests(ctx, u, 100)
+		rs, err := st.Reads().Requests(ctx, u, 100)
 		require.NoError(t, err)
 		for _, r := range rs {
 			counts[r.Status]++

@@ -81,7 +81,7 @@ func newBrowserTest(t *testing.T) *browserTest {
 	st, err := sqlite.Open(ctx, ":memory:")
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
-	svc := signoff.NewService(st)
+	svc := signoff.NewService(st.Reads(), st)
 	svc.Diagnoser = st
 	require.NoError(t, demo.Load(ctx, st, svc, time.Now()))
 	srv, err := server.New(server.Config{Service: svc, Ready: st.Ping, Local: st,

@@ -83,7 +83,7 @@ func TestHostileInputIsInertInBrowser(t *testing.T) {
 	assert.Contains(t, b.text(`[data-testid="history"]`), rejectComment)
 
 	// A revoke reason, on ALICE's granted Sales orders request.
-	rs, err := b.store.Requests(context.Background(), "ALICE", 100)
+	rs, err := b.store.Reads().Requests(context.Background(), "ALICE", 100)
 	require.NoError(t, err)
 	var granted string
 	for _, r := range rs {

@@ -16,7 +16,7 @@ const goodReason = "Campaign attribution for the Q3 growth review needs customer
 
 func TestSubmit(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, nil)
+	s := newStack(t)
 	alice := s.as("ALICE")
 	before := s.countRequests("ALICE")
 
@@ -75,7 +75,7 @@ func TestSubmit(t *testing.T) {
 
 		// The request is on My requests and in the line manager's queue.
 		assert.Contains(t, testid(alice.get("/requests").Body, "my-requests"), "Customer 360")
-		queue := between(s.as("MARCO").get("/queue").Body, `data-testid="queue"`, "</table>")
+		queue := testidHTML(s.as("MARCO").get("/queue").Body, "queue")
 		assert.Contains(t, queue, "/requests/"+id)
 	})
 
@@ -96,7 +96,7 @@ func decide(c *client, id string, form url.Values) response {
 
 func TestDecisionChainGrantsAccess(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, nil)
+	s := newStack(t)
 	alice := s.as("ALICE")
 	res := alice.post("/products/customer-360/requests", url.Values{"reason": {goodReason}})
 	require.Equal(t, http.StatusSeeOther, res.Status)
@@ -148,7 +148,7 @@ func TestDecisionChainGrantsAccess(t *testing.T) {
 
 func TestDecisionRefusals(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, nil)
+	s := newStack(t)
 	alice := s.as("ALICE")
 	res := alice.post("/products/customer-360/requests", url.Values{"reason": {goodReason}})
 	require.Equal(t, http.StatusSeeOther, res.Status)
@@ -266,7 +266,7 @@ func TestDecisionRefusals(t *testing.T) {
 
 func TestWithdraw(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, nil)
+	s := newStack(t)
 	alice := s.as("ALICE")
 	pending := s.requestFor("ALICE", "hr-headcount", signoff.StatusPending)
 	granted := s.requestFor("ALICE", "sales-orders", signoff.StatusGranted)
@@ -309,7 +309,7 @@ func TestWithdraw(t *testing.T) {
 
 func TestRevoke(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, nil)
+	s := newStack(t)
 	id := s.requestFor("ALICE", "sales-orders", signoff.StatusGranted)
 	require.True(t, s.identity("ALICE").HasRole("SALES_ORDERS_READ"))
 	olivia := s.as("OLIVIA")
@@ -360,7 +360,7 @@ func TestRevoke(t *testing.T) {
 
 func TestRetryGrant(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, nil)
+	s := newStack(t)
 	id := s.requestFor("ALICE", "supplier-contracts", signoff.StatusGrantFailed)
 	adam := s.as("ADAM")
 

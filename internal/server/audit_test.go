@@ -3,10 +3,8 @@ package server_test
 import (
 	"context"
 	"encoding/csv"
-	"html"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -21,18 +19,19 @@ import (
 // Request, Product, Actor, Role, Step, Comment).
 func auditRows(t *testing.T, body string) [][]string {
 	t.Helper()
-	table := between(body, `data-testid="audit"`, "</table>")
-	if table == "" {
+	table := find(parseHTML(body), byTestid("audit"))
+	if table == nil {
 		return nil
 	}
-	tbody := between(table, "<tbody>", "</tbody>")
+	tbody := find(table, element("tbody"))
+	require.NotNil(t, tbody)
 	var rows [][]string
-	for _, tr := range regexp.MustCompile(`(?s)<tr>(.*?)</tr>`).FindAllStringSubmatch(tbody, -1) {
+	for _, tr := range findAll(tbody, element("tr")) {
 		var cells []string
-		for _, td := range regexp.MustCompile(`(?s)<td>(.*?)</td>`).FindAllStringSubmatch(tr[1], -1) {
-			cells = append(cells, text(td[1]))
+		for _, td := range findAll(tr, element("td")) {
+			cells = append(cells, textOf(td))
 		}
-		require.Len(t, cells, 8, "audit row %q", tr[1])
+		require.Len(t, cells, 8, "audit row %q", textOf(tr))
 		rows = append(rows, cells)
 	}
 	return rows
@@ -48,7 +47,7 @@ func column(rows [][]string, i int) []string {
 
 func TestAuditFilters(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, nil)
+	s := newStack(t)
 	adam := s.as("ADAM")
 	all := s.events()
 	require.Less(t, len(all), signoff.AuditPageSize, "the demo fits on one page")
@@ -120,9 +119,9 @@ func TestAuditFilters(t *testing.T) {
 			}
 			assert.NotContains(t, res.Body, `rel="next"`, "one page")
 			// The CSV link carries the same filters.
-			csvLink := regexp.MustCompile(`href="([^"]*)" data-testid="csv"`).FindStringSubmatch(res.Body)
-			require.NotNil(t, csvLink)
-			u, err := url.Parse(html.UnescapeString(csvLink[1]))
+			csvLink := href(res.Body, "data-testid", "csv")
+			require.NotEmpty(t, csvLink)
+			u, err := url.Parse(csvLink)
 			require.NoError(t, err)
 			assert.Equal(t, "csv", u.Query().Get("format"))
 			want, _ := url.ParseQuery(tt.query)
@@ -179,7 +178,7 @@ func TestAuditFilters(t *testing.T) {
 
 func TestAuditPaging(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, nil)
+	s := newStack(t)
 	ctx := context.Background()
 
 	// Each submit and withdraw adds two events; go past two pages' worth.
@@ -202,16 +201,16 @@ func TestAuditPaging(t *testing.T) {
 		rows := auditRows(t, res.Body)
 		pages = append(pages, rows)
 		if len(pages) > 1 {
-			assert.Contains(t, res.Body, `<a href="/audit">Newest</a>`)
+			assert.Equal(t, "/audit", labelledHref(res.Body, "Newest"))
 		} else {
-			assert.NotContains(t, res.Body, `>Newest</a>`)
+			assert.Empty(t, labelledHref(res.Body, "Newest"))
 		}
-		next := regexp.MustCompile(`<a href="([^"]*)" rel="next">`).FindStringSubmatch(res.Body)
-		if next == nil {
+		next := href(res.Body, "rel", "next")
+		if next == "" {
 			break
 		}
 		assert.Len(t, rows, signoff.AuditPageSize, "a page with a next link is full")
-		path = html.UnescapeString(next[1])
+		path = next
 		assert.Regexp(t, `^/audit\?before=[0-9A-Z]{26}$`, path)
 	}
 	require.Len(t, pages, (len(all)+signoff.AuditPageSize-1)/signoff.AuditPageSize)
@@ -239,9 +238,9 @@ func TestAuditPaging(t *testing.T) {
 		require.Equal(t, http.StatusOK, res.Status)
 		first := auditRows(t, res.Body)
 		assert.Len(t, first, signoff.AuditPageSize)
-		next := regexp.MustCompile(`<a href="([^"]*)" rel="next">`).FindStringSubmatch(res.Body)
-		require.NotNil(t, next)
-		u, err := url.Parse(html.UnescapeString(next[1]))
+		next := href(res.Body, "rel", "next")
+		require.NotEmpty(t, next)
+		u, err := url.Parse(next)
 		require.NoError(t, err)
 		assert.Equal(t, "noel", u.Query().Get("actor"), "the filter as typed")
 		assert.Equal(t, "web-traffic-daily", u.Query().Get("product"))
@@ -259,7 +258,7 @@ func TestAuditPaging(t *testing.T) {
 
 func TestAuditCSV(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, nil)
+	s := newStack(t)
 	ben := s.as("BEN")
 	const formula = `=HYPERLINK("https://evil.example","click") for the quarterly revenue review`
 	res := ben.post("/products/sales-orders/requests", url.Values{"reason": {formula}})
@@ -330,7 +329,7 @@ func TestAuditCSV(t *testing.T) {
 // TestAuditExportRejectsABadCursor: the CSV export validates its cursor like
 // the page does.
 func TestAuditExportRejectsABadCursor(t *testing.T) {
-	s := newStack(t, nil)
+	s := newStack(t)
 	res := s.as("ADAM").get("/audit?format=csv&before=" + url.QueryEscape("' OR 1=1 --"))
 	assert.Equal(t, http.StatusUnprocessableEntity, res.Status)
 	assert.Contains(t, res.Body, "cursor is malformed")

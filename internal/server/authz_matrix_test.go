@@ -5,21 +5,16 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/signoff/signoff/internal/demo"
-	"github.com/signoff/signoff/internal/server"
 	"github.com/signoff/signoff/internal/signoff"
 	"github.com/signoff/signoff/internal/sqlite"
 )
@@ -36,68 +31,20 @@ var matrixOut = flag.String("matrix-out", "", "write the authorization matrix as
 // if separation of duties were not enforced.
 const duoUser = "DUO"
 
-// matrixTemplate is a database file with the demo and DUO, built once: each
-// row of the matrix starts from its own copy, which is much cheaper than
+// matrixDB is the demo with DUO, built once: each row of the matrix starts
+// from its own copy (newStack with fromTemplate), which is much cheaper than
 // playing the demo again (it matters under the race detector).
-var matrixTemplate struct {
-	once sync.Once
-	data []byte
-	err  error
-}
-
-func buildMatrixTemplate() ([]byte, error) {
-	dir, err := os.MkdirTemp("", "signoff-matrix-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	ctx := context.Background()
-	path := filepath.Join(dir, "signoff.db")
-	st, err := sqlite.Open(ctx, path)
-	if err != nil {
-		return nil, err
-	}
-	err = demo.Load(ctx, st, signoff.NewService(st), time.Now())
-	if err == nil {
-		err = st.CreateUser(ctx, duoUser, "Duo Tester", "Line manager and sales data owner (test persona)")
+var matrixDB = &dbTemplate{seed: func(ctx context.Context, st *sqlite.Store) error {
+	if err := st.CreateUser(ctx, duoUser, "Duo Tester", "Line manager and sales data owner (test persona)"); err != nil {
+		return err
 	}
 	for _, role := range []string{"LINE_MANAGER", "DATA_OWNER_SALES"} {
-		if err == nil {
-			err = st.GrantRoleToUser(ctx, role, duoUser, "ACCOUNTADMIN")
+		if err := st.GrantRoleToUser(ctx, role, duoUser, "ACCOUNTADMIN"); err != nil {
+			return err
 		}
 	}
-	if cerr := st.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, err
-	}
-	return os.ReadFile(path)
-}
-
-// newMatrixStack is a fresh stack (as newStack builds) on a private copy of
-// the demo database with DUO.
-func newMatrixStack(t *testing.T) *stack {
-	t.Helper()
-	matrixTemplate.once.Do(func() { matrixTemplate.data, matrixTemplate.err = buildMatrixTemplate() })
-	require.NoError(t, matrixTemplate.err)
-	// Not t.TempDir: its name comes from the row's, and sqlite.Open reads a
-	// "%" in a path as an escape.
-	dir, err := os.MkdirTemp("", "signoff-matrix-row-")
-	require.NoError(t, err)
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	path := filepath.Join(dir, "signoff.db")
-	require.NoError(t, os.WriteFile(path, matrixTemplate.data, 0o600))
-	st, err := sqlite.Open(t.Context(), path)
-	require.NoError(t, err)
-	t.Cleanup(func() { st.Close() })
-	svc := signoff.NewService(st)
-	srv, err := server.New(server.Config{Service: svc, Ready: st.Ping, Local: st, SessionKey: testKey, Engine: "test"})
-	require.NoError(t, err)
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-	return &stack{t: t, URL: hs.URL, st: st, svc: svc}
-}
+	return nil
+}}
 
 // A matrix state is a request in a known state, built through the service
 // as the personas would, on a fresh stack. It returns the request's ID ("" for
@@ -496,7 +443,7 @@ func (s *stack) snapshot() stateSnapshot {
 		}
 		require.NoError(s.t, err)
 		w.Roles[u] = id.Roles
-		rs, err := s.st.Requests(context.Background(), u, 1000)
+		rs, err := s.st.Reads().Requests(context.Background(), u, 1000)
 		require.NoError(s.t, err)
 		w.Requests[u] = rs
 	}
@@ -541,7 +488,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		seen[name] = true
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			s := newMatrixStack(t)
+			s := newStack(t, fromTemplate(matrixDB))
 			id := row.state.build(t, s)
 			c := s.anon()
 			if row.persona.user != "" {

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,41 +10,27 @@ import (
 	"testing"
 	"time"
 
-	"github.com/signoff/signoff/internal/gen"
 	"github.com/signoff/signoff/internal/server"
-	"github.com/signoff/signoff/internal/signoff"
-	"github.com/signoff/signoff/internal/sqlite"
+	"github.com/signoff/signoff/tools/bench/gen"
 )
 
-// benchStack is a Server on a generated database, called in-process (no
-// sockets), so that the benchmarks measure Signoff rather than the network.
+// benchStack is a full stack on a generated database, called in-process
+// (no sockets), so that the benchmarks measure Signoff rather than the
+// network.
 type benchStack struct {
 	b   *testing.B
 	srv *server.Server
-	st  *sqlite.Store
 }
 
 // newBenchStack generates requests requests (100 products) into a file
 // database and serves it.
 func newBenchStack(b *testing.B, requests int) *benchStack {
 	b.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
+	path := filepath.Join(b.TempDir(), "bench.db")
+	if _, err := gen.Generate(b.Context(), path, gen.Options{Requests: requests, Seed: 1, Now: time.Now()}); err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { st.Close() })
-	if _, err := gen.Generate(ctx, st, gen.Options{Requests: requests, Seed: 1, Now: time.Now()}); err != nil {
-		b.Fatal(err)
-	}
-	svc := signoff.NewService(st)
-	svc.CatalogTTL = 30 * time.Second // as signoff serve's default
-	srv, err := server.New(server.Config{Service: svc, Ready: st.Ping, Local: st,
-		SessionKey: testKey, Engine: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return &benchStack{b: b, srv: srv, st: st}
+	return &benchStack{b: b, srv: newStack(b, fileDB(path), withoutDemo()).srv}
 }
 
 // signIn returns the session cookie header for user.
@@ -84,8 +69,8 @@ func (s *benchStack) get(path, cookie string) string {
 func BenchmarkPage(b *testing.B) {
 	s := newBenchStack(b, 10_000)
 	requester, approver, reader := s.signIn("GEN0001"), s.signIn("MARCO"), s.signIn("AUDREY")
-	product := regexp.MustCompile(`href="/products/([^"/?]+)"`).FindStringSubmatch(s.get("/", requester))[1]
-	request := regexp.MustCompile(`/requests/([0-9A-Z]{26})`).FindStringSubmatch(s.get("/requests", requester))[1]
+	product := firstLink(b, s.get("/", requester), `^/products/([^/?]+)$`)
+	request := firstLink(b, s.get("/requests", requester), `^/requests/([0-9A-Z]{26})$`)
 	for _, p := range []struct{ name, path, cookie string }{
 		{"catalog", "/", requester},
 		{"product", "/products/" + product, requester},
@@ -102,4 +87,18 @@ func BenchmarkPage(b *testing.B) {
 			b.SetBytes(int64(n))
 		})
 	}
+}
+
+// firstLink returns the part that pattern's group matches of the first link
+// on the page whose target pattern matches.
+func firstLink(b *testing.B, body, pattern string) string {
+	b.Helper()
+	re := regexp.MustCompile(pattern)
+	for _, l := range links(body) {
+		if m := re.FindStringSubmatch(l); m != nil {
+			return m[1]
+		}
+	}
+	b.Fatalf("no link matches %s", pattern)
+	return ""
 }

@@ -15,7 +15,7 @@ import (
 // TestAuditVerifyPage: admins and auditors can check the audit hash chain
 // from the audit log; nobody else can.
 func TestAuditVerifyPage(t *testing.T) {
-	s := newStack(t, nil)
+	s := newStack(t)
 	for _, user := range []string{"ADAM", "AUDREY"} {
 		res := s.as(user).get("/audit/verify")
 		require.Equal(t, http.StatusOK, res.Status, user)
@@ -32,8 +32,8 @@ func TestAuditVerifyPage(t *testing.T) {
 // TestDoctorPage: admins run the engine's preflight from the nav; nobody
 // else can, and nobody else sees the link.
 func TestDoctorPage(t *testing.T) {
-	s := newStack(t, nil)
-	before, err := s.st.Events(t.Context(), signoff.EventFilter{})
+	s := newStack(t)
+	before, err := s.st.Reads().Events(t.Context(), signoff.EventFilter{})
 	require.NoError(t, err)
 	page := s.as("ADAM").get("/doctor")
 	require.Equal(t, http.StatusOK, page.Status)
@@ -49,7 +49,7 @@ func TestDoctorPage(t *testing.T) {
 	assert.Contains(t, checks, "WARN Database file The database is in memory", "the test's database is in memory")
 	assert.Contains(t, res.Body, `<span class="status status--check-pass">PASS</span>`)
 	assert.Contains(t, page.Body, `href="/doctor" aria-current="page"`, "in the nav, current")
-	after, err := s.st.Events(t.Context(), signoff.EventFilter{})
+	after, err := s.st.Reads().Events(t.Context(), signoff.EventFilter{})
 	require.NoError(t, err)
 	assert.Len(t, after, len(before), "the preflight changes nothing")
 
@@ -65,9 +65,9 @@ func TestDoctorPage(t *testing.T) {
 // message) shows on the request page to admins and auditors only; the
 // requester reads a plain sentence.
 func TestGrantErrorsAreForAdmins(t *testing.T) {
-	s := newStack(t, nil)
+	s := newStack(t)
 	id := s.requestFor("ALICE", "supplier-contracts", signoff.StatusGrantFailed)
-	evs, err := s.st.Events(t.Context(), signoff.EventFilter{RequestID: id, Type: signoff.EventGrantFailed})
+	evs, err := s.st.Reads().Events(t.Context(), signoff.EventFilter{RequestID: id, Type: signoff.EventGrantFailed})
 	require.NoError(t, err)
 	require.NotEmpty(t, evs)
 	details := evs[0].Details
@@ -86,7 +86,7 @@ func TestGrantErrorsAreForAdmins(t *testing.T) {
 // (the demo's failed supplier-contracts grant) is listed for admins, and
 // only for them.
 func TestQueueShowsAdminsWhatNeedsAGrant(t *testing.T) {
-	s := newStack(t, nil)
+	s := newStack(t)
 	failed := s.requestFor("ALICE", "supplier-contracts", "")
 	res := s.as("ADAM").get("/queue")
 	require.Equal(t, http.StatusOK, res.Status)
@@ -107,7 +107,7 @@ func TestQueueShowsAdminsWhatNeedsAGrant(t *testing.T) {
 // TestQueueSaysWhenItShowsOnlyTheOldest: the queue is bounded; when it is
 // full, it says so instead of pretending that is everything.
 func TestQueueSaysWhenItShowsOnlyTheOldest(t *testing.T) {
-	s := newStack(t, nil)
+	s := newStack(t)
 	ctx := t.Context()
 	before := s.as("MARCO").get("/queue")
 	require.Equal(t, http.StatusOK, before.Status)

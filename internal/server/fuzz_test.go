@@ -1,8 +1,6 @@
 package server
 
 import (
-	"bytes"
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,15 +9,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/signoff/signoff/internal/demo"
 	"github.com/signoff/signoff/internal/signoff"
-	"github.com/signoff/signoff/internal/sqlite"
 )
 
 // Fuzz targets for the server's parsers of untrusted input: the audit
-// filter, signed cookies and sessions, the post-login redirect, and every
-// form through the real handlers. scripts/fuzz.sh runs each for a bounded
-// time; without -fuzz their seeds run as ordinary tests.
+// filter, signed cookies and sessions, and the post-login redirect (every
+// form through the real handlers is FuzzFormDecoding, in
+// fuzz_forms_test.go). scripts/fuzz.sh runs each for a bounded time;
+// without -fuzz their seeds run as ordinary tests.
 
 var fuzzKey = []byte("fuzz-key-0123456789abcdef-0123456789")
 
@@ -182,126 +179,6 @@ func FuzzSafeNext(f *testing.F) {
 		}
 		if strings.HasPrefix(got, "/login") && got != "/" {
 			t.Fatalf("safeNext(%q) = %q: back to the sign-in page", next, got)
-		}
-	})
-}
-
-// fuzzServer is a real server on the embedded engine with the demo loaded,
-// for fuzzing the handlers.
-type fuzzServer struct {
-	srv                      *Server
-	pending, granted, failed string
-	alice, olivia, ben, adam *http.Cookie
-}
-
-func newFuzzServer(f *testing.F) *fuzzServer {
-	f.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, ":memory:")
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { st.Close() })
-	svc := signoff.NewService(st)
-	if err := demo.Load(ctx, st, svc, time.Now()); err != nil {
-		f.Fatal(err)
-	}
-	srv, err := New(Config{Service: svc, Ready: st.Ping, Local: st, SessionKey: fuzzKey, Engine: "fuzz"})
-	if err != nil {
-		f.Fatal(err)
-	}
-	find := func(user, product string, status signoff.Status) string {
-		rs, err := st.Requests(ctx, user, 100)
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, r := range rs {
-			if r.ProductID == product && r.Status == status {
-				return r.ID
-			}
-		}
-		f.Fatalf("no %s request by %s for %s", status, user, product)
-		return ""
-	}
-	session := func(user string) *http.Cookie {
-		return &http.Cookie{Name: sessionCookie, Value: srv.cookies.sign(sessionValue(user, time.Now()))}
-	}
-	return &fuzzServer{srv: srv,
-		pending: find("BEN", "customer-360", signoff.StatusPending),
-		granted: find("ALICE", "sales-orders", signoff.StatusGranted),
-		failed:  find("ALICE", "supplier-contracts", signoff.StatusGrantFailed),
-		alice:   session("ALICE"), olivia: session("OLIVIA"), ben: session("BEN"), adam: session("ADAM")}
-}
-
-// FuzzFormDecoding posts arbitrary bodies, content types and query strings
-// to every POST route through the real handlers and middleware, signed in
-// as a persona who may use the route: whatever arrives, the answer is never
-// a 5xx (a panic would be one: the recover middleware turns it into a 500).
-// State drifts as valid forms get through; that is fine, the property holds
-// in every state.
-func FuzzFormDecoding(f *testing.F) {
-	fs := newFuzzServer(f)
-	type route struct {
-		path   string
-		cookie *http.Cookie
-	}
-	routes := []route{
-		{"/requests/" + fs.pending + "/decision", fs.olivia},
-		{"/products/customer-360/requests", fs.alice},
-		{"/requests/" + fs.pending + "/withdraw", fs.ben},
-		{"/requests/" + fs.granted + "/revoke", fs.olivia},
-		{"/requests/" + fs.failed + "/retry-grant", fs.adam},
-		{"/login", nil},
-		{"/logout", fs.alice},
-		{"/products/customer-360/requests", nil},
-	}
-	const form = "application/x-www-form-urlencoded"
-	for _, seed := range []struct {
-		route              uint8
-		contentType, query string
-		body               string
-	}{
-		{0, form, "", "decision=approve&step=2&comment=ok"},
-		{0, form, "", "decision=reject&step=2&comment="},
-		{0, form, "", "decision=approve&step=99999999999999999999"},
-		{0, form, "", "decision=approve&step=2&acting_as=DPO'+OR+'1'%3D'1"},
-		{0, form, "", "decision=%zz"},
-		{0, form, "", "decision=approve;step=2"},
-		{0, form, "step=2", "decision=approve&decision=reject"},
-		{0, form + "; charset=utf-8", "", "decision=approve&comment=%FF%FE"},
-		{0, "multipart/form-data; boundary=x", "", "--x\r\nContent-Disposition: form-data; name=\"decision\"\r\n\r\napprove\r\n--x--\r\n"},
-		{0, "application/json", "", `{"decision":"approve"}`},
-		{0, "", "", "decision=approve"},
-		{0, form + "; ===", "", "decision=approve"},
-		{1, form, "", "reason=" + strings.Repeat("a", 25)},
-		{1, form, "", "reason=%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00"},
-		{1, form, "", "reason=" + strings.Repeat("%F0%9F%98%80", 2001)},
-		{1, form, "%zz", "reason=x"},
-		{2, form, "", ""},
-		{2, "text/plain", "", "anything"},
-		{3, form, "", "reason=%3Cscript%3E"},
-		{4, form, "", ""},
-		{5, form, "", "user=ADAM'+--&next=%2F%09%2Fevil.example"},
-		{5, form, "", "user=ALICE&next=%2F.%2F%5Cevil.example"},
-		{6, form, "", "%"},
-		{7, form, "", "reason=" + strings.Repeat("b", 30)},
-	} {
-		f.Add(seed.route, seed.contentType, seed.query, []byte(seed.body))
-	}
-	f.Fuzz(func(t *testing.T, which uint8, contentType, query string, body []byte) {
-		r := routes[int(which)%len(routes)]
-		req := httptest.NewRequest(http.MethodPost, r.path, bytes.NewReader(body))
-		req.URL.RawQuery = query // as sent, however malformed
-		if contentType != "" {
-			req.Header.Set("Content-Type", contentType)
-		}
-		if r.cookie != nil {
-			req.AddCookie(r.cookie)
-		}
-		rec := httptest.NewRecorder()
-		fs.srv.ServeHTTP(rec, req)
-		if rec.Code >= 500 {
-			t.Fatalf("POST %s?%s (%q, %d bytes) = %d: %s", r.path, query, contentType, len(body), rec.Code, rec.Body.String())
 		}
 	})
 }

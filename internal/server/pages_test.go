@@ -1,29 +1,27 @@
 package server_test
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
+	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/signoff/signoff/internal/demo"
-	"github.com/signoff/signoff/internal/server"
 	"github.com/signoff/signoff/internal/signoff"
-	"github.com/signoff/signoff/internal/sqlite"
 )
+
+// The pages as the workflow fills them, on the full stack with the demo.
+// The HTTP layer's part of them (signing in and out, health, the catalog's
+// query string, error pages) is in handlers_test.go, on the fake.
 
 func TestCatalog(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, nil)
+	s := newStack(t)
 	alice := s.as("ALICE")
 
 	all := make([]string, len(demo.Products))
@@ -65,13 +63,6 @@ func TestCatalog(t *testing.T) {
 			}
 		})
 	}
-
-	t.Run("search text is shown back escaped", func(t *testing.T) {
-		res := alice.get("/?q=" + url.QueryEscape(`"><script>x</script>`))
-		require.Equal(t, http.StatusOK, res.Status)
-		assert.NotContains(t, res.Body, "<script>x</script>")
-		assert.Contains(t, res.Body, `value="&#34;&gt;&lt;script&gt;x&lt;/script&gt;"`)
-	})
 }
 
 // TestCatalogPages shows the catalog a page at a time: 50 products make
@@ -79,7 +70,7 @@ func TestCatalog(t *testing.T) {
 // out-of-range page shows the last one.
 func TestCatalogPages(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, nil)
+	s := newStack(t)
 	for i := range 50 - len(demo.Products) {
 		require.NoError(t, s.st.CreateProduct(t.Context(), signoff.Product{
 			ID: fmt.Sprintf("extra-%02d", i), Name: fmt.Sprintf("Extra product %02d", i), Domain: "Sales",
@@ -89,20 +80,20 @@ func TestCatalogPages(t *testing.T) {
 		}))
 	}
 	alice := s.as("ALICE")
-	count := func(body string) int { return strings.Count(body, `<li class="card">`) }
+	cards := func(body string) int { return count(body, element("li", "class", "card")) }
 
 	res := alice.get("/")
 	require.Equal(t, http.StatusOK, res.Status)
 	assert.Equal(t, "50 of 50 products", testid(res.Body, "result-count"))
-	assert.Equal(t, signoff.CatalogPageSize, count(res.Body))
+	assert.Equal(t, signoff.CatalogPageSize, cards(res.Body))
 	assert.Equal(t, "Page 1 of 3 Next page", testid(res.Body, "catalog-pages"))
-	assert.Contains(t, res.Body, `href="/?page=2" rel="next"`)
+	assert.Equal(t, "/?page=2", href(res.Body, "rel", "next"))
 
 	res = alice.get("/?page=3")
 	require.Equal(t, http.StatusOK, res.Status)
-	assert.Equal(t, 50-2*signoff.CatalogPageSize, count(res.Body))
+	assert.Equal(t, 50-2*signoff.CatalogPageSize, cards(res.Body))
 	assert.Equal(t, "Previous page Page 3 of 3", testid(res.Body, "catalog-pages"))
-	assert.Contains(t, res.Body, `href="/?page=2" rel="prev"`)
+	assert.Equal(t, "/?page=2", href(res.Body, "rel", "prev"))
 	assert.Equal(t, res.Body, alice.get("/?page=99").Body, "past the end: the last page")
 	assert.Equal(t, res.Body, alice.get("/?page=9223372036854775807").Body, "a huge page number is the last page too")
 
@@ -110,24 +101,19 @@ func TestCatalogPages(t *testing.T) {
 	res = alice.get("/?tag=extra&page=2")
 	require.Equal(t, http.StatusOK, res.Status)
 	assert.Equal(t, "43 of 50 products", testid(res.Body, "result-count"))
-	assert.Equal(t, 43-signoff.CatalogPageSize, count(res.Body))
-	assert.Contains(t, res.Body, `href="/?tag=extra" rel="prev"`)
+	assert.Equal(t, 43-signoff.CatalogPageSize, cards(res.Body))
+	assert.Equal(t, "/?tag=extra", href(res.Body, "rel", "prev"))
 	assert.Equal(t, "Previous page Page 2 of 2", testid(res.Body, "catalog-pages"))
 
 	// A filter that fits one page has no pager.
 	res = alice.get("/?classification=FINANCE")
 	assert.False(t, hasTestid(res.Body, "catalog-pages"))
 
-	for _, bad := range []string{"0", "-1", "two", "1e3"} {
-		res = alice.get("/?page=" + bad)
-		assert.Equal(t, http.StatusUnprocessableEntity, res.Status, bad)
-		assert.Contains(t, res.Body, "is not valid", bad)
-	}
 }
 
 func TestProductPage(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, nil)
+	s := newStack(t)
 
 	res := s.as("ALICE").get("/products/customer-360")
 	require.Equal(t, http.StatusOK, res.Status)
@@ -153,7 +139,7 @@ func TestProductPage(t *testing.T) {
 
 func TestMyRequests(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, nil)
+	s := newStack(t)
 
 	res := s.as("BEN").get("/requests")
 	require.Equal(t, http.StatusOK, res.Status)
@@ -174,7 +160,7 @@ func TestMyRequests(t *testing.T) {
 
 func TestQueue(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, nil)
+	s := newStack(t)
 	olivia := s.as("OLIVIA")
 
 	tests := []struct {
@@ -213,7 +199,7 @@ func TestQueue(t *testing.T) {
 				assert.Contains(t, text(res.Body), tt.empty)
 				return
 			}
-			table := between(res.Body, `data-testid="queue"`, "</table>")
+			table := testidHTML(res.Body, "queue")
 			require.NotEmpty(t, table)
 			for _, want := range tt.contains {
 				assert.Contains(t, table, want)
@@ -233,7 +219,7 @@ func TestQueue(t *testing.T) {
 
 func TestRequestPageDecisionForm(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, nil)
+	s := newStack(t)
 	id := s.requestFor("BEN", "customer-360", signoff.StatusPending) // at the data owner step
 
 	tests := []struct {
@@ -265,7 +251,7 @@ func TestRequestPageDecisionForm(t *testing.T) {
 			assert.Equal(t, tt.decision, hasTestid(res.Body, "decision"), "decision form")
 			if tt.decision {
 				assert.Contains(t, res.Body, `action="/requests/`+id+`/decision"`)
-				assert.Contains(t, res.Body, `name="step" value="2"`)
+				assert.Equal(t, "2", fieldValue(res.Body, "step"))
 			}
 			if tt.blocked != "" {
 				assert.Contains(t, testid(res.Body, "decide-blocked"), tt.blocked)
@@ -283,7 +269,7 @@ func TestRequestPageDecisionForm(t *testing.T) {
 
 func TestAuditPageAccess(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, nil)
+	s := newStack(t)
 	for _, tt := range []struct {
 		user   string
 		status int
@@ -312,139 +298,18 @@ func TestAuditPageAccess(t *testing.T) {
 	}
 }
 
-func TestSignedOut(t *testing.T) {
+// TestReadyzAsksTheStore: /readyz is the engine's Ping. An SQLite file
+// that is gone is not ready, even though the open database still answers.
+func TestReadyzAsksTheStore(t *testing.T) {
 	t.Parallel()
-	s := newStack(t, nil)
-	anon := s.anon()
-	id := s.requestFor("BEN", "customer-360", signoff.StatusPending)
-
-	for _, path := range []string{"/", "/products/customer-360", "/requests", "/requests/" + id, "/queue?as=DPO", "/audit?type=ACCESS_GRANTED"} {
-		t.Run("GET "+path, func(t *testing.T) {
-			res := anon.get(path)
-			require.Equal(t, http.StatusSeeOther, res.Status)
-			assert.Equal(t, "/login?next="+url.QueryEscape(path), res.Location)
-		})
-	}
-
-	before := len(s.events())
-	for _, tt := range []struct {
-		path string
-		form url.Values
-	}{
-		{"/products/customer-360/requests", url.Values{"reason": {"A perfectly good business reason for this."}}},
-		{"/requests/" + id + "/decision", url.Values{"decision": {"approve"}, "step": {"2"}}},
-		{"/requests/" + id + "/decision", url.Values{"decision": {"maybe"}}},
-		{"/requests/" + id + "/withdraw", nil},
-		{"/requests/" + id + "/revoke", nil},
-		{"/requests/" + id + "/retry-grant", nil},
-	} {
-		t.Run("POST "+tt.path, func(t *testing.T) {
-			res := anon.post(tt.path, tt.form)
-			assert.Equal(t, http.StatusUnauthorized, res.Status)
-			assert.True(t, hasTestid(res.Body, "error"))
-			assert.Contains(t, res.Body, "Please sign in")
-		})
-	}
-	assert.Len(t, s.events(), before, "nothing changed")
-	assert.Equal(t, signoff.StatusPending, s.request(id).Status)
-	assert.Equal(t, 2, s.request(id).CurrentStep)
-
-	t.Run("sign-in page lists the personas", func(t *testing.T) {
-		res := anon.get("/login?next=%2Fqueue")
-		require.Equal(t, http.StatusOK, res.Status)
-		for _, u := range demo.Users {
-			assert.Contains(t, res.Body, `data-user="`+u.Name+`"`)
-		}
-		assert.Contains(t, res.Body, `name="next" value="/queue"`)
-	})
-
-	t.Run("signing in goes to next with a flash", func(t *testing.T) {
-		c := s.anon()
-		res := c.post("/login", url.Values{"user": {"DANA"}, "next": {"/queue"}})
-		require.Equal(t, http.StatusSeeOther, res.Status)
-		assert.Equal(t, "/queue", res.Location)
-		res = c.follow(res)
-		require.Equal(t, http.StatusOK, res.Status)
-		assert.Equal(t, "DANA", testid(res.Body, "viewer"))
-		assert.Equal(t, "Signed in as DANA.", testid(res.Body, "flash"))
-		// The flash is shown once.
-		assert.False(t, hasTestid(c.get("/queue").Body, "flash"))
-
-		res = c.post("/logout", nil)
-		require.Equal(t, http.StatusSeeOther, res.Status)
-		assert.Equal(t, "/login", res.Location)
-		assert.Equal(t, http.StatusSeeOther, c.get("/queue").Status, "signed out")
-	})
-
-	t.Run("unknown and malformed personas are refused", func(t *testing.T) {
-		for _, user := range []string{"NOBODY", "ALICE' OR '1'='1", ""} {
-			c := s.anon()
-			res := c.post("/login", url.Values{"user": {user}})
-			assert.Contains(t, []int{http.StatusUnauthorized, http.StatusUnprocessableEntity}, res.Status, "user %q", user)
-			assert.True(t, hasTestid(res.Body, "error"))
-			assert.Equal(t, http.StatusSeeOther, c.get("/requests").Status, "no session for %q", user)
-		}
-	})
-}
-
-func TestHealth(t *testing.T) {
-	t.Parallel()
-	s := newStack(t, nil)
-	c := s.anon()
-	res := c.get("/healthz")
-	assert.Equal(t, http.StatusOK, res.Status)
-	assert.Equal(t, "ok\n", res.Body)
-	res = c.get("/readyz")
-	assert.Equal(t, http.StatusOK, res.Status)
+	s := newStack(t, fileDB(""), withoutDemo())
+	res := s.anon().get("/readyz")
+	require.Equal(t, http.StatusOK, res.Status)
 	assert.Equal(t, "ready\n", res.Body)
-	res = c.get("/static/signoff.css")
-	assert.Equal(t, http.StatusOK, res.Status)
-	assert.Contains(t, res.Header.Get("Cache-Control"), "max-age")
 
-	down := newStack(t, func(context.Context) error { return errors.New("database is gone") })
-	res = down.anon().get("/readyz")
+	require.NoError(t, os.Remove(s.path))
+	res = s.anon().get("/readyz")
 	assert.Equal(t, http.StatusServiceUnavailable, res.Status)
-	assert.NotContains(t, res.Body, "database is gone", "details are logged, not shown")
-	assert.Equal(t, http.StatusOK, down.anon().get("/healthz").Status, "liveness does not depend on the store")
-}
-
-func TestNewRefusesIncompleteConfig(t *testing.T) {
-	t.Parallel()
-	s := newStack(t, nil)
-	ready := func(context.Context) error { return nil }
-	tests := []struct {
-		name string
-		cfg  server.Config
-		ok   bool
-	}{
-		{"complete", server.Config{Service: s.svc, Ready: ready, Local: s.st, SessionKey: testKey}, true},
-		{"short session key", server.Config{Service: s.svc, Ready: ready, Local: s.st, SessionKey: testKey[:31]}, false},
-		{"no Ready", server.Config{Service: s.svc, Local: s.st, SessionKey: testKey}, false},
-		{"no Service", server.Config{Ready: ready, Local: s.st, SessionKey: testKey}, false},
-		{"no identity source", server.Config{Service: s.svc, Ready: ready, SessionKey: testKey}, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := server.New(tt.cfg)
-			if tt.ok {
-				assert.NoError(t, err)
-			} else {
-				assert.Error(t, err)
-			}
-		})
-	}
-}
-
-// TestFooterNamesTheBuild: the footer says which build serves the page.
-func TestFooterNamesTheBuild(t *testing.T) {
-	st, err := sqlite.Open(t.Context(), ":memory:")
-	require.NoError(t, err)
-	t.Cleanup(func() { st.Close() })
-	srv, err := server.New(server.Config{Service: signoff.NewService(st), Ready: st.Ping, Local: st,
-		SessionKey: testKey, Engine: "embedded (test)", Version: "1.2.3"})
-	require.NoError(t, err)
-	rec := httptest.NewRecorder()
-	srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/login", nil))
-	require.Equal(t, http.StatusOK, rec.Code)
-	assert.Contains(t, rec.Body.String(), "Signoff 1.2.3 · multi-step access approvals")
+	assert.Equal(t, "store unreachable\n", res.Body)
+	assert.Equal(t, http.StatusOK, s.anon().get("/healthz").Status, "liveness does not depend on the store")
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/signoff/signoff/web"
 )
 
-// routes lists every route (DESIGN.md's URL contract) and the middleware
+// routes lists every route (docs/design.md's URL contract) and the middleware
 // around them.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()

@@ -18,8 +18,9 @@ import (
 	"github.com/signoff/signoff/web/view"
 )
 
-// workflow is the part of signoff.Service the handlers call.
-type workflow interface {
+// Workflow is what the handlers call: *signoff.Service, or a fake in tests
+// of the HTTP layer alone.
+type Workflow interface {
 	Catalog(ctx context.Context, viewer signoff.Identity, f signoff.ProductFilter, page int) (signoff.Catalog, error)
 	AllProducts(ctx context.Context, viewer signoff.Identity) ([]signoff.Product, error)
 	Product(ctx context.Context, viewer signoff.Identity, id string) (signoff.ProductPage, error)
@@ -46,7 +47,7 @@ type LocalAccount interface {
 
 // Config is what the server needs. Service and Ready are required.
 type Config struct {
-	Service *signoff.Service
+	Service Workflow
 	// Ready reports whether the store is reachable, for /readyz.
 	Ready func(ctx context.Context) error
 	Log   *slog.Logger
@@ -74,7 +75,7 @@ type Config struct {
 
 // Server serves Signoff's pages.
 type Server struct {
-	svc         workflow
+	svc         Workflow
 	ready       func(ctx context.Context) error
 	log         *slog.Logger
 	local       LocalAccount

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Cookies carry the only per-visitor state (DESIGN.md: stateless server), so
+// Cookies carry the only per-visitor state (docs/design.md: stateless server), so
 // they are signed with HMAC-SHA256: a visitor cannot forge another persona.
 const (
 	sessionCookie = "signoff_session" // the signed-in persona (embedded engine only)

@@ -80,7 +80,7 @@ func (s *Service) Diagnose(ctx context.Context, viewer Identity) (Checks, error)
 // it must (PRODUCT_NOT_FOUND, NOT_FOUND). A right answer proves the action
 // exists in the engine, takes its arguments, knows who is calling and runs
 // its checks; a dry run writes nothing. Both engines' preflights run it.
-func DryRuns(ctx context.Context, st Store, actor Identity, ids *IDGenerator, now time.Time) Checks {
+func DryRuns(ctx context.Context, st Engine, actor Identity, ids *IDGenerator, now time.Time) Checks {
 	id := func(n int) []string {
 		out := make([]string, n)
 		for i := range out {

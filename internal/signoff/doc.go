@@ -1,9 +1,12 @@
 // Package signoff holds Signoff's domain: data products, approval chains,
-// access requests, their lifecycle and the rules that govern who may do what.
+// access requests, their lifecycle and the rules that govern who may do
+// what, and the sentences people read about them.
 //
-// It knows nothing of HTTP or SQL. The Service applies the rules and calls a
-// Store, which each engine (the embedded SQLite engine, Snowflake) implements.
-// The promises in DESIGN.md are enforced twice: here, to give a clear message,
-// and again in the store's compare-and-set statements, so that a race between
-// two instances can never break them.
+// It knows nothing of HTTP or SQL. The Service applies the rules, reads
+// pages through Reads and applies actions through an Engine, the one thing
+// that differs between the embedded SQLite engine and Snowflake. The
+// promises in docs/design.md are checked twice: here, to give a clear
+// message before anything runs, and again by the engine in the action
+// itself, for whoever calls it, so that neither a race between instances
+// nor a caller who bypasses the app can break them.
 package signoff

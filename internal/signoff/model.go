@@ -8,7 +8,7 @@ import (
 // MaxRequestEvents bounds the audit events a request page shows.
 const MaxRequestEvents = 500
 
-// Status is where an access request is in its lifecycle (DESIGN.md).
+// Status is where an access request is in its lifecycle (docs/design.md).
 type Status string
 
 // The lifecycle's states.
@@ -70,7 +70,7 @@ const (
 // EventType names an audit event.
 type EventType string
 
-// Audit event types (DESIGN.md).
+// Audit event types (docs/design.md).
 const (
 	EventRequestSubmitted EventType = "REQUEST_SUBMITTED"
 	EventStepApproved     EventType = "STEP_APPROVED"

@@ -192,13 +192,13 @@ func (o Outcome) message() string {
 	case CodeInvalid:
 		return fmt.Sprintf("The %s you sent is not valid.", strings.ReplaceAll(o.Field, "_", " "))
 	case CodeProductNotFound:
-		return fmt.Sprintf("There is no data product %q.", o.ProductID)
+		return noProduct(o.ProductID).Error()
 	case CodeNoChain:
 		return fmt.Sprintf("%s has no approval chain yet, so it cannot be requested. Please contact its owner.", or(o.ProductName, o.ProductID))
 	case CodeOpenRequestExists:
 		return fmt.Sprintf("You already have an open request for %s. Follow it in My requests.", or(o.ProductName, o.ProductID))
 	case CodeNotFound:
-		return fmt.Sprintf("There is no request %s.", o.RequestID)
+		return noRequest(o.RequestID).Error()
 	case CodeDuplicateID:
 		return "Signoff picked an ID that is already taken. Nothing was changed; please try again."
 	case CodeWrongStatus:

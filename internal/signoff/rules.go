@@ -92,7 +92,7 @@ func CanView(viewer Identity, r Request, p Product) bool {
 // or an ErrForbidden/ErrConflict error whose message says why not. actingAs,
 // if set, is the one in-session role the viewer chose to act as.
 //
-// These are the separation-of-duties rules of DESIGN.md promise 2; the store
+// These are the separation-of-duties rules of docs/design.md's promise 2; the store
 // enforces them again in its compare-and-set.
 func DecideRole(viewer Identity, r Request, actingAs string) (string, error) {
 	if viewer.Anonymous() {

@@ -14,10 +14,10 @@ import (
 // Page sizes. Pages never load unbounded lists.
 const (
 	MyRequestsLimit = 200
-	// QueueLimit bounds the approver queue to the oldest steps waiting. The
-	// queue query's cost grows faster than the rows it returns (measured on
-	// 10k requests: 2.9 ms for 50, 22 ms for 200), and nobody decides more
-	// than a screenful before the page reloads.
+	// QueueLimit bounds the approver queue to the oldest steps waiting: the
+	// queue query's cost grows faster than the rows it returns
+	// (docs/performance.md), and nobody decides more than a screenful before
+	// the page reloads.
 	QueueLimit    = 50
 	AuditPageSize = 50
 	// CatalogPageSize is how many products a catalog page shows: a page
@@ -25,65 +25,26 @@ const (
 	CatalogPageSize = 24
 )
 
-// Service applies Signoff's rules on top of a Store. Handlers call one
+// Service applies Signoff's rules on top of an engine. Handlers call one
 // Service method per page or action.
 type Service struct {
-	store Store
-	ids   *IDGenerator
+	reads  Reads
+	engine Engine
+	ids    *IDGenerator
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 	// Log receives what the Service handles without failing the caller, such
 	// as a grant that could not run after the approval was committed.
 	Log *slog.Logger
-	// CatalogTTL is how long the product list is reused before it is read
-	// again; zero reads it for every page. Products are maintained by
-	// administrators outside Signoff, rarely, while every catalog and audit
-	// page needs the whole list: reusing it for a few seconds makes those
-	// pages cost no statement at all, and a change shows within the TTL.
-	CatalogTTL time.Duration
 	// Diagnoser is the engine's preflight, for the admins' diagnostics page;
 	// nil when the engine has none.
 	Diagnoser Diagnoser
-
-	catalog catalogCache
 }
 
-// catalogCache is the product list with its facets, as last read.
-type catalogCache struct {
-	turn   chan struct{} // one refresh at a time; waiters honour their context
-	c      Catalog       // Products unfiltered; shared, never modified
-	readAt time.Time
-}
-
-// products returns the whole catalog with its facets, from the cache when
-// it is younger than CatalogTTL. One reader refreshes it at a time; the
-// others wait for that read (or for their own context to end) rather than
-// all reading at once. Without a TTL every call reads, concurrently.
-func (s *Service) products(ctx context.Context) (Catalog, error) {
-	if s.CatalogTTL <= 0 || s.catalog.turn == nil { // no TTL, or a Service not from NewService
-		return s.readProducts(ctx)
-	}
-	select {
-	case s.catalog.turn <- struct{}{}:
-	case <-ctx.Done():
-		return Catalog{}, ctx.Err()
-	}
-	defer func() { <-s.catalog.turn }()
-	if s.catalog.c.Products != nil && s.Now().Sub(s.catalog.readAt) < s.CatalogTTL {
-		return s.catalog.c, nil
-	}
-	c, err := s.readProducts(ctx)
-	if err != nil {
-		return Catalog{}, err
-	}
-	s.catalog.c, s.catalog.readAt = c, s.Now()
-	return c, nil
-}
-
-// readProducts reads the whole catalog and its facets from the store.
-func (s *Service) readProducts(ctx context.Context) (Catalog, error) {
-	all, err := s.store.Products(ctx)
+// catalog reads the whole catalog and its facets.
+func (s *Service) catalog(ctx context.Context) (Catalog, error) {
+	all, err := s.reads.Products(ctx)
 	if err != nil {
 		return Catalog{}, err
 	}
@@ -96,21 +57,24 @@ func (s *Service) readProducts(ctx context.Context) (Catalog, error) {
 	c.Tags = slices.Compact(c.Tags)
 	slices.Sort(c.Classifications)
 	c.Classifications = slices.Compact(c.Classifications)
-	if all == nil {
-		c.Products = []Product{} // cached too: an empty catalog is an answer
-	}
 	return c, nil
 }
 
-// NewService returns a Service over store.
-func NewService(store Store) *Service {
-	return &Service{store: store, ids: &IDGenerator{}, Now: time.Now, Log: slog.New(slog.DiscardHandler),
-		catalog: catalogCache{turn: make(chan struct{}, 1)}}
+// NewService returns a Service that reads with reads and acts with engine.
+func NewService(reads Reads, engine Engine) *Service {
+	return &Service{reads: reads, engine: engine, ids: &IDGenerator{}, Now: time.Now,
+		Log: slog.New(slog.DiscardHandler)}
 }
 
 // now returns the time truncated to microseconds in UTC, the precision both
 // engines keep.
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
+
+// noRequest and noProduct are the pages' sentences for an ID that names
+// nothing.
+func noRequest(id string) error { return Errorf(ErrNotFound, "There is no request %q.", id) }
+
+func noProduct(id string) error { return Errorf(ErrNotFound, "There is no data product %q.", id) }
 
 func requireSignedIn(viewer Identity) error {
 	if viewer.Anonymous() {
@@ -120,7 +84,7 @@ func requireSignedIn(viewer Identity) error {
 }
 
 // Catalog is the catalog page: the products that match, and the facets to
-// filter by. Its slices may be shared with the Service's cache: read them,
+// filter by. Its Products may be shared with the engine's cache: read them,
 // never modify them.
 type Catalog struct {
 	Products        []Product // the page's products
@@ -137,13 +101,13 @@ func (s *Service) Catalog(ctx context.Context, viewer Identity, f ProductFilter,
 	if err := requireSignedIn(viewer); err != nil {
 		return Catalog{}, err
 	}
-	all, err := s.products(ctx)
+	all, err := s.catalog(ctx)
 	if err != nil {
 		return Catalog{}, fmt.Errorf("catalog: %w", err)
 	}
 	c := all
 	c.Products, c.Pages = nil, 1
-	if f == (ProductFilter{}) { // the whole catalog: page through the cached list
+	if f == (ProductFilter{}) { // the whole catalog: page through the shared list
 		c.Matched = len(all.Products)
 	} else {
 		for _, p := range all.Products {
@@ -164,7 +128,7 @@ func (s *Service) Catalog(ctx context.Context, viewer Identity, f ProductFilter,
 			matched = all.Products
 		}
 		last := min(first+CatalogPageSize, c.Matched)
-		c.Products = matched[first:last:last] // capped: an append cannot reach the cached list
+		c.Products = matched[first:last:last] // capped: an append cannot reach the shared list
 	}
 	c.Page = page
 	return c, nil
@@ -176,12 +140,12 @@ func (s *Service) AllProducts(ctx context.Context, viewer Identity) ([]Product, 
 	if err := requireSignedIn(viewer); err != nil {
 		return nil, err
 	}
-	all, err := s.products(ctx)
+	all, err := s.catalog(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("products: %w", err)
 	}
 	n := len(all.Products)
-	return all.Products[:n:n], nil // capped: an append cannot reach the cached list
+	return all.Products[:n:n], nil // capped: an append cannot reach the shared list
 }
 
 // ProductPage is a product and the viewer's own requests for it.
@@ -197,7 +161,10 @@ func (s *Service) Product(ctx context.Context, viewer Identity, id string) (Prod
 	if err := requireSignedIn(viewer); err != nil {
 		return ProductPage{}, err
 	}
-	p, open, err := s.store.ProductFor(ctx, id, viewer.User)
+	p, open, err := s.reads.ProductFor(ctx, id, viewer.User)
+	if errors.Is(err, ErrNotFound) {
+		return ProductPage{}, noProduct(id)
+	}
 	if err != nil {
 		return ProductPage{}, fmt.Errorf("product %q: %w", id, err)
 	}
@@ -215,7 +182,7 @@ func (s *Service) Submit(ctx context.Context, viewer Identity, productID, reason
 		return Outcome{}, err
 	}
 	now := s.now()
-	o, err := s.store.Submit(ctx, viewer, SubmitCall{ProductID: productID, Reason: strings.TrimSpace(reason),
+	o, err := s.engine.Submit(ctx, viewer, SubmitCall{ProductID: productID, Reason: strings.TrimSpace(reason),
 		RequestID: s.ids.New(now), EventIDs: s.newIDs(now, 1), At: now})
 	if err != nil {
 		return Outcome{}, fmt.Errorf("submit for %q: %w", productID, err)
@@ -228,7 +195,7 @@ func (s *Service) MyRequests(ctx context.Context, viewer Identity) ([]Request, e
 	if err := requireSignedIn(viewer); err != nil {
 		return nil, err
 	}
-	rs, err := s.store.Requests(ctx, viewer.User, MyRequestsLimit)
+	rs, err := s.reads.Requests(ctx, viewer.User, MyRequestsLimit)
 	if err != nil {
 		return nil, fmt.Errorf("my requests: %w", err)
 	}
@@ -250,7 +217,7 @@ type Queue struct {
 
 // ApproverRoles returns the approver roles in viewer's session.
 func (s *Service) ApproverRoles(ctx context.Context, viewer Identity) ([]string, error) {
-	all, err := s.store.ApproverRoles(ctx)
+	all, err := s.reads.ApproverRoles(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("approver roles: %w", err)
 	}
@@ -288,7 +255,7 @@ func (s *Service) Queue(ctx context.Context, viewer Identity, actingAs string) (
 	if len(use) == 0 {
 		return q, nil
 	}
-	q.Requests, err = s.store.Queue(ctx, use, viewer.User, QueueLimit)
+	q.Requests, err = s.reads.Queue(ctx, use, viewer.User, QueueLimit)
 	if err != nil {
 		return Queue{}, fmt.Errorf("queue: %w", err)
 	}
@@ -305,9 +272,11 @@ type RequestPage struct {
 	// (empty when the viewer has nothing to do with the step).
 	DecideRole    string
 	DecideBlocked string
-	CanWithdraw   bool
-	CanRevoke     bool
-	CanRetry      bool
+	// CanWithdraw, CanRevoke and CanRetry say which of those actions the
+	// viewer may take (the engine checks again when they do).
+	CanWithdraw bool
+	CanRevoke   bool
+	CanRetry    bool
 	// ActingAs is the role the viewer chose to act as, if any.
 	ActingAs string
 }
@@ -318,11 +287,11 @@ func (s *Service) RequestPage(ctx context.Context, viewer Identity, id, actingAs
 		return RequestPage{}, err
 	}
 	if !ValidID(id) {
-		return RequestPage{}, Errorf(ErrNotFound, "There is no request %q.", id)
+		return RequestPage{}, noRequest(id)
 	}
-	r, p, evs, err := s.store.RequestDetail(ctx, id)
+	r, p, evs, err := s.reads.RequestDetail(ctx, id)
 	if errors.Is(err, ErrNotFound) {
-		return RequestPage{}, Errorf(ErrNotFound, "There is no request %s.", id)
+		return RequestPage{}, noRequest(id)
 	}
 	if err != nil {
 		return RequestPage{}, fmt.Errorf("request %s: %w", id, err)
@@ -376,7 +345,7 @@ func (s *Service) Decide(ctx context.Context, viewer Identity, id string, in Dec
 		return Outcome{}, err
 	}
 	if !ValidID(id) {
-		return Outcome{}, Errorf(ErrNotFound, "There is no request %q.", id)
+		return Outcome{}, noRequest(id)
 	}
 	if in.Decision != DecisionApprove && in.Decision != DecisionReject {
 		return Outcome{}, Problems{"decision": "Choose approve or reject."}
@@ -388,7 +357,7 @@ func (s *Service) Decide(ctx context.Context, viewer Identity, id string, in Dec
 		return Outcome{}, Errorf(ErrForbidden, "You chose to act as %s, but that role is not in your session.", in.ActingAs)
 	}
 	now := s.now()
-	o, err := s.store.Decide(ctx, viewer, DecideCall{RequestID: id, Step: in.Step, Decision: in.Decision,
+	o, err := s.engine.Decide(ctx, viewer, DecideCall{RequestID: id, Step: in.Step, Decision: in.Decision,
 		Comment: strings.TrimSpace(in.Comment), ActingAs: in.ActingAs, EventIDs: s.newIDs(now, 3), At: now})
 	if err != nil {
 		return Outcome{}, fmt.Errorf("decide %s: %w", id, err)
@@ -410,10 +379,10 @@ func (s *Service) Withdraw(ctx context.Context, viewer Identity, id string) erro
 		return err
 	}
 	if !ValidID(id) {
-		return Errorf(ErrNotFound, "There is no request %q.", id)
+		return noRequest(id)
 	}
 	now := s.now()
-	o, err := s.store.Withdraw(ctx, viewer, WithdrawCall{RequestID: id, EventIDs: s.newIDs(now, 1), At: now})
+	o, err := s.engine.Withdraw(ctx, viewer, WithdrawCall{RequestID: id, EventIDs: s.newIDs(now, 1), At: now})
 	if err != nil {
 		return fmt.Errorf("withdraw %s: %w", id, err)
 	}
@@ -427,7 +396,7 @@ func (s *Service) Revoke(ctx context.Context, viewer Identity, id, reason string
 		return err
 	}
 	if !ValidID(id) {
-		return Errorf(ErrNotFound, "There is no request %q.", id)
+		return noRequest(id)
 	}
 	if !utf8.ValidString(reason) {
 		return Problems{"reason": "The reason " + notText + "."}
@@ -436,7 +405,7 @@ func (s *Service) Revoke(ctx context.Context, viewer Identity, id, reason string
 		return Problems{"reason": "The reason is too long: keep it under 1,000 characters."}
 	}
 	now := s.now()
-	o, err := s.store.Revoke(ctx, viewer, RevokeCall{RequestID: id, Reason: strings.TrimSpace(reason),
+	o, err := s.engine.Revoke(ctx, viewer, RevokeCall{RequestID: id, Reason: strings.TrimSpace(reason),
 		EventIDs: s.newIDs(now, 1), At: now})
 	if err != nil {
 		return fmt.Errorf("revoke %s: %w", id, err)
@@ -452,10 +421,10 @@ func (s *Service) RetryGrant(ctx context.Context, viewer Identity, id string) (S
 		return "", err
 	}
 	if !ValidID(id) {
-		return "", Errorf(ErrNotFound, "There is no request %q.", id)
+		return "", noRequest(id)
 	}
 	now := s.now()
-	o, err := s.store.RetryGrant(ctx, viewer, RetryCall{RequestID: id, EventIDs: s.newIDs(now, 1), At: now})
+	o, err := s.engine.RetryGrant(ctx, viewer, RetryCall{RequestID: id, EventIDs: s.newIDs(now, 1), At: now})
 	if err != nil {
 		return "", fmt.Errorf("retry grant %s: %w", id, err)
 	}
@@ -514,7 +483,7 @@ func (s *Service) Audit(ctx context.Context, viewer Identity, f EventFilter) (Au
 	}
 	want := f.Limit
 	f.Limit++ // one more tells whether there is a next page
-	evs, err := s.store.Events(ctx, f)
+	evs, err := s.reads.Events(ctx, f)
 	if err != nil {
 		return AuditPage{}, fmt.Errorf("audit: %w", err)
 	}
@@ -536,7 +505,7 @@ func (s *Service) AuditExport(ctx context.Context, viewer Identity, f EventFilte
 		return nil, err
 	}
 	f.Limit = limit
-	evs, err := s.store.Events(ctx, f)
+	evs, err := s.reads.Events(ctx, f)
 	if err != nil {
 		return nil, fmt.Errorf("audit export: %w", err)
 	}
@@ -548,7 +517,7 @@ func (s *Service) VerifyAudit(ctx context.Context, viewer Identity) (ChainReport
 	if err := checkAudit(viewer, EventFilter{}); err != nil {
 		return ChainReport{}, err
 	}
-	rep, err := s.store.VerifyAudit(ctx)
+	rep, err := s.reads.VerifyAudit(ctx)
 	if err != nil {
 		return ChainReport{}, fmt.Errorf("verify audit: %w", err)
 	}
@@ -563,7 +532,7 @@ func (s *Service) NeedsGrant(ctx context.Context, viewer Identity) ([]Request, e
 	if !viewer.Admin() {
 		return nil, nil
 	}
-	rs, err := s.store.RequestsIn(ctx, []Status{StatusApproved, StatusGrantFailed}, QueueLimit)
+	rs, err := s.reads.RequestsIn(ctx, []Status{StatusApproved, StatusGrantFailed}, QueueLimit)
 	if err != nil {
 		return nil, fmt.Errorf("needs grant: %w", err)
 	}

@@ -5,32 +5,23 @@ import (
 	"time"
 )
 
-// Store persists Signoff's state on one engine. Implementations must make
-// every state change compare-and-set and write its audit events in the same
-// transaction; correctness may not depend on PK/UNIQUE constraints (Snowflake
-// standard tables do not enforce them).
-//
-// Reads serve pages. Actions are the engine's guarded calls: the rules are
-// enforced there, by the engine, for whoever calls, and the Service only
-// checks the shape of what people typed.
-type Store interface {
+// Reads are the reads the Service draws its pages from. Both engines serve
+// them with the same SQL (package sqlstore, over the embedded database or
+// Snowflake's API views); they are declared here, where they are used.
+// Every read is one statement.
+type Reads interface {
 	// Products returns every catalog product with its chain, ordered by name.
+	// The slice may be shared: read it, never modify it.
 	Products(ctx context.Context) ([]Product, error)
-	// Product returns one product with its chain, or ErrNotFound.
-	Product(ctx context.Context, id string) (Product, error)
 	// ProductFor returns one product with its chain and user's open request
-	// for it (ID and status only; nil if none), in one statement, or
-	// ErrNotFound.
+	// for it (ID and status only; nil if none), or ErrNotFound.
 	ProductFor(ctx context.Context, id, user string) (Product, *Request, error)
 	// ApproverRoles returns the distinct roles that key any chain step, sorted.
 	ApproverRoles(ctx context.Context) ([]string, error)
-
-	// Request returns one request with its steps, or ErrNotFound.
-	Request(ctx context.Context, id string) (Request, error)
 	// RequestDetail returns one request with its steps, its product (the
 	// product's chain left empty: the request's steps are what count) and
-	// its audit events, oldest first, at most MaxRequestEvents, in one
-	// statement, or ErrNotFound.
+	// its audit events, oldest first, at most MaxRequestEvents, or
+	// ErrNotFound.
 	RequestDetail(ctx context.Context, id string) (Request, Product, []Event, error)
 	// Requests returns the requests made by requester, newest first, with
 	// their steps; at most limit.
@@ -39,17 +30,29 @@ type Store interface {
 	// roles and that were not made by user and have no step decided by user,
 	// oldest first, with their steps; at most limit.
 	Queue(ctx context.Context, roles []string, user string, limit int) ([]Request, error)
+	// RequestsIn returns requests in any of statuses, oldest first, with
+	// their steps; at most limit.
+	RequestsIn(ctx context.Context, statuses []Status, limit int) ([]Request, error)
+	// Events returns audit events matching f, newest first, at most f.Limit.
+	Events(ctx context.Context, f EventFilter) ([]Event, error)
+	// VerifyAudit checks every request's audit hash chain (see chain.go).
+	VerifyAudit(ctx context.Context) (ChainReport, error)
+}
 
-	// The actions. Each is one guarded call of the engine: on Snowflake an
-	// owner's-rights procedure CALLed in the actor's own session (so the
-	// actor and their roles are Snowflake's, not the app's), on the embedded
-	// engine the same checks and writes in one transaction, with the actor's
-	// roles from the local account. Each checks every rule of its action
-	// itself, writes its audit events, and answers with an Outcome: a
-	// refusal is an Outcome, not an error. An error means the engine failed
-	// (and, for the grant that follows a final approval, that the outcome
-	// could not be recorded: the request stays visibly APPROVED).
-
+// Engine applies the actions: what really differs between Snowflake and the
+// embedded engine. Each action is one guarded call: on Snowflake an
+// owner's-rights procedure CALLed in the actor's own session (so the actor
+// and their roles are Snowflake's, not the app's), on the embedded engine
+// the same checks and writes in one SQLite transaction, with the actor's
+// roles from the local account. Each checks every rule of its action
+// itself, makes its writes compare-and-set, writes its audit events in the
+// same transaction, grants or revokes, and answers with an Outcome: a
+// refusal is an Outcome, not an error. An error means the engine failed
+// (and, for the grant that follows a final approval, that the outcome could
+// not be recorded: the request stays visibly APPROVED). Correctness may not
+// depend on PK/UNIQUE constraints: Snowflake's standard tables do not
+// enforce them.
+type Engine interface {
 	// Submit files a request by actor for c.ProductID: PENDING at step 1,
 	// with the product's chain copied into its steps.
 	Submit(ctx context.Context, actor Identity, c SubmitCall) (Outcome, error)
@@ -65,14 +68,6 @@ type Store interface {
 	// Revoke takes a GRANTED request's access role back and marks it
 	// REVOKED; admins and the product's owners only.
 	Revoke(ctx context.Context, actor Identity, c RevokeCall) (Outcome, error)
-
-	// Events returns audit events matching f, newest first, at most f.Limit.
-	Events(ctx context.Context, f EventFilter) ([]Event, error)
-	// VerifyAudit checks every request's audit hash chain (see chain.go).
-	VerifyAudit(ctx context.Context) (ChainReport, error)
-	// RequestsIn returns requests in any of statuses, oldest first, with
-	// their steps; at most limit.
-	RequestsIn(ctx context.Context, statuses []Status, limit int) ([]Request, error)
 }
 
 // SubmitCall asks for a new request.

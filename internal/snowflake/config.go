@@ -41,9 +41,11 @@ type Config struct {
 	// QueryTag is set on every session, so Signoff's statements are easy to
 	// find in QUERY_HISTORY.
 	QueryTag string
-	// RolesTTL is how long the list of roles that matter (approver, owner and
-	// access roles) is reused before it is read again.
-	RolesTTL time.Duration
+	// CatalogTTL is how long catalog metadata is reused before it is read
+	// again: the products, the approver roles, and the roles that matter to
+	// identity (approver, owner and access roles). Each read is a round trip
+	// that most pages would pay; a change shows within the TTL.
+	CatalogTTL time.Duration
 }
 
 // objectName is a Snowflake unquoted identifier (database, schema, warehouse).

@@ -103,7 +103,7 @@ func answerWith(code signoff.Code, data any) sftest.Response {
 func (a *fakeAccount) answer(roles []string) func(sftest.Query) (sftest.Response, bool) {
 	forbidden := sftest.Fail("003001", "42501", "Insufficient privileges to operate on role.")
 	return func(q sftest.Query) (sftest.Response, bool) {
-		text := pin(q.SQLText)
+		text := q.SQLText
 		if r, ok := a.fail[text]; ok {
 			return r, true
 		}
@@ -180,7 +180,8 @@ func nilIfEmpty(s string) any {
 }
 
 // runDoctor runs the whole preflight against a, visited by JANE.DOE@ACME.COM
-// (an admin) with credential, and returns the checks and the fake.
+// (an admin) with credential, checks that every statement it sent is in the
+// catalogue, and returns the checks and the fake.
 func runDoctor(t *testing.T, a *fakeAccount, credential string) (signoff.Checks, *sftest.Server) {
 	t.Helper()
 	fake := sftest.New(t)
@@ -194,6 +195,11 @@ func runDoctor(t *testing.T, a *fakeAccount, credential string) (signoff.Checks,
 	admin.Credential = credential
 	cs, err := NewDoctor(st, cfg).Diagnose(t.Context(), admin)
 	require.NoError(t, err)
+	for _, q := range fake.Queries() {
+		_, ok := catalogued(q.SQLText)
+		require.True(t, ok, "the preflight sent a statement that is not in the catalogue "+
+			"(statements_test.go, testdata/statements.golden): %q", q.SQLText)
+	}
 	return cs, fake
 }
 

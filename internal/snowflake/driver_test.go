@@ -1,6 +1,7 @@
 package snowflake
 
 import (
+	"database/sql/driver"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -125,7 +126,7 @@ func TestDriverCallerSessions(t *testing.T) {
 		"the warehouse for the procedures' statements; no database, schema or role")
 	qs := fake.Queries()
 	require.Len(t, qs, 1)
-	require.Equal(t, pin(IdentityQuery(2)), qs[0].SQLText)
+	require.Equal(t, IdentityQuery(2), qs[0].SQLText)
 	require.Equal(t, map[string]sftest.Binding{
 		"1": {Type: "TEXT", Value: "DPO"},
 		"2": {Type: "TEXT", Value: "SIGNOFF_ADMIN"},
@@ -208,13 +209,52 @@ func TestDriverErrorsTranslate(t *testing.T) {
 	} {
 		t.Run(tc.code, func(t *testing.T) {
 			qid := "01b2c3d4-0000-" + tc.code
-			fake.On(pin(productsSQL), sftest.Response{Err: &sftest.Error{Code: tc.code, SQLState: tc.state,
+			fake.On(productsSQL, sftest.Response{Err: &sftest.Error{Code: tc.code, SQLState: tc.state,
 				Message: "SQL access control error: Insufficient privileges to operate on table 'DATA_PRODUCT'"},
 				QueryID: qid})
-			_, err := st.Products(t.Context())
+			_, err := st.Reads().Products(t.Context())
 			requireKind(t, err, tc.kind)
 			n, _ := strconv.Atoi(tc.code)
 			require.ErrorContains(t, err, "snowflake error "+strconv.Itoa(n)+" (SQLSTATE "+tc.state+", query "+qid+")")
+		})
+	}
+}
+
+// TestDriverCatalog reads the catalog through the real driver (text and
+// FIXED columns; a product without a chain arrives with step 0 and empty
+// texts) and shows Open keeping it for Config.CatalogTTL (--catalog-cache):
+// within the TTL the products and the approver roles are read once; with 0,
+// on every call.
+func TestDriverCatalog(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		ttl   time.Duration
+		reads int // of each statement, for three calls of each read
+	}{{time.Hour, 1}, {0, 3}} {
+		t.Run("CatalogTTL "+tc.ttl.String(), func(t *testing.T) {
+			t.Parallel()
+			fake := sftest.New(t)
+			fake.On(productsSQL, sfResult(productCols, productValues(webAds(), salesEU())))
+			fake.On(sqlstore.SelectApproverRoles, sfResult([]string{"approver_role"},
+				[][]driver.Value{{"APPROVER_DPO"}, {"APPROVER_MGR"}, {"APPROVER_OWNER"}}))
+			cfg := fakeConfig(t, fake, "svc")
+			cfg.CatalogTTL = tc.ttl
+			st, err := Open(t.Context(), cfg)
+			require.NoError(t, err)
+			t.Cleanup(func() { st.Close() })
+			for range 3 {
+				ps, err := st.Reads().Products(t.Context())
+				require.NoError(t, err)
+				require.Equal(t, []signoff.Product{webAds(), salesEU()}, ps)
+				roles, err := st.Reads().ApproverRoles(t.Context())
+				require.NoError(t, err)
+				require.Equal(t, []string{"APPROVER_DPO", "APPROVER_MGR", "APPROVER_OWNER"}, roles)
+			}
+			sent := map[string]int{}
+			for _, q := range fake.Queries() {
+				sent[q.SQLText]++
+			}
+			require.Equal(t, map[string]int{productsSQL: tc.reads, sqlstore.SelectApproverRoles: tc.reads}, sent)
 		})
 	}
 }
@@ -226,7 +266,7 @@ func TestDriverReads(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
 
-	// A request: fixed, text and timestamp_ntz columns, a NULL decided_at.
+	// A requester's requests: fixed, text and timestamp_ntz columns, a NULL decided_at.
 	want := pendingRequest(reqID, 2)
 	cols := []sftest.Column{}
 	for i, name := range requestCols {
@@ -247,12 +287,12 @@ func TestDriverReads(t *testing.T) {
 		}
 		rows = append(rows, row)
 	}
-	fake.On(pin(sqlstore.SelectRequest), sftest.Result(cols, rows...))
-	got, err := st.Request(t.Context(), reqID)
+	fake.On(sqlstore.SelectRequestsBy(signoff.MyRequestsLimit), sftest.Result(cols, rows...))
+	got, err := st.Reads().Requests(t.Context(), want.Requester, signoff.MyRequestsLimit)
 	require.NoError(t, err)
-	require.Equal(t, want, got)
+	require.Equal(t, []signoff.Request{want}, got)
 	q := fake.Queries()[0]
-	require.Equal(t, map[string]sftest.Binding{"1": {Type: "TEXT", Value: reqID}}, q.Bindings)
+	require.Equal(t, map[string]sftest.Binding{"1": {Type: "TEXT", Value: want.Requester}}, q.Bindings)
 
 	// The request page's one statement: step rows, then event rows, with
 	// NULLs in every type of column.
@@ -276,8 +316,8 @@ func TestDriverReads(t *testing.T) {
 		}
 		detailRows = append(detailRows, row)
 	}
-	fake.On(pin(sqlstore.SelectRequestDetail), sftest.Result(detail, detailRows...))
-	gotR, gotP, gotEvs, err := st.RequestDetail(t.Context(), reqID)
+	fake.On(sqlstore.SelectRequestDetail, sftest.Result(detail, detailRows...))
+	gotR, gotP, gotEvs, err := st.Reads().RequestDetail(t.Context(), reqID)
 	require.NoError(t, err)
 	require.Equal(t, r, gotR)
 	p.Chain = nil
@@ -288,14 +328,14 @@ func TestDriverReads(t *testing.T) {
 
 	// Events filtered by time: a time.Time binds as TIMESTAMP_NTZ
 	// (nanoseconds since the epoch, as text).
-	f := signoff.EventFilter{From: t0, To: t2}
+	f := signoff.EventFilter{From: t0, To: t2, Limit: signoff.AuditPageSize + 1}
 	evCols := []sftest.Column{sftest.Text("event_id"), sftest.TimestampNTZ("event_time"), sftest.Text("request_id"),
 		sftest.Text("product_id"), sftest.Text("actor"), sftest.Text("actor_role"), sftest.Text("event_type"),
 		sftest.Fixed("step_order"), sftest.Text("decision"), sftest.Text("comment"), sftest.Text("details"),
 		sftest.Fixed("seq"), sftest.Text("prev_hash"), sftest.Text("hash")}
-	fake.On(pin(eventsSQL(f)), sftest.Result(evCols,
+	fake.On(eventsSQL(f), sftest.Result(evCols,
 		[]any{ev2ID, t1, reqID, "SALES_EU", "BOB", "APPROVER_MGR", "STEP_APPROVED", 1, "APPROVED", "", "", 2, "h1", "h2"}))
-	evs, err := st.Events(t.Context(), f)
+	evs, err := st.Reads().Events(t.Context(), f)
 	require.NoError(t, err)
 	require.Equal(t, []signoff.Event{{ID: ev2ID, Time: t1, RequestID: reqID, ProductID: "SALES_EU", Actor: "BOB",
 		ActorRole: "APPROVER_MGR", Type: signoff.EventStepApproved, Step: 1, Decision: signoff.DecisionApprove,
@@ -338,7 +378,7 @@ func TestDriverActionCall(t *testing.T) {
 	require.Equal(t, []string{"", "", "SIGNOFF_WH"}, []string{l.Database, l.Schema, l.Warehouse})
 	qs := fake.Queries()
 	require.Len(t, qs, 1)
-	require.Equal(t, pin(callDecide), qs[0].SQLText)
+	require.Equal(t, callDecide, qs[0].SQLText)
 	require.Equal(t, l.SessionToken, qs[0].SessionToken, "the CALL runs in the caller's session")
 	require.Equal(t, map[string]sftest.Binding{
 		"1": {Type: "TEXT", Value: reqID},
@@ -360,7 +400,7 @@ func TestDriverActionCall(t *testing.T) {
 	require.Equal(t, signoff.Outcome{Code: signoff.CodeNotRequester, Actor: "BOB", Requester: "ALICE"}, got)
 	requireKind(t, got.Err(), signoff.ErrForbidden)
 	q := fake.Queries()[1]
-	require.Equal(t, pin(callWithdraw), q.SQLText)
+	require.Equal(t, callWithdraw, q.SQLText)
 	require.Equal(t, map[string]sftest.Binding{
 		"1": {Type: "TEXT", Value: reqID}, "2": {Type: "TEXT", Value: evID}, "3": {Type: "BOOLEAN", Value: "true"},
 	}, q.Bindings)
@@ -372,7 +412,6 @@ func TestDriverActionCall(t *testing.T) {
 	_, err = st.Revoke(t.Context(), bob, signoff.RevokeCall{RequestID: reqID, Reason: "Left.", EventIDs: []string{evID}})
 	requireKind(t, err, signoff.ErrForbidden)
 	require.ErrorContains(t, err, "snowflake: revoke: forbidden: snowflake error 3001 (SQLSTATE 42501, query ")
-	pin(callRevoke)
 	require.Eventually(t, func() bool { return len(fake.ClosedSessions()) == 3 }, 5*time.Second, 10*time.Millisecond)
 	require.Len(t, fake.Logins(), 3, "one login per action")
 }
@@ -395,8 +434,8 @@ func TestDriverHandlerAndUnknownStatements(t *testing.T) {
 		}
 		return sftest.Result(cols), true
 	})
-	q := pin(sqlstore.SelectQueue(2, signoff.QueueLimit))
-	got, err := st.Queue(t.Context(), []string{"APPROVER_MGR", "APPROVER_OWNER"}, "CAROL", signoff.QueueLimit)
+	q := sqlstore.SelectQueue(2, signoff.QueueLimit)
+	got, err := st.Reads().Queue(t.Context(), []string{"APPROVER_MGR", "APPROVER_OWNER"}, "CAROL", signoff.QueueLimit)
 	require.NoError(t, err)
 	require.Empty(t, got)
 	sent := fake.Queries()[0]
@@ -407,10 +446,9 @@ func TestDriverHandlerAndUnknownStatements(t *testing.T) {
 	}, sent.Bindings, "role binds, then the user twice")
 
 	// Anything else gets an error a test cannot miss.
-	_, err = st.ApproverRoles(t.Context())
+	_, err = st.Reads().ApproverRoles(t.Context())
 	requireKind(t, err, nil)
 	require.ErrorContains(t, err, "snowflake error 999999")
 	require.ErrorContains(t, err, "sftest: no canned response for")
 	require.ErrorContains(t, err, fake.Queries()[1].QueryID)
-	pin(sqlstore.SelectApproverRoles)
 }

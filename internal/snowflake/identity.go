@@ -8,7 +8,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	sf "github.com/snowflakedb/gosnowflake"
@@ -147,11 +146,11 @@ UNION SELECT owner_role FROM data_product
 UNION SELECT access_role FROM data_product`
 
 // RolesThatMatter returns the roles worth checking, read on the service
-// connection and reused for ttl. A stale list can only leave a brand-new
-// role out for a while, which refuses rather than allows.
+// connection and kept for ttl. A stale list can only leave a brand-new role
+// out for a while, which refuses rather than allows.
 func (s *Store) RolesThatMatter(ttl time.Duration) func(ctx context.Context) ([]string, error) {
-	c := &ttlList{ttl: ttl, read: s.readRolesThatMatter}
-	return c.get
+	c := sqlstore.NewTTLCache[[]string](ttl, nil)
+	return func(ctx context.Context) ([]string, error) { return c.Get(ctx, s.readRolesThatMatter) }
 }
 
 // readRolesThatMatter reads the roles worth checking, sorted.
@@ -163,34 +162,6 @@ func (s *Store) readRolesThatMatter(ctx context.Context) ([]string, error) {
 	roles = append(roles, signoff.RoleAdmin, signoff.RoleAuditor)
 	slices.Sort(roles)
 	return slices.Compact(roles), nil
-}
-
-// ttlList is a list read from Snowflake and reused for ttl. It caches
-// catalog metadata only, never anything about a visitor.
-type ttlList struct {
-	ttl  time.Duration
-	read func(ctx context.Context) ([]string, error)
-
-	mu     sync.Mutex
-	list   []string
-	readAt time.Time
-}
-
-func (c *ttlList) get(ctx context.Context) ([]string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.list != nil && time.Since(c.readAt) < c.ttl {
-		return c.list, nil
-	}
-	list, err := c.read(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if list == nil {
-		list = []string{}
-	}
-	c.list, c.readAt = list, time.Now()
-	return list, nil
 }
 
 // strings runs a query returning one text column on the service connection.

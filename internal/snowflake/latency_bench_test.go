@@ -237,7 +237,8 @@ type pathStack struct {
 // newPathStack starts sftest with the latencies, answering every statement
 // the pages and actions send, and the Signoff server on the Snowflake
 // engine in front of it, configured as `signoff serve` configures it
-// (identity cookie 30 s, catalog cache 30 s, roles that matter for a minute).
+// (identity cookie 30 s; catalog cache 30 s, for the products, the approver
+// roles and the roles that matter).
 func newPathStack(tb testing.TB, login, statement time.Duration) *pathStack {
 	tb.Helper()
 	st := &pathStack{fake: sftest.New(tb)}
@@ -250,16 +251,15 @@ func newPathStack(tb testing.TB, login, statement time.Duration) *pathStack {
 		tb.Fatal(err)
 	}
 	cfg := Config{Protocol: "http", Host: st.fake.Host(), Port: st.fake.Port(), Account: "ACME",
-		Database: "SIGNOFF", Schema: "API", Warehouse: "SIGNOFF_WH", TokenFile: file, RolesTTL: time.Minute}
+		Database: "SIGNOFF", Schema: "API", Warehouse: "SIGNOFF_WH", TokenFile: file, CatalogTTL: prodCatalogTTL}
 	store, err := Open(tb.Context(), cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { store.Close() })
-	ids := NewIdentities(CallerSessions(cfg), store.RolesThatMatter(cfg.RolesTTL))
-	svc := signoff.NewService(store)
+	ids := NewIdentities(CallerSessions(cfg), store.RolesThatMatter(cfg.CatalogTTL))
+	svc := signoff.NewService(store.Reads(), store)
 	svc.Diagnoser = NewDoctor(store, cfg)
-	svc.CatalogTTL = prodCatalogTTL
 	srv, err := server.New(server.Config{Service: svc, Ready: store.Ping, Platform: ids, IdentityTTL: prodIdentityTTL,
 		SessionKey: []byte("0123456789abcdef0123456789abcdef"), SecureCookies: true,
 		Engine: "Snowflake (" + cfg.Database + "." + cfg.Schema + ")"})
@@ -292,7 +292,7 @@ func (st *pathStack) cannedReads() {
 	st.fake.On(sqlstore.SelectRequestsBy(signoff.MyRequestsLimit), sfResult(requestCols, requestValuesOf(a, final)))
 	st.fake.On(sqlstore.SelectQueue(1, signoff.QueueLimit), sfResult(requestCols, requestValuesOf(a)))
 	st.fake.On(sqlstore.SelectRequestDetail, sfResult(detailCols, detailValues(a, salesEU(), historyOf(a)...)))
-	st.fake.On(eventsSQL(signoff.EventFilter{Limit: signoff.AuditPageSize + 1}),
+	st.fake.On(auditPageSQL(signoff.EventFilter{}),
 		sfResult(eventCols, eventValues(historyOf(pendingRequest(reqID, 3))...)))
 	st.fake.On(`SELECT 1`, selectOne)
 }

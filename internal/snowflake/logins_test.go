@@ -155,18 +155,18 @@ func browse(t *testing.T, identityTTL time.Duration, freshTokens bool, lifetime,
 	slices.SortStableFunc(events, func(a, b event) int { return int(a.at - b.at) })
 
 	var (
-		out                     browsed
-		rolesRead, approverRead bool
-		catalogRead             bool
-		catalogReadAt           time.Time
-		atStep1                 = pendingRequest(reqID, 1)
+		out                           browsed
+		rolesRead                     bool
+		catalogRead, approverRead     bool      // the catalog cache's two reads,
+		catalogReadAt, approverReadAt time.Time // each kept for its TTL on the fake clock
+		atStep1                       = pendingRequest(reqID, 1)
 	)
 	for _, ev := range events {
 		rt.clock.set(start.Add(ev.at))
 		now := rt.clock.Now()
 		v := visit{user: "BOB"}
 		var expect []func(sqlmock.Sqlmock)
-		if !rolesRead { // the first lookup reads the roles that matter (then cached for a minute)
+		if !rolesRead { // the first lookup reads the roles that matter (then kept 30 s, on real time)
 			rolesRead = true
 			expect = append(expect, func(m sqlmock.Sqlmock) {
 				expectQuery(m, RolesThatMatter).WillReturnRows(rt.rolesRows())
@@ -185,8 +185,8 @@ func browse(t *testing.T, identityTTL time.Duration, freshTokens bool, lifetime,
 				}
 			case 1:
 				v.name, v.path = "queue", "/queue"
-				if !approverRead {
-					approverRead = true
+				if !approverRead || now.Sub(approverReadAt) >= prodCatalogTTL {
+					approverRead, approverReadAt = true, now
 					expect = append(expect, func(m sqlmock.Sqlmock) {
 						expectQuery(m, sqlstore.SelectApproverRoles).WillReturnRows(sqlmock.NewRows([]string{"approver_role"}).
 							AddRow("APPROVER_DPO").AddRow("APPROVER_MGR").AddRow("APPROVER_OWNER"))

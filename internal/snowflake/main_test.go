@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"slices"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/signoff/signoff/internal/signoff"
 	_ "github.com/signoff/signoff/internal/snowflake/sftest/sfenv" // before gosnowflake's init
+	"github.com/signoff/signoff/internal/sqlstore"
 )
 
 // TestMain keeps gosnowflake off the network before any test opens a
@@ -34,49 +34,15 @@ func TestMain(m *testing.M) {
 		// The driver logs every Snowflake error the tests provoke.
 		_ = sf.GetLogger().SetLogLevel("fatal")
 	}
-	code := m.Run()
-	if code == 0 && flag.Lookup("test.run").Value.String() == "" && flag.Lookup("test.skip").Value.String() == "" {
-		if err := checkPinned(); err != nil {
-			fmt.Fprintln(os.Stderr, "FAIL:", err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-// pinned records every statement text that some test asserted the engine
-// sends, byte for byte. After a full run, TestMain checks it against the
-// catalogue (the golden file's source): every catalogued statement is pinned
-// by a test, and every pinned statement is catalogued.
-var pinned sync.Map
-
-// pin registers sql as asserted and returns it.
-func pin(sql string) string {
-	pinned.Store(sql, true)
-	return sql
-}
-
-func checkPinned() error {
-	var errs []error
-	inCatalogue := map[string]bool{}
-	for _, st := range catalogue() {
-		inCatalogue[st.text] = true
-		if _, ok := pinned.Load(st.text); !ok {
-			errs = append(errs, fmt.Errorf("statement %q is in the catalogue but no test pins it", st.name))
-		}
-	}
-	pinned.Range(func(k, _ any) bool {
-		if !inCatalogue[k.(string)] {
-			errs = append(errs, fmt.Errorf("a test pins a statement missing from the catalogue (and statements.golden): %q", k))
-		}
-		return true
-	})
-	return errors.Join(errs...)
+	os.Exit(m.Run())
 }
 
 // exactSQL is sqlmock's QueryMatcherEqual made strict: QueryMatcherEqual
 // collapses whitespace, this also requires the text to be identical byte for
-// byte, so any change to a statement shows here.
+// byte. The sqlmock tests name the statement they expect through the same
+// constants and functions the engine builds it from, so this checks that the
+// engine sends the statement it should, not its text: the text is pinned
+// once, by the catalogue's golden file (statements_test.go).
 var exactSQL = sqlmock.QueryMatcherFunc(func(expected, actual string) error {
 	if err := sqlmock.QueryMatcherEqual.Match(expected, actual); err != nil {
 		return err
@@ -96,14 +62,26 @@ const api = "SIGNOFF.API"
 // The store has no caller sessions: opening one fails the test.
 func newMock(t *testing.T) (*Store, sqlmock.Sqlmock) {
 	t.Helper()
-	return newMockWith(t, func(context.Context, string) (*sql.DB, error) {
-		t.Error("a caller session was opened")
-		return nil, errors.New("no caller sessions in this test")
-	})
+	return newMockOptions(t, sqlstore.Options{})
 }
 
 // newMockWith is newMock with callers opening the caller sessions.
 func newMockWith(t *testing.T, callers CallerOpener) (*Store, sqlmock.Sqlmock) {
+	t.Helper()
+	return newMockStore(t, callers, sqlstore.Options{})
+}
+
+// newMockOptions is newMock with o as the reads' options (newMock's have no
+// catalog cache: every read is sent).
+func newMockOptions(t *testing.T, o sqlstore.Options) (*Store, sqlmock.Sqlmock) {
+	t.Helper()
+	return newMockStore(t, func(context.Context, string) (*sql.DB, error) {
+		t.Error("a caller session was opened")
+		return nil, errors.New("no caller sessions in this test")
+	}, o)
+}
+
+func newMockStore(t *testing.T, callers CallerOpener, o sqlstore.Options) (*Store, sqlmock.Sqlmock) {
 	t.Helper()
 	db, mock, err := sqlmock.New(sqlmock.QueryMatcherOption(exactSQL))
 	require.NoError(t, err)
@@ -111,7 +89,7 @@ func newMockWith(t *testing.T, callers CallerOpener) (*Store, sqlmock.Sqlmock) {
 		require.NoError(t, mock.ExpectationsWereMet())
 		db.Close()
 	})
-	return New(db, callers, api), mock
+	return New(db, callers, api, o), mock
 }
 
 // mockOpener is a CallerOpener whose sessions are sqlmock databases. Each
@@ -166,9 +144,9 @@ func (o *mockOpener) requireMet(t *testing.T) {
 	}
 }
 
-// expectQuery expects the statement sql (pinning it) with exactly args.
+// expectQuery expects the statement sql with exactly args.
 func expectQuery(mock sqlmock.Sqlmock, sql string, args ...driver.Value) *sqlmock.ExpectedQuery {
-	e := mock.ExpectQuery(pin(sql))
+	e := mock.ExpectQuery(sql)
 	if len(args) > 0 {
 		e = e.WithArgs(args...)
 	} else {

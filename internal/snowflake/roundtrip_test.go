@@ -37,6 +37,9 @@ import (
 // Snowflake statements and logins cost tens to hundreds of milliseconds, so
 // these counts are the app's latency budget; the test fails when one
 // changes, so a regression (or an improvement) is a deliberate edit here.
+// It also fails when the engine sends a statement that is not in the
+// catalogue (statements_test.go), whose golden file pins every statement
+// text the engine sends.
 func TestRoundTrips(t *testing.T) {
 	rt := newRoundTrip(t, prodIdentityTTL)
 	a := pendingRequest(reqID, 1) // ALICE's request, at step 1
@@ -177,24 +180,62 @@ func TestRoundTrips(t *testing.T) {
 	rt.do(visit{name: "audit log, AUDREY's first page (no identity cookie; catalog cache expired)", method: "GET",
 		path: "/audit", user: "AUDREY",
 		service: func(m sqlmock.Sqlmock) {
-			expectQuery(m, eventsSQL(signoff.EventFilter{Limit: signoff.AuditPageSize + 1})).WillReturnRows(eventRows(submittedEv))
+			expectQuery(m, auditPageSQL(signoff.EventFilter{})).WillReturnRows(eventRows(submittedEv))
 			expectQuery(m, productsSQL).WillReturnRows(productRows(webAds(), salesEU()))
 		},
 		callers: []func(sqlmock.Sqlmock){rt.identity("AUDREY")}, cost: cost{service: 2, logins: 1, caller: 1}})
 	res = rt.do(visit{name: "audit log (catalog cache warm)", method: "GET", path: "/audit", user: "AUDREY",
 		service: func(m sqlmock.Sqlmock) {
-			expectQuery(m, eventsSQL(signoff.EventFilter{Limit: signoff.AuditPageSize + 1})).WillReturnRows(eventRows(submittedEv))
+			expectQuery(m, auditPageSQL(signoff.EventFilter{})).WillReturnRows(eventRows(submittedEv))
 		}, cost: cost{service: 1}})
 	require.Contains(t, res.Body.String(), "EU sales orders", "the product filter lists the cached products")
+	approval := historyOf(pendingRequest(reqID, 2))[1]
+	res = rt.do(visit{name: "audit log, every filter set (a next page)", method: "GET",
+		path: "/audit?" + url.Values{"request": {reqID}, "product": {"SALES_EU"}, "actor": {"bob"},
+			"type": {"STEP_APPROVED"}, "from": {"2026-03-02"}, "to": {"2026-03-04"}, "before": {ev3ID}}.Encode(),
+		user: "AUDREY",
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, auditPageSQL(allFilters), reqID, "SALES_EU", "BOB", "STEP_APPROVED",
+				time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC), ev3ID).
+				WillReturnRows(eventRows(approval))
+		}, cost: cost{service: 1}})
+	require.Contains(t, res.Body.String(), "<td>Step approved</td>", "the matching event")
+	require.Contains(t, res.Body.String(), `<a href="/audit">Newest</a>`, "a later page links to the newest")
+	res = rt.do(visit{name: "audit log as CSV (the export)", method: "GET", path: "/audit?format=csv", user: "AUDREY",
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, eventsSQL(signoff.EventFilter{Limit: server.MaxExportRows})).WillReturnRows(eventRows(submittedEv))
+		}, cost: cost{service: 1}})
+	require.Equal(t, "text/csv; charset=utf-8", res.Header().Get("Content-Type"))
+	require.Contains(t, res.Body.String(), submittedEv.ID)
+	good := []signoff.Event{submitted(reqID)}
+	signoff.Link(signoff.ChainHead{}, good)
+	tampered := []signoff.Event{submitted(req2ID)}
+	signoff.Link(signoff.ChainHead{}, tampered)
+	tampered[0].Comment = "rewritten"
+	res = rt.do(visit{name: "audit chain verification", method: "GET", path: "/audit/verify", user: "AUDREY",
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, sqlstore.SelectChains).WillReturnRows(eventRows(good[0], tampered[0]))
+			expectQuery(m, sqlstore.SelectRequestStates).WillReturnRows(
+				sqlmock.NewRows([]string{"request_id", "status", "current_step", "step_count"}).
+					AddRow(reqID, "PENDING", 1, 3).AddRow(req2ID, "PENDING", 1, 3).AddRow(ev3ID, "PENDING", 1, 3))
+		}, cost: cost{service: 2}})
+	require.Contains(t, res.Body.String(), "Does not verify: 2 problem(s) in 2 events and 3 requests.")
+	require.Contains(t, res.Body.String(), "<td>edited</td>", "the rewritten comment")
+	require.Contains(t, res.Body.String(), "<td>missing</td>", "a request without events")
 
 	// ADA, an admin, retries a grant and revokes it.
 	granted := final
 	granted.Status = signoff.StatusGrantFailed
-	res = rt.do(visit{name: "queue of an admin, ADA's first page (no identity cookie)", method: "GET", path: "/queue", user: "ADA",
+	// The approver roles were read with BOB's first queue page, 30 s ago:
+	// the catalog cache's TTL has passed, so they are read again.
+	res = rt.do(visit{name: "queue of an admin, ADA's first page (no identity cookie; roles cache expired)", method: "GET",
+		path: "/queue", user: "ADA",
 		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, sqlstore.SelectApproverRoles).WillReturnRows(sqlmock.NewRows([]string{"approver_role"}).
+				AddRow("APPROVER_DPO").AddRow("APPROVER_MGR").AddRow("APPROVER_OWNER"))
 			expectQuery(m, sqlstore.SelectRequestsIn(2, signoff.QueueLimit), "APPROVED", "GRANT_FAILED").WillReturnRows(requestRows(granted))
 		},
-		callers: []func(sqlmock.Sqlmock){rt.identity("ADA")}, cost: cost{service: 1, logins: 1, caller: 1}})
+		callers: []func(sqlmock.Sqlmock){rt.identity("ADA")}, cost: cost{service: 2, logins: 1, caller: 1}})
 	require.Contains(t, res.Body.String(), req2ID)
 	rt.do(visit{name: "retry a failed grant", method: "POST", path: "/requests/" + req2ID + "/retry-grant", user: "ADA",
 		form: url.Values{},
@@ -230,8 +271,8 @@ const (
 // roundTrip is a Signoff server on the Snowflake engine whose service
 // connection and caller sessions are counted sqlmock databases, visited by
 // browsers (one per user) that keep the cookies the server sets. Its
-// Service (catalog cache, timestamps) and its identity cookie run on a fake
-// clock.
+// catalog cache (the products and the approver roles), its Service's
+// timestamps and its identity cookie run on a fake clock.
 type roundTrip struct {
 	t       *testing.T
 	srv     http.Handler
@@ -322,20 +363,19 @@ func (rt *roundTrip) rolesRows() *sqlmock.Rows {
 }
 
 // newRoundTrip returns a round-trip server configured as `signoff serve`
-// configures it, with identityTTL as --identity-cache. Its clock starts at t2.
-// (The store's own metadata caches, RolesThatMatter and ApproverRoles, keep
-// real time: at a minute they outlast any test.)
+// configures it, with identityTTL as --identity-cache. Its clock starts at t2
+// and is the catalog cache's too. (RolesThatMatter keeps the same TTL on
+// real time: at 30 s it outlasts any test.)
 func newRoundTrip(t *testing.T, identityTTL time.Duration) *roundTrip {
 	rt := &roundTrip{t: t, svc: &counter{}, caller: &counter{}, clock: &fakeClock{now: t2},
 		users: map[string]string{}, issued: map[string]time.Time{}, tokens: map[string]string{},
 		jars: map[string]map[string]*http.Cookie{}}
 	db, mock := countedMock(t, rt.svc)
 	rt.svcMock = mock
-	store := New(db, rt.openCaller, api)
-	ids := NewIdentities(rt.openCaller, store.RolesThatMatter(time.Minute))
-	svc := signoff.NewService(store)
+	store := New(db, rt.openCaller, api, sqlstore.Options{CatalogTTL: prodCatalogTTL, Now: rt.clock.Now})
+	ids := NewIdentities(rt.openCaller, store.RolesThatMatter(prodCatalogTTL))
+	svc := signoff.NewService(store.Reads(), store)
 	svc.Now = rt.clock.Now
-	svc.CatalogTTL = prodCatalogTTL
 	srv, err := server.New(server.Config{Service: svc, Ready: store.Ping, Platform: ids, IdentityTTL: identityTTL,
 		SessionKey: []byte("0123456789abcdef0123456789abcdef"), SecureCookies: true, Engine: "snowflake",
 		Now: rt.clock.Now})
@@ -511,10 +551,10 @@ func (rt *roundTrip) serve(v visit) (*httptest.ResponseRecorder, roundTripRow) {
 	row := roundTripRow{name: v.name, method: v.method, path: v.path, status: res.Code,
 		cost: cost{service: len(svc), logins: logins, caller: len(caller)}}
 	for _, s := range svc {
-		row.serviceNames = append(row.serviceNames, statementName(s))
+		row.serviceNames = append(row.serviceNames, rt.statementName(v.name, s))
 	}
 	for _, s := range caller {
-		row.callerNames = append(row.callerNames, statementName(s))
+		row.callerNames = append(row.callerNames, rt.statementName(v.name, s))
 	}
 	rt.rows = append(rt.rows, row)
 	return res, row
@@ -537,7 +577,14 @@ func (rt *roundTrip) report() {
 	nameW, reqW := len("page or action"), len("request")
 	paths := make([]string, len(rt.rows))
 	for i, r := range rt.rows {
-		paths[i] = r.method + " " + anyID.ReplaceAllString(r.path, "{id}")
+		path, query, _ := strings.Cut(anyID.ReplaceAllString(r.path, "{id}"), "?")
+		if n := strings.Count(query, "&") + 1; n > 2 { // the row's name says which
+			query = fmt.Sprintf("{%d parameters}", n)
+		}
+		if query != "" {
+			path += "?" + query
+		}
+		paths[i] = r.method + " " + path
 		nameW, reqW = max(nameW, len(r.name)), max(reqW, len(paths[i]))
 	}
 	names := func(list []string) string {
@@ -560,12 +607,17 @@ func (rt *roundTrip) report() {
 	rt.t.Log(b.String())
 }
 
-func statementName(sql string) string {
-	for _, st := range catalogue() {
-		if st.text == sql {
-			return st.name
-		}
+// statementName returns the catalogue's name for sql, a statement the
+// engine sent for the visit named visit. A statement missing from the
+// catalogue fails the test: the golden file lists every statement the
+// engine sends.
+func (rt *roundTrip) statementName(visit, sql string) string {
+	rt.t.Helper()
+	if name, ok := catalogued(sql); ok {
+		return name
 	}
+	rt.t.Errorf("%s: the engine sent a statement that is not in the catalogue "+
+		"(add it to catalogue() in statements_test.go and rerun TestStatementsGolden with -update): %q", visit, sql)
 	return fmt.Sprintf("(uncatalogued: %.40q)", sql)
 }
 

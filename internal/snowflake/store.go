@@ -24,15 +24,14 @@ import (
 // takes the person and their roles from that session. The service role
 // itself can neither write a table nor act for anyone.
 type Store struct {
-	*sqlstore.Store
-	db            *sql.DB
-	callers       CallerOpener
-	apiSchema     string // SIGNOFF.API
-	api           procedures
-	approverRoles *ttlList
+	reads     *sqlstore.Store
+	db        *sql.DB
+	callers   CallerOpener
+	apiSchema string // SIGNOFF.API
+	api       procedures
 }
 
-var _ signoff.Store = (*Store)(nil)
+var _ signoff.Engine = (*Store)(nil)
 
 // Open connects the service user's pool. The OAuth token is read from
 // cfg.TokenFile on every new connection, so a token SPCS rotated is picked up;
@@ -48,7 +47,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	db.SetMaxIdleConns(16)
 	db.SetConnMaxIdleTime(30 * time.Minute)
 	db.SetConnMaxLifetime(3 * time.Hour) // the master token lasts about 4 h (error 390114)
-	return New(db, CallerSessions(cfg), cfg.Database+"."+cfg.Schema), nil
+	return New(db, CallerSessions(cfg), cfg.Database+"."+cfg.Schema, sqlstore.Options{CatalogTTL: cfg.CatalogTTL}), nil
 }
 
 // serviceConfig is the gosnowflake configuration of the service user's pool.
@@ -69,23 +68,16 @@ func serviceConfig(cfg Config) sf.Config {
 
 // New returns a Store over db, an open pool to the service user's session
 // whose schema is the API schema (tests pass a go-sqlmock database), with
-// callers opening caller's-rights sessions and api the API schema's
-// qualified name (SIGNOFF.API).
-//
-// The list of approver roles is catalog metadata that every queue page
-// needs; it is reused for a minute rather than read on every page.
-func New(db *sql.DB, callers CallerOpener, api string) *Store {
-	s := &Store{db: db, callers: callers, apiSchema: api, api: newProcedures(api)}
-	s.Store = sqlstore.New("snowflake", db, translate)
-	s.approverRoles = &ttlList{ttl: time.Minute, read: s.Store.ApproverRoles}
-	return s
+// callers opening caller's-rights sessions, api the API schema's qualified
+// name (SIGNOFF.API), and o the reads' options (how long catalog metadata
+// is kept).
+func New(db *sql.DB, callers CallerOpener, api string, o sqlstore.Options) *Store {
+	return &Store{db: db, callers: callers, apiSchema: api, api: newProcedures(api),
+		reads: sqlstore.New("snowflake", db, translate, o)}
 }
 
-// ApproverRoles returns the distinct roles keying any chain step, reused for
-// a minute. A role added to a chain meanwhile shows in queues a minute late.
-func (s *Store) ApproverRoles(ctx context.Context) ([]string, error) {
-	return s.approverRoles.get(ctx)
-}
+// Reads are the page reads, on the service user's pool.
+func (s *Store) Reads() *sqlstore.Store { return s.reads }
 
 // Close closes the pool.
 func (s *Store) Close() error { return s.db.Close() }

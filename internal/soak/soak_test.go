@@ -183,7 +183,7 @@ func prepare(t *testing.T, path string, n int) account {
 	st, err := sqlite.Open(ctx, path)
 	require.NoError(t, err)
 	defer st.Close()
-	svc := signoff.NewService(st)
+	svc := signoff.NewService(st.Reads(), st)
 
 	acct := account{accessRole: map[string]string{}, admin: "ADAM"}
 	roles := []string{"ANALYST", lineManager, dataOwner, dpo, securityLead, signoff.RoleAdmin}
@@ -785,7 +785,7 @@ func verify(t *testing.T, path string, acct account, run *soakRun) {
 	// Every request's audit hash chain is whole and matches its state.
 	admin, err := st.Identify(ctx, acct.admin)
 	require.NoError(t, err)
-	rep, err := signoff.NewService(st).VerifyAudit(ctx, admin)
+	rep, err := signoff.NewService(st.Reads(), st).VerifyAudit(ctx, admin)
 	require.NoError(t, err)
 	assert.True(t, rep.OK(), "audit chains: %d problems, the first: %+v", len(rep.Problems), rep.Problems[:min(5, len(rep.Problems))])
 	assert.Equal(t, run.cfg.requests, rep.Requests, "every request's chain is checked")

@@ -28,10 +28,10 @@ SELECT role_name FROM in_session
 UNION SELECT 'PUBLIC' FROM local_user WHERE user_name = ?1
 ORDER BY 1`
 
-// identify returns user's identity in the local account: the user and the
+// Identify returns user's identity in the local account: the user and the
 // roles in their session. It returns ErrUnauthenticated if there is no such
 // user.
-func (s *Store) identify(ctx context.Context, user string) (signoff.Identity, error) {
+func (s *Store) Identify(ctx context.Context, user string) (signoff.Identity, error) {
 	if !signoff.ValidUserName(user) {
 		return signoff.Identity{}, signoff.Errorf(signoff.ErrUnauthenticated, "There is no user %q in the local account.", user)
 	}

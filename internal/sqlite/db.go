@@ -33,61 +33,61 @@ import (
 // order is time order (SQLite has no timestamp type).
 const timeFormat = "2006-01-02T15:04:05.000000Z07:00"
 
-// Store is the embedded engine. It implements signoff.Store (the shared
-// workflow SQL of package sqlstore, plus the local grant path) and the local
-// account's identity look-ups.
+// Store is the embedded engine: the actions (signoff.Engine) applied in
+// SQLite transactions, the reads (Reads: package sqlstore's, over this
+// database), and a local account that stands in for Snowflake's users,
+// roles and grants.
 type Store struct {
-	*sqlstore.Store
+	reads  *sqlstore.Store
 	db     *sql.DB
 	path   string // the database file, "" in memory
 	memory string // memdb name to delete on Close, for ":memory:"
-	// writer admits one write transaction (tx, BulkLoad) of this process at
-	// a time. SQLite allows one writer anyway; without this, concurrent
-	// writers find the database locked and SQLite's busy handler puts them
-	// to sleep for milliseconds at a time, which caps decisions at a few
-	// dozen a second. Queued here, the next writer starts the moment the
-	// last one commits. Writers in other processes, and the account's
-	// single-statement set-up writes (CreateUser, …), still meet
+	// writer admits one write transaction of this process at a time.
+	// SQLite allows one writer anyway; without this, concurrent writers
+	// find the database locked and SQLite's busy handler puts them to sleep
+	// for milliseconds at a time. Queued here, the next writer starts the
+	// moment the last one commits. Writers in other processes, and the
+	// account's single-statement set-up writes (CreateUser, …), still meet
 	// busy_timeout. A write transaction must not start another: it would
 	// wait for itself until its context ends.
 	writer chan struct{}
 	// wconn is the connection every write transaction runs on, opened at
 	// the first write and used only with the writer's turn. One connection
 	// keeps its page cache across writes; SQLite empties a connection's
-	// cache whenever another connection has written, so writes spread over
-	// the pool read their pages from the file again each time.
+	// cache whenever another connection has written.
 	wconn *sql.Conn
 	// closeOnce makes Close safe to call more than once.
 	closeOnce sync.Once
 	closeErr  error
-	// cache answers the pages' repeated reads while the file is unchanged;
-	// nil in memory.
-	cache *readCache
 	// prep holds the workflow statements, each parsed once per connection.
 	prep *prepared
-	// checkpoints copies the WAL into the file in the background; nil in
-	// memory and under the fault-injection seam (whose statement counts it
-	// would disturb).
-	checkpoints *checkpointer
 }
 
-var _ signoff.Store = (*Store)(nil)
+var _ signoff.Engine = (*Store)(nil)
+
+// Reads are the page reads over this database.
+func (s *Store) Reads() *sqlstore.Store { return s.reads }
 
 // Open opens (creating if needed) the database at path and applies the
 // embedded migrations. path ":memory:" gives a private in-memory database
 // shared by the pool's connections.
-func Open(ctx context.Context, path string) (*Store, error) { return open(ctx, path, nil) }
+func Open(ctx context.Context, path string) (*Store, error) {
+	s, connector, err := prepare(path)
+	if err != nil {
+		return nil, err
+	}
+	return s.start(ctx, connector)
+}
 
-// open is Open with a test seam: wrap, when not nil, wraps the driver's
-// connector, so that fault_test.go can fail any statement, BEGIN or COMMIT.
-// Production passes nil, which opens the database exactly as sql.Open does.
-func open(ctx context.Context, path string, wrap func(driver.Connector) driver.Connector) (*Store, error) {
+// prepare returns a Store for path, not yet started, and the connector to
+// its database.
+func prepare(path string) (*Store, driver.Connector, error) {
+	s := &Store{writer: make(chan struct{}, 1)}
 	params := url.Values{}
 	params.Set("_txlock", "immediate") // writers take the lock at BEGIN: no upgrade deadlocks
 	params.Set("_timefmt", timeFormat)
 	params.Add("_pragma", "busy_timeout(10000)")
 	params.Add("_pragma", "foreign_keys(1)")
-	s := &Store{writer: make(chan struct{}, 1)}
 	var dsn string
 	if path == ":memory:" {
 		s.memory = "/signoff-" + rand.Text()
@@ -97,14 +97,10 @@ func open(ctx context.Context, path string, wrap func(driver.Connector) driver.C
 		s.path = path
 		params.Add("_pragma", "journal_mode(wal)")
 		params.Add("_pragma", "synchronous(normal)")
-		// The background checkpointer (checkpoint.go) keeps the WAL short;
-		// SQLite's automatic checkpoint, which runs inside a commit, is only
-		// the backstop at 10,000 pages (about 40 MB) instead of 1,000.
-		params.Add("_pragma", "wal_autocheckpoint(10000)")
 		// An absolute path: in a file: URI, "dir/x.db" would read as "/dir/x.db".
 		abs, err := filepath.Abs(path)
 		if err != nil {
-			return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+			return nil, nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 		}
 		// Path, not Opaque: the path is escaped, so a '%', '?' or '#' in a file
 		// name is part of the name, not URI syntax.
@@ -112,30 +108,23 @@ func open(ctx context.Context, path string, wrap func(driver.Connector) driver.C
 	}
 	connector, err := (&sqlitedriver.SQLite{}).OpenConnector(dsn) // what sql.Open("sqlite3", dsn) does
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		return nil, nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	if wrap != nil {
-		connector = wrap(connector)
-	}
+	return s, connector, nil
+}
+
+// start opens the pool over connector and applies the migrations.
+func (s *Store) start(ctx context.Context, connector driver.Connector) (*Store, error) {
 	db := sql.OpenDB(connector)
-	db.SetMaxOpenConns(10) // eight for reads, the writer's and the read cache's
+	db.SetMaxOpenConns(10) // the writer's and nine for reads
 	db.SetMaxIdleConns(10)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	s.db = db
 	s.prep = newPrepared(db)
-	s.Store = sqlstore.New("sqlite", s.prep, translate)
+	s.reads = sqlstore.New("sqlite", s.prep, translate, sqlstore.Options{})
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
-	}
-	if s.path != "" {
-		if s.cache, err = newReadCache(ctx, db); err != nil {
-			s.Close()
-			return nil, err
-		}
-		if wrap == nil {
-			s.startCheckpointer()
-		}
 	}
 	return s, nil
 }
@@ -152,14 +141,10 @@ func OpenExisting(ctx context.Context, path string) (*Store, error) {
 // Close closes the database.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		s.checkpoints.close()
 		s.writer <- struct{}{} // wait for a write in progress
 		if s.wconn != nil {
 			s.wconn.Close()
 			s.wconn = nil
-		}
-		if s.cache != nil {
-			s.cache.close()
 		}
 		s.prep.close()
 		s.closeErr = s.db.Close()
@@ -249,7 +234,6 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 		}
 		return err
 	}
-	s.checkpoints.committed()
 	return nil
 }
 

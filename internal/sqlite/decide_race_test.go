@@ -39,7 +39,7 @@ func TestDecideChecksTheRoleItDecidesWith(t *testing.T) {
 		Chain: []signoff.ChainStep{{ApproverRole: "MGR", Label: "Manager"}, {ApproverRole: "OWNER_R", Label: "Owner"}}}))
 	alice, err := st.Identify(ctx, "ALICE")
 	require.NoError(t, err)
-	svc := signoff.NewService(st)
+	svc := signoff.NewService(st.Reads(), st)
 	o, err := svc.Submit(ctx, alice, "x", "Need it for the quarterly review.")
 	require.NoError(t, err)
 	db := rawDB(t, path)
@@ -80,7 +80,7 @@ func TestDecideChecksTheRoleItDecidesWith(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, n, "keyed to the role checked, the compare-and-set changes nothing")
 
-	r, _, _, err := st.RequestDetail(ctx, o.RequestID)
+	r, _, _, err := st.Reads().RequestDetail(ctx, o.RequestID)
 	require.NoError(t, err)
 	assert.Equal(t, 2, r.CurrentStep)
 	assert.Equal(t, signoff.DecisionNone, r.Steps[1].Decision, "step 2 undecided")

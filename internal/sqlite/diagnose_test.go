@@ -25,7 +25,7 @@ func TestDiagnoseAHealthyDatabase(t *testing.T) {
 	st := open(t, path)
 	seed(t, st)
 	ctx := t.Context()
-	before, err := st.Events(ctx, signoff.EventFilter{})
+	before, err := st.Reads().Events(ctx, signoff.EventFilter{})
 	require.NoError(t, err)
 
 	admin := signoff.NewIdentity("ADMIN", []string{signoff.RoleAdmin})
@@ -41,7 +41,7 @@ func TestDiagnoseAHealthyDatabase(t *testing.T) {
 		"Dry run: retry grant": signoff.CheckPass, "Dry run: revoke": signoff.CheckPass, "Snowflake": signoff.CheckSkip,
 	}, statuses(cs))
 
-	after, err := st.Events(ctx, signoff.EventFilter{})
+	after, err := st.Reads().Events(ctx, signoff.EventFilter{})
 	require.NoError(t, err)
 	assert.Len(t, after, len(before), "a preflight writes nothing")
 }

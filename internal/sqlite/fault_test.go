@@ -283,12 +283,12 @@ func newFixture(t *testing.T) *fixture {
 // open opens the file with fault injection wired in (disarmed).
 func (fx *fixture) open() {
 	fx.t.Helper()
-	st, err := open(fx.t.Context(), fx.path, func(c driver.Connector) driver.Connector {
-		return faultConnector{Connector: c, f: fx.f}
-	})
+	st, connector, err := prepare(fx.path)
+	require.NoError(fx.t, err)
+	st, err = st.start(fx.t.Context(), faultConnector{Connector: connector, f: fx.f})
 	require.NoError(fx.t, err)
 	fx.t.Cleanup(func() { st.Close() })
-	fx.st, fx.svc = st, signoff.NewService(st)
+	fx.st, fx.svc = st, signoff.NewService(st.Reads(), st)
 }
 
 // restart closes the store, as a process that died does (its open
@@ -543,7 +543,7 @@ func (fx *fixture) recoverGrant() {
 		"an approved request without its grant is listed for admins")
 	st, err := fx.svc.RetryGrant(ctx, fx.as["ADAM"], fx.id)
 	require.NoError(t, err)
-	r, err := fx.st.Request(ctx, fx.id)
+	r, err := fx.request(fx.id)
 	require.NoError(t, err)
 	require.Equal(t, st, r.Status)
 	if fx.count(`SELECT COUNT(*) FROM local_role WHERE role_name = ?`, r.AccessRole) == 0 {
@@ -559,7 +559,7 @@ func (fx *fixture) recoverGrant() {
 
 func (fx *fixture) status() signoff.Status {
 	fx.t.Helper()
-	r, err := fx.st.Request(fx.t.Context(), fx.id)
+	r, err := fx.request(fx.id)
 	require.NoError(fx.t, err)
 	return r.Status
 }
@@ -635,7 +635,7 @@ func (fx *fixture) checkLifecycle() {
 	rows.Close()
 	holders := map[string]bool{} // requester:role justified by a GRANTED request
 	for _, id := range ids {
-		r, err := fx.st.Request(ctx, id)
+		r, err := fx.request(id)
 		require.NoError(t, err)
 		checkRequest(t, r, fx.events(id))
 		if r.Status == signoff.StatusGranted {
@@ -675,7 +675,7 @@ func (fx *fixture) events(requestID string) map[string]int {
 	return out
 }
 
-// checkRequest checks one request against the lifecycle (DESIGN.md) and its
+// checkRequest checks one request against the lifecycle (docs/design.md) and its
 // audit events (type, and type@step for step events, counted).
 func checkRequest(t *testing.T, r signoff.Request, events map[string]int) {
 	t.Helper()
@@ -742,4 +742,10 @@ func checkRequest(t *testing.T, r signoff.Request, events map[string]int) {
 	if approved == 0 {
 		require.Zero(t, events[string(signoff.EventGrantFailed)], "%s: no grant ran before approval", r.ID)
 	}
+}
+
+// request reads one request as the pages do.
+func (fx *fixture) request(id string) (signoff.Request, error) {
+	r, _, _, err := fx.st.Reads().RequestDetail(fx.t.Context(), id)
+	return r, err
 }

@@ -8,7 +8,8 @@ import (
 
 // prepared keeps one prepared statement per query text, so that SQLite
 // parses and plans each of the workflow's statements once per connection
-// rather than on every use: parsing was a quarter of a page's CPU. A
+// rather than on every use: parsing was a large share of a page's CPU
+// (docs/performance.md). A
 // *sql.Stmt prepares itself again on each pool connection it runs on, and
 // Tx.StmtContext reuses it inside transactions.
 type prepared struct {

@@ -33,14 +33,14 @@ func open(t *testing.T, path string) *sqlite.Store {
 func TestStoreContractInMemory(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Harness {
 		st := open(t, ":memory:")
-		return storetest.Harness{Store: st, Account: st}
+		return storetest.Harness{Reads: st.Reads(), Engine: st, Account: st}
 	})
 }
 
 func TestStoreContractOnFile(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Harness {
 		st := open(t, filepath.Join(t.TempDir(), "signoff.db"))
-		return storetest.Harness{Store: st, Account: st}
+		return storetest.Harness{Reads: st.Reads(), Engine: st, Account: st}
 	})
 }
 
@@ -80,7 +80,7 @@ func seed(t *testing.T, st *sqlite.Store) signoff.Outcome {
 		AccessRole: "REPORTS_READ", Chain: []signoff.ChainStep{{ApproverRole: "DATA_OWNER", Label: "Data owner"}}}))
 	alice, err := st.Identify(ctx, "ALICE")
 	require.NoError(t, err)
-	r, err := signoff.NewService(st).Submit(ctx, alice, "reports", "Weekly KPI review for the growth team.")
+	r, err := signoff.NewService(st.Reads(), st).Submit(ctx, alice, "reports", "Weekly KPI review for the growth team.")
 	require.NoError(t, err)
 	return r
 }
@@ -116,7 +116,7 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 		})
 	}
 
-	evs, err := st.Events(ctx, signoff.EventFilter{RequestID: r.RequestID})
+	evs, err := st.Reads().Events(ctx, signoff.EventFilter{RequestID: r.RequestID})
 	require.NoError(t, err)
 	require.Len(t, evs, 1)
 	assert.Equal(t, "ALICE", evs[0].Actor, "the row is untouched")
@@ -161,7 +161,7 @@ func TestReopenKeepsDataAndAppliesNoMigration(t *testing.T) {
 	second := open(t, path)
 	assert.Equal(t, applied, migrations(), "reopening applies no migration again")
 
-	got, err := second.Request(ctx, r.RequestID)
+	got, _, _, err := second.Reads().RequestDetail(ctx, r.RequestID)
 	require.NoError(t, err)
 	assert.Equal(t, r.RequestID, got.ID)
 	assert.Equal(t, signoff.StatusPending, got.Status)
@@ -171,7 +171,7 @@ func TestReopenKeepsDataAndAppliesNoMigration(t *testing.T) {
 	empty, err := second.Empty(ctx)
 	require.NoError(t, err)
 	assert.False(t, empty)
-	evs, err := second.Events(ctx, signoff.EventFilter{})
+	evs, err := second.Reads().Events(ctx, signoff.EventFilter{})
 	require.NoError(t, err)
 	assert.Len(t, evs, 1)
 }
@@ -372,7 +372,7 @@ func TestGrantReverifiesTheDecisionRecord(t *testing.T) {
 				{ApproverRole: "DATA_OWNER", Label: "Second owner"}}}))
 		alice, err := st.Identify(ctx, "ALICE")
 		require.NoError(t, err)
-		o, err := signoff.NewService(st).Submit(ctx, alice, "ledger", "Monthly close needs the journal lines.")
+		o, err := signoff.NewService(st.Reads(), st).Submit(ctx, alice, "ledger", "Monthly close needs the journal lines.")
 		require.NoError(t, err)
 		db := rawDB(t, path)
 		_, err = db.ExecContext(ctx, `UPDATE access_request SET status = 'APPROVED' WHERE request_id = ?`, o.RequestID)
@@ -397,7 +397,7 @@ func TestGrantReverifiesTheDecisionRecord(t *testing.T) {
 				require.NoError(t, err, q)
 			}
 			assert.Equal(t, signoff.StatusGrantFailed, retry(t, st, id, admin).Status)
-			evs, err := st.Events(ctx, signoff.EventFilter{RequestID: id, Type: signoff.EventGrantFailed, Limit: 1})
+			evs, err := st.Reads().Events(ctx, signoff.EventFilter{RequestID: id, Type: signoff.EventGrantFailed, Limit: 1})
 			require.NoError(t, err)
 			require.Len(t, evs, 1)
 			assert.Contains(t, evs[0].Details, tc.refuse)

@@ -18,25 +18,19 @@ SELECT p.product_id, p.name, p.description, p.owner, p.owner_role, p.domain, p.c
 FROM data_product p
 LEFT JOIN approval_chain c ON c.product_id = p.product_id`
 
-// Products returns every product with its chain, ordered by name.
+// Products returns every product with its chain, ordered by name, kept for
+// Options.CatalogTTL: the slice is shared, read it, never modify it.
 func (s *Store) Products(ctx context.Context) ([]signoff.Product, error) {
-	ps, err := s.queryProducts(ctx, SelectProducts+` ORDER BY p.name, p.product_id, c.step_order`)
-	if err != nil {
-		return nil, s.errorf(err, "products")
-	}
-	return ps, nil
-}
-
-// Product returns one product with its chain.
-func (s *Store) Product(ctx context.Context, id string) (signoff.Product, error) {
-	ps, err := s.queryProducts(ctx, SelectProducts+` WHERE p.product_id = ? ORDER BY c.step_order`, id)
-	if err != nil {
-		return signoff.Product{}, s.errorf(err, "product %q", id)
-	}
-	if len(ps) == 0 {
-		return signoff.Product{}, signoff.Errorf(signoff.ErrNotFound, "There is no data product %q.", id)
-	}
-	return ps[0], nil
+	return s.products.Get(ctx, func(ctx context.Context) ([]signoff.Product, error) {
+		ps, err := s.queryProducts(ctx, SelectProducts+` ORDER BY p.name, p.product_id, c.step_order`)
+		if err != nil {
+			return nil, s.errorf(err, "products")
+		}
+		if ps == nil {
+			ps = []signoff.Product{} // an empty catalog is an answer
+		}
+		return ps, nil
+	})
 }
 
 // SelectProductFor returns one product's rows (as SelectProducts) with the
@@ -92,7 +86,7 @@ func (s *Store) ProductFor(ctx context.Context, id, user string) (signoff.Produc
 		return signoff.Product{}, nil, s.errorf(err, "product %q for %s", id, user)
 	}
 	if p.ID == "" {
-		return signoff.Product{}, nil, signoff.Errorf(signoff.ErrNotFound, "There is no data product %q.", id)
+		return signoff.Product{}, nil, fmt.Errorf("%s: product %q: %w", s.name, id, signoff.ErrNotFound)
 	}
 	return p, open, nil
 }
@@ -132,11 +126,17 @@ func (s *Store) queryProducts(ctx context.Context, query string, args ...any) ([
 // SelectApproverRoles lists the roles that key any chain step.
 const SelectApproverRoles = `SELECT DISTINCT approver_role FROM approval_chain ORDER BY approver_role`
 
-// ApproverRoles returns the distinct roles keying any chain step.
+// ApproverRoles returns the distinct roles keying any chain step, kept for
+// Options.CatalogTTL.
 func (s *Store) ApproverRoles(ctx context.Context) ([]string, error) {
-	roles, err := Strings(ctx, s.q, SelectApproverRoles)
-	if err != nil {
-		return nil, s.errorf(err, "approver roles")
-	}
-	return roles, nil
+	return s.approverRoles.Get(ctx, func(ctx context.Context) ([]string, error) {
+		roles, err := Strings(ctx, s.q, SelectApproverRoles)
+		if err != nil {
+			return nil, s.errorf(err, "approver roles")
+		}
+		if roles == nil {
+			roles = []string{}
+		}
+		return roles, nil
+	})
 }

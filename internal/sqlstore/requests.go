@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 
 	"github.com/signoff/signoff/internal/signoff"
 )
@@ -20,21 +21,6 @@ FROM chosen c
 JOIN access_request r ON r.request_id = c.request_id
 JOIN data_product p ON p.product_id = r.product_id
 JOIN request_step s ON s.request_id = r.request_id`
-
-// SelectRequest returns one request with its steps.
-const SelectRequest = `WITH chosen AS (SELECT ? AS request_id)` + selectRequests + ` ORDER BY s.step_order`
-
-// Request returns one request with its steps.
-func (s *Store) Request(ctx context.Context, id string) (signoff.Request, error) {
-	rs, err := s.queryRequests(ctx, SelectRequest, id)
-	if err != nil {
-		return signoff.Request{}, s.errorf(err, "request %s", id)
-	}
-	if len(rs) == 0 {
-		return signoff.Request{}, signoff.Errorf(signoff.ErrNotFound, "There is no request %s.", id)
-	}
-	return rs[0], nil
-}
 
 // SelectRequestsBy returns a requester's requests, newest first; the LIMIT
 // is appended inside the CTE by RequestsBy.
@@ -220,7 +206,7 @@ func (s *Store) RequestDetail(ctx context.Context, id string) (signoff.Request, 
 		return fail(s.errorf(err, "request %s", id))
 	}
 	if len(r.Steps) == 0 {
-		return fail(signoff.Errorf(signoff.ErrNotFound, "There is no request %s.", id))
+		return fail(fmt.Errorf("%s: request %s: %w", s.name, id, signoff.ErrNotFound))
 	}
 	return r, p, evs, nil
 }

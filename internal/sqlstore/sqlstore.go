@@ -1,5 +1,6 @@
-// Package sqlstore is the workflow SQL that both engines share: every read
-// of signoff.Store, and every check and write of its actions (actions.go),
+// Package sqlstore is the workflow SQL that both engines share: the reads
+// the Service draws its pages from (signoff.Reads, implemented here once for
+// both engines), and every check and write of the actions (actions.go),
 // written in the subset of SQL that SQLite and Snowflake both accept.
 // Keeping one text for both means the store contract suite, run on the
 // embedded engine, covers the logic the Snowflake engine runs too.
@@ -15,6 +16,9 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
+
+	"github.com/signoff/signoff/internal/signoff"
 )
 
 // Querier runs the reads. *sql.DB implements it.
@@ -22,17 +26,37 @@ type Querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-// Store implements the reads of signoff.Store over a Querier.
+// Store implements signoff.Reads over a Querier.
 type Store struct {
 	q         Querier
 	translate func(error) error
 	name      string
+	// products and approverRoles keep the catalog's answers for
+	// Options.CatalogTTL (no time on the embedded engine).
+	products      *TTLCache[[]signoff.Product]
+	approverRoles *TTLCache[[]string]
+}
+
+var _ signoff.Reads = (*Store)(nil)
+
+// Options tune a Store's reads.
+type Options struct {
+	// CatalogTTL is how long the whole catalog (Products) and the roles
+	// keying chains (ApproverRoles) are reused before they are read again;
+	// 0 reads them every time. Every catalog and queue page needs them, an
+	// administrator changes them rarely, and on Snowflake each read is a
+	// round trip: a change shows within the TTL.
+	CatalogTTL time.Duration
+	// Now is the clock of the TTL; nil means time.Now.
+	Now func() time.Time
 }
 
 // New returns a Store. translate maps the engine's errors onto the domain's
 // kinds; name prefixes error messages ("sqlite", "snowflake").
-func New(name string, q Querier, translate func(error) error) *Store {
-	return &Store{q: q, translate: translate, name: name}
+func New(name string, q Querier, translate func(error) error, o Options) *Store {
+	return &Store{q: q, translate: translate, name: name,
+		products:      NewTTLCache[[]signoff.Product](o.CatalogTTL, o.Now),
+		approverRoles: NewTTLCache[[]string](o.CatalogTTL, o.Now)}
 }
 
 // errorf wraps err with the engine's name and the operation.

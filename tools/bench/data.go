@@ -10,31 +10,35 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/signoff/signoff/internal/signoff"
 	"github.com/signoff/signoff/internal/sqlite"
+	"github.com/signoff/signoff/tools/bench/gen"
 )
 
 // dataset is a generated database of one size.
 type dataset struct {
 	requests  int // generated requests
 	path      string
-	generated time.Duration // how long "signoff demo generate" took
+	generated time.Duration // how long generating it took (package gen)
 	cached    bool          // reused from an earlier run
 	size      int64         // bytes on disk
 	pending   int           // requests pending at the start
 }
 
-// sourceKey fingerprints what shapes a generated database (the generator, the
-// demo and the embedded schema), so that a cached database is reused only
+// sourceDirs hold what shapes a generated database: the generator, the demo
+// and the embedded schema.
+var sourceDirs = []string{"tools/bench/gen", "internal/demo", "sql/sqlite"}
+
+// sourceKey fingerprints sourceDirs, so that a cached database is reused only
 // while they are unchanged. It reads them from the module's source tree.
 func sourceKey(root string) string {
 	h := sha256.New()
-	for _, dir := range []string{"internal/gen", "internal/demo", "sql/sqlite"} {
+	for _, dir := range sourceDirs {
 		_ = filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || strings.HasSuffix(path, "_test.go") {
 				return nil
@@ -51,8 +55,8 @@ func sourceKey(root string) string {
 }
 
 // ensureDataset returns the database with requests generated requests from
-// cacheDir, generating it with "bin demo generate" if it is not there yet.
-func ensureDataset(ctx context.Context, bin, cacheDir, key string, requests int, seed uint64, log io.Writer) (dataset, error) {
+// cacheDir, generating it in-process (package gen) if it is not there yet.
+func ensureDataset(ctx context.Context, cacheDir, key string, requests int, seed uint64, log io.Writer) (dataset, error) {
 	ds := dataset{requests: requests,
 		path: filepath.Join(cacheDir, fmt.Sprintf("requests-%d-seed-%d-%s.db", requests, seed, key))}
 	meta := ds.path + ".json"
@@ -73,13 +77,12 @@ func ensureDataset(ctx context.Context, bin, cacheDir, key string, requests int,
 		}
 		fmt.Fprintf(log, "bench: generating %d requests into %s\n", requests, ds.path)
 		start := time.Now()
-		cmd := exec.CommandContext(ctx, bin, "demo", "generate", "--db", ds.path,
-			"--requests", fmt.Sprint(requests), "--seed", fmt.Sprint(seed))
-		cmd.Stdout, cmd.Stderr = log, log
-		if err := cmd.Run(); err != nil {
-			return ds, fmt.Errorf("demo generate %d: %w", requests, err)
+		res, err := gen.Generate(ctx, ds.path, gen.Options{Requests: requests, Seed: seed})
+		if err != nil {
+			return ds, fmt.Errorf("generate %d requests: %w", requests, err)
 		}
 		ds.generated = time.Since(start)
+		logGenerated(log, res)
 		b, _ := json.Marshal(struct{ Generated time.Duration }{ds.generated})
 		if err := os.WriteFile(meta, b, 0o644); err != nil {
 			return ds, err
@@ -95,6 +98,22 @@ func ensureDataset(ctx context.Context, bin, cacheDir, key string, requests int,
 	}
 	ds.size = fileSize(ds.path) + fileSize(ds.path+"-wal")
 	return ds, nil
+}
+
+// logGenerated writes what gen.Generate wrote, one line and then the
+// requests by status.
+func logGenerated(log io.Writer, res gen.Result) {
+	fmt.Fprintf(log, "bench: generated %d requests (%d audit events) for %d requesters over %d products in %s (%.0f requests/s)\n",
+		res.Requests, res.Events, res.Requesters, res.Products, res.Elapsed.Round(time.Millisecond),
+		float64(res.Requests)/res.Elapsed.Seconds())
+	statuses := make([]signoff.Status, 0, len(res.ByStatus))
+	for st := range res.ByStatus {
+		statuses = append(statuses, st)
+	}
+	slices.Sort(statuses)
+	for _, st := range statuses {
+		fmt.Fprintf(log, "bench:   %-10s %d\n", st, res.ByStatus[st])
+	}
 }
 
 func fileSize(path string) int64 {
@@ -368,7 +387,7 @@ func verify(ctx context.Context, path string, decided []decision, wins map[int]i
 		return c, err
 	}
 	defer st.Close()
-	rep, err := st.VerifyAudit(ctx)
+	rep, err := st.Reads().VerifyAudit(ctx)
 	if err != nil {
 		return c, err
 	}
@@ -377,4 +396,24 @@ func verify(ctx context.Context, path string, decided []decision, wins map[int]i
 		c.problems = append(c.problems, fmt.Sprintf("audit: %v", p))
 	}
 	return c, nil
+}
+
+// datasets is -data-only: it generates (or finds in the cache) the database
+// of each of scales and prints one line per database: requests, pending,
+// size, how long generating it took, and its path.
+func datasets(ctx context.Context, cfg config, scales []int, stdout, log io.Writer) error {
+	key := sourceKey(".")
+	for _, scale := range scales {
+		ds, err := ensureDataset(ctx, cfg.cache, key, scale, cfg.seed, log)
+		if err != nil {
+			return err
+		}
+		took := ds.generated.Round(100 * time.Millisecond).String()
+		if ds.cached {
+			took += " (cached)"
+		}
+		fmt.Fprintf(stdout, "%d requests, %d pending, %.0f MB, generated in %s: %s\n",
+			ds.requests, ds.pending, float64(ds.size)/1e6, took, ds.path)
+	}
+	return nil
 }

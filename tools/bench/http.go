@@ -163,7 +163,7 @@ func signIn(ctx context.Context, cl *http.Client, base, user string) (string, er
 		}
 	}
 	if resp.StatusCode != http.StatusSeeOther || len(cookies) == 0 {
-		return "", fmt.Errorf("sign in as %s: %s (is the database from \"signoff demo generate\"?)", user, resp.Status)
+		return "", fmt.Errorf("sign in as %s: %s (is the database from tools/bench/gen?)", user, resp.Status)
 	}
 	return strings.Join(cookies, "; "), nil
 }

@@ -4,9 +4,9 @@
 //   - a minimal net/http hello-world server (in-process, same toolchain) is
 //     the baseline;
 //   - "signoff serve" runs as a child process on embedded databases that
-//     "signoff demo generate" fills with each of -scales requests (cached
-//     under -cache and reused while the generator, demo and schema are
-//     unchanged);
+//     the bench fills in-process (package tools/bench/gen) with each of
+//     -scales requests (cached under -cache and reused while the generator,
+//     demo and schema are unchanged);
 //   - every page gets -n GETs from -c keep-alive clients at every scale:
 //     requests per second and p50/p99 latency, also as multiples of
 //     hello-world's, plus start-up time to the first 200 on /readyz and idle
@@ -67,7 +67,7 @@ type config struct {
 	seed                         uint64
 	n, c, actions, race          int
 	requester, approver, reader  string
-	snowflake, gobench           bool
+	snowflake, gobench, dataOnly bool
 	benchtime                    string
 	sf                           sfLatency
 	profile                      time.Duration
@@ -100,6 +100,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.sf.users, "sf-users", "1,2,4,8,16,32", "Snowflake path: comma-separated `counts` of concurrent users")
 	fs.IntVar(&cfg.sf.iterations, "sf-iterations", 10, "Snowflake path: visits (every page and action once) per user and count")
 	fs.BoolVar(&cfg.gobench, "gobench", true, "run the Go benchmarks once and include them")
+	fs.BoolVar(&cfg.dataOnly, "data-only", false, "only generate (or find) the databases of -scales in -cache, print their paths and exit")
 	fs.StringVar(&cfg.benchtime, "benchtime", "1s", "-benchtime for the Go benchmarks")
 	fs.DurationVar(&cfg.profile, "profile", 5*time.Second, "at the target scale, profile the server this `long` under load on the catalog and the queue (0: don't)")
 	fs.DurationVar(&cfg.timeout, "timeout", 80*time.Minute, "give up after this `long`")
@@ -114,6 +115,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cfg.scales = append(cfg.scales, n)
 	}
 	slices.Sort(cfg.scales)
+	given := slices.Clone(cfg.scales)
 	if !slices.Contains(cfg.scales, cfg.target) {
 		cfg.scales = append(cfg.scales, cfg.target)
 		slices.Sort(cfg.scales)
@@ -130,6 +132,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
 	defer cancel()
+	if cfg.dataOnly {
+		return datasets(ctx, cfg, given, stdout, stderr)
+	}
 	if cfg.work == "" {
 		dir, err := os.MkdirTemp("", "signoff-bench-")
 		if err != nil {
@@ -182,21 +187,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	key := sourceKey(".")
 	for _, scale := range cfg.scales {
-		ds, err := ensureDataset(ctx, cfg.bin, cfg.cache, key, scale, cfg.seed, stderr)
+		ds, err := ensureDataset(ctx, cfg.cache, key, scale, cfg.seed, stderr)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stderr, "bench: pages at %d requests\n", scale)
-		sr, err := measurePages(ctx, cfg, ds, true)
+		sr, err := measurePages(ctx, cfg, ds)
 		if err != nil {
 			return fmt.Errorf("%d requests: %w", scale, err)
 		}
-		fmt.Fprintf(stderr, "bench: pages at %d requests, read cache off\n", scale)
-		cold, err := measurePages(ctx, cfg, ds, false)
-		if err != nil {
-			return fmt.Errorf("%d requests, read cache off: %w", scale, err)
-		}
-		sr.cold, sr.profiles = cold.pages, append(sr.profiles, cold.profiles...)
 		rep.scales = append(rep.scales, sr)
 		if scale == cfg.target {
 			for _, name := range []string{"catalog", "queue"} {
@@ -255,8 +254,7 @@ type scaleResult struct {
 	ds       dataset
 	startup  time.Duration
 	rssKiB   int
-	pages    []result  // with the read cache (serve's default)
-	cold     []result  // with --read-cache=false: every view runs its queries
+	pages    []result
 	profiles []profile // at the target scale
 }
 
@@ -279,15 +277,10 @@ type profile struct {
 
 var pageNames = []string{"catalog", "product", "my requests", "queue", "request", "audit"}
 
-// measurePages serves ds, with or without the read cache, and loads every
-// page.
-func measurePages(ctx context.Context, cfg config, ds dataset, readCache bool) (scaleResult, error) {
+// measurePages serves ds and loads every page.
+func measurePages(ctx context.Context, cfg config, ds dataset) (scaleResult, error) {
 	sr := scaleResult{ds: ds}
-	args := []string{"--read-cache=true"}
-	if !readCache { // every view runs its queries, the product list's too
-		args = []string{"--read-cache=false", "--catalog-cache=0"}
-	}
-	sv, err := startSignoff(ctx, cfg.bin, ds.path, args...)
+	sv, err := startSignoff(ctx, cfg.bin, ds.path)
 	if err != nil {
 		return sr, err
 	}
@@ -321,12 +314,8 @@ func measurePages(ctx context.Context, cfg config, ds dataset, readCache bool) (
 		}
 		r.name = pageNames[i]
 		sr.pages = append(sr.pages, r)
-		if ds.requests == cfg.target && cfg.profile > 0 && (r.name == "queue" || (readCache && r.name == "catalog")) {
-			name := r.name
-			if !readCache {
-				name += ", read cache off"
-			}
-			pr, err := profileServer(ctx, cfg, sv, name, getOp(cl, sv.url+p.path, cookies[p.user]))
+		if ds.requests == cfg.target && cfg.profile > 0 && (r.name == "queue" || r.name == "catalog") {
+			pr, err := profileServer(ctx, cfg, sv, r.name, getOp(cl, sv.url+p.path, cookies[p.user]))
 			if err != nil {
 				return sr, fmt.Errorf("profile %s: %w", r.name, err)
 			}

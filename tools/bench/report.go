@@ -53,14 +53,6 @@ func (r *report) markdown() string {
 	target, _ := r.scale(cfg.target)
 	small, large := r.scales[0], r.scales[len(r.scales)-1]
 	page := func(s scaleResult, name string) result { return s.page(name) }
-	coldPage := func(s scaleResult, name string) result {
-		for _, pr := range s.cold {
-			if pr.name == name {
-				return pr
-			}
-		}
-		return result{}
-	}
 	share := func(x result) float64 { return 100 * x.rps / r.hello.rps }
 	var worstStart time.Duration
 	worstRSS := 0
@@ -86,10 +78,6 @@ func (r *report) markdown() string {
 	ratio := float64(ql.p99) / float64(qs.p99)
 	p("| queue p99 at %d requests vs at %d | ≤ 2× | %.2f× (%s vs %s) | %s |\n",
 		large.ds.requests, small.ds.requests, ratio, ms(ql.p99), ms(qs.p99), yes(ratio <= 2))
-	cs, cl := coldPage(small, "queue"), coldPage(large, "queue")
-	coldRatio := float64(cl.p99) / float64(cs.p99)
-	p("| the same with the read cache off (every view runs the queue query) | ≤ 2× | %.2f× (%s vs %s) | %s |\n",
-		coldRatio, ms(cl.p99), ms(cs.p99), yes(coldRatio <= 2))
 	p("| start-up to ready (worst scale) | < 200 ms | %s | %s |\n", ms(worstStart), yes(worstStart < 200*time.Millisecond))
 	p("| idle RSS after start-up (worst scale) | < 50 MB | %s | %s |\n", mib(worstRSS), yes(worstRSS*1024 < 50e6))
 	if r.imageBytes > 0 {
@@ -105,10 +93,6 @@ func (r *report) markdown() string {
 	}
 	row(r.hello)
 	for _, x := range target.pages {
-		row(x)
-	}
-	for _, x := range target.cold {
-		x.name += ", read cache off"
 		row(x)
 	}
 	for _, x := range r.static {
@@ -150,14 +134,8 @@ func (r *report) markdown() string {
 			cfg.profile, cfg.c, a.profile.requests, a.profile.top)
 	}
 
-	for _, mode := range []struct {
-		title string
-		pages func(scaleResult) []result
-	}{
-		{"read cache on (the default)", func(s scaleResult) []result { return s.pages }},
-		{"read cache off (--read-cache=false: every view runs its queries)", func(s scaleResult) []result { return s.cold }},
-	} {
-		p("\n### Scale, %s: p50 / p99 per page\n\n", mode.title)
+	{
+		p("\n### Scale: p50 / p99 per page\n\n")
 		p("| requests | pending | database | generated in | start-up | idle RSS |")
 		for _, n := range pageNames {
 			p(" %s |", n)
@@ -169,7 +147,7 @@ func (r *report) markdown() string {
 				gen += " (cached)"
 			}
 			p("| %d | %d | %.0f MB | %s | %s | %s |", s.ds.requests, s.ds.pending, float64(s.ds.size)/1e6, gen, ms(s.startup), mib(s.rssKiB))
-			for _, x := range mode.pages(s) {
+			for _, x := range s.pages {
 				p(" %.2f / %.2f |", float64(x.p50)/1e6, float64(x.p99)/1e6)
 			}
 			p("\n")
@@ -181,7 +159,7 @@ func (r *report) markdown() string {
 		p("\n|---:|%s\n", strings.Repeat("---:|", len(pageNames)))
 		for _, s := range r.scales {
 			p("| %d |", s.ds.requests)
-			for _, x := range mode.pages(s) {
+			for _, x := range s.pages {
 				p(" %.0f |", x.rps)
 			}
 			p("\n")

@@ -1,14 +1,22 @@
-// Package gen fills an empty embedded database with a large, realistic data
-// set for benchmarks ("signoff demo generate"): the demo account and catalog,
-// extra products with chains of one to four steps keyed to the demo's
-// approver roles, extra requesters, and requests in every end state plus
-// about a tenth still pending, each with its steps and a valid audit hash
-// chain built exactly as the Service builds its events.
+// Package gen fills a new embedded database file with a large, realistic
+// data set for benchmarks (tools/bench, and the Go benchmarks of
+// internal/sqlite and internal/server): the demo account and catalog, extra
+// products with chains of one to four steps keyed to the demo's approver
+// roles, extra requesters, and requests in every end state plus about a tenth
+// still pending, each with its steps and a valid audit hash chain built
+// exactly as the Service builds its events.
 //
-// Rows are written with prepared statements in large transactions
-// (sqlite.Store.BulkLoad), not through the workflow, so that 100,000 requests
-// load in seconds. The data is deterministic for a seed, except the demo
-// story's own IDs, which the real workflow makes.
+// The file is created and migrated the way the app does it (sqlite.Open), and
+// the demo story is loaded through the real workflow (demo.Load). Everything
+// else is written with the generator's own SQL on its own database/sql
+// connection, with prepared statements in large transactions, not through the
+// workflow, so that 100,000 requests load in seconds. That bypasses the
+// workflow's checks, so whatever it writes must already be consistent (valid
+// audit chains, steps matching each request's state). It lives here, not in
+// internal/sqlite, so that the serving binary carries no bulk loader.
+//
+// The data is deterministic for a seed, except the demo story's own IDs,
+// which the real workflow makes.
 package gen
 
 import (
@@ -19,7 +27,12 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
+	"os"
+	"path/filepath"
 	"time"
+
+	_ "github.com/ncruces/go-sqlite3/driver" // registers "sqlite3"
 
 	"github.com/signoff/signoff/internal/demo"
 	"github.com/signoff/signoff/internal/signoff"
@@ -93,18 +106,27 @@ type product struct {
 	chain          []approver
 }
 
-// Generate fills store, which must be empty, and returns what it wrote.
-func Generate(ctx context.Context, store *sqlite.Store, opt Options) (Result, error) {
+// Generate fills the database file at path, which must be new or hold no
+// data, and returns what it wrote. If it created the file and fails, it
+// removes it again, so that no half-generated database is left behind.
+func Generate(ctx context.Context, path string, opt Options) (res Result, err error) {
 	start := time.Now()
-	if opt.Requests < 0 {
+	switch {
+	case path == "":
+		return Result{}, errors.New("gen: name the database file to create")
+	case path == ":memory:":
+		return Result{}, errors.New("gen: an in-memory database would be lost: name a database file")
+	case opt.Requests < 0:
 		return Result{}, errors.New("gen: the number of requests cannot be negative")
+	case opt.Products < 0:
+		return Result{}, errors.New("gen: the number of products cannot be negative")
 	}
 	if opt.Products == 0 {
 		opt.Products = 100
 	}
 	extra := opt.Products - len(demo.Products)
 	if extra < 1 {
-		return Result{}, fmt.Errorf("gen: --products must be more than the demo's %d", len(demo.Products))
+		return Result{}, fmt.Errorf("gen: the products must be more than the demo's %d", len(demo.Products))
 	}
 	if opt.PerRequester <= 0 {
 		opt.PerRequester = 40
@@ -117,25 +139,37 @@ func Generate(ctx context.Context, store *sqlite.Store, opt Options) (Result, er
 		opt.Now = time.Now()
 	}
 	now := opt.Now.UTC().Truncate(time.Microsecond)
-	empty, err := store.Empty(ctx)
+
+	if _, statErr := os.Stat(path); statErr != nil { // we create the file
+		defer func() {
+			if err != nil {
+				for _, f := range []string{path, path + "-wal", path + "-shm"} {
+					_ = os.Remove(f)
+				}
+			}
+		}()
+	}
+	if err := loadDemo(ctx, path, now); err != nil {
+		return Result{}, err
+	}
+
+	db, err := openBulk(path)
 	if err != nil {
 		return Result{}, err
 	}
-	if !empty {
-		return Result{}, errors.New("gen: the database already holds data; generate into a new file")
-	}
-	// The demo account, catalog and story, through the real workflow.
-	if err := demo.Load(ctx, store, signoff.NewService(store), now); err != nil {
-		return Result{}, err
-	}
+	defer func() {
+		if cerr := db.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("gen: close: %w", cerr)
+		}
+	}()
 	g := &generator{rng: rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x5167_6e6f_6666)), now: now,
 		res: Result{ByStatus: map[signoff.Status]int{}}}
-	if err := store.BulkLoad(ctx, func(tx *sql.Tx) error { return g.products(ctx, tx, extra) }); err != nil {
+	if err := inTx(ctx, db, func(tx *sql.Tx) error { return g.products(ctx, tx, extra) }); err != nil {
 		return Result{}, fmt.Errorf("gen: products: %w", err)
 	}
 	g.res.Products = opt.Products
 	requesters := (opt.Requests + opt.PerRequester - 1) / opt.PerRequester
-	if err := store.BulkLoad(ctx, func(tx *sql.Tx) error { return g.requesters(ctx, tx, requesters) }); err != nil {
+	if err := inTx(ctx, db, func(tx *sql.Tx) error { return g.requesters(ctx, tx, requesters) }); err != nil {
 		return Result{}, fmt.Errorf("gen: requesters: %w", err)
 	}
 	g.res.Requesters = requesters
@@ -143,7 +177,7 @@ func Generate(ctx context.Context, store *sqlite.Store, opt Options) (Result, er
 	for done := 0; done < opt.Requests; {
 		n := min(opt.Chunk, opt.Requests-done)
 		first := done
-		err := store.BulkLoad(ctx, func(tx *sql.Tx) error {
+		err := inTx(ctx, db, func(tx *sql.Tx) error {
 			w, err := g.prepare(ctx, tx)
 			if err != nil {
 				return err
@@ -166,8 +200,94 @@ func Generate(ctx context.Context, store *sqlite.Store, opt Options) (Result, er
 		}
 		done += n
 	}
+	// Copy the write-ahead log into the file and empty it, so that the file
+	// holds everything on its own.
+	if _, err := db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		return Result{}, fmt.Errorf("gen: checkpoint: %w", err)
+	}
 	g.res.Elapsed = time.Since(start)
 	return g.res, nil
+}
+
+// loadDemo creates and migrates the database file the way the app does
+// (sqlite.Open), checks that it holds no data, and loads the demo account,
+// catalog and story through the real workflow.
+func loadDemo(ctx context.Context, path string, now time.Time) error {
+	store, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	empty, err := store.Empty(ctx)
+	if err != nil {
+		return err
+	}
+	if !empty {
+		return errors.New("gen: the database already holds data; generate into a new file")
+	}
+	if err := demo.Load(ctx, store, signoff.NewService(store.Reads(), store), now); err != nil {
+		return err
+	}
+	return store.Close()
+}
+
+// timeFormat is how the app stores times (internal/sqlite's timeFormat):
+// fixed-width UTC text, so that text order is time order. Generated rows
+// must use the same, or they would sort and compare wrongly against the
+// app's; gen_test.go checks that they do.
+const timeFormat = "2006-01-02T15:04:05.000000Z07:00"
+
+// cacheKiB is the bulk connection's page cache, so that index pages stay
+// in memory instead of spilling. It must stay well inside the 256 MB of
+// memory each connection's WebAssembly SQLite may use: a cache of 256 MiB
+// ran out of memory (SQLITE_NOMEM, a panic in the driver) partway through
+// loading 1,000,000 requests.
+const cacheKiB = 128 << 10
+
+// openBulk opens the database file at path for loading, on one connection,
+// with the app's time format and foreign keys (internal/sqlite's open), but
+// a large page cache and synchronous OFF: commits and checkpoints do not wait
+// for the disk. A process crash still leaves the database intact (each
+// transaction is atomic); a power loss during a load may lose or damage it,
+// which is acceptable for data that can be generated again.
+func openBulk(path string) (*sql.DB, error) {
+	abs, err := filepath.Abs(path) // in a file: URI, "dir/x.db" would read as "/dir/x.db"
+	if err != nil {
+		return nil, fmt.Errorf("gen: open %s: %w", path, err)
+	}
+	params := url.Values{}
+	params.Set("_txlock", "immediate")
+	params.Set("_timefmt", timeFormat)
+	params.Add("_pragma", "busy_timeout(10000)")
+	params.Add("_pragma", "foreign_keys(1)")
+	params.Add("_pragma", "journal_mode(wal)") // as sqlite.Open left it
+	params.Add("_pragma", "synchronous(off)")
+	params.Add("_pragma", fmt.Sprintf("cache_size(-%d)", cacheKiB))
+	// Path, not Opaque: the path is escaped, so a '%', '?' or '#' in a file
+	// name is part of the name, not URI syntax.
+	dsn := (&url.URL{Scheme: "file", Path: abs, RawQuery: params.Encode()}).String()
+	db, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("gen: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1) // one connection keeps its page cache across transactions
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxIdleTime(0)
+	return db, nil
+}
+
+// inTx runs fn in one write transaction (BEGIN IMMEDIATE), committing if fn
+// returns nil and rolling back otherwise.
+func inTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
 }
 
 func requesterName(u int) string { return fmt.Sprintf("GEN%04d", u+1) }

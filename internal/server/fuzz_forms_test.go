@@ -1,0 +1,111 @@
+package server_test
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/signoff/signoff/internal/signoff"
+)
+
+// FuzzFormDecoding posts arbitrary bodies, content types and query strings
+// to every POST route through the real handlers and middleware, over the
+// fake workflow, signed in as a persona who may use the route; answer picks
+// how the workflow answers (done, problems with any field, or a refusal of
+// each kind). Whatever arrives, the answer is never a 5xx (a panic would be
+// one: the recover middleware turns it into a 500).
+func FuzzFormDecoding(f *testing.F) {
+	s := newFake(f)
+	answers := []error{
+		nil,
+		signoff.Problems{"reason": "A problem with the reason.", "comment": "A problem with the comment.", "decision": "Choose."},
+		signoff.Errorf(signoff.ErrNotFound, "There is no such thing."),
+		signoff.Errorf(signoff.ErrForbidden, "You may not."),
+		signoff.Errorf(signoff.ErrConflict, "Someone got there first."),
+		signoff.Errorf(signoff.ErrInvalid, "That is not valid."),
+		signoff.Errorf(signoff.ErrUnauthenticated, "Please sign in."),
+	}
+	var answer error // the workflow's answer to the input being tried
+	done := signoff.Outcome{Code: signoff.CodeOK, RequestID: fakeRequestID, ProductName: fakeProduct.Name, StepCount: 3}
+	s.wf.onSubmit = func(signoff.Identity, string, string) (signoff.Outcome, error) { return done, answer }
+	s.wf.onDecide = func(signoff.Identity, string, signoff.DecisionInput) (signoff.Outcome, error) { return done, answer }
+	s.wf.onWithdraw = func(signoff.Identity, string) error { return answer }
+	s.wf.onRevoke = func(signoff.Identity, string, string) error { return answer }
+	s.wf.onRetryGrant = func(signoff.Identity, string) (signoff.Status, error) { return signoff.StatusGranted, answer }
+	s.wf.onDiagnose = func(signoff.Identity) (signoff.Checks, error) { return signoff.Checks{}, answer }
+
+	session := func(user string) *http.Cookie {
+		return &http.Cookie{Name: "signoff_session", Value: signedWith(testKey, user+"|"+time.Now().Add(time.Hour).UTC().Format(time.RFC3339))}
+	}
+	alice, olivia, ben, adam := session("ALICE"), session("OLIVIA"), session("BEN"), session("ADAM")
+	request := "/requests/" + fakeRequestID
+	routes := []struct {
+		path   string
+		cookie *http.Cookie
+	}{
+		{request + "/decision", olivia},
+		{"/products/" + fakeProduct.ID + "/requests", alice},
+		{request + "/withdraw", ben},
+		{request + "/revoke", olivia},
+		{request + "/retry-grant", adam},
+		{"/login", nil},
+		{"/logout", alice},
+		{"/products/" + fakeProduct.ID + "/requests", nil},
+		{"/doctor", adam},
+	}
+	const form = "application/x-www-form-urlencoded"
+	for i, seed := range []struct {
+		route              uint8
+		contentType, query string
+		body               string
+	}{
+		{0, form, "", "decision=approve&step=2&comment=ok"},
+		{0, form, "", "decision=reject&step=2&comment="},
+		{0, form, "", "decision=approve&step=99999999999999999999"},
+		{0, form, "", "decision=approve&step=2&acting_as=DPO'+OR+'1'%3D'1"},
+		{0, form, "", "decision=%zz"},
+		{0, form, "", "decision=approve;step=2"},
+		{0, form, "step=2", "decision=approve&decision=reject"},
+		{0, form + "; charset=utf-8", "", "decision=approve&comment=%FF%FE"},
+		{0, "multipart/form-data; boundary=x", "", "--x\r\nContent-Disposition: form-data; name=\"decision\"\r\n\r\napprove\r\n--x--\r\n"},
+		{0, "application/json", "", `{"decision":"approve"}`},
+		{0, "", "", "decision=approve"},
+		{0, form + "; ===", "", "decision=approve"},
+		{1, form, "", "reason=" + strings.Repeat("a", 25)},
+		{1, form, "", "reason=%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00"},
+		{1, form, "", "reason=" + strings.Repeat("%F0%9F%98%80", 2001)},
+		{1, form, "%zz", "reason=x"},
+		{2, form, "", ""},
+		{2, "text/plain", "", "anything"},
+		{3, form, "", "reason=%3Cscript%3E"},
+		{4, form, "", ""},
+		{5, form, "", "user=ADAM'+--&next=%2F%09%2Fevil.example"},
+		{5, form, "", "user=ALICE&next=%2F.%2F%5Cevil.example"},
+		{6, form, "", "%"},
+		{7, form, "", "reason=" + strings.Repeat("b", 30)},
+		{8, form, "", ""},
+	} {
+		f.Add(seed.route, uint8(i), seed.contentType, seed.query, []byte(seed.body))
+	}
+	f.Fuzz(func(t *testing.T, which, answerIndex uint8, contentType, query string, body []byte) {
+		r := routes[int(which)%len(routes)]
+		answer = answers[int(answerIndex)%len(answers)]
+		req := httptest.NewRequest(http.MethodPost, r.path, bytes.NewReader(body))
+		req.URL.RawQuery = query // as sent, however malformed
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		if r.cookie != nil {
+			req.AddCookie(r.cookie)
+		}
+		rec := httptest.NewRecorder()
+		s.srv.ServeHTTP(rec, req)
+		s.wf.takeCalls() // forget them: the fuzzer runs for a long time
+		if rec.Code >= 500 {
+			t.Fatalf("POST %s?%s (%q, %d bytes, workflow answers %v) = %d: %s", r.path, query, contentType, len(body), answer, rec.Code, rec.Body.String())
+		}
+	})
+}
