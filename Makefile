@@ -60,7 +60,8 @@ soak:
 
 ## bench: measure everything docs/performance.md reports, in one run, on loopback: every page
 ## against a hello-world baseline at each of BENCH_SCALES generated requests (databases cached in
-## artifacts/bench-data; the first run generates them, 1M takes several minutes), the actions with
+## artifacts/bench-data; the first run generates them with tools/bench/gen, in-process, 1M takes
+## several minutes; the signoff binary built here only serves them), the actions with
 ## a database check at BENCH_TARGET, start-up, idle memory, the image size, the Snowflake path's
 ## statement and login counts and its latency per page and action from 1 to 32 users (the real
 ## driver against a loopback fake Snowflake taking 40 ms per statement and 150 ms per login; about
@@ -76,7 +77,7 @@ bench: image
 	  -n $${BENCH_N:-2000} -c $${BENCH_C:-32} -image dist/signoff-image.tar -doc docs/performance.md
 
 ## bench-go: run the Go benchmarks (templ rendering, the queue query, a decision, every page
-## served in-process; the database ones on generated data) BENCH_COUNT times each (default 6)
+## served in-process; the database ones on data from tools/bench/gen) BENCH_COUNT times each (default 6)
 ## and write artifacts/bench/go-bench.txt. To compare two runs, keep the first file and run
 ## "go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da old.txt new.txt".
 ## Not part of "make test".
@@ -93,25 +94,37 @@ check: lint check-generated
 lint:
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
-	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ.go$$')); \
+	@out=$$(gofmt -l $$(find . -name '*.go' ! -name '*_templ.go' ! -path './.git/*' ! -path './node_modules/*' ! -path './artifacts/*' ! -path './dist/*')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	@$(GO) tool templ fmt -fail web/view >/dev/null || { echo "templ fmt changed web/view: commit the result"; exit 1; }
 
-## generate: regenerate the templ components
+## generate: regenerate every generated file (go generate ./...): the templ components
+## (web/view/*_templ.go) and the SQL internal/sqlgen renders (sql/snowflake/03_api.sql,
+## sql/snowflake/04_seed.sql, deploy/preflight.sql)
 generate:
-	$(GO) tool templ generate
+	$(GO) generate ./...
 
-## check-generated: templ generate must leave the generated files unchanged
+## check-generated: go generate must leave every generated file as git has it (no change, no new
+## file, no *_templ.go without its .templ). "As git has it" is the index, so regenerated files
+## pass once staged. It regenerates them, so a failure leaves the fix in the working tree.
 check-generated:
-	@before=$$(cat web/view/*_templ.go | sha256sum); \
-	  $(GO) tool templ generate >/dev/null; \
-	  after=$$(cat web/view/*_templ.go | sha256sum); \
-	  if [ "$$before" != "$$after" ]; then echo "generated *_templ.go files were stale: regenerated; commit them"; exit 1; fi
+	@$(GO) generate ./... || { echo "check-generated: go generate ./... failed"; exit 1; }
+	@set -f; gen='web/view/*_templ.go sql/snowflake/03_api.sql sql/snowflake/04_seed.sql deploy/preflight.sql'; \
+	  fail=0; \
+	  git diff --exit-code --stat -- $$gen || fail=1; \
+	  new=$$(git ls-files --others --exclude-standard -- $$gen); \
+	  if [ -n "$$new" ]; then echo "generated but not in git:"; echo "$$new"; fail=1; fi; \
+	  for f in $$(git ls-files --cached --others --exclude-standard -- '*_templ.go'); do \
+	    if [ -f "$$f" ] && [ ! -f "$${f%_templ.go}.templ" ]; then echo "$$f has no $${f%_templ.go}.templ: delete it"; fail=1; fi; \
+	  done; \
+	  if [ $$fail -ne 0 ]; then echo 'generated files are not what their sources produce: run "make generate" and commit the result'; exit 1; fi
 
-## fmt: format Go and templ sources
+## fmt: format Go and templ sources, then regenerate the templ components (their code holds
+## the positions of the formatted sources)
 fmt:
 	gofmt -w $$(git ls-files '*.go' | grep -v '_templ.go$$')
 	$(GO) tool templ fmt web/view
+	$(GO) generate ./web/view
 
 ## reset-demo: delete the local demo database so the next "make run" loads the demo afresh
 reset-demo:

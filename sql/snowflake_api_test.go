@@ -1,16 +1,13 @@
 package sqlfiles_test
 
 import (
-	"bytes"
 	"database/sql"
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
-	"text/template"
 	"time"
 
 	_ "github.com/ncruces/go-sqlite3/driver" // SQLite checks ID_MILLIS's arithmetic
@@ -18,167 +15,23 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/signoff/signoff/internal/signoff"
+	"github.com/signoff/signoff/internal/sqlgen"
 	"github.com/signoff/signoff/internal/sqlstore"
 )
 
-// The Snowflake API, sql/snowflake/03_api.sql, is generated from
-// sql/snowflake/api.sql.tmpl, the actions' shared statements
-// (internal/sqlstore/actions.go) and the codes (internal/signoff/outcome.go):
-// the procedures run, byte for byte, the statements that the embedded
-// engine runs and the store contract suite tests.
-//
-//	go test ./sql/ -run API -update    # rewrite 03_api.sql
+// The Snowflake API, sql/snowflake/03_api.sql, is rendered by
+// internal/sqlgen (API) from sql/snowflake/api.sql.tmpl, the actions' shared
+// statements (internal/sqlstore/actions.go) and the codes
+// (internal/signoff/outcome.go). "make generate" rewrites it; these tests
+// hold the committed file to its renderer and to the design.
 
-const (
-	apiTemplate = "snowflake/api.sql.tmpl"
-	apiFile     = "snowflake/03_api.sql"
-	// idSkew is how far from the procedure's clock a new ID's time may be:
-	// the app makes IDs on its own clock, a few seconds off at most.
-	idSkew = 10 * time.Minute
-)
+const apiFile = "snowflake/03_api.sql"
 
-// sharedStatements are the statements the template may embed, by name.
-var sharedStatements = map[string]string{
-	"LoadRequest": sqlstore.LoadRequest, "LockSubmissions": sqlstore.LockSubmissions,
-	"CheckSubmit": sqlstore.CheckSubmit, "InsertRequest": sqlstore.InsertRequest, "InsertSteps": sqlstore.InsertSteps,
-	"CheckDecide": sqlstore.CheckDecide, "AdvanceRequest": sqlstore.AdvanceRequest,
-	"RecordDecision": sqlstore.RecordDecision, "CheckWithdraw": sqlstore.CheckWithdraw,
-	"WithdrawRequest": sqlstore.WithdrawRequest, "CheckRetry": sqlstore.CheckRetry, "CheckGrant": sqlstore.CheckGrant,
-	"MarkGranted": sqlstore.MarkGranted, "MarkGrantFailed": sqlstore.MarkGrantFailed,
-	"CheckRevoke": sqlstore.CheckRevoke, "MarkRevoked": sqlstore.MarkRevoked,
-	"StillJustified": sqlstore.StillJustified, "ChainHead": sqlstore.ChainHead,
-	"AppendEvent": sqlstore.AppendEvent, "SelectOutcome": sqlstore.SelectOutcome,
-}
-
-// crockford is the alphabet of signoff's IDs.
-const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-// idMillis is SQL for the milliseconds since 1970 that the ID id (an SQL
-// expression) encodes in its first ten characters (signoff.IDAt's layout),
-// in Horner form. pos(ch) is the dialect's 1-based position of the
-// character ch in the alphabet: Snowflake's POSITION(ch, 'alphabet'), and
-// SQLite's instr('alphabet', ch) where the test checks the arithmetic.
-func idMillis(id string, pos func(ch string) string) string {
-	expr := ""
-	for i := 1; i <= 10; i++ {
-		digit := "(" + pos(fmt.Sprintf("SUBSTR(%s, %d, 1)", id, i)) + " - 1)"
-		if expr == "" {
-			expr = digit
-		} else {
-			expr = "(" + expr + ") * 32 + " + digit
-		}
-	}
-	return expr
-}
-
-// snowflakePos is POSITION in Snowflake's dialect (DOCS/sql-reference/functions/position).
-func snowflakePos(ch string) string { return "POSITION(" + ch + ", '" + crockford + "')" }
-
-// eventArgs are the SQL expressions of one audit event in the template.
-type eventArgs struct {
-	ID, Type, Step, Decision, Comment, Details string
-	Label                                      string // for the comment above it
-}
-
-func renderAPI() (string, error) {
-	used := map[string]bool{}
-	funcs := template.FuncMap{
-		"stmt": func(name string) (string, error) {
-			text, ok := sharedStatements[name]
-			if !ok {
-				return "", fmt.Errorf("no shared statement %q", name)
-			}
-			used[name] = true
-			return embedded(text), nil
-		},
-		"sqlstr": sqlString,
-		"trim":   sqlstore.Trim,
-		// refusal is a check's data as a refusal carries it: without the
-		// keys signoff.RefusalHides names (upper-cased, as OBJECT_CONSTRUCT(*)
-		// names columns).
-		"refusal": func(obj string) string {
-			out := "OBJECT_DELETE(" + obj
-			for _, k := range signoff.RefusalHides {
-				out += ", '" + strings.ToUpper(k) + "'"
-			}
-			return out + ")"
-		},
-		"idMillis": func(id string) string { return idMillis(id, snowflakePos) },
-		// stale is true when the ID expr was not made within idSkew of now.
-		"stale": func(expr string) string {
-			return fmt.Sprintf("ABS(ID_MILLIS(%s) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > %d", expr, idSkew.Milliseconds())
-		},
-		"event": func(id, typ, step, decision, comment, details string) eventArgs {
-			label := strings.Trim(typ, "'")
-			if strings.Contains(typ, "STEP_REJECTED") {
-				label = "STEP_APPROVED or STEP_REJECTED"
-			}
-			return eventArgs{ID: id, Type: quoteIfName(typ), Step: step, Decision: decision, Comment: comment,
-				Details: details, Label: label}
-		},
-	}
-	tmpl, err := template.New("api.sql.tmpl").Funcs(funcs).ParseFiles(filepath.FromSlash(apiTemplate))
-	if err != nil {
-		return "", err
-	}
-	type code struct{ Code, Message string }
-	var codes []code
-	for _, c := range signoff.Codes {
-		codes = append(codes, code{string(c), c.APIMessage()})
-	}
-	sample := signoff.HashSample()
-	literal := func(s string) string {
-		if s == "" {
-			return "NULL"
-		}
-		return sqlString(s)
-	}
-	data := map[string]any{
-		"Codes": codes, "IDPattern": signoff.IDPattern, "RolePattern": signoff.RolePattern,
-		"MinReason": signoff.MinReasonLength, "MaxReason": signoff.MaxReasonLength,
-		"MaxComment": signoff.MaxCommentLength, "RoleAdmin": signoff.RoleAdmin,
-		"TimeSample": sample.Time.Format("2006-01-02 15:04:05.000000000"),
-		"Sample": strings.Join([]string{literal(sample.PrevHash), literal(sample.ID),
-			"'" + sample.Time.Format("2006-01-02 15:04:05.000000000") + "'::TIMESTAMP_NTZ(9)",
-			literal(sample.RequestID), literal(sample.ProductID), literal(sample.Actor), literal(sample.ActorRole),
-			literal(string(sample.Type)), fmt.Sprint(sample.Step), literal(string(sample.Decision)),
-			literal(sample.Comment), literal(sample.Details), fmt.Sprint(sample.Seq)}, ", "),
-	}
-	var b bytes.Buffer
-	if err := tmpl.Execute(&b, data); err != nil {
-		return "", err
-	}
-	for name := range sharedStatements {
-		if !used[name] {
-			return "", fmt.Errorf("the shared statement %s is in no procedure", name)
-		}
-	}
-	return b.String(), nil
-}
-
-// quoteIfName quotes an event type given as a bare name; an expression is
-// used as it is.
-func quoteIfName(typ string) string {
-	if regexp.MustCompile(`^[A-Z_]+$`).MatchString(typ) {
-		return "'" + typ + "'"
-	}
-	return typ
-}
-
+// TestSnowflakeAPI fails when the committed 03_api.sql is not what its
+// sources render, byte for byte: Snowflake would run other statements than
+// the embedded engine.
 func TestSnowflakeAPI(t *testing.T) {
-	got, err := renderAPI()
-	require.NoError(t, err)
-	path := filepath.FromSlash(apiFile)
-	if *update {
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-		t.Logf("wrote %s", path)
-	}
-	committed, err := os.ReadFile(path)
-	require.NoError(t, err, "run `go test ./sql/ -run API -update` to create it")
-	if !bytes.Equal(committed, []byte(got)) {
-		t.Errorf("%s is not what its template renders; run `go test ./sql/ -run API -update`.\n%s",
-			apiFile, firstDifference(string(committed), got))
-	}
+	requireGenerated(t, apiFile, sqlgen.API)
 }
 
 // TestSnowflakeAPIShape holds the generated procedures to the design: each
@@ -200,19 +53,20 @@ func TestSnowflakeAPIShape(t *testing.T) {
 		"GRANT_REQUEST":    {"CheckGrant", "MarkGranted", "ChainHead", "AppendEvent", "MarkGrantFailed", "ChainHead", "AppendEvent", "SelectOutcome"},
 		"REVOKE_ACCESS":    {"LoadRequest", "CheckRevoke", "MarkRevoked", "ChainHead", "AppendEvent", "SelectOutcome", "StillJustified"},
 	}
+	shared := sqlgen.SharedStatements()
 	for name, want := range order {
 		t.Run(name, func(t *testing.T) {
 			p := procs[name]
 			at := 0
 			for _, st := range want {
 				// The whole statement, as the template embeds it.
-				text := embedded(sharedStatements[st])
+				text := sqlgen.Embedded(shared[st])
 				i := strings.Index(p[at:], text)
 				require.GreaterOrEqual(t, i, 0, "%s runs %s, whole, after the statements before it", name, st)
 				at += i + len(text)
 				// A write must change exactly the rows it should, or the
 				// procedure stops: its row count is checked at once.
-				if u := strings.ToUpper(strings.TrimSpace(sharedStatements[st])); strings.HasPrefix(u, "UPDATE") ||
+				if u := strings.ToUpper(strings.TrimSpace(shared[st])); strings.HasPrefix(u, "UPDATE") ||
 					strings.HasPrefix(u, "INSERT") {
 					next := strings.TrimLeft(p[at:], "; \n")
 					assert.Regexp(t, `^IF \(COALESCE\(SQLROWCOUNT, -1\) <> [a-z_0-9]+\) THEN\n\s+(ROLLBACK;|RAISE lock_missing;)`,
@@ -274,16 +128,6 @@ func TestSnowflakeAPIShape(t *testing.T) {
 }
 
 // procedureBodies returns each CREATE PROCEDURE's text, by procedure name.
-// embedded is a shared statement as the template's stmt function embeds
-// it: trimmed, with every line after the first indented by four spaces.
-func embedded(text string) string {
-	lines := strings.Split(strings.TrimSpace(text), "\n")
-	for i := 1; i < len(lines); i++ {
-		lines[i] = "    " + lines[i]
-	}
-	return strings.Join(lines, "\n")
-}
-
 func procedureBodies(t *testing.T, script string) map[string]string {
 	t.Helper()
 	re := regexp.MustCompile(`(?s)CREATE OR REPLACE PROCEDURE SIGNOFF\.API\.([A-Z_]+)\(.*?\n\$\$;`)
@@ -310,7 +154,7 @@ func TestIDMillis(t *testing.T) {
 	db, err := sql.Open("sqlite3", ":memory:")
 	require.NoError(t, err)
 	defer db.Close()
-	q := "SELECT " + idMillis("?1", func(ch string) string { return "instr('" + crockford + "', " + ch + ")" })
+	q := "SELECT " + sqlgen.IDMillis("?1", func(ch string) string { return "instr('" + sqlgen.Crockford + "', " + ch + ")" })
 	var random [10]byte
 	for i, at := range []time.Time{time.Unix(0, 0), time.Date(2026, 11, 30, 14, 3, 59, 987_000_000, time.UTC),
 		time.Date(9999, 12, 31, 23, 59, 59, 999_000_000, time.UTC), time.UnixMilli(1<<48 - 1)} {

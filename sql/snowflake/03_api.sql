@@ -2,8 +2,8 @@
 -- way to change Signoff's state, and the functions they use.
 --
 -- GENERATED from sql/snowflake/api.sql.tmpl, internal/sqlstore/actions.go and
--- internal/signoff/outcome.go by sql/snowflake_api_test.go; do not edit.
--- After changing any of them, run: go test ./sql/ -run API -update
+-- internal/signoff/outcome.go by internal/sqlgen; do not edit.
+-- After changing any of them, run: make generate (go generate ./...)
 --
 -- Run after 00_roles.sql and 01_data_model.sql, as SIGNOFF_OWNER (the
 -- installing user holds it until 06_finish.sql). Idempotent: every object is

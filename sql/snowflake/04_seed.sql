@@ -1,7 +1,7 @@
 -- Signoff on Snowflake: the demo story's catalog and roles (internal/demo).
 --
--- GENERATED from internal/demo by sql/snowflake_seed_test.go; do not edit.
--- After changing the demo, run: go test ./sql/ -run Seed -update
+-- GENERATED from internal/demo by internal/sqlgen; do not edit.
+-- After changing the demo, run: make generate (go generate ./...)
 --
 -- Run after 00 to 03, as the installing user, who holds SIGNOFF_OWNER until
 -- 06_finish.sql and may use USERADMIN (creates the roles) and SECURITYADMIN

@@ -1,0 +1,178 @@
+package sqlgen
+
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"regexp"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/signoff/signoff/internal/signoff"
+	"github.com/signoff/signoff/internal/sqlstore"
+	sqlfiles "github.com/signoff/signoff/sql"
+)
+
+// The Snowflake API, sql/snowflake/03_api.sql, is rendered from
+// sql/snowflake/api.sql.tmpl, the actions' shared statements
+// (internal/sqlstore/actions.go) and the codes (internal/signoff/outcome.go):
+// the procedures run, byte for byte, the statements that the embedded
+// engine runs and the store contract suite tests.
+
+const (
+	// apiTemplate is the template's name in sqlfiles.FS, which embeds it so
+	// that rendering does not depend on the working directory.
+	apiTemplate = "snowflake/api.sql.tmpl"
+	// idSkew is how far from the procedure's clock a new ID's time may be:
+	// the app makes IDs on its own clock, a few seconds off at most.
+	idSkew = 10 * time.Minute
+)
+
+// sharedStatements are the statements the template may embed, by name.
+var sharedStatements = map[string]string{
+	"LoadRequest": sqlstore.LoadRequest, "LockSubmissions": sqlstore.LockSubmissions,
+	"CheckSubmit": sqlstore.CheckSubmit, "InsertRequest": sqlstore.InsertRequest, "InsertSteps": sqlstore.InsertSteps,
+	"CheckDecide": sqlstore.CheckDecide, "AdvanceRequest": sqlstore.AdvanceRequest,
+	"RecordDecision": sqlstore.RecordDecision, "CheckWithdraw": sqlstore.CheckWithdraw,
+	"WithdrawRequest": sqlstore.WithdrawRequest, "CheckRetry": sqlstore.CheckRetry, "CheckGrant": sqlstore.CheckGrant,
+	"MarkGranted": sqlstore.MarkGranted, "MarkGrantFailed": sqlstore.MarkGrantFailed,
+	"CheckRevoke": sqlstore.CheckRevoke, "MarkRevoked": sqlstore.MarkRevoked,
+	"StillJustified": sqlstore.StillJustified, "ChainHead": sqlstore.ChainHead,
+	"AppendEvent": sqlstore.AppendEvent, "SelectOutcome": sqlstore.SelectOutcome,
+}
+
+// SharedStatements returns the statements the API template may embed, by
+// name (a copy): tests look for each, as Embedded renders it, in the
+// procedures that must run it.
+func SharedStatements() map[string]string { return maps.Clone(sharedStatements) }
+
+// Embedded is a shared statement as the template's stmt function embeds it:
+// trimmed, with every line after the first indented by four spaces to sit
+// inside a procedure's body.
+func Embedded(text string) string {
+	lines := strings.Split(strings.TrimSpace(text), "\n")
+	for i := 1; i < len(lines); i++ {
+		lines[i] = "    " + lines[i]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// IDMillis is SQL for the milliseconds since 1970 that the ID id (an SQL
+// expression) encodes in its first ten characters (signoff.IDAt's layout),
+// in Horner form. pos(ch) is the dialect's 1-based position of the
+// character ch in Crockford: Snowflake's POSITION(ch, 'alphabet'), and
+// SQLite's instr('alphabet', ch) where the test checks the arithmetic.
+func IDMillis(id string, pos func(ch string) string) string {
+	expr := ""
+	for i := 1; i <= 10; i++ {
+		digit := "(" + pos(fmt.Sprintf("SUBSTR(%s, %d, 1)", id, i)) + " - 1)"
+		if expr == "" {
+			expr = digit
+		} else {
+			expr = "(" + expr + ") * 32 + " + digit
+		}
+	}
+	return expr
+}
+
+// snowflakePos is POSITION in Snowflake's dialect (DOCS/sql-reference/functions/position).
+func snowflakePos(ch string) string { return "POSITION(" + ch + ", '" + Crockford + "')" }
+
+// eventArgs are the SQL expressions of one audit event in the template.
+type eventArgs struct {
+	ID, Type, Step, Decision, Comment, Details string
+	Label                                      string // for the comment above it
+}
+
+// API renders sql/snowflake/03_api.sql. It fails if the template names a
+// statement that is not shared, or if a shared statement is in no
+// procedure: a statement the embedded engine runs but Snowflake does not
+// would be a rule that holds on one engine only.
+func API() (string, error) {
+	used := map[string]bool{}
+	funcs := template.FuncMap{
+		"stmt": func(name string) (string, error) {
+			text, ok := sharedStatements[name]
+			if !ok {
+				return "", fmt.Errorf("no shared statement %q", name)
+			}
+			used[name] = true
+			return Embedded(text), nil
+		},
+		"sqlstr": SQLString,
+		"trim":   sqlstore.Trim,
+		// refusal is a check's data as a refusal carries it: without the
+		// keys signoff.RefusalHides names (upper-cased, as OBJECT_CONSTRUCT(*)
+		// names columns).
+		"refusal": func(obj string) string {
+			out := "OBJECT_DELETE(" + obj
+			for _, k := range signoff.RefusalHides {
+				out += ", '" + strings.ToUpper(k) + "'"
+			}
+			return out + ")"
+		},
+		"idMillis": func(id string) string { return IDMillis(id, snowflakePos) },
+		// stale is true when the ID expr was not made within idSkew of now.
+		"stale": func(expr string) string {
+			return fmt.Sprintf("ABS(ID_MILLIS(%s) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > %d", expr, idSkew.Milliseconds())
+		},
+		"event": func(id, typ, step, decision, comment, details string) eventArgs {
+			label := strings.Trim(typ, "'")
+			if strings.Contains(typ, "STEP_REJECTED") {
+				label = "STEP_APPROVED or STEP_REJECTED"
+			}
+			return eventArgs{ID: id, Type: quoteIfName(typ), Step: step, Decision: decision, Comment: comment,
+				Details: details, Label: label}
+		},
+	}
+	tmpl, err := template.New("api.sql.tmpl").Funcs(funcs).ParseFS(sqlfiles.FS, apiTemplate)
+	if err != nil {
+		return "", err
+	}
+	type code struct{ Code, Message string }
+	var codes []code
+	for _, c := range signoff.Codes {
+		codes = append(codes, code{string(c), c.APIMessage()})
+	}
+	sample := signoff.HashSample()
+	literal := func(s string) string {
+		if s == "" {
+			return "NULL"
+		}
+		return SQLString(s)
+	}
+	data := map[string]any{
+		"Codes": codes, "IDPattern": signoff.IDPattern, "RolePattern": signoff.RolePattern,
+		"MinReason": signoff.MinReasonLength, "MaxReason": signoff.MaxReasonLength,
+		"MaxComment": signoff.MaxCommentLength, "RoleAdmin": signoff.RoleAdmin,
+		"TimeSample": sample.Time.Format("2006-01-02 15:04:05.000000000"),
+		"Sample": strings.Join([]string{literal(sample.PrevHash), literal(sample.ID),
+			"'" + sample.Time.Format("2006-01-02 15:04:05.000000000") + "'::TIMESTAMP_NTZ(9)",
+			literal(sample.RequestID), literal(sample.ProductID), literal(sample.Actor), literal(sample.ActorRole),
+			literal(string(sample.Type)), fmt.Sprint(sample.Step), literal(string(sample.Decision)),
+			literal(sample.Comment), literal(sample.Details), fmt.Sprint(sample.Seq)}, ", "),
+	}
+	var b bytes.Buffer
+	if err := tmpl.Execute(&b, data); err != nil {
+		return "", err
+	}
+	for name := range sharedStatements {
+		if !used[name] {
+			return "", fmt.Errorf("the shared statement %s is in no procedure", name)
+		}
+	}
+	return b.String(), nil
+}
+
+// eventTypeName is an event type given as a bare name, not an expression.
+var eventTypeName = regexp.MustCompile(`^[A-Z_]+$`)
+
+// quoteIfName quotes an event type given as a bare name; an expression is
+// used as it is.
+func quoteIfName(typ string) string {
+	if eventTypeName.MatchString(typ) {
+		return "'" + typ + "'"
+	}
+	return typ
+}
