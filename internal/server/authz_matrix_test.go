@@ -408,9 +408,9 @@ func matrixRows() []matrixRow {
 	}
 	add(
 		matrixRow{action: actLogin, state: stNone, persona: whoSignedOut, extra: matrixForm("user", "GHOST"), status: unauth,
-			phrase: "There is no user GHOST in the local account."},
+			phrase: "There is no persona GHOST. Choose one of the personas"},
 		matrixRow{action: actLogin, state: stNone, persona: whoRequester, extra: matrixForm("user", "ADAM' --"), status: unauth,
-			phrase: "There is no user ADAM' -- in the local account."},
+			phrase: "There is no persona ADAM' --. Choose one of the personas"},
 		matrixRow{action: actLogin, state: stNone, persona: whoRequester, extra: matrixForm("user", "ADAM\n"), status: http.StatusUnprocessableEntity,
 			phrase: "Choose one of the personas listed on the sign-in page."},
 	)

@@ -372,7 +372,7 @@ func (a *fakeAccount) Identify(_ context.Context, user string) (signoff.Identity
 			return signoff.NewIdentity(user, append([]string{"PUBLIC"}, p.Roles...)), nil
 		}
 	}
-	return signoff.Identity{}, signoff.Errorf(signoff.ErrUnauthenticated, "There is no user %s in the local account.", user)
+	return signoff.Identity{}, fmt.Errorf("fake: identify %s: %w", user, signoff.ErrUnauthenticated)
 }
 
 func (a *fakeAccount) Personas(context.Context) ([]signoff.Persona, error) { return a.personas, nil }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -34,6 +35,10 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		// As Snowflake resolves a name typed without quotes: alice is ALICE,
 		// unless a user is called exactly "alice".
 		id, err = s.local.Identify(r.Context(), upper)
+	}
+	if errors.Is(err, signoff.ErrUnauthenticated) {
+		// The account says only "no such user"; the sentence is the page's.
+		err = signoff.Errorf(signoff.ErrUnauthenticated, "There is no persona %s. Choose one of the personas listed on the sign-in page.", user)
 	}
 	if err != nil {
 		s.fail(w, r, err)

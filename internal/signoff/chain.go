@@ -49,10 +49,6 @@ func (e Event) canonical() string {
 	return b.String()
 }
 
-// Canonical returns the event's content as the chain hashes it (after its
-// PrevHash), for tests and for comparing with other implementations.
-func Canonical(e Event) string { return e.canonical() }
-
 // ComputeHash returns the hash e should carry, given its PrevHash and content.
 func (e Event) ComputeHash() string {
 	sum := sha256.Sum256([]byte(e.PrevHash + e.canonical()))

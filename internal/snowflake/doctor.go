@@ -87,15 +87,15 @@ func (d *Doctor) tokenFileCheck() signoff.Check {
 	return c
 }
 
-// ServiceSessionQuery is the statement the preflight runs to see the
+// serviceSessionQuery is the statement the preflight runs to see the
 // service's own session.
-const ServiceSessionQuery = `SELECT CURRENT_USER(), CURRENT_ROLE(), CURRENT_WAREHOUSE(), CURRENT_VERSION()`
+const serviceSessionQuery = `SELECT CURRENT_USER(), CURRENT_ROLE(), CURRENT_WAREHOUSE(), CURRENT_VERSION()`
 
 func (d *Doctor) serviceSessionCheck(ctx context.Context) signoff.Check {
 	c := signoff.Check{Name: "Service session"}
 	var user, role, warehouse, version sql.NullString
 	start := time.Now()
-	err := d.store.db.QueryRowContext(ctx, ServiceSessionQuery).Scan(&user, &role, &warehouse, &version)
+	err := d.store.db.QueryRowContext(ctx, serviceSessionQuery).Scan(&user, &role, &warehouse, &version)
 	took := time.Since(start).Round(time.Millisecond)
 	if err != nil {
 		c.Status, c.Detail = signoff.CheckFail, translate(err).Error()
@@ -195,10 +195,10 @@ func ShowGrant(role string, row map[string]string) Grant {
 	return Grant{Role: role, Privilege: strings.ToUpper(row["privilege"]), On: on, Name: name}
 }
 
-// ShowCallerGrant reads one row of SHOW CALLER GRANTS TO ROLE: a grant on
+// showCallerGrant reads one row of SHOW CALLER GRANTS TO ROLE: a grant on
 // every object of a type in a schema reads as "ALL PROCEDURES IN SCHEMA
 // SIGNOFF.API", as the GRANT INHERITED CALLER statement names it.
-func ShowCallerGrant(role string, row map[string]string) Grant {
+func showCallerGrant(role string, row map[string]string) Grant {
 	g := ShowGrant(role, row)
 	if strings.EqualFold(row["is_inherited"], "true") {
 		scope := strings.ToUpper(row["inherited_from"])
@@ -378,7 +378,7 @@ func (d *Doctor) callerGrantsCheck(ctx context.Context) signoff.Check {
 	}
 	var got []Grant
 	for _, row := range rows {
-		got = append(got, ShowCallerGrant("SIGNOFF_APP", row))
+		got = append(got, showCallerGrant("SIGNOFF_APP", row))
 	}
 	missing, extra := diff(ExpectedCallerGrants, got)
 	return grantsVerdict(name, len(got), missing, extra, true)

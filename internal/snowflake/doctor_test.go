@@ -111,7 +111,7 @@ func (a *fakeAccount) answer(roles []string) func(sftest.Query) (sftest.Response
 			return forbidden, true
 		}
 		switch {
-		case text == ServiceSessionQuery:
+		case text == serviceSessionQuery:
 			return sftest.Result([]sftest.Column{sftest.Text("U"), sftest.Text("R"), sftest.Text("W"), sftest.Text("V")},
 				[]any{"SIGNOFF", a.serviceRole, nilIfEmpty(a.serviceWarehouse), "9.40.1"}), true
 		case text == ViewsQuery:
@@ -471,9 +471,9 @@ func TestShowGrantReadsSnowflakesFormat(t *testing.T) {
 	} {
 		assert.Equal(t, tc.want, ShowGrant("R", tc.row).Key())
 	}
-	assert.Equal(t, "R USAGE ON PROCEDURE ALL PROCEDURES IN SCHEMA SIGNOFF.API", ShowCallerGrant("R", map[string]string{
+	assert.Equal(t, "R USAGE ON PROCEDURE ALL PROCEDURES IN SCHEMA SIGNOFF.API", showCallerGrant("R", map[string]string{
 		"privilege": "USAGE", "granted_on": "PROCEDURE", "name": "", "is_inherited": "true", "inherited_from": "SCHEMA",
 		"inherited_from_database": "SIGNOFF", "inherited_from_schema": "API"}).Key())
-	assert.Equal(t, "R USAGE ON DATABASE SIGNOFF", ShowCallerGrant("R", map[string]string{
+	assert.Equal(t, "R USAGE ON DATABASE SIGNOFF", showCallerGrant("R", map[string]string{
 		"privilege": "USAGE", "granted_on": "DATABASE", "name": "SIGNOFF", "is_inherited": "false"}).Key())
 }

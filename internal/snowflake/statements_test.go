@@ -91,7 +91,7 @@ func catalogue() []namedStmt {
 		{"CALL REVOKE_ACCESS", callRevoke},
 	}
 	stmts = append(stmts, []namedStmt{
-		{"Preflight: service session", ServiceSessionQuery},
+		{"Preflight: service session", serviceSessionQuery},
 		{"Preflight: views", ViewsQuery},
 		{"Preflight: caller grants", "SHOW CALLER GRANTS TO ROLE SIGNOFF_APP"},
 		{"Preflight: who holds SIGNOFF_OWNER", "SHOW GRANTS OF ROLE SIGNOFF_OWNER"},
@@ -617,7 +617,7 @@ func TestActionRefusalMessages(t *testing.T) {
 			"You already have an open request for EU sales orders. Follow it in My requests."},
 		{envelope(signoff.CodeInvalid, `{"field":"business_reason"}`), "The business reason you sent is not valid."},
 	} {
-		o, err := ParseEnvelope(tc.answer)
+		o, err := parseEnvelope(tc.answer)
 		require.NoError(t, err)
 		require.Equal(t, tc.msg, signoff.Message(o.Err()))
 	}
@@ -648,12 +648,12 @@ func TestParseEnvelope(t *testing.T) {
 		{"an unknown code is a refusal", `{"ok":false,"code":"SOMETHING_NEW"}`, signoff.Outcome{Code: "SOMETHING_NEW"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := ParseEnvelope(tc.raw)
+			got, err := parseEnvelope(tc.raw)
 			require.NoError(t, err)
 			require.Equal(t, tc.want, got)
 		})
 	}
-	unknown, _ := ParseEnvelope(`{"ok":false,"code":"SOMETHING_NEW"}`)
+	unknown, _ := parseEnvelope(`{"ok":false,"code":"SOMETHING_NEW"}`)
 	requireKind(t, unknown.Err(), signoff.ErrConflict)
 	require.Equal(t, "Signoff refused the action (SOMETHING_NEW). Nothing was changed.", signoff.Message(unknown.Err()))
 
@@ -671,7 +671,7 @@ func TestParseEnvelope(t *testing.T) {
 		{"data of the wrong type", `{"ok":true,"code":"OK","data":{"current_step":"two"}}`, "the procedure's data: "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := ParseEnvelope(tc.raw)
+			got, err := parseEnvelope(tc.raw)
 			require.ErrorContains(t, err, tc.err)
 			require.Zero(t, got)
 		})

@@ -169,7 +169,7 @@ func (s *Store) call(ctx context.Context, name string, actor signoff.Identity, q
 	if err := db.QueryRowContext(ctx, query, args...).Scan(&raw); err != nil {
 		return signoff.Outcome{}, fmt.Errorf("snowflake: %s: %w", name, callerError(err))
 	}
-	o, err := ParseEnvelope(raw.String)
+	o, err := parseEnvelope(raw.String)
 	if err != nil {
 		return signoff.Outcome{}, fmt.Errorf("snowflake: %s: %w", name, err)
 	}
@@ -187,8 +187,8 @@ type Envelope struct {
 	Data    json.RawMessage `json:"data"`
 }
 
-// ParseEnvelope reads a procedure's VARIANT answer as an Outcome.
-func ParseEnvelope(raw string) (signoff.Outcome, error) {
+// parseEnvelope reads a procedure's VARIANT answer as an Outcome.
+func parseEnvelope(raw string) (signoff.Outcome, error) {
 	var env Envelope
 	if err := json.Unmarshal([]byte(raw), &env); err != nil {
 		return signoff.Outcome{}, fmt.Errorf("the procedure's answer is not an envelope: %w", err)

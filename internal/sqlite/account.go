@@ -33,14 +33,14 @@ ORDER BY 1`
 // user.
 func (s *Store) Identify(ctx context.Context, user string) (signoff.Identity, error) {
 	if !signoff.ValidUserName(user) {
-		return signoff.Identity{}, signoff.Errorf(signoff.ErrUnauthenticated, "There is no user %q in the local account.", user)
+		return signoff.Identity{}, fmt.Errorf("sqlite: identify %q: %w", user, signoff.ErrUnauthenticated)
 	}
 	roles, err := s.strings(ctx, rolesInSession, user)
 	if err != nil {
 		return signoff.Identity{}, fmt.Errorf("sqlite: identify %s: %w", user, err)
 	}
 	if !slices.Contains(roles, "PUBLIC") {
-		return signoff.Identity{}, signoff.Errorf(signoff.ErrUnauthenticated, "There is no user %s in the local account.", user)
+		return signoff.Identity{}, fmt.Errorf("sqlite: identify %s: %w", user, signoff.ErrUnauthenticated)
 	}
 	return signoff.NewIdentity(user, roles), nil
 }

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"database/sql"
+	"errors"
 	"io/fs"
 	"net/url"
 	"os"
@@ -83,6 +84,22 @@ func seed(t *testing.T, st *sqlite.Store) signoff.Outcome {
 	r, err := signoff.NewService(st.Reads(), st).Submit(ctx, alice, "reports", "Weekly KPI review for the growth team.")
 	require.NoError(t, err)
 	return r
+}
+
+// Identify says only what went wrong, as a kind: the sign-in page writes the
+// sentence, so the store must not.
+func TestIdentifyUnknownUser(t *testing.T) {
+	st := open(t, ":memory:")
+	seed(t, st)
+	for _, user := range []string{"GHOST", "alice", "ALICE' --", ""} {
+		_, err := st.Identify(t.Context(), user)
+		require.ErrorIs(t, err, signoff.ErrUnauthenticated, "%q", user)
+		var sentence *signoff.Error
+		assert.False(t, errors.As(err, &sentence), "%q: no user-facing sentence from the store", user)
+	}
+	id, err := st.Identify(t.Context(), "ALICE")
+	require.NoError(t, err)
+	assert.True(t, id.HasRole("ANALYST"))
 }
 
 func TestAuditLogIsAppendOnly(t *testing.T) {
