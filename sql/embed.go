@@ -1,7 +1,8 @@
 // Package sqlfiles embeds Signoff's SQL: the embedded engine's migrations
 // (sqlite/) and the Snowflake scripts (snowflake/), so tests can check that
-// the two data models stay in step, and the template of the Snowflake API,
-// so that internal/sqlgen renders 03_api.sql from any working directory.
+// the two data models stay in step, and the templates of the Snowflake API
+// and seed, so that internal/sqlgen renders 03_api.sql and 04_seed.sql from
+// any working directory.
 package sqlfiles
 
 import "embed"

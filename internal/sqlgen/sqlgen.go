@@ -3,10 +3,12 @@
 //
 //   - sql/snowflake/03_api.sql, the Snowflake API (API), from its template
 //     and the shared statements the embedded engine runs;
-//   - sql/snowflake/04_seed.sql, the Snowflake demo seed (Seed), from the
-//     demo story the embedded engine loads;
-//   - deploy/preflight.sql, the worksheet preflight (Preflight), from the
-//     grants the app's own preflight expects.
+//   - sql/snowflake/04_seed.sql, the Snowflake demo seed (Seed), from its
+//     template (sql/snowflake/seed.sql.tmpl) and the demo story the embedded
+//     engine loads;
+//   - deploy/preflight.sql, the worksheet preflight (Preflight), from its
+//     template (preflight.sql.tmpl, here) and the grants the app's own
+//     preflight expects.
 //
 // tools/sqlgen writes them ("make generate", or go generate ./...), and the
 // tests of sql/ and deploy/ fail when a committed file is not exactly what
