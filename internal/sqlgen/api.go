@@ -1,7 +1,6 @@
 package sqlgen
 
 import (
-	"bytes"
 	"fmt"
 	"maps"
 	"regexp"
@@ -126,10 +125,6 @@ func API() (string, error) {
 				Details: details, Label: label}
 		},
 	}
-	tmpl, err := template.New("api.sql.tmpl").Funcs(funcs).ParseFS(sqlfiles.FS, apiTemplate)
-	if err != nil {
-		return "", err
-	}
 	type code struct{ Code, Message string }
 	var codes []code
 	for _, c := range signoff.Codes {
@@ -153,8 +148,8 @@ func API() (string, error) {
 			literal(string(sample.Type)), fmt.Sprint(sample.Step), literal(string(sample.Decision)),
 			literal(sample.Comment), literal(sample.Details), fmt.Sprint(sample.Seq)}, ", "),
 	}
-	var b bytes.Buffer
-	if err := tmpl.Execute(&b, data); err != nil {
+	text, err := render(sqlfiles.FS, apiTemplate, funcs, data)
+	if err != nil {
 		return "", err
 	}
 	for name := range sharedStatements {
@@ -162,7 +157,7 @@ func API() (string, error) {
 			return "", fmt.Errorf("the shared statement %s is in no procedure", name)
 		}
 	}
-	return b.String(), nil
+	return text, nil
 }
 
 // eventTypeName is an event type given as a bare name, not an expression.

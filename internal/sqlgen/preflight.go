@@ -1,7 +1,7 @@
 package sqlgen
 
 import (
-	_ "embed"
+	"embed"
 	"fmt"
 	"slices"
 	"strings"
@@ -26,13 +26,14 @@ func expectedRows(grants []snowflake.Grant) string {
 	return strings.Join(rows, ",\n    ")
 }
 
-// preflightTemplate is the worksheet's template. The SHOW GRANTS reading in
-// it (the shown CTE) matches the app's preflight (snowflake.ShowGrant):
-// object types with spaces, names without quotes, procedures without their
-// signature, the account without its name.
+// templates holds the worksheet's template, here because deploy/ has no Go
+// package to embed it. Its reading of SHOW GRANTS (the shown CTE) matches
+// the app's preflight (snowflake.ShowGrant): object types with spaces, names
+// without quotes, procedures without their signature, the account without
+// its name.
 //
 //go:embed preflight.sql.tmpl
-var preflightTemplate string
+var templates embed.FS
 
 // Preflight renders deploy/preflight.sql, the preflight for a Snowflake
 // worksheet, from the lists the app's own preflight (signoff doctor,
@@ -79,16 +80,7 @@ func Preflight() (string, error) {
 			{fmt.Sprintf("REVOKE_ACCESS(%s, %s, %s, TRUE)", id, reason, id), "NOT_FOUND"},
 		},
 	}
-	funcs := template.FuncMap{"literal": literal, "rows": expectedRows}
-	tmpl, err := template.New("preflight.sql.tmpl").Funcs(funcs).Parse(preflightTemplate)
-	if err != nil {
-		return "", err
-	}
-	var b strings.Builder
-	if err := tmpl.Execute(&b, data); err != nil {
-		return "", err
-	}
-	return b.String(), nil
+	return render(templates, "preflight.sql.tmpl", template.FuncMap{"literal": literal, "rows": expectedRows}, data)
 }
 
 // IDNow is SQL for an ID made at the milliseconds ms (an SQL expression), in

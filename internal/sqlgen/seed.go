@@ -44,16 +44,7 @@ func Seed() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	funcs := template.FuncMap{"sqlstr": SQLString, "comment": comment}
-	tmpl, err := template.New("seed.sql.tmpl").Funcs(funcs).ParseFS(sqlfiles.FS, seedTemplate)
-	if err != nil {
-		return "", err
-	}
-	var b strings.Builder
-	if err := tmpl.Execute(&b, data); err != nil {
-		return "", err
-	}
-	return b.String(), nil
+	return render(sqlfiles.FS, seedTemplate, template.FuncMap{"sqlstr": SQLString, "comment": comment}, data)
 }
 
 // seedTemplate is the seed's template in sqlfiles.FS.

@@ -16,7 +16,12 @@
 // the same bytes, which is what lets CI compare them with git.
 package sqlgen
 
-import "strings"
+import (
+	"io/fs"
+	"path"
+	"strings"
+	"text/template"
+)
 
 // File is one generated file: where it lives and what renders it.
 type File struct {
@@ -45,4 +50,17 @@ const Crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 // doubled as well as a single quote; JSON text keeps its \" and \u escapes.
 func SQLString(s string) string {
 	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", "''") + "'"
+}
+
+// render executes the template at name in fsys with funcs and data.
+func render(fsys fs.FS, name string, funcs template.FuncMap, data any) (string, error) {
+	tmpl, err := template.New(path.Base(name)).Funcs(funcs).ParseFS(fsys, name)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	if err := tmpl.Execute(&b, data); err != nil {
+		return "", err
+	}
+	return b.String(), nil
 }
