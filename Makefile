@@ -37,14 +37,14 @@ image-verify: image
 ## test: install test dependencies, check formatting and generated code, run every test and the fuzz targets
 test: test-deps check test-go fuzz
 
-## test-deps: install chromium (apt) and axe-core (npm) if missing
+## test-deps: install chromium and skopeo (apt) and axe-core (npm) if missing
 test-deps:
 	./scripts/test-deps.sh
 
 ## test-go: run the Go tests (race detector on; it needs cgo and gcc), then the browser tests (required; screenshots under artifacts/)
 test-go:
 	mkdir -p $(ARTIFACTS)
-	$(GO) test -race -count=1 -timeout 15m $$($(GO) list ./... | grep -v /internal/e2e)
+	SIGNOFF_REQUIRE_SKOPEO=1 $(GO) test -race -count=1 -timeout 15m $$($(GO) list ./... | grep -v /internal/e2e)
 	SIGNOFF_REQUIRE_BROWSER=1 $(GO) test -count=1 -timeout 10m -artifacts -outputdir $(ARTIFACTS) ./internal/e2e/
 	@echo "screenshots: $(ARTIFACTS)/_artifacts"
 

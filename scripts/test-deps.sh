@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond Go, if it is missing:
-# Debian's chromium (browser tests) and axe-core from npm (accessibility).
-# Safe to re-run; does nothing when both are present.
+# Debian's chromium (browser tests) and skopeo (reads the container image as
+# a registry client would), and axe-core from npm (accessibility). Safe to
+# re-run; does nothing when all are present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,14 +10,17 @@ have_chromium() {
   [ -x /usr/lib/chromium/chromium ] || command -v chromium >/dev/null 2>&1
 }
 
-if ! have_chromium; then
+missing=()
+have_chromium || missing+=(chromium fonts-liberation)
+command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
-    echo "test-deps: chromium is missing; install it with: sudo apt-get install chromium fonts-liberation" >&2
+    echo "test-deps: missing; install with: sudo apt-get install ${missing[*]}" >&2
     exit 1
   fi
-  echo "test-deps: installing chromium from Debian's packages"
+  echo "test-deps: installing ${missing[*]} from Debian's packages"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 if [ ! -f node_modules/axe-core/axe.min.js ]; then
