@@ -255,6 +255,7 @@ type scaleResult struct {
 	startup  time.Duration
 	rssKiB   int
 	pages    []result
+	alone    []result  // at the target scale: the pages from one client at a time
 	profiles []profile // at the target scale
 }
 
@@ -314,6 +315,16 @@ func measurePages(ctx context.Context, cfg config, ds dataset) (scaleResult, err
 		}
 		r.name = pageNames[i]
 		sr.pages = append(sr.pages, r)
+		if ds.requests == cfg.target {
+			// What one person sees: the latency a page costs when nobody else
+			// is waiting for the same two cores.
+			a, err := load(ctx, max(cfg.n/4, 100), 1, 1, http.StatusOK, false, getOp(cl, sv.url+p.path, cookies[p.user]))
+			if err != nil {
+				return sr, fmt.Errorf("%s, one client: %w", p.path, err)
+			}
+			a.name = pageNames[i]
+			sr.alone = append(sr.alone, a)
+		}
 		if ds.requests == cfg.target && cfg.profile > 0 && (r.name == "queue" || r.name == "catalog") {
 			pr, err := profileServer(ctx, cfg, sv, r.name, getOp(cl, sv.url+p.path, cookies[p.user]))
 			if err != nil {

@@ -37,7 +37,8 @@ func TestBench(t *testing.T) {
 		"race: two clients approve each of 4 steps | 8 |",
 		"0 lost, 0 doubled, 0 decisions without exactly one audit event, 0 raced steps won by nobody, 0 refused decisions recorded anyway; 8 of 8 submissions recorded once (0 duplicates); audit chains verified",
 		"| 200 |", "| 400 |", "queue p99 at 400 requests vs at 200", "### Scale: p50 / p99 per page",
-		"bytes (catalog's size)", "#### Where the server's CPU goes: queue", "#### Where the server's CPU goes: catalog",
+		"bytes (catalog's size)", "One visitor at a time (one client, 100 GETs per page, at 400 requests)",
+		"#### Where the server's CPU goes: queue", "#### Where the server's CPU goes: catalog",
 		"#### Where the server's CPU goes: approvals"} {
 		assert.Contains(t, out, want)
 	}

@@ -102,6 +102,14 @@ func (r *report) markdown() string {
 		p("\nThe static rows are hello world's server sending a body of a page's size with no work behind it: " +
 			"the most any page of that size could reach here.\n")
 	}
+	if len(target.alone) > 0 {
+		p("\nOne visitor at a time (one client, %d GETs per page, at %d requests): what a person using the page "+
+			"waits for the server, with nobody else's requests on the two cores.\n\n", target.alone[0].n, cfg.target)
+		p("| page | p50 | p99 |\n|---|---:|---:|\n")
+		for _, x := range target.alone {
+			p("| %s | %s | %s |\n", x.name, ms(x.p50), ms(x.p99))
+		}
+	}
 	for _, pr := range target.profiles {
 		p("\n#### Where the server's CPU goes: %s\n\n", pr.page)
 		p("A %s CPU profile of `signoff serve` (through `--debug-addr`) while %d clients loaded the %s page (%d requests); "+
