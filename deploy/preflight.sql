@@ -60,6 +60,7 @@ expected (privilege, granted_on, name) AS (SELECT * FROM VALUES
     ('SELECT', 'VIEW', 'SIGNOFF.API.DATA_PRODUCT'),
     ('SELECT', 'VIEW', 'SIGNOFF.API.REQUEST_STEP'),
     ('USAGE', 'WAREHOUSE', 'SIGNOFF_WH'),
+    ('USAGE', 'FUNCTION', 'SIGNOFF.API.AUDIT_HASH'),
     ('OWNERSHIP', 'SERVICE', 'SIGNOFF.APP.SIGNOFF')),
 actual AS (SELECT * FROM shown)
 SELECT 'SIGNOFF_APP' AS role, 'MISSING' AS problem, * FROM (SELECT * FROM expected MINUS SELECT * FROM actual)

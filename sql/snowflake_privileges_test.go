@@ -263,6 +263,8 @@ var (
 	mainTable = regexp.MustCompile(`\bMAIN\.([A-Z_]+)\b`)
 	calls     = regexp.MustCompile(`\bCALL SIGNOFF\.API\.([A-Z_]+)\(`)
 	readTable = regexp.MustCompile(`(?i)\b(?:FROM|JOIN)\s+([a-z_]+)\b`)
+	// cteName finds the names a query's WITH clause defines ("name AS (").
+	cteName = regexp.MustCompile(`(?i)(?:\bWITH|,)\s+([a-z_]+)\s+AS\s*\(`)
 )
 
 // procedureNeeds derives what a procedure's owner needs from its body.
@@ -317,7 +319,8 @@ func procedureNeeds(name string, p apiProcedure, accessRoles []string) []need {
 func appReads() []string {
 	reads := []string{sqlstore.SelectProducts, sqlstore.SelectProductFor, sqlstore.SelectApproverRoles,
 		sqlstore.SelectRequestDetail, sqlstore.SelectRequestsBy(1), sqlstore.SelectQueue(1, 1),
-		sqlstore.SelectRequestsIn(1, 1), sqlstore.SelectChains, sqlstore.SelectRequestStates, snowflake.RolesThatMatter}
+		sqlstore.SelectRequestsIn(1, 1), sqlstore.SelectLedgerHead, sqlstore.SelectLedgerHash, sqlstore.SelectLedgerSize,
+		sqlstore.VerifyLedger(snowflake.DigestsFromJSON), snowflake.RolesThatMatter}
 	q, _ := sqlstore.SelectEvents(signoff.EventFilter{RequestID: "x"})
 	return append(reads, q)
 }
@@ -414,10 +417,15 @@ func needs(t *testing.T, a *account) []need {
 	app := func(o, p, why string) { out = append(out, need{"SIGNOFF_APP", o, p, why}) }
 	app("DATABASE SIGNOFF", "USAGE", "the app reads the API views")
 	app("SCHEMA SIGNOFF.API", "USAGE", "the app reads the API views")
+	app("FUNCTION SIGNOFF.API.AUDIT_HASH", "USAGE", "the app's verification recomputes every event's hash")
 	for _, q := range appReads() {
+		ctes := map[string]bool{}
+		for _, m := range cteName.FindAllStringSubmatch(q, -1) {
+			ctes[strings.ToLower(m[1])] = true
+		}
 		for _, m := range readTable.FindAllStringSubmatch(q, -1) {
-			if m[1] == "chosen" {
-				continue // a CTE
+			if ctes[strings.ToLower(m[1])] || strings.EqualFold(m[1], "table") { // a CTE, or TABLE(FLATTEN(...))
+				continue
 			}
 			app("VIEW SIGNOFF.API."+strings.ToUpper(m[1]), "SELECT", "the app's read SQL names "+m[1])
 		}

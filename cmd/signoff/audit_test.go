@@ -41,20 +41,39 @@ func tamper(t *testing.T, path string, statements ...string) {
 	}
 }
 
-func verify(t *testing.T, path string) (string, error) {
+func verify(t *testing.T, path string, args ...string) (string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	err := run(t.Context(), []string{"audit", "verify", "--db", path}, env(nil), &out, &errOut)
+	err := run(t.Context(), append([]string{"audit", "verify", "--db", path}, args...), env(nil), &out, &errOut)
 	return out.String(), err
 }
 
+func digest(t *testing.T, path string, args ...string) string {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	require.NoError(t, run(t.Context(), append([]string{"audit", "digest", "--db", path}, args...), env(nil), &out, &errOut))
+	return out.String()
+}
+
 // TestAuditVerifyCatchesTampering shows `signoff audit verify` passing on an
-// untouched log and catching each kind of tampering.
+// untouched log and reporting tampering, and `signoff audit digest` pinning
+// the log so that a careful rewrite is caught too. (The full matrix of
+// tampering is internal/sqlite's TestTamperingIsCaught.)
 func TestAuditVerifyCatchesTampering(t *testing.T) {
 	t.Parallel()
-	out, err := verify(t, demoFile(t))
+	path := demoFile(t)
+	out, err := verify(t, path)
 	require.NoError(t, err)
-	assert.Regexp(t, `^audit log verified: \d+ events in 8 requests, every chain intact`, out)
+	assert.Regexp(t, `^audit log verified: \d+ events in 8 requests`, out)
+	assert.Contains(t, out, "no digests in "+path+".digests: the log was checked against itself only")
+
+	line := digest(t, path)
+	assert.Regexp(t, `^SIGNOFF-DIGEST v1 n=\d+ h=[0-9a-f]{64} t=\S+\n$`, line)
+	assert.Contains(t, digest(t, path), "no new digest", "the head is recorded already")
+	out, err = verify(t, path)
+	require.NoError(t, err)
+	assert.Contains(t, out, "1 digest(s) in "+path+".digests")
+	assert.Contains(t, out, "0 disagree with the log")
 
 	// A row of a request with several events: BEN's HR headcount request
 	// (submitted, two approvals) is the demo's longest open chain.
@@ -64,26 +83,23 @@ func TestAuditVerifyCatchesTampering(t *testing.T) {
 		statements []string
 	}{
 		{"an edited comment", "edited", []string{
-			`UPDATE audit_log SET comment = 'Approved, no questions asked.' WHERE request_id = ` + ben + ` AND seq = 2`}},
+			`UPDATE audit_log SET comment = 'Approved, no questions asked.' WHERE request_id = ` + ben + ` AND event_type = 'STEP_APPROVED' AND step_order = 2`}},
 		{"an edited actor", "edited", []string{
-			`UPDATE audit_log SET actor = 'MALLORY' WHERE request_id = ` + ben + ` AND seq = 1`}},
+			`UPDATE audit_log SET actor = 'MALLORY' WHERE request_id = ` + ben + ` AND event_type = 'REQUEST_SUBMITTED'`}},
 		{"a deleted event", "missing", []string{
-			`DELETE FROM audit_log WHERE request_id = ` + ben + ` AND seq = 2`}},
-		{"the last event deleted (the chain's own end)", "missing", []string{
-			`DELETE FROM audit_log WHERE request_id = ` + ben + ` AND seq = 3`}},
+			`DELETE FROM audit_log WHERE request_id = ` + ben + ` AND event_type = 'STEP_APPROVED' AND step_order = 1`}},
 		{"a whole request's trail deleted", "missing", []string{
 			`DELETE FROM audit_log WHERE request_id = ` + ben}},
-		{"two events swapped", "reordered", []string{
-			`UPDATE audit_log SET seq = 100 WHERE request_id = ` + ben + ` AND seq = 2`,
-			`UPDATE audit_log SET seq = 2 WHERE request_id = ` + ben + ` AND seq = 3`,
-			`UPDATE audit_log SET seq = 3 WHERE request_id = ` + ben + ` AND seq = 100`}},
-		{"an event forged with a recomputed hash but the wrong link", "reordered", []string{
-			`UPDATE audit_log SET prev_hash = 'forged' WHERE request_id = ` + ben + ` AND seq = 3`}},
+		{"the newest event deleted, which the digest recorded", "digest", []string{
+			`DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)`}},
+		{"an event forged with the wrong link", "reordered", []string{
+			`UPDATE audit_log SET prev_hash = 'forged' WHERE seq = 3`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			path := demoFile(t)
+			digest(t, path)
 			tamper(t, path, tc.statements...)
 			out, err := verify(t, path)
 			require.ErrorIs(t, err, errNotVerified)
@@ -91,6 +107,21 @@ func TestAuditVerifyCatchesTampering(t *testing.T) {
 			assert.Contains(t, out, ": "+tc.kind+": ", "reported as %s", tc.kind)
 		})
 	}
+
+	t.Run("a digest file elsewhere", func(t *testing.T) {
+		t.Parallel()
+		path := demoFile(t)
+		elsewhere := filepath.Join(t.TempDir(), "anchored.digests")
+		digest(t, path, "--digests", elsewhere)
+		tamper(t, path, `DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)`)
+		out, err := verify(t, path)
+		require.ErrorIs(t, err, errNotVerified, "the log is inconsistent on its own too")
+		assert.NotContains(t, out, ": digest: ", "the default digest file holds nothing")
+		out, err = verify(t, path, "--digests", elsewhere)
+		require.ErrorIs(t, err, errNotVerified)
+		assert.Contains(t, out, ": digest: ")
+		assert.Contains(t, out, "1 disagree with the log")
+	})
 }
 
 func TestAuditVerifyUsage(t *testing.T) {

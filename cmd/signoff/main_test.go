@@ -242,6 +242,13 @@ func TestParseServe(t *testing.T) {
 		{name: "catalog cache by flag", args: []string{"--catalog-cache", "1m"}, vars: map[string]string{"SIGNOFF_CATALOG_CACHE": "5s"},
 			want: serveConfig{addr: "127.0.0.1:8080", db: "signoff.db", logFormat: "text",
 				snowflake: snowflake.Config{CatalogTTL: time.Minute}}},
+		{name: "digests by flag", args: []string{"--digests", "/worm/signoff.digests", "--digest-every", "30s"},
+			vars: map[string]string{"SIGNOFF_DIGESTS": "env.digests", "SIGNOFF_DIGEST_EVERY": "1h"},
+			want: serveConfig{addr: "127.0.0.1:8080", db: "signoff.db", logFormat: "text",
+				digests: "/worm/signoff.digests", digestEvery: 30 * time.Second}},
+		{name: "digests from the environment", vars: map[string]string{"SIGNOFF_DIGESTS": "env.digests", "SIGNOFF_DIGEST_EVERY": "1h"},
+			want: serveConfig{addr: "127.0.0.1:8080", db: "signoff.db", logFormat: "text",
+				digests: "env.digests", digestEvery: time.Hour}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -250,10 +257,17 @@ func TestParseServe(t *testing.T) {
 			if tt.want.engine == "" { // the embedded engine, with the Snowflake options' defaults
 				tt.want.engine = "embedded"
 				tt.want.snowflake.TokenFile, tt.want.snowflake.Schema = snowflake.DefaultTokenFile, snowflake.DefaultAPISchema
+				tt.want.snowflake.Service = snowflake.DefaultService
 				tt.want.identityTTL = 30 * time.Second
 			}
 			if tt.want.snowflake.CatalogTTL == 0 {
 				tt.want.snowflake.CatalogTTL = 30 * time.Second
+			}
+			if tt.want.digests == "" { // beside the database, every five minutes
+				tt.want.digests = tt.want.db + ".digests"
+			}
+			if tt.want.digestEvery == 0 {
+				tt.want.digestEvery = 5 * time.Minute
 			}
 			assert.Equal(t, tt.want, got)
 		})
@@ -372,7 +386,8 @@ func TestParseServeSnowflake(t *testing.T) {
 		require.NoError(t, err, "any address is allowed on Snowflake")
 		assert.Equal(t, "snowflake", got.engine)
 		assert.Equal(t, snowflake.Config{Account: "ACME", Host: "acme.snowflakecomputing.com", Database: "SIGNOFF",
-			Schema: "API", Warehouse: "SIGNOFF_WH", TokenFile: token, CatalogTTL: 30 * time.Second}, got.snowflake,
+			Schema: "API", Warehouse: "SIGNOFF_WH", TokenFile: token, CatalogTTL: 30 * time.Second,
+			Service: snowflake.DefaultService}, got.snowflake,
 			"the API schema, not the service's own schema SPCS injects")
 		assert.Equal(t, 30*time.Second, got.identityTTL)
 	})

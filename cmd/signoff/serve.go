@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/signoff/signoff/internal/demo"
+	"github.com/signoff/signoff/internal/digestfile"
 	"github.com/signoff/signoff/internal/server"
 	"github.com/signoff/signoff/internal/signoff"
 	"github.com/signoff/signoff/internal/snowflake"
@@ -32,6 +33,8 @@ type serveConfig struct {
 	sessionKey  string
 	debugAddr   string
 	identityTTL time.Duration
+	digests     string        // the embedded engine's digest file
+	digestEvery time.Duration // how often digests are taken while the app acts; 0: never
 	snowflake   snowflake.Config
 }
 
@@ -83,6 +86,11 @@ func parseServe(args []string, getenv func(string) string, stdout, stderr io.Wri
 	fs.DurationVar(&c.snowflake.CatalogTTL, "catalog-cache", envDuration(getenv, "SIGNOFF_CATALOG_CACHE", 30*time.Second),
 		"Snowflake: how long catalog metadata (products, approver roles) is reused before it is read again\n"+
 			"(SIGNOFF_CATALOG_CACHE); 0 reads it for every page. A product changed in Snowflake shows within this time.")
+	fs.StringVar(&c.digests, "digests", env("SIGNOFF_DIGESTS", ""),
+		"embedded engine: the `file` that keeps the audit log's digests (SIGNOFF_DIGESTS). Default: the\n"+
+			"database file's name with .digests added. Keep it where those who can write the database cannot.")
+	fs.DurationVar(&c.digestEvery, "digest-every", envDuration(getenv, "SIGNOFF_DIGEST_EVERY", 5*time.Minute),
+		"how soon after a change a digest of the audit log is taken (SIGNOFF_DIGEST_EVERY); 0 takes none")
 	fs.StringVar(&c.debugAddr, "debug-addr", env("SIGNOFF_DEBUG_ADDR", ""),
 		"loopback `host:port` to serve Go's profiler on, /debug/pprof/ (SIGNOFF_DEBUG_ADDR); off by default")
 	fs.StringVar(&c.sessionKey, "session-key", env("SIGNOFF_SESSION_KEY", ""),
@@ -120,6 +128,12 @@ func parseServe(args []string, getenv func(string) string, stdout, stderr io.Wri
 	if err := resolveEngine(&c, getenv); err != nil {
 		return c, err
 	}
+	if c.digestEvery < 0 {
+		return c, errors.New("--digest-every must not be negative")
+	}
+	if c.digests == "" && c.db != ":memory:" {
+		c.digests = c.db + ".digests"
+	}
 	if c.engine == "snowflake" {
 		if c.demo {
 			return c, errors.New("--demo loads the embedded engine's demo; on Snowflake, run sql/snowflake/04_seed.sql instead")
@@ -149,6 +163,8 @@ func addEngineFlags(fs *flag.FlagSet, c *serveConfig, env func(name, def string)
 		"Snowflake: `database` of the workflow tables (SIGNOFF_DATABASE; default SNOWFLAKE_DATABASE, which SPCS injects)")
 	fs.StringVar(&c.snowflake.Schema, "schema", env("SIGNOFF_SCHEMA", snowflake.DefaultAPISchema),
 		"Snowflake: the API `schema` whose views Signoff reads and whose procedures it calls (SIGNOFF_SCHEMA)")
+	fs.StringVar(&c.snowflake.Service, "service", env("SIGNOFF_SERVICE", snowflake.DefaultService),
+		"Snowflake: this service's `name`, database.schema.service (SIGNOFF_SERVICE), whose logs keep audit digests")
 }
 
 // resolveEngine turns --engine auto into the engine to use and checks the
@@ -227,6 +243,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	sc := server.Config{Log: log, SessionKey: key, Version: version}
 	var banner string
+	var digestSvc *signoff.Service // the Service whose audit log is digested
 	switch cfg.engine {
 	case "snowflake":
 		store, err := snowflake.Open(ctx, cfg.snowflake)
@@ -237,6 +254,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		ids := snowflake.NewIdentities(snowflake.CallerSessions(cfg.snowflake), store.RolesThatMatter(cfg.snowflake.CatalogTTL))
 		svc := signoff.NewService(store.Reads(), store)
 		svc.Log = log
+		svc.Anchor = store.Anchor(cfg.snowflake.Service, stderr)
+		digestSvc = svc
 		doctor := snowflake.NewDoctor(store, cfg.snowflake)
 		svc.Diagnoser = doctor
 		go logServiceChecks(context.WithoutCancel(ctx), doctor, log)
@@ -253,9 +272,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		svc := signoff.NewService(store.Reads(), store)
 		svc.Log = log
 		svc.Diagnoser = store
+		if cfg.digests != "" {
+			svc.Anchor = digestfile.New(cfg.digests)
+		}
 		if err := loadDemo(ctx, cfg, store, svc, log); err != nil {
 			return err
 		}
+		digestSvc = svc
 		sc.Service, sc.Ready, sc.Local = svc, store.Ping, store
 		sc.Engine = "embedded (" + cfg.db + ")"
 		banner = "Signoff is ready on the embedded engine: %s (sign in as a demo persona)\n"
@@ -280,6 +303,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fmt.Fprintf(stdout, banner, url)
 	log.Info("listening", "url", url, "engine", sc.Engine, "startup", time.Since(start).Round(time.Millisecond))
 
+	digestsDone := make(chan struct{})
+	if digestSvc != nil && digestSvc.Anchor != nil && cfg.digestEvery > 0 {
+		go func() { defer close(digestsDone); runDigests(ctx, digestSvc, cfg.digestEvery, log) }()
+	} else {
+		close(digestsDone)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -287,6 +316,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
+	defer func() { <-digestsDone }() // the last digest, taken as ctx ends
 	log.Info("shutting down")
 	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()

@@ -1,32 +1,74 @@
 package server_test
 
 import (
+	"database/sql"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/signoff/signoff/internal/digestfile"
 	"github.com/signoff/signoff/internal/signoff"
 )
 
-// TestAuditVerifyPage: admins and auditors can check the audit hash chain
-// from the audit log; nobody else can.
+// TestAuditVerifyPage: admins and auditors can verify the audit log from
+// the audit page; nobody else can.
 func TestAuditVerifyPage(t *testing.T) {
 	s := newStack(t)
 	for _, user := range []string{"ADAM", "AUDREY"} {
 		res := s.as(user).get("/audit/verify")
 		require.Equal(t, http.StatusOK, res.Status, user)
 		assert.Contains(t, testid(res.Body, "chain-status"), "Verified:", user)
-		assert.Contains(t, testid(res.Body, "chain-status"), "every chain intact")
+		assert.Contains(t, testid(res.Body, "chain-status"), "The ledger is intact and every request agrees with its events.")
+		assert.Contains(t, testid(res.Body, "digests"), "No digests are kept for this database")
 	}
-	assert.Contains(t, s.as("ADAM").get("/audit").Body, `href="/audit/verify"`, "linked from the audit log")
+	audit := s.as("ADAM").get("/audit").Body
+	assert.Contains(t, audit, `href="/audit/verify"`, "linked from the audit log")
+	assert.Contains(t, testid(audit, "digest-status"), "No digests are kept for this database")
 	for _, user := range []string{"ALICE", "OLIVIA", "NOEL"} {
 		res := s.as(user).get("/audit/verify")
 		assert.Equal(t, http.StatusForbidden, res.Status, user)
 	}
+}
+
+// TestAuditPagesShowTheDigests: the audit page says when the newest digest
+// was taken and whether the log matched it; the verification page lists
+// the digests and which the log disagrees with.
+func TestAuditPagesShowTheDigests(t *testing.T) {
+	s := newStack(t, fileDB(""))
+	s.svc.Anchor = digestfile.New(s.path + ".digests")
+	assert.Contains(t, testid(s.as("AUDREY").get("/audit").Body, "digest-status"), "No digest has been taken yet")
+
+	d, taken, err := s.svc.TakeDigest(t.Context())
+	require.NoError(t, err)
+	require.True(t, taken)
+	status := testid(s.as("AUDREY").get("/audit").Body, "digest-status")
+	assert.Contains(t, status, fmt.Sprintf("covering events 1 to %d; the log matched it", d.Seq))
+	page := s.as("AUDREY").get("/audit/verify").Body
+	assert.Contains(t, testid(page, "chain-status"), "the log matches all 1 digest.")
+	assert.Contains(t, testid(page, "digests"), "1 digest kept in "+s.path+".digests")
+	assert.Contains(t, testid(page, "digest-list"), fmt.Sprintf("1 to %d yes", d.Seq))
+
+	// Someone with write access removes the newest event.
+	db, err := sql.Open("sqlite3", (&url.URL{Scheme: "file", Path: s.path}).String())
+	require.NoError(t, err)
+	defer db.Close()
+	for _, q := range []string{`DROP TRIGGER audit_log_no_delete`, `DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)`} {
+		_, err := db.ExecContext(t.Context(), q)
+		require.NoError(t, err)
+	}
+	_, _, err = s.svc.TakeDigest(t.Context())
+	require.ErrorIs(t, err, signoff.ErrLedgerRewritten, "a new digest must not paper over it")
+	alert := testid(s.as("AUDREY").get("/audit").Body, "digest-status")
+	assert.Contains(t, alert, "The log no longer matches the last digest")
+	page = s.as("AUDREY").get("/audit/verify").Body
+	assert.Contains(t, testid(page, "chain-status"), "Does not verify")
+	assert.Contains(t, testid(page, "chain-problems"), fmt.Sprintf("The ledger has no event %d, which a digest recorded", d.Seq))
+	assert.Contains(t, testid(page, "digest-list"), fmt.Sprintf("1 to %d no", d.Seq))
 }
 
 // TestDoctorPage: admins run the engine's preflight from the nav; nobody

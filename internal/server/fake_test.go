@@ -39,7 +39,7 @@ type fakeWorkflow struct {
 	onRetryGrant  func(v signoff.Identity, id string) (signoff.Status, error)
 	onAudit       func(v signoff.Identity, f signoff.EventFilter) (signoff.AuditPage, error)
 	onAuditExport func(v signoff.Identity, f signoff.EventFilter, limit int) ([]signoff.Event, error)
-	onVerifyAudit func(v signoff.Identity) (signoff.ChainReport, error)
+	onVerifyAudit func(v signoff.Identity) (signoff.LedgerReport, error)
 	onDiagnose    func(v signoff.Identity) (signoff.Checks, error)
 }
 
@@ -331,12 +331,12 @@ func (w *fakeWorkflow) AuditExport(_ context.Context, v signoff.Identity, f sign
 	return nil, signedIn(v)
 }
 
-func (w *fakeWorkflow) VerifyAudit(_ context.Context, v signoff.Identity) (signoff.ChainReport, error) {
+func (w *fakeWorkflow) VerifyAudit(_ context.Context, v signoff.Identity) (signoff.LedgerReport, error) {
 	w.record("VerifyAudit", v)
 	if w.onVerifyAudit != nil {
 		return w.onVerifyAudit(v)
 	}
-	return signoff.ChainReport{}, signedIn(v)
+	return signoff.LedgerReport{}, signedIn(v)
 }
 
 func (w *fakeWorkflow) Diagnose(_ context.Context, v signoff.Identity) (signoff.Checks, error) {

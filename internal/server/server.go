@@ -34,7 +34,7 @@ type Workflow interface {
 	RetryGrant(ctx context.Context, viewer signoff.Identity, id string) (signoff.Status, error)
 	Audit(ctx context.Context, viewer signoff.Identity, f signoff.EventFilter) (signoff.AuditPage, error)
 	AuditExport(ctx context.Context, viewer signoff.Identity, f signoff.EventFilter, limit int) ([]signoff.Event, error)
-	VerifyAudit(ctx context.Context, viewer signoff.Identity) (signoff.ChainReport, error)
+	VerifyAudit(ctx context.Context, viewer signoff.Identity) (signoff.LedgerReport, error)
 	Diagnose(ctx context.Context, viewer signoff.Identity) (signoff.Checks, error)
 }
 

@@ -40,6 +40,11 @@ type Service struct {
 	// Diagnoser is the engine's preflight, for the admins' diagnostics page;
 	// nil when the engine has none.
 	Diagnoser Diagnoser
+	// Anchor keeps the audit log's digests; nil when none are kept (the
+	// log is then checked for its own consistency only).
+	Anchor Anchor
+
+	digest digestState // what TakeDigest last found
 }
 
 // catalog reads the whole catalog and its facets.
@@ -454,6 +459,7 @@ func (s *Service) checkActor(ctx context.Context, viewer Identity, o Outcome) er
 
 // newIDs returns n fresh IDs for the events an action may write.
 func (s *Service) newIDs(now time.Time, n int) []string {
+	s.noteAction(now)
 	ids := make([]string, n)
 	for i := range ids {
 		ids[i] = s.ids.New(now)
@@ -467,6 +473,9 @@ type AuditPage struct {
 	Events []Event
 	// Next is the keyset cursor for the next (older) page, "" on the last page.
 	Next string
+	// Digest is the newest digest and whether the log matched it when
+	// TakeDigest last compared them.
+	Digest DigestStatus
 }
 
 // Audit returns one page of audit events matching f. Admins and auditors
@@ -488,7 +497,7 @@ func (s *Service) Audit(ctx context.Context, viewer Identity, f EventFilter) (Au
 		return AuditPage{}, fmt.Errorf("audit: %w", err)
 	}
 	f.Limit = want
-	page := AuditPage{Filter: f, Events: evs}
+	page := AuditPage{Filter: f, Events: evs, Digest: s.digestStatus()}
 	if len(evs) > want {
 		page.Events = evs[:want]
 		page.Next = evs[want-1].ID
@@ -512,16 +521,24 @@ func (s *Service) AuditExport(ctx context.Context, viewer Identity, f EventFilte
 	return evs, nil
 }
 
-// VerifyAudit checks the audit log's hash chains; for admins and auditors.
-func (s *Service) VerifyAudit(ctx context.Context, viewer Identity) (ChainReport, error) {
+// VerifyAudit checks the whole audit log, and the log against every digest
+// kept; for admins and auditors.
+func (s *Service) VerifyAudit(ctx context.Context, viewer Identity) (LedgerReport, error) {
 	if err := checkAudit(viewer, EventFilter{}); err != nil {
-		return ChainReport{}, err
+		return LedgerReport{}, err
 	}
-	rep, err := s.reads.VerifyAudit(ctx)
+	digests, err := s.digests(ctx)
 	if err != nil {
-		return ChainReport{}, fmt.Errorf("verify audit: %w", err)
+		return LedgerReport{}, fmt.Errorf("verify audit: %w", err)
+	}
+	rep, err := s.reads.VerifyLedger(ctx, digests)
+	if err != nil {
+		return LedgerReport{}, fmt.Errorf("verify audit: %w", err)
 	}
 	rep.Checked = s.now()
+	if s.Anchor != nil {
+		rep.Anchor = s.Anchor.Where()
+	}
 	return rep, nil
 }
 

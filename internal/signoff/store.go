@@ -35,8 +35,29 @@ type Reads interface {
 	RequestsIn(ctx context.Context, statuses []Status, limit int) ([]Request, error)
 	// Events returns audit events matching f, newest first, at most f.Limit.
 	Events(ctx context.Context, f EventFilter) ([]Event, error)
-	// VerifyAudit checks every request's audit hash chain (see chain.go).
-	VerifyAudit(ctx context.Context) (ChainReport, error)
+	// LedgerHead returns the last link of the audit log.
+	LedgerHead(ctx context.Context) (LedgerHead, error)
+	// LedgerHash returns the hash of the event at position seq, and false
+	// if the log has no such event.
+	LedgerHash(ctx context.Context, seq int) (string, bool, error)
+	// VerifyLedger checks the whole audit log (see ledger.go), and the log
+	// against digests.
+	VerifyLedger(ctx context.Context, digests []Digest) (LedgerReport, error)
+}
+
+// Anchor keeps digests of the audit log where the people who can write its
+// tables cannot rewrite them: a file outside the database (embedded
+// engine), Snowflake's event table. The verifier checks the log against
+// every digest kept.
+type Anchor interface {
+	// Digests returns every digest kept, oldest first.
+	Digests(ctx context.Context) ([]Digest, error)
+	// Last returns the newest digest kept, and false if there is none.
+	Last(ctx context.Context) (Digest, bool, error)
+	// Keep records a new digest.
+	Keep(ctx context.Context, d Digest) error
+	// Where says, for people, where the digests are kept.
+	Where() string
 }
 
 // Engine applies the actions: what really differs between Snowflake and the

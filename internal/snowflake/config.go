@@ -18,6 +18,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -27,6 +28,9 @@ const DefaultTokenFile = "/snowflake/session/token"
 // DefaultAPISchema is the schema of the read-only views and the API
 // procedures (sql/snowflake/01_data_model.sql, 03_api.sql).
 const DefaultAPISchema = "API"
+
+// DefaultService is the service deploy/20_service.sql creates.
+const DefaultService = "SIGNOFF.APP.SIGNOFF"
 
 // Config is how to reach Snowflake.
 type Config struct {
@@ -46,6 +50,9 @@ type Config struct {
 	// identity (approver, owner and access roles). Each read is a round trip
 	// that most pages would pay; a change shows within the TTL.
 	CatalogTTL time.Duration
+	// Service is the service's own name, database.schema.name, whose logs
+	// keep the audit log's digests (Anchor).
+	Service string
 }
 
 // objectName is a Snowflake unquoted identifier (database, schema, warehouse).
@@ -72,6 +79,10 @@ func (c Config) Validate() error {
 		case !objectName.MatchString(f.value):
 			errs = append(errs, fmt.Errorf("%s %q is not a valid unquoted Snowflake identifier", f.name, f.value))
 		}
+	}
+	if parts := strings.Split(c.Service, "."); c.Service != "" && (len(parts) != 3 ||
+		!objectName.MatchString(parts[0]) || !objectName.MatchString(parts[1]) || !objectName.MatchString(parts[2])) {
+		errs = append(errs, fmt.Errorf("service %q is not database.schema.service in unquoted identifiers", c.Service))
 	}
 	if c.TokenFile == "" {
 		errs = append(errs, errors.New("no token file: set --token-file"))

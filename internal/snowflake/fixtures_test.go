@@ -225,7 +225,7 @@ func historyOf(r signoff.Request) []signoff.Event {
 			ProductID: r.ProductID, Actor: st.DecidedBy, ActorRole: st.ActorRole, Type: signoff.EventStepApproved,
 			Step: st.Order, Decision: st.Decision, Comment: st.Comment})
 	}
-	signoff.Link(signoff.ChainHead{}, evs)
+	signoff.Link(signoff.LedgerHead{}, evs)
 	return evs
 }
 

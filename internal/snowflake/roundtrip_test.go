@@ -207,21 +207,22 @@ func TestRoundTrips(t *testing.T) {
 		}, cost: cost{service: 1}})
 	require.Equal(t, "text/csv; charset=utf-8", res.Header().Get("Content-Type"))
 	require.Contains(t, res.Body.String(), submittedEv.ID)
-	good := []signoff.Event{submitted(reqID)}
-	signoff.Link(signoff.ChainHead{}, good)
-	tampered := []signoff.Event{submitted(req2ID)}
-	signoff.Link(signoff.ChainHead{}, tampered)
-	tampered[0].Comment = "rewritten"
-	res = rt.do(visit{name: "audit chain verification", method: "GET", path: "/audit/verify", user: "AUDREY",
+	digest := signoff.Digest{Seq: 2, Hash: strings.Repeat("a", 64), Taken: t1}
+	res = rt.do(visit{name: "audit log verification", method: "GET", path: "/audit/verify", user: "AUDREY",
 		service: func(m sqlmock.Sqlmock) {
-			expectQuery(m, sqlstore.SelectChains).WillReturnRows(eventRows(good[0], tampered[0]))
-			expectQuery(m, sqlstore.SelectRequestStates).WillReturnRows(
-				sqlmock.NewRows([]string{"request_id", "status", "current_step", "step_count"}).
-					AddRow(reqID, "PENDING", 1, 3).AddRow(req2ID, "PENDING", 1, 3).AddRow(ev3ID, "PENDING", 1, 3))
-		}, cost: cost{service: 2}})
+			expectQuery(m, QueryHistoryDigests).WillReturnRows(sqlmock.NewRows([]string{"query_text"}).
+				AddRow("SELECT '" + digest.Line() + "' AS SIGNOFF_DIGEST"))
+			expectQuery(m, LogDigests(DefaultService)).WillReturnRows(sqlmock.NewRows([]string{"log"}).AddRow(digest.Line()))
+			expectQuery(m, sqlstore.SelectLedgerSize).WillReturnRows(sqlmock.NewRows([]string{"r", "e"}).AddRow(3, 2))
+			expectQuery(m, sqlstore.VerifyLedger(DigestsFromJSON), `[{"seq":2,"hash":"`+digest.Hash+`"}]`).WillReturnRows(
+				sqlmock.NewRows([]string{"request_id", "seq", "event_id", "problem", "field", "stored", "expected"}).
+					AddRow(reqID, 1, ev2ID, "edited", "hash", "x", "y").
+					AddRow(ev3ID, 0, "", "missing", "events", "", ""))
+		}, cost: cost{service: 4}})
 	require.Contains(t, res.Body.String(), "Does not verify: 2 problem(s) in 2 events and 3 requests.")
 	require.Contains(t, res.Body.String(), "<td>edited</td>", "the rewritten comment")
 	require.Contains(t, res.Body.String(), "<td>missing</td>", "a request without events")
+	require.Contains(t, res.Body.String(), "1 digest kept in Snowflake&#39;s query history and the event table", "read from both anchors, once")
 
 	// ADA, an admin, retries a grant and revokes it.
 	granted := final
@@ -376,6 +377,7 @@ func newRoundTrip(t *testing.T, identityTTL time.Duration) *roundTrip {
 	ids := NewIdentities(rt.openCaller, store.RolesThatMatter(prodCatalogTTL))
 	svc := signoff.NewService(store.Reads(), store)
 	svc.Now = rt.clock.Now
+	svc.Anchor = store.Anchor(DefaultService, io.Discard)
 	srv, err := server.New(server.Config{Service: svc, Ready: store.Ping, Platform: ids, IdentityTTL: identityTTL,
 		SessionKey: []byte("0123456789abcdef0123456789abcdef"), SecureCookies: true, Engine: "snowflake",
 		Now: rt.clock.Now})

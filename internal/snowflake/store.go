@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -72,8 +73,22 @@ func serviceConfig(cfg Config) sf.Config {
 // name (SIGNOFF.API), and o the reads' options (how long catalog metadata
 // is kept).
 func New(db *sql.DB, callers CallerOpener, api string, o sqlstore.Options) *Store {
+	o.DigestsFromJSON = DigestsFromJSON
 	return &Store{db: db, callers: callers, apiSchema: api, api: newProcedures(api),
 		reads: sqlstore.New("snowflake", db, translate, o)}
+}
+
+// DigestsFromJSON reads the digests the verifier is given, bound as a JSON
+// array (sqlstore.Options.DigestsFromJSON), with FLATTEN
+// (DOCS/sql-reference/functions/flatten).
+const DigestsFromJSON = `SELECT value:seq::NUMBER AS seq, value:hash::VARCHAR AS hash
+  FROM TABLE(FLATTEN(INPUT => PARSE_JSON(?)))`
+
+// Anchor is where the service keeps the audit log's digests (see Anchor);
+// service names it, database.schema.name, and stderr is the container's
+// standard error.
+func (s *Store) Anchor(service string, stderr io.Writer) *Anchor {
+	return NewAnchor(s.db, service, stderr)
 }
 
 // Reads are the page reads, on the service user's pool.

@@ -37,8 +37,8 @@ var sharedStatements = map[string]string{
 	"WithdrawRequest": sqlstore.WithdrawRequest, "CheckRetry": sqlstore.CheckRetry, "CheckGrant": sqlstore.CheckGrant,
 	"MarkGranted": sqlstore.MarkGranted, "MarkGrantFailed": sqlstore.MarkGrantFailed,
 	"CheckRevoke": sqlstore.CheckRevoke, "MarkRevoked": sqlstore.MarkRevoked,
-	"StillJustified": sqlstore.StillJustified, "ChainHead": sqlstore.ChainHead,
-	"AppendEvent": sqlstore.AppendEvent, "SelectOutcome": sqlstore.SelectOutcome,
+	"StillJustified": sqlstore.StillJustified, "LockAudit": sqlstore.LockAudit, "LedgerHead": sqlstore.LedgerHead,
+	"AppendEvent": sqlstore.AppendEvent, "ChainSnapshot": sqlstore.ChainSnapshot, "SelectOutcome": sqlstore.SelectOutcome,
 }
 
 // SharedStatements returns the statements the API template may embed, by

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/signoff/signoff/internal/signoff"
@@ -25,7 +26,12 @@ import (
 // them; SQLite binds the names a statement uses and ignores the rest.
 type vars map[string]any
 
-func (v vars) args() []any {
+// args binds v's values by name for query; a statement without parameters
+// gets none, as database/sql requires.
+func (v vars) args(query string) []any {
+	if !strings.Contains(query, ":") {
+		return nil
+	}
 	out := make([]any, 0, len(v))
 	for name, value := range v {
 		out = append(out, sql.Named(name, value))
@@ -59,7 +65,7 @@ func (s *Store) newAction(ctx context.Context, tx *sql.Tx, actor signoff.Identit
 
 // row runs a check (one row, named columns) and returns its columns by name.
 func (a *action) row(query string) (map[string]any, error) {
-	rows, err := a.tx.QueryContext(a.ctx, query, a.v.args()...)
+	rows, err := a.tx.QueryContext(a.ctx, query, a.v.args(query)...)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +100,7 @@ func (a *action) row(query string) (map[string]any, error) {
 
 // exec runs a write and returns the rows it affected.
 func (a *action) exec(query string) (int64, error) {
-	res, err := a.tx.ExecContext(a.ctx, query, a.v.args()...)
+	res, err := a.tx.ExecContext(a.ctx, query, a.v.args(query)...)
 	if err != nil {
 		return 0, err
 	}
@@ -155,7 +161,10 @@ func (a *action) result() (signoff.Outcome, error) {
 
 // appendEvent appends one event at the head of the request's audit chain.
 func (a *action) appendEvent(id, actorRole string, typ signoff.EventType, step int, d signoff.Decision, comment, details string) error {
-	head, err := a.row(sqlstore.ChainHead)
+	if ok, err := a.must(sqlstore.LockAudit, 1); err != nil || !ok {
+		return errors.Join(err, errNoRow("audit_lock", ok))
+	}
+	head, err := a.row(sqlstore.LedgerHead)
 	if err != nil {
 		return err
 	}
@@ -171,7 +180,7 @@ func (a *action) appendEvent(id, actorRole string, typ signoff.EventType, step i
 		return fmt.Errorf("audit %s: %w", typ, err)
 	}
 	if !ok {
-		return fmt.Errorf("audit %s: %w: the request's audit chain moved on meanwhile", typ, signoff.ErrConflict)
+		return fmt.Errorf("audit %s: %w: the audit log moved on meanwhile", typ, signoff.ErrConflict)
 	}
 	return nil
 }
@@ -215,7 +224,7 @@ func (s *Store) Submit(ctx context.Context, actor signoff.Identity, c signoff.Su
 	return s.act(ctx, "submit", c.RequestID, actor, c.At, func(a *action) (signoff.Outcome, error) {
 		a.v["product_id"], a.v["reason"] = c.ProductID, c.Reason
 		if ok, err := a.must(sqlstore.LockSubmissions, 1); err != nil || !ok {
-			return signoff.Outcome{}, errors.Join(err, errNoLockRow(ok))
+			return signoff.Outcome{}, errors.Join(err, errNoRow("submit_lock", ok))
 		}
 		o, _, err := a.check(sqlstore.CheckSubmit)
 		if err != nil || o.Code != signoff.CodeOK {
@@ -231,19 +240,24 @@ func (s *Store) Submit(ctx context.Context, actor signoff.Identity, c signoff.Su
 		if ok, err := a.must(sqlstore.InsertSteps, int64(o.StepCount)); err != nil || !ok {
 			return conflict(c.RequestID), err // the chain changed between the check and the copy
 		}
-		if err := a.appendEvent(eventID(c.EventIDs, 0), "", signoff.EventRequestSubmitted, 0, "", c.Reason, ""); err != nil {
+		snapshot, err := a.row(sqlstore.ChainSnapshot)
+		if err != nil {
+			return signoff.Outcome{}, err
+		}
+		if err := a.appendEvent(eventID(c.EventIDs, 0), "", signoff.EventRequestSubmitted, 0, "", c.Reason,
+			text(snapshot, "snapshot")); err != nil {
 			return signoff.Outcome{}, err
 		}
 		return a.result()
 	})
 }
 
-// errNoLockRow explains a missing submit-lock row (a database not migrated).
-func errNoLockRow(ok bool) error {
+// errNoRow explains a missing lock row (a database not migrated).
+func errNoRow(table string, ok bool) error {
 	if ok {
 		return nil
 	}
-	return errors.New("the submit_lock row is missing")
+	return fmt.Errorf("the %s row is missing", table)
 }
 
 // eventID returns the i-th of the IDs the Service prepared for an action.

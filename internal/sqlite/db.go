@@ -72,16 +72,36 @@ func (s *Store) Reads() *sqlstore.Store { return s.reads }
 // embedded migrations. path ":memory:" gives a private in-memory database
 // shared by the pool's connections.
 func Open(ctx context.Context, path string) (*Store, error) {
-	s, connector, err := prepare(path)
+	s, connector, err := prepare(path, false)
 	if err != nil {
 		return nil, err
 	}
 	return s.start(ctx, connector)
 }
 
+// OpenReadOnly opens an existing database file for reading only, for the
+// commands that inspect evidence (signoff audit verify): nothing is
+// migrated or written. It fails if the file was written by a Signoff
+// version whose schema differs from this one's.
+func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	s, connector, err := prepare(path, true)
+	if err != nil {
+		return nil, err
+	}
+	s.open(connector)
+	if err := s.checkSchema(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
 // prepare returns a Store for path, not yet started, and the connector to
-// its database.
-func prepare(path string) (*Store, driver.Connector, error) {
+// its database; readOnly opens the file with mode=ro.
+func prepare(path string, readOnly bool) (*Store, driver.Connector, error) {
 	s := &Store{writer: make(chan struct{}, 1)}
 	params := url.Values{}
 	params.Set("_txlock", "immediate") // writers take the lock at BEGIN: no upgrade deadlocks
@@ -95,8 +115,12 @@ func prepare(path string) (*Store, driver.Connector, error) {
 		dsn = "file:" + s.memory + "?" + params.Encode()
 	} else {
 		s.path = path
-		params.Add("_pragma", "journal_mode(wal)")
-		params.Add("_pragma", "synchronous(normal)")
+		if readOnly {
+			params.Set("mode", "ro")
+		} else {
+			params.Add("_pragma", "journal_mode(wal)")
+			params.Add("_pragma", "synchronous(normal)")
+		}
 		// An absolute path: in a file: URI, "dir/x.db" would read as "/dir/x.db".
 		abs, err := filepath.Abs(path)
 		if err != nil {
@@ -110,18 +134,23 @@ func prepare(path string) (*Store, driver.Connector, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	return s, connector, nil
+	return s, withAuditHash{connector}, nil
 }
 
-// start opens the pool over connector and applies the migrations.
-func (s *Store) start(ctx context.Context, connector driver.Connector) (*Store, error) {
+// open opens the pool over connector.
+func (s *Store) open(connector driver.Connector) {
 	db := sql.OpenDB(connector)
 	db.SetMaxOpenConns(10) // the writer's and nine for reads
 	db.SetMaxIdleConns(10)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	s.db = db
 	s.prep = newPrepared(db)
-	s.reads = sqlstore.New("sqlite", s.prep, translate, sqlstore.Options{})
+	s.reads = sqlstore.New("sqlite", s.prep, translate, sqlstore.Options{DigestsFromJSON: digestsFromJSON})
+}
+
+// start opens the pool over connector and applies the migrations.
+func (s *Store) start(ctx context.Context, connector driver.Connector) (*Store, error) {
+	s.open(connector)
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -173,7 +202,8 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // migrate applies the embedded sql/sqlite/NNN_*.sql files not applied yet,
-// each in its own transaction, recording them in schema_migrations.
+// each in its own transaction, recording them in schema_migrations. A file
+// may hand over to Go for what SQL cannot do (goSteps), at its "-- @go" line.
 func (s *Store) migrate(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version TEXT NOT NULL PRIMARY KEY, applied_at TIMESTAMP NOT NULL)`); err != nil {
@@ -193,6 +223,45 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
+// checkSchema fails unless every embedded migration, and no other, has
+// been applied: the reads and the verifier know this version's schema only.
+func (s *Store) checkSchema(ctx context.Context) error {
+	names, err := fs.Glob(sqlfiles.FS, "sqlite/*.sql")
+	if err != nil {
+		return err
+	}
+	want := map[string]bool{}
+	for _, name := range names {
+		want[strings.TrimSuffix(path.Base(name), ".sql")] = true
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return fmt.Errorf("sqlite: %s is not a Signoff database: %w", s.path, err)
+	}
+	defer rows.Close()
+	have := map[string]bool{}
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return err
+		}
+		have[v] = true
+		if !want[v] {
+			return fmt.Errorf("sqlite: %s was written by a newer Signoff (schema %s): check it with that version", s.path, v)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for v := range want {
+		if !have[v] {
+			return fmt.Errorf("sqlite: %s was written by an older Signoff (schema %s not applied): check it with that "+
+				"version, or let this one upgrade a copy (signoff serve --db COPY)", s.path, v)
+		}
+	}
+	return nil
+}
+
 func (s *Store) applyMigration(ctx context.Context, name, version string) error {
 	body, err := fs.ReadFile(sqlfiles.FS, name)
 	if err != nil {
@@ -206,8 +275,19 @@ func (s *Store) applyMigration(ctx context.Context, name, version string) error 
 		if n > 0 {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		before, after, split := strings.Cut(string(body), "\n-- @go\n")
+		if _, err := tx.ExecContext(ctx, before); err != nil {
 			return err
+		}
+		if step, ok := goSteps[version]; ok != split {
+			return fmt.Errorf("the migration's \"-- @go\" line and its Go step do not match")
+		} else if ok {
+			if err := step(ctx, tx); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, after); err != nil {
+				return err
+			}
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, version, time.Now().UTC())
 		return err

@@ -283,7 +283,7 @@ func newFixture(t *testing.T) *fixture {
 // open opens the file with fault injection wired in (disarmed).
 func (fx *fixture) open() {
 	fx.t.Helper()
-	st, connector, err := prepare(fx.path)
+	st, connector, err := prepare(fx.path, false)
 	require.NoError(fx.t, err)
 	st, err = st.start(fx.t.Context(), faultConnector{Connector: connector, f: fx.f})
 	require.NoError(fx.t, err)

@@ -193,11 +193,13 @@ func TestReopenKeepsDataAndAppliesNoMigration(t *testing.T) {
 	assert.Len(t, evs, 1)
 }
 
-// The five workflow tables, which both engines must define alike.
-var workflowTables = []string{"DATA_PRODUCT", "APPROVAL_CHAIN", "ACCESS_REQUEST", "REQUEST_STEP", "AUDIT_LOG", "SUBMIT_LOCK"}
+// The workflow tables, which both engines must define alike.
+var workflowTables = []string{"DATA_PRODUCT", "APPROVAL_CHAIN", "ACCESS_REQUEST", "REQUEST_STEP", "AUDIT_LOG",
+	"SUBMIT_LOCK", "AUDIT_LOCK"}
 
 func TestSchemasAgree(t *testing.T) {
-	embedded := tableColumns(t, "sqlite/001_schema.sql", "sqlite/002_audit_chain.sql", "sqlite/004_submit_lock.sql")
+	embedded := tableColumns(t, "sqlite/001_schema.sql", "sqlite/002_audit_chain.sql", "sqlite/004_submit_lock.sql",
+		"sqlite/005_ledger.sql")
 	snowflake := tableColumns(t, "snowflake/01_data_model.sql")
 	for _, table := range workflowTables {
 		t.Run(table, func(t *testing.T) {

@@ -306,30 +306,6 @@ WHERE o.requester = (SELECT MAX(requester) FROM main.access_request WHERE reques
                         JOIN main.data_product p ON p.product_id = r.product_id WHERE r.request_id = :request_id)
   AND o.status = 'GRANTED'`
 
-// ChainHead is the last link of :request_id's audit chain (seq 0 and hash
-// an empty hash before the first event), read before an event is appended.
-const ChainHead = `
-SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log WHERE request_id = :request_id), 0) AS ev_seq,
-       COALESCE((SELECT hash FROM main.audit_log WHERE request_id = :request_id ORDER BY seq DESC LIMIT 1), '')
-           AS ev_prev_hash`
-
-// AppendEvent appends one audit event at the head of its request's hash
-// chain: :ev_seq is the head's seq plus one and :ev_hash the event's hash
-// over :ev_prev_hash (the engine computes it: signoff.Event.ComputeHash, or
-// Snowflake's AUDIT_HASH). It inserts nothing if another writer appended
-// first, so a chain never forks, or if :event_id is taken (standard tables
-// do not enforce keys, and callers of the API choose the IDs); the
-// statement must affect exactly one row.
-// Empty strings and step 0 are stored as NULL, as the hash reads them.
-const AppendEvent = `
-INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
-                            step_order, decision, comment, details, seq, prev_hash, hash)
-SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
-       NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
-       :ev_seq, :ev_prev_hash, :ev_hash
-WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq)
-  AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id)`
-
 // SelectOutcome is where the request stands after an action: the data of
 // the OK answer.
 const SelectOutcome = `

@@ -84,37 +84,3 @@ func (s *Store) scanEvents(ctx context.Context, fn func(signoff.Event) error, qu
 	}
 	return rows.Err()
 }
-
-// SelectChains reads every audit event in chain order, for verification.
-const SelectChains = selectEvents + ` ORDER BY request_id, seq, event_id`
-
-// SelectRequestStates lists every request's state, for verification.
-const SelectRequestStates = `SELECT request_id, status, current_step, step_count FROM access_request ORDER BY request_id`
-
-// VerifyAudit walks the whole audit log and checks every request's hash
-// chain. It reads the log in one pass; it is meant for an admin's check or
-// the verify command, not for every page view.
-func (s *Store) VerifyAudit(ctx context.Context) (signoff.ChainReport, error) {
-	v := signoff.NewChainVerifier()
-	if err := s.scanEvents(ctx, func(e signoff.Event) error { v.Add(e); return nil }, SelectChains); err != nil {
-		return signoff.ChainReport{}, s.errorf(err, "verify audit")
-	}
-	rows, err := s.q.QueryContext(ctx, SelectRequestStates)
-	if err != nil {
-		return signoff.ChainReport{}, s.errorf(err, "verify audit: requests")
-	}
-	defer rows.Close()
-	var rs []signoff.Request
-	for rows.Next() {
-		var r signoff.Request
-		if err := rows.Scan(&r.ID, &r.Status, &r.CurrentStep, &r.StepCount); err != nil {
-			return signoff.ChainReport{}, s.errorf(err, "verify audit: requests")
-		}
-		rs = append(rs, r)
-	}
-	if err := rows.Err(); err != nil {
-		return signoff.ChainReport{}, s.errorf(err, "verify audit: requests")
-	}
-	v.Expect(rs)
-	return v.Report(), nil
-}

@@ -35,6 +35,8 @@ type Store struct {
 	// Options.CatalogTTL (no time on the embedded engine).
 	products      *TTLCache[[]signoff.Product]
 	approverRoles *TTLCache[[]string]
+	// digestsFromJSON is Options.DigestsFromJSON.
+	digestsFromJSON string
 }
 
 var _ signoff.Reads = (*Store)(nil)
@@ -49,6 +51,10 @@ type Options struct {
 	CatalogTTL time.Duration
 	// Now is the clock of the TTL; nil means time.Now.
 	Now func() time.Time
+	// DigestsFromJSON is a subquery, in the engine's dialect, that reads the
+	// JSON array of {"seq": …, "hash": …} bound to its one parameter (?) as
+	// rows (seq, hash): the digests VerifyLedger checks the log against.
+	DigestsFromJSON string
 }
 
 // New returns a Store. translate maps the engine's errors onto the domain's
@@ -56,7 +62,7 @@ type Options struct {
 func New(name string, q Querier, translate func(error) error, o Options) *Store {
 	return &Store{q: q, translate: translate, name: name,
 		products:      NewTTLCache[[]signoff.Product](o.CatalogTTL, o.Now),
-		approverRoles: NewTTLCache[[]string](o.CatalogTTL, o.Now)}
+		approverRoles: NewTTLCache[[]string](o.CatalogTTL, o.Now), digestsFromJSON: o.DigestsFromJSON}
 }
 
 // errorf wraps err with the engine's name and the operation.

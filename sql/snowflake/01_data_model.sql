@@ -98,7 +98,8 @@ CREATE TABLE IF NOT EXISTS AUDIT_LOG (
     DECISION    VARCHAR,
     COMMENT     VARCHAR,
     DETAILS     VARCHAR,
-    -- Tamper evidence: each request's events form a hash chain.
+    -- Tamper evidence: every event is a link of one hash chain over the
+    -- whole log (internal/signoff/ledger.go). SEQ is its position (1, 2, …),
     -- HASH = AUDIT_HASH(PREV_HASH, the event); see 03_api.sql.
     SEQ         INTEGER,
     PREV_HASH   VARCHAR,
@@ -116,6 +117,16 @@ CREATE TABLE IF NOT EXISTS SUBMIT_LOCK (
 );
 INSERT INTO SUBMIT_LOCK (LOCK_ID, LOCKED_AT)
 SELECT 1, NULL WHERE NOT EXISTS (SELECT 1 FROM SUBMIT_LOCK WHERE LOCK_ID = 1);
+
+-- One row whose lock serializes appends to the audit log (sqlstore.LockAudit):
+-- every action takes it, last, before it reads the ledger's head, so two
+-- actions never link their events to the same head.
+CREATE TABLE IF NOT EXISTS AUDIT_LOCK (
+    LOCK_ID   INTEGER NOT NULL PRIMARY KEY,
+    LOCKED_AT TIMESTAMP_NTZ
+);
+INSERT INTO AUDIT_LOCK (LOCK_ID, LOCKED_AT)
+SELECT 1, NULL WHERE NOT EXISTS (SELECT 1 FROM AUDIT_LOCK WHERE LOCK_ID = 1);
 
 -- ============================================================================
 -- SIGNOFF.API: the read-only views

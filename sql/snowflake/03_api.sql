@@ -91,6 +91,8 @@ $$;
 -- Auditors (and admins, who inherit SIGNOFF_AUDITOR) verify the log with it
 -- (05_verify_audit.sql).
 GRANT USAGE ON FUNCTION SIGNOFF.API.AUDIT_HASH(VARCHAR, VARCHAR, TIMESTAMP_NTZ, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, INTEGER, VARCHAR, VARCHAR, VARCHAR, INTEGER) TO ROLE SIGNOFF_AUDITOR;
+-- The app's own verification (the /audit/verify page) calls it too.
+GRANT USAGE ON FUNCTION SIGNOFF.API.AUDIT_HASH(VARCHAR, VARCHAR, TIMESTAMP_NTZ, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, INTEGER, VARCHAR, VARCHAR, VARCHAR, INTEGER) TO ROLE SIGNOFF_APP;
 
 -- ============================================================================
 -- ID_MILLIS: when an ID was made
@@ -185,7 +187,9 @@ DECLARE
     code         VARCHAR;
     result       VARIANT;
     step_count   NUMBER;
+    snapshot     VARCHAR;
     actor_role   VARCHAR DEFAULT '';
+    audit_lock_missing EXCEPTION (-20002, 'the SIGNOFF.MAIN.AUDIT_LOCK row is missing; run 01_data_model.sql');
     event_id     VARCHAR;
     event_type   VARCHAR;
     ev_step      NUMBER;
@@ -268,12 +272,49 @@ BEGIN
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
     END IF;
-    -- Audit event REQUEST_SUBMITTED, appended at the head of the request's chain.
-    SELECT SPLIT_PART(:event_ids, ',', 1), 'REQUEST_SUBMITTED', 0, '', TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), ''
+    -- The chain as the request copied it, recorded in its first event.
+    SELECT snapshot INTO :snapshot FROM (SELECT COALESCE(MAX(CASE WHEN step_order = 1 THEN
+                    CAST(LENGTH(approver_role) AS VARCHAR) || ':' || approver_role ||
+                    CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') ||
+           COALESCE(MAX(CASE WHEN step_order = 2 THEN
+                    CAST(LENGTH(approver_role) AS VARCHAR) || ':' || approver_role ||
+                    CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') ||
+           COALESCE(MAX(CASE WHEN step_order = 3 THEN
+                    CAST(LENGTH(approver_role) AS VARCHAR) || ':' || approver_role ||
+                    CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') ||
+           COALESCE(MAX(CASE WHEN step_order = 4 THEN
+                    CAST(LENGTH(approver_role) AS VARCHAR) || ':' || approver_role ||
+                    CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') ||
+           COALESCE(MAX(CASE WHEN step_order = 5 THEN
+                    CAST(LENGTH(approver_role) AS VARCHAR) || ':' || approver_role ||
+                    CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') ||
+           COALESCE(MAX(CASE WHEN step_order = 6 THEN
+                    CAST(LENGTH(approver_role) AS VARCHAR) || ':' || approver_role ||
+                    CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') ||
+           COALESCE(MAX(CASE WHEN step_order = 7 THEN
+                    CAST(LENGTH(approver_role) AS VARCHAR) || ':' || approver_role ||
+                    CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') ||
+           COALESCE(MAX(CASE WHEN step_order = 8 THEN
+                    CAST(LENGTH(approver_role) AS VARCHAR) || ':' || approver_role ||
+                    CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') ||
+           COALESCE(MAX(CASE WHEN step_order = 9 THEN
+                    CAST(LENGTH(approver_role) AS VARCHAR) || ':' || approver_role ||
+                    CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') ||
+           COALESCE(MAX(CASE WHEN step_order = 10 THEN
+                    CAST(LENGTH(approver_role) AS VARCHAR) || ':' || approver_role ||
+                    CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') AS snapshot
+    FROM main.request_step WHERE request_id = :request_id
+    ) q;
+    -- Audit event REQUEST_SUBMITTED, appended at the head of the ledger, under the
+    -- audit lock (taken last, so that locks are always taken in one order).
+    SELECT SPLIT_PART(:event_ids, ',', 1), 'REQUEST_SUBMITTED', 0, '', TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), :snapshot
       INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
-    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log WHERE request_id = :request_id), 0) AS ev_seq,
-           COALESCE((SELECT hash FROM main.audit_log WHERE request_id = :request_id ORDER BY seq DESC LIMIT 1), '')
-               AS ev_prev_hash
+    UPDATE main.audit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        RAISE audit_lock_missing;
+    END IF;
+    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log), 0) AS ev_seq,
+           COALESCE((SELECT hash FROM main.audit_log ORDER BY seq DESC LIMIT 1), '') AS ev_prev_hash
     ) h;
     SELECT AUDIT_HASH(:ev_prev_hash, :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor,
                       NULLIF(:actor_role, ''), :event_type, NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''),
@@ -284,7 +325,7 @@ BEGIN
     SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
-    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq)
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
       AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id);
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
@@ -347,6 +388,7 @@ DECLARE
     product_id   VARCHAR;
     q_role       VARCHAR;
     q_user       VARCHAR;
+    audit_lock_missing EXCEPTION (-20002, 'the SIGNOFF.MAIN.AUDIT_LOCK row is missing; run 01_data_model.sql');
     event_id     VARCHAR;
     event_type   VARCHAR;
     ev_step      NUMBER;
@@ -427,12 +469,16 @@ BEGIN
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
     END IF;
-    -- Audit event ACCESS_GRANTED, appended at the head of the request's chain.
+    -- Audit event ACCESS_GRANTED, appended at the head of the ledger, under the
+    -- audit lock (taken last, so that locks are always taken in one order).
     SELECT :event_id_arg, 'ACCESS_GRANTED', 0, '', '', GET(:chk, 'GRANT_STATEMENT')::VARCHAR
       INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
-    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log WHERE request_id = :request_id), 0) AS ev_seq,
-           COALESCE((SELECT hash FROM main.audit_log WHERE request_id = :request_id ORDER BY seq DESC LIMIT 1), '')
-               AS ev_prev_hash
+    UPDATE main.audit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        RAISE audit_lock_missing;
+    END IF;
+    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log), 0) AS ev_seq,
+           COALESCE((SELECT hash FROM main.audit_log ORDER BY seq DESC LIMIT 1), '') AS ev_prev_hash
     ) h;
     SELECT AUDIT_HASH(:ev_prev_hash, :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor,
                       NULLIF(:actor_role, ''), :event_type, NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''),
@@ -443,7 +489,7 @@ BEGIN
     SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
-    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq)
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
       AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id);
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
@@ -458,12 +504,16 @@ BEGIN
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
     END IF;
-    -- Audit event GRANT_FAILED, appended at the head of the request's chain.
+    -- Audit event GRANT_FAILED, appended at the head of the ledger, under the
+    -- audit lock (taken last, so that locks are always taken in one order).
     SELECT :event_id_arg, 'GRANT_FAILED', 0, '', '', :refusal
       INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
-    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log WHERE request_id = :request_id), 0) AS ev_seq,
-           COALESCE((SELECT hash FROM main.audit_log WHERE request_id = :request_id ORDER BY seq DESC LIMIT 1), '')
-               AS ev_prev_hash
+    UPDATE main.audit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        RAISE audit_lock_missing;
+    END IF;
+    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log), 0) AS ev_seq,
+           COALESCE((SELECT hash FROM main.audit_log ORDER BY seq DESC LIMIT 1), '') AS ev_prev_hash
     ) h;
     SELECT AUDIT_HASH(:ev_prev_hash, :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor,
                       NULLIF(:actor_role, ''), :event_type, NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''),
@@ -474,7 +524,7 @@ BEGIN
     SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
-    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq)
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
       AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id);
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
@@ -545,6 +595,7 @@ DECLARE
     actor_role       VARCHAR;
     product_id       VARCHAR;
     status           VARCHAR;
+    audit_lock_missing EXCEPTION (-20002, 'the SIGNOFF.MAIN.AUDIT_LOCK row is missing; run 01_data_model.sql');
     event_id     VARCHAR;
     event_type   VARCHAR;
     ev_step      NUMBER;
@@ -668,12 +719,16 @@ BEGIN
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
     END IF;
-    -- Audit event STEP_APPROVED or STEP_REJECTED, appended at the head of the request's chain.
+    -- Audit event STEP_APPROVED or STEP_REJECTED, appended at the head of the ledger, under the
+    -- audit lock (taken last, so that locks are always taken in one order).
     SELECT SPLIT_PART(:event_ids, ',', 1), IFF(:decision = 'REJECTED', 'STEP_REJECTED', 'STEP_APPROVED'), :cur_step, :decision, TRIM(:comment_text, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), ''
       INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
-    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log WHERE request_id = :request_id), 0) AS ev_seq,
-           COALESCE((SELECT hash FROM main.audit_log WHERE request_id = :request_id ORDER BY seq DESC LIMIT 1), '')
-               AS ev_prev_hash
+    UPDATE main.audit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        RAISE audit_lock_missing;
+    END IF;
+    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log), 0) AS ev_seq,
+           COALESCE((SELECT hash FROM main.audit_log ORDER BY seq DESC LIMIT 1), '') AS ev_prev_hash
     ) h;
     SELECT AUDIT_HASH(:ev_prev_hash, :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor,
                       NULLIF(:actor_role, ''), :event_type, NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''),
@@ -684,7 +739,7 @@ BEGIN
     SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
-    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq)
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
       AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id);
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
@@ -707,12 +762,16 @@ BEGIN
     ) q;
     SELECT GET(:chk, 'STATUS')::VARCHAR INTO :status;
     IF (COALESCE(status, '') = 'APPROVED') THEN
-    -- Audit event REQUEST_APPROVED, appended at the head of the request's chain.
+    -- Audit event REQUEST_APPROVED, appended at the head of the ledger, under the
+    -- audit lock (taken last, so that locks are always taken in one order).
     SELECT SPLIT_PART(:event_ids, ',', 2), 'REQUEST_APPROVED', :cur_step, '', '', ''
       INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
-    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log WHERE request_id = :request_id), 0) AS ev_seq,
-           COALESCE((SELECT hash FROM main.audit_log WHERE request_id = :request_id ORDER BY seq DESC LIMIT 1), '')
-               AS ev_prev_hash
+    UPDATE main.audit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        RAISE audit_lock_missing;
+    END IF;
+    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log), 0) AS ev_seq,
+           COALESCE((SELECT hash FROM main.audit_log ORDER BY seq DESC LIMIT 1), '') AS ev_prev_hash
     ) h;
     SELECT AUDIT_HASH(:ev_prev_hash, :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor,
                       NULLIF(:actor_role, ''), :event_type, NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''),
@@ -723,7 +782,7 @@ BEGIN
     SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
-    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq)
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
       AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id);
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
@@ -785,6 +844,7 @@ DECLARE
     product_id   VARCHAR;
     cur_step     NUMBER;
     actor_role   VARCHAR DEFAULT '';
+    audit_lock_missing EXCEPTION (-20002, 'the SIGNOFF.MAIN.AUDIT_LOCK row is missing; run 01_data_model.sql');
     event_id     VARCHAR;
     event_type   VARCHAR;
     ev_step      NUMBER;
@@ -853,12 +913,16 @@ BEGIN
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
     END IF;
-    -- Audit event REQUEST_WITHDRAWN, appended at the head of the request's chain.
+    -- Audit event REQUEST_WITHDRAWN, appended at the head of the ledger, under the
+    -- audit lock (taken last, so that locks are always taken in one order).
     SELECT SPLIT_PART(:event_ids, ',', 1), 'REQUEST_WITHDRAWN', :cur_step, '', '', ''
       INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
-    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log WHERE request_id = :request_id), 0) AS ev_seq,
-           COALESCE((SELECT hash FROM main.audit_log WHERE request_id = :request_id ORDER BY seq DESC LIMIT 1), '')
-               AS ev_prev_hash
+    UPDATE main.audit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        RAISE audit_lock_missing;
+    END IF;
+    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log), 0) AS ev_seq,
+           COALESCE((SELECT hash FROM main.audit_log ORDER BY seq DESC LIMIT 1), '') AS ev_prev_hash
     ) h;
     SELECT AUDIT_HASH(:ev_prev_hash, :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor,
                       NULLIF(:actor_role, ''), :event_type, NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''),
@@ -869,7 +933,7 @@ BEGIN
     SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
-    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq)
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
       AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id);
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
@@ -1027,6 +1091,7 @@ DECLARE
     q_user           VARCHAR;
     justified_by     NUMBER;
     revoked          BOOLEAN DEFAULT FALSE;
+    audit_lock_missing EXCEPTION (-20002, 'the SIGNOFF.MAIN.AUDIT_LOCK row is missing; run 01_data_model.sql');
     event_id     VARCHAR;
     event_type   VARCHAR;
     ev_step      NUMBER;
@@ -1120,12 +1185,16 @@ BEGIN
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
     END IF;
-    -- Audit event ACCESS_REVOKED, appended at the head of the request's chain.
+    -- Audit event ACCESS_REVOKED, appended at the head of the ledger, under the
+    -- audit lock (taken last, so that locks are always taken in one order).
     SELECT SPLIT_PART(:event_ids, ',', 1), 'ACCESS_REVOKED', 0, '', TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), GET(:chk, 'REVOKE_STATEMENT')::VARCHAR
       INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
-    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log WHERE request_id = :request_id), 0) AS ev_seq,
-           COALESCE((SELECT hash FROM main.audit_log WHERE request_id = :request_id ORDER BY seq DESC LIMIT 1), '')
-               AS ev_prev_hash
+    UPDATE main.audit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        RAISE audit_lock_missing;
+    END IF;
+    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log), 0) AS ev_seq,
+           COALESCE((SELECT hash FROM main.audit_log ORDER BY seq DESC LIMIT 1), '') AS ev_prev_hash
     ) h;
     SELECT AUDIT_HASH(:ev_prev_hash, :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor,
                       NULLIF(:actor_role, ''), :event_type, NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''),
@@ -1136,7 +1205,7 @@ BEGIN
     SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
-    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE request_id = :request_id AND seq >= :ev_seq)
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
       AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id);
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;

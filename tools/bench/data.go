@@ -387,13 +387,13 @@ func verify(ctx context.Context, path string, decided []decision, wins map[int]i
 		return c, err
 	}
 	defer st.Close()
-	rep, err := st.Reads().VerifyAudit(ctx)
+	rep, err := st.Reads().VerifyLedger(ctx, nil)
 	if err != nil {
 		return c, err
 	}
 	c.chainsOK, c.chains, c.events = rep.OK(), rep.Requests, rep.Events
 	for _, p := range rep.Problems {
-		c.problems = append(c.problems, fmt.Sprintf("audit: %v", p))
+		c.problems = append(c.problems, fmt.Sprintf("audit: request %s event %d: %s", p.RequestID, p.Seq, p.Sentence()))
 	}
 	return c, nil
 }

@@ -176,3 +176,35 @@ func requestActingURL(id, actingAs string) string {
 	}
 	return RequestURL(id) + "?as=" + url.QueryEscape(actingAs)
 }
+
+// maxDigestRows is how many digests the verification page lists.
+const maxDigestRows = 20
+
+// newestDigests returns the newest digests, newest first, at most
+// maxDigestRows.
+func newestDigests(ds []signoff.DigestCheck) []signoff.DigestCheck {
+	out := make([]signoff.DigestCheck, 0, min(len(ds), maxDigestRows))
+	for i := len(ds) - 1; i >= 0 && len(out) < maxDigestRows; i-- {
+		out = append(out, ds[i])
+	}
+	return out
+}
+
+// digestCount reads "1 digest", "3 digests".
+func digestCount(ds []signoff.DigestCheck) string {
+	n := len(ds)
+	if n == 1 {
+		return "1 digest"
+	}
+	return strconv.Itoa(n) + " digests"
+}
+
+// verifiedSummary says what a verification that found nothing checked.
+func verifiedSummary(rep signoff.LedgerReport) string {
+	s := "Verified: " + strconv.Itoa(rep.Events) + " events in " + strconv.Itoa(rep.Requests) +
+		" requests. The ledger is intact and every request agrees with its events"
+	if len(rep.Digests) > 0 {
+		s += "; the log matches all " + digestCount(rep.Digests)
+	}
+	return s + ". Checked " + FormTime(rep.Checked) + "."
+}

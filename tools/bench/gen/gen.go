@@ -104,6 +104,7 @@ var rejections = []string{
 type product struct {
 	id, accessRole string
 	chain          []approver
+	snapshot       string // the chain as a submission records it (signoff.ChainSnapshot)
 }
 
 // Generate fills the database file at path, which must be new or hold no
@@ -164,6 +165,11 @@ func Generate(ctx context.Context, path string, opt Options) (res Result, err er
 	}()
 	g := &generator{rng: rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x5167_6e6f_6666)), now: now,
 		res: Result{ByStatus: map[signoff.Status]int{}}}
+	// The generated events follow the demo story's in the one ledger.
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0),
+		COALESCE((SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1), '') FROM audit_log`).Scan(&g.head.Seq, &g.head.Hash); err != nil {
+		return Result{}, fmt.Errorf("gen: ledger head: %w", err)
+	}
 	if err := inTx(ctx, db, func(tx *sql.Tx) error { return g.products(ctx, tx, extra) }); err != nil {
 		return Result{}, fmt.Errorf("gen: products: %w", err)
 	}
@@ -297,6 +303,7 @@ type generator struct {
 	now    time.Time
 	prods  []product
 	offset int
+	head   signoff.LedgerHead // the audit ledger's last link so far
 	res    Result
 }
 
@@ -316,6 +323,11 @@ func (g *generator) products(ctx context.Context, tx *sql.Tx, n int) error {
 			chain = append(chain, security)
 		}
 		p := product{id: fmt.Sprintf("gen-product-%04d", i+1), accessRole: fmt.Sprintf("GEN_PRODUCT_%04d_READ", i+1), chain: chain}
+		var snap []signoff.ChainStep
+		for s, a := range chain {
+			snap = append(snap, signoff.ChainStep{Order: s + 1, ApproverRole: a.role, Label: a.label})
+		}
+		p.snapshot = signoff.ChainSnapshot(snap)
 		tags, _ := json.Marshal([]string{"generated", d.name})
 		cols, _ := json.Marshal([]signoff.Column{{Name: "ID", Type: "VARCHAR"}, {Name: "VALUE", Type: "NUMBER(12,2)"},
 			{Name: "UPDATED_AT", Type: "TIMESTAMP_NTZ"}})
@@ -434,7 +446,7 @@ func (g *generator) request(ctx context.Context, w *writer, requester string, p 
 		return signoff.Event{ID: g.id(at), Time: at, RequestID: id, ProductID: p.id, Actor: actor, ActorRole: role, Type: t}
 	}
 	submitted := ev(created, requester, "", signoff.EventRequestSubmitted)
-	submitted.Comment = reason
+	submitted.Comment, submitted.Details = reason, p.snapshot
 	events := []signoff.Event{submitted}
 	type decided struct {
 		decision          signoff.Decision
@@ -495,7 +507,7 @@ func (g *generator) request(ctx context.Context, w *writer, requester string, p 
 		events = append(events, e)
 		updated = t
 	}
-	signoff.Link(signoff.ChainHead{}, events)
+	g.head = signoff.Link(g.head, events)
 
 	if _, err := w.request.ExecContext(ctx, id, p.id, requester, reason, string(status), currentStep, k,
 		created, updated); err != nil {

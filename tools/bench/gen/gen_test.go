@@ -40,7 +40,7 @@ func TestGenerate(t *testing.T) {
 	defer store.Close()
 
 	// Every chain verifies, the demo story's included.
-	rep, err := store.Reads().VerifyAudit(ctx)
+	rep, err := store.Reads().VerifyLedger(ctx, nil)
 	require.NoError(t, err)
 	assert.True(t, rep.OK(), "problems: %v", rep.Problems)
 	assert.Greater(t, rep.Requests, n)

@@ -1,0 +1,194 @@
+package sqlite
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ncruces/go-sqlite3"
+	sqlitedriver "github.com/ncruces/go-sqlite3/driver"
+
+	"github.com/signoff/signoff/internal/signoff"
+)
+
+// The embedded engine's part of the audit ledger (signoff/ledger.go): the
+// Go twin of Snowflake's AUDIT_HASH, which the shared verifier calls, and the
+// migration that turns the per-request chains of older databases into one
+// ledger.
+
+// digestsFromJSON reads the digests bound as a JSON array, for the shared
+// verifier (sqlstore.Options.DigestsFromJSON).
+const digestsFromJSON = `SELECT CAST(json_extract(value, '$.seq') AS INTEGER) AS seq,
+       json_extract(value, '$.hash') AS hash FROM json_each(?)`
+
+// withAuditHash registers AUDIT_HASH on every connection it opens.
+type withAuditHash struct{ driver.Connector }
+
+func (c withAuditHash) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	raw, ok := conn.(sqlitedriver.Conn)
+	if !ok {
+		conn.Close()
+		return nil, fmt.Errorf("sqlite: unexpected connection type %T", conn)
+	}
+	if err := raw.Raw().CreateFunction("audit_hash", 13, sqlite3.DETERMINISTIC|sqlite3.INNOCUOUS, auditHash); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("sqlite: register audit_hash: %w", err)
+	}
+	return conn, nil
+}
+
+// auditHash is AUDIT_HASH(prev_hash, event_id, event_time, request_id,
+// product_id, actor, actor_role, event_type, step_order, decision, comment,
+// details, seq): the hash an event with these columns must carry
+// (signoff.Event.ComputeHash), NULL read as empty, as Snowflake's function
+// reads it. A time that is not one answers a text no hash equals, so the
+// event is reported, never silently skipped.
+func auditHash(ctx sqlite3.Context, arg ...sqlite3.Value) {
+	text := func(i int) string {
+		if arg[i].Type() == sqlite3.NULL {
+			return ""
+		}
+		return arg[i].Text()
+	}
+	at, err := parseStoredTime(text(2))
+	if err != nil {
+		ctx.ResultText("unreadable event_time: " + err.Error())
+		return
+	}
+	e := signoff.Event{PrevHash: text(0), ID: text(1), Time: at, RequestID: text(3), ProductID: text(4),
+		Actor: text(5), ActorRole: text(6), Type: signoff.EventType(text(7)), Step: arg[8].Int(),
+		Decision: signoff.Decision(text(9)), Comment: text(10), Details: text(11), Seq: arg[12].Int()}
+	ctx.ResultText(e.ComputeHash())
+}
+
+// parseStoredTime reads a time as the database stores it (timeFormat), or
+// as RFC 3339, which a hand-edited row might hold.
+func parseStoredTime(s string) (time.Time, error) {
+	if t, err := time.Parse(timeFormat, s); err == nil {
+		return t, nil
+	}
+	return time.Parse(time.RFC3339Nano, s)
+}
+
+// goSteps are the migrations' steps that SQL cannot do, by version: each
+// runs where its file has the line "-- @go", in the file's transaction.
+var goSteps = map[string]func(ctx context.Context, tx *sql.Tx) error{
+	"005_ledger": relinkLedger,
+}
+
+// relinkLedger turns the per-request hash chains of a database written
+// before the ledger into the one chain over the whole log, and records each
+// existing request's chain in its REQUEST_SUBMITTED event (the snapshot the
+// verifier compares the steps with), from the request's step rows. It first
+// verifies the old chains and changes nothing if they do not verify: a log
+// that was tampered with keeps its evidence. The relinking is the only
+// rewrite the log ever gets; docs/reliability.md says so.
+func relinkLedger(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `
+		SELECT event_id, event_time, COALESCE(request_id, ''), COALESCE(product_id, ''), actor,
+		       COALESCE(actor_role, ''), event_type, COALESCE(step_order, 0), COALESCE(decision, ''),
+		       COALESCE(comment, ''), COALESCE(details, ''), COALESCE(seq, 0), COALESCE(prev_hash, ''),
+		       COALESCE(hash, '')
+		FROM audit_log ORDER BY request_id, seq`)
+	if err != nil {
+		return err
+	}
+	var events []signoff.Event
+	for rows.Next() {
+		var e signoff.Event
+		var at string
+		if err := rows.Scan(&e.ID, &at, &e.RequestID, &e.ProductID, &e.Actor, &e.ActorRole, &e.Type, &e.Step,
+			&e.Decision, &e.Comment, &e.Details, &e.Seq, &e.PrevHash, &e.Hash); err != nil {
+			rows.Close()
+			return err
+		}
+		if e.Time, err = parseStoredTime(at); err != nil {
+			rows.Close()
+			return fmt.Errorf("event %s: %w", e.ID, err)
+		}
+		events = append(events, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(events) == 0 {
+		return nil
+	}
+	// The old chains: per request, positions 1, 2, …, each linked to the one
+	// before and matching its hash.
+	var head signoff.LedgerHead
+	for i, e := range events {
+		if i == 0 || e.RequestID != events[i-1].RequestID {
+			head = signoff.LedgerHead{}
+		}
+		if e.Seq != head.Seq+1 || e.PrevHash != head.Hash || e.ComputeHash() != e.Hash {
+			return fmt.Errorf("the audit log does not verify as it stands (request %s, event %s), so it was "+
+				"left unchanged: verify it with the Signoff version that wrote it", e.RequestID, e.ID)
+		}
+		head = signoff.LedgerHead{Seq: e.Seq, Hash: e.Hash}
+	}
+	snapshots, err := chainSnapshots(ctx, tx)
+	if err != nil {
+		return err
+	}
+	// One order for the whole log: by time, a request's events in their
+	// chain's order.
+	sortLedger(events)
+	for i := range events {
+		if events[i].Type == signoff.EventRequestSubmitted && events[i].Details == "" {
+			events[i].Details = snapshots[events[i].RequestID]
+		}
+	}
+	signoff.Link(signoff.LedgerHead{}, events)
+	for _, e := range events {
+		if _, err := tx.ExecContext(ctx, `UPDATE audit_log SET seq = ?, prev_hash = ?, hash = ?, details = NULLIF(?, '')
+			WHERE event_id = ?`, -e.Seq, e.PrevHash, e.Hash, e.Details, e.ID); err != nil {
+			return err
+		}
+	}
+	// Positions were written negated so that none collided with an old one.
+	_, err = tx.ExecContext(ctx, `UPDATE audit_log SET seq = -seq`)
+	return err
+}
+
+// sortLedger orders events by time, keeping each request's chain order
+// among events of the same time; ties across requests go by request ID.
+func sortLedger(events []signoff.Event) {
+	slices.SortFunc(events, func(a, b signoff.Event) int {
+		return cmp.Or(a.Time.Compare(b.Time), strings.Compare(a.RequestID, b.RequestID), cmp.Compare(a.Seq, b.Seq))
+	})
+}
+
+// chainSnapshots reads every request's steps as a signoff.ChainSnapshot.
+func chainSnapshots(ctx context.Context, tx *sql.Tx) (map[string]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT request_id, step_order, approver_role, step_label
+		FROM request_step ORDER BY request_id, step_order`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	steps := map[string][]signoff.ChainStep{}
+	for rows.Next() {
+		var id string
+		var s signoff.ChainStep
+		if err := rows.Scan(&id, &s.Order, &s.ApproverRole, &s.Label); err != nil {
+			return nil, err
+		}
+		steps[id] = append(steps[id], s)
+	}
+	out := make(map[string]string, len(steps))
+	for id, ss := range steps {
+		out[id] = signoff.ChainSnapshot(ss)
+	}
+	return out, rows.Err()
+}

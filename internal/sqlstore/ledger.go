@@ -1,0 +1,348 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/signoff/signoff/internal/signoff"
+)
+
+// The audit ledger's SQL (signoff/ledger.go): appending an event at the head
+// of the one chain over the whole log, the chain snapshot a submission
+// records, and the verifier. Like the actions' statements they are one
+// text for both engines: the embedded engine runs them on SQLite, the
+// Snowflake procedures embed the writers, and sql/snowflake/05_verify_audit.sql
+// is the verifier with Snowflake's digest source. The store contract suite
+// and the tampering tests therefore test what Snowflake runs.
+
+// LockAudit serializes appends to the audit log: every action takes this
+// row's lock before it reads the ledger's head (LedgerHead), and holds it
+// until its transaction ends, so two actions never link to the same head.
+// It is taken last, after the action's other writes, so locks are always
+// taken in the same order and cannot deadlock. On Snowflake an UPDATE holds
+// its lock until the transaction ends (DOCS/sql-reference/transactions,
+// "Resource locking"); SQLite has one writer anyway.
+const LockAudit = `UPDATE main.audit_lock SET locked_at = :now_ts WHERE lock_id = 1`
+
+// LedgerHead is the last link of the whole audit log (seq 0 and an empty
+// hash before the first event), read under the audit lock.
+const LedgerHead = `
+SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log), 0) AS ev_seq,
+       COALESCE((SELECT hash FROM main.audit_log ORDER BY seq DESC LIMIT 1), '') AS ev_prev_hash`
+
+// AppendEvent appends one audit event at the head of the ledger: :ev_seq is
+// the head's seq plus one and :ev_hash the event's hash over :ev_prev_hash
+// (the engine computes it: signoff.Event.ComputeHash, or Snowflake's
+// AUDIT_HASH). It inserts nothing if the head moved on, so the ledger never
+// forks, or if :event_id is taken (standard tables do not enforce keys, and
+// callers of the API choose the IDs); the statement must affect exactly one
+// row. Empty strings and step 0 are stored as NULL, as the hash reads them.
+const AppendEvent = `
+INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
+                            step_order, decision, comment, details, seq, prev_hash, hash)
+SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+       NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
+       :ev_seq, :ev_prev_hash, :ev_hash
+WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
+  AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id)`
+
+// stepsSnapshot is SQL for signoff.ChainSnapshot of the request_step rows
+// it aggregates: one position at a time, up to signoff.MaxChainSteps, so
+// that it needs neither recursion nor string aggregation, which the two
+// dialects spell differently. LENGTH counts characters in both.
+func stepsSnapshot() string {
+	var parts []string
+	for k := 1; k <= signoff.MaxChainSteps; k++ {
+		parts = append(parts, fmt.Sprintf(`COALESCE(MAX(CASE WHEN step_order = %d THEN
+                CAST(LENGTH(approver_role) AS VARCHAR) || ':' || approver_role ||
+                CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '')`, k))
+	}
+	return strings.Join(parts, " ||\n       ")
+}
+
+// ChainSnapshot is the chain the request :request_id was submitted with, as
+// its REQUEST_SUBMITTED event records it (signoff.ChainSnapshot), read from
+// the steps the submission just copied.
+var ChainSnapshot = `
+SELECT ` + stepsSnapshot() + ` AS snapshot
+FROM main.request_step WHERE request_id = :request_id`
+
+// SelectLedgerHead reads the head of the audit log, for digests.
+const SelectLedgerHead = `
+SELECT COALESCE(MAX(seq), 0), COALESCE((SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1), '') FROM audit_log`
+
+// SelectLedgerHash reads the hash of the event at a position, to check the
+// newest digest quickly.
+const SelectLedgerHash = `SELECT hash FROM audit_log WHERE seq = ?`
+
+// SelectLedgerSize counts what a verification covers.
+const SelectLedgerSize = `SELECT (SELECT COUNT(*) FROM access_request), (SELECT COUNT(*) FROM audit_log)`
+
+// VerifyLedger is the verifier: one statement that reports every problem as
+// a row (request_id, seq, event_id, problem, field, stored, expected) in the
+// shape of signoff.LedgerProblem; no rows means the log verifies. digests is
+// a subquery yielding the digests to check against as rows (seq, hash).
+//
+// What it checks, on the whole log:
+//   - the ledger: every event's hash recomputes (AUDIT_HASH), positions run
+//     1, 2, … without gaps or repeats, and each event links to the one
+//     before it;
+//   - the digests: each one's event is still there, with its hash;
+//   - requests and events: every request has events, every event a request;
+//   - the workflow's rules, replayed: each request's events start with its
+//     submission and follow the lifecycle, decisions come step by step, by
+//     someone other than the requester, one step per person, each with its
+//     step's role;
+//   - the state, derived from the events: the request row (requester,
+//     product, reason, status, current step, step count, times) and every
+//     step row (its place in the chain as the submission recorded it, and
+//     its decision, decider, role, comment and time) must be what the events
+//     say.
+//
+// Read through the API views on Snowflake and the tables on SQLite, by the
+// same unqualified names. AUDIT_HASH is Snowflake's function
+// (03_api.sql), and on the embedded engine a Go function registered on
+// every connection (internal/sqlite).
+func VerifyLedger(digests string) string {
+	var checks []string
+	add := func(s string) { checks = append(checks, strings.TrimSpace(s)) }
+
+	// The ledger.
+	add(`SELECT request_id, seq, event_id, 'edited', 'hash', hash, recomputed FROM ev
+ WHERE hash IS NULL OR hash <> recomputed`)
+	add(`SELECT request_id, seq, event_id, 'missing', 'seq', CAST(seq AS VARCHAR), CAST(COALESCE(prev_seq, 0) + 1 AS VARCHAR)
+  FROM ev WHERE seq > COALESCE(prev_seq, 0) + 1`)
+	add(`SELECT request_id, seq, event_id, 'reordered', 'seq', CAST(seq AS VARCHAR), CAST(COALESCE(prev_seq, 0) + 1 AS VARCHAR)
+  FROM ev WHERE seq IS NULL OR seq <= COALESCE(prev_seq, 0)`)
+	add(`SELECT request_id, seq, event_id, 'reordered', 'prev_hash', COALESCE(prev_hash, ''), COALESCE(prev_row_hash, '')
+  FROM ev WHERE seq = COALESCE(prev_seq, 0) + 1 AND COALESCE(prev_hash, '') <> COALESCE(prev_row_hash, '')`)
+
+	// The digests.
+	add(`SELECT e.request_id, d.seq, e.event_id, 'digest', CASE WHEN e.seq IS NULL THEN 'event' ELSE 'hash' END,
+       COALESCE(e.hash, ''), d.hash
+  FROM dg d LEFT JOIN ev e ON e.seq = d.seq
+ WHERE e.seq IS NULL OR e.hash <> d.hash`)
+
+	// Requests and events.
+	add(`SELECT r.request_id, 0, '', 'missing', 'events', '', ''
+  FROM access_request r LEFT JOIN per p ON p.request_id = r.request_id WHERE p.request_id IS NULL`)
+	add(`SELECT e.request_id, MIN(e.seq), MIN(e.event_id), 'orphan', 'request', COALESCE(e.request_id, ''), ''
+  FROM ev e LEFT JOIN access_request r ON r.request_id = e.request_id
+ WHERE r.request_id IS NULL GROUP BY e.request_id`)
+
+	// The rules, replayed event by event (on events of existing requests).
+	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'event_type', COALESCE(e.prev_type, ''), e.event_type
+  FROM ev e JOIN access_request r ON r.request_id = e.request_id
+ WHERE NOT (
+       (e.event_type = 'REQUEST_SUBMITTED' AND COALESCE(e.prev_type, '') = '')
+    OR (e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED', 'REQUEST_WITHDRAWN')
+        AND COALESCE(e.prev_type, '') IN ('REQUEST_SUBMITTED', 'STEP_APPROVED') AND e.approvals_before < r.step_count)
+    OR (e.event_type = 'REQUEST_APPROVED' AND COALESCE(e.prev_type, '') = 'STEP_APPROVED' AND e.approvals_before = r.step_count)
+    OR (e.event_type IN ('ACCESS_GRANTED', 'GRANT_FAILED') AND COALESCE(e.prev_type, '') IN ('REQUEST_APPROVED', 'GRANT_FAILED'))
+    OR (e.event_type = 'ACCESS_REVOKED' AND COALESCE(e.prev_type, '') = 'ACCESS_GRANTED'))`)
+	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'product_id', COALESCE(e.product_id, ''), r.product_id
+  FROM ev e JOIN access_request r ON r.request_id = e.request_id
+ WHERE COALESCE(e.product_id, '') <> r.product_id`)
+	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'step_order', CAST(COALESCE(e.step_order, 0) AS VARCHAR),
+       CAST(e.approvals_before + 1 AS VARCHAR)
+  FROM ev e WHERE e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED') AND COALESCE(e.step_order, 0) <> e.approvals_before + 1`)
+	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'actor', e.actor, 'they made the request'
+  FROM ev e JOIN sub s ON s.request_id = e.request_id
+ WHERE e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED') AND e.actor = s.requester`)
+	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'actor', e.actor, 'they decided another step of this request'
+  FROM ev e WHERE e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED') AND e.decisions_by_actor > 1`)
+	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'actor', e.actor, 'only the requester can withdraw'
+  FROM ev e JOIN sub s ON s.request_id = e.request_id
+ WHERE e.event_type = 'REQUEST_WITHDRAWN' AND e.actor <> s.requester`)
+	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'actor_role', COALESCE(e.actor_role, ''), COALESCE(st.approver_role, '')
+  FROM ev e LEFT JOIN request_step st ON st.request_id = e.request_id AND st.step_order = e.step_order
+ WHERE e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED') AND COALESCE(e.actor_role, '') <> COALESCE(st.approver_role, '')`)
+	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'decision', COALESCE(e.decision, ''),
+       CASE e.event_type WHEN 'STEP_APPROVED' THEN 'APPROVED' ELSE 'REJECTED' END
+  FROM ev e WHERE e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED')
+   AND COALESCE(e.decision, '') <> CASE e.event_type WHEN 'STEP_APPROVED' THEN 'APPROVED' ELSE 'REJECTED' END`)
+	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'comment', '', 'a reason for the rejection'
+  FROM ev e WHERE e.event_type = 'STEP_REJECTED' AND COALESCE(TRIM(e.comment), '') = ''`)
+
+	// The request row, derived from the events.
+	derived := []struct{ field, stored, expected, differ string }{
+		{"requester", "r.requester", "s.requester", "r.requester <> s.requester"},
+		{"product_id", "r.product_id", "s.product_id", "r.product_id <> COALESCE(s.product_id, '')"},
+		{"business_reason", "r.business_reason", "COALESCE(s.reason, '')", "r.business_reason <> COALESCE(s.reason, '')"},
+		{"status", "r.status", "x.status", "r.status <> COALESCE(x.status, '')"},
+		{"current_step", "CAST(r.current_step AS VARCHAR)", "CAST(x.current_step AS VARCHAR)", "r.current_step <> x.current_step"},
+		{"step_count", "CAST(r.step_count AS VARCHAR)", "CAST(COALESCE(k.n, 0) AS VARCHAR)", "r.step_count <> COALESCE(k.n, 0)"},
+		{"created_at", "CAST(r.created_at AS VARCHAR)", "CAST(s.created_at AS VARCHAR)", "r.created_at <> s.created_at"},
+		{"updated_at", "CAST(r.updated_at AS VARCHAR)", "CAST(x.last_time AS VARCHAR)", "r.updated_at <> x.last_time"},
+		{"steps", "COALESCE(k.snapshot, '')", "COALESCE(s.snapshot, '')", "COALESCE(k.snapshot, '') <> COALESCE(s.snapshot, '')"},
+		{"step_order", "CAST(COALESCE(k.lo, 0) AS VARCHAR) || ' to ' || CAST(COALESCE(k.hi, 0) AS VARCHAR) || ', ' || CAST(COALESCE(k.orders, 0) AS VARCHAR) || ' distinct'",
+			"'1 to ' || CAST(COALESCE(k.n, 0) AS VARCHAR) || ', each once'",
+			"COALESCE(k.n, 0) > 0 AND (k.lo <> 1 OR k.hi <> k.n OR k.orders <> k.n)"},
+	}
+	for _, d := range derived {
+		add(fmt.Sprintf(`SELECT r.request_id, 0, '', 'inconsistent', '%s', %s, %s
+  FROM access_request r JOIN sub s ON s.request_id = r.request_id JOIN expect x ON x.request_id = r.request_id
+  LEFT JOIN steps k ON k.request_id = r.request_id
+ WHERE %s`, d.field, d.stored, d.expected, d.differ))
+	}
+
+	// Every step row's decision, derived from its decision event (or none).
+	stepFields := []struct{ field, stored, expected string }{
+		{"decision", "COALESCE(st.decision, '')",
+			"COALESCE(CASE d.event_type WHEN 'STEP_APPROVED' THEN 'APPROVED' WHEN 'STEP_REJECTED' THEN 'REJECTED' END, '')"},
+		{"decided_by", "COALESCE(st.decided_by, '')", "COALESCE(d.actor, '')"},
+		{"acting_role", "COALESCE(st.acting_role, '')", "COALESCE(d.actor_role, '')"},
+		{"comment", "COALESCE(st.comment, '')", "COALESCE(d.comment, '')"},
+		{"decided_at", "COALESCE(CAST(st.decided_at AS VARCHAR), '')", "COALESCE(CAST(d.event_time AS VARCHAR), '')"},
+	}
+	for _, f := range stepFields {
+		differ := f.stored + " <> " + f.expected
+		if f.field == "decided_at" { // compared as times, shown as text
+			differ = "CASE WHEN st.decided_at IS NULL AND d.event_time IS NULL THEN 0 WHEN st.decided_at = d.event_time THEN 0 ELSE 1 END = 1"
+		}
+		add(fmt.Sprintf(`SELECT st.request_id, COALESCE(d.seq, 0), COALESCE(d.event_id, ''), 'inconsistent',
+       'step ' || CAST(st.step_order AS VARCHAR) || ' %s', %s, %s
+  FROM request_step st JOIN sub s ON s.request_id = st.request_id
+  LEFT JOIN ev d ON d.request_id = st.request_id AND d.step_order = st.step_order
+                AND d.event_type IN ('STEP_APPROVED', 'STEP_REJECTED')
+ WHERE %s`, f.field, f.stored, f.expected, differ))
+	}
+
+	return `
+WITH ev AS (
+    SELECT e.event_id, e.event_time, e.request_id, e.product_id, e.actor, e.actor_role, e.event_type,
+           e.step_order, e.decision, e.comment, e.details, e.seq, e.prev_hash, e.hash,
+           AUDIT_HASH(e.prev_hash, e.event_id, e.event_time, e.request_id, e.product_id, e.actor, e.actor_role,
+                      e.event_type, e.step_order, e.decision, e.comment, e.details, e.seq) AS recomputed,
+           LAG(e.seq) OVER (ORDER BY e.seq, e.event_id) AS prev_seq,
+           LAG(e.hash) OVER (ORDER BY e.seq, e.event_id) AS prev_row_hash,
+           ROW_NUMBER() OVER (PARTITION BY e.request_id ORDER BY e.seq, e.event_id) AS pos,
+           ROW_NUMBER() OVER (PARTITION BY e.request_id ORDER BY e.seq DESC, e.event_id DESC) AS rpos,
+           LAG(e.event_type) OVER (PARTITION BY e.request_id ORDER BY e.seq, e.event_id) AS prev_type,
+           COALESCE(SUM(CASE WHEN e.event_type = 'STEP_APPROVED' THEN 1 ELSE 0 END) OVER (
+               PARTITION BY e.request_id ORDER BY e.seq, e.event_id
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS approvals_before,
+           COUNT(CASE WHEN e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED') THEN 1 END)
+               OVER (PARTITION BY e.request_id, e.actor) AS decisions_by_actor
+    FROM audit_log e
+),
+dg AS (` + digests + `),
+per AS (
+    SELECT request_id, SUM(CASE WHEN event_type = 'STEP_APPROVED' THEN 1 ELSE 0 END) AS approvals
+    FROM ev GROUP BY request_id
+),
+sub AS (
+    SELECT request_id, actor AS requester, product_id, comment AS reason, event_time AS created_at, details AS snapshot
+    FROM ev WHERE pos = 1 AND event_type = 'REQUEST_SUBMITTED'
+),
+expect AS (
+    SELECT l.request_id, l.event_time AS last_time,
+           CASE l.event_type
+               WHEN 'REQUEST_SUBMITTED' THEN 'PENDING' WHEN 'STEP_APPROVED' THEN 'PENDING'
+               WHEN 'STEP_REJECTED' THEN 'REJECTED' WHEN 'REQUEST_WITHDRAWN' THEN 'WITHDRAWN'
+               WHEN 'REQUEST_APPROVED' THEN 'APPROVED' WHEN 'ACCESS_GRANTED' THEN 'GRANTED'
+               WHEN 'GRANT_FAILED' THEN 'GRANT_FAILED' WHEN 'ACCESS_REVOKED' THEN 'REVOKED'
+           END AS status,
+           CASE WHEN p.approvals + 1 > r.step_count THEN r.step_count ELSE p.approvals + 1 END AS current_step
+    FROM ev l JOIN per p ON p.request_id = l.request_id JOIN access_request r ON r.request_id = l.request_id
+    WHERE l.rpos = 1
+),
+steps AS (
+    SELECT request_id, COUNT(*) AS n, COUNT(DISTINCT step_order) AS orders, MIN(step_order) AS lo,
+           MAX(step_order) AS hi,
+       ` + stepsSnapshot() + ` AS snapshot
+    FROM request_step GROUP BY request_id
+)
+` + strings.Join(checks, "\nUNION ALL\n") + `
+ORDER BY 2, 1, 4, 5`
+}
+
+// LedgerHead reads the head of the audit log.
+func (s *Store) LedgerHead(ctx context.Context) (signoff.LedgerHead, error) {
+	var h signoff.LedgerHead
+	if err := scanOne(ctx, s.q, SelectLedgerHead, nil, &h.Seq, &h.Hash); err != nil {
+		return h, s.errorf(err, "ledger head")
+	}
+	return h, nil
+}
+
+// LedgerHash returns the hash of the event at position seq, and false if
+// the log has no such event.
+func (s *Store) LedgerHash(ctx context.Context, seq int) (string, bool, error) {
+	var hash sql.NullString
+	err := scanOne(ctx, s.q, SelectLedgerHash, []any{seq}, &hash)
+	if err == sql.ErrNoRows {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, s.errorf(err, "ledger hash %d", seq)
+	}
+	return hash.String, true, nil
+}
+
+// VerifyLedger checks the whole audit log, and the log against digests (see
+// VerifyLedger, the statement). It is meant for an auditor's check or the
+// verify command, not for every page view.
+func (s *Store) VerifyLedger(ctx context.Context, digests []signoff.Digest) (signoff.LedgerReport, error) {
+	if s.digestsFromJSON == "" {
+		return signoff.LedgerReport{}, fmt.Errorf("%s: verify audit: the store has no digest source", s.name)
+	}
+	type jsonDigest struct {
+		Seq  int    `json:"seq"`
+		Hash string `json:"hash"`
+	}
+	list := make([]jsonDigest, len(digests))
+	for i, d := range digests {
+		list[i] = jsonDigest{d.Seq, d.Hash}
+	}
+	raw, err := json.Marshal(list)
+	if err != nil {
+		return signoff.LedgerReport{}, err
+	}
+	var rep signoff.LedgerReport
+	if err := scanOne(ctx, s.q, SelectLedgerSize, nil, &rep.Requests, &rep.Events); err != nil {
+		return rep, s.errorf(err, "verify audit: size")
+	}
+	rows, err := s.q.QueryContext(ctx, VerifyLedger(s.digestsFromJSON), string(raw))
+	if err != nil {
+		return rep, s.errorf(err, "verify audit")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p signoff.LedgerProblem
+		var req, ev, stored, expected sql.NullString
+		var seq sql.NullInt64
+		if err := rows.Scan(&req, &seq, &ev, &p.Kind, &p.Field, &stored, &expected); err != nil {
+			return rep, s.errorf(err, "verify audit")
+		}
+		p.RequestID, p.Seq, p.EventID, p.Stored, p.Expected = req.String, int(seq.Int64), ev.String, stored.String, expected.String
+		rep.Problems = append(rep.Problems, p)
+	}
+	if err := rows.Err(); err != nil {
+		return rep, s.errorf(err, "verify audit")
+	}
+	rep.Digests = signoff.CheckDigests(digests, rep.Problems)
+	return rep, nil
+}
+
+// scanOne runs a query expected to return one row and scans it.
+func scanOne(ctx context.Context, q Querier, query string, args []any, dest ...any) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	return rows.Err()
+}
