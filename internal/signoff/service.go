@@ -472,9 +472,6 @@ type AuditPage struct {
 // Audit returns one page of audit events matching f. Admins and auditors
 // see everything.
 func (s *Service) Audit(ctx context.Context, viewer Identity, f EventFilter) (AuditPage, error) {
-	if err := requireSignedIn(viewer); err != nil {
-		return AuditPage{}, err
-	}
 	if err := checkAudit(viewer, f); err != nil {
 		return AuditPage{}, err
 	}
@@ -498,9 +495,6 @@ func (s *Service) Audit(ctx context.Context, viewer Identity, f EventFilter) (Au
 
 // AuditExport returns up to limit events matching f for a CSV download.
 func (s *Service) AuditExport(ctx context.Context, viewer Identity, f EventFilter, limit int) ([]Event, error) {
-	if err := requireSignedIn(viewer); err != nil {
-		return nil, err
-	}
 	if err := checkAudit(viewer, f); err != nil {
 		return nil, err
 	}
@@ -540,8 +534,12 @@ func (s *Service) NeedsGrant(ctx context.Context, viewer Identity) ([]Request, e
 }
 
 // checkAudit checks that viewer may read the audit log and that f's cursor
-// is well-formed.
+// is well-formed. A signed-out visitor is asked to sign in, as on every
+// other page, rather than told they may not.
 func checkAudit(viewer Identity, f EventFilter) error {
+	if err := requireSignedIn(viewer); err != nil {
+		return err
+	}
 	if !viewer.Auditor() {
 		return Errorf(ErrForbidden, "The audit log is for admins (%s) and auditors (%s).", RoleAdmin, RoleAuditor)
 	}
