@@ -5,9 +5,11 @@ import (
 	"crypto/rand"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/signoff/signoff/internal/signoff"
@@ -131,6 +133,49 @@ func securityHeaders(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// loopbackOnly refuses a request whose Host is not a loopback name, unless
+// the server answers any host (Config.AnyHost). Binding to 127.0.0.1 is not
+// enough: a web page the local user visits can resolve its own name to
+// 127.0.0.1 (DNS rebinding) and then talk to Signoff as same-origin, Origin
+// and Host agreeing, so cross-origin protection passes. Such a request still
+// names the attacker's host, and is refused here before anything else runs.
+//
+// The status is 421 Misdirected Request (RFC 9110, section 15.5.20): the
+// request was well-formed, but this server does not answer for the
+// authority it names. 400 would say the request itself was malformed.
+func (s *Server) loopbackOnly(next http.Handler) http.Handler {
+	if s.anyHost {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !LoopbackHost(r.Host) {
+			s.fail(w, r, fmt.Errorf("host %q is not a loopback name: %w", r.Host, errMisdirected))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// LoopbackHost reports whether host, a request's Host with or without a
+// port, names this machine's loopback interface: an address in
+// 127.0.0.0/8, ::1, or the name localhost, which every system answers from
+// its hosts file before asking DNS. Names under .localhost are refused:
+// Chrome and Firefox resolve them locally, but other clients may ask a DNS
+// resolver, which a hostile network controls, and nobody needs them to
+// reach Signoff.
+func LoopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	} else if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		host = host[1 : len(host)-1]
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // limitBodies caps request bodies at MaxBodyBytes. The reader stops after

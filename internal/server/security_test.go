@@ -2,9 +2,11 @@ package server_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -435,4 +437,95 @@ func TestHeadAndStaticListing(t *testing.T) {
 	for _, path := range []string{"/static/", "/static"} {
 		assert.Equal(t, http.StatusNotFound, c.get(path).Status, path)
 	}
+}
+
+// TestDNSRebindingIsRefused: a web page the local user visits can resolve a
+// name of its own to 127.0.0.1 and send requests whose Origin and Host are
+// both that name, which cross-origin protection lets through. The embedded
+// engine answers only requests addressed to a loopback name.
+func TestDNSRebindingIsRefused(t *testing.T) {
+	t.Parallel()
+	s := newFake(t)
+	port := s.URL[strings.LastIndex(s.URL, ":"):]
+	adam := s.as("ADAM")
+	// sendAs sends req to the server with Host host, and, for a POST, the
+	// Origin a page served from that host would send. c's cookies go with
+	// it: the client's cookie jar would keep them to the server's own name.
+	sendAs := func(c *client, host string, req *http.Request) response {
+		req.Host = host
+		if req.Method == http.MethodPost {
+			req.Header.Set("Origin", "http://"+host)
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		for _, ck := range c.hc.Jar.Cookies(c.baseURL()) {
+			req.AddCookie(ck)
+		}
+		return c.do(req)
+	}
+
+	for _, host := range []string{"evil.example" + port, "evil.example", "localhost.evil.example" + port,
+		"127.0.0.1.nip.io" + port, "app.localhost" + port, "0.0.0.0" + port, "192.168.1.10" + port, "localhost." + port} {
+		t.Run("refused: "+host, func(t *testing.T) {
+			c := s.anon()
+			res, calls := s.wf.during(func() response {
+				return sendAs(c, host, c.newRequest(http.MethodPost, "/login", strings.NewReader("user=ADAM")))
+			})
+			require.Equal(t, http.StatusMisdirectedRequest, res.Status)
+			assert.True(t, hasTestid(res.Body, "error"))
+			assert.Contains(t, text(res.Body), "Signoff answers only at its loopback address")
+			assert.Empty(t, calls)
+			assert.NotContains(t, strings.Join(res.Header.Values("Set-Cookie"), "\n"), "signoff_session=",
+				"no session is handed to the rebound page")
+
+			// Even with a session cookie (a browser keeps cookies per name,
+			// so the page would first have to sign in there), nothing is
+			// read or changed.
+			for _, req := range []*http.Request{
+				adam.newRequest(http.MethodGet, "/audit?format=csv", nil),
+				adam.newRequest(http.MethodPost, "/requests/"+fakeRequestID+"/revoke", strings.NewReader("reason=rebound")),
+			} {
+				res, calls := s.wf.during(func() response { return sendAs(adam, host, req) })
+				assert.Equal(t, http.StatusMisdirectedRequest, res.Status, req.URL.Path)
+				assert.NotContains(t, res.Header.Get("Content-Type"), "text/csv")
+				assert.Empty(t, calls, req.URL.Path)
+			}
+		})
+	}
+
+	for _, host := range []string{"127.0.0.1" + port, "localhost" + port, "LocalHost" + port, "localhost",
+		"127.0.0.1", "127.3.4.5" + port, "[::1]" + port, "[::1]"} {
+		t.Run("answered: "+host, func(t *testing.T) {
+			res := sendAs(adam, host, adam.newRequest(http.MethodGet, "/", nil))
+			require.Equal(t, http.StatusOK, res.Status)
+			assert.Equal(t, "ADAM", testid(res.Body, "viewer"))
+			c := s.anon()
+			res = sendAs(c, host, c.newRequest(http.MethodPost, "/login", strings.NewReader("user=ALICE")))
+			assert.Equal(t, http.StatusSeeOther, res.Status)
+		})
+	}
+
+	t.Run("no Host at all", func(t *testing.T) {
+		req := httptest.NewRequest(http.MethodGet, "/healthz", nil)
+		req.Host = ""
+		rec := httptest.NewRecorder()
+		s.srv.ServeHTTP(rec, req)
+		assert.Equal(t, http.StatusMisdirectedRequest, rec.Code)
+	})
+
+	t.Run("with AnyHost (--allow-remote), any name", func(t *testing.T) {
+		remote := newFake(t, func(c *server.Config) { c.AnyHost = true })
+		c := remote.anon()
+		res := sendAs(c, "signoff.lan:8080", c.newRequest(http.MethodPost, "/login", strings.NewReader("user=ALICE")))
+		assert.Equal(t, http.StatusSeeOther, res.Status)
+	})
+}
+
+// TestPlatformAnswersAnyHost: on Snowflake the browser reaches Signoff
+// through the SPCS ingress's public name, so no Host is refused.
+func TestPlatformAnswersAnyHost(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, onSnowflake(time.Minute)...)
+	res, body := s.browser("ALICE").do(http.MethodGet, "/requests", nil, func(r *http.Request) { r.Host = "abc123-myorg-myacct.snowflakecomputing.app" })
+	require.Equal(t, http.StatusOK, res.StatusCode, body)
+	assert.Equal(t, "ALICE", testid(body, "viewer"))
 }

@@ -61,6 +61,13 @@ type Config struct {
 	// IdentityTTL is how long page views reuse the platform's answer about a
 	// visitor (a signed cookie) before asking again; 0 asks on every request.
 	IdentityTTL time.Duration
+	// AnyHost answers requests addressed to any host name. Without it, the
+	// embedded engine answers only requests whose Host is a loopback name
+	// or address (LoopbackHost), so that a web page cannot reach it through
+	// a name of its own rebound to 127.0.0.1 (DNS rebinding). The Snowflake
+	// engine is always reached through the SPCS ingress's public name, so it
+	// never checks.
+	AnyHost bool
 	// SessionKey signs cookies; instances behind one URL must share it.
 	SessionKey []byte
 	// SecureCookies sets the Secure attribute (when served over HTTPS).
@@ -81,6 +88,7 @@ type Server struct {
 	local       LocalAccount
 	platform    PlatformAccount
 	identityTTL time.Duration
+	anyHost     bool
 	cookies     cookies
 	engine      string
 	version     string
@@ -101,8 +109,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("server: SessionKey must be at least 32 bytes")
 	}
 	s := &Server{svc: cfg.Service, ready: cfg.Ready, log: cfg.Log, local: cfg.Local, platform: cfg.Platform,
-		identityTTL: cfg.IdentityTTL,
-		cookies:     cookies{key: cfg.SessionKey, secure: cfg.SecureCookies}, engine: cfg.Engine, version: cfg.Version, now: cfg.Now}
+		identityTTL: cfg.IdentityTTL, anyHost: cfg.AnyHost || cfg.Local == nil,
+		cookies: cookies{key: cfg.SessionKey, secure: cfg.SecureCookies}, engine: cfg.Engine, version: cfg.Version, now: cfg.Now}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
