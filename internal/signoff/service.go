@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Page sizes. Pages never load unbounded lists.
@@ -398,11 +397,8 @@ func (s *Service) Revoke(ctx context.Context, viewer Identity, id, reason string
 	if !ValidID(id) {
 		return noRequest(id)
 	}
-	if !utf8.ValidString(reason) {
-		return Problems{"reason": "The reason " + notText + "."}
-	}
-	if utf8Len(reason) > MaxCommentLength {
-		return Problems{"reason": "The reason is too long: keep it under 1,000 characters."}
+	if err := ValidateRevokeReason(reason); err != nil {
+		return err
 	}
 	now := s.now()
 	o, err := s.engine.Revoke(ctx, viewer, RevokeCall{RequestID: id, Reason: strings.TrimSpace(reason),
@@ -548,5 +544,3 @@ func checkAudit(viewer Identity, f EventFilter) error {
 	}
 	return nil
 }
-
-func utf8Len(s string) int { return len([]rune(strings.TrimSpace(s))) }
