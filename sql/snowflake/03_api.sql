@@ -1,8 +1,9 @@
 -- Signoff on Snowflake: the API. Owner's-rights procedures that are the only
 -- way to change Signoff's state, and the functions they use.
 --
--- GENERATED from sql/snowflake/api.sql.tmpl, internal/sqlstore/actions.go and
--- internal/signoff/outcome.go by internal/sqlgen; do not edit.
+-- GENERATED from sql/snowflake/api.sql.tmpl, internal/sqlstore/actions.go,
+-- internal/signoff/outcome.go and internal/signoff/rules.go by internal/sqlgen;
+-- do not edit.
 -- After changing any of them, run: make generate (go generate ./...)
 --
 -- Run after 00_roles.sql and 01_data_model.sql, as SIGNOFF_OWNER (the
@@ -111,6 +112,82 @@ $$
 $$;
 
 -- ============================================================================
+-- VISIBLE_LENGTH and BIDI_CONTROLS: the rules for free text
+-- ============================================================================
+-- A business reason must show at least 20 characters and a rejection
+-- must say why, so characters that show nothing do not count: spaces of
+-- every width, controls, format characters, Unicode's default-ignorable
+-- characters and two blank symbols (signoff.Invisible in
+-- internal/signoff/rules.go, from which this set is generated):
+--  U+0000–U+0020, U+007F–U+00A0, U+00AD, U+034F, U+0600–U+0605, U+061C, U+06DD, U+070F,
+--  U+0890–U+0891, U+08E2, U+115F–U+1160, U+1680, U+17B4–U+17B5, U+180B–U+180F, U+2000–U+200F,
+--  U+2028–U+202F, U+205F–U+206F, U+2800, U+3000, U+3164, U+FE00–U+FE0F, U+FEFF, U+FFA0,
+--  U+FFF0–U+FFFB, U+110BD, U+110CD, U+13430–U+1343F, U+1BCA0–U+1BCA3, U+1D159, U+1D173–U+1D17A,
+--  U+E0000–U+E0FFF
+-- Text holding a bidirectional control, which would make it display in
+-- another order than it was typed, is refused (signoff.BidiControl):
+--  U+061C, U+200E–U+200F, U+202A–U+202E, U+2066–U+2069
+-- TRANSLATE removes every character of its second argument that has no
+-- counterpart in the third (DOCS/sql-reference/functions/translate), and
+-- LENGTH counts characters, not bytes (DOCS/sql-reference/functions/length).
+-- The preflight (PREFLIGHT below, signoff doctor) compares both functions
+-- with Go on a sample.
+CREATE OR REPLACE FUNCTION SIGNOFF.API.VISIBLE_LENGTH(TEXT VARCHAR)
+RETURNS NUMBER
+LANGUAGE SQL
+COMMENT = 'Signoff: how many characters of a text show (blanks and invisible characters do not count)'
+AS
+$$
+    LENGTH(TRANSLATE(TEXT,
+           ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(0, 33), c INT -> CHR(c)), '')
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(127, 161), c INT -> CHR(c)), '')
+        || CHR(173)
+        || CHR(847)
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(1536, 1542), c INT -> CHR(c)), '')
+        || CHR(1564)
+        || CHR(1757)
+        || CHR(1807)
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(2192, 2194), c INT -> CHR(c)), '')
+        || CHR(2274)
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(4447, 4449), c INT -> CHR(c)), '')
+        || CHR(5760)
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(6068, 6070), c INT -> CHR(c)), '')
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(6155, 6160), c INT -> CHR(c)), '')
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(8192, 8208), c INT -> CHR(c)), '')
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(8232, 8240), c INT -> CHR(c)), '')
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(8287, 8304), c INT -> CHR(c)), '')
+        || CHR(10240)
+        || CHR(12288)
+        || CHR(12644)
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(65024, 65040), c INT -> CHR(c)), '')
+        || CHR(65279)
+        || CHR(65440)
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(65520, 65532), c INT -> CHR(c)), '')
+        || CHR(69821)
+        || CHR(69837)
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(78896, 78912), c INT -> CHR(c)), '')
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(113824, 113828), c INT -> CHR(c)), '')
+        || CHR(119129)
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(119155, 119163), c INT -> CHR(c)), '')
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(917504, 921600), c INT -> CHR(c)), ''),
+        ''))
+$$;
+
+CREATE OR REPLACE FUNCTION SIGNOFF.API.BIDI_CONTROLS(TEXT VARCHAR)
+RETURNS NUMBER
+LANGUAGE SQL
+COMMENT = 'Signoff: how many bidirectional controls a text holds'
+AS
+$$
+    LENGTH(TEXT) - LENGTH(TRANSLATE(TEXT,
+           CHR(1564)
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(8206, 8208), c INT -> CHR(c)), '')
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(8234, 8239), c INT -> CHR(c)), '')
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(8294, 8298), c INT -> CHR(c)), ''),
+        ''))
+$$;
+
+-- ============================================================================
 -- ENVELOPE: every procedure's answer
 -- ============================================================================
 -- ok is TRUE for OK and DRY_RUN; message is for people who call the API
@@ -203,7 +280,9 @@ BEGIN
       INTO :actor, :now_ts;
     SELECT CASE
                WHEN COALESCE(LENGTH(:product_id), 0) NOT BETWEEN 1 AND 255 THEN 'product_id'
-               WHEN COALESCE(LENGTH(TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13))), 0) NOT BETWEEN 20 AND 2000 THEN 'reason'
+               WHEN COALESCE(LENGTH(TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13))), 0) > 2000 THEN 'reason'
+               WHEN COALESCE(VISIBLE_LENGTH(:reason), 0) < 20 THEN 'reason'
+               WHEN COALESCE(BIDI_CONTROLS(:reason), 0) > 0 THEN 'reason'
                WHEN NOT COALESCE(:request_id RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'request_id'
                WHEN NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
                WHEN ABS(ID_MILLIS(:request_id) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'request_id'
@@ -564,8 +643,9 @@ BEGIN
                WHEN NOT COALESCE(:request_id RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'request_id'
                WHEN COALESCE(:step_no, 0) < 0 THEN 'step_no'
                WHEN COALESCE(:decision, '') NOT IN ('APPROVED', 'REJECTED') THEN 'decision'
-               WHEN COALESCE(LENGTH(:comment_text), 0) > 1000 THEN 'comment_text'
-               WHEN :decision = 'REJECTED' AND COALESCE(TRIM(:comment_text, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), '') = '' THEN 'comment_text'
+               WHEN COALESCE(LENGTH(TRIM(:comment_text, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13))), 0) > 1000 THEN 'comment_text'
+               WHEN :decision = 'REJECTED' AND COALESCE(VISIBLE_LENGTH(:comment_text), 0) = 0 THEN 'comment_text'
+               WHEN COALESCE(BIDI_CONTROLS(:comment_text), 0) > 0 THEN 'comment_text'
                WHEN COALESCE(:acting_as, '') <> '' AND NOT (:acting_as RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}') THEN 'acting_as'
                WHEN NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26},[0-9A-HJKMNP-TV-Z]{26},[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
                WHEN ABS(ID_MILLIS(SPLIT_PART(:event_ids, ',', 1)) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 OR ABS(ID_MILLIS(SPLIT_PART(:event_ids, ',', 2)) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000
@@ -1044,7 +1124,8 @@ BEGIN
       INTO :actor, :now_ts;
     SELECT CASE
                WHEN NOT COALESCE(:request_id RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'request_id'
-               WHEN COALESCE(LENGTH(:reason), 0) > 1000 THEN 'reason'
+               WHEN COALESCE(LENGTH(TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13))), 0) > 1000 THEN 'reason'
+               WHEN COALESCE(BIDI_CONTROLS(:reason), 0) > 0 THEN 'reason'
                WHEN NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
                WHEN ABS(ID_MILLIS(:event_ids) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'event_ids'
                ELSE ''
