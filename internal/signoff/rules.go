@@ -90,6 +90,40 @@ func BidiControl(r rune) bool {
 	return ok
 }
 
+// TextSample is a text on which the preflight compares the Snowflake
+// procedures' text rules with these: the code points on either side of each
+// edge of the invisible and the bidirectional sets, which catches a set that
+// is off by one anywhere, and visible letters of one to four bytes. It
+// returns the text and how many characters it has, show and are
+// bidirectional controls.
+func TextSample() (text string, length, visible, bidi int) {
+	var b strings.Builder
+	edges := func(in func(rune) bool) {
+		prev := false
+		for r := rune(0); r <= unicode.MaxRune+1; r++ {
+			cur := r <= unicode.MaxRune && in(r)
+			if cur != prev {
+				for _, c := range []rune{r - 1, r} {
+					if c >= 0 && utf8.ValidRune(c) {
+						b.WriteRune(c)
+					}
+				}
+			}
+			prev = cur
+		}
+	}
+	edges(Invisible)
+	edges(BidiControl)
+	b.WriteString("aé日😀")
+	text = b.String()
+	for _, r := range text {
+		if BidiControl(r) {
+			bidi++
+		}
+	}
+	return text, utf8.RuneCountInString(text), visibleLength(text), bidi
+}
+
 // notText is the message for a field that is not valid UTF-8. Such bytes
 // are refused, never repaired: the audit hash is computed over the exact
 // text, and an encoder that replaced them (as encoding/json does, with

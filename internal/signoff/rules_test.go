@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -165,6 +166,31 @@ func TestBidiControl(t *testing.T) {
 	assert.Equal(t, []rune{0x061C, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069}, got)
 	for _, r := range got {
 		assert.True(t, signoff.Invisible(r), "U+%04X would not count anyway", r)
+	}
+}
+
+// TestTextSample: the preflight's sample crosses every edge of both sets,
+// and its counts are what the rules count.
+func TestTextSample(t *testing.T) {
+	text, length, visible, bidi := signoff.TextSample()
+	in := map[rune]bool{}
+	wantVisible, wantBidi := 0, 0
+	for _, r := range text {
+		in[r] = true
+		if !invisibleOracle(r) {
+			wantVisible++
+		}
+		if signoff.BidiControl(r) {
+			wantBidi++
+		}
+	}
+	assert.Equal(t, utf8.RuneCountInString(text), length)
+	assert.Equal(t, wantVisible, visible)
+	assert.Equal(t, wantBidi, bidi)
+	for r := rune(1); r <= unicode.MaxRune; r++ {
+		if signoff.Invisible(r) != signoff.Invisible(r-1) || signoff.BidiControl(r) != signoff.BidiControl(r-1) {
+			assert.True(t, in[r-1] && in[r], "the edge between U+%04X and U+%04X", r-1, r)
+		}
 	}
 }
 

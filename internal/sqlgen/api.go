@@ -98,15 +98,15 @@ func Runs(in func(rune) bool) [][2]rune {
 	return runs
 }
 
-// CharSet is SQL for a string of every character for which in is true, for
-// TRANSLATE's alphabet: each run of code points (Runs) is a CHR, or an
+// CharSet is SQL for a string of the characters of runs (Runs), for
+// TRANSLATE's alphabet: each run of code points is a CHR, or an
 // ARRAY_GENERATE_RANGE of code points turned into characters, one run to a
 // line (DOCS/sql-reference/functions/chr, .../array_generate_range,
 // .../transform, .../array_to_string). The SQL names the characters by
 // number, so no invisible or reordering character is written into the file.
-func CharSet(in func(rune) bool, indent string) string {
+func CharSet(runs [][2]rune, indent string) string {
 	var parts []string
-	for _, run := range Runs(in) {
+	for _, run := range runs {
 		if run[0] == run[1] {
 			parts = append(parts, fmt.Sprintf("CHR(%d)", run[0]))
 		} else {
@@ -117,11 +117,29 @@ func CharSet(in func(rune) bool, indent string) string {
 	return strings.Join(parts, "\n"+indent+"|| ")
 }
 
-// codePoints names the runs of in as U+ ranges, for the comment above the
-// SQL that CharSet writes.
-func codePoints(in func(rune) bool) string {
+// chars is SQL for the string s, each character a CHR of its code point,
+// eight to a line.
+func chars(s, indent string) string {
+	var lines []string
+	var line []string
+	for _, r := range s {
+		line = append(line, fmt.Sprintf("CHR(%d)", r))
+		if len(line) == 8 {
+			lines = append(lines, strings.Join(line, " || "))
+			line = nil
+		}
+	}
+	if len(line) > 0 {
+		lines = append(lines, strings.Join(line, " || "))
+	}
+	return strings.Join(lines, "\n"+indent+"|| ")
+}
+
+// codePoints names runs as U+ ranges, for the comment above the SQL that
+// CharSet writes.
+func codePoints(runs [][2]rune) string {
 	var names []string
-	for _, run := range Runs(in) {
+	for _, run := range runs {
 		name := fmt.Sprintf("U+%04X", run[0])
 		if run[1] != run[0] {
 			name += fmt.Sprintf("–U+%04X", run[1])
@@ -186,6 +204,8 @@ func API() (string, error) {
 		codes = append(codes, code{string(c), c.APIMessage()})
 	}
 	sample := signoff.HashSample()
+	textSample, _, _, _ := signoff.TextSample()
+	invisible, bidi := Runs(signoff.Invisible), Runs(signoff.BidiControl)
 	literal := func(s string) string {
 		if s == "" {
 			return "NULL"
@@ -196,8 +216,9 @@ func API() (string, error) {
 		"Codes": codes, "IDPattern": signoff.IDPattern, "RolePattern": signoff.RolePattern,
 		"MinReason": signoff.MinReasonLength, "MaxReason": signoff.MaxReasonLength,
 		"MaxComment": signoff.MaxCommentLength, "RoleAdmin": signoff.RoleAdmin,
-		"Invisible": CharSet(signoff.Invisible, "        "), "InvisibleCodePoints": codePoints(signoff.Invisible),
-		"BidiControls": CharSet(signoff.BidiControl, "        "), "BidiCodePoints": codePoints(signoff.BidiControl),
+		"Invisible": CharSet(invisible, "        "), "InvisibleCodePoints": codePoints(invisible),
+		"BidiControls": CharSet(bidi, "        "), "BidiCodePoints": codePoints(bidi),
+		"TextSample": chars(textSample, "        "),
 		"TimeSample": sample.Time.Format("2006-01-02 15:04:05.000000000"),
 		"Sample": strings.Join([]string{literal(sample.PrevHash), literal(sample.ID),
 			"'" + sample.Time.Format("2006-01-02 15:04:05.000000000") + "'::TIMESTAMP_NTZ(9)",

@@ -1295,8 +1295,10 @@ GRANT USAGE ON PROCEDURE SIGNOFF.API.WHOAMI() TO ROLE PUBLIC;
 -- admin's own session). It grants the empty role SIGNOFF_PREFLIGHT to the
 -- caller and revokes it again (an owner's-rights GRANT from a caller's
 -- session), hashes a fixed sample event with AUDIT_HASH (the Go side knows
--- the answer: signoff.HashSample), and truncates a fixed time to the
--- microsecond. Nothing else is changed.
+-- the answer: signoff.HashSample), truncates a fixed time to the
+-- microsecond, and counts a sample text with LENGTH, VISIBLE_LENGTH and
+-- BIDI_CONTROLS (signoff.TextSample: the characters on either side of each
+-- edge of both sets). Nothing else is changed.
 CREATE OR REPLACE PROCEDURE SIGNOFF.API.PREFLIGHT()
 RETURNS VARIANT
 LANGUAGE SQL
@@ -1315,6 +1317,8 @@ DECLARE
     revoke_error VARCHAR DEFAULT '';
     hash_sample  VARCHAR;
     time_sample  VARCHAR;
+    text_sample  VARCHAR;
+    text_counts  VARIANT;
     result       VARIANT;
 BEGIN
     SELECT SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME'),
@@ -1344,8 +1348,31 @@ BEGIN
     SELECT AUDIT_HASH('5f1d0b1d9d4f6d2f9b5b0f3e2c1a4b6d8e7f9a0b1c2d3e4f5a6b7c8d9e0f1a2b', '01JNQ4Z5M8A1B2C3D4E5F6G7H8', '2026-01-02 03:04:05.123456789'::TIMESTAMP_NTZ(9), '01JNQ4Z5M8A1B2C3D4E5F6G7H9', 'customer-360', 'JANE.DOE@ACME.COM', 'DATA_OWNER_SALES', 'STEP_APPROVED', 2, 'APPROVED', 'Zoë''s "ok": 名前 3:x', NULL, 3),
            TO_CHAR(DATE_TRUNC('MICROSECOND', '2026-01-02 03:04:05.123456789'::TIMESTAMP_NTZ(9)), 'YYYY-MM-DD HH24:MI:SS.FF6')
       INTO :hash_sample, :time_sample;
+    SELECT CHR(0) || CHR(32) || CHR(33) || CHR(126) || CHR(127) || CHR(160) || CHR(161) || CHR(172)
+        || CHR(173) || CHR(173) || CHR(174) || CHR(846) || CHR(847) || CHR(847) || CHR(848) || CHR(1535)
+        || CHR(1536) || CHR(1541) || CHR(1542) || CHR(1563) || CHR(1564) || CHR(1564) || CHR(1565) || CHR(1756)
+        || CHR(1757) || CHR(1757) || CHR(1758) || CHR(1806) || CHR(1807) || CHR(1807) || CHR(1808) || CHR(2191)
+        || CHR(2192) || CHR(2193) || CHR(2194) || CHR(2273) || CHR(2274) || CHR(2274) || CHR(2275) || CHR(4446)
+        || CHR(4447) || CHR(4448) || CHR(4449) || CHR(5759) || CHR(5760) || CHR(5760) || CHR(5761) || CHR(6067)
+        || CHR(6068) || CHR(6069) || CHR(6070) || CHR(6154) || CHR(6155) || CHR(6159) || CHR(6160) || CHR(8191)
+        || CHR(8192) || CHR(8207) || CHR(8208) || CHR(8231) || CHR(8232) || CHR(8239) || CHR(8240) || CHR(8286)
+        || CHR(8287) || CHR(8303) || CHR(8304) || CHR(10239) || CHR(10240) || CHR(10240) || CHR(10241) || CHR(12287)
+        || CHR(12288) || CHR(12288) || CHR(12289) || CHR(12643) || CHR(12644) || CHR(12644) || CHR(12645) || CHR(65023)
+        || CHR(65024) || CHR(65039) || CHR(65040) || CHR(65278) || CHR(65279) || CHR(65279) || CHR(65280) || CHR(65439)
+        || CHR(65440) || CHR(65440) || CHR(65441) || CHR(65519) || CHR(65520) || CHR(65531) || CHR(65532) || CHR(69820)
+        || CHR(69821) || CHR(69821) || CHR(69822) || CHR(69836) || CHR(69837) || CHR(69837) || CHR(69838) || CHR(78895)
+        || CHR(78896) || CHR(78911) || CHR(78912) || CHR(113823) || CHR(113824) || CHR(113827) || CHR(113828) || CHR(119128)
+        || CHR(119129) || CHR(119129) || CHR(119130) || CHR(119154) || CHR(119155) || CHR(119162) || CHR(119163) || CHR(917503)
+        || CHR(917504) || CHR(921599) || CHR(921600) || CHR(1563) || CHR(1564) || CHR(1564) || CHR(1565) || CHR(8205)
+        || CHR(8206) || CHR(8207) || CHR(8208) || CHR(8233) || CHR(8234) || CHR(8238) || CHR(8239) || CHR(8293)
+        || CHR(8294) || CHR(8297) || CHR(8298) || CHR(97) || CHR(233) || CHR(26085) || CHR(128512)
+      INTO :text_sample;
+    SELECT OBJECT_CONSTRUCT('length', LENGTH(:text_sample), 'visible', VISIBLE_LENGTH(:text_sample),
+                            'bidi', BIDI_CONTROLS(:text_sample))
+      INTO :text_counts;
     SELECT ENVELOPE('OK', OBJECT_CONSTRUCT('actor', :actor, 'grant_error', :grant_error, 'revoke_error', :revoke_error,
-                                           'hash_sample', :hash_sample, 'time_sample', :time_sample))
+                                           'hash_sample', :hash_sample, 'time_sample', :time_sample,
+                                           'text_sample', :text_counts))
       INTO :result;
     RETURN result;
 END;
