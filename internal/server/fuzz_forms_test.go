@@ -38,7 +38,7 @@ func FuzzFormDecoding(f *testing.F) {
 	s.wf.onDiagnose = func(signoff.Identity) (signoff.Checks, error) { return signoff.Checks{}, answer }
 
 	session := func(user string) *http.Cookie {
-		return &http.Cookie{Name: "signoff_session", Value: signedWith(testKey, user+"|"+time.Now().Add(time.Hour).UTC().Format(time.RFC3339))}
+		return &http.Cookie{Name: "signoff_session", Value: signedWith(testKey, "signoff_session", user+"|"+time.Now().Add(time.Hour).UTC().Format(time.RFC3339))}
 	}
 	alice, olivia, ben, adam := session("ALICE"), session("OLIVIA"), session("BEN"), session("ADAM")
 	request := "/requests/" + fakeRequestID

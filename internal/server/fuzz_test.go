@@ -91,35 +91,48 @@ func FuzzParseAuditFilter(f *testing.F) {
 }
 
 func FuzzSessionCookie(f *testing.F) {
-	c := cookies{key: fuzzKey}
-	other := cookies{key: []byte("another-key-0123456789abcdef-012345")}
+	c, err := newCookies(fuzzKey, false)
+	if err != nil {
+		f.Fatal(err)
+	}
+	other, err := newCookies([]byte("another-key-0123456789abcdef-012345"), false)
+	if err != nil {
+		f.Fatal(err)
+	}
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	signed := c.sign("ALICE|2026-03-02T00:00:00Z")
+	signed := c.sign(sessionCookie, "ALICE|2026-03-02T00:00:00Z")
 	payload, mac, _ := strings.Cut(signed, ".")
 	for _, seed := range []struct{ value, forged string }{
 		{"ALICE|2026-03-02T00:00:00Z", signed},
-		{"ALICE", signed[:10] + "\n" + signed[10:]},       // a line break base64 decoding skips
-		{"ALICE", "\r\n" + signed},                        // and another
-		{"A", "QR." + strings.Split(c.sign("A"), ".")[1]}, // "QQ" is "A"; "QR" decodes to "A" too (padding bits)
+		{"ALICE", signed[:10] + "\n" + signed[10:]},                      // a line break base64 decoding skips
+		{"ALICE", "\r\n" + signed},                                       // and another
+		{"A", "QR." + strings.Split(c.sign(sessionCookie, "A"), ".")[1]}, // "QQ" is "A"; "QR" decodes to "A" too (padding bits)
 		{"ADAM|2999-01-01T00:00:00Z", strings.Replace(payload, "QUxJQ0", "QURBTQ", 1) + "." + mac},
-		{"", ""}, {"|", "."}, {"x", "x"}, {"x|y|z", "..."}, {"ADAM|2999-01-01T00:00:00Z", other.sign("ADAM|2999-01-01T00:00:00Z")},
+		{"", ""}, {"|", "."}, {"x", "x"}, {"x|y|z", "..."},
+		{"ADAM|2999-01-01T00:00:00Z", other.sign(sessionCookie, "ADAM|2999-01-01T00:00:00Z")},
+		{"ADAM|2999-01-01T00:00:00Z", c.sign(flashCookie, "ADAM|2999-01-01T00:00:00Z")},
 		{"ALICE|not a time", "%%%.!!!"}, {"ALICE|2026-03-01T11:59:59Z", payload + "."}, {"\xff\x00", payload},
 	} {
 		f.Add(seed.value, seed.forged)
 	}
 	f.Fuzz(func(t *testing.T, value, forged string) {
 		// Round trip: what sign writes, verify reads back.
-		s := c.sign(value)
-		if got, ok := c.verify(s); !ok || got != value {
+		s := c.sign(sessionCookie, value)
+		if got, ok := c.verify(sessionCookie, s); !ok || got != value {
 			t.Fatalf("verify(sign(%q)) = %q, %v", value, got, ok)
 		}
-		if _, ok := other.verify(s); ok {
+		if _, ok := other.verify(sessionCookie, s); ok {
 			t.Fatalf("a cookie signed with one key verified with another")
+		}
+		for _, name := range []string{flashCookie, identityCookie} {
+			if _, ok := c.verify(name, s); ok {
+				t.Fatalf("a session cookie's value verified as %s", name)
+			}
 		}
 		// Anything else verifies only if sign wrote exactly it: no other
 		// spelling of a signed value, and no value without the key.
-		if got, ok := c.verify(forged); ok && c.sign(got) != forged {
-			t.Fatalf("verify accepted %q as %q, which sign writes as %q", forged, got, c.sign(got))
+		if got, ok := c.verify(sessionCookie, forged); ok && c.sign(sessionCookie, got) != forged {
+			t.Fatalf("verify accepted %q as %q, which sign writes as %q", forged, got, c.sign(sessionCookie, got))
 		}
 
 		// Sessions: a persona name round-trips until the session lapses.

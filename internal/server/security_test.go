@@ -247,7 +247,7 @@ func TestTamperedSessionCookie(t *testing.T) {
 		"no signature":       payload,
 		"empty signature":    payload + ".",
 		"garbage":            "%%%.!!!",
-		"another server key": signedWith([]byte("a-different-32-byte-session-key!!"), "ADAM|2999-01-01T00:00:00Z"),
+		"another server key": signedWith([]byte("a-different-32-byte-session-key!!"), "signoff_session", "ADAM|2999-01-01T00:00:00Z"),
 	} {
 		t.Run(name, func(t *testing.T) {
 			c := s.anon()
@@ -264,7 +264,7 @@ func TestTamperedSessionCookie(t *testing.T) {
 	t.Run("an expired session", func(t *testing.T) {
 		c := s.anon()
 		req := c.newRequest(http.MethodGet, "/requests", nil)
-		req.AddCookie(&http.Cookie{Name: "signoff_session", Value: signedWith(testKey, "ALICE|2001-01-01T00:00:00Z")})
+		req.AddCookie(&http.Cookie{Name: "signoff_session", Value: signedWith(testKey, "signoff_session", "ALICE|2001-01-01T00:00:00Z")})
 		res := c.do(req)
 		assert.Equal(t, http.StatusSeeOther, res.Status)
 		assert.Contains(t, strings.Join(res.Header.Values("Set-Cookie"), "\n"), "signoff_session=;", "the lapsed cookie is cleared")
@@ -273,7 +273,7 @@ func TestTamperedSessionCookie(t *testing.T) {
 	t.Run("a well-signed session for a persona that does not exist", func(t *testing.T) {
 		c := s.anon()
 		req := c.newRequest(http.MethodGet, "/requests", nil)
-		req.AddCookie(&http.Cookie{Name: "signoff_session", Value: signedWith(testKey, "GHOST|2999-01-01T00:00:00Z")})
+		req.AddCookie(&http.Cookie{Name: "signoff_session", Value: signedWith(testKey, "signoff_session", "GHOST|2999-01-01T00:00:00Z")})
 		res := c.do(req)
 		assert.Equal(t, http.StatusSeeOther, res.Status)
 	})
@@ -281,15 +281,38 @@ func TestTamperedSessionCookie(t *testing.T) {
 	t.Run("the signing scheme is what this test assumes", func(t *testing.T) {
 		c := s.anon()
 		req := c.newRequest(http.MethodGet, "/requests", nil)
-		req.AddCookie(&http.Cookie{Name: "signoff_session", Value: signedWith(testKey, "BEN|2999-01-01T00:00:00Z")})
+		req.AddCookie(&http.Cookie{Name: "signoff_session", Value: signedWith(testKey, "signoff_session", "BEN|2999-01-01T00:00:00Z")})
 		res := c.do(req)
 		require.Equal(t, http.StatusOK, res.Status)
 		assert.Equal(t, "BEN", testid(res.Body, "viewer"))
 	})
 
+	t.Run("a value signed for another cookie", func(t *testing.T) {
+		// Each cookie has its own key: what the server signed as a flash
+		// message, or as the platform's identity record, is no session.
+		for name, cookie := range map[string]string{
+			"flash":           signedWith(testKey, "signoff_flash", "BEN|2999-01-01T00:00:00Z"),
+			"identity":        signedWith(testKey, "signoff_identity", "BEN|2999-01-01T00:00:00Z"),
+			"the session key": signedWithKey(testKey, "BEN|2999-01-01T00:00:00Z"), // as before each cookie had its own key
+		} {
+			c := s.anon()
+			req := c.newRequest(http.MethodGet, "/requests", nil)
+			req.AddCookie(&http.Cookie{Name: "signoff_session", Value: cookie})
+			res := c.do(req)
+			assert.Equal(t, http.StatusSeeOther, res.Status, "signed as %s: treated as signed out", name)
+			assert.Contains(t, res.Header.Values("Set-Cookie"), "signoff_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax",
+				"signed as %s: cleared", name)
+		}
+		req := alice.newRequest(http.MethodGet, "/", nil)
+		req.AddCookie(&http.Cookie{Name: "signoff_flash", Value: signedWith(testKey, "signoff_session", "You won a prize")})
+		res := alice.do(req)
+		require.Equal(t, http.StatusOK, res.Status)
+		assert.NotContains(t, res.Body, "You won a prize", "a session's value is no flash")
+	})
+
 	t.Run("a forged flash is not shown", func(t *testing.T) {
 		req := alice.newRequest(http.MethodGet, "/", nil)
-		req.AddCookie(&http.Cookie{Name: "signoff_flash", Value: signedWith([]byte("a-different-32-byte-session-key!!"), "You won a prize")})
+		req.AddCookie(&http.Cookie{Name: "signoff_flash", Value: signedWith([]byte("a-different-32-byte-session-key!!"), "signoff_flash", "You won a prize")})
 		res := alice.do(req)
 		require.Equal(t, http.StatusOK, res.Status)
 		assert.NotContains(t, res.Body, "You won a prize")

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -68,7 +69,8 @@ type Config struct {
 	// engine is always reached through the SPCS ingress's public name, so it
 	// never checks.
 	AnyHost bool
-	// SessionKey signs cookies; instances behind one URL must share it.
+	// SessionKey signs cookies, each with its own key derived from it;
+	// instances behind one URL must share it.
 	SessionKey []byte
 	// SecureCookies sets the Secure attribute (when served over HTTPS).
 	SecureCookies bool
@@ -108,9 +110,13 @@ func New(cfg Config) (*Server, error) {
 	if len(cfg.SessionKey) < 32 {
 		return nil, errors.New("server: SessionKey must be at least 32 bytes")
 	}
+	cks, err := newCookies(cfg.SessionKey, cfg.SecureCookies)
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
 	s := &Server{svc: cfg.Service, ready: cfg.Ready, log: cfg.Log, local: cfg.Local, platform: cfg.Platform,
 		identityTTL: cfg.IdentityTTL, anyHost: cfg.AnyHost || cfg.Local == nil,
-		cookies: cookies{key: cfg.SessionKey, secure: cfg.SecureCookies}, engine: cfg.Engine, version: cfg.Version, now: cfg.Now}
+		cookies: cks, engine: cfg.Engine, version: cfg.Version, now: cfg.Now}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
