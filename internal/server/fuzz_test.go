@@ -99,7 +99,6 @@ func FuzzSessionCookie(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	signed := c.sign(sessionCookie, "ALICE|2026-03-02T00:00:00Z")
 	payload, mac, _ := strings.Cut(signed, ".")
 	for _, seed := range []struct{ value, forged string }{
@@ -133,26 +132,6 @@ func FuzzSessionCookie(f *testing.F) {
 		// spelling of a signed value, and no value without the key.
 		if got, ok := c.verify(sessionCookie, forged); ok && c.sign(sessionCookie, got) != forged {
 			t.Fatalf("verify accepted %q as %q, which sign writes as %q", forged, got, c.sign(sessionCookie, got))
-		}
-
-		// Sessions: a persona name round-trips until the session lapses.
-		if !strings.Contains(value, "|") {
-			v := sessionValue(value, now)
-			if user, ok := parseSession(v, now); !ok || user != value {
-				t.Fatalf("parseSession(sessionValue(%q)) = %q, %v", value, user, ok)
-			}
-			if _, ok := parseSession(v, now.Add(sessionMaxAge+time.Second)); ok {
-				t.Fatalf("the session for %q outlived its %v", value, sessionMaxAge)
-			}
-		}
-		// Any value parses without panicking; one that parses names the part
-		// before "|" and carries an expiry not yet passed.
-		if user, ok := parseSession(value, now); ok {
-			u, exp, _ := strings.Cut(value, "|")
-			t2, err := time.Parse(time.RFC3339, exp)
-			if user != u || err != nil || now.After(t2) {
-				t.Fatalf("parseSession(%q) = %q, true", value, user)
-			}
 		}
 	})
 }

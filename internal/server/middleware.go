@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -249,23 +250,25 @@ func requestUser(ctx context.Context) string {
 	return ""
 }
 
-// localViewer reads the persona cookie and asks the local account for the
-// roles in that user's session on every request. The embedded store may
-// answer from its read cache, which any commit empties: a grant or revoke
-// shows at once.
+// localViewer reads the session cookie and asks the local account whose
+// session it is, and the roles in that user's session, on every request: a
+// sign-out, a grant or a revoke shows at once.
 func (s *Server) localViewer(w http.ResponseWriter, r *http.Request) (signoff.Identity, error) {
 	if _, err := r.Cookie(sessionCookie); err != nil {
 		return signoff.Identity{}, nil
 	}
-	v, ok := s.cookies.get(r, sessionCookie)
-	if !ok { // forged, or signed with another instance's key
+	session, ok := s.cookies.get(r, sessionCookie)
+	if !ok { // forged, signed with another instance's key, or before sign-in changed
 		s.cookies.clear(w, sessionCookie)
 		return signoff.Identity{}, nil
 	}
-	user, ok := parseSession(v, s.now())
-	if !ok {
+	user, err := s.local.SessionUser(r.Context(), session, s.now())
+	if errors.Is(err, signoff.ErrUnauthenticated) { // signed out, or expired
 		s.cookies.clear(w, sessionCookie)
 		return signoff.Identity{}, nil
+	}
+	if err != nil {
+		return signoff.Identity{}, fmt.Errorf("session: %w", err)
 	}
 	id, err := s.local.Identify(r.Context(), user)
 	if err != nil {

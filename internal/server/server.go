@@ -39,11 +39,22 @@ type Workflow interface {
 	Diagnose(ctx context.Context, viewer signoff.Identity) (signoff.Checks, error)
 }
 
-// LocalAccount is the embedded engine's account: who exists and which roles
-// are in their session. Its presence turns on persona sign-in.
+// LocalAccount is the embedded engine's account: who exists, which roles
+// are in their session, and who is signed in. Its presence turns on persona
+// sign-in. Sessions are its records, not the server's memory, so that
+// signing out ends a session on every process serving the same database,
+// and after a restart.
 type LocalAccount interface {
 	Identify(ctx context.Context, user string) (signoff.Identity, error)
 	Personas(ctx context.Context) ([]signoff.Persona, error)
+	// StartSession records that user signed in with the session id, valid
+	// until expires; sessions expired before now may be forgotten.
+	StartSession(ctx context.Context, id, user string, now, expires time.Time) error
+	// SessionUser returns the user of session id, or ErrUnauthenticated if
+	// it ended or expired before now.
+	SessionUser(ctx context.Context, id string, now time.Time) (string, error)
+	// EndSession ends session id; ending one that does not exist is no error.
+	EndSession(ctx context.Context, id string) error
 }
 
 // Config is what the server needs. Service and Ready are required.

@@ -11,10 +11,12 @@ import (
 	"time"
 )
 
-// Cookies carry the only per-visitor state (docs/design.md: stateless server), so
+// Cookies carry the per-visitor state (docs/design.md: stateless server), so
 // they are signed with HMAC-SHA256: a visitor cannot forge another persona.
+// On the embedded engine the session cookie carries only a session ID,
+// which the local account records from sign-in to sign-out.
 const (
-	sessionCookie = "signoff_session" // the signed-in persona (embedded engine only)
+	sessionCookie = "signoff_session" // the persona's session ID (embedded engine only)
 	flashCookie   = "signoff_flash"   // a one-time message shown after a redirect
 	sessionMaxAge = 12 * time.Hour
 )
@@ -90,22 +92,4 @@ func (c cookies) get(r *http.Request, name string) (string, bool) {
 func (c cookies) clear(w http.ResponseWriter, name string) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
-}
-
-// sessionValue binds the persona to its expiry so that an old cookie cannot
-// be replayed after it lapses, whatever the browser does with MaxAge.
-func sessionValue(user string, now time.Time) string {
-	return user + "|" + now.Add(sessionMaxAge).UTC().Format(time.RFC3339)
-}
-
-func parseSession(v string, now time.Time) (string, bool) {
-	user, exp, ok := strings.Cut(v, "|")
-	if !ok {
-		return "", false
-	}
-	t, err := time.Parse(time.RFC3339, exp)
-	if err != nil || now.After(t) {
-		return "", false
-	}
-	return user, true
 }
