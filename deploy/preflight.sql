@@ -205,13 +205,17 @@ SELECT 'FAIL' AS status, $1 AS answer FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))
  WHERE $1:data:actor IS NULL OR $1:data:actor::VARCHAR <> CURRENT_USER()
     OR $1:data:principal_type::VARCHAR NOT LIKE 'USER%' OR NOT $1:data:is_admin::BOOLEAN;
 
--- Grants and revokes the empty role SIGNOFF_PREFLIGHT to you, and hashes a
--- sample audit event, which must match what Signoff's Go code computes.
+-- Grants and revokes the empty role SIGNOFF_PREFLIGHT to you, hashes a
+-- sample audit event and counts a sample text with the rules for free text,
+-- each of which must match what Signoff's Go code computes.
 CALL SIGNOFF.API.PREFLIGHT();
 SELECT 'FAIL' AS status, $1 AS answer FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))
  WHERE $1:code::VARCHAR <> 'OK' OR $1:data:grant_error::VARCHAR <> '' OR $1:data:revoke_error::VARCHAR <> ''
     OR $1:data:hash_sample::VARCHAR <> '3b03a50f4d7cad719b57bbe8e2fc0f1d7124e2aa609511ff805c6bc989ef056f'
-    OR $1:data:time_sample::VARCHAR <> '2026-01-02 03:04:05.123456';
+    OR $1:data:time_sample::VARCHAR <> '2026-01-02 03:04:05.123456'
+    OR $1:data:text_sample:length::NUMBER IS DISTINCT FROM 143
+    OR $1:data:text_sample:visible::NUMBER IS DISTINCT FROM 68
+    OR $1:data:text_sample:bidi::NUMBER IS DISTINCT FROM 11;
 
 -- Dry runs: each action checks everything and writes nothing. On a record
 -- that does not exist each must answer the code shown. The ID is made from

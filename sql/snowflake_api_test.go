@@ -6,9 +6,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	_ "github.com/ncruces/go-sqlite3/driver" // SQLite checks ID_MILLIS's arithmetic
 	"github.com/stretchr/testify/assert"
@@ -164,4 +166,80 @@ func TestIDMillis(t *testing.T) {
 		require.NoError(t, db.QueryRow(q, id).Scan(&ms))
 		assert.Equal(t, at.UnixMilli(), ms, id)
 	}
+}
+
+// TestTextRulesMatchGo pins the procedures' text rules to the app's: the
+// characters VISIBLE_LENGTH does not count are exactly those
+// signoff.Invisible names, and those BIDI_CONTROLS counts exactly those
+// signoff.BidiControl names, over the whole of Unicode; and each action
+// applies them to its free text as the Service does.
+func TestTextRulesMatchGo(t *testing.T) {
+	body, err := os.ReadFile(filepath.FromSlash(apiFile))
+	require.NoError(t, err)
+	script := string(body)
+	for name, in := range map[string]func(rune) bool{"VISIBLE_LENGTH": signoff.Invisible, "BIDI_CONTROLS": signoff.BidiControl} {
+		t.Run(name, func(t *testing.T) {
+			fn := regexp.MustCompile(`(?s)CREATE OR REPLACE FUNCTION SIGNOFF\.API\.` + name + `\(TEXT VARCHAR\).*?\n\$\$;`).FindString(script)
+			require.NotEmpty(t, fn)
+			alphabet := regexp.MustCompile(`(?s)TRANSLATE\(TEXT,\n(.*?),\n\s+''\)\)`).FindStringSubmatch(fn)
+			require.Len(t, alphabet, 2, "the function translates TEXT with a generated alphabet:\n%s", fn)
+			single := regexp.MustCompile(`^CHR\((\d+)\)$`)
+			run := regexp.MustCompile(`^ARRAY_TO_STRING\(TRANSFORM\(ARRAY_GENERATE_RANGE\((\d+), (\d+)\), c INT -> CHR\(c\)\), ''\)$`)
+			set := make([]bool, unicode.MaxRune+1)
+			for _, part := range strings.Split(alphabet[1], "\n") {
+				part = strings.TrimPrefix(strings.TrimSpace(part), "|| ")
+				if m := single.FindStringSubmatch(part); m != nil {
+					set[atoi(t, m[1])] = true
+				} else if m := run.FindStringSubmatch(part); m != nil {
+					for r := atoi(t, m[1]); r < atoi(t, m[2]); r++ { // the stop is not in the range
+						set[r] = true
+					}
+				} else {
+					t.Fatalf("%s's alphabet has a part that is neither a character nor a run: %q", name, part)
+				}
+			}
+			for r := rune(0); r <= unicode.MaxRune; r++ {
+				if set[r] != in(r) {
+					t.Fatalf("U+%04X: in %s's alphabet %v, in Go's rule %v", r, name, set[r], in(r))
+				}
+			}
+		})
+	}
+
+	procs := procedureBodies(t, script)
+	for proc, checks := range map[string][]string{
+		"SUBMIT_REQUEST": {
+			`WHEN COALESCE(LENGTH(` + sqlstore.Trim(":reason") + `), 0) > 2000 THEN 'reason'`,
+			`WHEN COALESCE(VISIBLE_LENGTH(:reason), 0) < 20 THEN 'reason'`,
+			`WHEN COALESCE(BIDI_CONTROLS(:reason), 0) > 0 THEN 'reason'`},
+		"DECIDE_STEP": {
+			`WHEN COALESCE(LENGTH(` + sqlstore.Trim(":comment_text") + `), 0) > 1000 THEN 'comment_text'`,
+			`WHEN :decision = 'REJECTED' AND COALESCE(VISIBLE_LENGTH(:comment_text), 0) = 0 THEN 'comment_text'`,
+			`WHEN COALESCE(BIDI_CONTROLS(:comment_text), 0) > 0 THEN 'comment_text'`},
+		"REVOKE_ACCESS": {
+			`WHEN COALESCE(LENGTH(` + sqlstore.Trim(":reason") + `), 0) > 1000 THEN 'reason'`,
+			`WHEN COALESCE(BIDI_CONTROLS(:reason), 0) > 0 THEN 'reason'`},
+	} {
+		for _, check := range checks {
+			assert.Contains(t, procs[proc], check, proc)
+		}
+	}
+	require.Equal(t, 20, signoff.MinReasonLength, "the checks above name the limits")
+	require.Equal(t, 2000, signoff.MaxReasonLength)
+	require.Equal(t, 1000, signoff.MaxCommentLength)
+
+	// The SQL names these characters by number: the file itself holds no
+	// invisible or reordering character but spaces and line breaks.
+	for i, r := range script {
+		if r != ' ' && r != '\n' && signoff.Invisible(r) {
+			t.Fatalf("%s holds U+%04X at byte %d", apiFile, r, i)
+		}
+	}
+}
+
+func atoi(t *testing.T, s string) rune {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	require.NoError(t, err)
+	return rune(n)
 }

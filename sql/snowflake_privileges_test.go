@@ -293,7 +293,7 @@ func procedureNeeds(name string, p apiProcedure, accessRoles []string) []need {
 			}
 		}
 	}
-	for _, f := range []string{"AUDIT_HASH", "ENVELOPE"} {
+	for _, f := range []string{"AUDIT_HASH", "ENVELOPE", "VISIBLE_LENGTH", "BIDI_CONTROLS"} {
 		if strings.Contains(code, f+"(") {
 			add("FUNCTION SIGNOFF.API."+f, "USAGE", "it calls "+f)
 		}

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"time"
+
+	"github.com/signoff/signoff/internal/server"
 )
 
 // startDebug serves Go's profiler on addr (--debug-addr), a loopback
@@ -20,7 +22,7 @@ func startDebug(addr string, log *slog.Logger) (stop func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("--debug-addr %q: %w", addr, err)
 	}
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+	if !server.LoopbackHost(host) {
 		return nil, fmt.Errorf("--debug-addr %q: the profiler listens on loopback only (e.g. 127.0.0.1:6060)", addr)
 	}
 	mux := http.NewServeMux()
@@ -33,7 +35,7 @@ func startDebug(addr string, log *slog.Logger) (stop func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("--debug-addr: %w", err)
 	}
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: loopbackHostOnly(mux), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Warn("debug server", "err", err)
@@ -45,4 +47,19 @@ func startDebug(addr string, log *slog.Logger) (stop func(), err error) {
 		defer cancel()
 		_ = hs.Shutdown(ctx)
 	}, nil
+}
+
+// loopbackHostOnly refuses a request whose Host is not a loopback name, as
+// the app's server does on the embedded engine: a web page could otherwise
+// rebind a name of its own to 127.0.0.1 and read the profiles, and
+// /debug/pprof/cmdline shows the command line, --session-key included.
+func loopbackHostOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !server.LoopbackHost(r.Host) {
+			http.Error(w, "The profiler answers only at a loopback address, such as http://127.0.0.1:6060.",
+				http.StatusMisdirectedRequest)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }

@@ -127,6 +127,32 @@ func get(t *testing.T, url string) (int, string) {
 	return res.StatusCode, string(b)
 }
 
+// getAs GETs url with the Host header host, as a browser sends it to a name
+// that resolves to this server.
+func getAs(t *testing.T, url, host string) int {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+	require.NoError(t, err)
+	req.Host = host
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// TestServeAnswersLoopbackHostsOnly: the embedded engine refuses a request
+// addressed to any other name (DNS rebinding), unless --allow-remote, where
+// whatever name the network gives it is expected.
+func TestServeAnswersLoopbackHostsOnly(t *testing.T) {
+	t.Parallel()
+	in := start(t, []string{"--addr", "127.0.0.1:0", "--db", ":memory:", "--demo"}, nil)
+	assert.Equal(t, http.StatusOK, getAs(t, in.URL+"/login", "localhost"))
+	assert.Equal(t, http.StatusMisdirectedRequest, getAs(t, in.URL+"/login", "rebound.example"))
+
+	remote := start(t, []string{"--addr", "127.0.0.1:0", "--db", ":memory:", "--demo", "--allow-remote"}, nil)
+	assert.Equal(t, http.StatusOK, getAs(t, remote.URL+"/login", "signoff.lan:8080"))
+}
+
 func TestServeDemoInMemory(t *testing.T) {
 	t.Parallel()
 	in := start(t, []string{"--addr", "127.0.0.1:0", "--db", ":memory:", "--demo"}, nil)
@@ -441,6 +467,11 @@ func TestServeDebugAddr(t *testing.T) {
 	assert.Equal(t, http.StatusOK, status, "a CPU profile")
 	status, _ = get(t, in.URL+"/debug/pprof/")
 	assert.Equal(t, http.StatusNotFound, status, "never on the app's own port")
+	for _, host := range []string{"rebound.example", "rebound.example:6060", "0.0.0.0"} {
+		assert.Equal(t, http.StatusMisdirectedRequest, getAs(t, "http://"+debug+"/debug/pprof/cmdline", host),
+			"a page that rebound %s to 127.0.0.1 reads no profile", host)
+	}
+	assert.Equal(t, http.StatusOK, getAs(t, "http://"+debug+"/debug/pprof/cmdline", "localhost"))
 	require.NoError(t, in.shutdown(t))
 	_, err = http.Get("http://" + debug + "/debug/pprof/")
 	assert.Error(t, err, "the profiler stops with the server")

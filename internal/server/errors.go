@@ -7,6 +7,10 @@ import (
 	"github.com/signoff/signoff/internal/signoff"
 )
 
+// errMisdirected refuses a request addressed to a host this server does not
+// answer for (loopbackOnly).
+var errMisdirected = errors.New("misdirected request")
+
 // statusOf maps the domain's error kinds to HTTP statuses: the one place
 // where that mapping lives.
 func statusOf(err error) int {
@@ -14,6 +18,8 @@ func statusOf(err error) int {
 	switch {
 	case errors.As(err, &tooBig):
 		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, errMisdirected):
+		return http.StatusMisdirectedRequest
 	case errors.Is(err, signoff.ErrNotFound):
 		return http.StatusNotFound
 	case errors.Is(err, signoff.ErrInvalid):
@@ -41,6 +47,8 @@ func titleOf(status int) string {
 		return "You are not allowed to do that"
 	case http.StatusNotFound:
 		return "Not found"
+	case http.StatusMisdirectedRequest:
+		return "Wrong address"
 	case http.StatusConflict:
 		return "Someone got there first"
 	case http.StatusRequestEntityTooLarge:
@@ -59,6 +67,9 @@ func defaultMessage(status int) string {
 	switch status {
 	case http.StatusRequestEntityTooLarge:
 		return "The form was larger than Signoff accepts (64 KiB). Shorten the text and try again."
+	case http.StatusMisdirectedRequest:
+		return "Signoff answers only at its loopback address, such as http://127.0.0.1:8080 or http://localhost:8080. " +
+			"Another web page may have tried to reach it under a name of its own. Open Signoff at its own address."
 	case http.StatusServiceUnavailable:
 		return "The database is not answering right now. Nothing was changed; please try again in a moment."
 	case http.StatusNotFound:

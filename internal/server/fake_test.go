@@ -348,10 +348,19 @@ func (w *fakeWorkflow) Diagnose(_ context.Context, v signoff.Identity) (signoff.
 }
 
 // fakeAccount is the embedded engine's local account for tests of the HTTP
-// layer: the personas, each with their roles in session. Names are exact:
-// "alice" is not ALICE.
+// layer: the personas, each with their roles in session, and who is signed
+// in. Names are exact: "alice" is not ALICE.
 type fakeAccount struct {
 	personas []signoff.Persona
+
+	mu       sync.Mutex
+	sessions map[string]fakeSession // by session ID
+}
+
+// fakeSession is a sign-in the fake account records.
+type fakeSession struct {
+	user    string
+	expires time.Time
 }
 
 // fakePersonas are the fake account's users.
@@ -376,6 +385,32 @@ func (a *fakeAccount) Identify(_ context.Context, user string) (signoff.Identity
 }
 
 func (a *fakeAccount) Personas(context.Context) ([]signoff.Persona, error) { return a.personas, nil }
+
+func (a *fakeAccount) StartSession(_ context.Context, id, user string, _, expires time.Time) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.sessions == nil {
+		a.sessions = map[string]fakeSession{}
+	}
+	a.sessions[id] = fakeSession{user: user, expires: expires}
+	return nil
+}
+
+func (a *fakeAccount) SessionUser(_ context.Context, id string, now time.Time) (string, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if s, ok := a.sessions[id]; ok && now.Before(s.expires) {
+		return s.user, nil
+	}
+	return "", fmt.Errorf("fake: session: %w", signoff.ErrUnauthenticated)
+}
+
+func (a *fakeAccount) EndSession(_ context.Context, id string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.sessions, id)
+	return nil
+}
 
 // fakeStack is a Server over a fakeWorkflow and a fakeAccount, on a loopback
 // httptest server.

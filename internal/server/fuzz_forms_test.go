@@ -6,7 +6,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/signoff/signoff/internal/signoff"
 )
@@ -38,9 +37,12 @@ func FuzzFormDecoding(f *testing.F) {
 	s.wf.onDiagnose = func(signoff.Identity) (signoff.Checks, error) { return signoff.Checks{}, answer }
 
 	session := func(user string) *http.Cookie {
-		return &http.Cookie{Name: "signoff_session", Value: signedWith(testKey, user+"|"+time.Now().Add(time.Hour).UTC().Format(time.RFC3339))}
+		value, _ := sessionCookieOf(f, s.as(user))
+		return &http.Cookie{Name: "signoff_session", Value: value}
 	}
-	alice, olivia, ben, adam := session("ALICE"), session("OLIVIA"), session("BEN"), session("ADAM")
+	// NOEL signs out (the first sign-out ends his session; the others post
+	// as a signed-out visitor), so that the other personas stay signed in.
+	alice, olivia, ben, adam, noel := session("ALICE"), session("OLIVIA"), session("BEN"), session("ADAM"), session("NOEL")
 	request := "/requests/" + fakeRequestID
 	routes := []struct {
 		path   string
@@ -52,7 +54,7 @@ func FuzzFormDecoding(f *testing.F) {
 		{request + "/revoke", olivia},
 		{request + "/retry-grant", adam},
 		{"/login", nil},
-		{"/logout", alice},
+		{"/logout", noel},
 		{"/products/" + fakeProduct.ID + "/requests", nil},
 		{"/doctor", adam},
 	}

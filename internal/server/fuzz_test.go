@@ -91,55 +91,47 @@ func FuzzParseAuditFilter(f *testing.F) {
 }
 
 func FuzzSessionCookie(f *testing.F) {
-	c := cookies{key: fuzzKey}
-	other := cookies{key: []byte("another-key-0123456789abcdef-012345")}
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	signed := c.sign("ALICE|2026-03-02T00:00:00Z")
+	c, err := newCookies(fuzzKey, false)
+	if err != nil {
+		f.Fatal(err)
+	}
+	other, err := newCookies([]byte("another-key-0123456789abcdef-012345"), false)
+	if err != nil {
+		f.Fatal(err)
+	}
+	signed := c.sign(sessionCookie, "ALICE|2026-03-02T00:00:00Z")
 	payload, mac, _ := strings.Cut(signed, ".")
 	for _, seed := range []struct{ value, forged string }{
 		{"ALICE|2026-03-02T00:00:00Z", signed},
-		{"ALICE", signed[:10] + "\n" + signed[10:]},       // a line break base64 decoding skips
-		{"ALICE", "\r\n" + signed},                        // and another
-		{"A", "QR." + strings.Split(c.sign("A"), ".")[1]}, // "QQ" is "A"; "QR" decodes to "A" too (padding bits)
+		{"ALICE", signed[:10] + "\n" + signed[10:]},                      // a line break base64 decoding skips
+		{"ALICE", "\r\n" + signed},                                       // and another
+		{"A", "QR." + strings.Split(c.sign(sessionCookie, "A"), ".")[1]}, // "QQ" is "A"; "QR" decodes to "A" too (padding bits)
 		{"ADAM|2999-01-01T00:00:00Z", strings.Replace(payload, "QUxJQ0", "QURBTQ", 1) + "." + mac},
-		{"", ""}, {"|", "."}, {"x", "x"}, {"x|y|z", "..."}, {"ADAM|2999-01-01T00:00:00Z", other.sign("ADAM|2999-01-01T00:00:00Z")},
+		{"", ""}, {"|", "."}, {"x", "x"}, {"x|y|z", "..."},
+		{"ADAM|2999-01-01T00:00:00Z", other.sign(sessionCookie, "ADAM|2999-01-01T00:00:00Z")},
+		{"ADAM|2999-01-01T00:00:00Z", c.sign(flashCookie, "ADAM|2999-01-01T00:00:00Z")},
 		{"ALICE|not a time", "%%%.!!!"}, {"ALICE|2026-03-01T11:59:59Z", payload + "."}, {"\xff\x00", payload},
 	} {
 		f.Add(seed.value, seed.forged)
 	}
 	f.Fuzz(func(t *testing.T, value, forged string) {
 		// Round trip: what sign writes, verify reads back.
-		s := c.sign(value)
-		if got, ok := c.verify(s); !ok || got != value {
+		s := c.sign(sessionCookie, value)
+		if got, ok := c.verify(sessionCookie, s); !ok || got != value {
 			t.Fatalf("verify(sign(%q)) = %q, %v", value, got, ok)
 		}
-		if _, ok := other.verify(s); ok {
+		if _, ok := other.verify(sessionCookie, s); ok {
 			t.Fatalf("a cookie signed with one key verified with another")
+		}
+		for _, name := range []string{flashCookie, identityCookie} {
+			if _, ok := c.verify(name, s); ok {
+				t.Fatalf("a session cookie's value verified as %s", name)
+			}
 		}
 		// Anything else verifies only if sign wrote exactly it: no other
 		// spelling of a signed value, and no value without the key.
-		if got, ok := c.verify(forged); ok && c.sign(got) != forged {
-			t.Fatalf("verify accepted %q as %q, which sign writes as %q", forged, got, c.sign(got))
-		}
-
-		// Sessions: a persona name round-trips until the session lapses.
-		if !strings.Contains(value, "|") {
-			v := sessionValue(value, now)
-			if user, ok := parseSession(v, now); !ok || user != value {
-				t.Fatalf("parseSession(sessionValue(%q)) = %q, %v", value, user, ok)
-			}
-			if _, ok := parseSession(v, now.Add(sessionMaxAge+time.Second)); ok {
-				t.Fatalf("the session for %q outlived its %v", value, sessionMaxAge)
-			}
-		}
-		// Any value parses without panicking; one that parses names the part
-		// before "|" and carries an expiry not yet passed.
-		if user, ok := parseSession(value, now); ok {
-			u, exp, _ := strings.Cut(value, "|")
-			t2, err := time.Parse(time.RFC3339, exp)
-			if user != u || err != nil || now.After(t2) {
-				t.Fatalf("parseSession(%q) = %q, true", value, user)
-			}
+		if got, ok := c.verify(sessionCookie, forged); ok && c.sign(sessionCookie, got) != forged {
+			t.Fatalf("verify accepted %q as %q, which sign writes as %q", forged, got, c.sign(sessionCookie, got))
 		}
 	})
 }

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -457,9 +458,21 @@ func (c *client) signedInAs() string {
 	return testid(res.Body, "viewer")
 }
 
-// signedWith signs a cookie value as the server does (HMAC-SHA256, base64url
-// without padding), to forge cookies with known or foreign keys.
-func signedWith(key []byte, value string) string {
+// signedWith signs a value of the cookie name as the server does with the
+// session key key (HMAC-SHA256 with the cookie's own key, derived from key
+// by HKDF-SHA256 with the context "signoff cookie <name>"; base64url without
+// padding), to forge cookies with known or foreign keys.
+func signedWith(key []byte, name, value string) string {
+	derived, err := hkdf.Key(sha256.New, key, nil, "signoff cookie "+name, sha256.Size)
+	if err != nil {
+		panic(err) // only for a length HKDF cannot give
+	}
+	return signedWithKey(derived, value)
+}
+
+// signedWithKey signs value with key itself, as cookies were signed before
+// each cookie had its own key.
+func signedWithKey(key []byte, value string) string {
 	mac := hmac.New(sha256.New, key)
 	mac.Write([]byte(value))
 	return base64.RawURLEncoding.EncodeToString([]byte(value)) + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))

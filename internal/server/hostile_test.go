@@ -678,3 +678,50 @@ func TestAuditDateExtremes(t *testing.T) {
 		})
 	}
 }
+
+// TestBlankAndBidiTextIsRefused: a reason or comment padded with characters
+// that show nothing does not reach its minimum, and one that holds a
+// bidirectional control, which would make it read differently from what was
+// typed, is refused with a message naming it, in every free-text field.
+// Nothing changes.
+func TestBlankAndBidiTextIsRefused(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	submit := "/products/customer-360/requests"
+	pending := playCustomer360(t, s, "ALICE")
+	granted := s.requestFor("ALICE", "sales-orders", signoff.StatusGranted)
+	before := s.snapshot()
+	marco, olivia, noel := s.as("MARCO"), s.as("OLIVIA"), s.as("NOEL")
+
+	for _, reason := range []string{
+		"a" + strings.Repeat(" ", 18) + "b",
+		"a" + strings.Repeat("\u3164", 18) + "b",
+		"need" + strings.Repeat("\u2800", 20) + "it",
+		"need" + strings.Repeat("\u115f\u1160\uffa0\u180e\u200b\u200c\u200d\u2060\ufeff", 4) + "it",
+	} {
+		s.refusedWithoutChange(t, func() response { return noel.post(submit, url.Values{"reason": {reason}}) },
+			http.StatusUnprocessableEntity, "at least 20 characters, not counting spaces and invisible characters")
+	}
+	s.refusedWithoutChange(t, func() response {
+		return decide(marco, pending, url.Values{"decision": {"reject"}, "step": {"1"}, "comment": {"\u3164\u2800\u3164"}})
+	}, http.StatusUnprocessableEntity, "Please say why you reject the request")
+
+	for control, name := range map[string]string{"\u202e": "right-to-left override (U+202E)",
+		"\u2066": "left-to-right isolate (U+2066)", "\u200f": "right-to-left mark (U+200F)"} {
+		text := "Refund approved for " + control + "redro 1 ylno, nothing else."
+		s.refusedWithoutChange(t, func() response { return noel.post(submit, url.Values{"reason": {text}}) },
+			http.StatusUnprocessableEntity, "The business reason contains an invisible "+name)
+		s.refusedWithoutChange(t, func() response {
+			return decide(marco, pending, url.Values{"decision": {"approve"}, "step": {"1"}, "comment": {text}})
+		}, http.StatusUnprocessableEntity, "The comment contains an invisible "+name)
+		s.refusedWithoutChange(t, func() response {
+			return olivia.post("/requests/"+granted+"/revoke", url.Values{"reason": {text}})
+		}, http.StatusUnprocessableEntity, "The reason contains an invisible "+name+", which changes the order in which text is displayed. Remove it and try again.")
+	}
+	assert.Equal(t, before, s.snapshot(), "nothing changed")
+
+	// Text with blanks between enough letters, and right-to-left text
+	// without controls, is fine.
+	res := noel.post(submit, url.Values{"reason": {"Churn model \u3000 needs it: \u05e0\u05ea\u05d5\u05e0\u05d9\u05dd \u05e9\u05dc \u05dc\u05e7\u05d5\u05d7\u05d5\u05ea"}})
+	assert.Equal(t, http.StatusSeeOther, res.Status, text(res.Body))
+}

@@ -1,7 +1,9 @@
 package server
 
 import (
+	"crypto/rand"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -44,18 +46,44 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.cookies.set(w, sessionCookie, sessionValue(id.User, s.now()), sessionMaxAge)
+	if err := s.endSession(r); err != nil { // the persona switched from
+		s.fail(w, r, err)
+		return
+	}
+	session, now := rand.Text(), s.now()
+	if err := s.local.StartSession(r.Context(), session, id.User, now, now.Add(sessionMaxAge)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.cookies.set(w, sessionCookie, session, sessionMaxAge)
 	s.redirect(w, r, safeNext(r.PostForm.Get("next")), "Signed in as "+id.User+".")
 }
 
-// handleLogout handles "POST /logout".
+// handleLogout handles "POST /logout": the session ends for the local
+// account, not only in this browser, so a copy of its cookie signs nobody in.
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(r); err != nil { // within the body limit, like every POST
 		s.fail(w, r, err)
 		return
 	}
+	if err := s.endSession(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.cookies.clear(w, sessionCookie)
 	s.redirect(w, r, "/login", "Signed out. Pick another persona.")
+}
+
+// endSession ends the session r's cookie names, if it names one.
+func (s *Server) endSession(r *http.Request) error {
+	session, ok := s.cookies.get(r, sessionCookie)
+	if !ok {
+		return nil
+	}
+	if err := s.local.EndSession(r.Context(), session); err != nil {
+		return fmt.Errorf("sign out: %w", err)
+	}
+	return nil
 }
 
 // safeNext keeps a post-login redirect on this site: a local path only.

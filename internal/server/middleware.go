@@ -3,11 +3,14 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/signoff/signoff/internal/signoff"
@@ -133,6 +136,49 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
+// loopbackOnly refuses a request whose Host is not a loopback name, unless
+// the server answers any host (Config.AnyHost). Binding to 127.0.0.1 is not
+// enough: a web page the local user visits can resolve its own name to
+// 127.0.0.1 (DNS rebinding) and then talk to Signoff as same-origin, Origin
+// and Host agreeing, so cross-origin protection passes. Such a request still
+// names the attacker's host, and is refused here before anything else runs.
+//
+// The status is 421 Misdirected Request (RFC 9110, section 15.5.20): the
+// request was well-formed, but this server does not answer for the
+// authority it names. 400 would say the request itself was malformed.
+func (s *Server) loopbackOnly(next http.Handler) http.Handler {
+	if s.anyHost {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !LoopbackHost(r.Host) {
+			s.fail(w, r, fmt.Errorf("host %q is not a loopback name: %w", r.Host, errMisdirected))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// LoopbackHost reports whether host, a request's Host with or without a
+// port, names this machine's loopback interface: an address in
+// 127.0.0.0/8, ::1, or the name localhost, which every system answers from
+// its hosts file before asking DNS. Names under .localhost are refused:
+// Chrome and Firefox resolve them locally, but other clients may ask a DNS
+// resolver, which a hostile network controls, and nobody needs them to
+// reach Signoff.
+func LoopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	} else if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		host = host[1 : len(host)-1]
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // limitBodies caps request bodies at MaxBodyBytes. The reader stops after
 // MaxBodyBytes+1 bytes with an *http.MaxBytesError (mapped to 413) and tells
 // the server to close the connection, so an oversized body is never read in
@@ -204,23 +250,25 @@ func requestUser(ctx context.Context) string {
 	return ""
 }
 
-// localViewer reads the persona cookie and asks the local account for the
-// roles in that user's session on every request. The embedded store may
-// answer from its read cache, which any commit empties: a grant or revoke
-// shows at once.
+// localViewer reads the session cookie and asks the local account whose
+// session it is, and the roles in that user's session, on every request: a
+// sign-out, a grant or a revoke shows at once.
 func (s *Server) localViewer(w http.ResponseWriter, r *http.Request) (signoff.Identity, error) {
 	if _, err := r.Cookie(sessionCookie); err != nil {
 		return signoff.Identity{}, nil
 	}
-	v, ok := s.cookies.get(r, sessionCookie)
-	if !ok { // forged, or signed with another instance's key
+	session, ok := s.cookies.get(r, sessionCookie)
+	if !ok { // forged, signed with another instance's key, or before sign-in changed
 		s.cookies.clear(w, sessionCookie)
 		return signoff.Identity{}, nil
 	}
-	user, ok := parseSession(v, s.now())
-	if !ok {
+	user, err := s.local.SessionUser(r.Context(), session, s.now())
+	if errors.Is(err, signoff.ErrUnauthenticated) { // signed out, or expired
 		s.cookies.clear(w, sessionCookie)
 		return signoff.Identity{}, nil
+	}
+	if err != nil {
+		return signoff.Identity{}, fmt.Errorf("session: %w", err)
 	}
 	id, err := s.local.Identify(r.Context(), user)
 	if err != nil {

@@ -15,7 +15,7 @@ import (
 // around them.
 func (s *Server) routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(withRequestID, s.logRequests, s.recoverPanics, securityHeaders, limitBodies, s.crossOrigin,
+	r.Use(withRequestID, s.logRequests, s.recoverPanics, securityHeaders, s.loopbackOnly, limitBodies, s.crossOrigin,
 		s.textOnly, middleware.GetHead) // HEAD is answered by the GET handler
 
 	r.Get("/healthz", s.handleHealthz)

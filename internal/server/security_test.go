@@ -1,10 +1,13 @@
 package server_test
 
 import (
+	"encoding/base64"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -223,75 +226,140 @@ func TestPlatformHeadersAreIgnoredOnTheEmbeddedEngine(t *testing.T) {
 	assert.Equal(t, s.identity("ALICE"), calls[0].Viewer, "ALICE, with her own roles")
 }
 
-func TestTamperedSessionCookie(t *testing.T) {
-	t.Parallel()
-	s := newFake(t)
-	alice := s.as("ALICE")
-	var value string
-	for _, c := range alice.hc.Jar.Cookies(alice.baseURL()) {
-		if c.Name == "signoff_session" {
-			value = c.Value
+// sessionCookieOf returns c's session cookie's value, and the session ID it
+// carries.
+func sessionCookieOf(t testing.TB, c *client) (value, session string) {
+	t.Helper()
+	for _, ck := range c.hc.Jar.Cookies(c.baseURL()) {
+		if ck.Name == "signoff_session" {
+			value = ck.Value
 		}
 	}
-	require.NotEmpty(t, value)
-	payload, sig, ok := strings.Cut(value, ".")
+	require.NotEmpty(t, value, "signed in")
+	payload, _, ok := strings.Cut(value, ".")
 	require.True(t, ok)
-	forged := strings.Replace(payload, "QUxJQ0", "QURBTQ", 1) // "ALIC…" → "ADAM…" in base64
+	id, err := base64.RawURLEncoding.DecodeString(payload)
+	require.NoError(t, err)
+	return value, string(id)
+}
+
+// withSession GETs path as a browser holding only the session cookie value.
+func withSession(s site, path, value string) response {
+	c := s.anon()
+	req := c.newRequest(http.MethodGet, path, nil)
+	req.AddCookie(&http.Cookie{Name: "signoff_session", Value: value})
+	return c.do(req)
+}
+
+// signedOut checks that res treated its session cookie as no session: a
+// redirect to sign in, and the cookie cleared.
+func signedOut(t *testing.T, res response, msgAndArgs ...any) {
+	t.Helper()
+	assert.Equal(t, http.StatusSeeOther, res.Status, msgAndArgs...)
+	assert.True(t, strings.HasPrefix(res.Location, "/login?next="), msgAndArgs...)
+	assert.Contains(t, res.Header.Values("Set-Cookie"), "signoff_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax", msgAndArgs...)
+}
+
+func TestTamperedSessionCookie(t *testing.T) {
+	t.Parallel()
+	clock := &atomicClock{now: time.Now()}
+	s := newFake(t, func(c *server.Config) { c.Now = clock.Now })
+	alice := s.as("ALICE")
+	value, session := sessionCookieOf(t, alice)
+	payload, sig, _ := strings.Cut(value, ".")
+	forged := base64.RawURLEncoding.EncodeToString([]byte(session[:len(session)-1] + "X"))
 	require.NotEqual(t, payload, forged)
 
+	t.Run("the signing scheme is what this test assumes", func(t *testing.T) {
+		assert.Equal(t, value, signedWith(testKey, "signoff_session", session))
+		res := withSession(s.site, "/requests", signedWith(testKey, "signoff_session", session))
+		require.Equal(t, http.StatusOK, res.Status)
+		assert.Equal(t, "ALICE", testid(res.Body, "viewer"))
+	})
+
 	for name, cookie := range map[string]string{
-		"forged persona":     forged + "." + sig,
-		"flipped signature":  payload + "." + strings.ToUpper(sig[:4]) + strings.ToLower(sig[4:]),
-		"no signature":       payload,
-		"empty signature":    payload + ".",
-		"garbage":            "%%%.!!!",
-		"another server key": signedWith([]byte("a-different-32-byte-session-key!!"), "ADAM|2999-01-01T00:00:00Z"),
+		"another session ID":            forged + "." + sig,
+		"flipped signature":             payload + "." + strings.ToUpper(sig[:4]) + strings.ToLower(sig[4:]),
+		"no signature":                  payload,
+		"empty signature":               payload + ".",
+		"garbage":                       "%%%.!!!",
+		"another server key":            signedWith([]byte("a-different-32-byte-session-key!!"), "signoff_session", session),
+		"a session ID never issued":     signedWith(testKey, "signoff_session", "NOSUCHSESSION0123456789ABC"),
+		"signed as a flash":             signedWith(testKey, "signoff_flash", session),
+		"signed as an identity":         signedWith(testKey, "signoff_identity", session),
+		"signed with the session key":   signedWithKey(testKey, session), // as before each cookie had its own key
+		"a persona, signed the old way": signedWithKey(testKey, "ADAM|2999-01-01T00:00:00Z"),
 	} {
 		t.Run(name, func(t *testing.T) {
-			c := s.anon()
-			req := c.newRequest(http.MethodGet, "/audit", nil)
-			req.AddCookie(&http.Cookie{Name: "signoff_session", Value: cookie})
-			res := c.do(req)
-			require.Equal(t, http.StatusSeeOther, res.Status, "treated as signed out")
-			assert.Equal(t, "/login?next=%2Faudit", res.Location)
-			assert.Contains(t, res.Header.Values("Set-Cookie"), "signoff_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax",
-				"the bad cookie is cleared")
+			signedOut(t, withSession(s.site, "/audit", cookie), "treated as signed out, and cleared")
 		})
 	}
 
-	t.Run("an expired session", func(t *testing.T) {
-		c := s.anon()
-		req := c.newRequest(http.MethodGet, "/requests", nil)
-		req.AddCookie(&http.Cookie{Name: "signoff_session", Value: signedWith(testKey, "ALICE|2001-01-01T00:00:00Z")})
-		res := c.do(req)
-		assert.Equal(t, http.StatusSeeOther, res.Status)
-		assert.Contains(t, strings.Join(res.Header.Values("Set-Cookie"), "\n"), "signoff_session=;", "the lapsed cookie is cleared")
+	t.Run("a session for a persona that no longer exists", func(t *testing.T) {
+		require.NoError(t, s.acct.StartSession(t.Context(), "ghost-session", "GHOST", clock.Now(), clock.Now().Add(time.Hour)))
+		signedOut(t, withSession(s.site, "/requests", signedWith(testKey, "signoff_session", "ghost-session")))
 	})
 
-	t.Run("a well-signed session for a persona that does not exist", func(t *testing.T) {
-		c := s.anon()
-		req := c.newRequest(http.MethodGet, "/requests", nil)
-		req.AddCookie(&http.Cookie{Name: "signoff_session", Value: signedWith(testKey, "GHOST|2999-01-01T00:00:00Z")})
-		res := c.do(req)
-		assert.Equal(t, http.StatusSeeOther, res.Status)
-	})
-
-	t.Run("the signing scheme is what this test assumes", func(t *testing.T) {
-		c := s.anon()
-		req := c.newRequest(http.MethodGet, "/requests", nil)
-		req.AddCookie(&http.Cookie{Name: "signoff_session", Value: signedWith(testKey, "BEN|2999-01-01T00:00:00Z")})
-		res := c.do(req)
+	t.Run("a session's value is no flash", func(t *testing.T) {
+		req := alice.newRequest(http.MethodGet, "/", nil)
+		req.AddCookie(&http.Cookie{Name: "signoff_flash", Value: value})
+		res := alice.do(req)
 		require.Equal(t, http.StatusOK, res.Status)
-		assert.Equal(t, "BEN", testid(res.Body, "viewer"))
+		assert.NotContains(t, res.Body, session)
+		assert.False(t, hasTestid(res.Body, "flash"))
 	})
 
 	t.Run("a forged flash is not shown", func(t *testing.T) {
 		req := alice.newRequest(http.MethodGet, "/", nil)
-		req.AddCookie(&http.Cookie{Name: "signoff_flash", Value: signedWith([]byte("a-different-32-byte-session-key!!"), "You won a prize")})
+		req.AddCookie(&http.Cookie{Name: "signoff_flash", Value: signedWith([]byte("a-different-32-byte-session-key!!"), "signoff_flash", "You won a prize")})
 		res := alice.do(req)
 		require.Equal(t, http.StatusOK, res.Status)
 		assert.NotContains(t, res.Body, "You won a prize")
 		assert.False(t, hasTestid(res.Body, "flash"))
+	})
+
+	t.Run("an expired session", func(t *testing.T) {
+		ben := s.as("BEN")
+		value, _ := sessionCookieOf(t, ben)
+		clock.advance(12*time.Hour - time.Second)
+		assert.Equal(t, "BEN", ben.signedInAs(), "still signed in just before the end")
+		clock.advance(2 * time.Second)
+		signedOut(t, withSession(s.site, "/requests", value), "signed out after 12 hours, whatever the browser keeps")
+	})
+}
+
+// TestSignOutEndsTheSession: signing out ends the session for the server,
+// not only in the browser, so a copy of its cookie made before signs nobody
+// in; so does switching persona.
+func TestSignOutEndsTheSession(t *testing.T) {
+	t.Parallel()
+	s := newFake(t)
+	adam := s.as("ADAM")
+	copied, _ := sessionCookieOf(t, adam)
+	require.Equal(t, http.StatusOK, withSession(s.site, "/audit", copied).Status, "the copy works while signed in")
+
+	res := adam.post("/logout", nil)
+	require.Equal(t, http.StatusSeeOther, res.Status)
+	assert.Empty(t, adam.signedInAs())
+	signedOut(t, withSession(s.site, "/audit", copied), "a copy made before signing out")
+	res, calls := s.wf.during(func() response {
+		c := s.anon()
+		req := c.newRequest(http.MethodPost, "/requests/"+fakeRequestID+"/retry-grant", nil)
+		req.Header.Set("Origin", c.base)
+		req.AddCookie(&http.Cookie{Name: "signoff_session", Value: copied})
+		return c.do(req)
+	})
+	assert.Equal(t, http.StatusUnauthorized, res.Status, "nor act")
+	for _, c := range calls {
+		assert.True(t, c.Viewer.Anonymous(), "the workflow is asked by nobody: %s", c)
+	}
+
+	t.Run("switching persona", func(t *testing.T) {
+		c := s.as("ALICE")
+		alice, _ := sessionCookieOf(t, c)
+		require.Equal(t, http.StatusSeeOther, c.post("/login", url.Values{"user": {"ADAM"}}).Status)
+		assert.Equal(t, "ADAM", c.signedInAs())
+		signedOut(t, withSession(s.site, "/requests", alice), "ALICE's session ended when ADAM signed in")
 	})
 }
 
@@ -435,4 +503,95 @@ func TestHeadAndStaticListing(t *testing.T) {
 	for _, path := range []string{"/static/", "/static"} {
 		assert.Equal(t, http.StatusNotFound, c.get(path).Status, path)
 	}
+}
+
+// TestDNSRebindingIsRefused: a web page the local user visits can resolve a
+// name of its own to 127.0.0.1 and send requests whose Origin and Host are
+// both that name, which cross-origin protection lets through. The embedded
+// engine answers only requests addressed to a loopback name.
+func TestDNSRebindingIsRefused(t *testing.T) {
+	t.Parallel()
+	s := newFake(t)
+	port := s.URL[strings.LastIndex(s.URL, ":"):]
+	adam := s.as("ADAM")
+	// sendAs sends req to the server with Host host, and, for a POST, the
+	// Origin a page served from that host would send. c's cookies go with
+	// it: the client's cookie jar would keep them to the server's own name.
+	sendAs := func(c *client, host string, req *http.Request) response {
+		req.Host = host
+		if req.Method == http.MethodPost {
+			req.Header.Set("Origin", "http://"+host)
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		for _, ck := range c.hc.Jar.Cookies(c.baseURL()) {
+			req.AddCookie(ck)
+		}
+		return c.do(req)
+	}
+
+	for _, host := range []string{"evil.example" + port, "evil.example", "localhost.evil.example" + port,
+		"127.0.0.1.nip.io" + port, "app.localhost" + port, "0.0.0.0" + port, "192.168.1.10" + port, "localhost." + port} {
+		t.Run("refused: "+host, func(t *testing.T) {
+			c := s.anon()
+			res, calls := s.wf.during(func() response {
+				return sendAs(c, host, c.newRequest(http.MethodPost, "/login", strings.NewReader("user=ADAM")))
+			})
+			require.Equal(t, http.StatusMisdirectedRequest, res.Status)
+			assert.True(t, hasTestid(res.Body, "error"))
+			assert.Contains(t, text(res.Body), "Signoff answers only at its loopback address")
+			assert.Empty(t, calls)
+			assert.NotContains(t, strings.Join(res.Header.Values("Set-Cookie"), "\n"), "signoff_session=",
+				"no session is handed to the rebound page")
+
+			// Even with a session cookie (a browser keeps cookies per name,
+			// so the page would first have to sign in there), nothing is
+			// read or changed.
+			for _, req := range []*http.Request{
+				adam.newRequest(http.MethodGet, "/audit?format=csv", nil),
+				adam.newRequest(http.MethodPost, "/requests/"+fakeRequestID+"/revoke", strings.NewReader("reason=rebound")),
+			} {
+				res, calls := s.wf.during(func() response { return sendAs(adam, host, req) })
+				assert.Equal(t, http.StatusMisdirectedRequest, res.Status, req.URL.Path)
+				assert.NotContains(t, res.Header.Get("Content-Type"), "text/csv")
+				assert.Empty(t, calls, req.URL.Path)
+			}
+		})
+	}
+
+	for _, host := range []string{"127.0.0.1" + port, "localhost" + port, "LocalHost" + port, "localhost",
+		"127.0.0.1", "127.3.4.5" + port, "[::1]" + port, "[::1]"} {
+		t.Run("answered: "+host, func(t *testing.T) {
+			res := sendAs(adam, host, adam.newRequest(http.MethodGet, "/", nil))
+			require.Equal(t, http.StatusOK, res.Status)
+			assert.Equal(t, "ADAM", testid(res.Body, "viewer"))
+			c := s.anon()
+			res = sendAs(c, host, c.newRequest(http.MethodPost, "/login", strings.NewReader("user=ALICE")))
+			assert.Equal(t, http.StatusSeeOther, res.Status)
+		})
+	}
+
+	t.Run("no Host at all", func(t *testing.T) {
+		req := httptest.NewRequest(http.MethodGet, "/healthz", nil)
+		req.Host = ""
+		rec := httptest.NewRecorder()
+		s.srv.ServeHTTP(rec, req)
+		assert.Equal(t, http.StatusMisdirectedRequest, rec.Code)
+	})
+
+	t.Run("with AnyHost (--allow-remote), any name", func(t *testing.T) {
+		remote := newFake(t, func(c *server.Config) { c.AnyHost = true })
+		c := remote.anon()
+		res := sendAs(c, "signoff.lan:8080", c.newRequest(http.MethodPost, "/login", strings.NewReader("user=ALICE")))
+		assert.Equal(t, http.StatusSeeOther, res.Status)
+	})
+}
+
+// TestPlatformAnswersAnyHost: on Snowflake the browser reaches Signoff
+// through the SPCS ingress's public name, so no Host is refused.
+func TestPlatformAnswersAnyHost(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, onSnowflake(time.Minute)...)
+	res, body := s.browser("ALICE").do(http.MethodGet, "/requests", nil, func(r *http.Request) { r.Host = "abc123-myorg-myacct.snowflakecomputing.app" })
+	require.Equal(t, http.StatusOK, res.StatusCode, body)
+	assert.Equal(t, "ALICE", testid(body, "viewer"))
 }

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -38,11 +39,22 @@ type Workflow interface {
 	Diagnose(ctx context.Context, viewer signoff.Identity) (signoff.Checks, error)
 }
 
-// LocalAccount is the embedded engine's account: who exists and which roles
-// are in their session. Its presence turns on persona sign-in.
+// LocalAccount is the embedded engine's account: who exists, which roles
+// are in their session, and who is signed in. Its presence turns on persona
+// sign-in. Sessions are its records, not the server's memory, so that
+// signing out ends a session on every process serving the same database,
+// and after a restart.
 type LocalAccount interface {
 	Identify(ctx context.Context, user string) (signoff.Identity, error)
 	Personas(ctx context.Context) ([]signoff.Persona, error)
+	// StartSession records that user signed in with the session id, valid
+	// until expires; sessions expired before now may be forgotten.
+	StartSession(ctx context.Context, id, user string, now, expires time.Time) error
+	// SessionUser returns the user of session id, or ErrUnauthenticated if
+	// it ended or expired before now.
+	SessionUser(ctx context.Context, id string, now time.Time) (string, error)
+	// EndSession ends session id; ending one that does not exist is no error.
+	EndSession(ctx context.Context, id string) error
 }
 
 // Config is what the server needs. Service and Ready are required.
@@ -61,7 +73,15 @@ type Config struct {
 	// IdentityTTL is how long page views reuse the platform's answer about a
 	// visitor (a signed cookie) before asking again; 0 asks on every request.
 	IdentityTTL time.Duration
-	// SessionKey signs cookies; instances behind one URL must share it.
+	// AnyHost answers requests addressed to any host name. Without it, the
+	// embedded engine answers only requests whose Host is a loopback name
+	// or address (LoopbackHost), so that a web page cannot reach it through
+	// a name of its own rebound to 127.0.0.1 (DNS rebinding). The Snowflake
+	// engine is always reached through the SPCS ingress's public name, so it
+	// never checks.
+	AnyHost bool
+	// SessionKey signs cookies, each with its own key derived from it;
+	// instances behind one URL must share it.
 	SessionKey []byte
 	// SecureCookies sets the Secure attribute (when served over HTTPS).
 	SecureCookies bool
@@ -81,6 +101,7 @@ type Server struct {
 	local       LocalAccount
 	platform    PlatformAccount
 	identityTTL time.Duration
+	anyHost     bool
 	cookies     cookies
 	engine      string
 	version     string
@@ -100,9 +121,13 @@ func New(cfg Config) (*Server, error) {
 	if len(cfg.SessionKey) < 32 {
 		return nil, errors.New("server: SessionKey must be at least 32 bytes")
 	}
+	cks, err := newCookies(cfg.SessionKey, cfg.SecureCookies)
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
 	s := &Server{svc: cfg.Service, ready: cfg.Ready, log: cfg.Log, local: cfg.Local, platform: cfg.Platform,
-		identityTTL: cfg.IdentityTTL,
-		cookies:     cookies{key: cfg.SessionKey, secure: cfg.SecureCookies}, engine: cfg.Engine, version: cfg.Version, now: cfg.Now}
+		identityTTL: cfg.IdentityTTL, anyHost: cfg.AnyHost || cfg.Local == nil,
+		cookies: cks, engine: cfg.Engine, version: cfg.Version, now: cfg.Now}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

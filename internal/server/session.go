@@ -1,40 +1,67 @@
 package server
 
 import (
+	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
 )
 
-// Cookies carry the only per-visitor state (docs/design.md: stateless server), so
+// Cookies carry the per-visitor state (docs/design.md: stateless server), so
 // they are signed with HMAC-SHA256: a visitor cannot forge another persona.
+// On the embedded engine the session cookie carries only a session ID,
+// which the local account records from sign-in to sign-out.
 const (
-	sessionCookie = "signoff_session" // the signed-in persona (embedded engine only)
+	sessionCookie = "signoff_session" // the persona's session ID (embedded engine only)
 	flashCookie   = "signoff_flash"   // a one-time message shown after a redirect
 	sessionMaxAge = 12 * time.Hour
 )
 
-// cookies signs and verifies cookie values.
+// cookies signs and verifies cookie values, each cookie with its own key:
+// a value signed for one purpose (a flash message, the platform's identity
+// record) is not valid for another (the session).
 type cookies struct {
-	key    []byte
-	secure bool // set the Secure attribute (behind HTTPS)
+	keys   map[string][]byte // by cookie name
+	secure bool              // set the Secure attribute (behind HTTPS)
 }
 
-func (c cookies) sign(value string) string {
-	mac := hmac.New(sha256.New, c.key)
+// newCookies derives each cookie's key from the session key with HKDF
+// (RFC 5869), the cookie's name as the context: one secret to configure,
+// and no key shared between purposes.
+func newCookies(secret []byte, secure bool) (cookies, error) {
+	c := cookies{keys: map[string][]byte{}, secure: secure}
+	for _, name := range []string{sessionCookie, flashCookie, identityCookie} {
+		key, err := hkdf.Key(sha256.New, secret, nil, "signoff cookie "+name, sha256.Size)
+		if err != nil {
+			return cookies{}, fmt.Errorf("derive the key of %s: %w", name, err)
+		}
+		c.keys[name] = key
+	}
+	return c, nil
+}
+
+// sign returns value signed as the cookie name.
+func (c cookies) sign(name, value string) string {
+	key, ok := c.keys[name]
+	if !ok {
+		panic("server: no key for the cookie " + name) // a cookie missing from newCookies
+	}
+	mac := hmac.New(sha256.New, key)
 	mac.Write([]byte(value))
 	return base64.RawURLEncoding.EncodeToString([]byte(value)) + "." +
 		base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
 // verify returns the value signed, if signed is exactly what sign writes
-// for it. Comparing the whole string, rather than decoding and checking the
-// MAC, also refuses the other spellings base64 decoding would let through
-// (line breaks, non-zero padding bits): one signed form per value.
-func (c cookies) verify(signed string) (string, bool) {
+// for it as the cookie name. Comparing the whole string, rather than
+// decoding and checking the MAC, also refuses the other spellings base64
+// decoding would let through (line breaks, non-zero padding bits): one
+// signed form per value.
+func (c cookies) verify(name, signed string) (string, bool) {
 	v, _, ok := strings.Cut(signed, ".")
 	if !ok {
 		return "", false
@@ -43,14 +70,14 @@ func (c cookies) verify(signed string) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	if !hmac.Equal([]byte(signed), []byte(c.sign(string(value)))) {
+	if !hmac.Equal([]byte(signed), []byte(c.sign(name, string(value)))) {
 		return "", false
 	}
 	return string(value), true
 }
 
 func (c cookies) set(w http.ResponseWriter, name, value string, maxAge time.Duration) {
-	http.SetCookie(w, &http.Cookie{Name: name, Value: c.sign(value), Path: "/", MaxAge: int(maxAge.Seconds()),
+	http.SetCookie(w, &http.Cookie{Name: name, Value: c.sign(name, value), Path: "/", MaxAge: int(maxAge.Seconds()),
 		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
 }
 
@@ -59,28 +86,10 @@ func (c cookies) get(r *http.Request, name string) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	return c.verify(ck.Value)
+	return c.verify(name, ck.Value)
 }
 
 func (c cookies) clear(w http.ResponseWriter, name string) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
-}
-
-// sessionValue binds the persona to its expiry so that an old cookie cannot
-// be replayed after it lapses, whatever the browser does with MaxAge.
-func sessionValue(user string, now time.Time) string {
-	return user + "|" + now.Add(sessionMaxAge).UTC().Format(time.RFC3339)
-}
-
-func parseSession(v string, now time.Time) (string, bool) {
-	user, exp, ok := strings.Cut(v, "|")
-	if !ok {
-		return "", false
-	}
-	t, err := time.Parse(time.RFC3339, exp)
-	if err != nil || now.After(t) {
-		return "", false
-	}
-	return user, true
 }

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/signoff/signoff/internal/signoff"
@@ -126,20 +125,33 @@ func textSeeds() []string {
 		strings.Repeat("😀", 1000), strings.Repeat("😀", 1001), strings.Repeat("a", 2000), strings.Repeat("a", 2001),
 		strings.Repeat("😀", 2000), strings.Repeat("😀", 2001), " " + strings.Repeat("b", 2000) + "\n",
 		`<script>alert(1)</script> and "quotes" and 'single' and \ backslash`, "a\x00b\x00c\x00d\x00e\x00f\x00g\x00h\x00i\x00j\x00",
+		"a" + strings.Repeat(" ", 18) + "b", "a" + strings.Repeat("\u3164", 18) + "b", strings.Repeat("\u2800", 25),
+		"Refund approved for \u202eredro 1 ylno\u202c, nothing else.", strings.Repeat("a", 1000) + strings.Repeat("\n", 20) + strings.Repeat("a", 990),
 	}
 }
 
-// runes counts what the rules count: the characters that show, after
-// trimming white space (control and invisible format characters, such as
-// zero-width spaces, do not count). Written independently of the rules.
+// runes counts what the rules count towards the minimum: the characters
+// that show (invisibleOracle, written independently of the rules).
 func runes(s string) int {
 	n := 0
-	for _, r := range strings.TrimSpace(s) {
-		if !unicode.IsControl(r) && !unicode.In(r, unicode.Cf) {
+	for _, r := range s {
+		if !invisibleOracle(r) {
 			n++
 		}
 	}
 	return n
+}
+
+// stored counts what the rules count towards the maximum: every character
+// of the trimmed text, as it is stored.
+func stored(s string) int { return utf8.RuneCountInString(strings.TrimSpace(s)) }
+
+// hasBidi reports whether s holds a bidirectional control, which the rules
+// refuse.
+func hasBidi(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool {
+		return r == 0x061C || r == 0x200E || r == 0x200F || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069)
+	})
 }
 
 // onlyProblem checks that err is Problems with exactly the field key.
@@ -158,7 +170,7 @@ func FuzzValidateReason(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		err := signoff.ValidateReason(s)
 		n := runes(s)
-		want := utf8.ValidString(s) && n >= signoff.MinReasonLength && n <= signoff.MaxReasonLength
+		want := utf8.ValidString(s) && !hasBidi(s) && n >= signoff.MinReasonLength && stored(s) <= signoff.MaxReasonLength
 		if want != (err == nil) {
 			t.Fatalf("ValidateReason(%d runes) = %v", n, err)
 		}
@@ -180,7 +192,7 @@ func FuzzValidateComment(f *testing.F) {
 		}
 		err := signoff.ValidateComment(d, s)
 		n := runes(s)
-		want := utf8.ValidString(s) && n <= signoff.MaxCommentLength && !(reject && n == 0)
+		want := utf8.ValidString(s) && !hasBidi(s) && stored(s) <= signoff.MaxCommentLength && !(reject && n == 0)
 		if want != (err == nil) {
 			t.Fatalf("ValidateComment(%s, %d runes) = %v", d, n, err)
 		}

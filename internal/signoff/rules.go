@@ -1,6 +1,7 @@
 package signoff
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"unicode"
@@ -15,17 +16,112 @@ const (
 	MaxCommentLength = 1000
 )
 
-// visibleLength counts the characters of s that show: spaces at either end,
-// control characters and invisible format characters (zero-width spaces,
-// joiners, direction marks) do not count, so they cannot pad a reason.
+// Invisible reports whether r shows nothing where text is displayed, so
+// that it does not count towards a reason's or a comment's length: a reason
+// of twenty characters must show twenty, not "a", eighteen blanks and "b".
+// The set is the union of
+//   - White_Space: spaces of every width (U+00A0, U+2000–U+200A, U+3000,
+//     ...) and line breaks;
+//   - Cc and Cf: controls and format characters, among them the zero-width
+//     space and joiners (U+200B–U+200D), the word joiner (U+2060), the byte
+//     order mark (U+FEFF), the Mongolian vowel separator (U+180E), the soft
+//     hyphen, tags and the direction controls (refused anyway). A few Cf
+//     marks do show (the Arabic number signs, U+0600–U+0605); not counting
+//     them only asks for a little more text;
+//   - Unicode's Default_Ignorable_Code_Point, which renderers draw as
+//     nothing, assigned or not. Go has no table of that derived property;
+//     it is Other_Default_Ignorable_Code_Point, Cf and Variation_Selector
+//     less a few of them, and their union covers it: the Hangul fillers
+//     (U+115F, U+1160, U+3164, U+FFA0), the combining grapheme joiner, the
+//     variation selectors and the reserved U+FFF0–U+FFF8 and
+//     U+E0000–U+E0FFF;
+//   - two symbols drawn as empty space that are commonly used to pad text
+//     because they are in none of the above: U+2800 BRAILLE PATTERN BLANK and
+//     U+1D159 MUSICAL SYMBOL NULL NOTEHEAD.
+//
+// The Snowflake procedures count with the same set: internal/sqlgen renders
+// it into sql/snowflake/03_api.sql from this function.
+func Invisible(r rune) bool {
+	return unicode.In(r, unicode.White_Space, unicode.Cc, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point,
+		unicode.Variation_Selector) || r == 0x2800 || r == 0x1D159
+}
+
+// visibleLength counts the characters of s that show (Invisible).
 func visibleLength(s string) int {
 	n := 0
-	for _, r := range strings.TrimSpace(s) {
-		if !unicode.Is(unicode.Cc, r) && !unicode.Is(unicode.Cf, r) {
+	for _, r := range s {
+		if !Invisible(r) {
 			n++
 		}
 	}
 	return n
+}
+
+// storedLength counts the characters of s as it is stored: trimmed, every
+// character counted. The maximum lengths bound what is stored.
+func storedLength(s string) int { return utf8.RuneCountInString(strings.TrimSpace(s)) }
+
+// bidiControls are the characters that change the order in which text is
+// displayed, with their names. Stored and shown, they could make a reason or
+// a comment read differently from what was typed (an override reverses a
+// run of text; a mark can move digits and punctuation), so text holding one
+// is refused. Right-to-left text needs none of them: browsers order it by
+// itself.
+var bidiControls = map[rune]string{
+	0x061C: "arabic letter mark",
+	0x200E: "left-to-right mark",
+	0x200F: "right-to-left mark",
+	0x202A: "left-to-right embedding",
+	0x202B: "right-to-left embedding",
+	0x202C: "pop directional formatting",
+	0x202D: "left-to-right override",
+	0x202E: "right-to-left override",
+	0x2066: "left-to-right isolate",
+	0x2067: "right-to-left isolate",
+	0x2068: "first strong isolate",
+	0x2069: "pop directional isolate",
+}
+
+// BidiControl reports whether r is a bidirectional control that text may not
+// hold. The Snowflake procedures refuse the same characters: internal/sqlgen
+// renders them into sql/snowflake/03_api.sql from this function.
+func BidiControl(r rune) bool {
+	_, ok := bidiControls[r]
+	return ok
+}
+
+// TextSample is a text on which the preflight compares the Snowflake
+// procedures' text rules with these: the code points on either side of each
+// edge of the invisible and the bidirectional sets, which catches a set that
+// is off by one anywhere, and visible letters of one to four bytes. It
+// returns the text and how many characters it has, show and are
+// bidirectional controls.
+func TextSample() (text string, length, visible, bidi int) {
+	var b strings.Builder
+	edges := func(in func(rune) bool) {
+		prev := false
+		for r := rune(0); r <= unicode.MaxRune+1; r++ {
+			cur := r <= unicode.MaxRune && in(r)
+			if cur != prev {
+				for _, c := range []rune{r - 1, r} {
+					if c >= 0 && utf8.ValidRune(c) {
+						b.WriteRune(c)
+					}
+				}
+			}
+			prev = cur
+		}
+	}
+	edges(Invisible)
+	edges(BidiControl)
+	b.WriteString("aé日😀")
+	text = b.String()
+	for _, r := range text {
+		if BidiControl(r) {
+			bidi++
+		}
+	}
+	return text, utf8.RuneCountInString(text), visibleLength(text), bidi
 }
 
 // notText is the message for a field that is not valid UTF-8. Such bytes
@@ -34,17 +130,35 @@ func visibleLength(s string) int {
 // U+FFFD) would make a stored event disagree with its own hash.
 const notText = "contains bytes that are not text (invalid UTF-8); please type it again"
 
+// checkText refuses text, the field called label (a sentence's subject),
+// that is not valid UTF-8 or that holds a bidirectional control, naming the
+// first one found.
+func checkText(field, label, text string) error {
+	if !utf8.ValidString(text) {
+		return Problems{field: label + " " + notText + "."}
+	}
+	for _, r := range text {
+		if name, ok := bidiControls[r]; ok {
+			return Problems{field: fmt.Sprintf("%s contains an invisible %s (U+%04X), which changes the order in which "+
+				"text is displayed. Remove it and try again.", label, name, r)}
+		}
+	}
+	return nil
+}
+
 // ValidateReason checks a business reason and returns Problems keyed "reason".
 func ValidateReason(reason string) error {
+	if err := checkText("reason", "The business reason", reason); err != nil {
+		return err
+	}
 	n := visibleLength(reason)
 	switch {
-	case !utf8.ValidString(reason):
-		return Problems{"reason": "The business reason " + notText + "."}
 	case n == 0:
 		return Problems{"reason": "Please give a business reason: what you need the data for."}
 	case n < MinReasonLength:
-		return Problems{"reason": "Please say a little more: the business reason must be at least 20 characters, so approvers can judge it."}
-	case n > MaxReasonLength:
+		return Problems{"reason": "Please say a little more: the business reason must be at least 20 characters, not counting spaces and " +
+			"invisible characters, so approvers can judge it."}
+	case storedLength(reason) > MaxReasonLength:
 		return Problems{"reason": "The business reason is too long: keep it under 2,000 characters."}
 	}
 	return nil
@@ -52,14 +166,26 @@ func ValidateReason(reason string) error {
 
 // ValidateComment checks an approver's comment. A rejection must say why.
 func ValidateComment(d Decision, comment string) error {
-	n := visibleLength(comment)
+	if err := checkText("comment", "The comment", comment); err != nil {
+		return err
+	}
 	switch {
-	case !utf8.ValidString(comment):
-		return Problems{"comment": "The comment " + notText + "."}
-	case n > MaxCommentLength:
+	case storedLength(comment) > MaxCommentLength:
 		return Problems{"comment": "The comment is too long: keep it under 1,000 characters."}
-	case d == DecisionReject && n == 0:
+	case d == DecisionReject && visibleLength(comment) == 0:
 		return Problems{"comment": "Please say why you reject the request: the requester will read it."}
+	}
+	return nil
+}
+
+// ValidateRevokeReason checks the optional reason given for revoking access
+// and returns Problems keyed "reason".
+func ValidateRevokeReason(reason string) error {
+	if err := checkText("reason", "The reason", reason); err != nil {
+		return err
+	}
+	if storedLength(reason) > MaxCommentLength {
+		return Problems{"reason": "The reason is too long: keep it under 1,000 characters."}
 	}
 	return nil
 }

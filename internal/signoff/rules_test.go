@@ -2,8 +2,11 @@ package signoff_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -30,6 +33,24 @@ func TestValidateReason(t *testing.T) {
 		{"normal", "Quarterly close reconciliation needs the journal lines.", true, ""},
 		{"exactly max", strings.Repeat("a", signoff.MaxReasonLength), true, ""},
 		{"too long", strings.Repeat("a", signoff.MaxReasonLength+1), false, "too long"},
+		{"20 letters between spaces", "abcd efgh ijkl mnop qrst", true, ""},
+		{"two letters padded with spaces", "a" + strings.Repeat(" ", 18) + "b", false, "at least 20 characters"},
+		{"the maximum counts every character stored", strings.Repeat("a", 1000) + strings.Repeat("\n", 20) + strings.Repeat("a", 990), false, "too long"},
+		{"a right-to-left override", "Refund approved for \u202eredro 1 ylno\u202c, nothing else.", false,
+			"The business reason contains an invisible right-to-left override (U+202E), which changes the order in which text is displayed. Remove it and try again."},
+		{"invalid UTF-8", strings.Repeat("a", 25) + "\xff", false, "not text"},
+	}
+	// Nineteen letters and padding of any blank that shows nothing.
+	for _, blank := range []rune{' ', '\t', 0x00A0, 0x00AD, 0x034F, 0x115F, 0x1160, 0x17B4, 0x180E, 0x2000, 0x200A, 0x200B,
+		0x200C, 0x200D, 0x2028, 0x202F, 0x205F, 0x2060, 0x2064, 0x2800, 0x3000, 0x3164, 0xFE0F, 0xFEFF, 0xFFA0, 0x1D159,
+		0x1D173, 0xE0041, 0xE0100, 0xE0500} {
+		tests = append(tests, struct {
+			name   string
+			reason string
+			ok     bool
+			want   string
+		}{fmt.Sprintf("19 letters padded with U+%04X", blank), "abcdefghi" + strings.Repeat(string(blank), 30) + "jklmnopqrs",
+			false, "at least 20 characters"})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,6 +84,12 @@ func TestValidateComment(t *testing.T) {
 		{"approve at max length", signoff.DecisionApprove, strings.Repeat("b", signoff.MaxCommentLength), true},
 		{"approve too long", signoff.DecisionApprove, strings.Repeat("b", signoff.MaxCommentLength+1), false},
 		{"reject too long", signoff.DecisionReject, strings.Repeat("b", signoff.MaxCommentLength+1), false},
+		{"reject with Hangul fillers", signoff.DecisionReject, "\u3164\u3164\u3164", false},
+		{"reject with braille blanks", signoff.DecisionReject, "\u2800\u2800", false},
+		{"reject with zero-width characters", signoff.DecisionReject, "\u200b\u200c\u200d\u2060\ufeff", false},
+		{"reject with one letter", signoff.DecisionReject, "\u3164x\u3164", true},
+		{"approve with a bidi isolate", signoff.DecisionApprove, "fine \u2067by me\u2069", false},
+		{"reject with a right-to-left mark", signoff.DecisionReject, "Budget \u200f-1\u200f only", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -76,6 +103,94 @@ func TestValidateComment(t *testing.T) {
 			require.ErrorAs(t, err, &p)
 			assert.NotEmpty(t, p["comment"])
 		})
+	}
+}
+
+func TestValidateRevokeReason(t *testing.T) {
+	for _, ok := range []string{"", "Project over.", strings.Repeat("c", signoff.MaxCommentLength)} {
+		assert.NoError(t, signoff.ValidateRevokeReason(ok), ok)
+	}
+	for reason, want := range map[string]string{
+		strings.Repeat("c", signoff.MaxCommentLength+1): "too long",
+		"Left the \u202dcompany\u202c":                  "The reason contains an invisible left-to-right override (U+202D)",
+		"Moved teams \u2066today\u2069":                 "left-to-right isolate (U+2066)",
+		"\u061cProject over":                            "arabic letter mark (U+061C)",
+		"Project over\xff":                              "not text",
+	} {
+		err := signoff.ValidateRevokeReason(reason)
+		require.Error(t, err, reason)
+		var p signoff.Problems
+		require.ErrorAs(t, err, &p)
+		assert.Contains(t, p["reason"], want)
+	}
+}
+
+// defaultIgnorable is Unicode 15.0's Default_Ignorable_Code_Point, from
+// DerivedCoreProperties.txt: copied, so that the rules are checked against
+// the property itself rather than the tables they are built from.
+var defaultIgnorable = [][2]rune{{0x00AD, 0x00AD}, {0x034F, 0x034F}, {0x061C, 0x061C}, {0x115F, 0x1160}, {0x17B4, 0x17B5},
+	{0x180B, 0x180F}, {0x200B, 0x200F}, {0x202A, 0x202E}, {0x2060, 0x206F}, {0x3164, 0x3164}, {0xFE00, 0xFE0F},
+	{0xFEFF, 0xFEFF}, {0xFFA0, 0xFFA0}, {0xFFF0, 0xFFF8}, {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A}, {0xE0000, 0xE0FFF}}
+
+// invisibleOracle is what Invisible must be: White_Space, Cc, Cf,
+// Default_Ignorable_Code_Point, and the two padding symbols.
+func invisibleOracle(r rune) bool {
+	for _, rg := range defaultIgnorable {
+		if r >= rg[0] && r <= rg[1] {
+			return true
+		}
+	}
+	return unicode.In(r, unicode.White_Space, unicode.Cc, unicode.Cf) || r == 0x2800 || r == 0x1D159
+}
+
+// TestInvisible checks the set over the whole of Unicode.
+func TestInvisible(t *testing.T) {
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if signoff.Invisible(r) != invisibleOracle(r) {
+			t.Fatalf("Invisible(U+%04X) = %v", r, signoff.Invisible(r))
+		}
+	}
+	for _, r := range "aZ09é日😀.-_'\"€\ufffc\u3163" {
+		assert.False(t, signoff.Invisible(r), "U+%04X shows", r)
+	}
+}
+
+// TestBidiControl: the controls that reorder text, and nothing else.
+func TestBidiControl(t *testing.T) {
+	var got []rune
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if signoff.BidiControl(r) {
+			got = append(got, r)
+		}
+	}
+	assert.Equal(t, []rune{0x061C, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069}, got)
+	for _, r := range got {
+		assert.True(t, signoff.Invisible(r), "U+%04X would not count anyway", r)
+	}
+}
+
+// TestTextSample: the preflight's sample crosses every edge of both sets,
+// and its counts are what the rules count.
+func TestTextSample(t *testing.T) {
+	text, length, visible, bidi := signoff.TextSample()
+	in := map[rune]bool{}
+	wantVisible, wantBidi := 0, 0
+	for _, r := range text {
+		in[r] = true
+		if !invisibleOracle(r) {
+			wantVisible++
+		}
+		if signoff.BidiControl(r) {
+			wantBidi++
+		}
+	}
+	assert.Equal(t, utf8.RuneCountInString(text), length)
+	assert.Equal(t, wantVisible, visible)
+	assert.Equal(t, wantBidi, bidi)
+	for r := rune(1); r <= unicode.MaxRune; r++ {
+		if signoff.Invisible(r) != signoff.Invisible(r-1) || signoff.BidiControl(r) != signoff.BidiControl(r-1) {
+			assert.True(t, in[r-1] && in[r], "the edge between U+%04X and U+%04X", r-1, r)
+		}
 	}
 }
 

@@ -507,6 +507,11 @@ type preflight struct {
 	RevokeError string `json:"revoke_error"`
 	HashSample  string `json:"hash_sample"`
 	TimeSample  string `json:"time_sample"`
+	TextSample  struct {
+		Length  int `json:"length"`
+		Visible int `json:"visible"`
+		Bidi    int `json:"bidi"`
+	} `json:"text_sample"`
 }
 
 // callProc calls an API procedure without arguments in db and decodes its
@@ -568,17 +573,18 @@ func (d *Doctor) preflightChecks(ctx context.Context, db *sql.DB) signoff.Checks
 	grant := signoff.Check{Name: "Grant from a caller's session"}
 	hash := signoff.Check{Name: "Audit hash: Snowflake and Go agree"}
 	stamp := signoff.Check{Name: "Timestamps truncate to microseconds"}
+	text := signoff.Check{Name: "Text rules: Snowflake and Go agree"}
 	var p preflight
 	code, err := d.callProc(ctx, db, "PREFLIGHT", &p)
 	if err == nil && code != signoff.CodeOK {
 		err = fmt.Errorf("PREFLIGHT answered %s", code)
 	}
 	if err != nil {
-		for _, c := range []*signoff.Check{&grant, &hash, &stamp} {
+		for _, c := range []*signoff.Check{&grant, &hash, &stamp, &text} {
 			c.Status, c.Detail = signoff.CheckFail, err.Error()
 			c.Fix = "Run sql/snowflake/03_api.sql; only " + signoff.RoleAdmin + " may call PREFLIGHT."
 		}
-		return signoff.Checks{grant, hash, stamp}
+		return signoff.Checks{grant, hash, stamp, text}
 	}
 	switch {
 	case p.GrantError == "" && p.RevokeError == "":
@@ -608,7 +614,20 @@ func (d *Doctor) preflightChecks(ctx context.Context, db *sql.DB) signoff.Checks
 		stamp.Detail = fmt.Sprintf("Snowflake turns the sample time into %q, Go into %q.", p.TimeSample, want)
 		stamp.Fix = "The procedures must truncate event times to microseconds (DATE_TRUNC('MICROSECOND', ...)); install 03_api.sql of this version."
 	}
-	return signoff.Checks{grant, hash, stamp}
+	_, length, visible, bidi := signoff.TextSample()
+	got := p.TextSample
+	if got.Length == length && got.Visible == visible && got.Bidi == bidi {
+		text.Status = signoff.CheckPass
+		text.Detail = fmt.Sprintf("SIGNOFF.API.VISIBLE_LENGTH and BIDI_CONTROLS count the sample text (the characters on either side of "+
+			"each edge of both sets) as Signoff's Go code does: %d characters, %d that show, %d bidirectional controls.", length, visible, bidi)
+	} else {
+		text.Status = signoff.CheckFail
+		text.Detail = fmt.Sprintf("Snowflake counts the sample text as %d characters, %d that show and %d bidirectional controls; "+
+			"Go as %d, %d and %d.", got.Length, got.Visible, got.Bidi, length, visible, bidi)
+		text.Fix = "Install VISIBLE_LENGTH and BIDI_CONTROLS of this version (sql/snowflake/03_api.sql): until they agree, " +
+			"the procedures refuse reasons and comments the app accepts, or accept what it refuses."
+	}
+	return signoff.Checks{grant, hash, stamp, text}
 }
 
 func orNone(s string) string {

@@ -57,8 +57,10 @@ func installed() *fakeAccount {
 	a.caller = slices.Clone(ExpectedCallerGrants)
 	sample := signoff.HashSample()
 	a.whoami = map[string]any{"actor": "JANE.DOE@ACME.COM", "principal_type": "USER", "is_admin": true}
+	_, length, visible, bidi := signoff.TextSample()
 	a.preflight = map[string]any{"actor": "JANE.DOE@ACME.COM", "grant_error": "", "revoke_error": "",
-		"hash_sample": sample.ComputeHash(), "time_sample": "2026-01-02 03:04:05.123456"}
+		"hash_sample": sample.ComputeHash(), "time_sample": "2026-01-02 03:04:05.123456",
+		"text_sample": map[string]any{"length": length, "visible": visible, "bidi": bidi}}
 	return a
 }
 
@@ -228,6 +230,7 @@ func TestDoctorPassesOnAnAccountAsInstalled(t *testing.T) {
 		"Caller grants of SIGNOFF_APP", "Who holds SIGNOFF_OWNER", "Who holds SIGNOFF_APP",
 		"Your session", "Roles Signoff sees in your session", "Caller identity in the procedures",
 		"Grant from a caller's session", "Audit hash: Snowflake and Go agree", "Timestamps truncate to microseconds",
+		"Text rules: Snowflake and Go agree",
 		"Dry run: submit", "Dry run: decide", "Dry run: withdraw", "Dry run: retry grant", "Dry run: revoke"}, names)
 	assert.Contains(t, find(t, cs, "Roles Signoff sees in your session").Detail, "2 of the 3 roles that matter: SIGNOFF_ADMIN, SIGNOFF_AUDITOR")
 
@@ -398,6 +401,15 @@ func TestDoctorDetectsEachProblem(t *testing.T) {
 		{"Snowflake rounds the time",
 			func(a *fakeAccount) { a.preflight["time_sample"] = "2026-01-02 03:04:05.123457" },
 			"Timestamps truncate to microseconds", signoff.CheckFail, `"2026-01-02 03:04:05.123457"`, "DATE_TRUNC"},
+		{"Snowflake counts a blank as visible",
+			func(a *fakeAccount) {
+				_, length, visible, bidi := signoff.TextSample()
+				a.preflight["text_sample"] = map[string]any{"length": length, "visible": visible + 1, "bidi": bidi}
+			},
+			"Text rules: Snowflake and Go agree", signoff.CheckFail, "Snowflake counts the sample text as", "VISIBLE_LENGTH and BIDI_CONTROLS"},
+		{"the procedures predate the text rules",
+			func(a *fakeAccount) { delete(a.preflight, "text_sample") },
+			"Text rules: Snowflake and Go agree", signoff.CheckFail, "0 that show", "03_api.sql"},
 		{"an action cannot tell who calls",
 			func(a *fakeAccount) { a.dryRuns["DECIDE_STEP"] = "IDENTITY_UNAVAILABLE" },
 			"Dry run: decide", signoff.CheckFail, "answered IDENTITY_UNAVAILABLE where it must answer NOT_FOUND",

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/template"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/signoff/signoff/internal/signoff"
 	"github.com/signoff/signoff/internal/sqlstore"
@@ -15,9 +17,10 @@ import (
 
 // The Snowflake API, sql/snowflake/03_api.sql, is rendered from
 // sql/snowflake/api.sql.tmpl, the actions' shared statements
-// (internal/sqlstore/actions.go) and the codes (internal/signoff/outcome.go):
-// the procedures run, byte for byte, the statements that the embedded
-// engine runs and the store contract suite tests.
+// (internal/sqlstore/actions.go), the codes (internal/signoff/outcome.go) and
+// the text rules (internal/signoff/rules.go): the procedures run, byte for
+// byte, the statements that the embedded engine runs and the store contract
+// suite tests, and count and refuse the characters the app does.
 
 const (
 	// apiTemplate is the template's name in sqlfiles.FS, which embeds it so
@@ -78,6 +81,74 @@ func IDMillis(id string, pos func(ch string) string) string {
 // snowflakePos is POSITION in Snowflake's dialect (DOCS/sql-reference/functions/position).
 func snowflakePos(ch string) string { return "POSITION(" + ch + ", '" + Crockford + "')" }
 
+// Runs returns the runs of consecutive code points for which in is true,
+// in order, each as its first and last code point.
+func Runs(in func(rune) bool) [][2]rune {
+	var runs [][2]rune
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if !in(r) {
+			continue
+		}
+		if n := len(runs); n > 0 && runs[n-1][1] == r-1 {
+			runs[n-1][1] = r
+		} else {
+			runs = append(runs, [2]rune{r, r})
+		}
+	}
+	return runs
+}
+
+// CharSet is SQL for a string of the characters of runs (Runs), for
+// TRANSLATE's alphabet: each run of code points is a CHR, or an
+// ARRAY_GENERATE_RANGE of code points turned into characters, one run to a
+// line (DOCS/sql-reference/functions/chr, .../array_generate_range,
+// .../transform, .../array_to_string). The SQL names the characters by
+// number, so no invisible or reordering character is written into the file.
+func CharSet(runs [][2]rune, indent string) string {
+	var parts []string
+	for _, run := range runs {
+		if run[0] == run[1] {
+			parts = append(parts, fmt.Sprintf("CHR(%d)", run[0]))
+		} else {
+			parts = append(parts, fmt.Sprintf("ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(%d, %d), c INT -> CHR(c)), '')",
+				run[0], run[1]+1))
+		}
+	}
+	return strings.Join(parts, "\n"+indent+"|| ")
+}
+
+// chars is SQL for the string s, each character a CHR of its code point,
+// eight to a line.
+func chars(s, indent string) string {
+	var lines []string
+	var line []string
+	for _, r := range s {
+		line = append(line, fmt.Sprintf("CHR(%d)", r))
+		if len(line) == 8 {
+			lines = append(lines, strings.Join(line, " || "))
+			line = nil
+		}
+	}
+	if len(line) > 0 {
+		lines = append(lines, strings.Join(line, " || "))
+	}
+	return strings.Join(lines, "\n"+indent+"|| ")
+}
+
+// codePoints names runs as U+ ranges, for the comment above the SQL that
+// CharSet writes.
+func codePoints(runs [][2]rune) string {
+	var names []string
+	for _, run := range runs {
+		name := fmt.Sprintf("U+%04X", run[0])
+		if run[1] != run[0] {
+			name += fmt.Sprintf("–U+%04X", run[1])
+		}
+		names = append(names, name)
+	}
+	return strings.Join(names, ", ")
+}
+
 // eventArgs are the SQL expressions of one audit event in the template.
 type eventArgs struct {
 	ID, Type, Step, Decision, Comment, Details string
@@ -112,6 +183,8 @@ func API() (string, error) {
 			return out + ")"
 		},
 		"idMillis": func(id string) string { return IDMillis(id, snowflakePos) },
+		// wrap breaks text into comment lines of at most 100 characters.
+		"wrap": func(prefix, text string) string { return wrapComment(prefix, text, 100) },
 		// stale is true when the ID expr was not made within idSkew of now.
 		"stale": func(expr string) string {
 			return fmt.Sprintf("ABS(ID_MILLIS(%s) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > %d", expr, idSkew.Milliseconds())
@@ -131,6 +204,8 @@ func API() (string, error) {
 		codes = append(codes, code{string(c), c.APIMessage()})
 	}
 	sample := signoff.HashSample()
+	textSample, _, _, _ := signoff.TextSample()
+	invisible, bidi := Runs(signoff.Invisible), Runs(signoff.BidiControl)
 	literal := func(s string) string {
 		if s == "" {
 			return "NULL"
@@ -141,6 +216,9 @@ func API() (string, error) {
 		"Codes": codes, "IDPattern": signoff.IDPattern, "RolePattern": signoff.RolePattern,
 		"MinReason": signoff.MinReasonLength, "MaxReason": signoff.MaxReasonLength,
 		"MaxComment": signoff.MaxCommentLength, "RoleAdmin": signoff.RoleAdmin,
+		"Invisible": CharSet(invisible, "        "), "InvisibleCodePoints": codePoints(invisible),
+		"BidiControls": CharSet(bidi, "        "), "BidiCodePoints": codePoints(bidi),
+		"TextSample": chars(textSample, "        "),
 		"TimeSample": sample.Time.Format("2006-01-02 15:04:05.000000000"),
 		"Sample": strings.Join([]string{literal(sample.PrevHash), literal(sample.ID),
 			"'" + sample.Time.Format("2006-01-02 15:04:05.000000000") + "'::TIMESTAMP_NTZ(9)",
@@ -158,6 +236,24 @@ func API() (string, error) {
 		}
 	}
 	return text, nil
+}
+
+// wrapComment breaks text at spaces into lines of at most width characters,
+// each starting with prefix.
+func wrapComment(prefix, text string, width int) string {
+	var lines []string
+	line := prefix
+	for _, word := range strings.Fields(text) {
+		if line != prefix && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > width {
+			lines = append(lines, line)
+			line = prefix
+		}
+		if line != prefix {
+			line += " "
+		}
+		line += word
+	}
+	return strings.Join(append(lines, line), "\n")
 }
 
 // eventTypeName is an event type given as a bare name, not an expression.

@@ -59,17 +59,20 @@ func Preflight() (string, error) {
 	reason := literal("Dry run by the Signoff preflight; nothing is written.")
 	const id, ids = "$preflight_id", "$preflight_id || ',' || $preflight_id || ',' || $preflight_id"
 	sample := signoff.HashSample()
+	_, textLength, textVisible, textBidi := signoff.TextSample()
 	data := struct {
-		Roles                  []role
-		CallerGrants           []snowflake.Grant
-		HashSample, TimeSample string
-		IDNow                  string
-		DryRuns                []struct{ Call, Want string }
+		Roles                             []role
+		CallerGrants                      []snowflake.Grant
+		HashSample, TimeSample            string
+		TextLength, TextVisible, TextBidi int
+		IDNow                             string
+		DryRuns                           []struct{ Call, Want string }
 	}{
 		Roles:        roles,
 		CallerGrants: snowflake.ExpectedCallerGrants,
 		HashSample:   sample.ComputeHash(),
 		TimeSample:   sample.Time.Truncate(1000).Format(signoff.ChainTimeFormat),
+		TextLength:   textLength, TextVisible: textVisible, TextBidi: textBidi,
 		IDNow: IDNow(func(a string, d int64) string { return fmt.Sprintf("FLOOR(%s / %d)", a, d) },
 			"DATE_PART(EPOCH_MILLISECOND, SYSDATE())"),
 		DryRuns: []struct{ Call, Want string }{

@@ -77,6 +77,50 @@ func (s *Store) Personas(ctx context.Context) ([]signoff.Persona, error) {
 	return out, nil
 }
 
+// StartSession records that user signed in with the session id, which is
+// valid until expires. Sessions that expired before now are deleted on the
+// way, so the table holds only live ones.
+func (s *Store) StartSession(ctx context.Context, id, user string, now, expires time.Time) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM local_session WHERE expires_at <= ?`, now.UTC()); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO local_session (session_id, user_name, expires_at) VALUES (?, ?, ?)`,
+			id, user, expires.UTC())
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: start a session for %s: %w", user, translate(err))
+	}
+	return nil
+}
+
+// SessionUser returns the user of the session id. It returns
+// ErrUnauthenticated if there is no such session, or it expired before now.
+func (s *Store) SessionUser(ctx context.Context, id string, now time.Time) (string, error) {
+	users, err := s.strings(ctx, `SELECT user_name FROM local_session WHERE session_id = ? AND expires_at > ?`, id, now.UTC())
+	if err != nil {
+		return "", fmt.Errorf("sqlite: session: %w", err)
+	}
+	if len(users) == 0 {
+		return "", fmt.Errorf("sqlite: session: %w", signoff.ErrUnauthenticated)
+	}
+	return users[0], nil
+}
+
+// EndSession ends the session id (sign-out): its cookie no longer signs
+// anyone in. Ending a session that does not exist does nothing.
+func (s *Store) EndSession(ctx context.Context, id string) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM local_session WHERE session_id = ?`, id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: end a session: %w", translate(err))
+	}
+	return nil
+}
+
 // CreateUser adds a user to the local account (CREATE USER). Like
 // Snowflake's, a user name may be anything CURRENT_USER() can return:
 // "JANE.DOE@ACME.COM", "alice" (distinct from ALICE), names with quotes or

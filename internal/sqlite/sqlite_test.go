@@ -102,6 +102,51 @@ func TestIdentifyUnknownUser(t *testing.T) {
 	assert.True(t, id.HasRole("ANALYST"))
 }
 
+// TestSessions: a persona session is valid from its start until it ends or
+// expires, for every store on the database file; expired ones are deleted
+// when the next one starts.
+func TestSessions(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "signoff.db")
+	st, other := open(t, path), open(t, path)
+	ctx := t.Context()
+	require.NoError(t, st.CreateUser(ctx, "ALICE", "Alice", ""))
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	require.NoError(t, st.StartSession(ctx, "s1", "ALICE", now, now.Add(time.Hour)))
+	require.NoError(t, st.StartSession(ctx, "s2", "ALICE", now, now.Add(2*time.Hour)))
+
+	for _, s := range []*sqlite.Store{st, other} {
+		user, err := s.SessionUser(ctx, "s1", now.Add(time.Hour-time.Microsecond))
+		require.NoError(t, err)
+		assert.Equal(t, "ALICE", user)
+		_, err = s.SessionUser(ctx, "s1", now.Add(time.Hour))
+		assert.ErrorIs(t, err, signoff.ErrUnauthenticated, "expired")
+		_, err = s.SessionUser(ctx, "no such session", now)
+		assert.ErrorIs(t, err, signoff.ErrUnauthenticated)
+	}
+
+	require.NoError(t, other.EndSession(ctx, "s2"))
+	_, err := st.SessionUser(ctx, "s2", now)
+	assert.ErrorIs(t, err, signoff.ErrUnauthenticated, "ended by another store on the file")
+	require.NoError(t, st.EndSession(ctx, "s2"), "ending it again is no error")
+
+	require.NoError(t, st.StartSession(ctx, "s3", "ALICE", now.Add(3*time.Hour), now.Add(4*time.Hour)))
+	db, err := sql.Open("sqlite3", "file:"+path)
+	require.NoError(t, err)
+	defer db.Close()
+	var ids []string
+	rows, err := db.QueryContext(ctx, `SELECT session_id FROM local_session`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var id string
+		require.NoError(t, rows.Scan(&id))
+		ids = append(ids, id)
+	}
+	require.NoError(t, rows.Err())
+	assert.Equal(t, []string{"s3"}, ids, "the expired session was deleted")
+
+	assert.Error(t, st.StartSession(ctx, "s4", "GHOST", now, now.Add(time.Hour)), "only a user of the account signs in")
+}
+
 func TestAuditLogIsAppendOnly(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "signoff.db")
 	st := open(t, path)

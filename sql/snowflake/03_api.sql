@@ -1,8 +1,9 @@
 -- Signoff on Snowflake: the API. Owner's-rights procedures that are the only
 -- way to change Signoff's state, and the functions they use.
 --
--- GENERATED from sql/snowflake/api.sql.tmpl, internal/sqlstore/actions.go and
--- internal/signoff/outcome.go by internal/sqlgen; do not edit.
+-- GENERATED from sql/snowflake/api.sql.tmpl, internal/sqlstore/actions.go,
+-- internal/signoff/outcome.go and internal/signoff/rules.go by internal/sqlgen;
+-- do not edit.
 -- After changing any of them, run: make generate (go generate ./...)
 --
 -- Run after 00_roles.sql and 01_data_model.sql, as SIGNOFF_OWNER (the
@@ -113,6 +114,82 @@ $$
 $$;
 
 -- ============================================================================
+-- VISIBLE_LENGTH and BIDI_CONTROLS: the rules for free text
+-- ============================================================================
+-- A business reason must show at least 20 characters and a rejection
+-- must say why, so characters that show nothing do not count: spaces of
+-- every width, controls, format characters, Unicode's default-ignorable
+-- characters and two blank symbols (signoff.Invisible in
+-- internal/signoff/rules.go, from which this set is generated):
+--  U+0000–U+0020, U+007F–U+00A0, U+00AD, U+034F, U+0600–U+0605, U+061C, U+06DD, U+070F,
+--  U+0890–U+0891, U+08E2, U+115F–U+1160, U+1680, U+17B4–U+17B5, U+180B–U+180F, U+2000–U+200F,
+--  U+2028–U+202F, U+205F–U+206F, U+2800, U+3000, U+3164, U+FE00–U+FE0F, U+FEFF, U+FFA0,
+--  U+FFF0–U+FFFB, U+110BD, U+110CD, U+13430–U+1343F, U+1BCA0–U+1BCA3, U+1D159, U+1D173–U+1D17A,
+--  U+E0000–U+E0FFF
+-- Text holding a bidirectional control, which would make it display in
+-- another order than it was typed, is refused (signoff.BidiControl):
+--  U+061C, U+200E–U+200F, U+202A–U+202E, U+2066–U+2069
+-- TRANSLATE removes every character of its second argument that has no
+-- counterpart in the third (DOCS/sql-reference/functions/translate), and
+-- LENGTH counts characters, not bytes (DOCS/sql-reference/functions/length).
+-- The preflight (PREFLIGHT below, signoff doctor) compares both functions
+-- with Go on a sample.
+CREATE OR REPLACE FUNCTION SIGNOFF.API.VISIBLE_LENGTH(TEXT VARCHAR)
+RETURNS NUMBER
+LANGUAGE SQL
+COMMENT = 'Signoff: how many characters of a text show (blanks and invisible characters do not count)'
+AS
+$$
+    LENGTH(TRANSLATE(TEXT,
+           ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(0, 33), c INT -> CHR(c)), '')
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(127, 161), c INT -> CHR(c)), '')
+        || CHR(173)
+        || CHR(847)
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(1536, 1542), c INT -> CHR(c)), '')
+        || CHR(1564)
+        || CHR(1757)
+        || CHR(1807)
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(2192, 2194), c INT -> CHR(c)), '')
+        || CHR(2274)
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(4447, 4449), c INT -> CHR(c)), '')
+        || CHR(5760)
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(6068, 6070), c INT -> CHR(c)), '')
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(6155, 6160), c INT -> CHR(c)), '')
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(8192, 8208), c INT -> CHR(c)), '')
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(8232, 8240), c INT -> CHR(c)), '')
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(8287, 8304), c INT -> CHR(c)), '')
+        || CHR(10240)
+        || CHR(12288)
+        || CHR(12644)
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(65024, 65040), c INT -> CHR(c)), '')
+        || CHR(65279)
+        || CHR(65440)
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(65520, 65532), c INT -> CHR(c)), '')
+        || CHR(69821)
+        || CHR(69837)
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(78896, 78912), c INT -> CHR(c)), '')
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(113824, 113828), c INT -> CHR(c)), '')
+        || CHR(119129)
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(119155, 119163), c INT -> CHR(c)), '')
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(917504, 921600), c INT -> CHR(c)), ''),
+        ''))
+$$;
+
+CREATE OR REPLACE FUNCTION SIGNOFF.API.BIDI_CONTROLS(TEXT VARCHAR)
+RETURNS NUMBER
+LANGUAGE SQL
+COMMENT = 'Signoff: how many bidirectional controls a text holds'
+AS
+$$
+    LENGTH(TEXT) - LENGTH(TRANSLATE(TEXT,
+           CHR(1564)
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(8206, 8208), c INT -> CHR(c)), '')
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(8234, 8239), c INT -> CHR(c)), '')
+        || ARRAY_TO_STRING(TRANSFORM(ARRAY_GENERATE_RANGE(8294, 8298), c INT -> CHR(c)), ''),
+        ''))
+$$;
+
+-- ============================================================================
 -- ENVELOPE: every procedure's answer
 -- ============================================================================
 -- ok is TRUE for OK and DRY_RUN; message is for people who call the API
@@ -207,7 +284,9 @@ BEGIN
       INTO :actor, :now_ts;
     SELECT CASE
                WHEN COALESCE(LENGTH(:product_id), 0) NOT BETWEEN 1 AND 255 THEN 'product_id'
-               WHEN COALESCE(LENGTH(TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13))), 0) NOT BETWEEN 20 AND 2000 THEN 'reason'
+               WHEN COALESCE(LENGTH(TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13))), 0) > 2000 THEN 'reason'
+               WHEN COALESCE(VISIBLE_LENGTH(:reason), 0) < 20 THEN 'reason'
+               WHEN COALESCE(BIDI_CONTROLS(:reason), 0) > 0 THEN 'reason'
                WHEN NOT COALESCE(:request_id RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'request_id'
                WHEN NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
                WHEN ABS(ID_MILLIS(:request_id) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'request_id'
@@ -615,8 +694,9 @@ BEGIN
                WHEN NOT COALESCE(:request_id RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'request_id'
                WHEN COALESCE(:step_no, 0) < 0 THEN 'step_no'
                WHEN COALESCE(:decision, '') NOT IN ('APPROVED', 'REJECTED') THEN 'decision'
-               WHEN COALESCE(LENGTH(:comment_text), 0) > 1000 THEN 'comment_text'
-               WHEN :decision = 'REJECTED' AND COALESCE(TRIM(:comment_text, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), '') = '' THEN 'comment_text'
+               WHEN COALESCE(LENGTH(TRIM(:comment_text, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13))), 0) > 1000 THEN 'comment_text'
+               WHEN :decision = 'REJECTED' AND COALESCE(VISIBLE_LENGTH(:comment_text), 0) = 0 THEN 'comment_text'
+               WHEN COALESCE(BIDI_CONTROLS(:comment_text), 0) > 0 THEN 'comment_text'
                WHEN COALESCE(:acting_as, '') <> '' AND NOT (:acting_as RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}') THEN 'acting_as'
                WHEN NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26},[0-9A-HJKMNP-TV-Z]{26},[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
                WHEN ABS(ID_MILLIS(SPLIT_PART(:event_ids, ',', 1)) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 OR ABS(ID_MILLIS(SPLIT_PART(:event_ids, ',', 2)) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000
@@ -1109,7 +1189,8 @@ BEGIN
       INTO :actor, :now_ts;
     SELECT CASE
                WHEN NOT COALESCE(:request_id RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'request_id'
-               WHEN COALESCE(LENGTH(:reason), 0) > 1000 THEN 'reason'
+               WHEN COALESCE(LENGTH(TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13))), 0) > 1000 THEN 'reason'
+               WHEN COALESCE(BIDI_CONTROLS(:reason), 0) > 0 THEN 'reason'
                WHEN NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
                WHEN ABS(ID_MILLIS(:event_ids) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'event_ids'
                ELSE ''
@@ -1283,8 +1364,10 @@ GRANT USAGE ON PROCEDURE SIGNOFF.API.WHOAMI() TO ROLE PUBLIC;
 -- admin's own session). It grants the empty role SIGNOFF_PREFLIGHT to the
 -- caller and revokes it again (an owner's-rights GRANT from a caller's
 -- session), hashes a fixed sample event with AUDIT_HASH (the Go side knows
--- the answer: signoff.HashSample), and truncates a fixed time to the
--- microsecond. Nothing else is changed.
+-- the answer: signoff.HashSample), truncates a fixed time to the
+-- microsecond, and counts a sample text with LENGTH, VISIBLE_LENGTH and
+-- BIDI_CONTROLS (signoff.TextSample: the characters on either side of each
+-- edge of both sets). Nothing else is changed.
 CREATE OR REPLACE PROCEDURE SIGNOFF.API.PREFLIGHT()
 RETURNS VARIANT
 LANGUAGE SQL
@@ -1303,6 +1386,8 @@ DECLARE
     revoke_error VARCHAR DEFAULT '';
     hash_sample  VARCHAR;
     time_sample  VARCHAR;
+    text_sample  VARCHAR;
+    text_counts  VARIANT;
     result       VARIANT;
 BEGIN
     SELECT SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME'),
@@ -1332,8 +1417,31 @@ BEGIN
     SELECT AUDIT_HASH('5f1d0b1d9d4f6d2f9b5b0f3e2c1a4b6d8e7f9a0b1c2d3e4f5a6b7c8d9e0f1a2b', '01JNQ4Z5M8A1B2C3D4E5F6G7H8', '2026-01-02 03:04:05.123456789'::TIMESTAMP_NTZ(9), '01JNQ4Z5M8A1B2C3D4E5F6G7H9', 'customer-360', 'JANE.DOE@ACME.COM', 'DATA_OWNER_SALES', 'STEP_APPROVED', 2, 'APPROVED', 'Zoë''s "ok": 名前 3:x', NULL, 3),
            TO_CHAR(DATE_TRUNC('MICROSECOND', '2026-01-02 03:04:05.123456789'::TIMESTAMP_NTZ(9)), 'YYYY-MM-DD HH24:MI:SS.FF6')
       INTO :hash_sample, :time_sample;
+    SELECT CHR(0) || CHR(32) || CHR(33) || CHR(126) || CHR(127) || CHR(160) || CHR(161) || CHR(172)
+        || CHR(173) || CHR(173) || CHR(174) || CHR(846) || CHR(847) || CHR(847) || CHR(848) || CHR(1535)
+        || CHR(1536) || CHR(1541) || CHR(1542) || CHR(1563) || CHR(1564) || CHR(1564) || CHR(1565) || CHR(1756)
+        || CHR(1757) || CHR(1757) || CHR(1758) || CHR(1806) || CHR(1807) || CHR(1807) || CHR(1808) || CHR(2191)
+        || CHR(2192) || CHR(2193) || CHR(2194) || CHR(2273) || CHR(2274) || CHR(2274) || CHR(2275) || CHR(4446)
+        || CHR(4447) || CHR(4448) || CHR(4449) || CHR(5759) || CHR(5760) || CHR(5760) || CHR(5761) || CHR(6067)
+        || CHR(6068) || CHR(6069) || CHR(6070) || CHR(6154) || CHR(6155) || CHR(6159) || CHR(6160) || CHR(8191)
+        || CHR(8192) || CHR(8207) || CHR(8208) || CHR(8231) || CHR(8232) || CHR(8239) || CHR(8240) || CHR(8286)
+        || CHR(8287) || CHR(8303) || CHR(8304) || CHR(10239) || CHR(10240) || CHR(10240) || CHR(10241) || CHR(12287)
+        || CHR(12288) || CHR(12288) || CHR(12289) || CHR(12643) || CHR(12644) || CHR(12644) || CHR(12645) || CHR(65023)
+        || CHR(65024) || CHR(65039) || CHR(65040) || CHR(65278) || CHR(65279) || CHR(65279) || CHR(65280) || CHR(65439)
+        || CHR(65440) || CHR(65440) || CHR(65441) || CHR(65519) || CHR(65520) || CHR(65531) || CHR(65532) || CHR(69820)
+        || CHR(69821) || CHR(69821) || CHR(69822) || CHR(69836) || CHR(69837) || CHR(69837) || CHR(69838) || CHR(78895)
+        || CHR(78896) || CHR(78911) || CHR(78912) || CHR(113823) || CHR(113824) || CHR(113827) || CHR(113828) || CHR(119128)
+        || CHR(119129) || CHR(119129) || CHR(119130) || CHR(119154) || CHR(119155) || CHR(119162) || CHR(119163) || CHR(917503)
+        || CHR(917504) || CHR(921599) || CHR(921600) || CHR(1563) || CHR(1564) || CHR(1564) || CHR(1565) || CHR(8205)
+        || CHR(8206) || CHR(8207) || CHR(8208) || CHR(8233) || CHR(8234) || CHR(8238) || CHR(8239) || CHR(8293)
+        || CHR(8294) || CHR(8297) || CHR(8298) || CHR(97) || CHR(233) || CHR(26085) || CHR(128512)
+      INTO :text_sample;
+    SELECT OBJECT_CONSTRUCT('length', LENGTH(:text_sample), 'visible', VISIBLE_LENGTH(:text_sample),
+                            'bidi', BIDI_CONTROLS(:text_sample))
+      INTO :text_counts;
     SELECT ENVELOPE('OK', OBJECT_CONSTRUCT('actor', :actor, 'grant_error', :grant_error, 'revoke_error', :revoke_error,
-                                           'hash_sample', :hash_sample, 'time_sample', :time_sample))
+                                           'hash_sample', :hash_sample, 'time_sample', :time_sample,
+                                           'text_sample', :text_counts))
       INTO :result;
     RETURN result;
 END;
