@@ -48,12 +48,12 @@ func TestSnowflakeAPIShape(t *testing.T) {
 		"RETRY_GRANT", "REVOKE_ACCESS", "WHOAMI", "PREFLIGHT"}, keys(procs))
 
 	order := map[string][]string{
-		"SUBMIT_REQUEST":   {"LockSubmissions", "CheckSubmit", "InsertRequest", "InsertSteps", "ChainHead", "AppendEvent", "SelectOutcome"},
-		"DECIDE_STEP":      {"LoadRequest", "CheckDecide", "AdvanceRequest", "RecordDecision", "ChainHead", "AppendEvent", "SelectOutcome"},
-		"WITHDRAW_REQUEST": {"CheckWithdraw", "WithdrawRequest", "ChainHead", "AppendEvent", "SelectOutcome"},
+		"SUBMIT_REQUEST":   {"LockSubmissions", "CheckSubmit", "InsertRequest", "InsertSteps", "ChainSnapshot", "LockAudit", "LedgerHead", "AppendEvent", "SelectOutcome"},
+		"DECIDE_STEP":      {"LoadRequest", "CheckDecide", "AdvanceRequest", "RecordDecision", "LockAudit", "LedgerHead", "AppendEvent", "SelectOutcome"},
+		"WITHDRAW_REQUEST": {"CheckWithdraw", "WithdrawRequest", "LockAudit", "LedgerHead", "AppendEvent", "SelectOutcome"},
 		"RETRY_GRANT":      {"CheckRetry"},
-		"GRANT_REQUEST":    {"CheckGrant", "MarkGranted", "ChainHead", "AppendEvent", "MarkGrantFailed", "ChainHead", "AppendEvent", "SelectOutcome"},
-		"REVOKE_ACCESS":    {"LoadRequest", "CheckRevoke", "MarkRevoked", "ChainHead", "AppendEvent", "SelectOutcome", "StillJustified"},
+		"GRANT_REQUEST":    {"CheckGrant", "MarkGranted", "LockAudit", "LedgerHead", "AppendEvent", "MarkGrantFailed", "LockAudit", "LedgerHead", "AppendEvent", "SelectOutcome"},
+		"REVOKE_ACCESS":    {"LoadRequest", "CheckRevoke", "MarkRevoked", "LockAudit", "LedgerHead", "AppendEvent", "SelectOutcome", "StillJustified"},
 	}
 	shared := sqlgen.SharedStatements()
 	for name, want := range order {
@@ -62,6 +62,7 @@ func TestSnowflakeAPIShape(t *testing.T) {
 			at := 0
 			for _, st := range want {
 				// The whole statement, as the template embeds it.
+				require.Contains(t, shared, st, "a shared statement")
 				text := sqlgen.Embedded(shared[st])
 				i := strings.Index(p[at:], text)
 				require.GreaterOrEqual(t, i, 0, "%s runs %s, whole, after the statements before it", name, st)
@@ -71,7 +72,7 @@ func TestSnowflakeAPIShape(t *testing.T) {
 				if u := strings.ToUpper(strings.TrimSpace(shared[st])); strings.HasPrefix(u, "UPDATE") ||
 					strings.HasPrefix(u, "INSERT") {
 					next := strings.TrimLeft(p[at:], "; \n")
-					assert.Regexp(t, `^IF \(COALESCE\(SQLROWCOUNT, -1\) <> [a-z_0-9]+\) THEN\n\s+(ROLLBACK;|RAISE lock_missing;)`,
+					assert.Regexp(t, `^IF \(COALESCE\(SQLROWCOUNT, -1\) <> [a-z_0-9]+\) THEN\n\s+(ROLLBACK;|RAISE (audit_)?lock_missing;)`,
 						next, "%s checks the rows %s changed", name, st)
 				}
 			}
