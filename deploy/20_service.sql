@@ -52,6 +52,12 @@ ALTER SERVICE SIGNOFF.APP.SIGNOFF SET
 --   GRANT SERVICE ROLE signoff.app.signoff!app_user TO ROLE <role>;
 GRANT SERVICE ROLE signoff.app.signoff!app_user TO ROLE PUBLIC;
 
+-- Auditors read the digest lines the service writes to its logs
+-- (sql/snowflake/05_verify_audit.sql): SPCS_GET_LOGS needs MONITOR on the
+-- service (DOCS/sql-reference/functions/spcs_get_logs). Only the owner may
+-- grant it.
+GRANT MONITOR ON SERVICE SIGNOFF.APP.SIGNOFF TO ROLE SIGNOFF_AUDITOR;
+
 USE ROLE SIGNOFF_DEPLOYER;
 REVOKE CREATE SERVICE ON SCHEMA SIGNOFF.APP FROM ROLE SIGNOFF_APP;
 REVOKE READ ON STAGE SIGNOFF.APP.SPECS FROM ROLE SIGNOFF_APP;

@@ -1,6 +1,7 @@
 package sqlfiles_test
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"os"
@@ -108,15 +109,16 @@ func (a *account) holds(role string, o obj, priv string) bool {
 }
 
 var (
-	reUse        = regexp.MustCompile(`^USE (ROLE|SCHEMA|WAREHOUSE|SECONDARY ROLES) ([A-Z0-9_$.]+)$`)
-	reCreate     = regexp.MustCompile(`^CREATE (?:OR REPLACE )?(?:SECURE )?(ROLE|WAREHOUSE|COMPUTE POOL|DATABASE|SCHEMA|TABLE|VIEW|FUNCTION|PROCEDURE|IMAGE REPOSITORY|STAGE|SECRET|SERVICE) (?:IF NOT EXISTS )?([A-Z0-9_$.]+)`)
-	reProcHead   = regexp.MustCompile(`^CREATE OR REPLACE PROCEDURE ([A-Z0-9_.]+)\(([^)]*)\) RETURNS VARIANT LANGUAGE SQL COMMENT = '(?:[^']|'')*' EXECUTE AS OWNER AS \$\$BODY\$\$$`)
-	reOwnership  = regexp.MustCompile(`^GRANT OWNERSHIP ON (ROLE|DATABASE|SCHEMA) ([A-Z0-9_$.]+) TO ROLE ([A-Z0-9_$]+) COPY CURRENT GRANTS$`)
-	reGrantRole  = regexp.MustCompile(`^GRANT ROLE ([A-Z0-9_$]+) TO (ROLE|USER) (IDENTIFIER\(\$[A-Z_]+\)|[A-Z0-9_$]+)$`)
-	reRevokeRole = regexp.MustCompile(`^REVOKE ROLE ([A-Z0-9_$]+) FROM USER (IDENTIFIER\(\$[A-Z_]+\))$`)
-	reCaller     = regexp.MustCompile(`^GRANT (INHERITED )?CALLER ([A-Z ,]+?) ON (ALL PROCEDURES IN SCHEMA [A-Z0-9_.]+|DATABASE [A-Z0-9_]+|SCHEMA [A-Z0-9_.]+|WAREHOUSE [A-Z0-9_]+) TO ROLE ([A-Z0-9_]+)$`)
-	rePriv       = regexp.MustCompile(`^(GRANT|REVOKE) ([A-Z ,]+?) ON (ACCOUNT|(?:DATABASE|SCHEMA|WAREHOUSE|TABLE|VIEW|PROCEDURE|FUNCTION|COMPUTE POOL|IMAGE REPOSITORY|STAGE|SECRET) [A-Z0-9_$.]+(?:\([A-Z0-9_, ]*\))?) (TO|FROM) ROLE ([A-Z0-9_$]+)$`)
-	reSignature  = regexp.MustCompile(`^([A-Z ]+ [A-Z0-9_$.]+)\(([A-Z0-9_, ]*)\)$`)
+	reUse         = regexp.MustCompile(`^USE (ROLE|SCHEMA|WAREHOUSE|SECONDARY ROLES) ([A-Z0-9_$.]+)$`)
+	reCreate      = regexp.MustCompile(`^CREATE (?:OR REPLACE )?(?:SECURE )?(ROLE|WAREHOUSE|COMPUTE POOL|DATABASE|SCHEMA|TABLE|VIEW|FUNCTION|PROCEDURE|IMAGE REPOSITORY|STAGE|SECRET|SERVICE) (?:IF NOT EXISTS )?([A-Z0-9_$.]+)`)
+	reProcHead    = regexp.MustCompile(`^CREATE OR REPLACE PROCEDURE ([A-Z0-9_.]+)\(([^)]*)\) RETURNS VARIANT LANGUAGE SQL COMMENT = '(?:[^']|'')*' EXECUTE AS OWNER AS \$\$BODY\$\$$`)
+	reOwnership   = regexp.MustCompile(`^GRANT OWNERSHIP ON (ROLE|DATABASE|SCHEMA) ([A-Z0-9_$.]+) TO ROLE ([A-Z0-9_$]+) COPY CURRENT GRANTS$`)
+	reGrantRole   = regexp.MustCompile(`^GRANT ROLE ([A-Z0-9_$]+) TO (ROLE|USER) (IDENTIFIER\(\$[A-Z_]+\)|[A-Z0-9_$]+)$`)
+	reGrantDBRole = regexp.MustCompile(`^GRANT DATABASE ROLE ([A-Z0-9_$.]+) TO ROLE ([A-Z0-9_$]+)$`)
+	reRevokeRole  = regexp.MustCompile(`^REVOKE ROLE ([A-Z0-9_$]+) FROM USER (IDENTIFIER\(\$[A-Z_]+\))$`)
+	reCaller      = regexp.MustCompile(`^GRANT (INHERITED )?CALLER ([A-Z ,]+?) ON (ALL PROCEDURES IN SCHEMA [A-Z0-9_.]+|DATABASE [A-Z0-9_]+|SCHEMA [A-Z0-9_.]+|WAREHOUSE [A-Z0-9_]+) TO ROLE ([A-Z0-9_]+)$`)
+	rePriv        = regexp.MustCompile(`^(GRANT|REVOKE) ([A-Z ,]+?) ON (ACCOUNT|(?:DATABASE|SCHEMA|WAREHOUSE|TABLE|VIEW|PROCEDURE|FUNCTION|COMPUTE POOL|IMAGE REPOSITORY|STAGE|SECRET|SERVICE) [A-Z0-9_$.]+(?:\([A-Z0-9_, ]*\))?) (TO|FROM) ROLE ([A-Z0-9_$]+)$`)
+	reSignature   = regexp.MustCompile(`^([A-Z ]+ [A-Z0-9_$.]+)\(([A-Z0-9_, ]*)\)$`)
 )
 
 // installScripts are the scripts, in the order an admin runs them.
@@ -217,6 +219,9 @@ func (a *account) apply(file string, stmts []statement) {
 			} else {
 				a.users[m[1]] = append(a.users[m[1]], m[3])
 			}
+		case reGrantDBRole.MatchString(u):
+			m := reGrantDBRole.FindStringSubmatch(u)
+			a.grant(a.grants, m[2], "DATABASE ROLE "+m[1], "USAGE")
 		case reRevokeRole.MatchString(u):
 			m := reRevokeRole.FindStringSubmatch(u)
 			a.users[m[1]] = slices.DeleteFunc(a.users[m[1]], func(x string) bool { return x == m[2] })
@@ -446,6 +451,20 @@ func needs(t *testing.T, a *account) []need {
 		aud(v, "SELECT", "auditors read every request and the audit log")
 	}
 	aud("FUNCTION SIGNOFF.API.AUDIT_HASH", "USAGE", "05_verify_audit.sql checks the hash chain")
+	verify, err := os.ReadFile(filepath.FromSlash("snowflake/05_verify_audit.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []struct{ reads, object, privilege string }{
+		{"SNOWFLAKE.ACCOUNT_USAGE.QUERY_HISTORY", "DATABASE ROLE SNOWFLAKE.GOVERNANCE_VIEWER", "USAGE"},
+		{"SNOWFLAKE.ACCOUNT_USAGE.TABLE_DML_HISTORY", "DATABASE ROLE SNOWFLAKE.USAGE_VIEWER", "USAGE"},
+		{"SIGNOFF.APP.SIGNOFF!SPCS_GET_LOGS", "SERVICE SIGNOFF.APP.SIGNOFF", "MONITOR"},
+		{"SIGNOFF.APP.SIGNOFF!SPCS_GET_LOGS", "SCHEMA SIGNOFF.APP", "USAGE"},
+	} {
+		if bytes.Contains(verify, []byte(n.reads)) {
+			aud(n.object, n.privilege, "05_verify_audit.sql reads "+n.reads)
+		}
+	}
 	out = append(out, need{"SIGNOFF_ADMIN", "PROCEDURE SIGNOFF.API.PREFLIGHT", "USAGE", "admins run the preflight"})
 	return out
 }
@@ -638,7 +657,7 @@ func TestPrivilegeCheckCatchesMistakes(t *testing.T) {
 }
 
 // objectTypes are the object types of the replay's keys, longest first.
-var objectTypes = []string{"ALL PROCEDURES IN SCHEMA", "IMAGE REPOSITORY", "COMPUTE POOL", "DATABASE", "SCHEMA",
+var objectTypes = []string{"ALL PROCEDURES IN SCHEMA", "IMAGE REPOSITORY", "COMPUTE POOL", "DATABASE ROLE", "DATABASE", "SCHEMA",
 	"WAREHOUSE", "TABLE", "VIEW", "PROCEDURE", "FUNCTION", "STAGE", "SECRET", "SERVICE", "ROLE", "ACCOUNT"}
 
 // asGrant reads a replay key ("VIEW SIGNOFF.API.X") as a snowflake.Grant.

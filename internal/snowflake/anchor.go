@@ -93,6 +93,42 @@ func LogDigests(service string) string {
  WHERE STARTSWITH(log::VARCHAR, 'SIGNOFF-DIGEST v1 ')`, service, logDigestDays)
 }
 
+// digestFields matches a digest line in SQL (REGEXP_SUBSTR), capturing its
+// position (group 1) and hash (group 2); like ParseDigestLine, it reads
+// only a well-formed line.
+const digestFields = `SIGNOFF-DIGEST v1 n=([1-9][0-9]*) h=([0-9a-f]{64}) t=`
+
+// AuditorDigests is the digest source of sql/snowflake/05_verify_audit.sql:
+// rows (seq, hash) of every digest the service of the given name
+// (database.schema.name) kept in the last 365 days, read where an auditor
+// can read them and nobody in the account can delete them. The query
+// history is ACCOUNT_USAGE's (365 days, up to 45 minutes late,
+// DOCS/sql-reference/account-usage/query_history), filtered to queries the
+// service user ran (user_type SNOWFLAKE_SERVICE,
+// DOCS/developer-guide/snowpark-container-services/spcs-execute-sql) as
+// SIGNOFF_APP, the service's owner role; the log lines are the service's
+// own (SPCS_GET_LOGS, which needs MONITOR on the service). A digest anyone
+// else forged could only disagree with the log, which the verifier reports;
+// it can never hide a change.
+func AuditorDigests(service string) string {
+	field := func(group int) string {
+		return fmt.Sprintf("REGEXP_SUBSTR(line, '%s', 1, 1, 'e', %d)", digestFields, group)
+	}
+	return fmt.Sprintf(`
+    SELECT %s::NUMBER AS seq, %s AS hash
+      FROM (SELECT query_text AS line
+              FROM SNOWFLAKE.ACCOUNT_USAGE.QUERY_HISTORY
+             WHERE user_type = 'SNOWFLAKE_SERVICE' AND role_name = 'SIGNOFF_APP'
+               AND execution_status = 'SUCCESS' AND STARTSWITH(query_text, 'SELECT ''SIGNOFF-DIGEST v1 ')
+            UNION ALL
+            SELECT log::VARCHAR
+              FROM TABLE(%s!SPCS_GET_LOGS(START_TIME => DATEADD('day', -%d, CURRENT_TIMESTAMP())))
+             WHERE STARTSWITH(log::VARCHAR, 'SIGNOFF-DIGEST v1 '))
+     WHERE %s IS NOT NULL
+     GROUP BY 1, 2
+`, field(1), field(2), service, logDigestDays, field(1))
+}
+
 // Keep records d in both places.
 func (a *Anchor) Keep(ctx context.Context, d signoff.Digest) error {
 	query, err := AnchorQuery(d)

@@ -59,6 +59,13 @@ var ExpectedGrants = []Grant{
 	{"SIGNOFF_AUDITOR", "SELECT", "VIEW", "SIGNOFF.API.AUDIT_LOG"},
 	{"SIGNOFF_AUDITOR", "SELECT", "VIEW", "SIGNOFF.API.DATA_PRODUCT"},
 	{"SIGNOFF_AUDITOR", "SELECT", "VIEW", "SIGNOFF.API.REQUEST_STEP"},
+	// ... and read the digests the service keeps in its logs.
+	{"SIGNOFF_AUDITOR", "USAGE", "SCHEMA", "SIGNOFF.APP"},
+	{"SIGNOFF_AUDITOR", "MONITOR", "SERVICE", "SIGNOFF.APP.SIGNOFF"},
+	// ... and Snowflake's own history of the audit log, through the
+	// SNOWFLAKE database's roles (SHOW GRANTS lists them as USAGE).
+	{"SIGNOFF_AUDITOR", "USAGE", "DATABASE ROLE", "SNOWFLAKE.GOVERNANCE_VIEWER"},
+	{"SIGNOFF_AUDITOR", "USAGE", "DATABASE ROLE", "SNOWFLAKE.USAGE_VIEWER"},
 
 	// Everyone may call the actions, which check who may do what.
 	{"PUBLIC", "USAGE", "DATABASE", "SIGNOFF"},

@@ -6,6 +6,8 @@
 //   - sql/snowflake/04_seed.sql, the Snowflake demo seed (Seed), from its
 //     template (sql/snowflake/seed.sql.tmpl) and the demo story the embedded
 //     engine loads;
+//   - sql/snowflake/05_verify_audit.sql, the auditor's verifier
+//     (VerifyAudit), from its template and the verifier the app runs;
 //   - deploy/preflight.sql, the worksheet preflight (Preflight), from its
 //     template (preflight.sql.tmpl, here) and the grants the app's own
 //     preflight expects.
@@ -36,6 +38,7 @@ type File struct {
 var Files = []File{
 	{Path: "sql/snowflake/03_api.sql", Render: API},
 	{Path: "sql/snowflake/04_seed.sql", Render: Seed},
+	{Path: "sql/snowflake/05_verify_audit.sql", Render: VerifyAudit},
 	{Path: "deploy/preflight.sql", Render: Preflight},
 }
 

@@ -64,6 +64,25 @@ USE ROLE SECURITYADMIN;
 GRANT OWNERSHIP ON SCHEMA SIGNOFF.APP TO ROLE SIGNOFF_DEPLOYER COPY CURRENT GRANTS;
 -- The service lives in SIGNOFF.APP; its owner, SIGNOFF_APP, uses the schema.
 GRANT USAGE ON SCHEMA SIGNOFF.APP TO ROLE SIGNOFF_APP;
+-- Auditors read the service's logs (05_verify_audit.sql), which needs a
+-- privilege on its schema besides MONITOR on the service (deploy/20_service.sql)
+-- (DOCS/sql-reference/functions/spcs_get_logs).
+GRANT USAGE ON SCHEMA SIGNOFF.APP TO ROLE SIGNOFF_AUDITOR;
+
+-- ============================================================================
+-- Auditors: the evidence Signoff's tables cannot hold
+-- ============================================================================
+-- 05_verify_audit.sql checks the audit log against the digests the service
+-- keeps in Snowflake's query history, and looks in Snowflake's own records
+-- for any change to the log: ACCOUNT_USAGE.QUERY_HISTORY needs the
+-- SNOWFLAKE database role GOVERNANCE_VIEWER, TABLE_DML_HISTORY USAGE_VIEWER
+-- (DOCS/sql-reference/snowflake-db-roles); ACCOUNTADMIN grants them. Both
+-- show the whole account's history, the text of every query among it:
+-- grant SIGNOFF_AUDITOR (and SIGNOFF_ADMIN, which inherits it) only to
+-- people who may see that.
+USE ROLE ACCOUNTADMIN;
+GRANT DATABASE ROLE SNOWFLAKE.GOVERNANCE_VIEWER TO ROLE SIGNOFF_AUDITOR;
+GRANT DATABASE ROLE SNOWFLAKE.USAGE_VIEWER TO ROLE SIGNOFF_AUDITOR;
 
 -- ============================================================================
 -- Caller grants: what the app may do in a visitor's session

@@ -1,7 +1,8 @@
 // Command sqlgen writes the SQL files that internal/sqlgen renders
 // (sqlgen.Files: sql/snowflake/03_api.sql, sql/snowflake/04_seed.sql,
-// deploy/preflight.sql) under the module root. "make generate" runs it
-// through go generate ./...; by hand, from the module root:
+// sql/snowflake/05_verify_audit.sql, deploy/preflight.sql) under the
+// module root. "make generate" runs it through go generate ./...; by hand,
+// from the module root:
 //
 //	go run ./tools/sqlgen
 //
