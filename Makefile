@@ -128,7 +128,7 @@ fmt:
 
 ## reset-demo: delete the local demo database so the next "make run" loads the demo afresh
 reset-demo:
-	rm -f $(DB) $(DB)-wal $(DB)-shm
+	rm -f $(DB) $(DB)-wal $(DB)-shm $(DB).digests
 
 clean:
 	rm -rf bin dist $(ARTIFACTS)

@@ -505,3 +505,35 @@ func TestVersionFromLdflags(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "signoff 1.2.3-test\n", string(out))
 }
+
+// TestServeRefusesADeletedLogWithDigests: a database deleted and created
+// anew cannot match the digests of the old one; serving it would report
+// tampering forever, so serve says what happened and what to do instead.
+func TestServeRefusesADeletedLogWithDigests(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "signoff.db")
+	args := []string{"--addr", "127.0.0.1:0", "--db", db, "--demo", "--session-key", strings.Repeat("s", 32)}
+	first := start(t, args, nil)
+	require.NoError(t, first.shutdown(t))
+	digests, err := os.ReadFile(db + ".digests")
+	require.NoError(t, err)
+	require.Contains(t, string(digests), "SIGNOFF-DIGEST v1 ", "serve keeps digests next to the database by default")
+
+	for _, f := range []string{db, db + "-wal", db + "-shm"} {
+		require.NoError(t, os.RemoveAll(f))
+	}
+	var stdout, stderr bytes.Buffer
+	err = run(t.Context(), append([]string{"serve"}, args...), env(nil), &stdout, &stderr)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "has no audit events, but "+db+".digests holds digests")
+	assert.Contains(t, err.Error(), "move the digest file aside")
+	assert.Empty(t, stdout.String(), "no server started")
+
+	after, err := os.ReadFile(db + ".digests")
+	require.NoError(t, err)
+	assert.Equal(t, digests, after, "the digests are evidence: left as they were")
+
+	// Named elsewhere, the new database starts, with its own digests.
+	other := start(t, append(args, "--digests", db+".new-digests"), nil)
+	require.NoError(t, other.shutdown(t))
+}

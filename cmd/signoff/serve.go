@@ -272,6 +272,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		svc.Diagnoser = store
 		if cfg.digests != "" {
 			svc.Anchor = digestfile.New(cfg.digests)
+			if err := refuseStrayDigests(ctx, store.Reads(), svc.Anchor, cfg.db); err != nil {
+				return err
+			}
 		}
 		if err := loadDemo(ctx, cfg, store, svc, log); err != nil {
 			return err
@@ -342,6 +345,27 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+}
+
+// refuseStrayDigests refuses to serve an audit log with no events when the
+// digest file holds digests: the log they vouch for is gone (a deleted or
+// replaced database file), and a new log could never match them. Moving the
+// file aside is the operator's decision, since it is evidence; a log that
+// merely disagrees with its digests is served, and reported (runDigests,
+// /audit/verify).
+func refuseStrayDigests(ctx context.Context, reads signoff.Reads, anchor signoff.Anchor, db string) error {
+	head, err := reads.LedgerHead(ctx)
+	if err != nil || head.Seq > 0 {
+		return err
+	}
+	last, ok, err := anchor.Last(ctx)
+	if err != nil || !ok {
+		return err
+	}
+	return fmt.Errorf("%s has no audit events, but %s holds digests of an audit log up to event %d (%s): "+
+		"the database was deleted or replaced. If that was on purpose, move the digest file aside "+
+		"(keep it: it is evidence) or name another with --digests; \"make reset-demo\" removes both",
+		db, anchor.Where(), last.Seq, last.Taken.Format(time.RFC3339))
 }
 
 // loadDemo loads the demo into an empty database when asked; it never
