@@ -20,7 +20,8 @@ import (
 // session, the views and every Signoff role's grants against the install
 // scripts (ExpectedGrants); with the visiting admin's caller's-rights
 // session, what the procedures see of a caller, the grant path, the audit
-// hash, timestamps and a dry run of every action. Each failure comes with
+// hash, timestamps, the text rules, the chain snapshot and a dry run of
+// every action. Each failure comes with
 // its fix. docs/snowflake.md lists the checks and the sources of what they check.
 type Doctor struct {
 	store     *Store
@@ -512,6 +513,7 @@ type preflight struct {
 		Visible int `json:"visible"`
 		Bidi    int `json:"bidi"`
 	} `json:"text_sample"`
+	SnapshotSample string `json:"snapshot_sample"`
 }
 
 // callProc calls an API procedure without arguments in db and decodes its
@@ -574,17 +576,18 @@ func (d *Doctor) preflightChecks(ctx context.Context, db *sql.DB) signoff.Checks
 	hash := signoff.Check{Name: "Audit hash: Snowflake and Go agree"}
 	stamp := signoff.Check{Name: "Timestamps truncate to microseconds"}
 	text := signoff.Check{Name: "Text rules: Snowflake and Go agree"}
+	snap := signoff.Check{Name: "Chain snapshot: Snowflake and Go agree"}
 	var p preflight
 	code, err := d.callProc(ctx, db, "PREFLIGHT", &p)
 	if err == nil && code != signoff.CodeOK {
 		err = fmt.Errorf("PREFLIGHT answered %s", code)
 	}
 	if err != nil {
-		for _, c := range []*signoff.Check{&grant, &hash, &stamp, &text} {
+		for _, c := range []*signoff.Check{&grant, &hash, &stamp, &text, &snap} {
 			c.Status, c.Detail = signoff.CheckFail, err.Error()
 			c.Fix = "Run sql/snowflake/03_api.sql; only " + signoff.RoleAdmin + " may call PREFLIGHT."
 		}
-		return signoff.Checks{grant, hash, stamp, text}
+		return signoff.Checks{grant, hash, stamp, text, snap}
 	}
 	switch {
 	case p.GrantError == "" && p.RevokeError == "":
@@ -627,7 +630,40 @@ func (d *Doctor) preflightChecks(ctx context.Context, db *sql.DB) signoff.Checks
 		text.Fix = "Install VISIBLE_LENGTH and BIDI_CONTROLS of this version (sql/snowflake/03_api.sql): until they agree, " +
 			"the procedures refuse reasons and comments the app accepts, or accept what it refuses."
 	}
-	return signoff.Checks{grant, hash, stamp, text}
+	snap = snapshotCheck(snap, p.SnapshotSample)
+	return signoff.Checks{grant, hash, stamp, text, snap}
+}
+
+// snapshotCheck compares the chain snapshot PREFLIGHT built of
+// signoff.SnapshotSample, with the expression SUBMIT_REQUEST records, with
+// Go's, and names the first field that differs.
+func snapshotCheck(c signoff.Check, got string) signoff.Check {
+	steps := signoff.SnapshotSample()
+	const fix = "Install sql/snowflake/03_api.sql of this version; if this still fails, Snowflake's LENGTH does not count " +
+		"characters as documented: report it with this page. Until they agree, every submission records its chain in " +
+		"another form than Signoff's, which any reader outside Snowflake, and the audit verification of a version " +
+		"that builds it right, report as not the request's steps."
+	d, differ := signoff.DiffSnapshot(steps, got)
+	switch {
+	case !differ:
+		c.Status = signoff.CheckPass
+		c.Detail = fmt.Sprintf("Snowflake records the snapshot of a sample chain (%d steps, characters of one to four bytes) "+
+			"as Signoff's Go code does, lengths counted in characters.", len(steps))
+	case got == "":
+		c.Status = signoff.CheckFail
+		c.Detail = "PREFLIGHT returned no snapshot of the sample chain: the installed procedures predate this check."
+		c.Fix = fix
+	case d.Want == "":
+		c.Status = signoff.CheckFail
+		c.Detail = fmt.Sprintf("Snowflake builds the sample chain's snapshot otherwise than Go: it goes on with %q after the last step.", d.Got)
+		c.Fix = fix
+	default:
+		c.Status = signoff.CheckFail
+		c.Detail = fmt.Sprintf("Snowflake builds the sample chain's snapshot otherwise than Go: at %s, Go writes %q, Snowflake %q.",
+			d.Where, d.Want, d.Got)
+		c.Fix = fix
+	}
+	return c
 }
 
 func orNone(s string) string {

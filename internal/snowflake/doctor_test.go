@@ -60,7 +60,8 @@ func installed() *fakeAccount {
 	_, length, visible, bidi := signoff.TextSample()
 	a.preflight = map[string]any{"actor": "JANE.DOE@ACME.COM", "grant_error": "", "revoke_error": "",
 		"hash_sample": sample.ComputeHash(), "time_sample": "2026-01-02 03:04:05.123456",
-		"text_sample": map[string]any{"length": length, "visible": visible, "bidi": bidi}}
+		"text_sample":     map[string]any{"length": length, "visible": visible, "bidi": bidi},
+		"snapshot_sample": signoff.ChainSnapshot(signoff.SnapshotSample())}
 	return a
 }
 
@@ -230,7 +231,7 @@ func TestDoctorPassesOnAnAccountAsInstalled(t *testing.T) {
 		"Caller grants of SIGNOFF_APP", "Who holds SIGNOFF_OWNER", "Who holds SIGNOFF_APP",
 		"Your session", "Roles Signoff sees in your session", "Caller identity in the procedures",
 		"Grant from a caller's session", "Audit hash: Snowflake and Go agree", "Timestamps truncate to microseconds",
-		"Text rules: Snowflake and Go agree",
+		"Text rules: Snowflake and Go agree", "Chain snapshot: Snowflake and Go agree",
 		"Dry run: submit", "Dry run: decide", "Dry run: withdraw", "Dry run: retry grant", "Dry run: revoke"}, names)
 	assert.Contains(t, find(t, cs, "Roles Signoff sees in your session").Detail, "2 of the 3 roles that matter: SIGNOFF_ADMIN, SIGNOFF_AUDITOR")
 
@@ -410,6 +411,15 @@ func TestDoctorDetectsEachProblem(t *testing.T) {
 		{"the procedures predate the text rules",
 			func(a *fakeAccount) { delete(a.preflight, "text_sample") },
 			"Text rules: Snowflake and Go agree", signoff.CheckFail, "0 that show", "03_api.sql"},
+		{"Snowflake counts a snapshot's lengths in bytes",
+			func(a *fakeAccount) {
+				a.preflight["snapshot_sample"] = strings.Replace(signoff.ChainSnapshot(signoff.SnapshotSample()), "21:Zoë", "26:Zoë", 1)
+			},
+			"Chain snapshot: Snowflake and Go agree", signoff.CheckFail,
+			`at step 2's label, Go writes "21:Zoë's \"owner\": 名前 3:x", Snowflake "26:Zoë's`, "LENGTH does not count characters"},
+		{"the procedures predate the snapshot check",
+			func(a *fakeAccount) { delete(a.preflight, "snapshot_sample") },
+			"Chain snapshot: Snowflake and Go agree", signoff.CheckFail, "predate this check", "03_api.sql"},
 		{"an action cannot tell who calls",
 			func(a *fakeAccount) { a.dryRuns["DECIDE_STEP"] = "IDENTITY_UNAVAILABLE" },
 			"Dry run: decide", signoff.CheckFail, "answered IDENTITY_UNAVAILABLE where it must answer NOT_FOUND",
