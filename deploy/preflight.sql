@@ -210,8 +210,9 @@ SELECT 'FAIL' AS status, $1 AS answer FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))
     OR $1:data:principal_type::VARCHAR NOT LIKE 'USER%' OR NOT $1:data:is_admin::BOOLEAN;
 
 -- Grants and revokes the empty role SIGNOFF_PREFLIGHT to you, hashes a
--- sample audit event and counts a sample text with the rules for free text,
--- each of which must match what Signoff's Go code computes.
+-- sample audit event, counts a sample text with the rules for free text and
+-- builds a sample chain's snapshot as a submission records it, each of
+-- which must match what Signoff's Go code computes.
 CALL SIGNOFF.API.PREFLIGHT();
 SELECT 'FAIL' AS status, $1 AS answer FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))
  WHERE $1:code::VARCHAR <> 'OK' OR $1:data:grant_error::VARCHAR <> '' OR $1:data:revoke_error::VARCHAR <> ''
@@ -219,7 +220,8 @@ SELECT 'FAIL' AS status, $1 AS answer FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))
     OR $1:data:time_sample::VARCHAR <> '2026-01-02 03:04:05.123456'
     OR $1:data:text_sample:length::NUMBER IS DISTINCT FROM 143
     OR $1:data:text_sample:visible::NUMBER IS DISTINCT FROM 68
-    OR $1:data:text_sample:bidi::NUMBER IS DISTINCT FROM 11;
+    OR $1:data:text_sample:bidi::NUMBER IS DISTINCT FROM 11
+    OR $1:data:snapshot_sample::VARCHAR IS DISTINCT FROM '12:LINE_MANAGER12:Line manager16:DATA_OWNER_SALES21:Zoë''s "owner": 名前 3:x3:DPO14:Sécurité 🔒 DPO';
 
 -- Dry runs: each action checks everything and writes nothing. On a record
 -- that does not exist each must answer the code shown. The ID is made from

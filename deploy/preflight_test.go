@@ -64,6 +64,9 @@ func TestPreflightSQLChecksEveryGrant(t *testing.T) {
 	if !strings.Contains(sql, signoff.HashSample().ComputeHash()) {
 		t.Error("preflight.sql does not compare the audit hash with Go's")
 	}
+	if !strings.Contains(sql, sqlLiteral(signoff.ChainSnapshot(signoff.SnapshotSample()))) {
+		t.Error("preflight.sql does not compare the sample chain's snapshot with Go's")
+	}
 }
 
 // sqlLiteral and expectedRow state, independently of internal/sqlgen, how

@@ -238,6 +238,28 @@ func TestTextRulesMatchGo(t *testing.T) {
 	}
 }
 
+// TestSnapshotSampleMatchesGo: PREFLIGHT builds the sample chain's snapshot
+// with the query sqlgen renders, which is sqlstore.StepsSnapshot (what
+// SUBMIT_REQUEST records) over the sample's steps; on SQLite that query
+// gives exactly signoff.ChainSnapshot, so a difference on a real account
+// (signoff doctor compares) is Snowflake's functions, not the query.
+func TestSnapshotSampleMatchesGo(t *testing.T) {
+	body, err := os.ReadFile(filepath.FromSlash(apiFile))
+	require.NoError(t, err)
+	procs := procedureBodies(t, string(body))
+	query := sqlgen.SnapshotSample()
+	assert.Contains(t, query, sqlstore.StepsSnapshot())
+	assert.Contains(t, procs["PREFLIGHT"], "SELECT snapshot INTO :snapshot_sample FROM ("+sqlgen.Embedded(query)+"\n    ) q;")
+	assert.Contains(t, procs["PREFLIGHT"], "'snapshot_sample', :snapshot_sample")
+
+	db, err := sql.Open("sqlite3", ":memory:")
+	require.NoError(t, err)
+	defer db.Close()
+	var got string
+	require.NoError(t, db.QueryRow(query).Scan(&got))
+	assert.Equal(t, signoff.ChainSnapshot(signoff.SnapshotSample()), got)
+}
+
 func atoi(t *testing.T, s string) rune {
 	t.Helper()
 	n, err := strconv.Atoi(s)

@@ -23,8 +23,10 @@ Exits 1 if a check fails. Nothing is changed: actions run as dry runs.
   embedded   the database file (--db): that it exists, its migrations,
              its integrity, and a dry run of every action.
   snowflake  inside Snowpark Container Services, or with --engine
-             snowflake: the service's connection, the API views, and every
-             Signoff role's grants against the install scripts. The checks
+             snowflake: the service's connection, the API views, the audit
+             log's digests (readable, and the newest still matching the
+             log), and every Signoff role's grants against the install
+             scripts. The checks
              of a person's caller's-rights session (what the procedures see
              of a caller, the grant path, the audit hash, the dry runs) need
              a visitor: open /doctor in the service as a Signoff admin. The

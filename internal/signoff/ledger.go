@@ -105,6 +105,50 @@ func ChainSnapshot(steps []ChainStep) string {
 	return b.String()
 }
 
+// SnapshotDiff is where a snapshot built elsewhere first departs from the
+// ChainSnapshot of its steps.
+type SnapshotDiff struct {
+	Where string // "step 2's label", or "after the last step"
+	Want  string // the field as ChainSnapshot writes it; "" after the last step
+	Got   string // what the other snapshot holds there, as many characters as Want (up to 40 after the last step)
+}
+
+// DiffSnapshot compares got, a snapshot of steps that another
+// implementation built (Snowflake's, in the preflight), with
+// ChainSnapshot(steps) field by field, and reports the first field that
+// differs, or false if none does: an operator sees which length or text
+// is off, not two long strings.
+func DiffSnapshot(steps []ChainStep, got string) (SnapshotDiff, bool) {
+	rest := got
+	for _, s := range steps {
+		for _, f := range []struct{ name, value string }{{"approver role", s.ApproverRole}, {"label", s.Label}} {
+			var b strings.Builder
+			writeField(&b, f.value)
+			want := b.String()
+			if !strings.HasPrefix(rest, want) {
+				return SnapshotDiff{Where: fmt.Sprintf("step %d's %s", s.Order, f.name), Want: want,
+					Got: firstChars(rest, utf8.RuneCountInString(want))}, true
+			}
+			rest = rest[len(want):]
+		}
+	}
+	if rest != "" {
+		return SnapshotDiff{Where: "after the last step", Got: firstChars(rest, 40)}, true
+	}
+	return SnapshotDiff{}, false
+}
+
+// firstChars is the first n characters of s, or s if it is shorter.
+func firstChars(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
+}
+
 // ParseChainSnapshot reads a ChainSnapshot back, numbering the steps from 1.
 func ParseChainSnapshot(s string) ([]ChainStep, error) {
 	var steps []ChainStep
@@ -296,12 +340,18 @@ func HashSample() Event {
 		PrevHash: "5f1d0b1d9d4f6d2f9b5b0f3e2c1a4b6d8e7f9a0b1c2d3e4f5a6b7c8d9e0f1a2b"}
 }
 
-// SnapshotSample is a fixed chain for checking that Snowflake builds a
-// request's ChainSnapshot as Go does: non-ASCII text, a colon and digits
-// in a label, which the length prefixes must count as characters.
+// SnapshotSample is a fixed chain on which the preflight checks that
+// Snowflake builds a request's ChainSnapshot as Go does: PREFLIGHT runs the
+// expression SUBMIT_REQUEST records (sqlstore.StepsSnapshot) over these
+// steps, and signoff doctor compares. Three steps, so the positions are
+// joined in order; labels with characters of one to four bytes, quotes, a
+// colon and digits, which the length prefixes must count as characters;
+// and lengths of one digit and of two. It holds no backslash, which the SQL
+// literals that carry it would have to escape.
 func SnapshotSample() []ChainStep {
 	return []ChainStep{
 		{Order: 1, ApproverRole: "LINE_MANAGER", Label: "Line manager"},
 		{Order: 2, ApproverRole: "DATA_OWNER_SALES", Label: `Zoë's "owner": 名前 3:x`},
+		{Order: 3, ApproverRole: "DPO", Label: "Sécurité 🔒 DPO"},
 	}
 }

@@ -162,11 +162,16 @@ func (a *Anchor) Last(ctx context.Context) (signoff.Digest, bool, error) {
 	if err != nil || len(ds) == 0 {
 		return signoff.Digest{}, false, err
 	}
-	newest := slices.MaxFunc(ds, func(x, y signoff.Digest) int { return x.Taken.Compare(y.Taken) })
+	newest := newestDigest(ds)
 	a.mu.Lock()
 	a.last, a.known = newest, true
 	a.mu.Unlock()
 	return newest, true, nil
+}
+
+// newestDigest is the digest of ds taken last; ds must not be empty.
+func newestDigest(ds []signoff.Digest) signoff.Digest {
+	return slices.MaxFunc(ds, func(x, y signoff.Digest) int { return x.Taken.Compare(y.Taken) })
 }
 
 // Digests returns the digests in the query history of the last 7 days and
@@ -189,28 +194,39 @@ func (a *Anchor) Digests(ctx context.Context) ([]signoff.Digest, error) {
 	return slices.CompactFunc(all, func(x, y signoff.Digest) bool { return x == y }), nil
 }
 
-// lines runs query, which returns one text column of digest lines, and
-// reads them. A line that does not parse is skipped: anyone may run a query
-// that starts like a digest, and what it claims could only ever disagree
-// with the log, which the verifier reports; a malformed one proves nothing.
+// lines reads the digests of query (digestLines) on the anchor's connection.
 func (a *Anchor) lines(ctx context.Context, query string) ([]signoff.Digest, error) {
-	rows, err := a.db.QueryContext(ctx, query)
+	ds, err := digestLines(ctx, a.db, query)
 	if err != nil {
-		return nil, fmt.Errorf("anchor: %w", translate(err))
+		return nil, fmt.Errorf("anchor: %w", err)
+	}
+	return ds, nil
+}
+
+// digestLines runs query (QueryHistoryDigests, LogDigests), which returns
+// one text column of digest lines, on db, and reads them. A line that does
+// not parse is skipped: anyone may run a query that starts like a digest,
+// and what it claims could only ever disagree with the log, which the
+// verifier reports; a malformed one proves nothing. The anchor and the
+// preflight (Doctor) both read the digests with it.
+func digestLines(ctx context.Context, db *sql.DB, query string) ([]signoff.Digest, error) {
+	rows, err := db.QueryContext(ctx, query)
+	if err != nil {
+		return nil, translate(err)
 	}
 	defer rows.Close()
 	var out []signoff.Digest
 	for rows.Next() {
 		var text sql.NullString
 		if err := rows.Scan(&text); err != nil {
-			return nil, fmt.Errorf("anchor: %w", err)
+			return nil, err
 		}
 		if d, err := signoff.ParseDigestLine(strings.TrimSpace(text.String)); err == nil {
 			out = append(out, d)
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("anchor: %w", translate(err))
+		return nil, translate(err)
 	}
 	return out, nil
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/signoff/signoff/internal/snowflake/sftest"
 )
 
-func digestAt(seq int, hashChar string, taken time.Time) signoff.Digest {
+func anchorDigest(seq int, hashChar string, taken time.Time) signoff.Digest {
 	return signoff.Digest{Seq: seq, Hash: strings.Repeat(hashChar, 64), Taken: taken}
 }
 
@@ -33,7 +33,7 @@ func openAnchor(t *testing.T, fake *sftest.Server) (*Anchor, *bytes.Buffer) {
 func TestAnchorKeepsADigestInTheQueryHistoryAndTheLog(t *testing.T) {
 	t.Parallel()
 	fake := sftest.New(t)
-	d := digestAt(42, "a", t0)
+	d := anchorDigest(42, "a", t0)
 	query, err := AnchorQuery(d)
 	require.NoError(t, err)
 	fake.On(query, sftest.Result([]sftest.Column{sftest.Text("SIGNOFF_DIGEST")}, []any{d.Line()}))
@@ -64,7 +64,7 @@ func TestAnchorKeepsADigestInTheQueryHistoryAndTheLog(t *testing.T) {
 func TestAnchorReadsItsDigestsBack(t *testing.T) {
 	t.Parallel()
 	fake := sftest.New(t)
-	older, newer, logged := digestAt(3, "b", t0), digestAt(9, "c", t1), digestAt(12, "d", t2)
+	older, newer, logged := anchorDigest(3, "b", t0), anchorDigest(9, "c", t1), anchorDigest(12, "d", t2)
 	asQuery := func(d signoff.Digest) string {
 		q, err := AnchorQuery(d)
 		require.NoError(t, err)
@@ -119,7 +119,7 @@ func TestAnchorQueryRefusesWhatIsNotADigestLine(t *testing.T) {
 // regexp and Snowflake's POSIX extended expressions read alike.
 func TestAuditorDigestsReadWhatTheServiceWrites(t *testing.T) {
 	re := regexp.MustCompile(digestFields)
-	d := digestAt(1234, "e", t1)
+	d := anchorDigest(1234, "e", t1)
 	query, err := AnchorQuery(d)
 	require.NoError(t, err)
 	for _, text := range []string{query, d.Line(), `2026-03-03T11:35:15Z ` + d.Line()} {

@@ -17,24 +17,32 @@ import (
 // Doctor is the Snowflake engine's preflight (signoff doctor, and the
 // admins' /doctor page). It checks on a real account what the code assumes
 // about Snowflake: with the service's own connection, the token, the
-// session, the views and every Signoff role's grants against the install
-// scripts (ExpectedGrants); with the visiting admin's caller's-rights
-// session, what the procedures see of a caller, the grant path, the audit
-// hash, timestamps and a dry run of every action. Each failure comes with
-// its fix. docs/snowflake.md lists the checks and the sources of what they check.
+// session, the views, the audit log's digests and every Signoff role's
+// grants against the install scripts (ExpectedGrants); with the visiting
+// admin's caller's-rights session, what the procedures see of a caller,
+// the grant path, the audit hash, timestamps, the text rules, the chain
+// snapshot and a dry run of every action. Each failure comes with its fix.
+// docs/snowflake.md lists the checks and the sources of what they check.
 type Doctor struct {
 	store     *Store
 	tokenFile string
 	warehouse string
+	service   string // the service whose logs keep the audit log's digests (Anchor)
 	ids       signoff.IDGenerator
 	now       func() time.Time
 }
 
 var _ signoff.Diagnoser = (*Doctor)(nil)
 
-// NewDoctor returns the preflight of store, opened with cfg.
+// NewDoctor returns the preflight of store, opened with cfg. A cfg without
+// a Service checks DefaultService, as signoff serve would keep digests in.
 func NewDoctor(store *Store, cfg Config) *Doctor {
-	return &Doctor{store: store, tokenFile: cfg.TokenFile, warehouse: strings.ToUpper(cfg.Warehouse), now: time.Now}
+	service := cfg.Service
+	if service == "" {
+		service = DefaultService
+	}
+	return &Doctor{store: store, tokenFile: cfg.TokenFile, warehouse: strings.ToUpper(cfg.Warehouse), service: service,
+		now: time.Now}
 }
 
 // Diagnose runs the service checks, then the checks of admin's own
@@ -46,7 +54,7 @@ func (d *Doctor) Diagnose(ctx context.Context, admin signoff.Identity) (signoff.
 // ServiceChecks are the checks the service's own connection can make: what
 // signoff doctor runs inside the container, where no visitor is.
 func (d *Doctor) ServiceChecks(ctx context.Context) signoff.Checks {
-	cs := signoff.Checks{d.tokenFileCheck(), d.serviceSessionCheck(ctx), d.viewsCheck(ctx)}
+	cs := signoff.Checks{d.tokenFileCheck(), d.serviceSessionCheck(ctx), d.viewsCheck(ctx), d.digestsCheck(ctx)}
 	for _, role := range SignoffRoles {
 		cs = append(cs, d.roleGrantsCheck(ctx, role))
 	}
@@ -134,6 +142,111 @@ func (d *Doctor) viewsCheck(ctx context.Context) signoff.Check {
 		products, steps, requests, reqSteps, events)
 	return c
 }
+
+// digestsCheck reads the audit log's digests back from both places the
+// service keeps them (Anchor), on the service's own connection as the
+// verifier does, and compares the newest with the log. It costs two
+// statements, three once a digest exists, each on the service's warehouse:
+// QueryHistoryDigests reads the service user's own query history of 7 days
+// (at most 10,000 queries); LogDigests scans this service's rows of the
+// event table over a year, the heaviest statement of the preflight and the
+// same one every verification runs; SelectLedgerHash reads one row of the
+// audit log view. QUERY_HISTORY_BY_USER needs no grant for the user's own
+// queries (DOCS/sql-reference/functions/query_history); SPCS_GET_LOGS needs
+// MONITOR on the service (DOCS/sql-reference/functions/spcs_get_logs),
+// which SIGNOFF_APP holds as its owner (an owner holds every privilege on
+// what it owns, DOCS/user-guide/security-access-control-overview).
+func (d *Doctor) digestsCheck(ctx context.Context) signoff.Check {
+	c := signoff.Check{Name: "Audit log digests"}
+	sources := []struct {
+		name, query string
+		fix         string // when the source cannot be read
+	}{
+		{"the query history", QueryHistoryDigests,
+			"The service reads its own query history with INFORMATION_SCHEMA.QUERY_HISTORY_BY_USER, which needs no " +
+				"grant: the error says what failed, and the Service session check whether the service can run a statement at all."},
+		{"the event table", LogDigests(d.service),
+			"The service reads its logs with " + d.service + "!SPCS_GET_LOGS, which needs MONITOR on the service; " +
+				"SIGNOFF_APP has it by owning the service (deploy/20_service.sql). Check that --service " +
+				"(SIGNOFF_SERVICE) names this service, and that SIGNOFF_APP owns it: SHOW GRANTS ON SERVICE " + d.service + "."},
+	}
+	var all []signoff.Digest
+	var held, problems, fixes []string
+	counts := make([]int, len(sources)) // of each source, in order
+	for i, s := range sources {
+		ds, err := digestLines(ctx, d.store.db, s.query)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("Signoff cannot read its digests in %s: %v.", s.name, err))
+			fixes = append(fixes, s.fix)
+			continue
+		}
+		counts[i] = len(ds)
+		held = append(held, s.name+" holds "+nDigests(len(ds)))
+		all = append(all, ds...)
+	}
+	var newest signoff.Digest
+	if len(all) > 0 {
+		newest = newestDigest(all)
+		when := newest.Taken.UTC().Format("2006-01-02 15:04:05 UTC")
+		hash, ok, err := d.store.reads.LedgerHash(ctx, newest.Seq)
+		switch {
+		case err != nil:
+			problems = append(problems, fmt.Sprintf("Signoff cannot read event %d of the audit log to compare it with "+
+				"the newest digest: %v.", newest.Seq, err))
+			fixes = append(fixes, "SIGNOFF_APP reads the audit log view: see the API views check.")
+		case !ok:
+			// First: nothing on the page matters more.
+			problems = append([]string{fmt.Sprintf("The audit log changed after the digest of %s: it no longer holds "+
+				"event %d, which the digest recorded. Events were removed.", when, newest.Seq)}, problems...)
+			fixes = append([]string{rewrittenFix}, fixes...)
+		case hash != newest.Hash:
+			problems = append([]string{fmt.Sprintf("The audit log changed after the digest of %s: event %d is not the "+
+				"event the digest recorded. History was rewritten.", when, newest.Seq)}, problems...)
+			fixes = append([]string{rewrittenFix}, fixes...)
+		}
+	}
+	history, events := counts[0], counts[1]
+	switch {
+	case len(problems) > 0:
+		c.Status = signoff.CheckFail
+		if len(held) > 0 {
+			problems = append(problems, "Read: "+strings.Join(held, ", ")+".")
+		}
+		c.Detail, c.Fix = strings.Join(problems, " "), strings.Join(fixes, "\n")
+	case len(all) == 0:
+		c.Status = signoff.CheckWarn
+		c.Detail = "Neither the query history (the service's last 7 days) nor the event table (a year) holds a digest of the audit log yet."
+		c.Fix = "On a fresh install this is expected: the service takes the first digest once the audit log has an event, " +
+			"and another after each change. If requests were made and this stays, look for \"audit digest not taken\" " +
+			"in the service's log."
+	case history > 0 && events == 0:
+		c.Status = signoff.CheckWarn
+		c.Detail = fmt.Sprintf("The query history holds %s, but the event table none: the service's log lines "+
+			"do not reach it, so digests older than 7 days will be kept nowhere the service can read.", nDigests(history))
+		c.Fix = "Log lines reach the event table some time after they are written. If this stays, the account's " +
+			"event table does not collect the service's logs: check SHOW PARAMETERS LIKE 'EVENT_TABLE' IN ACCOUNT, " +
+			"and logExporters in spcs.yaml."
+	default:
+		c.Status = signoff.CheckPass
+		c.Detail = fmt.Sprintf("The query history holds %s (the service's last 7 days), the event table %s (a year); "+
+			"the newest, of %s, records event %d, which the audit log still holds unchanged.",
+			nDigests(history), nDigests(events), newest.Taken.UTC().Format("2006-01-02 15:04:05 UTC"), newest.Seq)
+	}
+	return c
+}
+
+func nDigests(n int) string {
+	if n == 1 {
+		return "1 digest"
+	}
+	return fmt.Sprintf("%d digests", n)
+}
+
+// rewrittenFix is what to do when the audit log no longer holds what its
+// newest digest recorded.
+const rewrittenFix = "Open /audit/verify (as an admin or auditor) to see which events changed, and leave the digests " +
+	"in Snowflake's query history and event table alone: they are the evidence. Snowflake's QUERY_HISTORY and " +
+	"ACCESS_HISTORY show who wrote the tables; only a holder of SIGNOFF_OWNER can."
 
 // show runs a SHOW statement on the service connection and returns its
 // rows as column name → text.
@@ -512,6 +625,7 @@ type preflight struct {
 		Visible int `json:"visible"`
 		Bidi    int `json:"bidi"`
 	} `json:"text_sample"`
+	SnapshotSample string `json:"snapshot_sample"`
 }
 
 // callProc calls an API procedure without arguments in db and decodes its
@@ -574,17 +688,18 @@ func (d *Doctor) preflightChecks(ctx context.Context, db *sql.DB) signoff.Checks
 	hash := signoff.Check{Name: "Audit hash: Snowflake and Go agree"}
 	stamp := signoff.Check{Name: "Timestamps truncate to microseconds"}
 	text := signoff.Check{Name: "Text rules: Snowflake and Go agree"}
+	snap := signoff.Check{Name: "Chain snapshot: Snowflake and Go agree"}
 	var p preflight
 	code, err := d.callProc(ctx, db, "PREFLIGHT", &p)
 	if err == nil && code != signoff.CodeOK {
 		err = fmt.Errorf("PREFLIGHT answered %s", code)
 	}
 	if err != nil {
-		for _, c := range []*signoff.Check{&grant, &hash, &stamp, &text} {
+		for _, c := range []*signoff.Check{&grant, &hash, &stamp, &text, &snap} {
 			c.Status, c.Detail = signoff.CheckFail, err.Error()
 			c.Fix = "Run sql/snowflake/03_api.sql; only " + signoff.RoleAdmin + " may call PREFLIGHT."
 		}
-		return signoff.Checks{grant, hash, stamp, text}
+		return signoff.Checks{grant, hash, stamp, text, snap}
 	}
 	switch {
 	case p.GrantError == "" && p.RevokeError == "":
@@ -627,7 +742,40 @@ func (d *Doctor) preflightChecks(ctx context.Context, db *sql.DB) signoff.Checks
 		text.Fix = "Install VISIBLE_LENGTH and BIDI_CONTROLS of this version (sql/snowflake/03_api.sql): until they agree, " +
 			"the procedures refuse reasons and comments the app accepts, or accept what it refuses."
 	}
-	return signoff.Checks{grant, hash, stamp, text}
+	snap = snapshotCheck(snap, p.SnapshotSample)
+	return signoff.Checks{grant, hash, stamp, text, snap}
+}
+
+// snapshotCheck compares the chain snapshot PREFLIGHT built of
+// signoff.SnapshotSample, with the expression SUBMIT_REQUEST records, with
+// Go's, and names the first field that differs.
+func snapshotCheck(c signoff.Check, got string) signoff.Check {
+	steps := signoff.SnapshotSample()
+	const fix = "Install sql/snowflake/03_api.sql of this version; if this still fails, Snowflake's LENGTH does not count " +
+		"characters as documented: report it with this page. Until they agree, every submission records its chain in " +
+		"another form than Signoff's, which any reader outside Snowflake, and the audit verification of a version " +
+		"that builds it right, report as not the request's steps."
+	d, differ := signoff.DiffSnapshot(steps, got)
+	switch {
+	case !differ:
+		c.Status = signoff.CheckPass
+		c.Detail = fmt.Sprintf("Snowflake records the snapshot of a sample chain (%d steps, characters of one to four bytes) "+
+			"as Signoff's Go code does, lengths counted in characters.", len(steps))
+	case got == "":
+		c.Status = signoff.CheckFail
+		c.Detail = "PREFLIGHT returned no snapshot of the sample chain: the installed procedures predate this check."
+		c.Fix = fix
+	case d.Want == "":
+		c.Status = signoff.CheckFail
+		c.Detail = fmt.Sprintf("Snowflake builds the sample chain's snapshot otherwise than Go: it goes on with %q after the last step.", d.Got)
+		c.Fix = fix
+	default:
+		c.Status = signoff.CheckFail
+		c.Detail = fmt.Sprintf("Snowflake builds the sample chain's snapshot otherwise than Go: at %s, Go writes %q, Snowflake %q.",
+			d.Where, d.Want, d.Got)
+		c.Fix = fix
+	}
+	return c
 }
 
 func orNone(s string) string {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/signoff/signoff/internal/signoff"
 	"github.com/signoff/signoff/internal/snowflake/sftest"
+	"github.com/signoff/signoff/internal/sqlstore"
 )
 
 // The preflight runs through the real driver against sftest, answered by
@@ -33,6 +35,14 @@ type fakeAccount struct {
 	sessionRoles                  map[string]bool
 	whoami, preflight             map[string]any
 	dryRuns                       map[string]string // procedure → the code its dry run answers
+
+	historyDigests, logDigests []signoff.Digest // what the query history and the event table hold
+	ledger                     map[int]string   // the audit log's hash at each position
+}
+
+// digestAt is a digest of the audit log at seq, taken at taken.
+func digestAt(seq int, taken time.Time) signoff.Digest {
+	return signoff.Digest{Seq: seq, Hash: fmt.Sprintf("%064x", seq), Taken: taken}
 }
 
 // installed is an account as the scripts leave it, with ADMIN visiting.
@@ -55,12 +65,18 @@ func installed() *fakeAccount {
 	// Other teams' grants to PUBLIC are none of Signoff's business.
 	a.grants["PUBLIC"] = append(a.grants["PUBLIC"], Grant{"PUBLIC", "USAGE", "DATABASE", "SNOWFLAKE_SAMPLE_DATA"})
 	a.caller = slices.Clone(ExpectedCallerGrants)
+	// The digester ran: the newest digest is in both places, an older one
+	// only in the event table, and the log still holds both events.
+	older, newest := digestAt(540, time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)), digestAt(600, time.Date(2026, 11, 30, 14, 3, 59, 0, time.UTC))
+	a.historyDigests, a.logDigests = []signoff.Digest{newest}, []signoff.Digest{newest, older}
+	a.ledger = map[int]string{older.Seq: older.Hash, newest.Seq: newest.Hash}
 	sample := signoff.HashSample()
 	a.whoami = map[string]any{"actor": "JANE.DOE@ACME.COM", "principal_type": "USER", "is_admin": true}
 	_, length, visible, bidi := signoff.TextSample()
 	a.preflight = map[string]any{"actor": "JANE.DOE@ACME.COM", "grant_error": "", "revoke_error": "",
 		"hash_sample": sample.ComputeHash(), "time_sample": "2026-01-02 03:04:05.123456",
-		"text_sample": map[string]any{"length": length, "visible": visible, "bidi": bidi}}
+		"text_sample":     map[string]any{"length": length, "visible": visible, "bidi": bidi},
+		"snapshot_sample": signoff.ChainSnapshot(signoff.SnapshotSample())}
 	return a
 }
 
@@ -119,6 +135,26 @@ func (a *fakeAccount) answer(roles []string) func(sftest.Query) (sftest.Response
 		case text == ViewsQuery:
 			return sftest.Result([]sftest.Column{sftest.Fixed("A"), sftest.Fixed("B"), sftest.Fixed("C"), sftest.Fixed("D"),
 				sftest.Fixed("E")}, []any{6, 9, 120, 240, 600}), true
+		case text == QueryHistoryDigests:
+			var rows [][]any
+			for _, d := range a.historyDigests {
+				query, _ := AnchorQuery(d)
+				rows = append(rows, []any{query})
+			}
+			return sftest.Result([]sftest.Column{sftest.Text("QUERY_TEXT")}, rows...), true
+		case text == LogDigests(DefaultService):
+			var rows [][]any
+			for _, d := range a.logDigests {
+				rows = append(rows, []any{d.Line() + "\n"})
+			}
+			return sftest.Result([]sftest.Column{sftest.Text("LOG::VARCHAR")}, rows...), true
+		case text == sqlstore.SelectLedgerHash:
+			seq, _ := strconv.Atoi(fmt.Sprint(q.Bindings["1"].Value))
+			hash, ok := a.ledger[seq]
+			if !ok {
+				return sftest.Result([]sftest.Column{sftest.Text("HASH")}), true
+			}
+			return sftest.Result([]sftest.Column{sftest.Text("HASH")}, []any{hash}), true
 		case text == RolesThatMatter:
 			var rows [][]any
 			for _, r := range roles {
@@ -224,15 +260,18 @@ func TestDoctorPassesOnAnAccountAsInstalled(t *testing.T) {
 		names = append(names, c.Name)
 		assert.Equal(t, signoff.CheckPass, c.Status, "%s: %s\nfix: %s", c.Name, c.Detail, c.Fix)
 	}
-	assert.Equal(t, []string{"Service token file", "Service session", "API views",
+	assert.Equal(t, []string{"Service token file", "Service session", "API views", "Audit log digests",
 		"Grants to SIGNOFF_OWNER", "Grants to SIGNOFF_APP", "Grants to SIGNOFF_DEPLOYER", "Grants to SIGNOFF_ADMIN",
 		"Grants to SIGNOFF_AUDITOR", "Signoff's grants to PUBLIC", "Who may create public endpoints",
 		"Caller grants of SIGNOFF_APP", "Who holds SIGNOFF_OWNER", "Who holds SIGNOFF_APP",
 		"Your session", "Roles Signoff sees in your session", "Caller identity in the procedures",
 		"Grant from a caller's session", "Audit hash: Snowflake and Go agree", "Timestamps truncate to microseconds",
-		"Text rules: Snowflake and Go agree",
+		"Text rules: Snowflake and Go agree", "Chain snapshot: Snowflake and Go agree",
 		"Dry run: submit", "Dry run: decide", "Dry run: withdraw", "Dry run: retry grant", "Dry run: revoke"}, names)
 	assert.Contains(t, find(t, cs, "Roles Signoff sees in your session").Detail, "2 of the 3 roles that matter: SIGNOFF_ADMIN, SIGNOFF_AUDITOR")
+	assert.Equal(t, "The query history holds 1 digest (the service's last 7 days), the event table 2 digests (a year); "+
+		"the newest, of 2026-11-30 14:03:59 UTC, records event 600, which the audit log still holds unchanged.",
+		find(t, cs, "Audit log digests").Detail)
 
 	// The service's checks ran in the service's session, the visitor's in
 	// caller's-rights sessions logged in with the caller token; each caller
@@ -410,6 +449,51 @@ func TestDoctorDetectsEachProblem(t *testing.T) {
 		{"the procedures predate the text rules",
 			func(a *fakeAccount) { delete(a.preflight, "text_sample") },
 			"Text rules: Snowflake and Go agree", signoff.CheckFail, "0 that show", "03_api.sql"},
+		{"Snowflake counts a snapshot's lengths in bytes",
+			func(a *fakeAccount) {
+				a.preflight["snapshot_sample"] = strings.Replace(signoff.ChainSnapshot(signoff.SnapshotSample()), "21:Zoë", "26:Zoë", 1)
+			},
+			"Chain snapshot: Snowflake and Go agree", signoff.CheckFail,
+			`at step 2's label, Go writes "21:Zoë's \"owner\": 名前 3:x", Snowflake "26:Zoë's`, "LENGTH does not count characters"},
+		{"the procedures predate the snapshot check",
+			func(a *fakeAccount) { delete(a.preflight, "snapshot_sample") },
+			"Chain snapshot: Snowflake and Go agree", signoff.CheckFail, "predate this check", "03_api.sql"},
+		{"no digest yet (a fresh install)",
+			func(a *fakeAccount) { a.historyDigests, a.logDigests = nil, nil },
+			"Audit log digests", signoff.CheckWarn, "Neither the query history", "fresh install"},
+		{"the event table collects none of the service's lines",
+			func(a *fakeAccount) { a.logDigests = nil },
+			"Audit log digests", signoff.CheckWarn, "The query history holds 1 digest, but the event table none",
+			"SHOW PARAMETERS LIKE 'EVENT_TABLE' IN ACCOUNT"},
+		{"the service may not read its logs",
+			func(a *fakeAccount) {
+				a.fail[LogDigests(DefaultService)] = sftest.Fail("003001", "42501",
+					"SQL access control error: Insufficient privileges to operate on service 'SIGNOFF'")
+			},
+			"Audit log digests", signoff.CheckFail,
+			"Signoff cannot read its digests in the event table: forbidden: snowflake error 3001",
+			"needs MONITOR on the service; SIGNOFF_APP has it by owning the service"},
+		{"the query history cannot be read",
+			func(a *fakeAccount) {
+				a.fail[QueryHistoryDigests] = sftest.Fail("000606", "57P03", "No active warehouse selected in the current session.")
+			},
+			"Audit log digests", signoff.CheckFail, "Signoff cannot read its digests in the query history",
+			"QUERY_HISTORY_BY_USER"},
+		{"the log was rewritten after the newest digest",
+			func(a *fakeAccount) { a.ledger[600] = strings.Repeat("e", 64) },
+			"Audit log digests", signoff.CheckFail,
+			"The audit log changed after the digest of 2026-11-30 14:03:59 UTC: event 600 is not the event the digest recorded.",
+			"/audit/verify"},
+		{"events were removed after the newest digest",
+			func(a *fakeAccount) { delete(a.ledger, 600) },
+			"Audit log digests", signoff.CheckFail,
+			"The audit log changed after the digest of 2026-11-30 14:03:59 UTC: it no longer holds event 600",
+			"they are the evidence"},
+		{"the newest digest's event cannot be read",
+			func(a *fakeAccount) {
+				a.fail[sqlstore.SelectLedgerHash] = sftest.Fail("002003", "42S02", "Object 'AUDIT_LOG' does not exist or not authorized.")
+			},
+			"Audit log digests", signoff.CheckFail, "cannot read event 600 of the audit log", "API views check"},
 		{"an action cannot tell who calls",
 			func(a *fakeAccount) { a.dryRuns["DECIDE_STEP"] = "IDENTITY_UNAVAILABLE" },
 			"Dry run: decide", signoff.CheckFail, "answered IDENTITY_UNAVAILABLE where it must answer NOT_FOUND",
@@ -437,6 +521,20 @@ func TestDoctorDetectsEachProblem(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDoctorDigestsOlderThanAWeek: after 7 days without a change the query
+// history holds no digest, and the event table still does: that passes,
+// checked against the newest the event table holds.
+func TestDoctorDigestsOlderThanAWeek(t *testing.T) {
+	t.Parallel()
+	a := installed()
+	a.historyDigests = nil
+	cs, _ := runDoctor(t, a, "caller-token")
+	c := find(t, cs, "Audit log digests")
+	assert.Equal(t, signoff.CheckPass, c.Status, c.Detail)
+	assert.Contains(t, c.Detail, "The query history holds 0 digests (the service's last 7 days), the event table 2 digests (a year)")
+	assert.Contains(t, c.Detail, "records event 600")
 }
 
 func TestDoctorWithoutAVisitor(t *testing.T) {

@@ -149,6 +149,23 @@ func codePoints(runs [][2]rune) string {
 	return strings.Join(names, ", ")
 }
 
+// SnapshotSample is the query by which PREFLIGHT builds the chain snapshot
+// of signoff.SnapshotSample: sqlstore.StepsSnapshot, the expression
+// SUBMIT_REQUEST records, over the sample's steps as a VALUES list, whose
+// columns are COLUMN1, COLUMN2, ... (DOCS/sql-reference/constructs/values),
+// renamed to the request_step columns the expression reads. SQLite reads
+// the same text (sql/snowflake_api_test.go runs it there), so only
+// Snowflake's own functions are left for the preflight to confirm.
+func SnapshotSample() string {
+	var rows []string
+	for _, s := range signoff.SnapshotSample() {
+		rows = append(rows, fmt.Sprintf("(%d, %s, %s)", s.Order, SQLString(s.ApproverRole), SQLString(s.Label)))
+	}
+	return `SELECT ` + sqlstore.StepsSnapshot() + ` AS snapshot
+FROM (SELECT column1 AS step_order, column2 AS approver_role, column3 AS step_label
+      FROM (VALUES ` + strings.Join(rows, ",\n                   ") + `)) request_step`
+}
+
 // eventArgs are the SQL expressions of one audit event in the template.
 type eventArgs struct {
 	ID, Type, Step, Decision, Comment, Details string
@@ -218,8 +235,9 @@ func API() (string, error) {
 		"MaxComment": signoff.MaxCommentLength, "RoleAdmin": signoff.RoleAdmin,
 		"Invisible": CharSet(invisible, "        "), "InvisibleCodePoints": codePoints(invisible),
 		"BidiControls": CharSet(bidi, "        "), "BidiCodePoints": codePoints(bidi),
-		"TextSample": chars(textSample, "        "),
-		"TimeSample": sample.Time.Format("2006-01-02 15:04:05.000000000"),
+		"TextSample":     chars(textSample, "        "),
+		"SnapshotSample": Embedded(SnapshotSample()),
+		"TimeSample":     sample.Time.Format("2006-01-02 15:04:05.000000000"),
 		"Sample": strings.Join([]string{literal(sample.PrevHash), literal(sample.ID),
 			"'" + sample.Time.Format("2006-01-02 15:04:05.000000000") + "'::TIMESTAMP_NTZ(9)",
 			literal(sample.RequestID), literal(sample.ProductID), literal(sample.Actor), literal(sample.ActorRole),

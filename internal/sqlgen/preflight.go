@@ -65,6 +65,7 @@ func Preflight() (string, error) {
 		CallerGrants                      []snowflake.Grant
 		HashSample, TimeSample            string
 		TextLength, TextVisible, TextBidi int
+		SnapshotSample                    string
 		IDNow                             string
 		DryRuns                           []struct{ Call, Want string }
 	}{
@@ -73,6 +74,8 @@ func Preflight() (string, error) {
 		HashSample:   sample.ComputeHash(),
 		TimeSample:   sample.Time.Truncate(1000).Format(signoff.ChainTimeFormat),
 		TextLength:   textLength, TextVisible: textVisible, TextBidi: textBidi,
+		// literal leaves backslashes alone: the sample has none (signoff's TestSnapshotSampleBytes).
+		SnapshotSample: signoff.ChainSnapshot(signoff.SnapshotSample()),
 		IDNow: IDNow(func(a string, d int64) string { return fmt.Sprintf("FLOOR(%s / %d)", a, d) },
 			"DATE_PART(EPOCH_MILLISECOND, SYSDATE())"),
 		DryRuns: []struct{ Call, Want string }{

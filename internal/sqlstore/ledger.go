@@ -49,11 +49,17 @@ SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(
 WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
   AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id)`
 
-// stepsSnapshot is SQL for signoff.ChainSnapshot of the request_step rows
-// it aggregates: one position at a time, up to signoff.MaxChainSteps, so
-// that it needs neither recursion nor string aggregation, which the two
-// dialects spell differently. LENGTH counts characters in both.
-func stepsSnapshot() string {
+// StepsSnapshot is SQL for signoff.ChainSnapshot of the rows it aggregates,
+// which have the columns step_order, approver_role and step_label: one
+// position at a time, up to signoff.MaxChainSteps, so that it needs neither
+// recursion nor string aggregation, which the two dialects spell
+// differently. LENGTH counts characters in both, and a length cast to text
+// is its digits (DOCS/sql-reference/functions/length,
+// DOCS/sql-reference/data-type-conversion). A submission records it
+// (ChainSnapshot), the verifier recomputes it, and Snowflake's PREFLIGHT
+// runs it over signoff.SnapshotSample: one text, so the preflight checks
+// what submissions run.
+func StepsSnapshot() string {
 	var parts []string
 	for k := 1; k <= signoff.MaxChainSteps; k++ {
 		parts = append(parts, fmt.Sprintf(`COALESCE(MAX(CASE WHEN step_order = %d THEN
@@ -67,7 +73,7 @@ func stepsSnapshot() string {
 // its REQUEST_SUBMITTED event records it (signoff.ChainSnapshot), read from
 // the steps the submission just copied.
 var ChainSnapshot = `
-SELECT ` + stepsSnapshot() + ` AS snapshot
+SELECT ` + StepsSnapshot() + ` AS snapshot
 FROM main.request_step WHERE request_id = :request_id`
 
 // SelectLedgerHead reads the head of the audit log, for digests.
@@ -253,7 +259,7 @@ expect AS (
 steps AS (
     SELECT request_id, COUNT(*) AS n, COUNT(DISTINCT step_order) AS orders, MIN(step_order) AS lo,
            MAX(step_order) AS hi,
-       ` + stepsSnapshot() + ` AS snapshot
+       ` + StepsSnapshot() + ` AS snapshot
     FROM request_step GROUP BY request_id
 )
 ` + strings.Join(checks, "\nUNION ALL\n") + `

@@ -1365,9 +1365,11 @@ GRANT USAGE ON PROCEDURE SIGNOFF.API.WHOAMI() TO ROLE PUBLIC;
 -- caller and revokes it again (an owner's-rights GRANT from a caller's
 -- session), hashes a fixed sample event with AUDIT_HASH (the Go side knows
 -- the answer: signoff.HashSample), truncates a fixed time to the
--- microsecond, and counts a sample text with LENGTH, VISIBLE_LENGTH and
+-- microsecond, counts a sample text with LENGTH, VISIBLE_LENGTH and
 -- BIDI_CONTROLS (signoff.TextSample: the characters on either side of each
--- edge of both sets). Nothing else is changed.
+-- edge of both sets), and builds the chain snapshot of a sample chain with
+-- the expression SUBMIT_REQUEST records (signoff.SnapshotSample: three steps,
+-- characters of one to four bytes). Nothing else is changed.
 CREATE OR REPLACE PROCEDURE SIGNOFF.API.PREFLIGHT()
 RETURNS VARIANT
 LANGUAGE SQL
@@ -1388,6 +1390,7 @@ DECLARE
     time_sample  VARCHAR;
     text_sample  VARCHAR;
     text_counts  VARIANT;
+    snapshot_sample VARCHAR;
     result       VARIANT;
 BEGIN
     SELECT SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME'),
@@ -1439,9 +1442,44 @@ BEGIN
     SELECT OBJECT_CONSTRUCT('length', LENGTH(:text_sample), 'visible', VISIBLE_LENGTH(:text_sample),
                             'bidi', BIDI_CONTROLS(:text_sample))
       INTO :text_counts;
+    SELECT snapshot INTO :snapshot_sample FROM (SELECT COALESCE(MAX(CASE WHEN step_order = 1 THEN
+                    CAST(LENGTH(approver_role) AS VARCHAR) || ':' || approver_role ||
+                    CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') ||
+           COALESCE(MAX(CASE WHEN step_order = 2 THEN
+                    CAST(LENGTH(approver_role) AS VARCHAR) || ':' || approver_role ||
+                    CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') ||
+           COALESCE(MAX(CASE WHEN step_order = 3 THEN
+                    CAST(LENGTH(approver_role) AS VARCHAR) || ':' || approver_role ||
+                    CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') ||
+           COALESCE(MAX(CASE WHEN step_order = 4 THEN
+                    CAST(LENGTH(approver_role) AS VARCHAR) || ':' || approver_role ||
+                    CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') ||
+           COALESCE(MAX(CASE WHEN step_order = 5 THEN
+                    CAST(LENGTH(approver_role) AS VARCHAR) || ':' || approver_role ||
+                    CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') ||
+           COALESCE(MAX(CASE WHEN step_order = 6 THEN
+                    CAST(LENGTH(approver_role) AS VARCHAR) || ':' || approver_role ||
+                    CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') ||
+           COALESCE(MAX(CASE WHEN step_order = 7 THEN
+                    CAST(LENGTH(approver_role) AS VARCHAR) || ':' || approver_role ||
+                    CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') ||
+           COALESCE(MAX(CASE WHEN step_order = 8 THEN
+                    CAST(LENGTH(approver_role) AS VARCHAR) || ':' || approver_role ||
+                    CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') ||
+           COALESCE(MAX(CASE WHEN step_order = 9 THEN
+                    CAST(LENGTH(approver_role) AS VARCHAR) || ':' || approver_role ||
+                    CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') ||
+           COALESCE(MAX(CASE WHEN step_order = 10 THEN
+                    CAST(LENGTH(approver_role) AS VARCHAR) || ':' || approver_role ||
+                    CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') AS snapshot
+    FROM (SELECT column1 AS step_order, column2 AS approver_role, column3 AS step_label
+          FROM (VALUES (1, 'LINE_MANAGER', 'Line manager'),
+                       (2, 'DATA_OWNER_SALES', 'Zoë''s "owner": 名前 3:x'),
+                       (3, 'DPO', 'Sécurité 🔒 DPO'))) request_step
+    ) q;
     SELECT ENVELOPE('OK', OBJECT_CONSTRUCT('actor', :actor, 'grant_error', :grant_error, 'revoke_error', :revoke_error,
                                            'hash_sample', :hash_sample, 'time_sample', :time_sample,
-                                           'text_sample', :text_counts))
+                                           'text_sample', :text_counts, 'snapshot_sample', :snapshot_sample))
       INTO :result;
     RETURN result;
 END;
