@@ -166,7 +166,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 			s.buffers.Put(buf)
 		}
 	}()
-	if err := c.Render(r.Context(), buf); err != nil {
+	if err := c.Render(view.WithNow(r.Context(), s.now()), buf); err != nil {
 		s.log.ErrorContext(r.Context(), "render failed", "path", r.URL.Path, "err", err)
 		http.Error(w, "Signoff could not render this page.", http.StatusInternalServerError)
 		return
