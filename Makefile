@@ -11,13 +11,33 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 
 .PHONY: bench bench-go soak fuzz run build test test-deps test-go check lint fmt generate check-generated reset-demo clean image image-verify
 
-## run: start Signoff on the embedded engine with the demo account (http://127.0.0.1:8080)
-run:
-	CGO_ENABLED=0 $(GO) run -ldflags='-X main.version=$(VERSION)' ./cmd/signoff serve --demo --db $(DB) --addr $(ADDR)
+## run: start Signoff on the embedded engine with the demo account (http://127.0.0.1:8080; another
+## address: make run ADDR=127.0.0.1:8081). It runs bin/signoff, built first when a source changed.
+run: bin/signoff
+	./bin/signoff serve --demo --db $(DB) --addr $(ADDR)
 
-## build: build the static binary into bin/signoff
-build:
+## build: build the static binary into bin/signoff (only when a source or the version changed)
+build: bin/signoff
+
+# SOURCES are what bin/signoff is built from (the Go code and the files it embeds), so that an
+# edit rebuilds it and nothing else does.
+SOURCES := go.mod go.sum $(shell find cmd internal web sql -type f ! -name '*_test.go' ! -path '*/testdata/*' 2>/dev/null)
+
+# The first build compiles the Snowflake driver and its cloud SDKs: minutes on a small machine,
+# with nothing else to show, so say so before it starts.
+bin/signoff: $(SOURCES) bin/.version
+	@echo "Building bin/signoff $(VERSION). The first build compiles the Snowflake driver and its cloud SDKs,"
+	@echo "which takes a few minutes on a small machine; later builds reuse Go's build cache."
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='$(LDFLAGS)' -o bin/signoff ./cmd/signoff
+
+# bin/.version holds the version bin/signoff was built with; it changes only when VERSION does
+# (a new commit, or uncommitted changes), which rebuilds the binary so it reports the right one.
+bin/.version: FORCE
+	@mkdir -p bin
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+
+.PHONY: FORCE
+FORCE:
 
 ## image: build the linux/amd64 container image without Docker: dist/signoff-image.tar
 ## (docker-archive, tag signoff:$(VERSION)) and dist/oci (OCI layout). Byte-reproducible for

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"io"
 	"maps"
 	"net"
@@ -13,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -536,4 +539,65 @@ func TestServeRefusesADeletedLogWithDigests(t *testing.T) {
 	// Named elsewhere, the new database starts, with its own digests.
 	other := start(t, append(args, "--digests", db+".new-digests"), nil)
 	require.NoError(t, other.shutdown(t))
+}
+
+// TestServeTakesThePortFirst: a second "make run" while one is running fails
+// at once, says how to pick another address, and has opened no database:
+// nothing is created, migrated or loaded, and an existing one is left as it
+// was, digests included.
+func TestServeTakesThePortFirst(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	existing := filepath.Join(dir, "existing.db")
+	first := start(t, []string{"--addr", "127.0.0.1:0", "--db", existing, "--demo"}, nil)
+	require.NoError(t, first.shutdown(t))
+	snapshot := func() map[string]string {
+		files := map[string]string{}
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		for _, e := range entries {
+			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			require.NoError(t, err)
+			files[e.Name()] = fmt.Sprintf("%d bytes, sha256 %x", len(b), sha256.Sum256(b))
+		}
+		return files
+	}
+	before := snapshot()
+	require.Contains(t, before, "existing.db.digests")
+
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer taken.Close()
+	addr := taken.Addr().String()
+	_, port, err := net.SplitHostPort(addr)
+	require.NoError(t, err)
+	n, err := strconv.Atoi(port)
+	require.NoError(t, err)
+	other := "127.0.0.1:" + strconv.Itoa(n+1)
+
+	for _, db := range []string{filepath.Join(dir, "new.db"), existing} {
+		var stdout, stderr bytes.Buffer
+		err := run(t.Context(), []string{"serve", "--addr", addr, "--db", db, "--demo"}, env(nil), &stdout, &stderr)
+		require.Error(t, err, db)
+		msg := err.Error()
+		assert.Contains(t, msg, "cannot listen on "+addr+": another program, perhaps another Signoff, already uses it")
+		assert.Contains(t, msg, "make run ADDR="+other, "how to pick another address with make")
+		assert.Contains(t, msg, "--addr "+other, "and with the flag")
+		assert.Empty(t, stdout.String(), "no banner: no server started")
+		assert.NotContains(t, stderr.String(), "demo", "the demo was neither loaded nor considered")
+		assert.Equal(t, before, snapshot(), "%s: no file created or changed", db)
+	}
+}
+
+func TestNextPort(t *testing.T) {
+	t.Parallel()
+	for addr, want := range map[string]string{
+		"127.0.0.1:8080": "127.0.0.1:8081",
+		"localhost:9000": "localhost:9001",
+		"[::1]:8080":     "[::1]:8081",
+		"127.0.0.1:http": "127.0.0.1:8081",
+		"nonsense":       "127.0.0.1:8081",
+	} {
+		assert.Equal(t, want, nextPort(addr), addr)
+	}
 }

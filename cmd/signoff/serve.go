@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/signoff/signoff/internal/demo"
@@ -235,6 +236,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	log := newLogger(cfg.logFormat, stderr)
 	start := time.Now()
 
+	// The port first: a second "make run" must fail before it opens, migrates
+	// or loads anything, and connections that arrive while the store opens
+	// wait in the listen queue instead of being refused.
+	ln, err := listen(cfg.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // if serving never starts; Shutdown closes it otherwise
+
 	key := []byte(cfg.sessionKey)
 	if len(key) == 0 {
 		key = []byte(rand.Text() + rand.Text())
@@ -296,10 +306,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		defer stopDebug()
 	}
-	ln, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
 	hs := newHTTPServer(srv, log)
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, banner, url)
@@ -327,6 +333,34 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// listen opens addr for the server. An address already in use (most often
+// Signoff itself, started twice) gets a sentence that says how to pick
+// another, rather than the bare system error.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		other := nextPort(addr)
+		return nil, fmt.Errorf("cannot listen on %s: another program, perhaps another Signoff, already uses it. "+
+			"Stop it, or pick another address: make run ADDR=%s, or signoff serve --addr %s "+
+			"(nothing was opened or changed): %w", addr, other, other, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	return ln, nil
+}
+
+// nextPort returns addr with the port after its own, to suggest in its
+// place (127.0.0.1:8081 for 127.0.0.1:8080).
+func nextPort(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	n, perr := strconv.Atoi(port)
+	if err != nil || perr != nil || n <= 0 || n >= 65535 {
+		return "127.0.0.1:8081"
+	}
+	return net.JoinHostPort(host, strconv.Itoa(n+1))
 }
 
 // shutdownTimeout bounds the graceful shutdown: SPCS sends SIGTERM and waits
