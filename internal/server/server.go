@@ -189,15 +189,21 @@ const maxPooledPage = 1 << 20
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status := statusOf(err)
 	msg := signoff.Message(err)
-	if status >= 500 {
-		s.log.ErrorContext(r.Context(), "request failed", "request_id", RequestID(r.Context()),
-			"method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+	// A page asked for before signing in is every visit's first step, and
+	// is answered with the sign-in page: nothing went wrong, so it is logged
+	// at debug (the access log still records the request).
+	signIn := status == http.StatusUnauthorized && s.local != nil && r.Method == http.MethodGet
+	level, what := slog.LevelInfo, "request refused"
+	switch {
+	case status >= 500:
+		level, what = slog.LevelError, "request failed"
 		msg = ""
-	} else {
-		s.log.InfoContext(r.Context(), "request refused", "request_id", RequestID(r.Context()),
-			"method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+	case signIn:
+		level, what = slog.LevelDebug, "sign-in required"
 	}
-	if status == http.StatusUnauthorized && s.local != nil && r.Method == http.MethodGet {
+	s.log.Log(r.Context(), level, what, "request_id", RequestID(r.Context()),
+		"method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+	if signIn {
 		http.Redirect(w, r, "/login?next="+pathOnly(r), http.StatusSeeOther)
 		return
 	}
