@@ -378,7 +378,11 @@ var fakePersonas = []signoff.Persona{
 func (a *fakeAccount) Identify(_ context.Context, user string) (signoff.Identity, error) {
 	for _, p := range a.personas {
 		if p.User == user {
-			return signoff.NewIdentity(user, append([]string{"PUBLIC"}, p.Roles...)), nil
+			id := signoff.NewIdentity(user, append([]string{"PUBLIC"}, p.Roles...))
+			for _, step := range fakeProduct.Chain { // the fake's only chain
+				id.Approver = id.Approver || id.HasRole(step.ApproverRole)
+			}
+			return id, nil
 		}
 	}
 	return signoff.Identity{}, fmt.Errorf("fake: identify %s: %w", user, signoff.ErrUnauthenticated)

@@ -39,9 +39,10 @@ const identityCookie = "signoff_identity"
 
 // identityRecord is the cookie's content.
 type identityRecord struct {
-	User  string    `json:"u"`
-	Roles []string  `json:"r"`
-	At    time.Time `json:"t"` // when the platform answered
+	User     string    `json:"u"`
+	Roles    []string  `json:"r"`
+	Approver bool      `json:"a,omitempty"` // signoff.Identity.Approver
+	At       time.Time `json:"t"`           // when the platform answered
 }
 
 // maxIdentityCookie bounds the cookie's value (before signing); a visitor
@@ -131,7 +132,9 @@ func (s *Server) rememberedIdentity(r *http.Request, user string) (signoff.Ident
 	if age < 0 || age >= maxAge {
 		return signoff.Identity{}, 0, false
 	}
-	return signoff.NewIdentity(rec.User, rec.Roles), age, true
+	id := signoff.NewIdentity(rec.User, rec.Roles)
+	id.Approver = rec.Approver
+	return id, age, true
 }
 
 // rememberIdentity sets the cookie for id.
@@ -139,7 +142,7 @@ func (s *Server) rememberIdentity(w http.ResponseWriter, id signoff.Identity) {
 	if s.identityTTL <= 0 {
 		return
 	}
-	b, err := json.Marshal(identityRecord{User: id.User, Roles: id.Roles, At: s.now().UTC()})
+	b, err := json.Marshal(identityRecord{User: id.User, Roles: id.Roles, Approver: id.Approver, At: s.now().UTC()})
 	if err != nil || len(b) > maxIdentityCookie {
 		return
 	}

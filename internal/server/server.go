@@ -143,8 +143,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 
 // meta returns the layout's data for a page, consuming the flash message.
 func (s *Server) meta(w http.ResponseWriter, r *http.Request, title, nav string) view.Meta {
-	m := view.Meta{Title: title, Nav: nav, Viewer: viewerOf(r.Context()), Local: s.local != nil,
-		Engine: s.engine, Version: s.version, QueueCount: -1}
+	viewer := viewerOf(r.Context())
+	m := view.Meta{Title: title, Nav: nav, Viewer: viewer, Local: s.local != nil,
+		Engine: s.engine, Version: s.version, QueueCount: -1,
+		// From the identity alone: the engine said whether the viewer
+		// approves when it said who they are, so no page reads more for it.
+		Approvals: viewer.Approver || viewer.Admin()}
 	if msg, ok := s.cookies.get(r, flashCookie); ok {
 		m.Flash = msg
 		s.cookies.clear(w, flashCookie)

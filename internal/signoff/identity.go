@@ -23,6 +23,11 @@ const (
 type Identity struct {
 	User  string
 	Roles []string // sorted, no duplicates
+	// Approver is true when a role in the session keys a step of some
+	// approval chain: the viewer has an approvals queue. The engine says so
+	// with the roles, from what it reads to establish them anyway, so that
+	// showing the queue's link costs no statement of its own.
+	Approver bool
 	// Credential lets the engine act as this user: on Snowflake, the
 	// visitor's caller token from the ingress, with which the engine opens
 	// the user's own session for each action; empty on the embedded engine.

@@ -561,7 +561,8 @@ func (d *Doctor) SessionChecks(ctx context.Context, admin signoff.Identity) sign
 
 func (d *Doctor) sessionCheck(ctx context.Context, db *sql.DB, admin signoff.Identity) signoff.Checks {
 	c := signoff.Check{Name: "Your session"}
-	roles, err := d.store.readRolesThatMatter(ctx)
+	matter, err := d.store.readRolesThatMatter(ctx)
+	roles := matter.All
 	if err != nil {
 		c.Status, c.Detail = signoff.CheckFail, err.Error()
 		return signoff.Checks{c}

@@ -158,9 +158,9 @@ func (a *fakeAccount) answer(roles []string) func(sftest.Query) (sftest.Response
 		case text == RolesThatMatter:
 			var rows [][]any
 			for _, r := range roles {
-				rows = append(rows, []any{r})
+				rows = append(rows, []any{r, false})
 			}
-			return sftest.Result([]sftest.Column{sftest.Text("ROLE")}, rows...), true
+			return sftest.Result([]sftest.Column{sftest.Text("ROLE_NAME"), sftest.Boolean("APPROVES")}, rows...), true
 		case strings.HasPrefix(text, "SHOW GRANTS TO ROLE "):
 			var rows [][]any
 			for _, g := range a.grants[strings.TrimPrefix(text, "SHOW GRANTS TO ROLE ")] {

@@ -28,25 +28,33 @@ type CallerOpener func(ctx context.Context, callerToken string) (*sql.DB, error)
 // ingress headers and keeps a signed, short-lived copy of the answer).
 type Identities struct {
 	open  CallerOpener
-	roles func(ctx context.Context) ([]string, error) // the roles that matter
+	roles func(ctx context.Context) (Roles, error) // the roles that matter
 }
 
-// NewIdentities returns an Identities. roles lists the roles worth checking
-// (approver, owner and access roles, plus Signoff's admin and auditor).
-func NewIdentities(open CallerOpener, roles func(ctx context.Context) ([]string, error)) *Identities {
+// Roles are the roles that matter to Signoff: those worth checking in a
+// visitor's session (approver, owner and access roles, plus Signoff's admin
+// and auditor), and which of them key an approval step.
+type Roles struct {
+	All       []string // sorted, no duplicates
+	Approvers []string // sorted, no duplicates; each also in All
+}
+
+// NewIdentities returns an Identities. roles says which roles to check.
+func NewIdentities(open CallerOpener, roles func(ctx context.Context) (Roles, error)) *Identities {
 	return &Identities{open: open, roles: roles}
 }
 
 // Identify opens a caller's-rights session with callerToken and returns the
 // user Snowflake says it belongs to, with the roles that matter in their
-// session. A token Snowflake refuses is ErrUnauthenticated. The identity
-// carries no credential: the caller sets it from the request.
+// session, and whether one of those keys an approval step. A token
+// Snowflake refuses is ErrUnauthenticated. The identity carries no
+// credential: the caller sets it from the request.
 func (ids *Identities) Identify(ctx context.Context, callerToken string) (signoff.Identity, error) {
-	roles, err := ids.roles(ctx)
+	matter, err := ids.roles(ctx)
 	if err != nil {
 		return signoff.Identity{}, fmt.Errorf("snowflake: identity: roles that matter: %w", err)
 	}
-	roles = slices.DeleteFunc(slices.Clone(roles), func(r string) bool { return !signoff.ValidIdentifier(r) })
+	roles := slices.DeleteFunc(slices.Clone(matter.All), func(r string) bool { return !signoff.ValidIdentifier(r) })
 	db, err := ids.open(ctx, callerToken)
 	if err != nil {
 		return signoff.Identity{}, fmt.Errorf("snowflake: caller session: %w", callerError(err))
@@ -66,12 +74,16 @@ func (ids *Identities) Identify(ctx context.Context, callerToken string) (signof
 		return signoff.Identity{}, fmt.Errorf("snowflake: identity: %w", callerError(err))
 	}
 	var inSession []string
+	approver := false
 	for i, r := range roles {
 		if held[i].Valid && held[i].Bool {
 			inSession = append(inSession, r)
+			approver = approver || slices.Contains(matter.Approvers, r)
 		}
 	}
-	return signoff.NewIdentity(user, inSession), nil
+	id := signoff.NewIdentity(user, inSession)
+	id.Approver = approver
+	return id, nil
 }
 
 // callerError translates an error of a caller session. A caller token
@@ -139,29 +151,32 @@ func callerConfig(cfg Config, token string) sf.Config {
 }
 
 // RolesThatMatter lists the roles worth checking in a visitor's session:
-// every approver, owner and access role, plus Signoff's admin and auditor.
+// every approver, owner and access role (Signoff's admin and auditor are
+// added in Go), each marked whether it keys an approval step, so that the
+// identity says whether the visitor has an approvals queue at no statement
+// of its own. A role that is both is listed twice, once marked.
 const RolesThatMatter = `
-SELECT approver_role FROM approval_chain
-UNION SELECT owner_role FROM data_product
-UNION SELECT access_role FROM data_product`
+SELECT approver_role AS role_name, TRUE AS approves FROM approval_chain
+UNION SELECT owner_role, FALSE FROM data_product
+UNION SELECT access_role, FALSE FROM data_product`
 
 // RolesThatMatter returns the roles worth checking, read on the service
 // connection and kept for ttl. A stale list can only leave a brand-new role
 // out for a while, which refuses rather than allows.
-func (s *Store) RolesThatMatter(ttl time.Duration) func(ctx context.Context) ([]string, error) {
-	c := sqlstore.NewTTLCache[[]string](ttl, nil)
-	return func(ctx context.Context) ([]string, error) { return c.Get(ctx, s.readRolesThatMatter) }
+func (s *Store) RolesThatMatter(ttl time.Duration) func(ctx context.Context) (Roles, error) {
+	c := sqlstore.NewTTLCache[Roles](ttl, nil)
+	return func(ctx context.Context) (Roles, error) { return c.Get(ctx, s.readRolesThatMatter) }
 }
 
-// readRolesThatMatter reads the roles worth checking, sorted.
-func (s *Store) readRolesThatMatter(ctx context.Context) ([]string, error) {
-	roles, err := s.strings(ctx, RolesThatMatter)
+// readRolesThatMatter reads the roles worth checking.
+func (s *Store) readRolesThatMatter(ctx context.Context) (Roles, error) {
+	all, approvers, err := sqlstore.StringsMarked(ctx, s.db, RolesThatMatter)
 	if err != nil {
-		return nil, err
+		return Roles{}, translate(err)
 	}
-	roles = append(roles, signoff.RoleAdmin, signoff.RoleAuditor)
-	slices.Sort(roles)
-	return slices.Compact(roles), nil
+	all = append(all, signoff.RoleAdmin, signoff.RoleAuditor)
+	slices.Sort(all)
+	return Roles{All: slices.Compact(all), Approvers: approvers}, nil
 }
 
 // strings runs a query returning one text column on the service connection.

@@ -29,15 +29,16 @@ func expectIdentity(roles []string, user string, held ...driver.Value) func(sqlm
 	}
 }
 
-// staticRoles returns the roles function and a counter of its calls.
-func staticRoles(roles ...string) (func(context.Context) ([]string, error), *int) {
+// staticRoles returns the roles function, for roles none of which keys an
+// approval step, and a counter of its calls.
+func staticRoles(roles ...string) (func(context.Context) (Roles, error), *int) {
 	var calls int
 	var mu sync.Mutex
-	return func(context.Context) ([]string, error) {
+	return func(context.Context) (Roles, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		calls++
-		return roles, nil
+		return Roles{All: roles}, nil
 	}, &calls
 }
 
@@ -74,6 +75,30 @@ func TestIdentify(t *testing.T) {
 	require.Equal(t, []string{"tok-1", "tok-2", "tok-3"}, o.tokens, "the caller token opens the session")
 	require.Equal(t, 1, *roleCalls)
 	o.requireMet(t)
+}
+
+// TestIdentifySaysWhoApproves: the identity says whether a role in the
+// session keys an approval step, from the roles that matter it reads anyway:
+// an approver role held makes an approver; one that is not held, or an owner
+// or access role, does not.
+func TestIdentifySaysWhoApproves(t *testing.T) {
+	matter := Roles{All: []string{"APPROVER_DPO", "APPROVER_MGR", "SALES_OWNER"}, Approvers: []string{"APPROVER_DPO", "APPROVER_MGR"}}
+	rolesFn := func(context.Context) (Roles, error) { return matter, nil }
+	for _, tc := range []struct {
+		held []driver.Value
+		want bool
+	}{
+		{held: []driver.Value{false, true, false}, want: true},
+		{held: []driver.Value{true, nil, true}, want: true},
+		{held: []driver.Value{false, false, true}, want: false},
+		{held: []driver.Value{nil, false, false}, want: false},
+	} {
+		o := &mockOpener{t: t, expect: expectIdentity(matter.All, "ALICE", tc.held...)}
+		id, err := NewIdentities(o.open, rolesFn).Identify(t.Context(), "tok")
+		require.NoError(t, err)
+		require.Equal(t, tc.want, id.Approver, "held %v", tc.held)
+		o.requireMet(t)
+	}
 }
 
 // TestIdentifyAsksEveryTime: Identities keeps nothing; every call opens a
@@ -122,7 +147,7 @@ func TestIdentifyDropsInvalidRoles(t *testing.T) {
 func TestIdentifyDoesNotChangeTheRolesList(t *testing.T) {
 	list := []string{"bad-role", "APPROVER_DPO"}
 	o := &mockOpener{t: t, expect: expectIdentity([]string{"APPROVER_DPO"}, "ALICE", true)}
-	_, err := NewIdentities(o.open, func(context.Context) ([]string, error) { return list, nil }).Identify(t.Context(), "tok")
+	_, err := NewIdentities(o.open, func(context.Context) (Roles, error) { return Roles{All: list}, nil }).Identify(t.Context(), "tok")
 	require.NoError(t, err)
 	require.Equal(t, []string{"bad-role", "APPROVER_DPO"}, list, "the cached list is shared: it is never edited")
 }
@@ -131,7 +156,7 @@ func TestIdentifyErrors(t *testing.T) {
 	t.Run("roles", func(t *testing.T) {
 		o := &mockOpener{t: t}
 		boom := errors.New("boom")
-		ids := NewIdentities(o.open, func(context.Context) ([]string, error) { return nil, boom })
+		ids := NewIdentities(o.open, func(context.Context) (Roles, error) { return Roles{}, boom })
 		_, err := ids.Identify(t.Context(), "tok")
 		require.ErrorIs(t, err, boom)
 		require.ErrorContains(t, err, "snowflake: identity: roles that matter: boom")
@@ -170,7 +195,7 @@ func TestIdentifyErrors(t *testing.T) {
 			expectQuery(mock, IdentityQuery(0)).WillReturnRows(sqlmock.NewRows([]string{"CURRENT_USER()"}))
 			mock.ExpectClose()
 		}}
-		_, err := NewIdentities(o.open, func(context.Context) ([]string, error) { return nil, nil }).Identify(t.Context(), "tok")
+		_, err := NewIdentities(o.open, func(context.Context) (Roles, error) { return Roles{}, nil }).Identify(t.Context(), "tok")
 		requireKind(t, err, nil)
 		require.ErrorContains(t, err, "snowflake: identity: sql: no rows in result set")
 		o.requireMet(t)

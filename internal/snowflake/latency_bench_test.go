@@ -281,9 +281,9 @@ func (st *pathStack) cannedReads() {
 	roles := [][]driver.Value{}
 	for _, r := range []string{"APPROVER_DPO", "APPROVER_MGR", "APPROVER_OWNER", "MKT_OWNER", "SALES_OWNER",
 		"ADS_READER", "SALES_READER"} {
-		roles = append(roles, []driver.Value{r})
+		roles = append(roles, []driver.Value{r, strings.HasPrefix(r, "APPROVER_")})
 	}
-	st.fake.On(RolesThatMatter, sfResult([]string{"approver_role"}, roles))
+	st.fake.On(RolesThatMatter, sfResult([]string{"role_name", "approves"}, roles))
 	st.fake.On(sqlstore.SelectApproverRoles, sfResult([]string{"approver_role"},
 		[][]driver.Value{{"APPROVER_DPO"}, {"APPROVER_MGR"}, {"APPROVER_OWNER"}}))
 	st.fake.On(productsSQL, sfResult(productCols, productValues(webAds(), salesEU())))

@@ -65,6 +65,8 @@ func TestRoundTrips(t *testing.T) {
 	res := rt.do(visit{name: "catalog (identity cookie and catalog cache fresh)", method: "GET", path: "/", user: "ALICE"})
 	require.Contains(t, res.Body.String(), "EU sales orders")
 	require.Contains(t, res.Body.String(), "Ad impressions")
+	require.NotContains(t, res.Body.String(), `href="/queue"`,
+		"ALICE holds no approver role: no Approvals tab, known from her identity at no statement")
 	rt.clock.advance(prodIdentityTTL)
 	res = rt.do(visit{name: "catalog, 30 s later (identity cookie and catalog cache expired)", method: "GET", path: "/", user: "ALICE",
 		service: func(m sqlmock.Sqlmock) {
@@ -119,6 +121,7 @@ func TestRoundTrips(t *testing.T) {
 		}, cost: cost{service: 1}})
 	require.Contains(t, res.Body.String(), "Quarterly churn analysis for the EU board pack.")
 	require.Contains(t, res.Body.String(), `data-testid="history"`, "the events come with the request")
+	require.Contains(t, res.Body.String(), `href="/queue"`, "BOB approves: his pages offer the Approvals tab")
 	res = rt.do(visit{name: "approve a non-final step", method: "POST", path: "/requests/" + reqID + "/decision", user: "BOB",
 		form: url.Values{"decision": {"approve"}, "step": {"1"}, "comment": {"Fine by me."}},
 		callers: []func(sqlmock.Sqlmock){expectCall(callDecide, envelope(signoff.CodeOK, `{"actor":"BOB","request_id":"`+reqID+
@@ -355,10 +358,10 @@ var rolesThatMatter = []string{"ADS_READER", "APPROVER_DPO", "APPROVER_MGR", "AP
 	"SALES_OWNER", "SALES_READER", "SIGNOFF_ADMIN", "SIGNOFF_AUDITOR"}
 
 func (rt *roundTrip) rolesRows() *sqlmock.Rows {
-	rows := sqlmock.NewRows([]string{"approver_role"})
+	rows := sqlmock.NewRows([]string{"role_name", "approves"})
 	for _, r := range []string{"APPROVER_DPO", "APPROVER_MGR", "APPROVER_OWNER", "MKT_OWNER", "SALES_OWNER",
 		"ADS_READER", "SALES_READER"} {
-		rows.AddRow(r)
+		rows.AddRow(r, strings.HasPrefix(r, "APPROVER_"))
 	}
 	return rows
 }

@@ -348,14 +348,16 @@ func TestPing(t *testing.T) {
 
 func TestRolesThatMatter(t *testing.T) {
 	st, mock := newMock(t)
-	rows := sqlmock.NewRows([]string{"approver_role"}).AddRow("APPROVER_MGR").AddRow("SALES_OWNER").
-		AddRow("APPROVER_DPO").AddRow("SALES_READER").AddRow("SIGNOFF_ADMIN")
+	rows := sqlmock.NewRows([]string{"role_name", "approves"}).AddRow("APPROVER_MGR", true).AddRow("SALES_OWNER", false).
+		AddRow("APPROVER_DPO", true).AddRow("SALES_READER", false).AddRow("SIGNOFF_ADMIN", false).
+		AddRow("SALES_OWNER", true) // an owner role that also keys a step
 	expectQuery(mock, RolesThatMatter).WillReturnRows(rows)
 	roles := st.RolesThatMatter(time.Hour)
-	want := []string{"APPROVER_DPO", "APPROVER_MGR", "SALES_OWNER", "SALES_READER", "SIGNOFF_ADMIN", "SIGNOFF_AUDITOR"}
+	want := Roles{All: []string{"APPROVER_DPO", "APPROVER_MGR", "SALES_OWNER", "SALES_READER", "SIGNOFF_ADMIN", "SIGNOFF_AUDITOR"},
+		Approvers: []string{"APPROVER_DPO", "APPROVER_MGR", "SALES_OWNER"}}
 	got, err := roles(t.Context())
 	require.NoError(t, err)
-	require.Equal(t, want, got, "sorted, deduplicated, with Signoff's admin and auditor")
+	require.Equal(t, want, got, "sorted, deduplicated, with Signoff's admin and auditor; the approver roles apart")
 	// Within the TTL: nothing is sent (sqlmock would fail an unexpected query).
 	got, err = roles(t.Context())
 	require.NoError(t, err)
@@ -367,17 +369,17 @@ func TestRolesThatMatterTTLZeroAndErrors(t *testing.T) {
 	st, mock := newMock(t)
 	roles := st.RolesThatMatter(0)
 	for range 2 {
-		expectQuery(mock, RolesThatMatter).WillReturnRows(sqlmock.NewRows([]string{"approver_role"}).AddRow("X"))
+		expectQuery(mock, RolesThatMatter).WillReturnRows(sqlmock.NewRows([]string{"role_name", "approves"}).AddRow("X", false))
 		got, err := roles(t.Context())
 		require.NoError(t, err)
-		require.Equal(t, []string{"SIGNOFF_ADMIN", "SIGNOFF_AUDITOR", "X"}, got)
+		require.Equal(t, Roles{All: []string{"SIGNOFF_ADMIN", "SIGNOFF_AUDITOR", "X"}}, got)
 	}
 	expectQuery(mock, RolesThatMatter).WillReturnError(sfErr(3001, "42501", "q-roles"))
 	_, err := roles(t.Context())
 	requireKind(t, err, signoff.ErrForbidden)
 
-	expectQuery(mock, RolesThatMatter).WillReturnRows(sqlmock.NewRows([]string{"approver_role"}).
-		AddRow("X").RowError(0, sfErr(390114, "08001", "q-rows")))
+	expectQuery(mock, RolesThatMatter).WillReturnRows(sqlmock.NewRows([]string{"role_name", "approves"}).
+		AddRow("X", false).RowError(0, sfErr(390114, "08001", "q-rows")))
 	_, err = roles(t.Context())
 	requireKind(t, err, signoff.ErrUnavailable)
 }

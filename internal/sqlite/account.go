@@ -17,16 +17,19 @@ import (
 // grants, plus PUBLIC, which every Snowflake session holds. It follows
 // Snowflake's caller's-rights session with DEFAULT_SECONDARY_ROLES = ('ALL').
 // PUBLIC comes only with an existing user, so no rows means no such user:
-// one statement per page answers both questions.
+// one statement per page answers both questions, and a third: whether each
+// role keys an approval step (the viewer has an approvals queue).
 const rolesInSession = `
 WITH RECURSIVE in_session (role_name) AS (
     SELECT role_name FROM local_user_role WHERE user_name = ?1
     UNION
     SELECT g.role_name FROM local_role_grant g JOIN in_session s ON g.grantee_role = s.role_name
+), held (role_name) AS (
+    SELECT role_name FROM in_session
+    UNION SELECT 'PUBLIC' FROM local_user WHERE user_name = ?1
 )
-SELECT role_name FROM in_session
-UNION SELECT 'PUBLIC' FROM local_user WHERE user_name = ?1
-ORDER BY 1`
+SELECT role_name, EXISTS (SELECT 1 FROM approval_chain c WHERE c.approver_role = held.role_name)
+FROM held ORDER BY 1`
 
 // Identify returns user's identity in the local account: the user and the
 // roles in their session. It returns ErrUnauthenticated if there is no such
@@ -35,14 +38,16 @@ func (s *Store) Identify(ctx context.Context, user string) (signoff.Identity, er
 	if !signoff.ValidUserName(user) {
 		return signoff.Identity{}, fmt.Errorf("sqlite: identify %q: %w", user, signoff.ErrUnauthenticated)
 	}
-	roles, err := s.strings(ctx, rolesInSession, user)
+	roles, approves, err := sqlstore.StringsMarked(ctx, s.prep, rolesInSession, user)
 	if err != nil {
-		return signoff.Identity{}, fmt.Errorf("sqlite: identify %s: %w", user, err)
+		return signoff.Identity{}, fmt.Errorf("sqlite: identify %s: %w", user, translate(err))
 	}
 	if !slices.Contains(roles, "PUBLIC") {
 		return signoff.Identity{}, fmt.Errorf("sqlite: identify %s: %w", user, signoff.ErrUnauthenticated)
 	}
-	return signoff.NewIdentity(user, roles), nil
+	id := signoff.NewIdentity(user, roles)
+	id.Approver = len(approves) > 0
+	return id, nil
 }
 
 // Personas returns the local account's users with their directly granted

@@ -102,6 +102,29 @@ func TestIdentifyUnknownUser(t *testing.T) {
 	assert.True(t, id.HasRole("ANALYST"))
 }
 
+// TestIdentifySaysWhoApproves: the identity says whether a role in the
+// session keys an approval step, inherited roles included, from the same
+// statement that reads the roles.
+func TestIdentifySaysWhoApproves(t *testing.T) {
+	st := open(t, ":memory:")
+	seed(t, st) // DATA_OWNER keys the reports product's only step
+	ctx := t.Context()
+	require.NoError(t, st.CreateRole(ctx, "SECURITY_LEAD", ""))
+	require.NoError(t, st.GrantRoleToRole(ctx, "DATA_OWNER", "SECURITY_LEAD"))
+	for user, role := range map[string]string{"DORA": "DATA_OWNER", "SAM": "SECURITY_LEAD", "NOEL": ""} {
+		require.NoError(t, st.CreateUser(ctx, user, user, ""))
+		if role != "" {
+			require.NoError(t, st.GrantRoleToUser(ctx, role, user, "ACCOUNTADMIN"))
+		}
+	}
+	for user, want := range map[string]bool{"DORA": true, "SAM": true, "ALICE": false, "NOEL": false} {
+		id, err := st.Identify(ctx, user)
+		require.NoError(t, err, user)
+		assert.Equal(t, want, id.Approver, user)
+		assert.True(t, id.HasRole("PUBLIC"), user)
+	}
+}
+
 // TestSessions: a persona session is valid from its start until it ends or
 // expires, for every store on the database file; expired ones are deleted
 // when the next one starts.

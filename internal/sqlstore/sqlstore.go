@@ -15,6 +15,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -101,4 +102,33 @@ func Strings(ctx context.Context, q Querier, query string, args ...any) ([]strin
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// StringsMarked runs a query that returns a text column and a boolean one,
+// and collects the texts, and apart those whose boolean is true, each sorted
+// without duplicates (a text may come in several rows, marked and not).
+// Errors are the driver's, untranslated.
+func StringsMarked(ctx context.Context, q Querier, query string, args ...any) (all, marked []string, err error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v string
+		var m bool
+		if err := rows.Scan(&v, &m); err != nil {
+			return nil, nil, err
+		}
+		all = append(all, v)
+		if m {
+			marked = append(marked, v)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	slices.Sort(all)
+	slices.Sort(marked)
+	return slices.Compact(all), slices.Compact(marked), nil
 }

@@ -31,6 +31,9 @@ type Meta struct {
 	Engine, Version string
 	// QueueCount is the number of steps waiting for the viewer, or -1 if unknown.
 	QueueCount int
+	// Approvals shows the Approvals tab: the viewer holds an approver role,
+	// or is an admin, who retries failed grants from that page.
+	Approvals bool
 }
 
 // FormTime formats a time for people: "24 Nov 2026 14:05 UTC".
