@@ -553,6 +553,12 @@ func textOf(n *html.Node) string {
 		case html.TextNode:
 			b.WriteString(n.Data)
 		case html.ElementNode, html.DocumentNode:
+			if cls, _ := attrOf(n, "class"); n.Data == "wbr" || cls == "ident" { // view.Ident: one word
+				for c := range n.ChildNodes() {
+					walk(c)
+				}
+				return
+			}
 			b.WriteByte(' ')
 			for c := range n.ChildNodes() {
 				walk(c)

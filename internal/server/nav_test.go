@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/signoff/signoff/web/view"
 )
 
 // mainNav returns the main navigation's markup on a page.
@@ -71,4 +73,12 @@ func TestApprovalsTabOnSnowflake(t *testing.T) {
 		assert.Equal(t, want, approvalsTab(t, body), "%s, from the identity cookie", user)
 		assert.Equal(t, before+1, s.platform.count(), "%s: the second page used the cookie", user)
 	}
+}
+
+// identHTML is view.Ident's markup for name: how pages show identifiers.
+func identHTML(t testing.TB, name string) string {
+	t.Helper()
+	var b strings.Builder
+	require.NoError(t, view.Ident(name).Render(t.Context(), &b))
+	return b.String()
 }

@@ -119,10 +119,10 @@ func TestProductPage(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.Status)
 	assert.Equal(t, "Line manager → Data owner → Data protection", testid(res.Body, "chain-summary"))
 	for _, col := range []string{"CUSTOMER_ID", "FULL_NAME", "EMAIL", "LIFETIME_VALUE_EUR"} {
-		assert.Contains(t, res.Body, "<code>"+col+"</code>")
+		assert.Contains(t, res.Body, "<code>"+identHTML(t, col)+"</code>", "column names break only after an underscore")
 	}
 	assert.Contains(t, res.Body, "Sensitive")
-	assert.Contains(t, res.Body, "CUSTOMER_360_READ")
+	assert.Contains(t, res.Body, identHTML(t, "CUSTOMER_360_READ"))
 	assert.Contains(t, res.Body, `action="/products/customer-360/requests"`, "Alice has no open request: the form is shown")
 
 	// Ben already has an open request for it: a link replaces the form.
