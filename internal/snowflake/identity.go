@@ -178,9 +178,3 @@ func (s *Store) readRolesThatMatter(ctx context.Context) (Roles, error) {
 	slices.Sort(all)
 	return Roles{All: slices.Compact(all), Approvers: approvers}, nil
 }
-
-// strings runs a query returning one text column on the service connection.
-func (s *Store) strings(ctx context.Context, query string, args ...any) ([]string, error) {
-	out, err := sqlstore.Strings(ctx, s.db, query, args...)
-	return out, translate(err)
-}
