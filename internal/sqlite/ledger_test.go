@@ -312,6 +312,20 @@ func TestTamperingIsCaught(t *testing.T) {
 				mustExec(t, db, `DELETE FROM audit_log WHERE seq >= ?`, f.digest.Seq)
 			},
 			[]found{{"digest", "event"}}},
+		{"add a step to a request that does not exist",
+			func(t *testing.T, f *ledgerFixture, db *sql.DB) {
+				mustExec(t, db, `INSERT INTO request_step (request_id, step_order, step_label, approver_role)
+					SELECT request_id || 'X', step_order, step_label, approver_role FROM request_step WHERE request_id = ?`, f.pending)
+			},
+			[]found{{"orphan", "steps"}}},
+		{"store a request twice, as Snowflake's unenforced key allows",
+			func(t *testing.T, f *ledgerFixture, db *sql.DB) {
+				mustExec(t, db, `CREATE TABLE unkeyed AS SELECT * FROM access_request`)
+				mustExec(t, db, `DROP TABLE access_request`)
+				mustExec(t, db, `ALTER TABLE unkeyed RENAME TO access_request`)
+				mustExec(t, db, `INSERT INTO access_request SELECT * FROM access_request WHERE request_id = ?`, f.granted)
+			},
+			[]found{{"inconsistent", "rows"}}},
 		{"edit a comment in place",
 			func(t *testing.T, f *ledgerFixture, db *sql.DB) {
 				mustExec(t, db, `UPDATE audit_log SET comment = 'Fine by me.' WHERE request_id = ? AND event_type = 'STEP_REJECTED'`, f.rejected)
