@@ -326,6 +326,11 @@ func TestTamperingIsCaught(t *testing.T) {
 				mustExec(t, db, `INSERT INTO access_request SELECT * FROM access_request WHERE request_id = ?`, f.granted)
 			},
 			[]found{{"inconsistent", "rows"}}},
+		{"store text in an event's position",
+			func(t *testing.T, f *ledgerFixture, db *sql.DB) {
+				mustExec(t, db, `UPDATE audit_log SET seq = CAST(seq AS TEXT) || 'x' WHERE seq = 5`)
+			},
+			[]found{{"missing", "seq"}}},
 		{"edit a comment in place",
 			func(t *testing.T, f *ledgerFixture, db *sql.DB) {
 				mustExec(t, db, `UPDATE audit_log SET comment = 'Fine by me.' WHERE request_id = ? AND event_type = 'STEP_REJECTED'`, f.rejected)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/signoff/signoff/internal/signoff"
@@ -323,12 +324,15 @@ func (s *Store) VerifyLedger(ctx context.Context, digests []signoff.Digest) (sig
 	defer rows.Close()
 	for rows.Next() {
 		var p signoff.LedgerProblem
-		var req, ev, stored, expected sql.NullString
-		var seq sql.NullInt64
+		// seq is read as text: SQLite keeps whatever was written to an
+		// INTEGER column, and a position that is not a number must be
+		// reported (at 0), not end the verification in a scan error.
+		var req, seq, ev, stored, expected sql.NullString
 		if err := rows.Scan(&req, &seq, &ev, &p.Kind, &p.Field, &stored, &expected); err != nil {
 			return rep, s.errorf(err, "verify audit")
 		}
-		p.RequestID, p.Seq, p.EventID, p.Stored, p.Expected = req.String, int(seq.Int64), ev.String, stored.String, expected.String
+		p.Seq, _ = strconv.Atoi(seq.String)
+		p.RequestID, p.EventID, p.Stored, p.Expected = req.String, ev.String, stored.String, expected.String
 		rep.Problems = append(rep.Problems, p)
 	}
 	if err := rows.Err(); err != nil {
