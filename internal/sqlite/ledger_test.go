@@ -330,7 +330,24 @@ func TestTamperingIsCaught(t *testing.T) {
 			func(t *testing.T, f *ledgerFixture, db *sql.DB) {
 				mustExec(t, db, `UPDATE audit_log SET seq = CAST(seq AS TEXT) || 'x' WHERE seq = 5`)
 			},
-			[]found{{"missing", "seq"}}},
+			[]found{{"edited", "hash"}, {"missing", "seq"}}},
+		{"blank the step of an event that has none",
+			func(t *testing.T, f *ledgerFixture, db *sql.DB) {
+				mustExec(t, db, `UPDATE audit_log SET step_order = '' WHERE request_id = ? AND event_type = 'ACCESS_GRANTED'
+					AND step_order IS NULL`, f.granted)
+			},
+			[]found{{"edited", "hash"}}},
+		{"move an event's time by less than a microsecond",
+			func(t *testing.T, f *ledgerFixture, db *sql.DB) {
+				mustExec(t, db, `UPDATE audit_log SET event_time = substr(event_time, 1, 26) || '5Z'
+					WHERE request_id = ? AND event_type = 'REQUEST_APPROVED'`, f.granted)
+			},
+			[]found{{"edited", "hash"}}},
+		{"store an event's actor as a BLOB of the same bytes",
+			func(t *testing.T, f *ledgerFixture, db *sql.DB) {
+				mustExec(t, db, `UPDATE audit_log SET actor = CAST(actor AS BLOB) WHERE request_id = ? AND event_type = 'REQUEST_APPROVED'`, f.granted)
+			},
+			[]found{{"edited", "hash"}}},
 		{"edit a comment in place",
 			func(t *testing.T, f *ledgerFixture, db *sql.DB) {
 				mustExec(t, db, `UPDATE audit_log SET comment = 'Fine by me.' WHERE request_id = ? AND event_type = 'STEP_REJECTED'`, f.rejected)
