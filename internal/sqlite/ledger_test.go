@@ -348,6 +348,11 @@ func TestTamperingIsCaught(t *testing.T) {
 				mustExec(t, db, `UPDATE audit_log SET actor = CAST(actor AS BLOB) WHERE request_id = ? AND event_type = 'REQUEST_APPROVED'`, f.granted)
 			},
 			[]found{{"edited", "hash"}}},
+		{"store a pending step's role as a BLOB of the same bytes, which no role matches",
+			func(t *testing.T, f *ledgerFixture, db *sql.DB) {
+				mustExec(t, db, `UPDATE request_step SET approver_role = CAST(approver_role AS BLOB) WHERE request_id = ? AND step_order = 3`, f.pending)
+			},
+			[]found{{"inconsistent", "step approver_role"}}},
 		{"edit a comment in place",
 			func(t *testing.T, f *ledgerFixture, db *sql.DB) {
 				mustExec(t, db, `UPDATE audit_log SET comment = 'Fine by me.' WHERE request_id = ? AND event_type = 'STEP_REJECTED'`, f.rejected)

@@ -200,6 +200,16 @@ func VerifyLedger(digests string) string {
  WHERE %s`, d.field, d.stored, d.expected, d.differ))
 	}
 
+	// A step's role and label are text. On SQLite a BLOB of the same bytes
+	// builds the same snapshot, yet matches no role: a pending step would
+	// leave every approver's queue unseen. (Snowflake's VARCHAR holds
+	// nothing else; there these never report.)
+	for _, c := range []string{"approver_role", "step_label"} {
+		add(fmt.Sprintf(`SELECT st.request_id, 0, '', 'inconsistent', 'step ' || CAST(st.step_order AS VARCHAR) || ' %[1]s',
+       'binary', 'text'
+  FROM request_step st WHERE st.%[1]s <> CAST(st.%[1]s AS VARCHAR)`, c))
+	}
+
 	// Every step row's decision, derived from its decision event (or none).
 	stepFields := []struct{ field, stored, expected string }{
 		{"decision", "COALESCE(st.decision, '')",
