@@ -48,7 +48,7 @@ func TestDecisionRaceKeepsTheComment(t *testing.T) {
 			banner := testid(res.Body, "conflict")
 			assert.Contains(t, banner, "Someone got there first")
 			assert.Contains(t, banner, "The Line manager step was already rejected by DUO. Nothing was changed.")
-			assert.Regexp(t, `^DUO rejected the Line manager step (just now|.+ ago) as LINE_MANAGER , commenting: Use the aggregated product\.$`,
+			assert.Regexp(t, `^DUO rejected the Line manager step (just now|.+ ago) as LINE_MANAGER, commenting: Use the aggregated product\.$`,
 				testid(res.Body, "conflict-decision"), "who decided what, when and with which role")
 			assert.Equal(t, typed, testid(res.Body, "kept-comment"), "the comment typed is kept, as text")
 			assert.Contains(t, res.Body, ">Checked the columns &lt;b&gt;twice&lt;/b&gt;; fine for the churn model.</textarea>", "escaped")
@@ -340,6 +340,6 @@ func TestRequesterLearnsWhatHappened(t *testing.T) {
 		}
 		assert.Equal(t, []string{"Sales orders"}, held(alice))
 		assert.Empty(t, held(ben), "BEN's marketing access was revoked")
-		assert.Contains(t, testid(alice.get("/").Body, "held"), "You have access: SALES_ORDERS_READ is in your session.")
+		assert.Contains(t, testid(alice.get("/").Body, "held"), "You have access : SALES_ORDERS_READ is in your session")
 	})
 }

@@ -73,3 +73,16 @@ func subject(mine bool, user string) string {
 	}
 	return user
 }
+
+// decisionTail ends the sentence about a decision after its time: the role
+// it was made as, and the lead-in to its comment, if it has one.
+func decisionTail(st signoff.Step) string {
+	s := ""
+	if st.ActorRole != "" {
+		s = " as " + st.ActorRole
+	}
+	if st.Comment != "" {
+		return s + ", commenting: "
+	}
+	return s + "."
+}
