@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -342,4 +343,26 @@ func TestRequesterLearnsWhatHappened(t *testing.T) {
 		assert.Empty(t, held(ben), "BEN's marketing access was revoked")
 		assert.Contains(t, testid(alice.get("/").Body, "held"), "You have access : SALES_ORDERS_READ is in your session")
 	})
+}
+
+// TestProblemsOfAFormNotShown: when the page redrawn with a form's problems
+// no longer offers that form to the viewer, the problems are shown on their
+// own, with the text typed kept.
+func TestProblemsOfAFormNotShown(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, fromTemplate(matrixDB))
+	id := playCustomer360(t, s, "ALICE")
+	marco := s.as("MARCO")
+	before := s.snapshot()
+	// MARCO may see the request (he approves its first step) but not revoke it.
+	res := marco.post("/requests/"+id+"/revoke", url.Values{"reason": {strings.Repeat("r", signoff.MaxCommentLength+1)}})
+	require.Equal(t, http.StatusUnprocessableEntity, res.Status)
+	assert.Contains(t, testid(res.Body, "form-problems"), "The reason is too long")
+	assert.Equal(t, before, s.snapshot())
+
+	// OLIVIA may see it (she approves step 2) but not decide step 1.
+	res = decide(s.as("OLIVIA"), id, url.Values{"decision": {"reject"}, "comment": {" "}})
+	require.Equal(t, http.StatusUnprocessableEntity, res.Status)
+	assert.Contains(t, testid(res.Body, "form-problems"), "Please say why you reject the request")
+	assert.Equal(t, before, s.snapshot())
 }

@@ -86,3 +86,21 @@ func decisionTail(st signoff.Step) string {
 	}
 	return s + "."
 }
+
+// unshownProblems returns the problems found with a form the request page no
+// longer offers the viewer (the decision form, the revoke form), in field
+// order: they are shown on their own rather than lost.
+func unshownProblems(rp signoff.RequestPage, form DecisionForm) []string {
+	var out []string
+	if rp.DecideRole == "" {
+		for _, field := range []string{"comment", "decision"} {
+			if msg := form.Problems[field]; msg != "" {
+				out = append(out, msg)
+			}
+		}
+	}
+	if msg := form.Problems["reason"]; msg != "" && !rp.CanRevoke {
+		out = append(out, msg)
+	}
+	return out
+}
