@@ -217,6 +217,13 @@ func TestDarkMode(t *testing.T) {
 	b.submit(`form[action$="/requests"] button[type="submit"]`)
 	assert.Contains(t, b.text(`[data-testid="flash"]`), "submitted")
 	b.visit("dark 04 request submitted")
+	b.submit("#withdraw") // the confirmation step
+	assert.Equal(t, "Withdraw your request?", b.text(`[data-testid="confirm"] h1`))
+	b.visit("dark 04b withdraw confirmation")
+	b.open("/requests") // grant notes, and the statements to use the access
+	b.visit("dark 04c my requests with notes")
+	b.open("/requests/" + b.requestOf("ALICE", "sales-orders", signoff.StatusGranted))
+	b.visit("dark 04d granted using your access")
 
 	b.signIn("BEN") // requests in every state: each status badge
 	b.open("/requests")
