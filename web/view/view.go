@@ -169,14 +169,6 @@ func actingAsSuffix(role string) string {
 	return " as " + role
 }
 
-// requestActingURL links to a request, carrying the acting-as choice.
-func requestActingURL(id, actingAs string) string {
-	if actingAs == "" {
-		return RequestURL(id)
-	}
-	return RequestURL(id) + "?as=" + url.QueryEscape(actingAs)
-}
-
 // maxDigestRows is how many digests the verification page lists.
 const maxDigestRows = 20
 
