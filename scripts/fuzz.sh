@@ -25,6 +25,7 @@ targets=(
   "./internal/server FuzzSessionCookie"
   "./internal/server FuzzSafeNext"
   "./internal/server FuzzFormDecoding"
+  "./internal/sqlite FuzzTamperedLedgerIsReported"
 )
 
 # Every fuzz target in the tree is listed above.

@@ -255,7 +255,8 @@ func TestDecisionRefusals(t *testing.T) {
 	})
 
 	t.Run("a rejection with a comment ends the request", func(t *testing.T) {
-		res := decide(olivia, id, url.Values{"decision": {"reject"}, "step": {"2"}, "comment": {"Use the aggregated product instead."}})
+		res := decide(olivia, id, url.Values{"decision": {"reject"}, "step": {"2"}, "comment": {"Use the aggregated product instead."},
+			"confirm": {"1"}})
 		require.Equal(t, http.StatusSeeOther, res.Status, res.Body)
 		page, _ := olivia.followAll(res)
 		assert.Equal(t, "Rejected. Next: Customer 360 for BEN.", testid(page.Body, "flash"))
@@ -277,24 +278,27 @@ func TestWithdraw(t *testing.T) {
 	pending := s.requestFor("ALICE", "hr-headcount", signoff.StatusPending)
 	granted := s.requestFor("ALICE", "sales-orders", signoff.StatusGranted)
 
-	t.Run("only the requester", func(t *testing.T) {
-		res := s.as("MARCO").post("/requests/"+pending+"/withdraw", nil) // Marco may see it: he approves its first step
-		require.Equal(t, http.StatusForbidden, res.Status)
-		assert.Contains(t, text(res.Body), "Only the person who made this request can withdraw it.")
-		assert.Equal(t, http.StatusForbidden, s.as("BEN").post("/requests/"+pending+"/withdraw", nil).Status)
-		assert.Equal(t, signoff.StatusPending, s.request(pending).Status)
-	})
+	// Asking (no confirm) refuses as acting (confirm=1) does.
+	for _, confirm := range []url.Values{nil, {"confirm": {"1"}}} {
+		t.Run("only the requester "+confirm.Encode(), func(t *testing.T) {
+			res := s.as("MARCO").post("/requests/"+pending+"/withdraw", confirm) // Marco may see it: he approves its first step
+			require.Equal(t, http.StatusForbidden, res.Status)
+			assert.Contains(t, text(res.Body), "Only the person who made this request can withdraw it.")
+			assert.Equal(t, http.StatusForbidden, s.as("BEN").post("/requests/"+pending+"/withdraw", confirm).Status)
+			assert.Equal(t, signoff.StatusPending, s.request(pending).Status)
+		})
 
-	t.Run("only pending", func(t *testing.T) {
-		res := alice.post("/requests/"+granted+"/withdraw", nil)
-		require.Equal(t, http.StatusConflict, res.Status)
-		assert.Contains(t, text(res.Body), "This request is granted, so that is no longer possible.")
-		assert.Equal(t, signoff.StatusGranted, s.request(granted).Status)
-		assert.NotContains(t, alice.get("/requests/"+granted).Body, `id="withdraw"`)
-	})
+		t.Run("only pending "+confirm.Encode(), func(t *testing.T) {
+			res := alice.post("/requests/"+granted+"/withdraw", confirm)
+			require.Equal(t, http.StatusConflict, res.Status)
+			assert.Contains(t, text(res.Body), "This request is granted, so that is no longer possible.")
+			assert.Equal(t, signoff.StatusGranted, s.request(granted).Status)
+			assert.NotContains(t, alice.get("/requests/"+granted).Body, `id="withdraw"`)
+		})
+	}
 
 	t.Run("the requester withdraws", func(t *testing.T) {
-		res := alice.post("/requests/"+pending+"/withdraw", nil)
+		res := alice.post("/requests/"+pending+"/withdraw", url.Values{"confirm": {"1"}})
 		require.Equal(t, http.StatusSeeOther, res.Status, res.Body)
 		assert.Equal(t, "/requests/"+pending, res.Location)
 		page := alice.follow(res)
@@ -303,13 +307,15 @@ func TestWithdraw(t *testing.T) {
 		assert.Equal(t, signoff.StatusWithdrawn, s.request(pending).Status)
 		assert.NotContains(t, s.as("MARCO").get("/queue").Body, "/requests/"+pending, "gone from the queue")
 
-		res = alice.post("/requests/"+pending+"/withdraw", nil)
+		res = alice.post("/requests/"+pending+"/withdraw", url.Values{"confirm": {"1"}})
 		assert.Equal(t, http.StatusConflict, res.Status, "a second withdrawal")
 	})
 
 	t.Run("an unknown request", func(t *testing.T) {
-		assert.Equal(t, http.StatusNotFound, alice.post("/requests/not-an-id/withdraw", nil).Status)
-		assert.Equal(t, http.StatusNotFound, alice.post("/requests/01ARZ3NDEKTSV4RRFFQ69G5FAV/withdraw", nil).Status)
+		for _, confirm := range []url.Values{nil, {"confirm": {"1"}}} {
+			assert.Equal(t, http.StatusNotFound, alice.post("/requests/not-an-id/withdraw", confirm).Status)
+			assert.Equal(t, http.StatusNotFound, alice.post("/requests/01ARZ3NDEKTSV4RRFFQ69G5FAV/withdraw", confirm).Status)
+		}
 	})
 }
 
@@ -330,8 +336,10 @@ func TestRevoke(t *testing.T) {
 		{"AUDREY", http.StatusForbidden},
 	} {
 		t.Run(tt.user+" may not revoke", func(t *testing.T) {
-			res := s.as(tt.user).post("/requests/"+id+"/revoke", url.Values{"reason": {"no"}})
+			res := s.as(tt.user).post("/requests/"+id+"/revoke", url.Values{"reason": {"no"}, "confirm": {"1"}})
 			assert.Equal(t, tt.status, res.Status)
+			res = s.as(tt.user).post("/requests/"+id+"/revoke", url.Values{"reason": {"no"}})
+			assert.Equal(t, tt.status, res.Status, "nor be asked to confirm")
 			assert.Equal(t, signoff.StatusGranted, s.request(id).Status)
 			assert.True(t, s.identity("ALICE").HasRole("SALES_ORDERS_READ"))
 		})
@@ -343,13 +351,13 @@ func TestRevoke(t *testing.T) {
 	})
 
 	t.Run("a reason over the limit", func(t *testing.T) {
-		res := olivia.post("/requests/"+id+"/revoke", url.Values{"reason": {strings.Repeat("r", signoff.MaxCommentLength+1)}})
+		res := olivia.post("/requests/"+id+"/revoke", url.Values{"reason": {strings.Repeat("r", signoff.MaxCommentLength+1)}, "confirm": {"1"}})
 		assert.Equal(t, http.StatusUnprocessableEntity, res.Status)
 		assert.Equal(t, signoff.StatusGranted, s.request(id).Status)
 	})
 
 	t.Run("the product owner revokes", func(t *testing.T) {
-		res := olivia.post("/requests/"+id+"/revoke", url.Values{"reason": {"Growth review finished."}})
+		res := olivia.post("/requests/"+id+"/revoke", url.Values{"reason": {"Growth review finished."}, "confirm": {"1"}})
 		require.Equal(t, http.StatusSeeOther, res.Status, res.Body)
 		page := olivia.follow(res)
 		assert.Equal(t, "Access revoked: the role was taken back from the requester.", testid(page.Body, "flash"))
@@ -359,7 +367,7 @@ func TestRevoke(t *testing.T) {
 		assert.False(t, s.identity("ALICE").HasRole("SALES_ORDERS_READ"))
 		assert.NotContains(t, testid(s.as("ALICE").get("/").Body, "roles-in-session"), "SALES_ORDERS_READ")
 
-		res = olivia.post("/requests/"+id+"/revoke", url.Values{"reason": {"again"}})
+		res = olivia.post("/requests/"+id+"/revoke", url.Values{"reason": {"again"}, "confirm": {"1"}})
 		assert.Equal(t, http.StatusConflict, res.Status, "nothing left to revoke")
 	})
 }

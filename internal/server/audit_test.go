@@ -267,7 +267,7 @@ func TestAuditCSV(t *testing.T) {
 	res := ben.post("/products/sales-orders/requests", url.Values{"reason": {formula}})
 	require.Equal(t, http.StatusSeeOther, res.Status, res.Body)
 	id := s.requestFor("BEN", "sales-orders", signoff.StatusPending)
-	res = decide(s.as("MARCO"), id, url.Values{"decision": {"reject"}, "step": {"1"}, "comment": {"@SUM(1+1) is not a reason"}})
+	res = decide(s.as("MARCO"), id, url.Values{"decision": {"reject"}, "step": {"1"}, "comment": {"@SUM(1+1) is not a reason"}, "confirm": {"1"}})
 	require.Equal(t, http.StatusSeeOther, res.Status, res.Body)
 	all := s.events()
 

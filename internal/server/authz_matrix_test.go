@@ -125,13 +125,46 @@ func requestPath(action string) func(string) string {
 var (
 	actSubmit   = matrixAction{"POST /products/{id}/requests", func(string) string { return "/products/customer-360/requests" }, url.Values{"reason": {goodReason}}}
 	actApprove  = matrixAction{"POST /requests/{id}/decision approve", requestPath("decision"), url.Values{"decision": {"approve"}, "comment": {"Fine by me."}}}
-	actReject   = matrixAction{"POST /requests/{id}/decision reject", requestPath("decision"), url.Values{"decision": {"reject"}, "comment": {"Not justified."}}}
-	actWithdraw = matrixAction{"POST /requests/{id}/withdraw", requestPath("withdraw"), nil}
-	actRevoke   = matrixAction{"POST /requests/{id}/revoke", requestPath("revoke"), url.Values{"reason": {"Project over."}}}
+	actReject   = matrixAction{"POST /requests/{id}/decision reject", requestPath("decision"), url.Values{"decision": {"reject"}, "comment": {"Not justified."}, "confirm": {"1"}}}
+	actWithdraw = matrixAction{"POST /requests/{id}/withdraw", requestPath("withdraw"), url.Values{"confirm": {"1"}}}
+	actRevoke   = matrixAction{"POST /requests/{id}/revoke", requestPath("revoke"), url.Values{"reason": {"Project over."}, "confirm": {"1"}}}
 	actRetry    = matrixAction{"POST /requests/{id}/retry-grant", requestPath("retry-grant"), nil}
 	actLogin    = matrixAction{"POST /login", func(string) string { return "/login" }, nil}
 	actLogout   = matrixAction{"POST /logout", func(string) string { return "/logout" }, nil}
 )
+
+// asking returns the confirmation step of a, an action that cannot be
+// undone: the same POST without confirm=1, which only asks.
+func asking(a matrixAction) matrixAction {
+	form := url.Values{}
+	for k, v := range a.form {
+		if k != "confirm" {
+			form[k] = slices.Clone(v)
+		}
+	}
+	return matrixAction{a.name + " (asking)", a.path, form}
+}
+
+// askingRows returns, for each row of an action that cannot be undone
+// (reject, withdraw, revoke), the row of its confirmation step: it refuses
+// whom the action refuses, with the same status and message, and asks
+// (200) whom it allows; either way it changes nothing.
+func askingRows(rows []matrixRow) []matrixRow {
+	var out []matrixRow
+	for _, r := range rows {
+		switch r.action.name {
+		case actReject.name, actWithdraw.name, actRevoke.name:
+		default:
+			continue
+		}
+		r.action = asking(r.action)
+		if r.status == http.StatusSeeOther {
+			r.status, r.events, r.check = http.StatusOK, 0, nil
+		}
+		out = append(out, r)
+	}
+	return out
+}
 
 // A persona kind is who acts: a label for the matrix and the user signed
 // in ("" for a signed-out visitor).
@@ -419,7 +452,27 @@ func matrixRows() []matrixRow {
 	for _, p := range []personaKind{whoSignedOut, whoRequester, whoAdmin, whoNoRoles} {
 		add(matrixRow{action: actLogout, state: stNone, persona: p, status: ok})
 	}
+	add(askingRows(rows)...)
 	return rows
+}
+
+// refusalPage is the data-testid of the page a refusal shows. A decision
+// that someone else got to first shows the request as it now is, under a
+// banner (409); one refused only for its acting-as role shows the request
+// page, which says so (403); both keep the comment typed. Every other
+// refusal is the error page.
+func (r matrixRow) refusalPage() string {
+	if r.action.form.Get("decision") == "" {
+		return "error"
+	}
+	switch {
+	case r.status == http.StatusConflict:
+		return "conflict"
+	case r.status == http.StatusForbidden &&
+		(strings.Contains(r.phrase, "you are acting as") || strings.Contains(r.phrase, "You chose to act as")):
+		return "decide-blocked"
+	}
+	return "error"
 }
 
 // stateSnapshot is everything a refused action must leave alone: every persona's
@@ -477,7 +530,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		routes[r.action.name] = true
 		kinds[r.persona.kind] = true
 	}
-	for _, a := range []matrixAction{actSubmit, actApprove, actReject, actWithdraw, actRevoke, actRetry, actLogin, actLogout} {
+	for _, a := range []matrixAction{actSubmit, actApprove, actReject, actWithdraw, actRevoke, actRetry, actLogin, actLogout,
+		asking(actReject), asking(actWithdraw), asking(actRevoke)} {
 		assert.True(t, routes[a.name], a.name)
 	}
 	for _, p := range []personaKind{whoRequester, whoSignedOut, whoInheritsDPO, whoAdmin, whoAuditor, whoNoRoles, whoTwoRoles} {
@@ -508,11 +562,28 @@ func TestAuthorizationMatrix(t *testing.T) {
 			require.Equal(t, row.status, res.Status, "body: %s", text(res.Body))
 			after := s.snapshot()
 
+			if row.status == http.StatusOK { // a confirmation step
+				assert.True(t, hasTestid(res.Body, "confirm"), "the confirmation")
+				assert.Equal(t, before, after, "asking changes nothing")
+				for k, v := range form {
+					assert.Equal(t, v[0], fieldValue(res.Body, k), "the confirmation carries %s", k)
+				}
+				assert.Equal(t, 1, count(res.Body, element("button", "name", "confirm", "value", "1")), "a button confirms")
+				return
+			}
 			if row.status != http.StatusSeeOther {
-				assert.True(t, hasTestid(res.Body, "error"), "an error page")
+				page := row.refusalPage()
+				assert.True(t, hasTestid(res.Body, page), "the %s page", page)
 				require.NotEmpty(t, row.phrase, "a refusal row names its message")
 				assert.Contains(t, text(res.Body), row.phrase)
 				assert.Equal(t, before, after, "a refusal changes nothing")
+				if page != "error" && form.Get("comment") != "" {
+					comment := fieldValue(res.Body, "comment")
+					if !hasTestid(res.Body, "decision") {
+						comment = testid(res.Body, "kept-comment")
+					}
+					assert.Equal(t, form.Get("comment"), comment, "the comment typed is kept")
+				}
 				if row.action.name == actLogin.name {
 					assert.Equal(t, row.persona.user, c.signedInAs(), "the session did not change")
 				}

@@ -36,6 +36,7 @@ type fakeWorkflow struct {
 	onDecide      func(v signoff.Identity, id string, in signoff.DecisionInput) (signoff.Outcome, error)
 	onWithdraw    func(v signoff.Identity, id string) error
 	onRevoke      func(v signoff.Identity, id, reason string) error
+	onConfirm     func(method string, v signoff.Identity, id string) (signoff.RequestPage, error)
 	onRetryGrant  func(v signoff.Identity, id string) (signoff.Status, error)
 	onAudit       func(v signoff.Identity, f signoff.EventFilter) (signoff.AuditPage, error)
 	onAuditExport func(v signoff.Identity, f signoff.EventFilter, limit int) ([]signoff.Event, error)
@@ -299,6 +300,36 @@ func (w *fakeWorkflow) Revoke(_ context.Context, v signoff.Identity, id, reason 
 		return err
 	}
 	return knownRequest(id)
+}
+
+// confirm answers the confirmation steps: the request page, for the fake's
+// request, or what onConfirm says.
+func (w *fakeWorkflow) confirm(method string, v signoff.Identity, id, actingAs string) (signoff.RequestPage, error) {
+	if w.onConfirm != nil {
+		return w.onConfirm(method, v, id)
+	}
+	if err := signedIn(v); err != nil {
+		return signoff.RequestPage{}, err
+	}
+	if err := knownRequest(id); err != nil {
+		return signoff.RequestPage{}, err
+	}
+	return fakeRequestPage(v, actingAs), nil
+}
+
+func (w *fakeWorkflow) ConfirmWithdraw(_ context.Context, v signoff.Identity, id string) (signoff.RequestPage, error) {
+	w.record("ConfirmWithdraw", v, id)
+	return w.confirm("ConfirmWithdraw", v, id, "")
+}
+
+func (w *fakeWorkflow) ConfirmReject(_ context.Context, v signoff.Identity, id string, in signoff.DecisionInput) (signoff.RequestPage, error) {
+	w.record("ConfirmReject", v, id, in)
+	return w.confirm("ConfirmReject", v, id, in.ActingAs)
+}
+
+func (w *fakeWorkflow) ConfirmRevoke(_ context.Context, v signoff.Identity, id, reason string) (signoff.RequestPage, error) {
+	w.record("ConfirmRevoke", v, id, reason)
+	return w.confirm("ConfirmRevoke", v, id, "")
 }
 
 func (w *fakeWorkflow) RetryGrant(_ context.Context, v signoff.Identity, id string) (signoff.Status, error) {

@@ -26,6 +26,8 @@ func FuzzFormDecoding(f *testing.F) {
 		signoff.Errorf(signoff.ErrConflict, "Someone got there first."),
 		signoff.Errorf(signoff.ErrInvalid, "That is not valid."),
 		signoff.Errorf(signoff.ErrUnauthenticated, "Please sign in."),
+		signoff.Outcome{Code: signoff.CodeStaleStep, SeenLabel: "Data owner", SeenDecidedBy: "DANA", SeenDecision: signoff.DecisionApprove}.Err(),
+		signoff.Outcome{Code: signoff.CodeActingAsWrongRole, StepLabel: "Data owner", StepRole: "LEDGER_OWNER", ActingAs: "DPO"}.Err(),
 	}
 	var answer error // the workflow's answer to the input being tried
 	done := signoff.Outcome{Code: signoff.CodeOK, RequestID: fakeRequestID, ProductName: fakeProduct.Name, StepCount: 3}
@@ -35,6 +37,12 @@ func FuzzFormDecoding(f *testing.F) {
 	s.wf.onRevoke = func(signoff.Identity, string, string) error { return answer }
 	s.wf.onRetryGrant = func(signoff.Identity, string) (signoff.Status, error) { return signoff.StatusGranted, answer }
 	s.wf.onDiagnose = func(signoff.Identity) (signoff.Checks, error) { return signoff.Checks{}, answer }
+	s.wf.onConfirm = func(_ string, v signoff.Identity, _ string) (signoff.RequestPage, error) {
+		if answer != nil {
+			return signoff.RequestPage{}, answer
+		}
+		return fakeRequestPage(v, ""), nil
+	}
 
 	session := func(user string) *http.Cookie {
 		value, _ := sessionCookieOf(f, s.as(user))
@@ -66,6 +74,8 @@ func FuzzFormDecoding(f *testing.F) {
 	}{
 		{0, form, "", "decision=approve&step=2&comment=ok"},
 		{0, form, "", "decision=reject&step=2&comment="},
+		{0, form, "", "decision=reject&step=2&comment=no&confirm=1"},
+		{0, form, "", "decision=reject&step=2&comment=no&confirm=cancel&acting_as=LEDGER_OWNER"},
 		{0, form, "", "decision=approve&step=99999999999999999999"},
 		{0, form, "", "decision=approve&step=2&acting_as=DPO'+OR+'1'%3D'1"},
 		{0, form, "", "decision=%zz"},
@@ -83,6 +93,10 @@ func FuzzFormDecoding(f *testing.F) {
 		{2, form, "", ""},
 		{2, "text/plain", "", "anything"},
 		{3, form, "", "reason=%3Cscript%3E"},
+		{3, form, "", "reason=done&confirm=1"},
+		{3, form, "", "reason=done&confirm=cancel"},
+		{2, form, "", "confirm=1"},
+		{2, form, "", "confirm=cancel"},
 		{4, form, "", ""},
 		{5, form, "", "user=ADAM'+--&next=%2F%09%2Fevil.example"},
 		{5, form, "", "user=ALICE&next=%2F.%2F%5Cevil.example"},

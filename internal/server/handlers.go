@@ -148,8 +148,18 @@ func (s *Server) showRequest(w http.ResponseWriter, r *http.Request, status int,
 	s.render(w, r, status, view.RequestPage(s.meta(w, r, title, nav), rp, form))
 }
 
+// The confirm field of the actions that cannot be undone (withdraw, reject,
+// revoke). Without it a POST only asks: it renders a confirmation carrying
+// the form's values and changes nothing. confirm=1 acts; confirm=cancel
+// goes back to the request page, keeping what was typed.
+const (
+	confirmYes    = "1"
+	confirmCancel = "cancel"
+)
+
 // handleDecision handles "POST /requests/{id}/decision"
-// (decision=approve|reject, comment, and optionally step and acting_as).
+// (decision=approve|reject, comment, and optionally step, acting_as and,
+// for a rejection, confirm).
 func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(r); err != nil {
 		s.fail(w, r, err)
@@ -165,24 +175,82 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	in.Decision, err = signoff.ParseDecision(r.PostForm.Get("decision"))
+	if err == nil && in.Decision == signoff.DecisionReject && r.PostForm.Get("confirm") != confirmYes {
+		s.askReject(w, r, id, in)
+		return
+	}
 	var o signoff.Outcome
 	if err == nil {
 		o, err = s.svc.Decide(r.Context(), viewerOf(r.Context()), id, in)
 	}
-	var problems signoff.Problems
-	if errors.As(err, &problems) {
-		s.showRequest(w, r, http.StatusUnprocessableEntity, in.ActingAs,
-			view.DecisionForm{Comment: in.Comment, Problems: problems, Queue: r.PostForm.Get("queue")})
-		return
-	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.decisionRefused(w, r, in, err)
 		return
 	}
 	// On to the next request of the approver's queue. The queue page finds
 	// it with its own one read and sends the approver on to it (or, when
 	// nothing is left, shows the queue saying so): see nextAfterDecision.
 	s.redirect(w, r, nextAfterDecision(r.PostForm.Get("queue"), in.ActingAs), decisionFlash(o, in.Decision))
+}
+
+// askReject is a rejection's first step: it asks the approver to confirm,
+// or, on cancel, shows the request page again with their comment. Neither
+// changes anything.
+func (s *Server) askReject(w http.ResponseWriter, r *http.Request, id string, in signoff.DecisionInput) {
+	queue := r.PostForm.Get("queue") // the approver's queue, for the next request after the decision
+	if r.PostForm.Get("confirm") == confirmCancel {
+		s.showRequest(w, r, http.StatusOK, in.ActingAs, view.DecisionForm{Comment: in.Comment, Queue: queue})
+		return
+	}
+	r, err := s.pageViewer(w, r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rp, err := s.svc.ConfirmReject(r.Context(), viewerOf(r.Context()), id, in)
+	if err != nil {
+		s.decisionRefused(w, r, in, err)
+		return
+	}
+	c := view.ConfirmReject(rp, in)
+	if queue != "" {
+		c.Fields = append(c.Fields, view.Field{Name: "queue", Value: queue})
+	}
+	s.showConfirm(w, r, rp, c)
+}
+
+// decisionRefused shows why a decision was not recorded, and never loses
+// the comment typed: a form with problems comes back with them (422); when
+// someone else changed the request first, the request page shows it as it
+// now is under a banner saying who decided what and when (409); when only
+// the acting-as role chosen was wrong, the request page says so and offers
+// the role that fits (403). Other refusals get the error page.
+func (s *Server) decisionRefused(w http.ResponseWriter, r *http.Request, in signoff.DecisionInput, err error) {
+	var problems signoff.Problems
+	queue := r.PostForm.Get("queue") // the approver's queue, kept for the next try
+	switch {
+	case errors.As(err, &problems):
+		s.showRequest(w, r, http.StatusUnprocessableEntity, in.ActingAs,
+			view.DecisionForm{Comment: in.Comment, Problems: problems, Queue: queue})
+	case signoff.Raced(err):
+		// The acting-as choice is dropped: the page offers whatever the
+		// approver may do now, which is rarely the step they chose it for.
+		s.showRequest(w, r, http.StatusConflict, "", view.DecisionForm{Comment: in.Comment,
+			Conflict: &view.Conflict{Message: signoff.Message(err), Step: in.Step}, Queue: queue})
+	case signoff.ActingAsRefused(err):
+		s.showRequest(w, r, http.StatusForbidden, in.ActingAs, view.DecisionForm{Comment: in.Comment, Queue: queue})
+	default:
+		s.fail(w, r, err)
+	}
+}
+
+// showConfirm renders a confirmation step for request page rp.
+func (s *Server) showConfirm(w http.ResponseWriter, r *http.Request, rp signoff.RequestPage, c view.Confirm) {
+	nav := "queue"
+	if rp.Request.Requester == viewerOf(r.Context()).User {
+		nav = "requests"
+	}
+	s.render(w, r, http.StatusOK, view.ConfirmPage(s.meta(w, r, c.Heading, nav), c))
 }
 
 // decisionFlash tells the approver what their decision did; the queue adds
@@ -201,13 +269,32 @@ func decisionFlash(o signoff.Outcome, d signoff.Decision) string {
 	return "Approved."
 }
 
-// handleWithdraw handles "POST /requests/{id}/withdraw".
+// handleWithdraw handles "POST /requests/{id}/withdraw" (confirm).
 func (s *Server) handleWithdraw(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(r); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	id := chi.URLParam(r, "id")
+	switch r.PostForm.Get("confirm") {
+	case confirmYes:
+	case confirmCancel:
+		s.redirect(w, r, view.RequestURL(id), "")
+		return
+	default:
+		r, err := s.pageViewer(w, r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		rp, err := s.svc.ConfirmWithdraw(r.Context(), viewerOf(r.Context()), id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.showConfirm(w, r, rp, view.ConfirmWithdraw(rp))
+		return
+	}
 	if err := s.svc.Withdraw(r.Context(), viewerOf(r.Context()), id); err != nil {
 		s.fail(w, r, err)
 		return
@@ -215,14 +302,37 @@ func (s *Server) handleWithdraw(w http.ResponseWriter, r *http.Request) {
 	s.redirect(w, r, view.RequestURL(id), "You withdrew the request.")
 }
 
-// handleRevoke handles "POST /requests/{id}/revoke" (reason).
+// handleRevoke handles "POST /requests/{id}/revoke" (reason, confirm).
 func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(r); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	id := chi.URLParam(r, "id")
-	if err := s.svc.Revoke(r.Context(), viewerOf(r.Context()), id, r.PostForm.Get("reason")); err != nil {
+	reason := r.PostForm.Get("reason")
+	var err error
+	switch r.PostForm.Get("confirm") {
+	case confirmYes:
+		err = s.svc.Revoke(r.Context(), viewerOf(r.Context()), id, reason)
+	case confirmCancel:
+		s.showRequest(w, r, http.StatusOK, "", view.DecisionForm{RevokeReason: reason})
+		return
+	default:
+		var rp signoff.RequestPage
+		if r, err = s.pageViewer(w, r); err == nil {
+			rp, err = s.svc.ConfirmRevoke(r.Context(), viewerOf(r.Context()), id, reason)
+		}
+		if err == nil {
+			s.showConfirm(w, r, rp, view.ConfirmRevoke(rp, reason))
+			return
+		}
+	}
+	var problems signoff.Problems
+	if errors.As(err, &problems) {
+		s.showRequest(w, r, http.StatusUnprocessableEntity, "", view.DecisionForm{RevokeReason: reason, Problems: problems})
+		return
+	}
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -277,7 +277,7 @@ func TestErrorStatuses(t *testing.T) {
 			t.Cleanup(func() { s.wf.onMyRequests, s.wf.onWithdraw = nil, nil })
 			for what, res := range map[string]response{
 				"page":   alice.get("/requests"),
-				"action": alice.post("/requests/"+fakeRequestID+"/withdraw", nil),
+				"action": alice.post("/requests/"+fakeRequestID+"/withdraw", url.Values{"confirm": {"1"}}),
 			} {
 				require.Equal(t, tt.status, res.Status, "%s: %s", what, text(res.Body))
 				assert.Equal(t, "text/html; charset=utf-8", res.Header.Get("Content-Type"), what)
@@ -299,7 +299,7 @@ func TestErrorStatuses(t *testing.T) {
 		res := alice.get("/requests?mine=1")
 		require.Equal(t, http.StatusSeeOther, res.Status)
 		assert.Equal(t, "/login?next="+url.QueryEscape("/requests?mine=1"), res.Location)
-		res = alice.post("/requests/"+fakeRequestID+"/withdraw", nil)
+		res = alice.post("/requests/"+fakeRequestID+"/withdraw", url.Values{"confirm": {"1"}})
 		require.Equal(t, http.StatusUnauthorized, res.Status)
 		assert.Contains(t, testid(res.Body, "error"), "Error 401 Please sign in Please sign in.")
 	})
@@ -376,7 +376,7 @@ func TestActionFlashes(t *testing.T) {
 				o.Code, o.Actor, o.RequestID = signoff.CodeOK, "OLIVIA", fakeRequestID
 				return o, nil
 			}
-			form := url.Values{"decision": {tt.decision}, "step": {"2"}, "comment": {" Fine. "}, "acting_as": {"LEDGER_OWNER"}}
+			form := url.Values{"decision": {tt.decision}, "step": {"2"}, "comment": {" Fine. "}, "acting_as": {"LEDGER_OWNER"}, "confirm": {"1"}}
 			loc, flash, calls := act(t, olivia, request+"/decision", form)
 			assert.Equal(t, "/queue?as=LEDGER_OWNER&next=1", loc, "on to the next request of the queue acted in")
 			assert.Equal(t, tt.flash+" Your queue is empty.", flash, "the fake's queue is empty")
@@ -393,14 +393,14 @@ func TestActionFlashes(t *testing.T) {
 	})
 
 	t.Run("withdraw", func(t *testing.T) {
-		loc, flash, calls := act(t, s.as("BEN"), request+"/withdraw", nil)
+		loc, flash, calls := act(t, s.as("BEN"), request+"/withdraw", url.Values{"confirm": {"1"}})
 		assert.Equal(t, request, loc)
 		assert.Equal(t, "You withdrew the request.", flash)
 		assert.Len(t, callsTo(calls, "Withdraw"), 1)
 	})
 
 	t.Run("revoke", func(t *testing.T) {
-		loc, flash, calls := act(t, s.as("OLIVIA"), request+"/revoke", url.Values{"reason": {"Review finished."}})
+		loc, flash, calls := act(t, s.as("OLIVIA"), request+"/revoke", url.Values{"reason": {"Review finished."}, "confirm": {"1"}})
 		assert.Equal(t, request, loc)
 		assert.Equal(t, "Access revoked: the role was taken back from the requester.", flash)
 		revoked := callsTo(calls, "Revoke")
@@ -477,7 +477,7 @@ func TestFormsShownAgainWithProblems(t *testing.T) {
 		const typed = "<i>no</i>"
 		res, calls := s.wf.during(func() response {
 			return s.as("OLIVIA").post(request+"/decision", url.Values{"decision": {"reject"}, "step": {"2"},
-				"comment": {typed}, "acting_as": {"LEDGER_OWNER"}})
+				"comment": {typed}, "acting_as": {"LEDGER_OWNER"}, "confirm": {"1"}})
 		})
 		require.Equal(t, http.StatusUnprocessableEntity, res.Status)
 		assert.True(t, hasTestid(res.Body, "decision"), "the decision form is shown again")
@@ -500,14 +500,25 @@ func TestFormsShownAgainWithProblems(t *testing.T) {
 		assert.Equal(t, "Hmm.", fieldValue(res.Body, "comment"))
 	})
 
-	t.Run("a form that is not shown again", func(t *testing.T) {
-		// The revoke form has no place for problems: they are an error page.
-		s.wf.onRevoke = func(signoff.Identity, string, string) error {
-			return signoff.Problems{"reason": "The reason is too long: keep it under 1,000 characters."}
+	t.Run("a revoke's reason", func(t *testing.T) {
+		const msg = "The reason is too long: keep it under 1,000 characters."
+		s.wf.onRevoke = func(signoff.Identity, string, string) error { return signoff.Problems{"reason": msg} }
+		s.wf.onConfirm = func(string, signoff.Identity, string) (signoff.RequestPage, error) {
+			return signoff.RequestPage{}, signoff.Problems{"reason": msg}
 		}
-		t.Cleanup(func() { s.wf.onRevoke = nil })
-		res := s.as("OLIVIA").post(request+"/revoke", url.Values{"reason": {"x"}})
-		require.Equal(t, http.StatusUnprocessableEntity, res.Status)
-		assert.Contains(t, testid(res.Body, "error"), "The reason is too long: keep it under 1,000 characters.")
+		s.wf.onRequestPage = func(v signoff.Identity, _, actingAs string) (signoff.RequestPage, error) {
+			rp := fakeRequestPage(v, actingAs)
+			rp.Request.Status, rp.CanRevoke = signoff.StatusGranted, true
+			return rp, nil
+		}
+		t.Cleanup(func() { s.wf.onRevoke, s.wf.onConfirm, s.wf.onRequestPage = nil, nil, nil })
+		for _, confirm := range []string{"", "1"} { // found when asking, and when acting
+			const typed = "<i>x</i>"
+			res := s.as("OLIVIA").post(request+"/revoke", url.Values{"reason": {typed}, "confirm": {confirm}})
+			require.Equal(t, http.StatusUnprocessableEntity, res.Status, "confirm=%q", confirm)
+			assert.False(t, hasTestid(res.Body, "error"), "the request page, not an error page")
+			problem(t, res.Body, "input", "reason", msg)
+			assert.Equal(t, typed, fieldValue(res.Body, "reason"), "the typed reason is shown back")
+		}
 	})
 }

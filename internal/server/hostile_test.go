@@ -39,14 +39,26 @@ func fakePosts() []postRoute {
 	return []postRoute{
 		{"submit", "ALICE", "/products/" + fakeProduct.ID + "/requests", url.Values{"reason": {goodReason}}, http.StatusSeeOther},
 		{"decision", "OLIVIA", request + "/decision", url.Values{"decision": {"approve"}, "step": {"2"}}, http.StatusSeeOther},
-		{"withdraw", "BEN", request + "/withdraw", nil, http.StatusSeeOther},
-		{"revoke", "OLIVIA", request + "/revoke", url.Values{"reason": {"Review finished."}}, http.StatusSeeOther},
+		{"withdraw", "BEN", request + "/withdraw", url.Values{"confirm": {"1"}}, http.StatusSeeOther},
+		{"revoke", "OLIVIA", request + "/revoke", url.Values{"reason": {"Review finished."}, "confirm": {"1"}}, http.StatusSeeOther},
 		{"retry-grant", "ADAM", request + "/retry-grant", nil, http.StatusSeeOther},
 		{"doctor", "ADAM", "/doctor", nil, http.StatusOK},
 		{"login", "", "/login", url.Values{"user": {"ADAM"}}, http.StatusSeeOther},
 		{"logout", "ALICE", "/logout", nil, http.StatusSeeOther},
+		{"reject", "OLIVIA", request + "/decision", url.Values{"decision": {"reject"}, "step": {"2"}, "comment": {"Not justified."},
+			"confirm": {"1"}}, http.StatusSeeOther},
+		// The confirmation steps of the actions that cannot be undone: the
+		// same routes without confirm=1, which only ask.
+		{"withdraw, asking", "BEN", request + "/withdraw", nil, http.StatusOK},
+		{"reject, asking", "OLIVIA", request + "/decision", url.Values{"decision": {"reject"}, "step": {"2"}, "comment": {"Not justified."}},
+			http.StatusOK},
+		{"revoke, asking", "OLIVIA", request + "/revoke", url.Values{"reason": {"Review finished."}}, http.StatusOK},
 	}
 }
+
+// asking reports whether route is a confirmation step, which changes
+// nothing.
+func (r postRoute) asking() bool { return strings.HasSuffix(r.name, ", asking") }
 
 // refusedWithoutChange posts and checks the status and message, and that
 // no audit event was written. The tests below also compare a full snapshot
@@ -426,7 +438,12 @@ func TestCrossOriginPostsOnEveryRoute(t *testing.T) {
 		c := s.clientFor(route.user)
 		res, calls := s.wf.during(func() response { return c.post(route.path, route.form, "Sec-Fetch-Site", "same-origin") })
 		assert.Equal(t, route.ok, res.Status, "%s: %s", route.name, text(res.Body))
-		if route.name != "login" && route.name != "logout" {
+		switch {
+		case route.asking():
+			assert.Empty(t, actions(calls), "%s changes nothing", route.name)
+			assert.Len(t, calls, 1, "%s reaches the workflow's confirmation step", route.name)
+			assert.True(t, hasTestid(res.Body, "confirm"), "%s shows the confirmation", route.name)
+		case route.name != "login" && route.name != "logout":
 			assert.Len(t, actions(calls), 1, "%s reaches the workflow", route.name)
 		}
 	}
@@ -531,8 +548,28 @@ func TestMarkupIsEscapedInEveryField(t *testing.T) {
 		assert.Contains(t, res.Body, ">"+html.EscapeString(long)+"</textarea>")
 	})
 
+	t.Run("comment kept after someone else decided", func(t *testing.T) {
+		res := marco.post("/requests/"+id+"/decision", url.Values{"decision": {"approve"}, "step": {"1"}, "comment": {hostileMarkup}})
+		require.Equal(t, http.StatusConflict, res.Status, text(res.Body))
+		assertInert(t, res.Body)
+		assert.Equal(t, hostileMarkup, testid(res.Body, "kept-comment"), "shown back verbatim, as text")
+		assert.Contains(t, testid(res.Body, "conflict-decision"), hostileMarkup, "and the comment that got there first")
+	})
+
 	t.Run("reject comment", func(t *testing.T) {
-		res := olivia.post("/requests/"+id+"/decision", url.Values{"decision": {"reject"}, "step": {"2"}, "comment": {hostileMarkup}})
+		form := url.Values{"decision": {"reject"}, "step": {"2"}, "comment": {hostileMarkup}}
+		res := olivia.post("/requests/"+id+"/decision", form) // asks first
+		require.Equal(t, http.StatusOK, res.Status, text(res.Body))
+		assertInert(t, res.Body)
+		assert.Equal(t, hostileMarkup, testid(res.Body, "confirm-quote"), "shown back verbatim, as text")
+		assert.Contains(t, res.Body, `value="`+escaped+`"`, "carried in its hidden field, escaped")
+		form.Set("confirm", "cancel")
+		res = olivia.post("/requests/"+id+"/decision", form)
+		require.Equal(t, http.StatusOK, res.Status, text(res.Body))
+		assertInert(t, res.Body)
+		assert.Equal(t, hostileMarkup, fieldValue(res.Body, "comment"), "cancelling keeps it in the form")
+		form.Set("confirm", "1")
+		res = olivia.post("/requests/"+id+"/decision", form)
 		require.Equal(t, http.StatusSeeOther, res.Status, text(res.Body))
 		page := alice.get("/requests/" + id)
 		assertInert(t, page.Body)
@@ -541,7 +578,16 @@ func TestMarkupIsEscapedInEveryField(t *testing.T) {
 
 	granted := s.requestFor("ALICE", "sales-orders", signoff.StatusGranted)
 	t.Run("revoke reason", func(t *testing.T) {
-		res := olivia.post("/requests/"+granted+"/revoke", url.Values{"reason": {hostileMarkup}})
+		res := olivia.post("/requests/"+granted+"/revoke", url.Values{"reason": {hostileMarkup}}) // asks first
+		require.Equal(t, http.StatusOK, res.Status, text(res.Body))
+		assertInert(t, res.Body)
+		assert.Equal(t, hostileMarkup, testid(res.Body, "confirm-quote"))
+		assert.Contains(t, res.Body, `value="`+escaped+`"`)
+		res = olivia.post("/requests/"+granted+"/revoke", url.Values{"reason": {hostileMarkup}, "confirm": {"cancel"}})
+		require.Equal(t, http.StatusOK, res.Status, text(res.Body))
+		assertInert(t, res.Body)
+		assert.Equal(t, hostileMarkup, fieldValue(res.Body, "reason"), "cancelling keeps it in the form")
+		res = olivia.post("/requests/"+granted+"/revoke", url.Values{"reason": {hostileMarkup}, "confirm": {"1"}})
 		require.Equal(t, http.StatusSeeOther, res.Status, text(res.Body))
 		page := alice.get("/requests/" + granted)
 		assertInert(t, page.Body)

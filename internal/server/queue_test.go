@@ -316,6 +316,13 @@ func TestDecisionGoesOnToTheNextRequest(t *testing.T) {
 			form.Set("acting_as", v)
 		}
 		res := decide(c, idOf(link), form)
+		if decision == "reject" {
+			// Asked once: the confirmation carries the queue on.
+			require.Equal(t, http.StatusOK, res.Status, text(res.Body))
+			assert.Equal(t, form.Get("queue"), fieldValue(res.Body, "queue"), "the confirmation keeps the queue")
+			form.Set("confirm", "1")
+			res = decide(c, idOf(link), form)
+		}
 		require.Equal(t, http.StatusSeeOther, res.Status, text(res.Body))
 		landed, path := c.followAll(res)
 		require.Equal(t, http.StatusOK, landed.Status)

@@ -32,6 +32,9 @@ type Workflow interface {
 	Decide(ctx context.Context, viewer signoff.Identity, id string, in signoff.DecisionInput) (signoff.Outcome, error)
 	Withdraw(ctx context.Context, viewer signoff.Identity, id string) error
 	Revoke(ctx context.Context, viewer signoff.Identity, id, reason string) error
+	ConfirmWithdraw(ctx context.Context, viewer signoff.Identity, id string) (signoff.RequestPage, error)
+	ConfirmReject(ctx context.Context, viewer signoff.Identity, id string, in signoff.DecisionInput) (signoff.RequestPage, error)
+	ConfirmRevoke(ctx context.Context, viewer signoff.Identity, id, reason string) (signoff.RequestPage, error)
 	RetryGrant(ctx context.Context, viewer signoff.Identity, id string) (signoff.Status, error)
 	Audit(ctx context.Context, viewer signoff.Identity, f signoff.EventFilter) (signoff.AuditPage, error)
 	AuditExport(ctx context.Context, viewer signoff.Identity, f signoff.EventFilter, limit int) ([]signoff.Event, error)

@@ -204,7 +204,7 @@ const (
 	ProblemEdited       = "edited"       // an event's content no longer matches its hash
 	ProblemMissing      = "missing"      // events are missing from the ledger, or a request has none
 	ProblemReordered    = "reordered"    // an event does not follow the one before it
-	ProblemOrphan       = "orphan"       // events of a request that does not exist
+	ProblemOrphan       = "orphan"       // events or step rows of a request that does not exist
 	ProblemIllegal      = "illegal"      // an event that the workflow's rules could not have written
 	ProblemInconsistent = "inconsistent" // a request or step row disagrees with its events
 	ProblemDigest       = "digest"       // the log disagrees with a digest taken earlier
@@ -242,10 +242,16 @@ func (p LedgerProblem) Sentence() string {
 		}
 		return "The event does not follow the one before it (its previous hash differs): events were removed, added or moved."
 	case ProblemOrphan:
+		if p.Field == "steps" {
+			return "These approval steps belong to a request that does not exist: the request row was removed, or the steps were added."
+		}
 		return "These events belong to a request that does not exist: the request row was removed."
 	case ProblemIllegal:
 		return illegalSentence(p)
 	case ProblemInconsistent:
+		if p.Field == "rows" {
+			return fmt.Sprintf("The request is stored in %s rows, but its events make one request: rows were added.", p.Stored)
+		}
 		return fmt.Sprintf("The stored %s is %s, but the request's events say %s.", p.Field, quoteOrNone(p.Stored), quoteOrNone(p.Expected))
 	case ProblemDigest:
 		if p.Field == "event" {

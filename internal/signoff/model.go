@@ -162,6 +162,29 @@ func (r Request) Current() (Step, bool) {
 	return Step{}, false
 }
 
+// Step returns the request's step numbered order, if it has one.
+func (r Request) Step(order int) (Step, bool) {
+	for _, s := range r.Steps {
+		if s.Order == order {
+			return s, true
+		}
+	}
+	return Step{}, false
+}
+
+// LastDecision returns the step decided last, if any was: steps are decided
+// in order, so it is the decided step with the highest number. Its comment
+// is what the requester most wants to read (a rejection's reason).
+func (r Request) LastDecision() (Step, bool) {
+	var last Step
+	for _, s := range r.Steps {
+		if s.Decision != DecisionNone && s.Order > last.Order {
+			last = s
+		}
+	}
+	return last, last.Order > 0
+}
+
 // DecidedBy reports whether user decided any step of the request.
 func (r Request) DecidedBy(user string) bool {
 	return slices.ContainsFunc(r.Steps, func(s Step) bool {

@@ -1,6 +1,7 @@
 package signoff
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -239,4 +240,32 @@ func or(s, fallback string) string {
 		return s
 	}
 	return fallback
+}
+
+// codeOf returns the engine's code err came from, or "" if it came from none.
+func codeOf(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+// Raced reports whether err refused a decision because the request changed
+// after the approver's page was read: someone else decided the step, the
+// request ended, or another change came at the same moment. Nothing was
+// recorded, and the request page as it now is says what happened.
+func Raced(err error) bool {
+	switch codeOf(err) {
+	case CodeStaleStep, CodeWrongStatus, CodeConflict:
+		return true
+	}
+	return false
+}
+
+// ActingAsRefused reports whether err refused a decision only for the
+// acting-as role chosen: one not in the session, or not the step's.
+func ActingAsRefused(err error) bool {
+	c := codeOf(err)
+	return c == CodeActingAsNotHeld || c == CodeActingAsWrongRole
 }

@@ -292,3 +292,68 @@ func (f ProductFilter) Match(p Product) bool {
 	}
 	return true
 }
+
+// The confirmation checks. Withdrawing, rejecting and revoking cannot be
+// undone, so the pages ask once before they act (docs/design.md, URL
+// contract). Asking changes nothing, but it must not ask someone the action
+// would refuse: these checks answer, from the request as read, what the
+// engine's check statement (sqlstore.CheckWithdraw, CheckDecide,
+// CheckRevoke) would, in its order, with its codes and so its sentences.
+// They decide nothing: the engine checks everything again, in the acting
+// person's own session, when the confirmed action runs.
+
+// CheckWithdraw returns nil if viewer may withdraw r, or the engine's refusal.
+func CheckWithdraw(viewer Identity, r Request) error {
+	o := Outcome{Code: CodeOK, RequestID: r.ID, Status: r.Status}
+	switch {
+	case viewer.User != r.Requester:
+		o.Code = CodeNotRequester
+	case r.Status != StatusPending:
+		o.Code = CodeWrongStatus
+	}
+	return o.Err()
+}
+
+// CheckRevoke returns nil if viewer may revoke r's access to p, or the
+// engine's refusal.
+func CheckRevoke(viewer Identity, r Request, p Product) error {
+	o := Outcome{Code: CodeOK, RequestID: r.ID, ProductID: p.ID, ProductName: p.Name, OwnerRole: p.OwnerRole, Status: r.Status}
+	switch {
+	case !viewer.Admin() && !viewer.HasRole(p.OwnerRole):
+		o.Code = CodeNotAdminOrOwner
+	case r.Status != StatusGranted:
+		o.Code = CodeWrongStatus
+	}
+	return o.Err()
+}
+
+// CheckDecide returns nil if viewer may decide r's current step, having
+// seen step (0: whichever is current) and acting as actingAs (""; any role
+// that keys the step), or the engine's refusal. Unlike DecideRole, which
+// says on the request page why the form is not offered, it also tells a
+// stale page from a current one, as the engine does.
+func CheckDecide(viewer Identity, r Request, step int, actingAs string) error {
+	cur, _ := r.Current()
+	o := Outcome{Code: CodeOK, RequestID: r.ID, Status: r.Status, CurrentStep: r.CurrentStep, StepCount: r.StepCount,
+		StepLabel: cur.Label, StepRole: cur.ApproverRole, SeenStep: step, ActingAs: actingAs}
+	if seen, ok := r.Step(step); ok {
+		o.SeenLabel, o.SeenDecidedBy, o.SeenDecision = seen.Label, seen.DecidedBy, seen.Decision
+	}
+	switch {
+	case step > 0 && (r.Status != StatusPending || step != r.CurrentStep):
+		o.Code = CodeStaleStep
+	case r.Status != StatusPending:
+		o.Code = CodeWrongStatus
+	case viewer.User == r.Requester:
+		o.Code = CodeOwnRequest
+	case r.DecidedBy(viewer.User):
+		o.Code = CodeDecidedAnotherStep
+	case actingAs != "" && !viewer.HasRole(actingAs):
+		o.Code = CodeActingAsNotHeld
+	case actingAs != "" && actingAs != cur.ApproverRole:
+		o.Code = CodeActingAsWrongRole
+	case !viewer.HasRole(cur.ApproverRole):
+		o.Code = CodeRoleNotHeld
+	}
+	return o.Err()
+}

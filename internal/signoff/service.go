@@ -357,6 +357,10 @@ type RequestPage struct {
 	// (empty when the viewer has nothing to do with the step).
 	DecideRole    string
 	DecideBlocked string
+	// DecideAs, when only the acting-as choice stands in the way, is the
+	// role the viewer holds that the current step needs: the page offers to
+	// decide as it.
+	DecideAs string
 	// CanWithdraw, CanRevoke and CanRetry say which of those actions the
 	// viewer may take (the engine checks again when they do).
 	CanWithdraw bool
@@ -384,6 +388,11 @@ func (s *Service) RequestPage(ctx context.Context, viewer Identity, id, actingAs
 	if !CanView(viewer, r, p) {
 		return RequestPage{}, Errorf(ErrForbidden, "You are not part of request %s: only its requester, its approvers, the product's owners and auditors can see it.", id)
 	}
+	return requestPage(viewer, r, p, evs, actingAs), nil
+}
+
+// requestPage builds the request page of r for viewer, who may see it.
+func requestPage(viewer Identity, r Request, p Product, evs []Event, actingAs string) RequestPage {
 	if !viewer.Auditor() {
 		evs = withoutGrantErrors(evs)
 	}
@@ -392,9 +401,85 @@ func (s *Service) RequestPage(ctx context.Context, viewer Identity, id, actingAs
 	if role, err := DecideRole(viewer, r, actingAs); err == nil {
 		page.DecideRole = role
 	} else if step, ok := r.Current(); ok && viewer.User != r.Requester && (viewer.HasRole(step.ApproverRole) || actingAs != "") {
+		// The requester is not told what they cannot do: the rule that they
+		// never decide their own request needs no warning on their page.
 		page.DecideBlocked = Message(err)
+		if role, err := DecideRole(viewer, r, ""); actingAs != "" && err == nil {
+			page.DecideAs = role
+		}
 	}
-	return page, nil
+	return page
+}
+
+// ConfirmWithdraw is the confirmation step of Withdraw: it reads request id
+// and checks that viewer may withdraw it (CheckWithdraw), changing nothing.
+// The page it returns asks the viewer to confirm.
+func (s *Service) ConfirmWithdraw(ctx context.Context, viewer Identity, id string) (RequestPage, error) {
+	return s.confirm(ctx, viewer, id, "", func(r Request, _ Product) error { return CheckWithdraw(viewer, r) })
+}
+
+// ConfirmReject is the confirmation step of a rejection: it checks the
+// comment as Decide does, reads request id and checks that viewer may
+// decide the step they saw (CheckDecide), changing nothing.
+func (s *Service) ConfirmReject(ctx context.Context, viewer Identity, id string, in DecisionInput) (RequestPage, error) {
+	if err := requireSignedIn(viewer); err != nil {
+		return RequestPage{}, err
+	}
+	if !ValidID(id) {
+		return RequestPage{}, noRequest(id)
+	}
+	if err := ValidateComment(DecisionReject, in.Comment); err != nil {
+		return RequestPage{}, err
+	}
+	if in.ActingAs != "" && !ValidIdentifier(in.ActingAs) {
+		return RequestPage{}, Errorf(ErrForbidden, "You chose to act as %s, but that role is not in your session.", in.ActingAs)
+	}
+	return s.confirm(ctx, viewer, id, in.ActingAs, func(r Request, _ Product) error {
+		return CheckDecide(viewer, r, in.Step, in.ActingAs)
+	})
+}
+
+// ConfirmRevoke is the confirmation step of Revoke: it checks the reason as
+// Revoke does, reads request id and checks that viewer may revoke its
+// access (CheckRevoke), changing nothing.
+func (s *Service) ConfirmRevoke(ctx context.Context, viewer Identity, id, reason string) (RequestPage, error) {
+	if err := requireSignedIn(viewer); err != nil {
+		return RequestPage{}, err
+	}
+	if !ValidID(id) {
+		return RequestPage{}, noRequest(id)
+	}
+	if err := ValidateRevokeReason(reason); err != nil {
+		return RequestPage{}, err
+	}
+	return s.confirm(ctx, viewer, id, "", func(r Request, p Product) error { return CheckRevoke(viewer, r, p) })
+}
+
+// confirm reads request id for a confirmation step and refuses, as the
+// action would, when check does. Someone the action allows may always see
+// the request; CanView is checked anyway, so that a confirmation never shows
+// more than the request page would.
+func (s *Service) confirm(ctx context.Context, viewer Identity, id, actingAs string, check func(Request, Product) error) (RequestPage, error) {
+	if err := requireSignedIn(viewer); err != nil {
+		return RequestPage{}, err
+	}
+	if !ValidID(id) {
+		return RequestPage{}, noRequest(id)
+	}
+	r, p, evs, err := s.reads.RequestDetail(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return RequestPage{}, noRequest(id)
+	}
+	if err != nil {
+		return RequestPage{}, fmt.Errorf("confirm on request %s: %w", id, err)
+	}
+	if err := check(r, p); err != nil {
+		return RequestPage{}, err
+	}
+	if !CanView(viewer, r, p) {
+		return RequestPage{}, Errorf(ErrForbidden, "You are not part of request %s.", id)
+	}
+	return requestPage(viewer, r, p, evs, actingAs), nil
 }
 
 // withoutGrantErrors returns evs with the details of failed grants removed:

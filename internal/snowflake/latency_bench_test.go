@@ -215,8 +215,8 @@ var pathSteps = []pathStep{
 	{name: "approve the final step", method: "POST", path: "/requests/" + req2ID + "/decision",
 		form: url.Values{"decision": {"approve"}, "step": {"3"}}},
 	{name: "reject", method: "POST", path: "/requests/" + reqID + "/decision",
-		form: url.Values{"decision": {"reject"}, "comment": {"No DPIA yet."}}},
-	{name: "withdraw", method: "POST", path: "/requests/" + reqID + "/withdraw", form: url.Values{}},
+		form: url.Values{"decision": {"reject"}, "comment": {"No DPIA yet."}, "confirm": {"1"}}},
+	{name: "withdraw", method: "POST", path: "/requests/" + reqID + "/withdraw", form: url.Values{"confirm": {"1"}}},
 }
 
 // pathOrder is the order of the table: pages, actions, then the first page.

@@ -225,7 +225,7 @@ func browse(t *testing.T, identityTTL time.Duration, freshTokens bool, lifetime,
 				v.form = url.Values{"decision": {"approve"}, "step": {"1"}, "comment": {"Fine by me."}}
 			case 2:
 				v.name, v.path = "reject", "/requests/"+req2ID+"/decision"
-				v.form = url.Values{"decision": {"reject"}, "comment": {"No DPIA yet."}}
+				v.form = url.Values{"decision": {"reject"}, "comment": {"No DPIA yet."}, "confirm": {"1"}}
 			}
 		}
 		v.name = fmt.Sprintf("%s at %s", v.name, ev.at)

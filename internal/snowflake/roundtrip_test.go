@@ -180,11 +180,17 @@ func TestRoundTrips(t *testing.T) {
 			expectQuery(m, sqlstore.SelectRequestDetail, reqID, reqID).WillReturnRows(detailRows(atStep2, salesEU(), historyOf(atStep2)...))
 		},
 		callers: []func(sqlmock.Sqlmock){rt.identity("CAROL")}, cost: cost{service: 1, logins: 1, caller: 1}})
+	res = rt.do(visit{name: "reject: the confirmation step (a read; no call)", method: "POST", path: "/requests/" + reqID + "/decision",
+		user: "CAROL", form: url.Values{"decision": {"reject"}, "comment": {"No DPIA yet."}}, status: http.StatusOK,
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, sqlstore.SelectRequestDetail, reqID, reqID).WillReturnRows(detailRows(atStep2, salesEU(), historyOf(atStep2)...))
+		}, cost: cost{service: 1}})
+	require.Contains(t, res.Body.String(), `<input type="hidden" name="step" value="2">`, "the confirmation carries the step it saw")
 	rt.do(visit{name: "reject", method: "POST", path: "/requests/" + reqID + "/decision", user: "CAROL",
-		form: url.Values{"decision": {"reject"}, "comment": {"No DPIA yet."}},
+		form: url.Values{"decision": {"reject"}, "comment": {"No DPIA yet."}, "step": {"2"}, "confirm": {"1"}},
 		callers: []func(sqlmock.Sqlmock){expectCall(callDecide, envelope(signoff.CodeOK,
 			`{"actor":"CAROL","request_id":"`+reqID+`","status":"REJECTED","current_step":2,"step_count":3}`),
-			reqID, int64(0), "REJECTED", "No DPIA yet.", "", validIDs{n: 3}, false)},
+			reqID, int64(2), "REJECTED", "No DPIA yet.", "", validIDs{n: 3}, false)},
 		cost: cost{logins: 1, caller: 1}})
 	rt.do(visit{name: "request page, DAN's first page (no identity cookie)", method: "GET", path: "/requests/" + req2ID,
 		user: "DAN",
@@ -203,9 +209,14 @@ func TestRoundTrips(t *testing.T) {
 		"a form without the queue's context: on to the first of the queue DAN acted in")
 
 	// A page view now would look the user up again; an action does not.
+	rt.do(visit{name: "withdraw: the confirmation step (a read; no call)", method: "POST",
+		path: "/requests/" + newID + "/withdraw", user: "ALICE", form: url.Values{}, status: http.StatusOK,
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, sqlstore.SelectRequestDetail, newID, newID).WillReturnRows(detailRows(mine, salesEU(), historyOf(mine)...))
+		}, cost: cost{service: 1}})
 	rt.clock.advance(prodIdentityTTL)
 	rt.do(visit{name: "withdraw (identity cookie older than the identity cache)", method: "POST",
-		path: "/requests/" + newID + "/withdraw", user: "ALICE", form: url.Values{},
+		path: "/requests/" + newID + "/withdraw", user: "ALICE", form: url.Values{"confirm": {"1"}},
 		callers: []func(sqlmock.Sqlmock){expectCall(callWithdraw, envelope(signoff.CodeOK,
 			`{"actor":"ALICE","request_id":"`+newID+`","status":"WITHDRAWN"}`), newID, validIDs{n: 1}, false)},
 		cost: cost{logins: 1, caller: 1}})
@@ -277,19 +288,34 @@ func TestRoundTrips(t *testing.T) {
 		callers: []func(sqlmock.Sqlmock){expectCall(callRetry, envelope(signoff.CodeOK,
 			`{"actor":"ADA","request_id":"`+req2ID+`","status":"GRANTED"}`), req2ID, validIDs{n: 1}, false)},
 		cost: cost{logins: 1, caller: 1}})
+	granted.Status = signoff.StatusGranted
+	rt.do(visit{name: "revoke: the confirmation step (a read; no call)", method: "POST", path: "/requests/" + req2ID + "/revoke",
+		user: "ADA", form: url.Values{"reason": {"Left the team."}}, status: http.StatusOK,
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, sqlstore.SelectRequestDetail, req2ID, req2ID).WillReturnRows(detailRows(granted, salesEU(), historyOf(granted)...))
+		}, cost: cost{service: 1}})
 	rt.do(visit{name: "revoke", method: "POST", path: "/requests/" + req2ID + "/revoke", user: "ADA",
-		form: url.Values{"reason": {"Left the team."}},
+		form: url.Values{"reason": {"Left the team."}, "confirm": {"1"}},
 		callers: []func(sqlmock.Sqlmock){expectCall(callRevoke, envelope(signoff.CodeOK,
 			`{"actor":"ADA","request_id":"`+req2ID+`","status":"REVOKED"}`), req2ID, "Left the team.", validIDs{n: 1}, false)},
 		cost: cost{logins: 1, caller: 1}})
 
 	// A client that keeps no cookies pays for the identity on every request.
+	// The refusal shows the request as it now is, so it reads it.
 	rt.forget("DAN")
-	rt.do(visit{name: "approve again, from a client that keeps no cookies (refused)", method: "POST",
-		path: "/requests/" + req2ID + "/decision", user: "DAN", form: url.Values{"decision": {"approve"}, "step": {"3"}},
-		callers: []func(sqlmock.Sqlmock){rt.identity("DAN"), expectCall(callDecide, envelope(signoff.CodeWrongStatus,
-			`{"actor":"DAN","request_id":"`+req2ID+`","status":"REVOKED"}`), req2ID, int64(3), "APPROVED", "", "", validIDs{n: 3}, false)},
-		status: http.StatusConflict, cost: cost{logins: 2, caller: 2}})
+	revoked := granted
+	revoked.Status = signoff.StatusRevoked
+	res = rt.do(visit{name: "approve again, from a client that keeps no cookies (refused: 409 page)", method: "POST",
+		path: "/requests/" + req2ID + "/decision", user: "DAN", form: url.Values{"decision": {"approve"}, "step": {"3"}, "comment": {"Fine."}},
+		callers: []func(sqlmock.Sqlmock){rt.identity("DAN"), expectCall(callDecide, envelope(signoff.CodeStaleStep,
+			`{"actor":"DAN","request_id":"`+req2ID+`","status":"REVOKED","seen_step":3,"seen_label":"Security / DPO","seen_decided_by":"DAN","seen_decision":"APPROVED"}`),
+			req2ID, int64(3), "APPROVED", "Fine.", "", validIDs{n: 3}, false)},
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, sqlstore.SelectRequestDetail, req2ID, req2ID).WillReturnRows(detailRows(revoked, salesEU(), historyOf(revoked)...))
+		},
+		status: http.StatusConflict, cost: cost{service: 1, logins: 2, caller: 2}})
+	require.Contains(t, res.Body.String(), `data-testid="conflict"`)
+	require.Contains(t, res.Body.String(), ">Fine.</textarea>", "the comment typed is kept")
 
 	rt.report()
 }

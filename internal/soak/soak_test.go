@@ -536,6 +536,7 @@ func (r *soakRun) approver(persona string, rng *rand.Rand) {
 		if reject {
 			form.Set("decision", "reject")
 			form.Set("comment", "Soak test: rejected by "+persona+".")
+			form.Set("confirm", "1") // as the confirmation page's button sends it
 		}
 		j := pick()
 		req, _ = http.NewRequestWithContext(ctx, http.MethodPost, r.urls[j]+"/requests/"+id+"/decision",

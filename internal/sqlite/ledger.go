@@ -39,7 +39,7 @@ func (c withAuditHash) Connect(ctx context.Context) (driver.Conn, error) {
 		conn.Close()
 		return nil, fmt.Errorf("sqlite: unexpected connection type %T", conn)
 	}
-	if err := raw.Raw().CreateFunction("audit_hash", 13, sqlite3.DETERMINISTIC|sqlite3.INNOCUOUS, auditHash); err != nil {
+	if err := raw.Raw().CreateFunction("audit_hash", len(auditHashArgs), sqlite3.DETERMINISTIC|sqlite3.INNOCUOUS, auditHash); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("sqlite: register audit_hash: %w", err)
 	}
@@ -50,18 +50,32 @@ func (c withAuditHash) Connect(ctx context.Context) (driver.Conn, error) {
 // product_id, actor, actor_role, event_type, step_order, decision, comment,
 // details, seq): the hash an event with these columns must carry
 // (signoff.Event.ComputeHash), NULL read as empty, as Snowflake's function
-// reads it. A time that is not one answers a text no hash equals, so the
-// event is reported, never silently skipped.
+// reads it. A value the app cannot have written answers a text no hash
+// equals, so the event is reported, never silently skipped: a time that is
+// not one, or is finer than the microsecond the hash reads, and a value of
+// another type than its column's. SQLite keeps any type in any column,
+// where Snowflake's typed columns could not hold it, and read as the
+// column's type it would hash as the value it replaced: an empty string
+// or '2x' in step_order as 0 or 2, a BLOB as its bytes' text.
 func auditHash(ctx sqlite3.Context, arg ...sqlite3.Value) {
-	text := func(i int) string {
-		if arg[i].Type() == sqlite3.NULL {
-			return ""
+	for i, name := range auditHashArgs {
+		want := sqlite3.TEXT
+		if name == "step_order" || name == "seq" {
+			want = sqlite3.INTEGER
 		}
-		return arg[i].Text()
+		if t := arg[i].Type(); t != sqlite3.NULL && t != want {
+			ctx.ResultText(fmt.Sprintf("unreadable %s: %s %q, not %s", name, t, arg[i].Text(), want))
+			return
+		}
 	}
+	text := func(i int) string { return arg[i].Text() } // "" for NULL
 	at, err := parseStoredTime(text(2))
 	if err != nil {
 		ctx.ResultText("unreadable event_time: " + err.Error())
+		return
+	}
+	if at.Nanosecond()%int(time.Microsecond) != 0 {
+		ctx.ResultText("unreadable event_time: finer than a microsecond")
 		return
 	}
 	e := signoff.Event{PrevHash: text(0), ID: text(1), Time: at, RequestID: text(3), ProductID: text(4),
@@ -69,6 +83,10 @@ func auditHash(ctx sqlite3.Context, arg ...sqlite3.Value) {
 		Decision: signoff.Decision(text(9)), Comment: text(10), Details: text(11), Seq: arg[12].Int()}
 	ctx.ResultText(e.ComputeHash())
 }
+
+// auditHashArgs names AUDIT_HASH's arguments, in order.
+var auditHashArgs = [...]string{"prev_hash", "event_id", "event_time", "request_id", "product_id", "actor",
+	"actor_role", "event_type", "step_order", "decision", "comment", "details", "seq"}
 
 // parseStoredTime reads a time as the database stores it (timeFormat), or
 // as RFC 3339, which a hand-edited row might hold.

@@ -312,6 +312,47 @@ func TestTamperingIsCaught(t *testing.T) {
 				mustExec(t, db, `DELETE FROM audit_log WHERE seq >= ?`, f.digest.Seq)
 			},
 			[]found{{"digest", "event"}}},
+		{"add a step to a request that does not exist",
+			func(t *testing.T, f *ledgerFixture, db *sql.DB) {
+				mustExec(t, db, `INSERT INTO request_step (request_id, step_order, step_label, approver_role)
+					SELECT request_id || 'X', step_order, step_label, approver_role FROM request_step WHERE request_id = ?`, f.pending)
+			},
+			[]found{{"orphan", "steps"}}},
+		{"store a request twice, as Snowflake's unenforced key allows",
+			func(t *testing.T, f *ledgerFixture, db *sql.DB) {
+				mustExec(t, db, `CREATE TABLE unkeyed AS SELECT * FROM access_request`)
+				mustExec(t, db, `DROP TABLE access_request`)
+				mustExec(t, db, `ALTER TABLE unkeyed RENAME TO access_request`)
+				mustExec(t, db, `INSERT INTO access_request SELECT * FROM access_request WHERE request_id = ?`, f.granted)
+			},
+			[]found{{"inconsistent", "rows"}}},
+		{"store text in an event's position",
+			func(t *testing.T, f *ledgerFixture, db *sql.DB) {
+				mustExec(t, db, `UPDATE audit_log SET seq = CAST(seq AS TEXT) || 'x' WHERE seq = 5`)
+			},
+			[]found{{"edited", "hash"}, {"missing", "seq"}}},
+		{"blank the step of an event that has none",
+			func(t *testing.T, f *ledgerFixture, db *sql.DB) {
+				mustExec(t, db, `UPDATE audit_log SET step_order = '' WHERE request_id = ? AND event_type = 'ACCESS_GRANTED'
+					AND step_order IS NULL`, f.granted)
+			},
+			[]found{{"edited", "hash"}}},
+		{"move an event's time by less than a microsecond",
+			func(t *testing.T, f *ledgerFixture, db *sql.DB) {
+				mustExec(t, db, `UPDATE audit_log SET event_time = substr(event_time, 1, 26) || '5Z'
+					WHERE request_id = ? AND event_type = 'REQUEST_APPROVED'`, f.granted)
+			},
+			[]found{{"edited", "hash"}}},
+		{"store an event's actor as a BLOB of the same bytes",
+			func(t *testing.T, f *ledgerFixture, db *sql.DB) {
+				mustExec(t, db, `UPDATE audit_log SET actor = CAST(actor AS BLOB) WHERE request_id = ? AND event_type = 'REQUEST_APPROVED'`, f.granted)
+			},
+			[]found{{"edited", "hash"}}},
+		{"store a pending step's role as a BLOB of the same bytes, which no role matches",
+			func(t *testing.T, f *ledgerFixture, db *sql.DB) {
+				mustExec(t, db, `UPDATE request_step SET approver_role = CAST(approver_role AS BLOB) WHERE request_id = ? AND step_order = 3`, f.pending)
+			},
+			[]found{{"inconsistent", "step approver_role"}}},
 		{"edit a comment in place",
 			func(t *testing.T, f *ledgerFixture, db *sql.DB) {
 				mustExec(t, db, `UPDATE audit_log SET comment = 'Fine by me.' WHERE request_id = ? AND event_type = 'STEP_REJECTED'`, f.rejected)

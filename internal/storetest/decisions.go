@@ -112,7 +112,11 @@ func testSeparationOfDuties(t *testing.T, f *fixture) {
 				if id == "" {
 					id = r.ID
 				}
+				reject := tt.in
+				reject.Decision, reject.Comment = signoff.DecisionReject, "Not for this purpose."
+				_, confirmErr := f.svc.ConfirmReject(ctx, viewer, id, reject)
 				_, err := f.svc.Decide(ctx, viewer, id, tt.in)
+				sameRefusal(t, err, confirmErr)
 				assert.ErrorIs(t, err, tt.kind)
 				assert.Equal(t, tt.code, codeOf(err))
 				assert.NotEmpty(t, signoff.Message(err))
@@ -147,6 +151,11 @@ func testSeparationOfDuties(t *testing.T, f *fixture) {
 	require.NoError(t, err)
 	assert.Equal(t, roleManager, page.DecideRole)
 
+	before := f.snap(t, r.ID)
+	_, err = f.svc.ConfirmReject(ctx, f.who(t, both), r.ID, signoff.DecisionInput{Decision: signoff.DecisionReject,
+		Comment: "Not for this purpose.", ActingAs: roleManager, Step: 1})
+	require.NoError(t, err, "the confirmation asks whom the action allows")
+	f.unchanged(t, before, "asking changes nothing")
 	got, err := f.svc.Decide(ctx, f.who(t, both), r.ID, with(signoff.DecisionInput{ActingAs: roleManager, Step: 1}))
 	require.NoError(t, err)
 	require.Equal(t, 2, got.CurrentStep)

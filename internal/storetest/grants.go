@@ -121,7 +121,9 @@ func testRevoke(t *testing.T, f *fixture) {
 
 	for _, user := range []string{manager, security, requester, auditor, stranger} {
 		before := f.snap(t, r.ID)
+		_, confirmErr := f.svc.ConfirmRevoke(ctx, f.who(t, user), r.ID, "")
 		err := f.svc.Revoke(ctx, f.who(t, user), r.ID, "")
+		sameRefusal(t, err, confirmErr)
 		assert.ErrorIs(t, err, signoff.ErrForbidden, "%s may not revoke", user)
 		assert.Equal(t, signoff.CodeNotAdminOrOwner, codeOf(err))
 		assert.Contains(t, signoff.Message(err), roleOwner)
@@ -129,8 +131,12 @@ func testRevoke(t *testing.T, f *fixture) {
 		assert.True(t, f.hasRole(t, requester, "LEDGER_READ"))
 	}
 	before := f.snap(t, r.ID)
+	_, confirmErr := f.svc.ConfirmRevoke(ctx, f.who(t, both), r.ID, strings.Repeat("x", signoff.MaxCommentLength+1))
 	err := f.svc.Revoke(ctx, f.who(t, both), r.ID, strings.Repeat("x", signoff.MaxCommentLength+1))
 	assert.ErrorIs(t, err, signoff.ErrInvalid)
+	sameRefusal(t, err, confirmErr)
+	_, confirmErr = f.svc.ConfirmRevoke(ctx, f.who(t, both), r.ID, "  Project finished.  ")
+	assert.NoError(t, confirmErr, "an owner is asked to confirm")
 	f.unchanged(t, before)
 
 	// BOTH holds the owner role and took no part in the request.
@@ -146,7 +152,9 @@ func testRevoke(t *testing.T, f *fixture) {
 	assert.Equal(t, `REVOKE ROLE "LEDGER_READ" FROM USER "`+requester+`"`, last.Details)
 
 	before = f.snap(t, r.ID)
+	_, confirmErr = f.svc.ConfirmRevoke(ctx, f.who(t, both), r.ID, "")
 	err = f.svc.Revoke(ctx, f.who(t, both), r.ID, "")
+	sameRefusal(t, err, confirmErr)
 	assert.ErrorIs(t, err, signoff.ErrConflict, "only once")
 	assert.Equal(t, signoff.CodeWrongStatus, codeOf(err))
 	assert.NotEmpty(t, signoff.Message(err))
@@ -178,7 +186,10 @@ func testRevoke(t *testing.T, f *fixture) {
 	t.Run("not granted", func(t *testing.T) {
 		p := f.submit(t, requester2, "ledger")
 		before := f.snap(t, p.ID)
-		assert.ErrorIs(t, f.svc.Revoke(ctx, f.who(t, admin), p.ID, ""), signoff.ErrConflict)
+		_, confirmErr := f.svc.ConfirmRevoke(ctx, f.who(t, admin), p.ID, "")
+		err := f.svc.Revoke(ctx, f.who(t, admin), p.ID, "")
+		sameRefusal(t, err, confirmErr)
+		assert.ErrorIs(t, err, signoff.ErrConflict)
 		f.unchanged(t, before)
 	})
 }

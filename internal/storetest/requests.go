@@ -176,14 +176,20 @@ func testWithdraw(t *testing.T, f *fixture) {
 
 	for _, user := range []string{manager, owner, admin, stranger} {
 		before := f.snap(t, r.ID)
+		_, confirmErr := f.svc.ConfirmWithdraw(ctx, f.who(t, user), r.ID)
 		err := f.svc.Withdraw(ctx, f.who(t, user), r.ID)
+		sameRefusal(t, err, confirmErr)
 		assert.ErrorIs(t, err, signoff.ErrForbidden, "%s may not withdraw", user)
 		assert.Equal(t, signoff.CodeNotRequester, codeOf(err))
 		assert.NotEmpty(t, signoff.Message(err))
 		f.unchanged(t, before)
 	}
 	before := f.snap(t, r.ID)
+	_, confirmErr := f.svc.ConfirmWithdraw(ctx, signoff.Identity{}, r.ID)
+	assert.ErrorIs(t, confirmErr, signoff.ErrUnauthenticated)
 	assert.ErrorIs(t, f.svc.Withdraw(ctx, signoff.Identity{}, r.ID), signoff.ErrUnauthenticated)
+	_, confirmErr = f.svc.ConfirmWithdraw(ctx, f.who(t, requester), r.ID)
+	assert.NoError(t, confirmErr, "the requester is asked to confirm")
 	f.unchanged(t, before)
 
 	require.NoError(t, f.svc.Withdraw(ctx, f.who(t, requester), r.ID))
@@ -196,7 +202,10 @@ func testWithdraw(t *testing.T, f *fixture) {
 	assert.Equal(t, 2, last.Step)
 
 	before = f.snap(t, r.ID)
-	assert.ErrorIs(t, f.svc.Withdraw(ctx, f.who(t, requester), r.ID), signoff.ErrConflict, "only once")
+	_, confirmErr = f.svc.ConfirmWithdraw(ctx, f.who(t, requester), r.ID)
+	err := f.svc.Withdraw(ctx, f.who(t, requester), r.ID)
+	assert.ErrorIs(t, err, signoff.ErrConflict, "only once")
+	sameRefusal(t, err, confirmErr)
 	for _, in := range []signoff.DecisionInput{
 		{Decision: signoff.DecisionApprove},
 		{Decision: signoff.DecisionApprove, Step: 2},
@@ -215,7 +224,9 @@ func testWithdraw(t *testing.T, f *fixture) {
 		g := f.submit(t, requester2, "reports")
 		require.Equal(t, signoff.StatusGranted, f.approve(t, owner, g.ID).Status)
 		before := f.snap(t, g.ID)
+		_, confirmErr := f.svc.ConfirmWithdraw(ctx, f.who(t, requester2), g.ID)
 		err := f.svc.Withdraw(ctx, f.who(t, requester2), g.ID)
+		sameRefusal(t, err, confirmErr)
 		assert.ErrorIs(t, err, signoff.ErrConflict)
 		assert.Equal(t, signoff.CodeWrongStatus, codeOf(err))
 		f.unchanged(t, before)

@@ -138,6 +138,13 @@ SELECT e.request_id, MIN(e.seq), MIN(e.event_id), 'orphan', 'request', COALESCE(
   FROM ev e LEFT JOIN access_request r ON r.request_id = e.request_id
  WHERE r.request_id IS NULL GROUP BY e.request_id
 UNION ALL
+SELECT st.request_id, 0, '', 'orphan', 'steps', st.request_id, ''
+  FROM request_step st LEFT JOIN access_request r ON r.request_id = st.request_id
+ WHERE r.request_id IS NULL GROUP BY st.request_id
+UNION ALL
+SELECT request_id, 0, '', 'inconsistent', 'rows', CAST(COUNT(*) AS VARCHAR), '1'
+  FROM access_request GROUP BY request_id HAVING COUNT(*) > 1
+UNION ALL
 SELECT e.request_id, e.seq, e.event_id, 'illegal', 'event_type', COALESCE(e.prev_type, ''), e.event_type
   FROM ev e JOIN access_request r ON r.request_id = e.request_id
  WHERE NOT (
@@ -228,6 +235,14 @@ SELECT r.request_id, 0, '', 'inconsistent', 'step_order', CAST(COALESCE(k.lo, 0)
   FROM access_request r JOIN sub s ON s.request_id = r.request_id JOIN expect x ON x.request_id = r.request_id
   LEFT JOIN steps k ON k.request_id = r.request_id
  WHERE COALESCE(k.n, 0) > 0 AND (k.lo <> 1 OR k.hi <> k.n OR k.orders <> k.n)
+UNION ALL
+SELECT st.request_id, 0, '', 'inconsistent', 'step ' || CAST(st.step_order AS VARCHAR) || ' approver_role',
+       'binary', 'text'
+  FROM request_step st WHERE st.approver_role <> CAST(st.approver_role AS VARCHAR)
+UNION ALL
+SELECT st.request_id, 0, '', 'inconsistent', 'step ' || CAST(st.step_order AS VARCHAR) || ' step_label',
+       'binary', 'text'
+  FROM request_step st WHERE st.step_label <> CAST(st.step_label AS VARCHAR)
 UNION ALL
 SELECT st.request_id, COALESCE(d.seq, 0), COALESCE(d.event_id, ''), 'inconsistent',
        'step ' || CAST(st.step_order AS VARCHAR) || ' decision', COALESCE(st.decision, ''), COALESCE(CASE d.event_type WHEN 'STEP_APPROVED' THEN 'APPROVED' WHEN 'STEP_REJECTED' THEN 'REJECTED' END, '')

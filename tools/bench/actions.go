@@ -76,8 +76,10 @@ func runActions(ctx context.Context, base string, w workload, n, raceN, c int,
 	decide := func(items []decision, offset int, verdict, comment string) op {
 		return func(ctx context.Context, i int) (int, int64, error) {
 			d := items[i]
+			// confirm=1: a rejection is confirmed, as the confirmation page's
+			// button sends it; an approval ignores it.
 			resp, err := post(ctx, cl, base, "/requests/"+d.request+"/decision", cookies[d.persona], url.Values{
-				"decision": {verdict}, "step": {fmt.Sprint(d.step)}, "comment": {comment}})
+				"decision": {verdict}, "step": {fmt.Sprint(d.step)}, "comment": {comment}, "confirm": {"1"}})
 			if err != nil {
 				return 0, 0, err
 			}

@@ -200,3 +200,11 @@ func verifiedSummary(rep signoff.LedgerReport) string {
 	}
 	return s + ". Checked " + FormTime(rep.Checked) + "."
 }
+
+// requestActingURL links to a request, carrying the acting-as choice.
+func requestActingURL(id, actingAs string) string {
+	if actingAs == "" {
+		return RequestURL(id)
+	}
+	return RequestURL(id) + "?as=" + url.QueryEscape(actingAs)
+}
