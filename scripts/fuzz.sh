@@ -20,6 +20,7 @@ targets=(
   "./internal/signoff FuzzValidID"
   "./internal/signoff FuzzValidateReason"
   "./internal/signoff FuzzValidateComment"
+  "./internal/signoff FuzzParseQueueKey"
   "./internal/server FuzzParseAuditFilter"
   "./internal/server FuzzSessionCookie"
   "./internal/server FuzzSafeNext"

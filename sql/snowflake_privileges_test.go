@@ -323,11 +323,14 @@ func procedureNeeds(name string, p apiProcedure, accessRoles []string) []need {
 // appReads are the statements the app runs on its own connection.
 func appReads() []string {
 	reads := []string{sqlstore.SelectProducts, sqlstore.SelectProductFor, sqlstore.SelectApproverRoles,
-		sqlstore.SelectRequestDetail, sqlstore.SelectRequestsBy(1), sqlstore.SelectQueue(1, 1),
+		sqlstore.SelectRequestDetail, sqlstore.SelectRequestsBy(1),
 		sqlstore.SelectRequestsIn(1, 1), sqlstore.SelectLedgerHead, sqlstore.SelectLedgerHash, sqlstore.SelectLedgerSize,
 		sqlstore.VerifyLedger(snowflake.DigestsFromJSON), snowflake.RolesThatMatter}
 	q, _ := sqlstore.SelectEvents(signoff.EventFilter{RequestID: "x"})
-	return append(reads, q)
+	// The queue's read in its fullest form: every table and view it may touch.
+	queue, _ := sqlstore.SelectQueue(signoff.QueueFilter{Roles: []string{"R"}, User: "U", ProductID: "p",
+		Classification: "c", Sort: signoff.QueueByProduct, After: &signoff.QueueKey{Sort: signoff.QueueByProduct}, Limit: 1})
+	return append(reads, q, queue)
 }
 
 // appCalls are the procedures the app CALLs in visitors' sessions.

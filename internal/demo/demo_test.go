@@ -45,7 +45,7 @@ func TestLoadTellsTheStory(t *testing.T) {
 	sam, err := st.Identify(ctx, "SAM")
 	require.NoError(t, err)
 	assert.True(t, sam.HasRole("DPO"), "SECURITY_LEAD inherits DPO")
-	q, err := svc.Queue(ctx, sam, "")
+	q, err := svc.Queue(ctx, sam, signoff.QueueInput{})
 	require.NoError(t, err)
 	require.Len(t, q.Requests, 1, "Ben's HR headcount request waits for data protection")
 	assert.Equal(t, "hr-headcount", q.Requests[0].ProductID)

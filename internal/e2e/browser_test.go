@@ -255,11 +255,14 @@ func TestThreeStepChainInBrowser(t *testing.T) {
 		}
 		b.do(chromedp.SendKeys(chromedp.CSS("#comment"), "Looks right to me ("+a.user+")."))
 		b.submit("#approve")
+		// On to the next request of the approver's queue (the demo has one
+		// for each of them).
 		flash := b.text(`[data-testid="flash"]`)
 		if i < len(approvers)-1 {
-			assert.Contains(t, flash, "You approved")
+			assert.Contains(t, flash, "Approved. Next: ")
 		} else {
-			assert.Contains(t, flash, "ALICE now holds CUSTOMER_360_READ")
+			assert.Contains(t, flash, "Approved: ALICE now holds CUSTOMER_360_READ. Next: ")
+			b.open(reqPath)
 			assert.Equal(t, "Granted", b.text(`[data-testid="status"]`))
 			b.visit("08 request granted")
 		}

@@ -110,7 +110,7 @@ func (b *browserTest) decisionPage(user string) string {
 	b.t.Helper()
 	id, err := b.store.Identify(b.ctx, user)
 	require.NoError(b.t, err)
-	q, err := signoff.NewService(b.store.Reads(), b.store).Queue(b.ctx, id, "")
+	q, err := signoff.NewService(b.store.Reads(), b.store).Queue(b.ctx, id, signoff.QueueInput{})
 	require.NoError(b.t, err)
 	require.NotEmpty(b.t, q.Requests, "%s has something to decide in the demo", user)
 	return "/requests/" + q.Requests[0].ID

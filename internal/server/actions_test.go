@@ -106,14 +106,17 @@ func TestDecisionChainGrantsAccess(t *testing.T) {
 
 	marco, olivia, dana := s.as("MARCO"), s.as("OLIVIA"), s.as("DANA")
 
+	// Each approver then goes on to the next request of their queue: the
+	// demo's (one each), or an empty queue.
 	steps := []struct {
 		who   *client
 		step  string
 		flash string
+		next  string // the product of the next request, "" for an empty queue
 	}{
-		{marco, "1", "You approved. The request moves on to the Data owner step (DATA_OWNER_SALES)."},
-		{olivia, "2", "You approved. The request moves on to the Data protection step (DPO)."},
-		{dana, "3", "You gave the final approval: ALICE now holds CUSTOMER_360_READ."},
+		{marco, "1", "Approved. Next: HR headcount for ALICE.", "HR headcount"},
+		{olivia, "2", "Approved. Next: Customer 360 for BEN.", "Customer 360"},
+		{dana, "3", "Approved: ALICE now holds CUSTOMER_360_READ. Next: HR headcount for BEN.", "HR headcount"},
 	}
 	for i, st := range steps {
 		page := st.who.get("/requests/" + id)
@@ -121,13 +124,16 @@ func TestDecisionChainGrantsAccess(t *testing.T) {
 		require.True(t, hasTestid(page.Body, "decision"), "%s may decide step %s", st.who.user, st.step)
 		assert.Contains(t, page.Body, `name="step" value="`+st.step+`"`)
 
-		res := decide(st.who, id, url.Values{"decision": {"approve"}, "step": {st.step}, "comment": {"ok from " + st.who.user}})
+		res := decide(st.who, id, url.Values{"decision": {"approve"}, "step": {st.step}, "comment": {"ok from " + st.who.user},
+			"queue": {fieldValue(page.Body, "queue")}})
 		require.Equal(t, http.StatusSeeOther, res.Status, res.Body)
-		assert.Equal(t, "/requests/"+id, res.Location)
-		page = st.who.follow(res)
+		assert.True(t, strings.HasPrefix(res.Location, "/queue?after="), res.Location)
+		page, path := st.who.followAll(res)
 		require.Equal(t, http.StatusOK, page.Status)
 		assert.Equal(t, st.flash, testid(page.Body, "flash"))
-		assert.False(t, hasTestid(page.Body, "decision"), "nothing more for %s to decide", st.who.user)
+		assert.NotEqual(t, "/requests/"+id, path, "on to another request")
+		assert.True(t, hasTestid(page.Body, "decision"), "the next request is one %s may decide", st.who.user)
+		assert.Contains(t, page.Body, "<h1>"+st.next+"</h1>")
 		r := s.request(id)
 		assert.Equal(t, signoff.DecisionApprove, r.Steps[i].Decision)
 		assert.Equal(t, st.who.user, r.Steps[i].DecidedBy)
@@ -252,8 +258,8 @@ func TestDecisionRefusals(t *testing.T) {
 		res := decide(olivia, id, url.Values{"decision": {"reject"}, "step": {"2"}, "comment": {"Use the aggregated product instead."},
 			"confirm": {"1"}})
 		require.Equal(t, http.StatusSeeOther, res.Status, res.Body)
-		page := olivia.follow(res)
-		assert.Equal(t, "You rejected the request. The requester can see your comment.", testid(page.Body, "flash"))
+		page, _ := olivia.followAll(res)
+		assert.Equal(t, "Rejected. Next: Customer 360 for BEN.", testid(page.Body, "flash"))
 		assert.Equal(t, signoff.StatusRejected, s.request(id).Status)
 		page = alice.get("/requests/" + id)
 		assert.Equal(t, "Rejected", testid(page.Body, "status"))

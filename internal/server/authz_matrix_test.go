@@ -18,6 +18,7 @@ import (
 	"github.com/signoff/signoff/internal/demo"
 	"github.com/signoff/signoff/internal/signoff"
 	"github.com/signoff/signoff/internal/sqlite"
+	"github.com/signoff/signoff/web/view"
 )
 
 // matrixOut, when set, receives the authorization matrix as Markdown:
@@ -603,6 +604,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 				newID := s.requestFor(row.persona.user, "customer-360", signoff.StatusPending)
 				assert.Equal(t, "/requests/"+newID, res.Location)
 				assert.Len(t, after.Requests[row.persona.user], len(before.Requests[row.persona.user])+1)
+			case actApprove.name, actReject.name:
+				// On to the next request of the queue acted in (the form
+				// carries no queue context here: from the queue's start).
+				want := signoff.QueueInput{ActingAs: row.extra.Get("acting_as"), Next: true}
+				assert.Equal(t, view.QueueURL(want), res.Location)
 			default:
 				assert.Equal(t, "/requests/"+id, res.Location)
 			}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -144,27 +143,4 @@ func TestQueueShowsAdminsWhatNeedsAGrant(t *testing.T) {
 	// Once retried, it leaves the list.
 	require.Equal(t, http.StatusSeeOther, s.as("ADAM").post("/requests/"+failed+"/retry-grant", nil).Status)
 	assert.False(t, hasTestid(s.as("ADAM").get("/queue").Body, "needs-grant"))
-}
-
-// TestQueueSaysWhenItShowsOnlyTheOldest: the queue is bounded; when it is
-// full, it says so instead of pretending that is everything.
-func TestQueueSaysWhenItShowsOnlyTheOldest(t *testing.T) {
-	s := newStack(t)
-	ctx := t.Context()
-	before := s.as("MARCO").get("/queue")
-	require.Equal(t, http.StatusOK, before.Status)
-	assert.False(t, hasTestid(before.Body, "queue-more"), "the demo's short queue is all there is")
-
-	for i := range signoff.QueueLimit {
-		user := fmt.Sprintf("EXTRA%02d", i)
-		require.NoError(t, s.st.CreateUser(ctx, user, user, ""))
-		who, err := s.st.Identify(ctx, user)
-		require.NoError(t, err)
-		_, err = s.svc.Submit(ctx, who, "sales-orders", "Quarterly pipeline review for the regional team.")
-		require.NoError(t, err)
-	}
-	res := s.as("MARCO").get("/queue")
-	require.Equal(t, http.StatusOK, res.Status)
-	assert.Contains(t, testid(res.Body, "queue-more"), fmt.Sprintf("Showing the %d steps that have waited longest", signoff.QueueLimit))
-	assert.Equal(t, signoff.QueueLimit, strings.Count(testid(res.Body, "queue"), "Line manager"), "exactly a page of steps")
 }

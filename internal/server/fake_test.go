@@ -31,7 +31,7 @@ type fakeWorkflow struct {
 	onProduct     func(v signoff.Identity, id string) (signoff.ProductPage, error)
 	onSubmit      func(v signoff.Identity, productID, reason string) (signoff.Outcome, error)
 	onMyRequests  func(v signoff.Identity) ([]signoff.Request, error)
-	onQueue       func(v signoff.Identity, actingAs string) (signoff.Queue, error)
+	onQueue       func(v signoff.Identity, in signoff.QueueInput) (signoff.Queue, error)
 	onRequestPage func(v signoff.Identity, id, actingAs string) (signoff.RequestPage, error)
 	onDecide      func(v signoff.Identity, id string, in signoff.DecisionInput) (signoff.Outcome, error)
 	onWithdraw    func(v signoff.Identity, id string) error
@@ -243,12 +243,12 @@ func (w *fakeWorkflow) MyRequests(_ context.Context, v signoff.Identity) ([]sign
 	return nil, signedIn(v)
 }
 
-func (w *fakeWorkflow) Queue(_ context.Context, v signoff.Identity, actingAs string) (signoff.Queue, error) {
-	w.record("Queue", v, actingAs)
+func (w *fakeWorkflow) Queue(_ context.Context, v signoff.Identity, in signoff.QueueInput) (signoff.Queue, error) {
+	w.record("Queue", v, in)
 	if w.onQueue != nil {
-		return w.onQueue(v, actingAs)
+		return w.onQueue(v, in)
 	}
-	return signoff.Queue{ActingAs: actingAs}, signedIn(v)
+	return signoff.Queue{ActingAs: in.ActingAs, Input: in}, signedIn(v)
 }
 
 func (w *fakeWorkflow) RequestPage(_ context.Context, v signoff.Identity, id, actingAs string) (signoff.RequestPage, error) {

@@ -115,11 +115,15 @@ func (s *Server) handleMyRequests(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, view.MyRequestsPage(s.meta(w, r, "My requests", "requests"), rs))
 }
 
-// handleRequest handles "GET /requests/{id}" (optional ?as=ROLE).
+// handleRequest handles "GET /requests/{id}" (optional ?as=ROLE, and
+// ?queue=…, the queue the approver came from: see queueContext).
 func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request) {
-	s.showRequest(w, r, http.StatusOK, r.URL.Query().Get("as"), view.DecisionForm{})
+	s.showRequest(w, r, http.StatusOK, r.URL.Query().Get("as"), view.DecisionForm{Queue: r.URL.Query().Get("queue")})
 }
 
+// showRequest renders the request page. form.Queue is the queue context as
+// the address or the form sent it; the decision form gets it back checked,
+// with this request's own place in the queue's order added.
 func (s *Server) showRequest(w http.ResponseWriter, r *http.Request, status int, actingAs string, form view.DecisionForm) {
 	r, err := s.pageViewer(w, r)
 	if err != nil {
@@ -130,6 +134,11 @@ func (s *Server) showRequest(w http.ResponseWriter, r *http.Request, status int,
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if rp.DecideRole != "" {
+		form.Queue = queueContext(form.Queue, rp.Request)
+	} else {
+		form.Queue = ""
 	}
 	title := rp.Product.Name + " · request " + rp.Request.ID
 	nav := "queue" // approvers, owners and auditors arrive from their queue or the audit log
@@ -178,15 +187,19 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) {
 		s.decisionRefused(w, r, in, err)
 		return
 	}
-	s.redirect(w, r, view.RequestURL(id), decisionFlash(o, in.Decision))
+	// On to the next request of the approver's queue. The queue page finds
+	// it with its own one read and sends the approver on to it (or, when
+	// nothing is left, shows the queue saying so): see nextAfterDecision.
+	s.redirect(w, r, nextAfterDecision(r.PostForm.Get("queue"), in.ActingAs), decisionFlash(o, in.Decision))
 }
 
 // askReject is a rejection's first step: it asks the approver to confirm,
 // or, on cancel, shows the request page again with their comment. Neither
 // changes anything.
 func (s *Server) askReject(w http.ResponseWriter, r *http.Request, id string, in signoff.DecisionInput) {
+	queue := r.PostForm.Get("queue") // the approver's queue, for the next request after the decision
 	if r.PostForm.Get("confirm") == confirmCancel {
-		s.showRequest(w, r, http.StatusOK, in.ActingAs, view.DecisionForm{Comment: in.Comment})
+		s.showRequest(w, r, http.StatusOK, in.ActingAs, view.DecisionForm{Comment: in.Comment, Queue: queue})
 		return
 	}
 	r, err := s.pageViewer(w, r)
@@ -199,7 +212,11 @@ func (s *Server) askReject(w http.ResponseWriter, r *http.Request, id string, in
 		s.decisionRefused(w, r, in, err)
 		return
 	}
-	s.showConfirm(w, r, rp, view.ConfirmReject(rp, in))
+	c := view.ConfirmReject(rp, in)
+	if queue != "" {
+		c.Fields = append(c.Fields, view.Field{Name: "queue", Value: queue})
+	}
+	s.showConfirm(w, r, rp, c)
 }
 
 // decisionRefused shows why a decision was not recorded, and never loses
@@ -210,16 +227,18 @@ func (s *Server) askReject(w http.ResponseWriter, r *http.Request, id string, in
 // the role that fits (403). Other refusals get the error page.
 func (s *Server) decisionRefused(w http.ResponseWriter, r *http.Request, in signoff.DecisionInput, err error) {
 	var problems signoff.Problems
+	queue := r.PostForm.Get("queue") // the approver's queue, kept for the next try
 	switch {
 	case errors.As(err, &problems):
-		s.showRequest(w, r, http.StatusUnprocessableEntity, in.ActingAs, view.DecisionForm{Comment: in.Comment, Problems: problems})
+		s.showRequest(w, r, http.StatusUnprocessableEntity, in.ActingAs,
+			view.DecisionForm{Comment: in.Comment, Problems: problems, Queue: queue})
 	case signoff.Raced(err):
 		// The acting-as choice is dropped: the page offers whatever the
 		// approver may do now, which is rarely the step they chose it for.
 		s.showRequest(w, r, http.StatusConflict, "", view.DecisionForm{Comment: in.Comment,
-			Conflict: &view.Conflict{Message: signoff.Message(err), Step: in.Step}})
+			Conflict: &view.Conflict{Message: signoff.Message(err), Step: in.Step}, Queue: queue})
 	case signoff.ActingAsRefused(err):
-		s.showRequest(w, r, http.StatusForbidden, in.ActingAs, view.DecisionForm{Comment: in.Comment})
+		s.showRequest(w, r, http.StatusForbidden, in.ActingAs, view.DecisionForm{Comment: in.Comment, Queue: queue})
 	default:
 		s.fail(w, r, err)
 	}
@@ -234,19 +253,20 @@ func (s *Server) showConfirm(w http.ResponseWriter, r *http.Request, rp signoff.
 	s.render(w, r, http.StatusOK, view.ConfirmPage(s.meta(w, r, c.Heading, nav), c))
 }
 
-// decisionFlash tells the approver what their decision did.
+// decisionFlash tells the approver what their decision did; the queue adds
+// what comes next (handleQueue).
 func decisionFlash(o signoff.Outcome, d signoff.Decision) string {
 	switch {
 	case d == signoff.DecisionReject:
-		return "You rejected the request. The requester can see your comment."
+		return "Rejected."
 	case o.Status == signoff.StatusGranted:
-		return fmt.Sprintf("You gave the final approval: %s now holds %s.", o.Requester, o.AccessRole)
+		return fmt.Sprintf("Approved: %s now holds %s.", o.Requester, o.AccessRole)
 	case o.Status == signoff.StatusGrantFailed:
-		return "You gave the final approval, but the grant failed. An admin can see why and retry it."
+		return "Approved, but the grant failed: an admin can see why and retry it."
 	case o.Status == signoff.StatusApproved:
-		return "You gave the final approval; the grant has not run yet. An admin can retry it."
+		return "Approved, but the grant has not run yet: an admin can retry it."
 	}
-	return fmt.Sprintf("You approved. The request moves on to the %s step (%s).", o.StepLabel, o.StepRole)
+	return "Approved."
 }
 
 // handleWithdraw handles "POST /requests/{id}/withdraw" (confirm).
@@ -336,18 +356,6 @@ func (s *Server) handleRetryGrant(w http.ResponseWriter, r *http.Request) {
 		msg = "The grant failed again. The history below says why."
 	}
 	s.redirect(w, r, view.RequestURL(id), msg)
-}
-
-// handleQueue handles "GET /queue" (optional ?as=ROLE).
-func (s *Server) handleQueue(w http.ResponseWriter, r *http.Request) {
-	q, err := s.svc.Queue(r.Context(), viewerOf(r.Context()), r.URL.Query().Get("as"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	m := s.meta(w, r, "Approvals", "queue")
-	m.QueueCount = len(q.Requests)
-	s.render(w, r, http.StatusOK, view.QueuePage(m, q))
 }
 
 // parseForm parses a POST body within the size limit; a body that is too

@@ -314,9 +314,9 @@ func TestErrorStatuses(t *testing.T) {
 	})
 }
 
-// TestActionFlashes: each action redirects to the request's page with a
-// flash that says what it did, shown once, and hands the workflow the form
-// as sent.
+// TestActionFlashes: each action redirects to the request's page (a
+// decision: to the queue's next request) with a flash that says what it
+// did, shown once, and hands the workflow the form as sent.
 func TestActionFlashes(t *testing.T) {
 	t.Parallel()
 	s := newFake(t)
@@ -360,15 +360,16 @@ func TestActionFlashes(t *testing.T) {
 			outcome  signoff.Outcome
 			flash    string
 		}{
-			{"reject", signoff.Outcome{Status: signoff.StatusRejected}, "You rejected the request. The requester can see your comment."},
+			// The queue adds what comes next (TestDecisionGoesOnToTheNextRequest).
+			{"reject", signoff.Outcome{Status: signoff.StatusRejected}, "Rejected."},
 			{"approve", signoff.Outcome{Status: signoff.StatusPending, StepLabel: "Data protection", StepRole: "DPO"},
-				"You approved. The request moves on to the Data protection step (DPO)."},
+				"Approved."},
 			{"approve", signoff.Outcome{Status: signoff.StatusGranted, Requester: "BEN", AccessRole: "LEDGER_101_READ"},
-				"You gave the final approval: BEN now holds LEDGER_101_READ."},
+				"Approved: BEN now holds LEDGER_101_READ."},
 			{"approve", signoff.Outcome{Status: signoff.StatusGrantFailed},
-				"You gave the final approval, but the grant failed. An admin can see why and retry it."},
+				"Approved, but the grant failed: an admin can see why and retry it."},
 			{"approve", signoff.Outcome{Status: signoff.StatusApproved},
-				"You gave the final approval; the grant has not run yet. An admin can retry it."},
+				"Approved, but the grant has not run yet: an admin can retry it."},
 		} {
 			s.wf.onDecide = func(signoff.Identity, string, signoff.DecisionInput) (signoff.Outcome, error) {
 				o := tt.outcome
@@ -377,8 +378,8 @@ func TestActionFlashes(t *testing.T) {
 			}
 			form := url.Values{"decision": {tt.decision}, "step": {"2"}, "comment": {" Fine. "}, "acting_as": {"LEDGER_OWNER"}, "confirm": {"1"}}
 			loc, flash, calls := act(t, olivia, request+"/decision", form)
-			assert.Equal(t, request, loc)
-			assert.Equal(t, tt.flash, flash)
+			assert.Equal(t, "/queue?as=LEDGER_OWNER&next=1", loc, "on to the next request of the queue acted in")
+			assert.Equal(t, tt.flash+" Your queue is empty.", flash, "the fake's queue is empty")
 			decided := callsTo(calls, "Decide")
 			require.Len(t, decided, 1)
 			d := signoff.DecisionApprove

@@ -447,6 +447,20 @@ func (c *client) follow(res response) response {
 	return c.get(res.Location)
 }
 
+// followAll follows res's redirects until a page that is not one, and
+// returns it with the path it was served at.
+func (c *client) followAll(res response) (response, string) {
+	c.t.Helper()
+	path := ""
+	for i := 0; res.Status == http.StatusSeeOther; i++ {
+		require.Less(c.t, i, 5, "too many redirects")
+		path = res.Location
+		res = c.get(path)
+	}
+	require.NotEmpty(c.t, path, "expected a redirect: %s", res.Body)
+	return res, path
+}
+
 // signedInAs returns who c is signed in as, "" when signed out.
 func (c *client) signedInAs() string {
 	c.t.Helper()

@@ -27,7 +27,7 @@ type Workflow interface {
 	Product(ctx context.Context, viewer signoff.Identity, id string) (signoff.ProductPage, error)
 	Submit(ctx context.Context, viewer signoff.Identity, productID, reason string) (signoff.Outcome, error)
 	MyRequests(ctx context.Context, viewer signoff.Identity) ([]signoff.Request, error)
-	Queue(ctx context.Context, viewer signoff.Identity, actingAs string) (signoff.Queue, error)
+	Queue(ctx context.Context, viewer signoff.Identity, in signoff.QueueInput) (signoff.Queue, error)
 	RequestPage(ctx context.Context, viewer signoff.Identity, id, actingAs string) (signoff.RequestPage, error)
 	Decide(ctx context.Context, viewer signoff.Identity, id string, in signoff.DecisionInput) (signoff.Outcome, error)
 	Withdraw(ctx context.Context, viewer signoff.Identity, id string) error

@@ -1,6 +1,7 @@
 package signoff
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -208,6 +209,8 @@ func (s *Service) MyRequests(ctx context.Context, viewer Identity) ([]Request, e
 
 // Queue is the approver queue page.
 type Queue struct {
+	// Requests are the page's requests, at most QueueLimit, in Input's
+	// order.
 	Requests []Request
 	// ActingAs is the role the queue is narrowed to, or "" for all of them.
 	ActingAs string
@@ -217,6 +220,15 @@ type Queue struct {
 	// NeedsGrant, for admins only, lists approved requests whose access is
 	// not granted yet (the grant failed or never ran): theirs to retry.
 	NeedsGrant []Request
+	// Input is what the page was asked for, its Sort filled in.
+	Input QueueInput
+	// Products and Classifications are the filters' choices: the products
+	// whose chain has a step keyed to the roles in use (and any product on
+	// the page), by name, and their classifications, sorted.
+	Products        []Product
+	Classifications []string
+	// Next is the cursor of the next page, "" on the last.
+	Next string
 }
 
 // ApproverRoles returns the approver roles in viewer's session.
@@ -234,36 +246,105 @@ func (s *Service) ApproverRoles(ctx context.Context, viewer Identity) ([]string,
 	return mine, nil
 }
 
-// Queue returns the pending steps viewer may decide, narrowed to actingAs
-// when it is set. actingAs must be one of the viewer's in-session approver
-// roles.
-func (s *Service) Queue(ctx context.Context, viewer Identity, actingAs string) (Queue, error) {
+// Queue returns a page of the pending steps viewer may decide: narrowed to
+// in.ActingAs when it is set (one of the viewer's in-session approver
+// roles), filtered, sorted and continued after a cursor as in asks; or,
+// with in.Next, the next request to decide. A malformed order, cursor or
+// filter is ErrInvalid; so is a product or classification that none of the
+// queue's products has (the filters offer only those).
+func (s *Service) Queue(ctx context.Context, viewer Identity, in QueueInput) (Queue, error) {
 	if err := requireSignedIn(viewer); err != nil {
 		return Queue{}, err
 	}
+	sort, after, err := parseQueueInput(in)
+	if err != nil {
+		return Queue{}, err
+	}
+	in.Sort = sort
 	roles, err := s.ApproverRoles(ctx, viewer)
 	if err != nil {
 		return Queue{}, fmt.Errorf("queue: %w", err)
 	}
-	q := Queue{Roles: roles, ActingAs: actingAs}
+	q := Queue{Roles: roles, ActingAs: in.ActingAs, Input: in}
+	use := roles
+	if in.ActingAs != "" {
+		if !slices.Contains(roles, in.ActingAs) {
+			return Queue{}, Errorf(ErrForbidden, "You cannot act as %s: it is not an approver role in your session.", in.ActingAs)
+		}
+		use = []string{in.ActingAs}
+	}
+	if len(use) > 0 {
+		// One more than a page: whether it comes tells whether there is a
+		// next page, in the same statement.
+		f := QueueFilter{Roles: use, User: viewer.User, ProductID: in.ProductID, Classification: in.Classification,
+			Sort: sort, After: after, Limit: QueueLimit + 1}
+		rows, err := s.reads.Queue(ctx, f)
+		if err != nil {
+			return Queue{}, fmt.Errorf("queue: %w", err)
+		}
+		if in.Next && len(rows.Requests) == 0 && after != nil {
+			// Nothing after the request just decided: go round to the ones
+			// the approver skipped. This second read happens only at the
+			// end of the queue.
+			f.After = nil
+			if rows, err = s.reads.Queue(ctx, f); err != nil {
+				return Queue{}, fmt.Errorf("queue: %w", err)
+			}
+			q.Input.After = ""
+		}
+		if len(rows.Requests) > QueueLimit {
+			rows.Requests = rows.Requests[:QueueLimit]
+			q.Next = QueueKeyOf(rows.Requests[QueueLimit-1], sort).String()
+		}
+		q.Requests = rows.Requests
+		q.Products, q.Classifications = queueFacets(rows)
+		if err := checkQueueFilters(in, q); err != nil {
+			return Queue{}, err
+		}
+	} else if in.Filtered() || in.After != "" {
+		return Queue{}, Errorf(ErrInvalid, "None of your roles approves any step, so the queue has nothing to filter or page through.")
+	}
+	if in.Next && len(q.Requests) > 0 {
+		return q, nil // the next request is all the caller wants
+	}
 	if q.NeedsGrant, err = s.NeedsGrant(ctx, viewer); err != nil {
 		return Queue{}, fmt.Errorf("queue: %w", err)
 	}
-	use := roles
-	if actingAs != "" {
-		if !slices.Contains(roles, actingAs) {
-			return Queue{}, Errorf(ErrForbidden, "You cannot act as %s: it is not an approver role in your session.", actingAs)
-		}
-		use = []string{actingAs}
-	}
-	if len(use) == 0 {
-		return q, nil
-	}
-	q.Requests, err = s.reads.Queue(ctx, use, viewer.User, QueueLimit)
-	if err != nil {
-		return Queue{}, fmt.Errorf("queue: %w", err)
-	}
 	return q, nil
+}
+
+// queueFacets returns the filters' choices: the read's products, and any
+// product on the page that they lack (its chain may have changed since the
+// request was submitted), by name; and their classifications.
+func queueFacets(rows QueueRows) ([]Product, []string) {
+	ps := slices.Clone(rows.Products)
+	for _, r := range rows.Requests {
+		if !slices.ContainsFunc(ps, func(p Product) bool { return p.ID == r.ProductID }) {
+			ps = append(ps, Product{ID: r.ProductID, Name: r.ProductName, Classification: r.Classification})
+		}
+	}
+	slices.SortFunc(ps, func(a, b Product) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID))
+	})
+	var cs []string
+	for _, p := range ps {
+		cs = append(cs, p.Classification)
+	}
+	slices.Sort(cs)
+	return ps, slices.Compact(cs)
+}
+
+// checkQueueFilters refuses a product or classification filter that is
+// none of the queue's choices: the select boxes cannot send one, so it came
+// from an old or edited address, and an empty page would hide the mistake.
+func checkQueueFilters(in QueueInput, q Queue) error {
+	if in.ProductID != "" && !slices.ContainsFunc(q.Products, func(p Product) bool { return p.ID == in.ProductID }) {
+		return Errorf(ErrInvalid, "No product with a step you approve has that ID. Choose a product from the list, or clear the filters.")
+	}
+	if in.Classification != "" && !slices.Contains(q.Classifications, in.Classification) {
+		return Errorf(ErrInvalid, "No product with a step you approve has that classification. Choose one from the list, or clear the filters.")
+	}
+	return nil
 }
 
 // RequestPage is everything the request page shows.

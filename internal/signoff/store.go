@@ -27,9 +27,11 @@ type Reads interface {
 	// their steps; at most limit.
 	Requests(ctx context.Context, requester string, limit int) ([]Request, error)
 	// Queue returns pending requests whose current step is keyed to one of
-	// roles and that were not made by user and have no step decided by user,
-	// oldest first, with their steps; at most limit.
-	Queue(ctx context.Context, roles []string, user string, limit int) ([]Request, error)
+	// f.Roles and that were not made by f.User and have no step decided by
+	// f.User, filtered, in f.Sort's order after f.After, with their steps;
+	// at most f.Limit. With them, in the same statement, come the filters'
+	// choices (QueueRows.Products).
+	Queue(ctx context.Context, f QueueFilter) (QueueRows, error)
 	// RequestsIn returns requests in any of statuses, oldest first, with
 	// their steps; at most limit.
 	RequestsIn(ctx context.Context, statuses []Status, limit int) ([]Request, error)

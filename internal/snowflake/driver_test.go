@@ -428,22 +428,30 @@ func TestDriverHandlerAndUnknownStatements(t *testing.T) {
 		if !strings.HasPrefix(q.SQLText, "WITH chosen AS (\n\t\tSELECT r.request_id FROM access_request r") {
 			return sftest.Response{}, false
 		}
-		cols := make([]sftest.Column, len(requestCols))
-		for i, name := range requestCols {
+		cols := make([]sftest.Column, len(queueCols))
+		for i, name := range queueCols {
 			cols[i] = sftest.Text(name)
 		}
 		return sftest.Result(cols), true
 	})
-	q := sqlstore.SelectQueue(2, signoff.QueueLimit)
-	got, err := st.Reads().Queue(t.Context(), []string{"APPROVER_MGR", "APPROVER_OWNER"}, "CAROL", signoff.QueueLimit)
+	after := signoff.QueueKey{Sort: signoff.QueueByProduct, Waiting: t1, RequestID: reqID, ProductName: "EU sales orders"}
+	f := signoff.QueueFilter{Roles: []string{"APPROVER_MGR", "APPROVER_OWNER"}, User: "CAROL", ProductID: "SALES_EU",
+		Classification: "CONFIDENTIAL", Sort: signoff.QueueByProduct, After: &after, Limit: signoff.QueueLimit + 1}
+	q, _ := sqlstore.SelectQueue(f)
+	got, err := st.Reads().Queue(t.Context(), f)
 	require.NoError(t, err)
-	require.Empty(t, got)
+	require.Empty(t, got.Requests)
 	sent := fake.Queries()[0]
 	require.Equal(t, q, sent.SQLText)
+	at := sftest.Binding{Type: "TIMESTAMP_NTZ", Value: strconv.FormatInt(t1.UnixNano(), 10)}
 	require.Equal(t, map[string]sftest.Binding{
 		"1": {Type: "TEXT", Value: "APPROVER_MGR"}, "2": {Type: "TEXT", Value: "APPROVER_OWNER"},
 		"3": {Type: "TEXT", Value: "CAROL"}, "4": {Type: "TEXT", Value: "CAROL"},
-	}, sent.Bindings, "role binds, then the user twice")
+		"5": {Type: "TEXT", Value: "SALES_EU"}, "6": {Type: "TEXT", Value: "CONFIDENTIAL"},
+		"7": {Type: "TEXT", Value: "EU sales orders"}, "8": {Type: "TEXT", Value: "EU sales orders"}, "9": at, "10": at,
+		"11": {Type: "TEXT", Value: reqID},
+		"12": {Type: "TEXT", Value: "APPROVER_MGR"}, "13": {Type: "TEXT", Value: "APPROVER_OWNER"},
+	}, sent.Bindings, "role binds, the user twice, the filters, the cursor (times as TIMESTAMP_NTZ), the roles again for the products")
 
 	// Anything else gets an error a test cannot miss.
 	_, err = st.Reads().ApproverRoles(t.Context())

@@ -34,6 +34,10 @@ var requestCols = []string{"request_id", "product_id", "name", "classification",
 	"business_reason", "status", "current_step", "step_count", "created_at", "updated_at",
 	"step_order", "step_label", "approver_role", "decision", "decided_by", "acting_role", "comment", "decided_at"}
 
+// queueCols are SelectQueue's columns: the row's kind ('R' for a request's
+// step, 'P' for a product the filters offer), then requestCols.
+var queueCols = append([]string{"kind"}, requestCols...)
+
 // detailCols are SelectRequestDetail's columns: the row's kind ('S' for a
 // step, 'E' for an audit event) and order, the request, its step, its
 // product, then the event's own columns.
@@ -138,6 +142,33 @@ func requestRows(rs ...signoff.Request) *sqlmock.Rows {
 		for _, st := range r.Steps {
 			rows.AddRow(requestValues(r, st)...)
 		}
+	}
+	return rows
+}
+
+// queueRows renders requests and the product filter's choices as
+// SelectQueue rows, as Snowflake answers them: a row per step of each
+// request ('R'), then a row per product ('P') with empty text and zero
+// numbers where the statement selects them, and NULL times.
+func queueRows(products []signoff.Product, rs ...signoff.Request) *sqlmock.Rows {
+	rows := sqlmock.NewRows(queueCols)
+	for _, v := range queueValues(products, rs...) {
+		rows.AddRow(v...)
+	}
+	return rows
+}
+
+// queueValues are queueRows' rows.
+func queueValues(products []signoff.Product, rs ...signoff.Request) [][]driver.Value {
+	var rows [][]driver.Value
+	for _, r := range rs {
+		for _, st := range r.Steps {
+			rows = append(rows, append([]driver.Value{"R"}, requestValues(r, st)...))
+		}
+	}
+	for _, p := range products {
+		rows = append(rows, []driver.Value{"P", "", p.ID, p.Name, p.Classification, "", "", "", "", int64(0), int64(0),
+			nil, nil, int64(0), "", "", "", "", "", "", nil})
 	}
 	return rows
 }

@@ -290,7 +290,7 @@ func (st *pathStack) cannedReads() {
 	st.fake.On(sqlstore.SelectProductFor, sfResult(append(slices.Clone(productCols), "open_id", "open_status"),
 		productForValues(salesEU(), "", "")))
 	st.fake.On(sqlstore.SelectRequestsBy(signoff.MyRequestsLimit), sfResult(requestCols, requestValuesOf(a, final)))
-	st.fake.On(sqlstore.SelectQueue(1, signoff.QueueLimit), sfResult(requestCols, requestValuesOf(a)))
+	st.fake.On(queueSQL(oneRole), sfResult(queueCols, queueValues([]signoff.Product{salesEU()}, a)))
 	st.fake.On(sqlstore.SelectRequestDetail, sfResult(detailCols, detailValues(a, salesEU(), historyOf(a)...)))
 	st.fake.On(auditPageSQL(signoff.EventFilter{}),
 		sfResult(eventCols, eventValues(historyOf(pendingRequest(reqID, 3))...)))

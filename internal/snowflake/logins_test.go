@@ -193,8 +193,8 @@ func browse(t *testing.T, identityTTL time.Duration, freshTokens bool, lifetime,
 					})
 				}
 				expect = append(expect, func(m sqlmock.Sqlmock) {
-					expectQuery(m, sqlstore.SelectQueue(1, signoff.QueueLimit), "APPROVER_MGR", "BOB", "BOB").
-						WillReturnRows(requestRows(atStep1))
+					expectQuery(m, queueSQL(oneRole), "APPROVER_MGR", "BOB", "BOB", "APPROVER_MGR").
+						WillReturnRows(queueRows([]signoff.Product{salesEU()}, atStep1))
 				})
 			case 2:
 				v.name, v.path = "request page", "/requests/"+reqID

@@ -102,19 +102,30 @@ func TestRoundTrips(t *testing.T) {
 			expectQuery(m, sqlstore.SelectRequestsBy(signoff.MyRequestsLimit), "ALICE").WillReturnRows(requestRows(a, rejected))
 		}, cost: cost{service: 1}})
 
-	// BOB approves the first step.
+	// BOB approves the first step, and goes on to the next request of his
+	// queue.
+	products := []signoff.Product{salesEU()}
 	rt.do(visit{name: "queue, BOB's first page (no identity cookie; roles cache cold)", method: "GET", path: "/queue", user: "BOB",
 		service: func(m sqlmock.Sqlmock) {
 			expectQuery(m, sqlstore.SelectApproverRoles).WillReturnRows(sqlmock.NewRows([]string{"approver_role"}).
 				AddRow("APPROVER_DPO").AddRow("APPROVER_MGR").AddRow("APPROVER_OWNER"))
-			expectQuery(m, sqlstore.SelectQueue(1, signoff.QueueLimit), "APPROVER_MGR", "BOB", "BOB").WillReturnRows(requestRows(a))
+			expectQuery(m, queueSQL(oneRole), "APPROVER_MGR", "BOB", "BOB", "APPROVER_MGR").WillReturnRows(queueRows(products, a))
 		},
 		callers: []func(sqlmock.Sqlmock){rt.identity("BOB")}, cost: cost{service: 2, logins: 1, caller: 1}})
 	res = rt.do(visit{name: "queue", method: "GET", path: "/queue", user: "BOB",
 		service: func(m sqlmock.Sqlmock) {
-			expectQuery(m, sqlstore.SelectQueue(1, signoff.QueueLimit), "APPROVER_MGR", "BOB", "BOB").WillReturnRows(requestRows(a))
+			expectQuery(m, queueSQL(oneRole), "APPROVER_MGR", "BOB", "BOB", "APPROVER_MGR").WillReturnRows(queueRows(products, a))
 		}, cost: cost{service: 1}})
 	require.Contains(t, res.Body.String(), reqID)
+	aKey := signoff.QueueKeyOf(a, signoff.QueueByProduct)
+	res = rt.do(visit{name: "queue, every filter, by product, a later page", method: "GET",
+		path: "/queue?" + url.Values{"product": {"SALES_EU"}, "classification": {"CONFIDENTIAL"}, "sort": {"product"},
+			"after": {aKey.String()}}.Encode(), user: "BOB",
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, queueSQL(queueEveryFilter), "APPROVER_MGR", "BOB", "BOB", "SALES_EU", "CONFIDENTIAL",
+				a.ProductName, a.ProductName, a.UpdatedAt, a.UpdatedAt, a.ID, "APPROVER_MGR").WillReturnRows(queueRows(products))
+		}, cost: cost{service: 1}})
+	require.Contains(t, res.Body.String(), "matches these filters", "nothing after it")
 	res = rt.do(visit{name: "request page", method: "GET", path: "/requests/" + reqID, user: "BOB",
 		service: func(m sqlmock.Sqlmock) {
 			expectQuery(m, sqlstore.SelectRequestDetail, reqID, reqID).WillReturnRows(detailRows(a, salesEU(), submittedEv))
@@ -122,18 +133,40 @@ func TestRoundTrips(t *testing.T) {
 	require.Contains(t, res.Body.String(), "Quarterly churn analysis for the EU board pack.")
 	require.Contains(t, res.Body.String(), `data-testid="history"`, "the events come with the request")
 	require.Contains(t, res.Body.String(), `href="/queue"`, "BOB approves: his pages offer the Approvals tab")
+	queueCtx := fieldValue(t, res.Body.String(), "queue")
+	after := signoff.QueueKeyOf(a, signoff.QueueOldest)
+	require.Equal(t, url.Values{"after": {after.String()}}.Encode(), queueCtx, "the decision form carries the request's place in the queue")
 	res = rt.do(visit{name: "approve a non-final step", method: "POST", path: "/requests/" + reqID + "/decision", user: "BOB",
-		form: url.Values{"decision": {"approve"}, "step": {"1"}, "comment": {"Fine by me."}},
+		form: url.Values{"decision": {"approve"}, "step": {"1"}, "comment": {"Fine by me."}, "queue": {queueCtx}},
 		callers: []func(sqlmock.Sqlmock){expectCall(callDecide, envelope(signoff.CodeOK, `{"actor":"BOB","request_id":"`+reqID+
 			`","status":"PENDING","current_step":2,"step_count":3,"step_label":"Data owner","step_role":"APPROVER_OWNER"}`),
 			reqID, int64(1), "APPROVED", "Fine by me.", "", validIDs{n: 3}, false)},
 		cost: cost{logins: 1, caller: 1}})
-	require.Equal(t, "/requests/"+reqID, res.Header().Get("Location"))
-	res = rt.do(visit{name: "request page (after a decision: the redirect)", method: "GET", path: "/requests/" + reqID, user: "BOB",
+	require.Equal(t, "/queue?"+url.Values{"after": {after.String()}, "next": {"1"}}.Encode(), res.Header().Get("Location"),
+		"on to the next request after this one")
+	next := pendingRequest(req2ID, 1)
+	next.Requester, next.UpdatedAt = "ERIN", t1
+	res = rt.do(visit{name: "next request after a decision (the redirect: one queue read finds it)", method: "GET",
+		path: res.Header().Get("Location"), user: "BOB", status: http.StatusSeeOther,
 		service: func(m sqlmock.Sqlmock) {
-			expectQuery(m, sqlstore.SelectRequestDetail, reqID, reqID).WillReturnRows(detailRows(atStep2, salesEU(), historyOf(atStep2)...))
+			expectQuery(m, queueSQL(queueAfter(signoff.QueueOldest)), "APPROVER_MGR", "BOB", "BOB",
+				a.UpdatedAt, a.UpdatedAt, a.ID, "APPROVER_MGR").WillReturnRows(queueRows(products, next))
 		}, cost: cost{service: 1}})
-	require.Contains(t, res.Body.String(), "You approved. The request moves on to the Data owner step (APPROVER_OWNER).")
+	require.Equal(t, "/requests/"+req2ID, res.Header().Get("Location"))
+	res = rt.do(visit{name: "request page (the next request: the redirect)", method: "GET", path: "/requests/" + req2ID, user: "BOB",
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, sqlstore.SelectRequestDetail, req2ID, req2ID).WillReturnRows(detailRows(next, salesEU(), historyOf(next)...))
+		}, cost: cost{service: 1}})
+	require.Contains(t, html.UnescapeString(res.Body.String()), "Approved. Next: EU sales orders for ERIN.")
+	nextKey := signoff.QueueKeyOf(next, signoff.QueueOldest)
+	res = rt.do(visit{name: "next request after a decision, end of the queue (read again from the top)",
+		method: "GET", path: "/queue?" + url.Values{"after": {nextKey.String()}, "next": {"1"}}.Encode(), user: "BOB",
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, queueSQL(queueAfter(signoff.QueueOldest)), "APPROVER_MGR", "BOB", "BOB",
+				next.UpdatedAt, next.UpdatedAt, next.ID, "APPROVER_MGR").WillReturnRows(queueRows(products))
+			expectQuery(m, queueSQL(oneRole), "APPROVER_MGR", "BOB", "BOB", "APPROVER_MGR").WillReturnRows(queueRows(products))
+		}, cost: cost{service: 2}})
+	require.Contains(t, res.Body.String(), "Nothing waits for you right now.")
 	res = rt.do(visit{name: "approve, refused by the procedure (role not held)", method: "POST",
 		path: "/requests/" + reqID + "/decision", user: "BOB", status: http.StatusForbidden,
 		form: url.Values{"decision": {"approve"}, "step": {"2"}},
@@ -175,7 +208,8 @@ func TestRoundTrips(t *testing.T) {
 			`","requester":"ALICE","access_role":"SALES_READER","status":"GRANTED","current_step":3,"step_count":3,"acting_as":"APPROVER_DPO"}`),
 			req2ID, int64(3), "APPROVED", "", "APPROVER_DPO", validIDs{n: 3}, false)},
 		cost: cost{logins: 1, caller: 1}})
-	require.Equal(t, "/requests/"+req2ID, res.Header().Get("Location"))
+	require.Equal(t, "/queue?as=APPROVER_DPO&next=1", res.Header().Get("Location"),
+		"a form without the queue's context: on to the first of the queue DAN acted in")
 
 	// A page view now would look the user up again; an action does not.
 	rt.do(visit{name: "withdraw: the confirmation step (a read; no call)", method: "POST",
@@ -601,6 +635,9 @@ const (
 
 var anyID = regexp.MustCompile(`[0-9A-Z]{26}`)
 
+// anyCursor is a queue page's cursor in an address.
+var anyCursor = regexp.MustCompile(`after=[0-9A-Za-z_-]+`)
+
 // report logs the table of round trips: the begin marker, a header naming
 // the columns, one line per page or action, the configuration it ran with,
 // and the end marker.
@@ -608,7 +645,7 @@ func (rt *roundTrip) report() {
 	nameW, reqW := len("page or action"), len("request")
 	paths := make([]string, len(rt.rows))
 	for i, r := range rt.rows {
-		path, query, _ := strings.Cut(anyID.ReplaceAllString(r.path, "{id}"), "?")
+		path, query, _ := strings.Cut(anyCursor.ReplaceAllString(anyID.ReplaceAllString(r.path, "{id}"), "after={cursor}"), "?")
 		if n := strings.Count(query, "&") + 1; n > 2 { // the row's name says which
 			query = fmt.Sprintf("{%d parameters}", n)
 		}
@@ -836,4 +873,13 @@ func (cc countingConn) PrepareContext(ctx context.Context, q string) (driver.Stm
 
 func (cc countingConn) CheckNamedValue(nv *driver.NamedValue) error {
 	return cc.Conn.(driver.NamedValueChecker).CheckNamedValue(nv)
+}
+
+// fieldValue is the value of the form control named name in body, as
+// templ renders it (name, then value); the test fails if there is none.
+func fieldValue(t *testing.T, body, name string) string {
+	t.Helper()
+	m := regexp.MustCompile(`name="` + regexp.QuoteMeta(name) + `" value="([^"]*)"`).FindStringSubmatch(body)
+	require.NotNil(t, m, "no field %q", name)
+	return html.UnescapeString(m[1])
 }

@@ -45,6 +45,34 @@ func auditPageSQL(f signoff.EventFilter) string {
 	return eventsSQL(f)
 }
 
+// queueSQL is the queue page's statement for f: one more than the page
+// shows, which tells whether there is a next page. Its text depends on the
+// number of roles and on which filters, order and cursor f sets, not on
+// their values.
+func queueSQL(f signoff.QueueFilter) string {
+	if f.Limit == 0 {
+		f.Limit = signoff.QueueLimit + 1
+	}
+	q, _ := sqlstore.SelectQueue(f)
+	return q
+}
+
+// oneRole is the queue of one approver role, unfiltered.
+var oneRole = signoff.QueueFilter{Roles: []string{"APPROVER_MGR"}}
+
+// queueAfter is the queue of one role in order sort, after a cursor.
+func queueAfter(sort signoff.QueueSort) signoff.QueueFilter {
+	k := signoff.QueueKeyOf(pendingRequest(reqID, 1), sort)
+	return signoff.QueueFilter{Roles: oneRole.Roles, Sort: sort, After: &k}
+}
+
+// queueEveryFilter sets every filter of the queue, by product, after a cursor.
+var queueEveryFilter = func() signoff.QueueFilter {
+	f := queueAfter(signoff.QueueByProduct)
+	f.ProductID, f.Classification = "SALES_EU", "CONFIDENTIAL"
+	return f
+}()
+
 type namedStmt struct{ name, text string }
 
 // catalogue is every statement text the Snowflake engine sends (the
@@ -68,8 +96,16 @@ func catalogue() []namedStmt {
 		{"ApproverRoles", sqlstore.SelectApproverRoles},
 		{"RequestDetail", sqlstore.SelectRequestDetail},
 		{"Requests (limit 200: my requests)", sqlstore.SelectRequestsBy(signoff.MyRequestsLimit)},
-		{"Queue (1 role, limit 50)", sqlstore.SelectQueue(1, signoff.QueueLimit)},
-		{"Queue (2 roles, limit 50)", sqlstore.SelectQueue(2, signoff.QueueLimit)},
+		{"Queue (1 role; limit 51)", queueSQL(oneRole)},
+		{"Queue (2 roles; limit 51)", queueSQL(signoff.QueueFilter{Roles: []string{"APPROVER_MGR", "APPROVER_OWNER"}})},
+		{"Queue (1 role, after: a later page, or the next request after a decision)", queueSQL(queueAfter(signoff.QueueOldest))},
+		{"Queue (1 role, newest first)", queueSQL(signoff.QueueFilter{Roles: oneRole.Roles, Sort: signoff.QueueNewest})},
+		{"Queue (1 role, newest first, after)", queueSQL(queueAfter(signoff.QueueNewest))},
+		{"Queue (1 role, by product)", queueSQL(signoff.QueueFilter{Roles: oneRole.Roles, Sort: signoff.QueueByProduct})},
+		{"Queue (1 role, by product, after)", queueSQL(queueAfter(signoff.QueueByProduct))},
+		{"Queue (1 role, product)", queueSQL(signoff.QueueFilter{Roles: oneRole.Roles, ProductID: "SALES_EU"})},
+		{"Queue (1 role, classification)", queueSQL(signoff.QueueFilter{Roles: oneRole.Roles, Classification: "CONFIDENTIAL"})},
+		{"Queue (1 role, every filter, by product, after)", queueSQL(queueEveryFilter)},
 		{"Events (audit page: limit 51)", auditPageSQL(signoff.EventFilter{})},
 		{"Events (audit page: request)", auditPageSQL(signoff.EventFilter{RequestID: reqID})},
 		{"Events (audit page: product)", auditPageSQL(signoff.EventFilter{ProductID: "SALES_EU"})},

@@ -453,8 +453,8 @@ func (r *soakRun) clients() {
 // queueTable is the approver's queue on the queue page, and queueRow one
 // line of it: a request at a step.
 var (
-	queueTable = regexp.MustCompile(`(?s)<table data-testid="queue">.*?</table>`)
-	queueRow   = regexp.MustCompile(`(?s)<a href="/requests/([0-9A-Z]{26})"[^>]*>.*?\(step (\d+) of (\d+)\)`)
+	queueTable = regexp.MustCompile(`(?s)<table[^>]* data-testid="queue"[^>]*>.*?</table>`)
+	queueRow   = regexp.MustCompile(`(?s)<a [^>]*href="/requests/([0-9A-Z]{26})[^"]*"[^>]*>.*?\(step (\d+) of (\d+)\)`)
 )
 
 func (r *soakRun) approver(persona string, rng *rand.Rand) {

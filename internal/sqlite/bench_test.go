@@ -29,11 +29,11 @@ func BenchmarkQueue(b *testing.B) {
 			b.ReportAllocs()
 			var got int
 			for b.Loop() {
-				rs, err := st.Reads().Queue(ctx, roles, marco.User, signoff.QueueLimit)
+				rows, err := st.Reads().Queue(ctx, signoff.QueueFilter{Roles: roles, User: marco.User, Limit: signoff.QueueLimit + 1})
 				if err != nil {
 					b.Fatal(err)
 				}
-				got = len(rs)
+				got = len(rows.Requests)
 			}
 			if got == 0 {
 				b.Fatal("MARCO's queue is empty")

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/signoff/signoff/internal/signoff"
 )
@@ -40,37 +41,154 @@ func (s *Store) Requests(ctx context.Context, requester string, n int) ([]signof
 	return rs, nil
 }
 
-// SelectQueue returns the pending requests whose current step is keyed to
-// one of roles (nRoles bind markers), excluding the viewer's own requests and
-// those the viewer already decided a step of, oldest first.
-func SelectQueue(nRoles, n int) string {
-	return `WITH chosen AS (
-		SELECT r.request_id FROM access_request r
-		JOIN request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
-		WHERE r.status = 'PENDING'
-		  AND cur.approver_role IN (` + placeholders(nRoles) + `)
-		  AND r.requester <> ?
-		  AND NOT EXISTS (SELECT 1 FROM request_step d WHERE d.request_id = r.request_id AND d.decided_by = ?)
-		ORDER BY r.created_at, r.request_id` + limit(n) + `)` + selectRequests +
-		` ORDER BY r.created_at, r.request_id, s.step_order`
-}
-
-// Queue returns the pending requests whose current step one of roles may
-// decide, excluding user's own and those user already decided a step of.
-func (s *Store) Queue(ctx context.Context, roles []string, user string, n int) ([]signoff.Request, error) {
-	if len(roles) == 0 {
-		return nil, nil
+// SelectQueue renders the approver queue's read for f and returns it with
+// its arguments: one statement per page, on both engines.
+//
+// The CTE "chosen" picks the page: the pending requests whose current step
+// is keyed to one of f.Roles, not the viewer's own nor ones the viewer
+// decided a step of, filtered, in f.Sort's order, after the keyset f.After,
+// at most f.Limit. On the embedded engine the default order walks the index
+// access_request_waiting (status, updated_at, request_id) and stops at the
+// limit; "newest" walks it backwards. The keyset is written as
+// "key >= k AND (key > k OR id > i)" rather than the equivalent
+// "key > k OR (key = k AND id > i)", so that the index is entered at k
+// instead of being scanned from its start. By product, every candidate is
+// sorted (the name is another table's): the cost grows with the pending
+// steps for the viewer's roles, not with the requests.
+//
+// The outer query returns each chosen request's steps ('R' rows, first: a
+// compound SELECT's columns take their types from its first SELECT, and the
+// times must land in TIMESTAMP columns), then, in the same statement, one
+// 'P' row per product whose chain has a step keyed to f.Roles: the product
+// filter's choices. The outer ORDER BY names columns by position (a
+// compound SELECT's ORDER BY may only name its result columns): 1 the kind,
+// 2 request_id, 3 product_id, 4 the product's name, 13 updated_at,
+// 14 step_order.
+func SelectQueue(f signoff.QueueFilter) (string, []any) {
+	sort := f.Sort
+	if sort == "" {
+		sort = signoff.QueueOldest
 	}
-	args := make([]any, 0, len(roles)+2)
-	for _, r := range roles {
+	var args []any
+	for _, r := range f.Roles {
 		args = append(args, r)
 	}
-	args = append(args, user, user)
-	rs, err := s.queryRequests(ctx, SelectQueue(len(roles), n), args...)
-	if err != nil {
-		return nil, s.errorf(err, "queue for %s", user)
+	args = append(args, f.User, f.User)
+	var b strings.Builder
+	b.WriteString(`WITH chosen AS (
+		SELECT r.request_id FROM access_request r
+		JOIN request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step`)
+	if sort == signoff.QueueByProduct || f.Classification != "" {
+		b.WriteString(`
+		JOIN data_product cp ON cp.product_id = r.product_id`)
 	}
-	return rs, nil
+	b.WriteString(`
+		WHERE r.status = 'PENDING'
+		  AND cur.approver_role IN (` + placeholders(len(f.Roles)) + `)
+		  AND r.requester <> ?
+		  AND NOT EXISTS (SELECT 1 FROM request_step d WHERE d.request_id = r.request_id AND d.decided_by = ?)`)
+	if f.ProductID != "" {
+		b.WriteString(`
+		  AND r.product_id = ?`)
+		args = append(args, f.ProductID)
+	}
+	if f.Classification != "" {
+		b.WriteString(`
+		  AND cp.classification = ?`)
+		args = append(args, f.Classification)
+	}
+	if k := f.After; k != nil {
+		switch sort {
+		case signoff.QueueNewest:
+			b.WriteString(`
+		  AND r.updated_at <= ? AND (r.updated_at < ? OR r.request_id < ?)`)
+			args = append(args, k.Waiting.UTC(), k.Waiting.UTC(), k.RequestID)
+		case signoff.QueueByProduct:
+			b.WriteString(`
+		  AND cp.name >= ? AND (cp.name > ? OR r.updated_at > ? OR (r.updated_at = ? AND r.request_id > ?))`)
+			args = append(args, k.ProductName, k.ProductName, k.Waiting.UTC(), k.Waiting.UTC(), k.RequestID)
+		default:
+			b.WriteString(`
+		  AND r.updated_at >= ? AND (r.updated_at > ? OR r.request_id > ?)`)
+			args = append(args, k.Waiting.UTC(), k.Waiting.UTC(), k.RequestID)
+		}
+	}
+	// The outer order ends with the step, then the product's name and ID,
+	// which order the 'P' rows (equal in every column before).
+	order, outer := `r.updated_at, r.request_id`, `13, 2, 14, 4, 3`
+	switch sort {
+	case signoff.QueueNewest:
+		order, outer = `r.updated_at DESC, r.request_id DESC`, `13 DESC, 2 DESC, 14, 4, 3`
+	case signoff.QueueByProduct:
+		order, outer = `cp.name, r.updated_at, r.request_id`, `4, 13, 2, 14, 3`
+	}
+	b.WriteString(`
+		ORDER BY ` + order + limit(f.Limit) + `)
+SELECT 'R' AS kind, r.request_id, r.product_id, p.name, p.classification, p.access_role, r.requester,
+       r.business_reason, r.status, r.current_step, r.step_count, r.created_at, r.updated_at,
+       s.step_order, s.step_label, s.approver_role, COALESCE(s.decision, ''),
+       COALESCE(s.decided_by, ''), COALESCE(s.acting_role, ''), COALESCE(s.comment, ''), s.decided_at
+FROM chosen c
+JOIN access_request r ON r.request_id = c.request_id
+JOIN data_product p ON p.product_id = r.product_id
+JOIN request_step s ON s.request_id = r.request_id
+UNION ALL
+SELECT 'P', '', p.product_id, p.name, p.classification, '', '',
+       '', '', 0, 0, NULL, NULL,
+       0, '', '', '', '', '', '', NULL
+FROM data_product p
+WHERE EXISTS (SELECT 1 FROM approval_chain ch WHERE ch.product_id = p.product_id
+                AND ch.approver_role IN (` + placeholders(len(f.Roles)) + `))
+ORDER BY 1 DESC, ` + outer)
+	for _, r := range f.Roles {
+		args = append(args, r)
+	}
+	return b.String(), args
+}
+
+// Queue returns a page of the approver queue and the product filter's
+// choices, in one statement.
+func (s *Store) Queue(ctx context.Context, f signoff.QueueFilter) (signoff.QueueRows, error) {
+	if len(f.Roles) == 0 {
+		return signoff.QueueRows{}, nil
+	}
+	query, args := SelectQueue(f)
+	rows, err := s.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return signoff.QueueRows{}, s.errorf(err, "queue for %s", f.User)
+	}
+	defer rows.Close()
+	var out signoff.QueueRows
+	for rows.Next() {
+		var kind string
+		var r signoff.Request
+		var st signoff.Step
+		var created, updated, decidedAt sql.NullTime
+		if err := rows.Scan(&kind, &r.ID, &r.ProductID, &r.ProductName, &r.Classification, &r.AccessRole,
+			&r.Requester, &r.Reason, &r.Status, &r.CurrentStep, &r.StepCount, &created, &updated,
+			&st.Order, &st.Label, &st.ApproverRole, &st.Decision, &st.DecidedBy, &st.ActorRole,
+			&st.Comment, &decidedAt); err != nil {
+			return signoff.QueueRows{}, s.errorf(err, "queue for %s", f.User)
+		}
+		if kind == "P" {
+			out.Products = append(out.Products, signoff.Product{ID: r.ProductID, Name: r.ProductName,
+				Classification: r.Classification})
+			continue
+		}
+		r.CreatedAt, r.UpdatedAt = created.Time.UTC(), updated.Time.UTC()
+		if decidedAt.Valid {
+			st.DecidedAt = decidedAt.Time.UTC()
+		}
+		if n := len(out.Requests); n == 0 || out.Requests[n-1].ID != r.ID {
+			out.Requests = append(out.Requests, r)
+		}
+		last := &out.Requests[len(out.Requests)-1]
+		last.Steps = append(last.Steps, st)
+	}
+	if err := rows.Err(); err != nil {
+		return signoff.QueueRows{}, s.errorf(err, "queue for %s", f.User)
+	}
+	return out, nil
 }
 
 func (s *Store) queryRequests(ctx context.Context, query string, args ...any) ([]signoff.Request, error) {

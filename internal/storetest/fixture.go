@@ -96,17 +96,29 @@ var products = []signoff.Product{
 	},
 }
 
-// clock is a deterministic clock: every reading is one second after the last.
+// clock is a deterministic clock: every reading is one second after the
+// last, unless it is frozen.
 type clock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu     sync.Mutex
+	t      time.Time
+	frozen bool
 }
 
 func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.t = c.t.Add(time.Second)
+	if !c.frozen {
+		c.t = c.t.Add(time.Second)
+	}
 	return c.t
+}
+
+// freeze stops the clock (every reading is the same time) or restarts it:
+// for actions that must happen at the same moment.
+func (c *clock) freeze(frozen bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.frozen = frozen
 }
 
 // fixture is a store filled with the suite's account and catalog, and a

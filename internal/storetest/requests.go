@@ -216,7 +216,7 @@ func testWithdraw(t *testing.T, f *fixture) {
 	}
 	f.unchanged(t, before)
 
-	q, err := f.svc.Queue(ctx, f.who(t, owner), "")
+	q, err := f.svc.Queue(ctx, f.who(t, owner), signoff.QueueInput{})
 	require.NoError(t, err)
 	assert.NotContains(t, requestIDs(q.Requests), r.ID)
 
@@ -262,10 +262,10 @@ func testQueue(t *testing.T, f *fixture) {
 	}
 	for _, tt := range store {
 		t.Run("store/"+tt.name, func(t *testing.T) {
-			rs, err := f.reads.Queue(ctx, tt.roles, tt.user, tt.limit)
+			got, err := f.reads.Queue(ctx, signoff.QueueFilter{Roles: tt.roles, User: tt.user, Limit: tt.limit})
 			require.NoError(t, err)
-			assert.Equal(t, tt.want, nilIfEmpty(requestIDs(rs)), "oldest first")
-			for _, r := range rs {
+			assert.Equal(t, tt.want, nilIfEmpty(requestIDs(got.Requests)), "oldest first")
+			for _, r := range got.Requests {
 				assert.Equal(t, signoff.StatusPending, r.Status)
 				assert.Len(t, r.Steps, r.StepCount, "with their steps")
 			}
@@ -290,7 +290,7 @@ func testQueue(t *testing.T, f *fixture) {
 	}
 	for _, tt := range service {
 		t.Run("service/"+tt.name, func(t *testing.T) {
-			q, err := f.svc.Queue(ctx, f.who(t, tt.user), tt.actingAs)
+			q, err := f.svc.Queue(ctx, f.who(t, tt.user), signoff.QueueInput{ActingAs: tt.actingAs})
 			if tt.kind != nil {
 				assert.ErrorIs(t, err, tt.kind)
 				assert.NotEmpty(t, signoff.Message(err))
@@ -303,6 +303,6 @@ func testQueue(t *testing.T, f *fixture) {
 		})
 	}
 
-	_, err = f.svc.Queue(ctx, signoff.Identity{}, "")
+	_, err = f.svc.Queue(ctx, signoff.Identity{}, signoff.QueueInput{})
 	assert.ErrorIs(t, err, signoff.ErrUnauthenticated)
 }

@@ -66,6 +66,7 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 		{"Revoke", testRevoke},
 		{"Events", testEvents},
 		{"Queue", testQueue},
+		{"QueuePages", testQueuePages},
 		{"BadInputChangesNothing", testBadInputChangesNothing},
 		{"UserNames", testUserNames},
 	}

@@ -35,12 +35,19 @@ func BenchmarkRender(b *testing.B) {
 	slices.Sort(catalog.Classifications)
 	catalog.Classifications = slices.Compact(catalog.Classifications)
 
-	queue := signoff.Queue{Roles: []string{"LINE_MANAGER"}} // MARCO's: step 1 of chains of two or more
+	queue := signoff.Queue{Roles: []string{"LINE_MANAGER"}, Input: signoff.QueueInput{Sort: signoff.QueueOldest}} // MARCO's: step 1 of chains of two or more
 	for i := 0; len(queue.Requests) < signoff.QueueLimit; i++ {
 		if p := products[i%len(products)]; len(p.Chain) > 1 {
 			queue.Requests = append(queue.Requests, fixtureRequest(i, p, 1))
+			if !slices.ContainsFunc(queue.Products, func(q signoff.Product) bool { return q.ID == p.ID }) {
+				queue.Products = append(queue.Products, p)
+				queue.Classifications = append(queue.Classifications, p.Classification)
+			}
 		}
 	}
+	slices.Sort(queue.Classifications)
+	queue.Classifications = slices.Compact(queue.Classifications)
+	queue.Next = signoff.QueueKeyOf(queue.Requests[len(queue.Requests)-1], signoff.QueueOldest).String()
 
 	p := products[3] // a four-step chain: the request waits at step 3 of 4, for DPO
 	page := signoff.RequestPage{Request: fixtureRequest(7, p, 3), Product: p, DecideRole: "DPO"}
@@ -63,7 +70,7 @@ func BenchmarkRender(b *testing.B) {
 		{"catalog", view.CatalogPage(meta("Catalog", "catalog", "GEN0001", "ANALYST"), catalog, signoff.ProductFilter{}),
 			`data-testid="products"`},
 		{"queue", view.QueuePage(meta("Approvals", "queue", "MARCO", "ANALYST", "LINE_MANAGER"), queue),
-			`data-testid="queue-more"`},
+			`data-testid="queue-next"`},
 		{"request", view.RequestPage(meta(p.Name, "queue", "DANA", "DPO"), page, view.DecisionForm{}),
 			`data-testid="decision"`},
 	} {

@@ -172,14 +172,6 @@ func actingAsSuffix(role string) string {
 	return " as " + role
 }
 
-// requestActingURL links to a request, carrying the acting-as choice.
-func requestActingURL(id, actingAs string) string {
-	if actingAs == "" {
-		return RequestURL(id)
-	}
-	return RequestURL(id) + "?as=" + url.QueryEscape(actingAs)
-}
-
 // maxDigestRows is how many digests the verification page lists.
 const maxDigestRows = 20
 
@@ -210,4 +202,12 @@ func verifiedSummary(rep signoff.LedgerReport) string {
 		s += "; the log matches all " + digestCount(rep.Digests)
 	}
 	return s + ". Checked " + FormTime(rep.Checked) + "."
+}
+
+// requestActingURL links to a request, carrying the acting-as choice.
+func requestActingURL(id, actingAs string) string {
+	if actingAs == "" {
+		return RequestURL(id)
+	}
+	return RequestURL(id) + "?as=" + url.QueryEscape(actingAs)
 }

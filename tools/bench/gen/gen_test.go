@@ -68,9 +68,9 @@ func TestGenerate(t *testing.T) {
 	for _, user := range []string{"MARCO", "OLIVIA", "DANA", "SAM"} {
 		id, err := store.Identify(ctx, user)
 		require.NoError(t, err)
-		q, err := store.Reads().Queue(ctx, id.Roles, user, 50)
+		q, err := store.Reads().Queue(ctx, signoff.QueueFilter{Roles: id.Roles, User: user, Limit: 50})
 		require.NoError(t, err)
-		assert.NotEmpty(t, q, "queue of %s", user)
+		assert.NotEmpty(t, q.Requests, "queue of %s", user)
 	}
 	mine, err := store.Reads().Requests(ctx, "GEN0001", 100)
 	require.NoError(t, err)
