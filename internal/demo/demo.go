@@ -118,7 +118,7 @@ var Products = []signoff.Product{
 	},
 	{
 		ID: "customer-360", Name: "Customer 360", Domain: "Sales", Classification: "PII",
-		Description: "Customer profile joined across CRM, orders and support: names, e-mail addresses and lifetime value. Personal data under GDPR.",
+		Description: "Customer profile joined across CRM, orders and support: names, e-mail addresses, lifetime value and open tickets, for segmentation and churn analysis. Personal data under GDPR.",
 		Owner:       "Olivia Chen (Sales operations)", OwnerRole: "DATA_OWNER_SALES", AccessRole: "CUSTOMER_360_READ",
 		Tags: []string{"customer", "crm", "gdpr"},
 		Columns: []signoff.Column{{Name: "CUSTOMER_ID", Type: "VARCHAR"},

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -193,6 +195,21 @@ func (b *browserTest) checkA11y(page string) {
 	}
 }
 
+// waitCount waits until the catalog's result count reads want.
+func (b *browserTest) waitCount(want string) {
+	b.t.Helper()
+	_, err := chromedp.Run(b.ctx, chromedp.Poll[bool](
+		`document.querySelector('[data-testid="result-count"]').textContent.trim() === `+strconvQuote(want),
+		chromedp.WithPollingTimeout(10*time.Second)))
+	require.NoError(b.t, err, "the result count never read %q (it reads %q)", want, b.text(`[data-testid="result-count"]`))
+}
+
+// strconvQuote quotes s as a JavaScript string literal.
+func strconvQuote(s string) string {
+	q, _ := json.Marshal(s)
+	return string(q)
+}
+
 // visit checks and photographs the current page.
 func (b *browserTest) visit(name string) {
 	b.t.Helper()
@@ -212,8 +229,7 @@ func TestThreeStepChainInBrowser(t *testing.T) {
 
 	b.signIn("ALICE")
 	b.do(chromedp.SendKeys(chromedp.CSS("#q"), "customer 360"))
-	b.submit(`form[role="search"] button[type="submit"]`)
-	assert.Contains(t, b.text(`[data-testid="result-count"]`), "1 of 7")
+	b.waitCount("1 of 7 products") // the search applies itself as it is typed (catalog.js)
 	b.visit("02 catalog")
 
 	b.submit(`a[href="/products/customer-360"]`)
@@ -296,6 +312,80 @@ func TestThreeStepChainInBrowser(t *testing.T) {
 	assert.Contains(t, b.text(`[data-testid="error"]`), "There is no request")
 	b.visit("11 not found")
 	t.Logf("%d screenshots in %s", b.shots, t.ArtifactDir())
+}
+
+// TestCatalogSearchInBrowser: the catalog applies the search as it is
+// typed and the filters as they change, without a click and without
+// reloading the page (the search box keeps its focus), keeps the address bar
+// in step, and works the same without JavaScript, as a GET form.
+func TestCatalogSearchInBrowser(t *testing.T) {
+	b := newBrowserTest(t)
+	b.signIn("ALICE")
+	b.open("/")
+	b.waitCount("7 of 7 products")
+	titles := func() []string {
+		got, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](
+			`[...document.querySelectorAll('.card__title')].map(e => e.textContent.trim())`))
+		require.NoError(t, err)
+		return got
+	}
+	location := func() string {
+		loc, err := chromedp.Run(b.ctx, chromedp.Location())
+		require.NoError(t, err)
+		return strings.TrimPrefix(loc, b.base)
+	}
+	// A marker on the window survives only as long as the page does.
+	b.do(chromedp.Evaluate[chromedp.Void](`window.samePage = true`))
+	stillThere := func() {
+		t.Helper()
+		same, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`window.samePage === true`))
+		require.NoError(t, err)
+		assert.True(t, same, "the page was not reloaded")
+		focus, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.activeElement.id`))
+		require.NoError(t, err)
+		assert.Equal(t, "q", focus, "the search box keeps its focus")
+	}
+
+	b.do(chromedp.Click(chromedp.CSS("#q")), chromedp.SendKeys(chromedp.CSS("#q"), "customers"))
+	b.waitCount("2 of 7 products")
+	assert.Equal(t, []string{"Customer 360", "Sales orders"}, titles(), "a name match above a column match")
+	assert.Equal(t, "/?q=customers", location())
+	stillThere()
+	b.visit("catalog search customers")
+
+	b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById('q').select()`), chromedp.SendKeys(chromedp.CSS("#q"), "email"))
+	b.waitCount("1 of 7 products")
+	assert.Equal(t, []string{"Customer 360"}, titles())
+	assert.Equal(t, "Matches column EMAIL", b.text(`[data-testid="found"]`))
+	stillThere()
+	b.visit("catalog search by column")
+
+	b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById('q').select()`), chromedp.SendKeys(chromedp.CSS("#q"), "churnn"))
+	b.waitCount("1 of 7 products") // a slip of the finger
+	b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById('q').select()`), chromedp.SendKeys(chromedp.CSS("#q"), "zzz"))
+	b.waitCount("0 of 7 products")
+	assert.Contains(t, b.text(`[data-testid="no-match"]`), "No product matches “zzz”")
+	b.visit("catalog search no match")
+
+	// A filter applies as it is chosen.
+	b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById('q').value = ''`))
+	b.do(chromedp.Evaluate[chromedp.Void](`const c = document.getElementById('classification');
+		c.value = 'PII'; c.dispatchEvent(new Event('change', {bubbles: true}))`))
+	b.waitCount("2 of 7 products")
+	assert.Equal(t, "/?classification=PII", location())
+	assert.Equal(t, []string{"Customer 360", "HR headcount"}, titles())
+
+	// Without JavaScript the form is a GET form: its button searches.
+	b.do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	}))
+	b.open("/")
+	b.do(chromedp.SendKeys(chromedp.CSS("#q"), "c360"))
+	b.submit(`form[role="search"] button[type="submit"]`)
+	assert.Equal(t, "1 of 7 products", b.text(`[data-testid="result-count"]`))
+	assert.Equal(t, "/?q=c360&classification=&tag=", location())
+	assert.Equal(t, "Customer 360", b.text(`[data-testid="products"] .card__title`))
 }
 
 // TestHostileTextIsInertInBrowser submits a business reason full of markup

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"slices"
 	"strconv"
 	"testing"
 
@@ -40,29 +39,82 @@ func TestCatalog(t *testing.T) {
 		{"classification", "?classification=FINANCE", []string{"General ledger journal"}},
 		{"tag and classification", "?tag=marketing&classification=PUBLIC", []string{"Web traffic, daily"}},
 		{"no match", "?q=zzz-no-such-product", nil},
+		{"no match with filters", "?q=ledger&tag=gdpr", nil},
+		// Issue 14: these found nothing before. A plural, a column's name,
+		// initials, a word of a description; ranked, name matches first.
+		{"a plural", "?q=customers", []string{"Customer 360", "Sales orders"}},
+		{"a column's name", "?q=email", []string{"Customer 360"}},
+		{"initials", "?q=c360", []string{"Customer 360"}},
+		{"a word of the description", "?q=churn", []string{"Customer 360"}},
+		{"a slip of the finger", "?q=custmer", []string{"Customer 360", "Sales orders"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res := alice.get("/" + tt.query)
 			require.Equal(t, http.StatusOK, res.Status)
 			assert.Equal(t, "ALICE", testid(res.Body, "viewer"))
-			list := testid(res.Body, "products")
-			for _, p := range demo.Products {
-				if slices.Contains(tt.want, p.Name) {
-					assert.Contains(t, list, p.Name)
-				} else {
-					assert.NotContains(t, list, p.Name)
-				}
+			var listed []string
+			for _, a := range findAll(parseHTML(res.Body), element("h2", "class", "card__title")) {
+				listed = append(listed, textOf(a))
+			}
+			if tt.query == "" {
+				assert.ElementsMatch(t, tt.want, listed)
+			} else {
+				assert.Equal(t, tt.want, listed, "in ranked order")
 			}
 			assert.Equal(t, strconv.Itoa(len(tt.want))+" of "+strconv.Itoa(len(demo.Products))+" products", testid(res.Body, "result-count"))
 			if len(tt.want) == 0 {
 				assert.False(t, hasTestid(res.Body, "products"))
-				assert.Contains(t, res.Body, "No product matches these filters.")
+				assert.Contains(t, testid(res.Body, "no-match"), "No product matches")
 			} else {
-				assert.NotContains(t, res.Body, "No product matches these filters.")
+				assert.False(t, hasTestid(res.Body, "no-match"))
 			}
 		})
 	}
+}
+
+// TestCatalogSearchSaysWhy: a card found by a field it does not show says
+// where the search found it, and a search that finds nothing says what was
+// searched for and how to widen it.
+func TestCatalogSearchSaysWhy(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	alice := s.as("ALICE")
+
+	res := alice.get("/?q=email")
+	require.Equal(t, http.StatusOK, res.Status)
+	assert.Equal(t, "Matches column EMAIL", testid(res.Body, "found"))
+	assert.Contains(t, testidHTML(res.Body, "found"), "<code>EMAIL</code>")
+	assert.Equal(t, "/", labelledHref(res.Body, "Clear the search and filters"))
+
+	res = alice.get("/?q=weber")
+	require.Equal(t, http.StatusOK, res.Status)
+	assert.Contains(t, testid(res.Body, "products"), "Matches owner Frank Weber (Group finance)")
+
+	res = alice.get("/?q=ledger")
+	assert.False(t, hasTestid(res.Body, "found"), "the name shows why")
+
+	res = alice.get("/?q=ledger&tag=gdpr&classification=PII")
+	require.Equal(t, http.StatusOK, res.Status)
+	assert.Equal(t, "No product matches “ledger” tagged gdpr and classified PII. Try fewer or shorter words, or show all products .",
+		testid(res.Body, "no-match"))
+	assert.Equal(t, "/", labelledHref(res.Body, "show all products"))
+	assert.Empty(t, labelledHref(res.Body, "Clear the search and filters"), "one way back is enough")
+
+	// Without JavaScript the form is a GET form with a button; the script
+	// that applies it as it changes is a deferred file from /static/.
+	form := find(parseHTML(res.Body), element("form", "role", "search"))
+	require.NotNil(t, form)
+	method, _ := attrOf(form, "method")
+	assert.Equal(t, "get", method)
+	assert.NotNil(t, find(form, element("button", "type", "submit")))
+	script := find(parseHTML(res.Body), element("script", "src", "/static/catalog.js"))
+	require.NotNil(t, script, "catalog.js is loaded")
+	_, deferred := attrOf(script, "defer")
+	assert.True(t, deferred)
+	js := alice.get("/static/catalog.js")
+	assert.Equal(t, http.StatusOK, js.Status)
+	assert.Contains(t, js.Header.Get("Content-Type"), "javascript")
 }
 
 // TestCatalogPages shows the catalog a page at a time: 50 products make

@@ -97,10 +97,14 @@ type Catalog struct {
 	Page, Pages     int       // this page (from 1) and how many there are
 	Tags            []string
 	Classifications []string
+	// Matches says, by product ID, where a search found the page's products
+	// in fields their cards do not show (a column, the owner, the ID).
+	Matches map[string][]SearchMatch
 }
 
 // Catalog returns page (from 1; out of range means the nearest) of the
-// products matching f, CatalogPageSize to a page, in name order.
+// products matching f, CatalogPageSize to a page: best match first when f
+// has search words (ProductFilter.Search), else in name order.
 func (s *Service) Catalog(ctx context.Context, viewer Identity, f ProductFilter, page int) (Catalog, error) {
 	if err := requireSignedIn(viewer); err != nil {
 		return Catalog{}, err
@@ -111,15 +115,16 @@ func (s *Service) Catalog(ctx context.Context, viewer Identity, f ProductFilter,
 	}
 	c := all
 	c.Products, c.Pages = nil, 1
+	var hits []Hit
 	if f == (ProductFilter{}) { // the whole catalog: page through the shared list
 		c.Matched = len(all.Products)
 	} else {
-		for _, p := range all.Products {
-			if f.Match(p) {
-				c.Products = append(c.Products, p)
-			}
+		hits = f.Search(all.Products)
+		c.Products = make([]Product, len(hits))
+		for i, h := range hits {
+			c.Products[i] = h.Product
 		}
-		c.Matched = len(c.Products)
+		c.Matched = len(hits)
 	}
 	if c.Matched > 0 {
 		c.Pages = (c.Matched + CatalogPageSize - 1) / CatalogPageSize
@@ -133,6 +138,14 @@ func (s *Service) Catalog(ctx context.Context, viewer Identity, f ProductFilter,
 		}
 		last := min(first+CatalogPageSize, c.Matched)
 		c.Products = matched[first:last:last] // capped: an append cannot reach the shared list
+		for i := first; hits != nil && i < last; i++ {
+			if len(hits[i].Matches) > 0 {
+				if c.Matches == nil {
+					c.Matches = map[string][]SearchMatch{}
+				}
+				c.Matches[hits[i].Product.ID] = hits[i].Matches
+			}
+		}
 	}
 	c.Page = page
 	return c, nil

@@ -208,3 +208,19 @@ func verifiedSummary(rep signoff.LedgerReport) string {
 	}
 	return s + ". Checked " + FormTime(rep.Checked) + "."
 }
+
+// filtersSuffix says which filters narrowed a search that found nothing:
+// " tagged gdpr and classified PII".
+func filtersSuffix(f signoff.ProductFilter) string {
+	var parts []string
+	if f.Tag != "" {
+		parts = append(parts, "tagged "+f.Tag)
+	}
+	if f.Classification != "" {
+		parts = append(parts, "classified "+f.Classification)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " " + strings.Join(parts, " and ")
+}
