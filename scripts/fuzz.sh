@@ -20,6 +20,8 @@ targets=(
   "./internal/signoff FuzzValidID"
   "./internal/signoff FuzzValidateReason"
   "./internal/signoff FuzzValidateComment"
+  "./internal/signoff FuzzSearch"
+  "./internal/signoff FuzzOneEditApart"
   "./internal/server FuzzParseAuditFilter"
   "./internal/server FuzzSessionCookie"
   "./internal/server FuzzSafeNext"

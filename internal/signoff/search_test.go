@@ -271,3 +271,33 @@ func BenchmarkSearch(b *testing.B) {
 		}
 	}
 }
+
+// FuzzSearch: whatever the search and the product hold, searching neither
+// panics nor disagrees with itself: Match and Search agree, scores come
+// best first, and a product is found by its own name.
+func FuzzSearch(f *testing.F) {
+	f.Add("customers", "Customer 360", "customer-360", "EMAIL", "PII")
+	f.Add("c360 e-mail", "Customer 360", "customer-360", "E_MAIL", "gdpr")
+	f.Add("ünïcödé 顧客", "Kündigungen 顧客", "k-1", "GRÖSSE", "x")
+	f.Add("\xff\xfe", "\xffname", "id", "COL", "")
+	f.Add("  ,, -- ", "", "", "", "")
+	f.Fuzz(func(t *testing.T, q, name, id, column, tag string) {
+		p := signoff.Product{ID: id, Name: name, Description: name + " " + column, Tags: []string{tag},
+			Columns: []signoff.Column{{Name: column, Description: tag}}}
+		other := signoff.Product{ID: "other", Name: "Other"}
+		filter := signoff.ProductFilter{Query: q}
+		hits := filter.Search([]signoff.Product{other, p})
+		found := slices.ContainsFunc(hits, func(h signoff.Hit) bool { return h.Product.ID == id && h.Product.Name == name })
+		if found != filter.Match(p) {
+			t.Fatalf("Search found %v, Match says %v", found, filter.Match(p))
+		}
+		for i := 1; i < len(hits); i++ {
+			if hits[i].Score > hits[i-1].Score {
+				t.Fatalf("not best first: %d after %d", hits[i].Score, hits[i-1].Score)
+			}
+		}
+		if !(signoff.ProductFilter{Query: name}).Match(p) {
+			t.Fatalf("%q is not found by its own name", name)
+		}
+	})
+}
