@@ -259,8 +259,11 @@ func (s *searcher) field(text string, weight int, initials bool, where SearchMat
 		}
 		s.match(s.part, weight, where)
 		parts++
-		inChunk++
-		s.joined = append(s.joined, s.part...)
+		if inChunk++; inChunk == 1 { // a first part is joined only if another follows
+			s.joined = append(s.joined[:0], s.part...)
+		} else {
+			s.joined = append(s.joined, s.part...)
+		}
 		s.part = s.part[:0]
 	}
 	endChunk := func() {
@@ -308,7 +311,11 @@ func (s *searcher) field(text string, weight int, initials bool, where SearchMat
 			}
 			digits = d
 		}
-		s.part = utf8.AppendRune(s.part, r)
+		if r < utf8.RuneSelf {
+			s.part = append(s.part, byte(r))
+		} else {
+			s.part = utf8.AppendRune(s.part, r)
+		}
 	}
 	endChunk()
 	if initials && parts > 1 && len(s.acronym) > 1 {
@@ -339,15 +346,22 @@ func (s *searcher) match(tok []byte, weight int, where SearchMatch) {
 				quality = qualityStem
 			}
 		default:
-			if !stemmed {
-				s.stemmed, stemmed = stem(tok, s.stemmed[:0]), true
+			// A stem is at most 2 bytes shorter than its word (and "-ies"
+			// to "-y" 2 shorter), and one slip changes a length by at most
+			// a character: a word much longer or shorter than the term's
+			// stem can match neither way, and is not stemmed.
+			if d := len(tok) - len(t.stem); d >= -utf8.UTFMax && d <= utf8.UTFMax+2 {
+				if !stemmed {
+					s.stemmed, stemmed = stem(tok, s.stemmed[:0]), true
+				}
+				switch {
+				case bytes.Equal(s.stemmed, t.stem):
+					quality = qualityStem
+				case t.runes >= minTypoLength && oneEditApart(t.stem, s.stemmed):
+					quality = qualityTypo
+				}
 			}
-			switch {
-			case bytes.Equal(s.stemmed, t.stem):
-				quality = qualityStem
-			case t.runes >= minTypoLength && oneEditApart(t.stem, s.stemmed):
-				quality = qualityTypo
-			case t.runes >= minInfixLength && bytes.Contains(tok, t.word):
+			if quality == 0 && t.runes >= minInfixLength && bytes.Contains(tok, t.word) {
 				quality = qualityInfix
 			}
 		}
