@@ -388,6 +388,88 @@ func TestCatalogSearchInBrowser(t *testing.T) {
 	assert.Equal(t, "Customer 360", b.text(`[data-testid="products"] .card__title`))
 }
 
+// TestAuditLogInBrowser: the audit log keeps one line per request ID (its
+// last 8 characters, the rest folded into an ellipsis but still in the
+// text, so copying the cell copies the whole ID), names products, says who
+// ran a grant, and filters on part of an actor's name. Times: the request
+// page says how long ago, and times.js adds the viewer's own time zone to
+// each <time>'s title.
+func TestAuditLogInBrowser(t *testing.T) {
+	b := newBrowserTest(t)
+	b.do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Asia/Tokyo"})
+		return err
+	}))
+	b.signIn("AUDREY")
+	b.open("/audit")
+	b.visit("audit log")
+
+	// The request column: the last 8 characters show, in one line.
+	cell, err := chromedp.Run(b.ctx, chromedp.Evaluate[map[string]any](`(() => {
+		const a = document.querySelector('[data-testid="request-id"]');
+		const code = a.querySelector('code');
+		const ch = (() => { const s = document.createElement('code'); s.textContent = '0'; s.style.position = 'absolute';
+			code.parentNode.appendChild(s); const w = s.getBoundingClientRect().width; s.remove(); return w; })();
+		const r = code.getBoundingClientRect(), line = parseFloat(getComputedStyle(a).lineHeight) || r.height;
+		const sel = getSelection(); sel.selectAllChildren(a);
+		const copied = sel.toString(); sel.removeAllRanges();
+		// Where the ID's first and last characters are laid out: inside the
+		// box, or folded away to its left.
+		const at = i => { const g = document.createRange(); g.setStart(code.firstChild, i); g.setEnd(code.firstChild, i + 1);
+			const c = g.getBoundingClientRect(); return c.left >= r.left - 0.5 && c.right <= r.right + 0.5; };
+		const n = code.textContent.length;
+		return {title: a.title, text: code.textContent, copied: copied, widthInChars: r.width / ch,
+			overflows: code.scrollWidth > code.clientWidth, lines: Math.round(r.height / line),
+			firstShows: at(0), lastShows: at(n - 1), eighthLastShows: at(n - 8), eleventhLastShows: at(n - 11)};
+	})()`))
+	require.NoError(t, err)
+	id := cell["title"].(string)
+	require.Regexp(t, `^[0-9A-Z]{26}$`, id)
+	assert.Equal(t, id, cell["text"])
+	assert.InDelta(t, 10, cell["widthInChars"], 0.5, "an ellipsis and the last 8 characters show")
+	assert.Equal(t, true, cell["overflows"], "the rest is folded away")
+	assert.Equal(t, true, cell["lastShows"], "the end of the ID shows")
+	assert.Equal(t, false, cell["firstShows"], "its start is folded away")
+	assert.Equal(t, true, cell["eighthLastShows"], "the last 8 characters show")
+	assert.Equal(t, false, cell["eleventhLastShows"], "and little more: an ellipsis covers the rest")
+	assert.Equal(t, id, cell["copied"], "what a copy takes: the whole ID")
+	assert.EqualValues(t, 1, cell["lines"])
+
+	// Who ran the failed grant, and which product, by name.
+	b.open("/audit?type=GRANT_FAILED")
+	row := b.text(`[data-testid="audit"] tbody tr`)
+	assert.Contains(t, row, "Signoff, after FRANK's approval")
+	assert.Contains(t, row, "Supplier contracts")
+
+	// Part of a name, in any case.
+	b.open("/audit")
+	b.do(chromedp.SendKeys(chromedp.CSS("#f-actor"), "ann"))
+	b.submit(`form[action="/audit"] button[type="submit"]`)
+	actors, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](
+		`[...document.querySelectorAll('[data-testid="audit"] tbody tr td:nth-child(5)')].map(td => td.innerText.trim())`))
+	require.NoError(t, err)
+	require.NotEmpty(t, actors)
+	for _, a := range actors {
+		assert.Contains(t, a, "HANNAH")
+	}
+	b.visit("audit log filtered by actor")
+
+	// The time's title: the viewer's own zone first, then UTC.
+	title, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="audit"] time').title`))
+	require.NoError(t, err)
+	assert.Regexp(t, `^.+(GMT\+9|JST).* \(\d{1,2} \w{3} \d{4} \d{2}:\d{2} UTC\)$`, title)
+
+	// The request page says how long ago, with the same titles.
+	b.open("/requests/" + id)
+	ago, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('main time')].map(t => t.textContent)`))
+	require.NoError(t, err)
+	require.NotEmpty(t, ago)
+	for _, a := range ago {
+		assert.Regexp(t, `^(just now|\d+ (min|h|d) ago)$`, a)
+	}
+	b.visit("request times")
+}
+
 // TestHostileTextIsInertInBrowser submits a business reason full of markup
 // and checks that the browser shows it as text and runs none of it.
 func TestHostileTextIsInertInBrowser(t *testing.T) {

@@ -6,12 +6,14 @@ import (
 	"os"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/signoff/signoff/internal/demo"
 	"github.com/signoff/signoff/internal/signoff"
+	"github.com/signoff/signoff/web/view"
 )
 
 // The pages as the workflow fills them, on the full stack with the demo.
@@ -364,4 +366,65 @@ func TestReadyzAsksTheStore(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, res.Status)
 	assert.Equal(t, "store unreachable\n", res.Body)
 	assert.Equal(t, http.StatusOK, s.anon().get("/healthz").Status, "liveness does not depend on the store")
+}
+
+// TestTimesAreRelative: the request page, My requests and the product page
+// say how long ago things happened, counted from the server's clock, with
+// the exact time in UTC as each <time>'s title and its machine-readable
+// datetime (times.js adds the viewer's own time zone to the title).
+func TestTimesAreRelative(t *testing.T) {
+	t.Parallel()
+	now := time.Now().Add(time.Minute) // the demo's story is counted back from just before
+	s := newStack(t, clockAt(now))
+	ben := s.as("BEN")
+	id := s.requestFor("BEN", "customer-360", signoff.StatusPending)
+
+	// times checks every <time> of a page and returns their texts.
+	times := func(t *testing.T, body string) []string {
+		t.Helper()
+		var texts []string
+		for _, n := range findAll(parseHTML(body), element("time")) {
+			dt, _ := attrOf(n, "datetime")
+			title, _ := attrOf(n, "title")
+			at, err := time.Parse(time.RFC3339, dt)
+			require.NoError(t, err, "datetime %q", dt)
+			assert.Equal(t, at.UTC().Format("2 Jan 2006 15:04 UTC"), title, "the exact time in UTC")
+			assert.Equal(t, view.Ago(at, now), textOf(n), "how long ago, from the server's clock")
+			texts = append(texts, textOf(n))
+		}
+		require.NotEmpty(t, texts)
+		return texts
+	}
+
+	res := ben.get("/requests/" + id)
+	require.Equal(t, http.StatusOK, res.Status)
+	times(t, res.Body)
+	assert.Contains(t, text(res.Body), "Requested by BEN 2 d ago")
+	assert.Contains(t, text(res.Body), "MARCO, 44 h ago", "the stepper: who decided, and when")
+	assert.Contains(t, testid(res.Body, "history"), "44 h ago Step approved step 1 by MARCO")
+
+	res = ben.get("/requests")
+	require.Equal(t, http.StatusOK, res.Status)
+	assert.Contains(t, times(t, res.Body), "2 d ago")
+	assert.Contains(t, testid(res.Body, "my-requests"), "Requested 2 d ago")
+
+	res = ben.get("/products/customer-360")
+	require.Equal(t, http.StatusOK, res.Status)
+	times(t, res.Body)
+	assert.Equal(t, "You already have a request for this product: Pending , made 2 d ago", testid(res.Body, "open-request"))
+
+	// The request page says who ran a grant: Signoff, after the approval.
+	alice := s.requestFor("ALICE", "supplier-contracts", signoff.StatusGrantFailed)
+	res = s.as("ADAM").get("/requests/" + alice)
+	require.Equal(t, http.StatusOK, res.Status)
+	assert.Contains(t, testid(res.Body, "history"), "Grant failed by Signoff, after FRANK's approval as DATA_OWNER_FINANCE")
+	assert.Contains(t, testid(res.Body, "history"), "Chain: Line manager (LINE_MANAGER) → Data owner (DATA_OWNER_FINANCE)",
+		"the chain a request was submitted with, in words")
+
+	// Every page loads times.js, deferred, from /static/.
+	script := find(parseHTML(res.Body), element("script", "src", "/static/times.js"))
+	require.NotNil(t, script)
+	_, deferred := attrOf(script, "defer")
+	assert.True(t, deferred)
+	assert.Equal(t, http.StatusOK, ben.get("/static/times.js").Status)
 }

@@ -480,8 +480,9 @@ func (s *Service) newIDs(now time.Time, n int) []string {
 type AuditPage struct {
 	Filter EventFilter
 	Events []Event
-	// Next is the keyset cursor for the next (older) page, "" on the last page.
-	Next string
+	// Next is the keyset cursor for the next (older) page: the position
+	// (Seq) of the page's oldest event; 0 on the last page.
+	Next int
 	// Digest is the newest digest and whether the log matched it when
 	// TakeDigest last compared them.
 	Digest DigestStatus
@@ -506,7 +507,7 @@ func (s *Service) Audit(ctx context.Context, viewer Identity, f EventFilter) (Au
 	page := AuditPage{Filter: f, Events: evs, Digest: s.digestStatus()}
 	if len(evs) > want {
 		page.Events = evs[:want]
-		page.Next = evs[want-1].ID
+		page.Next = evs[want-1].Seq
 	}
 	return page, nil
 }
@@ -559,6 +560,10 @@ func (s *Service) NeedsGrant(ctx context.Context, viewer Identity) ([]Request, e
 	return rs, nil
 }
 
+// MalformedCursor is the problem with an audit page cursor that is not a
+// position in the log.
+const MalformedCursor = "The page cursor is malformed; start again from the first page."
+
 // checkAudit checks that viewer may read the audit log and that f's cursor
 // is well-formed. A signed-out visitor is asked to sign in, as on every
 // other page, rather than told they may not.
@@ -569,8 +574,8 @@ func checkAudit(viewer Identity, f EventFilter) error {
 	if !viewer.Auditor() {
 		return Errorf(ErrForbidden, "The audit log is for admins (%s) and auditors (%s).", RoleAdmin, RoleAuditor)
 	}
-	if f.Before != "" && !ValidID(f.Before) {
-		return Problems{"before": "The page cursor is malformed; start again from the first page."}
+	if f.Before < 0 {
+		return Problems{"before": MalformedCursor}
 	}
 	return nil
 }

@@ -224,3 +224,22 @@ func filtersSuffix(f signoff.ProductFilter) string {
 	}
 	return " " + strings.Join(parts, " and ")
 }
+
+// chainDetails reads a submission's details, the chain it was submitted with
+// as its audit event records it (signoff.ChainSnapshot), as people say it:
+// "Chain: Line manager (LINE_MANAGER) → Data owner (DATA_OWNER_SALES)"; ok
+// is false for any other event or details, which show as they are.
+func chainDetails(e signoff.Event) (text string, ok bool) {
+	if e.Type != signoff.EventRequestSubmitted || e.Details == "" {
+		return "", false
+	}
+	steps, err := signoff.ParseChainSnapshot(e.Details)
+	if err != nil || len(steps) == 0 {
+		return "", false
+	}
+	parts := make([]string, len(steps))
+	for i, s := range steps {
+		parts[i] = s.Label + " (" + s.ApproverRole + ")"
+	}
+	return "Chain: " + strings.Join(parts, " → "), true
+}
