@@ -140,7 +140,7 @@ func AuditPage(m Meta, v AuditView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "\" aria-describedby=\"f-actor-hint\"><p class=\"hint\" id=\"f-actor-hint\">Part of a name, any case</p></div><div class=\"field\"><label for=\"f-type\">Event</label> <select id=\"f-type\" name=\"type\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "\" aria-describedby=\"f-actor-hint\"><p class=\"hint\" id=\"f-actor-hint\">A name or part of one, any case</p></div><div class=\"field\"><label for=\"f-type\">Event</label> <select id=\"f-type\" name=\"type\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
