@@ -47,10 +47,10 @@ func likePattern(s string) string {
 }
 
 // SelectEvents renders the audit query for f and returns it with its
-// arguments: the newest first, in the order of the ledger (seq: the order in
-// which the events were appended, which is the order in which they
-// happened). Paging is by keyset on seq, so a page costs the same however
-// deep it is.
+// arguments: the newest first, in the order of the ledger (seq, the order in
+// which the events were appended and chained; event times, taken by each
+// instance's clock, and IDs may disagree with it by a little). Paging is by
+// keyset on seq, so a page costs the same however deep it is.
 //
 // The actor filter is a person's whole name or a part of one, in any case.
 // A part can only be looked for row by row, which at millions of events
@@ -58,10 +58,10 @@ func likePattern(s string) string {
 // it can be looked up by index (on the embedded engine,
 // audit_log_actor_seq, on LOWER(actor)). So the query is in two halves of
 // which at most one answers: the events of the person whose whole name the
-// text is, if anyone's; else (NOT EXISTS) those of everyone whose name
-// contains it. Both sides go through the engine's LOWER, so the filter is as
-// case-insensitive as that (SQLite's folds ASCII letters only; Snowflake's,
-// all).
+// text is, if anyone's; else, when the gate finds no such person, those of
+// everyone whose name contains it. Both sides go through the engine's
+// LOWER, so the filter is as case-insensitive as that (SQLite's folds ASCII
+// letters only; Snowflake's, all).
 func SelectEvents(f signoff.EventFilter) (string, []any) {
 	var where []string
 	var args []any
