@@ -104,7 +104,7 @@ bench: image
 bench-go:
 	mkdir -p $(ARTIFACTS)/bench
 	$(GO) test -run '^$$' -bench . -benchmem -count $${BENCH_COUNT:-6} -timeout 30m \
-	  ./web/view ./internal/sqlite ./internal/server | tee $(ARTIFACTS)/bench/go-bench.txt
+	  ./web/view ./internal/sqlite ./internal/signoff ./internal/server | tee $(ARTIFACTS)/bench/go-bench.txt
 	@! grep -q '^FAIL' $(ARTIFACTS)/bench/go-bench.txt || { echo "bench-go: a benchmark failed"; exit 1; }
 
 ## check: vet, staticcheck, gofmt, templ fmt and generated code are clean

@@ -21,6 +21,8 @@ targets=(
   "./internal/signoff FuzzValidateReason"
   "./internal/signoff FuzzValidateComment"
   "./internal/signoff FuzzParseQueueKey"
+  "./internal/signoff FuzzSearch"
+  "./internal/signoff FuzzOneEditApart"
   "./internal/server FuzzParseAuditFilter"
   "./internal/server FuzzSessionCookie"
   "./internal/server FuzzSafeNext"

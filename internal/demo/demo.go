@@ -8,8 +8,10 @@
 package demo
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/signoff/signoff/internal/signoff"
@@ -118,7 +120,7 @@ var Products = []signoff.Product{
 	},
 	{
 		ID: "customer-360", Name: "Customer 360", Domain: "Sales", Classification: "PII",
-		Description: "Customer profile joined across CRM, orders and support: names, e-mail addresses and lifetime value. Personal data under GDPR.",
+		Description: "Customer profile joined across CRM, orders and support: names, e-mail addresses, lifetime value and open tickets, for segmentation and churn analysis. Personal data under GDPR.",
 		Owner:       "Olivia Chen (Sales operations)", OwnerRole: "DATA_OWNER_SALES", AccessRole: "CUSTOMER_360_READ",
 		Tags: []string{"customer", "crm", "gdpr"},
 		Columns: []signoff.Column{{Name: "CUSTOMER_ID", Type: "VARCHAR"},
@@ -254,40 +256,55 @@ var story = [][]act{
 	},
 }
 
+// play plays the story's acts in the order they happened, across requests,
+// as they would have been: the audit log is a ledger in the order of its
+// appends, and it reads newest first in that order.
 func play(ctx context.Context, acct Account, svc *signoff.Service, now time.Time) error {
 	defer func(orig func() time.Time) { svc.Now = orig }(svc.Now)
-	for _, acts := range story {
-		var id string
+	type step struct {
+		act
+		request int // the story's request it belongs to
+	}
+	var steps []step
+	for i, acts := range story {
 		for _, a := range acts {
-			at := now.Add(-a.ago)
-			svc.Now = func() time.Time { return at }
-			who, err := acct.Identify(ctx, a.user)
+			steps = append(steps, step{act: a, request: i})
+		}
+	}
+	// Stable: a request's own acts keep their order, and acts at the same
+	// moment keep the story's.
+	slices.SortStableFunc(steps, func(a, b step) int { return cmp.Compare(b.ago, a.ago) })
+	ids := make([]string, len(story)) // each request's ID, once submitted
+	for _, st := range steps {
+		a, id := st.act, ids[st.request]
+		at := now.Add(-a.ago)
+		svc.Now = func() time.Time { return at }
+		who, err := acct.Identify(ctx, a.user)
+		if err != nil {
+			return err
+		}
+		switch {
+		case a.submit != "":
+			r, err := svc.Submit(ctx, who, a.submit, a.reason)
+			if err != nil {
+				return fmt.Errorf("%s requests %s: %w", a.user, a.submit, err)
+			}
+			ids[st.request] = r.RequestID
+		case a.decide != "":
+			d, err := signoff.ParseDecision(a.decide)
 			if err != nil {
 				return err
 			}
-			switch {
-			case a.submit != "":
-				r, err := svc.Submit(ctx, who, a.submit, a.reason)
-				if err != nil {
-					return fmt.Errorf("%s requests %s: %w", a.user, a.submit, err)
-				}
-				id = r.RequestID
-			case a.decide != "":
-				d, err := signoff.ParseDecision(a.decide)
-				if err != nil {
-					return err
-				}
-				if _, err := svc.Decide(ctx, who, id, signoff.DecisionInput{Decision: d, Comment: a.comment}); err != nil {
-					return fmt.Errorf("%s decides %s: %w", a.user, id, err)
-				}
-			case a.withdraw:
-				if err := svc.Withdraw(ctx, who, id); err != nil {
-					return fmt.Errorf("%s withdraws %s: %w", a.user, id, err)
-				}
-			case a.revoke:
-				if err := svc.Revoke(ctx, who, id, a.comment); err != nil {
-					return fmt.Errorf("%s revokes %s: %w", a.user, id, err)
-				}
+			if _, err := svc.Decide(ctx, who, id, signoff.DecisionInput{Decision: d, Comment: a.comment}); err != nil {
+				return fmt.Errorf("%s decides %s: %w", a.user, id, err)
+			}
+		case a.withdraw:
+			if err := svc.Withdraw(ctx, who, id); err != nil {
+				return fmt.Errorf("%s withdraws %s: %w", a.user, id, err)
+			}
+		case a.revoke:
+			if err := svc.Revoke(ctx, who, id, a.comment); err != nil {
+				return fmt.Errorf("%s revokes %s: %w", a.user, id, err)
 			}
 		}
 	}

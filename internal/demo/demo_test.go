@@ -54,3 +54,22 @@ func TestLoadTellsTheStory(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, empty)
 }
+
+// TestStoryIsInTimeOrder: the story is played in the order it happened,
+// across requests, so the audit log (newest first, in the order of its
+// appends) reads in time order too.
+func TestStoryIsInTimeOrder(t *testing.T) {
+	ctx := t.Context()
+	st, err := sqlite.Open(ctx, ":memory:")
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	require.NoError(t, demo.Load(ctx, st, signoff.NewService(st.Reads(), st), time.Now()))
+
+	evs, err := st.Reads().Events(ctx, signoff.EventFilter{Limit: 1000})
+	require.NoError(t, err)
+	require.Greater(t, len(evs), 20)
+	for i := 1; i < len(evs); i++ {
+		assert.Equal(t, evs[i-1].Seq-1, evs[i].Seq)
+		assert.False(t, evs[i-1].Time.Before(evs[i].Time), "event %d (%s) is older than the one appended before it", i-1, evs[i-1].Type)
+	}
+}

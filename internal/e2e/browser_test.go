@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -193,6 +195,21 @@ func (b *browserTest) checkA11y(page string) {
 	}
 }
 
+// waitCount waits until the catalog's result count reads want.
+func (b *browserTest) waitCount(want string) {
+	b.t.Helper()
+	_, err := chromedp.Run(b.ctx, chromedp.Poll[bool](
+		`document.querySelector('[data-testid="result-count"]').textContent.trim() === `+strconvQuote(want),
+		chromedp.WithPollingTimeout(10*time.Second)))
+	require.NoError(b.t, err, "the result count never read %q (it reads %q)", want, b.text(`[data-testid="result-count"]`))
+}
+
+// strconvQuote quotes s as a JavaScript string literal.
+func strconvQuote(s string) string {
+	q, _ := json.Marshal(s)
+	return string(q)
+}
+
 // visit checks and photographs the current page.
 func (b *browserTest) visit(name string) {
 	b.t.Helper()
@@ -212,8 +229,7 @@ func TestThreeStepChainInBrowser(t *testing.T) {
 
 	b.signIn("ALICE")
 	b.do(chromedp.SendKeys(chromedp.CSS("#q"), "customer 360"))
-	b.submit(`form[role="search"] button[type="submit"]`)
-	assert.Contains(t, b.text(`[data-testid="result-count"]`), "1 of 7")
+	b.waitCount("1 of 7 products") // the search applies itself as it is typed (catalog.js)
 	b.visit("02 catalog")
 
 	b.submit(`a[href="/products/customer-360"]`)
@@ -299,6 +315,162 @@ func TestThreeStepChainInBrowser(t *testing.T) {
 	assert.Contains(t, b.text(`[data-testid="error"]`), "There is no request")
 	b.visit("11 not found")
 	t.Logf("%d screenshots in %s", b.shots, t.ArtifactDir())
+}
+
+// TestCatalogSearchInBrowser: the catalog applies the search as it is
+// typed and the filters as they change, without a click and without
+// reloading the page (the search box keeps its focus), keeps the address bar
+// in step, and works the same without JavaScript, as a GET form.
+func TestCatalogSearchInBrowser(t *testing.T) {
+	b := newBrowserTest(t)
+	b.signIn("ALICE")
+	b.open("/")
+	b.waitCount("7 of 7 products")
+	titles := func() []string {
+		got, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](
+			`[...document.querySelectorAll('.card__title')].map(e => e.textContent.trim())`))
+		require.NoError(t, err)
+		return got
+	}
+	location := func() string {
+		loc, err := chromedp.Run(b.ctx, chromedp.Location())
+		require.NoError(t, err)
+		return strings.TrimPrefix(loc, b.base)
+	}
+	// A marker on the window survives only as long as the page does.
+	b.do(chromedp.Evaluate[chromedp.Void](`window.samePage = true`))
+	stillThere := func() {
+		t.Helper()
+		same, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`window.samePage === true`))
+		require.NoError(t, err)
+		assert.True(t, same, "the page was not reloaded")
+		focus, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.activeElement.id`))
+		require.NoError(t, err)
+		assert.Equal(t, "q", focus, "the search box keeps its focus")
+	}
+
+	b.do(chromedp.Click(chromedp.CSS("#q")), chromedp.SendKeys(chromedp.CSS("#q"), "customers"))
+	b.waitCount("2 of 7 products")
+	assert.Equal(t, []string{"Customer 360", "Sales orders"}, titles(), "a name match above a column match")
+	assert.Equal(t, "/?q=customers", location())
+	stillThere()
+	b.visit("catalog search customers")
+
+	b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById('q').select()`), chromedp.SendKeys(chromedp.CSS("#q"), "email"))
+	b.waitCount("1 of 7 products")
+	assert.Equal(t, []string{"Customer 360"}, titles())
+	assert.Equal(t, "Matches column EMAIL", b.text(`[data-testid="found"]`))
+	stillThere()
+	b.visit("catalog search by column")
+
+	b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById('q').select()`), chromedp.SendKeys(chromedp.CSS("#q"), "churnn"))
+	b.waitCount("1 of 7 products") // a slip of the finger
+	b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById('q').select()`), chromedp.SendKeys(chromedp.CSS("#q"), "zzz"))
+	b.waitCount("0 of 7 products")
+	assert.Contains(t, b.text(`[data-testid="no-match"]`), "No product matches “zzz”")
+	b.visit("catalog search no match")
+
+	// A filter applies as it is chosen.
+	b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById('q').value = ''`))
+	b.do(chromedp.Evaluate[chromedp.Void](`const c = document.getElementById('classification');
+		c.value = 'PII'; c.dispatchEvent(new Event('change', {bubbles: true}))`))
+	b.waitCount("2 of 7 products")
+	assert.Equal(t, "/?classification=PII", location())
+	assert.Equal(t, []string{"Customer 360", "HR headcount"}, titles())
+
+	// Without JavaScript the form is a GET form: its button searches.
+	b.do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	}))
+	b.open("/")
+	b.do(chromedp.SendKeys(chromedp.CSS("#q"), "c360"))
+	b.submit(`form[role="search"] button[type="submit"]`)
+	assert.Equal(t, "1 of 7 products", b.text(`[data-testid="result-count"]`))
+	assert.Equal(t, "/?q=c360&classification=&tag=", location())
+	assert.Equal(t, "Customer 360", b.text(`[data-testid="products"] .card__title`))
+}
+
+// TestAuditLogInBrowser: the audit log keeps one line per request ID (its
+// last 8 characters, the rest folded into an ellipsis but still in the
+// text, so copying the cell copies the whole ID), names products, says who
+// ran a grant, and filters on part of an actor's name. Times: the request
+// page says how long ago, and times.js adds the viewer's own time zone to
+// each <time>'s title.
+func TestAuditLogInBrowser(t *testing.T) {
+	b := newBrowserTest(t)
+	b.do(chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Asia/Tokyo"})
+		return err
+	}))
+	b.signIn("AUDREY")
+	b.open("/audit")
+	b.visit("audit log")
+
+	// The request column: the last 8 characters show, in one line.
+	cell, err := chromedp.Run(b.ctx, chromedp.Evaluate[map[string]any](`(() => {
+		const a = document.querySelector('[data-testid="request-id"]');
+		const code = a.querySelector('code');
+		const ch = (() => { const s = document.createElement('code'); s.textContent = '0'; s.style.position = 'absolute';
+			code.parentNode.appendChild(s); const w = s.getBoundingClientRect().width; s.remove(); return w; })();
+		const r = code.getBoundingClientRect(), line = parseFloat(getComputedStyle(a).lineHeight) || r.height;
+		const sel = getSelection(); sel.selectAllChildren(a);
+		const copied = sel.toString(); sel.removeAllRanges();
+		// Where the ID's first and last characters are laid out: inside the
+		// box, or folded away to its left.
+		const at = i => { const g = document.createRange(); g.setStart(code.firstChild, i); g.setEnd(code.firstChild, i + 1);
+			const c = g.getBoundingClientRect(); return c.left >= r.left - 0.5 && c.right <= r.right + 0.5; };
+		const n = code.textContent.length;
+		return {title: a.title, text: code.textContent, copied: copied, widthInChars: r.width / ch,
+			overflows: code.scrollWidth > code.clientWidth, lines: Math.round(r.height / line),
+			firstShows: at(0), lastShows: at(n - 1), eighthLastShows: at(n - 8), eleventhLastShows: at(n - 11)};
+	})()`))
+	require.NoError(t, err)
+	id := cell["title"].(string)
+	require.Regexp(t, `^[0-9A-Z]{26}$`, id)
+	assert.Equal(t, id, cell["text"])
+	assert.InDelta(t, 10, cell["widthInChars"], 0.5, "an ellipsis and the last 8 characters show")
+	assert.Equal(t, true, cell["overflows"], "the rest is folded away")
+	assert.Equal(t, true, cell["lastShows"], "the end of the ID shows")
+	assert.Equal(t, false, cell["firstShows"], "its start is folded away")
+	assert.Equal(t, true, cell["eighthLastShows"], "the last 8 characters show")
+	assert.Equal(t, false, cell["eleventhLastShows"], "and little more: an ellipsis covers the rest")
+	assert.Equal(t, id, cell["copied"], "what a copy takes: the whole ID")
+	assert.EqualValues(t, 1, cell["lines"])
+
+	// Who ran the failed grant, and which product, by name.
+	b.open("/audit?type=GRANT_FAILED")
+	row := b.text(`[data-testid="audit"] tbody tr`)
+	assert.Contains(t, row, "Signoff, after FRANK's approval")
+	assert.Contains(t, row, "Supplier contracts")
+
+	// Part of a name, in any case.
+	b.open("/audit")
+	b.do(chromedp.SendKeys(chromedp.CSS("#f-actor"), "ann"))
+	b.submit(`form[action="/audit"] button[type="submit"]`)
+	actors, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](
+		`[...document.querySelectorAll('[data-testid="audit"] tbody tr td:nth-child(5)')].map(td => td.innerText.trim())`))
+	require.NoError(t, err)
+	require.NotEmpty(t, actors)
+	for _, a := range actors {
+		assert.Contains(t, a, "HANNAH")
+	}
+	b.visit("audit log filtered by actor")
+
+	// The time's title: the viewer's own zone first, then UTC.
+	title, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="audit"] time').title`))
+	require.NoError(t, err)
+	assert.Regexp(t, `^.+(GMT\+9|JST).* \(\d{1,2} \w{3} \d{4} \d{2}:\d{2} UTC\)$`, title)
+
+	// The request page says how long ago, with the same titles.
+	b.open("/requests/" + id)
+	ago, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('main time')].map(t => t.textContent)`))
+	require.NoError(t, err)
+	require.NotEmpty(t, ago)
+	for _, a := range ago {
+		assert.Regexp(t, `^(just now|\d+ (min|h|d) ago)$`, a)
+	}
+	b.visit("request times")
 }
 
 // TestHostileTextIsInertInBrowser submits a business reason full of markup

@@ -53,8 +53,8 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		v.Page = page
-		if page.Next != "" {
-			v.NextURL = auditURL(form, page.Next, false)
+		if page.Next != 0 {
+			v.NextURL = auditURL(form, strconv.Itoa(page.Next), false)
 		}
 	}
 	if ps, err := s.svc.AllProducts(r.Context(), viewer); err == nil {
@@ -114,8 +114,17 @@ func parseAuditFilter(q url.Values) (view.AuditForm, signoff.EventFilter, signof
 	form := view.AuditForm{Request: strings.TrimSpace(q.Get("request")), Product: q.Get("product"),
 		Actor: strings.TrimSpace(q.Get("actor")), Type: q.Get("type"), From: q.Get("from"), To: q.Get("to")}
 	f := signoff.EventFilter{RequestID: strings.ToUpper(form.Request), ProductID: form.Product,
-		Actor: strings.ToUpper(form.Actor), Type: signoff.EventType(form.Type), Before: q.Get("before")}
+		Actor: form.Actor, Type: signoff.EventType(form.Type)}
 	problems := signoff.Problems{}
+	if before := q.Get("before"); before != "" {
+		// A position in the log: digits only, no sign, within an int.
+		n, err := strconv.Atoi(before)
+		if err != nil || n < 1 || strings.TrimLeft(before, "0123456789") != "" {
+			problems["before"] = signoff.MalformedCursor
+		} else {
+			f.Before = n
+		}
+	}
 	if form.Type != "" && !slices.Contains(signoff.EventTypes, f.Type) {
 		problems["type"] = "Choose an event type from the list."
 	}

@@ -85,14 +85,24 @@ func TestAuditFilters(t *testing.T) {
 			want: count(func(e signoff.Event) bool { return e.Actor == "FRANK" }),
 			check: func(t *testing.T, rows [][]string) {
 				for _, a := range column(rows, 4) {
-					assert.Equal(t, "FRANK", a)
+					assert.Contains(t, []string{"FRANK", "Signoff, after FRANK's approval"}, a)
 				}
 			}},
+		{name: "actor, part of a name", query: "actor=aN",
+			want: count(func(e signoff.Event) bool { return strings.Contains(e.Actor, "AN") }),
+			check: func(t *testing.T, rows [][]string) {
+				for _, a := range column(rows, 4) {
+					assert.Contains(t, a, "AN")
+				}
+			}},
+		{name: "actor, a whole name is that person", query: "actor=Ben",
+			want: count(func(e signoff.Event) bool { return e.Actor == "BEN" })},
+		{name: "actor, LIKE's wildcards are text", query: "actor=" + url.QueryEscape("%"), want: 0},
 		{name: "product", query: "product=customer-360",
 			want: count(func(e signoff.Event) bool { return e.ProductID == "customer-360" }),
 			check: func(t *testing.T, rows [][]string) {
 				for _, p := range column(rows, 3) {
-					assert.Equal(t, "customer-360", p)
+					assert.Equal(t, "Customer 360", p, "the product's name, not its ID")
 				}
 			}},
 		{name: "product and type", query: "product=marketing-campaigns&type=ACCESS_REVOKED", want: 1,
@@ -146,9 +156,12 @@ func TestAuditFilters(t *testing.T) {
 		// The form has no place for the type's message (a select cannot
 		// send a bad value), so only the status says it.
 		{"type=ACCESS_GRANTED'%20OR%201=1", "", true},
-		// The cursor is checked by the paged view only; the export has no
-		// paging and does not validate it.
-		{"before=not-a-cursor", "The page cursor is malformed", false},
+		// A cursor is a position in the log; an event ID (the cursor of
+		// older versions) is not one.
+		{"before=not-a-cursor", "The page cursor is malformed", true},
+		{"before=01ARZ3NDEKTSV4RRFFQ69G5FAV", "The page cursor is malformed", true},
+		{"before=-3", "The page cursor is malformed", true},
+		{"before=0", "The page cursor is malformed", true},
 	} {
 		t.Run("bad "+tt.query, func(t *testing.T) {
 			res := adam.get("/audit?" + tt.query)
@@ -197,6 +210,7 @@ func TestAuditPaging(t *testing.T) {
 	audrey := s.as("AUDREY")
 
 	var pages [][][]string
+	var ids []string // each row's request, in full
 	path := "/audit"
 	for len(pages) < 10 {
 		res := audrey.get(path)
@@ -208,25 +222,33 @@ func TestAuditPaging(t *testing.T) {
 		} else {
 			assert.Empty(t, labelledHref(res.Body, "Newest"))
 		}
+		ids = append(ids, auditRequestIDs(t, res.Body)...)
 		next := href(res.Body, "rel", "next")
 		if next == "" {
 			break
 		}
 		assert.Len(t, rows, signoff.AuditPageSize, "a page with a next link is full")
 		path = next
-		assert.Regexp(t, `^/audit\?before=[0-9A-Z]{26}$`, path)
+		assert.Regexp(t, `^/audit\?before=[1-9][0-9]*$`, path, "the cursor is a position in the log")
 	}
 	require.Len(t, pages, (len(all)+signoff.AuditPageSize-1)/signoff.AuditPageSize)
 	assert.Len(t, pages[len(pages)-1], len(all)-(len(pages)-1)*signoff.AuditPageSize)
 
-	// The pages, in order, are every event once, newest first.
-	var times []string
+	// The pages, in order, are every event once, newest first in the
+	// ledger's order.
+	var times, types []string
 	for _, p := range pages {
 		times = append(times, column(p, 0)...)
+		types = append(types, column(p, 1)...)
 	}
 	require.Len(t, times, len(all))
 	for i, e := range all {
-		assert.Equal(t, e.Time.UTC().Format("2 Jan 2006 15:04 UTC"), times[i], "event %d", i)
+		assert.True(t, strings.HasPrefix(times[i], e.Time.UTC().Format("2 Jan 2006 15:04 UTC")), "event %d: %q", i, times[i])
+		assert.Equal(t, e.RequestID, ids[i], "event %d", i)
+		assert.Equal(t, strings.ToUpper(strings.ReplaceAll(types[i], " ", "_")), string(e.Type), "event %d", i)
+		if i > 0 {
+			assert.Equal(t, all[i-1].Seq-1, e.Seq)
+		}
 	}
 
 	t.Run("paging keeps the filters", func(t *testing.T) {
@@ -257,6 +279,123 @@ func TestAuditPaging(t *testing.T) {
 			assert.Equal(t, "NOEL", a)
 		}
 	})
+
+	// Paging follows the ledger, not the IDs: an event appended later with
+	// an earlier time (another instance's clock a minute behind) is on the
+	// first page, above the events appended before it, and no page repeats
+	// or skips an event.
+	t.Run("the ledger's order, whatever the clocks", func(t *testing.T) {
+		alice, err := s.st.Identify(ctx, "ALICE")
+		require.NoError(t, err)
+		var behind signoff.IDGenerator
+		at := time.Now().Add(-time.Minute)
+		late, err := s.st.Submit(ctx, alice, signoff.SubmitCall{ProductID: "web-traffic-daily",
+			Reason: "Checking the channel mix once more, a minute behind.", RequestID: behind.New(at),
+			EventIDs: []string{behind.New(at)}, At: at})
+		require.NoError(t, err)
+		require.Equal(t, signoff.CodeOK, late.Code)
+		now := s.events()
+		require.Equal(t, late.RequestID, now[0].RequestID)
+		require.Less(t, now[0].ID, now[1].ID, "its ID sorts below the one appended before it")
+
+		var seen []string
+		for path := "/audit"; path != ""; {
+			res := audrey.get(path)
+			require.Equal(t, http.StatusOK, res.Status)
+			seen = append(seen, auditRequestIDs(t, res.Body)...)
+			path = href(res.Body, "rel", "next")
+		}
+		want := make([]string, len(now))
+		for i, e := range now {
+			want[i] = e.RequestID
+		}
+		assert.Equal(t, want, seen)
+	})
+}
+
+// auditRequestIDs returns each audit row's request ID in full, as its link
+// carries it ("" for an event of no request).
+func auditRequestIDs(t *testing.T, body string) []string {
+	t.Helper()
+	table := find(parseHTML(body), byTestid("audit"))
+	if table == nil {
+		return nil
+	}
+	var ids []string
+	for _, tr := range findAll(find(table, element("tbody")), element("tr")) {
+		id := ""
+		if a := find(tr, byTestid("request-id")); a != nil {
+			id, _ = attrOf(a, "title")
+			h, _ := attrOf(a, "href")
+			require.Equal(t, "/requests/"+id, h, "the link and its title name the same request")
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// TestAuditIsReadable: request IDs show their last 8 characters (the
+// stylesheet's doing), with the whole ID in the link, its title and the
+// text (for copying and searching the page); products show their names; the grant's
+// outcome, which Signoff runs itself, says so; times are UTC with how long
+// ago beside them. The CSV export is the evidence: full IDs, product IDs,
+// the actor as recorded, UTC times.
+func TestAuditIsReadable(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	all := s.events()
+	var failed signoff.Event
+	for _, e := range all {
+		if e.Type == signoff.EventGrantFailed {
+			failed = e
+		}
+	}
+	require.Equal(t, "FRANK", failed.Actor, "the demo's failed grant followed FRANK's approval")
+
+	res := s.as("AUDREY").get("/audit?type=GRANT_FAILED")
+	require.Equal(t, http.StatusOK, res.Status)
+	rows := auditRows(t, res.Body)
+	require.Len(t, rows, 1)
+	row := rows[0]
+	assert.Equal(t, "Grant failed", row[1])
+	assert.Equal(t, "Supplier contracts", row[3])
+	assert.Equal(t, "Signoff, after FRANK's approval", row[4], "Signoff ran the grant; FRANK approved")
+	assert.Equal(t, "DATA_OWNER_FINANCE", row[5])
+	assert.Regexp(t, `^\d{1,2} \w{3} \d{4} \d{2}:\d{2} UTC \d+ (h|d) ago$`, row[0])
+
+	link := find(parseHTML(res.Body), byTestid("request-id"))
+	require.NotNil(t, link)
+	title, _ := attrOf(link, "title")
+	h, _ := attrOf(link, "href")
+	assert.Equal(t, failed.RequestID, title)
+	assert.Equal(t, "/requests/"+failed.RequestID, h)
+	code := find(link, element("code", "class", "id"))
+	require.NotNil(t, code, "the stylesheet shows an ID's last 8 characters (internal/e2e checks it)")
+	assert.Equal(t, failed.RequestID, textOf(code), "the whole ID is in the text: copied or searched for, it is whole")
+	product := find(parseHTML(res.Body), element("a", "title", "supplier-contracts"))
+	require.NotNil(t, product, "the product's ID is its name's title")
+	ph, _ := attrOf(product, "href")
+	assert.Equal(t, "/products/supplier-contracts", ph)
+
+	// The export is unchanged: the evidence as recorded.
+	res = s.as("AUDREY").get("/audit?format=csv&type=GRANT_FAILED")
+	require.Equal(t, http.StatusOK, res.Status)
+	records, err := csv.NewReader(strings.NewReader(res.Body)).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, records, 2)
+	assert.Equal(t, []string{failed.ID, failed.Time.UTC().Format(time.RFC3339Nano), failed.RequestID, "supplier-contracts",
+		"FRANK", "DATA_OWNER_FINANCE", "GRANT_FAILED", "", "", "", failed.Details}, records[1])
+	assert.True(t, strings.HasSuffix(records[1][1], "Z"), "UTC")
+
+	// A retried grant is Signoff's too, on the admin's retry.
+	adam := s.as("ADAM")
+	res = adam.post("/requests/"+failed.RequestID+"/retry-grant", url.Values{})
+	require.Equal(t, http.StatusSeeOther, res.Status, res.Body)
+	res = adam.get("/audit?type=ACCESS_GRANTED&request=" + failed.RequestID)
+	rows = auditRows(t, res.Body)
+	require.Len(t, rows, 1)
+	assert.Equal(t, "Signoff, on ADAM's retry", rows[0][4])
+	assert.Equal(t, signoff.RoleAdmin, rows[0][5])
 }
 
 func TestAuditCSV(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +27,8 @@ func FuzzParseAuditFilter(f *testing.F) {
 		"from=2024-01-01&to=2024-01-31", "from=2024-02-01&to=2024-01-01", "from=2024-01-01&to=2024-01-01",
 		"from=2024-13-01", "from=2024-02-30", "from=24-01-01", "from=+2024-01-01", "from=2024-1-1",
 		"to=9999-12-31", "from=9999-12-31&to=9999-12-31", "to=0000-12-31", "from=0000-01-01", "from=0001-01-01&to=0001-01-01",
-		"from=2020-01-01&to=0000-12-31", "from=2024-01-01;to=x", "before=01ARZ3NDEKTSV4RRFFQ69G5FAV", "before='",
+		"from=2020-01-01&to=0000-12-31", "from=2024-01-01;to=x", "before=01ARZ3NDEKTSV4RRFFQ69G5FAV", "before='", "before=51", "before=0", "before=-3", "before=+3", "before=007",
+		"before=99999999999999999999",
 		"actor=ALICE'+OR+'1'%3D'1&product=x'--", "type=ACCESS_GRANTED&type=bogus", "from=2024-01-01T00:00:00Z",
 	} {
 		f.Add(raw)
@@ -40,12 +42,26 @@ func FuzzParseAuditFilter(f *testing.F) {
 			form.Product != q.Get("product") || form.Type != q.Get("type") || form.From != q.Get("from") || form.To != q.Get("to") {
 			t.Fatalf("the form %+v is not the query %v", form, q)
 		}
-		if filter.RequestID != strings.ToUpper(form.Request) || filter.Actor != strings.ToUpper(form.Actor) ||
-			filter.ProductID != form.Product || filter.Before != q.Get("before") {
+		if filter.RequestID != strings.ToUpper(form.Request) || filter.Actor != form.Actor ||
+			filter.ProductID != form.Product {
 			t.Fatalf("the filter %+v does not follow the form %+v", filter, form)
 		}
+		// The cursor is a position in the log, in digits only (no sign),
+		// or it is a problem.
+		if before := q.Get("before"); before == "" {
+			if filter.Before != 0 {
+				t.Fatalf("no cursor, but Before is %d", filter.Before)
+			}
+		} else if problems["before"] == "" {
+			n, err := strconv.Atoi(before)
+			if err != nil || n < 1 || n != filter.Before || strings.Trim(before, "0123456789") != "" {
+				t.Fatalf("cursor %q accepted as %d", before, filter.Before)
+			}
+		} else if filter.Before != 0 {
+			t.Fatalf("a malformed cursor %q still pages (%d)", before, filter.Before)
+		}
 		for k, msg := range problems {
-			if !slices.Contains([]string{"type", "from", "to"}, k) || msg == "" {
+			if !slices.Contains([]string{"type", "from", "to", "before"}, k) || msg == "" {
 				t.Fatalf("problem %q: %q", k, msg)
 			}
 		}

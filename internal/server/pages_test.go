@@ -4,16 +4,18 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/net/html"
 
 	"github.com/signoff/signoff/internal/demo"
 	"github.com/signoff/signoff/internal/signoff"
+	"github.com/signoff/signoff/web/view"
 )
 
 // The pages as the workflow fills them, on the full stack with the demo.
@@ -41,29 +43,86 @@ func TestCatalog(t *testing.T) {
 		{"classification", "?classification=FINANCE", []string{"General ledger journal"}},
 		{"tag and classification", "?tag=marketing&classification=PUBLIC", []string{"Web traffic, daily"}},
 		{"no match", "?q=zzz-no-such-product", nil},
+		{"no match with filters", "?q=ledger&tag=gdpr", nil},
+		// Issue 14: these found nothing before. A plural, a column's name,
+		// initials, a word of a description; ranked, name matches first.
+		{"a plural", "?q=customers", []string{"Customer 360", "Sales orders"}},
+		{"a column's name", "?q=email", []string{"Customer 360"}},
+		{"initials", "?q=c360", []string{"Customer 360"}},
+		{"a word of the description", "?q=churn", []string{"Customer 360"}},
+		{"a slip of the finger", "?q=custmer", []string{"Customer 360", "Sales orders"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res := alice.get("/" + tt.query)
 			require.Equal(t, http.StatusOK, res.Status)
 			assert.Equal(t, "ALICE", testid(res.Body, "viewer"))
-			list := testid(res.Body, "products")
-			for _, p := range demo.Products {
-				if slices.Contains(tt.want, p.Name) {
-					assert.Contains(t, list, p.Name)
-				} else {
-					assert.NotContains(t, list, p.Name)
-				}
+			var listed []string
+			for _, a := range findAll(parseHTML(res.Body), element("h2", "class", "card__title")) {
+				listed = append(listed, textOf(a))
+			}
+			if tt.query == "" {
+				assert.ElementsMatch(t, tt.want, listed)
+			} else {
+				assert.Equal(t, tt.want, listed, "in ranked order")
 			}
 			assert.Equal(t, strconv.Itoa(len(tt.want))+" of "+strconv.Itoa(len(demo.Products))+" products", testid(res.Body, "result-count"))
 			if len(tt.want) == 0 {
 				assert.False(t, hasTestid(res.Body, "products"))
-				assert.Contains(t, res.Body, "No product matches these filters.")
+				assert.Contains(t, testid(res.Body, "no-match"), "No product matches")
 			} else {
-				assert.NotContains(t, res.Body, "No product matches these filters.")
+				assert.False(t, hasTestid(res.Body, "no-match"))
 			}
 		})
 	}
+}
+
+// TestCatalogSearchSaysWhy: a card found by a field it does not show says
+// where the search found it, and a search that finds nothing says what was
+// searched for and how to widen it.
+func TestCatalogSearchSaysWhy(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	alice := s.as("ALICE")
+
+	res := alice.get("/?q=email")
+	require.Equal(t, http.StatusOK, res.Status)
+	assert.Equal(t, "Matches column EMAIL", shown(find(parseHTML(res.Body), byTestid("found"))))
+	assert.Contains(t, testidHTML(res.Body, "found"), "<code>EMAIL</code>")
+	assert.Equal(t, "/", labelledHref(res.Body, "Clear the search and filters"))
+
+	res = alice.get("/?q=weber")
+	require.Equal(t, http.StatusOK, res.Status)
+	assert.Contains(t, testid(res.Body, "products"), "Matches owner Frank Weber (Group finance)")
+
+	res = alice.get("/?q=quantity+sku")
+	require.Equal(t, http.StatusOK, res.Status)
+	assert.Equal(t, "Matches column QUANTITY, column SKU", shown(find(parseHTML(res.Body), byTestid("found"))))
+
+	res = alice.get("/?q=ledger")
+	assert.False(t, hasTestid(res.Body, "found"), "the name shows why")
+
+	res = alice.get("/?q=ledger&tag=gdpr&classification=PII")
+	require.Equal(t, http.StatusOK, res.Status)
+	assert.Equal(t, "No product matches “ledger” tagged gdpr and classified PII. Try fewer or shorter words, or show all products.",
+		shown(find(parseHTML(res.Body), byTestid("no-match"))))
+	assert.Equal(t, "/", labelledHref(res.Body, "show all products"))
+	assert.Empty(t, labelledHref(res.Body, "Clear the search and filters"), "one way back is enough")
+
+	// Without JavaScript the form is a GET form with a button; the script
+	// that applies it as it changes is a deferred file from /static/.
+	form := find(parseHTML(res.Body), element("form", "role", "search"))
+	require.NotNil(t, form)
+	method, _ := attrOf(form, "method")
+	assert.Equal(t, "get", method)
+	assert.NotNil(t, find(form, element("button", "type", "submit")))
+	script := find(parseHTML(res.Body), element("script", "src", "/static/catalog.js"))
+	require.NotNil(t, script, "catalog.js is loaded")
+	_, deferred := attrOf(script, "defer")
+	assert.True(t, deferred)
+	js := alice.get("/static/catalog.js")
+	assert.Equal(t, http.StatusOK, js.Status)
+	assert.Contains(t, js.Header.Get("Content-Type"), "javascript")
 }
 
 // TestCatalogPages shows the catalog a page at a time: 50 products make
@@ -315,4 +374,85 @@ func TestReadyzAsksTheStore(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, res.Status)
 	assert.Equal(t, "store unreachable\n", res.Body)
 	assert.Equal(t, http.StatusOK, s.anon().get("/healthz").Status, "liveness does not depend on the store")
+}
+
+// TestTimesAreRelative: the request page, My requests and the product page
+// say how long ago things happened, counted from the server's clock, with
+// the exact time in UTC as each <time>'s title and its machine-readable
+// datetime (times.js adds the viewer's own time zone to the title).
+func TestTimesAreRelative(t *testing.T) {
+	t.Parallel()
+	now := time.Now().Add(time.Minute) // the demo's story is counted back from just before
+	s := newStack(t, clockAt(now))
+	ben := s.as("BEN")
+	id := s.requestFor("BEN", "customer-360", signoff.StatusPending)
+
+	// times checks every <time> of a page and returns their texts.
+	times := func(t *testing.T, body string) []string {
+		t.Helper()
+		var texts []string
+		for _, n := range findAll(parseHTML(body), element("time")) {
+			dt, _ := attrOf(n, "datetime")
+			title, _ := attrOf(n, "title")
+			at, err := time.Parse(time.RFC3339, dt)
+			require.NoError(t, err, "datetime %q", dt)
+			assert.Equal(t, at.UTC().Format("2 Jan 2006 15:04 UTC"), title, "the exact time in UTC")
+			assert.Equal(t, view.Ago(at, now), textOf(n), "how long ago, from the server's clock")
+			texts = append(texts, textOf(n))
+		}
+		require.NotEmpty(t, texts)
+		return texts
+	}
+
+	res := ben.get("/requests/" + id)
+	require.Equal(t, http.StatusOK, res.Status)
+	times(t, res.Body)
+	assert.Contains(t, shown(parseHTML(res.Body)), "Requested by BEN 2 d ago · grants CUSTOMER_360_READ")
+	assert.Contains(t, shown(find(parseHTML(res.Body), element("ol", "class", "stepper"))), "MARCO, 44 h ago",
+		"the stepper: who decided, and when")
+	assert.Contains(t, testid(res.Body, "history"), "44 h ago Step approved step 1 by MARCO")
+
+	res = ben.get("/requests")
+	require.Equal(t, http.StatusOK, res.Status)
+	assert.Contains(t, times(t, res.Body), "2 d ago")
+	assert.Contains(t, shown(find(parseHTML(res.Body), byTestid("my-requests"))), "Requested 2 d ago · "+id)
+
+	res = ben.get("/products/customer-360")
+	require.Equal(t, http.StatusOK, res.Status)
+	times(t, res.Body)
+	assert.Equal(t, "You already have a request for this product: Pending, made 2 d ago",
+		shown(find(parseHTML(res.Body), byTestid("open-request"))))
+
+	// The request page says who ran a grant: Signoff, after the approval.
+	alice := s.requestFor("ALICE", "supplier-contracts", signoff.StatusGrantFailed)
+	res = s.as("ADAM").get("/requests/" + alice)
+	require.Equal(t, http.StatusOK, res.Status)
+	assert.Contains(t, testid(res.Body, "history"), "Grant failed by Signoff, after FRANK's approval as DATA_OWNER_FINANCE")
+	assert.Contains(t, testid(res.Body, "history"), "Chain: Line manager (LINE_MANAGER) → Data owner (DATA_OWNER_FINANCE)",
+		"the chain a request was submitted with, in words")
+
+	// Every page loads times.js, deferred, from /static/.
+	script := find(parseHTML(res.Body), element("script", "src", "/static/times.js"))
+	require.NotNil(t, script)
+	_, deferred := attrOf(script, "defer")
+	assert.True(t, deferred)
+	assert.Equal(t, http.StatusOK, ben.get("/static/times.js").Status)
+}
+
+// shown is the text of n as a browser lays out inline text: the text nodes
+// as they are, with no space added where a tag was (unlike textOf), and
+// white space collapsed. It catches words that run together.
+func shown(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := range n.ChildNodes() {
+			walk(c)
+		}
+	}
+	walk(n)
+	return strings.Join(strings.Fields(b.String()), " ")
 }

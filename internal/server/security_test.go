@@ -136,6 +136,8 @@ func TestSecurityHeaders(t *testing.T) {
 			csp := res.Header.Get("Content-Security-Policy")
 			assert.Contains(t, csp, "frame-ancestors 'none'")
 			assert.Contains(t, csp, "default-src 'none'")
+			assert.Contains(t, csp, "script-src 'self';", "scripts only from Signoff's own /static/")
+			assert.Contains(t, csp, "connect-src 'self';", "the catalog's script fetches only Signoff's own pages")
 			assert.NotContains(t, csp, "unsafe-inline")
 			assert.NotContains(t, csp, "unsafe-eval")
 			assert.Equal(t, "nosniff", res.Header.Get("X-Content-Type-Options"))

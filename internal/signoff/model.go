@@ -198,13 +198,17 @@ type Event struct {
 	Time      time.Time
 	RequestID string
 	ProductID string
-	Actor     string // the user who acted (or the app for system events)
-	ActorRole string // the role the actor acted as
-	Type      EventType
-	Step      int      // 0 when the event is not about one step
-	Decision  Decision // for step events
-	Comment   string
-	Details   string // machine-readable context (the granted role, an error)
+	// ProductName is the product's name as the catalog has it now, for
+	// people to read; "" if the product is gone. It is not part of the
+	// event, nor of its hash.
+	ProductName string
+	Actor       string // the user who acted (or the app for system events)
+	ActorRole   string // the role the actor acted as
+	Type        EventType
+	Step        int      // 0 when the event is not about one step
+	Decision    Decision // for step events
+	Comment     string
+	Details     string // machine-readable context (the granted role, an error)
 	// The event's link in its request's hash chain (see chain.go).
 	Seq      int
 	PrevHash string
@@ -217,4 +221,27 @@ type Persona struct {
 	Name  string
 	Title string
 	Roles []string // roles granted directly
+}
+
+// Automatic reports whether Signoff wrote e by itself, as the consequence of
+// a person's action rather than as the action: the grant's outcome
+// (ACCESS_GRANTED, GRANT_FAILED), which follows the final approval or an
+// admin's retry. Its actor is that person, who asked for the grant but did
+// not run it.
+func (e Event) Automatic() bool {
+	return e.Type == EventAccessGranted || e.Type == EventGrantFailed
+}
+
+// By says who an event is by, as people read it: its actor, or for an
+// automatic event "Signoff, after FRANK's approval" ("Signoff, on ADAM's
+// retry" when an admin retried the grant). Only the words change: the actor
+// stays the event's, in the log and its exports.
+func (e Event) By() string {
+	if !e.Automatic() {
+		return e.Actor
+	}
+	if e.ActorRole == RoleAdmin {
+		return "Signoff, on " + e.Actor + "'s retry"
+	}
+	return "Signoff, after " + e.Actor + "'s approval"
 }

@@ -265,34 +265,6 @@ func CanRetryGrant(viewer Identity, r Request) bool {
 	return viewer.Admin() && (r.Status == StatusGrantFailed || r.Status == StatusApproved)
 }
 
-// ProductFilter narrows the catalog.
-type ProductFilter struct {
-	Query          string // words matched against name, description, owner, domain and tags
-	Tag            string
-	Classification string
-}
-
-// Match reports whether p passes the filter (case-insensitive).
-func (f ProductFilter) Match(p Product) bool {
-	if f.Classification != "" && !strings.EqualFold(p.Classification, f.Classification) {
-		return false
-	}
-	if f.Tag != "" && !slices.ContainsFunc(p.Tags, func(t string) bool { return strings.EqualFold(t, f.Tag) }) {
-		return false
-	}
-	words := strings.Fields(strings.ToLower(f.Query))
-	if len(words) == 0 {
-		return true
-	}
-	hay := strings.ToLower(strings.Join(append([]string{p.ID, p.Name, p.Description, p.Owner, p.Domain, p.Classification}, p.Tags...), " "))
-	for _, word := range words {
-		if !strings.Contains(hay, word) {
-			return false
-		}
-	}
-	return true
-}
-
 // The confirmation checks. Withdrawing, rejecting and revoking cannot be
 // undone, so the pages ask once before they act (docs/design.md, URL
 // contract). Asking changes nothing, but it must not ask someone the action

@@ -98,10 +98,14 @@ type Catalog struct {
 	Page, Pages     int       // this page (from 1) and how many there are
 	Tags            []string
 	Classifications []string
+	// Matches says, by product ID, where a search found the page's products
+	// in fields their cards do not show (a column, the owner, the ID).
+	Matches map[string][]SearchMatch
 }
 
 // Catalog returns page (from 1; out of range means the nearest) of the
-// products matching f, CatalogPageSize to a page, in name order.
+// products matching f, CatalogPageSize to a page: best match first when f
+// has search words (ProductFilter.Search), else in name order.
 func (s *Service) Catalog(ctx context.Context, viewer Identity, f ProductFilter, page int) (Catalog, error) {
 	if err := requireSignedIn(viewer); err != nil {
 		return Catalog{}, err
@@ -112,15 +116,16 @@ func (s *Service) Catalog(ctx context.Context, viewer Identity, f ProductFilter,
 	}
 	c := all
 	c.Products, c.Pages = nil, 1
+	var hits []Hit
 	if f == (ProductFilter{}) { // the whole catalog: page through the shared list
 		c.Matched = len(all.Products)
 	} else {
-		for _, p := range all.Products {
-			if f.Match(p) {
-				c.Products = append(c.Products, p)
-			}
+		hits = f.Search(all.Products)
+		c.Products = make([]Product, len(hits))
+		for i, h := range hits {
+			c.Products[i] = h.Product
 		}
-		c.Matched = len(c.Products)
+		c.Matched = len(hits)
 	}
 	if c.Matched > 0 {
 		c.Pages = (c.Matched + CatalogPageSize - 1) / CatalogPageSize
@@ -134,6 +139,14 @@ func (s *Service) Catalog(ctx context.Context, viewer Identity, f ProductFilter,
 		}
 		last := min(first+CatalogPageSize, c.Matched)
 		c.Products = matched[first:last:last] // capped: an append cannot reach the shared list
+		for i := first; hits != nil && i < last; i++ {
+			if len(hits[i].Matches) > 0 {
+				if c.Matches == nil {
+					c.Matches = map[string][]SearchMatch{}
+				}
+				c.Matches[hits[i].Product.ID] = hits[i].Matches
+			}
+		}
 	}
 	c.Page = page
 	return c, nil
@@ -633,8 +646,9 @@ func (s *Service) newIDs(now time.Time, n int) []string {
 type AuditPage struct {
 	Filter EventFilter
 	Events []Event
-	// Next is the keyset cursor for the next (older) page, "" on the last page.
-	Next string
+	// Next is the keyset cursor for the next (older) page: the position
+	// (Seq) of the page's oldest event; 0 on the last page.
+	Next int
 	// Digest is the newest digest and whether the log matched it when
 	// TakeDigest last compared them.
 	Digest DigestStatus
@@ -659,7 +673,7 @@ func (s *Service) Audit(ctx context.Context, viewer Identity, f EventFilter) (Au
 	page := AuditPage{Filter: f, Events: evs, Digest: s.digestStatus()}
 	if len(evs) > want {
 		page.Events = evs[:want]
-		page.Next = evs[want-1].ID
+		page.Next = evs[want-1].Seq
 	}
 	return page, nil
 }
@@ -712,6 +726,10 @@ func (s *Service) NeedsGrant(ctx context.Context, viewer Identity) ([]Request, e
 	return rs, nil
 }
 
+// MalformedCursor is the problem with an audit page cursor that is not a
+// position in the log.
+const MalformedCursor = "The page cursor is malformed; start again from the first page."
+
 // checkAudit checks that viewer may read the audit log and that f's cursor
 // is well-formed. A signed-out visitor is asked to sign in, as on every
 // other page, rather than told they may not.
@@ -722,8 +740,8 @@ func checkAudit(viewer Identity, f EventFilter) error {
 	if !viewer.Auditor() {
 		return Errorf(ErrForbidden, "The audit log is for admins (%s) and auditors (%s).", RoleAdmin, RoleAuditor)
 	}
-	if f.Before != "" && !ValidID(f.Before) {
-		return Problems{"before": "The page cursor is malformed; start again from the first page."}
+	if f.Before < 0 {
+		return Problems{"before": MalformedCursor}
 	}
 	return nil
 }

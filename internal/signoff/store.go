@@ -148,9 +148,11 @@ type RevokeCall struct {
 type EventFilter struct {
 	RequestID string
 	ProductID string
-	Actor     string
+	Actor     string // part of the actor's name, in any case: "fra" finds FRANK's events
 	Type      EventType
 	From, To  time.Time // From inclusive, To exclusive
-	Before    string    // keyset paging: only events with an ID less than this
-	Limit     int
+	// Before pages by key: only events before this position in the log
+	// (their Seq less than it), newest first; 0 starts at the newest.
+	Before int
+	Limit  int
 }

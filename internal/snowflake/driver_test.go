@@ -330,14 +330,15 @@ func TestDriverReads(t *testing.T) {
 	// (nanoseconds since the epoch, as text).
 	f := signoff.EventFilter{From: t0, To: t2, Limit: signoff.AuditPageSize + 1}
 	evCols := []sftest.Column{sftest.Text("event_id"), sftest.TimestampNTZ("event_time"), sftest.Text("request_id"),
-		sftest.Text("product_id"), sftest.Text("actor"), sftest.Text("actor_role"), sftest.Text("event_type"),
+		sftest.Text("product_id"), sftest.Text("product_name"), sftest.Text("actor"), sftest.Text("actor_role"), sftest.Text("event_type"),
 		sftest.Fixed("step_order"), sftest.Text("decision"), sftest.Text("comment"), sftest.Text("details"),
 		sftest.Fixed("seq"), sftest.Text("prev_hash"), sftest.Text("hash")}
 	fake.On(eventsSQL(f), sftest.Result(evCols,
-		[]any{ev2ID, t1, reqID, "SALES_EU", "BOB", "APPROVER_MGR", "STEP_APPROVED", 1, "APPROVED", "", "", 2, "h1", "h2"}))
+		[]any{ev2ID, t1, reqID, "SALES_EU", "EU sales orders", "BOB", "APPROVER_MGR", "STEP_APPROVED", 1, "APPROVED", "", "", 2, "h1", "h2"}))
 	evs, err := st.Reads().Events(t.Context(), f)
 	require.NoError(t, err)
-	require.Equal(t, []signoff.Event{{ID: ev2ID, Time: t1, RequestID: reqID, ProductID: "SALES_EU", Actor: "BOB",
+	require.Equal(t, []signoff.Event{{ID: ev2ID, Time: t1, RequestID: reqID, ProductID: "SALES_EU",
+		ProductName: "EU sales orders", Actor: "BOB",
 		ActorRole: "APPROVER_MGR", Type: signoff.EventStepApproved, Step: 1, Decision: signoff.DecisionApprove,
 		Seq: 2, PrevHash: "h1", Hash: "h2"}}, evs)
 	qs := fake.Queries()

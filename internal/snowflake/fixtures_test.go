@@ -48,7 +48,7 @@ var detailCols = []string{"kind", "ord",
 	"description", "owner", "owner_role", "domain", "tags", "product_columns",
 	"event_id", "actor", "actor_role", "event_type", "event_step", "details", "seq", "prev_hash", "hash"}
 
-var eventCols = []string{"event_id", "event_time", "request_id", "product_id", "actor", "actor_role",
+var eventCols = []string{"event_id", "event_time", "request_id", "product_id", "product_name", "actor", "actor_role",
 	"event_type", "step_order", "decision", "comment", "details", "seq", "prev_hash", "hash"}
 
 // salesEU is a product with a three-step chain.
@@ -231,7 +231,7 @@ func null(s string) driver.Value {
 func eventRows(evs ...signoff.Event) *sqlmock.Rows {
 	rows := sqlmock.NewRows(eventCols)
 	for _, e := range evs {
-		rows.AddRow(e.ID, e.Time, e.RequestID, e.ProductID, e.Actor, e.ActorRole, string(e.Type), int64(e.Step),
+		rows.AddRow(e.ID, e.Time, e.RequestID, e.ProductID, e.ProductName, e.Actor, e.ActorRole, string(e.Type), int64(e.Step),
 			string(e.Decision), e.Comment, e.Details, int64(e.Seq), e.PrevHash, e.Hash)
 	}
 	return rows
@@ -239,7 +239,7 @@ func eventRows(evs ...signoff.Event) *sqlmock.Rows {
 
 // submitted is the submission event of pendingRequest.
 func submitted(id string) signoff.Event {
-	return signoff.Event{ID: evID, Time: t0, RequestID: id, ProductID: "SALES_EU", Actor: "ALICE",
+	return signoff.Event{ID: evID, Time: t0, RequestID: id, ProductID: "SALES_EU", ProductName: "EU sales orders", Actor: "ALICE",
 		Type: signoff.EventRequestSubmitted, Comment: "Quarterly churn analysis for the EU board pack."}
 }
 
@@ -253,11 +253,20 @@ func historyOf(r signoff.Request) []signoff.Event {
 			continue
 		}
 		evs = append(evs, signoff.Event{ID: ids[st.Order-1], Time: st.DecidedAt, RequestID: r.ID,
-			ProductID: r.ProductID, Actor: st.DecidedBy, ActorRole: st.ActorRole, Type: signoff.EventStepApproved,
+			ProductID: r.ProductID, ProductName: r.ProductName, Actor: st.DecidedBy, ActorRole: st.ActorRole, Type: signoff.EventStepApproved,
 			Step: st.Order, Decision: st.Decision, Comment: st.Comment})
 	}
 	signoff.Link(signoff.LedgerHead{}, evs)
 	return evs
+}
+
+// openCreated is when the open request openID was made (t0, as
+// pendingRequest's), or NULL for no request.
+func openCreated(openID string) driver.Value {
+	if openID == "" {
+		return nil
+	}
+	return t0
 }
 
 // productForRows renders a product as SelectProductFor rows, each carrying
@@ -265,7 +274,8 @@ func historyOf(r signoff.Request) []signoff.Event {
 // returns no rows.
 func productForRows(args ...any) *sqlmock.Rows {
 	cols := []string{"product_id", "name", "description", "owner", "owner_role", "domain", "classification",
-		"tags", "product_columns", "access_role", "step_order", "approver_role", "step_label", "open_id", "open_status"}
+		"tags", "product_columns", "access_role", "step_order", "approver_role", "step_label", "open_id", "open_status",
+		"open_created_at"}
 	rows := sqlmock.NewRows(cols)
 	if len(args) == 0 {
 		return rows
@@ -273,7 +283,8 @@ func productForRows(args ...any) *sqlmock.Rows {
 	p, openID, openStatus := args[0].(signoff.Product), args[1].(string), args[2].(string)
 	for _, st := range p.Chain {
 		rows.AddRow(p.ID, p.Name, p.Description, p.Owner, p.OwnerRole, p.Domain, p.Classification,
-			mustJSON(p.Tags), mustJSON(p.Columns), p.AccessRole, int64(st.Order), st.ApproverRole, st.Label, openID, openStatus)
+			mustJSON(p.Tags), mustJSON(p.Columns), p.AccessRole, int64(st.Order), st.ApproverRole, st.Label, openID, openStatus,
+			openCreated(openID))
 	}
 	return rows
 }

@@ -287,7 +287,7 @@ func (st *pathStack) cannedReads() {
 	st.fake.On(sqlstore.SelectApproverRoles, sfResult([]string{"approver_role"},
 		[][]driver.Value{{"APPROVER_DPO"}, {"APPROVER_MGR"}, {"APPROVER_OWNER"}}))
 	st.fake.On(productsSQL, sfResult(productCols, productValues(webAds(), salesEU())))
-	st.fake.On(sqlstore.SelectProductFor, sfResult(append(slices.Clone(productCols), "open_id", "open_status"),
+	st.fake.On(sqlstore.SelectProductFor, sfResult(append(slices.Clone(productCols), "open_id", "open_status", "open_created_at"),
 		productForValues(salesEU(), "", "")))
 	st.fake.On(sqlstore.SelectRequestsBy(signoff.MyRequestsLimit), sfResult(requestCols, requestValuesOf(a, final)))
 	st.fake.On(queueSQL(oneRole), sfResult(queueCols, queueValues([]signoff.Product{salesEU()}, a)))
@@ -413,7 +413,7 @@ func productValues(ps ...signoff.Product) [][]driver.Value {
 func productForValues(p signoff.Product, openID, openStatus string) [][]driver.Value {
 	var rows [][]driver.Value
 	for _, row := range productValues(p) {
-		rows = append(rows, append(row, openID, openStatus))
+		rows = append(rows, append(row, openID, openStatus, openCreated(openID)))
 	}
 	return rows
 }
@@ -433,7 +433,7 @@ func requestValuesOf(rs ...signoff.Request) [][]driver.Value {
 func eventValues(evs ...signoff.Event) [][]driver.Value {
 	var rows [][]driver.Value
 	for _, e := range evs {
-		rows = append(rows, []driver.Value{e.ID, e.Time, e.RequestID, e.ProductID, e.Actor, e.ActorRole,
+		rows = append(rows, []driver.Value{e.ID, e.Time, e.RequestID, e.ProductID, e.ProductName, e.Actor, e.ActorRole,
 			string(e.Type), int64(e.Step), string(e.Decision), e.Comment, e.Details, int64(e.Seq), e.PrevHash, e.Hash})
 	}
 	return rows

@@ -30,8 +30,8 @@ var update = flag.Bool("update", false, "rewrite testdata/statements.golden from
 var productsSQL = sqlstore.SelectProducts + ` ORDER BY p.name, p.product_id, c.step_order`
 
 // allFilters sets every audit filter.
-var allFilters = signoff.EventFilter{RequestID: reqID, ProductID: "SALES_EU", Actor: "BOB",
-	Type: signoff.EventStepApproved, From: t0, To: t2, Before: ev3ID}
+var allFilters = signoff.EventFilter{RequestID: reqID, ProductID: "SALES_EU", Actor: "bob",
+	Type: signoff.EventStepApproved, From: t0, To: t2, Before: 3}
 
 func eventsSQL(f signoff.EventFilter) string {
 	q, _ := sqlstore.SelectEvents(f)
@@ -114,7 +114,7 @@ func catalogue() []namedStmt {
 		{"Events (audit page: from)", auditPageSQL(signoff.EventFilter{From: t0})},
 		{"Events (audit page: to)", auditPageSQL(signoff.EventFilter{To: t2})},
 		{"Events (audit page: from and to)", auditPageSQL(signoff.EventFilter{From: t0, To: t2})},
-		{"Events (audit page: before, the next page)", auditPageSQL(signoff.EventFilter{Before: ev3ID})},
+		{"Events (audit page: before, the next page)", auditPageSQL(signoff.EventFilter{Before: 3})},
 		{"Events (audit page: every filter)", auditPageSQL(allFilters)},
 		{"Events (CSV export: limit 100000)", eventsSQL(signoff.EventFilter{Limit: server.MaxExportRows})},
 		{"RequestsIn (APPROVED, GRANT_FAILED; limit 50: needs grant)", sqlstore.SelectRequestsIn(2, signoff.QueueLimit)},

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 
@@ -41,7 +42,7 @@ const SelectProductFor = `
 SELECT p.product_id, p.name, p.description, p.owner, p.owner_role, p.domain, p.classification,
        p.tags, p.product_columns, p.access_role,
        COALESCE(c.step_order, 0), COALESCE(c.approver_role, ''), COALESCE(c.step_label, ''),
-       COALESCE(o.request_id, ''), COALESCE(o.status, '')
+       COALESCE(o.request_id, ''), COALESCE(o.status, ''), o.created_at
 FROM data_product p
 LEFT JOIN approval_chain c ON c.product_id = p.product_id
 LEFT JOIN access_request o ON o.request_id = (
@@ -61,10 +62,11 @@ func (s *Store) ProductFor(ctx context.Context, id, user string) (signoff.Produc
 	var open *signoff.Request
 	for rows.Next() {
 		var tags, cols, openID, openStatus string
+		var openCreated sql.NullTime
 		var step signoff.ChainStep
 		if err := rows.Scan(&p.ID, &p.Name, &p.Description, &p.Owner, &p.OwnerRole, &p.Domain,
 			&p.Classification, &tags, &cols, &p.AccessRole, &step.Order, &step.ApproverRole, &step.Label,
-			&openID, &openStatus); err != nil {
+			&openID, &openStatus, &openCreated); err != nil {
 			return signoff.Product{}, nil, s.errorf(err, "product %q for %s", id, user)
 		}
 		if p.Tags == nil {
@@ -79,7 +81,8 @@ func (s *Store) ProductFor(ctx context.Context, id, user string) (signoff.Produc
 			p.Chain = append(p.Chain, step)
 		}
 		if openID != "" && open == nil {
-			open = &signoff.Request{ID: openID, ProductID: id, Requester: user, Status: signoff.Status(openStatus)}
+			open = &signoff.Request{ID: openID, ProductID: id, Requester: user, Status: signoff.Status(openStatus),
+				CreatedAt: openCreated.Time.UTC()}
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -326,6 +326,11 @@ func (s *Store) RequestDetail(ctx context.Context, id string) (signoff.Request, 
 	if len(r.Steps) == 0 {
 		return fail(fmt.Errorf("%s: request %s: %w", s.name, id, signoff.ErrNotFound))
 	}
+	for i := range evs { // as Events reads them: with the product's name
+		if evs[i].ProductID == p.ID {
+			evs[i].ProductName = p.Name
+		}
+	}
 	return r, p, evs, nil
 }
 

@@ -161,6 +161,7 @@ func testRequests(t *testing.T, f *fixture) {
 	require.NotNil(t, page.Open, "the product page links to the open request")
 	assert.Equal(t, first.ID, page.Open.ID)
 	assert.Equal(t, signoff.StatusPending, page.Open.Status)
+	assert.Equal(t, first.CreatedAt, page.Open.CreatedAt, "when it was made")
 	assert.Equal(t, products[0], page.Product, "ProductFor reads the product as Product does")
 	other, err := f.svc.Product(f.ctx, f.who(t, stranger), "ledger")
 	require.NoError(t, err)

@@ -123,7 +123,7 @@ USING (
     UNION ALL
     SELECT 'customer-360' AS PRODUCT_ID,
            'Customer 360' AS NAME,
-           'Customer profile joined across CRM, orders and support: names, e-mail addresses and lifetime value. Personal data under GDPR.' AS DESCRIPTION,
+           'Customer profile joined across CRM, orders and support: names, e-mail addresses, lifetime value and open tickets, for segmentation and churn analysis. Personal data under GDPR.' AS DESCRIPTION,
            'Olivia Chen (Sales operations)' AS OWNER,
            'DATA_OWNER_SALES' AS OWNER_ROLE,
            'Sales' AS DOMAIN,

@@ -211,3 +211,38 @@ func requestActingURL(id, actingAs string) string {
 	}
 	return RequestURL(id) + "?as=" + url.QueryEscape(actingAs)
 }
+
+// filtersSuffix says which filters narrowed a search that found nothing:
+// " tagged gdpr and classified PII".
+func filtersSuffix(f signoff.ProductFilter) string {
+	var parts []string
+	if f.Tag != "" {
+		parts = append(parts, "tagged "+f.Tag)
+	}
+	if f.Classification != "" {
+		parts = append(parts, "classified "+f.Classification)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " " + strings.Join(parts, " and ")
+}
+
+// chainDetails reads a submission's details, the chain it was submitted with
+// as its audit event records it (signoff.ChainSnapshot), as people say it:
+// "Chain: Line manager (LINE_MANAGER) → Data owner (DATA_OWNER_SALES)"; ok
+// is false for any other event or details, which show as they are.
+func chainDetails(e signoff.Event) (text string, ok bool) {
+	if e.Type != signoff.EventRequestSubmitted || e.Details == "" {
+		return "", false
+	}
+	steps, err := signoff.ParseChainSnapshot(e.Details)
+	if err != nil || len(steps) == 0 {
+		return "", false
+	}
+	parts := make([]string, len(steps))
+	for i, s := range steps {
+		parts[i] = s.Label + " (" + s.ApproverRole + ")"
+	}
+	return "Chain: " + strings.Join(parts, " → "), true
+}
