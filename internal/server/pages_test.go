@@ -456,3 +456,26 @@ func shown(n *html.Node) string {
 	walk(n)
 	return strings.Join(strings.Fields(b.String()), " ")
 }
+
+// TestCatalogMarksWhatTheViewerAskedFor: a product the viewer has an open
+// request for says so on its card, with a link to the request; others, and
+// other people's catalogs, do not.
+func TestCatalogMarksWhatTheViewerAskedFor(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	ben := s.as("BEN") // the demo has his open request for Customer 360
+	res := ben.get("/?q=c360")
+	require.Equal(t, http.StatusOK, res.Status)
+	asked := testidHTML(res.Body, "requested")
+	require.NotEmpty(t, asked, "BEN's card for Customer 360 says he asked")
+	assert.Contains(t, text(asked), "You asked for this")
+	assert.Contains(t, text(asked), "Pending")
+	assert.Contains(t, asked, `href="/requests/`)
+	res = ben.get("/?q=ledger")
+	require.Equal(t, http.StatusOK, res.Status)
+	assert.False(t, hasTestid(res.Body, "requested"), "BEN asked for no ledger access")
+
+	res = s.as("ALICE").get("/?q=c360")
+	require.Equal(t, http.StatusOK, res.Status)
+	assert.False(t, hasTestid(res.Body, "requested"), "ALICE asked for no Customer 360 access")
+}

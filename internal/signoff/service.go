@@ -101,6 +101,10 @@ type Catalog struct {
 	// Matches says, by product ID, where a search found the page's products
 	// in fields their cards do not show (a column, the owner, the ID).
 	Matches map[string][]SearchMatch
+	// Mine holds, by product ID, the viewer's own open request for each
+	// product they have asked for (pending, approved, granted or failed),
+	// so the catalog can say "Requested" or "Granted" before they ask again.
+	Mine map[string]Request
 }
 
 // Catalog returns page (from 1; out of range means the nearest) of the
@@ -149,6 +153,22 @@ func (s *Service) Catalog(ctx context.Context, viewer Identity, f ProductFilter,
 		}
 	}
 	c.Page = page
+	// The viewer's own requests: the read My requests makes (on Snowflake,
+	// the catalog's one statement while its products are cached).
+	mine, err := s.reads.Requests(ctx, viewer.User, MyRequestsLimit)
+	if err != nil {
+		return Catalog{}, fmt.Errorf("catalog: your requests: %w", err)
+	}
+	for _, r := range mine {
+		if r.Status.Open() {
+			if c.Mine == nil {
+				c.Mine = map[string]Request{}
+			}
+			if _, seen := c.Mine[r.ProductID]; !seen { // newest first: the latest open one
+				c.Mine[r.ProductID] = r
+			}
+		}
+	}
 	return c, nil
 }
 

@@ -94,8 +94,9 @@ func TestCallerTokenExpiry(t *testing.T) {
 		service: func(m sqlmock.Sqlmock) {
 			expectQuery(m, RolesThatMatter).WillReturnRows(rt.rolesRows())
 			expectQuery(m, productsSQL).WillReturnRows(productRows(webAds(), salesEU()))
+			expectQuery(m, sqlstore.SelectRequestsBy(signoff.MyRequestsLimit), "BOB").WillReturnRows(requestRows())
 		},
-		callers: []func(sqlmock.Sqlmock){rt.identity("BOB")}, cost: cost{service: 2, logins: 1, caller: 1}})
+		callers: []func(sqlmock.Sqlmock){rt.identity("BOB")}, cost: cost{service: 3, logins: 1, caller: 1}})
 	// The same token past its validity (the ingress would send a new one):
 	// Snowflake refuses the caller session (390318).
 	rt.mu.Lock()
@@ -183,6 +184,9 @@ func browse(t *testing.T, identityTTL time.Duration, freshTokens bool, lifetime,
 						expectQuery(m, productsSQL).WillReturnRows(productRows(webAds(), salesEU()))
 					})
 				}
+				expect = append(expect, func(m sqlmock.Sqlmock) { // the viewer's own requests
+					expectQuery(m, sqlstore.SelectRequestsBy(signoff.MyRequestsLimit), "BOB").WillReturnRows(requestRows())
+				})
 			case 1:
 				v.name, v.path = "queue", "/queue"
 				if !approverRead || now.Sub(approverReadAt) >= prodCatalogTTL {

@@ -60,9 +60,14 @@ func TestRoundTrips(t *testing.T) {
 		service: func(m sqlmock.Sqlmock) {
 			expectQuery(m, RolesThatMatter).WillReturnRows(rt.rolesRows())
 			expectQuery(m, productsSQL).WillReturnRows(productRows(webAds(), salesEU()))
+			expectQuery(m, sqlstore.SelectRequestsBy(signoff.MyRequestsLimit), "ALICE").WillReturnRows(requestRows())
 		},
-		callers: []func(sqlmock.Sqlmock){rt.identity("ALICE")}, cost: cost{service: 2, logins: 1, caller: 1}})
-	res := rt.do(visit{name: "catalog (identity cookie and catalog cache fresh)", method: "GET", path: "/", user: "ALICE"})
+		callers: []func(sqlmock.Sqlmock){rt.identity("ALICE")}, cost: cost{service: 3, logins: 1, caller: 1}})
+	res := rt.do(visit{name: "catalog (identity cookie and catalog cache fresh)", method: "GET", path: "/", user: "ALICE",
+		service: func(m sqlmock.Sqlmock) {
+			// The viewer's own requests, to mark what they asked for.
+			expectQuery(m, sqlstore.SelectRequestsBy(signoff.MyRequestsLimit), "ALICE").WillReturnRows(requestRows())
+		}, cost: cost{service: 1}})
 	require.Contains(t, res.Body.String(), "EU sales orders")
 	require.Contains(t, res.Body.String(), "Ad impressions")
 	require.NotContains(t, res.Body.String(), `href="/queue"`,
@@ -71,8 +76,9 @@ func TestRoundTrips(t *testing.T) {
 	res = rt.do(visit{name: "catalog, 30 s later (identity cookie and catalog cache expired)", method: "GET", path: "/", user: "ALICE",
 		service: func(m sqlmock.Sqlmock) {
 			expectQuery(m, productsSQL).WillReturnRows(productRows(webAds(), salesEU()))
+			expectQuery(m, sqlstore.SelectRequestsBy(signoff.MyRequestsLimit), "ALICE").WillReturnRows(requestRows())
 		},
-		callers: []func(sqlmock.Sqlmock){rt.identity("ALICE")}, cost: cost{service: 1, logins: 1, caller: 1}})
+		callers: []func(sqlmock.Sqlmock){rt.identity("ALICE")}, cost: cost{service: 2, logins: 1, caller: 1}})
 	require.Contains(t, res.Body.String(), "EU sales orders")
 	res = rt.do(visit{name: "product", method: "GET", path: "/products/SALES_EU", user: "ALICE",
 		service: func(m sqlmock.Sqlmock) {
