@@ -280,6 +280,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		svc := signoff.NewService(store.Reads(), store)
 		svc.Log = log
 		svc.Diagnoser = store
+		svc.Directory = store
 		if cfg.digests != "" {
 			svc.Anchor = digestfile.New(cfg.digests)
 			if err := refuseStrayDigests(ctx, store.Reads(), svc.Anchor, cfg.db); err != nil {

@@ -37,10 +37,12 @@ type User struct {
 var Users = []User{
 	{"ALICE", "Alice Moreau", "Analyst, Growth (requester)", []string{"ANALYST"}},
 	{"MARCO", "Marco Rossi", "Line manager, Growth", []string{"ANALYST", "LINE_MANAGER"}},
+	{"LENA", "Lena Fischer", "Head of Growth, Marco's line manager", []string{"LINE_MANAGER"}},
 	{"OLIVIA", "Olivia Chen", "Data owner, Sales and Marketing", []string{"DATA_OWNER_SALES", "DATA_OWNER_MARKETING"}},
 	{"DANA", "Dana Okafor", "Data protection officer", []string{"DPO"}},
 	{"SAM", "Sam Lindqvist", "Head of security (inherits DPO)", []string{"SECURITY_LEAD"}},
 	{"FRANK", "Frank Weber", "Finance controller and finance data owner", []string{"FINANCE_CONTROLLER", "DATA_OWNER_FINANCE"}},
+	{"GRACE", "Grace Mensah", "Finance controller", []string{"FINANCE_CONTROLLER"}},
 	{"HANNAH", "Hannah Ito", "HR data owner", []string{"DATA_OWNER_HR"}},
 	{"ADAM", "Adam Novak", "Signoff admin", []string{"SIGNOFF_ADMIN"}},
 	{"AUDREY", "Audrey Blanc", "Internal auditor (read-only)", []string{"SIGNOFF_AUDITOR"}},

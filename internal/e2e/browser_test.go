@@ -85,6 +85,7 @@ func newBrowserTest(t *testing.T) *browserTest {
 	t.Cleanup(func() { st.Close() })
 	svc := signoff.NewService(st.Reads(), st)
 	svc.Diagnoser = st
+	svc.Directory = st
 	require.NoError(t, demo.Load(ctx, st, svc, time.Now()))
 	srv, err := server.New(server.Config{Service: svc, Ready: st.Ping, Local: st,
 		SessionKey: []byte(strings.Repeat("k", 32)), Engine: "embedded (test)"})

@@ -193,6 +193,7 @@ func openStore(ctx context.Context, path string, withDemo bool, seeds ...func(co
 	}
 	svc := signoff.NewService(st.Reads(), st)
 	svc.Diagnoser = st
+	svc.Directory = st
 	if withDemo {
 		err = demo.Load(ctx, st, svc, time.Now())
 	}

@@ -43,6 +43,9 @@ type Service struct {
 	// Anchor keeps the audit log's digests; nil when none are kept (the
 	// log is then checked for its own consistency only).
 	Anchor Anchor
+	// Directory says who holds roles, so pages can say when a chain cannot
+	// complete; nil when the engine has none (Snowflake, for now).
+	Directory Directory
 
 	digest digestState // what TakeDigest last found
 }
@@ -192,6 +195,9 @@ type ProductPage struct {
 	// Open is the viewer's open request for the product, if any: the request
 	// form is replaced by a link to it.
 	Open *Request
+	// Blocked, when the viewer has no open request, is the first step of the
+	// chain nobody could decide for them: the form warns before they ask.
+	Blocked *Blocked
 }
 
 // Product returns the product page for id.
@@ -206,7 +212,11 @@ func (s *Service) Product(ctx context.Context, viewer Identity, id string) (Prod
 	if err != nil {
 		return ProductPage{}, fmt.Errorf("product %q: %w", id, err)
 	}
-	return ProductPage{Product: p, Open: open}, nil
+	page := ProductPage{Product: p, Open: open}
+	if open == nil {
+		page.Blocked = s.blocked(ctx, chainSteps(p.Chain), viewer.User)
+	}
+	return page, nil
 }
 
 // Submit files a request by viewer for product productID. The engine checks
@@ -401,6 +411,9 @@ type RequestPage struct {
 	CanRetry    bool
 	// ActingAs is the role the viewer chose to act as, if any.
 	ActingAs string
+	// Blocked, for a pending request, is the first step nobody can decide;
+	// shown to the requester, the product's owners and admins.
+	Blocked *Blocked
 }
 
 // RequestPage returns request id as viewer may see it, in one read.
@@ -421,7 +434,11 @@ func (s *Service) RequestPage(ctx context.Context, viewer Identity, id, actingAs
 	if !CanView(viewer, r, p) {
 		return RequestPage{}, Errorf(ErrForbidden, "You are not part of request %s: only its requester, its approvers, the product's owners and auditors can see it.", id)
 	}
-	return requestPage(viewer, r, p, evs, actingAs), nil
+	page := requestPage(viewer, r, p, evs, actingAs)
+	if r.Status == StatusPending && (viewer.User == r.Requester || viewer.Admin() || viewer.HasRole(p.OwnerRole)) {
+		page.Blocked = s.blocked(ctx, r.Steps, r.Requester)
+	}
+	return page, nil
 }
 
 // requestPage builds the request page of r for viewer, who may see it.

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -226,4 +227,42 @@ func isGrantRefusal(err error) (string, bool) {
 func (s *Store) strings(ctx context.Context, query string, args ...any) ([]string, error) {
 	out, err := sqlstore.Strings(ctx, s.prep, query, args...)
 	return out, translate(err)
+}
+
+// roleHolders lists (role, user) for every user who holds a role, directly
+// or through the hierarchy, for the roles in the JSON array ?1.
+const roleHolders = `
+WITH RECURSIVE held (role_name, user_name) AS (
+    SELECT role_name, user_name FROM local_user_role
+    UNION
+    SELECT g.role_name, h.user_name FROM local_role_grant g JOIN held h ON g.grantee_role = h.role_name
+)
+SELECT role_name, user_name FROM held
+WHERE role_name IN (SELECT value FROM json_each(?1))
+ORDER BY role_name, user_name`
+
+// RoleHolders returns who holds each of roles in the local account,
+// through the role hierarchy (signoff.Directory).
+func (s *Store) RoleHolders(ctx context.Context, roles []string) (signoff.RoleHolders, error) {
+	list, err := json.Marshal(roles)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, roleHolders, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: role holders: %w", translate(err))
+	}
+	defer rows.Close()
+	out := signoff.RoleHolders{}
+	for rows.Next() {
+		var role, user string
+		if err := rows.Scan(&role, &user); err != nil {
+			return nil, fmt.Errorf("sqlite: role holders: %w", err)
+		}
+		out[role] = append(out[role], user)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: role holders: %w", translate(err))
+	}
+	return out, nil
 }

@@ -16,6 +16,9 @@ import (
 
 var _ signoff.Diagnoser = (*Store)(nil)
 
+// The local account says who holds roles (signoff.Directory).
+var _ signoff.Directory = (*Store)(nil)
+
 // Diagnose is the embedded engine's preflight: the database file, its
 // migrations and integrity, and a dry run of every action as admin (the
 // same dry runs the Snowflake preflight makes). What only Snowflake has

@@ -1,0 +1,148 @@
+package signoff
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// RoleHolders says who holds each role, directly or through the role
+// hierarchy: the users who may decide a step keyed to it. PUBLIC is held by
+// everyone and never keys a step.
+type RoleHolders map[string][]string
+
+// Directory is where Signoff learns who holds roles. The embedded engine's
+// local account knows; on Snowflake no directory is read yet, and the
+// Service then does not say whether a chain can complete.
+type Directory interface {
+	// RoleHolders returns the holders of each of roles (users in name
+	// order; a role nobody holds maps to none).
+	RoleHolders(ctx context.Context, roles []string) (RoleHolders, error)
+}
+
+// Blocked is a step of a chain that nobody can decide for a request, and
+// why, in a sentence people read.
+type Blocked struct {
+	Step  int
+	Label string
+	Role  string
+	Why   string
+}
+
+// FirstBlocked returns the first of steps' undecided steps that nobody can
+// decide, or nil if the chain can be decided to the end. Each step needs its
+// own decider (promise 2): someone who holds its role, is not the requester,
+// and decides no other step of the request, the steps already decided
+// included. Whether every remaining step can have one is a matching of steps
+// to people (augmenting paths; chains have at most MaxChainSteps steps), so
+// two steps that only the same person could decide are caught as well.
+func FirstBlocked(steps []Step, requester string, holders RoleHolders) *Blocked {
+	decided := map[string]int{} // user → the step they decided
+	var open []Step
+	for _, s := range steps {
+		if s.Decision != DecisionNone {
+			decided[s.DecidedBy] = s.Order
+			continue
+		}
+		open = append(open, s)
+	}
+	candidates := make([][]string, len(open))
+	for i, s := range open {
+		for _, u := range holders[s.ApproverRole] {
+			if _, took := decided[u]; !took && u != requester {
+				candidates[i] = append(candidates[i], u)
+			}
+		}
+	}
+	assigned := map[string]int{} // user → index in open of the step they would decide
+	var assign func(i int, seen map[string]bool) bool
+	assign = func(i int, seen map[string]bool) bool {
+		for _, u := range candidates[i] {
+			if seen[u] {
+				continue
+			}
+			seen[u] = true
+			if j, taken := assigned[u]; !taken || assign(j, seen) {
+				assigned[u] = i
+				return true
+			}
+		}
+		return false
+	}
+	for i, s := range open {
+		if assign(i, map[string]bool{}) {
+			continue
+		}
+		return &Blocked{Step: s.Order, Label: s.Label, Role: s.ApproverRole,
+			Why: whyBlocked(s, requester, holders[s.ApproverRole], decided, candidates[i], open, assigned)}
+	}
+	return nil
+}
+
+// whyBlocked says why step s has no decider.
+func whyBlocked(s Step, requester string, holders []string, decided map[string]int, candidates []string,
+	open []Step, assigned map[string]int) string {
+	step := "Step " + strconv.Itoa(s.Order) + " (" + s.Label + ")"
+	if len(holders) == 0 {
+		return step + " needs someone who holds " + s.ApproverRole + ", and nobody does."
+	}
+	if len(candidates) == 0 {
+		var reasons []string
+		for _, u := range holders {
+			switch {
+			case u == requester:
+				reasons = append(reasons, u+" made the request")
+			default:
+				reasons = append(reasons, u+" decided step "+strconv.Itoa(decided[u]))
+			}
+		}
+		return step + " needs someone who holds " + s.ApproverRole + " and has no other part in this request, " +
+			"and there is nobody: " + strings.Join(reasons, "; ") + "."
+	}
+	var busy []string
+	for _, u := range candidates {
+		if i, ok := assigned[u]; ok {
+			busy = append(busy, u+" is needed for step "+strconv.Itoa(open[i].Order))
+		}
+	}
+	slices.Sort(busy)
+	return step + " needs someone who holds " + s.ApproverRole + ", and everyone who could is needed for another step, " +
+		"while one person decides at most one step of a request: " + strings.Join(busy, "; ") + "."
+}
+
+// chainSteps is a product's chain as the undecided steps of a new request.
+func chainSteps(chain []ChainStep) []Step {
+	steps := make([]Step, len(chain))
+	for i, c := range chain {
+		steps[i] = Step{Order: c.Order, Label: c.Label, ApproverRole: c.ApproverRole}
+	}
+	return steps
+}
+
+// stepRoles lists the roles steps are keyed to, once each.
+func stepRoles(steps []Step) []string {
+	var roles []string
+	for _, s := range steps {
+		if !slices.Contains(roles, s.ApproverRole) {
+			roles = append(roles, s.ApproverRole)
+		}
+	}
+	return roles
+}
+
+// blocked asks the Directory, if there is one, whether steps can be decided
+// to the end for requester. Without a directory it says nothing (nil): the
+// engine cannot tell. A directory that fails is logged and treated alike,
+// since the answer only adds a warning to a page.
+func (s *Service) blocked(ctx context.Context, steps []Step, requester string) *Blocked {
+	if s.Directory == nil || len(steps) == 0 {
+		return nil
+	}
+	holders, err := s.Directory.RoleHolders(ctx, stepRoles(steps))
+	if err != nil {
+		s.Log.WarnContext(ctx, "who can decide: the directory failed", "err", err)
+		return nil
+	}
+	return FirstBlocked(steps, requester, holders)
+}
