@@ -64,11 +64,11 @@ per AS (
     FROM ev GROUP BY request_id
 ),
 sub AS (
-    SELECT request_id, actor AS requester, product_id, comment AS reason, event_time AS created_at, details AS snapshot
+    SELECT DISTINCT request_id, actor AS requester, product_id, comment AS reason, event_time AS created_at, details AS snapshot
     FROM ev WHERE pos = 1 AND event_type = 'REQUEST_SUBMITTED'
 ),
 expect AS (
-    SELECT l.request_id, l.event_time AS last_time,
+    SELECT DISTINCT l.request_id, l.event_time AS last_time,
            CASE l.event_type
                WHEN 'REQUEST_SUBMITTED' THEN 'PENDING' WHEN 'STEP_APPROVED' THEN 'PENDING'
                WHEN 'STEP_REJECTED' THEN 'REJECTED' WHEN 'REQUEST_WITHDRAWN' THEN 'WITHDRAWN'
