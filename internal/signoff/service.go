@@ -418,18 +418,9 @@ type RequestPage struct {
 
 // RequestPage returns request id as viewer may see it, in one read.
 func (s *Service) RequestPage(ctx context.Context, viewer Identity, id, actingAs string) (RequestPage, error) {
-	if err := requireSignedIn(viewer); err != nil {
-		return RequestPage{}, err
-	}
-	if !ValidID(id) {
-		return RequestPage{}, noRequest(id)
-	}
-	r, p, evs, err := s.reads.RequestDetail(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return RequestPage{}, noRequest(id)
-	}
+	r, p, evs, err := s.requestDetail(ctx, viewer, id)
 	if err != nil {
-		return RequestPage{}, fmt.Errorf("request %s: %w", id, err)
+		return RequestPage{}, err
 	}
 	if !CanView(viewer, r, p) {
 		return RequestPage{}, Errorf(ErrForbidden, "You are not part of request %s: only its requester, its approvers, the product's owners and auditors can see it.", id)
@@ -439,6 +430,25 @@ func (s *Service) RequestPage(ctx context.Context, viewer Identity, id, actingAs
 		page.Blocked = s.blocked(ctx, r.Steps, r.Requester)
 	}
 	return page, nil
+}
+
+// requestDetail reads request id, with its product and events, for a signed-in
+// viewer; whether they may see it is the caller's to check.
+func (s *Service) requestDetail(ctx context.Context, viewer Identity, id string) (Request, Product, []Event, error) {
+	if err := requireSignedIn(viewer); err != nil {
+		return Request{}, Product{}, nil, err
+	}
+	if !ValidID(id) {
+		return Request{}, Product{}, nil, noRequest(id)
+	}
+	r, p, evs, err := s.reads.RequestDetail(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return Request{}, Product{}, nil, noRequest(id)
+	}
+	if err != nil {
+		return Request{}, Product{}, nil, fmt.Errorf("request %s: %w", id, err)
+	}
+	return r, p, evs, nil
 }
 
 // requestPage builds the request page of r for viewer, who may see it.
@@ -510,18 +520,9 @@ func (s *Service) ConfirmRevoke(ctx context.Context, viewer Identity, id, reason
 // the request; CanView is checked anyway, so that a confirmation never shows
 // more than the request page would.
 func (s *Service) confirm(ctx context.Context, viewer Identity, id, actingAs string, check func(Request, Product) error) (RequestPage, error) {
-	if err := requireSignedIn(viewer); err != nil {
-		return RequestPage{}, err
-	}
-	if !ValidID(id) {
-		return RequestPage{}, noRequest(id)
-	}
-	r, p, evs, err := s.reads.RequestDetail(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return RequestPage{}, noRequest(id)
-	}
+	r, p, evs, err := s.requestDetail(ctx, viewer, id)
 	if err != nil {
-		return RequestPage{}, fmt.Errorf("confirm on request %s: %w", id, err)
+		return RequestPage{}, err
 	}
 	if err := check(r, p); err != nil {
 		return RequestPage{}, err

@@ -93,9 +93,10 @@ func LogDigests(service string) string {
  WHERE STARTSWITH(log::VARCHAR, 'SIGNOFF-DIGEST v1 ')`, service, logDigestDays)
 }
 
-// digestFields matches a digest line in SQL (REGEXP_SUBSTR), capturing its
-// position (group 1) and hash (group 2); like ParseDigestLine, it reads
-// only a well-formed line.
+// digestFields matches a digest line in SQL, capturing its position (group
+// 1) and hash (group 2), which REGEXP_SUBSTR with the 'e' parameter and a
+// group number extracts (DOCS/sql-reference/functions/regexp_substr); like
+// ParseDigestLine, it reads only a well-formed line.
 const digestFields = `SIGNOFF-DIGEST v1 n=([1-9][0-9]*) h=([0-9a-f]{64}) t=`
 
 // AuditorDigests is the digest source of sql/snowflake/05_verify_audit.sql:

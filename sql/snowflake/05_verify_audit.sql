@@ -325,7 +325,8 @@ ORDER BY 1;
 
 -- 4. Who: the statements that named the audit log and deleted or updated
 -- rows, or that truncate, drop, alter, replace or swap a table, in the
--- last 365 days (DOCS/sql-reference/account-usage/query_history). Reads
+-- last 365 days (DOCS/sql-reference/account-usage/query_history; ILIKE ANY,
+-- DOCS/sql-reference/functions/ilike_any). Reads
 -- are left out, this script's own among them, and so are the install
 -- scripts' statements that create the table, functions and procedures,
 -- whose comments use the same words. A lead for the rows above, not proof
