@@ -20,17 +20,24 @@ const (
 	StatusRejected    Status = "REJECTED"     // an approver rejected a step
 	StatusWithdrawn   Status = "WITHDRAWN"    // the requester withdrew while pending
 	StatusRevoked     Status = "REVOKED"      // granted access was taken away again
+	// StatusChangesRequested: an approver asked the requester a question;
+	// the request waits on the requester's answer, then resumes at the same
+	// step.
+	StatusChangesRequested Status = "CHANGES_REQUESTED"
+	// StatusExpired: time-bound access ended at its time (and was revoked),
+	// or the request waited for decisions longer than its product allows.
+	StatusExpired Status = "EXPIRED"
 )
 
 // Statuses lists every status in lifecycle order.
-var Statuses = []Status{StatusPending, StatusApproved, StatusGranted, StatusGrantFailed,
-	StatusRejected, StatusWithdrawn, StatusRevoked}
+var Statuses = []Status{StatusPending, StatusChangesRequested, StatusApproved, StatusGranted,
+	StatusGrantFailed, StatusRejected, StatusWithdrawn, StatusRevoked, StatusExpired}
 
 // Open reports whether a request in this status still stands: it blocks a
 // second request for the same product by the same person.
 func (s Status) Open() bool {
 	switch s {
-	case StatusPending, StatusApproved, StatusGranted, StatusGrantFailed:
+	case StatusPending, StatusChangesRequested, StatusApproved, StatusGranted, StatusGrantFailed:
 		return true
 	}
 	return false
@@ -53,6 +60,10 @@ func (s Status) Label() string {
 		return "Withdrawn"
 	case StatusRevoked:
 		return "Revoked"
+	case StatusChangesRequested:
+		return "Changes requested"
+	case StatusExpired:
+		return "Expired"
 	}
 	return string(s)
 }
@@ -80,12 +91,41 @@ const (
 	EventGrantFailed      EventType = "GRANT_FAILED"
 	EventRequestWithdrawn EventType = "REQUEST_WITHDRAWN"
 	EventAccessRevoked    EventType = "ACCESS_REVOKED"
+	// EventChangesRequested: an approver of the current step asked the
+	// requester a question (Comment); the step stays undecided.
+	EventChangesRequested EventType = "CHANGES_REQUESTED"
+	// EventRequestResubmitted: the requester answered (Comment) and, if
+	// Details is not empty, replaced the business reason with it.
+	EventRequestResubmitted EventType = "REQUEST_RESUBMITTED"
+	// EventStepReminded: the current step passed its deadline; its
+	// approvers are reminded (by the system).
+	EventStepReminded EventType = "STEP_REMINDED"
+	// EventStepEscalated: the current step may now also be decided by its
+	// fallback role (Details), because nobody could decide it or its
+	// deadline passed twice (Comment says which); by the system.
+	EventStepEscalated EventType = "STEP_ESCALATED"
+	// EventRequestExpired: the request waited longer than its product
+	// allows for decisions; by the system.
+	EventRequestExpired EventType = "REQUEST_EXPIRED"
+	// EventExpiryReminded: time-bound access ends soon; the requester is
+	// reminded (by the system).
+	EventExpiryReminded EventType = "EXPIRY_REMINDED"
+	// EventAccessExpired: time-bound access ended and was revoked by the
+	// guarded revoke path; by the system.
+	EventAccessExpired EventType = "ACCESS_EXPIRED"
 )
+
+// SystemActor is the actor of the events Signoff writes on its own
+// schedule (reminders, escalations, expiries): no person acted. Only the
+// scheduler's procedure writes it; the verifier refuses it on any other
+// event, and a user of that name can do nothing the scheduler does.
+const SystemActor = "SIGNOFF$SCHEDULER"
 
 // EventTypes lists every audit event type, for filters.
 var EventTypes = []EventType{EventRequestSubmitted, EventStepApproved, EventStepRejected,
-	EventRequestApproved, EventAccessGranted, EventGrantFailed, EventRequestWithdrawn,
-	EventAccessRevoked}
+	EventChangesRequested, EventRequestResubmitted, EventRequestApproved, EventAccessGranted,
+	EventGrantFailed, EventRequestWithdrawn, EventAccessRevoked, EventStepReminded,
+	EventStepEscalated, EventRequestExpired, EventExpiryReminded, EventAccessExpired}
 
 // Column describes one column of a data product, shown to requesters and to
 // approvers so that nobody approves in the dark.

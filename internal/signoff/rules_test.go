@@ -438,7 +438,7 @@ func TestStatusOpen(t *testing.T) {
 	open := map[signoff.Status]bool{
 		signoff.StatusPending: true, signoff.StatusApproved: true, signoff.StatusGranted: true,
 		signoff.StatusGrantFailed: true, signoff.StatusRejected: false, signoff.StatusWithdrawn: false,
-		signoff.StatusRevoked: false,
+		signoff.StatusRevoked: false, signoff.StatusChangesRequested: true, signoff.StatusExpired: false,
 	}
 	require.Len(t, signoff.Statuses, len(open))
 	for _, s := range signoff.Statuses {
