@@ -45,7 +45,7 @@ func TestSnowflakeAPIShape(t *testing.T) {
 	require.NoError(t, err)
 	procs := procedureBodies(t, string(body))
 	require.ElementsMatch(t, []string{"SUBMIT_REQUEST", "GRANT_REQUEST", "DECIDE_STEP", "WITHDRAW_REQUEST",
-		"RETRY_GRANT", "REVOKE_ACCESS", "WHOAMI", "PREFLIGHT"}, keys(procs))
+		"RETRY_GRANT", "REVOKE_ACCESS", "END_ACCESS", "RESUBMIT_REQUEST", "RUN_SCHEDULE", "WHOAMI", "PREFLIGHT"}, keys(procs))
 
 	order := map[string][]string{
 		"SUBMIT_REQUEST":   {"LockSubmissions", "CheckSubmit", "InsertRequest", "InsertSteps", "ChainSnapshot", "LockAudit", "LedgerHead", "AppendEvent", "SelectOutcome"},
@@ -53,7 +53,11 @@ func TestSnowflakeAPIShape(t *testing.T) {
 		"WITHDRAW_REQUEST": {"CheckWithdraw", "WithdrawRequest", "LockAudit", "LedgerHead", "AppendEvent", "SelectOutcome"},
 		"RETRY_GRANT":      {"CheckRetry"},
 		"GRANT_REQUEST":    {"CheckGrant", "MarkGranted", "LockAudit", "LedgerHead", "AppendEvent", "MarkGrantFailed", "LockAudit", "LedgerHead", "AppendEvent", "SelectOutcome"},
-		"REVOKE_ACCESS":    {"LoadRequest", "CheckRevoke", "MarkRevoked", "LockAudit", "LedgerHead", "AppendEvent", "SelectOutcome", "StillJustified"},
+		"REVOKE_ACCESS":    {"LoadRequest"},
+		"END_ACCESS":       {"CheckRevoke", "MarkRevoked", "LockAudit", "LedgerHead", "AppendEvent", "SelectOutcome", "StillJustified"},
+		"RESUBMIT_REQUEST": {"CheckResubmit", "ResubmitRequest", "LockAudit", "LedgerHead", "AppendEvent", "SelectOutcome"},
+		"RUN_SCHEDULE": {"DueWork", "LockAudit", "CheckSystem", "ExpireRequest", "LockAudit", "LedgerHead", "AppendEvent",
+			"EscalateStep", "LockAudit", "LedgerHead", "AppendEvent"},
 	}
 	shared := sqlgen.SharedStatements()
 	for name, want := range order {
@@ -80,7 +84,7 @@ func TestSnowflakeAPIShape(t *testing.T) {
 			assert.NotContains(t, p, "CURRENT_USER()", "the actor comes from SYS_CONTEXT, the calling session's")
 			assert.NotContains(t, p, "IS_ROLE_IN_SESSION", "inside an owner's-rights procedure it would see the owner's roles")
 			assert.NotContains(t, p, "EXECUTE IMMEDIATE", "no dynamic SQL")
-			if name != "GRANT_REQUEST" {
+			if name != "GRANT_REQUEST" && name != "END_ACCESS" && name != "RUN_SCHEDULE" { // their actor is their caller's
 				assert.Contains(t, p, `SELECT IFF(SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_TYPE') LIKE 'USER%',
                SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME'), NULL),`, "the actor is the session's user, and only a user")
 			}
@@ -93,8 +97,12 @@ func TestSnowflakeAPIShape(t *testing.T) {
 	t.Run("a decision is made with the role that was checked", func(t *testing.T) {
 		p := procs["DECIDE_STEP"]
 		assert.Contains(t, p, `SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', COALESCE(:step_role, '')) = 'TRUE'`)
-		assert.Contains(t, p, `SELECT GET(:chk, 'CURRENT_STEP')::NUMBER, :step_role, GET(:chk, 'PRODUCT_ID')::VARCHAR
-      INTO :cur_step, :actor_role, :product_id;`)
+		assert.Contains(t, p, `SELECT GET(:chk, 'CURRENT_STEP')::NUMBER, GET(:chk, 'PRODUCT_ID')::VARCHAR,
+           CASE WHEN COALESCE(:acting_as, '') <> '' THEN :acting_as
+                WHEN :holds_step_role OR :escalated_to = '' THEN :step_role
+                ELSE :escalated_to END
+      INTO :cur_step, :product_id, :actor_role;`)
+		assert.Contains(t, sqlstore.CheckDecide, `WHEN r.escalated_to <> COALESCE(:escalated_to, '') THEN 'CONFLICT'`)
 		assert.Contains(t, sqlstore.CheckDecide, `WHEN COALESCE(r.step_role, '') <> COALESCE(:step_role, '') THEN 'CONFLICT'`)
 	})
 	t.Run("the grant runs only when the record verifies", func(t *testing.T) {
@@ -121,7 +129,8 @@ func TestSnowflakeAPIShape(t *testing.T) {
 			public = append(public, m[1])
 		}
 		assert.ElementsMatch(t, []string{"SUBMIT_REQUEST", "DECIDE_STEP", "WITHDRAW_REQUEST", "RETRY_GRANT",
-			"REVOKE_ACCESS", "WHOAMI"}, public, "GRANT_REQUEST is internal; PREFLIGHT is for admins")
+			"REVOKE_ACCESS", "RESUBMIT_REQUEST", "WHOAMI"}, public,
+			"GRANT_REQUEST and END_ACCESS are internal, RUN_SCHEDULE the task's; PREFLIGHT is for admins")
 	})
 	t.Run("every code has a message", func(t *testing.T) {
 		for _, c := range signoff.Codes {
@@ -215,11 +224,16 @@ func TestTextRulesMatchGo(t *testing.T) {
 			`WHEN COALESCE(BIDI_CONTROLS(:reason), 0) > 0 THEN 'reason'`},
 		"DECIDE_STEP": {
 			`WHEN COALESCE(LENGTH(` + sqlstore.Trim(":comment_text") + `), 0) > 1000 THEN 'comment_text'`,
-			`WHEN :decision = 'REJECTED' AND COALESCE(VISIBLE_LENGTH(:comment_text), 0) = 0 THEN 'comment_text'`,
+			`WHEN :decision IN ('REJECTED', 'CHANGES_REQUESTED') AND COALESCE(VISIBLE_LENGTH(:comment_text), 0) = 0 THEN 'comment_text'`,
 			`WHEN COALESCE(BIDI_CONTROLS(:comment_text), 0) > 0 THEN 'comment_text'`},
 		"REVOKE_ACCESS": {
 			`WHEN COALESCE(LENGTH(` + sqlstore.Trim(":reason") + `), 0) > 1000 THEN 'reason'`,
 			`WHEN COALESCE(BIDI_CONTROLS(:reason), 0) > 0 THEN 'reason'`},
+		"RESUBMIT_REQUEST": {
+			`WHEN COALESCE(VISIBLE_LENGTH(:answer), 0) = 0 THEN 'answer'`,
+			`WHEN COALESCE(LENGTH(` + sqlstore.Trim(":answer") + `), 0) > 1000 THEN 'answer'`,
+			`WHEN COALESCE(LENGTH(` + sqlstore.Trim(":reason") + `), 0) > 0 AND COALESCE(VISIBLE_LENGTH(:reason), 0) < 20 THEN 'reason'`,
+			`WHEN COALESCE(BIDI_CONTROLS(:answer), 0) > 0 THEN 'answer'`},
 	} {
 		for _, check := range checks {
 			assert.Contains(t, procs[proc], check, proc)

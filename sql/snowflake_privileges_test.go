@@ -298,7 +298,7 @@ func procedureNeeds(name string, p apiProcedure, accessRoles []string) []need {
 			}
 		}
 	}
-	for _, f := range []string{"AUDIT_HASH", "ENVELOPE", "VISIBLE_LENGTH", "BIDI_CONTROLS"} {
+	for _, f := range []string{"AUDIT_HASH", "ADD_HOURS", "ENVELOPE", "VISIBLE_LENGTH", "BIDI_CONTROLS"} {
 		if strings.Contains(code, f+"(") {
 			add("FUNCTION SIGNOFF.API."+f, "USAGE", "it calls "+f)
 		}
@@ -426,6 +426,9 @@ func needs(t *testing.T, a *account) []need {
 	app("DATABASE SIGNOFF", "USAGE", "the app reads the API views")
 	app("SCHEMA SIGNOFF.API", "USAGE", "the app reads the API views")
 	app("FUNCTION SIGNOFF.API.AUDIT_HASH", "USAGE", "the app's verification recomputes every event's hash")
+	if strings.Contains(sqlstore.VerifyLedger(""), "ADD_HOURS(") {
+		app("FUNCTION SIGNOFF.API.ADD_HOURS", "USAGE", "the app's verification recomputes when access ends")
+	}
 	for _, q := range appReads() {
 		ctes := map[string]bool{}
 		for _, m := range cteName.FindAllStringSubmatch(q, -1) {
@@ -444,7 +447,8 @@ func needs(t *testing.T, a *account) []need {
 	pub("DATABASE SIGNOFF", "USAGE", "everyone may call the actions")
 	pub("SCHEMA SIGNOFF.API", "USAGE", "everyone may call the actions")
 	pub("WAREHOUSE SIGNOFF_WH", "USAGE", "the procedures run on the caller's warehouse, which the app names")
-	for _, p := range []string{"SUBMIT_REQUEST", "DECIDE_STEP", "WITHDRAW_REQUEST", "RETRY_GRANT", "REVOKE_ACCESS", "WHOAMI"} {
+	for _, p := range []string{"SUBMIT_REQUEST", "DECIDE_STEP", "WITHDRAW_REQUEST", "RETRY_GRANT", "REVOKE_ACCESS",
+		"RESUBMIT_REQUEST", "WHOAMI"} {
 		pub("PROCEDURE SIGNOFF.API."+p, "USAGE", "everyone may call "+p+"; it checks who may do what")
 	}
 	aud := func(o, p, why string) { out = append(out, need{"SIGNOFF_AUDITOR", o, p, why}) }
@@ -457,6 +461,9 @@ func needs(t *testing.T, a *account) []need {
 	verify, err := os.ReadFile(filepath.FromSlash("snowflake/05_verify_audit.sql"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if bytes.Contains(verify, []byte("ADD_HOURS(")) {
+		aud("FUNCTION SIGNOFF.API.ADD_HOURS", "USAGE", "05_verify_audit.sql checks when access ends")
 	}
 	for _, n := range []struct{ reads, object, privilege string }{
 		{"SNOWFLAKE.ACCOUNT_USAGE.QUERY_HISTORY", "DATABASE ROLE SNOWFLAKE.GOVERNANCE_VIEWER", "USAGE"},
@@ -571,7 +578,7 @@ func TestScriptsAreUnderstood(t *testing.T) {
 		t.Error(e)
 	}
 	for _, p := range []string{"SUBMIT_REQUEST", "DECIDE_STEP", "WITHDRAW_REQUEST", "RETRY_GRANT", "REVOKE_ACCESS",
-		"GRANT_REQUEST", "WHOAMI", "PREFLIGHT"} {
+		"GRANT_REQUEST", "END_ACCESS", "RESUBMIT_REQUEST", "RUN_SCHEDULE", "WHOAMI", "PREFLIGHT"} {
 		if _, ok := a.procs["SIGNOFF.API."+p]; !ok {
 			t.Errorf("no procedure SIGNOFF.API.%s", p)
 		}

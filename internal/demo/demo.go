@@ -287,7 +287,7 @@ func play(ctx context.Context, acct Account, svc *signoff.Service, now time.Time
 		}
 		switch {
 		case a.submit != "":
-			r, err := svc.Submit(ctx, who, a.submit, a.reason)
+			r, err := svc.Submit(ctx, who, a.submit, a.reason, 0)
 			if err != nil {
 				return fmt.Errorf("%s requests %s: %w", a.user, a.submit, err)
 			}

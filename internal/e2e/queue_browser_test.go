@@ -36,7 +36,7 @@ func (b *browserTest) seedQueue() {
 		require.NoError(b.t, err)
 		at := now.Add(-q.ago)
 		svc.Now = func() time.Time { return at }
-		_, err = svc.Submit(ctx, who, q.product, q.reason)
+		_, err = svc.Submit(ctx, who, q.product, q.reason, 0)
 		require.NoError(b.t, err)
 	}
 }

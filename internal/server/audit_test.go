@@ -202,7 +202,7 @@ func TestAuditPaging(t *testing.T) {
 	require.NoError(t, err)
 	for i := 0; len(s.events()) <= 2*signoff.AuditPageSize; i++ {
 		require.Less(t, i, 100, "bounded")
-		r, err := s.svc.Submit(ctx, noel, "web-traffic-daily", "Checking the channel mix, round "+strings.Repeat("x", i%5))
+		r, err := s.svc.Submit(ctx, noel, "web-traffic-daily", "Checking the channel mix, round "+strings.Repeat("x", i%5), 0)
 		require.NoError(t, err)
 		require.NoError(t, s.svc.Withdraw(ctx, noel, r.RequestID))
 	}

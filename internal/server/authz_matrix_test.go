@@ -61,7 +61,7 @@ type matrixState struct {
 func playCustomer360(t *testing.T, s *stack, requester string, approvers ...string) string {
 	t.Helper()
 	ctx := context.Background()
-	r, err := s.svc.Submit(ctx, s.identity(requester), "customer-360", goodReason)
+	r, err := s.svc.Submit(ctx, s.identity(requester), "customer-360", goodReason, 0)
 	require.NoError(t, err)
 	for _, user := range approvers {
 		_, err := s.svc.Decide(ctx, s.identity(user), r.RequestID, signoff.DecisionInput{Decision: signoff.DecisionApprove})

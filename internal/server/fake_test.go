@@ -68,7 +68,7 @@ func (c fakeCall) arg(i int) string {
 }
 
 // actionMethods are the workflow methods that change something.
-var actionMethods = []string{"Submit", "Decide", "Withdraw", "Revoke", "RetryGrant", "Diagnose"}
+var actionMethods = []string{"Submit", "Decide", "Withdraw", "Revoke", "RetryGrant", "Resubmit", "Diagnose"}
 
 func (w *fakeWorkflow) record(method string, v signoff.Identity, args ...any) {
 	w.mu.Lock()
@@ -220,8 +220,8 @@ func (w *fakeWorkflow) Product(_ context.Context, v signoff.Identity, id string)
 	return signoff.ProductPage{Product: fakeProduct}, nil
 }
 
-func (w *fakeWorkflow) Submit(_ context.Context, v signoff.Identity, productID, reason string) (signoff.Outcome, error) {
-	w.record("Submit", v, productID, reason)
+func (w *fakeWorkflow) Submit(_ context.Context, v signoff.Identity, productID, reason string, days int) (signoff.Outcome, error) {
+	w.record("Submit", v, productID, reason, days)
 	if w.onSubmit != nil {
 		return w.onSubmit(v, productID, reason)
 	}
@@ -278,6 +278,14 @@ func (w *fakeWorkflow) Decide(_ context.Context, v signoff.Identity, id string, 
 	}
 	return signoff.Outcome{Code: signoff.CodeOK, Actor: v.User, RequestID: id, Status: signoff.StatusPending,
 		CurrentStep: 3, StepCount: 3, StepLabel: "Data protection", StepRole: "DPO"}, nil
+}
+
+func (w *fakeWorkflow) Resubmit(_ context.Context, v signoff.Identity, id, answer, reason string) error {
+	w.record("Resubmit", v, id, answer, reason)
+	if err := signedIn(v); err != nil {
+		return err
+	}
+	return knownRequest(id)
 }
 
 func (w *fakeWorkflow) Withdraw(_ context.Context, v signoff.Identity, id string) error {

@@ -84,25 +84,70 @@ func (s *Server) showProduct(w http.ResponseWriter, r *http.Request, status int,
 	s.render(w, r, status, view.ProductPage(s.meta(w, r, pp.Product.Name, "catalog"), pp, form))
 }
 
-// handleSubmit handles "POST /products/{id}/requests" (reason).
+// handleSubmit handles "POST /products/{id}/requests" (reason, days).
 func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(r); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	reason := r.PostForm.Get("reason")
-	o, err := s.svc.Submit(r.Context(), viewerOf(r.Context()), chi.URLParam(r, "id"), reason)
+	days, err := formDays(r.PostForm.Get("days"))
+	if err == nil {
+		var o signoff.Outcome
+		o, err = s.svc.Submit(r.Context(), viewerOf(r.Context()), chi.URLParam(r, "id"), reason, days)
+		if err == nil {
+			s.redirect(w, r, view.RequestURL(o.RequestID), fmt.Sprintf(
+				"Your request for %s is submitted. It needs %d approval%s; you can follow it here.", o.ProductName, o.StepCount, plural(o.StepCount)))
+			return
+		}
+	}
 	var problems signoff.Problems
 	if errors.As(err, &problems) {
-		s.showProduct(w, r, http.StatusUnprocessableEntity, view.ProductForm{Reason: reason, Problems: problems})
+		s.showProduct(w, r, http.StatusUnprocessableEntity, view.ProductForm{Reason: reason, Days: days, Problems: problems})
+		return
+	}
+	if signoff.CodeOf(err) == signoff.CodeDurationNotOffered {
+		s.showProduct(w, r, http.StatusUnprocessableEntity, view.ProductForm{Reason: reason, Days: days,
+			Problems: signoff.Problems{"days": "Choose one of the durations offered."}})
+		return
+	}
+	s.fail(w, r, err)
+}
+
+// formDays reads a duration in days from a form: empty is 0 (permanent, or
+// "as asked" for an approval).
+func formDays(v string) (int, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n > signoff.MaxDays {
+		return 0, signoff.Problems{"days": "Choose one of the durations offered."}
+	}
+	return n, nil
+}
+
+// handleResubmit handles "POST /requests/{id}/resubmit" (answer, and
+// optionally a new reason): the requester answers an approver's question.
+func (s *Server) handleResubmit(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id := chi.URLParam(r, "id")
+	answer, reason := r.PostForm.Get("answer"), r.PostForm.Get("reason")
+	err := s.svc.Resubmit(r.Context(), viewerOf(r.Context()), id, answer, reason)
+	var problems signoff.Problems
+	if errors.As(err, &problems) {
+		s.showRequest(w, r, http.StatusUnprocessableEntity, "", view.DecisionForm{Answer: answer, NewReason: reason,
+			Problems: problems})
 		return
 	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.redirect(w, r, view.RequestURL(o.RequestID), fmt.Sprintf(
-		"Your request for %s is submitted. It needs %d approval%s; you can follow it here.", o.ProductName, o.StepCount, plural(o.StepCount)))
+	s.redirect(w, r, view.RequestURL(id), "Your answer is sent; the request is back with its approvers.")
 }
 
 // handleMyRequests handles "GET /requests".
@@ -167,7 +212,12 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) {
 	}
 	id := chi.URLParam(r, "id")
 	in := signoff.DecisionInput{Comment: r.PostForm.Get("comment"), ActingAs: r.PostForm.Get("acting_as")}
-	var err error
+	days, err := formDays(r.PostForm.Get("days"))
+	if err != nil {
+		s.decisionRefused(w, r, in, err)
+		return
+	}
+	in.Days = days
 	if v := r.PostForm.Get("step"); v != "" {
 		if in.Step, err = strconv.Atoi(v); err != nil || in.Step < 1 {
 			s.fail(w, r, signoff.Errorf(signoff.ErrInvalid, "The step number %q is not valid.", v))

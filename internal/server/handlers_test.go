@@ -343,12 +343,14 @@ func TestActionFlashes(t *testing.T) {
 					Status: signoff.StatusPending, CurrentStep: 1, StepCount: steps}, nil
 			}
 			const reason = "  Quarter-end reconciliation needs the journal lines.\n"
-			loc, flash, calls := act(t, s.as("ALICE"), "/products/"+fakeProduct.ID+"/requests", url.Values{"reason": {reason}})
+			loc, flash, calls := act(t, s.as("ALICE"), "/products/"+fakeProduct.ID+"/requests",
+				url.Values{"reason": {reason}, "days": {"30"}})
 			assert.Equal(t, request, loc)
 			assert.Equal(t, want, flash)
 			submitted := callsTo(calls, "Submit")
 			require.Len(t, submitted, 1)
-			assert.Equal(t, []any{fakeProduct.ID, reason}, submitted[0].Args, "the reason as typed: the workflow trims it")
+			assert.Equal(t, []any{fakeProduct.ID, reason, 30}, submitted[0].Args,
+				"the reason as typed (the workflow trims it) and the duration chosen")
 		}
 		s.wf.onSubmit = nil
 	})

@@ -46,7 +46,7 @@ func submitAll(ctx context.Context, st *sqlite.Store, svc *signoff.Service, rs [
 		if err != nil {
 			return err
 		}
-		if _, err := svc.Submit(ctx, who, q.product, q.reason); err != nil {
+		if _, err := svc.Submit(ctx, who, q.product, q.reason, 0); err != nil {
 			return fmt.Errorf("%s requests %s: %w", q.user, q.product, err)
 		}
 	}

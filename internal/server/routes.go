@@ -31,6 +31,7 @@ func (s *Server) routes() http.Handler {
 		r.Get("/requests/{id}", s.handleRequest)
 		r.Post("/requests/{id}/decision", s.handleDecision)
 		r.Post("/requests/{id}/withdraw", s.handleWithdraw)
+		r.Post("/requests/{id}/resubmit", s.handleResubmit)
 		r.Post("/requests/{id}/revoke", s.handleRevoke)
 		r.Post("/requests/{id}/retry-grant", s.handleRetryGrant)
 		r.Get("/queue", s.handleQueue)

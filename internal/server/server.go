@@ -25,7 +25,8 @@ type Workflow interface {
 	Catalog(ctx context.Context, viewer signoff.Identity, f signoff.ProductFilter, page int) (signoff.Catalog, error)
 	AllProducts(ctx context.Context, viewer signoff.Identity) ([]signoff.Product, error)
 	Product(ctx context.Context, viewer signoff.Identity, id string) (signoff.ProductPage, error)
-	Submit(ctx context.Context, viewer signoff.Identity, productID, reason string) (signoff.Outcome, error)
+	Submit(ctx context.Context, viewer signoff.Identity, productID, reason string, days int) (signoff.Outcome, error)
+	Resubmit(ctx context.Context, viewer signoff.Identity, id, answer, reason string) error
 	MyRequests(ctx context.Context, viewer signoff.Identity) ([]signoff.Request, error)
 	Queue(ctx context.Context, viewer signoff.Identity, in signoff.QueueInput) (signoff.Queue, error)
 	RequestPage(ctx context.Context, viewer signoff.Identity, id, actingAs string) (signoff.RequestPage, error)

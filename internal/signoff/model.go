@@ -76,6 +76,10 @@ const (
 	DecisionNone    Decision = ""
 	DecisionApprove Decision = "APPROVED"
 	DecisionReject  Decision = "REJECTED"
+	// DecisionChanges asks the requester a question: the step stays
+	// undecided and the request waits on the requester (never stored on a
+	// step).
+	DecisionChanges Decision = "CHANGES_REQUESTED"
 )
 
 // EventType names an audit event.
@@ -141,6 +145,12 @@ type ChainStep struct {
 	Order        int    // 1-based position in the chain
 	ApproverRole string // any user with this role in session may decide the step
 	Label        string // what people call the step ("Line manager")
+	// DeadlineHours, if not 0, is how long the step may wait: after it the
+	// approvers are reminded, after twice it the step escalates.
+	DeadlineHours int
+	// FallbackRole, if set, is this step's escalation role, instead of the
+	// product's.
+	FallbackRole string
 }
 
 // Product is a data product in the catalog.
@@ -156,7 +166,19 @@ type Product struct {
 	Columns        []Column
 	AccessRole     string // the role granted on final approval
 	Chain          []ChainStep
+	// Durations are the access durations a requester may ask for, in days,
+	// shortest first; 0 is permanent access. Never empty.
+	Durations []int
+	// PendingDays, if not 0, is how long a request may wait for decisions
+	// before it expires.
+	PendingDays int
+	// FallbackRole, if set, may decide a step that nobody else can, or
+	// whose deadline passed twice, once the step has escalated.
+	FallbackRole string
 }
+
+// MaxDays is the longest duration a product may offer, about ten years.
+const MaxDays = 3650
 
 // Step is one step of a request's approval chain and, once made, its decision.
 // The chain is copied from the product when the request is submitted, so a
@@ -170,6 +192,24 @@ type Step struct {
 	ActorRole    string // the role the decider acted as
 	Comment      string
 	DecidedAt    time.Time
+	// DeadlineHours and FallbackRole are copied from the chain at submit.
+	DeadlineHours int
+	FallbackRole  string
+	// EscalatedTo is the fallback role once the step escalated: its members
+	// may then decide the step as well.
+	EscalatedTo string
+	// ApprovedDays, if not 0, is the shorter duration the approver
+	// approved.
+	ApprovedDays int
+}
+
+// Roles returns the roles that may decide the step now: its approver role
+// and, once escalated, its fallback role.
+func (s Step) Roles() []string {
+	if s.EscalatedTo != "" && s.EscalatedTo != s.ApproverRole {
+		return []string{s.ApproverRole, s.EscalatedTo}
+	}
+	return []string{s.ApproverRole}
 }
 
 // Request is one access request.
@@ -187,6 +227,12 @@ type Request struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	Steps          []Step // ordered by Step.Order; empty in list views that do not need them
+	// AskedDays is the duration the requester asked for, DurationDays the
+	// one the request holds now (approvers may shorten it); 0 is permanent.
+	AskedDays, DurationDays int
+	// ExpiresAt is when granted access ends; zero for permanent access or
+	// before the grant.
+	ExpiresAt time.Time
 }
 
 // Current returns the step waiting for a decision, if the request is pending.

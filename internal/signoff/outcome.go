@@ -40,6 +40,13 @@ const (
 	CodeNotAdmin           Code = "NOT_ADMIN"            // only Signoff admins may retry a grant
 	CodeNotAdminOrOwner    Code = "NOT_ADMIN_OR_OWNER"   // only admins and the product's owners may revoke
 
+	// Durations.
+	CodeDurationNotOffered Code = "DURATION_NOT_OFFERED" // the product does not offer the duration asked for
+	CodeDurationLonger     Code = "DURATION_LONGER"      // an approval may shorten the duration, never lengthen it
+
+	// The scheduler's work is no longer due (someone acted first).
+	CodeNotDue Code = "NOT_DUE"
+
 	// A race: another change got there between the check and the write.
 	CodeConflict Code = "CONFLICT"
 )
@@ -52,7 +59,7 @@ func (c Code) Kind() error {
 		return nil
 	case CodeIdentityUnavailable:
 		return ErrUnauthenticated
-	case CodeInvalid, CodeNoChain:
+	case CodeInvalid, CodeNoChain, CodeDurationNotOffered, CodeDurationLonger:
 		return ErrInvalid
 	case CodeProductNotFound, CodeNotFound:
 		return ErrNotFound
@@ -68,7 +75,8 @@ func (c Code) Kind() error {
 var Codes = []Code{CodeOK, CodeDryRun, CodeIdentityUnavailable, CodeInvalid, CodeProductNotFound,
 	CodeNoChain, CodeOpenRequestExists, CodeNotFound, CodeDuplicateID, CodeWrongStatus, CodeStaleStep,
 	CodeOwnRequest, CodeDecidedAnotherStep, CodeActingAsNotHeld, CodeActingAsWrongRole, CodeRoleNotHeld,
-	CodeNotRequester, CodeNotAdmin, CodeNotAdminOrOwner, CodeConflict}
+	CodeNotRequester, CodeNotAdmin, CodeNotAdminOrOwner, CodeDurationNotOffered, CodeDurationLonger,
+	CodeNotDue, CodeConflict}
 
 // APIMessage is the sentence the Snowflake API procedures put in their
 // envelope's "message" for people who call them with SQL. The app writes its
@@ -113,6 +121,12 @@ func (c Code) APIMessage() string {
 		return "Only Signoff admins (" + RoleAdmin + ") can do this."
 	case CodeNotAdminOrOwner:
 		return "Only Signoff admins and the data product's owners can revoke access."
+	case CodeDurationNotOffered:
+		return "The data product does not offer access for that long."
+	case CodeDurationLonger:
+		return "An approval may shorten the access it grants, never lengthen it."
+	case CodeNotDue:
+		return "The scheduled work is no longer due."
 	case CodeConflict:
 		return "Someone changed the request at the same moment; nothing was changed. Try again."
 	}
@@ -153,6 +167,11 @@ type Outcome struct {
 	OpenRequestID string `json:"open_request_id,omitempty"`
 	// OwnerRole is the product's owner role (NOT_ADMIN_OR_OWNER).
 	OwnerRole string `json:"owner_role,omitempty"`
+	// DurationDays is the duration the request holds now, in days; 0 is
+	// permanent.
+	DurationDays int `json:"duration_days,omitempty"`
+	// FallbackRole is the role a step escalated to (the scheduler's work).
+	FallbackRole string `json:"fallback_role,omitempty"`
 	// GrantError says why the grant after a final approval recorded no
 	// outcome (the request stays APPROVED): for the log, never for a page.
 	GrantError string `json:"grant_error,omitempty"`
@@ -229,6 +248,12 @@ func (o Outcome) message() string {
 		return fmt.Sprintf("Only admins (%s) can retry a grant.", RoleAdmin)
 	case CodeNotAdminOrOwner:
 		return fmt.Sprintf("Only admins and the owners of %s (%s) can revoke access to it.", or(o.ProductName, o.ProductID), o.OwnerRole)
+	case CodeDurationNotOffered:
+		return fmt.Sprintf("%s does not offer access for that long; choose one of the durations offered.", or(o.ProductName, o.ProductID))
+	case CodeDurationLonger:
+		return fmt.Sprintf("The request asks for %s; you may approve it for that or shorter, not longer.", DurationLabel(o.DurationDays))
+	case CodeNotDue:
+		return "That scheduled work is no longer due. Nothing was changed."
 	case CodeConflict:
 		return "Someone changed this request at the same moment. Nothing was changed; reload the page and try again."
 	}
@@ -241,6 +266,9 @@ func or(s, fallback string) string {
 	}
 	return fallback
 }
+
+// CodeOf returns the engine's code err came from, or "" if it came from none.
+func CodeOf(err error) Code { return codeOf(err) }
 
 // codeOf returns the engine's code err came from, or "" if it came from none.
 func codeOf(err error) Code {

@@ -3,6 +3,7 @@ package signoff
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -174,6 +175,23 @@ func ValidateComment(d Decision, comment string) error {
 		return Problems{"comment": "The comment is too long: keep it under 1,000 characters."}
 	case d == DecisionReject && visibleLength(comment) == 0:
 		return Problems{"comment": "Please say why you reject the request: the requester will read it."}
+	case d == DecisionChanges && visibleLength(comment) == 0:
+		return Problems{"comment": "Please ask your question: the requester answers it before the step goes on."}
+	}
+	return nil
+}
+
+// ValidateAnswer checks a requester's answer to an approver's question: it
+// must say something.
+func ValidateAnswer(answer string) error {
+	if err := checkText("answer", "The answer", answer); err != nil {
+		return err
+	}
+	switch {
+	case visibleLength(answer) == 0:
+		return Problems{"answer": "Please answer the approver's question."}
+	case storedLength(answer) > MaxCommentLength:
+		return Problems{"answer": "The answer is too long: keep it under 1,000 characters."}
 	}
 	return nil
 }
@@ -197,6 +215,8 @@ func ParseDecision(s string) (Decision, error) {
 		return DecisionApprove, nil
 	case "reject":
 		return DecisionReject, nil
+	case "changes":
+		return DecisionChanges, nil
 	}
 	return DecisionNone, Problems{"decision": "Choose approve or reject."}
 }
@@ -211,7 +231,7 @@ func CanView(viewer Identity, r Request, p Product) bool {
 	if viewer.User == r.Requester || viewer.Auditor() || viewer.HasRole(p.OwnerRole) {
 		return true
 	}
-	return slices.ContainsFunc(r.Steps, func(s Step) bool { return viewer.HasRole(s.ApproverRole) })
+	return slices.ContainsFunc(r.Steps, func(s Step) bool { return slices.ContainsFunc(s.Roles(), viewer.HasRole) })
 }
 
 // DecideRole returns the role with which viewer may decide r's current step,
@@ -238,19 +258,27 @@ func DecideRole(viewer Identity, r Request, actingAs string) (string, error) {
 		if !viewer.HasRole(actingAs) {
 			return "", Errorf(ErrForbidden, "You chose to act as %s, but that role is not in your session.", actingAs)
 		}
-		if actingAs != step.ApproverRole {
+		if !slices.Contains(step.Roles(), actingAs) {
 			return "", Errorf(ErrForbidden, "The %s step needs the %s role; you are acting as %s.", step.Label, step.ApproverRole, actingAs)
 		}
+		return actingAs, nil
 	}
-	if !viewer.HasRole(step.ApproverRole) {
+	if !slices.ContainsFunc(step.Roles(), viewer.HasRole) {
 		return "", Errorf(ErrForbidden, "The %s step needs the %s role, which is not in your session.", step.Label, step.ApproverRole)
 	}
-	return step.ApproverRole, nil
+	return DecidingRole(step.ApproverRole, step.EscalatedTo, "", viewer.HasRole), nil
+}
+
+// CanResubmit reports whether viewer may answer the approver's question on
+// r: its requester, while the request waits on them.
+func CanResubmit(viewer Identity, r Request) bool {
+	return !viewer.Anonymous() && viewer.User == r.Requester && r.Status == StatusChangesRequested
 }
 
 // CanWithdraw reports whether viewer may withdraw r.
 func CanWithdraw(viewer Identity, r Request) bool {
-	return !viewer.Anonymous() && viewer.User == r.Requester && r.Status == StatusPending
+	return !viewer.Anonymous() && viewer.User == r.Requester &&
+		(r.Status == StatusPending || r.Status == StatusChangesRequested)
 }
 
 // CanRevoke reports whether viewer may revoke r's granted access: admins and
@@ -328,4 +356,70 @@ func CheckDecide(viewer Identity, r Request, step int, actingAs string) error {
 		o.Code = CodeRoleNotHeld
 	}
 	return o.Err()
+}
+
+// ParseDurations reads a product's durations as stored: days, separated by
+// commas ("7,30,90"; "0" is permanent only). The result is sorted, without
+// repeats, and never empty; a value out of range is an error.
+func ParseDurations(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 0 || n > MaxDays {
+			return nil, fmt.Errorf("duration %q is not a number of days from 0 to %d", f, MaxDays)
+		}
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// FormatDurations writes durations as the catalog stores them.
+func FormatDurations(days []int) string {
+	parts := make([]string, len(days))
+	for i, d := range days {
+		parts[i] = strconv.Itoa(d)
+	}
+	return strings.Join(parts, ",")
+}
+
+// DurationLabel says a duration in days as people read it.
+func DurationLabel(days int) string {
+	switch days {
+	case 0:
+		return "permanent"
+	case 1:
+		return "1 day"
+	}
+	return strconv.Itoa(days) + " days"
+}
+
+// ValidateLifecycle checks a product's lifecycle settings: durations from 0
+// (permanent) to MaxDays, a pending limit and step deadlines that are not
+// negative, and fallback roles that are identifiers.
+func ValidateLifecycle(p Product) error {
+	for _, d := range p.Durations {
+		if d < 0 || d > MaxDays {
+			return Errorf(ErrInvalid, "Product %s: a duration must be 0 (permanent) to %d days, not %d.", p.ID, MaxDays, d)
+		}
+	}
+	if p.PendingDays < 0 || p.PendingDays > MaxDays {
+		return Errorf(ErrInvalid, "Product %s: the pending limit must be 0 (none) to %d days.", p.ID, MaxDays)
+	}
+	roles := []string{p.FallbackRole}
+	for _, st := range p.Chain {
+		if st.DeadlineHours < 0 || st.DeadlineHours > 24*MaxDays {
+			return Errorf(ErrInvalid, "Product %s: step %d's deadline must be 0 (none) or a number of hours.", p.ID, st.Order)
+		}
+		roles = append(roles, st.FallbackRole)
+	}
+	for _, r := range roles {
+		if r == "" {
+			continue
+		}
+		if err := ValidateIdentifier("fallback role", r); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -219,10 +219,11 @@ func (s *Service) Product(ctx context.Context, viewer Identity, id string) (Prod
 	return page, nil
 }
 
-// Submit files a request by viewer for product productID. The engine checks
-// that the product exists and has a chain and that the viewer has no open
-// request for it; the Service checks the reason's shape first.
-func (s *Service) Submit(ctx context.Context, viewer Identity, productID, reason string) (Outcome, error) {
+// Submit files a request by viewer for product productID, for days (one
+// of the product's durations; 0 is permanent). The engine checks that the
+// product exists, has a chain and offers the duration, and that the viewer
+// has no open request for it; the Service checks the reason's shape first.
+func (s *Service) Submit(ctx context.Context, viewer Identity, productID, reason string, days int) (Outcome, error) {
 	if err := requireSignedIn(viewer); err != nil {
 		return Outcome{}, err
 	}
@@ -230,8 +231,11 @@ func (s *Service) Submit(ctx context.Context, viewer Identity, productID, reason
 		return Outcome{}, err
 	}
 	now := s.now()
+	if days < 0 || days > MaxDays {
+		return Outcome{}, Problems{"days": "Choose one of the durations offered."}
+	}
 	o, err := s.engine.Submit(ctx, viewer, SubmitCall{ProductID: productID, Reason: strings.TrimSpace(reason),
-		RequestID: s.ids.New(now), EventIDs: s.newIDs(now, 1), At: now})
+		Days: days, RequestID: s.ids.New(now), EventIDs: s.newIDs(now, 1), At: now})
 	if err != nil {
 		return Outcome{}, fmt.Errorf("submit for %q: %w", productID, err)
 	}
@@ -409,6 +413,10 @@ type RequestPage struct {
 	CanWithdraw bool
 	CanRevoke   bool
 	CanRetry    bool
+	// CanResubmit says the viewer is the requester and an approver asked
+	// them a question (Question) to answer.
+	CanResubmit bool
+	Question    *Event
 	// ActingAs is the role the viewer chose to act as, if any.
 	ActingAs string
 	// Blocked, for a pending request, is the first step nobody can decide;
@@ -457,7 +465,16 @@ func requestPage(viewer Identity, r Request, p Product, evs []Event, actingAs st
 		evs = withoutGrantErrors(evs)
 	}
 	page := RequestPage{Request: r, Product: p, Events: evs, ActingAs: actingAs,
-		CanWithdraw: CanWithdraw(viewer, r), CanRevoke: CanRevoke(viewer, r, p), CanRetry: CanRetryGrant(viewer, r)}
+		CanWithdraw: CanWithdraw(viewer, r), CanRevoke: CanRevoke(viewer, r, p), CanRetry: CanRetryGrant(viewer, r),
+		CanResubmit: CanResubmit(viewer, r)}
+	if r.Status == StatusChangesRequested {
+		for i := len(evs) - 1; i >= 0; i-- {
+			if evs[i].Type == EventChangesRequested {
+				page.Question = &evs[i]
+				break
+			}
+		}
+	}
 	if role, err := DecideRole(viewer, r, actingAs); err == nil {
 		page.DecideRole = role
 	} else if step, ok := r.Current(); ok && viewer.User != r.Requester && (viewer.HasRole(step.ApproverRole) || actingAs != "") {
@@ -554,6 +571,9 @@ type DecisionInput struct {
 	// one. A stale page therefore cannot decide a later step by accident.
 	Step     int
 	ActingAs string
+	// Days, if not 0, approves for a shorter duration than the request
+	// holds (approvals only).
+	Days int
 }
 
 // Decide records viewer's decision on request id's current step: one call
@@ -568,8 +588,11 @@ func (s *Service) Decide(ctx context.Context, viewer Identity, id string, in Dec
 	if !ValidID(id) {
 		return Outcome{}, noRequest(id)
 	}
-	if in.Decision != DecisionApprove && in.Decision != DecisionReject {
-		return Outcome{}, Problems{"decision": "Choose approve or reject."}
+	if in.Decision != DecisionApprove && in.Decision != DecisionReject && in.Decision != DecisionChanges {
+		return Outcome{}, Problems{"decision": "Choose approve, reject or request changes."}
+	}
+	if in.Days < 0 || in.Days > MaxDays || in.Days > 0 && in.Decision != DecisionApprove {
+		return Outcome{}, Problems{"days": "Choose a duration no longer than the request's."}
 	}
 	if err := ValidateComment(in.Decision, in.Comment); err != nil {
 		return Outcome{}, err
@@ -579,7 +602,7 @@ func (s *Service) Decide(ctx context.Context, viewer Identity, id string, in Dec
 	}
 	now := s.now()
 	o, err := s.engine.Decide(ctx, viewer, DecideCall{RequestID: id, Step: in.Step, Decision: in.Decision,
-		Comment: strings.TrimSpace(in.Comment), ActingAs: in.ActingAs, EventIDs: s.newIDs(now, 3), At: now})
+		Comment: strings.TrimSpace(in.Comment), ActingAs: in.ActingAs, Days: in.Days, EventIDs: s.newIDs(now, 3), At: now})
 	if err != nil {
 		return Outcome{}, fmt.Errorf("decide %s: %w", id, err)
 	}
@@ -592,6 +615,33 @@ func (s *Service) Decide(ctx context.Context, viewer Identity, id string, in Dec
 			"access_request", id, "err", o.GrantError)
 	}
 	return o, s.checkActor(ctx, viewer, o)
+}
+
+// Resubmit answers the approver's question on viewer's request id and
+// sends it back to the step that asked, with a new business reason if
+// reason is not empty.
+func (s *Service) Resubmit(ctx context.Context, viewer Identity, id, answer, reason string) error {
+	if err := requireSignedIn(viewer); err != nil {
+		return err
+	}
+	if !ValidID(id) {
+		return noRequest(id)
+	}
+	if err := ValidateAnswer(answer); err != nil {
+		return err
+	}
+	if strings.TrimSpace(reason) != "" {
+		if err := ValidateReason(reason); err != nil {
+			return err
+		}
+	}
+	now := s.now()
+	o, err := s.engine.Resubmit(ctx, viewer, ResubmitCall{RequestID: id, Answer: strings.TrimSpace(answer),
+		Reason: strings.TrimSpace(reason), EventIDs: s.newIDs(now, 1), At: now})
+	if err != nil {
+		return fmt.Errorf("resubmit %s: %w", id, err)
+	}
+	return s.checkActor(ctx, viewer, o)
 }
 
 // Withdraw withdraws viewer's pending request id.

@@ -91,12 +91,65 @@ type Engine interface {
 	// Revoke takes a GRANTED request's access role back and marks it
 	// REVOKED; admins and the product's owners only.
 	Revoke(ctx context.Context, actor Identity, c RevokeCall) (Outcome, error)
+	// Resubmit answers an approver's question on actor's
+	// CHANGES_REQUESTED request and sends it back, PENDING, to the same
+	// step; the requester only.
+	Resubmit(ctx context.Context, actor Identity, c ResubmitCall) (Outcome, error)
+}
+
+// Scheduler does the work that falls due with time: reminders,
+// escalations, and the expiry of requests and of time-bound access. The
+// embedded engine runs it in process (Service.Sweep); on Snowflake a TASK
+// calls the RUN_SCHEDULE procedure, which runs the same statements.
+type Scheduler interface {
+	// Due lists the work due at at.
+	Due(ctx context.Context, at time.Time) ([]Due, error)
+	// RunDue does one piece of due work as the system, if it is still due
+	// (otherwise NOT_DUE), with its event.
+	RunDue(ctx context.Context, d Due, c SystemCall) (Outcome, error)
+}
+
+// DueKind names a kind of scheduled work.
+type DueKind string
+
+// The kinds of scheduled work.
+const (
+	DueExpireAccess  DueKind = "EXPIRE_ACCESS"  // time-bound access ended: revoke it, EXPIRED
+	DueRemindExpiry  DueKind = "REMIND_EXPIRY"  // time-bound access ends soon: remind the requester
+	DueExpireRequest DueKind = "EXPIRE_REQUEST" // waited longer than the product allows: EXPIRED
+	DueRemindStep    DueKind = "REMIND_STEP"    // the step passed its deadline: remind its approvers
+	DueEscalateStep  DueKind = "ESCALATE_STEP"  // nobody can decide the step, or twice its deadline passed
+)
+
+// Due is one piece of scheduled work.
+type Due struct {
+	Kind      DueKind
+	RequestID string
+	// Why is "blocked" or "deadline" for an escalation.
+	Why string
+}
+
+// SystemCall carries what the scheduler's work needs besides the Due.
+type SystemCall struct {
+	EventIDs []string // 1
+	At       time.Time
+}
+
+// ResubmitCall answers an approver's question.
+type ResubmitCall struct {
+	RequestID string
+	Answer    string // the requester's answer, for the approver
+	Reason    string // a new business reason, or "" to keep it
+	EventIDs  []string
+	At        time.Time
+	DryRun    bool
 }
 
 // SubmitCall asks for a new request.
 type SubmitCall struct {
 	ProductID string
 	Reason    string
+	Days      int // the duration asked for, one the product offers; 0 is permanent
 	RequestID string    // the new request's ID (ValidID)
 	EventIDs  []string  // IDs for the events the call writes: 1
 	At        time.Time // the embedded engine's clock; Snowflake uses its own
@@ -114,6 +167,9 @@ type DecideCall struct {
 	// ActingAs, if set, is the one in-session role the approver chose to
 	// act as; it must be the step's role.
 	ActingAs string
+	// Days, if not 0, approves for a shorter duration than the request
+	// holds.
+	Days     int
 	EventIDs []string // up to 3: the decision, REQUEST_APPROVED, the grant's outcome
 	At       time.Time
 	DryRun   bool

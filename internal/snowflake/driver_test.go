@@ -387,8 +387,9 @@ func TestDriverActionCall(t *testing.T) {
 		"3": {Type: "TEXT", Value: "APPROVED"},
 		"4": {Type: "TEXT", Value: "Fine by me."},
 		"5": {Type: "TEXT", Value: ""},
-		"6": {Type: "TEXT", Value: evID + "," + ev2ID + "," + ev3ID},
-		"7": {Type: "BOOLEAN", Value: "false"},
+		"6": {Type: "FIXED", Value: "0"},
+		"7": {Type: "TEXT", Value: evID + "," + ev2ID + "," + ev3ID},
+		"8": {Type: "BOOLEAN", Value: "false"},
 	}, qs[0].Bindings)
 	require.Eventually(t, func() bool { return len(fake.ClosedSessions()) == 1 }, 5*time.Second, 10*time.Millisecond)
 	require.Equal(t, []string{l.SessionToken}, fake.ClosedSessions(), "the session is closed after the call")

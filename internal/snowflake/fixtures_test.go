@@ -3,6 +3,7 @@ package snowflake
 import (
 	"database/sql/driver"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/DATA-DOG/go-sqlmock"
@@ -28,11 +29,13 @@ const (
 )
 
 var productCols = []string{"product_id", "name", "description", "owner", "owner_role", "domain",
-	"classification", "tags", "product_columns", "access_role", "step_order", "approver_role", "step_label"}
+	"classification", "tags", "product_columns", "access_role", "durations", "pending_days", "fallback_role",
+	"step_order", "approver_role", "step_label", "deadline_hours", "step_fallback_role"}
 
 var requestCols = []string{"request_id", "product_id", "name", "classification", "access_role", "requester",
 	"business_reason", "status", "current_step", "step_count", "created_at", "updated_at",
-	"step_order", "step_label", "approver_role", "decision", "decided_by", "acting_role", "comment", "decided_at"}
+	"step_order", "step_label", "approver_role", "decision", "decided_by", "acting_role", "comment", "decided_at",
+	"asked_days", "duration_days", "expires_at", "deadline_hours", "fallback_role", "escalated_to", "approved_days"}
 
 // queueCols are SelectQueue's columns: the row's kind ('R' for a request's
 // step, 'P' for a product the filters offer), then requestCols.
@@ -46,6 +49,8 @@ var detailCols = []string{"kind", "ord",
 	"business_reason", "status", "current_step", "step_count", "created_at", "updated_at",
 	"step_label", "approver_role", "decision", "decided_by", "acting_role", "comment", "decided_at",
 	"description", "owner", "owner_role", "domain", "tags", "product_columns",
+	"asked_days", "duration_days", "expires_at", "deadline_hours", "fallback_role", "escalated_to",
+	"approved_days", "durations", "pending_days", "product_fallback_role",
 	"event_id", "actor", "actor_role", "event_type", "event_step", "details", "seq", "prev_hash", "hash"}
 
 var eventCols = []string{"event_id", "event_time", "request_id", "product_id", "product_name", "actor", "actor_role",
@@ -61,7 +66,7 @@ func salesEU() signoff.Product {
 			{Name: "ORDER_ID", Type: "NUMBER", Description: "Order key"},
 			{Name: "EMAIL", Type: "VARCHAR", Description: "Buyer e-mail", Sensitive: true},
 		},
-		AccessRole: "SALES_READER",
+		AccessRole: "SALES_READER", Durations: []int{0},
 		Chain: []signoff.ChainStep{
 			{Order: 1, ApproverRole: "APPROVER_MGR", Label: "Line manager"},
 			{Order: 2, ApproverRole: "APPROVER_OWNER", Label: "Data owner"},
@@ -75,7 +80,7 @@ func webAds() signoff.Product {
 	return signoff.Product{
 		ID: "WEB_ADS", Name: "Ad impressions", Description: "Impressions by campaign.", Owner: "Marketing",
 		OwnerRole: "MKT_OWNER", Domain: "Marketing", Classification: "INTERNAL", Tags: []string{},
-		Columns: []signoff.Column{}, AccessRole: "ADS_READER",
+		Columns: []signoff.Column{}, AccessRole: "ADS_READER", Durations: []int{0},
 	}
 }
 
@@ -91,15 +96,8 @@ func mustJSON(v any) string {
 // or one with step 0 for a product without a chain.
 func productRows(ps ...signoff.Product) *sqlmock.Rows {
 	rows := sqlmock.NewRows(productCols)
-	for _, p := range ps {
-		head := []driver.Value{p.ID, p.Name, p.Description, p.Owner, p.OwnerRole, p.Domain, p.Classification,
-			mustJSON(p.Tags), mustJSON(p.Columns), p.AccessRole}
-		if len(p.Chain) == 0 {
-			rows.AddRow(append(head, int64(0), "", "")...)
-		}
-		for _, c := range p.Chain {
-			rows.AddRow(append(head[:10:10], int64(c.Order), c.ApproverRole, c.Label)...)
-		}
+	for _, v := range productValues(ps...) {
+		rows.AddRow(v...)
 	}
 	return rows
 }
@@ -132,7 +130,16 @@ func requestValues(r signoff.Request, st signoff.Step) []driver.Value {
 	return []driver.Value{r.ID, r.ProductID, r.ProductName, r.Classification, r.AccessRole, r.Requester,
 		r.Reason, string(r.Status), int64(r.CurrentStep), int64(r.StepCount), r.CreatedAt, r.UpdatedAt,
 		int64(st.Order), st.Label, st.ApproverRole, string(st.Decision), st.DecidedBy, st.ActorRole, st.Comment,
-		decidedAt}
+		decidedAt, int64(r.AskedDays), int64(r.DurationDays), expiresAt(r), int64(st.DeadlineHours), st.FallbackRole,
+		st.EscalatedTo, int64(st.ApprovedDays)}
+}
+
+// expiresAt is when r's access ends, or SQL NULL.
+func expiresAt(r signoff.Request) driver.Value {
+	if r.ExpiresAt.IsZero() {
+		return nil
+	}
+	return r.ExpiresAt
 }
 
 // requestRows renders requests as the rows of the request list statements.
@@ -168,7 +175,7 @@ func queueValues(products []signoff.Product, rs ...signoff.Request) [][]driver.V
 	}
 	for _, p := range products {
 		rows = append(rows, []driver.Value{"P", "", p.ID, p.Name, p.Classification, "", "", "", "", int64(0), int64(0),
-			nil, nil, int64(0), "", "", "", "", "", "", nil})
+			nil, nil, int64(0), "", "", "", "", "", "", nil, int64(0), int64(0), nil, int64(0), "", "", int64(0)})
 	}
 	return rows
 }
@@ -200,7 +207,9 @@ func detailValues(r signoff.Request, p signoff.Product, evs ...signoff.Event) []
 			r.Reason, string(r.Status), int64(r.CurrentStep), int64(r.StepCount), r.CreatedAt, r.UpdatedAt,
 			st.Label, st.ApproverRole, null(string(st.Decision)), null(st.DecidedBy), null(st.ActorRole),
 			null(st.Comment), decidedAt,
-			p.Description, p.Owner, p.OwnerRole, p.Domain, mustJSON(p.Tags), mustJSON(p.Columns)}
+			p.Description, p.Owner, p.OwnerRole, p.Domain, mustJSON(p.Tags), mustJSON(p.Columns),
+			int64(r.AskedDays), int64(r.DurationDays), expiresAt(r), nil, null(st.FallbackRole), null(st.EscalatedTo),
+			nil, signoff.FormatDurations(p.Durations), nil, null(p.FallbackRole)}
 		rows = append(rows, append(row, nulls(9)...))
 	}
 	for _, e := range evs {
@@ -211,7 +220,8 @@ func detailValues(r signoff.Request, p signoff.Product, evs ...signoff.Event) []
 		row := []driver.Value{"E", int64(e.Seq), nil, e.ProductID}
 		row = append(row, nulls(10)...) // name … updated_at
 		row = append(row, nil, nil, null(string(e.Decision)), nil, nil, null(e.Comment), e.Time)
-		row = append(row, nulls(6)...) // description … product_columns
+		row = append(row, nulls(6)...)  // description … product_columns
+		row = append(row, nulls(10)...) // asked_days … product_fallback_role
 		row = append(row, e.ID, e.Actor, null(e.ActorRole), string(e.Type), step, null(e.Details),
 			int64(e.Seq), e.PrevHash, e.Hash)
 		rows = append(rows, row)
@@ -273,18 +283,13 @@ func openCreated(openID string) driver.Value {
 // the viewer's open request (empty strings for none). With no product, it
 // returns no rows.
 func productForRows(args ...any) *sqlmock.Rows {
-	cols := []string{"product_id", "name", "description", "owner", "owner_role", "domain", "classification",
-		"tags", "product_columns", "access_role", "step_order", "approver_role", "step_label", "open_id", "open_status",
-		"open_created_at"}
-	rows := sqlmock.NewRows(cols)
+	rows := sqlmock.NewRows(append(slices.Clone(productCols), "open_id", "open_status", "open_created_at"))
 	if len(args) == 0 {
 		return rows
 	}
 	p, openID, openStatus := args[0].(signoff.Product), args[1].(string), args[2].(string)
-	for _, st := range p.Chain {
-		rows.AddRow(p.ID, p.Name, p.Description, p.Owner, p.OwnerRole, p.Domain, p.Classification,
-			mustJSON(p.Tags), mustJSON(p.Columns), p.AccessRole, int64(st.Order), st.ApproverRole, st.Label, openID, openStatus,
-			openCreated(openID))
+	for _, v := range productForValues(p, openID, openStatus) {
+		rows.AddRow(v...)
 	}
 	return rows
 }

@@ -398,12 +398,14 @@ func productValues(ps ...signoff.Product) [][]driver.Value {
 	var rows [][]driver.Value
 	for _, p := range ps {
 		head := []driver.Value{p.ID, p.Name, p.Description, p.Owner, p.OwnerRole, p.Domain, p.Classification,
-			mustJSON(p.Tags), mustJSON(p.Columns), p.AccessRole}
+			mustJSON(p.Tags), mustJSON(p.Columns), p.AccessRole, signoff.FormatDurations(p.Durations),
+			int64(p.PendingDays), p.FallbackRole}
 		if len(p.Chain) == 0 {
-			rows = append(rows, append(slices.Clone(head), int64(0), "", ""))
+			rows = append(rows, append(slices.Clone(head), int64(0), "", "", int64(0), ""))
 		}
 		for _, c := range p.Chain {
-			rows = append(rows, append(slices.Clone(head), int64(c.Order), c.ApproverRole, c.Label))
+			rows = append(rows, append(slices.Clone(head), int64(c.Order), c.ApproverRole, c.Label,
+				int64(c.DeadlineHours), c.FallbackRole))
 		}
 	}
 	return rows

@@ -92,7 +92,7 @@ func TestRoundTrips(t *testing.T) {
 	res = rt.do(visit{name: "submit", method: "POST", path: "/products/SALES_EU/requests", user: "ALICE",
 		form: url.Values{"reason": {"Quarterly churn analysis for the EU board pack."}},
 		callers: []func(sqlmock.Sqlmock){expectCall(callSubmit, answer,
-			"SALES_EU", "Quarterly churn analysis for the EU board pack.", echo, validIDs{n: 1}, false)},
+			"SALES_EU", "Quarterly churn analysis for the EU board pack.", int64(0), echo, validIDs{n: 1}, false)},
 		cost: cost{logins: 1, caller: 1}})
 	require.True(t, signoff.ValidID(newID))
 	require.Equal(t, "/requests/"+newID, res.Header().Get("Location"), "to the request the procedure filed")
@@ -146,7 +146,7 @@ func TestRoundTrips(t *testing.T) {
 		form: url.Values{"decision": {"approve"}, "step": {"1"}, "comment": {"Fine by me."}, "queue": {queueCtx}},
 		callers: []func(sqlmock.Sqlmock){expectCall(callDecide, envelope(signoff.CodeOK, `{"actor":"BOB","request_id":"`+reqID+
 			`","status":"PENDING","current_step":2,"step_count":3,"step_label":"Data owner","step_role":"APPROVER_OWNER"}`),
-			reqID, int64(1), "APPROVED", "Fine by me.", "", validIDs{n: 3}, false)},
+			reqID, int64(1), "APPROVED", "Fine by me.", "", int64(0), validIDs{n: 3}, false)},
 		cost: cost{logins: 1, caller: 1}})
 	require.Equal(t, "/queue?"+url.Values{"after": {after.String()}, "next": {"1"}}.Encode(), res.Header().Get("Location"),
 		"on to the next request after this one")
@@ -178,7 +178,7 @@ func TestRoundTrips(t *testing.T) {
 		form: url.Values{"decision": {"approve"}, "step": {"2"}},
 		callers: []func(sqlmock.Sqlmock){expectCall(callDecide, envelope(signoff.CodeRoleNotHeld,
 			`{"ACTOR":"BOB","REQUEST_ID":"`+reqID+`","STATUS":"PENDING","CURRENT_STEP":2,"STEP_LABEL":"Data owner","STEP_ROLE":"APPROVER_OWNER"}`),
-			reqID, int64(2), "APPROVED", "", "", validIDs{n: 3}, false)},
+			reqID, int64(2), "APPROVED", "", "", int64(0), validIDs{n: 3}, false)},
 		cost: cost{logins: 1, caller: 1}})
 	require.Contains(t, res.Body.String(), "The Data owner step needs the APPROVER_OWNER role, which is not in your session.")
 
@@ -199,7 +199,7 @@ func TestRoundTrips(t *testing.T) {
 		form: url.Values{"decision": {"reject"}, "comment": {"No DPIA yet."}, "step": {"2"}, "confirm": {"1"}},
 		callers: []func(sqlmock.Sqlmock){expectCall(callDecide, envelope(signoff.CodeOK,
 			`{"actor":"CAROL","request_id":"`+reqID+`","status":"REJECTED","current_step":2,"step_count":3}`),
-			reqID, int64(2), "REJECTED", "No DPIA yet.", "", validIDs{n: 3}, false)},
+			reqID, int64(2), "REJECTED", "No DPIA yet.", "", int64(0), validIDs{n: 3}, false)},
 		cost: cost{logins: 1, caller: 1}})
 	rt.do(visit{name: "request page, DAN's first page (no identity cookie)", method: "GET", path: "/requests/" + req2ID,
 		user: "DAN",
@@ -212,7 +212,7 @@ func TestRoundTrips(t *testing.T) {
 		form: url.Values{"decision": {"approve"}, "step": {"3"}, "acting_as": {"APPROVER_DPO"}},
 		callers: []func(sqlmock.Sqlmock){expectCall(callDecide, envelope(signoff.CodeOK, `{"actor":"DAN","request_id":"`+req2ID+
 			`","requester":"ALICE","access_role":"SALES_READER","status":"GRANTED","current_step":3,"step_count":3,"acting_as":"APPROVER_DPO"}`),
-			req2ID, int64(3), "APPROVED", "", "APPROVER_DPO", validIDs{n: 3}, false)},
+			req2ID, int64(3), "APPROVED", "", "APPROVER_DPO", int64(0), validIDs{n: 3}, false)},
 		cost: cost{logins: 1, caller: 1}})
 	require.Equal(t, "/queue?as=APPROVER_DPO&next=1", res.Header().Get("Location"),
 		"a form without the queue's context: on to the first of the queue DAN acted in")
@@ -321,7 +321,7 @@ func TestRoundTrips(t *testing.T) {
 		path: "/requests/" + req2ID + "/decision", user: "DAN", form: url.Values{"decision": {"approve"}, "step": {"3"}, "comment": {"Fine."}},
 		callers: []func(sqlmock.Sqlmock){rt.identity("DAN"), expectCall(callDecide, envelope(signoff.CodeStaleStep,
 			`{"actor":"DAN","request_id":"`+req2ID+`","status":"REVOKED","seen_step":3,"seen_label":"Security / DPO","seen_decided_by":"DAN","seen_decision":"APPROVED"}`),
-			req2ID, int64(3), "APPROVED", "Fine.", "", validIDs{n: 3}, false)},
+			req2ID, int64(3), "APPROVED", "Fine.", "", int64(0), validIDs{n: 3}, false)},
 		service: func(m sqlmock.Sqlmock) {
 			expectQuery(m, sqlstore.SelectRequestDetail, req2ID, req2ID).WillReturnRows(detailRows(revoked, salesEU(), historyOf(revoked)...))
 		},
@@ -777,7 +777,7 @@ func (c *autoConn) QueryContext(_ context.Context, q string, args []driver.Named
 	if strings.HasPrefix(q, "CALL "+api+".") && len(args) > 0 {
 		id := args[0].Value
 		if q == callSubmit {
-			id = args[2].Value
+			id = args[3].Value
 		}
 		answer := envelope(signoff.CodeOK, fmt.Sprintf(`{"actor":%q,"request_id":%q}`, c.a.user, id))
 		return &autoRows{cols: []string{procedureName(q)}, rows: [][]driver.Value{{answer}}}, nil

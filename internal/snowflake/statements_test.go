@@ -218,7 +218,7 @@ func TestProductsBadJSON(t *testing.T) {
 	} {
 		st, mock := newMock(t)
 		expectQuery(mock, productsSQL).WillReturnRows(sqlmock.NewRows(productCols).AddRow("SALES_EU", "n", "d", "o",
-			"R", "D", "C", tc.tags, tc.cols, "A", int64(0), "", ""))
+			"R", "D", "C", tc.tags, tc.cols, "A", "0", int64(0), "", int64(0), "", "", int64(0), ""))
 		_, err := st.Reads().Products(t.Context())
 		require.ErrorContains(t, err, tc.want)
 		requireKind(t, err, nil)
@@ -363,6 +363,7 @@ func TestRequestDetailBadJSON(t *testing.T) {
 		vals := []driver.Value{"S", int64(1), r.ID, r.ProductID, r.ProductName, r.Classification, r.AccessRole,
 			r.Requester, r.Reason, string(r.Status), int64(1), int64(3), t0, t0, "Line manager", "APPROVER_MGR",
 			nil, nil, nil, nil, nil, p.Description, p.Owner, p.OwnerRole, p.Domain, tc.tags, tc.cols,
+			int64(0), int64(0), nil, nil, nil, nil, nil, "0", nil, nil,
 			nil, nil, nil, nil, nil, nil, nil, nil, nil}
 		expectQuery(mock, sqlstore.SelectRequestDetail, reqID, reqID).WillReturnRows(sqlmock.NewRows(detailCols).AddRow(vals...))
 		_, _, _, err := st.Reads().RequestDetail(t.Context(), reqID)
@@ -482,7 +483,7 @@ func TestActions(t *testing.T) {
 		return func(st *Store) (signoff.Outcome, error) { return st.Decide(t.Context(), bob, c) }
 	}
 	submitCall := signoff.SubmitCall{ProductID: "SALES_EU", Reason: reason, RequestID: reqID, EventIDs: eventIDs[:1], At: t0}
-	submitArgs := []driver.Value{"SALES_EU", reason, reqID, evID, false}
+	submitArgs := []driver.Value{"SALES_EU", reason, int64(0), reqID, evID, false}
 	pending2 := `"request_id":"` + reqID + `","product_id":"SALES_EU","product_name":"EU sales orders","requester":"ALICE",` +
 		`"access_role":"SALES_READER","status":"PENDING","current_step":2,"step_count":3,"step_label":"Data owner","step_role":"APPROVER_OWNER"`
 	want2 := signoff.Outcome{RequestID: reqID, ProductID: "SALES_EU", ProductName: "EU sales orders", Requester: "ALICE",
@@ -506,7 +507,7 @@ func TestActions(t *testing.T) {
 			ProductName: "EU sales orders", Status: signoff.StatusPending, CurrentStep: 1, StepCount: 3},
 	}, {
 		name: "submit, dry run", actor: alice, act: submit(with(submitCall, func(c *signoff.SubmitCall) { c.DryRun = true })),
-		query: callSubmit, args: []driver.Value{"SALES_EU", reason, reqID, evID, true},
+		query: callSubmit, args: []driver.Value{"SALES_EU", reason, int64(0), reqID, evID, true},
 		answer: envelope(signoff.CodeDryRun, `{"actor":"ALICE","product_id":"SALES_EU"}`),
 		want:   signoff.Outcome{Code: signoff.CodeDryRun, Actor: "ALICE", ProductID: "SALES_EU"},
 	}, {
@@ -519,7 +520,7 @@ func TestActions(t *testing.T) {
 		name: "decide: approve step 1", actor: bob,
 		act: decide(signoff.DecideCall{RequestID: reqID, Step: 1, Decision: signoff.DecisionApprove, Comment: "Fine by me.",
 			EventIDs: eventIDs, At: t1}),
-		query: callDecide, args: []driver.Value{reqID, int64(1), "APPROVED", "Fine by me.", "", evID + "," + ev2ID + "," + ev3ID, false},
+		query: callDecide, args: []driver.Value{reqID, int64(1), "APPROVED", "Fine by me.", "", int64(0), evID + "," + ev2ID + "," + ev3ID, false},
 		answer: envelope(signoff.CodeOK, `{"actor":"BOB",`+pending2+`,"seen_step":1,"seen_label":"Line manager","seen_decided_by":"BOB","seen_decision":"APPROVED"}`),
 		want: with(want2, func(o *signoff.Outcome) {
 			o.Code, o.Actor, o.SeenStep, o.SeenLabel, o.SeenDecidedBy, o.SeenDecision =
@@ -529,28 +530,28 @@ func TestActions(t *testing.T) {
 		name: "decide: reject the current step, acting as a role", actor: bob,
 		act: decide(signoff.DecideCall{RequestID: reqID, Decision: signoff.DecisionReject, Comment: "No DPIA yet.",
 			ActingAs: "APPROVER_MGR", EventIDs: eventIDs, At: t1}),
-		query: callDecide, args: []driver.Value{reqID, int64(0), "REJECTED", "No DPIA yet.", "APPROVER_MGR", evID + "," + ev2ID + "," + ev3ID, false},
+		query: callDecide, args: []driver.Value{reqID, int64(0), "REJECTED", "No DPIA yet.", "APPROVER_MGR", int64(0), evID + "," + ev2ID + "," + ev3ID, false},
 		answer: envelope(signoff.CodeOK, `{"actor":"BOB","request_id":"`+reqID+`","status":"REJECTED","current_step":1,"acting_as":"APPROVER_MGR"}`),
 		want: signoff.Outcome{Code: signoff.CodeOK, Actor: "BOB", RequestID: reqID, Status: signoff.StatusRejected,
 			CurrentStep: 1, ActingAs: "APPROVER_MGR"},
 	}, {
 		name: "decide: the final approval grants in the same call", actor: bob,
 		act:   decide(signoff.DecideCall{RequestID: reqID, Step: 3, Decision: signoff.DecisionApprove, EventIDs: eventIDs, At: t1}),
-		query: callDecide, args: []driver.Value{reqID, int64(3), "APPROVED", "", "", evID + "," + ev2ID + "," + ev3ID, false},
+		query: callDecide, args: []driver.Value{reqID, int64(3), "APPROVED", "", "", int64(0), evID + "," + ev2ID + "," + ev3ID, false},
 		answer: envelope(signoff.CodeOK, `{"actor":"BOB","request_id":"`+reqID+`","requester":"ALICE","access_role":"SALES_READER","status":"GRANTED","current_step":3,"step_count":3}`),
 		want: signoff.Outcome{Code: signoff.CodeOK, Actor: "BOB", RequestID: reqID, Requester: "ALICE",
 			AccessRole: "SALES_READER", Status: signoff.StatusGranted, CurrentStep: 3, StepCount: 3},
 	}, {
 		name: "decide: the grant recorded no outcome", actor: bob,
 		act:   decide(signoff.DecideCall{RequestID: reqID, Step: 3, Decision: signoff.DecisionApprove, EventIDs: eventIDs, At: t1}),
-		query: callDecide, args: []driver.Value{reqID, int64(3), "APPROVED", "", "", evID + "," + ev2ID + "," + ev3ID, false},
+		query: callDecide, args: []driver.Value{reqID, int64(3), "APPROVED", "", "", int64(0), evID + "," + ev2ID + "," + ev3ID, false},
 		answer: envelope(signoff.CodeOK, `{"actor":"BOB","request_id":"`+reqID+`","status":"APPROVED","grant_error":"Insufficient privileges"}`),
 		want: signoff.Outcome{Code: signoff.CodeOK, Actor: "BOB", RequestID: reqID, Status: signoff.StatusApproved,
 			GrantError: "Insufficient privileges"},
 	}, {
 		name: "decide refused: stale step", actor: bob,
 		act:   decide(signoff.DecideCall{RequestID: reqID, Step: 1, Decision: signoff.DecisionApprove, EventIDs: eventIDs, At: t1}),
-		query: callDecide, args: []driver.Value{reqID, int64(1), "APPROVED", "", "", evID + "," + ev2ID + "," + ev3ID, false},
+		query: callDecide, args: []driver.Value{reqID, int64(1), "APPROVED", "", "", int64(0), evID + "," + ev2ID + "," + ev3ID, false},
 		answer: envelope(signoff.CodeStaleStep, `{"actor":"BOB",`+pending2+`,"seen_step":1,"seen_label":"Line manager","seen_decided_by":"CAROL","seen_decision":"APPROVED"}`),
 		want: with(want2, func(o *signoff.Outcome) {
 			o.Code, o.Actor, o.SeenStep, o.SeenLabel, o.SeenDecidedBy, o.SeenDecision =
@@ -563,7 +564,7 @@ func TestActions(t *testing.T) {
 		// does not know (N).
 		name: "decide refused: role not held (upper-case keys)", actor: bob,
 		act:   decide(signoff.DecideCall{RequestID: reqID, Step: 2, Decision: signoff.DecisionApprove, EventIDs: eventIDs, At: t1}),
-		query: callDecide, args: []driver.Value{reqID, int64(2), "APPROVED", "", "", evID + "," + ev2ID + "," + ev3ID, false},
+		query: callDecide, args: []driver.Value{reqID, int64(2), "APPROVED", "", "", int64(0), evID + "," + ev2ID + "," + ev3ID, false},
 		answer: `{"code":"ROLE_NOT_HELD","data":{"ACCESS_ROLE":"SALES_READER","ACTOR":"BOB","CURRENT_STEP":2,"N":1,` +
 			`"OWNER_ROLE":"SALES_OWNER","PRODUCT_ID":"SALES_EU","PRODUCT_NAME":"EU sales orders","REQUESTER":"ALICE",` +
 			`"REQUEST_ID":"` + reqID + `","STATUS":"PENDING","STEP_COUNT":3,"STEP_LABEL":"Data owner","STEP_ROLE":"APPROVER_OWNER"},` +

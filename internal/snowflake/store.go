@@ -110,7 +110,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // procedures are the CALL statements of the API procedures
 // (sql/snowflake/03_api.sql), qualified with the API schema.
 type procedures struct {
-	submit, decide, withdraw, retry, revoke string
+	submit, decide, withdraw, retry, revoke, resubmit string
 }
 
 func newProcedures(api string) procedures {
@@ -118,11 +118,12 @@ func newProcedures(api string) procedures {
 		return "CALL " + api + "." + name + "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
 	}
 	return procedures{
-		submit:   call("SUBMIT_REQUEST", 5),   // PRODUCT_ID, REASON, REQUEST_ID, EVENT_IDS, DRY_RUN
-		decide:   call("DECIDE_STEP", 7),      // REQUEST_ID, STEP_NO, DECISION, COMMENT_TEXT, ACTING_AS, EVENT_IDS, DRY_RUN
+		submit:   call("SUBMIT_REQUEST", 6),   // PRODUCT_ID, REASON, DURATION_DAYS, REQUEST_ID, EVENT_IDS, DRY_RUN
+		decide:   call("DECIDE_STEP", 8),      // REQUEST_ID, STEP_NO, DECISION, COMMENT_TEXT, ACTING_AS, APPROVE_DAYS, EVENT_IDS, DRY_RUN
 		withdraw: call("WITHDRAW_REQUEST", 3), // REQUEST_ID, EVENT_IDS, DRY_RUN
 		retry:    call("RETRY_GRANT", 3),      // REQUEST_ID, EVENT_IDS, DRY_RUN
 		revoke:   call("REVOKE_ACCESS", 4),    // REQUEST_ID, REASON, EVENT_IDS, DRY_RUN
+		resubmit: call("RESUBMIT_REQUEST", 5), // REQUEST_ID, ANSWER, REASON, EVENT_IDS, DRY_RUN
 	}
 }
 
@@ -131,19 +132,25 @@ func newProcedures(api string) procedures {
 // allow (sql/snowflake_privileges_test.go derives them from this list).
 func ProcedureCalls(api string) []string {
 	p := newProcedures(api)
-	return []string{p.submit, p.decide, p.withdraw, p.retry, p.revoke}
+	return []string{p.submit, p.decide, p.withdraw, p.retry, p.revoke, p.resubmit}
 }
 
 // Submit files a request: SUBMIT_REQUEST in the requester's own session.
 func (s *Store) Submit(ctx context.Context, actor signoff.Identity, c signoff.SubmitCall) (signoff.Outcome, error) {
-	return s.call(ctx, "submit", actor, s.api.submit, c.ProductID, c.Reason, c.RequestID, ids(c.EventIDs), c.DryRun)
+	return s.call(ctx, "submit", actor, s.api.submit, c.ProductID, c.Reason, c.Days, c.RequestID, ids(c.EventIDs), c.DryRun)
 }
 
 // Decide records a decision: DECIDE_STEP in the approver's own session, which
 // also runs the grant after a final approval.
 func (s *Store) Decide(ctx context.Context, actor signoff.Identity, c signoff.DecideCall) (signoff.Outcome, error) {
 	return s.call(ctx, "decide", actor, s.api.decide, c.RequestID, c.Step, string(c.Decision), c.Comment, c.ActingAs,
-		ids(c.EventIDs), c.DryRun)
+		c.Days, ids(c.EventIDs), c.DryRun)
+}
+
+// Resubmit answers an approver's question: RESUBMIT_REQUEST in the
+// requester's own session.
+func (s *Store) Resubmit(ctx context.Context, actor signoff.Identity, c signoff.ResubmitCall) (signoff.Outcome, error) {
+	return s.call(ctx, "resubmit", actor, s.api.resubmit, c.RequestID, c.Answer, c.Reason, ids(c.EventIDs), c.DryRun)
 }
 
 // Withdraw withdraws a pending request: WITHDRAW_REQUEST in the requester's session.

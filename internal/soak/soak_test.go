@@ -246,7 +246,7 @@ func prepare(t *testing.T, path string, n int) account {
 	}
 	for j := range n {
 		_, err := svc.Submit(ctx, ids[j/len(products)], products[j%len(products)],
-			"Soak test: a business reason long enough to pass.")
+			"Soak test: a business reason long enough to pass.", 0)
 		require.NoError(t, err)
 	}
 	return acct

@@ -42,6 +42,9 @@ var sharedStatements = map[string]string{
 	"CheckRevoke": sqlstore.CheckRevoke, "MarkRevoked": sqlstore.MarkRevoked,
 	"StillJustified": sqlstore.StillJustified, "LockAudit": sqlstore.LockAudit, "LedgerHead": sqlstore.LedgerHead,
 	"AppendEvent": sqlstore.AppendEvent, "ChainSnapshot": sqlstore.ChainSnapshot, "SelectOutcome": sqlstore.SelectOutcome,
+	"CheckResubmit": sqlstore.CheckResubmit, "ResubmitRequest": sqlstore.ResubmitRequest,
+	"DueWork": sqlstore.DueWork, "CheckSystem": sqlstore.CheckSystem, "ExpireRequest": sqlstore.ExpireRequest,
+	"EscalateStep": sqlstore.EscalateStep,
 }
 
 // SharedStatements returns the statements the API template may embed, by
@@ -58,6 +61,23 @@ func Embedded(text string) string {
 		lines[i] = "    " + lines[i]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// NewID is Snowflake SQL for a fresh ID in signoff.IDAt's layout: the
+// first ten Crockford characters are the milliseconds since 1970 of
+// SYSDATE(), the other sixteen random (RANDOM, one call per character).
+// The scheduler's procedure, which no app calls, makes its events' IDs
+// with it; sql/snowflake_api_test.go decodes its time part with ID_MILLIS.
+func NewID() string {
+	ms := "DATE_PART(EPOCH_MILLISECOND, SYSDATE())"
+	var parts []string
+	for k := 9; k >= 0; k-- {
+		parts = append(parts, fmt.Sprintf("SUBSTR('%s', MOD(FLOOR(%s / POW(32, %d)), 32) + 1, 1)", Crockford, ms, k))
+	}
+	for range 16 {
+		parts = append(parts, fmt.Sprintf("SUBSTR('%s', UNIFORM(1, 32, RANDOM()), 1)", Crockford))
+	}
+	return strings.Join(parts, "\n        || ")
 }
 
 // IDMillis is SQL for the milliseconds since 1970 that the ID id (an SQL
@@ -233,6 +253,9 @@ func API() (string, error) {
 		"Codes": codes, "IDPattern": signoff.IDPattern, "RolePattern": signoff.RolePattern,
 		"MinReason": signoff.MinReasonLength, "MaxReason": signoff.MaxReasonLength,
 		"MaxComment": signoff.MaxCommentLength, "RoleAdmin": signoff.RoleAdmin,
+		"MaxDays": signoff.MaxDays, "SystemActor": signoff.SystemActor, "NewID": NewID(),
+		"EscalatedBlocked": SQLString(signoff.EscalationWhy("blocked")),
+		"EscalatedDeadline": SQLString(signoff.EscalationWhy("deadline")),
 		"Invisible": CharSet(invisible, "        "), "InvisibleCodePoints": codePoints(invisible),
 		"BidiControls": CharSet(bidi, "        "), "BidiCodePoints": codePoints(bidi),
 		"TextSample":     chars(textSample, "        "),

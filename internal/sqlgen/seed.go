@@ -68,12 +68,15 @@ type lateRole struct{ Name, Product, Comment string }
 type seedProduct struct {
 	signoff.Product
 	Tags, Columns string
+	Durations     string // signoff.FormatDurations
 }
 
 type seedStep struct {
 	Product     string
 	Order       int
 	Role, Label string
+	DeadlineHours int
+	FallbackRole  string
 }
 
 // seedData gathers the seed from the demo and checks every name the
@@ -119,10 +122,16 @@ func seedData() (seed, error) {
 		if err != nil {
 			return seed{}, err
 		}
-		d.Products = append(d.Products, seedProduct{Product: p, Tags: string(tags), Columns: string(cols)})
+		durations := p.Durations
+		if len(durations) == 0 {
+			durations = []int{0}
+		}
+		d.Products = append(d.Products, seedProduct{Product: p, Tags: string(tags), Columns: string(cols),
+			Durations: signoff.FormatDurations(durations)})
 		for i, s := range p.Chain {
 			check("approver role of "+p.ID, s.ApproverRole)
-			d.Steps = append(d.Steps, seedStep{Product: p.ID, Order: i + 1, Role: s.ApproverRole, Label: s.Label})
+			d.Steps = append(d.Steps, seedStep{Product: p.ID, Order: i + 1, Role: s.ApproverRole, Label: s.Label,
+				DeadlineHours: s.DeadlineHours, FallbackRole: s.FallbackRole})
 		}
 	}
 	for _, u := range demo.Users {

@@ -232,12 +232,7 @@ func (s *Store) strings(ctx context.Context, query string, args ...any) ([]strin
 // roleHolders lists (role, user) for every user who holds a role, directly
 // or through the hierarchy, for the roles in the JSON array ?1.
 const roleHolders = `
-WITH RECURSIVE held (role_name, user_name) AS (
-    SELECT role_name, user_name FROM local_user_role
-    UNION
-    SELECT g.role_name, h.user_name FROM local_role_grant g JOIN held h ON g.grantee_role = h.role_name
-)
-SELECT role_name, user_name FROM held
+SELECT role_name, user_name FROM role_holder
 WHERE role_name IN (SELECT value FROM json_each(?1))
 ORDER BY role_name, user_name`
 

@@ -59,7 +59,8 @@ func (s *Store) newAction(ctx context.Context, tx *sql.Tx, actor signoff.Identit
 	}
 	at = at.UTC().Truncate(time.Microsecond) // the precision both engines keep and hash
 	return &action{ctx: ctx, tx: s.prep.in(tx), actor: actor.User, at: at,
-		v: vars{"actor": actor.User, "now_ts": at, "acting_as": "", "step_no": 0,
+		v: vars{"actor": actor.User, "now_ts": at, "acting_as": "", "step_no": 0, "duration_days": 0,
+			"approve_days": 0, "escalated_to": "", "is_system": false, "holds_escalated_to": false,
 			"holds_step_role": false, "holds_acting_as": false, "is_admin": false, "holds_owner_role": false}}
 }
 
@@ -222,7 +223,7 @@ func conflict(requestID string) signoff.Outcome {
 // Submit files a request (SUBMIT_REQUEST).
 func (s *Store) Submit(ctx context.Context, actor signoff.Identity, c signoff.SubmitCall) (signoff.Outcome, error) {
 	return s.act(ctx, "submit", c.RequestID, actor, c.At, func(a *action) (signoff.Outcome, error) {
-		a.v["product_id"], a.v["reason"] = c.ProductID, c.Reason
+		a.v["product_id"], a.v["reason"], a.v["duration_days"] = c.ProductID, c.Reason, c.Days
 		if ok, err := a.must(sqlstore.LockSubmissions, 1); err != nil || !ok {
 			return signoff.Outcome{}, errors.Join(err, errNoRow("submit_lock", ok))
 		}
@@ -245,7 +246,7 @@ func (s *Store) Submit(ctx context.Context, actor signoff.Identity, c signoff.Su
 			return signoff.Outcome{}, err
 		}
 		if err := a.appendEvent(eventID(c.EventIDs, 0), "", signoff.EventRequestSubmitted, 0, "", c.Reason,
-			text(snapshot, "snapshot")); err != nil {
+			signoff.SubmissionDetails(c.Days, text(snapshot, "policy"), text(snapshot, "snapshot"))); err != nil {
 			return signoff.Outcome{}, err
 		}
 		return a.result()
@@ -275,14 +276,17 @@ func (s *Store) Decide(ctx context.Context, actor signoff.Identity, c signoff.De
 	var role string // its role, which the decision was made with
 	out, err := s.act(ctx, "decide", c.RequestID, actor, c.At, func(a *action) (signoff.Outcome, error) {
 		a.v["step_no"], a.v["decision"], a.v["comment_text"], a.v["acting_as"] = c.Step, string(c.Decision), c.Comment, c.ActingAs
+		a.v["approve_days"] = c.Days
 		facts, err := a.row(sqlstore.LoadRequest)
 		if err != nil {
 			return signoff.Outcome{}, err
 		}
-		// The role looked up is the role the decision is made with:
-		// CheckDecide answers CONFLICT if the current step's is another.
-		a.v["step_role"] = text(facts, "step_role")
-		a.v["holds_step_role"] = actor.HasRole(text(facts, "step_role"))
+		// The roles looked up are the roles the decision is made with:
+		// CheckDecide answers CONFLICT if the current step's are others.
+		stepRole, escalatedTo := text(facts, "step_role"), text(facts, "escalated_to")
+		a.v["step_role"], a.v["escalated_to"] = stepRole, escalatedTo
+		a.v["holds_step_role"] = actor.HasRole(stepRole)
+		a.v["holds_escalated_to"] = escalatedTo != "" && actor.HasRole(escalatedTo)
 		a.v["holds_acting_as"] = c.ActingAs != "" && actor.HasRole(c.ActingAs)
 		o, row, err := a.check(sqlstore.CheckDecide)
 		if err != nil || o.Code != signoff.CodeOK {
@@ -292,19 +296,18 @@ func (s *Store) Decide(ctx context.Context, actor signoff.Identity, c signoff.De
 			o.Code = signoff.CodeDryRun
 			return o, nil
 		}
-		step, role = o.CurrentStep, text(facts, "step_role")
+		step, role = o.CurrentStep, signoff.DecidingRole(stepRole, escalatedTo, c.ActingAs, actor.HasRole)
 		a.v["cur_step"], a.v["actor_role"], a.v["product_id"] = step, role, text(row, "product_id")
 		if ok, err := a.must(sqlstore.AdvanceRequest, 1); err != nil || !ok {
 			return conflict(c.RequestID), err
 		}
-		if ok, err := a.must(sqlstore.RecordDecision, 1); err != nil || !ok {
-			return conflict(c.RequestID), err
+		typ, decision, details := signoff.DecisionEvent(c.Decision, c.Days)
+		if c.Decision != signoff.DecisionChanges {
+			if ok, err := a.must(sqlstore.RecordDecision, 1); err != nil || !ok {
+				return conflict(c.RequestID), err
+			}
 		}
-		typ := signoff.EventStepApproved
-		if c.Decision == signoff.DecisionReject {
-			typ = signoff.EventStepRejected
-		}
-		if err := a.appendEvent(eventID(c.EventIDs, 0), role, typ, step, c.Decision, c.Comment, ""); err != nil {
+		if err := a.appendEvent(eventID(c.EventIDs, 0), role, typ, step, decision, c.Comment, details); err != nil {
 			return signoff.Outcome{}, err
 		}
 		now, err := a.result()
@@ -416,24 +419,33 @@ func (s *Store) Revoke(ctx context.Context, actor signoff.Identity, c signoff.Re
 		ownerRole := text(facts, "owner_role")
 		holdsOwner := ownerRole != "" && actor.HasRole(ownerRole)
 		a.v["is_admin"], a.v["holds_owner_role"] = actor.Admin(), holdsOwner
-		o, row, err := a.check(sqlstore.CheckRevoke)
-		if err != nil || o.Code != signoff.CodeOK {
-			return o, err
-		}
-		if c.DryRun {
-			o.Code = signoff.CodeDryRun
-			return o, nil
-		}
 		actorRole := signoff.RoleAdmin
 		if holdsOwner {
 			actorRole = ownerRole
 		}
+		return a.endAccess(c.RequestID, eventID(c.EventIDs, 0), actorRole, signoff.EventAccessRevoked, c.Reason, c.DryRun)
+	})
+}
+
+// endAccess is the guarded revoke path that a revocation and the expiry of
+// time-bound access share (CheckRevoke): check, mark REVOKED or EXPIRED
+// with its event, and take the role back unless another of the requester's
+// grants still justifies it.
+func (a *action) endAccess(requestID, eventID, actorRole string, typ signoff.EventType, reason string, dryRun bool) (signoff.Outcome, error) {
+	{
+		o, row, err := a.check(sqlstore.CheckRevoke)
+		if err != nil || o.Code != signoff.CodeOK {
+			return o, err
+		}
+		if dryRun {
+			o.Code = signoff.CodeDryRun
+			return o, nil
+		}
 		a.v["product_id"] = o.ProductID
 		if ok, err := a.must(sqlstore.MarkRevoked, 1); err != nil || !ok {
-			return conflict(c.RequestID), err
+			return conflict(requestID), err
 		}
-		if err := a.appendEvent(eventID(c.EventIDs, 0), actorRole, signoff.EventAccessRevoked, 0, "", c.Reason,
-			text(row, "revoke_statement")); err != nil {
+		if err := a.appendEvent(eventID, actorRole, typ, 0, "", reason, text(row, "revoke_statement")); err != nil {
 			return signoff.Outcome{}, err
 		}
 		still, err := a.row(sqlstore.StillJustified)
@@ -444,6 +456,101 @@ func (s *Store) Revoke(ctx context.Context, actor signoff.Identity, c signoff.Re
 			if _, err := a.tx.ExecContext(a.ctx, revokeRole, o.Requester, o.AccessRole); err != nil {
 				return signoff.Outcome{}, err
 			}
+		}
+		return a.result()
+	}
+}
+
+// Resubmit answers an approver's question (RESUBMIT_REQUEST).
+func (s *Store) Resubmit(ctx context.Context, actor signoff.Identity, c signoff.ResubmitCall) (signoff.Outcome, error) {
+	return s.act(ctx, "resubmit", c.RequestID, actor, c.At, func(a *action) (signoff.Outcome, error) {
+		a.v["reason"] = c.Reason
+		o, _, err := a.check(sqlstore.CheckResubmit)
+		if err != nil || o.Code != signoff.CodeOK {
+			return o, err
+		}
+		if c.DryRun {
+			o.Code = signoff.CodeDryRun
+			return o, nil
+		}
+		a.v["product_id"] = o.ProductID
+		if ok, err := a.must(sqlstore.ResubmitRequest, 1); err != nil || !ok {
+			return conflict(c.RequestID), err
+		}
+		if err := a.appendEvent(eventID(c.EventIDs, 0), "", signoff.EventRequestResubmitted, o.CurrentStep, "",
+			c.Answer, strings.TrimSpace(c.Reason)); err != nil {
+			return signoff.Outcome{}, err
+		}
+		return a.result()
+	})
+}
+
+// Due lists the scheduler's work at at (sqlstore.DueWork).
+func (s *Store) Due(ctx context.Context, at time.Time) ([]signoff.Due, error) {
+	rows, err := s.db.QueryContext(ctx, sqlstore.DueWork, sql.Named("now_ts", at.UTC().Truncate(time.Microsecond)))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: due work: %w", translate(err))
+	}
+	defer rows.Close()
+	var out []signoff.Due
+	for rows.Next() {
+		var d signoff.Due
+		if err := rows.Scan(&d.Kind, &d.RequestID, &d.Why); err != nil {
+			return nil, fmt.Errorf("sqlite: due work: %w", err)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: due work: %w", translate(err))
+	}
+	return out, nil
+}
+
+// RunDue does one piece of the scheduler's work as the system, in one
+// transaction, if it is still due: the statements RUN_SCHEDULE runs.
+func (s *Store) RunDue(ctx context.Context, d signoff.Due, c signoff.SystemCall) (signoff.Outcome, error) {
+	system := signoff.Identity{User: signoff.SystemActor}
+	return s.act(ctx, "scheduled "+strings.ToLower(string(d.Kind)), d.RequestID, system, c.At, func(a *action) (signoff.Outcome, error) {
+		a.v["kind"], a.v["why"], a.v["is_system"] = string(d.Kind), d.Why, true
+		id := eventID(c.EventIDs, 0)
+		if d.Kind == signoff.DueExpireAccess {
+			return a.endAccess(d.RequestID, id, "", signoff.EventAccessExpired, "", false)
+		}
+		if d.Kind == signoff.DueRemindExpiry || d.Kind == signoff.DueRemindStep {
+			// A reminder writes only its event: its check runs under the
+			// audit lock, so that two schedulers remind once.
+			if ok, err := a.must(sqlstore.LockAudit, 1); err != nil || !ok {
+				return signoff.Outcome{}, errors.Join(err, errNoRow("audit_lock", ok))
+			}
+		}
+		o, row, err := a.check(sqlstore.CheckSystem)
+		if err != nil || o.Code != signoff.CodeOK {
+			return o, err
+		}
+		a.v["product_id"], a.v["cur_step"] = o.ProductID, o.CurrentStep
+		var typ signoff.EventType
+		var step int
+		var comment, details string
+		switch d.Kind {
+		case signoff.DueRemindExpiry:
+			typ = signoff.EventExpiryReminded
+		case signoff.DueRemindStep:
+			typ, step = signoff.EventStepReminded, o.CurrentStep
+		case signoff.DueExpireRequest:
+			typ = signoff.EventRequestExpired
+			if ok, err := a.must(sqlstore.ExpireRequest, 1); err != nil || !ok {
+				return conflict(d.RequestID), err
+			}
+		case signoff.DueEscalateStep:
+			typ, step, comment, details = signoff.EventStepEscalated, o.CurrentStep, signoff.EscalationWhy(d.Why), text(row, "fallback_role")
+			if ok, err := a.must(sqlstore.EscalateStep, 1); err != nil || !ok {
+				return conflict(d.RequestID), err
+			}
+		default:
+			return signoff.Outcome{}, fmt.Errorf("unknown scheduled work %q", d.Kind)
+		}
+		if err := a.appendEvent(id, "", typ, step, "", comment, details); err != nil {
+			return signoff.Outcome{}, err
 		}
 		return a.result()
 	})

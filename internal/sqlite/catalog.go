@@ -18,6 +18,9 @@ func (s *Store) CreateProduct(ctx context.Context, p signoff.Product) error {
 			return err
 		}
 	}
+	if err := signoff.ValidateLifecycle(p); err != nil {
+		return err
+	}
 	tags, err := json.Marshal(nonNil(p.Tags))
 	if err != nil {
 		return err
@@ -28,22 +31,35 @@ func (s *Store) CreateProduct(ctx context.Context, p signoff.Product) error {
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO data_product (product_id, name, description, owner, owner_role,
-			domain, classification, tags, product_columns, access_role, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			domain, classification, tags, product_columns, access_role, created_at, durations, pending_days,
+			fallback_role)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), NULLIF(?, ''))`,
 			p.ID, p.Name, p.Description, p.Owner, p.OwnerRole, p.Domain, p.Classification,
-			string(tags), string(cols), p.AccessRole, time.Now().UTC())
+			string(tags), string(cols), p.AccessRole, time.Now().UTC(), signoff.FormatDurations(durations(p)),
+			p.PendingDays, p.FallbackRole)
 		if err != nil {
 			return fmt.Errorf("sqlite: create product %s: %w", p.ID, err)
 		}
 		for i, st := range p.Chain {
-			_, err := tx.ExecContext(ctx, `INSERT INTO approval_chain (product_id, step_order, approver_role, step_label)
-				VALUES (?, ?, ?, ?)`, p.ID, i+1, st.ApproverRole, st.Label)
+			_, err := tx.ExecContext(ctx, `INSERT INTO approval_chain (product_id, step_order, approver_role, step_label,
+				deadline_hours, fallback_role)
+				VALUES (?, ?, ?, ?, NULLIF(?, 0), NULLIF(?, ''))`,
+				p.ID, i+1, st.ApproverRole, st.Label, st.DeadlineHours, st.FallbackRole)
 			if err != nil {
 				return fmt.Errorf("sqlite: create product %s step %d: %w", p.ID, i+1, err)
 			}
 		}
 		return nil
 	})
+}
+
+// durations are the product's durations, permanent access only if it
+// names none.
+func durations(p signoff.Product) []int {
+	if len(p.Durations) == 0 {
+		return []int{0}
+	}
+	return p.Durations
 }
 
 func chainRoles(chain []signoff.ChainStep) []string {

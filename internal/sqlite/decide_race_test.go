@@ -40,7 +40,7 @@ func TestDecideChecksTheRoleItDecidesWith(t *testing.T) {
 	alice, err := st.Identify(ctx, "ALICE")
 	require.NoError(t, err)
 	svc := signoff.NewService(st.Reads(), st)
-	o, err := svc.Submit(ctx, alice, "x", "Need it for the quarterly review.")
+	o, err := svc.Submit(ctx, alice, "x", "Need it for the quarterly review.", 0)
 	require.NoError(t, err)
 	db := rawDB(t, path)
 

@@ -327,7 +327,7 @@ func (fx *fixture) who(user string) signoff.Identity {
 const reason = "Quarterly reporting needs these figures."
 
 func (fx *fixture) submit(product string) error {
-	r, err := fx.svc.Submit(fx.t.Context(), fx.as["ALICE"], product, reason)
+	r, err := fx.svc.Submit(fx.t.Context(), fx.as["ALICE"], product, reason, 0)
 	if err == nil {
 		fx.id = r.RequestID
 	}

@@ -26,7 +26,8 @@ import (
 const digestsFromJSON = `SELECT CAST(json_extract(value, '$.seq') AS INTEGER) AS seq,
        json_extract(value, '$.hash') AS hash FROM json_each(?)`
 
-// withAuditHash registers AUDIT_HASH on every connection it opens.
+// withAuditHash registers AUDIT_HASH and ADD_HOURS on every connection it
+// opens.
 type withAuditHash struct{ driver.Connector }
 
 func (c withAuditHash) Connect(ctx context.Context) (driver.Conn, error) {
@@ -42,6 +43,10 @@ func (c withAuditHash) Connect(ctx context.Context) (driver.Conn, error) {
 	if err := raw.Raw().CreateFunction("audit_hash", len(auditHashArgs), sqlite3.DETERMINISTIC|sqlite3.INNOCUOUS, auditHash); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("sqlite: register audit_hash: %w", err)
+	}
+	if err := raw.Raw().CreateFunction("add_hours", 2, sqlite3.DETERMINISTIC|sqlite3.INNOCUOUS, addHours); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("sqlite: register add_hours: %w", err)
 	}
 	return conn, nil
 }
@@ -82,6 +87,22 @@ func auditHash(ctx sqlite3.Context, arg ...sqlite3.Value) {
 		Actor: text(5), ActorRole: text(6), Type: signoff.EventType(text(7)), Step: arg[8].Int(),
 		Decision: signoff.Decision(text(9)), Comment: text(10), Details: text(11), Seq: arg[12].Int()}
 	ctx.ResultText(e.ComputeHash())
+}
+
+// addHours is ADD_HOURS(t, hours), Snowflake's DATEADD(HOUR, hours, t) as
+// 03_api.sql defines it: the time hours later, stored as times are; NULL
+// for a NULL or unreadable time, so that a damaged row is never due.
+func addHours(ctx sqlite3.Context, arg ...sqlite3.Value) {
+	if arg[0].Type() == sqlite3.NULL || arg[1].Type() == sqlite3.NULL {
+		ctx.ResultNull()
+		return
+	}
+	t, err := parseStoredTime(arg[0].Text())
+	if err != nil {
+		ctx.ResultNull()
+		return
+	}
+	ctx.ResultText(t.Add(time.Duration(arg[1].Int64()) * time.Hour).UTC().Format(timeFormat))
 }
 
 // auditHashArgs names AUDIT_HASH's arguments, in order.

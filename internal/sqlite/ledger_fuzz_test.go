@@ -209,12 +209,13 @@ var tamperTables = []tamperTable{
 	{"access_request", []tamperColumn{
 		{"request_id", exact}, {"product_id", exact}, {"requester", exact}, {"business_reason", exact},
 		{"status", exact}, {"current_step", exact}, {"step_count", exact}, {"created_at", instant},
-		{"updated_at", instant},
+		{"updated_at", instant}, {"asked_days", exact}, {"duration_days", exact}, {"expires_at", instant},
 	}},
 	{"request_step", []tamperColumn{
 		{"request_id", exact}, {"step_order", exact}, {"step_label", exact}, {"approver_role", exact},
 		{"decision", emptyIsNull}, {"decided_by", emptyIsNull}, {"acting_role", emptyIsNull},
-		{"comment", emptyIsNull}, {"decided_at", instant},
+		{"comment", emptyIsNull}, {"decided_at", instant}, {"deadline_hours", zeroIsNull},
+		{"fallback_role", emptyIsNull}, {"escalated_to", emptyIsNull}, {"approved_days", zeroIsNull},
 	}},
 }
 
@@ -796,7 +797,7 @@ func playTamperStory(tb testing.TB, path, digests string) {
 	at(6 * time.Minute)
 	digest()
 	at(7 * time.Minute)
-	r, err := svc.Submit(ctx, who("BEN"), "web-traffic-daily", `Zoë's "check" of the channel mix: 名前 3:x, again.`)
+	r, err := svc.Submit(ctx, who("BEN"), "web-traffic-daily", `Zoë's "check" of the channel mix: 名前 3:x, again.`, 0)
 	require.NoError(tb, err)
 	at(8 * time.Minute)
 	_, err = svc.Decide(ctx, who("OLIVIA"), r.RequestID, signoff.DecisionInput{Decision: signoff.DecisionReject,

@@ -81,7 +81,7 @@ func seed(t *testing.T, st *sqlite.Store) signoff.Outcome {
 		AccessRole: "REPORTS_READ", Chain: []signoff.ChainStep{{ApproverRole: "DATA_OWNER", Label: "Data owner"}}}))
 	alice, err := st.Identify(ctx, "ALICE")
 	require.NoError(t, err)
-	r, err := signoff.NewService(st.Reads(), st).Submit(ctx, alice, "reports", "Weekly KPI review for the growth team.")
+	r, err := signoff.NewService(st.Reads(), st).Submit(ctx, alice, "reports", "Weekly KPI review for the growth team.", 0)
 	require.NoError(t, err)
 	return r
 }
@@ -267,7 +267,7 @@ var workflowTables = []string{"DATA_PRODUCT", "APPROVAL_CHAIN", "ACCESS_REQUEST"
 
 func TestSchemasAgree(t *testing.T) {
 	embedded := tableColumns(t, "sqlite/001_schema.sql", "sqlite/002_audit_chain.sql", "sqlite/004_submit_lock.sql",
-		"sqlite/005_ledger.sql")
+		"sqlite/005_ledger.sql", "sqlite/009_lifecycle.sql")
 	snowflake := tableColumns(t, "snowflake/01_data_model.sql")
 	for _, table := range workflowTables {
 		t.Run(table, func(t *testing.T) {
@@ -430,7 +430,7 @@ var grantGuardCases = []struct {
 	{"a step decided with another role", []string{
 		`UPDATE request_step SET decision = 'APPROVED', decided_by = 'BOB', acting_role = approver_role WHERE request_id = ? AND step_order = 1`,
 		`UPDATE request_step SET decision = 'APPROVED', decided_by = 'CAROL', acting_role = 'ANALYST' WHERE request_id = ? AND step_order = 2`,
-	}, "a step was not decided with its approver role"},
+	}, "a step was not decided with its approver or fallback role"},
 	{"the product lost its access role", []string{
 		`UPDATE request_step SET decision = 'APPROVED', decided_by = 'BOB', acting_role = approver_role WHERE request_id = ? AND step_order = 1`,
 		`UPDATE request_step SET decision = 'APPROVED', decided_by = 'CAROL', acting_role = approver_role WHERE request_id = ? AND step_order = 2`,
@@ -459,7 +459,7 @@ func TestGrantReverifiesTheDecisionRecord(t *testing.T) {
 				{ApproverRole: "DATA_OWNER", Label: "Second owner"}}}))
 		alice, err := st.Identify(ctx, "ALICE")
 		require.NoError(t, err)
-		o, err := signoff.NewService(st.Reads(), st).Submit(ctx, alice, "ledger", "Monthly close needs the journal lines.")
+		o, err := signoff.NewService(st.Reads(), st).Submit(ctx, alice, "ledger", "Monthly close needs the journal lines.", 0)
 		require.NoError(t, err)
 		db := rawDB(t, path)
 		_, err = db.ExecContext(ctx, `UPDATE access_request SET status = 'APPROVED' WHERE request_id = ?`, o.RequestID)

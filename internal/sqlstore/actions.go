@@ -44,15 +44,18 @@ SELECT (SELECT COUNT(*) FROM main.access_request WHERE request_id = :request_id)
        MAX(r.status) AS status, MAX(r.requester) AS requester, MAX(r.product_id) AS product_id,
        MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
        MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
-       MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role
+       MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
+       COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+       MAX(r.expires_at) AS expires_at
 FROM main.access_request r
 LEFT JOIN main.data_product p ON p.product_id = r.product_id
 LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
 WHERE r.request_id = :request_id`
 
 // LoadRequest reads the roles the engine must look up in the caller's
-// session before the check: step_role (the current step's approver role)
-// and owner_role (the product's owner role).
+// session before the check: step_role (the current step's approver role),
+// escalated_to (its fallback role, once the step escalated) and owner_role
+// (the product's owner role).
 const LoadRequest = requestFacts
 
 // identityUnavailable opens every check: no caller, no action.
@@ -60,7 +63,8 @@ const identityUnavailable = `WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVA
 
 // requestColumns are the facts every request check returns with its code.
 const requestColumns = `:actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
-       r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role`
+       r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
+       r.duration_days`
 
 // LockSubmissions serializes submissions: it is the first statement of the
 // submit transaction, and an UPDATE holds its lock until the transaction
@@ -72,45 +76,55 @@ const LockSubmissions = `UPDATE main.submit_lock SET locked_at = :now_ts WHERE l
 
 // CheckSubmit decides whether :actor may request :product_id.
 const CheckSubmit = `
-WITH p AS (SELECT COUNT(*) AS n, MAX(name) AS product_name FROM main.data_product WHERE product_id = :product_id),
+WITH p AS (SELECT COUNT(*) AS n, MAX(name) AS product_name, MAX(durations) AS durations
+           FROM main.data_product WHERE product_id = :product_id),
      c AS (SELECT COUNT(*) AS n FROM main.approval_chain WHERE product_id = :product_id),
      o AS (SELECT MIN(request_id) AS open_request_id FROM main.access_request
            WHERE product_id = :product_id AND requester = :actor
-             AND status IN ('PENDING', 'APPROVED', 'GRANTED', 'GRANT_FAILED')),
+             AND status IN ('PENDING', 'CHANGES_REQUESTED', 'APPROVED', 'GRANTED', 'GRANT_FAILED')),
      d AS (SELECT COUNT(*) AS n FROM main.access_request WHERE request_id = :request_id)
 SELECT CASE
            ` + identityUnavailable + `
            WHEN p.n = 0 THEN 'PRODUCT_NOT_FOUND'
            WHEN c.n = 0 THEN 'NO_CHAIN'
+           WHEN ',' || p.durations || ',' NOT LIKE '%,' || CAST(:duration_days AS VARCHAR) || ',%' THEN 'DURATION_NOT_OFFERED'
            WHEN o.open_request_id IS NOT NULL THEN 'OPEN_REQUEST_EXISTS'
            WHEN d.n > 0 THEN 'DUPLICATE_ID'
            ELSE 'OK'
        END AS code,
        :actor AS actor, :request_id AS request_id, :product_id AS product_id, p.product_name,
-       :actor AS requester, c.n AS step_count, o.open_request_id
+       :actor AS requester, c.n AS step_count, o.open_request_id, :duration_days AS duration_days
 FROM p CROSS JOIN c CROSS JOIN o CROSS JOIN d`
 
 // InsertRequest inserts the new request, PENDING at step 1, with as many
-// steps as the product's chain has. It affects exactly one row.
+// steps as the product's chain has, for the duration asked. It affects
+// exactly one row.
 const InsertRequest = `
 INSERT INTO main.access_request (request_id, product_id, requester, business_reason, status,
-                                 current_step, step_count, created_at, updated_at)
+                                 current_step, step_count, created_at, updated_at, asked_days, duration_days)
 SELECT :request_id, :product_id, :actor, TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), 'PENDING', 1,
-       COUNT(*), :now_ts, :now_ts
+       COUNT(*), :now_ts, :now_ts, :duration_days, :duration_days
 FROM main.approval_chain WHERE product_id = :product_id`
 
-// InsertSteps copies the product's chain into the request's steps: later
-// changes to the chain never move a request in flight. It affects as many
-// rows as the check counted steps.
+// InsertSteps copies the product's chain into the request's steps, each
+// with its deadline and its fallback role (the step's own, else the
+// product's): later changes to the chain never move a request in flight.
+// It affects as many rows as the check counted steps.
 const InsertSteps = `
-INSERT INTO main.request_step (request_id, step_order, step_label, approver_role)
-SELECT :request_id, step_order, step_label, approver_role
-FROM main.approval_chain WHERE product_id = :product_id`
+INSERT INTO main.request_step (request_id, step_order, step_label, approver_role, deadline_hours, fallback_role)
+SELECT :request_id, c.step_order, c.step_label, c.approver_role, c.deadline_hours,
+       COALESCE(c.fallback_role, p.fallback_role)
+FROM main.approval_chain c JOIN main.data_product p ON p.product_id = c.product_id
+WHERE c.product_id = :product_id`
 
 // CheckDecide decides whether :actor may decide the current step of
 // :request_id, in the order of signoff.DecideRole (promise 2): the
 // requester never decides, one person decides at most one step, and the
-// step's role must be in the caller's session. :step_no is the step the
+// step's role (or, once the step escalated, its fallback role,
+// :holds_escalated_to) must be in the caller's session. :decision is
+// APPROVED, REJECTED or CHANGES_REQUESTED (a question for the requester,
+// which decides nothing); an approval may shorten the duration
+// (:approve_days, 0 to keep it) but never lengthen it. :step_no is the step the
 // caller saw (0: the current one). :step_role is the role the engine looked
 // up in the caller's session (LoadRequest's step_role, read before this
 // statement): if another decision moved the request on in between, the
@@ -129,11 +143,15 @@ SELECT CASE
            WHEN :step_no > 0 AND (r.status <> 'PENDING' OR :step_no <> r.current_step) THEN 'STALE_STEP'
            WHEN r.status <> 'PENDING' THEN 'WRONG_STATUS'
            WHEN COALESCE(r.step_role, '') <> COALESCE(:step_role, '') THEN 'CONFLICT'
+           WHEN r.escalated_to <> COALESCE(:escalated_to, '') THEN 'CONFLICT'
            WHEN :actor = r.requester THEN 'OWN_REQUEST'
            WHEN mine.n > 0 THEN 'DECIDED_ANOTHER_STEP'
            WHEN :acting_as <> '' AND NOT :holds_acting_as THEN 'ACTING_AS_NOT_HELD'
-           WHEN :acting_as <> '' AND :acting_as <> r.step_role THEN 'ACTING_AS_WRONG_ROLE'
-           WHEN NOT :holds_step_role THEN 'ROLE_NOT_HELD'
+           WHEN :acting_as <> '' AND :acting_as <> r.step_role
+                AND (r.escalated_to = '' OR :acting_as <> r.escalated_to) THEN 'ACTING_AS_WRONG_ROLE'
+           WHEN NOT :holds_step_role AND NOT (r.escalated_to <> '' AND :holds_escalated_to) THEN 'ROLE_NOT_HELD'
+           WHEN :decision = 'APPROVED' AND :approve_days > 0 AND r.duration_days > 0 AND :approve_days > r.duration_days
+                THEN 'DURATION_LONGER'
            ELSE 'OK'
        END AS code,
        ` + requestColumns + `,
@@ -144,29 +162,63 @@ FROM r CROSS JOIN seen CROSS JOIN mine`
 // the request on only if it is still PENDING at :cur_step (the current step,
 // as checked; not :step_no, which is the caller's argument and may be 0),
 // the decider is not the requester and decided no other step, and
-// :actor_role keys the undecided step. Of two racing deciders exactly
-// one affects a row. The next status follows from the decision: REJECTED,
-// APPROVED after the last step, or PENDING at the next one.
+// :actor_role keys the undecided step (its approver role, or the fallback
+// role it escalated to). Of two racing deciders exactly one affects a row.
+// The next status follows from the decision: REJECTED, CHANGES_REQUESTED
+// (at the same step), APPROVED after the last step, or PENDING at the next
+// one. An approval with :approve_days shortens the duration.
 const AdvanceRequest = `
 UPDATE main.access_request
 SET status = CASE WHEN :decision = 'REJECTED' THEN 'REJECTED'
+                  WHEN :decision = 'CHANGES_REQUESTED' THEN 'CHANGES_REQUESTED'
                   WHEN current_step = step_count THEN 'APPROVED'
                   ELSE 'PENDING' END,
     current_step = CASE WHEN :decision = 'APPROVED' AND current_step < step_count THEN current_step + 1
                         ELSE current_step END,
+    duration_days = CASE WHEN :decision = 'APPROVED' AND :approve_days > 0 THEN :approve_days
+                         ELSE duration_days END,
     updated_at = :now_ts
 WHERE request_id = :request_id AND status = 'PENDING' AND current_step = :cur_step AND requester <> :actor
   AND NOT EXISTS (SELECT 1 FROM main.request_step WHERE request_id = :request_id AND decided_by = :actor)
   AND EXISTS (SELECT 1 FROM main.request_step WHERE request_id = :request_id AND step_order = :cur_step
-                                                AND approver_role = :actor_role AND decision IS NULL)`
+                                                AND (approver_role = :actor_role OR escalated_to = :actor_role)
+                                                AND decision IS NULL)`
 
-// RecordDecision writes the decision onto its step, once.
+// RecordDecision writes an approval or a rejection onto its step, once (a
+// request for changes decides nothing: the step stays open).
 const RecordDecision = `
 UPDATE main.request_step
 SET decision = :decision, decided_by = :actor, acting_role = :actor_role,
     comment = NULLIF(TRIM(:comment_text, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), ''),
-    decided_at = :now_ts
+    decided_at = :now_ts,
+    approved_days = CASE WHEN :decision = 'APPROVED' AND :approve_days > 0 THEN :approve_days END
 WHERE request_id = :request_id AND step_order = :cur_step AND decision IS NULL`
+
+// CheckResubmit decides whether :actor may answer the approver's question
+// on :request_id and send it back to the same step: its requester, while
+// CHANGES_REQUESTED.
+const CheckResubmit = `
+WITH r AS (` + requestFacts + `)
+SELECT CASE
+           ` + identityUnavailable + `
+           WHEN r.n = 0 THEN 'NOT_FOUND'
+           WHEN r.n > 1 THEN 'DUPLICATE_ID'
+           WHEN :actor <> r.requester THEN 'NOT_REQUESTER'
+           WHEN r.status <> 'CHANGES_REQUESTED' THEN 'WRONG_STATUS'
+           ELSE 'OK'
+       END AS code,
+       ` + requestColumns + `
+FROM r`
+
+// ResubmitRequest sends the request back to its current step, PENDING, with
+// the new business reason if the requester gave one.
+const ResubmitRequest = `
+UPDATE main.access_request
+SET status = 'PENDING',
+    business_reason = COALESCE(NULLIF(TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), ''),
+                               business_reason),
+    updated_at = :now_ts
+WHERE request_id = :request_id AND status = 'CHANGES_REQUESTED' AND requester = :actor`
 
 // CheckWithdraw decides whether :actor may withdraw :request_id.
 const CheckWithdraw = `
@@ -176,16 +228,17 @@ SELECT CASE
            WHEN r.n = 0 THEN 'NOT_FOUND'
            WHEN r.n > 1 THEN 'DUPLICATE_ID'
            WHEN :actor <> r.requester THEN 'NOT_REQUESTER'
-           WHEN r.status <> 'PENDING' THEN 'WRONG_STATUS'
+           WHEN r.status NOT IN ('PENDING', 'CHANGES_REQUESTED') THEN 'WRONG_STATUS'
            ELSE 'OK'
        END AS code,
        ` + requestColumns + `
 FROM r`
 
-// WithdrawRequest moves a pending request to WITHDRAWN, for its requester.
+// WithdrawRequest moves a pending request (or one waiting on its
+// requester's changes) to WITHDRAWN, for its requester.
 const WithdrawRequest = `
 UPDATE main.access_request SET status = 'WITHDRAWN', updated_at = :now_ts
-WHERE request_id = :request_id AND status = 'PENDING' AND requester = :actor`
+WHERE request_id = :request_id AND status IN ('PENDING', 'CHANGES_REQUESTED') AND requester = :actor`
 
 // CheckRetry decides whether :actor may run :request_id's grant again.
 const CheckRetry = `
@@ -218,7 +271,7 @@ WITH r AS (SELECT COUNT(*) AS n, MAX(status) AS status, MAX(requester) AS reques
                   MAX(step_order) AS hi,
                   SUM(CASE WHEN decision = 'APPROVED' THEN 0 ELSE 1 END) AS not_approved,
                   COUNT(decided_by) AS decided, COUNT(DISTINCT decided_by) AS deciders,
-                  SUM(CASE WHEN acting_role = approver_role THEN 0 ELSE 1 END) AS other_role
+                  SUM(CASE WHEN acting_role = approver_role OR acting_role = escalated_to THEN 0 ELSE 1 END) AS other_role
            FROM main.request_step WHERE request_id = :request_id),
      q AS (SELECT COUNT(*) AS n FROM main.request_step st
            WHERE st.request_id = :request_id
@@ -238,7 +291,7 @@ WITH r AS (SELECT COUNT(*) AS n, MAX(status) AS status, MAX(requester) AS reques
                 CASE WHEN q.n > 0 THEN 'a step was decided by the requester; ' ELSE '' END ||
                 CASE WHEN s.decided < s.n THEN 'a step has no decider; ' ELSE '' END ||
                 CASE WHEN s.deciders < s.decided THEN 'a user decided more than one step; ' ELSE '' END ||
-                CASE WHEN s.other_role > 0 THEN 'a step was not decided with its approver role; ' ELSE '' END,
+                CASE WHEN s.other_role > 0 THEN 'a step was not decided with its approver or fallback role; ' ELSE '' END,
                 '; ') AS problems
            FROM r CROSS JOIN s CROSS JOIN q)
 SELECT CASE
@@ -255,10 +308,15 @@ SELECT CASE
            REPLACE(COALESCE(r.requester, ''), '"', '""') || '"' AS grant_statement
 FROM r CROSS JOIN p CROSS JOIN v`
 
-// MarkGranted records a grant that ran; the compare-and-set makes a second,
-// concurrent outcome for the same request affect no row.
+// MarkGranted records a grant that ran, and when time-bound access ends:
+// the clock starts at the grant. The compare-and-set makes a second,
+// concurrent outcome for the same request affect no row. ADD_HOURS is
+// Snowflake's DATEADD(HOUR, …) (03_api.sql) and a Go function on the
+// embedded engine.
 const MarkGranted = `
-UPDATE main.access_request SET status = 'GRANTED', updated_at = :now_ts
+UPDATE main.access_request
+SET status = 'GRANTED', updated_at = :now_ts,
+    expires_at = CASE WHEN duration_days > 0 THEN ADD_HOURS(:now_ts, 24 * duration_days) END
 WHERE request_id = :request_id AND status IN ('APPROVED', 'GRANT_FAILED')`
 
 // MarkGrantFailed records a grant that was refused or failed: visible and
@@ -268,7 +326,9 @@ UPDATE main.access_request SET status = 'GRANT_FAILED', updated_at = :now_ts
 WHERE request_id = :request_id AND status IN ('APPROVED', 'GRANT_FAILED')`
 
 // CheckRevoke decides whether :actor may revoke :request_id's access:
-// admins and members of the product's owner role, for a GRANTED request.
+// admins and members of the product's owner role, for a GRANTED request;
+// or the scheduler (:is_system), once the access's time is up. The manual
+// revocation and the expiry are one guarded path.
 // justified_by counts the requester's other GRANTED requests for products
 // with the same access role: while one remains, the role stays.
 const CheckRevoke = `
@@ -277,8 +337,9 @@ SELECT CASE
            ` + identityUnavailable + `
            WHEN r.n = 0 THEN 'NOT_FOUND'
            WHEN r.n > 1 THEN 'DUPLICATE_ID'
-           WHEN NOT :is_admin AND NOT :holds_owner_role THEN 'NOT_ADMIN_OR_OWNER'
+           WHEN NOT :is_admin AND NOT :holds_owner_role AND NOT :is_system THEN 'NOT_ADMIN_OR_OWNER'
            WHEN r.status <> 'GRANTED' THEN 'WRONG_STATUS'
+           WHEN :is_system AND (r.expires_at IS NULL OR r.expires_at > :now_ts) THEN 'NOT_DUE'
            ELSE 'OK'
        END AS code,
        ` + requestColumns + `,
@@ -289,10 +350,12 @@ SELECT CASE
           AND o.request_id <> :request_id) AS justified_by
 FROM r`
 
-// MarkRevoked records a revocation, once.
+// MarkRevoked records a revocation, once: REVOKED, or EXPIRED when the
+// scheduler ends access whose time is up.
 const MarkRevoked = `
-UPDATE main.access_request SET status = 'REVOKED', updated_at = :now_ts
-WHERE request_id = :request_id AND status = 'GRANTED'`
+UPDATE main.access_request SET status = CASE WHEN :is_system THEN 'EXPIRED' ELSE 'REVOKED' END, updated_at = :now_ts
+WHERE request_id = :request_id AND status = 'GRANTED'
+  AND (NOT :is_system OR expires_at <= :now_ts)`
 
 // StillJustified counts the requester's GRANTED requests (this one is
 // REVOKED by now) for products with this request's access role: run after
@@ -312,3 +375,108 @@ const SelectOutcome = `
 WITH r AS (` + requestFacts + `)
 SELECT 'OK' AS code, ` + requestColumns + `
 FROM r`
+
+// The scheduler's work (signoff.Service.Sweep on the embedded engine, the
+// RUN_SCHEDULE procedure that a Snowflake TASK calls): what is due at
+// :now_ts, and one guarded statement pair per kind. Each kind's check
+// answers NOT_DUE unless the work is still due when it runs, and its write
+// is a compare-and-set, so that work found by two schedulers at once is
+// done once. Reminders write no row, only their event: their check runs
+// under the audit lock (taken first), which serializes them.
+
+// ReminderHours is how long before time-bound access ends its requester is
+// reminded (signoff.ExpiryReminder).
+const ReminderHours = 72
+
+// DueWork lists the scheduler's work at :now_ts, at most :due_limit of each
+// kind: access whose time is up (EXPIRE_ACCESS) or ends within ReminderHours
+// (REMIND_EXPIRY), requests waiting longer than their product allows
+// (EXPIRE_REQUEST), steps past their deadline (REMIND_STEP), past twice
+// their deadline or that nobody can decide (ESCALATE_STEP, why says which).
+// Who can decide comes from main.role_holder: the local account on the
+// embedded engine, ACCOUNT_USAGE on Snowflake (docs/snowflake.md).
+const DueWork = `
+SELECT kind, request_id, why FROM (
+    SELECT 'EXPIRE_ACCESS' AS kind, request_id, '' AS why, expires_at AS due_at
+    FROM main.access_request WHERE status = 'GRANTED' AND expires_at <= :now_ts
+    UNION ALL
+    SELECT 'REMIND_EXPIRY', r.request_id, '', r.expires_at
+    FROM main.access_request r
+    WHERE r.status = 'GRANTED' AND r.expires_at > :now_ts AND ADD_HOURS(r.expires_at, -72) <= :now_ts
+      AND NOT EXISTS (SELECT 1 FROM main.audit_log e WHERE e.request_id = r.request_id AND e.event_type = 'EXPIRY_REMINDED')
+    UNION ALL
+    SELECT 'EXPIRE_REQUEST', r.request_id, '', r.created_at
+    FROM main.access_request r JOIN main.data_product p ON p.product_id = r.product_id
+    WHERE r.status IN ('PENDING', 'CHANGES_REQUESTED') AND p.pending_days > 0
+      AND ADD_HOURS(r.created_at, 24 * p.pending_days) <= :now_ts
+    UNION ALL
+    SELECT CASE WHEN ADD_HOURS(r.updated_at, 2 * s.deadline_hours) <= :now_ts AND s.fallback_role IS NOT NULL
+                THEN 'ESCALATE_STEP' ELSE 'REMIND_STEP' END,
+           r.request_id, 'deadline', r.updated_at
+    FROM main.access_request r
+    JOIN main.request_step s ON s.request_id = r.request_id AND s.step_order = r.current_step
+    WHERE r.status = 'PENDING' AND s.deadline_hours > 0 AND s.escalated_to IS NULL
+      AND ADD_HOURS(r.updated_at, s.deadline_hours) <= :now_ts
+      AND (ADD_HOURS(r.updated_at, 2 * s.deadline_hours) <= :now_ts AND s.fallback_role IS NOT NULL
+           OR NOT EXISTS (SELECT 1 FROM main.audit_log e
+                          WHERE e.request_id = r.request_id AND e.event_type = 'STEP_REMINDED'
+                            AND e.step_order = r.current_step AND e.event_time >= r.updated_at))
+    UNION ALL
+    SELECT 'ESCALATE_STEP', r.request_id, 'blocked', r.updated_at
+    FROM main.access_request r
+    JOIN main.request_step s ON s.request_id = r.request_id AND s.step_order = r.current_step
+    WHERE r.status = 'PENDING' AND s.escalated_to IS NULL AND s.fallback_role IS NOT NULL
+      AND NOT (s.deadline_hours > 0 AND ADD_HOURS(r.updated_at, 2 * s.deadline_hours) <= :now_ts)
+      AND NOT EXISTS (SELECT 1 FROM main.role_holder h
+                      WHERE h.role_name = s.approver_role AND h.user_name <> r.requester
+                        AND NOT EXISTS (SELECT 1 FROM main.request_step d
+                                        WHERE d.request_id = r.request_id AND d.decided_by = h.user_name))
+) due
+ORDER BY due_at, request_id
+LIMIT 500`
+
+// CheckSystem decides whether the scheduler's :kind of work on
+// :request_id is still due at :now_ts: the same conditions as DueWork,
+// for one request, read again in the work's own transaction.
+const CheckSystem = `
+WITH r AS (` + requestFacts + `),
+     x AS (SELECT MAX(r2.created_at) AS created_at, MAX(r2.updated_at) AS updated_at,
+                  MAX(p.pending_days) AS pending_days, MAX(s.deadline_hours) AS deadline_hours,
+                  MAX(s.fallback_role) AS fallback_role, COUNT(s.escalated_to) AS escalated
+           FROM main.access_request r2
+           JOIN main.data_product p ON p.product_id = r2.product_id
+           LEFT JOIN main.request_step s ON s.request_id = r2.request_id AND s.step_order = r2.current_step
+           WHERE r2.request_id = :request_id),
+     rem AS (SELECT COUNT(*) AS n FROM main.audit_log e, x
+             WHERE e.request_id = :request_id
+               AND (e.event_type = 'EXPIRY_REMINDED'
+                    OR e.event_type = 'STEP_REMINDED' AND e.event_time >= x.updated_at))
+SELECT CASE
+           WHEN r.n = 0 THEN 'NOT_FOUND'
+           WHEN r.n > 1 THEN 'DUPLICATE_ID'
+           WHEN :kind = 'REMIND_EXPIRY' AND r.status = 'GRANTED' AND r.expires_at > :now_ts
+                AND ADD_HOURS(r.expires_at, -72) <= :now_ts AND rem.n = 0 THEN 'OK'
+           WHEN :kind = 'EXPIRE_REQUEST' AND r.status IN ('PENDING', 'CHANGES_REQUESTED') AND x.pending_days > 0
+                AND ADD_HOURS(x.created_at, 24 * x.pending_days) <= :now_ts THEN 'OK'
+           WHEN :kind = 'REMIND_STEP' AND r.status = 'PENDING' AND x.deadline_hours > 0 AND x.escalated = 0
+                AND ADD_HOURS(x.updated_at, x.deadline_hours) <= :now_ts AND rem.n = 0 THEN 'OK'
+           WHEN :kind = 'ESCALATE_STEP' AND r.status = 'PENDING' AND x.escalated = 0 AND x.fallback_role IS NOT NULL
+                AND (:why = 'blocked'
+                     OR x.deadline_hours > 0 AND ADD_HOURS(x.updated_at, 2 * x.deadline_hours) <= :now_ts) THEN 'OK'
+           ELSE 'NOT_DUE'
+       END AS code,
+       ` + requestColumns + `, x.fallback_role AS fallback_role
+FROM r CROSS JOIN x CROSS JOIN rem`
+
+// ExpireRequest ends a request that waited too long for decisions.
+const ExpireRequest = `
+UPDATE main.access_request SET status = 'EXPIRED', updated_at = :now_ts
+WHERE request_id = :request_id AND status IN ('PENDING', 'CHANGES_REQUESTED')`
+
+// EscalateStep lets the current step's fallback role decide it as well.
+const EscalateStep = `
+UPDATE main.request_step SET escalated_to = fallback_role
+WHERE request_id = :request_id AND step_order = :cur_step AND decision IS NULL
+  AND escalated_to IS NULL AND fallback_role IS NOT NULL
+  AND EXISTS (SELECT 1 FROM main.access_request
+              WHERE request_id = :request_id AND status = 'PENDING' AND current_step = :cur_step)`

@@ -14,8 +14,10 @@ import (
 // one statement.
 const SelectProducts = `
 SELECT p.product_id, p.name, p.description, p.owner, p.owner_role, p.domain, p.classification,
-       p.tags, p.product_columns, p.access_role,
-       COALESCE(c.step_order, 0), COALESCE(c.approver_role, ''), COALESCE(c.step_label, '')
+       p.tags, p.product_columns, p.access_role, p.durations, COALESCE(p.pending_days, 0),
+       COALESCE(p.fallback_role, ''),
+       COALESCE(c.step_order, 0), COALESCE(c.approver_role, ''), COALESCE(c.step_label, ''),
+       COALESCE(c.deadline_hours, 0), COALESCE(c.fallback_role, '')
 FROM data_product p
 LEFT JOIN approval_chain c ON c.product_id = p.product_id`
 
@@ -40,14 +42,16 @@ func (s *Store) Products(ctx context.Context) ([]signoff.Product, error) {
 // (which a race on Snowflake could leave) never multiply the chain's rows.
 const SelectProductFor = `
 SELECT p.product_id, p.name, p.description, p.owner, p.owner_role, p.domain, p.classification,
-       p.tags, p.product_columns, p.access_role,
+       p.tags, p.product_columns, p.access_role, p.durations, COALESCE(p.pending_days, 0),
+       COALESCE(p.fallback_role, ''),
        COALESCE(c.step_order, 0), COALESCE(c.approver_role, ''), COALESCE(c.step_label, ''),
+       COALESCE(c.deadline_hours, 0), COALESCE(c.fallback_role, ''),
        COALESCE(o.request_id, ''), COALESCE(o.status, ''), o.created_at
 FROM data_product p
 LEFT JOIN approval_chain c ON c.product_id = p.product_id
 LEFT JOIN access_request o ON o.request_id = (
     SELECT MIN(request_id) FROM access_request
-    WHERE product_id = ? AND requester = ? AND status IN ('PENDING', 'APPROVED', 'GRANTED', 'GRANT_FAILED'))
+    WHERE product_id = ? AND requester = ? AND status IN ('PENDING', 'CHANGES_REQUESTED', 'APPROVED', 'GRANTED', 'GRANT_FAILED'))
 WHERE p.product_id = ?
 ORDER BY c.step_order`
 
@@ -61,15 +65,19 @@ func (s *Store) ProductFor(ctx context.Context, id, user string) (signoff.Produc
 	var p signoff.Product
 	var open *signoff.Request
 	for rows.Next() {
-		var tags, cols, openID, openStatus string
+		var tags, cols, durations, openID, openStatus string
 		var openCreated sql.NullTime
 		var step signoff.ChainStep
 		if err := rows.Scan(&p.ID, &p.Name, &p.Description, &p.Owner, &p.OwnerRole, &p.Domain,
-			&p.Classification, &tags, &cols, &p.AccessRole, &step.Order, &step.ApproverRole, &step.Label,
+			&p.Classification, &tags, &cols, &p.AccessRole, &durations, &p.PendingDays, &p.FallbackRole,
+			&step.Order, &step.ApproverRole, &step.Label, &step.DeadlineHours, &step.FallbackRole,
 			&openID, &openStatus, &openCreated); err != nil {
 			return signoff.Product{}, nil, s.errorf(err, "product %q for %s", id, user)
 		}
 		if p.Tags == nil {
+			if p.Durations, err = signoff.ParseDurations(durations); err != nil {
+				return signoff.Product{}, nil, s.errorf(err, "product %q: durations", id)
+			}
 			if err := json.Unmarshal([]byte(tags), &p.Tags); err != nil {
 				return signoff.Product{}, nil, s.errorf(err, "product %q: tags", id)
 			}
@@ -103,13 +111,18 @@ func (s *Store) queryProducts(ctx context.Context, query string, args ...any) ([
 	var out []signoff.Product
 	for rows.Next() {
 		var p signoff.Product
-		var tags, cols string
+		var tags, cols, durations string
 		var step signoff.ChainStep
 		if err := rows.Scan(&p.ID, &p.Name, &p.Description, &p.Owner, &p.OwnerRole, &p.Domain,
-			&p.Classification, &tags, &cols, &p.AccessRole, &step.Order, &step.ApproverRole, &step.Label); err != nil {
+			&p.Classification, &tags, &cols, &p.AccessRole, &durations, &p.PendingDays, &p.FallbackRole,
+			&step.Order, &step.ApproverRole, &step.Label, &step.DeadlineHours, &step.FallbackRole); err != nil {
 			return nil, err
 		}
 		if n := len(out); n == 0 || out[n-1].ID != p.ID {
+			var err error
+			if p.Durations, err = signoff.ParseDurations(durations); err != nil {
+				return nil, fmt.Errorf("durations of %s: %w", p.ID, err)
+			}
 			if err := json.Unmarshal([]byte(tags), &p.Tags); err != nil {
 				return nil, fmt.Errorf("tags of %s: %w", p.ID, err)
 			}

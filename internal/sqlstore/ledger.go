@@ -70,11 +70,28 @@ func StepsSnapshot() string {
 	return strings.Join(parts, " ||\n       ")
 }
 
+// StepsPolicy is SQL for the escalation policy of the steps it aggregates
+// (columns step_order, deadline_hours, fallback_role), one position at a
+// time as StepsSnapshot: "<deadline hours>:<fallback role>;" per step. A
+// submission records it with the chain (signoff.SubmissionDetails), so
+// that a step's deadline and fallback role, which decide who may decide
+// it later, are in the hash chain too.
+func StepsPolicy() string {
+	var parts []string
+	for k := 1; k <= signoff.MaxChainSteps; k++ {
+		parts = append(parts, fmt.Sprintf(`COALESCE(MAX(CASE WHEN step_order = %d THEN
+                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '')`, k))
+	}
+	return strings.Join(parts, " ||\n       ")
+}
+
 // ChainSnapshot is the chain the request :request_id was submitted with, as
-// its REQUEST_SUBMITTED event records it (signoff.ChainSnapshot), read from
-// the steps the submission just copied.
+// its REQUEST_SUBMITTED event records it (signoff.ChainSnapshot), and the
+// steps' escalation policy (StepsPolicy), read from the steps the
+// submission just copied.
 var ChainSnapshot = `
-SELECT ` + StepsSnapshot() + ` AS snapshot
+SELECT ` + StepsSnapshot() + ` AS snapshot,
+       ` + StepsPolicy() + ` AS policy
 FROM main.request_step WHERE request_id = :request_id`
 
 // SelectLedgerHead reads the head of the audit log, for digests.
@@ -158,32 +175,63 @@ func VerifyLedger(digests string) string {
   FROM access_request GROUP BY request_id HAVING COUNT(*) > 1`)
 
 	// The rules, replayed event by event (on events of existing requests).
+	// Transitions follow the one before; the scheduler's messages (which
+	// change no status) must come while the request is in the state they
+	// are about (st is the transition that set it).
 	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'event_type', COALESCE(e.prev_type, ''), e.event_type
   FROM ev e JOIN access_request r ON r.request_id = e.request_id
- WHERE NOT (
+ WHERE e.msg = 0 AND NOT (
        (e.event_type = 'REQUEST_SUBMITTED' AND COALESCE(e.prev_type, '') = '')
-    OR (e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED', 'REQUEST_WITHDRAWN')
-        AND COALESCE(e.prev_type, '') IN ('REQUEST_SUBMITTED', 'STEP_APPROVED') AND e.approvals_before < r.step_count)
+    OR (e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED', 'CHANGES_REQUESTED')
+        AND COALESCE(e.prev_type, '') IN ('REQUEST_SUBMITTED', 'STEP_APPROVED', 'REQUEST_RESUBMITTED')
+        AND e.approvals_before < r.step_count)
+    OR (e.event_type IN ('REQUEST_WITHDRAWN', 'REQUEST_EXPIRED')
+        AND COALESCE(e.prev_type, '') IN ('REQUEST_SUBMITTED', 'STEP_APPROVED', 'REQUEST_RESUBMITTED', 'CHANGES_REQUESTED')
+        AND e.approvals_before < r.step_count)
+    OR (e.event_type = 'REQUEST_RESUBMITTED' AND COALESCE(e.prev_type, '') = 'CHANGES_REQUESTED')
     OR (e.event_type = 'REQUEST_APPROVED' AND COALESCE(e.prev_type, '') = 'STEP_APPROVED' AND e.approvals_before = r.step_count)
     OR (e.event_type IN ('ACCESS_GRANTED', 'GRANT_FAILED') AND COALESCE(e.prev_type, '') IN ('REQUEST_APPROVED', 'GRANT_FAILED'))
-    OR (e.event_type = 'ACCESS_REVOKED' AND COALESCE(e.prev_type, '') = 'ACCESS_GRANTED'))`)
+    OR (e.event_type IN ('ACCESS_REVOKED', 'ACCESS_EXPIRED') AND COALESCE(e.prev_type, '') = 'ACCESS_GRANTED'))`)
+	add(`SELECT m.request_id, m.seq, m.event_id, 'illegal', 'event_type', COALESCE(t.event_type, ''), m.event_type
+  FROM ev m LEFT JOIN ev t ON t.request_id = m.request_id AND t.msg = 0 AND t.tn = m.tn
+ WHERE m.msg = 1 AND NOT (
+       (m.event_type IN ('STEP_REMINDED', 'STEP_ESCALATED')
+        AND COALESCE(t.event_type, '') IN ('REQUEST_SUBMITTED', 'STEP_APPROVED', 'REQUEST_RESUBMITTED')
+        AND COALESCE(m.step_order, 0) = t.approvals_before + CASE WHEN t.event_type = 'STEP_APPROVED' THEN 2 ELSE 1 END)
+    OR (m.event_type = 'EXPIRY_REMINDED' AND COALESCE(t.event_type, '') = 'ACCESS_GRANTED'))`)
+	// The scheduler's events are the system's, and only they are.
+	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'actor', e.actor,
+       CASE WHEN e.event_type IN (` + systemEvents + `) THEN '` + signoff.SystemActor + `' ELSE 'a person' END
+  FROM ev e
+ WHERE (e.event_type IN (` + systemEvents + `)) <> (e.actor = '` + signoff.SystemActor + `')`)
 	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'product_id', COALESCE(e.product_id, ''), r.product_id
   FROM ev e JOIN access_request r ON r.request_id = e.request_id
  WHERE COALESCE(e.product_id, '') <> r.product_id`)
 	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'step_order', CAST(COALESCE(e.step_order, 0) AS VARCHAR),
        CAST(e.approvals_before + 1 AS VARCHAR)
-  FROM ev e WHERE e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED') AND COALESCE(e.step_order, 0) <> e.approvals_before + 1`)
+  FROM ev e WHERE e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED', 'CHANGES_REQUESTED', 'REQUEST_RESUBMITTED')
+   AND COALESCE(e.step_order, 0) <> e.approvals_before + 1`)
 	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'actor', e.actor, 'they made the request'
   FROM ev e JOIN sub s ON s.request_id = e.request_id
- WHERE e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED') AND e.actor = s.requester`)
+ WHERE e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED', 'CHANGES_REQUESTED') AND e.actor = s.requester`)
+	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'actor', e.actor, 'only the requester can answer'
+  FROM ev e JOIN sub s ON s.request_id = e.request_id
+ WHERE e.event_type = 'REQUEST_RESUBMITTED' AND e.actor <> s.requester`)
 	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'actor', e.actor, 'they decided another step of this request'
   FROM ev e WHERE e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED') AND e.decisions_by_actor > 1`)
 	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'actor', e.actor, 'only the requester can withdraw'
   FROM ev e JOIN sub s ON s.request_id = e.request_id
  WHERE e.event_type = 'REQUEST_WITHDRAWN' AND e.actor <> s.requester`)
+	// A decision is made with the step's role, or with the fallback role
+	// the step escalated to before it (the escalation's event names it).
 	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'actor_role', COALESCE(e.actor_role, ''), COALESCE(st.approver_role, '')
   FROM ev e LEFT JOIN request_step st ON st.request_id = e.request_id AND st.step_order = e.step_order
- WHERE e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED') AND COALESCE(e.actor_role, '') <> COALESCE(st.approver_role, '')`)
+ WHERE e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED', 'CHANGES_REQUESTED')
+   AND COALESCE(e.actor_role, '') <> COALESCE(st.approver_role, '')
+   AND NOT EXISTS (SELECT 1 FROM ev x WHERE x.request_id = e.request_id AND x.event_type = 'STEP_ESCALATED'
+                     AND x.step_order = e.step_order AND x.seq < e.seq AND x.details = e.actor_role)`)
+	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'comment', '', 'a question for the requester'
+  FROM ev e WHERE e.event_type = 'CHANGES_REQUESTED' AND COALESCE(TRIM(e.comment), '') = ''`)
 	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'decision', COALESCE(e.decision, ''),
        CASE e.event_type WHEN 'STEP_APPROVED' THEN 'APPROVED' ELSE 'REJECTED' END
   FROM ev e WHERE e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED')
@@ -195,13 +243,32 @@ func VerifyLedger(digests string) string {
 	derived := []struct{ field, stored, expected, differ string }{
 		{"requester", "r.requester", "s.requester", "r.requester <> s.requester"},
 		{"product_id", "r.product_id", "s.product_id", "r.product_id <> COALESCE(s.product_id, '')"},
-		{"business_reason", "r.business_reason", "COALESCE(s.reason, '')", "r.business_reason <> COALESCE(s.reason, '')"},
+		{"business_reason", "r.business_reason", "COALESCE(x.reason, s.reason, '')", "r.business_reason <> COALESCE(x.reason, s.reason, '')"},
 		{"status", "r.status", "x.status", "r.status <> COALESCE(x.status, '')"},
 		{"current_step", "CAST(r.current_step AS VARCHAR)", "CAST(x.current_step AS VARCHAR)", "r.current_step <> x.current_step"},
 		{"step_count", "CAST(r.step_count AS VARCHAR)", "CAST(COALESCE(k.n, 0) AS VARCHAR)", "r.step_count <> COALESCE(k.n, 0)"},
 		{"created_at", "CAST(r.created_at AS VARCHAR)", "CAST(s.created_at AS VARCHAR)", "r.created_at <> s.created_at"},
 		{"updated_at", "CAST(r.updated_at AS VARCHAR)", "CAST(x.last_time AS VARCHAR)", "r.updated_at <> x.last_time"},
-		{"steps", "COALESCE(k.snapshot, '')", "COALESCE(s.snapshot, '')", "COALESCE(k.snapshot, '') <> COALESCE(s.snapshot, '')"},
+		// The submission records the duration asked, then the chain.
+		{"steps", "'days=' || CAST(r.asked_days AS VARCHAR) || ';steps=' || COALESCE(k.policy, '') || '|' || COALESCE(k.snapshot, '')",
+			"COALESCE(s.snapshot, '')",
+			"'days=' || CAST(r.asked_days AS VARCHAR) || ';steps=' || COALESCE(k.policy, '') || '|' || COALESCE(k.snapshot, '') <> COALESCE(s.snapshot, '') " +
+				// Submissions from before durations existed recorded the
+				// chain alone, and were for permanent access.
+				"AND NOT (r.asked_days = 0 AND COALESCE(k.snapshot, '') = COALESCE(s.snapshot, ''))"},
+		// An approval for a shorter duration records it; the last one holds.
+		{"duration_days", "'days=' || CAST(r.duration_days AS VARCHAR) || ';'",
+			"COALESCE(x.days, 'days=' || CAST(r.asked_days AS VARCHAR) || ';')",
+			"'days=' || CAST(r.duration_days AS VARCHAR) || ';' <> COALESCE(x.days, 'days=' || CAST(r.asked_days AS VARCHAR) || ';') " +
+				// Compared as text above, so a number stored as other than a
+				// number (SQLite keeps a BLOB '0' where 0 was) is caught here.
+				"OR r.duration_days <> CAST(CAST(r.duration_days AS VARCHAR) AS INTEGER) " +
+				"OR r.asked_days <> CAST(CAST(r.asked_days AS VARCHAR) AS INTEGER)"},
+		// Time-bound access ends its duration after the grant.
+		{"expires_at", "COALESCE(CAST(r.expires_at AS VARCHAR), '')",
+			"COALESCE(CAST(ADD_HOURS(x.granted_at, 24 * r.duration_days) AS VARCHAR), '')",
+			"CASE WHEN x.granted_at IS NULL OR r.duration_days = 0 THEN CASE WHEN r.expires_at IS NULL THEN 0 ELSE 1 END " +
+				"WHEN r.expires_at = ADD_HOURS(x.granted_at, 24 * r.duration_days) THEN 0 ELSE 1 END = 1"},
 		{"step_order", "CAST(COALESCE(k.lo, 0) AS VARCHAR) || ' to ' || CAST(COALESCE(k.hi, 0) AS VARCHAR) || ', ' || CAST(COALESCE(k.orders, 0) AS VARCHAR) || ' distinct'",
 			"'1 to ' || CAST(COALESCE(k.n, 0) AS VARCHAR) || ', each once'",
 			"COALESCE(k.n, 0) > 0 AND (k.lo <> 1 OR k.hi <> k.n OR k.orders <> k.n)"},
@@ -231,6 +298,9 @@ func VerifyLedger(digests string) string {
 		{"acting_role", "COALESCE(st.acting_role, '')", "COALESCE(d.actor_role, '')"},
 		{"comment", "COALESCE(st.comment, '')", "COALESCE(d.comment, '')"},
 		{"decided_at", "COALESCE(CAST(st.decided_at AS VARCHAR), '')", "COALESCE(CAST(d.event_time AS VARCHAR), '')"},
+		{"approved_days", "COALESCE('days=' || CAST(st.approved_days AS VARCHAR) || ';', '')", "COALESCE(d.details, '')"},
+		{"escalated_to", "COALESCE(st.escalated_to, '')",
+			"COALESCE((SELECT MAX(x.details) FROM ev x WHERE x.request_id = st.request_id AND x.step_order = st.step_order AND x.event_type = 'STEP_ESCALATED'), '')"},
 	}
 	for _, f := range stepFields {
 		differ := f.stored + " <> " + f.expected
@@ -248,20 +318,27 @@ func VerifyLedger(digests string) string {
 	return `
 WITH ev AS (
     SELECT e.event_id, e.event_time, e.request_id, e.product_id, e.actor, e.actor_role, e.event_type,
-           e.step_order, e.decision, e.comment, e.details, e.seq, e.prev_hash, e.hash,
+           e.step_order, e.decision, e.comment, e.details, e.seq, e.prev_hash, e.hash, e.msg,
            AUDIT_HASH(e.prev_hash, e.event_id, e.event_time, e.request_id, e.product_id, e.actor, e.actor_role,
                       e.event_type, e.step_order, e.decision, e.comment, e.details, e.seq) AS recomputed,
            LAG(e.seq) OVER (ORDER BY e.seq, e.event_id) AS prev_seq,
            LAG(e.hash) OVER (ORDER BY e.seq, e.event_id) AS prev_row_hash,
-           ROW_NUMBER() OVER (PARTITION BY e.request_id ORDER BY e.seq, e.event_id) AS pos,
-           ROW_NUMBER() OVER (PARTITION BY e.request_id ORDER BY e.seq DESC, e.event_id DESC) AS rpos,
-           LAG(e.event_type) OVER (PARTITION BY e.request_id ORDER BY e.seq, e.event_id) AS prev_type,
+           -- pos, rpos, prev_type and approvals_before count transitions
+           -- and messages apart (msg): a message changes no status, so a
+           -- transition follows the transition before it.
+           ROW_NUMBER() OVER (PARTITION BY e.request_id, e.msg ORDER BY e.seq, e.event_id) AS pos,
+           ROW_NUMBER() OVER (PARTITION BY e.request_id, e.msg ORDER BY e.seq DESC, e.event_id DESC) AS rpos,
+           LAG(e.event_type) OVER (PARTITION BY e.request_id, e.msg ORDER BY e.seq, e.event_id) AS prev_type,
            COALESCE(SUM(CASE WHEN e.event_type = 'STEP_APPROVED' THEN 1 ELSE 0 END) OVER (
-               PARTITION BY e.request_id ORDER BY e.seq, e.event_id
+               PARTITION BY e.request_id, e.msg ORDER BY e.seq, e.event_id
                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS approvals_before,
+           -- tn: how many transitions the request had by this event.
+           SUM(1 - e.msg) OVER (PARTITION BY e.request_id ORDER BY e.seq, e.event_id
+                                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS tn,
            COUNT(CASE WHEN e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED') THEN 1 END)
                OVER (PARTITION BY e.request_id, e.actor) AS decisions_by_actor
-    FROM audit_log e
+    FROM (SELECT a.*, CASE WHEN a.event_type IN ('STEP_REMINDED', 'STEP_ESCALATED', 'EXPIRY_REMINDED') THEN 1 ELSE 0 END AS msg
+          FROM audit_log a) e
 ),
 dg AS (` + digests + `),
 per AS (
@@ -270,7 +347,7 @@ per AS (
 ),
 sub AS (
     SELECT DISTINCT request_id, actor AS requester, product_id, comment AS reason, event_time AS created_at, details AS snapshot
-    FROM ev WHERE pos = 1 AND event_type = 'REQUEST_SUBMITTED'
+    FROM ev WHERE pos = 1 AND msg = 0 AND event_type = 'REQUEST_SUBMITTED'
 ),
 expect AS (
     SELECT DISTINCT l.request_id, l.event_time AS last_time,
@@ -279,20 +356,35 @@ expect AS (
                WHEN 'STEP_REJECTED' THEN 'REJECTED' WHEN 'REQUEST_WITHDRAWN' THEN 'WITHDRAWN'
                WHEN 'REQUEST_APPROVED' THEN 'APPROVED' WHEN 'ACCESS_GRANTED' THEN 'GRANTED'
                WHEN 'GRANT_FAILED' THEN 'GRANT_FAILED' WHEN 'ACCESS_REVOKED' THEN 'REVOKED'
+               WHEN 'CHANGES_REQUESTED' THEN 'CHANGES_REQUESTED' WHEN 'REQUEST_RESUBMITTED' THEN 'PENDING'
+               WHEN 'REQUEST_EXPIRED' THEN 'EXPIRED' WHEN 'ACCESS_EXPIRED' THEN 'EXPIRED'
            END AS status,
-           CASE WHEN p.approvals + 1 > r.step_count THEN r.step_count ELSE p.approvals + 1 END AS current_step
+           CASE WHEN p.approvals + 1 > r.step_count THEN r.step_count ELSE p.approvals + 1 END AS current_step,
+           (SELECT MAX(n.details) FROM ev n WHERE n.request_id = l.request_id AND n.event_type = 'REQUEST_RESUBMITTED'
+              AND COALESCE(n.details, '') <> ''
+              AND n.seq = (SELECT MAX(n2.seq) FROM ev n2 WHERE n2.request_id = l.request_id
+                             AND n2.event_type = 'REQUEST_RESUBMITTED' AND COALESCE(n2.details, '') <> '')) AS reason,
+           (SELECT MAX(a.details) FROM ev a WHERE a.request_id = l.request_id AND a.event_type = 'STEP_APPROVED'
+              AND a.seq = (SELECT MAX(a2.seq) FROM ev a2 WHERE a2.request_id = l.request_id
+                             AND a2.event_type = 'STEP_APPROVED' AND COALESCE(a2.details, '') <> '')) AS days,
+           (SELECT MAX(g.event_time) FROM ev g WHERE g.request_id = l.request_id AND g.event_type = 'ACCESS_GRANTED') AS granted_at
     FROM ev l JOIN per p ON p.request_id = l.request_id JOIN access_request r ON r.request_id = l.request_id
-    WHERE l.rpos = 1
+    WHERE l.rpos = 1 AND l.msg = 0
 ),
 steps AS (
     SELECT request_id, COUNT(*) AS n, COUNT(DISTINCT step_order) AS orders, MIN(step_order) AS lo,
            MAX(step_order) AS hi,
-       ` + StepsSnapshot() + ` AS snapshot
+       ` + StepsSnapshot() + ` AS snapshot,
+       ` + StepsPolicy() + ` AS policy
     FROM request_step GROUP BY request_id
 )
 ` + strings.Join(checks, "\nUNION ALL\n") + `
 ORDER BY 2, 1, 4, 5`
 }
+
+// systemEvents are the event types only the scheduler writes.
+var systemEvents = "'" + strings.Join([]string{string(signoff.EventStepReminded), string(signoff.EventStepEscalated),
+	string(signoff.EventRequestExpired), string(signoff.EventExpiryReminded), string(signoff.EventAccessExpired)}, "', '") + "'"
 
 // LedgerHead reads the head of the audit log.
 func (s *Store) LedgerHead(ctx context.Context) (signoff.LedgerHead, error) {

@@ -80,7 +80,7 @@ func testWalkChainToGrant(t *testing.T, f *fixture) {
 		}
 	}
 
-	_, err := f.svc.Submit(ctx, f.who(t, requester), "ledger", reason)
+	_, err := f.svc.Submit(ctx, f.who(t, requester), "ledger", reason, 0)
 	assert.ErrorIs(t, err, signoff.ErrConflict, "granted access is an open request")
 }
 
@@ -419,7 +419,7 @@ func testConcurrentSubmissions(t *testing.T, f *fixture) {
 	who := f.who(t, requester)
 	ids := make([]string, n)
 	errs := race(n, func(i int) error {
-		o, err := f.svc.Submit(f.ctx, who, "ledger", reason)
+		o, err := f.svc.Submit(f.ctx, who, "ledger", reason, 0)
 		ids[i] = o.RequestID
 		return err
 	})

@@ -71,28 +71,29 @@ var products = []signoff.Product{
 		OwnerRole: roleOwner, Domain: "Finance", Classification: "FINANCE", Tags: []string{"finance", "sox"},
 		Columns: []signoff.Column{{Name: "JOURNAL_ID", Type: "VARCHAR"},
 			{Name: "AMOUNT_EUR", Type: "NUMBER(14,2)", Description: "Signed amount", Sensitive: true}},
-		AccessRole: "LEDGER_READ", Chain: ledgerChain,
+		Durations: []int{0}, AccessRole: "LEDGER_READ", Chain: ledgerChain,
 	},
 	{
 		ID: "reports", Name: "Weekly reports", Description: "Weekly KPI reports.", Owner: "Analytics",
 		OwnerRole: roleOwner, Domain: "Analytics", Classification: "INTERNAL", Tags: []string{"kpi"},
-		AccessRole: "REPORTS_READ", Chain: []signoff.ChainStep{{Order: 1, ApproverRole: roleOwner, Label: "Data owner"}},
+		Durations: []int{0}, AccessRole: "REPORTS_READ", Chain: []signoff.ChainStep{{Order: 1, ApproverRole: roleOwner, Label: "Data owner"}},
 	},
 	{
 		ID: "contracts", Name: "Supplier contracts", Description: "Contract terms.", Owner: "Procurement",
 		OwnerRole: roleOwner, Domain: "Procurement", Classification: "CONFIDENTIAL",
-		AccessRole: "CONTRACTS_READ", Chain: []signoff.ChainStep{{Order: 1, ApproverRole: roleManager, Label: "Line manager"}},
+		Durations: []int{0}, AccessRole: "CONTRACTS_READ", Chain: []signoff.ChainStep{{Order: 1, ApproverRole: roleManager, Label: "Line manager"}},
 	},
 	{
 		// Shares its access role with "reports": revoking one must not take
 		// away what the other still justifies.
 		ID: "reports-archive", Name: "Weekly reports archive", Description: "Older weekly KPI reports.", Owner: "Analytics",
 		OwnerRole: roleOwner, Domain: "Analytics", Classification: "INTERNAL", Tags: []string{"kpi", "archive"},
-		AccessRole: "REPORTS_READ", Chain: []signoff.ChainStep{{Order: 1, ApproverRole: roleOwner, Label: "Data owner"}},
+		Durations: []int{0}, AccessRole: "REPORTS_READ", Chain: []signoff.ChainStep{{Order: 1, ApproverRole: roleOwner, Label: "Data owner"}},
 	},
 	{
 		ID: "draft", Name: "Draft product", Description: "Not requestable yet.", Owner: "Analytics",
 		OwnerRole: roleOwner, Domain: "Analytics", Classification: "INTERNAL", AccessRole: "REPORTS_READ",
+		Durations: []int{0},
 	},
 }
 
@@ -171,7 +172,7 @@ func (f *fixture) newID() string { return f.ids.New(f.clock.Now()) }
 
 func (f *fixture) submit(t *testing.T, user, product string) signoff.Request {
 	t.Helper()
-	o, err := f.svc.Submit(f.ctx, f.who(t, user), product, reason)
+	o, err := f.svc.Submit(f.ctx, f.who(t, user), product, reason, 0)
 	require.NoError(t, err, "%s requests %s", user, product)
 	return f.request(t, o.RequestID)
 }

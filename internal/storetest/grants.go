@@ -25,7 +25,7 @@ func testGrantFailureAndRetry(t *testing.T, f *fixture) {
 	assert.Contains(t, failed.Details, "CONTRACTS_READ", "the failure names the role")
 	assert.Equal(t, manager, failed.Actor)
 
-	_, err := f.svc.Submit(ctx, f.who(t, requester), "contracts", reason)
+	_, err := f.svc.Submit(ctx, f.who(t, requester), "contracts", reason, 0)
 	assert.ErrorIs(t, err, signoff.ErrConflict, "a failed grant is still an open request")
 
 	for _, user := range []string{manager, auditor, requester} {

@@ -31,7 +31,7 @@ func testBadInputChangesNothing(t *testing.T, f *fixture) {
 		{"invalid UTF-8", "Quarterly close reconciliation \xff\xfe needs the lines."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := f.svc.Submit(ctx, req, "ledger", tc.reason)
+			_, err := f.svc.Submit(ctx, req, "ledger", tc.reason, 0)
 			assert.ErrorIs(t, err, signoff.ErrInvalid)
 			var p signoff.Problems
 			require.ErrorAs(t, err, &p)
@@ -40,12 +40,12 @@ func testBadInputChangesNothing(t *testing.T, f *fixture) {
 		})
 	}
 	t.Run("unknown product", func(t *testing.T) {
-		_, err := f.svc.Submit(ctx, req, "'; DROP TABLE access_request; --", reason)
+		_, err := f.svc.Submit(ctx, req, "'; DROP TABLE access_request; --", reason, 0)
 		assert.ErrorIs(t, err, signoff.ErrNotFound)
 		nothing(t)
 	})
 	t.Run("nobody signed in", func(t *testing.T) {
-		_, err := f.svc.Submit(ctx, signoff.Identity{}, "ledger", reason)
+		_, err := f.svc.Submit(ctx, signoff.Identity{}, "ledger", reason, 0)
 		assert.ErrorIs(t, err, signoff.ErrUnauthenticated)
 		nothing(t)
 	})

@@ -12,7 +12,7 @@ import (
 
 func testSubmit(t *testing.T, f *fixture) {
 	ctx := f.ctx
-	o, err := f.svc.Submit(ctx, f.who(t, requester), "ledger", "  "+reason+"\n")
+	o, err := f.svc.Submit(ctx, f.who(t, requester), "ledger", "  "+reason+"\n", 0)
 	require.NoError(t, err)
 	assert.True(t, signoff.ValidID(o.RequestID), "%q", o.RequestID)
 	assert.Equal(t, signoff.CodeOK, o.Code)
@@ -53,7 +53,7 @@ func testSubmit(t *testing.T, f *fixture) {
 
 	t.Run("second open request is a conflict", func(t *testing.T) {
 		before := f.snap(t, o.RequestID)
-		_, err := f.svc.Submit(ctx, f.who(t, requester), "ledger", "Another reason that is long enough.")
+		_, err := f.svc.Submit(ctx, f.who(t, requester), "ledger", "Another reason that is long enough.", 0)
 		assert.ErrorIs(t, err, signoff.ErrConflict)
 		assert.Contains(t, signoff.Message(err), "already have an open request")
 		f.unchanged(t, before)
@@ -102,13 +102,13 @@ func testSubmit(t *testing.T, f *fixture) {
 	})
 
 	t.Run("a product without a chain cannot be requested", func(t *testing.T) {
-		_, err := f.svc.Submit(ctx, f.who(t, requester), "draft", reason)
+		_, err := f.svc.Submit(ctx, f.who(t, requester), "draft", reason, 0)
 		assert.ErrorIs(t, err, signoff.ErrInvalid)
 		assert.Contains(t, signoff.Message(err), "no approval chain")
 	})
 
 	t.Run("unknown product", func(t *testing.T) {
-		_, err := f.svc.Submit(ctx, f.who(t, requester), "no-such-product", reason)
+		_, err := f.svc.Submit(ctx, f.who(t, requester), "no-such-product", reason, 0)
 		assert.ErrorIs(t, err, signoff.ErrNotFound)
 	})
 }

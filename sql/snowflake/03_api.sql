@@ -96,6 +96,27 @@ GRANT USAGE ON FUNCTION SIGNOFF.API.AUDIT_HASH(VARCHAR, VARCHAR, TIMESTAMP_NTZ, 
 GRANT USAGE ON FUNCTION SIGNOFF.API.AUDIT_HASH(VARCHAR, VARCHAR, TIMESTAMP_NTZ, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, INTEGER, VARCHAR, VARCHAR, VARCHAR, INTEGER) TO ROLE SIGNOFF_APP;
 
 -- ============================================================================
+-- ADD_HOURS: a time some hours later
+-- ============================================================================
+-- The shared statements compute deadlines and expiries with it
+-- (sqlstore.MarkGranted, DueWork, CheckSystem, and the verifier); the
+-- embedded engine registers a Go function of the same name. DATEADD adds
+-- whole hours to a TIMESTAMP_NTZ (DOCS/sql-reference/functions/dateadd).
+CREATE OR REPLACE FUNCTION SIGNOFF.API.ADD_HOURS(T TIMESTAMP_NTZ, HOURS NUMBER)
+RETURNS TIMESTAMP_NTZ
+LANGUAGE SQL
+COMMENT = 'Signoff: the time HOURS hours after T'
+AS
+$$
+    DATEADD(HOUR, HOURS, T)
+$$;
+
+-- The verifier (05_verify_audit.sql, the /audit/verify page) checks expiries
+-- with it.
+GRANT USAGE ON FUNCTION SIGNOFF.API.ADD_HOURS(TIMESTAMP_NTZ, NUMBER) TO ROLE SIGNOFF_AUDITOR;
+GRANT USAGE ON FUNCTION SIGNOFF.API.ADD_HOURS(TIMESTAMP_NTZ, NUMBER) TO ROLE SIGNOFF_APP;
+
+-- ============================================================================
 -- ID_MILLIS: when an ID was made
 -- ============================================================================
 -- Signoff's IDs (internal/signoff/id.go) are 26 Crockford base32 characters
@@ -223,6 +244,9 @@ $$
             WHEN 'NOT_REQUESTER' THEN 'Only the requester can withdraw a request.'
             WHEN 'NOT_ADMIN' THEN 'Only Signoff admins (SIGNOFF_ADMIN) can do this.'
             WHEN 'NOT_ADMIN_OR_OWNER' THEN 'Only Signoff admins and the data product''s owners can revoke access.'
+            WHEN 'DURATION_NOT_OFFERED' THEN 'The data product does not offer access for that long.'
+            WHEN 'DURATION_LONGER' THEN 'An approval may shorten the access it grants, never lengthen it.'
+            WHEN 'NOT_DUE' THEN 'The scheduled work is no longer due.'
             WHEN 'CONFLICT' THEN 'Someone changed the request at the same moment; nothing was changed. Try again.'
             ELSE CODE
         END,
@@ -242,13 +266,16 @@ $$;
 -- SUBMIT_REQUEST: the calling user asks for access to a data product
 -- ============================================================================
 -- Answers OK (data: the new request), DRY_RUN, INVALID, IDENTITY_UNAVAILABLE,
--- PRODUCT_NOT_FOUND, NO_CHAIN, OPEN_REQUEST_EXISTS, DUPLICATE_ID or CONFLICT.
--- EVENT_IDS is one ID for the REQUEST_SUBMITTED event. Submissions take the
+-- PRODUCT_NOT_FOUND, NO_CHAIN, DURATION_NOT_OFFERED, OPEN_REQUEST_EXISTS,
+-- DUPLICATE_ID or CONFLICT. DURATION_DAYS is one of the product's durations
+-- (0: permanent). EVENT_IDS is one ID for the REQUEST_SUBMITTED event, which
+-- records the duration, the steps' deadlines and fallback roles, and the
+-- chain (signoff.SubmissionDetails). Submissions take the
 -- SUBMIT_LOCK row's lock first (sqlstore.LockSubmissions), so that two
 -- submissions by one person for one product check for an open request one
 -- after the other.
 CREATE OR REPLACE PROCEDURE SIGNOFF.API.SUBMIT_REQUEST(
-    PRODUCT_ID VARCHAR, REASON VARCHAR, REQUEST_ID VARCHAR, EVENT_IDS VARCHAR, DRY_RUN BOOLEAN)
+    PRODUCT_ID VARCHAR, REASON VARCHAR, DURATION_DAYS NUMBER, REQUEST_ID VARCHAR, EVENT_IDS VARCHAR, DRY_RUN BOOLEAN)
 RETURNS VARIANT
 LANGUAGE SQL
 COMMENT = 'Signoff: the calling user requests access to a data product'
@@ -265,6 +292,7 @@ DECLARE
     result       VARIANT;
     step_count   NUMBER;
     snapshot     VARCHAR;
+    policy       VARCHAR;
     actor_role   VARCHAR DEFAULT '';
     audit_lock_missing EXCEPTION (-20002, 'the SIGNOFF.MAIN.AUDIT_LOCK row is missing; run 01_data_model.sql');
     event_id     VARCHAR;
@@ -287,6 +315,7 @@ BEGIN
                WHEN COALESCE(LENGTH(TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13))), 0) > 2000 THEN 'reason'
                WHEN COALESCE(VISIBLE_LENGTH(:reason), 0) < 20 THEN 'reason'
                WHEN COALESCE(BIDI_CONTROLS(:reason), 0) > 0 THEN 'reason'
+               WHEN COALESCE(:duration_days, -1) NOT BETWEEN 0 AND 3650 THEN 'duration_days'
                WHEN NOT COALESCE(:request_id RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'request_id'
                WHEN NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
                WHEN ABS(ID_MILLIS(:request_id) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'request_id'
@@ -303,22 +332,24 @@ BEGIN
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         RAISE lock_missing;
     END IF;
-    SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH p AS (SELECT COUNT(*) AS n, MAX(name) AS product_name FROM main.data_product WHERE product_id = :product_id),
+    SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH p AS (SELECT COUNT(*) AS n, MAX(name) AS product_name, MAX(durations) AS durations
+               FROM main.data_product WHERE product_id = :product_id),
          c AS (SELECT COUNT(*) AS n FROM main.approval_chain WHERE product_id = :product_id),
          o AS (SELECT MIN(request_id) AS open_request_id FROM main.access_request
                WHERE product_id = :product_id AND requester = :actor
-                 AND status IN ('PENDING', 'APPROVED', 'GRANTED', 'GRANT_FAILED')),
+                 AND status IN ('PENDING', 'CHANGES_REQUESTED', 'APPROVED', 'GRANTED', 'GRANT_FAILED')),
          d AS (SELECT COUNT(*) AS n FROM main.access_request WHERE request_id = :request_id)
     SELECT CASE
                WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVAILABLE'
                WHEN p.n = 0 THEN 'PRODUCT_NOT_FOUND'
                WHEN c.n = 0 THEN 'NO_CHAIN'
+               WHEN ',' || p.durations || ',' NOT LIKE '%,' || CAST(:duration_days AS VARCHAR) || ',%' THEN 'DURATION_NOT_OFFERED'
                WHEN o.open_request_id IS NOT NULL THEN 'OPEN_REQUEST_EXISTS'
                WHEN d.n > 0 THEN 'DUPLICATE_ID'
                ELSE 'OK'
            END AS code,
            :actor AS actor, :request_id AS request_id, :product_id AS product_id, p.product_name,
-           :actor AS requester, c.n AS step_count, o.open_request_id
+           :actor AS requester, c.n AS step_count, o.open_request_id, :duration_days AS duration_days
     FROM p CROSS JOIN c CROSS JOIN o CROSS JOIN d
     ) q;
     SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
@@ -334,25 +365,27 @@ BEGIN
     END IF;
     SELECT GET(:chk, 'STEP_COUNT')::NUMBER INTO :step_count;
     INSERT INTO main.access_request (request_id, product_id, requester, business_reason, status,
-                                     current_step, step_count, created_at, updated_at)
+                                     current_step, step_count, created_at, updated_at, asked_days, duration_days)
     SELECT :request_id, :product_id, :actor, TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), 'PENDING', 1,
-           COUNT(*), :now_ts, :now_ts
+           COUNT(*), :now_ts, :now_ts, :duration_days, :duration_days
     FROM main.approval_chain WHERE product_id = :product_id;
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
     END IF;
-    INSERT INTO main.request_step (request_id, step_order, step_label, approver_role)
-    SELECT :request_id, step_order, step_label, approver_role
-    FROM main.approval_chain WHERE product_id = :product_id;
+    INSERT INTO main.request_step (request_id, step_order, step_label, approver_role, deadline_hours, fallback_role)
+    SELECT :request_id, c.step_order, c.step_label, c.approver_role, c.deadline_hours,
+           COALESCE(c.fallback_role, p.fallback_role)
+    FROM main.approval_chain c JOIN main.data_product p ON p.product_id = c.product_id
+    WHERE c.product_id = :product_id;
     IF (COALESCE(SQLROWCOUNT, -1) <> step_count) THEN
         ROLLBACK;
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
     END IF;
     -- The chain as the request copied it, recorded in its first event.
-    SELECT snapshot INTO :snapshot FROM (SELECT COALESCE(MAX(CASE WHEN step_order = 1 THEN
+    SELECT snapshot, policy INTO :snapshot, :policy FROM (SELECT COALESCE(MAX(CASE WHEN step_order = 1 THEN
                     CAST(LENGTH(approver_role) AS VARCHAR) || ':' || approver_role ||
                     CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') ||
            COALESCE(MAX(CASE WHEN step_order = 2 THEN
@@ -381,12 +414,32 @@ BEGIN
                     CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') ||
            COALESCE(MAX(CASE WHEN step_order = 10 THEN
                     CAST(LENGTH(approver_role) AS VARCHAR) || ':' || approver_role ||
-                    CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') AS snapshot
+                    CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') AS snapshot,
+           COALESCE(MAX(CASE WHEN step_order = 1 THEN
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+           COALESCE(MAX(CASE WHEN step_order = 2 THEN
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+           COALESCE(MAX(CASE WHEN step_order = 3 THEN
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+           COALESCE(MAX(CASE WHEN step_order = 4 THEN
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+           COALESCE(MAX(CASE WHEN step_order = 5 THEN
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+           COALESCE(MAX(CASE WHEN step_order = 6 THEN
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+           COALESCE(MAX(CASE WHEN step_order = 7 THEN
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+           COALESCE(MAX(CASE WHEN step_order = 8 THEN
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+           COALESCE(MAX(CASE WHEN step_order = 9 THEN
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+           COALESCE(MAX(CASE WHEN step_order = 10 THEN
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') AS policy
     FROM main.request_step WHERE request_id = :request_id
     ) q;
     -- Audit event REQUEST_SUBMITTED, appended at the head of the ledger, under the
     -- audit lock (taken last, so that locks are always taken in one order).
-    SELECT SPLIT_PART(:event_ids, ',', 1), 'REQUEST_SUBMITTED', 0, '', TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), :snapshot
+    SELECT SPLIT_PART(:event_ids, ',', 1), 'REQUEST_SUBMITTED', 0, '', TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), 'days=' || TO_VARCHAR(:duration_days) || ';steps=' || :policy || '|' || :snapshot
       INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
     UPDATE main.audit_lock SET locked_at = :now_ts WHERE lock_id = 1;
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
@@ -416,13 +469,16 @@ BEGIN
            MAX(r.status) AS status, MAX(r.requester) AS requester, MAX(r.product_id) AS product_id,
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
-           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role
+           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           MAX(r.expires_at) AS expires_at
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
     LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
     WHERE r.request_id = :request_id)
     SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
-           r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role
+           r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
+           r.duration_days
     FROM r
     ) q;
     COMMIT;
@@ -435,7 +491,7 @@ EXCEPTION
 END;
 $$;
 
-GRANT USAGE ON PROCEDURE SIGNOFF.API.SUBMIT_REQUEST(VARCHAR, VARCHAR, VARCHAR, VARCHAR, BOOLEAN) TO ROLE PUBLIC;
+GRANT USAGE ON PROCEDURE SIGNOFF.API.SUBMIT_REQUEST(VARCHAR, VARCHAR, NUMBER, VARCHAR, VARCHAR, BOOLEAN) TO ROLE PUBLIC;
 
 -- ============================================================================
 -- GRANT_REQUEST: the grant path (promise 1); internal, for DECIDE_STEP and
@@ -486,7 +542,7 @@ BEGIN
                       MAX(step_order) AS hi,
                       SUM(CASE WHEN decision = 'APPROVED' THEN 0 ELSE 1 END) AS not_approved,
                       COUNT(decided_by) AS decided, COUNT(DISTINCT decided_by) AS deciders,
-                      SUM(CASE WHEN acting_role = approver_role THEN 0 ELSE 1 END) AS other_role
+                      SUM(CASE WHEN acting_role = approver_role OR acting_role = escalated_to THEN 0 ELSE 1 END) AS other_role
                FROM main.request_step WHERE request_id = :request_id),
          q AS (SELECT COUNT(*) AS n FROM main.request_step st
                WHERE st.request_id = :request_id
@@ -506,7 +562,7 @@ BEGIN
                     CASE WHEN q.n > 0 THEN 'a step was decided by the requester; ' ELSE '' END ||
                     CASE WHEN s.decided < s.n THEN 'a step has no decider; ' ELSE '' END ||
                     CASE WHEN s.deciders < s.decided THEN 'a user decided more than one step; ' ELSE '' END ||
-                    CASE WHEN s.other_role > 0 THEN 'a step was not decided with its approver role; ' ELSE '' END,
+                    CASE WHEN s.other_role > 0 THEN 'a step was not decided with its approver or fallback role; ' ELSE '' END,
                     '; ') AS problems
                FROM r CROSS JOIN s CROSS JOIN q)
     SELECT CASE
@@ -541,7 +597,9 @@ BEGIN
     END IF;
     BEGIN TRANSACTION;
     IF (refusal = '') THEN
-        UPDATE main.access_request SET status = 'GRANTED', updated_at = :now_ts
+        UPDATE main.access_request
+    SET status = 'GRANTED', updated_at = :now_ts,
+        expires_at = CASE WHEN duration_days > 0 THEN ADD_HOURS(:now_ts, 24 * duration_days) END
     WHERE request_id = :request_id AND status IN ('APPROVED', 'GRANT_FAILED');
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
@@ -616,13 +674,16 @@ BEGIN
            MAX(r.status) AS status, MAX(r.requester) AS requester, MAX(r.product_id) AS product_id,
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
-           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role
+           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           MAX(r.expires_at) AS expires_at
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
     LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
     WHERE r.request_id = :request_id)
     SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
-           r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role
+           r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
+           r.duration_days
     FROM r
     ) q;
     COMMIT;
@@ -643,13 +704,18 @@ $$;
 -- not record an outcome), DRY_RUN, INVALID, IDENTITY_UNAVAILABLE, NOT_FOUND,
 -- DUPLICATE_ID, STALE_STEP (data: who decided the step given), WRONG_STATUS,
 -- OWN_REQUEST, DECIDED_ANOTHER_STEP, ACTING_AS_NOT_HELD,
--- ACTING_AS_WRONG_ROLE, ROLE_NOT_HELD or CONFLICT (sqlstore.CheckDecide,
--- promise 2). STEP_NO is the step the caller saw (0: the current one);
--- EVENT_IDS are three IDs: the decision's event, REQUEST_APPROVED and the
--- grant's outcome.
+-- ACTING_AS_WRONG_ROLE, ROLE_NOT_HELD, DURATION_LONGER or CONFLICT
+-- (sqlstore.CheckDecide, promise 2). DECISION is APPROVED, REJECTED or
+-- CHANGES_REQUESTED (a question for the requester: the step stays open and
+-- the request waits on them). STEP_NO is the step the caller saw (0: the
+-- current one); APPROVE_DAYS, if not 0, approves for that shorter
+-- duration; EVENT_IDS are three IDs: the decision's event,
+-- REQUEST_APPROVED and the grant's outcome. Once a step escalated, members
+-- of its fallback role may decide it too (their role is looked up in the
+-- session as the step's is).
 CREATE OR REPLACE PROCEDURE SIGNOFF.API.DECIDE_STEP(
     REQUEST_ID VARCHAR, STEP_NO NUMBER, DECISION VARCHAR, COMMENT_TEXT VARCHAR, ACTING_AS VARCHAR,
-    EVENT_IDS VARCHAR, DRY_RUN BOOLEAN)
+    APPROVE_DAYS NUMBER, EVENT_IDS VARCHAR, DRY_RUN BOOLEAN)
 RETURNS VARIANT
 LANGUAGE SQL
 COMMENT = 'Signoff: the calling user decides the current step of a request'
@@ -668,7 +734,9 @@ DECLARE
     granted_code     VARCHAR DEFAULT '';
     grant_error      VARCHAR DEFAULT '';
     step_role        VARCHAR;
+    escalated_to     VARCHAR;
     holds_step_role  BOOLEAN DEFAULT FALSE;
+    holds_escalated_to BOOLEAN DEFAULT FALSE;
     holds_acting_as  BOOLEAN DEFAULT FALSE;
     cur_step         NUMBER;
     actor_role       VARCHAR;
@@ -693,9 +761,11 @@ BEGIN
     SELECT CASE
                WHEN NOT COALESCE(:request_id RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'request_id'
                WHEN COALESCE(:step_no, 0) < 0 THEN 'step_no'
-               WHEN COALESCE(:decision, '') NOT IN ('APPROVED', 'REJECTED') THEN 'decision'
+               WHEN COALESCE(:decision, '') NOT IN ('APPROVED', 'REJECTED', 'CHANGES_REQUESTED') THEN 'decision'
                WHEN COALESCE(LENGTH(TRIM(:comment_text, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13))), 0) > 1000 THEN 'comment_text'
-               WHEN :decision = 'REJECTED' AND COALESCE(VISIBLE_LENGTH(:comment_text), 0) = 0 THEN 'comment_text'
+               WHEN :decision IN ('REJECTED', 'CHANGES_REQUESTED') AND COALESCE(VISIBLE_LENGTH(:comment_text), 0) = 0 THEN 'comment_text'
+               WHEN COALESCE(:approve_days, -1) NOT BETWEEN 0 AND 3650 THEN 'approve_days'
+               WHEN :approve_days > 0 AND :decision <> 'APPROVED' THEN 'approve_days'
                WHEN COALESCE(BIDI_CONTROLS(:comment_text), 0) > 0 THEN 'comment_text'
                WHEN COALESCE(:acting_as, '') <> '' AND NOT (:acting_as RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}') THEN 'acting_as'
                WHEN NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26},[0-9A-HJKMNP-TV-Z]{26},[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
@@ -709,28 +779,36 @@ BEGIN
         RETURN result;
     END IF;
     BEGIN TRANSACTION;
-    -- The roles to look up in the caller's session: the current step's.
+    -- The roles to look up in the caller's session: the current step's,
+    -- and the fallback role it escalated to, if it did.
     SELECT OBJECT_CONSTRUCT(*) INTO :facts FROM (SELECT (SELECT COUNT(*) FROM main.access_request WHERE request_id = :request_id) AS n,
            MAX(r.status) AS status, MAX(r.requester) AS requester, MAX(r.product_id) AS product_id,
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
-           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role
+           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           MAX(r.expires_at) AS expires_at
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
     LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
     WHERE r.request_id = :request_id
     ) q;
-    SELECT GET(:facts, 'STEP_ROLE')::VARCHAR INTO :step_role;
+    SELECT GET(:facts, 'STEP_ROLE')::VARCHAR, COALESCE(GET(:facts, 'ESCALATED_TO')::VARCHAR, '')
+      INTO :step_role, :escalated_to;
     SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', COALESCE(:step_role, '')) = 'TRUE', FALSE),
+           :escalated_to <> ''
+               AND COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', :escalated_to) = 'TRUE', FALSE),
            COALESCE(:acting_as, '') <> ''
                AND COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', COALESCE(:acting_as, '')) = 'TRUE', FALSE)
-      INTO :holds_step_role, :holds_acting_as;
+      INTO :holds_step_role, :holds_escalated_to, :holds_acting_as;
     SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH r AS (
     SELECT (SELECT COUNT(*) FROM main.access_request WHERE request_id = :request_id) AS n,
            MAX(r.status) AS status, MAX(r.requester) AS requester, MAX(r.product_id) AS product_id,
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
-           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role
+           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           MAX(r.expires_at) AS expires_at
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
     LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
@@ -746,15 +824,20 @@ BEGIN
                WHEN :step_no > 0 AND (r.status <> 'PENDING' OR :step_no <> r.current_step) THEN 'STALE_STEP'
                WHEN r.status <> 'PENDING' THEN 'WRONG_STATUS'
                WHEN COALESCE(r.step_role, '') <> COALESCE(:step_role, '') THEN 'CONFLICT'
+               WHEN r.escalated_to <> COALESCE(:escalated_to, '') THEN 'CONFLICT'
                WHEN :actor = r.requester THEN 'OWN_REQUEST'
                WHEN mine.n > 0 THEN 'DECIDED_ANOTHER_STEP'
                WHEN :acting_as <> '' AND NOT :holds_acting_as THEN 'ACTING_AS_NOT_HELD'
-               WHEN :acting_as <> '' AND :acting_as <> r.step_role THEN 'ACTING_AS_WRONG_ROLE'
-               WHEN NOT :holds_step_role THEN 'ROLE_NOT_HELD'
+               WHEN :acting_as <> '' AND :acting_as <> r.step_role
+                    AND (r.escalated_to = '' OR :acting_as <> r.escalated_to) THEN 'ACTING_AS_WRONG_ROLE'
+               WHEN NOT :holds_step_role AND NOT (r.escalated_to <> '' AND :holds_escalated_to) THEN 'ROLE_NOT_HELD'
+               WHEN :decision = 'APPROVED' AND :approve_days > 0 AND r.duration_days > 0 AND :approve_days > r.duration_days
+                    THEN 'DURATION_LONGER'
                ELSE 'OK'
            END AS code,
            :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
+           r.duration_days,
            :step_no AS seen_step, seen.seen_label, seen.seen_decided_by, seen.seen_decision, :acting_as AS acting_as
     FROM r CROSS JOIN seen CROSS JOIN mine
     ) q;
@@ -769,39 +852,52 @@ BEGIN
         SELECT ENVELOPE('DRY_RUN', :chk) INTO :result;
         RETURN result;
     END IF;
-    -- The decision is made with the role whose possession was checked
-    -- (CheckDecide answered CONFLICT if the current step's is another).
-    SELECT GET(:chk, 'CURRENT_STEP')::NUMBER, :step_role, GET(:chk, 'PRODUCT_ID')::VARCHAR
-      INTO :cur_step, :actor_role, :product_id;
+    -- The decision is made with a role whose possession was checked
+    -- (CheckDecide answered CONFLICT if the current step's are others): the
+    -- acting-as role, else the step's role if held, else the fallback role
+    -- (signoff.DecidingRole).
+    SELECT GET(:chk, 'CURRENT_STEP')::NUMBER, GET(:chk, 'PRODUCT_ID')::VARCHAR,
+           CASE WHEN COALESCE(:acting_as, '') <> '' THEN :acting_as
+                WHEN :holds_step_role OR :escalated_to = '' THEN :step_role
+                ELSE :escalated_to END
+      INTO :cur_step, :product_id, :actor_role;
     UPDATE main.access_request
     SET status = CASE WHEN :decision = 'REJECTED' THEN 'REJECTED'
+                      WHEN :decision = 'CHANGES_REQUESTED' THEN 'CHANGES_REQUESTED'
                       WHEN current_step = step_count THEN 'APPROVED'
                       ELSE 'PENDING' END,
         current_step = CASE WHEN :decision = 'APPROVED' AND current_step < step_count THEN current_step + 1
                             ELSE current_step END,
+        duration_days = CASE WHEN :decision = 'APPROVED' AND :approve_days > 0 THEN :approve_days
+                             ELSE duration_days END,
         updated_at = :now_ts
     WHERE request_id = :request_id AND status = 'PENDING' AND current_step = :cur_step AND requester <> :actor
       AND NOT EXISTS (SELECT 1 FROM main.request_step WHERE request_id = :request_id AND decided_by = :actor)
       AND EXISTS (SELECT 1 FROM main.request_step WHERE request_id = :request_id AND step_order = :cur_step
-                                                    AND approver_role = :actor_role AND decision IS NULL);
+                                                    AND (approver_role = :actor_role OR escalated_to = :actor_role)
+                                                    AND decision IS NULL);
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
     END IF;
-    UPDATE main.request_step
+    -- A question for the requester decides nothing: the step stays open.
+    IF (decision <> 'CHANGES_REQUESTED') THEN
+        UPDATE main.request_step
     SET decision = :decision, decided_by = :actor, acting_role = :actor_role,
         comment = NULLIF(TRIM(:comment_text, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), ''),
-        decided_at = :now_ts
+        decided_at = :now_ts,
+        approved_days = CASE WHEN :decision = 'APPROVED' AND :approve_days > 0 THEN :approve_days END
     WHERE request_id = :request_id AND step_order = :cur_step AND decision IS NULL;
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
     END IF;
+    END IF;
     -- Audit event STEP_APPROVED or STEP_REJECTED, appended at the head of the ledger, under the
     -- audit lock (taken last, so that locks are always taken in one order).
-    SELECT SPLIT_PART(:event_ids, ',', 1), IFF(:decision = 'REJECTED', 'STEP_REJECTED', 'STEP_APPROVED'), :cur_step, :decision, TRIM(:comment_text, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), ''
+    SELECT SPLIT_PART(:event_ids, ',', 1), CASE :decision WHEN 'REJECTED' THEN 'STEP_REJECTED' WHEN 'CHANGES_REQUESTED' THEN 'CHANGES_REQUESTED' ELSE 'STEP_APPROVED' END, :cur_step, IFF(:decision = 'CHANGES_REQUESTED', '', :decision), TRIM(:comment_text, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), IFF(:decision = 'APPROVED' AND :approve_days > 0, 'days=' || TO_VARCHAR(:approve_days) || ';', '')
       INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
     UPDATE main.audit_lock SET locked_at = :now_ts WHERE lock_id = 1;
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
@@ -831,13 +927,16 @@ BEGIN
            MAX(r.status) AS status, MAX(r.requester) AS requester, MAX(r.product_id) AS product_id,
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
-           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role
+           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           MAX(r.expires_at) AS expires_at
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
     LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
     WHERE r.request_id = :request_id)
     SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
-           r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role
+           r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
+           r.duration_days
     FROM r
     ) q;
     SELECT GET(:chk, 'STATUS')::VARCHAR INTO :status;
@@ -900,7 +999,171 @@ EXCEPTION
 END;
 $$;
 
-GRANT USAGE ON PROCEDURE SIGNOFF.API.DECIDE_STEP(VARCHAR, NUMBER, VARCHAR, VARCHAR, VARCHAR, VARCHAR, BOOLEAN) TO ROLE PUBLIC;
+GRANT USAGE ON PROCEDURE SIGNOFF.API.DECIDE_STEP(VARCHAR, NUMBER, VARCHAR, VARCHAR, VARCHAR, NUMBER, VARCHAR, BOOLEAN) TO ROLE PUBLIC;
+
+-- ============================================================================
+-- RESUBMIT_REQUEST: the calling user answers an approver's question
+-- ============================================================================
+-- Answers OK, DRY_RUN, INVALID, IDENTITY_UNAVAILABLE, NOT_FOUND,
+-- DUPLICATE_ID, NOT_REQUESTER, WRONG_STATUS or CONFLICT. The request goes
+-- back, PENDING, to the step that asked (sqlstore.ResubmitRequest); REASON,
+-- if not empty, replaces the business reason. The REQUEST_RESUBMITTED event
+-- records the answer as its comment and the new reason as its details.
+CREATE OR REPLACE PROCEDURE SIGNOFF.API.RESUBMIT_REQUEST(
+    REQUEST_ID VARCHAR, ANSWER VARCHAR, REASON VARCHAR, EVENT_IDS VARCHAR, DRY_RUN BOOLEAN)
+RETURNS VARIANT
+LANGUAGE SQL
+COMMENT = 'Signoff: the calling user answers an approver''s question on their request'
+EXECUTE AS OWNER
+AS
+$$
+DECLARE
+    actor        VARCHAR;
+    now_ts       TIMESTAMP_NTZ;
+    invalid      VARCHAR;
+    chk          VARIANT;
+    code         VARCHAR;
+    result       VARIANT;
+    product_id   VARCHAR;
+    cur_step     NUMBER;
+    actor_role   VARCHAR DEFAULT '';
+    audit_lock_missing EXCEPTION (-20002, 'the SIGNOFF.MAIN.AUDIT_LOCK row is missing; run 01_data_model.sql');
+    event_id     VARCHAR;
+    event_type   VARCHAR;
+    ev_step      NUMBER;
+    ev_decision  VARCHAR;
+    ev_comment   VARCHAR;
+    ev_details   VARCHAR;
+    ev_seq       NUMBER;
+    ev_prev_hash VARCHAR;
+    ev_hash      VARCHAR;
+BEGIN
+    -- Who is calling: the calling session's user, from Snowflake.
+    SELECT IFF(SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_TYPE') LIKE 'USER%',
+               SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME'), NULL),
+           DATE_TRUNC('MICROSECOND', SYSDATE())
+      INTO :actor, :now_ts;
+    SELECT CASE
+               WHEN NOT COALESCE(:request_id RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'request_id'
+               WHEN COALESCE(VISIBLE_LENGTH(:answer), 0) = 0 THEN 'answer'
+               WHEN COALESCE(LENGTH(TRIM(:answer, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13))), 0) > 1000 THEN 'answer'
+               WHEN COALESCE(BIDI_CONTROLS(:answer), 0) > 0 THEN 'answer'
+               WHEN COALESCE(LENGTH(TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13))), 0) > 2000 THEN 'reason'
+               WHEN COALESCE(LENGTH(TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13))), 0) > 0 AND COALESCE(VISIBLE_LENGTH(:reason), 0) < 20 THEN 'reason'
+               WHEN COALESCE(BIDI_CONTROLS(:reason), 0) > 0 THEN 'reason'
+               WHEN NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
+               WHEN ABS(ID_MILLIS(:event_ids) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'event_ids'
+               ELSE ''
+           END
+      INTO :invalid;
+    IF (invalid <> '') THEN
+        SELECT ENVELOPE('INVALID', OBJECT_CONSTRUCT('field', :invalid)) INTO :result;
+        RETURN result;
+    END IF;
+    BEGIN TRANSACTION;
+    SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH r AS (
+    SELECT (SELECT COUNT(*) FROM main.access_request WHERE request_id = :request_id) AS n,
+           MAX(r.status) AS status, MAX(r.requester) AS requester, MAX(r.product_id) AS product_id,
+           MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
+           MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
+           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           MAX(r.expires_at) AS expires_at
+    FROM main.access_request r
+    LEFT JOIN main.data_product p ON p.product_id = r.product_id
+    LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    WHERE r.request_id = :request_id)
+    SELECT CASE
+               WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVAILABLE'
+               WHEN r.n = 0 THEN 'NOT_FOUND'
+               WHEN r.n > 1 THEN 'DUPLICATE_ID'
+               WHEN :actor <> r.requester THEN 'NOT_REQUESTER'
+               WHEN r.status <> 'CHANGES_REQUESTED' THEN 'WRONG_STATUS'
+               ELSE 'OK'
+           END AS code,
+           :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
+           r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
+           r.duration_days
+    FROM r
+    ) q;
+    SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
+    IF (COALESCE(code, '') <> 'OK') THEN
+        ROLLBACK;
+        SELECT ENVELOPE(:code, OBJECT_DELETE(:chk, 'REQUESTER', 'ACCESS_ROLE')) INTO :result;
+        RETURN result;
+    END IF;
+    IF (COALESCE(dry_run, FALSE)) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('DRY_RUN', :chk) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT GET(:chk, 'PRODUCT_ID')::VARCHAR, GET(:chk, 'CURRENT_STEP')::NUMBER INTO :product_id, :cur_step;
+    UPDATE main.access_request
+    SET status = 'PENDING',
+        business_reason = COALESCE(NULLIF(TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), ''),
+                                   business_reason),
+        updated_at = :now_ts
+    WHERE request_id = :request_id AND status = 'CHANGES_REQUESTED' AND requester = :actor;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    -- Audit event REQUEST_RESUBMITTED, appended at the head of the ledger, under the
+    -- audit lock (taken last, so that locks are always taken in one order).
+    SELECT SPLIT_PART(:event_ids, ',', 1), 'REQUEST_RESUBMITTED', :cur_step, '', TRIM(:answer, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), TRIM(COALESCE(:reason, ''), ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13))
+      INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
+    UPDATE main.audit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        RAISE audit_lock_missing;
+    END IF;
+    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log), 0) AS ev_seq,
+           COALESCE((SELECT hash FROM main.audit_log ORDER BY seq DESC LIMIT 1), '') AS ev_prev_hash
+    ) h;
+    SELECT AUDIT_HASH(:ev_prev_hash, :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor,
+                      NULLIF(:actor_role, ''), :event_type, NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''),
+                      NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''), :ev_seq)
+      INTO :ev_hash;
+    INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
+                                step_order, decision, comment, details, seq, prev_hash, hash)
+    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+           NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
+           :ev_seq, :ev_prev_hash, :ev_hash
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
+      AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH r AS (
+    SELECT (SELECT COUNT(*) FROM main.access_request WHERE request_id = :request_id) AS n,
+           MAX(r.status) AS status, MAX(r.requester) AS requester, MAX(r.product_id) AS product_id,
+           MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
+           MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
+           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           MAX(r.expires_at) AS expires_at
+    FROM main.access_request r
+    LEFT JOIN main.data_product p ON p.product_id = r.product_id
+    LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    WHERE r.request_id = :request_id)
+    SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
+           r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
+           r.duration_days
+    FROM r
+    ) q;
+    COMMIT;
+    SELECT ENVELOPE('OK', :chk) INTO :result;
+    RETURN result;
+EXCEPTION
+    WHEN OTHER THEN
+        ROLLBACK;
+        RAISE;
+END;
+$$;
+
+GRANT USAGE ON PROCEDURE SIGNOFF.API.RESUBMIT_REQUEST(VARCHAR, VARCHAR, VARCHAR, VARCHAR, BOOLEAN) TO ROLE PUBLIC;
 
 -- ============================================================================
 -- WITHDRAW_REQUEST: the calling user withdraws their pending request
@@ -957,7 +1220,9 @@ BEGIN
            MAX(r.status) AS status, MAX(r.requester) AS requester, MAX(r.product_id) AS product_id,
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
-           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role
+           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           MAX(r.expires_at) AS expires_at
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
     LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
@@ -967,11 +1232,12 @@ BEGIN
                WHEN r.n = 0 THEN 'NOT_FOUND'
                WHEN r.n > 1 THEN 'DUPLICATE_ID'
                WHEN :actor <> r.requester THEN 'NOT_REQUESTER'
-               WHEN r.status <> 'PENDING' THEN 'WRONG_STATUS'
+               WHEN r.status NOT IN ('PENDING', 'CHANGES_REQUESTED') THEN 'WRONG_STATUS'
                ELSE 'OK'
            END AS code,
            :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
-           r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role
+           r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
+           r.duration_days
     FROM r
     ) q;
     SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
@@ -987,7 +1253,7 @@ BEGIN
     END IF;
     SELECT GET(:chk, 'PRODUCT_ID')::VARCHAR, GET(:chk, 'CURRENT_STEP')::NUMBER INTO :product_id, :cur_step;
     UPDATE main.access_request SET status = 'WITHDRAWN', updated_at = :now_ts
-    WHERE request_id = :request_id AND status = 'PENDING' AND requester = :actor;
+    WHERE request_id = :request_id AND status IN ('PENDING', 'CHANGES_REQUESTED') AND requester = :actor;
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
@@ -1025,13 +1291,16 @@ BEGIN
            MAX(r.status) AS status, MAX(r.requester) AS requester, MAX(r.product_id) AS product_id,
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
-           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role
+           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           MAX(r.expires_at) AS expires_at
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
     LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
     WHERE r.request_id = :request_id)
     SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
-           r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role
+           r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
+           r.duration_days
     FROM r
     ) q;
     COMMIT;
@@ -1091,7 +1360,9 @@ BEGIN
            MAX(r.status) AS status, MAX(r.requester) AS requester, MAX(r.product_id) AS product_id,
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
-           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role
+           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           MAX(r.expires_at) AS expires_at
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
     LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
@@ -1105,7 +1376,8 @@ BEGIN
                ELSE 'OK'
            END AS code,
            :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
-           r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role
+           r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
+           r.duration_days
     FROM r
     ) q;
     SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
@@ -1132,40 +1404,38 @@ $$;
 GRANT USAGE ON PROCEDURE SIGNOFF.API.RETRY_GRANT(VARCHAR, VARCHAR, BOOLEAN) TO ROLE PUBLIC;
 
 -- ============================================================================
--- REVOKE_ACCESS: an admin or an owner of the product takes access back
+-- END_ACCESS: the guarded revoke path; internal, for REVOKE_ACCESS and
+-- RUN_SCHEDULE only (nobody else holds USAGE on it)
 -- ============================================================================
--- Answers OK, DRY_RUN, INVALID, IDENTITY_UNAVAILABLE, NOT_FOUND,
--- DUPLICATE_ID, NOT_ADMIN_OR_OWNER, WRONG_STATUS or CONFLICT. The role stays
--- while another of the requester's GRANTED requests (a product with the same
--- access role) justifies it.
--- Order: REVOKE first (DDL, outside a transaction), then mark REVOKED with
--- its event in one transaction. If the REVOKE fails, nothing is recorded and
--- the error is raised: the request stays GRANTED and a retry is possible (the
--- other order could record "revoked" while the user keeps the role). If the
--- procedure dies between the two, the user has less access than recorded:
--- the safe direction, and a retry completes it. A revocation racing another
--- of the user's requests for the same role is settled after the COMMIT
--- (sqlstore.StillJustified): if nothing justifies the role any more, it is
--- revoked then.
-CREATE OR REPLACE PROCEDURE SIGNOFF.API.REVOKE_ACCESS(REQUEST_ID VARCHAR, REASON VARCHAR, EVENT_IDS VARCHAR, DRY_RUN BOOLEAN)
+-- A revocation by an admin or an owner of the product, and the expiry of
+-- time-bound access by the scheduler (IS_SYSTEM), are one path: the check
+-- (sqlstore.CheckRevoke: who may, a GRANTED request, and for the scheduler
+-- access whose time is up), the REVOKE, then REVOKED or EXPIRED with its
+-- event. The role stays while another of the requester's GRANTED requests
+-- (a product with the same access role) justifies it.
+-- Order: REVOKE first (DDL, outside a transaction), then mark the request
+-- with its event in one transaction. If the REVOKE fails, nothing is
+-- recorded and the error is raised: the request stays GRANTED and a retry
+-- is possible (the other order could record "revoked" while the user keeps
+-- the role). If the procedure dies between the two, the user has less
+-- access than recorded: the safe direction, and a retry completes it. A
+-- revocation racing another of the user's requests for the same role is
+-- settled after the COMMIT (sqlstore.StillJustified): if nothing justifies
+-- the role any more, it is revoked then.
+CREATE OR REPLACE PROCEDURE SIGNOFF.API.END_ACCESS(
+    REQUEST_ID VARCHAR, ACTOR VARCHAR, ACTOR_ROLE VARCHAR, REASON VARCHAR, IS_ADMIN BOOLEAN,
+    HOLDS_OWNER_ROLE BOOLEAN, IS_SYSTEM BOOLEAN, EVENT_ID_ARG VARCHAR, DRY_RUN BOOLEAN)
 RETURNS VARIANT
 LANGUAGE SQL
-COMMENT = 'Signoff: a Signoff admin or an owner of the product revokes granted access'
+COMMENT = 'Signoff: revokes granted access, for a person or at its expiry (internal)'
 EXECUTE AS OWNER
 AS
 $$
 DECLARE
-    actor            VARCHAR;
     now_ts           TIMESTAMP_NTZ;
-    invalid          VARCHAR;
-    facts            VARIANT;
-    owner_role       VARCHAR;
-    is_admin         BOOLEAN DEFAULT FALSE;
-    holds_owner_role BOOLEAN DEFAULT FALSE;
     chk              VARIANT;
     code             VARCHAR;
     result           VARIANT;
-    actor_role       VARCHAR;
     product_id       VARCHAR;
     q_role           VARCHAR;
     q_user           VARCHAR;
@@ -1182,44 +1452,15 @@ DECLARE
     ev_prev_hash VARCHAR;
     ev_hash      VARCHAR;
 BEGIN
-    -- Who is calling: the calling session's user, from Snowflake.
-    SELECT IFF(SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_TYPE') LIKE 'USER%',
-               SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME'), NULL),
-           DATE_TRUNC('MICROSECOND', SYSDATE())
-      INTO :actor, :now_ts;
-    SELECT CASE
-               WHEN NOT COALESCE(:request_id RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'request_id'
-               WHEN COALESCE(LENGTH(TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13))), 0) > 1000 THEN 'reason'
-               WHEN COALESCE(BIDI_CONTROLS(:reason), 0) > 0 THEN 'reason'
-               WHEN NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
-               WHEN ABS(ID_MILLIS(:event_ids) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'event_ids'
-               ELSE ''
-           END
-      INTO :invalid;
-    IF (invalid <> '') THEN
-        SELECT ENVELOPE('INVALID', OBJECT_CONSTRUCT('field', :invalid)) INTO :result;
-        RETURN result;
-    END IF;
-    SELECT OBJECT_CONSTRUCT(*) INTO :facts FROM (SELECT (SELECT COUNT(*) FROM main.access_request WHERE request_id = :request_id) AS n,
-           MAX(r.status) AS status, MAX(r.requester) AS requester, MAX(r.product_id) AS product_id,
-           MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
-           MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
-           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role
-    FROM main.access_request r
-    LEFT JOIN main.data_product p ON p.product_id = r.product_id
-    LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
-    WHERE r.request_id = :request_id
-    ) q;
-    SELECT GET(:facts, 'OWNER_ROLE')::VARCHAR INTO :owner_role;
-    SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', 'SIGNOFF_ADMIN') = 'TRUE', FALSE),
-           COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', COALESCE(:owner_role, '')) = 'TRUE', FALSE)
-      INTO :is_admin, :holds_owner_role;
+    SELECT DATE_TRUNC('MICROSECOND', SYSDATE()) INTO :now_ts;
     SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH r AS (
     SELECT (SELECT COUNT(*) FROM main.access_request WHERE request_id = :request_id) AS n,
            MAX(r.status) AS status, MAX(r.requester) AS requester, MAX(r.product_id) AS product_id,
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
-           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role
+           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           MAX(r.expires_at) AS expires_at
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
     LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
@@ -1228,12 +1469,14 @@ BEGIN
                WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVAILABLE'
                WHEN r.n = 0 THEN 'NOT_FOUND'
                WHEN r.n > 1 THEN 'DUPLICATE_ID'
-               WHEN NOT :is_admin AND NOT :holds_owner_role THEN 'NOT_ADMIN_OR_OWNER'
+               WHEN NOT :is_admin AND NOT :holds_owner_role AND NOT :is_system THEN 'NOT_ADMIN_OR_OWNER'
                WHEN r.status <> 'GRANTED' THEN 'WRONG_STATUS'
+               WHEN :is_system AND (r.expires_at IS NULL OR r.expires_at > :now_ts) THEN 'NOT_DUE'
                ELSE 'OK'
            END AS code,
            :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
+           r.duration_days,
            'REVOKE ROLE "' || REPLACE(COALESCE(r.access_role, ''), '"', '""') || '" FROM USER "' ||
                REPLACE(COALESCE(r.requester, ''), '"', '""') || '"' AS revoke_statement,
            (SELECT COUNT(*) FROM main.access_request o JOIN main.data_product op ON op.product_id = o.product_id
@@ -1242,10 +1485,9 @@ BEGIN
     FROM r
     ) q;
     SELECT GET(:chk, 'CODE')::VARCHAR, GET(:chk, 'PRODUCT_ID')::VARCHAR, GET(:chk, 'JUSTIFIED_BY')::NUMBER,
-           IFF(:holds_owner_role, :owner_role, 'SIGNOFF_ADMIN'),
            '"' || REPLACE(GET(:chk, 'ACCESS_ROLE')::VARCHAR, '"', '""') || '"',
            '"' || REPLACE(GET(:chk, 'REQUESTER')::VARCHAR, '"', '""') || '"'
-      INTO :code, :product_id, :justified_by, :actor_role, :q_role, :q_user;
+      INTO :code, :product_id, :justified_by, :q_role, :q_user;
     IF (COALESCE(code, '') <> 'OK') THEN
         SELECT ENVELOPE(:code, OBJECT_DELETE(:chk, 'REQUESTER', 'ACCESS_ROLE')) INTO :result;
         RETURN result;
@@ -1259,16 +1501,17 @@ BEGIN
         revoked := TRUE;
     END IF;
     BEGIN TRANSACTION;
-    UPDATE main.access_request SET status = 'REVOKED', updated_at = :now_ts
-    WHERE request_id = :request_id AND status = 'GRANTED';
+    UPDATE main.access_request SET status = CASE WHEN :is_system THEN 'EXPIRED' ELSE 'REVOKED' END, updated_at = :now_ts
+    WHERE request_id = :request_id AND status = 'GRANTED'
+      AND (NOT :is_system OR expires_at <= :now_ts);
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
     END IF;
-    -- Audit event ACCESS_REVOKED, appended at the head of the ledger, under the
+    -- Audit event IFF(:is_system, 'ACCESS_EXPIRED', 'ACCESS_REVOKED'), appended at the head of the ledger, under the
     -- audit lock (taken last, so that locks are always taken in one order).
-    SELECT SPLIT_PART(:event_ids, ',', 1), 'ACCESS_REVOKED', 0, '', TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), GET(:chk, 'REVOKE_STATEMENT')::VARCHAR
+    SELECT :event_id_arg, IFF(:is_system, 'ACCESS_EXPIRED', 'ACCESS_REVOKED'), 0, '', TRIM(COALESCE(:reason, ''), ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), GET(:chk, 'REVOKE_STATEMENT')::VARCHAR
       INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
     UPDATE main.audit_lock SET locked_at = :now_ts WHERE lock_id = 1;
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
@@ -1298,13 +1541,16 @@ BEGIN
            MAX(r.status) AS status, MAX(r.requester) AS requester, MAX(r.product_id) AS product_id,
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
-           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role
+           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           MAX(r.expires_at) AS expires_at
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
     LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
     WHERE r.request_id = :request_id)
     SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
-           r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role
+           r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
+           r.duration_days
     FROM r
     ) q;
     COMMIT;
@@ -1329,7 +1575,400 @@ EXCEPTION
 END;
 $$;
 
+-- ============================================================================
+-- REVOKE_ACCESS: an admin or an owner of the product takes access back
+-- ============================================================================
+-- Answers OK, DRY_RUN, INVALID, IDENTITY_UNAVAILABLE, NOT_FOUND,
+-- DUPLICATE_ID, NOT_ADMIN_OR_OWNER, WRONG_STATUS or CONFLICT, through
+-- END_ACCESS, the path the expiry of time-bound access takes too.
+CREATE OR REPLACE PROCEDURE SIGNOFF.API.REVOKE_ACCESS(REQUEST_ID VARCHAR, REASON VARCHAR, EVENT_IDS VARCHAR, DRY_RUN BOOLEAN)
+RETURNS VARIANT
+LANGUAGE SQL
+COMMENT = 'Signoff: a Signoff admin or an owner of the product revokes granted access'
+EXECUTE AS OWNER
+AS
+$$
+DECLARE
+    actor            VARCHAR;
+    now_ts           TIMESTAMP_NTZ;
+    invalid          VARCHAR;
+    facts            VARIANT;
+    owner_role       VARCHAR;
+    is_admin         BOOLEAN DEFAULT FALSE;
+    holds_owner_role BOOLEAN DEFAULT FALSE;
+    result           VARIANT;
+BEGIN
+    -- Who is calling: the calling session's user, from Snowflake.
+    SELECT IFF(SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_TYPE') LIKE 'USER%',
+               SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME'), NULL),
+           DATE_TRUNC('MICROSECOND', SYSDATE())
+      INTO :actor, :now_ts;
+    SELECT CASE
+               WHEN NOT COALESCE(:request_id RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'request_id'
+               WHEN COALESCE(LENGTH(TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13))), 0) > 1000 THEN 'reason'
+               WHEN COALESCE(BIDI_CONTROLS(:reason), 0) > 0 THEN 'reason'
+               WHEN NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
+               WHEN ABS(ID_MILLIS(:event_ids) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'event_ids'
+               ELSE ''
+           END
+      INTO :invalid;
+    IF (invalid <> '') THEN
+        SELECT ENVELOPE('INVALID', OBJECT_CONSTRUCT('field', :invalid)) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT OBJECT_CONSTRUCT(*) INTO :facts FROM (SELECT (SELECT COUNT(*) FROM main.access_request WHERE request_id = :request_id) AS n,
+           MAX(r.status) AS status, MAX(r.requester) AS requester, MAX(r.product_id) AS product_id,
+           MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
+           MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
+           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           MAX(r.expires_at) AS expires_at
+    FROM main.access_request r
+    LEFT JOIN main.data_product p ON p.product_id = r.product_id
+    LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    WHERE r.request_id = :request_id
+    ) q;
+    SELECT GET(:facts, 'OWNER_ROLE')::VARCHAR INTO :owner_role;
+    SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', 'SIGNOFF_ADMIN') = 'TRUE', FALSE),
+           COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', COALESCE(:owner_role, '')) = 'TRUE', FALSE)
+      INTO :is_admin, :holds_owner_role;
+    CALL SIGNOFF.API.END_ACCESS(:request_id, :actor, IFF(:holds_owner_role, :owner_role, 'SIGNOFF_ADMIN'), :reason,
+                                :is_admin, :holds_owner_role, FALSE, :event_ids, :dry_run) INTO :result;
+    RETURN result;
+EXCEPTION
+    WHEN OTHER THEN
+        ROLLBACK;
+        RAISE;
+END;
+$$;
+
 GRANT USAGE ON PROCEDURE SIGNOFF.API.REVOKE_ACCESS(VARCHAR, VARCHAR, VARCHAR, BOOLEAN) TO ROLE PUBLIC;
+
+-- ============================================================================
+-- RUN_SCHEDULE: the work that falls due with time; for the SIGNOFF_SCHEDULE
+-- task only (nobody holds USAGE on it; the task runs as its owner)
+-- ============================================================================
+-- Reminders, escalations and expiries (sqlstore.DueWork, at most 500 of
+-- each kind a run; a run that leaves work catches up at the next). Each
+-- piece of work is checked again in its own transaction (CheckSystem, or
+-- END_ACCESS's check for expiring access) and written compare-and-set, so
+-- that work is done once however runs overlap; reminders write only their
+-- event, after taking the audit lock, under which their check runs. Every
+-- event is the system's (SIGNOFF$SCHEDULER), with an ID made here (NewID:
+-- no app is involved). Answers OK with the counts of work done and of work
+-- no longer due.
+CREATE OR REPLACE PROCEDURE SIGNOFF.API.RUN_SCHEDULE()
+RETURNS VARIANT
+LANGUAGE SQL
+COMMENT = 'Signoff: reminders, escalations and expiries (for the SIGNOFF_SCHEDULE task)'
+EXECUTE AS OWNER
+AS
+$$
+DECLARE
+    actor        VARCHAR DEFAULT 'SIGNOFF$SCHEDULER';
+    actor_role   VARCHAR DEFAULT '';
+    now_ts       TIMESTAMP_NTZ;
+    request_id   VARCHAR;
+    kind         VARCHAR;
+    why          VARCHAR;
+    chk          VARIANT;
+    code         VARCHAR;
+    result       VARIANT;
+    product_id   VARCHAR;
+    cur_step     NUMBER;
+    done         NUMBER DEFAULT 0;
+    not_due      NUMBER DEFAULT 0;
+    due          RESULTSET;
+    audit_lock_missing EXCEPTION (-20002, 'the SIGNOFF.MAIN.AUDIT_LOCK row is missing; run 01_data_model.sql');
+    event_id     VARCHAR;
+    event_type   VARCHAR;
+    ev_step      NUMBER;
+    ev_decision  VARCHAR;
+    ev_comment   VARCHAR;
+    ev_details   VARCHAR;
+    ev_seq       NUMBER;
+    ev_prev_hash VARCHAR;
+    ev_hash      VARCHAR;
+BEGIN
+    SELECT DATE_TRUNC('MICROSECOND', SYSDATE()) INTO :now_ts;
+    due := (SELECT kind, request_id, why FROM (
+        SELECT 'EXPIRE_ACCESS' AS kind, request_id, '' AS why, expires_at AS due_at
+        FROM main.access_request WHERE status = 'GRANTED' AND expires_at <= :now_ts
+        UNION ALL
+        SELECT 'REMIND_EXPIRY', r.request_id, '', r.expires_at
+        FROM main.access_request r
+        WHERE r.status = 'GRANTED' AND r.expires_at > :now_ts AND ADD_HOURS(r.expires_at, -72) <= :now_ts
+          AND NOT EXISTS (SELECT 1 FROM main.audit_log e WHERE e.request_id = r.request_id AND e.event_type = 'EXPIRY_REMINDED')
+        UNION ALL
+        SELECT 'EXPIRE_REQUEST', r.request_id, '', r.created_at
+        FROM main.access_request r JOIN main.data_product p ON p.product_id = r.product_id
+        WHERE r.status IN ('PENDING', 'CHANGES_REQUESTED') AND p.pending_days > 0
+          AND ADD_HOURS(r.created_at, 24 * p.pending_days) <= :now_ts
+        UNION ALL
+        SELECT CASE WHEN ADD_HOURS(r.updated_at, 2 * s.deadline_hours) <= :now_ts AND s.fallback_role IS NOT NULL
+                    THEN 'ESCALATE_STEP' ELSE 'REMIND_STEP' END,
+               r.request_id, 'deadline', r.updated_at
+        FROM main.access_request r
+        JOIN main.request_step s ON s.request_id = r.request_id AND s.step_order = r.current_step
+        WHERE r.status = 'PENDING' AND s.deadline_hours > 0 AND s.escalated_to IS NULL
+          AND ADD_HOURS(r.updated_at, s.deadline_hours) <= :now_ts
+          AND (ADD_HOURS(r.updated_at, 2 * s.deadline_hours) <= :now_ts AND s.fallback_role IS NOT NULL
+               OR NOT EXISTS (SELECT 1 FROM main.audit_log e
+                              WHERE e.request_id = r.request_id AND e.event_type = 'STEP_REMINDED'
+                                AND e.step_order = r.current_step AND e.event_time >= r.updated_at))
+        UNION ALL
+        SELECT 'ESCALATE_STEP', r.request_id, 'blocked', r.updated_at
+        FROM main.access_request r
+        JOIN main.request_step s ON s.request_id = r.request_id AND s.step_order = r.current_step
+        WHERE r.status = 'PENDING' AND s.escalated_to IS NULL AND s.fallback_role IS NOT NULL
+          AND NOT (s.deadline_hours > 0 AND ADD_HOURS(r.updated_at, 2 * s.deadline_hours) <= :now_ts)
+          AND NOT EXISTS (SELECT 1 FROM main.role_holder h
+                          WHERE h.role_name = s.approver_role AND h.user_name <> r.requester
+                            AND NOT EXISTS (SELECT 1 FROM main.request_step d
+                                            WHERE d.request_id = r.request_id AND d.decided_by = h.user_name))
+    ) due
+    ORDER BY due_at, request_id
+    LIMIT 500);
+    LET work CURSOR FOR due;
+    FOR d IN work DO
+        kind := d.kind;
+        request_id := d.request_id;
+        why := d.why;
+        SELECT DATE_TRUNC('MICROSECOND', SYSDATE()), SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 9)), 32) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 8)), 32) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 7)), 32) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 6)), 32) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 5)), 32) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 4)), 32) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 3)), 32) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 2)), 32) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 1)), 32) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 0)), 32) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+          INTO :now_ts, :event_id;
+        IF (kind = 'EXPIRE_ACCESS') THEN
+            CALL SIGNOFF.API.END_ACCESS(:request_id, :actor, '', '', FALSE, FALSE, TRUE, :event_id, FALSE) INTO :result;
+            SELECT GET(:result, 'code')::VARCHAR INTO :code;
+            IF (code = 'OK') THEN
+                done := done + 1;
+            ELSE
+                not_due := not_due + 1;
+            END IF;
+            CONTINUE;
+        END IF;
+        BEGIN TRANSACTION;
+        IF (kind IN ('REMIND_EXPIRY', 'REMIND_STEP')) THEN
+            UPDATE main.audit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+            IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+                RAISE audit_lock_missing;
+            END IF;
+        END IF;
+        SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH r AS (
+    SELECT (SELECT COUNT(*) FROM main.access_request WHERE request_id = :request_id) AS n,
+           MAX(r.status) AS status, MAX(r.requester) AS requester, MAX(r.product_id) AS product_id,
+           MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
+           MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
+           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           MAX(r.expires_at) AS expires_at
+    FROM main.access_request r
+    LEFT JOIN main.data_product p ON p.product_id = r.product_id
+    LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    WHERE r.request_id = :request_id),
+         x AS (SELECT MAX(r2.created_at) AS created_at, MAX(r2.updated_at) AS updated_at,
+                      MAX(p.pending_days) AS pending_days, MAX(s.deadline_hours) AS deadline_hours,
+                      MAX(s.fallback_role) AS fallback_role, COUNT(s.escalated_to) AS escalated
+               FROM main.access_request r2
+               JOIN main.data_product p ON p.product_id = r2.product_id
+               LEFT JOIN main.request_step s ON s.request_id = r2.request_id AND s.step_order = r2.current_step
+               WHERE r2.request_id = :request_id),
+         rem AS (SELECT COUNT(*) AS n FROM main.audit_log e, x
+                 WHERE e.request_id = :request_id
+                   AND (e.event_type = 'EXPIRY_REMINDED'
+                        OR e.event_type = 'STEP_REMINDED' AND e.event_time >= x.updated_at))
+    SELECT CASE
+               WHEN r.n = 0 THEN 'NOT_FOUND'
+               WHEN r.n > 1 THEN 'DUPLICATE_ID'
+               WHEN :kind = 'REMIND_EXPIRY' AND r.status = 'GRANTED' AND r.expires_at > :now_ts
+                    AND ADD_HOURS(r.expires_at, -72) <= :now_ts AND rem.n = 0 THEN 'OK'
+               WHEN :kind = 'EXPIRE_REQUEST' AND r.status IN ('PENDING', 'CHANGES_REQUESTED') AND x.pending_days > 0
+                    AND ADD_HOURS(x.created_at, 24 * x.pending_days) <= :now_ts THEN 'OK'
+               WHEN :kind = 'REMIND_STEP' AND r.status = 'PENDING' AND x.deadline_hours > 0 AND x.escalated = 0
+                    AND ADD_HOURS(x.updated_at, x.deadline_hours) <= :now_ts AND rem.n = 0 THEN 'OK'
+               WHEN :kind = 'ESCALATE_STEP' AND r.status = 'PENDING' AND x.escalated = 0 AND x.fallback_role IS NOT NULL
+                    AND (:why = 'blocked'
+                         OR x.deadline_hours > 0 AND ADD_HOURS(x.updated_at, 2 * x.deadline_hours) <= :now_ts) THEN 'OK'
+               ELSE 'NOT_DUE'
+           END AS code,
+           :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
+           r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
+           r.duration_days, x.fallback_role AS fallback_role
+    FROM r CROSS JOIN x CROSS JOIN rem
+        ) q;
+        SELECT GET(:chk, 'CODE')::VARCHAR, GET(:chk, 'PRODUCT_ID')::VARCHAR, GET(:chk, 'CURRENT_STEP')::NUMBER
+          INTO :code, :product_id, :cur_step;
+        -- Work no longer due (someone acted first) is skipped, not answered.
+        IF (COALESCE(code, 'NOT_DUE') <> 'OK') THEN
+            ROLLBACK;
+            not_due := not_due + 1;
+            CONTINUE;
+        END IF;
+        IF (kind = 'EXPIRE_REQUEST') THEN
+            UPDATE main.access_request SET status = 'EXPIRED', updated_at = :now_ts
+    WHERE request_id = :request_id AND status IN ('PENDING', 'CHANGES_REQUESTED');
+            IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+                ROLLBACK;
+                not_due := not_due + 1;
+                CONTINUE;
+            END IF;
+    -- Audit event REQUEST_EXPIRED, appended at the head of the ledger, under the
+    -- audit lock (taken last, so that locks are always taken in one order).
+    SELECT :event_id, 'REQUEST_EXPIRED', 0, '', '', ''
+      INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
+    UPDATE main.audit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        RAISE audit_lock_missing;
+    END IF;
+    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log), 0) AS ev_seq,
+           COALESCE((SELECT hash FROM main.audit_log ORDER BY seq DESC LIMIT 1), '') AS ev_prev_hash
+    ) h;
+    SELECT AUDIT_HASH(:ev_prev_hash, :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor,
+                      NULLIF(:actor_role, ''), :event_type, NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''),
+                      NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''), :ev_seq)
+      INTO :ev_hash;
+    INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
+                                step_order, decision, comment, details, seq, prev_hash, hash)
+    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+           NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
+           :ev_seq, :ev_prev_hash, :ev_hash
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
+      AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+        ELSEIF (kind = 'ESCALATE_STEP') THEN
+            UPDATE main.request_step SET escalated_to = fallback_role
+    WHERE request_id = :request_id AND step_order = :cur_step AND decision IS NULL
+      AND escalated_to IS NULL AND fallback_role IS NOT NULL
+      AND EXISTS (SELECT 1 FROM main.access_request
+                  WHERE request_id = :request_id AND status = 'PENDING' AND current_step = :cur_step);
+            IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+                ROLLBACK;
+                not_due := not_due + 1;
+                CONTINUE;
+            END IF;
+    -- Audit event STEP_ESCALATED, appended at the head of the ledger, under the
+    -- audit lock (taken last, so that locks are always taken in one order).
+    SELECT :event_id, 'STEP_ESCALATED', :cur_step, '', IFF(:why = 'blocked', 'Nobody who may decide this step can: it went to the fallback role.', 'The step waited twice its deadline: it went to the fallback role.'), GET(:chk, 'FALLBACK_ROLE')::VARCHAR
+      INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
+    UPDATE main.audit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        RAISE audit_lock_missing;
+    END IF;
+    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log), 0) AS ev_seq,
+           COALESCE((SELECT hash FROM main.audit_log ORDER BY seq DESC LIMIT 1), '') AS ev_prev_hash
+    ) h;
+    SELECT AUDIT_HASH(:ev_prev_hash, :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor,
+                      NULLIF(:actor_role, ''), :event_type, NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''),
+                      NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''), :ev_seq)
+      INTO :ev_hash;
+    INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
+                                step_order, decision, comment, details, seq, prev_hash, hash)
+    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+           NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
+           :ev_seq, :ev_prev_hash, :ev_hash
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
+      AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+        ELSEIF (kind = 'REMIND_STEP') THEN
+    -- Audit event STEP_REMINDED, appended at the head of the ledger, under the
+    -- audit lock (taken last, so that locks are always taken in one order).
+    SELECT :event_id, 'STEP_REMINDED', :cur_step, '', '', ''
+      INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
+    UPDATE main.audit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        RAISE audit_lock_missing;
+    END IF;
+    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log), 0) AS ev_seq,
+           COALESCE((SELECT hash FROM main.audit_log ORDER BY seq DESC LIMIT 1), '') AS ev_prev_hash
+    ) h;
+    SELECT AUDIT_HASH(:ev_prev_hash, :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor,
+                      NULLIF(:actor_role, ''), :event_type, NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''),
+                      NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''), :ev_seq)
+      INTO :ev_hash;
+    INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
+                                step_order, decision, comment, details, seq, prev_hash, hash)
+    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+           NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
+           :ev_seq, :ev_prev_hash, :ev_hash
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
+      AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+        ELSE
+    -- Audit event EXPIRY_REMINDED, appended at the head of the ledger, under the
+    -- audit lock (taken last, so that locks are always taken in one order).
+    SELECT :event_id, 'EXPIRY_REMINDED', 0, '', '', ''
+      INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
+    UPDATE main.audit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        RAISE audit_lock_missing;
+    END IF;
+    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log), 0) AS ev_seq,
+           COALESCE((SELECT hash FROM main.audit_log ORDER BY seq DESC LIMIT 1), '') AS ev_prev_hash
+    ) h;
+    SELECT AUDIT_HASH(:ev_prev_hash, :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor,
+                      NULLIF(:actor_role, ''), :event_type, NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''),
+                      NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''), :ev_seq)
+      INTO :ev_hash;
+    INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
+                                step_order, decision, comment, details, seq, prev_hash, hash)
+    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+           NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
+           :ev_seq, :ev_prev_hash, :ev_hash
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
+      AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+        END IF;
+        COMMIT;
+        done := done + 1;
+    END FOR;
+    SELECT ENVELOPE('OK', OBJECT_CONSTRUCT('done', :done, 'not_due', :not_due)) INTO :result;
+    RETURN result;
+EXCEPTION
+    WHEN OTHER THEN
+        ROLLBACK;
+        RAISE;
+END;
+$$;
 
 -- ============================================================================
 -- WHOAMI: who Snowflake says the caller is, as the procedures see it

@@ -97,7 +97,10 @@ USING (
            'PUBLIC' AS CLASSIFICATION,
            '["web","marketing","aggregated"]' AS TAGS,
            '[{"name":"DAY","type":"DATE"},{"name":"CHANNEL","type":"VARCHAR"},{"name":"SESSIONS","type":"NUMBER"},{"name":"PAGE_VIEWS","type":"NUMBER"},{"name":"CONVERSION_RATE","type":"FLOAT"}]' AS PRODUCT_COLUMNS,
-           'WEB_TRAFFIC_READ' AS ACCESS_ROLE
+           'WEB_TRAFFIC_READ' AS ACCESS_ROLE,
+           '0' AS DURATIONS,
+           NULL AS PENDING_DAYS,
+           NULL AS FALLBACK_ROLE
     UNION ALL
     SELECT 'marketing-campaigns' AS PRODUCT_ID,
            'Marketing campaigns' AS NAME,
@@ -108,7 +111,10 @@ USING (
            'INTERNAL' AS CLASSIFICATION,
            '["marketing","spend"]' AS TAGS,
            '[{"name":"CAMPAIGN_ID","type":"VARCHAR"},{"name":"NAME","type":"VARCHAR"},{"name":"BUDGET_EUR","type":"NUMBER(12,2)"},{"name":"SPEND_EUR","type":"NUMBER(12,2)"},{"name":"SEGMENT","type":"VARCHAR"},{"name":"ATTRIBUTED_REVENUE_EUR","type":"NUMBER(12,2)"}]' AS PRODUCT_COLUMNS,
-           'CAMPAIGNS_READ' AS ACCESS_ROLE
+           'CAMPAIGNS_READ' AS ACCESS_ROLE,
+           '0' AS DURATIONS,
+           NULL AS PENDING_DAYS,
+           NULL AS FALLBACK_ROLE
     UNION ALL
     SELECT 'sales-orders' AS PRODUCT_ID,
            'Sales orders' AS NAME,
@@ -119,7 +125,10 @@ USING (
            'INTERNAL' AS CLASSIFICATION,
            '["sales","orders","hourly"]' AS TAGS,
            '[{"name":"ORDER_ID","type":"VARCHAR"},{"name":"LINE_NO","type":"NUMBER"},{"name":"CUSTOMER_KEY","type":"VARCHAR","description":"Pseudonymous customer key"},{"name":"SKU","type":"VARCHAR"},{"name":"QUANTITY","type":"NUMBER"},{"name":"NET_AMOUNT_EUR","type":"NUMBER(12,2)"},{"name":"ORDERED_AT","type":"TIMESTAMP_NTZ"}]' AS PRODUCT_COLUMNS,
-           'SALES_ORDERS_READ' AS ACCESS_ROLE
+           'SALES_ORDERS_READ' AS ACCESS_ROLE,
+           '0' AS DURATIONS,
+           NULL AS PENDING_DAYS,
+           NULL AS FALLBACK_ROLE
     UNION ALL
     SELECT 'customer-360' AS PRODUCT_ID,
            'Customer 360' AS NAME,
@@ -130,7 +139,10 @@ USING (
            'PII' AS CLASSIFICATION,
            '["customer","crm","gdpr"]' AS TAGS,
            '[{"name":"CUSTOMER_ID","type":"VARCHAR"},{"name":"FULL_NAME","type":"VARCHAR","sensitive":true},{"name":"EMAIL","type":"VARCHAR","sensitive":true},{"name":"COUNTRY","type":"VARCHAR"},{"name":"LIFETIME_VALUE_EUR","type":"NUMBER(12,2)"},{"name":"OPEN_TICKETS","type":"NUMBER"}]' AS PRODUCT_COLUMNS,
-           'CUSTOMER_360_READ' AS ACCESS_ROLE
+           'CUSTOMER_360_READ' AS ACCESS_ROLE,
+           '0' AS DURATIONS,
+           NULL AS PENDING_DAYS,
+           NULL AS FALLBACK_ROLE
     UNION ALL
     SELECT 'hr-headcount' AS PRODUCT_ID,
            'HR headcount' AS NAME,
@@ -141,7 +153,10 @@ USING (
            'PII' AS CLASSIFICATION,
            '["hr","people","gdpr"]' AS TAGS,
            '[{"name":"MONTH","type":"DATE"},{"name":"EMPLOYEE_ID","type":"VARCHAR","sensitive":true},{"name":"TEAM","type":"VARCHAR"},{"name":"LOCATION","type":"VARCHAR"},{"name":"GRADE","type":"VARCHAR","sensitive":true},{"name":"START_DATE","type":"DATE"}]' AS PRODUCT_COLUMNS,
-           'HR_HEADCOUNT_READ' AS ACCESS_ROLE
+           'HR_HEADCOUNT_READ' AS ACCESS_ROLE,
+           '0' AS DURATIONS,
+           NULL AS PENDING_DAYS,
+           NULL AS FALLBACK_ROLE
     UNION ALL
     SELECT 'gl-journal' AS PRODUCT_ID,
            'General ledger journal' AS NAME,
@@ -152,7 +167,10 @@ USING (
            'FINANCE' AS CLASSIFICATION,
            '["finance","ledger","sox"]' AS TAGS,
            '[{"name":"JOURNAL_ID","type":"VARCHAR"},{"name":"LINE_NO","type":"NUMBER"},{"name":"ACCOUNT","type":"VARCHAR"},{"name":"COST_CENTER","type":"VARCHAR"},{"name":"AMOUNT_EUR","type":"NUMBER(14,2)"},{"name":"POSTED_AT","type":"TIMESTAMP_NTZ"}]' AS PRODUCT_COLUMNS,
-           'GL_JOURNAL_READ' AS ACCESS_ROLE
+           'GL_JOURNAL_READ' AS ACCESS_ROLE,
+           '0' AS DURATIONS,
+           NULL AS PENDING_DAYS,
+           NULL AS FALLBACK_ROLE
     UNION ALL
     SELECT 'supplier-contracts' AS PRODUCT_ID,
            'Supplier contracts' AS NAME,
@@ -163,19 +181,23 @@ USING (
            'CONFIDENTIAL' AS CLASSIFICATION,
            '["procurement","contracts","finance"]' AS TAGS,
            '[{"name":"SUPPLIER_ID","type":"VARCHAR"},{"name":"SUPPLIER_NAME","type":"VARCHAR"},{"name":"RENEWAL_DATE","type":"DATE"},{"name":"ANNUAL_VALUE_EUR","type":"NUMBER(14,2)","sensitive":true},{"name":"TERMS","type":"VARCHAR","sensitive":true}]' AS PRODUCT_COLUMNS,
-           'SUPPLIER_CONTRACTS_READ' AS ACCESS_ROLE
+           'SUPPLIER_CONTRACTS_READ' AS ACCESS_ROLE,
+           '0' AS DURATIONS,
+           NULL AS PENDING_DAYS,
+           NULL AS FALLBACK_ROLE
 ) s
 ON t.PRODUCT_ID = s.PRODUCT_ID
 WHEN MATCHED THEN UPDATE SET
     NAME = s.NAME, DESCRIPTION = s.DESCRIPTION, OWNER = s.OWNER, OWNER_ROLE = s.OWNER_ROLE,
     DOMAIN = s.DOMAIN, CLASSIFICATION = s.CLASSIFICATION, TAGS = s.TAGS,
-    PRODUCT_COLUMNS = s.PRODUCT_COLUMNS, ACCESS_ROLE = s.ACCESS_ROLE
+    PRODUCT_COLUMNS = s.PRODUCT_COLUMNS, ACCESS_ROLE = s.ACCESS_ROLE, DURATIONS = s.DURATIONS,
+    PENDING_DAYS = s.PENDING_DAYS, FALLBACK_ROLE = s.FALLBACK_ROLE
 WHEN NOT MATCHED THEN INSERT
     (PRODUCT_ID, NAME, DESCRIPTION, OWNER, OWNER_ROLE, DOMAIN, CLASSIFICATION, TAGS,
-     PRODUCT_COLUMNS, ACCESS_ROLE, CREATED_AT)
+     PRODUCT_COLUMNS, ACCESS_ROLE, CREATED_AT, DURATIONS, PENDING_DAYS, FALLBACK_ROLE)
 VALUES
     (s.PRODUCT_ID, s.NAME, s.DESCRIPTION, s.OWNER, s.OWNER_ROLE, s.DOMAIN, s.CLASSIFICATION, s.TAGS,
-     s.PRODUCT_COLUMNS, s.ACCESS_ROLE, SYSDATE());
+     s.PRODUCT_COLUMNS, s.ACCESS_ROLE, SYSDATE(), s.DURATIONS, s.PENDING_DAYS, s.FALLBACK_ROLE);
 
 -- The chains of the demo products, replaced as a whole. Requests in flight
 -- keep the chain they copied when they were submitted.
@@ -190,23 +212,24 @@ WHERE PRODUCT_ID IN (
     'supplier-contracts'
 );
 
-INSERT INTO SIGNOFF.MAIN.APPROVAL_CHAIN (PRODUCT_ID, STEP_ORDER, APPROVER_ROLE, STEP_LABEL) VALUES
-    ('web-traffic-daily', 1, 'DATA_OWNER_MARKETING', 'Data owner'),
-    ('marketing-campaigns', 1, 'DATA_OWNER_MARKETING', 'Data owner'),
-    ('sales-orders', 1, 'LINE_MANAGER', 'Line manager'),
-    ('sales-orders', 2, 'DATA_OWNER_SALES', 'Data owner'),
-    ('customer-360', 1, 'LINE_MANAGER', 'Line manager'),
-    ('customer-360', 2, 'DATA_OWNER_SALES', 'Data owner'),
-    ('customer-360', 3, 'DPO', 'Data protection'),
-    ('hr-headcount', 1, 'LINE_MANAGER', 'Line manager'),
-    ('hr-headcount', 2, 'DATA_OWNER_HR', 'Data owner'),
-    ('hr-headcount', 3, 'DPO', 'Data protection'),
-    ('gl-journal', 1, 'LINE_MANAGER', 'Line manager'),
-    ('gl-journal', 2, 'FINANCE_CONTROLLER', 'Finance controller'),
-    ('gl-journal', 3, 'DATA_OWNER_FINANCE', 'Data owner'),
-    ('gl-journal', 4, 'SECURITY_LEAD', 'Security'),
-    ('supplier-contracts', 1, 'LINE_MANAGER', 'Line manager'),
-    ('supplier-contracts', 2, 'DATA_OWNER_FINANCE', 'Data owner');
+INSERT INTO SIGNOFF.MAIN.APPROVAL_CHAIN (PRODUCT_ID, STEP_ORDER, APPROVER_ROLE, STEP_LABEL, DEADLINE_HOURS,
+                                        FALLBACK_ROLE) VALUES
+    ('web-traffic-daily', 1, 'DATA_OWNER_MARKETING', 'Data owner', NULL, NULL),
+    ('marketing-campaigns', 1, 'DATA_OWNER_MARKETING', 'Data owner', NULL, NULL),
+    ('sales-orders', 1, 'LINE_MANAGER', 'Line manager', NULL, NULL),
+    ('sales-orders', 2, 'DATA_OWNER_SALES', 'Data owner', NULL, NULL),
+    ('customer-360', 1, 'LINE_MANAGER', 'Line manager', NULL, NULL),
+    ('customer-360', 2, 'DATA_OWNER_SALES', 'Data owner', NULL, NULL),
+    ('customer-360', 3, 'DPO', 'Data protection', NULL, NULL),
+    ('hr-headcount', 1, 'LINE_MANAGER', 'Line manager', NULL, NULL),
+    ('hr-headcount', 2, 'DATA_OWNER_HR', 'Data owner', NULL, NULL),
+    ('hr-headcount', 3, 'DPO', 'Data protection', NULL, NULL),
+    ('gl-journal', 1, 'LINE_MANAGER', 'Line manager', NULL, NULL),
+    ('gl-journal', 2, 'FINANCE_CONTROLLER', 'Finance controller', NULL, NULL),
+    ('gl-journal', 3, 'DATA_OWNER_FINANCE', 'Data owner', NULL, NULL),
+    ('gl-journal', 4, 'SECURITY_LEAD', 'Security', NULL, NULL),
+    ('supplier-contracts', 1, 'LINE_MANAGER', 'Line manager', NULL, NULL),
+    ('supplier-contracts', 2, 'DATA_OWNER_FINANCE', 'Data owner', NULL, NULL);
 
 COMMIT;
 

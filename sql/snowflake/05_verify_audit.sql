@@ -31,20 +31,27 @@ USE SCHEMA SIGNOFF.API;
 -- problem, field, stored, expected).
 WITH ev AS (
     SELECT e.event_id, e.event_time, e.request_id, e.product_id, e.actor, e.actor_role, e.event_type,
-           e.step_order, e.decision, e.comment, e.details, e.seq, e.prev_hash, e.hash,
+           e.step_order, e.decision, e.comment, e.details, e.seq, e.prev_hash, e.hash, e.msg,
            AUDIT_HASH(e.prev_hash, e.event_id, e.event_time, e.request_id, e.product_id, e.actor, e.actor_role,
                       e.event_type, e.step_order, e.decision, e.comment, e.details, e.seq) AS recomputed,
            LAG(e.seq) OVER (ORDER BY e.seq, e.event_id) AS prev_seq,
            LAG(e.hash) OVER (ORDER BY e.seq, e.event_id) AS prev_row_hash,
-           ROW_NUMBER() OVER (PARTITION BY e.request_id ORDER BY e.seq, e.event_id) AS pos,
-           ROW_NUMBER() OVER (PARTITION BY e.request_id ORDER BY e.seq DESC, e.event_id DESC) AS rpos,
-           LAG(e.event_type) OVER (PARTITION BY e.request_id ORDER BY e.seq, e.event_id) AS prev_type,
+           -- pos, rpos, prev_type and approvals_before count transitions
+           -- and messages apart (msg): a message changes no status, so a
+           -- transition follows the transition before it.
+           ROW_NUMBER() OVER (PARTITION BY e.request_id, e.msg ORDER BY e.seq, e.event_id) AS pos,
+           ROW_NUMBER() OVER (PARTITION BY e.request_id, e.msg ORDER BY e.seq DESC, e.event_id DESC) AS rpos,
+           LAG(e.event_type) OVER (PARTITION BY e.request_id, e.msg ORDER BY e.seq, e.event_id) AS prev_type,
            COALESCE(SUM(CASE WHEN e.event_type = 'STEP_APPROVED' THEN 1 ELSE 0 END) OVER (
-               PARTITION BY e.request_id ORDER BY e.seq, e.event_id
+               PARTITION BY e.request_id, e.msg ORDER BY e.seq, e.event_id
                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS approvals_before,
+           -- tn: how many transitions the request had by this event.
+           SUM(1 - e.msg) OVER (PARTITION BY e.request_id ORDER BY e.seq, e.event_id
+                                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS tn,
            COUNT(CASE WHEN e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED') THEN 1 END)
                OVER (PARTITION BY e.request_id, e.actor) AS decisions_by_actor
-    FROM audit_log e
+    FROM (SELECT a.*, CASE WHEN a.event_type IN ('STEP_REMINDED', 'STEP_ESCALATED', 'EXPIRY_REMINDED') THEN 1 ELSE 0 END AS msg
+          FROM audit_log a) e
 ),
 dg AS (
     SELECT REGEXP_SUBSTR(line, 'SIGNOFF-DIGEST v1 n=([1-9][0-9]*) h=([0-9a-f]{64}) t=', 1, 1, 'e', 1)::NUMBER AS seq, REGEXP_SUBSTR(line, 'SIGNOFF-DIGEST v1 n=([1-9][0-9]*) h=([0-9a-f]{64}) t=', 1, 1, 'e', 2) AS hash
@@ -65,7 +72,7 @@ per AS (
 ),
 sub AS (
     SELECT DISTINCT request_id, actor AS requester, product_id, comment AS reason, event_time AS created_at, details AS snapshot
-    FROM ev WHERE pos = 1 AND event_type = 'REQUEST_SUBMITTED'
+    FROM ev WHERE pos = 1 AND msg = 0 AND event_type = 'REQUEST_SUBMITTED'
 ),
 expect AS (
     SELECT DISTINCT l.request_id, l.event_time AS last_time,
@@ -74,10 +81,20 @@ expect AS (
                WHEN 'STEP_REJECTED' THEN 'REJECTED' WHEN 'REQUEST_WITHDRAWN' THEN 'WITHDRAWN'
                WHEN 'REQUEST_APPROVED' THEN 'APPROVED' WHEN 'ACCESS_GRANTED' THEN 'GRANTED'
                WHEN 'GRANT_FAILED' THEN 'GRANT_FAILED' WHEN 'ACCESS_REVOKED' THEN 'REVOKED'
+               WHEN 'CHANGES_REQUESTED' THEN 'CHANGES_REQUESTED' WHEN 'REQUEST_RESUBMITTED' THEN 'PENDING'
+               WHEN 'REQUEST_EXPIRED' THEN 'EXPIRED' WHEN 'ACCESS_EXPIRED' THEN 'EXPIRED'
            END AS status,
-           CASE WHEN p.approvals + 1 > r.step_count THEN r.step_count ELSE p.approvals + 1 END AS current_step
+           CASE WHEN p.approvals + 1 > r.step_count THEN r.step_count ELSE p.approvals + 1 END AS current_step,
+           (SELECT MAX(n.details) FROM ev n WHERE n.request_id = l.request_id AND n.event_type = 'REQUEST_RESUBMITTED'
+              AND COALESCE(n.details, '') <> ''
+              AND n.seq = (SELECT MAX(n2.seq) FROM ev n2 WHERE n2.request_id = l.request_id
+                             AND n2.event_type = 'REQUEST_RESUBMITTED' AND COALESCE(n2.details, '') <> '')) AS reason,
+           (SELECT MAX(a.details) FROM ev a WHERE a.request_id = l.request_id AND a.event_type = 'STEP_APPROVED'
+              AND a.seq = (SELECT MAX(a2.seq) FROM ev a2 WHERE a2.request_id = l.request_id
+                             AND a2.event_type = 'STEP_APPROVED' AND COALESCE(a2.details, '') <> '')) AS days,
+           (SELECT MAX(g.event_time) FROM ev g WHERE g.request_id = l.request_id AND g.event_type = 'ACCESS_GRANTED') AS granted_at
     FROM ev l JOIN per p ON p.request_id = l.request_id JOIN access_request r ON r.request_id = l.request_id
-    WHERE l.rpos = 1
+    WHERE l.rpos = 1 AND l.msg = 0
 ),
 steps AS (
     SELECT request_id, COUNT(*) AS n, COUNT(DISTINCT step_order) AS orders, MIN(step_order) AS lo,
@@ -111,7 +128,27 @@ steps AS (
                 CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') ||
        COALESCE(MAX(CASE WHEN step_order = 10 THEN
                 CAST(LENGTH(approver_role) AS VARCHAR) || ':' || approver_role ||
-                CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') AS snapshot
+                CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') AS snapshot,
+       COALESCE(MAX(CASE WHEN step_order = 1 THEN
+                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+       COALESCE(MAX(CASE WHEN step_order = 2 THEN
+                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+       COALESCE(MAX(CASE WHEN step_order = 3 THEN
+                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+       COALESCE(MAX(CASE WHEN step_order = 4 THEN
+                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+       COALESCE(MAX(CASE WHEN step_order = 5 THEN
+                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+       COALESCE(MAX(CASE WHEN step_order = 6 THEN
+                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+       COALESCE(MAX(CASE WHEN step_order = 7 THEN
+                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+       COALESCE(MAX(CASE WHEN step_order = 8 THEN
+                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+       COALESCE(MAX(CASE WHEN step_order = 9 THEN
+                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+       COALESCE(MAX(CASE WHEN step_order = 10 THEN
+                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') AS policy
     FROM request_step GROUP BY request_id
 )
 SELECT request_id, seq, event_id, 'edited', 'hash', hash, recomputed FROM ev
@@ -147,13 +184,31 @@ SELECT request_id, 0, '', 'inconsistent', 'rows', CAST(COUNT(*) AS VARCHAR), '1'
 UNION ALL
 SELECT e.request_id, e.seq, e.event_id, 'illegal', 'event_type', COALESCE(e.prev_type, ''), e.event_type
   FROM ev e JOIN access_request r ON r.request_id = e.request_id
- WHERE NOT (
+ WHERE e.msg = 0 AND NOT (
        (e.event_type = 'REQUEST_SUBMITTED' AND COALESCE(e.prev_type, '') = '')
-    OR (e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED', 'REQUEST_WITHDRAWN')
-        AND COALESCE(e.prev_type, '') IN ('REQUEST_SUBMITTED', 'STEP_APPROVED') AND e.approvals_before < r.step_count)
+    OR (e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED', 'CHANGES_REQUESTED')
+        AND COALESCE(e.prev_type, '') IN ('REQUEST_SUBMITTED', 'STEP_APPROVED', 'REQUEST_RESUBMITTED')
+        AND e.approvals_before < r.step_count)
+    OR (e.event_type IN ('REQUEST_WITHDRAWN', 'REQUEST_EXPIRED')
+        AND COALESCE(e.prev_type, '') IN ('REQUEST_SUBMITTED', 'STEP_APPROVED', 'REQUEST_RESUBMITTED', 'CHANGES_REQUESTED')
+        AND e.approvals_before < r.step_count)
+    OR (e.event_type = 'REQUEST_RESUBMITTED' AND COALESCE(e.prev_type, '') = 'CHANGES_REQUESTED')
     OR (e.event_type = 'REQUEST_APPROVED' AND COALESCE(e.prev_type, '') = 'STEP_APPROVED' AND e.approvals_before = r.step_count)
     OR (e.event_type IN ('ACCESS_GRANTED', 'GRANT_FAILED') AND COALESCE(e.prev_type, '') IN ('REQUEST_APPROVED', 'GRANT_FAILED'))
-    OR (e.event_type = 'ACCESS_REVOKED' AND COALESCE(e.prev_type, '') = 'ACCESS_GRANTED'))
+    OR (e.event_type IN ('ACCESS_REVOKED', 'ACCESS_EXPIRED') AND COALESCE(e.prev_type, '') = 'ACCESS_GRANTED'))
+UNION ALL
+SELECT m.request_id, m.seq, m.event_id, 'illegal', 'event_type', COALESCE(t.event_type, ''), m.event_type
+  FROM ev m LEFT JOIN ev t ON t.request_id = m.request_id AND t.msg = 0 AND t.tn = m.tn
+ WHERE m.msg = 1 AND NOT (
+       (m.event_type IN ('STEP_REMINDED', 'STEP_ESCALATED')
+        AND COALESCE(t.event_type, '') IN ('REQUEST_SUBMITTED', 'STEP_APPROVED', 'REQUEST_RESUBMITTED')
+        AND COALESCE(m.step_order, 0) = t.approvals_before + CASE WHEN t.event_type = 'STEP_APPROVED' THEN 2 ELSE 1 END)
+    OR (m.event_type = 'EXPIRY_REMINDED' AND COALESCE(t.event_type, '') = 'ACCESS_GRANTED'))
+UNION ALL
+SELECT e.request_id, e.seq, e.event_id, 'illegal', 'actor', e.actor,
+       CASE WHEN e.event_type IN ('STEP_REMINDED', 'STEP_ESCALATED', 'REQUEST_EXPIRED', 'EXPIRY_REMINDED', 'ACCESS_EXPIRED') THEN 'SIGNOFF$SCHEDULER' ELSE 'a person' END
+  FROM ev e
+ WHERE (e.event_type IN ('STEP_REMINDED', 'STEP_ESCALATED', 'REQUEST_EXPIRED', 'EXPIRY_REMINDED', 'ACCESS_EXPIRED')) <> (e.actor = 'SIGNOFF$SCHEDULER')
 UNION ALL
 SELECT e.request_id, e.seq, e.event_id, 'illegal', 'product_id', COALESCE(e.product_id, ''), r.product_id
   FROM ev e JOIN access_request r ON r.request_id = e.request_id
@@ -161,11 +216,16 @@ SELECT e.request_id, e.seq, e.event_id, 'illegal', 'product_id', COALESCE(e.prod
 UNION ALL
 SELECT e.request_id, e.seq, e.event_id, 'illegal', 'step_order', CAST(COALESCE(e.step_order, 0) AS VARCHAR),
        CAST(e.approvals_before + 1 AS VARCHAR)
-  FROM ev e WHERE e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED') AND COALESCE(e.step_order, 0) <> e.approvals_before + 1
+  FROM ev e WHERE e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED', 'CHANGES_REQUESTED', 'REQUEST_RESUBMITTED')
+   AND COALESCE(e.step_order, 0) <> e.approvals_before + 1
 UNION ALL
 SELECT e.request_id, e.seq, e.event_id, 'illegal', 'actor', e.actor, 'they made the request'
   FROM ev e JOIN sub s ON s.request_id = e.request_id
- WHERE e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED') AND e.actor = s.requester
+ WHERE e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED', 'CHANGES_REQUESTED') AND e.actor = s.requester
+UNION ALL
+SELECT e.request_id, e.seq, e.event_id, 'illegal', 'actor', e.actor, 'only the requester can answer'
+  FROM ev e JOIN sub s ON s.request_id = e.request_id
+ WHERE e.event_type = 'REQUEST_RESUBMITTED' AND e.actor <> s.requester
 UNION ALL
 SELECT e.request_id, e.seq, e.event_id, 'illegal', 'actor', e.actor, 'they decided another step of this request'
   FROM ev e WHERE e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED') AND e.decisions_by_actor > 1
@@ -176,7 +236,13 @@ SELECT e.request_id, e.seq, e.event_id, 'illegal', 'actor', e.actor, 'only the r
 UNION ALL
 SELECT e.request_id, e.seq, e.event_id, 'illegal', 'actor_role', COALESCE(e.actor_role, ''), COALESCE(st.approver_role, '')
   FROM ev e LEFT JOIN request_step st ON st.request_id = e.request_id AND st.step_order = e.step_order
- WHERE e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED') AND COALESCE(e.actor_role, '') <> COALESCE(st.approver_role, '')
+ WHERE e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED', 'CHANGES_REQUESTED')
+   AND COALESCE(e.actor_role, '') <> COALESCE(st.approver_role, '')
+   AND NOT EXISTS (SELECT 1 FROM ev x WHERE x.request_id = e.request_id AND x.event_type = 'STEP_ESCALATED'
+                     AND x.step_order = e.step_order AND x.seq < e.seq AND x.details = e.actor_role)
+UNION ALL
+SELECT e.request_id, e.seq, e.event_id, 'illegal', 'comment', '', 'a question for the requester'
+  FROM ev e WHERE e.event_type = 'CHANGES_REQUESTED' AND COALESCE(TRIM(e.comment), '') = ''
 UNION ALL
 SELECT e.request_id, e.seq, e.event_id, 'illegal', 'decision', COALESCE(e.decision, ''),
        CASE e.event_type WHEN 'STEP_APPROVED' THEN 'APPROVED' ELSE 'REJECTED' END
@@ -196,10 +262,10 @@ SELECT r.request_id, 0, '', 'inconsistent', 'product_id', r.product_id, s.produc
   LEFT JOIN steps k ON k.request_id = r.request_id
  WHERE r.product_id <> COALESCE(s.product_id, '')
 UNION ALL
-SELECT r.request_id, 0, '', 'inconsistent', 'business_reason', r.business_reason, COALESCE(s.reason, '')
+SELECT r.request_id, 0, '', 'inconsistent', 'business_reason', r.business_reason, COALESCE(x.reason, s.reason, '')
   FROM access_request r JOIN sub s ON s.request_id = r.request_id JOIN expect x ON x.request_id = r.request_id
   LEFT JOIN steps k ON k.request_id = r.request_id
- WHERE r.business_reason <> COALESCE(s.reason, '')
+ WHERE r.business_reason <> COALESCE(x.reason, s.reason, '')
 UNION ALL
 SELECT r.request_id, 0, '', 'inconsistent', 'status', r.status, x.status
   FROM access_request r JOIN sub s ON s.request_id = r.request_id JOIN expect x ON x.request_id = r.request_id
@@ -226,10 +292,20 @@ SELECT r.request_id, 0, '', 'inconsistent', 'updated_at', CAST(r.updated_at AS V
   LEFT JOIN steps k ON k.request_id = r.request_id
  WHERE r.updated_at <> x.last_time
 UNION ALL
-SELECT r.request_id, 0, '', 'inconsistent', 'steps', COALESCE(k.snapshot, ''), COALESCE(s.snapshot, '')
+SELECT r.request_id, 0, '', 'inconsistent', 'steps', 'days=' || CAST(r.asked_days AS VARCHAR) || ';steps=' || COALESCE(k.policy, '') || '|' || COALESCE(k.snapshot, ''), COALESCE(s.snapshot, '')
   FROM access_request r JOIN sub s ON s.request_id = r.request_id JOIN expect x ON x.request_id = r.request_id
   LEFT JOIN steps k ON k.request_id = r.request_id
- WHERE COALESCE(k.snapshot, '') <> COALESCE(s.snapshot, '')
+ WHERE 'days=' || CAST(r.asked_days AS VARCHAR) || ';steps=' || COALESCE(k.policy, '') || '|' || COALESCE(k.snapshot, '') <> COALESCE(s.snapshot, '') AND NOT (r.asked_days = 0 AND COALESCE(k.snapshot, '') = COALESCE(s.snapshot, ''))
+UNION ALL
+SELECT r.request_id, 0, '', 'inconsistent', 'duration_days', 'days=' || CAST(r.duration_days AS VARCHAR) || ';', COALESCE(x.days, 'days=' || CAST(r.asked_days AS VARCHAR) || ';')
+  FROM access_request r JOIN sub s ON s.request_id = r.request_id JOIN expect x ON x.request_id = r.request_id
+  LEFT JOIN steps k ON k.request_id = r.request_id
+ WHERE 'days=' || CAST(r.duration_days AS VARCHAR) || ';' <> COALESCE(x.days, 'days=' || CAST(r.asked_days AS VARCHAR) || ';') OR r.duration_days <> CAST(CAST(r.duration_days AS VARCHAR) AS INTEGER) OR r.asked_days <> CAST(CAST(r.asked_days AS VARCHAR) AS INTEGER)
+UNION ALL
+SELECT r.request_id, 0, '', 'inconsistent', 'expires_at', COALESCE(CAST(r.expires_at AS VARCHAR), ''), COALESCE(CAST(ADD_HOURS(x.granted_at, 24 * r.duration_days) AS VARCHAR), '')
+  FROM access_request r JOIN sub s ON s.request_id = r.request_id JOIN expect x ON x.request_id = r.request_id
+  LEFT JOIN steps k ON k.request_id = r.request_id
+ WHERE CASE WHEN x.granted_at IS NULL OR r.duration_days = 0 THEN CASE WHEN r.expires_at IS NULL THEN 0 ELSE 1 END WHEN r.expires_at = ADD_HOURS(x.granted_at, 24 * r.duration_days) THEN 0 ELSE 1 END = 1
 UNION ALL
 SELECT r.request_id, 0, '', 'inconsistent', 'step_order', CAST(COALESCE(k.lo, 0) AS VARCHAR) || ' to ' || CAST(COALESCE(k.hi, 0) AS VARCHAR) || ', ' || CAST(COALESCE(k.orders, 0) AS VARCHAR) || ' distinct', '1 to ' || CAST(COALESCE(k.n, 0) AS VARCHAR) || ', each once'
   FROM access_request r JOIN sub s ON s.request_id = r.request_id JOIN expect x ON x.request_id = r.request_id
@@ -278,6 +354,20 @@ SELECT st.request_id, COALESCE(d.seq, 0), COALESCE(d.event_id, ''), 'inconsisten
   LEFT JOIN ev d ON d.request_id = st.request_id AND d.step_order = st.step_order
                 AND d.event_type IN ('STEP_APPROVED', 'STEP_REJECTED')
  WHERE CASE WHEN st.decided_at IS NULL AND d.event_time IS NULL THEN 0 WHEN st.decided_at = d.event_time THEN 0 ELSE 1 END = 1
+UNION ALL
+SELECT st.request_id, COALESCE(d.seq, 0), COALESCE(d.event_id, ''), 'inconsistent',
+       'step ' || CAST(st.step_order AS VARCHAR) || ' approved_days', COALESCE('days=' || CAST(st.approved_days AS VARCHAR) || ';', ''), COALESCE(d.details, '')
+  FROM request_step st JOIN sub s ON s.request_id = st.request_id
+  LEFT JOIN ev d ON d.request_id = st.request_id AND d.step_order = st.step_order
+                AND d.event_type IN ('STEP_APPROVED', 'STEP_REJECTED')
+ WHERE COALESCE('days=' || CAST(st.approved_days AS VARCHAR) || ';', '') <> COALESCE(d.details, '')
+UNION ALL
+SELECT st.request_id, COALESCE(d.seq, 0), COALESCE(d.event_id, ''), 'inconsistent',
+       'step ' || CAST(st.step_order AS VARCHAR) || ' escalated_to', COALESCE(st.escalated_to, ''), COALESCE((SELECT MAX(x.details) FROM ev x WHERE x.request_id = st.request_id AND x.step_order = st.step_order AND x.event_type = 'STEP_ESCALATED'), '')
+  FROM request_step st JOIN sub s ON s.request_id = st.request_id
+  LEFT JOIN ev d ON d.request_id = st.request_id AND d.step_order = st.step_order
+                AND d.event_type IN ('STEP_APPROVED', 'STEP_REJECTED')
+ WHERE COALESCE(st.escalated_to, '') <> COALESCE((SELECT MAX(x.details) FROM ev x WHERE x.request_id = st.request_id AND x.step_order = st.step_order AND x.event_type = 'STEP_ESCALATED'), '')
 ORDER BY 2, 1, 4, 5;
 
 -- 2. The digests found. A WARN row when there is none: the ledger was then

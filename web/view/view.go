@@ -154,7 +154,7 @@ func eventLabel(t signoff.EventType) string {
 
 // currentStep returns the request's current step (zero Step if none).
 func currentStep(r signoff.Request) signoff.Step {
-	s, _ := r.Current()
+	s, _ := r.Step(r.CurrentStep)
 	return s
 }
 
@@ -236,7 +236,8 @@ func chainDetails(e signoff.Event) (text string, ok bool) {
 	if e.Type != signoff.EventRequestSubmitted || e.Details == "" {
 		return "", false
 	}
-	steps, err := signoff.ParseChainSnapshot(e.Details)
+	_, snapshot, _ := signoff.ParseSubmissionDetails(e.Details)
+	steps, err := signoff.ParseChainSnapshot(snapshot)
 	if err != nil || len(steps) == 0 {
 		return "", false
 	}

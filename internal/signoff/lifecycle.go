@@ -1,0 +1,84 @@
+package signoff
+
+import (
+	"strconv"
+	"strings"
+)
+
+// The lifecycle's vocabulary shared by both engines and the verifier: how
+// durations, decisions and escalations are written into audit events
+// (docs/design.md, "Request lifecycle").
+
+// SubmissionDetails is the details of a REQUEST_SUBMITTED event: the
+// duration asked for, the steps' escalation policy (sqlstore.StepsPolicy:
+// "<deadline hours>:<fallback role>;" per step), then the chain as the
+// request copied it (ChainSnapshot). The verifier rebuilds it from the
+// request's row and steps.
+func SubmissionDetails(days int, policy, snapshot string) string {
+	return DaysDetails(days) + "steps=" + policy + "|" + snapshot
+}
+
+// DaysDetails is how an event records a duration: "days=30;".
+func DaysDetails(days int) string { return "days=" + strconv.Itoa(days) + ";" }
+
+// ParseSubmissionDetails splits a REQUEST_SUBMITTED event's details into
+// the duration and the chain snapshot; ok is false for details in another
+// shape (a submission from before durations: its details are the snapshot,
+// for permanent access).
+func ParseSubmissionDetails(details string) (days int, snapshot string, ok bool) {
+	rest, found := strings.CutPrefix(details, "days=")
+	if !found {
+		return 0, details, false
+	}
+	num, rest, found := strings.Cut(rest, ";steps=")
+	n, err := strconv.Atoi(num)
+	if !found || err != nil {
+		return 0, details, false
+	}
+	_, snapshot, found = strings.Cut(rest, "|")
+	if !found {
+		return 0, details, false
+	}
+	return n, snapshot, true
+}
+
+// DecisionEvent is the audit event an approver's decision writes: its type,
+// the decision it records, and its details (an approval for a shorter
+// duration records it).
+func DecisionEvent(d Decision, days int) (EventType, Decision, string) {
+	switch d {
+	case DecisionReject:
+		return EventStepRejected, DecisionReject, ""
+	case DecisionChanges:
+		return EventChangesRequested, DecisionNone, ""
+	}
+	if days > 0 {
+		return EventStepApproved, DecisionApprove, DaysDetails(days)
+	}
+	return EventStepApproved, DecisionApprove, ""
+}
+
+// DecidingRole is the role a decision is made with: the acting-as role if
+// one was chosen, else the step's approver role if the decider holds it,
+// else the fallback role the step escalated to.
+func DecidingRole(stepRole, escalatedTo, actingAs string, holds func(string) bool) string {
+	switch {
+	case actingAs != "":
+		return actingAs
+	case holds(stepRole) || escalatedTo == "":
+		return stepRole
+	}
+	return escalatedTo
+}
+
+// EscalationWhy is the comment of a STEP_ESCALATED event, for people.
+func EscalationWhy(why string) string {
+	if why == "blocked" {
+		return "Nobody who may decide this step can: it went to the fallback role."
+	}
+	return "The step waited twice its deadline: it went to the fallback role."
+}
+
+// ExpiryReminderHours is how long before time-bound access ends its
+// requester is reminded (sqlstore.ReminderHours).
+const ExpiryReminderHours = 72
