@@ -42,6 +42,9 @@ var sharedStatements = map[string]string{
 	"CheckRevoke": sqlstore.CheckRevoke, "MarkRevoked": sqlstore.MarkRevoked,
 	"StillJustified": sqlstore.StillJustified, "LockAudit": sqlstore.LockAudit, "LedgerHead": sqlstore.LedgerHead,
 	"AppendEvent": sqlstore.AppendEvent, "ChainSnapshot": sqlstore.ChainSnapshot, "SelectOutcome": sqlstore.SelectOutcome,
+	"LockNotify": sqlstore.LockNotify, "NotifyWindow": sqlstore.NotifyWindow, "EnqueueNotices": sqlstore.EnqueueNotices,
+	"AdvanceNotify": sqlstore.AdvanceNotify, "MakeDigests": sqlstore.MakeDigests, "MarkDigested": sqlstore.MarkDigested,
+	"DeleteDigestPreference": sqlstore.DeleteDigestPreference, "InsertDigestPreference": sqlstore.InsertDigestPreference,
 }
 
 // SharedStatements returns the statements the API template may embed, by
