@@ -263,6 +263,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		svc := signoff.NewService(store.Reads(), store)
 		svc.Log = log
 		svc.Anchor = store.Anchor(cfg.snowflake.Service, stderr)
+		svc.Notifier, svc.PendingTTL = store, 30*time.Second
+		svc.Directory = store.Directory(cfg.snowflake.CatalogTTL)
+		sc.Notices = svc
 		digestSvc = svc
 		doctor := snowflake.NewDoctor(store, cfg.snowflake)
 		svc.Diagnoser = doctor

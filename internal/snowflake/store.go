@@ -110,7 +110,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // procedures are the CALL statements of the API procedures
 // (sql/snowflake/03_api.sql), qualified with the API schema.
 type procedures struct {
-	submit, decide, withdraw, retry, revoke string
+	submit, decide, withdraw, retry, revoke, digest string
 }
 
 func newProcedures(api string) procedures {
@@ -118,11 +118,12 @@ func newProcedures(api string) procedures {
 		return "CALL " + api + "." + name + "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
 	}
 	return procedures{
-		submit:   call("SUBMIT_REQUEST", 5),   // PRODUCT_ID, REASON, REQUEST_ID, EVENT_IDS, DRY_RUN
-		decide:   call("DECIDE_STEP", 7),      // REQUEST_ID, STEP_NO, DECISION, COMMENT_TEXT, ACTING_AS, EVENT_IDS, DRY_RUN
-		withdraw: call("WITHDRAW_REQUEST", 3), // REQUEST_ID, EVENT_IDS, DRY_RUN
-		retry:    call("RETRY_GRANT", 3),      // REQUEST_ID, EVENT_IDS, DRY_RUN
-		revoke:   call("REVOKE_ACCESS", 4),    // REQUEST_ID, REASON, EVENT_IDS, DRY_RUN
+		submit:   call("SUBMIT_REQUEST", 5),    // PRODUCT_ID, REASON, REQUEST_ID, EVENT_IDS, DRY_RUN
+		decide:   call("DECIDE_STEP", 7),       // REQUEST_ID, STEP_NO, DECISION, COMMENT_TEXT, ACTING_AS, EVENT_IDS, DRY_RUN
+		withdraw: call("WITHDRAW_REQUEST", 3),  // REQUEST_ID, EVENT_IDS, DRY_RUN
+		retry:    call("RETRY_GRANT", 3),       // REQUEST_ID, EVENT_IDS, DRY_RUN
+		revoke:   call("REVOKE_ACCESS", 4),     // REQUEST_ID, REASON, EVENT_IDS, DRY_RUN
+		digest:   call("SET_NOTIFY_DIGEST", 1), // DAILY
 	}
 }
 
@@ -131,7 +132,7 @@ func newProcedures(api string) procedures {
 // allow (sql/snowflake_privileges_test.go derives them from this list).
 func ProcedureCalls(api string) []string {
 	p := newProcedures(api)
-	return []string{p.submit, p.decide, p.withdraw, p.retry, p.revoke}
+	return []string{p.submit, p.decide, p.withdraw, p.retry, p.revoke, p.digest}
 }
 
 // Submit files a request: SUBMIT_REQUEST in the requester's own session.
