@@ -45,7 +45,21 @@ func TestSnowflakeAPIShape(t *testing.T) {
 	require.NoError(t, err)
 	procs := procedureBodies(t, string(body))
 	require.ElementsMatch(t, []string{"SUBMIT_REQUEST", "GRANT_REQUEST", "DECIDE_STEP", "WITHDRAW_REQUEST",
-		"RETRY_GRANT", "REVOKE_ACCESS", "END_ACCESS", "RESUBMIT_REQUEST", "RUN_SCHEDULE", "WHOAMI", "PREFLIGHT"}, keys(procs))
+		"RETRY_GRANT", "REVOKE_ACCESS", "END_ACCESS", "RESUBMIT_REQUEST", "RUN_SCHEDULE", "WHOAMI", "PREFLIGHT", "SEND_NOTIFICATIONS",
+		"SET_NOTIFY_DIGEST"}, keys(procs))
+
+	// The notifier runs the embedded engine's statements, whole, in order,
+	// under its lock, before it sends anything; the digest choice is the
+	// calling user's own.
+	at := 0
+	for _, st := range []string{"LockNotify", "NotifyWindow", "EnqueueNotices", "AdvanceNotify", "MakeDigests", "MarkDigested"} {
+		text := sqlgen.Embedded(sqlgen.SharedStatements()[st])
+		i := strings.Index(procs["SEND_NOTIFICATIONS"][at:], text)
+		require.GreaterOrEqual(t, i, 0, "SEND_NOTIFICATIONS runs %s, whole, after the statements before it", st)
+		at += i + len(text)
+	}
+	assert.Less(t, at, strings.Index(procs["SEND_NOTIFICATIONS"], "SYSTEM$SEND_EMAIL"), "it sends after it wrote the outbox")
+	assert.Contains(t, procs["SET_NOTIFY_DIGEST"], `SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME')`)
 
 	order := map[string][]string{
 		"SUBMIT_REQUEST":   {"LockSubmissions", "CheckSubmit", "InsertRequest", "InsertSteps", "ChainSnapshot", "LockAudit", "LedgerHead", "AppendEvent", "SelectOutcome"},
@@ -129,7 +143,7 @@ func TestSnowflakeAPIShape(t *testing.T) {
 			public = append(public, m[1])
 		}
 		assert.ElementsMatch(t, []string{"SUBMIT_REQUEST", "DECIDE_STEP", "WITHDRAW_REQUEST", "RETRY_GRANT",
-			"REVOKE_ACCESS", "RESUBMIT_REQUEST", "WHOAMI"}, public,
+			"REVOKE_ACCESS", "RESUBMIT_REQUEST", "WHOAMI", "SET_NOTIFY_DIGEST"}, public,
 			"GRANT_REQUEST and END_ACCESS are internal, RUN_SCHEDULE the task's; PREFLIGHT is for admins")
 	})
 	t.Run("every code has a message", func(t *testing.T) {

@@ -325,7 +325,9 @@ func appReads() []string {
 	reads := []string{sqlstore.SelectProducts, sqlstore.SelectProductFor, sqlstore.SelectApproverRoles,
 		sqlstore.SelectRequestDetail, sqlstore.SelectRequestsBy(1),
 		sqlstore.SelectRequestsIn(1, 1), sqlstore.SelectLedgerHead, sqlstore.SelectLedgerHash, sqlstore.SelectLedgerSize,
-		sqlstore.VerifyLedger(snowflake.DigestsFromJSON), snowflake.RolesThatMatter}
+		sqlstore.VerifyLedger(snowflake.DigestsFromJSON), snowflake.RolesThatMatter,
+		sqlstore.SelectOutbox(false, 1), sqlstore.SelectPendingCount(1), sqlstore.SelectDigestPreference,
+		sqlstore.SelectRoleHolders(1)}
 	q, _ := sqlstore.SelectEvents(signoff.EventFilter{RequestID: "x"})
 	// The queue's read in its fullest form: every table and view it may touch.
 	queue, _ := sqlstore.SelectQueue(signoff.QueueFilter{Roles: []string{"R"}, User: "U", ProductID: "p",
@@ -448,14 +450,16 @@ func needs(t *testing.T, a *account) []need {
 	pub("SCHEMA SIGNOFF.API", "USAGE", "everyone may call the actions")
 	pub("WAREHOUSE SIGNOFF_WH", "USAGE", "the procedures run on the caller's warehouse, which the app names")
 	for _, p := range []string{"SUBMIT_REQUEST", "DECIDE_STEP", "WITHDRAW_REQUEST", "RETRY_GRANT", "REVOKE_ACCESS",
-		"RESUBMIT_REQUEST", "WHOAMI"} {
+		"RESUBMIT_REQUEST", "WHOAMI", "SET_NOTIFY_DIGEST"} {
 		pub("PROCEDURE SIGNOFF.API."+p, "USAGE", "everyone may call "+p+"; it checks who may do what")
 	}
 	aud := func(o, p, why string) { out = append(out, need{"SIGNOFF_AUDITOR", o, p, why}) }
 	aud("DATABASE SIGNOFF", "USAGE", "auditors read the views")
 	aud("SCHEMA SIGNOFF.API", "USAGE", "auditors read the views")
 	for v := range a.views {
-		aud(v, "SELECT", "auditors read every request and the audit log")
+		if strings.HasPrefix(v, "VIEW SIGNOFF.API.") { // SIGNOFF.MAIN's views are the owner's, as its tables
+			aud(v, "SELECT", "auditors read every request and the audit log")
+		}
 	}
 	aud("FUNCTION SIGNOFF.API.AUDIT_HASH", "USAGE", "05_verify_audit.sql checks the hash chain")
 	verify, err := os.ReadFile(filepath.FromSlash("snowflake/05_verify_audit.sql"))
@@ -476,6 +480,24 @@ func needs(t *testing.T, a *account) []need {
 		}
 	}
 	out = append(out, need{"SIGNOFF_ADMIN", "PROCEDURE SIGNOFF.API.PREFLIGHT", "USAGE", "admins run the preflight"})
+	// Who holds roles, and users' e-mail addresses, come from ACCOUNT_USAGE
+	// (SIGNOFF.MAIN.ROLE_HOLDER, SEND_NOTIFICATIONS): SECURITY_VIEWER.
+	for o, text := range a.views {
+		if strings.Contains(text, "SNOWFLAKE.ACCOUNT_USAGE.GRANTS_TO_") {
+			out = append(out, need{a.owner[o], "DATABASE ROLE SNOWFLAKE.SECURITY_VIEWER", "USAGE", o + " reads ACCOUNT_USAGE's grants"})
+		}
+	}
+	for name, p := range a.procs {
+		if strings.Contains(strings.ToUpper(p.body), "SNOWFLAKE.ACCOUNT_USAGE.USERS") {
+			out = append(out, need{p.owner, "DATABASE ROLE SNOWFLAKE.SECURITY_VIEWER", "USAGE", name + " reads ACCOUNT_USAGE.USERS"})
+		}
+	}
+	// A procedure reads SIGNOFF.MAIN's views as it reads its tables.
+	for i, n := range out {
+		if v := strings.Replace(n.object, "TABLE ", "VIEW ", 1); strings.HasPrefix(n.object, "TABLE ") && a.views[v] != "" {
+			out[i].object = v
+		}
+	}
 	return out
 }
 

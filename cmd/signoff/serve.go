@@ -263,6 +263,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		svc := signoff.NewService(store.Reads(), store)
 		svc.Log = log
 		svc.Anchor = store.Anchor(cfg.snowflake.Service, stderr)
+		svc.Notifier, svc.PendingTTL = store, 30*time.Second
+		svc.Directory = store.Directory(cfg.snowflake.CatalogTTL)
+		sc.Notices = svc
 		digestSvc = svc
 		doctor := snowflake.NewDoctor(store, cfg.snowflake)
 		svc.Diagnoser = doctor
@@ -291,7 +294,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 		digestSvc = svc
-		sc.Service, sc.Ready, sc.Local = svc, store.Ping, store
+		svc.Notifier = store
+		go runNotifier(ctx, svc, notifyEvery, log) // issue 12's scheduler takes this over
+		sc.Service, sc.Ready, sc.Local, sc.Notices = svc, store.Ping, store, svc
 		sc.AnyHost = cfg.allowRemote // reached by whatever name the network gives it
 		sc.Engine = "embedded (" + cfg.db + ")"
 		banner = "Signoff is ready on the embedded engine: %s (sign in as a demo persona)\n"

@@ -103,10 +103,14 @@ type stackConfig struct {
 	platform bool
 	ttl      time.Duration
 	start    time.Time
+	notices  bool
 }
 
 // stackOption configures newStack.
 type stackOption func(*stackConfig)
+
+// withNotices serves the outbox and the header's pending count.
+func withNotices() stackOption { return func(c *stackConfig) { c.notices = true } }
 
 // fileDB puts the database in a file: path if it is not empty (opened as it
 // is, created if missing), else a new file in a temporary directory.
@@ -166,6 +170,10 @@ func newStack(t testing.TB, opts ...stackOption) *stack {
 		s.path = path
 	}
 	sc := server.Config{Service: svc, Ready: st.Ping, SessionKey: testKey, Engine: "test"}
+	if cfg.notices {
+		svc.Notifier = st
+		sc.Notices = svc
+	}
 	if cfg.platform {
 		s.platform = &fakePlatform{st: st, owners: map[string]string{}}
 		sc.Platform, sc.IdentityTTL = s.platform, cfg.ttl

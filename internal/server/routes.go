@@ -35,6 +35,10 @@ func (s *Server) routes() http.Handler {
 		r.Post("/requests/{id}/revoke", s.handleRevoke)
 		r.Post("/requests/{id}/retry-grant", s.handleRetryGrant)
 		r.Get("/queue", s.handleQueue)
+		if s.notices != nil {
+			r.Get("/outbox", s.handleOutbox)
+			r.Post("/outbox/digest", s.handleDigest)
+		}
 		r.Get("/audit", s.handleAudit)
 		r.Get("/audit/verify", s.handleAuditVerify)
 		r.Get("/doctor", s.handleDoctorPage)

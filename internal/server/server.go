@@ -95,6 +95,9 @@ type Config struct {
 	Version string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Notices, when set, serves the outbox page and the header's pending
+	// approvals count.
+	Notices Notices
 }
 
 // Server serves Signoff's pages.
@@ -112,6 +115,7 @@ type Server struct {
 	now         func() time.Time
 	handler     http.Handler
 	buffers     sync.Pool // render's page buffers, reused between requests
+	notices     Notices
 }
 
 // New returns the server's handler with every route and middleware.
@@ -131,7 +135,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{svc: cfg.Service, ready: cfg.Ready, log: cfg.Log, local: cfg.Local, platform: cfg.Platform,
 		identityTTL: cfg.IdentityTTL, anyHost: cfg.AnyHost || cfg.Local == nil,
-		cookies: cks, engine: cfg.Engine, version: cfg.Version, now: cfg.Now}
+		cookies: cks, engine: cfg.Engine, version: cfg.Version, now: cfg.Now, notices: cfg.Notices}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -153,6 +157,14 @@ func (s *Server) meta(w http.ResponseWriter, r *http.Request, title, nav string)
 		// From the identity alone: the engine said whether the viewer
 		// approves when it said who they are, so no page reads more for it.
 		Approvals: viewer.Approver || viewer.Admin()}
+	if s.notices != nil {
+		m.Outbox = !viewer.Anonymous()
+		// The header's count on every page: cheap on the embedded engine,
+		// kept for a short while per viewer on Snowflake (Service.PendingTTL).
+		if n, ok := s.notices.PendingCount(r.Context(), viewer); ok {
+			m.QueueCount = n
+		}
+	}
 	if msg, ok := s.cookies.get(r, flashCookie); ok {
 		m.Flash = msg
 		s.cookies.clear(w, flashCookie)

@@ -46,8 +46,15 @@ type Service struct {
 	// Directory says who holds roles, so pages can say when a chain cannot
 	// complete; nil when the engine has none (Snowflake, for now).
 	Directory Directory
+	// Notifier is the engine's outbox (notify.go); nil when the engine
+	// sends no notifications.
+	Notifier Notifier
+	// PendingTTL is how long a viewer's pending approvals count (the
+	// header's) is reused; 0 reads it for every page.
+	PendingTTL time.Duration
 
-	digest digestState // what TakeDigest last found
+	digest  digestState // what TakeDigest last found
+	pending pendingCache
 }
 
 // catalog reads the whole catalog and its facets.

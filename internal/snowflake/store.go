@@ -110,7 +110,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // procedures are the CALL statements of the API procedures
 // (sql/snowflake/03_api.sql), qualified with the API schema.
 type procedures struct {
-	submit, decide, withdraw, retry, revoke, resubmit string
+	submit, decide, withdraw, retry, revoke, resubmit, digest string
 }
 
 func newProcedures(api string) procedures {
@@ -124,6 +124,7 @@ func newProcedures(api string) procedures {
 		retry:    call("RETRY_GRANT", 3),      // REQUEST_ID, EVENT_IDS, DRY_RUN
 		revoke:   call("REVOKE_ACCESS", 4),    // REQUEST_ID, REASON, EVENT_IDS, DRY_RUN
 		resubmit: call("RESUBMIT_REQUEST", 5), // REQUEST_ID, ANSWER, REASON, EVENT_IDS, DRY_RUN
+		digest:   call("SET_NOTIFY_DIGEST", 1), // DAILY
 	}
 }
 
@@ -132,7 +133,7 @@ func newProcedures(api string) procedures {
 // allow (sql/snowflake_privileges_test.go derives them from this list).
 func ProcedureCalls(api string) []string {
 	p := newProcedures(api)
-	return []string{p.submit, p.decide, p.withdraw, p.retry, p.revoke, p.resubmit}
+	return []string{p.submit, p.decide, p.withdraw, p.retry, p.revoke, p.resubmit, p.digest}
 }
 
 // Submit files a request: SUBMIT_REQUEST in the requester's own session.

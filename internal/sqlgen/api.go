@@ -45,6 +45,9 @@ var sharedStatements = map[string]string{
 	"CheckResubmit": sqlstore.CheckResubmit, "ResubmitRequest": sqlstore.ResubmitRequest,
 	"DueWork": sqlstore.DueWork, "CheckSystem": sqlstore.CheckSystem, "ExpireRequest": sqlstore.ExpireRequest,
 	"EscalateStep": sqlstore.EscalateStep,
+	"LockNotify": sqlstore.LockNotify, "NotifyWindow": sqlstore.NotifyWindow, "EnqueueNotices": sqlstore.EnqueueNotices,
+	"AdvanceNotify": sqlstore.AdvanceNotify, "MakeDigests": sqlstore.MakeDigests, "MarkDigested": sqlstore.MarkDigested,
+	"DeleteDigestPreference": sqlstore.DeleteDigestPreference, "InsertDigestPreference": sqlstore.InsertDigestPreference,
 }
 
 // SharedStatements returns the statements the API template may embed, by

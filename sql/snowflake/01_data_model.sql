@@ -178,3 +178,87 @@ CREATE OR REPLACE VIEW AUDIT_LOG COPY GRANTS
 AS SELECT EVENT_ID, EVENT_TIME, REQUEST_ID, PRODUCT_ID, ACTOR, ACTOR_ROLE, EVENT_TYPE, STEP_ORDER, DECISION,
           COMMENT, DETAILS, SEQ, PREV_HASH, HASH
    FROM SIGNOFF.MAIN.AUDIT_LOG;
+
+-- ============================================================================
+-- Notifications (docs/design.md, "Notifications"; docs/snowflake.md, 8)
+-- ============================================================================
+-- The outbox, its cursor over the audit log, and the approvers' digest
+-- choice: the embedded engine's tables (sql/sqlite/010_notifications.sql),
+-- filled and read by the same SQL (internal/sqlstore/notify.go), which
+-- SEND_NOTIFICATIONS embeds. Standard tables enforce no key: one notice per
+-- event and recipient holds because every run takes NOTIFY_STATE's row
+-- lock first and inserts only notices not there yet.
+
+USE SCHEMA SIGNOFF.MAIN;
+
+CREATE TABLE IF NOT EXISTS NOTIFICATION (
+    NOTICE_ID  VARCHAR NOT NULL PRIMARY KEY,
+    EVENT_ID   VARCHAR,
+    SEQ        INTEGER,
+    REQUEST_ID VARCHAR,
+    RECIPIENT  VARCHAR NOT NULL,
+    KIND       VARCHAR NOT NULL,
+    SUBJECT    VARCHAR NOT NULL,
+    BODY       VARCHAR NOT NULL,
+    DELIVERY   VARCHAR NOT NULL,
+    DIGEST_ID  VARCHAR,
+    CREATED_AT TIMESTAMP_NTZ NOT NULL,
+    SENT_AT    TIMESTAMP_NTZ,
+    ATTEMPTS   INTEGER NOT NULL DEFAULT 0,
+    LAST_ERROR VARCHAR
+);
+
+-- The cursor starts at the log's head: an account with history does not
+-- mail it all when notifications are installed.
+CREATE TABLE IF NOT EXISTS NOTIFY_STATE (
+    STATE_ID  INTEGER NOT NULL PRIMARY KEY,
+    LAST_SEQ  INTEGER NOT NULL,
+    LOCKED_AT TIMESTAMP_NTZ
+);
+INSERT INTO NOTIFY_STATE (STATE_ID, LAST_SEQ, LOCKED_AT)
+SELECT 1, COALESCE((SELECT MAX(SEQ) FROM AUDIT_LOG), 0), NULL
+WHERE NOT EXISTS (SELECT 1 FROM NOTIFY_STATE WHERE STATE_ID = 1);
+
+CREATE TABLE IF NOT EXISTS NOTIFY_PREFERENCE (
+    USER_NAME    VARCHAR NOT NULL PRIMARY KEY,
+    DAILY_DIGEST INTEGER NOT NULL,
+    UPDATED_AT   TIMESTAMP_NTZ NOT NULL
+);
+
+-- Who holds each role, directly or through the role hierarchy: Snowflake's
+-- record of grants to users and to roles, revoked ones left out
+-- (DOCS/sql-reference/account-usage/grants_to_users, .../grants_to_roles).
+-- Those views lag up to two hours: a user granted an approver role is
+-- neither notified nor counted as a possible decider until they show it,
+-- and one whose role was revoked may still be told. Reading them needs the
+-- SNOWFLAKE database role SECURITY_VIEWER (DOCS/sql-reference/snowflake-db-roles),
+-- which 02_grants.sql grants SIGNOFF_OWNER; the view runs with its owner's
+-- privileges, so nobody else needs it.
+CREATE OR REPLACE VIEW ROLE_HOLDER COPY GRANTS
+    COMMENT = 'Signoff: who holds each role (ACCOUNT_USAGE, up to 2 h behind)'
+AS WITH RECURSIVE HELD (ROLE_NAME, USER_NAME) AS (
+       SELECT ROLE, GRANTEE_NAME FROM SNOWFLAKE.ACCOUNT_USAGE.GRANTS_TO_USERS WHERE DELETED_ON IS NULL
+       UNION ALL
+       SELECT G.NAME, H.USER_NAME
+       FROM SNOWFLAKE.ACCOUNT_USAGE.GRANTS_TO_ROLES G JOIN HELD H ON G.GRANTEE_NAME = H.ROLE_NAME
+       WHERE G.DELETED_ON IS NULL AND G.GRANTED_ON = 'ROLE' AND G.PRIVILEGE = 'USAGE' AND G.GRANTED_TO = 'ROLE'
+   )
+   SELECT DISTINCT ROLE_NAME, USER_NAME FROM HELD;
+
+USE SCHEMA SIGNOFF.API;
+
+CREATE OR REPLACE VIEW ROLE_HOLDER COPY GRANTS
+    COMMENT = 'Signoff: who holds each role (read-only; up to 2 h behind)'
+AS SELECT ROLE_NAME, USER_NAME
+   FROM SIGNOFF.MAIN.ROLE_HOLDER;
+
+CREATE OR REPLACE VIEW NOTIFICATION COPY GRANTS
+    COMMENT = 'Signoff outbox (read-only)'
+AS SELECT NOTICE_ID, EVENT_ID, SEQ, REQUEST_ID, RECIPIENT, KIND, SUBJECT, BODY, DELIVERY, DIGEST_ID, CREATED_AT,
+          SENT_AT, ATTEMPTS, LAST_ERROR
+   FROM SIGNOFF.MAIN.NOTIFICATION;
+
+CREATE OR REPLACE VIEW NOTIFY_PREFERENCE COPY GRANTS
+    COMMENT = 'Signoff approvers digest choices (read-only)'
+AS SELECT USER_NAME, DAILY_DIGEST, UPDATED_AT
+   FROM SIGNOFF.MAIN.NOTIFY_PREFERENCE;

@@ -1971,6 +1971,232 @@ END;
 $$;
 
 -- ============================================================================
+-- Notifications (docs/design.md, "Notifications"; docs/snowflake.md, 8)
+-- ============================================================================
+-- SEND_NOTIFICATIONS is what the task deploy/40_notifications.sql creates
+-- runs: in one transaction under NOTIFY_STATE's lock it writes the notices
+-- of the audit events past the cursor (one per event and recipient), moves
+-- the cursor and makes the digests due, the statements the embedded engine
+-- runs (internal/sqlstore/notify.go); then it sends each message due with
+-- SYSTEM$SEND_EMAIL through INTEGRATION_NAME and marks it sent, or counts
+-- the attempt and keeps the error. A message is marked sent after it was
+-- sent, so a run that fails in between sends it again: at least once. Up to
+-- 100 messages a run, each tried at most 5 times. E-mail goes to the
+-- address ACCOUNT_USAGE.USERS holds for the recipient (up to two hours
+-- behind), which must be verified; a recipient without one is an attempt
+-- with its error (DOCS/sql-reference/stored-procedures/system_send_email,
+-- DOCS/user-guide/notifications/email-notifications).
+CREATE OR REPLACE PROCEDURE SIGNOFF.API.SEND_NOTIFICATIONS(INTEGRATION_NAME VARCHAR)
+RETURNS VARIANT
+LANGUAGE SQL
+COMMENT = 'Signoff: write the outbox from the audit log and send what is due (the notifications task)'
+EXECUTE AS OWNER
+AS
+$$
+DECLARE
+    notify_state_missing EXCEPTION (-20003, 'the SIGNOFF.MAIN.NOTIFY_STATE row is missing; run 01_data_model.sql');
+    now_ts       TIMESTAMP_NTZ;
+    digest_since TIMESTAMP_NTZ;
+    run_id       VARCHAR;
+    from_seq     NUMBER;
+    upto_seq     NUMBER;
+    queued       NUMBER DEFAULT 0;
+    digests      NUMBER DEFAULT 0;
+    sent         NUMBER DEFAULT 0;
+    failed       NUMBER DEFAULT 0;
+    m_id         VARCHAR;
+    m_email      VARCHAR;
+    m_subject    VARCHAR;
+    m_body       VARCHAR;
+    m_error      VARCHAR;
+    due CURSOR FOR
+        SELECT n.notice_id, u.email, n.subject, n.body
+        FROM main.notification n
+        LEFT JOIN SNOWFLAKE.ACCOUNT_USAGE.USERS u ON u.name = n.recipient AND u.deleted_on IS NULL
+        WHERE n.delivery = 'NOW' AND n.sent_at IS NULL AND n.attempts < 5
+        ORDER BY n.created_at, n.notice_id
+        LIMIT 100;
+    result       VARIANT;
+BEGIN
+    SELECT DATE_TRUNC('MICROSECOND', SYSDATE()), UUID_STRING() INTO :now_ts, :run_id;
+    digest_since := DATEADD(HOUR, -24, now_ts);
+    BEGIN TRANSACTION;
+    UPDATE main.notify_state SET locked_at = :now_ts WHERE state_id = 1;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        RAISE notify_state_missing;
+    END IF;
+    SELECT w.from_seq, w.upto_seq INTO :from_seq, :upto_seq FROM (SELECT s.last_seq AS from_seq,
+           CASE WHEN h.head_seq > s.last_seq + 1000 THEN s.last_seq + 1000
+                ELSE h.head_seq END AS upto_seq
+    FROM main.notify_state s CROSS JOIN (SELECT COALESCE(MAX(seq), 0) AS head_seq FROM main.audit_log) h
+    WHERE s.state_id = 1
+    ) w;
+    IF (upto_seq > from_seq) THEN
+        INSERT INTO main.notification (notice_id, event_id, seq, request_id, recipient, kind, subject, body, delivery,
+                                   created_at, attempts)
+    SELECT x.event_id || ':' || x.recipient, x.event_id, x.seq, x.request_id, x.recipient, x.event_type,
+           CASE WHEN x.event_type = 'REQUEST_SUBMITTED' AND x.audience = 'APPROVERS' THEN 'Signoff: ' || COALESCE(r.requester, '') || ' asks for access to ' || COALESCE(COALESCE(p.name, r.product_id), '')
+                WHEN x.event_type = 'STEP_APPROVED' AND x.audience = 'REQUESTER' THEN 'Signoff: step ' || COALESCE(CAST(x.step_no AS VARCHAR), '') || ' of your request for ' || COALESCE(COALESCE(p.name, r.product_id), '') || ' was approved'
+                WHEN x.event_type = 'STEP_APPROVED' AND x.audience = 'APPROVERS' THEN 'Signoff: ' || COALESCE(r.requester, '') || ' asks for access to ' || COALESCE(COALESCE(p.name, r.product_id), '')
+                WHEN x.event_type = 'STEP_REJECTED' AND x.audience = 'REQUESTER' THEN 'Signoff: your request for ' || COALESCE(COALESCE(p.name, r.product_id), '') || ' was rejected'
+                WHEN x.event_type = 'CHANGES_REQUESTED' AND x.audience = 'REQUESTER' THEN 'Signoff: changes asked for on your request for ' || COALESCE(COALESCE(p.name, r.product_id), '')
+                WHEN x.event_type = 'REQUEST_RESUBMITTED' AND x.audience = 'APPROVERS' THEN 'Signoff: ' || COALESCE(r.requester, '') || ' answered on their request for ' || COALESCE(COALESCE(p.name, r.product_id), '')
+                WHEN x.event_type = 'ACCESS_GRANTED' AND x.audience = 'REQUESTER' THEN 'Signoff: you now have access to ' || COALESCE(COALESCE(p.name, r.product_id), '')
+                WHEN x.event_type = 'GRANT_FAILED' AND x.audience = 'REQUESTER' THEN 'Signoff: your access to ' || COALESCE(COALESCE(p.name, r.product_id), '') || ' is not granted yet'
+                WHEN x.event_type = 'ACCESS_REVOKED' AND x.audience = 'REQUESTER' THEN 'Signoff: your access to ' || COALESCE(COALESCE(p.name, r.product_id), '') || ' was revoked'
+                WHEN x.event_type = 'STEP_REMINDED' AND x.audience = 'APPROVERS' THEN 'Signoff: reminder, ' || COALESCE(r.requester, '') || '''s request for ' || COALESCE(COALESCE(p.name, r.product_id), '') || ' waits for a decision'
+                WHEN x.event_type = 'STEP_ESCALATED' AND x.audience = 'APPROVERS' THEN 'Signoff: ' || COALESCE(r.requester, '') || '''s request for ' || COALESCE(COALESCE(p.name, r.product_id), '') || ' needs a decision'
+                WHEN x.event_type = 'REQUEST_EXPIRED' AND x.audience = 'REQUESTER' THEN 'Signoff: your request for ' || COALESCE(COALESCE(p.name, r.product_id), '') || ' expired'
+                WHEN x.event_type = 'EXPIRY_REMINDED' AND x.audience = 'REQUESTER' THEN 'Signoff: your access to ' || COALESCE(COALESCE(p.name, r.product_id), '') || ' ends soon'
+                WHEN x.event_type = 'ACCESS_EXPIRED' AND x.audience = 'REQUESTER' THEN 'Signoff: your access to ' || COALESCE(COALESCE(p.name, r.product_id), '') || ' has ended' END,
+           CASE WHEN x.event_type = 'REQUEST_SUBMITTED' AND x.audience = 'APPROVERS' THEN COALESCE(r.requester, '') || ' asks for access to ' || COALESCE(COALESCE(p.name, r.product_id), '') || ' (request ' || COALESCE(x.request_id, '') || '). Step ' || COALESCE(CAST(x.step_no AS VARCHAR), '') || ' (' || COALESCE(s.step_label, '') || ') waits for a decision, which you may make.' || CHAR(10) || CHAR(10) || 'Decide it in Signoff: /requests/' || COALESCE(x.request_id, '')
+                WHEN x.event_type = 'STEP_APPROVED' AND x.audience = 'REQUESTER' THEN COALESCE(x.actor, '') || ' approved step ' || COALESCE(CAST(x.step_no AS VARCHAR), '') || ' (' || COALESCE(s.step_label, '') || ') of your request ' || COALESCE(x.request_id, '') || ' for ' || COALESCE(COALESCE(p.name, r.product_id), '') || '. It now waits for the next step.' || CHAR(10) || CHAR(10) || 'Open it in Signoff: /requests/' || COALESCE(x.request_id, '')
+                WHEN x.event_type = 'STEP_APPROVED' AND x.audience = 'APPROVERS' THEN COALESCE(r.requester, '') || ' asks for access to ' || COALESCE(COALESCE(p.name, r.product_id), '') || ' (request ' || COALESCE(x.request_id, '') || '). Step ' || COALESCE(CAST(x.step_no AS VARCHAR), '') || ' (' || COALESCE(s.step_label, '') || ') waits for a decision, which you may make.' || CHAR(10) || CHAR(10) || 'Decide it in Signoff: /requests/' || COALESCE(x.request_id, '')
+                WHEN x.event_type = 'STEP_REJECTED' AND x.audience = 'REQUESTER' THEN COALESCE(x.actor, '') || ' rejected your request ' || COALESCE(x.request_id, '') || ' for ' || COALESCE(COALESCE(p.name, r.product_id), '') || ' at step ' || COALESCE(CAST(x.step_no AS VARCHAR), '') || ' (' || COALESCE(s.step_label, '') || '). Their reason: ' || COALESCE(x.comment_text, '') || CHAR(10) || CHAR(10) || 'Open it in Signoff: /requests/' || COALESCE(x.request_id, '')
+                WHEN x.event_type = 'CHANGES_REQUESTED' AND x.audience = 'REQUESTER' THEN COALESCE(x.actor, '') || ' asks for changes to your request ' || COALESCE(x.request_id, '') || ' for ' || COALESCE(COALESCE(p.name, r.product_id), '') || ' at step ' || COALESCE(CAST(x.step_no AS VARCHAR), '') || ' (' || COALESCE(s.step_label, '') || '): ' || COALESCE(x.comment_text, '') || CHAR(10) || CHAR(10) || 'Open it in Signoff: /requests/' || COALESCE(x.request_id, '')
+                WHEN x.event_type = 'REQUEST_RESUBMITTED' AND x.audience = 'APPROVERS' THEN COALESCE(r.requester, '') || ' answered the question on their request ' || COALESCE(x.request_id, '') || ' for ' || COALESCE(COALESCE(p.name, r.product_id), '') || '. Step ' || COALESCE(CAST(x.step_no AS VARCHAR), '') || ' (' || COALESCE(s.step_label, '') || ') waits for a decision again, which you may make.' || CHAR(10) || CHAR(10) || 'Decide it in Signoff: /requests/' || COALESCE(x.request_id, '')
+                WHEN x.event_type = 'ACCESS_GRANTED' AND x.audience = 'REQUESTER' THEN 'Your request ' || COALESCE(x.request_id, '') || ' for ' || COALESCE(COALESCE(p.name, r.product_id), '') || ' was approved at every step, and its access role was granted to you.' || CHAR(10) || CHAR(10) || 'Open it in Signoff: /requests/' || COALESCE(x.request_id, '')
+                WHEN x.event_type = 'GRANT_FAILED' AND x.audience = 'REQUESTER' THEN 'Your request ' || COALESCE(x.request_id, '') || ' for ' || COALESCE(COALESCE(p.name, r.product_id), '') || ' was approved at every step, but granting the access failed. Signoff''s admins see the failure and can retry the grant; you need not ask again.' || CHAR(10) || CHAR(10) || 'Open it in Signoff: /requests/' || COALESCE(x.request_id, '')
+                WHEN x.event_type = 'ACCESS_REVOKED' AND x.audience = 'REQUESTER' THEN COALESCE(x.actor, '') || ' revoked the access your request ' || COALESCE(x.request_id, '') || ' gave you to ' || COALESCE(COALESCE(p.name, r.product_id), '') || '.' || CHAR(10) || CHAR(10) || 'Open it in Signoff: /requests/' || COALESCE(x.request_id, '')
+                WHEN x.event_type = 'STEP_REMINDED' AND x.audience = 'APPROVERS' THEN COALESCE(r.requester, '') || '''s request ' || COALESCE(x.request_id, '') || ' for ' || COALESCE(COALESCE(p.name, r.product_id), '') || ' has waited past its deadline at step ' || COALESCE(CAST(x.step_no AS VARCHAR), '') || ' (' || COALESCE(s.step_label, '') || '), which you may decide.' || CHAR(10) || CHAR(10) || 'Decide it in Signoff: /requests/' || COALESCE(x.request_id, '')
+                WHEN x.event_type = 'STEP_ESCALATED' AND x.audience = 'APPROVERS' THEN COALESCE(r.requester, '') || '''s request ' || COALESCE(x.request_id, '') || ' for ' || COALESCE(COALESCE(p.name, r.product_id), '') || ' was escalated at step ' || COALESCE(CAST(x.step_no AS VARCHAR), '') || ' (' || COALESCE(s.step_label, '') || '): you may now decide it.' || CHAR(10) || CHAR(10) || 'Decide it in Signoff: /requests/' || COALESCE(x.request_id, '')
+                WHEN x.event_type = 'REQUEST_EXPIRED' AND x.audience = 'REQUESTER' THEN 'Your request ' || COALESCE(x.request_id, '') || ' for ' || COALESCE(COALESCE(p.name, r.product_id), '') || ' waited longer for decisions than the product allows, and expired. You may ask again.' || CHAR(10) || CHAR(10) || 'Open it in Signoff: /requests/' || COALESCE(x.request_id, '')
+                WHEN x.event_type = 'EXPIRY_REMINDED' AND x.audience = 'REQUESTER' THEN 'The time-bound access your request ' || COALESCE(x.request_id, '') || ' gave you to ' || COALESCE(COALESCE(p.name, r.product_id), '') || ' ends soon. Ask again in Signoff if you still need it.' || CHAR(10) || CHAR(10) || 'Open it in Signoff: /requests/' || COALESCE(x.request_id, '')
+                WHEN x.event_type = 'ACCESS_EXPIRED' AND x.audience = 'REQUESTER' THEN 'The time-bound access your request ' || COALESCE(x.request_id, '') || ' gave you to ' || COALESCE(COALESCE(p.name, r.product_id), '') || ' has ended, and its access role was taken back.' || CHAR(10) || CHAR(10) || 'Open it in Signoff: /requests/' || COALESCE(x.request_id, '') END,
+           CASE WHEN x.audience = 'APPROVERS' AND EXISTS (SELECT 1 FROM main.notify_preference np
+                                                           WHERE np.user_name = x.recipient AND np.daily_digest = 1)
+                THEN 'DIGEST' ELSE 'NOW' END,
+           :now_ts, 0
+    FROM (
+        SELECT e.event_id, e.seq, e.request_id, e.event_type, e.actor, e.comment AS comment_text,
+               'REQUESTER' AS audience, q.requester AS recipient, COALESCE(e.step_order, 0) AS step_no
+        FROM main.audit_log e JOIN main.access_request q ON q.request_id = e.request_id
+        WHERE e.seq > :from_seq AND e.seq <= :upto_seq
+          AND (e.event_type IN ('STEP_REJECTED', 'CHANGES_REQUESTED', 'ACCESS_GRANTED', 'GRANT_FAILED', 'ACCESS_REVOKED', 'REQUEST_EXPIRED', 'EXPIRY_REMINDED', 'ACCESS_EXPIRED')
+               OR (e.event_type = 'STEP_APPROVED' AND e.step_order < q.step_count))
+        UNION
+        SELECT o.event_id, o.seq, o.request_id, o.event_type, o.actor, o.comment_text,
+               'APPROVERS', h.user_name, o.step_no
+        FROM (SELECT e.event_id, e.seq, e.request_id, e.event_type, e.actor, e.comment AS comment_text,
+                     CASE WHEN e.event_type = 'REQUEST_SUBMITTED' THEN 1
+                          WHEN e.event_type = 'STEP_APPROVED' THEN
+                              CASE WHEN e.step_order < q.step_count THEN e.step_order + 1 ELSE 0 END
+                          ELSE COALESCE(NULLIF(e.step_order, 0), q.current_step) END AS step_no
+              FROM main.audit_log e JOIN main.access_request q ON q.request_id = e.request_id
+              WHERE e.seq > :from_seq AND e.seq <= :upto_seq
+                AND e.event_type IN ('REQUEST_SUBMITTED', 'STEP_APPROVED', 'REQUEST_RESUBMITTED', 'STEP_REMINDED', 'STEP_ESCALATED')) o
+        JOIN main.access_request q ON q.request_id = o.request_id
+        JOIN (SELECT st.request_id, st.step_order, st.approver_role AS role_name, 0 AS since_seq
+              FROM main.request_step st
+              UNION ALL
+              SELECT esc.request_id, esc.step_order, esc.details, esc.seq
+              FROM main.audit_log esc WHERE esc.event_type = 'STEP_ESCALATED') k
+          ON k.request_id = o.request_id AND k.step_order = o.step_no AND k.since_seq <= o.seq
+        JOIN main.role_holder h ON h.role_name = k.role_name
+        WHERE q.status = 'PENDING' AND q.current_step = o.step_no AND h.user_name <> q.requester
+          AND NOT EXISTS (SELECT 1 FROM main.request_step d WHERE d.request_id = o.request_id AND d.decided_by = h.user_name)
+    ) x
+    JOIN main.access_request r ON r.request_id = x.request_id
+    LEFT JOIN main.data_product p ON p.product_id = r.product_id
+    LEFT JOIN main.request_step s ON s.request_id = x.request_id AND s.step_order = x.step_no
+    WHERE NOT EXISTS (SELECT 1 FROM main.notification n WHERE n.event_id = x.event_id AND n.recipient = x.recipient);
+        queued := SQLROWCOUNT;
+        UPDATE main.notify_state SET last_seq = :upto_seq WHERE state_id = 1 AND last_seq = :from_seq;
+    END IF;
+    INSERT INTO main.notification (notice_id, event_id, seq, request_id, recipient, kind, subject, body, delivery,
+                                   created_at, attempts)
+    SELECT 'digest:' || :run_id || ':' || w.recipient, NULL, NULL, NULL, w.recipient, 'DIGEST',
+           'Signoff: requests wait for your decision',
+           'Since your last digest, ' || COALESCE(CAST(w.n AS VARCHAR), '') || ' request steps that you may decide were opened. Some may have been decided since.' || CHAR(10) || CHAR(10) || 'Open your approvals in Signoff: /queue',
+           'NOW', :now_ts, 0
+    FROM (SELECT recipient, COUNT(*) AS n FROM main.notification
+          WHERE delivery = 'DIGEST' AND digest_id IS NULL GROUP BY recipient) w
+    WHERE NOT EXISTS (SELECT 1 FROM main.notification d
+                      WHERE d.recipient = w.recipient AND d.kind = 'DIGEST' AND d.created_at > :digest_since);
+    digests := SQLROWCOUNT;
+    UPDATE main.notification SET digest_id = 'digest:' || :run_id || ':' || recipient, sent_at = :now_ts
+    WHERE delivery = 'DIGEST' AND digest_id IS NULL
+      AND recipient IN (SELECT d.recipient FROM main.notification d
+                        WHERE d.kind = 'DIGEST' AND d.notice_id = 'digest:' || :run_id || ':' || d.recipient);
+    COMMIT;
+    FOR m IN due DO
+        m_id := m.notice_id;
+        m_email := m.email;
+        m_subject := m.subject;
+        m_body := m.body;
+        BEGIN
+            IF (COALESCE(m_email, '') = '') THEN
+                UPDATE main.notification SET attempts = attempts + 1,
+                       last_error = 'the recipient has no e-mail address in ACCOUNT_USAGE.USERS'
+                 WHERE notice_id = :m_id;
+                failed := failed + 1;
+            ELSE
+                CALL SYSTEM$SEND_EMAIL(:integration_name, :m_email, :m_subject, :m_body);
+                UPDATE main.notification SET sent_at = :now_ts, attempts = attempts + 1, last_error = NULL
+                 WHERE notice_id = :m_id;
+                sent := sent + 1;
+            END IF;
+        EXCEPTION
+            WHEN OTHER THEN
+                m_error := LEFT(SQLERRM, 1000);
+                UPDATE main.notification SET attempts = attempts + 1, last_error = :m_error
+                 WHERE notice_id = :m_id;
+                failed := failed + 1;
+        END;
+    END FOR;
+    SELECT ENVELOPE('OK', OBJECT_CONSTRUCT('events', :upto_seq - :from_seq, 'queued', :queued, 'digests', :digests,
+                                           'sent', :sent, 'failed', :failed, 'upto', :upto_seq))
+      INTO :result;
+    RETURN result;
+EXCEPTION
+    WHEN OTHER THEN
+        ROLLBACK;
+        RAISE;
+END;
+$$;
+
+-- SET_NOTIFY_DIGEST: the calling user chooses a daily digest (TRUE) of the
+-- steps they may decide, or a message for each (FALSE). Only for
+-- themselves: the user is the calling session's.
+CREATE OR REPLACE PROCEDURE SIGNOFF.API.SET_NOTIFY_DIGEST(DAILY BOOLEAN)
+RETURNS VARIANT
+LANGUAGE SQL
+COMMENT = 'Signoff: the calling user chooses a daily digest of approvals'
+EXECUTE AS OWNER
+AS
+$$
+DECLARE
+    actor        VARCHAR;
+    now_ts       TIMESTAMP_NTZ;
+    daily_digest NUMBER;
+    result       VARIANT;
+BEGIN
+    -- Who is calling: the calling session's user, from Snowflake.
+    SELECT IFF(SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_TYPE') LIKE 'USER%',
+               SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME'), NULL),
+           DATE_TRUNC('MICROSECOND', SYSDATE())
+      INTO :actor, :now_ts;
+    IF (COALESCE(actor, '') = '') THEN
+        SELECT ENVELOPE('IDENTITY_UNAVAILABLE', NULL) INTO :result;
+        RETURN result;
+    END IF;
+    daily_digest := IFF(COALESCE(daily, FALSE), 1, 0);
+    BEGIN TRANSACTION;
+    DELETE FROM main.notify_preference WHERE user_name = :actor;
+    INSERT INTO main.notify_preference (user_name, daily_digest, updated_at) VALUES (:actor, :daily_digest, :now_ts);
+    COMMIT;
+    SELECT ENVELOPE('OK', OBJECT_CONSTRUCT('daily', :daily_digest = 1)) INTO :result;
+    RETURN result;
+EXCEPTION
+    WHEN OTHER THEN
+        ROLLBACK;
+        RAISE;
+END;
+$$;
+
+GRANT USAGE ON PROCEDURE SIGNOFF.API.SET_NOTIFY_DIGEST(BOOLEAN) TO ROLE PUBLIC;
+
+-- ============================================================================
 -- WHOAMI: who Snowflake says the caller is, as the procedures see it
 -- ============================================================================
 -- For the preflight (signoff doctor, deploy/preflight.sql): the actor the

@@ -34,6 +34,8 @@ type Meta struct {
 	// Approvals shows the Approvals tab: the viewer holds an approver role,
 	// or is an admin, who retries failed grants from that page.
 	Approvals bool
+	// Outbox shows the Messages tab: the engine keeps an outbox.
+	Outbox bool
 }
 
 // FormTime formats a time for people: "24 Nov 2026 14:05 UTC".
@@ -246,4 +248,20 @@ func chainDetails(e signoff.Event) (text string, ok bool) {
 		parts[i] = s.Label + " (" + s.ApproverRole + ")"
 	}
 	return "Chain: " + strings.Join(parts, " → "), true
+}
+
+// noticeState says where a message is: delivered, waiting for its digest,
+// or failing (Snowflake's SYSTEM$SEND_EMAIL refused it).
+func noticeState(n signoff.Notice) string {
+	switch {
+	case n.Delivery == signoff.DeliverDigest && n.DigestID == "":
+		return "waits for the daily digest"
+	case n.Delivery == signoff.DeliverDigest:
+		return "sent in a daily digest"
+	case n.Sent():
+		return "sent"
+	case n.LastError != "":
+		return "not sent yet (" + strconv.Itoa(n.Attempts) + " attempts)"
+	}
+	return "not sent yet"
 }
