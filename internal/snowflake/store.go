@@ -118,12 +118,12 @@ func newProcedures(api string) procedures {
 		return "CALL " + api + "." + name + "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
 	}
 	return procedures{
-		submit:   call("SUBMIT_REQUEST", 6),   // PRODUCT_ID, REASON, DURATION_DAYS, REQUEST_ID, EVENT_IDS, DRY_RUN
-		decide:   call("DECIDE_STEP", 8),      // REQUEST_ID, STEP_NO, DECISION, COMMENT_TEXT, ACTING_AS, APPROVE_DAYS, EVENT_IDS, DRY_RUN
-		withdraw: call("WITHDRAW_REQUEST", 3), // REQUEST_ID, EVENT_IDS, DRY_RUN
-		retry:    call("RETRY_GRANT", 3),      // REQUEST_ID, EVENT_IDS, DRY_RUN
-		revoke:   call("REVOKE_ACCESS", 4),    // REQUEST_ID, REASON, EVENT_IDS, DRY_RUN
-		resubmit: call("RESUBMIT_REQUEST", 5), // REQUEST_ID, ANSWER, REASON, EVENT_IDS, DRY_RUN
+		submit:   call("SUBMIT_REQUEST", 6),    // PRODUCT_ID, REASON, DURATION_DAYS, REQUEST_ID, EVENT_IDS, DRY_RUN
+		decide:   call("DECIDE_STEP", 8),       // REQUEST_ID, STEP_NO, DECISION, COMMENT_TEXT, ACTING_AS, APPROVE_DAYS, EVENT_IDS, DRY_RUN
+		withdraw: call("WITHDRAW_REQUEST", 3),  // REQUEST_ID, EVENT_IDS, DRY_RUN
+		retry:    call("RETRY_GRANT", 3),       // REQUEST_ID, EVENT_IDS, DRY_RUN
+		revoke:   call("REVOKE_ACCESS", 4),     // REQUEST_ID, REASON, EVENT_IDS, DRY_RUN
+		resubmit: call("RESUBMIT_REQUEST", 5),  // REQUEST_ID, ANSWER, REASON, EVENT_IDS, DRY_RUN
 		digest:   call("SET_NOTIFY_DIGEST", 1), // DAILY
 	}
 }

@@ -72,9 +72,9 @@ type seedProduct struct {
 }
 
 type seedStep struct {
-	Product     string
-	Order       int
-	Role, Label string
+	Product       string
+	Order         int
+	Role, Label   string
 	DeadlineHours int
 	FallbackRole  string
 }
