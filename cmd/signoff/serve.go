@@ -294,8 +294,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 		digestSvc = svc
-		svc.Notifier = store
-		go runNotifier(ctx, svc, notifyEvery, log) // issue 12's scheduler takes this over
+		svc.Notifier, svc.Scheduler = store, store
+		go runScheduler(ctx, svc, scheduleEvery, log)
 		sc.Service, sc.Ready, sc.Local, sc.Notices = svc, store.Ping, store, svc
 		sc.AnyHost = cfg.allowRemote // reached by whatever name the network gives it
 		sc.Engine = "embedded (" + cfg.db + ")"

@@ -25,6 +25,9 @@ type Account interface {
 	GrantRoleToUser(ctx context.Context, role, user, by string) error
 	CreateProduct(ctx context.Context, p signoff.Product) error
 	Identify(ctx context.Context, user string) (signoff.Identity, error)
+	// The story's scheduled work (reminders, escalations, expiries) runs
+	// as the server's scheduler would have run it.
+	signoff.Scheduler
 }
 
 // User is a demo persona.
@@ -44,7 +47,8 @@ var Users = []User{
 	{"FRANK", "Frank Weber", "Finance controller and finance data owner", []string{"FINANCE_CONTROLLER", "DATA_OWNER_FINANCE"}},
 	{"GRACE", "Grace Mensah", "Finance controller", []string{"FINANCE_CONTROLLER"}},
 	{"HANNAH", "Hannah Ito", "HR data owner", []string{"DATA_OWNER_HR"}},
-	{"ADAM", "Adam Novak", "Signoff admin", []string{"SIGNOFF_ADMIN"}},
+	{"VERA", "Vera Santos", "Data governance lead (fallback approver)", []string{"DATA_GOVERNANCE"}},
+	{"ADAM", "Adam Novak", "Signoff admin and fallback approver", []string{"SIGNOFF_ADMIN", "DATA_GOVERNANCE"}},
 	{"AUDREY", "Audrey Blanc", "Internal auditor (read-only)", []string{"SIGNOFF_AUDITOR"}},
 	{"BEN", "Ben Adeyemi", "Analyst, Finance (requester)", []string{"ANALYST"}},
 	{"NOEL", "Noel Park", "New joiner, no roles yet", nil},
@@ -63,6 +67,8 @@ var Roles = []struct{ Name, Comment string }{
 	{"FINANCE_CONTROLLER", "Finance controllers"},
 	{"DPO", "Data protection office: approves access to personal data"},
 	{"SECURITY_LEAD", "Security leadership; inherits DPO"},
+	{"DATA_GOVERNANCE", "Data governance: decides the steps that escalate (nobody else can, or their deadline passed)"},
+	{"COMPENSATION_COMMITTEE", "Compensation committee: its seat is vacant, so its steps escalate"},
 	{"SIGNOFF_ADMIN", "Administers Signoff: revoke, retry grants, audit"},
 	{"SIGNOFF_AUDITOR", "Reads every request and the audit log"},
 	{"WEB_TRAFFIC_READ", "Access role: web traffic"},
@@ -71,6 +77,7 @@ var Roles = []struct{ Name, Comment string }{
 	{"GL_JOURNAL_READ", "Access role: general ledger journal"},
 	{"HR_HEADCOUNT_READ", "Access role: HR headcount"},
 	{"CAMPAIGNS_READ", "Access role: marketing campaigns"},
+	{"PAYROLL_READ", "Access role: payroll detail"},
 }
 
 // Hierarchy lists role-to-role grants: Grantee inherits Role.
@@ -78,9 +85,18 @@ var Hierarchy = []struct{ Role, Grantee string }{
 	{"DPO", "SECURITY_LEAD"},
 }
 
+// fallback is every demo product's escalation role: a step that nobody
+// else can decide, or that waited twice its deadline, goes to it.
+const fallback = "DATA_GOVERNANCE"
+
+// pendingDays is how long a demo request may wait for decisions.
+const pendingDays = 30
+
 var (
-	manager    = signoff.ChainStep{ApproverRole: "LINE_MANAGER", Label: "Line manager"}
-	dpo        = signoff.ChainStep{ApproverRole: "DPO", Label: "Data protection"}
+	// A line manager has two days, the data protection office three, before
+	// they are reminded (and as long again before the step escalates).
+	manager    = signoff.ChainStep{ApproverRole: "LINE_MANAGER", Label: "Line manager", DeadlineHours: 48}
+	dpo        = signoff.ChainStep{ApproverRole: "DPO", Label: "Data protection", DeadlineHours: 72}
 	controller = signoff.ChainStep{ApproverRole: "FINANCE_CONTROLLER", Label: "Finance controller"}
 )
 
@@ -88,8 +104,10 @@ func owner(role string) signoff.ChainStep {
 	return signoff.ChainStep{ApproverRole: role, Label: "Data owner"}
 }
 
-// Products is the demo catalog.
-var Products = []signoff.Product{
+// Products is the demo catalog. Every product escalates to fallback and
+// lets requests wait pendingDays (withLifecycle); personal and financial
+// data are never granted for good.
+var Products = withLifecycle([]signoff.Product{
 	{
 		ID: "web-traffic-daily", Name: "Web traffic, daily", Domain: "Marketing", Classification: "PUBLIC",
 		Description: "Daily sessions, page views and conversion by channel for the public web site. Aggregated; no personal data.",
@@ -97,7 +115,8 @@ var Products = []signoff.Product{
 		Tags: []string{"web", "marketing", "aggregated"},
 		Columns: []signoff.Column{{Name: "DAY", Type: "DATE"}, {Name: "CHANNEL", Type: "VARCHAR"},
 			{Name: "SESSIONS", Type: "NUMBER"}, {Name: "PAGE_VIEWS", Type: "NUMBER"}, {Name: "CONVERSION_RATE", Type: "FLOAT"}},
-		Chain: []signoff.ChainStep{owner("DATA_OWNER_MARKETING")},
+		Chain:     []signoff.ChainStep{owner("DATA_OWNER_MARKETING")},
+		Durations: []int{0, 7, 30, 90},
 	},
 	{
 		ID: "marketing-campaigns", Name: "Marketing campaigns", Domain: "Marketing", Classification: "INTERNAL",
@@ -107,7 +126,8 @@ var Products = []signoff.Product{
 		Columns: []signoff.Column{{Name: "CAMPAIGN_ID", Type: "VARCHAR"}, {Name: "NAME", Type: "VARCHAR"},
 			{Name: "BUDGET_EUR", Type: "NUMBER(12,2)"}, {Name: "SPEND_EUR", Type: "NUMBER(12,2)"},
 			{Name: "SEGMENT", Type: "VARCHAR"}, {Name: "ATTRIBUTED_REVENUE_EUR", Type: "NUMBER(12,2)"}},
-		Chain: []signoff.ChainStep{owner("DATA_OWNER_MARKETING")},
+		Chain:     []signoff.ChainStep{owner("DATA_OWNER_MARKETING")},
+		Durations: []int{0, 30, 90},
 	},
 	{
 		ID: "sales-orders", Name: "Sales orders", Domain: "Sales", Classification: "INTERNAL",
@@ -118,7 +138,8 @@ var Products = []signoff.Product{
 			{Name: "CUSTOMER_KEY", Type: "VARCHAR", Description: "Pseudonymous customer key"},
 			{Name: "SKU", Type: "VARCHAR"}, {Name: "QUANTITY", Type: "NUMBER"}, {Name: "NET_AMOUNT_EUR", Type: "NUMBER(12,2)"},
 			{Name: "ORDERED_AT", Type: "TIMESTAMP_NTZ"}},
-		Chain: []signoff.ChainStep{manager, owner("DATA_OWNER_SALES")},
+		Chain:     []signoff.ChainStep{manager, owner("DATA_OWNER_SALES")},
+		Durations: []int{0, 30, 90},
 	},
 	{
 		ID: "customer-360", Name: "Customer 360", Domain: "Sales", Classification: "PII",
@@ -129,7 +150,8 @@ var Products = []signoff.Product{
 			{Name: "FULL_NAME", Type: "VARCHAR", Sensitive: true}, {Name: "EMAIL", Type: "VARCHAR", Sensitive: true},
 			{Name: "COUNTRY", Type: "VARCHAR"}, {Name: "LIFETIME_VALUE_EUR", Type: "NUMBER(12,2)"},
 			{Name: "OPEN_TICKETS", Type: "NUMBER"}},
-		Chain: []signoff.ChainStep{manager, owner("DATA_OWNER_SALES"), dpo},
+		Chain:     []signoff.ChainStep{manager, owner("DATA_OWNER_SALES"), dpo},
+		Durations: []int{7, 30, 90},
 	},
 	{
 		ID: "hr-headcount", Name: "HR headcount", Domain: "People", Classification: "PII",
@@ -139,7 +161,8 @@ var Products = []signoff.Product{
 		Columns: []signoff.Column{{Name: "MONTH", Type: "DATE"}, {Name: "EMPLOYEE_ID", Type: "VARCHAR", Sensitive: true},
 			{Name: "TEAM", Type: "VARCHAR"}, {Name: "LOCATION", Type: "VARCHAR"}, {Name: "GRADE", Type: "VARCHAR", Sensitive: true},
 			{Name: "START_DATE", Type: "DATE"}},
-		Chain: []signoff.ChainStep{manager, owner("DATA_OWNER_HR"), dpo},
+		Chain:     []signoff.ChainStep{manager, owner("DATA_OWNER_HR"), dpo},
+		Durations: []int{7, 30},
 	},
 	{
 		ID: "gl-journal", Name: "General ledger journal", Domain: "Finance", Classification: "FINANCE",
@@ -149,7 +172,8 @@ var Products = []signoff.Product{
 		Columns: []signoff.Column{{Name: "JOURNAL_ID", Type: "VARCHAR"}, {Name: "LINE_NO", Type: "NUMBER"},
 			{Name: "ACCOUNT", Type: "VARCHAR"}, {Name: "COST_CENTER", Type: "VARCHAR"},
 			{Name: "AMOUNT_EUR", Type: "NUMBER(14,2)"}, {Name: "POSTED_AT", Type: "TIMESTAMP_NTZ"}},
-		Chain: []signoff.ChainStep{manager, controller, owner("DATA_OWNER_FINANCE"), {ApproverRole: "SECURITY_LEAD", Label: "Security"}},
+		Chain:     []signoff.ChainStep{manager, controller, owner("DATA_OWNER_FINANCE"), {ApproverRole: "SECURITY_LEAD", Label: "Security"}},
+		Durations: []int{7, 30, 90},
 	},
 	{
 		ID: "supplier-contracts", Name: "Supplier contracts", Domain: "Procurement", Classification: "CONFIDENTIAL",
@@ -159,8 +183,51 @@ var Products = []signoff.Product{
 		Columns: []signoff.Column{{Name: "SUPPLIER_ID", Type: "VARCHAR"}, {Name: "SUPPLIER_NAME", Type: "VARCHAR"},
 			{Name: "RENEWAL_DATE", Type: "DATE"}, {Name: "ANNUAL_VALUE_EUR", Type: "NUMBER(14,2)", Sensitive: true},
 			{Name: "TERMS", Type: "VARCHAR", Sensitive: true}},
-		Chain: []signoff.ChainStep{manager, owner("DATA_OWNER_FINANCE")},
+		Chain:     []signoff.ChainStep{manager, owner("DATA_OWNER_FINANCE")},
+		Durations: []int{30, 90, 365},
 	},
+	{
+		ID: "payroll-detail", Name: "Payroll detail", Domain: "People", Classification: "PII",
+		Description: "Salary, bonus and pay grade per employee and month. Its compensation committee seat is vacant, so its last step goes to data governance.",
+		Owner:       "Hannah Ito (People analytics)", OwnerRole: "DATA_OWNER_HR", AccessRole: "PAYROLL_READ",
+		Tags: []string{"hr", "payroll", "gdpr"},
+		Columns: []signoff.Column{{Name: "MONTH", Type: "DATE"}, {Name: "EMPLOYEE_ID", Type: "VARCHAR", Sensitive: true},
+			{Name: "BASE_SALARY_EUR", Type: "NUMBER(12,2)", Sensitive: true}, {Name: "BONUS_EUR", Type: "NUMBER(12,2)", Sensitive: true},
+			{Name: "PAY_GRADE", Type: "VARCHAR", Sensitive: true}},
+		Chain: []signoff.ChainStep{manager, owner("DATA_OWNER_HR"),
+			{ApproverRole: "COMPENSATION_COMMITTEE", Label: "Compensation committee"}},
+		Durations: []int{7, 30},
+	},
+})
+
+// DefaultDays is the duration a request for the demo product id asks for
+// unless told otherwise (signoff.Product.DefaultDays): for the story, and
+// for scripts and tests that request demo products.
+func DefaultDays(id string) int {
+	for _, p := range Products {
+		if p.ID == id {
+			return p.DefaultDays()
+		}
+	}
+	return 0
+}
+
+// withLifecycle gives every product the demo's fallback role and pending
+// limit, permanent access where it offers no durations, and numbers its
+// chain's steps.
+func withLifecycle(ps []signoff.Product) []signoff.Product {
+	for i := range ps {
+		ps[i].FallbackRole, ps[i].PendingDays = fallback, pendingDays
+		if len(ps[i].Durations) == 0 {
+			ps[i].Durations = []int{0}
+		}
+		chain := slices.Clone(ps[i].Chain)
+		for j := range chain {
+			chain[j].Order = j + 1
+		}
+		ps[i].Chain = chain
+	}
+	return ps
 }
 
 // Load fills an empty embedded database with the demo account and data and
@@ -210,20 +277,28 @@ func Load(ctx context.Context, acct Account, svc *signoff.Service, now time.Time
 type act struct {
 	ago      time.Duration // before now
 	user     string
-	submit   string // product ID to request, with reason
+	submit   string // product ID to request, with reason, for days
 	reason   string
-	decide   string // "approve" or "reject" the user's current step of the story's request
+	days     int    // with submit: the duration asked; with approve: a shorter one
+	decide   string // "approve", "reject" or "changes" (ask a question) on the story's request's current step
 	comment  string
+	answer   string // the requester answers the approver's question
 	withdraw bool
 	revoke   bool
+	sweep    bool // the scheduler runs (reminders, escalations, expiries)
 }
 
 // story lists, per request, what happens to it, oldest first.
 var story = [][]act{
-	{ // ALICE: sales orders, granted.
-		{ago: 120 * time.Hour, user: "ALICE", submit: "sales-orders", reason: "Weekly growth review needs order lines to attribute revenue to campaigns."},
+	{ // ALICE: sales orders, asked for 90 days, granted for 30.
+		{ago: 120 * time.Hour, user: "ALICE", submit: "sales-orders", days: 90, reason: "Weekly growth review needs order lines to attribute revenue to campaigns."},
 		{ago: 118 * time.Hour, user: "MARCO", decide: "approve", comment: "Part of Alice's Q4 objectives."},
-		{ago: 100 * time.Hour, user: "OLIVIA", decide: "approve"},
+		{ago: 100 * time.Hour, user: "OLIVIA", decide: "approve", days: 30, comment: "30 days covers the Q4 review; ask again if it runs on."},
+	},
+	{ // BEN: web traffic for a week, granted, then expired and revoked by the scheduler.
+		{ago: 300 * time.Hour, user: "BEN", submit: "web-traffic-daily", days: 7, reason: "One-off check of the channel mix for the August board deck."},
+		{ago: 298 * time.Hour, user: "OLIVIA", decide: "approve"},
+		{ago: 129 * time.Hour, sweep: true},
 	},
 	{ // BEN: marketing campaigns, granted then revoked by the owner.
 		{ago: 240 * time.Hour, user: "BEN", submit: "marketing-campaigns", reason: "Budget reconciliation for the September marketing spend review."},
@@ -231,7 +306,7 @@ var story = [][]act{
 		{ago: 48 * time.Hour, user: "OLIVIA", revoke: true, comment: "Review finished; access no longer needed."},
 	},
 	{ // BEN: GL journal, rejected at the controller step.
-		{ago: 96 * time.Hour, user: "BEN", submit: "gl-journal", reason: "Reconcile cost-center allocations against journal lines for the audit."},
+		{ago: 96 * time.Hour, user: "BEN", submit: "gl-journal", days: 30, reason: "Reconcile cost-center allocations against journal lines for the audit."},
 		{ago: 90 * time.Hour, user: "MARCO", decide: "approve"},
 		{ago: 70 * time.Hour, user: "FRANK", decide: "reject", comment: "Use the GL summary product during the close window; journal lines are restricted until day 5."},
 	},
@@ -240,21 +315,29 @@ var story = [][]act{
 		{ago: 29 * time.Hour, user: "BEN", withdraw: true},
 	},
 	{ // ALICE: supplier contracts, approved but the grant failed (role missing).
-		{ago: 72 * time.Hour, user: "ALICE", submit: "supplier-contracts", reason: "Model renewal risk for the top 50 suppliers for the procurement offsite."},
+		{ago: 72 * time.Hour, user: "ALICE", submit: "supplier-contracts", days: 90, reason: "Model renewal risk for the top 50 suppliers for the procurement offsite."},
 		{ago: 70 * time.Hour, user: "MARCO", decide: "approve"},
 		{ago: 26 * time.Hour, user: "FRANK", decide: "approve", comment: "Approved for the offsite; the access role is being created by the platform team."},
 	},
-	{ // BEN: customer 360, waiting for the data owner (step 2 of 3).
-		{ago: 50 * time.Hour, user: "BEN", submit: "customer-360", reason: "Churn model needs lifetime value and support history per customer."},
+	{ // BEN: customer 360, the data owner asked a question, Ben answered: waiting for her again (step 2 of 3).
+		{ago: 50 * time.Hour, user: "BEN", submit: "customer-360", days: 30, reason: "Churn model needs lifetime value and support history per customer."},
 		{ago: 44 * time.Hour, user: "MARCO", decide: "approve", comment: "Ben is on the churn squad this quarter."},
+		{ago: 40 * time.Hour, user: "OLIVIA", decide: "changes", comment: "Do you need names and e-mail addresses, or would the customer key do?"},
+		{ago: 38 * time.Hour, user: "BEN", answer: "The key would do for the model, but the retention team calls the top 100 at-risk customers, so names are needed for that list."},
+	},
+	{ // ALICE: payroll detail, past her manager and the HR owner; the compensation committee's seat is vacant, so the step went to data governance.
+		{ago: 60 * time.Hour, user: "ALICE", submit: "payroll-detail", days: 7, reason: "Pay equity analysis across the growth squads for the annual review."},
+		{ago: 58 * time.Hour, user: "MARCO", decide: "approve"},
+		{ago: 30 * time.Hour, user: "HANNAH", decide: "approve", comment: "Aggregate the results before sharing them outside HR."},
+		{ago: 29 * time.Hour, sweep: true},
 	},
 	{ // BEN: HR headcount, waiting for data protection (step 3 of 3).
-		{ago: 80 * time.Hour, user: "BEN", submit: "hr-headcount", reason: "Headcount cost forecast for the 2027 budget, by team and location."},
+		{ago: 80 * time.Hour, user: "BEN", submit: "hr-headcount", days: 30, reason: "Headcount cost forecast for the 2027 budget, by team and location."},
 		{ago: 76 * time.Hour, user: "MARCO", decide: "approve"},
 		{ago: 20 * time.Hour, user: "HANNAH", decide: "approve", comment: "Grades are needed for the cost model."},
 	},
 	{ // ALICE: HR headcount, waiting for her line manager (step 1 of 3).
-		{ago: 3 * time.Hour, user: "ALICE", submit: "hr-headcount", reason: "Team capacity planning for the growth squads next year."},
+		{ago: 3 * time.Hour, user: "ALICE", submit: "hr-headcount", days: 7, reason: "Team capacity planning for the growth squads next year."},
 	},
 }
 
@@ -262,7 +345,10 @@ var story = [][]act{
 // as they would have been: the audit log is a ledger in the order of its
 // appends, and it reads newest first in that order.
 func play(ctx context.Context, acct Account, svc *signoff.Service, now time.Time) error {
-	defer func(orig func() time.Time) { svc.Now = orig }(svc.Now)
+	defer func(orig func() time.Time, sched signoff.Scheduler) {
+		svc.Now, svc.Scheduler = orig, sched
+	}(svc.Now, svc.Scheduler)
+	svc.Scheduler = acct
 	type step struct {
 		act
 		request int // the story's request it belongs to
@@ -281,13 +367,19 @@ func play(ctx context.Context, acct Account, svc *signoff.Service, now time.Time
 		a, id := st.act, ids[st.request]
 		at := now.Add(-a.ago)
 		svc.Now = func() time.Time { return at }
+		if a.sweep {
+			if _, err := svc.Sweep(ctx); err != nil {
+				return err
+			}
+			continue
+		}
 		who, err := acct.Identify(ctx, a.user)
 		if err != nil {
 			return err
 		}
 		switch {
 		case a.submit != "":
-			r, err := svc.Submit(ctx, who, a.submit, a.reason, 0)
+			r, err := svc.Submit(ctx, who, a.submit, a.reason, a.days)
 			if err != nil {
 				return fmt.Errorf("%s requests %s: %w", a.user, a.submit, err)
 			}
@@ -297,8 +389,12 @@ func play(ctx context.Context, acct Account, svc *signoff.Service, now time.Time
 			if err != nil {
 				return err
 			}
-			if _, err := svc.Decide(ctx, who, id, signoff.DecisionInput{Decision: d, Comment: a.comment}); err != nil {
+			if _, err := svc.Decide(ctx, who, id, signoff.DecisionInput{Decision: d, Comment: a.comment, Days: a.days}); err != nil {
 				return fmt.Errorf("%s decides %s: %w", a.user, id, err)
+			}
+		case a.answer != "":
+			if err := svc.Resubmit(ctx, who, id, a.answer, ""); err != nil {
+				return fmt.Errorf("%s answers on %s: %w", a.user, id, err)
 			}
 		case a.withdraw:
 			if err := svc.Withdraw(ctx, who, id); err != nil {

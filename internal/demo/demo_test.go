@@ -32,8 +32,38 @@ func TestLoadTellsTheStory(t *testing.T) {
 	}
 	assert.Equal(t, map[signoff.Status]int{
 		signoff.StatusGranted: 1, signoff.StatusRevoked: 1, signoff.StatusRejected: 1,
-		signoff.StatusWithdrawn: 1, signoff.StatusGrantFailed: 1, signoff.StatusPending: 3,
+		signoff.StatusWithdrawn: 1, signoff.StatusGrantFailed: 1, signoff.StatusPending: 4, signoff.StatusExpired: 1,
 	}, counts)
+	assert.False(t, hasRole(t, st, "BEN", "WEB_TRAFFIC_READ"), "Ben's week of web traffic expired, and the scheduler revoked it")
+
+	// Alice asked for 90 days of sales orders; the owner approved 30, and
+	// the clock started at the grant.
+	mine, err := st.Reads().Requests(ctx, "ALICE", 100)
+	require.NoError(t, err)
+	var orders, payroll signoff.Request
+	for _, r := range mine {
+		switch r.ProductID {
+		case "sales-orders":
+			orders = r
+		case "payroll-detail":
+			payroll = r
+		}
+	}
+	assert.Equal(t, 90, orders.AskedDays)
+	assert.Equal(t, 30, orders.DurationDays)
+	assert.False(t, orders.ExpiresAt.IsZero())
+	// Her payroll request's third step has nobody in its role: it went to
+	// data governance, whose members may now decide it.
+	step3, ok := payroll.Step(3)
+	require.True(t, ok)
+	assert.Equal(t, signoff.StatusPending, payroll.Status)
+	assert.Equal(t, "DATA_GOVERNANCE", step3.EscalatedTo)
+	vera, err := st.Identify(ctx, "VERA")
+	require.NoError(t, err)
+	vq, err := svc.Queue(ctx, vera, signoff.QueueInput{})
+	require.NoError(t, err)
+	require.Len(t, vq.Requests, 1, "the escalated step is in the fallback approver's queue")
+	assert.Equal(t, payroll.ID, vq.Requests[0].ID)
 
 	alice, err := st.Identify(ctx, "ALICE")
 	require.NoError(t, err)
@@ -53,6 +83,13 @@ func TestLoadTellsTheStory(t *testing.T) {
 	empty, err := st.Empty(ctx)
 	require.NoError(t, err)
 	assert.False(t, empty)
+}
+
+func hasRole(t *testing.T, st *sqlite.Store, user, role string) bool {
+	t.Helper()
+	id, err := st.Identify(t.Context(), user)
+	require.NoError(t, err)
+	return id.HasRole(role)
 }
 
 // TestStoryIsInTimeOrder: the story is played in the order it happened,

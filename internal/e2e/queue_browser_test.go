@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/signoff/signoff/internal/demo"
 	"github.com/signoff/signoff/internal/signoff"
 )
 
@@ -36,7 +37,7 @@ func (b *browserTest) seedQueue() {
 		require.NoError(b.t, err)
 		at := now.Add(-q.ago)
 		svc.Now = func() time.Time { return at }
-		_, err = svc.Submit(ctx, who, q.product, q.reason, 0)
+		_, err = svc.Submit(ctx, who, q.product, q.reason, demo.DefaultDays(q.product))
 		require.NoError(b.t, err)
 	}
 }

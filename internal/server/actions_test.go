@@ -21,7 +21,7 @@ func TestSubmit(t *testing.T) {
 	before := s.countRequests("ALICE")
 
 	t.Run("a short reason is re-shown with the field's message", func(t *testing.T) {
-		res := alice.post("/products/customer-360/requests", url.Values{"reason": {"need it <b>now</b>"}})
+		res := alice.post("/products/customer-360/requests", url.Values{"reason": {"need it <b>now</b>"}, "days": {"30"}})
 		require.Equal(t, http.StatusUnprocessableEntity, res.Status)
 		assert.Contains(t, res.Body, `<p class="field-error" id="reason-error">`)
 		assert.Contains(t, text(res.Body), "the business reason must be at least 20 characters")
@@ -32,14 +32,14 @@ func TestSubmit(t *testing.T) {
 	})
 
 	t.Run("an empty reason", func(t *testing.T) {
-		res := alice.post("/products/customer-360/requests", url.Values{"reason": {"   "}})
+		res := alice.post("/products/customer-360/requests", url.Values{"reason": {"   "}, "days": {"30"}})
 		require.Equal(t, http.StatusUnprocessableEntity, res.Status)
 		assert.Contains(t, text(res.Body), "Please give a business reason")
 		assert.Equal(t, before, s.countRequests("ALICE"))
 	})
 
 	t.Run("a reason over the limit", func(t *testing.T) {
-		res := alice.post("/products/customer-360/requests", url.Values{"reason": {strings.Repeat("x", signoff.MaxReasonLength+1)}})
+		res := alice.post("/products/customer-360/requests", url.Values{"reason": {strings.Repeat("x", signoff.MaxReasonLength+1)}, "days": {"30"}})
 		require.Equal(t, http.StatusUnprocessableEntity, res.Status)
 		assert.Contains(t, text(res.Body), "The business reason is too long")
 		assert.Equal(t, before, s.countRequests("ALICE"))
@@ -53,7 +53,7 @@ func TestSubmit(t *testing.T) {
 
 	var id string
 	t.Run("a good reason files the request", func(t *testing.T) {
-		res := alice.post("/products/customer-360/requests", url.Values{"reason": {"  " + goodReason + "\n"}})
+		res := alice.post("/products/customer-360/requests", url.Values{"reason": {"  " + goodReason + "\n"}, "days": {"30"}})
 		require.Equal(t, http.StatusSeeOther, res.Status, res.Body)
 		id = s.requestFor("ALICE", "customer-360", signoff.StatusPending)
 		assert.Equal(t, "/requests/"+id, res.Location)
@@ -81,7 +81,7 @@ func TestSubmit(t *testing.T) {
 
 	t.Run("a second request for the same product conflicts", func(t *testing.T) {
 		require.NotEmpty(t, id)
-		res := alice.post("/products/customer-360/requests", url.Values{"reason": {goodReason}})
+		res := alice.post("/products/customer-360/requests", url.Values{"reason": {goodReason}, "days": {"30"}})
 		require.Equal(t, http.StatusConflict, res.Status)
 		assert.Contains(t, text(res.Body), "You already have an open request for Customer 360.")
 		assert.Equal(t, before+1, s.countRequests("ALICE"))
@@ -98,7 +98,7 @@ func TestDecisionChainGrantsAccess(t *testing.T) {
 	t.Parallel()
 	s := newStack(t)
 	alice := s.as("ALICE")
-	res := alice.post("/products/customer-360/requests", url.Values{"reason": {goodReason}})
+	res := alice.post("/products/customer-360/requests", url.Values{"reason": {goodReason}, "days": {"30"}})
 	require.Equal(t, http.StatusSeeOther, res.Status)
 	id := s.requestFor("ALICE", "customer-360", signoff.StatusPending)
 	require.False(t, s.identity("ALICE").HasRole("CUSTOMER_360_READ"))
@@ -156,7 +156,7 @@ func TestDecisionRefusals(t *testing.T) {
 	t.Parallel()
 	s := newStack(t)
 	alice := s.as("ALICE")
-	res := alice.post("/products/customer-360/requests", url.Values{"reason": {goodReason}})
+	res := alice.post("/products/customer-360/requests", url.Values{"reason": {goodReason}, "days": {"30"}})
 	require.Equal(t, http.StatusSeeOther, res.Status)
 	id := s.requestFor("ALICE", "customer-360", signoff.StatusPending)
 	marco, olivia := s.as("MARCO"), s.as("OLIVIA")

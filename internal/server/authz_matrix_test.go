@@ -61,7 +61,7 @@ type matrixState struct {
 func playCustomer360(t *testing.T, s *stack, requester string, approvers ...string) string {
 	t.Helper()
 	ctx := context.Background()
-	r, err := s.svc.Submit(ctx, s.identity(requester), "customer-360", goodReason, 0)
+	r, err := s.svc.Submit(ctx, s.identity(requester), "customer-360", goodReason, 30)
 	require.NoError(t, err)
 	for _, user := range approvers {
 		_, err := s.svc.Decide(ctx, s.identity(user), r.RequestID, signoff.DecisionInput{Decision: signoff.DecisionApprove})
@@ -123,7 +123,7 @@ func requestPath(action string) func(string) string {
 }
 
 var (
-	actSubmit   = matrixAction{"POST /products/{id}/requests", func(string) string { return "/products/customer-360/requests" }, url.Values{"reason": {goodReason}}}
+	actSubmit   = matrixAction{"POST /products/{id}/requests", func(string) string { return "/products/customer-360/requests" }, url.Values{"reason": {goodReason}, "days": {"30"}}}
 	actApprove  = matrixAction{"POST /requests/{id}/decision approve", requestPath("decision"), url.Values{"decision": {"approve"}, "comment": {"Fine by me."}}}
 	actReject   = matrixAction{"POST /requests/{id}/decision reject", requestPath("decision"), url.Values{"decision": {"reject"}, "comment": {"Not justified."}, "confirm": {"1"}}}
 	actWithdraw = matrixAction{"POST /requests/{id}/withdraw", requestPath("withdraw"), url.Values{"confirm": {"1"}}}

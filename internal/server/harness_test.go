@@ -201,7 +201,7 @@ func openStore(ctx context.Context, path string, withDemo bool, seeds ...func(co
 	}
 	svc := signoff.NewService(st.Reads(), st)
 	svc.Diagnoser = st
-	svc.Directory = st
+	svc.Directory, svc.Scheduler = st, st
 	if withDemo {
 		err = demo.Load(ctx, st, svc, time.Now())
 	}

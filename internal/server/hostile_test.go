@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"fmt"
 	"html"
 	"mime/multipart"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/signoff/signoff/internal/server"
+	"github.com/signoff/signoff/internal/demo"
 	"github.com/signoff/signoff/internal/signoff"
 )
 
@@ -396,7 +398,7 @@ func TestHostileIdentifiers(t *testing.T) {
 		for _, q := range []string{"q", "tag", "classification"} {
 			res := alice.get("/?" + q + "=" + url.QueryEscape("' OR '1'='1"))
 			require.Equal(t, http.StatusOK, res.Status)
-			assert.Equal(t, "0 of 7 products", testid(res.Body, "result-count"), q)
+			assert.Equal(t, fmt.Sprintf("0 of %d products", len(demo.Products)), testid(res.Body, "result-count"), q)
 		}
 	})
 }
@@ -514,7 +516,7 @@ func TestMarkupIsEscapedInEveryField(t *testing.T) {
 	escaped := html.EscapeString(hostileMarkup) // how templ writes text and attribute values
 
 	t.Run("business reason", func(t *testing.T) {
-		res := alice.post("/products/customer-360/requests", url.Values{"reason": {hostileMarkup}})
+		res := alice.post("/products/customer-360/requests", url.Values{"reason": {hostileMarkup}, "days": {"30"}})
 		require.Equal(t, http.StatusSeeOther, res.Status, text(res.Body))
 		page := alice.follow(res)
 		assertInert(t, page.Body)
@@ -747,7 +749,7 @@ func TestBlankAndBidiTextIsRefused(t *testing.T) {
 		"need" + strings.Repeat("\u2800", 20) + "it",
 		"need" + strings.Repeat("\u115f\u1160\uffa0\u180e\u200b\u200c\u200d\u2060\ufeff", 4) + "it",
 	} {
-		s.refusedWithoutChange(t, func() response { return noel.post(submit, url.Values{"reason": {reason}}) },
+		s.refusedWithoutChange(t, func() response { return noel.post(submit, url.Values{"reason": {reason}, "days": {"30"}}) },
 			http.StatusUnprocessableEntity, "at least 20 characters, not counting spaces and invisible characters")
 	}
 	s.refusedWithoutChange(t, func() response {
@@ -757,7 +759,7 @@ func TestBlankAndBidiTextIsRefused(t *testing.T) {
 	for control, name := range map[string]string{"\u202e": "right-to-left override (U+202E)",
 		"\u2066": "left-to-right isolate (U+2066)", "\u200f": "right-to-left mark (U+200F)"} {
 		text := "Refund approved for " + control + "redro 1 ylno, nothing else."
-		s.refusedWithoutChange(t, func() response { return noel.post(submit, url.Values{"reason": {text}}) },
+		s.refusedWithoutChange(t, func() response { return noel.post(submit, url.Values{"reason": {text}, "days": {"30"}}) },
 			http.StatusUnprocessableEntity, "The business reason contains an invisible "+name)
 		s.refusedWithoutChange(t, func() response {
 			return decide(marco, pending, url.Values{"decision": {"approve"}, "step": {"1"}, "comment": {text}})
@@ -770,6 +772,6 @@ func TestBlankAndBidiTextIsRefused(t *testing.T) {
 
 	// Text with blanks between enough letters, and right-to-left text
 	// without controls, is fine.
-	res := noel.post(submit, url.Values{"reason": {"Churn model \u3000 needs it: \u05e0\u05ea\u05d5\u05e0\u05d9\u05dd \u05e9\u05dc \u05dc\u05e7\u05d5\u05d7\u05d5\u05ea"}})
+	res := noel.post(submit, url.Values{"reason": {"Churn model \u3000 needs it: \u05e0\u05ea\u05d5\u05e0\u05d9\u05dd \u05e9\u05dc \u05dc\u05e7\u05d5\u05d7\u05d5\u05ea"}, "days": {"30"}})
 	assert.Equal(t, http.StatusSeeOther, res.Status, text(res.Body))
 }

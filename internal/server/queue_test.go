@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/signoff/signoff/internal/demo"
 	"github.com/signoff/signoff/internal/signoff"
 	"github.com/signoff/signoff/internal/sqlite"
 	"github.com/signoff/signoff/web/view"
@@ -46,7 +47,7 @@ func submitAll(ctx context.Context, st *sqlite.Store, svc *signoff.Service, rs [
 		if err != nil {
 			return err
 		}
-		if _, err := svc.Submit(ctx, who, q.product, q.reason, 0); err != nil {
+		if _, err := svc.Submit(ctx, who, q.product, q.reason, demo.DefaultDays(q.product)); err != nil {
 			return fmt.Errorf("%s requests %s: %w", q.user, q.product, err)
 		}
 	}
@@ -178,7 +179,7 @@ func TestQueueFiltersAndOrders(t *testing.T) {
 			options = append(options, textOf(o))
 		}
 		assert.Equal(t, []string{"All products", "Customer 360 (PII)", "General ledger journal (FINANCE)", "HR headcount (PII)",
-			"Sales orders (INTERNAL)", "Supplier contracts (CONFIDENTIAL)"}, options)
+			"Payroll detail (PII)", "Sales orders (INTERNAL)", "Supplier contracts (CONFIDENTIAL)"}, options)
 		form := find(parseHTML(body), byTestid("queue-filters"))
 		method, _ := attrOf(form, "method")
 		action, _ := attrOf(form, "action")

@@ -1,6 +1,7 @@
 package signoff
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strconv"
@@ -28,6 +29,9 @@ type Blocked struct {
 	Label string
 	Role  string
 	Why   string
+	// Fallback, if set, is the fallback role the step goes to (it
+	// escalates), whose members can decide it: the chain completes.
+	Fallback string
 }
 
 // FirstBlocked returns the first of steps' undecided steps that nobody can
@@ -49,9 +53,11 @@ func FirstBlocked(steps []Step, requester string, holders RoleHolders) *Blocked 
 	}
 	candidates := make([][]string, len(open))
 	for i, s := range open {
-		for _, u := range holders[s.ApproverRole] {
-			if _, took := decided[u]; !took && u != requester {
-				candidates[i] = append(candidates[i], u)
+		for _, role := range s.Roles() {
+			for _, u := range holders[role] {
+				if _, took := decided[u]; !took && u != requester && !slices.Contains(candidates[i], u) {
+					candidates[i] = append(candidates[i], u)
+				}
 			}
 		}
 	}
@@ -111,24 +117,63 @@ func whyBlocked(s Step, requester string, holders []string, decided map[string]i
 		"while one person decides at most one step of a request: " + strings.Join(busy, "; ") + "."
 }
 
-// chainSteps is a product's chain as the undecided steps of a new request.
-func chainSteps(chain []ChainStep) []Step {
-	steps := make([]Step, len(chain))
-	for i, c := range chain {
-		steps[i] = Step{Order: c.Order, Label: c.Label, ApproverRole: c.ApproverRole}
+// ChainSteps is a product's chain as the undecided steps of a new request,
+// each with its fallback role (the step's own, else the product's), as a
+// submission copies them.
+func ChainSteps(p Product) []Step {
+	steps := make([]Step, len(p.Chain))
+	for i, c := range p.Chain {
+		steps[i] = Step{Order: c.Order, Label: c.Label, ApproverRole: c.ApproverRole,
+			DeadlineHours: c.DeadlineHours, FallbackRole: cmp.Or(c.FallbackRole, p.FallbackRole)}
 	}
 	return steps
 }
 
-// stepRoles lists the roles steps are keyed to, once each.
+// stepRoles lists the roles that key steps or that they may escalate to,
+// once each.
 func stepRoles(steps []Step) []string {
 	var roles []string
 	for _, s := range steps {
-		if !slices.Contains(roles, s.ApproverRole) {
-			roles = append(roles, s.ApproverRole)
+		for _, r := range []string{s.ApproverRole, s.EscalatedTo, s.FallbackRole} {
+			if r != "" && !slices.Contains(roles, r) {
+				roles = append(roles, r)
+			}
 		}
 	}
 	return roles
+}
+
+// Escalated returns steps as they stand once every undecided step that
+// has a fallback role escalated to it.
+func Escalated(steps []Step) []Step {
+	out := slices.Clone(steps)
+	for i, s := range out {
+		if s.Decision == DecisionNone && s.EscalatedTo == "" && s.FallbackRole != "" {
+			out[i].EscalatedTo = s.FallbackRole
+		}
+	}
+	return out
+}
+
+// FirstBlockedWithFallback is FirstBlocked, then, for a blocked step, the
+// same question once the steps escalated to their fallback roles: if the
+// chain completes then, the step is reported with the Fallback it goes
+// to; if it does not, the step that blocks it even so.
+func FirstBlockedWithFallback(steps []Step, requester string, holders RoleHolders) *Blocked {
+	b := FirstBlocked(steps, requester, holders)
+	if b == nil {
+		return nil
+	}
+	after := FirstBlocked(Escalated(steps), requester, holders)
+	if after != nil {
+		return after
+	}
+	for _, s := range steps {
+		if s.Order == b.Step {
+			b.Fallback = cmp.Or(s.EscalatedTo, s.FallbackRole)
+		}
+	}
+	return b
 }
 
 // blocked asks the Directory, if there is one, whether steps can be decided
@@ -144,5 +189,5 @@ func (s *Service) blocked(ctx context.Context, steps []Step, requester string) *
 		s.Log.WarnContext(ctx, "who can decide: the directory failed", "err", err)
 		return nil
 	}
-	return FirstBlocked(steps, requester, holders)
+	return FirstBlockedWithFallback(steps, requester, holders)
 }

@@ -180,6 +180,19 @@ type Product struct {
 // MaxDays is the longest duration a product may offer, about ten years.
 const MaxDays = 3650
 
+// DefaultDays is the duration a request form offers first: the shortest
+// time-bound one the product offers, else permanent access (least
+// privilege by default).
+func (p Product) DefaultDays() int {
+	best := 0
+	for _, d := range p.Durations {
+		if d > 0 && (best == 0 || d < best) {
+			best = d
+		}
+	}
+	return best
+}
+
 // Step is one step of a request's approval chain and, once made, its decision.
 // The chain is copied from the product when the request is submitted, so a
 // later change to the product's chain does not move a request in flight.

@@ -43,6 +43,9 @@ type Service struct {
 	// Anchor keeps the audit log's digests; nil when none are kept (the
 	// log is then checked for its own consistency only).
 	Anchor Anchor
+	// Scheduler does the work that falls due with time (Sweep); nil on
+	// Snowflake, where a task does it.
+	Scheduler Scheduler
 	// Directory says who holds roles, so pages can say when a chain cannot
 	// complete; nil when the engine has none (Snowflake, for now).
 	Directory Directory
@@ -221,7 +224,7 @@ func (s *Service) Product(ctx context.Context, viewer Identity, id string) (Prod
 	}
 	page := ProductPage{Product: p, Open: open}
 	if open == nil {
-		page.Blocked = s.blocked(ctx, chainSteps(p.Chain), viewer.User)
+		page.Blocked = s.blocked(ctx, ChainSteps(p), viewer.User)
 	}
 	return page, nil
 }

@@ -115,12 +115,12 @@ func TestRoundTrips(t *testing.T) {
 		service: func(m sqlmock.Sqlmock) {
 			expectQuery(m, sqlstore.SelectApproverRoles).WillReturnRows(sqlmock.NewRows([]string{"approver_role"}).
 				AddRow("APPROVER_DPO").AddRow("APPROVER_MGR").AddRow("APPROVER_OWNER"))
-			expectQuery(m, queueSQL(oneRole), "APPROVER_MGR", "BOB", "BOB", "APPROVER_MGR").WillReturnRows(queueRows(products, a))
+			expectQuery(m, queueSQL(oneRole), "APPROVER_MGR", "APPROVER_MGR", "BOB", "BOB", "APPROVER_MGR", "APPROVER_MGR").WillReturnRows(queueRows(products, a))
 		},
 		callers: []func(sqlmock.Sqlmock){rt.identity("BOB")}, cost: cost{service: 2, logins: 1, caller: 1}})
 	res = rt.do(visit{name: "queue", method: "GET", path: "/queue", user: "BOB",
 		service: func(m sqlmock.Sqlmock) {
-			expectQuery(m, queueSQL(oneRole), "APPROVER_MGR", "BOB", "BOB", "APPROVER_MGR").WillReturnRows(queueRows(products, a))
+			expectQuery(m, queueSQL(oneRole), "APPROVER_MGR", "APPROVER_MGR", "BOB", "BOB", "APPROVER_MGR", "APPROVER_MGR").WillReturnRows(queueRows(products, a))
 		}, cost: cost{service: 1}})
 	require.Contains(t, res.Body.String(), reqID)
 	aKey := signoff.QueueKeyOf(a, signoff.QueueByProduct)
@@ -128,8 +128,8 @@ func TestRoundTrips(t *testing.T) {
 		path: "/queue?" + url.Values{"product": {"SALES_EU"}, "classification": {"CONFIDENTIAL"}, "sort": {"product"},
 			"after": {aKey.String()}}.Encode(), user: "BOB",
 		service: func(m sqlmock.Sqlmock) {
-			expectQuery(m, queueSQL(queueEveryFilter), "APPROVER_MGR", "BOB", "BOB", "SALES_EU", "CONFIDENTIAL",
-				a.ProductName, a.ProductName, a.UpdatedAt, a.UpdatedAt, a.ID, "APPROVER_MGR").WillReturnRows(queueRows(products))
+			expectQuery(m, queueSQL(queueEveryFilter), "APPROVER_MGR", "APPROVER_MGR", "BOB", "BOB", "SALES_EU", "CONFIDENTIAL",
+				a.ProductName, a.ProductName, a.UpdatedAt, a.UpdatedAt, a.ID, "APPROVER_MGR", "APPROVER_MGR").WillReturnRows(queueRows(products))
 		}, cost: cost{service: 1}})
 	require.Contains(t, res.Body.String(), "matches these filters", "nothing after it")
 	res = rt.do(visit{name: "request page", method: "GET", path: "/requests/" + reqID, user: "BOB",
@@ -155,8 +155,8 @@ func TestRoundTrips(t *testing.T) {
 	res = rt.do(visit{name: "next request after a decision (the redirect: one queue read finds it)", method: "GET",
 		path: res.Header().Get("Location"), user: "BOB", status: http.StatusSeeOther,
 		service: func(m sqlmock.Sqlmock) {
-			expectQuery(m, queueSQL(queueAfter(signoff.QueueOldest)), "APPROVER_MGR", "BOB", "BOB",
-				a.UpdatedAt, a.UpdatedAt, a.ID, "APPROVER_MGR").WillReturnRows(queueRows(products, next))
+			expectQuery(m, queueSQL(queueAfter(signoff.QueueOldest)), "APPROVER_MGR", "APPROVER_MGR", "BOB", "BOB",
+				a.UpdatedAt, a.UpdatedAt, a.ID, "APPROVER_MGR", "APPROVER_MGR").WillReturnRows(queueRows(products, next))
 		}, cost: cost{service: 1}})
 	require.Equal(t, "/requests/"+req2ID, res.Header().Get("Location"))
 	res = rt.do(visit{name: "request page (the next request: the redirect)", method: "GET", path: "/requests/" + req2ID, user: "BOB",
@@ -168,9 +168,9 @@ func TestRoundTrips(t *testing.T) {
 	res = rt.do(visit{name: "next request after a decision, end of the queue (read again from the top)",
 		method: "GET", path: "/queue?" + url.Values{"after": {nextKey.String()}, "next": {"1"}}.Encode(), user: "BOB",
 		service: func(m sqlmock.Sqlmock) {
-			expectQuery(m, queueSQL(queueAfter(signoff.QueueOldest)), "APPROVER_MGR", "BOB", "BOB",
-				next.UpdatedAt, next.UpdatedAt, next.ID, "APPROVER_MGR").WillReturnRows(queueRows(products))
-			expectQuery(m, queueSQL(oneRole), "APPROVER_MGR", "BOB", "BOB", "APPROVER_MGR").WillReturnRows(queueRows(products))
+			expectQuery(m, queueSQL(queueAfter(signoff.QueueOldest)), "APPROVER_MGR", "APPROVER_MGR", "BOB", "BOB",
+				next.UpdatedAt, next.UpdatedAt, next.ID, "APPROVER_MGR", "APPROVER_MGR").WillReturnRows(queueRows(products))
+			expectQuery(m, queueSQL(oneRole), "APPROVER_MGR", "APPROVER_MGR", "BOB", "BOB", "APPROVER_MGR", "APPROVER_MGR").WillReturnRows(queueRows(products))
 		}, cost: cost{service: 2}})
 	require.Contains(t, res.Body.String(), "Nothing waits for you right now.")
 	res = rt.do(visit{name: "approve, refused by the procedure (role not held)", method: "POST",

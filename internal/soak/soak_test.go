@@ -28,6 +28,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/signoff/signoff/internal/demo"
 	"github.com/signoff/signoff/internal/signoff"
 	"github.com/signoff/signoff/internal/sqlite"
 )
@@ -246,7 +247,7 @@ func prepare(t *testing.T, path string, n int) account {
 	}
 	for j := range n {
 		_, err := svc.Submit(ctx, ids[j/len(products)], products[j%len(products)],
-			"Soak test: a business reason long enough to pass.", 0)
+			"Soak test: a business reason long enough to pass.", demo.DefaultDays(products[j%len(products)]))
 		require.NoError(t, err)
 	}
 	return acct

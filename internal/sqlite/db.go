@@ -63,7 +63,10 @@ type Store struct {
 	prep *prepared
 }
 
-var _ signoff.Engine = (*Store)(nil)
+var (
+	_ signoff.Engine    = (*Store)(nil)
+	_ signoff.Scheduler = (*Store)(nil)
+)
 
 // Reads are the page reads over this database.
 func (s *Store) Reads() *sqlstore.Store { return s.reads }

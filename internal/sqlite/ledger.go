@@ -208,26 +208,49 @@ func sortLedger(events []signoff.Event) {
 	})
 }
 
-// chainSnapshots reads every request's steps as a signoff.ChainSnapshot.
+// chainSnapshots reads every request's steps as its REQUEST_SUBMITTED
+// event records them: a signoff.ChainSnapshot or, once the database has
+// the lifecycle's columns (migration 009, which a database relinked by
+// this migration normally does not have yet), signoff.SubmissionDetails.
 func chainSnapshots(ctx context.Context, tx *sql.Tx) (map[string]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT request_id, step_order, approver_role, step_label
-		FROM request_step ORDER BY request_id, step_order`)
+	var lifecycle int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('request_step')
+		WHERE name IN ('deadline_hours', 'fallback_role')`).Scan(&lifecycle); err != nil {
+		return nil, err
+	}
+	query := `SELECT s.request_id, s.step_order, s.approver_role, s.step_label, 0, 0, ''
+		FROM request_step s ORDER BY s.request_id, s.step_order`
+	if lifecycle == 2 {
+		query = `SELECT s.request_id, s.step_order, s.approver_role, s.step_label, r.asked_days,
+		       COALESCE(s.deadline_hours, 0), COALESCE(s.fallback_role, '')
+		FROM request_step s JOIN access_request r ON r.request_id = s.request_id
+		ORDER BY s.request_id, s.step_order`
+	}
+	rows, err := tx.QueryContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	steps := map[string][]signoff.ChainStep{}
+	days := map[string]int{}
+	policy := map[string]string{}
 	for rows.Next() {
 		var id string
 		var s signoff.ChainStep
-		if err := rows.Scan(&id, &s.Order, &s.ApproverRole, &s.Label); err != nil {
+		var asked int
+		if err := rows.Scan(&id, &s.Order, &s.ApproverRole, &s.Label, &asked, &s.DeadlineHours, &s.FallbackRole); err != nil {
 			return nil, err
 		}
 		steps[id] = append(steps[id], s)
+		days[id] = asked
+		policy[id] += fmt.Sprintf("%d:%s;", s.DeadlineHours, s.FallbackRole)
 	}
 	out := make(map[string]string, len(steps))
 	for id, ss := range steps {
 		out[id] = signoff.ChainSnapshot(ss)
+		if lifecycle == 2 {
+			out[id] = signoff.SubmissionDetails(days[id], policy[id], out[id])
+		}
 	}
 	return out, rows.Err()
 }

@@ -109,13 +109,22 @@ var tamperCases = []tamperCase{
 		storeBlob, 18, 0, 0, 0, 0},
 
 	// Reported.
-	{"a rejection's comment edited", outcomeReported, false, "audit_log", "comment", replaceByte, 14, 0, 3, '!', 0},
+	{"a rejection's comment edited", outcomeReported, false, "audit_log", "comment", replaceByte, 19, 0, 3, '!', 0},
 	{"a length in a submission's chain snapshot", outcomeReported, false, "audit_log", "details", addNumber, 0, 0, 0, 0, -1},
 	{"an event's time moved by a microsecond", outcomeReported, false, "audit_log", "event_time", addNumber, 7, 0, 0, 0, 1},
-	{"the last event deleted", outcomeReported, false, "audit_log", "event_id", deleteRow, 31, 0, 0, 0, 0},
+	{"the last event deleted", outcomeReported, false, "audit_log", "event_id", deleteRow, 42, 0, 0, 0, 0},
 	{"a decided step's decider cleared", outcomeReported, false, "request_step", "decided_by", setNull, 0, 0, 0, 0, 0},
 	{"a pending step's role copied from another step", outcomeReported, false, "request_step", "approver_role",
 		copyValue, 18, 0, 0, 0, 0},
+	// The lifecycle's columns (issue 12): access kept longer, a duration
+	// lengthened, an escalation undone, a deadline or fallback changed.
+	{"a time-bound grant's end moved later", outcomeReported, false, "access_request", "expires_at", addNumber, 2, 0, 0, 0, 3600},
+	{"an approved duration lengthened", outcomeReported, false, "access_request", "duration_days", addNumber, 2, 0, 0, 0, 60},
+	{"the duration asked changed", outcomeReported, false, "access_request", "asked_days", addNumber, 2, 0, 0, 0, 1},
+	{"an escalation undone", outcomeReported, false, "request_step", "escalated_to", setNull, 15, 0, 0, 0, 0},
+	{"a step's deadline changed", outcomeReported, false, "request_step", "deadline_hours", addNumber, 16, 0, 0, 0, 24},
+	{"a step's fallback role cleared before it escalated", outcomeReported, false, "request_step", "fallback_role",
+		setNull, 17, 0, 0, 0, 0},
 	{"two requests' statuses swapped", outcomeReported, true, "access_request", "status", swapValues, 0, 7, 0, 0, 0},
 	{"a status no request can have", outcomeReported, true, "access_request", "status", flipBit, 0, 0, 0, 0, 0},
 
@@ -129,8 +138,8 @@ var tamperCases = []tamperCase{
 	{"step 0 for an event without a step", outcomeUnchanged, false, "audit_log", "step_order", addNumber, 3, 0, 0, 0, 0},
 	{"a trailing zero dropped from a middle event's time", outcomeUnchanged, false, "audit_log", "event_time",
 		deleteByte, 7, 0, 25, 0, 0},
-	{"'' for an undecided step's comment", outcomeUnchanged, false, "request_step", "comment", deleteByte, 5, 0, 0, 0, 0},
-	{"two equal statuses swapped", outcomeUnchanged, false, "access_request", "status", swapValues, 1, 4, 0, 0, 0},
+	{"'' for an undecided step's comment", outcomeUnchanged, false, "request_step", "comment", deleteByte, 6, 0, 0, 0, 0},
+	{"two equal statuses swapped", outcomeUnchanged, false, "access_request", "status", swapValues, 4, 6, 0, 0, 0},
 	{"a request's time spelt without a trailing zero, compared as text", outcomeOverReach, false, "access_request",
 		"created_at", deleteByte, 0, 0, 25, 0, 0},
 }
@@ -139,8 +148,8 @@ var tamperCases = []tamperCase{
 func TestTamperedLedgerCases(t *testing.T) {
 	fx := newTamperFixture(t)
 	// The events the cases name by their row.
-	for row, typ := range map[int]signoff.EventType{3: signoff.EventAccessGranted, 7: signoff.EventRequestApproved,
-		14: signoff.EventStepRejected, 31: signoff.EventStepRejected} {
+	for row, typ := range map[int]signoff.EventType{3: signoff.EventAccessGranted, 7: signoff.EventAccessGranted,
+		19: signoff.EventStepRejected, 42: signoff.EventStepRejected} {
 		var got signoff.EventType
 		require.NoError(t, fx.schemas[0].attacker.QueryRowContext(t.Context(), `SELECT event_type FROM audit_log WHERE rowid = ?`,
 			fx.rowids[0][row]).Scan(&got))

@@ -426,7 +426,7 @@ SELECT kind, request_id, why FROM (
     FROM main.access_request r
     JOIN main.request_step s ON s.request_id = r.request_id AND s.step_order = r.current_step
     WHERE r.status = 'PENDING' AND s.escalated_to IS NULL AND s.fallback_role IS NOT NULL
-      AND NOT (s.deadline_hours > 0 AND ADD_HOURS(r.updated_at, 2 * s.deadline_hours) <= :now_ts)
+      AND CASE WHEN s.deadline_hours > 0 AND ADD_HOURS(r.updated_at, 2 * s.deadline_hours) <= :now_ts THEN 1 ELSE 0 END = 0
       AND NOT EXISTS (SELECT 1 FROM main.role_holder h
                       WHERE h.role_name = s.approver_role AND h.user_name <> r.requester
                         AND NOT EXISTS (SELECT 1 FROM main.request_step d

@@ -139,8 +139,15 @@ func (s *Store) queryProducts(ctx context.Context, query string, args ...any) ([
 	return out, rows.Err()
 }
 
-// SelectApproverRoles lists the roles that key any chain step.
-const SelectApproverRoles = `SELECT DISTINCT approver_role FROM approval_chain ORDER BY approver_role`
+// SelectApproverRoles lists the roles that key any chain step or that a
+// step may escalate to.
+const SelectApproverRoles = `
+SELECT approver_role FROM approval_chain
+UNION
+SELECT fallback_role FROM approval_chain WHERE fallback_role IS NOT NULL
+UNION
+SELECT fallback_role FROM data_product WHERE fallback_role IS NOT NULL
+ORDER BY 1`
 
 // ApproverRoles returns the distinct roles keying any chain step, kept for
 // Options.CatalogTTL.

@@ -284,10 +284,17 @@ func VerifyLedger(digests string) string {
 	// builds the same snapshot, yet matches no role: a pending step would
 	// leave every approver's queue unseen. (Snowflake's VARCHAR holds
 	// nothing else; there these never report.)
-	for _, c := range []string{"approver_role", "step_label"} {
+	for _, c := range []string{"approver_role", "step_label", "fallback_role", "escalated_to"} {
 		add(fmt.Sprintf(`SELECT st.request_id, 0, '', 'inconsistent', 'step ' || CAST(st.step_order AS VARCHAR) || ' %[1]s',
        'binary', 'text'
   FROM request_step st WHERE st.%[1]s <> CAST(st.%[1]s AS VARCHAR)`, c))
+	}
+	// Likewise a step's numbers, which the verifier compares as text: a
+	// BLOB '48' reads as 48 there, yet is no number.
+	for _, c := range []string{"deadline_hours", "approved_days"} {
+		add(fmt.Sprintf(`SELECT st.request_id, 0, '', 'inconsistent', 'step ' || CAST(st.step_order AS VARCHAR) || ' %[1]s',
+       'not a number', 'a number'
+  FROM request_step st WHERE st.%[1]s <> CAST(CAST(st.%[1]s AS VARCHAR) AS INTEGER)`, c))
 	}
 
 	// Every step row's decision, derived from its decision event (or none).

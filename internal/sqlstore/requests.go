@@ -72,8 +72,10 @@ func SelectQueue(f signoff.QueueFilter) (string, []any) {
 		sort = signoff.QueueOldest
 	}
 	var args []any
-	for _, r := range f.Roles {
-		args = append(args, r)
+	for range 2 { // a step's role, or the fallback role it escalated to
+		for _, r := range f.Roles {
+			args = append(args, r)
+		}
 	}
 	args = append(args, f.User, f.User)
 	var b strings.Builder
@@ -86,7 +88,8 @@ func SelectQueue(f signoff.QueueFilter) (string, []any) {
 	}
 	b.WriteString(`
 		WHERE r.status = 'PENDING'
-		  AND cur.approver_role IN (` + placeholders(len(f.Roles)) + `)
+		  AND (cur.approver_role IN (` + placeholders(len(f.Roles)) + `)
+		       OR cur.escalated_to IN (` + placeholders(len(f.Roles)) + `))
 		  AND r.requester <> ?
 		  AND NOT EXISTS (SELECT 1 FROM request_step d WHERE d.request_id = r.request_id AND d.decided_by = ?)`)
 	if f.ProductID != "" {
@@ -143,10 +146,13 @@ SELECT 'P', '', p.product_id, p.name, p.classification, '', '',
        0, 0, NULL, 0, '', '', 0
 FROM data_product p
 WHERE EXISTS (SELECT 1 FROM approval_chain ch WHERE ch.product_id = p.product_id
-                AND ch.approver_role IN (` + placeholders(len(f.Roles)) + `))
+                AND (ch.approver_role IN (` + placeholders(len(f.Roles)) + `)
+                     OR COALESCE(ch.fallback_role, p.fallback_role) IN (` + placeholders(len(f.Roles)) + `)))
 ORDER BY 1 DESC, ` + outer)
-	for _, r := range f.Roles {
-		args = append(args, r)
+	for range 2 {
+		for _, r := range f.Roles {
+			args = append(args, r)
+		}
 	}
 	return b.String(), args
 }

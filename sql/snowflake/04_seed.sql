@@ -33,12 +33,15 @@ CREATE ROLE IF NOT EXISTS DATA_OWNER_HR COMMENT = 'Owners of HR data products';
 CREATE ROLE IF NOT EXISTS FINANCE_CONTROLLER COMMENT = 'Finance controllers';
 CREATE ROLE IF NOT EXISTS DPO COMMENT = 'Data protection office: approves access to personal data';
 CREATE ROLE IF NOT EXISTS SECURITY_LEAD COMMENT = 'Security leadership; inherits DPO';
+CREATE ROLE IF NOT EXISTS DATA_GOVERNANCE COMMENT = 'Data governance: decides the steps that escalate (nobody else can, or their deadline passed)';
+CREATE ROLE IF NOT EXISTS COMPENSATION_COMMITTEE COMMENT = 'Compensation committee: its seat is vacant, so its steps escalate';
 CREATE ROLE IF NOT EXISTS WEB_TRAFFIC_READ COMMENT = 'Access role: web traffic';
 CREATE ROLE IF NOT EXISTS SALES_ORDERS_READ COMMENT = 'Access role: sales orders';
 CREATE ROLE IF NOT EXISTS CUSTOMER_360_READ COMMENT = 'Access role: customer 360';
 CREATE ROLE IF NOT EXISTS GL_JOURNAL_READ COMMENT = 'Access role: general ledger journal';
 CREATE ROLE IF NOT EXISTS HR_HEADCOUNT_READ COMMENT = 'Access role: HR headcount';
 CREATE ROLE IF NOT EXISTS CAMPAIGNS_READ COMMENT = 'Access role: marketing campaigns';
+CREATE ROLE IF NOT EXISTS PAYROLL_READ COMMENT = 'Access role: payroll detail';
 
 -- SUPPLIER_CONTRACTS_READ is left out, as in the embedded demo: the first approved request for
 -- supplier-contracts ends GRANT_FAILED ("Role ... does not exist or not authorized").
@@ -75,6 +78,7 @@ GRANT OWNERSHIP ON ROLE CUSTOMER_360_READ TO ROLE SIGNOFF_OWNER COPY CURRENT GRA
 GRANT OWNERSHIP ON ROLE GL_JOURNAL_READ TO ROLE SIGNOFF_OWNER COPY CURRENT GRANTS;
 GRANT OWNERSHIP ON ROLE HR_HEADCOUNT_READ TO ROLE SIGNOFF_OWNER COPY CURRENT GRANTS;
 GRANT OWNERSHIP ON ROLE CAMPAIGNS_READ TO ROLE SIGNOFF_OWNER COPY CURRENT GRANTS;
+GRANT OWNERSHIP ON ROLE PAYROLL_READ TO ROLE SIGNOFF_OWNER COPY CURRENT GRANTS;
 -- GRANT OWNERSHIP ON ROLE SUPPLIER_CONTRACTS_READ TO ROLE SIGNOFF_OWNER COPY CURRENT GRANTS;
 
 -- ============================================================================
@@ -98,9 +102,9 @@ USING (
            '["web","marketing","aggregated"]' AS TAGS,
            '[{"name":"DAY","type":"DATE"},{"name":"CHANNEL","type":"VARCHAR"},{"name":"SESSIONS","type":"NUMBER"},{"name":"PAGE_VIEWS","type":"NUMBER"},{"name":"CONVERSION_RATE","type":"FLOAT"}]' AS PRODUCT_COLUMNS,
            'WEB_TRAFFIC_READ' AS ACCESS_ROLE,
-           '0' AS DURATIONS,
-           NULL AS PENDING_DAYS,
-           NULL AS FALLBACK_ROLE
+           '0,7,30,90' AS DURATIONS,
+           30 AS PENDING_DAYS,
+           'DATA_GOVERNANCE' AS FALLBACK_ROLE
     UNION ALL
     SELECT 'marketing-campaigns' AS PRODUCT_ID,
            'Marketing campaigns' AS NAME,
@@ -112,9 +116,9 @@ USING (
            '["marketing","spend"]' AS TAGS,
            '[{"name":"CAMPAIGN_ID","type":"VARCHAR"},{"name":"NAME","type":"VARCHAR"},{"name":"BUDGET_EUR","type":"NUMBER(12,2)"},{"name":"SPEND_EUR","type":"NUMBER(12,2)"},{"name":"SEGMENT","type":"VARCHAR"},{"name":"ATTRIBUTED_REVENUE_EUR","type":"NUMBER(12,2)"}]' AS PRODUCT_COLUMNS,
            'CAMPAIGNS_READ' AS ACCESS_ROLE,
-           '0' AS DURATIONS,
-           NULL AS PENDING_DAYS,
-           NULL AS FALLBACK_ROLE
+           '0,30,90' AS DURATIONS,
+           30 AS PENDING_DAYS,
+           'DATA_GOVERNANCE' AS FALLBACK_ROLE
     UNION ALL
     SELECT 'sales-orders' AS PRODUCT_ID,
            'Sales orders' AS NAME,
@@ -126,9 +130,9 @@ USING (
            '["sales","orders","hourly"]' AS TAGS,
            '[{"name":"ORDER_ID","type":"VARCHAR"},{"name":"LINE_NO","type":"NUMBER"},{"name":"CUSTOMER_KEY","type":"VARCHAR","description":"Pseudonymous customer key"},{"name":"SKU","type":"VARCHAR"},{"name":"QUANTITY","type":"NUMBER"},{"name":"NET_AMOUNT_EUR","type":"NUMBER(12,2)"},{"name":"ORDERED_AT","type":"TIMESTAMP_NTZ"}]' AS PRODUCT_COLUMNS,
            'SALES_ORDERS_READ' AS ACCESS_ROLE,
-           '0' AS DURATIONS,
-           NULL AS PENDING_DAYS,
-           NULL AS FALLBACK_ROLE
+           '0,30,90' AS DURATIONS,
+           30 AS PENDING_DAYS,
+           'DATA_GOVERNANCE' AS FALLBACK_ROLE
     UNION ALL
     SELECT 'customer-360' AS PRODUCT_ID,
            'Customer 360' AS NAME,
@@ -140,9 +144,9 @@ USING (
            '["customer","crm","gdpr"]' AS TAGS,
            '[{"name":"CUSTOMER_ID","type":"VARCHAR"},{"name":"FULL_NAME","type":"VARCHAR","sensitive":true},{"name":"EMAIL","type":"VARCHAR","sensitive":true},{"name":"COUNTRY","type":"VARCHAR"},{"name":"LIFETIME_VALUE_EUR","type":"NUMBER(12,2)"},{"name":"OPEN_TICKETS","type":"NUMBER"}]' AS PRODUCT_COLUMNS,
            'CUSTOMER_360_READ' AS ACCESS_ROLE,
-           '0' AS DURATIONS,
-           NULL AS PENDING_DAYS,
-           NULL AS FALLBACK_ROLE
+           '7,30,90' AS DURATIONS,
+           30 AS PENDING_DAYS,
+           'DATA_GOVERNANCE' AS FALLBACK_ROLE
     UNION ALL
     SELECT 'hr-headcount' AS PRODUCT_ID,
            'HR headcount' AS NAME,
@@ -154,9 +158,9 @@ USING (
            '["hr","people","gdpr"]' AS TAGS,
            '[{"name":"MONTH","type":"DATE"},{"name":"EMPLOYEE_ID","type":"VARCHAR","sensitive":true},{"name":"TEAM","type":"VARCHAR"},{"name":"LOCATION","type":"VARCHAR"},{"name":"GRADE","type":"VARCHAR","sensitive":true},{"name":"START_DATE","type":"DATE"}]' AS PRODUCT_COLUMNS,
            'HR_HEADCOUNT_READ' AS ACCESS_ROLE,
-           '0' AS DURATIONS,
-           NULL AS PENDING_DAYS,
-           NULL AS FALLBACK_ROLE
+           '7,30' AS DURATIONS,
+           30 AS PENDING_DAYS,
+           'DATA_GOVERNANCE' AS FALLBACK_ROLE
     UNION ALL
     SELECT 'gl-journal' AS PRODUCT_ID,
            'General ledger journal' AS NAME,
@@ -168,9 +172,9 @@ USING (
            '["finance","ledger","sox"]' AS TAGS,
            '[{"name":"JOURNAL_ID","type":"VARCHAR"},{"name":"LINE_NO","type":"NUMBER"},{"name":"ACCOUNT","type":"VARCHAR"},{"name":"COST_CENTER","type":"VARCHAR"},{"name":"AMOUNT_EUR","type":"NUMBER(14,2)"},{"name":"POSTED_AT","type":"TIMESTAMP_NTZ"}]' AS PRODUCT_COLUMNS,
            'GL_JOURNAL_READ' AS ACCESS_ROLE,
-           '0' AS DURATIONS,
-           NULL AS PENDING_DAYS,
-           NULL AS FALLBACK_ROLE
+           '7,30,90' AS DURATIONS,
+           30 AS PENDING_DAYS,
+           'DATA_GOVERNANCE' AS FALLBACK_ROLE
     UNION ALL
     SELECT 'supplier-contracts' AS PRODUCT_ID,
            'Supplier contracts' AS NAME,
@@ -182,9 +186,23 @@ USING (
            '["procurement","contracts","finance"]' AS TAGS,
            '[{"name":"SUPPLIER_ID","type":"VARCHAR"},{"name":"SUPPLIER_NAME","type":"VARCHAR"},{"name":"RENEWAL_DATE","type":"DATE"},{"name":"ANNUAL_VALUE_EUR","type":"NUMBER(14,2)","sensitive":true},{"name":"TERMS","type":"VARCHAR","sensitive":true}]' AS PRODUCT_COLUMNS,
            'SUPPLIER_CONTRACTS_READ' AS ACCESS_ROLE,
-           '0' AS DURATIONS,
-           NULL AS PENDING_DAYS,
-           NULL AS FALLBACK_ROLE
+           '30,90,365' AS DURATIONS,
+           30 AS PENDING_DAYS,
+           'DATA_GOVERNANCE' AS FALLBACK_ROLE
+    UNION ALL
+    SELECT 'payroll-detail' AS PRODUCT_ID,
+           'Payroll detail' AS NAME,
+           'Salary, bonus and pay grade per employee and month. Its compensation committee seat is vacant, so its last step goes to data governance.' AS DESCRIPTION,
+           'Hannah Ito (People analytics)' AS OWNER,
+           'DATA_OWNER_HR' AS OWNER_ROLE,
+           'People' AS DOMAIN,
+           'PII' AS CLASSIFICATION,
+           '["hr","payroll","gdpr"]' AS TAGS,
+           '[{"name":"MONTH","type":"DATE"},{"name":"EMPLOYEE_ID","type":"VARCHAR","sensitive":true},{"name":"BASE_SALARY_EUR","type":"NUMBER(12,2)","sensitive":true},{"name":"BONUS_EUR","type":"NUMBER(12,2)","sensitive":true},{"name":"PAY_GRADE","type":"VARCHAR","sensitive":true}]' AS PRODUCT_COLUMNS,
+           'PAYROLL_READ' AS ACCESS_ROLE,
+           '7,30' AS DURATIONS,
+           30 AS PENDING_DAYS,
+           'DATA_GOVERNANCE' AS FALLBACK_ROLE
 ) s
 ON t.PRODUCT_ID = s.PRODUCT_ID
 WHEN MATCHED THEN UPDATE SET
@@ -209,27 +227,31 @@ WHERE PRODUCT_ID IN (
     'customer-360',
     'hr-headcount',
     'gl-journal',
-    'supplier-contracts'
+    'supplier-contracts',
+    'payroll-detail'
 );
 
 INSERT INTO SIGNOFF.MAIN.APPROVAL_CHAIN (PRODUCT_ID, STEP_ORDER, APPROVER_ROLE, STEP_LABEL, DEADLINE_HOURS,
                                         FALLBACK_ROLE) VALUES
     ('web-traffic-daily', 1, 'DATA_OWNER_MARKETING', 'Data owner', NULL, NULL),
     ('marketing-campaigns', 1, 'DATA_OWNER_MARKETING', 'Data owner', NULL, NULL),
-    ('sales-orders', 1, 'LINE_MANAGER', 'Line manager', NULL, NULL),
+    ('sales-orders', 1, 'LINE_MANAGER', 'Line manager', 48, NULL),
     ('sales-orders', 2, 'DATA_OWNER_SALES', 'Data owner', NULL, NULL),
-    ('customer-360', 1, 'LINE_MANAGER', 'Line manager', NULL, NULL),
+    ('customer-360', 1, 'LINE_MANAGER', 'Line manager', 48, NULL),
     ('customer-360', 2, 'DATA_OWNER_SALES', 'Data owner', NULL, NULL),
-    ('customer-360', 3, 'DPO', 'Data protection', NULL, NULL),
-    ('hr-headcount', 1, 'LINE_MANAGER', 'Line manager', NULL, NULL),
+    ('customer-360', 3, 'DPO', 'Data protection', 72, NULL),
+    ('hr-headcount', 1, 'LINE_MANAGER', 'Line manager', 48, NULL),
     ('hr-headcount', 2, 'DATA_OWNER_HR', 'Data owner', NULL, NULL),
-    ('hr-headcount', 3, 'DPO', 'Data protection', NULL, NULL),
-    ('gl-journal', 1, 'LINE_MANAGER', 'Line manager', NULL, NULL),
+    ('hr-headcount', 3, 'DPO', 'Data protection', 72, NULL),
+    ('gl-journal', 1, 'LINE_MANAGER', 'Line manager', 48, NULL),
     ('gl-journal', 2, 'FINANCE_CONTROLLER', 'Finance controller', NULL, NULL),
     ('gl-journal', 3, 'DATA_OWNER_FINANCE', 'Data owner', NULL, NULL),
     ('gl-journal', 4, 'SECURITY_LEAD', 'Security', NULL, NULL),
-    ('supplier-contracts', 1, 'LINE_MANAGER', 'Line manager', NULL, NULL),
-    ('supplier-contracts', 2, 'DATA_OWNER_FINANCE', 'Data owner', NULL, NULL);
+    ('supplier-contracts', 1, 'LINE_MANAGER', 'Line manager', 48, NULL),
+    ('supplier-contracts', 2, 'DATA_OWNER_FINANCE', 'Data owner', NULL, NULL),
+    ('payroll-detail', 1, 'LINE_MANAGER', 'Line manager', 48, NULL),
+    ('payroll-detail', 2, 'DATA_OWNER_HR', 'Data owner', NULL, NULL),
+    ('payroll-detail', 3, 'COMPENSATION_COMMITTEE', 'Compensation committee', NULL, NULL);
 
 COMMIT;
 
@@ -275,8 +297,12 @@ COMMIT;
 -- HANNAH: Hannah Ito, HR data owner
 --   GRANT ROLE DATA_OWNER_HR TO USER HANNAH;
 --   ALTER USER HANNAH SET DEFAULT_SECONDARY_ROLES = ('ALL');
--- ADAM: Adam Novak, Signoff admin
+-- VERA: Vera Santos, Data governance lead (fallback approver)
+--   GRANT ROLE DATA_GOVERNANCE TO USER VERA;
+--   ALTER USER VERA SET DEFAULT_SECONDARY_ROLES = ('ALL');
+-- ADAM: Adam Novak, Signoff admin and fallback approver
 --   GRANT ROLE SIGNOFF_ADMIN TO USER ADAM;
+--   GRANT ROLE DATA_GOVERNANCE TO USER ADAM;
 --   ALTER USER ADAM SET DEFAULT_SECONDARY_ROLES = ('ALL');
 -- AUDREY: Audrey Blanc, Internal auditor (read-only)
 --   GRANT ROLE SIGNOFF_AUDITOR TO USER AUDREY;

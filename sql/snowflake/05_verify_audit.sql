@@ -320,6 +320,22 @@ SELECT st.request_id, 0, '', 'inconsistent', 'step ' || CAST(st.step_order AS VA
        'binary', 'text'
   FROM request_step st WHERE st.step_label <> CAST(st.step_label AS VARCHAR)
 UNION ALL
+SELECT st.request_id, 0, '', 'inconsistent', 'step ' || CAST(st.step_order AS VARCHAR) || ' fallback_role',
+       'binary', 'text'
+  FROM request_step st WHERE st.fallback_role <> CAST(st.fallback_role AS VARCHAR)
+UNION ALL
+SELECT st.request_id, 0, '', 'inconsistent', 'step ' || CAST(st.step_order AS VARCHAR) || ' escalated_to',
+       'binary', 'text'
+  FROM request_step st WHERE st.escalated_to <> CAST(st.escalated_to AS VARCHAR)
+UNION ALL
+SELECT st.request_id, 0, '', 'inconsistent', 'step ' || CAST(st.step_order AS VARCHAR) || ' deadline_hours',
+       'not a number', 'a number'
+  FROM request_step st WHERE st.deadline_hours <> CAST(CAST(st.deadline_hours AS VARCHAR) AS INTEGER)
+UNION ALL
+SELECT st.request_id, 0, '', 'inconsistent', 'step ' || CAST(st.step_order AS VARCHAR) || ' approved_days',
+       'not a number', 'a number'
+  FROM request_step st WHERE st.approved_days <> CAST(CAST(st.approved_days AS VARCHAR) AS INTEGER)
+UNION ALL
 SELECT st.request_id, COALESCE(d.seq, 0), COALESCE(d.event_id, ''), 'inconsistent',
        'step ' || CAST(st.step_order AS VARCHAR) || ' decision', COALESCE(st.decision, ''), COALESCE(CASE d.event_type WHEN 'STEP_APPROVED' THEN 'APPROVED' WHEN 'STEP_REJECTED' THEN 'REJECTED' END, '')
   FROM request_step st JOIN sub s ON s.request_id = st.request_id

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/signoff/signoff/internal/demo"
 )
 
 // actionRun is the figures and checks of the action runs.
@@ -64,7 +67,8 @@ func runActions(ctx context.Context, base string, w workload, n, raceN, c int,
 	run.submit, err = load(ctx, len(subs), c, 0, http.StatusSeeOther, false, func(ctx context.Context, i int) (int, int64, error) {
 		s := subs[i]
 		resp, err := post(ctx, cl, base, "/products/"+s.product+"/requests", cookies[s.requester],
-			url.Values{"reason": {"Bench: the quarterly review needs this data product."}})
+			url.Values{"reason": {"Bench: the quarterly review needs this data product."},
+				"days": {strconv.Itoa(demo.DefaultDays(s.product))}})
 		if err != nil {
 			return 0, 0, err
 		}

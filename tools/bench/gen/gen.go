@@ -30,6 +30,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	_ "github.com/ncruces/go-sqlite3/driver" // registers "sqlite3"
@@ -104,7 +105,7 @@ var rejections = []string{
 type product struct {
 	id, accessRole string
 	chain          []approver
-	snapshot       string // the chain as a submission records it (signoff.ChainSnapshot)
+	snapshot       string // the chain as a submission records it (signoff.SubmissionDetails: permanent access, no deadlines)
 }
 
 // Generate fills the database file at path, which must be new or hold no
@@ -327,7 +328,7 @@ func (g *generator) products(ctx context.Context, tx *sql.Tx, n int) error {
 		for s, a := range chain {
 			snap = append(snap, signoff.ChainStep{Order: s + 1, ApproverRole: a.role, Label: a.label})
 		}
-		p.snapshot = signoff.ChainSnapshot(snap)
+		p.snapshot = signoff.SubmissionDetails(0, strings.Repeat("0:;", len(snap)), signoff.ChainSnapshot(snap))
 		tags, _ := json.Marshal([]string{"generated", d.name})
 		cols, _ := json.Marshal([]signoff.Column{{Name: "ID", Type: "VARCHAR"}, {Name: "VALUE", Type: "NUMBER(12,2)"},
 			{Name: "UPDATED_AT", Type: "TIMESTAMP_NTZ"}})
