@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/signoff/signoff/internal/server"
 	"github.com/signoff/signoff/internal/demo"
+	"github.com/signoff/signoff/internal/server"
 	"github.com/signoff/signoff/internal/signoff"
 )
 
