@@ -17,8 +17,8 @@ func testCatalog(t *testing.T, f *fixture) {
 	for i, p := range ps {
 		names[i] = p.Name
 	}
-	assert.Equal(t, []string{"Draft product", "General ledger", "Supplier contracts", "Weekly reports",
-		"Weekly reports archive"}, names,
+	assert.Equal(t, []string{"Draft product", "General ledger", "Supplier contracts", "Timed extract", "Vacant seat",
+		"Weekly reports", "Weekly reports archive"}, names,
 		"products are ordered by name; a product without a chain is listed")
 
 	p, open, err := f.reads.ProductFor(f.ctx, "ledger", requester)
@@ -34,7 +34,8 @@ func testCatalog(t *testing.T, f *fixture) {
 
 	approvers, err := f.reads.ApproverRoles(f.ctx)
 	require.NoError(t, err)
-	assert.Equal(t, []string{roleOwner, roleDPO, roleManager}, approvers, "distinct and sorted")
+	assert.Equal(t, []string{roleOwner, roleDPO, roleFallback, roleManager, roleVacant}, approvers,
+		"the roles that key steps and the fallback roles steps may escalate to, distinct and sorted")
 
 	c, err := f.svc.Catalog(f.ctx, f.who(t, requester), signoff.ProductFilter{Classification: "finance"}, 1)
 	require.NoError(t, err)

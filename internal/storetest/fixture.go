@@ -27,6 +27,8 @@ const (
 	admin      = "ADMIN"    // SIGNOFF_ADMIN
 	auditor    = "AUDITOR"  // SIGNOFF_AUDITOR
 	stranger   = "STRANGER" // no roles
+	governor   = "GOV"      // GOVERNANCE: the fallback role of "timed" and "vacant"
+	governor2  = "GOV2"     // GOVERNANCE
 )
 
 const (
@@ -34,6 +36,8 @@ const (
 	roleOwner    = "DATA_OWNER"
 	roleDPO      = "DPO"
 	roleSecurity = "SECURITY_LEAD"
+	roleFallback = "GOVERNANCE"
+	roleVacant   = "VACANT_SEAT" // held by nobody
 )
 
 // reason is a valid business reason.
@@ -53,11 +57,13 @@ var users = []struct {
 	{admin, []string{signoff.RoleAdmin}},
 	{auditor, []string{signoff.RoleAuditor}},
 	{stranger, nil},
+	{governor, []string{roleFallback}},
+	{governor2, []string{roleFallback}},
 }
 
 // Access roles. CONTRACTS_READ is missing on purpose: granting it fails.
 var roles = []string{"ANALYST", roleManager, roleOwner, roleDPO, roleSecurity,
-	signoff.RoleAdmin, signoff.RoleAuditor, "LEDGER_READ", "REPORTS_READ"}
+	signoff.RoleAdmin, signoff.RoleAuditor, "LEDGER_READ", "REPORTS_READ", roleFallback, roleVacant, "TIMED_READ"}
 
 var ledgerChain = []signoff.ChainStep{
 	{Order: 1, ApproverRole: roleManager, Label: "Line manager"},
@@ -95,6 +101,23 @@ var products = []signoff.Product{
 		OwnerRole: roleOwner, Domain: "Analytics", Classification: "INTERNAL", AccessRole: "REPORTS_READ",
 		Durations: []int{0},
 	},
+	{
+		// Time-bound only, with a step deadline, a pending limit and a
+		// fallback role (issue 12).
+		ID: "timed", Name: "Timed extract", Description: "Access that ends.", Owner: "Analytics",
+		OwnerRole: roleOwner, Domain: "Analytics", Classification: "PII", AccessRole: "TIMED_READ",
+		Durations: []int{7, 30, 90}, PendingDays: 10, FallbackRole: roleFallback,
+		Chain: []signoff.ChainStep{{Order: 1, ApproverRole: roleManager, Label: "Line manager", DeadlineHours: 24}},
+	},
+	{
+		// Its second step's role is held by nobody: it goes to the
+		// fallback role.
+		ID: "vacant", Name: "Vacant seat", Description: "A committee seat is empty.", Owner: "Analytics",
+		OwnerRole: roleOwner, Domain: "Analytics", Classification: "INTERNAL", AccessRole: "REPORTS_READ",
+		Durations: []int{0, 30}, FallbackRole: roleFallback,
+		Chain: []signoff.ChainStep{{Order: 1, ApproverRole: roleManager, Label: "Line manager"},
+			{Order: 2, ApproverRole: roleVacant, Label: "Committee"}},
+	},
 }
 
 // clock is a deterministic clock: every reading is one second after the
@@ -103,6 +126,13 @@ type clock struct {
 	mu     sync.Mutex
 	t      time.Time
 	frozen bool
+}
+
+// advance moves the clock on by d.
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }
 
 func (c *clock) Now() time.Time {
@@ -156,6 +186,7 @@ func setup(t *testing.T, h Harness) *fixture {
 	f := &fixture{ctx: ctx, reads: h.Reads, engine: h.Engine, acct: h.Account, svc: signoff.NewService(h.Reads, h.Engine),
 		clock: &clock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}}
 	f.svc.Now = f.clock.Now
+	f.svc.Scheduler = h.Account
 	return f
 }
 

@@ -112,22 +112,26 @@ func testQueuePages(t *testing.T, f *fixture) {
 		contracts := signoff.Product{ID: "contracts", Name: "Supplier contracts", Classification: "CONFIDENTIAL"}
 		reports := signoff.Product{ID: "reports", Name: "Weekly reports", Classification: "INTERNAL"}
 		archive := signoff.Product{ID: "reports-archive", Name: "Weekly reports archive", Classification: "INTERNAL"}
+		timed := signoff.Product{ID: "timed", Name: "Timed extract", Classification: "PII"}
+		vacant := signoff.Product{ID: "vacant", Name: "Vacant seat", Classification: "INTERNAL"}
 		for _, tt := range []struct {
 			name string
 			f    signoff.QueueFilter
 			want []signoff.Product
 		}{
-			{"line manager", signoff.QueueFilter{Roles: mgr, User: manager2}, []signoff.Product{ledger, contracts}},
+			{"line manager", signoff.QueueFilter{Roles: mgr, User: manager2}, []signoff.Product{ledger, contracts, timed, vacant}},
 			{"whatever the filters and page", signoff.QueueFilter{Roles: mgr, User: manager2, ProductID: "ledger",
 				Classification: "CONFIDENTIAL", Sort: signoff.QueueByProduct,
 				After: &signoff.QueueKey{Sort: signoff.QueueByProduct, Waiting: g.UpdatedAt, RequestID: g.ID, ProductName: "Zzz"}},
-				[]signoff.Product{ledger, contracts}},
+				[]signoff.Product{ledger, contracts, timed, vacant}},
+			{"a fallback role: the products whose steps may escalate to it", signoff.QueueFilter{Roles: []string{roleFallback}, User: governor},
+				[]signoff.Product{timed, vacant}},
 			{"data owner: any step of the chain, by name", signoff.QueueFilter{Roles: []string{roleOwner}, User: owner},
 				[]signoff.Product{ledger, reports, archive}},
 			{"a role with nothing waiting", signoff.QueueFilter{Roles: []string{roleDPO}, User: security},
 				[]signoff.Product{ledger}},
 			{"two roles: each product once", signoff.QueueFilter{Roles: []string{roleManager, roleOwner}, User: both},
-				[]signoff.Product{ledger, contracts, reports, archive}},
+				[]signoff.Product{ledger, contracts, timed, vacant, reports, archive}},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				assert.Equal(t, tt.want, read(t, tt.f).Products)
@@ -151,8 +155,8 @@ func testQueuePages(t *testing.T, f *fixture) {
 		assert.Equal(t, all[:signoff.QueueLimit], requestIDs(q.Requests))
 		require.NotEmpty(t, q.Next, "more than a page")
 		assert.Equal(t, signoff.QueueOldest, q.Input.Sort, "the default order, filled in")
-		assert.Equal(t, []string{"CONFIDENTIAL", "FINANCE"}, q.Classifications)
-		assert.Equal(t, []string{"ledger", "contracts"}, productIDs(q.Products))
+		assert.Equal(t, []string{"CONFIDENTIAL", "FINANCE", "INTERNAL", "PII"}, q.Classifications)
+		assert.Equal(t, []string{"ledger", "contracts", "timed", "vacant"}, productIDs(q.Products))
 
 		q2, err := f.svc.Queue(ctx, viewer, signoff.QueueInput{After: q.Next})
 		require.NoError(t, err)
@@ -213,7 +217,7 @@ func testQueuePages(t *testing.T, f *fixture) {
 			{After: signoff.QueueKey{Sort: signoff.QueueByProduct, RequestID: c.ID}.String(), Sort: signoff.QueueByProduct},
 			{ProductID: "reports"},  // not a product of the line manager's steps
 			{ProductID: "no-such"},  // not a product at all
-			{Classification: "PII"}, // no product of these roles has it
+			{Classification: "PUBLIC"}, // no product of these roles has it
 			{Classification: "finance"},
 		} {
 			_, err := f.svc.Queue(ctx, viewer, in)

@@ -69,6 +69,12 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 		{"QueuePages", testQueuePages},
 		{"BadInputChangesNothing", testBadInputChangesNothing},
 		{"UserNames", testUserNames},
+		{"TimeBoundAccess", testTimeBoundAccess},
+		{"ExpiryKeepsAJustifiedRole", testExpiryKeepsAJustifiedRole},
+		{"RequestChanges", testRequestChanges},
+		{"Escalation", testEscalation},
+		{"PendingExpiry", testPendingExpiry},
+		{"SchedulersRunOnce", testSchedulersRunOnce},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
