@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -251,6 +252,9 @@ type fixture struct {
 	// as holds each user's identity, read before any fault is armed: the
 	// server establishes it before the action runs.
 	as map[string]signoff.Identity
+	// at, if set, is the Service's clock: the scheduler's operations move
+	// it to when their work is due.
+	at time.Time
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -258,7 +262,7 @@ func newFixture(t *testing.T) *fixture {
 	fx := &fixture{t: t, path: filepath.Join(t.TempDir(), "signoff.db"), f: &faults{}}
 	fx.open()
 	ctx := t.Context()
-	for _, r := range []string{"ANALYST", "LINE_MANAGER", "DATA_OWNER", "DPO", signoff.RoleAdmin, "REPORTS_READ"} {
+	for _, r := range []string{"ANALYST", "LINE_MANAGER", "DATA_OWNER", "DPO", signoff.RoleAdmin, "REPORTS_READ", "TIMED_READ"} {
 		require.NoError(t, fx.st.CreateRole(ctx, r, ""))
 	}
 	for user, role := range map[string]string{"ALICE": "ANALYST", "MARCO": "LINE_MANAGER", "OLIVIA": "DATA_OWNER",
@@ -273,6 +277,13 @@ func newFixture(t *testing.T) *fixture {
 		AccessRole: "REPORTS_READ", Chain: []signoff.ChainStep{lm, do, dpo}}))
 	require.NoError(t, fx.st.CreateProduct(ctx, signoff.Product{ID: "contracts", Name: "Contracts", OwnerRole: "DATA_OWNER",
 		AccessRole: "CONTRACTS_READ", Chain: []signoff.ChainStep{lm, do}}))
+	// Time-bound, with a deadline on its first step, DPO as its fallback
+	// role and a ten-day limit on waiting (the scheduler's work).
+	timedLM := lm
+	timedLM.DeadlineHours = 24
+	require.NoError(t, fx.st.CreateProduct(ctx, signoff.Product{ID: "timed", Name: "Timed", OwnerRole: "DATA_OWNER",
+		AccessRole: "TIMED_READ", Durations: []int{7}, PendingDays: 10, FallbackRole: "DPO",
+		Chain: []signoff.ChainStep{timedLM, do}}))
 	fx.as = map[string]signoff.Identity{}
 	for _, user := range []string{"ALICE", "MARCO", "OLIVIA", "DANA", "ADAM"} {
 		fx.as[user] = fx.who(user)
@@ -289,6 +300,11 @@ func (fx *fixture) open() {
 	require.NoError(fx.t, err)
 	fx.t.Cleanup(func() { st.Close() })
 	fx.st, fx.svc = st, signoff.NewService(st.Reads(), st)
+	fx.svc.Scheduler = st
+	if !fx.at.IsZero() {
+		at := fx.at
+		fx.svc.Now = func() time.Time { return at }
+	}
 }
 
 // restart closes the store, as a process that died does (its open
@@ -304,7 +320,7 @@ func (fx *fixture) restart() {
 // closed: the same state, in a fresh store.
 func (fx *fixture) copy(t *testing.T) *fixture {
 	t.Helper()
-	c := &fixture{t: t, path: filepath.Join(t.TempDir(), "signoff.db"), f: &faults{}, id: fx.id, as: fx.as}
+	c := &fixture{t: t, path: filepath.Join(t.TempDir(), "signoff.db"), f: &faults{}, id: fx.id, as: fx.as, at: fx.at}
 	for _, suffix := range []string{"", "-wal"} {
 		b, err := os.ReadFile(fx.path + suffix)
 		if errors.Is(err, fs.ErrNotExist) && suffix != "" {
@@ -327,17 +343,44 @@ func (fx *fixture) who(user string) signoff.Identity {
 const reason = "Quarterly reporting needs these figures."
 
 func (fx *fixture) submit(product string) error {
-	r, err := fx.svc.Submit(fx.t.Context(), fx.as["ALICE"], product, reason, 0)
+	days := 0
+	if product == "timed" {
+		days = 7
+	}
+	r, err := fx.svc.Submit(fx.t.Context(), fx.as["ALICE"], product, reason, days)
 	if err == nil {
 		fx.id = r.RequestID
 	}
 	return err
 }
 
+// sweep does the scheduler's first piece of due work, the unit that
+// commits or fails as a whole (Service.Sweep runs one after another): an
+// error if there is none, or if it was no longer due.
+func (fx *fixture) sweep() error {
+	at := fx.svc.Now()
+	due, err := fx.st.Due(fx.t.Context(), at)
+	if err != nil {
+		return err
+	}
+	if len(due) == 0 {
+		return errors.New("the scheduler found nothing to do")
+	}
+	var ids signoff.IDGenerator
+	o, err := fx.st.RunDue(fx.t.Context(), due[0], signoff.SystemCall{EventIDs: []string{ids.New(at)}, At: at})
+	if err == nil && o.Code != signoff.CodeOK {
+		return fmt.Errorf("%s %s: %s", due[0].Kind, due[0].RequestID, o.Code)
+	}
+	return err
+}
+
 func (fx *fixture) decide(user string, step int, d signoff.Decision) error {
 	in := signoff.DecisionInput{Decision: d, Step: step}
-	if d == signoff.DecisionReject {
+	switch d {
+	case signoff.DecisionReject:
 		in.Comment = "Not for this purpose."
+	case signoff.DecisionChanges:
+		in.Comment = "Which figures, exactly?"
 	}
 	_, err := fx.svc.Decide(fx.t.Context(), fx.as[user], fx.id, in)
 	return err
@@ -431,6 +474,38 @@ func operations() []operation {
 				fx.must(fx.st.CreateRole(fx.t.Context(), "CONTRACTS_READ", "created late"))
 			},
 			run: func(fx *fixture) error { return fx.retryGrant() }},
+		{name: "ask the requester a question",
+			setup: func(fx *fixture) { fx.must(fx.submit("reports")) },
+			run:   func(fx *fixture) error { return fx.decide("MARCO", 1, signoff.DecisionChanges) }},
+		{name: "answer the question with a new reason",
+			setup: func(fx *fixture) {
+				fx.must(fx.submit("reports"))
+				fx.must(fx.decide("MARCO", 1, signoff.DecisionChanges))
+			},
+			run: func(fx *fixture) error {
+				return fx.svc.Resubmit(fx.t.Context(), fx.as["ALICE"], fx.id, "The quarterly totals only.",
+					"Quarterly totals for the board pack, nothing finer.")
+			}},
+		{name: "the scheduler expires time-bound access",
+			setup: func(fx *fixture) {
+				fx.must(fx.submit("timed"))
+				fx.must(fx.decide("MARCO", 1, approve))
+				fx.must(fx.decide("OLIVIA", 2, approve))
+				fx.at = time.Now().Add(8 * 24 * time.Hour)
+			},
+			run: func(fx *fixture) error { return fx.sweep() }},
+		{name: "the scheduler escalates a step twice past its deadline",
+			setup: func(fx *fixture) {
+				fx.must(fx.submit("timed"))
+				fx.at = time.Now().Add(49 * time.Hour)
+			},
+			run: func(fx *fixture) error { return fx.sweep() }},
+		{name: "the scheduler expires a request that waited too long",
+			setup: func(fx *fixture) {
+				fx.must(fx.submit("timed"))
+				fx.at = time.Now().Add(11 * 24 * time.Hour)
+			},
+			run: func(fx *fixture) error { return fx.sweep() }},
 		{name: "revoke",
 			setup: func(fx *fixture) {
 				fx.upToFinalStep()
@@ -644,7 +719,7 @@ func (fx *fixture) checkLifecycle() {
 	}
 	for _, user := range []string{"ALICE"} {
 		id := fx.who(user)
-		for _, role := range []string{"REPORTS_READ", "CONTRACTS_READ"} {
+		for _, role := range []string{"REPORTS_READ", "CONTRACTS_READ", "TIMED_READ"} {
 			assert.Equal(t, holders[user+":"+role], id.HasRole(role), "%s holds %s exactly when a request of theirs is GRANTED", user, role)
 		}
 	}
@@ -715,15 +790,19 @@ func checkRequest(t *testing.T, r signoff.Request, events map[string]int) {
 		}
 		return 0
 	}
-	switch r.Status {
-	case signoff.StatusPending, signoff.StatusWithdrawn:
+	expired := r.Status == signoff.StatusExpired
+	accessExpired := expired && events[string(signoff.EventAccessExpired)] > 0
+	switch {
+	case r.Status == signoff.StatusPending || r.Status == signoff.StatusWithdrawn ||
+		r.Status == signoff.StatusChangesRequested || expired && !accessExpired:
 		require.Zero(t, rejected, r.ID)
 		require.Equal(t, r.CurrentStep-1, decided, "%s: %s at step %d", r.ID, r.Status, r.CurrentStep)
 		require.LessOrEqual(t, r.CurrentStep, r.StepCount, r.ID)
-	case signoff.StatusRejected:
+	case r.Status == signoff.StatusRejected:
 		require.Equal(t, 1, rejected, r.ID)
 		require.Equal(t, r.CurrentStep, decided, "%s: rejected at step %d", r.ID, r.CurrentStep)
-	case signoff.StatusApproved, signoff.StatusGranted, signoff.StatusGrantFailed, signoff.StatusRevoked:
+	case r.Status == signoff.StatusApproved || r.Status == signoff.StatusGranted || r.Status == signoff.StatusGrantFailed ||
+		r.Status == signoff.StatusRevoked || accessExpired:
 		require.Zero(t, rejected, r.ID)
 		require.Equal(t, r.StepCount, decided, "%s: %s with every step approved", r.ID, r.Status)
 		require.Equal(t, r.StepCount, r.CurrentStep, r.ID)
@@ -731,7 +810,11 @@ func checkRequest(t *testing.T, r signoff.Request, events map[string]int) {
 	default:
 		t.Fatalf("%s: status %q is not in the lifecycle", r.ID, r.Status)
 	}
-	granted := one(r.Status == signoff.StatusGranted || r.Status == signoff.StatusRevoked)
+	granted := one(r.Status == signoff.StatusGranted || r.Status == signoff.StatusRevoked || accessExpired)
+	require.Equal(t, one(accessExpired), events[string(signoff.EventAccessExpired)], "%s: ACCESS_EXPIRED events", r.ID)
+	require.Equal(t, one(expired && !accessExpired), events[string(signoff.EventRequestExpired)], "%s: REQUEST_EXPIRED events", r.ID)
+	require.Equal(t, events[string(signoff.EventChangesRequested)]-one(r.Status == signoff.StatusChangesRequested),
+		events[string(signoff.EventRequestResubmitted)], "%s: every question but a pending one is answered", r.ID)
 	require.Equal(t, approved, events[string(signoff.EventRequestApproved)], "%s: REQUEST_APPROVED events", r.ID)
 	require.Equal(t, granted, events[string(signoff.EventAccessGranted)], "%s: ACCESS_GRANTED events", r.ID)
 	require.Equal(t, one(r.Status == signoff.StatusWithdrawn), events[string(signoff.EventRequestWithdrawn)], "%s: REQUEST_WITHDRAWN events", r.ID)

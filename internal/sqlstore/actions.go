@@ -388,8 +388,9 @@ FROM r`
 // reminded (signoff.ExpiryReminder).
 const ReminderHours = 72
 
-// DueWork lists the scheduler's work at :now_ts, at most :due_limit of each
-// kind: access whose time is up (EXPIRE_ACCESS) or ends within ReminderHours
+// DueWork lists the scheduler's work at :now_ts, at most 500 pieces, the
+// longest due first (a request's expiry before its escalation, which it
+// makes moot): access whose time is up (EXPIRE_ACCESS) or ends within ReminderHours
 // (REMIND_EXPIRY), requests waiting longer than their product allows
 // (EXPIRE_REQUEST), steps past their deadline (REMIND_STEP), past twice
 // their deadline or that nobody can decide (ESCALATE_STEP, why says which).
@@ -397,22 +398,22 @@ const ReminderHours = 72
 // embedded engine, ACCOUNT_USAGE on Snowflake (docs/snowflake.md).
 const DueWork = `
 SELECT kind, request_id, why FROM (
-    SELECT 'EXPIRE_ACCESS' AS kind, request_id, '' AS why, expires_at AS due_at
+    SELECT 'EXPIRE_ACCESS' AS kind, request_id, '' AS why, expires_at AS due_at, 1 AS prio
     FROM main.access_request WHERE status = 'GRANTED' AND expires_at <= :now_ts
     UNION ALL
-    SELECT 'REMIND_EXPIRY', r.request_id, '', r.expires_at
+    SELECT 'REMIND_EXPIRY', r.request_id, '', r.expires_at, 5
     FROM main.access_request r
     WHERE r.status = 'GRANTED' AND r.expires_at > :now_ts AND ADD_HOURS(r.expires_at, -72) <= :now_ts
       AND NOT EXISTS (SELECT 1 FROM main.audit_log e WHERE e.request_id = r.request_id AND e.event_type = 'EXPIRY_REMINDED')
     UNION ALL
-    SELECT 'EXPIRE_REQUEST', r.request_id, '', r.created_at
+    SELECT 'EXPIRE_REQUEST', r.request_id, '', r.created_at, 2
     FROM main.access_request r JOIN main.data_product p ON p.product_id = r.product_id
     WHERE r.status IN ('PENDING', 'CHANGES_REQUESTED') AND p.pending_days > 0
       AND ADD_HOURS(r.created_at, 24 * p.pending_days) <= :now_ts
     UNION ALL
     SELECT CASE WHEN ADD_HOURS(r.updated_at, 2 * s.deadline_hours) <= :now_ts AND s.fallback_role IS NOT NULL
                 THEN 'ESCALATE_STEP' ELSE 'REMIND_STEP' END,
-           r.request_id, 'deadline', r.updated_at
+           r.request_id, 'deadline', r.updated_at, 3
     FROM main.access_request r
     JOIN main.request_step s ON s.request_id = r.request_id AND s.step_order = r.current_step
     WHERE r.status = 'PENDING' AND s.deadline_hours > 0 AND s.escalated_to IS NULL
@@ -422,7 +423,7 @@ SELECT kind, request_id, why FROM (
                           WHERE e.request_id = r.request_id AND e.event_type = 'STEP_REMINDED'
                             AND e.step_order = r.current_step AND e.event_time >= r.updated_at))
     UNION ALL
-    SELECT 'ESCALATE_STEP', r.request_id, 'blocked', r.updated_at
+    SELECT 'ESCALATE_STEP', r.request_id, 'blocked', r.updated_at, 4
     FROM main.access_request r
     JOIN main.request_step s ON s.request_id = r.request_id AND s.step_order = r.current_step
     WHERE r.status = 'PENDING' AND s.escalated_to IS NULL AND s.fallback_role IS NOT NULL
@@ -432,7 +433,7 @@ SELECT kind, request_id, why FROM (
                         AND NOT EXISTS (SELECT 1 FROM main.request_step d
                                         WHERE d.request_id = r.request_id AND d.decided_by = h.user_name))
 ) due
-ORDER BY due_at, request_id
+ORDER BY due_at, request_id, prio
 LIMIT 500`
 
 // CheckSystem decides whether the scheduler's :kind of work on
