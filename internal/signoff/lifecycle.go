@@ -10,12 +10,16 @@ import (
 // (docs/design.md, "Request lifecycle").
 
 // SubmissionDetails is the details of a REQUEST_SUBMITTED event: the
-// duration asked for, the steps' escalation policy (sqlstore.StepsPolicy:
-// "<deadline hours>:<fallback role>;" per step), then the chain as the
-// request copied it (ChainSnapshot). The verifier rebuilds it from the
-// request's row and steps.
-func SubmissionDetails(days int, policy, snapshot string) string {
-	return DaysDetails(days) + "steps=" + policy + "|" + snapshot
+// duration asked for, the request it extends if any, the steps' escalation
+// policy (sqlstore.StepsPolicy: "<deadline hours>:<fallback role>;" per
+// step), then the chain as the request copied it (ChainSnapshot). The
+// verifier rebuilds it from the request's row and steps.
+func SubmissionDetails(days int, extends, policy, snapshot string) string {
+	ext := ""
+	if extends != "" {
+		ext = "extends=" + extends + ";"
+	}
+	return DaysDetails(days) + ext + "steps=" + policy + "|" + snapshot
 }
 
 // DaysDetails is how an event records a duration: "days=30;".
@@ -30,9 +34,16 @@ func ParseSubmissionDetails(details string) (days int, snapshot string, ok bool)
 	if !found {
 		return 0, details, false
 	}
-	num, rest, found := strings.Cut(rest, ";steps=")
+	num, rest, found := strings.Cut(rest, ";")
 	n, err := strconv.Atoi(num)
 	if !found || err != nil {
+		return 0, details, false
+	}
+	if ext, after, ok := strings.Cut(rest, ";"); ok && strings.HasPrefix(ext, "extends=") {
+		rest = after
+	}
+	rest, found = strings.CutPrefix(rest, "steps=")
+	if !found {
 		return 0, details, false
 	}
 	_, snapshot, found = strings.Cut(rest, "|")

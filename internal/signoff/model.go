@@ -175,6 +175,9 @@ type Product struct {
 	// FallbackRole, if set, may decide a step that nobody else can, or
 	// whose deadline passed twice, once the step has escalated.
 	FallbackRole string
+	// ExtendLastStep says that a request to extend access goes through
+	// the chain's last step only, instead of the whole chain.
+	ExtendLastStep bool
 }
 
 // MaxDays is the longest duration a product may offer, about ten years.
@@ -246,6 +249,8 @@ type Request struct {
 	// ExpiresAt is when granted access ends; zero for permanent access or
 	// before the grant.
 	ExpiresAt time.Time
+	// Extends is the granted request this one asks to extend, if any.
+	Extends string
 }
 
 // Current returns the step waiting for a decision, if the request is pending.

@@ -43,6 +43,7 @@ const (
 	// Durations.
 	CodeDurationNotOffered Code = "DURATION_NOT_OFFERED" // the product does not offer the duration asked for
 	CodeDurationLonger     Code = "DURATION_LONGER"      // an approval may shorten the duration, never lengthen it
+	CodeNotExtendable      Code = "NOT_EXTENDABLE"       // only one's own granted time-bound access to the product extends
 
 	// The scheduler's work is no longer due (someone acted first).
 	CodeNotDue Code = "NOT_DUE"
@@ -59,7 +60,7 @@ func (c Code) Kind() error {
 		return nil
 	case CodeIdentityUnavailable:
 		return ErrUnauthenticated
-	case CodeInvalid, CodeNoChain, CodeDurationNotOffered, CodeDurationLonger:
+	case CodeInvalid, CodeNoChain, CodeDurationNotOffered, CodeDurationLonger, CodeNotExtendable:
 		return ErrInvalid
 	case CodeProductNotFound, CodeNotFound:
 		return ErrNotFound
@@ -76,7 +77,7 @@ var Codes = []Code{CodeOK, CodeDryRun, CodeIdentityUnavailable, CodeInvalid, Cod
 	CodeNoChain, CodeOpenRequestExists, CodeNotFound, CodeDuplicateID, CodeWrongStatus, CodeStaleStep,
 	CodeOwnRequest, CodeDecidedAnotherStep, CodeActingAsNotHeld, CodeActingAsWrongRole, CodeRoleNotHeld,
 	CodeNotRequester, CodeNotAdmin, CodeNotAdminOrOwner, CodeDurationNotOffered, CodeDurationLonger,
-	CodeNotDue, CodeConflict}
+	CodeNotExtendable, CodeNotDue, CodeConflict}
 
 // APIMessage is the sentence the Snowflake API procedures put in their
 // envelope's "message" for people who call them with SQL. The app writes its
@@ -125,6 +126,8 @@ func (c Code) APIMessage() string {
 		return "The data product does not offer access for that long."
 	case CodeDurationLonger:
 		return "An approval may shorten the access it grants, never lengthen it."
+	case CodeNotExtendable:
+		return "Only your own granted, time-bound access to this data product can be extended."
 	case CodeNotDue:
 		return "The scheduled work is no longer due."
 	case CodeConflict:
@@ -252,6 +255,8 @@ func (o Outcome) message() string {
 		return fmt.Sprintf("%s does not offer access for that long; choose one of the durations offered.", or(o.ProductName, o.ProductID))
 	case CodeDurationLonger:
 		return fmt.Sprintf("The request asks for %s; you may approve it for that or shorter, not longer.", DurationLabel(o.DurationDays))
+	case CodeNotExtendable:
+		return "Only your own granted, time-bound access to this data product can be extended; this request is not one. Nothing was changed."
 	case CodeNotDue:
 		return "That scheduled work is no longer due. Nothing was changed."
 	case CodeConflict:

@@ -234,20 +234,37 @@ func (s *Service) Product(ctx context.Context, viewer Identity, id string) (Prod
 // product exists, has a chain and offers the duration, and that the viewer
 // has no open request for it; the Service checks the reason's shape first.
 func (s *Service) Submit(ctx context.Context, viewer Identity, productID, reason string, days int) (Outcome, error) {
+	return s.submit(ctx, viewer, SubmitCall{ProductID: productID, Reason: reason, Days: days})
+}
+
+// Extend asks to extend viewer's GRANTED time-bound request grantID for
+// product productID: a new request, for days, linked to it, that goes
+// through the product's whole chain or its last step only
+// (Product.ExtendLastStep). While it is decided the granted access stays;
+// once it is granted, the old grant's expiry leaves the role in place,
+// which the extension now justifies.
+func (s *Service) Extend(ctx context.Context, viewer Identity, productID, grantID, reason string, days int) (Outcome, error) {
+	if !ValidID(grantID) {
+		return Outcome{}, noRequest(grantID)
+	}
+	return s.submit(ctx, viewer, SubmitCall{ProductID: productID, Reason: reason, Days: days, Extends: grantID})
+}
+
+func (s *Service) submit(ctx context.Context, viewer Identity, c SubmitCall) (Outcome, error) {
 	if err := requireSignedIn(viewer); err != nil {
 		return Outcome{}, err
 	}
-	if err := ValidateReason(reason); err != nil {
+	if err := ValidateReason(c.Reason); err != nil {
 		return Outcome{}, err
 	}
-	now := s.now()
-	if days < 0 || days > MaxDays {
+	if c.Days < 0 || c.Days > MaxDays {
 		return Outcome{}, Problems{"days": "Choose one of the durations offered."}
 	}
-	o, err := s.engine.Submit(ctx, viewer, SubmitCall{ProductID: productID, Reason: strings.TrimSpace(reason),
-		Days: days, RequestID: s.ids.New(now), EventIDs: s.newIDs(now, 1), At: now})
+	now := s.now()
+	c.Reason, c.RequestID, c.EventIDs, c.At = strings.TrimSpace(c.Reason), s.ids.New(now), s.newIDs(now, 1), now
+	o, err := s.engine.Submit(ctx, viewer, c)
 	if err != nil {
-		return Outcome{}, fmt.Errorf("submit for %q: %w", productID, err)
+		return Outcome{}, fmt.Errorf("submit for %q: %w", c.ProductID, err)
 	}
 	return o, s.checkActor(ctx, viewer, o)
 }

@@ -149,7 +149,10 @@ type ResubmitCall struct {
 type SubmitCall struct {
 	ProductID string
 	Reason    string
-	Days      int       // the duration asked for, one the product offers; 0 is permanent
+	Days      int // the duration asked for, one the product offers; 0 is permanent
+	// Extends, if set, is the requester's GRANTED time-bound request for
+	// the product that this one extends.
+	Extends   string
 	RequestID string    // the new request's ID (ValidID)
 	EventIDs  []string  // IDs for the events the call writes: 1
 	At        time.Time // the embedded engine's clock; Snowflake uses its own

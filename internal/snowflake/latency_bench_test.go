@@ -399,7 +399,7 @@ func productValues(ps ...signoff.Product) [][]driver.Value {
 	for _, p := range ps {
 		head := []driver.Value{p.ID, p.Name, p.Description, p.Owner, p.OwnerRole, p.Domain, p.Classification,
 			mustJSON(p.Tags), mustJSON(p.Columns), p.AccessRole, signoff.FormatDurations(p.Durations),
-			int64(p.PendingDays), p.FallbackRole}
+			int64(p.PendingDays), p.FallbackRole, extensionSteps(p)}
 		if len(p.Chain) == 0 {
 			rows = append(rows, append(slices.Clone(head), int64(0), "", "", int64(0), ""))
 		}

@@ -92,7 +92,7 @@ func TestRoundTrips(t *testing.T) {
 	res = rt.do(visit{name: "submit", method: "POST", path: "/products/SALES_EU/requests", user: "ALICE",
 		form: url.Values{"reason": {"Quarterly churn analysis for the EU board pack."}},
 		callers: []func(sqlmock.Sqlmock){expectCall(callSubmit, answer,
-			"SALES_EU", "Quarterly churn analysis for the EU board pack.", int64(0), echo, validIDs{n: 1}, false)},
+			"SALES_EU", "Quarterly churn analysis for the EU board pack.", int64(0), "", echo, validIDs{n: 1}, false)},
 		cost: cost{logins: 1, caller: 1}})
 	require.True(t, signoff.ValidID(newID))
 	require.Equal(t, "/requests/"+newID, res.Header().Get("Location"), "to the request the procedure filed")
@@ -777,7 +777,7 @@ func (c *autoConn) QueryContext(_ context.Context, q string, args []driver.Named
 	if strings.HasPrefix(q, "CALL "+api+".") && len(args) > 0 {
 		id := args[0].Value
 		if q == callSubmit {
-			id = args[3].Value
+			id = args[4].Value
 		}
 		answer := envelope(signoff.CodeOK, fmt.Sprintf(`{"actor":%q,"request_id":%q}`, c.a.user, id))
 		return &autoRows{cols: []string{procedureName(q)}, rows: [][]driver.Value{{answer}}}, nil

@@ -218,7 +218,7 @@ func TestProductsBadJSON(t *testing.T) {
 	} {
 		st, mock := newMock(t)
 		expectQuery(mock, productsSQL).WillReturnRows(sqlmock.NewRows(productCols).AddRow("SALES_EU", "n", "d", "o",
-			"R", "D", "C", tc.tags, tc.cols, "A", "0", int64(0), "", int64(0), "", "", int64(0), ""))
+			"R", "D", "C", tc.tags, tc.cols, "A", "0", int64(0), "", "ALL", int64(0), "", "", int64(0), ""))
 		_, err := st.Reads().Products(t.Context())
 		require.ErrorContains(t, err, tc.want)
 		requireKind(t, err, nil)
@@ -363,7 +363,7 @@ func TestRequestDetailBadJSON(t *testing.T) {
 		vals := []driver.Value{"S", int64(1), r.ID, r.ProductID, r.ProductName, r.Classification, r.AccessRole,
 			r.Requester, r.Reason, string(r.Status), int64(1), int64(3), t0, t0, "Line manager", "APPROVER_MGR",
 			nil, nil, nil, nil, nil, p.Description, p.Owner, p.OwnerRole, p.Domain, tc.tags, tc.cols,
-			int64(0), int64(0), nil, nil, nil, nil, nil, "0", nil, nil,
+			int64(0), int64(0), nil, nil, nil, nil, nil, "0", nil, nil, nil, "ALL",
 			nil, nil, nil, nil, nil, nil, nil, nil, nil}
 		expectQuery(mock, sqlstore.SelectRequestDetail, reqID, reqID).WillReturnRows(sqlmock.NewRows(detailCols).AddRow(vals...))
 		_, _, _, err := st.Reads().RequestDetail(t.Context(), reqID)
@@ -483,7 +483,7 @@ func TestActions(t *testing.T) {
 		return func(st *Store) (signoff.Outcome, error) { return st.Decide(t.Context(), bob, c) }
 	}
 	submitCall := signoff.SubmitCall{ProductID: "SALES_EU", Reason: reason, RequestID: reqID, EventIDs: eventIDs[:1], At: t0}
-	submitArgs := []driver.Value{"SALES_EU", reason, int64(0), reqID, evID, false}
+	submitArgs := []driver.Value{"SALES_EU", reason, int64(0), "", reqID, evID, false}
 	pending2 := `"request_id":"` + reqID + `","product_id":"SALES_EU","product_name":"EU sales orders","requester":"ALICE",` +
 		`"access_role":"SALES_READER","status":"PENDING","current_step":2,"step_count":3,"step_label":"Data owner","step_role":"APPROVER_OWNER"`
 	want2 := signoff.Outcome{RequestID: reqID, ProductID: "SALES_EU", ProductName: "EU sales orders", Requester: "ALICE",
@@ -507,7 +507,7 @@ func TestActions(t *testing.T) {
 			ProductName: "EU sales orders", Status: signoff.StatusPending, CurrentStep: 1, StepCount: 3},
 	}, {
 		name: "submit, dry run", actor: alice, act: submit(with(submitCall, func(c *signoff.SubmitCall) { c.DryRun = true })),
-		query: callSubmit, args: []driver.Value{"SALES_EU", reason, int64(0), reqID, evID, true},
+		query: callSubmit, args: []driver.Value{"SALES_EU", reason, int64(0), "", reqID, evID, true},
 		answer: envelope(signoff.CodeDryRun, `{"actor":"ALICE","product_id":"SALES_EU"}`),
 		want:   signoff.Outcome{Code: signoff.CodeDryRun, Actor: "ALICE", ProductID: "SALES_EU"},
 	}, {

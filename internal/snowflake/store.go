@@ -118,7 +118,7 @@ func newProcedures(api string) procedures {
 		return "CALL " + api + "." + name + "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
 	}
 	return procedures{
-		submit:   call("SUBMIT_REQUEST", 6),    // PRODUCT_ID, REASON, DURATION_DAYS, REQUEST_ID, EVENT_IDS, DRY_RUN
+		submit:   call("SUBMIT_REQUEST", 7),    // PRODUCT_ID, REASON, DURATION_DAYS, EXTENDS_ID, REQUEST_ID, EVENT_IDS, DRY_RUN
 		decide:   call("DECIDE_STEP", 8),       // REQUEST_ID, STEP_NO, DECISION, COMMENT_TEXT, ACTING_AS, APPROVE_DAYS, EVENT_IDS, DRY_RUN
 		withdraw: call("WITHDRAW_REQUEST", 3),  // REQUEST_ID, EVENT_IDS, DRY_RUN
 		retry:    call("RETRY_GRANT", 3),       // REQUEST_ID, EVENT_IDS, DRY_RUN
@@ -138,7 +138,8 @@ func ProcedureCalls(api string) []string {
 
 // Submit files a request: SUBMIT_REQUEST in the requester's own session.
 func (s *Store) Submit(ctx context.Context, actor signoff.Identity, c signoff.SubmitCall) (signoff.Outcome, error) {
-	return s.call(ctx, "submit", actor, s.api.submit, c.ProductID, c.Reason, c.Days, c.RequestID, ids(c.EventIDs), c.DryRun)
+	return s.call(ctx, "submit", actor, s.api.submit, c.ProductID, c.Reason, c.Days, c.Extends, c.RequestID,
+		ids(c.EventIDs), c.DryRun)
 }
 
 // Decide records a decision: DECIDE_STEP in the approver's own session, which

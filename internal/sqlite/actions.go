@@ -60,7 +60,7 @@ func (s *Store) newAction(ctx context.Context, tx *sql.Tx, actor signoff.Identit
 	at = at.UTC().Truncate(time.Microsecond) // the precision both engines keep and hash
 	return &action{ctx: ctx, tx: s.prep.in(tx), actor: actor.User, at: at,
 		v: vars{"actor": actor.User, "now_ts": at, "acting_as": "", "step_no": 0, "duration_days": 0,
-			"approve_days": 0, "escalated_to": "", "is_system": false, "holds_escalated_to": false,
+			"approve_days": 0, "escalated_to": "", "is_system": false, "extends_id": "", "step_count": 0, "holds_escalated_to": false,
 			"holds_step_role": false, "holds_acting_as": false, "is_admin": false, "holds_owner_role": false}}
 }
 
@@ -223,7 +223,7 @@ func conflict(requestID string) signoff.Outcome {
 // Submit files a request (SUBMIT_REQUEST).
 func (s *Store) Submit(ctx context.Context, actor signoff.Identity, c signoff.SubmitCall) (signoff.Outcome, error) {
 	return s.act(ctx, "submit", c.RequestID, actor, c.At, func(a *action) (signoff.Outcome, error) {
-		a.v["product_id"], a.v["reason"], a.v["duration_days"] = c.ProductID, c.Reason, c.Days
+		a.v["product_id"], a.v["reason"], a.v["duration_days"], a.v["extends_id"] = c.ProductID, c.Reason, c.Days, c.Extends
 		if ok, err := a.must(sqlstore.LockSubmissions, 1); err != nil || !ok {
 			return signoff.Outcome{}, errors.Join(err, errNoRow("submit_lock", ok))
 		}
@@ -235,6 +235,7 @@ func (s *Store) Submit(ctx context.Context, actor signoff.Identity, c signoff.Su
 			o.Code = signoff.CodeDryRun
 			return o, nil
 		}
+		a.v["step_count"] = o.StepCount
 		if ok, err := a.must(sqlstore.InsertRequest, 1); err != nil || !ok {
 			return conflict(c.RequestID), err
 		}
@@ -246,7 +247,7 @@ func (s *Store) Submit(ctx context.Context, actor signoff.Identity, c signoff.Su
 			return signoff.Outcome{}, err
 		}
 		if err := a.appendEvent(eventID(c.EventIDs, 0), "", signoff.EventRequestSubmitted, 0, "", c.Reason,
-			signoff.SubmissionDetails(c.Days, text(snapshot, "policy"), text(snapshot, "snapshot"))); err != nil {
+			signoff.SubmissionDetails(c.Days, c.Extends, text(snapshot, "policy"), text(snapshot, "snapshot"))); err != nil {
 			return signoff.Outcome{}, err
 		}
 		return a.result()

@@ -32,11 +32,11 @@ func (s *Store) CreateProduct(ctx context.Context, p signoff.Product) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO data_product (product_id, name, description, owner, owner_role,
 			domain, classification, tags, product_columns, access_role, created_at, durations, pending_days,
-			fallback_role)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), NULLIF(?, ''))`,
+			fallback_role, extension_steps)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), NULLIF(?, ''), ?)`,
 			p.ID, p.Name, p.Description, p.Owner, p.OwnerRole, p.Domain, p.Classification,
 			string(tags), string(cols), p.AccessRole, time.Now().UTC(), signoff.FormatDurations(durations(p)),
-			p.PendingDays, p.FallbackRole)
+			p.PendingDays, p.FallbackRole, extensionSteps(p))
 		if err != nil {
 			return fmt.Errorf("sqlite: create product %s: %w", p.ID, err)
 		}
@@ -51,6 +51,14 @@ func (s *Store) CreateProduct(ctx context.Context, p signoff.Product) error {
 		}
 		return nil
 	})
+}
+
+// extensionSteps is how the catalog stores p.ExtendLastStep.
+func extensionSteps(p signoff.Product) string {
+	if p.ExtendLastStep {
+		return "LAST"
+	}
+	return "ALL"
 }
 
 // durations are the product's durations, permanent access only if it

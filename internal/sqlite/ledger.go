@@ -249,7 +249,7 @@ func chainSnapshots(ctx context.Context, tx *sql.Tx) (map[string]string, error) 
 	for id, ss := range steps {
 		out[id] = signoff.ChainSnapshot(ss)
 		if lifecycle == 2 {
-			out[id] = signoff.SubmissionDetails(days[id], policy[id], out[id])
+			out[id] = signoff.SubmissionDetails(days[id], "", policy[id], out[id])
 		}
 	}
 	return out, rows.Err()

@@ -219,6 +219,7 @@ var tamperTables = []tamperTable{
 		{"request_id", exact}, {"product_id", exact}, {"requester", exact}, {"business_reason", exact},
 		{"status", exact}, {"current_step", exact}, {"step_count", exact}, {"created_at", instant},
 		{"updated_at", instant}, {"asked_days", exact}, {"duration_days", exact}, {"expires_at", instant},
+		{"extends_request_id", emptyIsNull},
 	}},
 	{"request_step", []tamperColumn{
 		{"request_id", exact}, {"step_order", exact}, {"step_label", exact}, {"approver_role", exact},

@@ -74,48 +74,63 @@ const requestColumns = `:actor AS actor, :request_id AS request_id, r.product_id
 // Snowflake (DOCS/sql-reference/transactions, "Resource locking").
 const LockSubmissions = `UPDATE main.submit_lock SET locked_at = :now_ts WHERE lock_id = 1`
 
-// CheckSubmit decides whether :actor may request :product_id.
+// CheckSubmit decides whether :actor may request :product_id. With
+// :extends_id, the request extends the actor's GRANTED time-bound request
+// :extends_id for the same product, which does not count as an open request
+// here; it goes through the product's last step only if the product says so
+// (extension_steps LAST), and step_count says how many steps it copies.
 const CheckSubmit = `
-WITH p AS (SELECT COUNT(*) AS n, MAX(name) AS product_name, MAX(durations) AS durations
+WITH p AS (SELECT COUNT(*) AS n, MAX(name) AS product_name, MAX(durations) AS durations,
+                  MAX(extension_steps) AS extension_steps
            FROM main.data_product WHERE product_id = :product_id),
      c AS (SELECT COUNT(*) AS n FROM main.approval_chain WHERE product_id = :product_id),
      o AS (SELECT MIN(request_id) AS open_request_id FROM main.access_request
-           WHERE product_id = :product_id AND requester = :actor
+           WHERE product_id = :product_id AND requester = :actor AND request_id <> :extends_id
              AND status IN ('PENDING', 'CHANGES_REQUESTED', 'APPROVED', 'GRANTED', 'GRANT_FAILED')),
+     e AS (SELECT COUNT(*) AS n, MAX(status) AS status, MAX(product_id) AS product_id, MAX(requester) AS requester,
+                  COUNT(expires_at) AS timed
+           FROM main.access_request WHERE request_id = :extends_id),
      d AS (SELECT COUNT(*) AS n FROM main.access_request WHERE request_id = :request_id)
 SELECT CASE
            ` + identityUnavailable + `
            WHEN p.n = 0 THEN 'PRODUCT_NOT_FOUND'
            WHEN c.n = 0 THEN 'NO_CHAIN'
            WHEN ',' || p.durations || ',' NOT LIKE '%,' || CAST(:duration_days AS VARCHAR) || ',%' THEN 'DURATION_NOT_OFFERED'
+           WHEN :extends_id <> '' AND (e.n <> 1 OR e.requester <> :actor OR e.product_id <> :product_id
+                                       OR e.status <> 'GRANTED' OR e.timed = 0) THEN 'NOT_EXTENDABLE'
            WHEN o.open_request_id IS NOT NULL THEN 'OPEN_REQUEST_EXISTS'
            WHEN d.n > 0 THEN 'DUPLICATE_ID'
            ELSE 'OK'
        END AS code,
        :actor AS actor, :request_id AS request_id, :product_id AS product_id, p.product_name,
-       :actor AS requester, c.n AS step_count, o.open_request_id, :duration_days AS duration_days
-FROM p CROSS JOIN c CROSS JOIN o CROSS JOIN d`
+       :actor AS requester,
+       CASE WHEN :extends_id <> '' AND p.extension_steps = 'LAST' THEN 1 ELSE c.n END AS step_count,
+       o.open_request_id, :duration_days AS duration_days
+FROM p CROSS JOIN c CROSS JOIN o CROSS JOIN e CROSS JOIN d`
 
 // InsertRequest inserts the new request, PENDING at step 1, with as many
-// steps as the product's chain has, for the duration asked. It affects
-// exactly one row.
+// steps as the check counted (:step_count), for the duration asked, linked
+// to the request it extends, if any. It affects exactly one row.
 const InsertRequest = `
 INSERT INTO main.access_request (request_id, product_id, requester, business_reason, status,
-                                 current_step, step_count, created_at, updated_at, asked_days, duration_days)
+                                 current_step, step_count, created_at, updated_at, asked_days, duration_days,
+                                 extends_request_id)
 SELECT :request_id, :product_id, :actor, TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), 'PENDING', 1,
-       COUNT(*), :now_ts, :now_ts, :duration_days, :duration_days
-FROM main.approval_chain WHERE product_id = :product_id`
+       :step_count, :now_ts, :now_ts, :duration_days, :duration_days, NULLIF(:extends_id, '')`
 
 // InsertSteps copies the product's chain into the request's steps, each
 // with its deadline and its fallback role (the step's own, else the
 // product's): later changes to the chain never move a request in flight.
-// It affects as many rows as the check counted steps.
+// An extension of a product whose extensions take the last step only
+// copies that step, as step 1. It affects as many rows as the check
+// counted steps (:step_count).
 const InsertSteps = `
 INSERT INTO main.request_step (request_id, step_order, step_label, approver_role, deadline_hours, fallback_role)
-SELECT :request_id, c.step_order, c.step_label, c.approver_role, c.deadline_hours,
-       COALESCE(c.fallback_role, p.fallback_role)
+SELECT :request_id, CASE WHEN :step_count = 1 THEN 1 ELSE c.step_order END, c.step_label, c.approver_role,
+       c.deadline_hours, COALESCE(c.fallback_role, p.fallback_role)
 FROM main.approval_chain c JOIN main.data_product p ON p.product_id = c.product_id
-WHERE c.product_id = :product_id`
+WHERE c.product_id = :product_id
+  AND (:step_count > 1 OR c.step_order = (SELECT MAX(step_order) FROM main.approval_chain WHERE product_id = :product_id))`
 
 // CheckDecide decides whether :actor may decide the current step of
 // :request_id, in the order of signoff.DecideRole (promise 2): the

@@ -15,7 +15,7 @@ import (
 const SelectProducts = `
 SELECT p.product_id, p.name, p.description, p.owner, p.owner_role, p.domain, p.classification,
        p.tags, p.product_columns, p.access_role, p.durations, COALESCE(p.pending_days, 0),
-       COALESCE(p.fallback_role, ''),
+       COALESCE(p.fallback_role, ''), p.extension_steps,
        COALESCE(c.step_order, 0), COALESCE(c.approver_role, ''), COALESCE(c.step_label, ''),
        COALESCE(c.deadline_hours, 0), COALESCE(c.fallback_role, '')
 FROM data_product p
@@ -43,7 +43,7 @@ func (s *Store) Products(ctx context.Context) ([]signoff.Product, error) {
 const SelectProductFor = `
 SELECT p.product_id, p.name, p.description, p.owner, p.owner_role, p.domain, p.classification,
        p.tags, p.product_columns, p.access_role, p.durations, COALESCE(p.pending_days, 0),
-       COALESCE(p.fallback_role, ''),
+       COALESCE(p.fallback_role, ''), p.extension_steps,
        COALESCE(c.step_order, 0), COALESCE(c.approver_role, ''), COALESCE(c.step_label, ''),
        COALESCE(c.deadline_hours, 0), COALESCE(c.fallback_role, ''),
        COALESCE(o.request_id, ''), COALESCE(o.status, ''), o.created_at
@@ -65,15 +65,16 @@ func (s *Store) ProductFor(ctx context.Context, id, user string) (signoff.Produc
 	var p signoff.Product
 	var open *signoff.Request
 	for rows.Next() {
-		var tags, cols, durations, openID, openStatus string
+		var tags, cols, durations, extension, openID, openStatus string
 		var openCreated sql.NullTime
 		var step signoff.ChainStep
 		if err := rows.Scan(&p.ID, &p.Name, &p.Description, &p.Owner, &p.OwnerRole, &p.Domain,
-			&p.Classification, &tags, &cols, &p.AccessRole, &durations, &p.PendingDays, &p.FallbackRole,
+			&p.Classification, &tags, &cols, &p.AccessRole, &durations, &p.PendingDays, &p.FallbackRole, &extension,
 			&step.Order, &step.ApproverRole, &step.Label, &step.DeadlineHours, &step.FallbackRole,
 			&openID, &openStatus, &openCreated); err != nil {
 			return signoff.Product{}, nil, s.errorf(err, "product %q for %s", id, user)
 		}
+		p.ExtendLastStep = extension == "LAST"
 		if p.Tags == nil {
 			if p.Durations, err = signoff.ParseDurations(durations); err != nil {
 				return signoff.Product{}, nil, s.errorf(err, "product %q: durations", id)
@@ -111,13 +112,14 @@ func (s *Store) queryProducts(ctx context.Context, query string, args ...any) ([
 	var out []signoff.Product
 	for rows.Next() {
 		var p signoff.Product
-		var tags, cols, durations string
+		var tags, cols, durations, extension string
 		var step signoff.ChainStep
 		if err := rows.Scan(&p.ID, &p.Name, &p.Description, &p.Owner, &p.OwnerRole, &p.Domain,
-			&p.Classification, &tags, &cols, &p.AccessRole, &durations, &p.PendingDays, &p.FallbackRole,
+			&p.Classification, &tags, &cols, &p.AccessRole, &durations, &p.PendingDays, &p.FallbackRole, &extension,
 			&step.Order, &step.ApproverRole, &step.Label, &step.DeadlineHours, &step.FallbackRole); err != nil {
 			return nil, err
 		}
+		p.ExtendLastStep = extension == "LAST"
 		if n := len(out); n == 0 || out[n-1].ID != p.ID {
 			var err error
 			if p.Durations, err = signoff.ParseDurations(durations); err != nil {

@@ -239,7 +239,11 @@ func VerifyLedger(digests string) string {
 	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'comment', '', 'a reason for the rejection'
   FROM ev e WHERE e.event_type = 'STEP_REJECTED' AND COALESCE(TRIM(e.comment), '') = ''`)
 
-	// The request row, derived from the events.
+	// The request row, derived from the events. The submission records the
+	// duration asked, the request extended, the steps' policy and the
+	// chain (signoff.SubmissionDetails).
+	submission := "'days=' || CAST(r.asked_days AS VARCHAR) || ';' || COALESCE('extends=' || r.extends_request_id || ';', '') || " +
+		"'steps=' || COALESCE(k.policy, '') || '|' || COALESCE(k.snapshot, '')"
 	derived := []struct{ field, stored, expected, differ string }{
 		{"requester", "r.requester", "s.requester", "r.requester <> s.requester"},
 		{"product_id", "r.product_id", "s.product_id", "r.product_id <> COALESCE(s.product_id, '')"},
@@ -250,12 +254,10 @@ func VerifyLedger(digests string) string {
 		{"created_at", "CAST(r.created_at AS VARCHAR)", "CAST(s.created_at AS VARCHAR)", "r.created_at <> s.created_at"},
 		{"updated_at", "CAST(r.updated_at AS VARCHAR)", "CAST(x.last_time AS VARCHAR)", "r.updated_at <> x.last_time"},
 		// The submission records the duration asked, then the chain.
-		{"steps", "'days=' || CAST(r.asked_days AS VARCHAR) || ';steps=' || COALESCE(k.policy, '') || '|' || COALESCE(k.snapshot, '')",
-			"COALESCE(s.snapshot, '')",
-			"'days=' || CAST(r.asked_days AS VARCHAR) || ';steps=' || COALESCE(k.policy, '') || '|' || COALESCE(k.snapshot, '') <> COALESCE(s.snapshot, '') " +
-				// Submissions from before durations existed recorded the
-				// chain alone, and were for permanent access.
-				"AND NOT (r.asked_days = 0 AND COALESCE(k.snapshot, '') = COALESCE(s.snapshot, ''))"},
+		{"steps", submission, "COALESCE(s.snapshot, '')", submission + " <> COALESCE(s.snapshot, '') " +
+			// Submissions from before durations existed recorded the
+			// chain alone, and were for permanent access.
+			"AND NOT (r.asked_days = 0 AND COALESCE(k.snapshot, '') = COALESCE(s.snapshot, ''))"},
 		// An approval for a shorter duration records it; the last one holds.
 		{"duration_days", "'days=' || CAST(r.duration_days AS VARCHAR) || ';'",
 			"COALESCE(x.days, 'days=' || CAST(r.asked_days AS VARCHAR) || ';')",
@@ -289,6 +291,8 @@ func VerifyLedger(digests string) string {
        'binary', 'text'
   FROM request_step st WHERE st.%[1]s <> CAST(st.%[1]s AS VARCHAR)`, c))
 	}
+	add(`SELECT r.request_id, 0, '', 'inconsistent', 'extends_request_id', 'binary', 'text'
+  FROM access_request r WHERE r.extends_request_id <> CAST(r.extends_request_id AS VARCHAR)`)
 	// Likewise a step's numbers, which the verifier compares as text: a
 	// BLOB '48' reads as 48 there, yet is no number.
 	for _, c := range []string{"deadline_hours", "approved_days"} {

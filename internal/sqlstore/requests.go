@@ -19,7 +19,7 @@ SELECT r.request_id, r.product_id, p.name, p.classification, p.access_role, r.re
        s.step_order, s.step_label, s.approver_role, COALESCE(s.decision, ''),
        COALESCE(s.decided_by, ''), COALESCE(s.acting_role, ''), COALESCE(s.comment, ''), s.decided_at,
        r.asked_days, r.duration_days, r.expires_at, COALESCE(s.deadline_hours, 0), COALESCE(s.fallback_role, ''),
-       COALESCE(s.escalated_to, ''), COALESCE(s.approved_days, 0)
+       COALESCE(s.escalated_to, ''), COALESCE(s.approved_days, 0), COALESCE(r.extends_request_id, '')
 FROM chosen c
 JOIN access_request r ON r.request_id = c.request_id
 JOIN data_product p ON p.product_id = r.product_id
@@ -134,7 +134,7 @@ SELECT 'R' AS kind, r.request_id, r.product_id, p.name, p.classification, p.acce
        s.step_order, s.step_label, s.approver_role, COALESCE(s.decision, ''),
        COALESCE(s.decided_by, ''), COALESCE(s.acting_role, ''), COALESCE(s.comment, ''), s.decided_at,
        r.asked_days, r.duration_days, r.expires_at, COALESCE(s.deadline_hours, 0), COALESCE(s.fallback_role, ''),
-       COALESCE(s.escalated_to, ''), COALESCE(s.approved_days, 0)
+       COALESCE(s.escalated_to, ''), COALESCE(s.approved_days, 0), COALESCE(r.extends_request_id, '')
 FROM chosen c
 JOIN access_request r ON r.request_id = c.request_id
 JOIN data_product p ON p.product_id = r.product_id
@@ -143,7 +143,7 @@ UNION ALL
 SELECT 'P', '', p.product_id, p.name, p.classification, '', '',
        '', '', 0, 0, NULL, NULL,
        0, '', '', '', '', '', '', NULL,
-       0, 0, NULL, 0, '', '', 0
+       0, 0, NULL, 0, '', '', 0, ''
 FROM data_product p
 WHERE EXISTS (SELECT 1 FROM approval_chain ch WHERE ch.product_id = p.product_id
                 AND (ch.approver_role IN (` + placeholders(len(f.Roles)) + `)
@@ -179,7 +179,7 @@ func (s *Store) Queue(ctx context.Context, f signoff.QueueFilter) (signoff.Queue
 			&r.Requester, &r.Reason, &r.Status, &r.CurrentStep, &r.StepCount, &created, &updated,
 			&st.Order, &st.Label, &st.ApproverRole, &st.Decision, &st.DecidedBy, &st.ActorRole,
 			&st.Comment, &decidedAt, &r.AskedDays, &r.DurationDays, &expires, &st.DeadlineHours,
-			&st.FallbackRole, &st.EscalatedTo, &st.ApprovedDays); err != nil {
+			&st.FallbackRole, &st.EscalatedTo, &st.ApprovedDays, &r.Extends); err != nil {
 			return signoff.QueueRows{}, s.errorf(err, "queue for %s", f.User)
 		}
 		if kind == "P" {
@@ -221,7 +221,7 @@ func (s *Store) queryRequests(ctx context.Context, query string, args ...any) ([
 			&r.Requester, &r.Reason, &r.Status, &r.CurrentStep, &r.StepCount, &r.CreatedAt, &r.UpdatedAt,
 			&st.Order, &st.Label, &st.ApproverRole, &st.Decision, &st.DecidedBy, &st.ActorRole,
 			&st.Comment, &decidedAt, &r.AskedDays, &r.DurationDays, &expires, &st.DeadlineHours,
-			&st.FallbackRole, &st.EscalatedTo, &st.ApprovedDays); err != nil {
+			&st.FallbackRole, &st.EscalatedTo, &st.ApprovedDays, &r.Extends); err != nil {
 			return nil, err
 		}
 		r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
@@ -255,7 +255,7 @@ SELECT 'S' AS kind, s.step_order AS ord,
        s.step_label, s.approver_role, s.decision, s.decided_by, s.acting_role, s.comment, s.decided_at,
        p.description, p.owner, p.owner_role, p.domain, p.tags, p.product_columns,
        r.asked_days, r.duration_days, r.expires_at, s.deadline_hours, s.fallback_role, s.escalated_to,
-       s.approved_days, p.durations, p.pending_days, p.fallback_role,
+       s.approved_days, p.durations, p.pending_days, p.fallback_role, r.extends_request_id, p.extension_steps,
        NULL AS event_id, NULL AS actor, NULL AS actor_role, NULL AS event_type,
        NULL AS event_step, NULL AS details, NULL AS seq, NULL AS prev_hash, NULL AS hash
 FROM access_request r
@@ -268,7 +268,7 @@ SELECT 'E', e.seq,
        NULL, NULL, NULL, NULL, NULL, NULL,
        NULL, NULL, e.decision, NULL, NULL, e.comment, e.event_time,
        NULL, NULL, NULL, NULL, NULL, NULL,
-       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        e.event_id, e.actor, e.actor_role, e.event_type,
        e.step_order, e.details, e.seq, e.prev_hash, e.hash
 FROM (SELECT * FROM audit_log WHERE request_id = ? ORDER BY seq DESC, event_id DESC LIMIT ` + maxEventsLiteral + `) e
@@ -305,14 +305,14 @@ func (s *Store) RequestDetail(ctx context.Context, id string) (signoff.Request, 
 			eventStep, seq                                                           sql.NullInt64
 			asked, duration, deadline, approvedDays, pendingDays                     sql.NullInt64
 			expires                                                                  sql.NullTime
-			fallback, escalatedTo, durations, productFallback                        sql.NullString
+			fallback, escalatedTo, durations, productFallback, extends, extension    sql.NullString
 		)
 		if err := rows.Scan(&kind, &ord, &reqID, &productID, &name, &class, &access, &requester,
 			&reason, &status, &cur, &count, &created, &updated,
 			&label, &role, &decision, &decidedBy, &actingRole, &comment, &decidedAt,
 			&desc, &owner, &ownerRole, &domain, &tags, &cols,
 			&asked, &duration, &expires, &deadline, &fallback, &escalatedTo, &approvedDays, &durations,
-			&pendingDays, &productFallback,
+			&pendingDays, &productFallback, &extends, &extension,
 			&eventID, &actor, &actorRole, &eventType, &eventStep, &details, &seq, &prevHash, &hash); err != nil {
 			return fail(s.errorf(err, "request %s", id))
 		}
@@ -329,13 +329,14 @@ func (s *Store) RequestDetail(ctx context.Context, id string) (signoff.Request, 
 				Classification: class.String, AccessRole: access.String, Requester: requester.String,
 				Reason: reason.String, Status: signoff.Status(status.String), CurrentStep: int(cur.Int64),
 				StepCount: int(count.Int64), CreatedAt: created.Time.UTC(), UpdatedAt: updated.Time.UTC(),
-				AskedDays: int(asked.Int64), DurationDays: int(duration.Int64)}
+				AskedDays: int(asked.Int64), DurationDays: int(duration.Int64), Extends: extends.String}
 			if expires.Valid {
 				r.ExpiresAt = expires.Time.UTC()
 			}
 			p = signoff.Product{ID: r.ProductID, Name: r.ProductName, Classification: r.Classification,
 				AccessRole: r.AccessRole, Description: desc.String, Owner: owner.String, OwnerRole: ownerRole.String,
-				Domain: domain.String, PendingDays: int(pendingDays.Int64), FallbackRole: productFallback.String}
+				Domain: domain.String, PendingDays: int(pendingDays.Int64), FallbackRole: productFallback.String,
+				ExtendLastStep: extension.String == "LAST"}
 			var err error
 			if p.Durations, err = signoff.ParseDurations(durations.String); err != nil {
 				return fail(s.errorf(err, "request %s: durations", id))

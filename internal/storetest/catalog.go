@@ -17,8 +17,8 @@ func testCatalog(t *testing.T, f *fixture) {
 	for i, p := range ps {
 		names[i] = p.Name
 	}
-	assert.Equal(t, []string{"Draft product", "General ledger", "Supplier contracts", "Timed extract", "Vacant seat",
-		"Weekly reports", "Weekly reports archive"}, names,
+	assert.Equal(t, []string{"Draft product", "General ledger", "Renewable extract", "Supplier contracts", "Timed extract",
+		"Vacant seat", "Weekly reports", "Weekly reports archive"}, names,
 		"products are ordered by name; a product without a chain is listed")
 
 	p, open, err := f.reads.ProductFor(f.ctx, "ledger", requester)

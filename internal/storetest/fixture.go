@@ -118,6 +118,14 @@ var products = []signoff.Product{
 		Chain: []signoff.ChainStep{{Order: 1, ApproverRole: roleManager, Label: "Line manager"},
 			{Order: 2, ApproverRole: roleVacant, Label: "Committee"}},
 	},
+	{
+		// Time-bound; an extension goes through the last step only.
+		ID: "renewable", Name: "Renewable extract", Description: "Extended by its owner.", Owner: "Analytics",
+		OwnerRole: roleOwner, Domain: "Analytics", Classification: "INTERNAL", AccessRole: "TIMED_READ",
+		Durations: []int{7, 30}, ExtendLastStep: true,
+		Chain: []signoff.ChainStep{{Order: 1, ApproverRole: roleFallback, Label: "Steward"},
+			{Order: 2, ApproverRole: roleFallback, Label: "Curator"}},
+	},
 }
 
 // clock is a deterministic clock: every reading is one second after the

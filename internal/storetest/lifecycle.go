@@ -375,3 +375,55 @@ func testSchedulersRunOnce(t *testing.T, f *fixture) {
 	}
 	f.verifies(t)
 }
+
+func testExtensions(t *testing.T, f *fixture) {
+	ctx := f.ctx
+	r := f.submitFor(t, requester2, "renewable", 7)
+	f.approve(t, governor, r.ID)
+	require.Equal(t, signoff.StatusGranted, f.approve(t, governor2, r.ID).Status)
+	r = f.request(t, r.ID)
+
+	t.Run("only one's own granted, time-bound access extends", func(t *testing.T) {
+		for _, tc := range []struct{ user, product, grant string }{
+			{requester, "renewable", r.ID},       // someone else's
+			{requester2, "timed", r.ID},          // another product
+			{requester2, "renewable", f.newID()}, // no such request
+		} {
+			_, err := f.svc.Extend(ctx, f.who(t, tc.user), tc.product, tc.grant, reason, 7)
+			assert.ErrorIs(t, err, signoff.ErrInvalid, "%+v", tc)
+			assert.Equal(t, signoff.CodeNotExtendable, codeOf(err), "%+v", tc)
+		}
+		permanent := f.submit(t, requester2, "reports")
+		f.approve(t, owner, permanent.ID)
+		_, err := f.svc.Extend(ctx, f.who(t, requester2), "reports", permanent.ID, reason, 0)
+		assert.Equal(t, signoff.CodeNotExtendable, codeOf(err), "permanent access has nothing to extend")
+		_, err = f.svc.Submit(ctx, f.who(t, requester2), "renewable", reason, 7)
+		assert.Equal(t, signoff.CodeOpenRequestExists, codeOf(err), "a new request is not an extension")
+	})
+
+	o, err := f.svc.Extend(ctx, f.who(t, requester2), "renewable", r.ID, reason, 30)
+	require.NoError(t, err)
+	ext := f.request(t, o.RequestID)
+	assert.Equal(t, r.ID, ext.Extends)
+	assert.Equal(t, 1, ext.StepCount, "the product's extensions take its last step only")
+	step, _ := ext.Step(1)
+	assert.Equal(t, "Curator", step.Label, "the last step, as step 1")
+	_, err = f.svc.Extend(ctx, f.who(t, requester2), "renewable", r.ID, reason, 30)
+	assert.Equal(t, signoff.CodeOpenRequestExists, codeOf(err), "one extension at a time")
+	assert.Equal(t, signoff.StatusGranted, f.request(t, r.ID).Status, "the access stays while the extension is decided")
+
+	require.Equal(t, signoff.StatusGranted, f.approve(t, governor, ext.ID).Status)
+	ext = f.request(t, ext.ID)
+	f.clock.advance(8 * 24 * time.Hour)
+	rep := f.sweep(t)
+	assert.Equal(t, 1, rep.Done[signoff.DueExpireAccess], "the first grant ends")
+	assert.Equal(t, signoff.StatusExpired, f.request(t, r.ID).Status)
+	assert.True(t, f.hasRole(t, requester2, "TIMED_READ"), "the extension keeps the role")
+	assert.Equal(t, signoff.StatusGranted, f.request(t, ext.ID).Status)
+
+	f.clock.advance(30 * 24 * time.Hour)
+	f.sweep(t)
+	assert.Equal(t, signoff.StatusExpired, f.request(t, ext.ID).Status)
+	assert.False(t, f.hasRole(t, requester2, "TIMED_READ"), "and ends with it")
+	f.verifies(t)
+}

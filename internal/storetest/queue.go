@@ -114,6 +114,7 @@ func testQueuePages(t *testing.T, f *fixture) {
 		archive := signoff.Product{ID: "reports-archive", Name: "Weekly reports archive", Classification: "INTERNAL"}
 		timed := signoff.Product{ID: "timed", Name: "Timed extract", Classification: "PII"}
 		vacant := signoff.Product{ID: "vacant", Name: "Vacant seat", Classification: "INTERNAL"}
+		renewable := signoff.Product{ID: "renewable", Name: "Renewable extract", Classification: "INTERNAL"}
 		for _, tt := range []struct {
 			name string
 			f    signoff.QueueFilter
@@ -124,8 +125,8 @@ func testQueuePages(t *testing.T, f *fixture) {
 				Classification: "CONFIDENTIAL", Sort: signoff.QueueByProduct,
 				After: &signoff.QueueKey{Sort: signoff.QueueByProduct, Waiting: g.UpdatedAt, RequestID: g.ID, ProductName: "Zzz"}},
 				[]signoff.Product{ledger, contracts, timed, vacant}},
-			{"a fallback role: the products whose steps may escalate to it", signoff.QueueFilter{Roles: []string{roleFallback}, User: governor},
-				[]signoff.Product{timed, vacant}},
+			{"a fallback role: the products whose steps it keys or may escalate to it", signoff.QueueFilter{Roles: []string{roleFallback}, User: governor},
+				[]signoff.Product{renewable, timed, vacant}},
 			{"data owner: any step of the chain, by name", signoff.QueueFilter{Roles: []string{roleOwner}, User: owner},
 				[]signoff.Product{ledger, reports, archive}},
 			{"a role with nothing waiting", signoff.QueueFilter{Roles: []string{roleDPO}, User: security},
@@ -215,8 +216,8 @@ func testQueuePages(t *testing.T, f *fixture) {
 			{After: cursor, Sort: signoff.QueueNewest},
 			{After: signoff.QueueKey{Sort: signoff.QueueOldest, RequestID: "' OR 1=1 --"}.String()},
 			{After: signoff.QueueKey{Sort: signoff.QueueByProduct, RequestID: c.ID}.String(), Sort: signoff.QueueByProduct},
-			{ProductID: "reports"},  // not a product of the line manager's steps
-			{ProductID: "no-such"},  // not a product at all
+			{ProductID: "reports"},     // not a product of the line manager's steps
+			{ProductID: "no-such"},     // not a product at all
 			{Classification: "PUBLIC"}, // no product of these roles has it
 			{Classification: "finance"},
 		} {

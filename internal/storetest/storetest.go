@@ -75,6 +75,7 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 		{"Escalation", testEscalation},
 		{"PendingExpiry", testPendingExpiry},
 		{"SchedulersRunOnce", testSchedulersRunOnce},
+		{"Extensions", testExtensions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

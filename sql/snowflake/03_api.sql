@@ -246,6 +246,7 @@ $$
             WHEN 'NOT_ADMIN_OR_OWNER' THEN 'Only Signoff admins and the data product''s owners can revoke access.'
             WHEN 'DURATION_NOT_OFFERED' THEN 'The data product does not offer access for that long.'
             WHEN 'DURATION_LONGER' THEN 'An approval may shorten the access it grants, never lengthen it.'
+            WHEN 'NOT_EXTENDABLE' THEN 'Only your own granted, time-bound access to this data product can be extended.'
             WHEN 'NOT_DUE' THEN 'The scheduled work is no longer due.'
             WHEN 'CONFLICT' THEN 'Someone changed the request at the same moment; nothing was changed. Try again.'
             ELSE CODE
@@ -268,14 +269,17 @@ $$;
 -- Answers OK (data: the new request), DRY_RUN, INVALID, IDENTITY_UNAVAILABLE,
 -- PRODUCT_NOT_FOUND, NO_CHAIN, DURATION_NOT_OFFERED, OPEN_REQUEST_EXISTS,
 -- DUPLICATE_ID or CONFLICT. DURATION_DAYS is one of the product's durations
--- (0: permanent). EVENT_IDS is one ID for the REQUEST_SUBMITTED event, which
--- records the duration, the steps' deadlines and fallback roles, and the
--- chain (signoff.SubmissionDetails). Submissions take the
+-- (0: permanent). EXTENDS_ID, if not empty, is the caller's GRANTED
+-- time-bound request for the product that this one extends (NOT_EXTENDABLE
+-- otherwise). EVENT_IDS is one ID for the REQUEST_SUBMITTED event, which
+-- records the duration, the request extended, the steps' deadlines and
+-- fallback roles, and the chain (signoff.SubmissionDetails). Submissions take the
 -- SUBMIT_LOCK row's lock first (sqlstore.LockSubmissions), so that two
 -- submissions by one person for one product check for an open request one
 -- after the other.
 CREATE OR REPLACE PROCEDURE SIGNOFF.API.SUBMIT_REQUEST(
-    PRODUCT_ID VARCHAR, REASON VARCHAR, DURATION_DAYS NUMBER, REQUEST_ID VARCHAR, EVENT_IDS VARCHAR, DRY_RUN BOOLEAN)
+    PRODUCT_ID VARCHAR, REASON VARCHAR, DURATION_DAYS NUMBER, EXTENDS_ID VARCHAR, REQUEST_ID VARCHAR, EVENT_IDS VARCHAR,
+    DRY_RUN BOOLEAN)
 RETURNS VARIANT
 LANGUAGE SQL
 COMMENT = 'Signoff: the calling user requests access to a data product'
@@ -316,6 +320,7 @@ BEGIN
                WHEN COALESCE(VISIBLE_LENGTH(:reason), 0) < 20 THEN 'reason'
                WHEN COALESCE(BIDI_CONTROLS(:reason), 0) > 0 THEN 'reason'
                WHEN COALESCE(:duration_days, -1) NOT BETWEEN 0 AND 3650 THEN 'duration_days'
+               WHEN :extends_id IS NULL OR (:extends_id <> '' AND NOT (:extends_id RLIKE '[0-9A-HJKMNP-TV-Z]{26}')) THEN 'extends_id'
                WHEN NOT COALESCE(:request_id RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'request_id'
                WHEN NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
                WHEN ABS(ID_MILLIS(:request_id) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'request_id'
@@ -332,25 +337,33 @@ BEGIN
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         RAISE lock_missing;
     END IF;
-    SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH p AS (SELECT COUNT(*) AS n, MAX(name) AS product_name, MAX(durations) AS durations
+    SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH p AS (SELECT COUNT(*) AS n, MAX(name) AS product_name, MAX(durations) AS durations,
+                      MAX(extension_steps) AS extension_steps
                FROM main.data_product WHERE product_id = :product_id),
          c AS (SELECT COUNT(*) AS n FROM main.approval_chain WHERE product_id = :product_id),
          o AS (SELECT MIN(request_id) AS open_request_id FROM main.access_request
-               WHERE product_id = :product_id AND requester = :actor
+               WHERE product_id = :product_id AND requester = :actor AND request_id <> :extends_id
                  AND status IN ('PENDING', 'CHANGES_REQUESTED', 'APPROVED', 'GRANTED', 'GRANT_FAILED')),
+         e AS (SELECT COUNT(*) AS n, MAX(status) AS status, MAX(product_id) AS product_id, MAX(requester) AS requester,
+                      COUNT(expires_at) AS timed
+               FROM main.access_request WHERE request_id = :extends_id),
          d AS (SELECT COUNT(*) AS n FROM main.access_request WHERE request_id = :request_id)
     SELECT CASE
                WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVAILABLE'
                WHEN p.n = 0 THEN 'PRODUCT_NOT_FOUND'
                WHEN c.n = 0 THEN 'NO_CHAIN'
                WHEN ',' || p.durations || ',' NOT LIKE '%,' || CAST(:duration_days AS VARCHAR) || ',%' THEN 'DURATION_NOT_OFFERED'
+               WHEN :extends_id <> '' AND (e.n <> 1 OR e.requester <> :actor OR e.product_id <> :product_id
+                                           OR e.status <> 'GRANTED' OR e.timed = 0) THEN 'NOT_EXTENDABLE'
                WHEN o.open_request_id IS NOT NULL THEN 'OPEN_REQUEST_EXISTS'
                WHEN d.n > 0 THEN 'DUPLICATE_ID'
                ELSE 'OK'
            END AS code,
            :actor AS actor, :request_id AS request_id, :product_id AS product_id, p.product_name,
-           :actor AS requester, c.n AS step_count, o.open_request_id, :duration_days AS duration_days
-    FROM p CROSS JOIN c CROSS JOIN o CROSS JOIN d
+           :actor AS requester,
+           CASE WHEN :extends_id <> '' AND p.extension_steps = 'LAST' THEN 1 ELSE c.n END AS step_count,
+           o.open_request_id, :duration_days AS duration_days
+    FROM p CROSS JOIN c CROSS JOIN o CROSS JOIN e CROSS JOIN d
     ) q;
     SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
     IF (COALESCE(code, '') <> 'OK') THEN
@@ -365,20 +378,21 @@ BEGIN
     END IF;
     SELECT GET(:chk, 'STEP_COUNT')::NUMBER INTO :step_count;
     INSERT INTO main.access_request (request_id, product_id, requester, business_reason, status,
-                                     current_step, step_count, created_at, updated_at, asked_days, duration_days)
+                                     current_step, step_count, created_at, updated_at, asked_days, duration_days,
+                                     extends_request_id)
     SELECT :request_id, :product_id, :actor, TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), 'PENDING', 1,
-           COUNT(*), :now_ts, :now_ts, :duration_days, :duration_days
-    FROM main.approval_chain WHERE product_id = :product_id;
+           :step_count, :now_ts, :now_ts, :duration_days, :duration_days, NULLIF(:extends_id, '');
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
     END IF;
     INSERT INTO main.request_step (request_id, step_order, step_label, approver_role, deadline_hours, fallback_role)
-    SELECT :request_id, c.step_order, c.step_label, c.approver_role, c.deadline_hours,
-           COALESCE(c.fallback_role, p.fallback_role)
+    SELECT :request_id, CASE WHEN :step_count = 1 THEN 1 ELSE c.step_order END, c.step_label, c.approver_role,
+           c.deadline_hours, COALESCE(c.fallback_role, p.fallback_role)
     FROM main.approval_chain c JOIN main.data_product p ON p.product_id = c.product_id
-    WHERE c.product_id = :product_id;
+    WHERE c.product_id = :product_id
+      AND (:step_count > 1 OR c.step_order = (SELECT MAX(step_order) FROM main.approval_chain WHERE product_id = :product_id));
     IF (COALESCE(SQLROWCOUNT, -1) <> step_count) THEN
         ROLLBACK;
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
@@ -439,7 +453,7 @@ BEGIN
     ) q;
     -- Audit event REQUEST_SUBMITTED, appended at the head of the ledger, under the
     -- audit lock (taken last, so that locks are always taken in one order).
-    SELECT SPLIT_PART(:event_ids, ',', 1), 'REQUEST_SUBMITTED', 0, '', TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), 'days=' || TO_VARCHAR(:duration_days) || ';steps=' || :policy || '|' || :snapshot
+    SELECT SPLIT_PART(:event_ids, ',', 1), 'REQUEST_SUBMITTED', 0, '', TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), 'days=' || TO_VARCHAR(:duration_days) || ';' || IFF(:extends_id = '', '', 'extends=' || :extends_id || ';') || 'steps=' || :policy || '|' || :snapshot
       INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
     UPDATE main.audit_lock SET locked_at = :now_ts WHERE lock_id = 1;
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
@@ -491,7 +505,7 @@ EXCEPTION
 END;
 $$;
 
-GRANT USAGE ON PROCEDURE SIGNOFF.API.SUBMIT_REQUEST(VARCHAR, VARCHAR, NUMBER, VARCHAR, VARCHAR, BOOLEAN) TO ROLE PUBLIC;
+GRANT USAGE ON PROCEDURE SIGNOFF.API.SUBMIT_REQUEST(VARCHAR, VARCHAR, NUMBER, VARCHAR, VARCHAR, VARCHAR, BOOLEAN) TO ROLE PUBLIC;
 
 -- ============================================================================
 -- GRANT_REQUEST: the grant path (promise 1); internal, for DECIDE_STEP and

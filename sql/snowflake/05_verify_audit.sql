@@ -292,10 +292,10 @@ SELECT r.request_id, 0, '', 'inconsistent', 'updated_at', CAST(r.updated_at AS V
   LEFT JOIN steps k ON k.request_id = r.request_id
  WHERE r.updated_at <> x.last_time
 UNION ALL
-SELECT r.request_id, 0, '', 'inconsistent', 'steps', 'days=' || CAST(r.asked_days AS VARCHAR) || ';steps=' || COALESCE(k.policy, '') || '|' || COALESCE(k.snapshot, ''), COALESCE(s.snapshot, '')
+SELECT r.request_id, 0, '', 'inconsistent', 'steps', 'days=' || CAST(r.asked_days AS VARCHAR) || ';' || COALESCE('extends=' || r.extends_request_id || ';', '') || 'steps=' || COALESCE(k.policy, '') || '|' || COALESCE(k.snapshot, ''), COALESCE(s.snapshot, '')
   FROM access_request r JOIN sub s ON s.request_id = r.request_id JOIN expect x ON x.request_id = r.request_id
   LEFT JOIN steps k ON k.request_id = r.request_id
- WHERE 'days=' || CAST(r.asked_days AS VARCHAR) || ';steps=' || COALESCE(k.policy, '') || '|' || COALESCE(k.snapshot, '') <> COALESCE(s.snapshot, '') AND NOT (r.asked_days = 0 AND COALESCE(k.snapshot, '') = COALESCE(s.snapshot, ''))
+ WHERE 'days=' || CAST(r.asked_days AS VARCHAR) || ';' || COALESCE('extends=' || r.extends_request_id || ';', '') || 'steps=' || COALESCE(k.policy, '') || '|' || COALESCE(k.snapshot, '') <> COALESCE(s.snapshot, '') AND NOT (r.asked_days = 0 AND COALESCE(k.snapshot, '') = COALESCE(s.snapshot, ''))
 UNION ALL
 SELECT r.request_id, 0, '', 'inconsistent', 'duration_days', 'days=' || CAST(r.duration_days AS VARCHAR) || ';', COALESCE(x.days, 'days=' || CAST(r.asked_days AS VARCHAR) || ';')
   FROM access_request r JOIN sub s ON s.request_id = r.request_id JOIN expect x ON x.request_id = r.request_id
@@ -327,6 +327,9 @@ UNION ALL
 SELECT st.request_id, 0, '', 'inconsistent', 'step ' || CAST(st.step_order AS VARCHAR) || ' escalated_to',
        'binary', 'text'
   FROM request_step st WHERE st.escalated_to <> CAST(st.escalated_to AS VARCHAR)
+UNION ALL
+SELECT r.request_id, 0, '', 'inconsistent', 'extends_request_id', 'binary', 'text'
+  FROM access_request r WHERE r.extends_request_id <> CAST(r.extends_request_id AS VARCHAR)
 UNION ALL
 SELECT st.request_id, 0, '', 'inconsistent', 'step ' || CAST(st.step_order AS VARCHAR) || ' deadline_hours',
        'not a number', 'a number'

@@ -328,7 +328,7 @@ func (g *generator) products(ctx context.Context, tx *sql.Tx, n int) error {
 		for s, a := range chain {
 			snap = append(snap, signoff.ChainStep{Order: s + 1, ApproverRole: a.role, Label: a.label})
 		}
-		p.snapshot = signoff.SubmissionDetails(0, strings.Repeat("0:;", len(snap)), signoff.ChainSnapshot(snap))
+		p.snapshot = signoff.SubmissionDetails(0, "", strings.Repeat("0:;", len(snap)), signoff.ChainSnapshot(snap))
 		tags, _ := json.Marshal([]string{"generated", d.name})
 		cols, _ := json.Marshal([]signoff.Column{{Name: "ID", Type: "VARCHAR"}, {Name: "VALUE", Type: "NUMBER(12,2)"},
 			{Name: "UPDATED_AT", Type: "TIMESTAMP_NTZ"}})
