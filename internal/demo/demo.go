@@ -139,7 +139,7 @@ var Products = withLifecycle([]signoff.Product{
 			{Name: "SKU", Type: "VARCHAR"}, {Name: "QUANTITY", Type: "NUMBER"}, {Name: "NET_AMOUNT_EUR", Type: "NUMBER(12,2)"},
 			{Name: "ORDERED_AT", Type: "TIMESTAMP_NTZ"}},
 		Chain:     []signoff.ChainStep{manager, owner("DATA_OWNER_SALES")},
-		Durations: []int{0, 30, 90},
+		Durations: []int{0, 30, 90}, ExtendLastStep: true,
 	},
 	{
 		ID: "customer-360", Name: "Customer 360", Domain: "Sales", Classification: "PII",

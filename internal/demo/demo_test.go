@@ -42,16 +42,26 @@ func TestLoadTellsTheStory(t *testing.T) {
 	require.NoError(t, err)
 	var orders, payroll signoff.Request
 	for _, r := range mine {
-		switch r.ProductID {
-		case "sales-orders":
+		switch {
+		case r.ProductID == "sales-orders":
 			orders = r
-		case "payroll-detail":
+		case r.ProductID == "payroll-detail":
 			payroll = r
 		}
 	}
 	assert.Equal(t, 90, orders.AskedDays)
 	assert.Equal(t, 30, orders.DurationDays)
 	assert.False(t, orders.ExpiresAt.IsZero())
+	// She may ask to extend it: the extension would wait for the data
+	// owner only.
+	alice, err := st.Identify(ctx, "ALICE")
+	require.NoError(t, err)
+	o, err := svc.Extend(ctx, alice, "sales-orders", orders.ID, "The Q4 review runs into January; the same order lines.", 30)
+	require.NoError(t, err)
+	ext, _, _, err := st.Reads().RequestDetail(ctx, o.RequestID)
+	require.NoError(t, err)
+	assert.Equal(t, orders.ID, ext.Extends)
+	assert.Equal(t, 1, ext.StepCount)
 	// Her payroll request's third step has nobody in its role: it went to
 	// data governance, whose members may now decide it.
 	step3, ok := payroll.Step(3)
@@ -65,7 +75,7 @@ func TestLoadTellsTheStory(t *testing.T) {
 	require.Len(t, vq.Requests, 1, "the escalated step is in the fallback approver's queue")
 	assert.Equal(t, payroll.ID, vq.Requests[0].ID)
 
-	alice, err := st.Identify(ctx, "ALICE")
+	alice, err = st.Identify(ctx, "ALICE")
 	require.NoError(t, err)
 	assert.True(t, alice.HasRole("SALES_ORDERS_READ"), "Alice's granted request gave her the role")
 	ben, err := st.Identify(ctx, "BEN")
