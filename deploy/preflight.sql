@@ -25,6 +25,7 @@ WITH shown AS (
 expected (privilege, granted_on, name) AS (SELECT * FROM VALUES
     ('READ SESSION', 'ACCOUNT', ''),
     ('USAGE', 'WAREHOUSE', 'SIGNOFF_WH'),
+    ('EXECUTE TASK', 'ACCOUNT', ''),
     ('USAGE', 'DATABASE ROLE', 'SNOWFLAKE.SECURITY_VIEWER'),
     ('OWNERSHIP', 'DATABASE', 'SIGNOFF'),
     ('OWNERSHIP', 'SCHEMA', 'SIGNOFF.MAIN'),

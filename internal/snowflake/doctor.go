@@ -375,6 +375,8 @@ func (d *Doctor) roleGrantsCheck(ctx context.Context, role string) signoff.Check
 		got = append(got, g)
 	}
 	missing, extra := diff(append(grantsOf(ExpectedGrants, role), grantsOf(ExpectedRoleGrants, role)...), got)
+	// A grant of an optional step (OptionalGrants) is neither missing nor extra.
+	extra, _ = diff(extra, grantsOf(OptionalGrants, role))
 	missingOwn, extraOwn := diff(grantsOf(Owned, role), owns)
 	missing = append(missing, missingOwn...)
 	if !slices.Contains(ownersOfAnything, role) {

@@ -1970,6 +1970,27 @@ EXCEPTION
 END;
 $$;
 
+-- SIGNOFF_SCHEDULE runs RUN_SCHEDULE every 5 MINUTES. It is not optional:
+-- access granted for a time ends only when it runs. A task runs as its owner
+-- role (DOCS/user-guide/tasks-intro), here SIGNOFF_OWNER, which owns the
+-- procedure and needs beyond it only EXECUTE TASK on the account (granted in
+-- 00_roles.sql) and USAGE on the task's warehouse, SIGNOFF_WH (a serverless
+-- task would need EXECUTE MANAGED TASK instead of the warehouse,
+-- DOCS/sql-reference/sql/create-task). It keeps running when nobody holds
+-- SIGNOFF_OWNER (06_finish.sql): a task needs no user. A run that overlaps
+-- the previous one is skipped (ALLOW_OVERLAPPING_EXECUTION); the work is
+-- compare-and-set anyway. A new or replaced task is suspended until
+-- resumed (DOCS/sql-reference/sql/create-task), so this script resumes it;
+-- the preflight's "Schedule task" check says whether it is started.
+CREATE OR REPLACE TASK SIGNOFF.API.SIGNOFF_SCHEDULE
+    WAREHOUSE = SIGNOFF_WH
+    SCHEDULE = '5 MINUTES'
+    ALLOW_OVERLAPPING_EXECUTION = FALSE
+    COMMENT = 'Signoff: reminders, escalations and the expiry of time-bound access (RUN_SCHEDULE)'
+AS
+    CALL SIGNOFF.API.RUN_SCHEDULE();
+ALTER TASK SIGNOFF.API.SIGNOFF_SCHEDULE RESUME;
+
 -- ============================================================================
 -- Notifications (docs/design.md, "Notifications"; docs/snowflake.md, 8)
 -- ============================================================================
