@@ -76,7 +76,12 @@ func NewID() string {
 	ms := "DATE_PART(EPOCH_MILLISECOND, SYSDATE())"
 	var parts []string
 	for k := 9; k >= 0; k-- {
-		parts = append(parts, fmt.Sprintf("SUBSTR('%s', MOD(FLOOR(%s / POW(32, %d)), 32) + 1, 1)", Crockford, ms, k))
+		// POW returns a FLOAT, and dividing by a power of two in floating
+		// point is exact while the milliseconds stay below 2^53 (year
+		// 287,396), so FLOOR and MOD see the exact digit; CAST makes it the
+		// integer SUBSTR's position is (NUMBER division would round to a
+		// scale instead).
+		parts = append(parts, fmt.Sprintf("SUBSTR('%s', CAST(MOD(FLOOR(%s / POW(32, %d)), 32) AS INTEGER) + 1, 1)", Crockford, ms, k))
 	}
 	for range 16 {
 		parts = append(parts, fmt.Sprintf("SUBSTR('%s', UNIFORM(1, 32, RANDOM()), 1)", Crockford))

@@ -1655,8 +1655,20 @@ GRANT USAGE ON PROCEDURE SIGNOFF.API.REVOKE_ACCESS(VARCHAR, VARCHAR, VARCHAR, BO
 -- that work is done once however runs overlap; reminders write only their
 -- event, after taking the audit lock, under which their check runs. Every
 -- event is the system's (SIGNOFF$SCHEDULER), with an ID made here (NewID:
--- no app is involved). Answers OK with the counts of work done and of work
--- no longer due.
+-- no app is involved). Answers OK with the counts of work done, of work
+-- no longer due, and of expiries whose REVOKE failed (END_ACCESS raises
+-- then, recording nothing: the access stays GRANTED and the next run tries
+-- again; one access role that cannot be revoked must not stop the rest of
+-- the run, so that error is caught here, per piece of work).
+-- Snowflake Scripting as documented: a RESULTSET runs its query, binds
+-- included, when assigned, and a cursor declared FOR it iterates its rows
+-- (DOCS/developer-guide/snowflake-scripting/resultsets,
+-- DOCS/sql-reference/snowflake-scripting/let); FOR ... IN cursor DO names
+-- each row's columns with dot notation (DOCS/sql-reference/snowflake-scripting/for);
+-- CONTINUE starts the next iteration (DOCS/sql-reference/snowflake-scripting/continue);
+-- each transaction begins and ends inside one iteration, and END_ACCESS is
+-- CALLed outside any, as a transaction may not span a procedure's boundary
+-- (DOCS/sql-reference/transactions, "Transactions and stored procedures").
 CREATE OR REPLACE PROCEDURE SIGNOFF.API.RUN_SCHEDULE()
 RETURNS VARIANT
 LANGUAGE SQL
@@ -1678,6 +1690,7 @@ DECLARE
     cur_step     NUMBER;
     done         NUMBER DEFAULT 0;
     not_due      NUMBER DEFAULT 0;
+    failed       NUMBER DEFAULT 0;
     due          RESULTSET;
     audit_lock_missing EXCEPTION (-20002, 'the SIGNOFF.MAIN.AUDIT_LOCK row is missing; run 01_data_model.sql');
     event_id     VARCHAR;
@@ -1729,21 +1742,21 @@ BEGIN
     ) due
     ORDER BY due_at, request_id
     LIMIT 500);
-    LET work CURSOR FOR due;
-    FOR d IN work DO
+    LET due_rows CURSOR FOR due;
+    FOR d IN due_rows DO
         kind := d.kind;
         request_id := d.request_id;
         why := d.why;
-        SELECT DATE_TRUNC('MICROSECOND', SYSDATE()), SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 9)), 32) + 1, 1)
-        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 8)), 32) + 1, 1)
-        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 7)), 32) + 1, 1)
-        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 6)), 32) + 1, 1)
-        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 5)), 32) + 1, 1)
-        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 4)), 32) + 1, 1)
-        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 3)), 32) + 1, 1)
-        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 2)), 32) + 1, 1)
-        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 1)), 32) + 1, 1)
-        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 0)), 32) + 1, 1)
+        SELECT DATE_TRUNC('MICROSECOND', SYSDATE()), SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 9)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 8)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 7)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 6)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 5)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 4)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 3)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 2)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 1)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 0)), 32) AS INTEGER) + 1, 1)
         || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
         || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
         || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
@@ -1762,10 +1775,17 @@ BEGIN
         || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
           INTO :now_ts, :event_id;
         IF (kind = 'EXPIRE_ACCESS') THEN
-            CALL SIGNOFF.API.END_ACCESS(:request_id, :actor, '', '', FALSE, FALSE, TRUE, :event_id, FALSE) INTO :result;
-            SELECT GET(:result, 'code')::VARCHAR INTO :code;
+            BEGIN
+                CALL SIGNOFF.API.END_ACCESS(:request_id, :actor, '', '', FALSE, FALSE, TRUE, :event_id, FALSE) INTO :result;
+                SELECT GET(:result, 'code')::VARCHAR INTO :code;
+            EXCEPTION
+                WHEN OTHER THEN
+                    code := 'FAILED';
+            END;
             IF (code = 'OK') THEN
                 done := done + 1;
+            ELSEIF (code = 'FAILED') THEN
+                failed := failed + 1;
             ELSE
                 not_due := not_due + 1;
             END IF;
@@ -1961,7 +1981,7 @@ BEGIN
         COMMIT;
         done := done + 1;
     END FOR;
-    SELECT ENVELOPE('OK', OBJECT_CONSTRUCT('done', :done, 'not_due', :not_due)) INTO :result;
+    SELECT ENVELOPE('OK', OBJECT_CONSTRUCT('done', :done, 'not_due', :not_due, 'failed', :failed)) INTO :result;
     RETURN result;
 EXCEPTION
     WHEN OTHER THEN
