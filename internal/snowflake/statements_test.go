@@ -133,6 +133,7 @@ func catalogue() []namedStmt {
 	stmts = append(stmts, []namedStmt{
 		{"Preflight: service session", serviceSessionQuery},
 		{"Preflight: views", ViewsQuery},
+		{"Preflight: who holds roles", RoleHolderQuery},
 		{"Preflight: caller grants", "SHOW CALLER GRANTS TO ROLE SIGNOFF_APP"},
 		{"Preflight: who holds SIGNOFF_OWNER", "SHOW GRANTS OF ROLE SIGNOFF_OWNER"},
 		{"Preflight: who holds SIGNOFF_APP", "SHOW GRANTS OF ROLE SIGNOFF_APP"},

@@ -1,5 +1,7 @@
 package snowflake
 
+import "time"
+
 // The tasks that run Signoff's work on Snowflake's schedule. A task runs as
 // the role that owns it (DOCS/user-guide/tasks-intro): both are
 // SIGNOFF_OWNER's, like the procedures they call. The preflight's task
@@ -35,3 +37,31 @@ var NotificationsTask = Task{Name: "SIGNOFF.API.SEND_NOTIFICATIONS_TASK", Owner:
 
 // Tasks are Signoff's tasks.
 var Tasks = []Task{ScheduleTask, NotificationsTask}
+
+// AddHoursSample is one of the times PREFLIGHT moves with ADD_HOURS, which
+// the shared statements compute deadlines and expiries with: Snowflake's
+// DATEADD(HOUR, ...) must agree with the embedded engine's Go
+// (t.Add(hours * time.Hour)) to the nanosecond.
+type AddHoursSample struct {
+	At    time.Time
+	Hours int
+}
+
+// AddHoursSamples: a grant's 90 days, a reminder's 72 hours back, a year
+// across a leap day, a month end, and a year end, with nanoseconds.
+var AddHoursSamples = []AddHoursSample{
+	{time.Date(2026, 11, 30, 14, 3, 59, 123456789, time.UTC), 24 * 90},
+	{time.Date(2026, 3, 1, 1, 0, 0, 999999999, time.UTC), -72},
+	{time.Date(2027, 6, 15, 12, 0, 0, 1000, time.UTC), 24 * 366},
+	{time.Date(2028, 2, 28, 23, 30, 0, 500000000, time.UTC), 1},
+	{time.Date(2026, 12, 31, 23, 59, 59, 999999999, time.UTC), 24},
+}
+
+// AddHoursFormat is how PREFLIGHT writes ADD_HOURS' answers
+// (TO_CHAR(..., 'YYYY-MM-DD HH24:MI:SS.FF9'), every digit, nothing rounded).
+const AddHoursFormat = "2006-01-02 15:04:05.000000000"
+
+// Want is the time Go computes for s, as PREFLIGHT writes it.
+func (s AddHoursSample) Want() string {
+	return s.At.Add(time.Duration(s.Hours) * time.Hour).UTC().Format(AddHoursFormat)
+}

@@ -262,7 +262,7 @@ func API() (string, error) {
 		"Codes": codes, "IDPattern": signoff.IDPattern, "RolePattern": signoff.RolePattern,
 		"MinReason": signoff.MinReasonLength, "MaxReason": signoff.MaxReasonLength,
 		"MaxComment": signoff.MaxCommentLength, "RoleAdmin": signoff.RoleAdmin,
-		"MaxDays": signoff.MaxDays, "SystemActor": signoff.SystemActor, "NewID": NewID(), "ScheduleEvery": snowflake.ScheduleEvery,
+		"MaxDays": signoff.MaxDays, "SystemActor": signoff.SystemActor, "NewID": NewID(), "ScheduleEvery": snowflake.ScheduleEvery, "AddHoursSamples": addHoursSamples(),
 		"EscalatedBlocked":  SQLString(signoff.EscalationWhy("blocked")),
 		"EscalatedDeadline": SQLString(signoff.EscalationWhy("deadline")),
 		"Invisible":         CharSet(invisible, "        "), "InvisibleCodePoints": codePoints(invisible),
@@ -316,4 +316,20 @@ func quoteIfName(typ string) string {
 		return "'" + typ + "'"
 	}
 	return typ
+}
+
+// addHoursSamples are snowflake.AddHoursSamples as PREFLIGHT writes them:
+// each time as a TIMESTAMP_NTZ(9) literal's text, and its hours.
+func addHoursSamples() []struct {
+	At    string
+	Hours int
+} {
+	out := make([]struct {
+		At    string
+		Hours int
+	}, len(snowflake.AddHoursSamples))
+	for i, s := range snowflake.AddHoursSamples {
+		out[i].At, out[i].Hours = s.At.UTC().Format(snowflake.AddHoursFormat), s.Hours
+	}
+	return out
 }

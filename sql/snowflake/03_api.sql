@@ -2275,7 +2275,16 @@ GRANT USAGE ON PROCEDURE SIGNOFF.API.WHOAMI() TO ROLE PUBLIC;
 -- BIDI_CONTROLS (signoff.TextSample: the characters on either side of each
 -- edge of both sets), and builds the chain snapshot of a sample chain with
 -- the expression SUBMIT_REQUEST records (signoff.SnapshotSample: three steps,
--- characters of one to four bytes). Nothing else is changed.
+-- characters of one to four bytes). It moves sample times with ADD_HOURS
+-- (snowflake.AddHoursSamples: leap day, month and year ends, nanoseconds),
+-- and lists the tasks in SIGNOFF.API with SHOW TASKS: PREFLIGHT runs as
+-- their owner, and SHOW and DESCRIBE list a task only to its owner or a
+-- role with MONITOR or OPERATE on it (DOCS/sql-reference/sql/desc-task,
+-- DOCS/sql-reference/sql/show-tasks), which the app's role is not; an
+-- owner's-rights procedure may run SHOW
+-- (DOCS/developer-guide/stored-procedure/stored-procedures-rights), and
+-- RESULT_SCAN(LAST_QUERY_ID()) reads its output
+-- (DOCS/sql-reference/functions/result_scan). Nothing else is changed.
 CREATE OR REPLACE PROCEDURE SIGNOFF.API.PREFLIGHT()
 RETURNS VARIANT
 LANGUAGE SQL
@@ -2297,6 +2306,8 @@ DECLARE
     text_sample  VARCHAR;
     text_counts  VARIANT;
     snapshot_sample VARCHAR;
+    add_hours_sample VARIANT;
+    tasks        VARIANT;
     result       VARIANT;
 BEGIN
     SELECT SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME'),
@@ -2383,9 +2394,24 @@ BEGIN
                        (2, 'DATA_OWNER_SALES', 'Zoë''s "owner": 名前 3:x'),
                        (3, 'DPO', 'Sécurité 🔒 DPO'))) request_step
     ) q;
+    SELECT ARRAY_CONSTRUCT(
+               TO_CHAR(ADD_HOURS('2026-11-30 14:03:59.123456789'::TIMESTAMP_NTZ(9), 2160), 'YYYY-MM-DD HH24:MI:SS.FF9'),
+               TO_CHAR(ADD_HOURS('2026-03-01 01:00:00.999999999'::TIMESTAMP_NTZ(9), -72), 'YYYY-MM-DD HH24:MI:SS.FF9'),
+               TO_CHAR(ADD_HOURS('2027-06-15 12:00:00.000001000'::TIMESTAMP_NTZ(9), 8784), 'YYYY-MM-DD HH24:MI:SS.FF9'),
+               TO_CHAR(ADD_HOURS('2028-02-28 23:30:00.500000000'::TIMESTAMP_NTZ(9), 1), 'YYYY-MM-DD HH24:MI:SS.FF9'),
+               TO_CHAR(ADD_HOURS('2026-12-31 23:59:59.999999999'::TIMESTAMP_NTZ(9), 24), 'YYYY-MM-DD HH24:MI:SS.FF9'))
+      INTO :add_hours_sample;
+    SHOW TASKS IN SCHEMA SIGNOFF.API;
+    SELECT COALESCE(ARRAY_AGG(OBJECT_CONSTRUCT(
+               'name', "database_name" || '.' || "schema_name" || '.' || "name", 'state', "state",
+               'owner', "owner", 'warehouse', "warehouse", 'schedule', "schedule", 'definition', "definition")),
+               ARRAY_CONSTRUCT())
+      INTO :tasks
+      FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()));
     SELECT ENVELOPE('OK', OBJECT_CONSTRUCT('actor', :actor, 'grant_error', :grant_error, 'revoke_error', :revoke_error,
                                            'hash_sample', :hash_sample, 'time_sample', :time_sample,
-                                           'text_sample', :text_counts, 'snapshot_sample', :snapshot_sample))
+                                           'text_sample', :text_counts, 'snapshot_sample', :snapshot_sample,
+                                           'add_hours_sample', :add_hours_sample, 'tasks', :tasks))
       INTO :result;
     RETURN result;
 END;
