@@ -128,6 +128,7 @@ func catalogue() []namedStmt {
 		{"CALL DECIDE_STEP", callDecide},
 		{"CALL WITHDRAW_REQUEST", callWithdraw},
 		{"CALL RETRY_GRANT", callRetry},
+		{"CALL RESUBMIT_REQUEST", callResubmit},
 		{"CALL REVOKE_ACCESS", callRevoke},
 	}
 	stmts = append(stmts, []namedStmt{
@@ -432,6 +433,7 @@ var (
 	callWithdraw = newProcedures(api).withdraw
 	callRetry    = newProcedures(api).retry
 	callRevoke   = newProcedures(api).revoke
+	callResubmit = newProcedures(api).resubmit
 )
 
 // The actors as the server hands them to the engine: with their caller
