@@ -24,10 +24,11 @@ CREATE NOTIFICATION INTEGRATION IF NOT EXISTS SIGNOFF_EMAIL
     -- ALLOWED_RECIPIENTS = ('approver@example.com', 'requester@example.com')
     COMMENT = 'Signoff: approval notifications';
 -- The procedure runs with its owner's privileges: SIGNOFF_OWNER uses the
--- integration, and runs its task (EXECUTE TASK; serverless tasks would need
--- EXECUTE MANAGED TASK too: this one names SIGNOFF_WH).
+-- integration. (It already holds EXECUTE TASK, from 00_roles.sql, for the
+-- schedule task; this task names SIGNOFF_WH, so no EXECUTE MANAGED TASK.)
+-- The preflight expects this grant only while the integration exists
+-- (internal/snowflake/privileges.go, OptionalGrants).
 GRANT USAGE ON INTEGRATION SIGNOFF_EMAIL TO ROLE SIGNOFF_OWNER;
-GRANT EXECUTE TASK ON ACCOUNT TO ROLE SIGNOFF_OWNER;
 
 -- The task is SIGNOFF_OWNER's, like the procedure it calls: it runs as
 -- the task's owner role (DOCS/user-guide/tasks-intro). Every minute; a run
@@ -40,5 +41,6 @@ CREATE TASK IF NOT EXISTS SIGNOFF.API.SEND_NOTIFICATIONS_TASK
     COMMENT = 'Signoff: write the outbox from the audit log and send what is due'
 AS
     CALL SIGNOFF.API.SEND_NOTIFICATIONS('SIGNOFF_EMAIL');
--- A new task is suspended until resumed (DOCS/sql-reference/sql/create-task).
+-- A new task is suspended until resumed (DOCS/sql-reference/sql/create-task);
+-- the preflight's "Notifications task" check says whether it is started.
 ALTER TASK SIGNOFF.API.SEND_NOTIFICATIONS_TASK RESUME;

@@ -25,6 +25,7 @@ WITH shown AS (
 expected (privilege, granted_on, name) AS (SELECT * FROM VALUES
     ('READ SESSION', 'ACCOUNT', ''),
     ('USAGE', 'WAREHOUSE', 'SIGNOFF_WH'),
+    ('EXECUTE TASK', 'ACCOUNT', ''),
     ('USAGE', 'DATABASE ROLE', 'SNOWFLAKE.SECURITY_VIEWER'),
     ('OWNERSHIP', 'DATABASE', 'SIGNOFF'),
     ('OWNERSHIP', 'SCHEMA', 'SIGNOFF.MAIN'),
@@ -222,8 +223,11 @@ SELECT 'FAIL' AS status, $1 AS answer FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))
 
 -- Grants and revokes the empty role SIGNOFF_PREFLIGHT to you, hashes a
 -- sample audit event, counts a sample text with the rules for free text and
--- builds a sample chain's snapshot as a submission records it, each of
--- which must match what Signoff's Go code computes.
+-- builds a sample chain's snapshot as a submission records it, and moves
+-- sample times with ADD_HOURS, each of which must match what Signoff's Go
+-- code computes; and lists Signoff's tasks (SHOW TASKS, as their owner):
+-- the schedule task must be started, owned by SIGNOFF_OWNER, and call
+-- RUN_SCHEDULE; the notifications task, where deploy/40 created it, started.
 CALL SIGNOFF.API.PREFLIGHT();
 SELECT 'FAIL' AS status, $1 AS answer FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))
  WHERE $1:code::VARCHAR <> 'OK' OR $1:data:grant_error::VARCHAR <> '' OR $1:data:revoke_error::VARCHAR <> ''
@@ -232,16 +236,23 @@ SELECT 'FAIL' AS status, $1 AS answer FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))
     OR $1:data:text_sample:length::NUMBER IS DISTINCT FROM 143
     OR $1:data:text_sample:visible::NUMBER IS DISTINCT FROM 68
     OR $1:data:text_sample:bidi::NUMBER IS DISTINCT FROM 11
-    OR $1:data:snapshot_sample::VARCHAR IS DISTINCT FROM '12:LINE_MANAGER12:Line manager16:DATA_OWNER_SALES21:Zoë''s "owner": 名前 3:x3:DPO14:Sécurité 🔒 DPO';
+    OR $1:data:snapshot_sample::VARCHAR IS DISTINCT FROM '12:LINE_MANAGER12:Line manager16:DATA_OWNER_SALES21:Zoë''s "owner": 名前 3:x3:DPO14:Sécurité 🔒 DPO'
+    OR ARRAY_TO_STRING($1:data:add_hours_sample, ',') IS DISTINCT FROM '2027-02-28 14:03:59.123456789,2026-02-26 01:00:00.999999999,2028-06-15 12:00:00.000001000,2028-02-29 00:30:00.500000000,2027-01-01 23:59:59.999999999'
+    OR ARRAY_SIZE(FILTER($1:data:tasks, t -> t:name::VARCHAR = 'SIGNOFF.API.SIGNOFF_SCHEDULE' AND t:state::VARCHAR = 'started'
+                                          AND t:owner::VARCHAR = 'SIGNOFF_OWNER'
+                                          AND t:warehouse::VARCHAR = 'SIGNOFF_WH'
+                                          AND UPPER(REPLACE(t:definition::VARCHAR, ' ', '')) LIKE 'CALLSIGNOFF.API.RUN_SCHEDULE()%')) <> 1
+    OR ARRAY_SIZE(FILTER($1:data:tasks, t -> t:name::VARCHAR = 'SIGNOFF.API.SEND_NOTIFICATIONS_TASK'
+                                          AND t:state::VARCHAR <> 'started')) > 0;
 
 -- Dry runs: each action checks everything and writes nothing. On a record
 -- that does not exist each must answer the code shown. The ID is made from
 -- Snowflake's clock, as the app makes its IDs (the procedures refuse an ID
 -- made more than a few minutes off).
 SET preflight_id = (SELECT SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / 35184372088832) % 32 + 1, 1) || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / 1099511627776) % 32 + 1, 1) || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / 34359738368) % 32 + 1, 1) || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / 1073741824) % 32 + 1, 1) || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / 33554432) % 32 + 1, 1) || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / 1048576) % 32 + 1, 1) || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / 32768) % 32 + 1, 1) || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / 1024) % 32 + 1, 1) || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / 32) % 32 + 1, 1) || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / 1) % 32 + 1, 1) || '0000000000000000');
-CALL SIGNOFF.API.SUBMIT_REQUEST('preflight-no-such-product', 'Dry run by the Signoff preflight; nothing is written.', $preflight_id, $preflight_id, TRUE);
+CALL SIGNOFF.API.SUBMIT_REQUEST('preflight-no-such-product', 'Dry run by the Signoff preflight; nothing is written.', 0, $preflight_id, $preflight_id, TRUE);
 SELECT 'FAIL' AS status, $1 AS answer FROM TABLE(RESULT_SCAN(LAST_QUERY_ID())) WHERE $1:code::VARCHAR <> 'PRODUCT_NOT_FOUND';
-CALL SIGNOFF.API.DECIDE_STEP($preflight_id, 0, 'APPROVED', '', '', $preflight_id || ',' || $preflight_id || ',' || $preflight_id, TRUE);
+CALL SIGNOFF.API.DECIDE_STEP($preflight_id, 0, 'APPROVED', '', '', 0, $preflight_id || ',' || $preflight_id || ',' || $preflight_id, TRUE);
 SELECT 'FAIL' AS status, $1 AS answer FROM TABLE(RESULT_SCAN(LAST_QUERY_ID())) WHERE $1:code::VARCHAR <> 'NOT_FOUND';
 CALL SIGNOFF.API.WITHDRAW_REQUEST($preflight_id, $preflight_id, TRUE);
 SELECT 'FAIL' AS status, $1 AS answer FROM TABLE(RESULT_SCAN(LAST_QUERY_ID())) WHERE $1:code::VARCHAR <> 'NOT_FOUND';

@@ -294,3 +294,35 @@ func atoi(t *testing.T, s string) rune {
 	require.NoError(t, err)
 	return rune(n)
 }
+
+// TestNewIDDecodes evaluates the ID RUN_SCHEDULE makes for its events
+// (sqlgen.NewID) in SQLite, with the milliseconds bound in place of
+// DATE_PART(EPOCH_MILLISECOND, SYSDATE()) and SQLite's random() in place of
+// UNIFORM(1, 32, RANDOM()): its time part must decode with ID_MILLIS's
+// arithmetic (and signoff.IDTime) to those milliseconds, and it must be an
+// ID the procedures accept.
+func TestNewIDDecodes(t *testing.T) {
+	db, err := sql.Open("sqlite3", ":memory:")
+	require.NoError(t, err)
+	defer db.Close()
+	expr := sqlgen.NewID()
+	require.Contains(t, expr, "DATE_PART(EPOCH_MILLISECOND, SYSDATE())")
+	require.Equal(t, 16, strings.Count(expr, "UNIFORM(1, 32, RANDOM())"), "one random call per random character")
+	expr = strings.ReplaceAll(expr, "DATE_PART(EPOCH_MILLISECOND, SYSDATE())", "?1")
+	expr = strings.ReplaceAll(expr, "UNIFORM(1, 32, RANDOM())", "(abs(random() % 32) + 1)")
+	decode := "SELECT " + sqlgen.IDMillis("?1", func(ch string) string { return "instr('" + sqlgen.Crockford + "', " + ch + ")" })
+	seen := map[string]bool{}
+	for _, at := range []time.Time{time.Unix(0, 0), time.Date(2026, 11, 30, 14, 3, 59, 987_000_000, time.UTC),
+		time.Date(2026, 12, 31, 23, 59, 59, 999_000_000, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 999_000_000, time.UTC),
+		time.UnixMilli(1<<48 - 1), time.UnixMilli(1<<45 - 1), time.UnixMilli(1 << 45)} {
+		var id string
+		require.NoError(t, db.QueryRow("SELECT "+expr, at.UnixMilli()).Scan(&id))
+		require.True(t, signoff.ValidID(id), "%s: %q is not an ID the procedures accept", at, id)
+		var ms int64
+		require.NoError(t, db.QueryRow(decode, id).Scan(&ms))
+		assert.Equal(t, at.UnixMilli(), ms, "%s: %s", at, id)
+		assert.Equal(t, signoff.IDAt(at, [10]byte{})[:10], id[:10], "the time part is signoff.IDAt's")
+		assert.False(t, seen[id[10:]], "the random part repeats")
+		seen[id[10:]] = true
+	}
+}

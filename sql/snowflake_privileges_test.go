@@ -54,7 +54,14 @@ type account struct {
 	procs  map[string]apiProcedure            // SIGNOFF.API.X → the procedure
 	views  map[obj]string                     // view → its defining text
 	dml    map[string]map[string]bool         // role → warehouses its script DML ran on
+	tasks  map[string]*task                   // SIGNOFF.API.X → the task
 	errs   []string                           // statements not understood
+}
+
+// task is a task the scripts create: it runs as its owner role.
+type task struct {
+	owner, warehouse, calls string
+	resumed                 bool // an ALTER TASK ... RESUME followed its last CREATE
 }
 
 type apiProcedure struct {
@@ -110,14 +117,16 @@ func (a *account) holds(role string, o obj, priv string) bool {
 
 var (
 	reUse         = regexp.MustCompile(`^USE (ROLE|SCHEMA|WAREHOUSE|SECONDARY ROLES) ([A-Z0-9_$.]+)$`)
-	reCreate      = regexp.MustCompile(`^CREATE (?:OR REPLACE )?(?:SECURE )?(ROLE|WAREHOUSE|COMPUTE POOL|DATABASE|SCHEMA|TABLE|VIEW|FUNCTION|PROCEDURE|IMAGE REPOSITORY|STAGE|SECRET|SERVICE) (?:IF NOT EXISTS )?([A-Z0-9_$.]+)`)
+	reCreate      = regexp.MustCompile(`^CREATE (?:OR REPLACE )?(?:SECURE )?(ROLE|WAREHOUSE|COMPUTE POOL|DATABASE|SCHEMA|TABLE|VIEW|FUNCTION|PROCEDURE|IMAGE REPOSITORY|STAGE|SECRET|SERVICE|TASK|NOTIFICATION INTEGRATION) (?:IF NOT EXISTS )?([A-Z0-9_$.]+)`)
 	reProcHead    = regexp.MustCompile(`^CREATE OR REPLACE PROCEDURE ([A-Z0-9_.]+)\(([^)]*)\) RETURNS VARIANT LANGUAGE SQL COMMENT = '(?:[^']|'')*' EXECUTE AS OWNER AS \$\$BODY\$\$$`)
 	reOwnership   = regexp.MustCompile(`^GRANT OWNERSHIP ON (ROLE|DATABASE|SCHEMA) ([A-Z0-9_$.]+) TO ROLE ([A-Z0-9_$]+) COPY CURRENT GRANTS$`)
 	reGrantRole   = regexp.MustCompile(`^GRANT ROLE ([A-Z0-9_$]+) TO (ROLE|USER) (IDENTIFIER\(\$[A-Z_]+\)|[A-Z0-9_$]+)$`)
 	reGrantDBRole = regexp.MustCompile(`^GRANT DATABASE ROLE ([A-Z0-9_$.]+) TO ROLE ([A-Z0-9_$]+)$`)
 	reRevokeRole  = regexp.MustCompile(`^REVOKE ROLE ([A-Z0-9_$]+) FROM USER (IDENTIFIER\(\$[A-Z_]+\))$`)
 	reCaller      = regexp.MustCompile(`^GRANT (INHERITED )?CALLER ([A-Z ,]+?) ON (ALL PROCEDURES IN SCHEMA [A-Z0-9_.]+|DATABASE [A-Z0-9_]+|SCHEMA [A-Z0-9_.]+|WAREHOUSE [A-Z0-9_]+) TO ROLE ([A-Z0-9_]+)$`)
-	rePriv        = regexp.MustCompile(`^(GRANT|REVOKE) ([A-Z ,]+?) ON (ACCOUNT|(?:DATABASE|SCHEMA|WAREHOUSE|TABLE|VIEW|PROCEDURE|FUNCTION|COMPUTE POOL|IMAGE REPOSITORY|STAGE|SECRET|SERVICE) [A-Z0-9_$.]+(?:\([A-Z0-9_, ]*\))?) (TO|FROM) ROLE ([A-Z0-9_$]+)$`)
+	reTask        = regexp.MustCompile(`^CREATE (?:OR REPLACE )?TASK (?:IF NOT EXISTS )?([A-Z0-9_.]+) WAREHOUSE = ([A-Z0-9_]+) SCHEDULE = '[^']*' .* AS (CALL [A-Z0-9_.]+\((?:'[A-Z_]*')?\))$`)
+	reResume      = regexp.MustCompile(`^ALTER TASK ([A-Z0-9_.]+) RESUME$`)
+	rePriv        = regexp.MustCompile(`^(GRANT|REVOKE) ([A-Z ,]+?) ON (ACCOUNT|(?:DATABASE|SCHEMA|WAREHOUSE|TABLE|VIEW|PROCEDURE|FUNCTION|COMPUTE POOL|IMAGE REPOSITORY|STAGE|SECRET|SERVICE|INTEGRATION) [A-Z0-9_$.]+(?:\([A-Z0-9_, ]*\))?) (TO|FROM) ROLE ([A-Z0-9_$]+)$`)
 	reSignature   = regexp.MustCompile(`^([A-Z ]+ [A-Z0-9_$.]+)\(([A-Z0-9_, ]*)\)$`)
 )
 
@@ -128,13 +137,18 @@ var installScripts = []string{
 	"../deploy/10_account_objects.sql", "../deploy/20_service.sql", "../deploy/30_upgrade.sql",
 }
 
-// replay applies the scripts to an empty account.
-func replay(t *testing.T) *account {
+// optionalScripts are the optional steps, run after the install and deploy.
+var optionalScripts = []string{"../deploy/40_notifications.sql"}
+
+// replay applies the scripts to an empty account, and then the optional
+// ones named.
+func replay(t *testing.T, optional ...string) *account {
 	t.Helper()
 	a := &account{owner: map[obj]string{}, grants: map[string]map[obj]map[string]bool{},
 		caller: map[string]map[obj]map[string]bool{}, roles: map[string][]string{}, users: map[string][]string{},
-		procs: map[string]apiProcedure{}, views: map[obj]string{}, dml: map[string]map[string]bool{}}
-	for _, name := range installScripts {
+		procs: map[string]apiProcedure{}, views: map[obj]string{}, dml: map[string]map[string]bool{},
+		tasks: map[string]*task{}}
+	for _, name := range append(slices.Clone(installScripts), optional...) {
 		src, err := os.ReadFile(filepath.FromSlash(name))
 		if err != nil {
 			t.Fatal(err)
@@ -185,7 +199,7 @@ func (a *account) apply(file string, stmts []statement) {
 			}
 			kind, name := m[1], m[2]
 			switch kind {
-			case "TABLE", "VIEW", "FUNCTION", "PROCEDURE", "IMAGE REPOSITORY", "STAGE", "SECRET", "SERVICE":
+			case "TABLE", "VIEW", "FUNCTION", "PROCEDURE", "IMAGE REPOSITORY", "STAGE", "SECRET", "SERVICE", "TASK":
 				name = qualify(name, schema)
 			}
 			o := kind + " " + name
@@ -208,6 +222,13 @@ func (a *account) apply(file string, stmts []statement) {
 				a.procs[name] = apiProcedure{types: types, body: st.bodies[0], owner: role}
 			case "VIEW":
 				a.views[o] = u
+			case "TASK":
+				m := reTask.FindStringSubmatch(u)
+				if m == nil {
+					fail("task not understood (WAREHOUSE, SCHEDULE, AS CALL)")
+					continue
+				}
+				a.tasks[name] = &task{owner: role, warehouse: m[2], calls: m[3]}
 			}
 		case reOwnership.MatchString(u):
 			m := reOwnership.FindStringSubmatch(u)
@@ -251,6 +272,13 @@ func (a *account) apply(file string, stmts []statement) {
 				a.dml[role] = map[string]bool{}
 			}
 			a.dml[role][warehouse] = true
+		case reResume.MatchString(u):
+			m := reResume.FindStringSubmatch(u)
+			if tk := a.tasks[m[1]]; tk == nil {
+				fail("resumes a task the scripts did not create")
+			} else {
+				tk.resumed = true
+			}
 		case strings.HasPrefix(u, "SET "), strings.HasPrefix(u, "SHOW "), strings.HasPrefix(u, "ALTER SERVICE "),
 			u == "BEGIN TRANSACTION", u == "COMMIT", strings.HasPrefix(u, "GRANT SERVICE ROLE "):
 		default:
@@ -492,6 +520,17 @@ func needs(t *testing.T, a *account) []need {
 			out = append(out, need{p.owner, "DATABASE ROLE SNOWFLAKE.SECURITY_VIEWER", "USAGE", name + " reads ACCOUNT_USAGE.USERS"})
 		}
 	}
+	// A task runs as its owner role: EXECUTE TASK, its warehouse, what it
+	// calls (DOCS/user-guide/tasks-intro), and an integration it names.
+	for name, tk := range a.tasks {
+		out = append(out, need{tk.owner, "ACCOUNT", "EXECUTE TASK", "the task " + name + " runs as it"},
+			need{tk.owner, "WAREHOUSE " + tk.warehouse, "USAGE", "the task " + name + " runs on it"},
+			need{tk.owner, "PROCEDURE " + strings.SplitN(strings.TrimPrefix(tk.calls, "CALL "), "(", 2)[0], "USAGE",
+				"the task " + name + " calls it"})
+		if m := regexp.MustCompile(`'([A-Z_]+)'`).FindStringSubmatch(tk.calls); m != nil {
+			out = append(out, need{tk.owner, "INTEGRATION " + m[1], "USAGE", "the task " + name + " sends e-mail through it"})
+		}
+	}
 	// A procedure reads SIGNOFF.MAIN's views as it reads its tables.
 	for i, n := range out {
 		if v := strings.Replace(n.object, "TABLE ", "VIEW ", 1); strings.HasPrefix(n.object, "TABLE ") && a.views[v] != "" {
@@ -610,6 +649,55 @@ func TestScriptsAreUnderstood(t *testing.T) {
 			t.Errorf("the app calls SIGNOFF.API.%s, which the scripts do not create", c)
 		}
 	}
+	// Every task as snowflake.Tasks says (the preflight checks the account
+	// against it), created and resumed by the install or its optional step.
+	withOptional := replay(t, optionalScripts...)
+	for _, want := range snowflake.Tasks {
+		tk := withOptional.tasks[want.Name]
+		if _, mandatory := a.tasks[want.Name]; mandatory == want.Optional {
+			t.Errorf("%s: created by the install %v, but snowflake.Tasks says optional %v", want.Name, mandatory, want.Optional)
+		}
+		if tk == nil {
+			t.Errorf("no script creates the task %s", want.Name)
+			continue
+		}
+		if tk.owner != want.Owner || tk.warehouse != want.Warehouse || tk.calls != want.Calls || !tk.resumed {
+			t.Errorf("%s: owned by %s, on %s, runs %q, resumed %v; snowflake.Tasks says %s, %s, %q",
+				want.Name, tk.owner, tk.warehouse, tk.calls, tk.resumed, want.Owner, want.Warehouse, want.Calls)
+		}
+	}
+	if len(withOptional.tasks) != len(snowflake.Tasks) {
+		t.Errorf("the scripts create %d tasks, snowflake.Tasks lists %d", len(withOptional.tasks), len(snowflake.Tasks))
+	}
+}
+
+// TestOptionalStepGrants: after the optional steps too, every role holds
+// exactly what it needs, which is ExpectedGrants and OptionalGrants.
+func TestOptionalStepGrants(t *testing.T) {
+	a := replay(t, optionalScripts...)
+	for _, e := range a.errs {
+		t.Error(e)
+	}
+	for _, p := range check(t, a) {
+		t.Error(p)
+	}
+	var got, want []string
+	for _, role := range append(slices.Clone(snowflake.SignoffRoles), "PUBLIC") {
+		for o, privs := range a.grants[role] {
+			for p := range privs {
+				got = append(got, asGrant(role, o, p).Key())
+			}
+		}
+	}
+	for _, g := range append(slices.Clone(snowflake.ExpectedGrants), snowflake.OptionalGrants...) {
+		want = append(want, g.Key())
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("with the optional steps the scripts grant:\n  %s\nExpectedGrants and OptionalGrants say:\n  %s",
+			strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
 }
 
 // TestPrivilegesAreExactlyWhatIsNeeded is the test the review asked for: it
@@ -673,6 +761,12 @@ func TestPrivilegeCheckCatchesMistakes(t *testing.T) {
 		{"everyone may run the preflight",
 			func(a *account) { a.grant(a.grants, "PUBLIC", "PROCEDURE SIGNOFF.API.PREFLIGHT", "USAGE") },
 			"PUBLIC holds USAGE on PROCEDURE SIGNOFF.API.PREFLIGHT, which nothing needs"},
+		{"the schedule task's owner may not run tasks",
+			func(a *account) { a.revoke("SIGNOFF_OWNER", "ACCOUNT", "EXECUTE TASK") },
+			"SIGNOFF_OWNER lacks EXECUTE TASK on ACCOUNT, which the task SIGNOFF.API.SIGNOFF_SCHEDULE runs as it"},
+		{"the schedule task runs on a warehouse its owner may not use",
+			func(a *account) { a.tasks["SIGNOFF.API.SIGNOFF_SCHEDULE"].warehouse = "COMPUTE_WH" },
+			"SIGNOFF_OWNER lacks USAGE on WAREHOUSE COMPUTE_WH, which the task SIGNOFF.API.SIGNOFF_SCHEDULE runs on it"},
 		{"an auditor may read a table",
 			func(a *account) { a.grant(a.grants, "SIGNOFF_AUDITOR", "TABLE SIGNOFF.MAIN.AUDIT_LOG", "SELECT") },
 			"nobody but the owner may touch the tables"},
@@ -690,7 +784,7 @@ func TestPrivilegeCheckCatchesMistakes(t *testing.T) {
 
 // objectTypes are the object types of the replay's keys, longest first.
 var objectTypes = []string{"ALL PROCEDURES IN SCHEMA", "IMAGE REPOSITORY", "COMPUTE POOL", "DATABASE ROLE", "DATABASE", "SCHEMA",
-	"WAREHOUSE", "TABLE", "VIEW", "PROCEDURE", "FUNCTION", "STAGE", "SECRET", "SERVICE", "ROLE", "ACCOUNT"}
+	"WAREHOUSE", "TABLE", "VIEW", "PROCEDURE", "FUNCTION", "STAGE", "SECRET", "SERVICE", "INTEGRATION", "ROLE", "ACCOUNT"}
 
 // asGrant reads a replay key ("VIEW SIGNOFF.API.X") as a snowflake.Grant.
 func asGrant(role, key, privilege string) snowflake.Grant {

@@ -54,7 +54,8 @@ func (d *Doctor) Diagnose(ctx context.Context, admin signoff.Identity) (signoff.
 // ServiceChecks are the checks the service's own connection can make: what
 // signoff doctor runs inside the container, where no visitor is.
 func (d *Doctor) ServiceChecks(ctx context.Context) signoff.Checks {
-	cs := signoff.Checks{d.tokenFileCheck(), d.serviceSessionCheck(ctx), d.viewsCheck(ctx), d.digestsCheck(ctx)}
+	cs := signoff.Checks{d.tokenFileCheck(), d.serviceSessionCheck(ctx), d.viewsCheck(ctx), d.roleHolderCheck(ctx),
+		d.digestsCheck(ctx)}
 	for _, role := range SignoffRoles {
 		cs = append(cs, d.roleGrantsCheck(ctx, role))
 	}
@@ -140,6 +141,41 @@ func (d *Doctor) viewsCheck(ctx context.Context) signoff.Check {
 	c.Status = signoff.CheckPass
 	c.Detail = fmt.Sprintf("All five are readable: %d products, %d chain steps, %d requests, %d request steps, %d audit events.",
 		products, steps, requests, reqSteps, events)
+	return c
+}
+
+// RoleHolderQuery reads the ROLE_HOLDER view as the app's Directory does
+// (sqlstore.SelectRoleHolders), counted.
+const RoleHolderQuery = `SELECT COUNT(*), COUNT(DISTINCT role_name) FROM role_holder`
+
+// roleHolderCheck reads SIGNOFF.API.ROLE_HOLDER on the service's
+// connection: a view over SIGNOFF.MAIN.ROLE_HOLDER, itself over
+// ACCOUNT_USAGE's GRANTS_TO_USERS and GRANTS_TO_ROLES, which its owner may
+// read through the SNOWFLAKE database role SECURITY_VIEWER
+// (DOCS/sql-reference/snowflake-db-roles). Whether a role without
+// SECURITY_VIEWER may read a view over them is what only an account can
+// say: the grants checks see the grants, this one the read.
+func (d *Doctor) roleHolderCheck(ctx context.Context) signoff.Check {
+	c := signoff.Check{Name: "Who holds roles (ROLE_HOLDER)"}
+	var holders, roles int64
+	if err := d.store.db.QueryRowContext(ctx, RoleHolderQuery).Scan(&holders, &roles); err != nil {
+		c.Status, c.Detail = signoff.CheckFail, translate(err).Error()
+		c.Fix = "SIGNOFF_APP reads SIGNOFF.API.ROLE_HOLDER (02_grants.sql), whose owner SIGNOFF_OWNER reads ACCOUNT_USAGE " +
+			"through SNOWFLAKE.SECURITY_VIEWER (02_grants.sql). If the grants checks pass and this still fails, Snowflake " +
+			"refuses a view over ACCOUNT_USAGE to a role without the database role: report it with this page. Until then " +
+			"no page says who can decide a step, and the scheduler escalates every step with a fallback role as blocked."
+		return c
+	}
+	if holders == 0 {
+		c.Status = signoff.CheckWarn
+		c.Detail = "ROLE_HOLDER is readable but lists nobody: ACCOUNT_USAGE's grants views are up to two hours behind, " +
+			"so on a fresh install nobody appears to hold an approver role yet."
+		c.Fix = "Wait two hours after granting approver roles. Meanwhile the scheduler may escalate steps to their " +
+			"fallback role as blocked; the original approvers can still decide them."
+		return c
+	}
+	c.Status = signoff.CheckPass
+	c.Detail = fmt.Sprintf("Readable: %d grants of %d roles to users, as ACCOUNT_USAGE held them (up to two hours ago).", holders, roles)
 	return c
 }
 
@@ -375,6 +411,8 @@ func (d *Doctor) roleGrantsCheck(ctx context.Context, role string) signoff.Check
 		got = append(got, g)
 	}
 	missing, extra := diff(append(grantsOf(ExpectedGrants, role), grantsOf(ExpectedRoleGrants, role)...), got)
+	// A grant of an optional step (OptionalGrants) is neither missing nor extra.
+	extra, _ = diff(extra, grantsOf(OptionalGrants, role))
 	missingOwn, extraOwn := diff(grantsOf(Owned, role), owns)
 	missing = append(missing, missingOwn...)
 	if !slices.Contains(ownersOfAnything, role) {
@@ -626,7 +664,20 @@ type preflight struct {
 		Visible int `json:"visible"`
 		Bidi    int `json:"bidi"`
 	} `json:"text_sample"`
-	SnapshotSample string `json:"snapshot_sample"`
+	SnapshotSample string     `json:"snapshot_sample"`
+	AddHoursSample *[]string  `json:"add_hours_sample"` // nil: the installed PREFLIGHT predates the check
+	Tasks          *[]taskRow `json:"tasks"`
+}
+
+// taskRow is a task as PREFLIGHT reports it from SHOW TASKS IN SCHEMA
+// SIGNOFF.API.
+type taskRow struct {
+	Name       string `json:"name"`
+	State      string `json:"state"`
+	Owner      string `json:"owner"`
+	Warehouse  string `json:"warehouse"`
+	Schedule   string `json:"schedule"`
+	Definition string `json:"definition"`
 }
 
 // callProc calls an API procedure without arguments in db and decodes its
@@ -690,17 +741,20 @@ func (d *Doctor) preflightChecks(ctx context.Context, db *sql.DB) signoff.Checks
 	stamp := signoff.Check{Name: "Timestamps truncate to microseconds"}
 	text := signoff.Check{Name: "Text rules: Snowflake and Go agree"}
 	snap := signoff.Check{Name: "Chain snapshot: Snowflake and Go agree"}
+	hours := signoff.Check{Name: "ADD_HOURS: Snowflake and Go agree"}
+	schedule := signoff.Check{Name: "Schedule task"}
+	mail := signoff.Check{Name: "Notifications task"}
 	var p preflight
 	code, err := d.callProc(ctx, db, "PREFLIGHT", &p)
 	if err == nil && code != signoff.CodeOK {
 		err = fmt.Errorf("PREFLIGHT answered %s", code)
 	}
 	if err != nil {
-		for _, c := range []*signoff.Check{&grant, &hash, &stamp, &text, &snap} {
+		for _, c := range []*signoff.Check{&grant, &hash, &stamp, &text, &snap, &hours, &schedule, &mail} {
 			c.Status, c.Detail = signoff.CheckFail, err.Error()
 			c.Fix = "Run sql/snowflake/03_api.sql; only " + signoff.RoleAdmin + " may call PREFLIGHT."
 		}
-		return signoff.Checks{grant, hash, stamp, text, snap}
+		return signoff.Checks{grant, hash, stamp, text, snap, hours, schedule, mail}
 	}
 	switch {
 	case p.GrantError == "" && p.RevokeError == "":
@@ -744,7 +798,99 @@ func (d *Doctor) preflightChecks(ctx context.Context, db *sql.DB) signoff.Checks
 			"the procedures refuse reasons and comments the app accepts, or accept what it refuses."
 	}
 	snap = snapshotCheck(snap, p.SnapshotSample)
-	return signoff.Checks{grant, hash, stamp, text, snap}
+	hours = addHoursCheck(hours, p.AddHoursSample)
+	schedule = taskCheck(schedule, ScheduleTask, p.Tasks)
+	mail = taskCheck(mail, NotificationsTask, p.Tasks)
+	return signoff.Checks{grant, hash, stamp, text, snap, hours, schedule, mail}
+}
+
+// predates is the fix when the installed PREFLIGHT does not report a check.
+const predates = "The installed procedures predate this check: install sql/snowflake/03_api.sql of this version."
+
+// addHoursCheck compares what ADD_HOURS made of AddHoursSamples in
+// Snowflake with Go's answers, which the embedded engine's ADD_HOURS gives.
+func addHoursCheck(c signoff.Check, got *[]string) signoff.Check {
+	if got == nil {
+		c.Status, c.Detail, c.Fix = signoff.CheckFail, "PREFLIGHT reported no ADD_HOURS sample.", predates
+		return c
+	}
+	for i, s := range AddHoursSamples {
+		want, have := s.Want(), ""
+		if i < len(*got) {
+			have = (*got)[i]
+		}
+		if have != want {
+			c.Status = signoff.CheckFail
+			c.Detail = fmt.Sprintf("ADD_HOURS('%s', %d) is %q in Snowflake, %q in Go.",
+				s.At.UTC().Format(AddHoursFormat), s.Hours, have, want)
+			c.Fix = "Install ADD_HOURS of this version (sql/snowflake/03_api.sql: DATEADD(HOUR, HOURS, T)). Until they agree, " +
+				"access ends, and deadlines fall, at other times on Snowflake than the verifier and the embedded engine compute."
+			return c
+		}
+	}
+	c.Status = signoff.CheckPass
+	c.Detail = fmt.Sprintf("SIGNOFF.API.ADD_HOURS moves %d sample times (a leap day, month and year ends, nanoseconds) "+
+		"as Signoff's Go code does.", len(AddHoursSamples))
+	return c
+}
+
+// callText is a task's statement, compared without case or spaces.
+func callText(s string) string {
+	return strings.ToUpper(strings.Join(strings.Fields(strings.TrimSuffix(strings.TrimSpace(s), ";")), ""))
+}
+
+// taskCheck checks want, one of Tasks, against the tasks PREFLIGHT listed.
+func taskCheck(c signoff.Check, want Task, tasks *[]taskRow) signoff.Check {
+	if tasks == nil {
+		c.Status, c.Detail, c.Fix = signoff.CheckFail, "PREFLIGHT did not list the tasks.", predates
+		return c
+	}
+	var t *taskRow
+	for i := range *tasks {
+		if strings.EqualFold(strings.ReplaceAll((*tasks)[i].Name, `"`, ""), want.Name) {
+			t = &(*tasks)[i]
+		}
+	}
+	resume := "As SIGNOFF_OWNER (a SECURITYADMIN grants it for this, deploy/README.md \"Who holds SIGNOFF_OWNER\"): ALTER TASK " +
+		want.Name + " RESUME;"
+	switch {
+	case t == nil && want.Optional:
+		c.Status = signoff.CheckPass
+		c.Detail = want.Name + " does not exist: " + want.Script + " (optional) has not run."
+	case t == nil:
+		c.Status = signoff.CheckFail
+		c.Detail = want.Name + " does not exist, so nothing runs " + want.Calls + "."
+		c.Fix = "Run " + want.Script + " as SIGNOFF_OWNER: it creates the task and resumes it."
+	case !strings.EqualFold(t.Owner, want.Owner):
+		c.Status = signoff.CheckFail
+		c.Detail = fmt.Sprintf("%s is owned by %s: a task runs as its owner, and %s's procedures expect %s.", want.Name, t.Owner,
+			want.Calls, want.Owner)
+		c.Fix = "As SECURITYADMIN: GRANT OWNERSHIP ON TASK " + want.Name + " TO ROLE " + want.Owner + " COPY CURRENT GRANTS; " +
+			"the transfer suspends the task, so resume it as " + want.Owner + ": ALTER TASK " + want.Name + " RESUME;"
+	case callText(t.Definition) != callText(want.Calls):
+		c.Status = signoff.CheckFail
+		c.Detail = fmt.Sprintf("%s runs %q, not %s.", want.Name, t.Definition, want.Calls)
+		c.Fix = "Run " + want.Script + " again as SIGNOFF_OWNER: it replaces the task."
+	case !strings.EqualFold(t.Warehouse, want.Warehouse):
+		c.Status = signoff.CheckFail
+		c.Detail = fmt.Sprintf("%s runs on the warehouse %q, where its owner holds USAGE only on %s.", want.Name, t.Warehouse, want.Warehouse)
+		c.Fix = "As SIGNOFF_OWNER: ALTER TASK " + want.Name + " SUSPEND; ALTER TASK " + want.Name + " SET WAREHOUSE = " +
+			want.Warehouse + "; ALTER TASK " + want.Name + " RESUME;"
+	case !strings.EqualFold(t.State, "started"):
+		c.Status = signoff.CheckFail
+		c.Detail = fmt.Sprintf("%s is %s, so %s does not run.", want.Name, orNone(strings.ToLower(t.State)), want.Calls)
+		if want == ScheduleTask {
+			c.Detail += " Time-bound access does not end, and no reminder or escalation happens."
+		}
+		c.Fix = "If Snowflake suspended it after failed runs (SHOW TASKS, last_suspended_reason), read why first: SELECT * FROM " +
+			"TABLE(SIGNOFF.INFORMATION_SCHEMA.TASK_HISTORY(TASK_NAME => '" + want.Name[strings.LastIndexByte(want.Name, '.')+1:] +
+			"')) ORDER BY SCHEDULED_TIME DESC LIMIT 10; then " + resume
+	default:
+		c.Status = signoff.CheckPass
+		c.Detail = fmt.Sprintf("%s is started, owned by %s, runs %s on %s every %s.", want.Name, t.Owner, want.Calls,
+			t.Warehouse, strings.ToLower(orNone(t.Schedule)))
+	}
+	return c
 }
 
 // snapshotCheck compares the chain snapshot PREFLIGHT built of

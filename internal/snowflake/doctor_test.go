@@ -38,6 +38,20 @@ type fakeAccount struct {
 
 	historyDigests, logDigests []signoff.Digest // what the query history and the event table hold
 	ledger                     map[int]string   // the audit log's hash at each position
+	roleHolders                int              // rows of ROLE_HOLDER
+}
+
+// taskRowFor is t as PREFLIGHT lists it, started.
+func taskRowFor(t Task) map[string]any {
+	db, schema, name := strings.Split(t.Name, ".")[0], strings.Split(t.Name, ".")[1], strings.Split(t.Name, ".")[2]
+	return map[string]any{"name": db + "." + schema + "." + name, "state": "started", "owner": t.Owner,
+		"warehouse": t.Warehouse, "schedule": t.Schedule, "definition": t.Calls}
+}
+
+// tasks are the tasks the fake's PREFLIGHT lists.
+func (a *fakeAccount) tasks() []map[string]any {
+	ts, _ := a.preflight["tasks"].([]map[string]any)
+	return ts
 }
 
 // digestAt is a digest of the audit log at seq, taken at taken.
@@ -77,6 +91,14 @@ func installed() *fakeAccount {
 		"hash_sample": sample.ComputeHash(), "time_sample": "2026-01-02 03:04:05.123456",
 		"text_sample":     map[string]any{"length": length, "visible": visible, "bidi": bidi},
 		"snapshot_sample": signoff.ChainSnapshot(signoff.SnapshotSample())}
+	var hours []string
+	for _, s := range AddHoursSamples {
+		hours = append(hours, s.Want())
+	}
+	a.preflight["add_hours_sample"] = hours
+	// The install's task; the optional notifications step did not run.
+	a.preflight["tasks"] = []map[string]any{taskRowFor(ScheduleTask)}
+	a.roleHolders = 14
 	return a
 }
 
@@ -135,6 +157,8 @@ func (a *fakeAccount) answer(roles []string) func(sftest.Query) (sftest.Response
 		case text == ViewsQuery:
 			return sftest.Result([]sftest.Column{sftest.Fixed("A"), sftest.Fixed("B"), sftest.Fixed("C"), sftest.Fixed("D"),
 				sftest.Fixed("E")}, []any{6, 9, 120, 240, 600}), true
+		case text == RoleHolderQuery:
+			return sftest.Result([]sftest.Column{sftest.Fixed("N"), sftest.Fixed("R")}, []any{a.roleHolders, 4}), true
 		case text == QueryHistoryDigests:
 			var rows [][]any
 			for _, d := range a.historyDigests {
@@ -260,13 +284,14 @@ func TestDoctorPassesOnAnAccountAsInstalled(t *testing.T) {
 		names = append(names, c.Name)
 		assert.Equal(t, signoff.CheckPass, c.Status, "%s: %s\nfix: %s", c.Name, c.Detail, c.Fix)
 	}
-	assert.Equal(t, []string{"Service token file", "Service session", "API views", "Audit log digests",
+	assert.Equal(t, []string{"Service token file", "Service session", "API views", "Who holds roles (ROLE_HOLDER)", "Audit log digests",
 		"Grants to SIGNOFF_OWNER", "Grants to SIGNOFF_APP", "Grants to SIGNOFF_DEPLOYER", "Grants to SIGNOFF_ADMIN",
 		"Grants to SIGNOFF_AUDITOR", "Signoff's grants to PUBLIC", "Who may create public endpoints",
 		"Caller grants of SIGNOFF_APP", "Who holds SIGNOFF_OWNER", "Who holds SIGNOFF_APP",
 		"Your session", "Roles Signoff sees in your session", "Caller identity in the procedures",
 		"Grant from a caller's session", "Audit hash: Snowflake and Go agree", "Timestamps truncate to microseconds",
 		"Text rules: Snowflake and Go agree", "Chain snapshot: Snowflake and Go agree",
+		"ADD_HOURS: Snowflake and Go agree", "Schedule task", "Notifications task",
 		"Dry run: submit", "Dry run: decide", "Dry run: withdraw", "Dry run: retry grant", "Dry run: revoke"}, names)
 	assert.Contains(t, find(t, cs, "Roles Signoff sees in your session").Detail, "2 of the 3 roles that matter: SIGNOFF_ADMIN, SIGNOFF_AUDITOR")
 	assert.Equal(t, "The query history holds 1 digest (the service's last 7 days), the event table 2 digests (a year); "+
@@ -494,6 +519,50 @@ func TestDoctorDetectsEachProblem(t *testing.T) {
 				a.fail[sqlstore.SelectLedgerHash] = sftest.Fail("002003", "42S02", "Object 'AUDIT_LOG' does not exist or not authorized.")
 			},
 			"Audit log digests", signoff.CheckFail, "cannot read event 600 of the audit log", "API views check"},
+		{"the app cannot read ROLE_HOLDER although its grants are right",
+			func(a *fakeAccount) {
+				a.fail[RoleHolderQuery] = sftest.Fail("003001", "42501",
+					"SQL access control error: Insufficient privileges to operate on view 'GRANTS_TO_USERS'")
+			},
+			"Who holds roles (ROLE_HOLDER)", signoff.CheckFail, "Insufficient privileges", "SECURITY_VIEWER"},
+		{"ROLE_HOLDER lists nobody yet (ACCOUNT_USAGE's lag)",
+			func(a *fakeAccount) { a.roleHolders = 0 },
+			"Who holds roles (ROLE_HOLDER)", signoff.CheckWarn, "up to two hours behind", "Wait two hours"},
+		{"ADD_HOURS adds days where Go adds hours",
+			func(a *fakeAccount) {
+				h := slices.Clone(a.preflight["add_hours_sample"].([]string))
+				h[1] = "2026-02-26 01:00:00.999999000"
+				a.preflight["add_hours_sample"] = h
+			},
+			"ADD_HOURS: Snowflake and Go agree", signoff.CheckFail, "ADD_HOURS('2026-03-01 01:00:00.999999999', -72)", "DATEADD(HOUR"},
+		{"the procedures predate the ADD_HOURS check",
+			func(a *fakeAccount) { delete(a.preflight, "add_hours_sample") },
+			"ADD_HOURS: Snowflake and Go agree", signoff.CheckFail, "no ADD_HOURS sample", "predate this check"},
+		{"the schedule task is missing",
+			func(a *fakeAccount) { a.preflight["tasks"] = []map[string]any{} },
+			"Schedule task", signoff.CheckFail, "SIGNOFF.API.SIGNOFF_SCHEDULE does not exist", "03_api.sql"},
+		{"the schedule task is suspended",
+			func(a *fakeAccount) { a.tasks()[0]["state"] = "suspended" },
+			"Schedule task", signoff.CheckFail, "is suspended", "ALTER TASK SIGNOFF.API.SIGNOFF_SCHEDULE RESUME"},
+		{"the schedule task is owned by SYSADMIN",
+			func(a *fakeAccount) { a.tasks()[0]["owner"] = "SYSADMIN" },
+			"Schedule task", signoff.CheckFail, "owned by SYSADMIN", "GRANT OWNERSHIP ON TASK SIGNOFF.API.SIGNOFF_SCHEDULE TO ROLE SIGNOFF_OWNER"},
+		{"the schedule task calls something else",
+			func(a *fakeAccount) {
+				a.tasks()[0]["definition"] = "CALL SIGNOFF.API.SEND_NOTIFICATIONS('SIGNOFF_EMAIL')"
+			},
+			"Schedule task", signoff.CheckFail, "not CALL SIGNOFF.API.RUN_SCHEDULE()", "replaces the task"},
+		{"the schedule task runs on another warehouse",
+			func(a *fakeAccount) { a.tasks()[0]["warehouse"] = "COMPUTE_WH" },
+			"Schedule task", signoff.CheckFail, "COMPUTE_WH", "SET WAREHOUSE = SIGNOFF_WH"},
+		{"the notifications task is suspended",
+			func(a *fakeAccount) {
+				mail := taskRowFor(NotificationsTask)
+				mail["state"] = "suspended"
+				a.preflight["tasks"] = append(a.tasks(), mail)
+				a.grants["SIGNOFF_OWNER"] = append(a.grants["SIGNOFF_OWNER"], OptionalGrants...)
+			},
+			"Notifications task", signoff.CheckFail, "SEND_NOTIFICATIONS_TASK is suspended", "ALTER TASK SIGNOFF.API.SEND_NOTIFICATIONS_TASK RESUME"},
 		{"an action cannot tell who calls",
 			func(a *fakeAccount) { a.dryRuns["DECIDE_STEP"] = "IDENTITY_UNAVAILABLE" },
 			"Dry run: decide", signoff.CheckFail, "answered IDENTITY_UNAVAILABLE where it must answer NOT_FOUND",
@@ -586,4 +655,18 @@ func TestShowGrantReadsSnowflakesFormat(t *testing.T) {
 		"inherited_from_database": "SIGNOFF", "inherited_from_schema": "API"}).Key())
 	assert.Equal(t, "R USAGE ON DATABASE SIGNOFF", showCallerGrant("R", map[string]string{
 		"privilege": "USAGE", "granted_on": "DATABASE", "name": "SIGNOFF", "is_inherited": "false"}).Key())
+}
+
+// TestTaskChecksBeforeTheirProcedure: a PREFLIGHT installed before the task
+// checks lists no tasks, which both task checks say (an upgrade's first
+// preflight, before 03_api.sql runs, rather than a break).
+func TestTaskChecksBeforeTheirProcedure(t *testing.T) {
+	for _, task := range Tasks {
+		c := taskCheck(signoff.Check{Name: task.Name}, task, nil)
+		assert.Equal(t, signoff.CheckFail, c.Status, task.Name)
+		assert.Contains(t, c.Fix, "predate this check")
+	}
+	c := taskCheck(signoff.Check{}, NotificationsTask, &[]taskRow{})
+	assert.Equal(t, signoff.CheckPass, c.Status, "the notifications step is optional")
+	assert.Contains(t, c.Detail, "deploy/40_notifications.sql (optional) has not run")
 }

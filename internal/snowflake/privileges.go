@@ -29,7 +29,8 @@ var ExpectedGrants = []Grant{
 	// SIGNOFF_OWNER owns the data, the procedures and the access roles; beyond
 	// what it owns it needs only these.
 	{"SIGNOFF_OWNER", "READ SESSION", "ACCOUNT", ""},      // SYS_CONTEXT('SNOWFLAKE$SESSION', ...) in its procedures
-	{"SIGNOFF_OWNER", "USAGE", "WAREHOUSE", "SIGNOFF_WH"}, // the install scripts' DML
+	{"SIGNOFF_OWNER", "USAGE", "WAREHOUSE", "SIGNOFF_WH"}, // the install scripts' DML, and its tasks' warehouse
+	{"SIGNOFF_OWNER", "EXECUTE TASK", "ACCOUNT", ""},      // its tasks run as it (SIGNOFF_SCHEDULE)
 	// ACCOUNT_USAGE's GRANTS_TO_USERS, GRANTS_TO_ROLES (MAIN.ROLE_HOLDER) and
 	// USERS (SEND_NOTIFICATIONS' e-mail addresses).
 	{"SIGNOFF_OWNER", "USAGE", "DATABASE ROLE", "SNOWFLAKE.SECURITY_VIEWER"},
@@ -90,6 +91,13 @@ var ExpectedGrants = []Grant{
 	{"PUBLIC", "USAGE", "PROCEDURE", "SIGNOFF.API.RESUBMIT_REQUEST"},
 	{"PUBLIC", "USAGE", "SCHEMA", "SIGNOFF.API"},
 	{"PUBLIC", "USAGE", "WAREHOUSE", "SIGNOFF_WH"},
+}
+
+// OptionalGrants are the grants an optional step adds
+// (deploy/40_notifications.sql): the preflight neither misses them where
+// the step did not run nor calls them extra where it did.
+var OptionalGrants = []Grant{
+	{"SIGNOFF_OWNER", "USAGE", "INTEGRATION", "SIGNOFF_EMAIL"}, // SEND_NOTIFICATIONS' SYSTEM$SEND_EMAIL
 }
 
 // ExpectedCallerGrants are SIGNOFF_APP's caller grants: what the app may do

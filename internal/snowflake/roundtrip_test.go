@@ -230,6 +230,29 @@ func TestRoundTrips(t *testing.T) {
 			`{"actor":"ALICE","request_id":"`+newID+`","status":"WITHDRAWN"}`), newID, validIDs{n: 1}, false)},
 		cost: cost{logins: 1, caller: 1}})
 
+	// Time-bound access and questions (issue 12): BOB asks ALICE a question
+	// on her request, she answers it (the request goes back to its
+	// approvers), and BOB approves for 30 days. Each is one CALL in the
+	// actor's own session, as every action.
+	rt.do(visit{name: "ask for changes", method: "POST", path: "/requests/" + reqID + "/decision", user: "BOB",
+		form: url.Values{"decision": {"changes"}, "step": {"1"}, "comment": {"Which board pack, Q3 or Q4?"}},
+		callers: []func(sqlmock.Sqlmock){expectCall(callDecide, envelope(signoff.CodeOK, `{"actor":"BOB","request_id":"`+reqID+
+			`","status":"CHANGES_REQUESTED","current_step":1,"step_count":3}`),
+			reqID, int64(1), "CHANGES_REQUESTED", "Which board pack, Q3 or Q4?", "", int64(0), validIDs{n: 3}, false)},
+		cost: cost{logins: 1, caller: 1}})
+	rt.do(visit{name: "resubmit (answer the question)", method: "POST", path: "/requests/" + reqID + "/resubmit", user: "ALICE",
+		form: url.Values{"answer": {"Q4, for the January board."}},
+		callers: []func(sqlmock.Sqlmock){expectCall(callResubmit, envelope(signoff.CodeOK,
+			`{"actor":"ALICE","request_id":"`+reqID+`","status":"PENDING","current_step":1,"step_count":3}`),
+			reqID, "Q4, for the January board.", "", validIDs{n: 1}, false)},
+		cost: cost{logins: 1, caller: 1}})
+	rt.do(visit{name: "approve for 30 days", method: "POST", path: "/requests/" + reqID + "/decision", user: "BOB",
+		form: url.Values{"decision": {"approve"}, "step": {"1"}, "days": {"30"}},
+		callers: []func(sqlmock.Sqlmock){expectCall(callDecide, envelope(signoff.CodeOK, `{"actor":"BOB","request_id":"`+reqID+
+			`","status":"PENDING","current_step":2,"step_count":3,"step_label":"Data owner","step_role":"APPROVER_OWNER"}`),
+			reqID, int64(1), "APPROVED", "", "", int64(30), validIDs{n: 3}, false)},
+		cost: cost{logins: 1, caller: 1}})
+
 	// AUDREY reads the audit log.
 	rt.do(visit{name: "audit log, AUDREY's first page (no identity cookie; catalog cache expired)", method: "GET",
 		path: "/audit", user: "AUDREY",

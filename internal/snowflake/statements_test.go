@@ -128,11 +128,13 @@ func catalogue() []namedStmt {
 		{"CALL DECIDE_STEP", callDecide},
 		{"CALL WITHDRAW_REQUEST", callWithdraw},
 		{"CALL RETRY_GRANT", callRetry},
+		{"CALL RESUBMIT_REQUEST", callResubmit},
 		{"CALL REVOKE_ACCESS", callRevoke},
 	}
 	stmts = append(stmts, []namedStmt{
 		{"Preflight: service session", serviceSessionQuery},
 		{"Preflight: views", ViewsQuery},
+		{"Preflight: who holds roles", RoleHolderQuery},
 		{"Preflight: caller grants", "SHOW CALLER GRANTS TO ROLE SIGNOFF_APP"},
 		{"Preflight: who holds SIGNOFF_OWNER", "SHOW GRANTS OF ROLE SIGNOFF_OWNER"},
 		{"Preflight: who holds SIGNOFF_APP", "SHOW GRANTS OF ROLE SIGNOFF_APP"},
@@ -431,6 +433,7 @@ var (
 	callWithdraw = newProcedures(api).withdraw
 	callRetry    = newProcedures(api).retry
 	callRevoke   = newProcedures(api).revoke
+	callResubmit = newProcedures(api).resubmit
 )
 
 // The actors as the server hands them to the engine: with their caller

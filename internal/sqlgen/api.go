@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/signoff/signoff/internal/signoff"
+	"github.com/signoff/signoff/internal/snowflake"
 	"github.com/signoff/signoff/internal/sqlstore"
 	sqlfiles "github.com/signoff/signoff/sql"
 )
@@ -75,7 +76,12 @@ func NewID() string {
 	ms := "DATE_PART(EPOCH_MILLISECOND, SYSDATE())"
 	var parts []string
 	for k := 9; k >= 0; k-- {
-		parts = append(parts, fmt.Sprintf("SUBSTR('%s', MOD(FLOOR(%s / POW(32, %d)), 32) + 1, 1)", Crockford, ms, k))
+		// POW returns a FLOAT, and dividing by a power of two in floating
+		// point is exact while the milliseconds stay below 2^53 (year
+		// 287,396), so FLOOR and MOD see the exact digit; CAST makes it the
+		// integer SUBSTR's position is (NUMBER division would round to a
+		// scale instead).
+		parts = append(parts, fmt.Sprintf("SUBSTR('%s', CAST(MOD(FLOOR(%s / POW(32, %d)), 32) AS INTEGER) + 1, 1)", Crockford, ms, k))
 	}
 	for range 16 {
 		parts = append(parts, fmt.Sprintf("SUBSTR('%s', UNIFORM(1, 32, RANDOM()), 1)", Crockford))
@@ -256,7 +262,7 @@ func API() (string, error) {
 		"Codes": codes, "IDPattern": signoff.IDPattern, "RolePattern": signoff.RolePattern,
 		"MinReason": signoff.MinReasonLength, "MaxReason": signoff.MaxReasonLength,
 		"MaxComment": signoff.MaxCommentLength, "RoleAdmin": signoff.RoleAdmin,
-		"MaxDays": signoff.MaxDays, "SystemActor": signoff.SystemActor, "NewID": NewID(),
+		"MaxDays": signoff.MaxDays, "SystemActor": signoff.SystemActor, "NewID": NewID(), "ScheduleEvery": snowflake.ScheduleEvery, "AddHoursSamples": addHoursSamples(),
 		"EscalatedBlocked":  SQLString(signoff.EscalationWhy("blocked")),
 		"EscalatedDeadline": SQLString(signoff.EscalationWhy("deadline")),
 		"Invisible":         CharSet(invisible, "        "), "InvisibleCodePoints": codePoints(invisible),
@@ -310,4 +316,20 @@ func quoteIfName(typ string) string {
 		return "'" + typ + "'"
 	}
 	return typ
+}
+
+// addHoursSamples are snowflake.AddHoursSamples as PREFLIGHT writes them:
+// each time as a TIMESTAMP_NTZ(9) literal's text, and its hours.
+func addHoursSamples() []struct {
+	At    string
+	Hours int
+} {
+	out := make([]struct {
+		At    string
+		Hours int
+	}, len(snowflake.AddHoursSamples))
+	for i, s := range snowflake.AddHoursSamples {
+		out[i].At, out[i].Hours = s.At.UTC().Format(snowflake.AddHoursFormat), s.Hours
+	}
+	return out
 }

@@ -67,6 +67,9 @@ func Preflight() (string, error) {
 		TextLength, TextVisible, TextBidi int
 		SnapshotSample                    string
 		IDNow                             string
+		AddHoursSample                    string
+		Schedule, Notifications           snowflake.Task
+		ScheduleCalls                     string
 		DryRuns                           []struct{ Call, Want string }
 	}{
 		Roles:        roles,
@@ -78,9 +81,17 @@ func Preflight() (string, error) {
 		SnapshotSample: signoff.ChainSnapshot(signoff.SnapshotSample()),
 		IDNow: IDNow(func(a string, d int64) string { return fmt.Sprintf("FLOOR(%s / %d)", a, d) },
 			"DATE_PART(EPOCH_MILLISECOND, SYSDATE())"),
+		AddHoursSample: addHoursWant(),
+		Schedule:       snowflake.ScheduleTask, Notifications: snowflake.NotificationsTask,
+		// The definition as written, without spaces, upper case, the ';' optional.
+		ScheduleCalls: strings.ToUpper(strings.ReplaceAll(snowflake.ScheduleTask.Calls, " ", "")) + "%",
+		// The procedures' signatures: SUBMIT_REQUEST(PRODUCT_ID, REASON,
+		// DURATION_DAYS, REQUEST_ID, EVENT_IDS, DRY_RUN) and
+		// DECIDE_STEP(REQUEST_ID, STEP_NO, DECISION, COMMENT_TEXT, ACTING_AS,
+		// APPROVE_DAYS, EVENT_IDS, DRY_RUN) (sql/snowflake/03_api.sql).
 		DryRuns: []struct{ Call, Want string }{
-			{fmt.Sprintf("SUBMIT_REQUEST('preflight-no-such-product', %s, %s, %s, TRUE)", reason, id, id), "PRODUCT_NOT_FOUND"},
-			{fmt.Sprintf("DECIDE_STEP(%s, 0, 'APPROVED', '', '', %s, TRUE)", id, ids), "NOT_FOUND"},
+			{fmt.Sprintf("SUBMIT_REQUEST('preflight-no-such-product', %s, 0, %s, %s, TRUE)", reason, id, id), "PRODUCT_NOT_FOUND"},
+			{fmt.Sprintf("DECIDE_STEP(%s, 0, 'APPROVED', '', '', 0, %s, TRUE)", id, ids), "NOT_FOUND"},
 			{fmt.Sprintf("WITHDRAW_REQUEST(%s, %s, TRUE)", id, id), "NOT_FOUND"},
 			{fmt.Sprintf("RETRY_GRANT(%s, %s, TRUE)", id, id), "NOT_FOUND"},
 			{fmt.Sprintf("REVOKE_ACCESS(%s, %s, %s, TRUE)", id, reason, id), "NOT_FOUND"},
@@ -99,4 +110,14 @@ func IDNow(floorDiv func(a string, d int64) string, ms string) string {
 		parts = append(parts, fmt.Sprintf("SUBSTR('%s', %s %% 32 + 1, 1)", Crockford, floorDiv(ms, d)))
 	}
 	return strings.Join(parts, " || ") + " || '" + strings.Repeat("0", 16) + "'"
+}
+
+// addHoursWant is Go's answer to PREFLIGHT's ADD_HOURS samples, joined as
+// the worksheet joins Snowflake's (ARRAY_TO_STRING with ',').
+func addHoursWant() string {
+	var out []string
+	for _, s := range snowflake.AddHoursSamples {
+		out = append(out, s.Want())
+	}
+	return strings.Join(out, ",")
 }

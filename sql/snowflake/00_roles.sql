@@ -88,6 +88,15 @@ GRANT ROLE SIGNOFF_OWNER TO USER IDENTIFIER($signoff_installer);
 -- every action answers IDENTITY_UNAVAILABLE.
 GRANT READ SESSION ON ACCOUNT TO ROLE SIGNOFF_OWNER;
 
+-- EXECUTE TASK: a task runs as its owner role, which needs this privilege
+-- for the task to run (DOCS/user-guide/tasks-intro, "Task security";
+-- DOCS/sql-reference/sql/create-task). SIGNOFF_OWNER owns the task
+-- SIGNOFF.API.SIGNOFF_SCHEDULE (03_api.sql), which ends time-bound access
+-- and sends reminders and escalations, and the optional notifications task
+-- (deploy/40_notifications.sql). Both run on SIGNOFF_WH, so no EXECUTE
+-- MANAGED TASK (serverless) is needed.
+GRANT EXECUTE TASK ON ACCOUNT TO ROLE SIGNOFF_OWNER;
+
 -- BIND SERVICE ENDPOINT: required to create a service with a public endpoint
 -- (DOCS/sql-reference/sql/create-service). Since behaviour-change bundle
 -- 2026 (BCR-2321) it is granted to PUBLIC by default, which lets any role

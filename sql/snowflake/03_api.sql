@@ -1669,8 +1669,20 @@ GRANT USAGE ON PROCEDURE SIGNOFF.API.REVOKE_ACCESS(VARCHAR, VARCHAR, VARCHAR, BO
 -- that work is done once however runs overlap; reminders write only their
 -- event, after taking the audit lock, under which their check runs. Every
 -- event is the system's (SIGNOFF$SCHEDULER), with an ID made here (NewID:
--- no app is involved). Answers OK with the counts of work done and of work
--- no longer due.
+-- no app is involved). Answers OK with the counts of work done, of work
+-- no longer due, and of expiries whose REVOKE failed (END_ACCESS raises
+-- then, recording nothing: the access stays GRANTED and the next run tries
+-- again; one access role that cannot be revoked must not stop the rest of
+-- the run, so that error is caught here, per piece of work).
+-- Snowflake Scripting as documented: a RESULTSET runs its query, binds
+-- included, when assigned, and a cursor declared FOR it iterates its rows
+-- (DOCS/developer-guide/snowflake-scripting/resultsets,
+-- DOCS/sql-reference/snowflake-scripting/let); FOR ... IN cursor DO names
+-- each row's columns with dot notation (DOCS/sql-reference/snowflake-scripting/for);
+-- CONTINUE starts the next iteration (DOCS/sql-reference/snowflake-scripting/continue);
+-- each transaction begins and ends inside one iteration, and END_ACCESS is
+-- CALLed outside any, as a transaction may not span a procedure's boundary
+-- (DOCS/sql-reference/transactions, "Transactions and stored procedures").
 CREATE OR REPLACE PROCEDURE SIGNOFF.API.RUN_SCHEDULE()
 RETURNS VARIANT
 LANGUAGE SQL
@@ -1692,6 +1704,7 @@ DECLARE
     cur_step     NUMBER;
     done         NUMBER DEFAULT 0;
     not_due      NUMBER DEFAULT 0;
+    failed       NUMBER DEFAULT 0;
     due          RESULTSET;
     audit_lock_missing EXCEPTION (-20002, 'the SIGNOFF.MAIN.AUDIT_LOCK row is missing; run 01_data_model.sql');
     event_id     VARCHAR;
@@ -1743,21 +1756,21 @@ BEGIN
     ) due
     ORDER BY due_at, request_id, prio
     LIMIT 500);
-    LET work CURSOR FOR due;
-    FOR d IN work DO
+    LET due_rows CURSOR FOR due;
+    FOR d IN due_rows DO
         kind := d.kind;
         request_id := d.request_id;
         why := d.why;
-        SELECT DATE_TRUNC('MICROSECOND', SYSDATE()), SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 9)), 32) + 1, 1)
-        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 8)), 32) + 1, 1)
-        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 7)), 32) + 1, 1)
-        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 6)), 32) + 1, 1)
-        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 5)), 32) + 1, 1)
-        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 4)), 32) + 1, 1)
-        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 3)), 32) + 1, 1)
-        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 2)), 32) + 1, 1)
-        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 1)), 32) + 1, 1)
-        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 0)), 32) + 1, 1)
+        SELECT DATE_TRUNC('MICROSECOND', SYSDATE()), SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 9)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 8)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 7)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 6)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 5)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 4)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 3)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 2)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 1)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 0)), 32) AS INTEGER) + 1, 1)
         || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
         || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
         || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
@@ -1776,10 +1789,17 @@ BEGIN
         || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
           INTO :now_ts, :event_id;
         IF (kind = 'EXPIRE_ACCESS') THEN
-            CALL SIGNOFF.API.END_ACCESS(:request_id, :actor, '', '', FALSE, FALSE, TRUE, :event_id, FALSE) INTO :result;
-            SELECT GET(:result, 'code')::VARCHAR INTO :code;
+            BEGIN
+                CALL SIGNOFF.API.END_ACCESS(:request_id, :actor, '', '', FALSE, FALSE, TRUE, :event_id, FALSE) INTO :result;
+                SELECT GET(:result, 'code')::VARCHAR INTO :code;
+            EXCEPTION
+                WHEN OTHER THEN
+                    code := 'FAILED';
+            END;
             IF (code = 'OK') THEN
                 done := done + 1;
+            ELSEIF (code = 'FAILED') THEN
+                failed := failed + 1;
             ELSE
                 not_due := not_due + 1;
             END IF;
@@ -1975,7 +1995,7 @@ BEGIN
         COMMIT;
         done := done + 1;
     END FOR;
-    SELECT ENVELOPE('OK', OBJECT_CONSTRUCT('done', :done, 'not_due', :not_due)) INTO :result;
+    SELECT ENVELOPE('OK', OBJECT_CONSTRUCT('done', :done, 'not_due', :not_due, 'failed', :failed)) INTO :result;
     RETURN result;
 EXCEPTION
     WHEN OTHER THEN
@@ -1983,6 +2003,27 @@ EXCEPTION
         RAISE;
 END;
 $$;
+
+-- SIGNOFF_SCHEDULE runs RUN_SCHEDULE every 5 MINUTES. It is not optional:
+-- access granted for a time ends only when it runs. A task runs as its owner
+-- role (DOCS/user-guide/tasks-intro), here SIGNOFF_OWNER, which owns the
+-- procedure and needs beyond it only EXECUTE TASK on the account (granted in
+-- 00_roles.sql) and USAGE on the task's warehouse, SIGNOFF_WH (a serverless
+-- task would need EXECUTE MANAGED TASK instead of the warehouse,
+-- DOCS/sql-reference/sql/create-task). It keeps running when nobody holds
+-- SIGNOFF_OWNER (06_finish.sql): a task needs no user. A run that overlaps
+-- the previous one is skipped (ALLOW_OVERLAPPING_EXECUTION); the work is
+-- compare-and-set anyway. A new or replaced task is suspended until
+-- resumed (DOCS/sql-reference/sql/create-task), so this script resumes it;
+-- the preflight's "Schedule task" check says whether it is started.
+CREATE OR REPLACE TASK SIGNOFF.API.SIGNOFF_SCHEDULE
+    WAREHOUSE = SIGNOFF_WH
+    SCHEDULE = '5 MINUTES'
+    ALLOW_OVERLAPPING_EXECUTION = FALSE
+    COMMENT = 'Signoff: reminders, escalations and the expiry of time-bound access (RUN_SCHEDULE)'
+AS
+    CALL SIGNOFF.API.RUN_SCHEDULE();
+ALTER TASK SIGNOFF.API.SIGNOFF_SCHEDULE RESUME;
 
 -- ============================================================================
 -- Notifications (docs/design.md, "Notifications"; docs/snowflake.md, 8)
@@ -2248,7 +2289,16 @@ GRANT USAGE ON PROCEDURE SIGNOFF.API.WHOAMI() TO ROLE PUBLIC;
 -- BIDI_CONTROLS (signoff.TextSample: the characters on either side of each
 -- edge of both sets), and builds the chain snapshot of a sample chain with
 -- the expression SUBMIT_REQUEST records (signoff.SnapshotSample: three steps,
--- characters of one to four bytes). Nothing else is changed.
+-- characters of one to four bytes). It moves sample times with ADD_HOURS
+-- (snowflake.AddHoursSamples: leap day, month and year ends, nanoseconds),
+-- and lists the tasks in SIGNOFF.API with SHOW TASKS: PREFLIGHT runs as
+-- their owner, and SHOW and DESCRIBE list a task only to its owner or a
+-- role with MONITOR or OPERATE on it (DOCS/sql-reference/sql/desc-task,
+-- DOCS/sql-reference/sql/show-tasks), which the app's role is not; an
+-- owner's-rights procedure may run SHOW
+-- (DOCS/developer-guide/stored-procedure/stored-procedures-rights), and
+-- RESULT_SCAN(LAST_QUERY_ID()) reads its output
+-- (DOCS/sql-reference/functions/result_scan). Nothing else is changed.
 CREATE OR REPLACE PROCEDURE SIGNOFF.API.PREFLIGHT()
 RETURNS VARIANT
 LANGUAGE SQL
@@ -2270,6 +2320,8 @@ DECLARE
     text_sample  VARCHAR;
     text_counts  VARIANT;
     snapshot_sample VARCHAR;
+    add_hours_sample VARIANT;
+    tasks        VARIANT;
     result       VARIANT;
 BEGIN
     SELECT SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME'),
@@ -2356,9 +2408,24 @@ BEGIN
                        (2, 'DATA_OWNER_SALES', 'Zoë''s "owner": 名前 3:x'),
                        (3, 'DPO', 'Sécurité 🔒 DPO'))) request_step
     ) q;
+    SELECT ARRAY_CONSTRUCT(
+               TO_CHAR(ADD_HOURS('2026-11-30 14:03:59.123456789'::TIMESTAMP_NTZ(9), 2160), 'YYYY-MM-DD HH24:MI:SS.FF9'),
+               TO_CHAR(ADD_HOURS('2026-03-01 01:00:00.999999999'::TIMESTAMP_NTZ(9), -72), 'YYYY-MM-DD HH24:MI:SS.FF9'),
+               TO_CHAR(ADD_HOURS('2027-06-15 12:00:00.000001000'::TIMESTAMP_NTZ(9), 8784), 'YYYY-MM-DD HH24:MI:SS.FF9'),
+               TO_CHAR(ADD_HOURS('2028-02-28 23:30:00.500000000'::TIMESTAMP_NTZ(9), 1), 'YYYY-MM-DD HH24:MI:SS.FF9'),
+               TO_CHAR(ADD_HOURS('2026-12-31 23:59:59.999999999'::TIMESTAMP_NTZ(9), 24), 'YYYY-MM-DD HH24:MI:SS.FF9'))
+      INTO :add_hours_sample;
+    SHOW TASKS IN SCHEMA SIGNOFF.API;
+    SELECT COALESCE(ARRAY_AGG(OBJECT_CONSTRUCT(
+               'name', "database_name" || '.' || "schema_name" || '.' || "name", 'state', "state",
+               'owner', "owner", 'warehouse', "warehouse", 'schedule', "schedule", 'definition', "definition")),
+               ARRAY_CONSTRUCT())
+      INTO :tasks
+      FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()));
     SELECT ENVELOPE('OK', OBJECT_CONSTRUCT('actor', :actor, 'grant_error', :grant_error, 'revoke_error', :revoke_error,
                                            'hash_sample', :hash_sample, 'time_sample', :time_sample,
-                                           'text_sample', :text_counts, 'snapshot_sample', :snapshot_sample))
+                                           'text_sample', :text_counts, 'snapshot_sample', :snapshot_sample,
+                                           'add_hours_sample', :add_hours_sample, 'tasks', :tasks))
       INTO :result;
     RETURN result;
 END;
