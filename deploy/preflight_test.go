@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -157,4 +158,80 @@ func TestPreflightIDs(t *testing.T) {
 			t.Errorf("at %v: SQL makes %s, the app %s", at, got, want)
 		}
 	}
+}
+
+// TestPreflightCallsMatchTheProcedures: every CALL of an API procedure in
+// the worksheet passes as many arguments as 03_api.sql declares, so a
+// procedure that gains a parameter cannot leave the worksheet calling one
+// that does not exist (Snowflake resolves procedures by their arguments).
+func TestPreflightCallsMatchTheProcedures(t *testing.T) {
+	api, err := os.ReadFile("../sql/snowflake/03_api.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	declared := map[string]int{}
+	for _, m := range regexp.MustCompile(`(?s)CREATE OR REPLACE PROCEDURE SIGNOFF\.API\.([A-Z_]+)\((.*?)\)\s*RETURNS`).
+		FindAllStringSubmatch(string(api), -1) {
+		declared[m[1]] = len(topLevelArgs(m[2]))
+	}
+	if len(declared) < 10 {
+		t.Fatalf("found %d procedures in 03_api.sql", len(declared))
+	}
+	calls := regexp.MustCompile(`CALL SIGNOFF\.API\.([A-Z_]+)\(`)
+	src := renderPreflight(t)
+	n := 0
+	for _, loc := range calls.FindAllStringSubmatchIndex(src, -1) {
+		name := src[loc[2]:loc[3]]
+		want, ok := declared[name]
+		if !ok {
+			t.Errorf("the worksheet calls %s, which 03_api.sql does not create", name)
+			continue
+		}
+		depth, end := 1, loc[1]
+		for ; end < len(src) && depth > 0; end++ {
+			switch src[end] {
+			case '(':
+				depth++
+			case ')':
+				depth--
+			}
+		}
+		if got := len(topLevelArgs(src[loc[1] : end-1])); got != want {
+			t.Errorf("the worksheet calls %s with %d arguments; it takes %d", name, got, want)
+		}
+		n++
+	}
+	if n < 5 {
+		t.Fatalf("found %d calls in the worksheet", n)
+	}
+}
+
+// topLevelArgs splits an argument list at its top-level commas (not those
+// inside parentheses or quotes); an empty list has none.
+func topLevelArgs(list string) []string {
+	if strings.TrimSpace(list) == "" {
+		return nil
+	}
+	var out []string
+	depth, start := 0, 0
+	var quote byte
+	for i := 0; i < len(list); i++ {
+		c := list[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case c == ',' && depth == 0:
+			out = append(out, list[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, list[start:])
 }

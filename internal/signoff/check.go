@@ -112,6 +112,10 @@ func DryRuns(ctx context.Context, st Engine, actor Identity, ids *IDGenerator, n
 			return st.Revoke(ctx, actor, RevokeCall{RequestID: ids.New(now), Reason: reason, EventIDs: id(1), At: now,
 				DryRun: true})
 		}},
+		{"resubmit", CodeNotFound, func() (Outcome, error) {
+			return st.Resubmit(ctx, actor, ResubmitCall{RequestID: ids.New(now), Answer: reason, EventIDs: id(1), At: now,
+				DryRun: true})
+		}},
 	}
 	var cs Checks
 	for _, r := range runs {

@@ -85,16 +85,19 @@ func Preflight() (string, error) {
 		Schedule:       snowflake.ScheduleTask, Notifications: snowflake.NotificationsTask,
 		// The definition as written, without spaces, upper case, the ';' optional.
 		ScheduleCalls: strings.ToUpper(strings.ReplaceAll(snowflake.ScheduleTask.Calls, " ", "")) + "%",
-		// The procedures' signatures: SUBMIT_REQUEST(PRODUCT_ID, REASON,
-		// DURATION_DAYS, REQUEST_ID, EVENT_IDS, DRY_RUN) and
-		// DECIDE_STEP(REQUEST_ID, STEP_NO, DECISION, COMMENT_TEXT, ACTING_AS,
-		// APPROVE_DAYS, EVENT_IDS, DRY_RUN) (sql/snowflake/03_api.sql).
+		// The procedures' signatures are 03_api.sql's (a test in deploy/
+		// holds each call to its procedure's arguments): SUBMIT_REQUEST(
+		// PRODUCT_ID, REASON, DURATION_DAYS, EXTENDS_ID, REQUEST_ID,
+		// EVENT_IDS, DRY_RUN), DECIDE_STEP(REQUEST_ID, STEP_NO, DECISION,
+		// COMMENT_TEXT, ACTING_AS, APPROVE_DAYS, EVENT_IDS, DRY_RUN),
+		// RESUBMIT_REQUEST(REQUEST_ID, ANSWER, REASON, EVENT_IDS, DRY_RUN).
 		DryRuns: []struct{ Call, Want string }{
-			{fmt.Sprintf("SUBMIT_REQUEST('preflight-no-such-product', %s, 0, %s, %s, TRUE)", reason, id, id), "PRODUCT_NOT_FOUND"},
+			{fmt.Sprintf("SUBMIT_REQUEST('preflight-no-such-product', %s, 0, '', %s, %s, TRUE)", reason, id, id), "PRODUCT_NOT_FOUND"},
 			{fmt.Sprintf("DECIDE_STEP(%s, 0, 'APPROVED', '', '', 0, %s, TRUE)", id, ids), "NOT_FOUND"},
 			{fmt.Sprintf("WITHDRAW_REQUEST(%s, %s, TRUE)", id, id), "NOT_FOUND"},
 			{fmt.Sprintf("RETRY_GRANT(%s, %s, TRUE)", id, id), "NOT_FOUND"},
 			{fmt.Sprintf("REVOKE_ACCESS(%s, %s, %s, TRUE)", id, reason, id), "NOT_FOUND"},
+			{fmt.Sprintf("RESUBMIT_REQUEST(%s, %s, '', %s, TRUE)", id, reason, id), "NOT_FOUND"},
 		},
 	}
 	return render(templates, "preflight.sql.tmpl", template.FuncMap{"literal": literal, "rows": expectedRows}, data)
