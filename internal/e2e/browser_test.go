@@ -463,13 +463,14 @@ func TestAuditLogInBrowser(t *testing.T) {
 	require.NoError(t, err)
 	assert.Regexp(t, `^.+(GMT\+9|JST).* \(\d{1,2} \w{3} \d{4} \d{2}:\d{2} UTC\)$`, title)
 
-	// The request page says how long ago, with the same titles.
+	// The request page says how long ago (or, for a deadline, how soon),
+	// with the same titles.
 	b.open("/requests/" + id)
 	ago, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('main time')].map(t => t.textContent)`))
 	require.NoError(t, err)
 	require.NotEmpty(t, ago)
 	for _, a := range ago {
-		assert.Regexp(t, `^(just now|\d+ (min|h|d) ago)$`, a)
+		assert.Regexp(t, `^(just now|\d+ (min|h|d) ago|in \d+ (min|h|d))$`, a) // "in …": a step's deadline
 	}
 	b.visit("request times")
 }
