@@ -171,3 +171,12 @@ func dueWord(due, now time.Time) string {
 	}
 	return ", passed "
 }
+
+// colonThen is ": s", or "" when s is empty: what follows a name that s
+// explains.
+func colonThen(s string) string {
+	if s == "" {
+		return ""
+	}
+	return ": " + s
+}
