@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -73,7 +74,32 @@ type browserTest struct {
 	base  string
 	axe   string
 	store *sqlite.Store
+	// svc is the app's service, with the embedded engine's scheduler
+	// (svc.Sweep runs it), and clock the time it and the server keep.
+	svc   *signoff.Service
+	clock *testClock
 	shots int
+}
+
+// testClock is the app's clock: the wall clock, moved on by what tests
+// add (a week passes in an instant).
+type testClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+// Now is the wall clock plus the time the test moved on.
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+// advance moves the clock on by d.
+func (c *testClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
 }
 
 func newBrowserTest(t *testing.T) *browserTest {
@@ -83,12 +109,14 @@ func newBrowserTest(t *testing.T) *browserTest {
 	st, err := sqlite.Open(ctx, ":memory:")
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
+	clock := &testClock{}
 	svc := signoff.NewService(st.Reads(), st)
 	svc.Diagnoser = st
-	svc.Directory = st
+	svc.Directory, svc.Scheduler = st, st
 	require.NoError(t, demo.Load(ctx, st, svc, time.Now()))
+	svc.Now = clock.Now
 	srv, err := server.New(server.Config{Service: svc, Ready: st.Ping, Local: st,
-		SessionKey: []byte(strings.Repeat("k", 32)), Engine: "embedded (test)"})
+		SessionKey: []byte(strings.Repeat("k", 32)), Engine: "embedded (test)", Now: clock.Now})
 	require.NoError(t, err)
 	hs := httptest.NewServer(srv) // loopback only
 	t.Cleanup(hs.Close)
@@ -104,7 +132,7 @@ func newBrowserTest(t *testing.T) *browserTest {
 	t.Cleanup(cancelBrowser)
 	tctx, cancel := context.WithTimeout(bctx, 90*time.Second)
 	t.Cleanup(cancel)
-	return &browserTest{t: t, ctx: tctx, base: hs.URL, axe: axe, store: st}
+	return &browserTest{t: t, ctx: tctx, base: hs.URL, axe: axe, store: st, svc: svc, clock: clock}
 }
 
 // do runs browser actions and fails the test on error.
@@ -463,13 +491,14 @@ func TestAuditLogInBrowser(t *testing.T) {
 	require.NoError(t, err)
 	assert.Regexp(t, `^.+(GMT\+9|JST).* \(\d{1,2} \w{3} \d{4} \d{2}:\d{2} UTC\)$`, title)
 
-	// The request page says how long ago, with the same titles.
+	// The request page says how long ago (or, for a deadline, how soon),
+	// with the same titles.
 	b.open("/requests/" + id)
 	ago, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('main time')].map(t => t.textContent)`))
 	require.NoError(t, err)
 	require.NotEmpty(t, ago)
 	for _, a := range ago {
-		assert.Regexp(t, `^(just now|\d+ (min|h|d) ago)$`, a)
+		assert.Regexp(t, `^(just now|\d+ (min|h|d) ago|in \d+ (min|h|d))$`, a) // "in …": a step's deadline
 	}
 	b.visit("request times")
 }

@@ -99,6 +99,19 @@ var (
 		require.NoError(t, s.svc.Withdraw(context.Background(), s.identity("ALICE"), id))
 		return id
 	}}
+	stAsked = matrixState{"ALICE's Customer 360 request at step 1, MARCO asked her a question (CHANGES_REQUESTED)", func(t *testing.T, s *stack) string {
+		id := playCustomer360(t, s, "ALICE")
+		_, err := s.svc.Decide(context.Background(), s.identity("MARCO"), id,
+			signoff.DecisionInput{Decision: signoff.DecisionChanges, Comment: "Which squads need it?"})
+		require.NoError(t, err)
+		return id
+	}}
+	stEscalated = matrixState{"ALICE's Payroll detail request at step 3 (COMPENSATION_COMMITTEE, held by nobody), escalated to DATA_GOVERNANCE; steps 1–2 by MARCO, HANNAH", func(t *testing.T, s *stack) string {
+		id := s.requestFor("ALICE", "payroll-detail", signoff.StatusPending)
+		step, _ := s.request(id).Step(3)
+		require.Equal(t, "DATA_GOVERNANCE", step.EscalatedTo, "the demo escalated it")
+		return id
+	}}
 	stGranted = matrixState{"ALICE's Sales orders request GRANTED (owner role DATA_OWNER_SALES)", func(t *testing.T, s *stack) string {
 		return s.requestFor("ALICE", "sales-orders", signoff.StatusGranted)
 	}}
@@ -126,6 +139,8 @@ var (
 	actSubmit   = matrixAction{"POST /products/{id}/requests", func(string) string { return "/products/customer-360/requests" }, url.Values{"reason": {goodReason}, "days": {"30"}}}
 	actApprove  = matrixAction{"POST /requests/{id}/decision approve", requestPath("decision"), url.Values{"decision": {"approve"}, "comment": {"Fine by me."}}}
 	actReject   = matrixAction{"POST /requests/{id}/decision reject", requestPath("decision"), url.Values{"decision": {"reject"}, "comment": {"Not justified."}, "confirm": {"1"}}}
+	actChanges  = matrixAction{"POST /requests/{id}/decision changes", requestPath("decision"), url.Values{"decision": {"changes"}, "comment": {"Which squads need it?"}}}
+	actResubmit = matrixAction{"POST /requests/{id}/resubmit", requestPath("resubmit"), url.Values{"answer": {"The retention squad, for Q4."}}}
 	actWithdraw = matrixAction{"POST /requests/{id}/withdraw", requestPath("withdraw"), url.Values{"confirm": {"1"}}}
 	actRevoke   = matrixAction{"POST /requests/{id}/revoke", requestPath("revoke"), url.Values{"reason": {"Project over."}, "confirm": {"1"}}}
 	actRetry    = matrixAction{"POST /requests/{id}/retry-grant", requestPath("retry-grant"), nil}
@@ -216,6 +231,9 @@ const (
 	pOnlyAlice   = "Only the person who made this request can withdraw it."
 	pOwnersSales = "Only admins and the owners of Sales orders (DATA_OWNER_SALES) can revoke access to it."
 	pOnlyAdmins  = "Only admins (SIGNOFF_ADMIN) can retry a grant."
+	// pOnlyRequester is how a refusal of someone else's answer begins (the
+	// engine's NOT_REQUESTER, whose sentence names withdrawing).
+	pOnlyRequester = "Only the person who made this request"
 )
 
 // decided checks that step of request id was decided by user as role and
@@ -235,6 +253,31 @@ func decided(step int, d signoff.Decision, user, role string, status signoff.Sta
 		}
 		holds := s.identity("ALICE").HasRole("CUSTOMER_360_READ")
 		assert.Equal(t, status == signoff.StatusGranted, holds, "ALICE holds CUSTOMER_360_READ only once granted")
+	}
+}
+
+// questioned checks that request id waits on its requester's answer at
+// step, with the step still undecided.
+func questioned(step int) func(*testing.T, *stack, string) {
+	return func(t *testing.T, s *stack, id string) {
+		t.Helper()
+		r := s.request(id)
+		assert.Equal(t, signoff.StatusChangesRequested, r.Status)
+		assert.Equal(t, step, r.CurrentStep)
+		st, _ := r.Step(step)
+		assert.Equal(t, signoff.DecisionNone, st.Decision, "a question decides nothing")
+	}
+}
+
+// answered checks that request id is back at step, pending, its reason
+// unchanged (no new one was given).
+func answered(step int) func(*testing.T, *stack, string) {
+	return func(t *testing.T, s *stack, id string) {
+		t.Helper()
+		r := s.request(id)
+		assert.Equal(t, signoff.StatusPending, r.Status)
+		assert.Equal(t, step, r.CurrentStep)
+		assert.Equal(t, goodReason, r.Reason)
 	}
 }
 
@@ -381,6 +424,73 @@ func matrixRows() []matrixRow {
 			status: conflict, phrase: "This request is already rejected."},
 		matrixRow{action: actReject, state: stWithdrawn, persona: matrixPersona("approver of step 1", "MARCO"), extra: matrixForm("step", "1"),
 			status: conflict, phrase: "This request is already withdrawn."},
+	)
+
+	// Asking the requester a question: whoever may decide the current step,
+	// with the same separation of duties as a decision; it decides nothing.
+	add(
+		matrixRow{action: actChanges, state: stStep1, persona: lm, extra: matrixForm("step", "1"), status: ok, events: 1, check: questioned(1)},
+		matrixRow{action: actChanges, state: stStep1, persona: whoTwoRoles, extra: matrixForm("step", "1"), status: ok, events: 1, check: questioned(1)},
+		matrixRow{action: actChanges, state: stStep2, persona: matrixPersona("approver of the current step", "OLIVIA"), extra: matrixForm("step", "2"),
+			status: ok, events: 1, check: questioned(2)},
+		matrixRow{action: actChanges, state: stStep1, persona: whoRequester, extra: matrixForm("step", "1"), status: forbidden, phrase: pOwnRequest},
+		matrixRow{action: actChanges, state: stStep1, persona: owner, extra: matrixForm("step", "1"), status: forbidden, phrase: pNeedsLM},
+		matrixRow{action: actChanges, state: stStep1, persona: whoInheritsDPO, extra: matrixForm("step", "1"), status: forbidden, phrase: pNeedsLM},
+		matrixRow{action: actChanges, state: stStep1, persona: whoAdmin, extra: matrixForm("step", "1"), status: forbidden, phrase: pNeedsLM},
+		matrixRow{action: actChanges, state: stStep1, persona: whoAuditor, extra: matrixForm("step", "1"), status: forbidden, phrase: pNeedsLM},
+		matrixRow{action: actChanges, state: stStep1, persona: whoNoRoles, extra: matrixForm("step", "1"), status: forbidden, phrase: pNeedsLM},
+		matrixRow{action: actChanges, state: stStep1, persona: whoSignedOut, extra: matrixForm("step", "1"), status: unauth, phrase: pSignIn},
+		matrixRow{action: actChanges, state: stStep1, persona: matrixPersona("holds LINE_MANAGER and DATA_OWNER_SALES, acting as the other", duoUser),
+			extra: matrixForm("step", "1", "acting_as", "DATA_OWNER_SALES"), status: forbidden,
+			phrase: "The Line manager step needs the LINE_MANAGER role; you are acting as DATA_OWNER_SALES."},
+		matrixRow{action: actChanges, state: stStep2, persona: matrixPersona("approver who decided step 1", "MARCO"), extra: matrixForm("step", "2"),
+			status: forbidden, phrase: pAlready},
+		matrixRow{action: actChanges, state: stAsked, persona: matrixPersona("approver who asked", "MARCO"), extra: matrixForm("step", "1"),
+			status: conflict, phrase: "This request is already changes requested. Nothing was changed."},
+		matrixRow{action: actApprove, state: stAsked, persona: matrixPersona("approver who asked", "MARCO"), extra: matrixForm("step", "1"),
+			status: conflict, phrase: "This request is already changes requested. Nothing was changed."},
+		matrixRow{action: actChanges, state: stGranted, persona: matrixPersona("data owner", "OLIVIA"), status: conflict,
+			phrase: "This request is granted, so that is no longer possible."},
+	)
+
+	// Answering the question: the requester only, only while it waits on
+	// her.
+	add(matrixRow{action: actResubmit, state: stAsked, persona: whoRequester, status: ok, events: 1, check: answered(1)})
+	for _, p := range []personaKind{matrixPersona("approver who asked", "MARCO"), owner, dpoStep, whoInheritsDPO, whoAdmin,
+		whoAuditor, whoNoRoles, whoTwoRoles} {
+		add(matrixRow{action: actResubmit, state: stAsked, persona: p, status: forbidden, phrase: pOnlyRequester})
+	}
+	add(
+		matrixRow{action: actResubmit, state: stAsked, persona: whoSignedOut, status: unauth, phrase: pSignIn},
+		matrixRow{action: actResubmit, state: stStep1, persona: whoRequester, status: conflict,
+			phrase: "This request is pending, so that is no longer possible."},
+		matrixRow{action: actResubmit, state: stRejected, persona: whoRequester, status: conflict,
+			phrase: "This request is rejected, so that is no longer possible."},
+		matrixRow{action: actResubmit, state: stGranted, persona: whoRequester, status: conflict,
+			phrase: "This request is granted, so that is no longer possible."},
+	)
+
+	// An escalated step: its fallback role decides it too (VERA; ADAM, an
+	// admin who holds it), with the same separation of duties; its own
+	// role's holders still may, but nobody holds it.
+	pNeedsCommittee := "The Compensation committee step needs the COMPENSATION_COMMITTEE role, which is not in your session."
+	for _, p := range []personaKind{matrixPersona("fallback approver (DATA_GOVERNANCE)", "VERA"), matrixPersona("admin and fallback approver", "ADAM")} {
+		add(
+			matrixRow{action: actApprove, state: stEscalated, persona: p, extra: matrixForm("step", "3"), status: ok, events: 3,
+				check: inStatus(signoff.StatusGranted, true)},
+			matrixRow{action: actChanges, state: stEscalated, persona: p, extra: matrixForm("step", "3"), status: ok, events: 1,
+				check: questioned(3)},
+		)
+	}
+	add(
+		matrixRow{action: actApprove, state: stEscalated, persona: matrixPersona("fallback approver, acting as it", "VERA"),
+			extra: matrixForm("step", "3", "acting_as", "DATA_GOVERNANCE"), status: ok, events: 3, check: inStatus(signoff.StatusGranted, true)},
+		matrixRow{action: actApprove, state: stEscalated, persona: whoRequester, extra: matrixForm("step", "3"), status: forbidden, phrase: pOwnRequest},
+		matrixRow{action: actApprove, state: stEscalated, persona: matrixPersona("approver who decided step 1", "MARCO"), extra: matrixForm("step", "3"),
+			status: forbidden, phrase: "You already decided a step of this request; another person must decide the Compensation committee step."},
+		matrixRow{action: actApprove, state: stEscalated, persona: matrixPersona("DPO, not in the chain", "DANA"), extra: matrixForm("step", "3"),
+			status: forbidden, phrase: pNeedsCommittee},
+		matrixRow{action: actApprove, state: stEscalated, persona: whoAuditor, extra: matrixForm("step", "3"), status: forbidden, phrase: pNeedsCommittee},
 	)
 
 	// Withdrawing: the requester only, while pending.
@@ -530,7 +640,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		routes[r.action.name] = true
 		kinds[r.persona.kind] = true
 	}
-	for _, a := range []matrixAction{actSubmit, actApprove, actReject, actWithdraw, actRevoke, actRetry, actLogin, actLogout,
+	for _, a := range []matrixAction{actSubmit, actApprove, actReject, actChanges, actResubmit, actWithdraw, actRevoke, actRetry, actLogin, actLogout,
 		asking(actReject), asking(actWithdraw), asking(actRevoke)} {
 		assert.True(t, routes[a.name], a.name)
 	}
@@ -604,7 +714,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				newID := s.requestFor(row.persona.user, "customer-360", signoff.StatusPending)
 				assert.Equal(t, "/requests/"+newID, res.Location)
 				assert.Len(t, after.Requests[row.persona.user], len(before.Requests[row.persona.user])+1)
-			case actApprove.name, actReject.name:
+			case actApprove.name, actReject.name, actChanges.name:
 				// On to the next request of the queue acted in (the form
 				// carries no queue context here: from the queue's start).
 				want := signoff.QueueInput{ActingAs: row.extra.Get("acting_as"), Next: true}

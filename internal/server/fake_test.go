@@ -35,6 +35,7 @@ type fakeWorkflow struct {
 	onRequestPage func(v signoff.Identity, id, actingAs string) (signoff.RequestPage, error)
 	onDecide      func(v signoff.Identity, id string, in signoff.DecisionInput) (signoff.Outcome, error)
 	onWithdraw    func(v signoff.Identity, id string) error
+	onResubmit    func(v signoff.Identity, id, answer, reason string) error
 	onRevoke      func(v signoff.Identity, id, reason string) error
 	onConfirm     func(method string, v signoff.Identity, id string) (signoff.RequestPage, error)
 	onRetryGrant  func(v signoff.Identity, id string) (signoff.Status, error)
@@ -282,6 +283,9 @@ func (w *fakeWorkflow) Decide(_ context.Context, v signoff.Identity, id string, 
 
 func (w *fakeWorkflow) Resubmit(_ context.Context, v signoff.Identity, id, answer, reason string) error {
 	w.record("Resubmit", v, id, answer, reason)
+	if w.onResubmit != nil {
+		return w.onResubmit(v, id, answer, reason)
+	}
 	if err := signedIn(v); err != nil {
 		return err
 	}

@@ -11,7 +11,8 @@ import (
 )
 
 // FuzzFormDecoding posts arbitrary bodies, content types and query strings
-// to every POST route through the real handlers and middleware, over the
+// to every POST route (the lifecycle's included: days, an answer and a new
+// reason) through the real handlers and middleware, over the
 // fake workflow, signed in as a persona who may use the route; answer picks
 // how the workflow answers (done, problems with any field, or a refusal of
 // each kind). Whatever arrives, the answer is never a 5xx (a panic would be
@@ -21,6 +22,9 @@ func FuzzFormDecoding(f *testing.F) {
 	answers := []error{
 		nil,
 		signoff.Problems{"reason": "A problem with the reason.", "comment": "A problem with the comment.", "decision": "Choose."},
+		signoff.Problems{"answer": "A problem with the answer.", "days": "A problem with the duration."},
+		signoff.Outcome{Code: signoff.CodeDurationLonger, DurationDays: 30}.Err(),
+		signoff.Outcome{Code: signoff.CodeDurationNotOffered, ProductName: "Ledger 101"}.Err(),
 		signoff.Errorf(signoff.ErrNotFound, "There is no such thing."),
 		signoff.Errorf(signoff.ErrForbidden, "You may not."),
 		signoff.Errorf(signoff.ErrConflict, "Someone got there first."),
@@ -34,6 +38,7 @@ func FuzzFormDecoding(f *testing.F) {
 	s.wf.onSubmit = func(signoff.Identity, string, string) (signoff.Outcome, error) { return done, answer }
 	s.wf.onDecide = func(signoff.Identity, string, signoff.DecisionInput) (signoff.Outcome, error) { return done, answer }
 	s.wf.onWithdraw = func(signoff.Identity, string) error { return answer }
+	s.wf.onResubmit = func(signoff.Identity, string, string, string) error { return answer }
 	s.wf.onRevoke = func(signoff.Identity, string, string) error { return answer }
 	s.wf.onRetryGrant = func(signoff.Identity, string) (signoff.Status, error) { return signoff.StatusGranted, answer }
 	s.wf.onDiagnose = func(signoff.Identity) (signoff.Checks, error) { return signoff.Checks{}, answer }
@@ -65,6 +70,7 @@ func FuzzFormDecoding(f *testing.F) {
 		{"/logout", noel},
 		{"/products/" + fakeProduct.ID + "/requests", nil},
 		{"/doctor", adam},
+		{request + "/resubmit", ben},
 	}
 	const form = "application/x-www-form-urlencoded"
 	for i, seed := range []struct {
@@ -103,6 +109,18 @@ func FuzzFormDecoding(f *testing.F) {
 		{6, form, "", "%"},
 		{7, form, "", "reason=" + strings.Repeat("b", 30)},
 		{8, form, "", ""},
+		{0, form, "", "decision=approve&step=2&days=7"},
+		{0, form, "", "decision=approve&step=2&days=-1"},
+		{0, form, "", "decision=approve&step=2&days=99999999999999999999"},
+		{0, form, "", "decision=reject&step=2&days=7&comment=no"},
+		{0, form, "", "decision=changes&step=2&comment=Which+squads%3F&days=7"},
+		{0, form, "", "decision=changes&step=2&comment="},
+		{1, form, "", "reason=" + strings.Repeat("a", 25) + "&days=7"},
+		{1, form, "", "reason=" + strings.Repeat("a", 25) + "&days=%E2%80%AE7"},
+		{9, form, "", "answer=The+retention+squad.&reason="},
+		{9, form, "", "answer=&reason=" + strings.Repeat("c", 25)},
+		{9, form, "", "answer=" + strings.Repeat("%E2%80%8B", 1200) + "&reason=%E2%80%AE"},
+		{9, form, "", "answer=a&answer=b&reason=x&reason=y"},
 	} {
 		f.Add(seed.route, uint8(i), seed.contentType, seed.query, []byte(seed.body))
 	}

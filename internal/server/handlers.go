@@ -203,8 +203,9 @@ const (
 )
 
 // handleDecision handles "POST /requests/{id}/decision"
-// (decision=approve|reject, comment, and optionally step, acting_as and,
-// for a rejection, confirm).
+// (decision=approve|reject|changes, comment, and optionally step,
+// acting_as, days (an approval for a shorter time) and, for a rejection,
+// confirm).
 func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(r); err != nil {
 		s.fail(w, r, err)
@@ -225,6 +226,11 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	in.Decision, err = signoff.ParseDecision(r.PostForm.Get("decision"))
+	if err == nil && in.Days > 0 && in.Decision != signoff.DecisionApprove {
+		// Refused here, before a rejection's confirmation, which would
+		// otherwise ask about a rejection that then fails.
+		err = signoff.Problems{"days": daysNotApproval}
+	}
 	if err == nil && in.Decision == signoff.DecisionReject && r.PostForm.Get("confirm") != confirmYes {
 		s.askReject(w, r, id, in)
 		return
@@ -242,6 +248,10 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) {
 	// nothing is left, shows the queue saying so): see nextAfterDecision.
 	s.redirect(w, r, nextAfterDecision(r.PostForm.Get("queue"), in.ActingAs), decisionFlash(o, in.Decision))
 }
+
+// daysNotApproval refuses a shorter duration sent with a rejection or a
+// question: only an approval grants, so only an approval can shorten.
+const daysNotApproval = "Only an approval can shorten the access. To reject or ask a question, leave “Approve for” as asked."
 
 // askReject is a rejection's first step: it asks the approver to confirm,
 // or, on cancel, shows the request page again with their comment. Neither
@@ -281,7 +291,12 @@ func (s *Server) decisionRefused(w http.ResponseWriter, r *http.Request, in sign
 	switch {
 	case errors.As(err, &problems):
 		s.showRequest(w, r, http.StatusUnprocessableEntity, in.ActingAs,
-			view.DecisionForm{Comment: in.Comment, Problems: problems, Queue: queue})
+			view.DecisionForm{Comment: in.Comment, Problems: problems, Queue: queue, Days: in.Days})
+	case signoff.CodeOf(err) == signoff.CodeDurationLonger:
+		// The engine's refusal of a longer duration is about one field:
+		// the form comes back with it there, keeping the comment.
+		s.showRequest(w, r, http.StatusUnprocessableEntity, in.ActingAs,
+			view.DecisionForm{Comment: in.Comment, Problems: signoff.Problems{"days": signoff.Message(err)}, Queue: queue})
 	case signoff.Raced(err):
 		// The acting-as choice is dropped: the page offers whatever the
 		// approver may do now, which is rarely the step they chose it for.
@@ -309,6 +324,9 @@ func decisionFlash(o signoff.Outcome, d signoff.Decision) string {
 	switch {
 	case d == signoff.DecisionReject:
 		return "Rejected."
+	case d == signoff.DecisionChanges:
+		return fmt.Sprintf("Your question is sent to %s. The request waits for the answer, then comes back to this step.",
+			or(o.Requester, "the requester"))
 	case o.Status == signoff.StatusGranted:
 		return fmt.Sprintf("Approved: %s now holds %s.", o.Requester, o.AccessRole)
 	case o.Status == signoff.StatusGrantFailed:
@@ -449,6 +467,14 @@ func validValues(v url.Values) bool {
 		}
 	}
 	return true
+}
+
+// or returns s, or fallback when s is empty.
+func or(s, fallback string) string {
+	if s != "" {
+		return s
+	}
+	return fallback
 }
 
 func plural(n int) string {

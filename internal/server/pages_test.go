@@ -398,7 +398,7 @@ func TestTimesAreRelative(t *testing.T) {
 			at, err := time.Parse(time.RFC3339, dt)
 			require.NoError(t, err, "datetime %q", dt)
 			assert.Equal(t, at.UTC().Format("2 Jan 2006 15:04 UTC"), title, "the exact time in UTC")
-			assert.Equal(t, view.Ago(at, now), textOf(n), "how long ago, from the server's clock")
+			assert.Equal(t, view.When(at, now), textOf(n), "how long ago (or, for a deadline, how soon), from the server's clock")
 			texts = append(texts, textOf(n))
 		}
 		require.NotEmpty(t, texts)
@@ -416,7 +416,7 @@ func TestTimesAreRelative(t *testing.T) {
 	res = ben.get("/requests")
 	require.Equal(t, http.StatusOK, res.Status)
 	assert.Contains(t, times(t, res.Body), "2 d ago")
-	assert.Contains(t, shown(find(parseHTML(res.Body), byTestid("my-requests"))), "Requested 2 d ago · "+id)
+	assert.Contains(t, shown(find(parseHTML(res.Body), byTestid("my-requests"))), "Requested 2 d ago · for 30 days · "+id)
 
 	res = ben.get("/products/customer-360")
 	require.Equal(t, http.StatusOK, res.Status)

@@ -93,13 +93,20 @@ func decisionTail(st signoff.Step) string {
 func unshownProblems(rp signoff.RequestPage, form DecisionForm) []string {
 	var out []string
 	if rp.DecideRole == "" {
-		for _, field := range []string{"comment", "decision"} {
+		for _, field := range []string{"comment", "days", "decision"} {
 			if msg := form.Problems[field]; msg != "" {
 				out = append(out, msg)
 			}
 		}
+	} else if msg := form.Problems["days"]; msg != "" && len(shorterDurations(rp.Request, rp.Product)) == 0 {
+		out = append(out, msg) // the form has no "Approve for" to show it at
 	}
-	if msg := form.Problems["reason"]; msg != "" && !rp.CanRevoke {
+	// "reason" is the revocation's reason or the answer's new business
+	// reason: shown at whichever form the page offers.
+	if msg := form.Problems["reason"]; msg != "" && !rp.CanRevoke && !rp.CanResubmit {
+		out = append(out, msg)
+	}
+	if msg := form.Problems["answer"]; msg != "" && !rp.CanResubmit {
 		out = append(out, msg)
 	}
 	return out

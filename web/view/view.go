@@ -81,7 +81,9 @@ func chainSummary(chain []signoff.ChainStep) string {
 	return strings.Join(labels, " → ")
 }
 
-// stepState is a stepper item's state: done, rejected, current or todo.
+// stepState is a stepper item's state: done, rejected, current, waiting
+// (the step asked the requester a question and waits for the answer) or
+// todo.
 func stepState(r signoff.Request, s signoff.Step) string {
 	switch {
 	case s.Decision == signoff.DecisionApprove:
@@ -90,6 +92,8 @@ func stepState(r signoff.Request, s signoff.Step) string {
 		return "rejected"
 	case r.Status == signoff.StatusPending && s.Order == r.CurrentStep:
 		return "current"
+	case r.Status == signoff.StatusChangesRequested && s.Order == r.CurrentStep:
+		return "waiting"
 	}
 	return "todo"
 }
@@ -99,13 +103,18 @@ func stepState(r signoff.Request, s signoff.Step) string {
 func stepStateText(r signoff.Request, s signoff.Step) string {
 	switch stepState(r, s) {
 	case "done":
+		if s.ApprovedDays > 0 {
+			return "Approved for a shorter time: " + signoff.DurationLabel(s.ApprovedDays)
+		}
 		return "Approved"
 	case "rejected":
 		return "Rejected"
 	case "current":
 		return "Waiting for a decision"
+	case "waiting":
+		return "Asked the requester a question; waiting for the answer"
 	}
-	if r.Status == signoff.StatusPending {
+	if r.Status == signoff.StatusPending || r.Status == signoff.StatusChangesRequested {
 		return "To come"
 	}
 	return "Not reached"

@@ -48,3 +48,13 @@ func Ago(t, now time.Time) string {
 	}
 	return Age(t, now) + " ago"
 }
+
+// When says how far t is from now either way, as a sentence reads it: "in
+// 5 h", "in 3 d" for a time to come (an expiry, a deadline), else as Ago
+// does. Ago alone would read a time to come as "just now".
+func When(t, now time.Time) string {
+	if t.Sub(now) < time.Minute {
+		return Ago(t, now)
+	}
+	return "in " + Age(now, t)
+}

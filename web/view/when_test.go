@@ -30,3 +30,21 @@ func TestAgeAndAgo(t *testing.T) {
 		}
 	}
 }
+
+func TestWhen(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		from time.Duration
+		want string
+	}{
+		{5 * 24 * time.Hour, "in 5 d"},
+		{3 * time.Hour, "in 3 h"},
+		{10 * time.Minute, "in 10 min"},
+		{30 * time.Second, "just now"},
+		{-3 * time.Hour, "3 h ago"},
+	} {
+		if got := When(now.Add(tc.from), now); got != tc.want {
+			t.Errorf("When(now%+v) = %q, want %q", tc.from, got, tc.want)
+		}
+	}
+}
