@@ -74,6 +74,11 @@ func TestLoadTellsTheStory(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, vq.Requests, 1, "the escalated step is in the fallback approver's queue")
 	assert.Equal(t, payroll.ID, vq.Requests[0].ID)
+	assert.True(t, vera.Approver, "a fallback approver has an approvals queue")
+	svc.Notifier = st
+	n, ok := svc.PendingCount(ctx, vera)
+	assert.True(t, ok)
+	assert.Equal(t, 1, n, "the header counts the escalated step")
 
 	alice, err = st.Identify(ctx, "ALICE")
 	require.NoError(t, err)

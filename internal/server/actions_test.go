@@ -190,7 +190,7 @@ func TestDecisionRefusals(t *testing.T) {
 
 	t.Run("a bad decision value", func(t *testing.T) {
 		res := refused(t, marco, decision, url.Values{"decision": {"maybe"}, "step": {"1"}}, http.StatusUnprocessableEntity,
-			"Choose approve or reject.")
+			"Choose approve, reject or ask a question.")
 		assert.True(t, hasTestid(res.Body, "decision"), "the form is shown again")
 		refused(t, marco, decision, url.Values{"step": {"1"}}, http.StatusUnprocessableEntity, "")
 	})
@@ -283,7 +283,7 @@ func TestWithdraw(t *testing.T) {
 		t.Run("only the requester "+confirm.Encode(), func(t *testing.T) {
 			res := s.as("MARCO").post("/requests/"+pending+"/withdraw", confirm) // Marco may see it: he approves its first step
 			require.Equal(t, http.StatusForbidden, res.Status)
-			assert.Contains(t, text(res.Body), "Only the person who made this request can withdraw it.")
+			assert.Contains(t, text(res.Body), "Only the person who made this request can do that.")
 			assert.Equal(t, http.StatusForbidden, s.as("BEN").post("/requests/"+pending+"/withdraw", confirm).Status)
 			assert.Equal(t, signoff.StatusPending, s.request(pending).Status)
 		})

@@ -228,7 +228,7 @@ const (
 	pNeedsLM     = "The Line manager step needs the LINE_MANAGER role, which is not in your session."
 	pNeedsOwner  = "The Data owner step needs the DATA_OWNER_SALES role, which is not in your session."
 	pNeedsDPO    = "The Data protection step needs the DPO role, which is not in your session."
-	pOnlyAlice   = "Only the person who made this request can withdraw it."
+	pOnlyAlice   = "Only the person who made this request can do that."
 	pOwnersSales = "Only admins and the owners of Sales orders (DATA_OWNER_SALES) can revoke access to it."
 	pOnlyAdmins  = "Only admins (SIGNOFF_ADMIN) can retry a grant."
 	// pOnlyRequester is how a refusal of someone else's answer begins (the

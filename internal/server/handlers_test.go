@@ -498,7 +498,7 @@ func TestFormsShownAgainWithProblems(t *testing.T) {
 		}, http.StatusUnprocessableEntity, "")
 		shown := find(parseHTML(res.Body), element("p", "id", "decision-error", "class", "field-error"))
 		require.NotNil(t, shown)
-		assert.Equal(t, "Choose approve or reject.", textOf(shown))
+		assert.Equal(t, "Choose approve, reject or ask a question.", textOf(shown))
 		assert.Equal(t, "Hmm.", fieldValue(res.Body, "comment"))
 	})
 

@@ -229,7 +229,7 @@ func TestMalformedFormValues(t *testing.T) {
 		t.Run("decision "+d, func(t *testing.T) {
 			res, _ := s.refused(t, func() response {
 				return olivia.post(decision, url.Values{"decision": {d}, "step": {"2"}})
-			}, http.StatusUnprocessableEntity, "Choose approve or reject.")
+			}, http.StatusUnprocessableEntity, "Choose approve, reject or ask a question.")
 			assert.True(t, hasTestid(res.Body, "decision"), "the decision form is shown again")
 		})
 	}

@@ -24,7 +24,8 @@ type Identity struct {
 	User  string
 	Roles []string // sorted, no duplicates
 	// Approver is true when a role in the session keys a step of some
-	// approval chain: the viewer has an approvals queue. The engine says so
+	// approval chain, or is a fallback role steps may escalate to: the
+	// viewer has an approvals queue. The engine says so
 	// with the roles, from what it reads to establish them anyway, so that
 	// showing the queue's link costs no statement of its own.
 	Approver bool

@@ -2,6 +2,7 @@ package signoff
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -66,6 +67,15 @@ func (s Status) Label() string {
 		return "Expired"
 	}
 	return string(s)
+}
+
+// InSentence is the status as it reads after "This request is": lower
+// case, and for a request waiting on its requester, what it waits for.
+func (s Status) InSentence() string {
+	if s == StatusChangesRequested {
+		return "waiting for its requester's answer"
+	}
+	return strings.ToLower(s.Label())
 }
 
 // Decision is an approver's verdict on one step.

@@ -208,7 +208,7 @@ func (o Outcome) Err() error {
 
 // message writes the refusal for people.
 func (o Outcome) message() string {
-	status := strings.ToLower(o.Status.Label())
+	status := o.Status.InSentence()
 	switch o.Code {
 	case CodeIdentityUnavailable:
 		return "Snowflake did not say who you are, so nothing was changed. Reload the page, signing in again if asked; if it persists, an admin can run the checks on the Diagnostics page."
@@ -246,7 +246,7 @@ func (o Outcome) message() string {
 	case CodeRoleNotHeld:
 		return fmt.Sprintf("The %s step needs the %s role, which is not in your session.", o.StepLabel, o.StepRole)
 	case CodeNotRequester:
-		return "Only the person who made this request can withdraw it."
+		return "Only the person who made this request can do that."
 	case CodeNotAdmin:
 		return fmt.Sprintf("Only admins (%s) can retry a grant.", RoleAdmin)
 	case CodeNotAdminOrOwner:

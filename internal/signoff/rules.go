@@ -218,7 +218,7 @@ func ParseDecision(s string) (Decision, error) {
 	case "changes":
 		return DecisionChanges, nil
 	}
-	return DecisionNone, Problems{"decision": "Choose approve or reject."}
+	return DecisionNone, Problems{"decision": "Choose approve, reject or ask a question."}
 }
 
 // CanView reports whether viewer may see request r of product p: the
@@ -246,7 +246,7 @@ func DecideRole(viewer Identity, r Request, actingAs string) (string, error) {
 	}
 	step, ok := r.Current()
 	if !ok {
-		return "", Errorf(ErrConflict, "This request is %s: there is no step left to decide.", strings.ToLower(r.Status.Label()))
+		return "", Errorf(ErrConflict, "This request is %s: there is no step to decide now.", r.Status.InSentence())
 	}
 	if viewer.User == r.Requester {
 		return "", Errorf(ErrForbidden, "You made this request, so you cannot decide any of its steps.")
@@ -308,7 +308,7 @@ func CheckWithdraw(viewer Identity, r Request) error {
 	switch {
 	case viewer.User != r.Requester:
 		o.Code = CodeNotRequester
-	case r.Status != StatusPending:
+	case r.Status != StatusPending && r.Status != StatusChangesRequested:
 		o.Code = CodeWrongStatus
 	}
 	return o.Err()
@@ -350,9 +350,9 @@ func CheckDecide(viewer Identity, r Request, step int, actingAs string) error {
 		o.Code = CodeDecidedAnotherStep
 	case actingAs != "" && !viewer.HasRole(actingAs):
 		o.Code = CodeActingAsNotHeld
-	case actingAs != "" && actingAs != cur.ApproverRole:
+	case actingAs != "" && !slices.Contains(cur.Roles(), actingAs):
 		o.Code = CodeActingAsWrongRole
-	case !viewer.HasRole(cur.ApproverRole):
+	case !slices.ContainsFunc(cur.Roles(), viewer.HasRole):
 		o.Code = CodeRoleNotHeld
 	}
 	return o.Err()

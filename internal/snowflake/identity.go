@@ -157,6 +157,8 @@ func callerConfig(cfg Config, token string) sf.Config {
 // of its own. A role that is both is listed twice, once marked.
 const RolesThatMatter = `
 SELECT approver_role AS role_name, TRUE AS approves FROM approval_chain
+UNION SELECT fallback_role, TRUE FROM approval_chain WHERE fallback_role IS NOT NULL
+UNION SELECT fallback_role, TRUE FROM data_product WHERE fallback_role IS NOT NULL
 UNION SELECT owner_role, FALSE FROM data_product
 UNION SELECT access_role, FALSE FROM data_product`
 

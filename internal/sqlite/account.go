@@ -19,7 +19,8 @@ import (
 // Snowflake's caller's-rights session with DEFAULT_SECONDARY_ROLES = ('ALL').
 // PUBLIC comes only with an existing user, so no rows means no such user:
 // one statement per page answers both questions, and a third: whether each
-// role keys an approval step (the viewer has an approvals queue).
+// role keys an approval step or may decide one that escalates to it (the
+// viewer has an approvals queue).
 const rolesInSession = `
 WITH RECURSIVE in_session (role_name) AS (
     SELECT role_name FROM local_user_role WHERE user_name = ?1
@@ -29,7 +30,9 @@ WITH RECURSIVE in_session (role_name) AS (
     SELECT role_name FROM in_session
     UNION SELECT 'PUBLIC' FROM local_user WHERE user_name = ?1
 )
-SELECT role_name, EXISTS (SELECT 1 FROM approval_chain c WHERE c.approver_role = held.role_name)
+SELECT role_name, EXISTS (SELECT 1 FROM approval_chain c WHERE c.approver_role = held.role_name
+                                                          OR c.fallback_role = held.role_name)
+                  OR EXISTS (SELECT 1 FROM data_product p WHERE p.fallback_role = held.role_name)
 FROM held ORDER BY 1`
 
 // Identify returns user's identity in the local account: the user and the

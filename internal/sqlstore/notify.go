@@ -257,7 +257,7 @@ func SelectPendingCount(n int) string {
 	return `SELECT COUNT(*) FROM access_request r
 JOIN request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
 WHERE r.status = 'PENDING'
-  AND cur.approver_role IN (` + placeholders(n) + `)
+  AND (cur.approver_role IN (` + placeholders(n) + `) OR cur.escalated_to IN (` + placeholders(n) + `))
   AND r.requester <> ?
   AND NOT EXISTS (SELECT 1 FROM request_step d WHERE d.request_id = r.request_id AND d.decided_by = ?)`
 }
@@ -268,8 +268,10 @@ func (s *Store) PendingCount(ctx context.Context, user string, roles []string) (
 		return 0, nil
 	}
 	var args []any
-	for _, r := range roles {
-		args = append(args, r)
+	for range 2 { // a step's role, or the fallback role it escalated to
+		for _, r := range roles {
+			args = append(args, r)
+		}
 	}
 	args = append(args, user, user)
 	rows, err := s.q.QueryContext(ctx, SelectPendingCount(len(roles)), args...)
