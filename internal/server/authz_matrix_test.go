@@ -446,9 +446,9 @@ func matrixRows() []matrixRow {
 		matrixRow{action: actChanges, state: stStep2, persona: matrixPersona("approver who decided step 1", "MARCO"), extra: matrixForm("step", "2"),
 			status: forbidden, phrase: pAlready},
 		matrixRow{action: actChanges, state: stAsked, persona: matrixPersona("approver who asked", "MARCO"), extra: matrixForm("step", "1"),
-			status: conflict, phrase: "This request is already changes requested. Nothing was changed."},
+			status: conflict, phrase: "This request is already waiting for its requester's answer. Nothing was changed."},
 		matrixRow{action: actApprove, state: stAsked, persona: matrixPersona("approver who asked", "MARCO"), extra: matrixForm("step", "1"),
-			status: conflict, phrase: "This request is already changes requested. Nothing was changed."},
+			status: conflict, phrase: "This request is already waiting for its requester's answer. Nothing was changed."},
 		matrixRow{action: actChanges, state: stGranted, persona: matrixPersona("data owner", "OLIVIA"), status: conflict,
 			phrase: "This request is granted, so that is no longer possible."},
 	)
