@@ -69,7 +69,7 @@ func (c fakeCall) arg(i int) string {
 }
 
 // actionMethods are the workflow methods that change something.
-var actionMethods = []string{"Submit", "Decide", "Withdraw", "Revoke", "RetryGrant", "Resubmit", "Diagnose"}
+var actionMethods = []string{"Submit", "Decide", "Withdraw", "Revoke", "RetryGrant", "Resubmit", "Extend", "Diagnose"}
 
 func (w *fakeWorkflow) record(method string, v signoff.Identity, args ...any) {
 	w.mu.Lock()
@@ -279,6 +279,14 @@ func (w *fakeWorkflow) Decide(_ context.Context, v signoff.Identity, id string, 
 	}
 	return signoff.Outcome{Code: signoff.CodeOK, Actor: v.User, RequestID: id, Status: signoff.StatusPending,
 		CurrentStep: 3, StepCount: 3, StepLabel: "Data protection", StepRole: "DPO"}, nil
+}
+
+func (w *fakeWorkflow) Extend(_ context.Context, v signoff.Identity, productID, grantID, reason string, days int) (signoff.Outcome, error) {
+	w.record("Extend", v, productID, grantID, reason, days)
+	if err := signedIn(v); err != nil {
+		return signoff.Outcome{}, err
+	}
+	return signoff.Outcome{}, knownRequest(grantID)
 }
 
 func (w *fakeWorkflow) Resubmit(_ context.Context, v signoff.Identity, id, answer, reason string) error {

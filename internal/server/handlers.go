@@ -127,6 +127,42 @@ func formDays(v string) (int, error) {
 	return n, nil
 }
 
+// handleExtend handles "POST /requests/{id}/extend" (product, reason, days):
+// the requester asks to extend the request's granted, time-bound access
+// with a new request linked to it.
+func (s *Server) handleExtend(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id := chi.URLParam(r, "id")
+	reason := r.PostForm.Get("reason")
+	days, err := formDays(r.PostForm.Get("days"))
+	var o signoff.Outcome
+	if err == nil {
+		o, err = s.svc.Extend(r.Context(), viewerOf(r.Context()), r.PostForm.Get("product"), id, reason, days)
+	}
+	if err == nil {
+		s.redirect(w, r, view.RequestURL(o.RequestID), fmt.Sprintf(
+			"You asked to extend your access to %s. It needs %d approval%s; your access stays meanwhile.",
+			o.ProductName, o.StepCount, plural(o.StepCount)))
+		return
+	}
+	var problems signoff.Problems
+	if errors.As(err, &problems) || signoff.CodeOf(err) == signoff.CodeDurationNotOffered {
+		form := view.DecisionForm{ExtendReason: reason, ExtendDays: days, Problems: signoff.Problems{}}
+		for field, msg := range problems {
+			form.Problems["extend_"+field] = msg
+		}
+		if len(problems) == 0 {
+			form.Problems["extend_days"] = "Choose one of the durations offered."
+		}
+		s.showRequest(w, r, http.StatusUnprocessableEntity, "", form)
+		return
+	}
+	s.fail(w, r, err)
+}
+
 // handleResubmit handles "POST /requests/{id}/resubmit" (answer, and
 // optionally a new reason): the requester answers an approver's question.
 func (s *Server) handleResubmit(w http.ResponseWriter, r *http.Request) {

@@ -375,3 +375,56 @@ func testidHTMLNode(n *html.Node) string {
 	}
 	return b.String()
 }
+
+// TestExtend: the requester of granted, time-bound access asks to extend it
+// from its page; the extension is a new request linked to it, through the
+// product's last step only where the product says so; nobody else may, and
+// problems come back at the extension's form with what was typed.
+func TestExtend(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	granted := s.requestFor("ALICE", "sales-orders", signoff.StatusGranted) // 30 days; extensions: the data owner only
+	page := "/requests/" + granted
+
+	res := s.as("ALICE").get(page)
+	require.Equal(t, http.StatusOK, res.Status)
+	require.True(t, hasTestid(res.Body, "extend"), "the requester may ask to extend")
+	assert.Contains(t, testid(res.Body, "extend"), "only the last step of the chain decides it")
+	for _, user := range []string{"OLIVIA", "ADAM"} {
+		assert.False(t, hasTestid(s.as(user).get(page).Body, "extend"), "%s does not extend ALICE's access", user)
+	}
+
+	extend := func(c *client, reason, days string) response {
+		return c.post(page+"/extend", url.Values{"product": {"sales-orders"}, "reason": {reason}, "days": {days}})
+	}
+	before := s.snapshot()
+	res = extend(s.as("ALICE"), "Short.", "30")
+	require.Equal(t, http.StatusUnprocessableEntity, res.Status)
+	form := text(testidHTML(res.Body, "extend"))
+	assert.Contains(t, form, "at least 20 characters", "at the extension's form")
+	assert.Contains(t, res.Body, `aria-describedby="extend-reason-error"`)
+	assert.Contains(t, res.Body, ">Short.</textarea>", "what was typed comes back")
+	res = extend(s.as("ALICE"), "The Q4 review runs into January; same order lines.", "5")
+	require.Equal(t, http.StatusUnprocessableEntity, res.Status)
+	assert.Contains(t, text(testidHTML(res.Body, "extend")), "Choose one of the durations offered.")
+	res = extend(s.as("BEN"), "Ben would like Alice's access to last longer.", "30")
+	assert.Equal(t, http.StatusUnprocessableEntity, res.Status)
+	assert.Contains(t, text(res.Body), "Only your own granted, time-bound access")
+	assert.Equal(t, before, s.snapshot(), "refusals change nothing")
+
+	alice := s.as("ALICE")
+	res = extend(alice, "The Q4 review runs into January; same order lines.", "30")
+	require.Equal(t, http.StatusSeeOther, res.Status, text(res.Body))
+	id := strings.TrimPrefix(res.Location, "/requests/")
+	res = alice.get(res.Location)
+	assert.Contains(t, text(res.Body), "your access stays meanwhile", "the flash says so")
+	assert.Contains(t, res.Body, `href="/requests/`+granted+`"`, "the extension links to the access it extends")
+	r, _, evs, err := s.st.Reads().RequestDetail(t.Context(), id)
+	require.NoError(t, err)
+	assert.Equal(t, granted, r.Extends)
+	assert.Equal(t, 1, r.StepCount, "the data owner's step only")
+	assert.Contains(t, evs[0].Details, "extends="+granted+";", "the link is in the audit log")
+	old, _, _, err := s.st.Reads().RequestDetail(t.Context(), granted)
+	require.NoError(t, err)
+	assert.Equal(t, signoff.StatusGranted, old.Status, "the access stays")
+}

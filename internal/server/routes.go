@@ -32,6 +32,7 @@ func (s *Server) routes() http.Handler {
 		r.Post("/requests/{id}/decision", s.handleDecision)
 		r.Post("/requests/{id}/withdraw", s.handleWithdraw)
 		r.Post("/requests/{id}/resubmit", s.handleResubmit)
+		r.Post("/requests/{id}/extend", s.handleExtend)
 		r.Post("/requests/{id}/revoke", s.handleRevoke)
 		r.Post("/requests/{id}/retry-grant", s.handleRetryGrant)
 		r.Get("/queue", s.handleQueue)

@@ -27,6 +27,7 @@ type Workflow interface {
 	Product(ctx context.Context, viewer signoff.Identity, id string) (signoff.ProductPage, error)
 	Submit(ctx context.Context, viewer signoff.Identity, productID, reason string, days int) (signoff.Outcome, error)
 	Resubmit(ctx context.Context, viewer signoff.Identity, id, answer, reason string) error
+	Extend(ctx context.Context, viewer signoff.Identity, productID, grantID, reason string, days int) (signoff.Outcome, error)
 	MyRequests(ctx context.Context, viewer signoff.Identity) ([]signoff.Request, error)
 	Queue(ctx context.Context, viewer signoff.Identity, in signoff.QueueInput) (signoff.Queue, error)
 	RequestPage(ctx context.Context, viewer signoff.Identity, id, actingAs string) (signoff.RequestPage, error)

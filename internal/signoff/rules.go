@@ -269,6 +269,12 @@ func DecideRole(viewer Identity, r Request, actingAs string) (string, error) {
 	return DecidingRole(step.ApproverRole, step.EscalatedTo, "", viewer.HasRole), nil
 }
 
+// CanExtend reports whether viewer may ask to extend r's access: its
+// requester, while it is GRANTED and time-bound.
+func CanExtend(viewer Identity, r Request) bool {
+	return !viewer.Anonymous() && viewer.User == r.Requester && r.Status == StatusGranted && !r.ExpiresAt.IsZero()
+}
+
 // CanResubmit reports whether viewer may answer the approver's question on
 // r: its requester, while the request waits on them.
 func CanResubmit(viewer Identity, r Request) bool {

@@ -443,7 +443,10 @@ type RequestPage struct {
 	// CanResubmit says the viewer is the requester and an approver asked
 	// them a question (Question) to answer.
 	CanResubmit bool
-	Question    *Event
+	// CanExtend says the viewer may ask to extend the request's granted,
+	// time-bound access (Service.Extend).
+	CanExtend bool
+	Question  *Event
 	// ActingAs is the role the viewer chose to act as, if any.
 	ActingAs string
 	// Blocked, for a pending request, is the first step nobody can decide;
@@ -493,7 +496,7 @@ func requestPage(viewer Identity, r Request, p Product, evs []Event, actingAs st
 	}
 	page := RequestPage{Request: r, Product: p, Events: evs, ActingAs: actingAs,
 		CanWithdraw: CanWithdraw(viewer, r), CanRevoke: CanRevoke(viewer, r, p), CanRetry: CanRetryGrant(viewer, r),
-		CanResubmit: CanResubmit(viewer, r)}
+		CanResubmit: CanResubmit(viewer, r), CanExtend: CanExtend(viewer, r)}
 	if r.Status == StatusChangesRequested {
 		for i := len(evs) - 1; i >= 0; i-- {
 			if evs[i].Type == EventChangesRequested {
