@@ -522,5 +522,5 @@ func plural(n int) string {
 
 // errorPage is the error page component for status with message.
 func errorPage(s *Server, w http.ResponseWriter, r *http.Request, status int, message string) templ.Component {
-	return view.ErrorPage(s.meta(w, r, titleOf(status), ""), status, titleOf(status), message)
+	return view.ErrorPage(s.errorMeta(w, r, titleOf(status), ""), status, titleOf(status), message)
 }

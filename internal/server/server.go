@@ -152,6 +152,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 
 // meta returns the layout's data for a page, consuming the flash message.
 func (s *Server) meta(w http.ResponseWriter, r *http.Request, title, nav string) view.Meta {
+	m := s.errorMeta(w, r, title, nav)
+	if s.notices != nil {
+		// The header's count on every page: cheap on the embedded engine,
+		// kept for a short while per viewer on Snowflake (Service.PendingTTL).
+		if n, ok := s.notices.PendingCount(r.Context(), viewerOf(r.Context())); ok {
+			m.QueueCount = n
+		}
+	}
+	return m
+}
+
+// errorMeta is meta without the header's pending count: an error page
+// spends no statement on it (a page that failed, or a session that
+// expired, is no time to read more).
+func (s *Server) errorMeta(w http.ResponseWriter, r *http.Request, title, nav string) view.Meta {
 	viewer := viewerOf(r.Context())
 	m := view.Meta{Title: title, Nav: nav, Viewer: viewer, Local: s.local != nil,
 		Engine: s.engine, Version: s.version, QueueCount: -1,
@@ -160,11 +175,6 @@ func (s *Server) meta(w http.ResponseWriter, r *http.Request, title, nav string)
 		Approvals: viewer.Approver || viewer.Admin()}
 	if s.notices != nil {
 		m.Outbox = !viewer.Anonymous()
-		// The header's count on every page: cheap on the embedded engine,
-		// kept for a short while per viewer on Snowflake (Service.PendingTTL).
-		if n, ok := s.notices.PendingCount(r.Context(), viewer); ok {
-			m.QueueCount = n
-		}
 	}
 	if msg, ok := s.cookies.get(r, flashCookie); ok {
 		m.Flash = msg
@@ -231,7 +241,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if msg == "" {
 		msg = defaultMessage(status)
 	}
-	s.render(w, r, status, view.ErrorPage(s.meta(w, r, titleOf(status), ""), status, titleOf(status), msg))
+	s.render(w, r, status, view.ErrorPage(s.errorMeta(w, r, titleOf(status), ""), status, titleOf(status), msg))
 }
 
 // redirect sends the browser to path with a one-time flash message (the

@@ -95,8 +95,11 @@ func TestCallerTokenExpiry(t *testing.T) {
 			expectQuery(m, RolesThatMatter).WillReturnRows(rt.rolesRows())
 			expectQuery(m, productsSQL).WillReturnRows(productRows(webAds(), salesEU()))
 			expectQuery(m, sqlstore.SelectRequestsBy(signoff.MyRequestsLimit), "BOB").WillReturnRows(requestRows())
+			expectQuery(m, sqlstore.SelectApproverRoles).WillReturnRows(sqlmock.NewRows([]string{"approver_role"}).
+				AddRow("APPROVER_DPO").AddRow("APPROVER_MGR").AddRow("APPROVER_OWNER"))
+			expectPending(m, "BOB", 0, "APPROVER_MGR") // the header's count
 		},
-		callers: []func(sqlmock.Sqlmock){rt.identity("BOB")}, cost: cost{service: 3, logins: 1, caller: 1}})
+		callers: []func(sqlmock.Sqlmock){rt.identity("BOB")}, cost: cost{service: 5, logins: 1, caller: 1}})
 	// The same token past its validity (the ingress would send a new one):
 	// Snowflake refuses the caller session (390318).
 	rt.mu.Lock()

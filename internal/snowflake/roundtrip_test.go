@@ -116,8 +116,9 @@ func TestRoundTrips(t *testing.T) {
 			expectQuery(m, sqlstore.SelectApproverRoles).WillReturnRows(sqlmock.NewRows([]string{"approver_role"}).
 				AddRow("APPROVER_DPO").AddRow("APPROVER_MGR").AddRow("APPROVER_OWNER"))
 			expectQuery(m, queueSQL(oneRole), "APPROVER_MGR", "APPROVER_MGR", "BOB", "BOB", "APPROVER_MGR", "APPROVER_MGR").WillReturnRows(queueRows(products, a))
+			expectPending(m, "BOB", 1, "APPROVER_MGR") // the header's count, kept 30 s: his next pages read none
 		},
-		callers: []func(sqlmock.Sqlmock){rt.identity("BOB")}, cost: cost{service: 2, logins: 1, caller: 1}})
+		callers: []func(sqlmock.Sqlmock){rt.identity("BOB")}, cost: cost{service: 3, logins: 1, caller: 1}})
 	res = rt.do(visit{name: "queue", method: "GET", path: "/queue", user: "BOB",
 		service: func(m sqlmock.Sqlmock) {
 			expectQuery(m, queueSQL(oneRole), "APPROVER_MGR", "APPROVER_MGR", "BOB", "BOB", "APPROVER_MGR", "APPROVER_MGR").WillReturnRows(queueRows(products, a))
@@ -187,8 +188,9 @@ func TestRoundTrips(t *testing.T) {
 		user: "CAROL",
 		service: func(m sqlmock.Sqlmock) {
 			expectQuery(m, sqlstore.SelectRequestDetail, reqID, reqID).WillReturnRows(detailRows(atStep2, salesEU(), historyOf(atStep2)...))
+			expectPending(m, "CAROL", 1, "APPROVER_OWNER")
 		},
-		callers: []func(sqlmock.Sqlmock){rt.identity("CAROL")}, cost: cost{service: 1, logins: 1, caller: 1}})
+		callers: []func(sqlmock.Sqlmock){rt.identity("CAROL")}, cost: cost{service: 2, logins: 1, caller: 1}})
 	res = rt.do(visit{name: "reject: the confirmation step (a read; no call)", method: "POST", path: "/requests/" + reqID + "/decision",
 		user: "CAROL", form: url.Values{"decision": {"reject"}, "comment": {"No DPIA yet."}}, status: http.StatusOK,
 		service: func(m sqlmock.Sqlmock) {
@@ -205,8 +207,9 @@ func TestRoundTrips(t *testing.T) {
 		user: "DAN",
 		service: func(m sqlmock.Sqlmock) {
 			expectQuery(m, sqlstore.SelectRequestDetail, req2ID, req2ID).WillReturnRows(detailRows(final, salesEU(), historyOf(final)...))
+			expectPending(m, "DAN", 1, "APPROVER_DPO")
 		},
-		callers: []func(sqlmock.Sqlmock){rt.identity("DAN")}, cost: cost{service: 1, logins: 1, caller: 1}})
+		callers: []func(sqlmock.Sqlmock){rt.identity("DAN")}, cost: cost{service: 2, logins: 1, caller: 1}})
 	res = rt.do(visit{name: "approve the final step (the grant runs in the same CALL)", method: "POST",
 		path: "/requests/" + req2ID + "/decision", user: "DAN",
 		form: url.Values{"decision": {"approve"}, "step": {"3"}, "acting_as": {"APPROVER_DPO"}},
@@ -347,8 +350,9 @@ func TestRoundTrips(t *testing.T) {
 			req2ID, int64(3), "APPROVED", "Fine.", "", int64(0), validIDs{n: 3}, false)},
 		service: func(m sqlmock.Sqlmock) {
 			expectQuery(m, sqlstore.SelectRequestDetail, req2ID, req2ID).WillReturnRows(detailRows(revoked, salesEU(), historyOf(revoked)...))
+			expectPending(m, "DAN", 0, "APPROVER_DPO") // the page is drawn more than 30 s after his last count
 		},
-		status: http.StatusConflict, cost: cost{service: 1, logins: 2, caller: 2}})
+		status: http.StatusConflict, cost: cost{service: 2, logins: 2, caller: 2}})
 	require.Contains(t, res.Body.String(), `data-testid="conflict"`)
 	require.Contains(t, res.Body.String(), ">Fine.</textarea>", "the comment typed is kept")
 
@@ -473,12 +477,27 @@ func newRoundTrip(t *testing.T, identityTTL time.Duration) *roundTrip {
 	svc := signoff.NewService(store.Reads(), store)
 	svc.Now = rt.clock.Now
 	svc.Anchor = store.Anchor(DefaultService, io.Discard)
+	// As signoff serve wires it: the header's pending count, kept 30 s.
+	svc.Notifier, svc.PendingTTL = store, 30*time.Second
 	srv, err := server.New(server.Config{Service: svc, Ready: store.Ping, Platform: ids, IdentityTTL: identityTTL,
 		SessionKey: []byte("0123456789abcdef0123456789abcdef"), SecureCookies: true, Engine: "snowflake",
-		Now: rt.clock.Now})
+		Now: rt.clock.Now, Notices: svc})
 	require.NoError(t, err)
 	rt.srv = srv
 	return rt
+}
+
+// expectPending expects the header's pending count for user with roles (a
+// viewer's first page in the count's 30 s), answering n.
+func expectPending(m sqlmock.Sqlmock, user string, n int, roles ...string) {
+	var args []driver.Value
+	for range 2 {
+		for _, r := range roles {
+			args = append(args, r)
+		}
+	}
+	args = append(args, user, user)
+	expectQuery(m, sqlstore.SelectPendingCount(len(roles)), args...).WillReturnRows(sqlmock.NewRows([]string{"n"}).AddRow(int64(n)))
 }
 
 // openCaller is the CallerOpener: a counted sqlmock session that runs what

@@ -96,6 +96,7 @@ func catalogue() []namedStmt {
 		{"ApproverRoles", sqlstore.SelectApproverRoles},
 		{"RequestDetail", sqlstore.SelectRequestDetail},
 		{"Requests (limit 200: my requests)", sqlstore.SelectRequestsBy(signoff.MyRequestsLimit)},
+		{"PendingCount (1 role: the header's count)", sqlstore.SelectPendingCount(1)},
 		{"Queue (1 role; limit 51)", queueSQL(oneRole)},
 		{"Queue (2 roles; limit 51)", queueSQL(signoff.QueueFilter{Roles: []string{"APPROVER_MGR", "APPROVER_OWNER"}})},
 		{"Queue (1 role, after: a later page, or the next request after a decision)", queueSQL(queueAfter(signoff.QueueOldest))},
