@@ -150,9 +150,10 @@ func buildSignoff(t *testing.T, dir string, race bool) string {
 
 // account is who is who in the soak's database.
 type account struct {
-	approvers  []string          // every persona that holds an approver role
-	requesters []string          // R1..Rn
-	accessRole map[string]string // product → access role
+	approvers  []string            // every persona that holds an approver role
+	requesters []string            // R1..Rn
+	accessRole map[string]string   // product → access role
+	chain      map[string][]string // product → its chain's roles
 	admin      string
 }
 
@@ -162,6 +163,10 @@ const (
 	dataOwner    = "DATA_OWNER"
 	dpo          = "DPO"
 	securityLead = "SECURITY_LEAD"
+	// vacant keys a step nobody holds: the schedulers of the serve
+	// processes escalate it to its fallback role, dpo, whose clients then
+	// decide it (issue 12), each such step once.
+	vacant = "VACANT_SEAT"
 )
 
 // chains are the products' approval chains, one to four steps.
@@ -174,6 +179,7 @@ var chains = [][]string{
 	{dpo, lineManager},
 	{lineManager, dataOwner, dpo, securityLead},
 	{dpo, dataOwner, lineManager, securityLead},
+	{lineManager, vacant},
 }
 
 // prepare creates the database at path with its account, products and n
@@ -186,8 +192,8 @@ func prepare(t *testing.T, path string, n int) account {
 	defer st.Close()
 	svc := signoff.NewService(st.Reads(), st)
 
-	acct := account{accessRole: map[string]string{}, admin: "ADAM"}
-	roles := []string{"ANALYST", lineManager, dataOwner, dpo, securityLead, signoff.RoleAdmin}
+	acct := account{accessRole: map[string]string{}, chain: map[string][]string{}, admin: "ADAM"}
+	roles := []string{"ANALYST", lineManager, dataOwner, dpo, securityLead, vacant, signoff.RoleAdmin}
 	for i := range chains {
 		roles = append(roles, fmt.Sprintf("P%d_READ", i+1))
 	}
@@ -220,7 +226,8 @@ func prepare(t *testing.T, path string, n int) account {
 	}
 	user(acct.admin, signoff.RoleAdmin)
 
-	labels := map[string]string{lineManager: "Line manager", dataOwner: "Data owner", dpo: "Data protection", securityLead: "Security"}
+	labels := map[string]string{lineManager: "Line manager", dataOwner: "Data owner", dpo: "Data protection", securityLead: "Security",
+		vacant: "Committee"}
 	var products []string
 	for i, chain := range chains {
 		id := fmt.Sprintf("p%d", i+1)
@@ -228,10 +235,14 @@ func prepare(t *testing.T, path string, n int) account {
 			AccessRole: fmt.Sprintf("P%d_READ", i+1), Classification: "INTERNAL"}
 		for _, role := range chain {
 			p.Chain = append(p.Chain, signoff.ChainStep{ApproverRole: role, Label: labels[role]})
+			if role == vacant {
+				p.FallbackRole = dpo
+			}
 		}
 		require.NoError(t, st.CreateProduct(ctx, p))
 		products = append(products, id)
 		acct.accessRole[id] = p.AccessRole
+		acct.chain[id] = chain
 	}
 
 	// Each requester asks for every product once (one open request per
@@ -736,6 +747,18 @@ func verify(t *testing.T, path string, acct account, run *soakRun) {
 			"%s: %d step events for %d decided steps", r.id,
 			r.events[string(signoff.EventStepApproved)]+r.events[string(signoff.EventStepRejected)], d)
 		check(r.events[string(signoff.EventRequestSubmitted)] == 1, "%s: %d REQUEST_SUBMITTED events", r.id, r.events[string(signoff.EventRequestSubmitted)])
+		// A step of the vacant seat, once it was the current one, escalated
+		// exactly once, however many schedulers saw it.
+		escalations := 0
+		if chain := acct.chain[r.product]; r.current <= len(chain) && slices.Contains(chain[:r.current], vacant) {
+			escalations = 1
+		}
+		check(r.events[string(signoff.EventStepEscalated)] <= escalations, "%s: %d STEP_ESCALATED events", r.id,
+			r.events[string(signoff.EventStepEscalated)])
+		if r.status == string(signoff.StatusGranted) {
+			check(r.events[string(signoff.EventStepEscalated)] == escalations, "%s: granted with %d STEP_ESCALATED events",
+				r.id, r.events[string(signoff.EventStepEscalated)])
+		}
 		approvedEvents, grantedEvents := r.events[string(signoff.EventRequestApproved)], r.events[string(signoff.EventAccessGranted)]
 		switch r.status {
 		case string(signoff.StatusPending):
