@@ -44,6 +44,7 @@ const (
 	CodeDurationNotOffered Code = "DURATION_NOT_OFFERED" // the product does not offer the duration asked for
 	CodeDurationLonger     Code = "DURATION_LONGER"      // an approval may shorten the duration, never lengthen it
 	CodeNotExtendable      Code = "NOT_EXTENDABLE"       // only one's own granted time-bound access to the product extends
+	CodeReasonApproved     Code = "REASON_APPROVED"      // a step approved the reason: an answer may not replace it
 
 	// The scheduler's work is no longer due (someone acted first).
 	CodeNotDue Code = "NOT_DUE"
@@ -60,7 +61,7 @@ func (c Code) Kind() error {
 		return nil
 	case CodeIdentityUnavailable:
 		return ErrUnauthenticated
-	case CodeInvalid, CodeNoChain, CodeDurationNotOffered, CodeDurationLonger, CodeNotExtendable:
+	case CodeInvalid, CodeNoChain, CodeDurationNotOffered, CodeDurationLonger, CodeNotExtendable, CodeReasonApproved:
 		return ErrInvalid
 	case CodeProductNotFound, CodeNotFound:
 		return ErrNotFound
@@ -77,7 +78,7 @@ var Codes = []Code{CodeOK, CodeDryRun, CodeIdentityUnavailable, CodeInvalid, Cod
 	CodeNoChain, CodeOpenRequestExists, CodeNotFound, CodeDuplicateID, CodeWrongStatus, CodeStaleStep,
 	CodeOwnRequest, CodeDecidedAnotherStep, CodeActingAsNotHeld, CodeActingAsWrongRole, CodeRoleNotHeld,
 	CodeNotRequester, CodeNotAdmin, CodeNotAdminOrOwner, CodeDurationNotOffered, CodeDurationLonger,
-	CodeNotExtendable, CodeNotDue, CodeConflict}
+	CodeNotExtendable, CodeReasonApproved, CodeNotDue, CodeConflict}
 
 // APIMessage is the sentence the Snowflake API procedures put in their
 // envelope's "message" for people who call them with SQL. The app writes its
@@ -127,7 +128,9 @@ func (c Code) APIMessage() string {
 	case CodeDurationLonger:
 		return "An approval may shorten the access it grants, never lengthen it."
 	case CodeNotExtendable:
-		return "Only your own granted, time-bound access to this data product can be extended."
+		return "Only your own granted, time-bound access to this data product can be extended, and not once it was revoked."
+	case CodeReasonApproved:
+		return "A step already approved the business reason as it is: answer the question without replacing it."
 	case CodeNotDue:
 		return "The scheduled work is no longer due."
 	case CodeConflict:
@@ -254,9 +257,14 @@ func (o Outcome) message() string {
 	case CodeDurationNotOffered:
 		return fmt.Sprintf("%s does not offer access for that long; choose one of the durations offered.", or(o.ProductName, o.ProductID))
 	case CodeDurationLonger:
+		if o.StepRole == "" { // a submission: an extension asked for longer than the access it extends
+			return "An extension is no longer than the access it extends, and never permanent. Nothing was changed."
+		}
 		return fmt.Sprintf("The request asks for %s; you may approve it for that or shorter, not longer.", DurationLabel(o.DurationDays))
 	case CodeNotExtendable:
-		return "Only your own granted, time-bound access to this data product can be extended; this request is not one. Nothing was changed."
+		return "Only your own granted, time-bound access to this data product can be extended, and not once it was revoked. Nothing was changed."
+	case CodeReasonApproved:
+		return "Earlier steps approved the business reason as it is, so it cannot be replaced now: answer the question, or withdraw and ask again. Nothing was changed."
 	case CodeNotDue:
 		return "That scheduled work is no longer due. Nothing was changed."
 	case CodeConflict:

@@ -260,9 +260,11 @@ func newPathStack(tb testing.TB, login, statement time.Duration) *pathStack {
 	ids := NewIdentities(CallerSessions(cfg), store.RolesThatMatter(cfg.CatalogTTL))
 	svc := signoff.NewService(store.Reads(), store)
 	svc.Diagnoser = NewDoctor(store, cfg)
+	// As signoff serve wires it: the header's pending count, kept 30 s.
+	svc.Notifier, svc.PendingTTL = store, 30*time.Second
 	srv, err := server.New(server.Config{Service: svc, Ready: store.Ping, Platform: ids, IdentityTTL: prodIdentityTTL,
 		SessionKey: []byte("0123456789abcdef0123456789abcdef"), SecureCookies: true,
-		Engine: "Snowflake (" + cfg.Database + "." + cfg.Schema + ")"})
+		Engine: "Snowflake (" + cfg.Database + "." + cfg.Schema + ")", Notices: svc})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -295,6 +297,9 @@ func (st *pathStack) cannedReads() {
 	st.fake.On(auditPageSQL(signoff.EventFilter{}),
 		sfResult(eventCols, eventValues(historyOf(pendingRequest(reqID, 3))...)))
 	st.fake.On(`SELECT 1`, selectOne)
+	for n := 1; n <= 3; n++ { // the header's count, for viewers with up to three approver roles
+		st.fake.On(sqlstore.SelectPendingCount(n), sfResult([]string{"n"}, [][]driver.Value{{int64(1)}}))
+	}
 }
 
 // answer answers what a caller's-rights session runs, as the session's

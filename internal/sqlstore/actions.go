@@ -46,10 +46,11 @@ SELECT (SELECT COUNT(*) FROM main.access_request WHERE request_id = :request_id)
        MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
        MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
        COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
-       MAX(r.expires_at) AS expires_at
+       MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
 FROM main.access_request r
 LEFT JOIN main.data_product p ON p.product_id = r.product_id
 LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+LEFT JOIN main.access_request x ON x.request_id = r.extends_request_id
 WHERE r.request_id = :request_id`
 
 // LoadRequest reads the roles the engine must look up in the caller's
@@ -88,7 +89,7 @@ WITH p AS (SELECT COUNT(*) AS n, MAX(name) AS product_name, MAX(durations) AS du
            WHERE product_id = :product_id AND requester = :actor AND request_id <> :extends_id
              AND status IN ('PENDING', 'CHANGES_REQUESTED', 'APPROVED', 'GRANTED', 'GRANT_FAILED')),
      e AS (SELECT COUNT(*) AS n, MAX(status) AS status, MAX(product_id) AS product_id, MAX(requester) AS requester,
-                  COUNT(expires_at) AS timed
+                  COUNT(expires_at) AS timed, MAX(duration_days) AS duration_days
            FROM main.access_request WHERE request_id = :extends_id),
      d AS (SELECT COUNT(*) AS n FROM main.access_request WHERE request_id = :request_id)
 SELECT CASE
@@ -98,6 +99,7 @@ SELECT CASE
            WHEN ',' || p.durations || ',' NOT LIKE '%,' || CAST(:duration_days AS VARCHAR) || ',%' THEN 'DURATION_NOT_OFFERED'
            WHEN :extends_id <> '' AND (e.n <> 1 OR e.requester <> :actor OR e.product_id <> :product_id
                                        OR e.status <> 'GRANTED' OR e.timed = 0) THEN 'NOT_EXTENDABLE'
+           WHEN :extends_id <> '' AND (:duration_days = 0 OR :duration_days > e.duration_days) THEN 'DURATION_LONGER'
            WHEN o.open_request_id IS NOT NULL THEN 'OPEN_REQUEST_EXISTS'
            WHEN d.n > 0 THEN 'DUPLICATE_ID'
            ELSE 'OK'
@@ -160,6 +162,7 @@ SELECT CASE
            WHEN COALESCE(r.step_role, '') <> COALESCE(:step_role, '') THEN 'CONFLICT'
            WHEN r.escalated_to <> COALESCE(:escalated_to, '') THEN 'CONFLICT'
            WHEN :actor = r.requester THEN 'OWN_REQUEST'
+           WHEN :decision = 'APPROVED' AND r.extends_status = 'REVOKED' THEN 'NOT_EXTENDABLE'
            WHEN mine.n > 0 THEN 'DECIDED_ANOTHER_STEP'
            WHEN :acting_as <> '' AND NOT :holds_acting_as THEN 'ACTING_AS_NOT_HELD'
            WHEN :acting_as <> '' AND :acting_as <> r.step_role
@@ -211,7 +214,8 @@ WHERE request_id = :request_id AND step_order = :cur_step AND decision IS NULL`
 
 // CheckResubmit decides whether :actor may answer the approver's question
 // on :request_id and send it back to the same step: its requester, while
-// CHANGES_REQUESTED.
+// CHANGES_REQUESTED. A new business reason is refused once a step was
+// approved (REASON_APPROVED): its approvers approved the reason as it was.
 const CheckResubmit = `
 WITH r AS (` + requestFacts + `)
 SELECT CASE
@@ -220,6 +224,9 @@ SELECT CASE
            WHEN r.n > 1 THEN 'DUPLICATE_ID'
            WHEN :actor <> r.requester THEN 'NOT_REQUESTER'
            WHEN r.status <> 'CHANGES_REQUESTED' THEN 'WRONG_STATUS'
+           WHEN r.current_step > 1
+                AND TRIM(COALESCE(:reason, ''), ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)) <> ''
+                THEN 'REASON_APPROVED'
            ELSE 'OK'
        END AS code,
        ` + requestColumns + `
@@ -286,7 +293,8 @@ WITH r AS (SELECT COUNT(*) AS n, MAX(status) AS status, MAX(requester) AS reques
                   MAX(step_order) AS hi,
                   SUM(CASE WHEN decision = 'APPROVED' THEN 0 ELSE 1 END) AS not_approved,
                   COUNT(decided_by) AS decided, COUNT(DISTINCT decided_by) AS deciders,
-                  SUM(CASE WHEN acting_role = approver_role OR acting_role = escalated_to THEN 0 ELSE 1 END) AS other_role
+                  SUM(CASE WHEN acting_role = approver_role OR acting_role = escalated_to AND escalated_to = fallback_role
+                           THEN 0 ELSE 1 END) AS other_role
            FROM main.request_step WHERE request_id = :request_id),
      q AS (SELECT COUNT(*) AS n FROM main.request_step st
            WHERE st.request_id = :request_id

@@ -199,6 +199,33 @@ func VerifyLedger(digests string) string {
         AND COALESCE(t.event_type, '') IN ('REQUEST_SUBMITTED', 'STEP_APPROVED', 'REQUEST_RESUBMITTED')
         AND COALESCE(m.step_order, 0) = t.approvals_before + CASE WHEN t.event_type = 'STEP_APPROVED' THEN 2 ELSE 1 END)
     OR (m.event_type = 'EXPIRY_REMINDED' AND COALESCE(t.event_type, '') = 'ACCESS_GRANTED'))`)
+	// The scheduler's events are due when they happen: an escalation goes
+	// to the step's fallback role (which the submission recorded), once,
+	// and for a deadline only after twice it passed; a step's reminder
+	// after its deadline; access expires at its end, and is reminded of
+	// once. (An escalation because nobody could decide depends on who held
+	// the roles then, which no event records.)
+	add(`SELECT m.request_id, m.seq, m.event_id, 'illegal', 'details', COALESCE(m.details, ''), COALESCE(st.fallback_role, '')
+  FROM ev m LEFT JOIN request_step st ON st.request_id = m.request_id AND st.step_order = m.step_order
+ WHERE m.event_type = 'STEP_ESCALATED' AND COALESCE(m.details, '') <> COALESCE(st.fallback_role, '-')`)
+	add(`SELECT m.request_id, m.seq, m.event_id, 'illegal', 'event_type', 'STEP_ESCALATED', 'once per step'
+  FROM ev m WHERE m.event_type = 'STEP_ESCALATED'
+   AND (SELECT COUNT(*) FROM ev o WHERE o.request_id = m.request_id AND o.event_type = 'STEP_ESCALATED'
+          AND o.step_order = m.step_order AND o.seq < m.seq) > 0`)
+	add(`SELECT m.request_id, m.seq, m.event_id, 'illegal', 'event_time', CAST(m.event_time AS VARCHAR),
+       'after ' || CAST(CASE WHEN m.event_type = 'STEP_REMINDED' THEN 1 ELSE 2 END AS VARCHAR) || ' times the step''s deadline'
+  FROM ev m JOIN ev t ON t.request_id = m.request_id AND t.msg = 0 AND t.tn = m.tn
+  LEFT JOIN request_step st ON st.request_id = m.request_id AND st.step_order = m.step_order
+ WHERE (m.event_type = 'STEP_REMINDED' OR m.event_type = 'STEP_ESCALATED' AND m.comment = ` + sqlString(signoff.EscalationWhy("deadline")) + `)
+   AND CASE WHEN st.deadline_hours > 0
+             AND m.event_time >= ADD_HOURS(t.event_time, CASE WHEN m.event_type = 'STEP_REMINDED' THEN 1 ELSE 2 END * st.deadline_hours)
+            THEN 0 ELSE 1 END = 1`)
+	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'event_time', CAST(e.event_time AS VARCHAR), 'at or after the access''s end'
+  FROM ev e JOIN access_request r ON r.request_id = e.request_id
+ WHERE e.event_type = 'ACCESS_EXPIRED' AND CASE WHEN e.event_time >= r.expires_at THEN 0 ELSE 1 END = 1`)
+	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'event_type', 'EXPIRY_REMINDED', 'once'
+  FROM ev e WHERE e.event_type = 'EXPIRY_REMINDED'
+   AND (SELECT COUNT(*) FROM ev o WHERE o.request_id = e.request_id AND o.event_type = 'EXPIRY_REMINDED' AND o.seq < e.seq) > 0`)
 	// The scheduler's events are the system's, and only they are.
 	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'actor', e.actor,
        CASE WHEN e.event_type IN (` + systemEvents + `) THEN '` + signoff.SystemActor + `' ELSE 'a person' END
@@ -256,8 +283,10 @@ func VerifyLedger(digests string) string {
 		// The submission records the duration asked, then the chain.
 		{"steps", submission, "COALESCE(s.snapshot, '')", submission + " <> COALESCE(s.snapshot, '') " +
 			// Submissions from before durations existed recorded the
-			// chain alone, and were for permanent access.
-			"AND NOT (r.asked_days = 0 AND COALESCE(k.snapshot, '') = COALESCE(s.snapshot, ''))"},
+			// chain alone, and were for permanent access, with no
+			// deadlines, fallback roles or extension.
+			"AND NOT (r.asked_days = 0 AND COALESCE(k.snapshot, '') = COALESCE(s.snapshot, '') " +
+			"AND r.extends_request_id IS NULL AND COALESCE(k.policy, '') = " + legacyPolicy + ")"},
 		// An approval for a shorter duration records it; the last one holds.
 		{"duration_days", "'days=' || CAST(r.duration_days AS VARCHAR) || ';'",
 			"COALESCE(x.days, 'days=' || CAST(r.asked_days AS VARCHAR) || ';')",
@@ -310,7 +339,7 @@ func VerifyLedger(digests string) string {
 		{"comment", "COALESCE(st.comment, '')", "COALESCE(d.comment, '')"},
 		{"decided_at", "COALESCE(CAST(st.decided_at AS VARCHAR), '')", "COALESCE(CAST(d.event_time AS VARCHAR), '')"},
 		{"approved_days", "COALESCE('days=' || CAST(st.approved_days AS VARCHAR) || ';', '')", "COALESCE(d.details, '')"},
-		{"escalated_to", "COALESCE(st.escalated_to, '')",
+		{"escalated_to", "COALESCE(st.escalated_to, '') || CASE WHEN st.escalated_to <> COALESCE(st.fallback_role, '') THEN ' (not its fallback role)' ELSE '' END",
 			"COALESCE((SELECT MAX(x.details) FROM ev x WHERE x.request_id = st.request_id AND x.step_order = st.step_order AND x.event_type = 'STEP_ESCALATED'), '')"},
 	}
 	for _, f := range stepFields {
@@ -392,6 +421,13 @@ steps AS (
 ` + strings.Join(checks, "\nUNION ALL\n") + `
 ORDER BY 2, 1, 4, 5`
 }
+
+// legacyPolicy is SQL for the steps' policy of a request from before
+// deadlines and fallback roles: "0:;" for each of its steps.
+var legacyPolicy = "SUBSTR('" + strings.Repeat("0:;", signoff.MaxChainSteps) + "', 1, 3 * COALESCE(k.n, 0))"
+
+// sqlString quotes s as an SQL string literal.
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // systemEvents are the event types only the scheduler writes.
 var systemEvents = "'" + strings.Join([]string{string(signoff.EventStepReminded), string(signoff.EventStepEscalated),

@@ -215,22 +215,41 @@ func testRequestChanges(t *testing.T, f *fixture) {
 	})
 
 	const newReason = "Quarter-end reconciliation of cost centres 4100 to 4199 only."
-	require.NoError(t, f.svc.Resubmit(ctx, f.who(t, requester2), r.ID, "  Cost centres 4100 to 4199.  ", "  "+newReason+"\n"))
+	t.Run("a step approved the reason: an answer may not replace it", func(t *testing.T) {
+		before := f.snap(t, r.ID)
+		err := f.svc.Resubmit(ctx, f.who(t, requester2), r.ID, "Cost centres 4100 to 4199.", newReason)
+		assert.ErrorIs(t, err, signoff.ErrInvalid)
+		assert.Equal(t, signoff.CodeReasonApproved, codeOf(err))
+		f.unchanged(t, before)
+	})
+	require.NoError(t, f.svc.Resubmit(ctx, f.who(t, requester2), r.ID, "  Cost centres 4100 to 4199.  ", ""))
 	r = f.request(t, r.ID)
 	assert.Equal(t, signoff.StatusPending, r.Status)
 	assert.Equal(t, 2, r.CurrentStep, "back at the step that asked")
-	assert.Equal(t, newReason, r.Reason, "the new reason, trimmed")
+	assert.Equal(t, reason, r.Reason, "the reason the first step approved")
 	answered := lastEvent(f.history(t, r.ID))
 	assert.Equal(t, signoff.EventRequestResubmitted, answered.Type)
 	assert.Equal(t, requester2, answered.Actor)
 	assert.Equal(t, "Cost centres 4100 to 4199.", answered.Comment)
-	assert.Equal(t, newReason, answered.Details)
+	assert.Empty(t, answered.Details)
 	assert.ErrorIs(t, f.svc.Resubmit(ctx, f.who(t, requester2), r.ID, "Again.", ""), signoff.ErrConflict, "once")
 
 	// The one who asked may decide the step after all: asking decided nothing.
 	f.approve(t, owner, r.ID)
 	require.Equal(t, signoff.StatusGranted, f.approve(t, security, r.ID).Status)
 	f.verifies(t)
+
+	t.Run("before any approval, the answer may replace the reason", func(t *testing.T) {
+		r := f.submit(t, requester2, "contracts")
+		_, err := f.svc.Decide(ctx, f.who(t, manager), r.ID, signoff.DecisionInput{Decision: signoff.DecisionChanges,
+			Comment: "Which suppliers?"})
+		require.NoError(t, err)
+		require.NoError(t, f.svc.Resubmit(ctx, f.who(t, requester2), r.ID, "  The top 50.  ", "  "+newReason+"\n"))
+		r = f.request(t, r.ID)
+		assert.Equal(t, newReason, r.Reason, "the new reason, trimmed")
+		assert.Equal(t, newReason, lastEvent(f.history(t, r.ID)).Details)
+		f.verifies(t)
+	})
 
 	t.Run("a request waiting on its requester may be withdrawn", func(t *testing.T) {
 		r := f.submit(t, requester2, "reports")
@@ -386,7 +405,7 @@ func testSchedulersRunOnce(t *testing.T, f *fixture) {
 
 func testExtensions(t *testing.T, f *fixture) {
 	ctx := f.ctx
-	r := f.submitFor(t, requester2, "renewable", 7)
+	r := f.submitFor(t, requester2, "renewable", 30)
 	f.approve(t, governor, r.ID)
 	require.Equal(t, signoff.StatusGranted, f.approve(t, governor2, r.ID).Status)
 	r = f.request(t, r.ID)
@@ -409,29 +428,57 @@ func testExtensions(t *testing.T, f *fixture) {
 		assert.Equal(t, signoff.CodeOpenRequestExists, codeOf(err), "a new request is not an extension")
 	})
 
-	o, err := f.svc.Extend(ctx, f.who(t, requester2), "renewable", r.ID, reason, 30)
+	// Near the end of the access, the requester asks for 7 more days: an
+	// extension is no longer than the access it extends, and goes through
+	// the product's last step only.
+	f.clock.advance(28 * 24 * time.Hour)
+	o, err := f.svc.Extend(ctx, f.who(t, requester2), "renewable", r.ID, reason, 7)
 	require.NoError(t, err)
 	ext := f.request(t, o.RequestID)
 	assert.Equal(t, r.ID, ext.Extends)
 	assert.Equal(t, 1, ext.StepCount, "the product's extensions take its last step only")
 	step, _ := ext.Step(1)
 	assert.Equal(t, "Curator", step.Label, "the last step, as step 1")
-	_, err = f.svc.Extend(ctx, f.who(t, requester2), "renewable", r.ID, reason, 30)
+	_, err = f.svc.Extend(ctx, f.who(t, requester2), "renewable", r.ID, reason, 7)
 	assert.Equal(t, signoff.CodeOpenRequestExists, codeOf(err), "one extension at a time")
 	assert.Equal(t, signoff.StatusGranted, f.request(t, r.ID).Status, "the access stays while the extension is decided")
 
 	require.Equal(t, signoff.StatusGranted, f.approve(t, governor, ext.ID).Status)
-	ext = f.request(t, ext.ID)
-	f.clock.advance(8 * 24 * time.Hour)
+	f.clock.advance(3 * 24 * time.Hour)
 	rep := f.sweep(t)
 	assert.Equal(t, 1, rep.Done[signoff.DueExpireAccess], "the first grant ends")
 	assert.Equal(t, signoff.StatusExpired, f.request(t, r.ID).Status)
 	assert.True(t, f.hasRole(t, requester2, "TIMED_READ"), "the extension keeps the role")
 	assert.Equal(t, signoff.StatusGranted, f.request(t, ext.ID).Status)
 
-	f.clock.advance(30 * 24 * time.Hour)
+	f.clock.advance(5 * 24 * time.Hour)
 	f.sweep(t)
 	assert.Equal(t, signoff.StatusExpired, f.request(t, ext.ID).Status)
 	assert.False(t, f.hasRole(t, requester2, "TIMED_READ"), "and ends with it")
 	f.verifies(t)
+
+	t.Run("an extension is no longer than the access it extends", func(t *testing.T) {
+		r := f.submitFor(t, requester, "renewable", 7)
+		f.approve(t, governor, r.ID)
+		f.approve(t, governor2, r.ID)
+		_, err := f.svc.Extend(ctx, f.who(t, requester), "renewable", r.ID, reason, 30)
+		assert.Equal(t, signoff.CodeDurationLonger, codeOf(err))
+		assert.Contains(t, signoff.Message(err), "no longer than the access it extends")
+		require.NoError(t, f.svc.Revoke(ctx, f.who(t, owner), r.ID, "Done."))
+	})
+
+	t.Run("the extension of revoked access is approved no more", func(t *testing.T) {
+		r := f.submitFor(t, requester, "renewable", 30)
+		f.approve(t, governor, r.ID)
+		f.approve(t, governor2, r.ID)
+		o, err := f.svc.Extend(ctx, f.who(t, requester), "renewable", r.ID, reason, 30)
+		require.NoError(t, err)
+		require.NoError(t, f.svc.Revoke(ctx, f.who(t, owner), r.ID, "Misuse."))
+		before := f.snap(t, o.RequestID)
+		_, err = f.svc.Decide(ctx, f.who(t, governor), o.RequestID, signoff.DecisionInput{Decision: signoff.DecisionApprove})
+		assert.Equal(t, signoff.CodeNotExtendable, codeOf(err))
+		f.unchanged(t, before)
+		assert.False(t, f.hasRole(t, requester, "TIMED_READ"))
+		f.verifies(t)
+	})
 }

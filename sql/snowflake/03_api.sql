@@ -246,7 +246,8 @@ $$
             WHEN 'NOT_ADMIN_OR_OWNER' THEN 'Only Signoff admins and the data product''s owners can revoke access.'
             WHEN 'DURATION_NOT_OFFERED' THEN 'The data product does not offer access for that long.'
             WHEN 'DURATION_LONGER' THEN 'An approval may shorten the access it grants, never lengthen it.'
-            WHEN 'NOT_EXTENDABLE' THEN 'Only your own granted, time-bound access to this data product can be extended.'
+            WHEN 'NOT_EXTENDABLE' THEN 'Only your own granted, time-bound access to this data product can be extended, and not once it was revoked.'
+            WHEN 'REASON_APPROVED' THEN 'A step already approved the business reason as it is: answer the question without replacing it.'
             WHEN 'NOT_DUE' THEN 'The scheduled work is no longer due.'
             WHEN 'CONFLICT' THEN 'Someone changed the request at the same moment; nothing was changed. Try again.'
             ELSE CODE
@@ -345,7 +346,7 @@ BEGIN
                WHERE product_id = :product_id AND requester = :actor AND request_id <> :extends_id
                  AND status IN ('PENDING', 'CHANGES_REQUESTED', 'APPROVED', 'GRANTED', 'GRANT_FAILED')),
          e AS (SELECT COUNT(*) AS n, MAX(status) AS status, MAX(product_id) AS product_id, MAX(requester) AS requester,
-                      COUNT(expires_at) AS timed
+                      COUNT(expires_at) AS timed, MAX(duration_days) AS duration_days
                FROM main.access_request WHERE request_id = :extends_id),
          d AS (SELECT COUNT(*) AS n FROM main.access_request WHERE request_id = :request_id)
     SELECT CASE
@@ -355,6 +356,7 @@ BEGIN
                WHEN ',' || p.durations || ',' NOT LIKE '%,' || CAST(:duration_days AS VARCHAR) || ',%' THEN 'DURATION_NOT_OFFERED'
                WHEN :extends_id <> '' AND (e.n <> 1 OR e.requester <> :actor OR e.product_id <> :product_id
                                            OR e.status <> 'GRANTED' OR e.timed = 0) THEN 'NOT_EXTENDABLE'
+               WHEN :extends_id <> '' AND (:duration_days = 0 OR :duration_days > e.duration_days) THEN 'DURATION_LONGER'
                WHEN o.open_request_id IS NOT NULL THEN 'OPEN_REQUEST_EXISTS'
                WHEN d.n > 0 THEN 'DUPLICATE_ID'
                ELSE 'OK'
@@ -485,10 +487,11 @@ BEGIN
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
            COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
-           MAX(r.expires_at) AS expires_at
+           MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
     LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    LEFT JOIN main.access_request x ON x.request_id = r.extends_request_id
     WHERE r.request_id = :request_id)
     SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
@@ -556,7 +559,8 @@ BEGIN
                       MAX(step_order) AS hi,
                       SUM(CASE WHEN decision = 'APPROVED' THEN 0 ELSE 1 END) AS not_approved,
                       COUNT(decided_by) AS decided, COUNT(DISTINCT decided_by) AS deciders,
-                      SUM(CASE WHEN acting_role = approver_role OR acting_role = escalated_to THEN 0 ELSE 1 END) AS other_role
+                      SUM(CASE WHEN acting_role = approver_role OR acting_role = escalated_to AND escalated_to = fallback_role
+                               THEN 0 ELSE 1 END) AS other_role
                FROM main.request_step WHERE request_id = :request_id),
          q AS (SELECT COUNT(*) AS n FROM main.request_step st
                WHERE st.request_id = :request_id
@@ -690,10 +694,11 @@ BEGIN
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
            COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
-           MAX(r.expires_at) AS expires_at
+           MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
     LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    LEFT JOIN main.access_request x ON x.request_id = r.extends_request_id
     WHERE r.request_id = :request_id)
     SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
@@ -801,10 +806,11 @@ BEGIN
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
            COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
-           MAX(r.expires_at) AS expires_at
+           MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
     LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    LEFT JOIN main.access_request x ON x.request_id = r.extends_request_id
     WHERE r.request_id = :request_id
     ) q;
     SELECT GET(:facts, 'STEP_ROLE')::VARCHAR, COALESCE(GET(:facts, 'ESCALATED_TO')::VARCHAR, '')
@@ -822,10 +828,11 @@ BEGIN
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
            COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
-           MAX(r.expires_at) AS expires_at
+           MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
     LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    LEFT JOIN main.access_request x ON x.request_id = r.extends_request_id
     WHERE r.request_id = :request_id),
          seen AS (SELECT MAX(step_label) AS seen_label, MAX(decided_by) AS seen_decided_by,
                          MAX(decision) AS seen_decision
@@ -840,6 +847,7 @@ BEGIN
                WHEN COALESCE(r.step_role, '') <> COALESCE(:step_role, '') THEN 'CONFLICT'
                WHEN r.escalated_to <> COALESCE(:escalated_to, '') THEN 'CONFLICT'
                WHEN :actor = r.requester THEN 'OWN_REQUEST'
+               WHEN :decision = 'APPROVED' AND r.extends_status = 'REVOKED' THEN 'NOT_EXTENDABLE'
                WHEN mine.n > 0 THEN 'DECIDED_ANOTHER_STEP'
                WHEN :acting_as <> '' AND NOT :holds_acting_as THEN 'ACTING_AS_NOT_HELD'
                WHEN :acting_as <> '' AND :acting_as <> r.step_role
@@ -943,10 +951,11 @@ BEGIN
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
            COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
-           MAX(r.expires_at) AS expires_at
+           MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
     LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    LEFT JOIN main.access_request x ON x.request_id = r.extends_request_id
     WHERE r.request_id = :request_id)
     SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
@@ -1082,10 +1091,11 @@ BEGIN
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
            COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
-           MAX(r.expires_at) AS expires_at
+           MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
     LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    LEFT JOIN main.access_request x ON x.request_id = r.extends_request_id
     WHERE r.request_id = :request_id)
     SELECT CASE
                WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVAILABLE'
@@ -1093,6 +1103,9 @@ BEGIN
                WHEN r.n > 1 THEN 'DUPLICATE_ID'
                WHEN :actor <> r.requester THEN 'NOT_REQUESTER'
                WHEN r.status <> 'CHANGES_REQUESTED' THEN 'WRONG_STATUS'
+               WHEN r.current_step > 1
+                    AND TRIM(COALESCE(:reason, ''), ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)) <> ''
+                    THEN 'REASON_APPROVED'
                ELSE 'OK'
            END AS code,
            :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
@@ -1157,10 +1170,11 @@ BEGIN
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
            COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
-           MAX(r.expires_at) AS expires_at
+           MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
     LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    LEFT JOIN main.access_request x ON x.request_id = r.extends_request_id
     WHERE r.request_id = :request_id)
     SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
@@ -1236,10 +1250,11 @@ BEGIN
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
            COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
-           MAX(r.expires_at) AS expires_at
+           MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
     LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    LEFT JOIN main.access_request x ON x.request_id = r.extends_request_id
     WHERE r.request_id = :request_id)
     SELECT CASE
                WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVAILABLE'
@@ -1307,10 +1322,11 @@ BEGIN
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
            COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
-           MAX(r.expires_at) AS expires_at
+           MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
     LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    LEFT JOIN main.access_request x ON x.request_id = r.extends_request_id
     WHERE r.request_id = :request_id)
     SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
@@ -1376,10 +1392,11 @@ BEGIN
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
            COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
-           MAX(r.expires_at) AS expires_at
+           MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
     LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    LEFT JOIN main.access_request x ON x.request_id = r.extends_request_id
     WHERE r.request_id = :request_id)
     SELECT CASE
                WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVAILABLE'
@@ -1474,10 +1491,11 @@ BEGIN
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
            COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
-           MAX(r.expires_at) AS expires_at
+           MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
     LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    LEFT JOIN main.access_request x ON x.request_id = r.extends_request_id
     WHERE r.request_id = :request_id)
     SELECT CASE
                WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVAILABLE'
@@ -1557,10 +1575,11 @@ BEGIN
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
            COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
-           MAX(r.expires_at) AS expires_at
+           MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
     LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    LEFT JOIN main.access_request x ON x.request_id = r.extends_request_id
     WHERE r.request_id = :request_id)
     SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
@@ -1636,10 +1655,11 @@ BEGIN
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
            COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
-           MAX(r.expires_at) AS expires_at
+           MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
     LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    LEFT JOIN main.access_request x ON x.request_id = r.extends_request_id
     WHERE r.request_id = :request_id
     ) q;
     SELECT GET(:facts, 'OWNER_ROLE')::VARCHAR INTO :owner_role;
@@ -1819,10 +1839,11 @@ BEGIN
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
            COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
-           MAX(r.expires_at) AS expires_at
+           MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
     LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    LEFT JOIN main.access_request x ON x.request_id = r.extends_request_id
     WHERE r.request_id = :request_id),
          x AS (SELECT MAX(r2.created_at) AS created_at, MAX(r2.updated_at) AS updated_at,
                       MAX(p.pending_days) AS pending_days, MAX(s.deadline_hours) AS deadline_hours,

@@ -205,6 +205,32 @@ SELECT m.request_id, m.seq, m.event_id, 'illegal', 'event_type', COALESCE(t.even
         AND COALESCE(m.step_order, 0) = t.approvals_before + CASE WHEN t.event_type = 'STEP_APPROVED' THEN 2 ELSE 1 END)
     OR (m.event_type = 'EXPIRY_REMINDED' AND COALESCE(t.event_type, '') = 'ACCESS_GRANTED'))
 UNION ALL
+SELECT m.request_id, m.seq, m.event_id, 'illegal', 'details', COALESCE(m.details, ''), COALESCE(st.fallback_role, '')
+  FROM ev m LEFT JOIN request_step st ON st.request_id = m.request_id AND st.step_order = m.step_order
+ WHERE m.event_type = 'STEP_ESCALATED' AND COALESCE(m.details, '') <> COALESCE(st.fallback_role, '-')
+UNION ALL
+SELECT m.request_id, m.seq, m.event_id, 'illegal', 'event_type', 'STEP_ESCALATED', 'once per step'
+  FROM ev m WHERE m.event_type = 'STEP_ESCALATED'
+   AND (SELECT COUNT(*) FROM ev o WHERE o.request_id = m.request_id AND o.event_type = 'STEP_ESCALATED'
+          AND o.step_order = m.step_order AND o.seq < m.seq) > 0
+UNION ALL
+SELECT m.request_id, m.seq, m.event_id, 'illegal', 'event_time', CAST(m.event_time AS VARCHAR),
+       'after ' || CAST(CASE WHEN m.event_type = 'STEP_REMINDED' THEN 1 ELSE 2 END AS VARCHAR) || ' times the step''s deadline'
+  FROM ev m JOIN ev t ON t.request_id = m.request_id AND t.msg = 0 AND t.tn = m.tn
+  LEFT JOIN request_step st ON st.request_id = m.request_id AND st.step_order = m.step_order
+ WHERE (m.event_type = 'STEP_REMINDED' OR m.event_type = 'STEP_ESCALATED' AND m.comment = 'The step waited twice its deadline: it went to the fallback role.')
+   AND CASE WHEN st.deadline_hours > 0
+             AND m.event_time >= ADD_HOURS(t.event_time, CASE WHEN m.event_type = 'STEP_REMINDED' THEN 1 ELSE 2 END * st.deadline_hours)
+            THEN 0 ELSE 1 END = 1
+UNION ALL
+SELECT e.request_id, e.seq, e.event_id, 'illegal', 'event_time', CAST(e.event_time AS VARCHAR), 'at or after the access''s end'
+  FROM ev e JOIN access_request r ON r.request_id = e.request_id
+ WHERE e.event_type = 'ACCESS_EXPIRED' AND CASE WHEN e.event_time >= r.expires_at THEN 0 ELSE 1 END = 1
+UNION ALL
+SELECT e.request_id, e.seq, e.event_id, 'illegal', 'event_type', 'EXPIRY_REMINDED', 'once'
+  FROM ev e WHERE e.event_type = 'EXPIRY_REMINDED'
+   AND (SELECT COUNT(*) FROM ev o WHERE o.request_id = e.request_id AND o.event_type = 'EXPIRY_REMINDED' AND o.seq < e.seq) > 0
+UNION ALL
 SELECT e.request_id, e.seq, e.event_id, 'illegal', 'actor', e.actor,
        CASE WHEN e.event_type IN ('STEP_REMINDED', 'STEP_ESCALATED', 'REQUEST_EXPIRED', 'EXPIRY_REMINDED', 'ACCESS_EXPIRED') THEN 'SIGNOFF$SCHEDULER' ELSE 'a person' END
   FROM ev e
@@ -295,7 +321,7 @@ UNION ALL
 SELECT r.request_id, 0, '', 'inconsistent', 'steps', 'days=' || CAST(r.asked_days AS VARCHAR) || ';' || COALESCE('extends=' || r.extends_request_id || ';', '') || 'steps=' || COALESCE(k.policy, '') || '|' || COALESCE(k.snapshot, ''), COALESCE(s.snapshot, '')
   FROM access_request r JOIN sub s ON s.request_id = r.request_id JOIN expect x ON x.request_id = r.request_id
   LEFT JOIN steps k ON k.request_id = r.request_id
- WHERE 'days=' || CAST(r.asked_days AS VARCHAR) || ';' || COALESCE('extends=' || r.extends_request_id || ';', '') || 'steps=' || COALESCE(k.policy, '') || '|' || COALESCE(k.snapshot, '') <> COALESCE(s.snapshot, '') AND NOT (r.asked_days = 0 AND COALESCE(k.snapshot, '') = COALESCE(s.snapshot, ''))
+ WHERE 'days=' || CAST(r.asked_days AS VARCHAR) || ';' || COALESCE('extends=' || r.extends_request_id || ';', '') || 'steps=' || COALESCE(k.policy, '') || '|' || COALESCE(k.snapshot, '') <> COALESCE(s.snapshot, '') AND NOT (r.asked_days = 0 AND COALESCE(k.snapshot, '') = COALESCE(s.snapshot, '') AND r.extends_request_id IS NULL AND COALESCE(k.policy, '') = SUBSTR('0:;0:;0:;0:;0:;0:;0:;0:;0:;0:;', 1, 3 * COALESCE(k.n, 0)))
 UNION ALL
 SELECT r.request_id, 0, '', 'inconsistent', 'duration_days', 'days=' || CAST(r.duration_days AS VARCHAR) || ';', COALESCE(x.days, 'days=' || CAST(r.asked_days AS VARCHAR) || ';')
   FROM access_request r JOIN sub s ON s.request_id = r.request_id JOIN expect x ON x.request_id = r.request_id
@@ -382,11 +408,11 @@ SELECT st.request_id, COALESCE(d.seq, 0), COALESCE(d.event_id, ''), 'inconsisten
  WHERE COALESCE('days=' || CAST(st.approved_days AS VARCHAR) || ';', '') <> COALESCE(d.details, '')
 UNION ALL
 SELECT st.request_id, COALESCE(d.seq, 0), COALESCE(d.event_id, ''), 'inconsistent',
-       'step ' || CAST(st.step_order AS VARCHAR) || ' escalated_to', COALESCE(st.escalated_to, ''), COALESCE((SELECT MAX(x.details) FROM ev x WHERE x.request_id = st.request_id AND x.step_order = st.step_order AND x.event_type = 'STEP_ESCALATED'), '')
+       'step ' || CAST(st.step_order AS VARCHAR) || ' escalated_to', COALESCE(st.escalated_to, '') || CASE WHEN st.escalated_to <> COALESCE(st.fallback_role, '') THEN ' (not its fallback role)' ELSE '' END, COALESCE((SELECT MAX(x.details) FROM ev x WHERE x.request_id = st.request_id AND x.step_order = st.step_order AND x.event_type = 'STEP_ESCALATED'), '')
   FROM request_step st JOIN sub s ON s.request_id = st.request_id
   LEFT JOIN ev d ON d.request_id = st.request_id AND d.step_order = st.step_order
                 AND d.event_type IN ('STEP_APPROVED', 'STEP_REJECTED')
- WHERE COALESCE(st.escalated_to, '') <> COALESCE((SELECT MAX(x.details) FROM ev x WHERE x.request_id = st.request_id AND x.step_order = st.step_order AND x.event_type = 'STEP_ESCALATED'), '')
+ WHERE COALESCE(st.escalated_to, '') || CASE WHEN st.escalated_to <> COALESCE(st.fallback_role, '') THEN ' (not its fallback role)' ELSE '' END <> COALESCE((SELECT MAX(x.details) FROM ev x WHERE x.request_id = st.request_id AND x.step_order = st.step_order AND x.event_type = 'STEP_ESCALATED'), '')
 ORDER BY 2, 1, 4, 5;
 
 -- 2. The digests found. A WARN row when there is none: the ledger was then
