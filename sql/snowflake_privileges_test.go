@@ -279,6 +279,11 @@ func (a *account) apply(file string, stmts []statement) {
 			} else {
 				tk.resumed = true
 			}
+		case strings.HasPrefix(u, "ALTER TABLE ") && strings.Contains(u, " ADD COLUMN IF NOT EXISTS "):
+			// An upgrade's new columns: only the tables' owner may add them.
+			if role != "SIGNOFF_OWNER" {
+				fail("ALTER TABLE as " + role + ", which does not own the tables")
+			}
 		case strings.HasPrefix(u, "SET "), strings.HasPrefix(u, "SHOW "), strings.HasPrefix(u, "ALTER SERVICE "),
 			u == "BEGIN TRANSACTION", u == "COMMIT", strings.HasPrefix(u, "GRANT SERVICE ROLE "):
 		default:
