@@ -49,7 +49,11 @@ WITH ev AS (
            SUM(1 - e.msg) OVER (PARTITION BY e.request_id ORDER BY e.seq, e.event_id
                                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS tn,
            COUNT(CASE WHEN e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED') THEN 1 END)
-               OVER (PARTITION BY e.request_id, e.actor) AS decisions_by_actor
+               OVER (PARTITION BY e.request_id, e.actor) AS decisions_by_actor,
+           -- nth: the event's place among its request's events of its type
+           -- and step (the scheduler's once-only events).
+           ROW_NUMBER() OVER (PARTITION BY e.request_id, e.event_type, COALESCE(e.step_order, 0)
+                              ORDER BY e.seq, e.event_id) AS nth
     FROM (SELECT a.*, CASE WHEN a.event_type IN ('STEP_REMINDED', 'STEP_ESCALATED', 'EXPIRY_REMINDED') THEN 1 ELSE 0 END AS msg
           FROM audit_log a) e
 ),
@@ -65,6 +69,15 @@ dg AS (
              WHERE STARTSWITH(log::VARCHAR, 'SIGNOFF-DIGEST v1 '))
      WHERE REGEXP_SUBSTR(line, 'SIGNOFF-DIGEST v1 n=([1-9][0-9]*) h=([0-9a-f]{64}) t=', 1, 1, 'e', 1) IS NOT NULL
      GROUP BY 1, 2
+),
+lastd AS (
+    -- Per request, the last answer that replaced the reason and the last
+    -- approval that shortened the duration (their details).
+    SELECT DISTINCT request_id, event_type, details FROM (
+        SELECT request_id, event_type, details,
+               ROW_NUMBER() OVER (PARTITION BY request_id, event_type ORDER BY seq DESC, event_id DESC) AS last
+        FROM ev WHERE event_type IN ('REQUEST_RESUBMITTED', 'STEP_APPROVED') AND COALESCE(details, '') <> '') d
+    WHERE last = 1
 ),
 per AS (
     SELECT request_id, SUM(CASE WHEN event_type = 'STEP_APPROVED' THEN 1 ELSE 0 END) AS approvals
@@ -85,16 +98,16 @@ expect AS (
                WHEN 'REQUEST_EXPIRED' THEN 'EXPIRED' WHEN 'ACCESS_EXPIRED' THEN 'EXPIRED'
            END AS status,
            CASE WHEN p.approvals + 1 > r.step_count THEN r.step_count ELSE p.approvals + 1 END AS current_step,
-           (SELECT MAX(n.details) FROM ev n WHERE n.request_id = l.request_id AND n.event_type = 'REQUEST_RESUBMITTED'
-              AND COALESCE(n.details, '') <> ''
-              AND n.seq = (SELECT MAX(n2.seq) FROM ev n2 WHERE n2.request_id = l.request_id
-                             AND n2.event_type = 'REQUEST_RESUBMITTED' AND COALESCE(n2.details, '') <> '')) AS reason,
-           (SELECT MAX(a.details) FROM ev a WHERE a.request_id = l.request_id AND a.event_type = 'STEP_APPROVED'
-              AND a.seq = (SELECT MAX(a2.seq) FROM ev a2 WHERE a2.request_id = l.request_id
-                             AND a2.event_type = 'STEP_APPROVED' AND COALESCE(a2.details, '') <> '')) AS days,
-           (SELECT MAX(g.event_time) FROM ev g WHERE g.request_id = l.request_id AND g.event_type = 'ACCESS_GRANTED') AS granted_at
+           rs.details AS reason, ad.details AS days, gr.granted_at
     FROM ev l JOIN per p ON p.request_id = l.request_id JOIN access_request r ON r.request_id = l.request_id
+    LEFT JOIN (SELECT request_id, details FROM lastd WHERE event_type = 'REQUEST_RESUBMITTED') rs ON rs.request_id = l.request_id
+    LEFT JOIN (SELECT request_id, details FROM lastd WHERE event_type = 'STEP_APPROVED') ad ON ad.request_id = l.request_id
+    LEFT JOIN (SELECT request_id, MAX(event_time) AS granted_at FROM ev WHERE event_type = 'ACCESS_GRANTED'
+               GROUP BY request_id) gr ON gr.request_id = l.request_id
     WHERE l.rpos = 1 AND l.msg = 0
+),
+esc AS (
+    SELECT DISTINCT request_id, step_order, details, seq FROM ev WHERE event_type = 'STEP_ESCALATED' AND nth = 1
 ),
 steps AS (
     SELECT request_id, COUNT(*) AS n, COUNT(DISTINCT step_order) AS orders, MIN(step_order) AS lo,
@@ -210,9 +223,7 @@ SELECT m.request_id, m.seq, m.event_id, 'illegal', 'details', COALESCE(m.details
  WHERE m.event_type = 'STEP_ESCALATED' AND COALESCE(m.details, '') <> COALESCE(st.fallback_role, '-')
 UNION ALL
 SELECT m.request_id, m.seq, m.event_id, 'illegal', 'event_type', 'STEP_ESCALATED', 'once per step'
-  FROM ev m WHERE m.event_type = 'STEP_ESCALATED'
-   AND (SELECT COUNT(*) FROM ev o WHERE o.request_id = m.request_id AND o.event_type = 'STEP_ESCALATED'
-          AND o.step_order = m.step_order AND o.seq < m.seq) > 0
+  FROM ev m WHERE m.event_type = 'STEP_ESCALATED' AND m.nth > 1
 UNION ALL
 SELECT m.request_id, m.seq, m.event_id, 'illegal', 'event_time', CAST(m.event_time AS VARCHAR),
        'after ' || CAST(CASE WHEN m.event_type = 'STEP_REMINDED' THEN 1 ELSE 2 END AS VARCHAR) || ' times the step''s deadline'
@@ -228,8 +239,7 @@ SELECT e.request_id, e.seq, e.event_id, 'illegal', 'event_time', CAST(e.event_ti
  WHERE e.event_type = 'ACCESS_EXPIRED' AND CASE WHEN e.event_time >= r.expires_at THEN 0 ELSE 1 END = 1
 UNION ALL
 SELECT e.request_id, e.seq, e.event_id, 'illegal', 'event_type', 'EXPIRY_REMINDED', 'once'
-  FROM ev e WHERE e.event_type = 'EXPIRY_REMINDED'
-   AND (SELECT COUNT(*) FROM ev o WHERE o.request_id = e.request_id AND o.event_type = 'EXPIRY_REMINDED' AND o.seq < e.seq) > 0
+  FROM ev e WHERE e.event_type = 'EXPIRY_REMINDED' AND e.nth > 1
 UNION ALL
 SELECT e.request_id, e.seq, e.event_id, 'illegal', 'actor', e.actor,
        CASE WHEN e.event_type IN ('STEP_REMINDED', 'STEP_ESCALATED', 'REQUEST_EXPIRED', 'EXPIRY_REMINDED', 'ACCESS_EXPIRED') THEN 'SIGNOFF$SCHEDULER' ELSE 'a person' END
@@ -264,8 +274,8 @@ SELECT e.request_id, e.seq, e.event_id, 'illegal', 'actor_role', COALESCE(e.acto
   FROM ev e LEFT JOIN request_step st ON st.request_id = e.request_id AND st.step_order = e.step_order
  WHERE e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED', 'CHANGES_REQUESTED')
    AND COALESCE(e.actor_role, '') <> COALESCE(st.approver_role, '')
-   AND NOT EXISTS (SELECT 1 FROM ev x WHERE x.request_id = e.request_id AND x.event_type = 'STEP_ESCALATED'
-                     AND x.step_order = e.step_order AND x.seq < e.seq AND x.details = e.actor_role)
+   AND NOT EXISTS (SELECT 1 FROM esc x WHERE x.request_id = e.request_id AND x.step_order = e.step_order
+                     AND x.seq < e.seq AND x.details = e.actor_role)
 UNION ALL
 SELECT e.request_id, e.seq, e.event_id, 'illegal', 'comment', '', 'a question for the requester'
   FROM ev e WHERE e.event_type = 'CHANGES_REQUESTED' AND COALESCE(TRIM(e.comment), '') = ''
@@ -370,6 +380,7 @@ SELECT st.request_id, COALESCE(d.seq, 0), COALESCE(d.event_id, ''), 'inconsisten
   FROM request_step st JOIN sub s ON s.request_id = st.request_id
   LEFT JOIN ev d ON d.request_id = st.request_id AND d.step_order = st.step_order
                 AND d.event_type IN ('STEP_APPROVED', 'STEP_REJECTED')
+  LEFT JOIN esc x ON x.request_id = st.request_id AND x.step_order = st.step_order
  WHERE COALESCE(st.decision, '') <> COALESCE(CASE d.event_type WHEN 'STEP_APPROVED' THEN 'APPROVED' WHEN 'STEP_REJECTED' THEN 'REJECTED' END, '')
 UNION ALL
 SELECT st.request_id, COALESCE(d.seq, 0), COALESCE(d.event_id, ''), 'inconsistent',
@@ -377,6 +388,7 @@ SELECT st.request_id, COALESCE(d.seq, 0), COALESCE(d.event_id, ''), 'inconsisten
   FROM request_step st JOIN sub s ON s.request_id = st.request_id
   LEFT JOIN ev d ON d.request_id = st.request_id AND d.step_order = st.step_order
                 AND d.event_type IN ('STEP_APPROVED', 'STEP_REJECTED')
+  LEFT JOIN esc x ON x.request_id = st.request_id AND x.step_order = st.step_order
  WHERE COALESCE(st.decided_by, '') <> COALESCE(d.actor, '')
 UNION ALL
 SELECT st.request_id, COALESCE(d.seq, 0), COALESCE(d.event_id, ''), 'inconsistent',
@@ -384,6 +396,7 @@ SELECT st.request_id, COALESCE(d.seq, 0), COALESCE(d.event_id, ''), 'inconsisten
   FROM request_step st JOIN sub s ON s.request_id = st.request_id
   LEFT JOIN ev d ON d.request_id = st.request_id AND d.step_order = st.step_order
                 AND d.event_type IN ('STEP_APPROVED', 'STEP_REJECTED')
+  LEFT JOIN esc x ON x.request_id = st.request_id AND x.step_order = st.step_order
  WHERE COALESCE(st.acting_role, '') <> COALESCE(d.actor_role, '')
 UNION ALL
 SELECT st.request_id, COALESCE(d.seq, 0), COALESCE(d.event_id, ''), 'inconsistent',
@@ -391,6 +404,7 @@ SELECT st.request_id, COALESCE(d.seq, 0), COALESCE(d.event_id, ''), 'inconsisten
   FROM request_step st JOIN sub s ON s.request_id = st.request_id
   LEFT JOIN ev d ON d.request_id = st.request_id AND d.step_order = st.step_order
                 AND d.event_type IN ('STEP_APPROVED', 'STEP_REJECTED')
+  LEFT JOIN esc x ON x.request_id = st.request_id AND x.step_order = st.step_order
  WHERE COALESCE(st.comment, '') <> COALESCE(d.comment, '')
 UNION ALL
 SELECT st.request_id, COALESCE(d.seq, 0), COALESCE(d.event_id, ''), 'inconsistent',
@@ -398,6 +412,7 @@ SELECT st.request_id, COALESCE(d.seq, 0), COALESCE(d.event_id, ''), 'inconsisten
   FROM request_step st JOIN sub s ON s.request_id = st.request_id
   LEFT JOIN ev d ON d.request_id = st.request_id AND d.step_order = st.step_order
                 AND d.event_type IN ('STEP_APPROVED', 'STEP_REJECTED')
+  LEFT JOIN esc x ON x.request_id = st.request_id AND x.step_order = st.step_order
  WHERE CASE WHEN st.decided_at IS NULL AND d.event_time IS NULL THEN 0 WHEN st.decided_at = d.event_time THEN 0 ELSE 1 END = 1
 UNION ALL
 SELECT st.request_id, COALESCE(d.seq, 0), COALESCE(d.event_id, ''), 'inconsistent',
@@ -405,14 +420,16 @@ SELECT st.request_id, COALESCE(d.seq, 0), COALESCE(d.event_id, ''), 'inconsisten
   FROM request_step st JOIN sub s ON s.request_id = st.request_id
   LEFT JOIN ev d ON d.request_id = st.request_id AND d.step_order = st.step_order
                 AND d.event_type IN ('STEP_APPROVED', 'STEP_REJECTED')
+  LEFT JOIN esc x ON x.request_id = st.request_id AND x.step_order = st.step_order
  WHERE COALESCE('days=' || CAST(st.approved_days AS VARCHAR) || ';', '') <> COALESCE(d.details, '')
 UNION ALL
 SELECT st.request_id, COALESCE(d.seq, 0), COALESCE(d.event_id, ''), 'inconsistent',
-       'step ' || CAST(st.step_order AS VARCHAR) || ' escalated_to', COALESCE(st.escalated_to, '') || CASE WHEN st.escalated_to <> COALESCE(st.fallback_role, '') THEN ' (not its fallback role)' ELSE '' END, COALESCE((SELECT MAX(x.details) FROM ev x WHERE x.request_id = st.request_id AND x.step_order = st.step_order AND x.event_type = 'STEP_ESCALATED'), '')
+       'step ' || CAST(st.step_order AS VARCHAR) || ' escalated_to', COALESCE(st.escalated_to, '') || CASE WHEN st.escalated_to <> COALESCE(st.fallback_role, '') THEN ' (not its fallback role)' ELSE '' END, COALESCE(x.details, '')
   FROM request_step st JOIN sub s ON s.request_id = st.request_id
   LEFT JOIN ev d ON d.request_id = st.request_id AND d.step_order = st.step_order
                 AND d.event_type IN ('STEP_APPROVED', 'STEP_REJECTED')
- WHERE COALESCE(st.escalated_to, '') || CASE WHEN st.escalated_to <> COALESCE(st.fallback_role, '') THEN ' (not its fallback role)' ELSE '' END <> COALESCE((SELECT MAX(x.details) FROM ev x WHERE x.request_id = st.request_id AND x.step_order = st.step_order AND x.event_type = 'STEP_ESCALATED'), '')
+  LEFT JOIN esc x ON x.request_id = st.request_id AND x.step_order = st.step_order
+ WHERE COALESCE(st.escalated_to, '') || CASE WHEN st.escalated_to <> COALESCE(st.fallback_role, '') THEN ' (not its fallback role)' ELSE '' END <> COALESCE(x.details, '')
 ORDER BY 2, 1, 4, 5;
 
 -- 2. The digests found. A WARN row when there is none: the ledger was then
