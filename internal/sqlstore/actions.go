@@ -353,9 +353,14 @@ WHERE request_id = :request_id AND status IN ('APPROVED', 'GRANT_FAILED')`
 // or the scheduler (:is_system), once the access's time is up. The manual
 // revocation and the expiry are one guarded path.
 // justified_by counts the requester's other GRANTED requests for products
-// with the same access role: while one remains, the role stays.
+// with the same access role: while one remains, the role stays, and
+// revoke_statement, which the event records, says so instead of naming a
+// REVOKE that does not run.
 const CheckRevoke = `
-WITH r AS (` + requestFacts + `)
+WITH r AS (` + requestFacts + `),
+     j AS (SELECT COUNT(*) AS n FROM main.access_request o JOIN main.data_product op ON op.product_id = o.product_id
+           WHERE o.requester = (SELECT MAX(requester) FROM r) AND op.access_role = (SELECT MAX(access_role) FROM r)
+             AND o.status = 'GRANTED' AND o.request_id <> :request_id)
 SELECT CASE
            ` + identityUnavailable + `
            WHEN r.n = 0 THEN 'NOT_FOUND'
@@ -366,12 +371,11 @@ SELECT CASE
            ELSE 'OK'
        END AS code,
        ` + requestColumns + `,
-       'REVOKE ROLE "' || REPLACE(COALESCE(r.access_role, ''), '"', '""') || '" FROM USER "' ||
-           REPLACE(COALESCE(r.requester, ''), '"', '""') || '"' AS revoke_statement,
-       (SELECT COUNT(*) FROM main.access_request o JOIN main.data_product op ON op.product_id = o.product_id
-        WHERE o.requester = r.requester AND op.access_role = r.access_role AND o.status = 'GRANTED'
-          AND o.request_id <> :request_id) AS justified_by
-FROM r`
+       CASE WHEN j.n > 0 THEN 'no REVOKE: another GRANTED request of theirs for ' || COALESCE(r.access_role, '') || ' keeps it'
+            ELSE 'REVOKE ROLE "' || REPLACE(COALESCE(r.access_role, ''), '"', '""') || '" FROM USER "' ||
+                 REPLACE(COALESCE(r.requester, ''), '"', '""') || '"' END AS revoke_statement,
+       j.n AS justified_by
+FROM r CROSS JOIN j`
 
 // MarkRevoked records a revocation, once: REVOKED, or EXPIRED when the
 // scheduler ends access whose time is up.

@@ -179,6 +179,9 @@ func testRevoke(t *testing.T, f *fixture) {
 		require.Equal(t, signoff.StatusGranted, f.approve(t, owner, b.ID).Status)
 		require.NoError(t, f.svc.Revoke(ctx, f.who(t, admin), a.ID, ""))
 		assert.True(t, f.hasRole(t, stranger, "REPORTS_READ"), "the archive request still grants it")
+		evs := f.history(t, a.ID)
+		assert.Equal(t, "no REVOKE: another GRANTED request of theirs for REPORTS_READ keeps it", evs[len(evs)-1].Details,
+			"the audit log does not claim a REVOKE that did not run")
 		require.NoError(t, f.svc.Revoke(ctx, f.who(t, admin), b.ID, ""))
 		assert.False(t, f.hasRole(t, stranger, "REPORTS_READ"), "nothing justifies it any more")
 	})

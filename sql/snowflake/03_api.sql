@@ -1496,7 +1496,10 @@ BEGIN
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
     LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
     LEFT JOIN main.access_request x ON x.request_id = r.extends_request_id
-    WHERE r.request_id = :request_id)
+    WHERE r.request_id = :request_id),
+         j AS (SELECT COUNT(*) AS n FROM main.access_request o JOIN main.data_product op ON op.product_id = o.product_id
+               WHERE o.requester = (SELECT MAX(requester) FROM r) AND op.access_role = (SELECT MAX(access_role) FROM r)
+                 AND o.status = 'GRANTED' AND o.request_id <> :request_id)
     SELECT CASE
                WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVAILABLE'
                WHEN r.n = 0 THEN 'NOT_FOUND'
@@ -1509,12 +1512,11 @@ BEGIN
            :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
            r.duration_days,
-           'REVOKE ROLE "' || REPLACE(COALESCE(r.access_role, ''), '"', '""') || '" FROM USER "' ||
-               REPLACE(COALESCE(r.requester, ''), '"', '""') || '"' AS revoke_statement,
-           (SELECT COUNT(*) FROM main.access_request o JOIN main.data_product op ON op.product_id = o.product_id
-            WHERE o.requester = r.requester AND op.access_role = r.access_role AND o.status = 'GRANTED'
-              AND o.request_id <> :request_id) AS justified_by
-    FROM r
+           CASE WHEN j.n > 0 THEN 'no REVOKE: another GRANTED request of theirs for ' || COALESCE(r.access_role, '') || ' keeps it'
+                ELSE 'REVOKE ROLE "' || REPLACE(COALESCE(r.access_role, ''), '"', '""') || '" FROM USER "' ||
+                     REPLACE(COALESCE(r.requester, ''), '"', '""') || '"' END AS revoke_statement,
+           j.n AS justified_by
+    FROM r CROSS JOIN j
     ) q;
     SELECT GET(:chk, 'CODE')::VARCHAR, GET(:chk, 'PRODUCT_ID')::VARCHAR, GET(:chk, 'JUSTIFIED_BY')::NUMBER,
            '"' || REPLACE(GET(:chk, 'ACCESS_ROLE')::VARCHAR, '"', '""') || '"',
