@@ -1452,8 +1452,7 @@ GRANT USAGE ON PROCEDURE SIGNOFF.API.RETRY_GRANT(VARCHAR, VARCHAR, BOOLEAN) TO R
 -- access than recorded: the safe direction, and a retry completes it. A
 -- revocation racing another of the user's requests for the same role is
 -- settled after the COMMIT (sqlstore.StillJustified): if nothing justifies
--- the role any more, it is revoked then; if a grant came in between, the
--- role is granted back.
+-- the role any more, it is revoked then.
 CREATE OR REPLACE PROCEDURE SIGNOFF.API.END_ACCESS(
     REQUEST_ID VARCHAR, ACTOR VARCHAR, ACTOR_ROLE VARCHAR, REASON VARCHAR, IS_ADMIN BOOLEAN,
     HOLDS_OWNER_ROLE BOOLEAN, IS_SYSTEM BOOLEAN, EVENT_ID_ARG VARCHAR, DRY_RUN BOOLEAN)
@@ -1590,22 +1589,17 @@ BEGIN
     FROM r
     ) q;
     COMMIT;
-    -- Settle a race with the requester's other grants of the role, now that
-    -- this request's end is committed: if one was revoked meanwhile, nothing
-    -- justifies the role and it goes; if one was granted meanwhile (an
-    -- extension's grant between the check and the REVOKE above), it
-    -- justifies the role, which it gets back.
-    SELECT justified_by INTO :justified_by FROM (SELECT COUNT(*) AS justified_by
+    IF (NOT revoked) THEN
+        SELECT justified_by INTO :justified_by FROM (SELECT COUNT(*) AS justified_by
     FROM main.access_request o JOIN main.data_product op ON op.product_id = o.product_id
     WHERE o.requester = (SELECT MAX(requester) FROM main.access_request WHERE request_id = :request_id)
       AND op.access_role = (SELECT MAX(p.access_role) FROM main.access_request r
                             JOIN main.data_product p ON p.product_id = r.product_id WHERE r.request_id = :request_id)
       AND o.status = 'GRANTED'
-    ) q;
-    IF (NOT revoked AND justified_by = 0) THEN
-        REVOKE ROLE IDENTIFIER(:q_role) FROM USER IDENTIFIER(:q_user);
-    ELSEIF (revoked AND justified_by > 0) THEN
-        GRANT ROLE IDENTIFIER(:q_role) TO USER IDENTIFIER(:q_user);
+        ) q;
+        IF (justified_by = 0) THEN
+            REVOKE ROLE IDENTIFIER(:q_role) FROM USER IDENTIFIER(:q_user);
+        END IF;
     END IF;
     SELECT ENVELOPE('OK', :chk) INTO :result;
     RETURN result;
