@@ -91,5 +91,5 @@ func EscalationWhy(why string) string {
 }
 
 // ExpiryReminderHours is how long before time-bound access ends its
-// requester is reminded (sqlstore.ReminderHours).
+// requester is reminded (sqlstore.DueWork and CheckSystem read it).
 const ExpiryReminderHours = 72

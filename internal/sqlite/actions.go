@@ -433,33 +433,31 @@ func (s *Store) Revoke(ctx context.Context, actor signoff.Identity, c signoff.Re
 // with its event, and take the role back unless another of the requester's
 // grants still justifies it.
 func (a *action) endAccess(requestID, eventID, actorRole string, typ signoff.EventType, reason string, dryRun bool) (signoff.Outcome, error) {
-	{
-		o, row, err := a.check(sqlstore.CheckRevoke)
-		if err != nil || o.Code != signoff.CodeOK {
-			return o, err
-		}
-		if dryRun {
-			o.Code = signoff.CodeDryRun
-			return o, nil
-		}
-		a.v["product_id"] = o.ProductID
-		if ok, err := a.must(sqlstore.MarkRevoked, 1); err != nil || !ok {
-			return conflict(requestID), err
-		}
-		if err := a.appendEvent(eventID, actorRole, typ, 0, "", reason, text(row, "revoke_statement")); err != nil {
-			return signoff.Outcome{}, err
-		}
-		still, err := a.row(sqlstore.StillJustified)
-		if err != nil {
-			return signoff.Outcome{}, err
-		}
-		if number(still, "justified_by") == 0 {
-			if _, err := a.tx.ExecContext(a.ctx, revokeRole, o.Requester, o.AccessRole); err != nil {
-				return signoff.Outcome{}, err
-			}
-		}
-		return a.result()
+	o, row, err := a.check(sqlstore.CheckRevoke)
+	if err != nil || o.Code != signoff.CodeOK {
+		return o, err
 	}
+	if dryRun {
+		o.Code = signoff.CodeDryRun
+		return o, nil
+	}
+	a.v["product_id"] = o.ProductID
+	if ok, err := a.must(sqlstore.MarkRevoked, 1); err != nil || !ok {
+		return conflict(requestID), err
+	}
+	if err := a.appendEvent(eventID, actorRole, typ, 0, "", reason, text(row, "revoke_statement")); err != nil {
+		return signoff.Outcome{}, err
+	}
+	still, err := a.row(sqlstore.StillJustified)
+	if err != nil {
+		return signoff.Outcome{}, err
+	}
+	if number(still, "justified_by") == 0 {
+		if _, err := a.tx.ExecContext(a.ctx, revokeRole, o.Requester, o.AccessRole); err != nil {
+			return signoff.Outcome{}, err
+		}
+	}
+	return a.result()
 }
 
 // Resubmit answers an approver's question (RESUBMIT_REQUEST).

@@ -1,5 +1,11 @@
 package sqlstore
 
+import (
+	"strconv"
+
+	"github.com/signoff/signoff/internal/signoff"
+)
+
 // The actions' SQL: every check and every write of Submit, Decide, Withdraw,
 // RetryGrant and Revoke, as one text that both engines run. The embedded
 // engine runs them in a SQLite transaction (internal/sqlite/actions.go); the
@@ -411,26 +417,25 @@ FROM r`
 // done once. Reminders write no row, only their event: their check runs
 // under the audit lock (taken first), which serializes them.
 
-// ReminderHours is how long before time-bound access ends its requester is
-// reminded (signoff.ExpiryReminder).
-const ReminderHours = 72
+// reminderHours is signoff.ExpiryReminderHours as SQL text.
+var reminderHours = strconv.Itoa(signoff.ExpiryReminderHours)
 
 // DueWork lists the scheduler's work at :now_ts, at most 500 pieces, the
 // longest due first (a request's expiry before its escalation, which it
-// makes moot): access whose time is up (EXPIRE_ACCESS) or ends within ReminderHours
+// makes moot): access whose time is up (EXPIRE_ACCESS) or ends within signoff.ExpiryReminderHours
 // (REMIND_EXPIRY), requests waiting longer than their product allows
 // (EXPIRE_REQUEST), steps past their deadline (REMIND_STEP), past twice
 // their deadline or that nobody can decide (ESCALATE_STEP, why says which).
 // Who can decide comes from main.role_holder: the local account on the
 // embedded engine, ACCOUNT_USAGE on Snowflake (docs/snowflake.md).
-const DueWork = `
+var DueWork = `
 SELECT kind, request_id, why FROM (
     SELECT 'EXPIRE_ACCESS' AS kind, request_id, '' AS why, expires_at AS due_at, 1 AS prio
     FROM main.access_request WHERE status = 'GRANTED' AND expires_at <= :now_ts
     UNION ALL
     SELECT 'REMIND_EXPIRY', r.request_id, '', r.expires_at, 5
     FROM main.access_request r
-    WHERE r.status = 'GRANTED' AND r.expires_at > :now_ts AND ADD_HOURS(r.expires_at, -72) <= :now_ts
+    WHERE r.status = 'GRANTED' AND r.expires_at > :now_ts AND ADD_HOURS(r.expires_at, -` + reminderHours + `) <= :now_ts
       AND NOT EXISTS (SELECT 1 FROM main.audit_log e WHERE e.request_id = r.request_id AND e.event_type = 'EXPIRY_REMINDED')
     UNION ALL
     SELECT 'EXPIRE_REQUEST', r.request_id, '', r.created_at, 2
@@ -466,7 +471,7 @@ LIMIT 500`
 // CheckSystem decides whether the scheduler's :kind of work on
 // :request_id is still due at :now_ts: the same conditions as DueWork,
 // for one request, read again in the work's own transaction.
-const CheckSystem = `
+var CheckSystem = `
 WITH r AS (` + requestFacts + `),
      x AS (SELECT MAX(r2.created_at) AS created_at, MAX(r2.updated_at) AS updated_at,
                   MAX(p.pending_days) AS pending_days, MAX(s.deadline_hours) AS deadline_hours,
@@ -483,7 +488,7 @@ SELECT CASE
            WHEN r.n = 0 THEN 'NOT_FOUND'
            WHEN r.n > 1 THEN 'DUPLICATE_ID'
            WHEN :kind = 'REMIND_EXPIRY' AND r.status = 'GRANTED' AND r.expires_at > :now_ts
-                AND ADD_HOURS(r.expires_at, -72) <= :now_ts AND rem.n = 0 THEN 'OK'
+                AND ADD_HOURS(r.expires_at, -` + reminderHours + `) <= :now_ts AND rem.n = 0 THEN 'OK'
            WHEN :kind = 'EXPIRE_REQUEST' AND r.status IN ('PENDING', 'CHANGES_REQUESTED') AND x.pending_days > 0
                 AND ADD_HOURS(x.created_at, 24 * x.pending_days) <= :now_ts THEN 'OK'
            WHEN :kind = 'REMIND_STEP' AND r.status = 'PENDING' AND x.deadline_hours > 0 AND x.escalated = 0
