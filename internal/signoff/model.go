@@ -150,11 +150,46 @@ type Column struct {
 	Sensitive   bool   `json:"sensitive,omitempty"`
 }
 
-// ChainStep is one step of a product's approval chain.
+// StepKind says who decides a chain step.
+type StepKind string
+
+// The kinds of chain step.
+const (
+	// KindRole: any member of the step's ApproverRole.
+	KindRole StepKind = "ROLE"
+	// KindOwner: any member of the product's owner role; the step's
+	// ApproverRole is kept equal to Product.OwnerRole whenever the product
+	// is saved.
+	KindOwner StepKind = "OWNER"
+	// KindManager: the requester's own manager, from the directory, who
+	// must also hold the step's ApproverRole.
+	KindManager StepKind = "MANAGER"
+)
+
+// StepKinds lists the kinds of chain step.
+var StepKinds = []StepKind{KindRole, KindOwner, KindManager}
+
+// MaxQuorum is the most approvals one chain step may ask for.
+const MaxQuorum = 5
+
+// ChainStep is one rule of a product's approval chain: a step that applies
+// to the product (always, or when it carries WhenTag), resolved into one
+// request step per approval it needs (ResolveChain) when a request is
+// submitted.
 type ChainStep struct {
 	Order        int    // 1-based position in the chain
 	ApproverRole string // any user with this role in session may decide the step
 	Label        string // what people call the step ("Line manager")
+	// Kind says who decides: a role's members, the owner role's, or the
+	// requester's manager. "" reads as KindRole.
+	Kind StepKind
+	// WhenTag, if set, makes the step apply only to a product whose
+	// classification is it or whose tags include it (in any case): "PII
+	// adds the data-protection step".
+	WhenTag string
+	// Quorum is how many distinct members must approve the step (1 when 0):
+	// it becomes that many request steps, "Data owner (1 of 2)" ….
+	Quorum int
 	// DeadlineHours, if not 0, is how long the step may wait: after it the
 	// approvers are reminded, after twice it the step escalates.
 	DeadlineHours int

@@ -666,6 +666,7 @@ type preflight struct {
 	} `json:"text_sample"`
 	SnapshotSample string     `json:"snapshot_sample"`
 	AddHoursSample *[]string  `json:"add_hours_sample"` // nil: the installed PREFLIGHT predates the check
+	HasTagSample   *[]bool    `json:"has_tag_sample"`   // nil: the installed PREFLIGHT predates the check
 	Tasks          *[]taskRow `json:"tasks"`
 }
 
@@ -742,6 +743,7 @@ func (d *Doctor) preflightChecks(ctx context.Context, db *sql.DB) signoff.Checks
 	text := signoff.Check{Name: "Text rules: Snowflake and Go agree"}
 	snap := signoff.Check{Name: "Chain snapshot: Snowflake and Go agree"}
 	hours := signoff.Check{Name: "ADD_HOURS: Snowflake and Go agree"}
+	tags := signoff.Check{Name: "HAS_TAG: Snowflake and Go agree"}
 	schedule := signoff.Check{Name: "Schedule task"}
 	mail := signoff.Check{Name: "Notifications task"}
 	var p preflight
@@ -750,11 +752,11 @@ func (d *Doctor) preflightChecks(ctx context.Context, db *sql.DB) signoff.Checks
 		err = fmt.Errorf("PREFLIGHT answered %s", code)
 	}
 	if err != nil {
-		for _, c := range []*signoff.Check{&grant, &hash, &stamp, &text, &snap, &hours, &schedule, &mail} {
+		for _, c := range []*signoff.Check{&grant, &hash, &stamp, &text, &snap, &hours, &tags, &schedule, &mail} {
 			c.Status, c.Detail = signoff.CheckFail, err.Error()
 			c.Fix = "Run sql/snowflake/03_api.sql; only " + signoff.RoleAdmin + " may call PREFLIGHT."
 		}
-		return signoff.Checks{grant, hash, stamp, text, snap, hours, schedule, mail}
+		return signoff.Checks{grant, hash, stamp, text, snap, hours, tags, schedule, mail}
 	}
 	switch {
 	case p.GrantError == "" && p.RevokeError == "":
@@ -799,9 +801,10 @@ func (d *Doctor) preflightChecks(ctx context.Context, db *sql.DB) signoff.Checks
 	}
 	snap = snapshotCheck(snap, p.SnapshotSample)
 	hours = addHoursCheck(hours, p.AddHoursSample)
+	tags = hasTagCheck(tags, p.HasTagSample)
 	schedule = taskCheck(schedule, ScheduleTask, p.Tasks)
 	mail = taskCheck(mail, NotificationsTask, p.Tasks)
-	return signoff.Checks{grant, hash, stamp, text, snap, hours, schedule, mail}
+	return signoff.Checks{grant, hash, stamp, text, snap, hours, tags, schedule, mail}
 }
 
 // predates is the fix when the installed PREFLIGHT does not report a check.
@@ -831,6 +834,35 @@ func addHoursCheck(c signoff.Check, got *[]string) signoff.Check {
 	c.Status = signoff.CheckPass
 	c.Detail = fmt.Sprintf("SIGNOFF.API.ADD_HOURS moves %d sample times (a leap day, month and year ends, nanoseconds) "+
 		"as Signoff's Go code does.", len(AddHoursSamples))
+	return c
+}
+
+// hasTagCheck compares HAS_TAG's answers on signoff.HasTagSamples in
+// Snowflake with Go's (signoff.HasTag), which the embedded engine and the
+// product page's chain preview use.
+func hasTagCheck(c signoff.Check, got *[]bool) signoff.Check {
+	if got == nil {
+		c.Status, c.Detail, c.Fix = signoff.CheckFail, "PREFLIGHT reported no HAS_TAG sample.", predates
+		return c
+	}
+	samples := signoff.HasTagSamples()
+	for i, s := range samples {
+		want := signoff.HasTag(s.Tags, s.Classification, s.Tag)
+		if i >= len(*got) || (*got)[i] != want {
+			have := "no answer"
+			if i < len(*got) {
+				have = fmt.Sprint((*got)[i])
+			}
+			c.Status = signoff.CheckFail
+			c.Detail = fmt.Sprintf("HAS_TAG(%q, %q, %q) is %s in Snowflake, %v in Go.", s.Tags, s.Classification, s.Tag, have, want)
+			c.Fix = "Install HAS_TAG of this version (sql/snowflake/03_api.sql). Until they agree, a conditional chain step " +
+				"applies on Snowflake where the product page says it does not, or the other way round."
+			return c
+		}
+	}
+	c.Status = signoff.CheckPass
+	c.Detail = fmt.Sprintf("SIGNOFF.API.HAS_TAG answers %d sample conditions (case, classification, non-ASCII, quotes) "+
+		"as Signoff's Go code does, so conditional chain steps apply where the product page says.", len(samples))
 	return c
 }
 

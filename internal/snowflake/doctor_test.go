@@ -97,6 +97,11 @@ func installed() *fakeAccount {
 		hours = append(hours, s.Want())
 	}
 	a.preflight["add_hours_sample"] = hours
+	var tags []bool
+	for _, s := range signoff.HasTagSamples() {
+		tags = append(tags, signoff.HasTag(s.Tags, s.Classification, s.Tag))
+	}
+	a.preflight["has_tag_sample"] = tags
 	// The install's task; the optional notifications step did not run.
 	a.preflight["tasks"] = []map[string]any{taskRowFor(ScheduleTask)}
 	a.roleHolders = 14
@@ -292,7 +297,7 @@ func TestDoctorPassesOnAnAccountAsInstalled(t *testing.T) {
 		"Your session", "Roles Signoff sees in your session", "Caller identity in the procedures",
 		"Grant from a caller's session", "Audit hash: Snowflake and Go agree", "Timestamps truncate to microseconds",
 		"Text rules: Snowflake and Go agree", "Chain snapshot: Snowflake and Go agree",
-		"ADD_HOURS: Snowflake and Go agree", "Schedule task", "Notifications task",
+		"ADD_HOURS: Snowflake and Go agree", "HAS_TAG: Snowflake and Go agree", "Schedule task", "Notifications task",
 		"Dry run: submit", "Dry run: decide", "Dry run: withdraw", "Dry run: retry grant", "Dry run: revoke",
 		"Dry run: resubmit"}, names)
 	assert.Contains(t, find(t, cs, "Roles Signoff sees in your session").Detail, "2 of the 3 roles that matter: SIGNOFF_ADMIN, SIGNOFF_AUDITOR")
@@ -540,6 +545,16 @@ func TestDoctorDetectsEachProblem(t *testing.T) {
 		{"the procedures predate the ADD_HOURS check",
 			func(a *fakeAccount) { delete(a.preflight, "add_hours_sample") },
 			"ADD_HOURS: Snowflake and Go agree", signoff.CheckFail, "no ADD_HOURS sample", "predate this check"},
+		{"HAS_TAG compares tags in their case",
+			func(a *fakeAccount) {
+				t := slices.Clone(a.preflight["has_tag_sample"].([]bool))
+				t[0] = false
+				a.preflight["has_tag_sample"] = t
+			},
+			"HAS_TAG: Snowflake and Go agree", signoff.CheckFail, `HAS_TAG(["finance" "sox"], "CONFIDENTIAL", "SOX") is false in Snowflake, true in Go`, "03_api.sql"},
+		{"the procedures predate the HAS_TAG check",
+			func(a *fakeAccount) { delete(a.preflight, "has_tag_sample") },
+			"HAS_TAG: Snowflake and Go agree", signoff.CheckFail, "no HAS_TAG sample", "predate this check"},
 		{"the schedule task is missing",
 			func(a *fakeAccount) { a.preflight["tasks"] = []map[string]any{} },
 			"Schedule task", signoff.CheckFail, "SIGNOFF.API.SIGNOFF_SCHEDULE does not exist", "03_api.sql"},

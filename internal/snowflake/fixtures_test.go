@@ -30,7 +30,8 @@ const (
 
 var productCols = []string{"product_id", "name", "description", "owner", "owner_role", "domain",
 	"classification", "tags", "product_columns", "access_role", "durations", "pending_days", "fallback_role",
-	"extension_steps", "step_order", "approver_role", "step_label", "deadline_hours", "step_fallback_role"}
+	"extension_steps", "step_order", "approver_role", "step_label", "deadline_hours", "step_fallback_role",
+	"step_kind", "when_tag", "quorum"}
 
 var requestCols = []string{"request_id", "product_id", "name", "classification", "access_role", "requester",
 	"business_reason", "status", "current_step", "step_count", "created_at", "updated_at",
@@ -59,7 +60,7 @@ var eventCols = []string{"event_id", "event_time", "request_id", "product_id", "
 
 // salesEU is a product with a three-step chain.
 func salesEU() signoff.Product {
-	return signoff.Product{
+	p := signoff.Product{
 		ID: "SALES_EU", Name: "EU sales orders", Description: "Order lines for the EU markets, refreshed daily.",
 		Owner: "Sales Analytics", OwnerRole: "SALES_OWNER", Domain: "Sales", Classification: "CONFIDENTIAL",
 		Tags: []string{"eu", "orders"},
@@ -74,6 +75,8 @@ func salesEU() signoff.Product {
 			{Order: 3, ApproverRole: "APPROVER_DPO", Label: "Security / DPO"},
 		},
 	}
+	signoff.NormalizeChain(&p) // as the catalog stores it
+	return p
 }
 
 // webAds is a product without a chain yet.

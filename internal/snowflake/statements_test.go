@@ -221,7 +221,7 @@ func TestProductsBadJSON(t *testing.T) {
 	} {
 		st, mock := newMock(t)
 		expectQuery(mock, productsSQL).WillReturnRows(sqlmock.NewRows(productCols).AddRow("SALES_EU", "n", "d", "o",
-			"R", "D", "C", tc.tags, tc.cols, "A", "0", int64(0), "", "ALL", int64(0), "", "", int64(0), ""))
+			"R", "D", "C", tc.tags, tc.cols, "A", "0", int64(0), "", "ALL", int64(0), "", "", int64(0), "", "ROLE", "", int64(1)))
 		_, err := st.Reads().Products(t.Context())
 		require.ErrorContains(t, err, tc.want)
 		requireKind(t, err, nil)

@@ -1,6 +1,7 @@
 package sqlgen
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"regexp"
@@ -263,6 +264,7 @@ func API() (string, error) {
 		"MinReason": signoff.MinReasonLength, "MaxReason": signoff.MaxReasonLength,
 		"MaxComment": signoff.MaxCommentLength, "RoleAdmin": signoff.RoleAdmin,
 		"MaxDays": signoff.MaxDays, "SystemActor": signoff.SystemActor, "NewID": NewID(), "ScheduleEvery": snowflake.ScheduleEvery, "AddHoursSamples": addHoursSamples(),
+		"HasTagSamples":     hasTagSamples(),
 		"EscalatedBlocked":  SQLString(signoff.EscalationWhy("blocked")),
 		"EscalatedDeadline": SQLString(signoff.EscalationWhy("deadline")),
 		"Invisible":         CharSet(invisible, "        "), "InvisibleCodePoints": codePoints(invisible),
@@ -330,6 +332,25 @@ func addHoursSamples() []struct {
 	}, len(snowflake.AddHoursSamples))
 	for i, s := range snowflake.AddHoursSamples {
 		out[i].At, out[i].Hours = s.At.UTC().Format(snowflake.AddHoursFormat), s.Hours
+	}
+	return out
+}
+
+// hasTagSamples are signoff.HasTagSamples as PREFLIGHT writes them: SQL
+// literals for HAS_TAG's arguments (the tags as the catalog stores them, a
+// JSON array; an empty tag as NULL, as a step without a condition has it).
+func hasTagSamples() []struct{ Tags, Classification, Tag string } {
+	var out []struct{ Tags, Classification, Tag string }
+	for _, s := range signoff.HasTagSamples() {
+		tags, err := json.Marshal(s.Tags)
+		if err != nil {
+			panic(err) // a []string always marshals
+		}
+		tag := "NULL"
+		if s.Tag != "" {
+			tag = SQLString(s.Tag)
+		}
+		out = append(out, struct{ Tags, Classification, Tag string }{SQLString(string(tags)), SQLString(s.Classification), tag})
 	}
 	return out
 }

@@ -13,6 +13,12 @@ import (
 // CreateProduct adds a product and its chain to the catalog. Catalog
 // administration happens in SQL on Snowflake; this serves the demo and tests.
 func (s *Store) CreateProduct(ctx context.Context, p signoff.Product) error {
+	signoff.NormalizeChain(&p)
+	if len(p.Chain) > 0 { // tests make a product without a chain, which submissions refuse (NO_CHAIN)
+		if err := signoff.ValidateChain(p); err != nil {
+			return err
+		}
+	}
 	for _, r := range append([]string{p.OwnerRole, p.AccessRole}, chainRoles(p.Chain)...) {
 		if err := signoff.ValidateIdentifier("role", r); err != nil {
 			return err
@@ -42,9 +48,10 @@ func (s *Store) CreateProduct(ctx context.Context, p signoff.Product) error {
 		}
 		for i, st := range p.Chain {
 			_, err := tx.ExecContext(ctx, `INSERT INTO approval_chain (product_id, step_order, approver_role, step_label,
-				deadline_hours, fallback_role)
-				VALUES (?, ?, ?, ?, NULLIF(?, 0), NULLIF(?, ''))`,
-				p.ID, i+1, st.ApproverRole, st.Label, st.DeadlineHours, st.FallbackRole)
+				deadline_hours, fallback_role, step_kind, when_tag, quorum)
+				VALUES (?, ?, ?, ?, NULLIF(?, 0), NULLIF(?, ''), ?, NULLIF(?, ''), ?)`,
+				p.ID, i+1, st.ApproverRole, st.Label, st.DeadlineHours, st.FallbackRole,
+				string(st.Kind), st.WhenTag, st.Quorum)
 			if err != nil {
 				return fmt.Errorf("sqlite: create product %s step %d: %w", p.ID, i+1, err)
 			}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -26,8 +27,8 @@ import (
 const digestsFromJSON = `SELECT CAST(json_extract(value, '$.seq') AS INTEGER) AS seq,
        json_extract(value, '$.hash') AS hash FROM json_each(?)`
 
-// withAuditHash registers AUDIT_HASH and ADD_HOURS on every connection it
-// opens.
+// withAuditHash registers AUDIT_HASH, ADD_HOURS and HAS_TAG on every
+// connection it opens.
 type withAuditHash struct{ driver.Connector }
 
 func (c withAuditHash) Connect(ctx context.Context) (driver.Conn, error) {
@@ -47,6 +48,10 @@ func (c withAuditHash) Connect(ctx context.Context) (driver.Conn, error) {
 	if err := raw.Raw().CreateFunction("add_hours", 2, sqlite3.DETERMINISTIC|sqlite3.INNOCUOUS, addHours); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("sqlite: register add_hours: %w", err)
+	}
+	if err := raw.Raw().CreateFunction("has_tag", 3, sqlite3.DETERMINISTIC|sqlite3.INNOCUOUS, hasTag); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("sqlite: register has_tag: %w", err)
 	}
 	return conn, nil
 }
@@ -103,6 +108,24 @@ func addHours(ctx sqlite3.Context, arg ...sqlite3.Value) {
 		return
 	}
 	ctx.ResultText(t.Add(time.Duration(arg[1].Int64()) * time.Hour).UTC().Format(timeFormat))
+}
+
+// hasTag is HAS_TAG(tags, classification, tag): whether a product with
+// these tags (a JSON array) and classification carries tag
+// (signoff.HasTag), as 03_api.sql defines it for Snowflake; false for tags
+// that are not a JSON array of strings, so a damaged row adds no step
+// rather than any.
+func hasTag(ctx sqlite3.Context, arg ...sqlite3.Value) {
+	if arg[2].Type() == sqlite3.NULL {
+		ctx.ResultBool(true)
+		return
+	}
+	var tags []string
+	if err := json.Unmarshal([]byte(arg[0].Text()), &tags); err != nil {
+		ctx.ResultBool(false)
+		return
+	}
+	ctx.ResultBool(signoff.HasTag(tags, arg[1].Text(), arg[2].Text()))
 }
 
 // auditHashArgs names AUDIT_HASH's arguments, in order.

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/signoff/signoff/internal/signoff"
 )
@@ -84,13 +85,13 @@ const LockSubmissions = `UPDATE main.submit_lock SET locked_at = :now_ts WHERE l
 // CheckSubmit decides whether :actor may request :product_id. With
 // :extends_id, the request extends the actor's GRANTED time-bound request
 // :extends_id for the same product, which does not count as an open request
-// here; it goes through the product's last step only if the product says so
-// (extension_steps LAST), and step_count says how many steps it copies.
-const CheckSubmit = `
+// here. step_count says how many steps the submission copies
+// (resolvedChain); NO_CHAIN when no step applies to the product.
+var CheckSubmit = `
 WITH p AS (SELECT COUNT(*) AS n, MAX(name) AS product_name, MAX(durations) AS durations,
                   MAX(extension_steps) AS extension_steps
            FROM main.data_product WHERE product_id = :product_id),
-     c AS (SELECT COUNT(*) AS n FROM main.approval_chain WHERE product_id = :product_id),
+     c AS (SELECT COUNT(*) AS n FROM (` + resolvedChain + `) rc),
      o AS (SELECT MIN(request_id) AS open_request_id FROM main.access_request
            WHERE product_id = :product_id AND requester = :actor AND request_id <> :extends_id
              AND status IN ('PENDING', 'CHANGES_REQUESTED', 'APPROVED', 'GRANTED', 'GRANT_FAILED')),
@@ -112,7 +113,7 @@ SELECT CASE
        END AS code,
        :actor AS actor, :request_id AS request_id, :product_id AS product_id, p.product_name,
        :actor AS requester,
-       CASE WHEN :extends_id <> '' AND p.extension_steps = 'LAST' THEN 1 ELSE c.n END AS step_count,
+       c.n AS step_count,
        o.open_request_id, :duration_days AS duration_days
 FROM p CROSS JOIN c CROSS JOIN o CROSS JOIN e CROSS JOIN d`
 
@@ -126,19 +127,50 @@ INSERT INTO main.access_request (request_id, product_id, requester, business_rea
 SELECT :request_id, :product_id, :actor, TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), 'PENDING', 1,
        :step_count, :now_ts, :now_ts, :duration_days, :duration_days, NULLIF(:extends_id, '')`
 
-// InsertSteps copies the product's chain into the request's steps, each
-// with its deadline and its fallback role (the step's own, else the
-// product's): later changes to the chain never move a request in flight.
-// An extension of a product whose extensions take the last step only
-// copies that step, as step 1. It affects as many rows as the check
-// counted steps (:step_count).
-const InsertSteps = `
+// resolvedChain is the chain a submission of :product_id copies
+// (signoff.ResolveChain mirrors it for the product page): the product's
+// chain steps that apply to it (HAS_TAG: always, or when the product
+// carries the step's tag or classification), in order, each as many
+// request steps as approvals it needs (its quorum: distinct deciders,
+// because one person decides one step of a request), numbered from 1, with
+// its fallback role (the step's own, else the product's). An extension
+// (:extends_id) of a product whose extensions take the last step only
+// copies the last step that applies, alone. The running SUM numbers the
+// expanded steps without recursion, which the two dialects spell
+// differently (DOCS/sql-reference/functions-analytic, window frames).
+var resolvedChain = `
+SELECT CASE WHEN a.last_only = 1 THEN 0 ELSE a.base END + q.k AS step_order,
+       CASE WHEN a.quorum > 1 THEN a.step_label || ' (' || CAST(q.k AS VARCHAR) || ' of ' || CAST(a.quorum AS VARCHAR) || ')'
+            ELSE a.step_label END AS step_label,
+       a.approver_role, a.deadline_hours, a.fallback_role
+FROM (SELECT c.step_order, c.step_label, c.approver_role, c.deadline_hours,
+             COALESCE(c.fallback_role, p.fallback_role) AS fallback_role, COALESCE(c.quorum, 1) AS quorum,
+             SUM(COALESCE(c.quorum, 1)) OVER (ORDER BY c.step_order ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                 - COALESCE(c.quorum, 1) AS base,
+             MAX(c.step_order) OVER () AS last_rule,
+             CASE WHEN :extends_id <> '' AND p.extension_steps = 'LAST' THEN 1 ELSE 0 END AS last_only
+      FROM main.approval_chain c JOIN main.data_product p ON p.product_id = c.product_id
+      WHERE c.product_id = :product_id AND HAS_TAG(p.tags, p.classification, c.when_tag)) a
+JOIN (` + quorumPositions() + `) q ON q.k <= a.quorum
+WHERE a.last_only = 0 OR a.step_order = a.last_rule`
+
+// quorumPositions is SQL yielding k = 1 … signoff.MaxQuorum, one row each.
+func quorumPositions() string {
+	var parts []string
+	for k := 1; k <= signoff.MaxQuorum; k++ {
+		parts = append(parts, "SELECT "+strconv.Itoa(k)+" AS k")
+	}
+	return strings.Join(parts, " UNION ALL ")
+}
+
+// InsertSteps copies the resolved chain (resolvedChain) into the request's
+// steps, each with its deadline and its fallback role: later changes to
+// the chain never move a request in flight. It affects as many rows as the
+// check counted steps (:step_count).
+var InsertSteps = `
 INSERT INTO main.request_step (request_id, step_order, step_label, approver_role, deadline_hours, fallback_role)
-SELECT :request_id, CASE WHEN :step_count = 1 THEN 1 ELSE c.step_order END, c.step_label, c.approver_role,
-       c.deadline_hours, COALESCE(c.fallback_role, p.fallback_role)
-FROM main.approval_chain c JOIN main.data_product p ON p.product_id = c.product_id
-WHERE c.product_id = :product_id
-  AND (:step_count > 1 OR c.step_order = (SELECT MAX(step_order) FROM main.approval_chain WHERE product_id = :product_id))`
+SELECT :request_id, rc.step_order, rc.step_label, rc.approver_role, rc.deadline_hours, rc.fallback_role
+FROM (` + resolvedChain + `) rc`
 
 // CheckDecide decides whether :actor may decide the current step of
 // :request_id, in the order of signoff.DecideRole (promise 2): the

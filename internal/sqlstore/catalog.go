@@ -17,7 +17,8 @@ SELECT p.product_id, p.name, p.description, p.owner, p.owner_role, p.domain, p.c
        p.tags, p.product_columns, p.access_role, p.durations, COALESCE(p.pending_days, 0),
        COALESCE(p.fallback_role, ''), p.extension_steps,
        COALESCE(c.step_order, 0), COALESCE(c.approver_role, ''), COALESCE(c.step_label, ''),
-       COALESCE(c.deadline_hours, 0), COALESCE(c.fallback_role, '')
+       COALESCE(c.deadline_hours, 0), COALESCE(c.fallback_role, ''), COALESCE(c.step_kind, 'ROLE'),
+       COALESCE(c.when_tag, ''), COALESCE(c.quorum, 1)
 FROM data_product p
 LEFT JOIN approval_chain c ON c.product_id = p.product_id`
 
@@ -45,7 +46,8 @@ SELECT p.product_id, p.name, p.description, p.owner, p.owner_role, p.domain, p.c
        p.tags, p.product_columns, p.access_role, p.durations, COALESCE(p.pending_days, 0),
        COALESCE(p.fallback_role, ''), p.extension_steps,
        COALESCE(c.step_order, 0), COALESCE(c.approver_role, ''), COALESCE(c.step_label, ''),
-       COALESCE(c.deadline_hours, 0), COALESCE(c.fallback_role, ''),
+       COALESCE(c.deadline_hours, 0), COALESCE(c.fallback_role, ''), COALESCE(c.step_kind, 'ROLE'),
+       COALESCE(c.when_tag, ''), COALESCE(c.quorum, 1),
        COALESCE(o.request_id, ''), COALESCE(o.status, ''), o.created_at
 FROM data_product p
 LEFT JOIN approval_chain c ON c.product_id = p.product_id
@@ -71,6 +73,7 @@ func (s *Store) ProductFor(ctx context.Context, id, user string) (signoff.Produc
 		if err := rows.Scan(&p.ID, &p.Name, &p.Description, &p.Owner, &p.OwnerRole, &p.Domain,
 			&p.Classification, &tags, &cols, &p.AccessRole, &durations, &p.PendingDays, &p.FallbackRole, &extension,
 			&step.Order, &step.ApproverRole, &step.Label, &step.DeadlineHours, &step.FallbackRole,
+			&step.Kind, &step.WhenTag, &step.Quorum,
 			&openID, &openStatus, &openCreated); err != nil {
 			return signoff.Product{}, nil, s.errorf(err, "product %q for %s", id, user)
 		}
@@ -116,7 +119,8 @@ func (s *Store) queryProducts(ctx context.Context, query string, args ...any) ([
 		var step signoff.ChainStep
 		if err := rows.Scan(&p.ID, &p.Name, &p.Description, &p.Owner, &p.OwnerRole, &p.Domain,
 			&p.Classification, &tags, &cols, &p.AccessRole, &durations, &p.PendingDays, &p.FallbackRole, &extension,
-			&step.Order, &step.ApproverRole, &step.Label, &step.DeadlineHours, &step.FallbackRole); err != nil {
+			&step.Order, &step.ApproverRole, &step.Label, &step.DeadlineHours, &step.FallbackRole,
+			&step.Kind, &step.WhenTag, &step.Quorum); err != nil {
 			return nil, err
 		}
 		p.ExtendLastStep = extension == "LAST"

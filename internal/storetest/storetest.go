@@ -76,6 +76,7 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 		{"PendingExpiry", testPendingExpiry},
 		{"SchedulersRunOnce", testSchedulersRunOnce},
 		{"Extensions", testExtensions},
+		{"ChainRules", testChainRules},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

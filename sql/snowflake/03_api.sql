@@ -117,6 +117,27 @@ GRANT USAGE ON FUNCTION SIGNOFF.API.ADD_HOURS(TIMESTAMP_NTZ, NUMBER) TO ROLE SIG
 GRANT USAGE ON FUNCTION SIGNOFF.API.ADD_HOURS(TIMESTAMP_NTZ, NUMBER) TO ROLE SIGNOFF_APP;
 
 -- ============================================================================
+-- HAS_TAG: whether a product carries a tag or classification
+-- ============================================================================
+-- A chain step with a condition (APPROVAL_CHAIN.WHEN_TAG) applies only to a
+-- product that carries it (sqlstore's resolvedChain, run by SUBMIT_REQUEST);
+-- the embedded engine registers a Go function of the same name
+-- (signoff.HasTag), and the preflight compares the two. TAGS is the
+-- product's JSON array of strings: AS_ARRAY(TRY_PARSE_JSON(...)) is NULL for
+-- anything else, so a damaged row adds no step rather than any
+-- (DOCS/sql-reference/functions/try_parse_json, as_array, array_contains).
+CREATE OR REPLACE FUNCTION SIGNOFF.API.HAS_TAG(TAGS VARCHAR, CLASSIFICATION VARCHAR, TAG VARCHAR)
+RETURNS BOOLEAN
+LANGUAGE SQL
+COMMENT = 'Signoff: whether a product with TAGS and CLASSIFICATION carries TAG'
+AS
+$$
+    TAG IS NULL OR TAG = ''
+    OR COALESCE(UPPER(CLASSIFICATION) = UPPER(TAG), FALSE)
+    OR COALESCE(ARRAY_CONTAINS(LOWER(TAG)::VARIANT, AS_ARRAY(TRY_PARSE_JSON(LOWER(TAGS)))), FALSE)
+$$;
+
+-- ============================================================================
 -- ID_MILLIS: when an ID was made
 -- ============================================================================
 -- Signoff's IDs (internal/signoff/id.go) are 26 Crockford base32 characters
@@ -341,7 +362,21 @@ BEGIN
     SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH p AS (SELECT COUNT(*) AS n, MAX(name) AS product_name, MAX(durations) AS durations,
                       MAX(extension_steps) AS extension_steps
                FROM main.data_product WHERE product_id = :product_id),
-         c AS (SELECT COUNT(*) AS n FROM main.approval_chain WHERE product_id = :product_id),
+         c AS (SELECT COUNT(*) AS n FROM (
+    SELECT CASE WHEN a.last_only = 1 THEN 0 ELSE a.base END + q.k AS step_order,
+           CASE WHEN a.quorum > 1 THEN a.step_label || ' (' || CAST(q.k AS VARCHAR) || ' of ' || CAST(a.quorum AS VARCHAR) || ')'
+                ELSE a.step_label END AS step_label,
+           a.approver_role, a.deadline_hours, a.fallback_role
+    FROM (SELECT c.step_order, c.step_label, c.approver_role, c.deadline_hours,
+                 COALESCE(c.fallback_role, p.fallback_role) AS fallback_role, COALESCE(c.quorum, 1) AS quorum,
+                 SUM(COALESCE(c.quorum, 1)) OVER (ORDER BY c.step_order ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                     - COALESCE(c.quorum, 1) AS base,
+                 MAX(c.step_order) OVER () AS last_rule,
+                 CASE WHEN :extends_id <> '' AND p.extension_steps = 'LAST' THEN 1 ELSE 0 END AS last_only
+          FROM main.approval_chain c JOIN main.data_product p ON p.product_id = c.product_id
+          WHERE c.product_id = :product_id AND HAS_TAG(p.tags, p.classification, c.when_tag)) a
+    JOIN (SELECT 1 AS k UNION ALL SELECT 2 AS k UNION ALL SELECT 3 AS k UNION ALL SELECT 4 AS k UNION ALL SELECT 5 AS k) q ON q.k <= a.quorum
+    WHERE a.last_only = 0 OR a.step_order = a.last_rule) rc),
          o AS (SELECT MIN(request_id) AS open_request_id FROM main.access_request
                WHERE product_id = :product_id AND requester = :actor AND request_id <> :extends_id
                  AND status IN ('PENDING', 'CHANGES_REQUESTED', 'APPROVED', 'GRANTED', 'GRANT_FAILED')),
@@ -363,7 +398,7 @@ BEGIN
            END AS code,
            :actor AS actor, :request_id AS request_id, :product_id AS product_id, p.product_name,
            :actor AS requester,
-           CASE WHEN :extends_id <> '' AND p.extension_steps = 'LAST' THEN 1 ELSE c.n END AS step_count,
+           c.n AS step_count,
            o.open_request_id, :duration_days AS duration_days
     FROM p CROSS JOIN c CROSS JOIN o CROSS JOIN e CROSS JOIN d
     ) q;
@@ -390,11 +425,22 @@ BEGIN
         RETURN result;
     END IF;
     INSERT INTO main.request_step (request_id, step_order, step_label, approver_role, deadline_hours, fallback_role)
-    SELECT :request_id, CASE WHEN :step_count = 1 THEN 1 ELSE c.step_order END, c.step_label, c.approver_role,
-           c.deadline_hours, COALESCE(c.fallback_role, p.fallback_role)
-    FROM main.approval_chain c JOIN main.data_product p ON p.product_id = c.product_id
-    WHERE c.product_id = :product_id
-      AND (:step_count > 1 OR c.step_order = (SELECT MAX(step_order) FROM main.approval_chain WHERE product_id = :product_id));
+    SELECT :request_id, rc.step_order, rc.step_label, rc.approver_role, rc.deadline_hours, rc.fallback_role
+    FROM (
+    SELECT CASE WHEN a.last_only = 1 THEN 0 ELSE a.base END + q.k AS step_order,
+           CASE WHEN a.quorum > 1 THEN a.step_label || ' (' || CAST(q.k AS VARCHAR) || ' of ' || CAST(a.quorum AS VARCHAR) || ')'
+                ELSE a.step_label END AS step_label,
+           a.approver_role, a.deadline_hours, a.fallback_role
+    FROM (SELECT c.step_order, c.step_label, c.approver_role, c.deadline_hours,
+                 COALESCE(c.fallback_role, p.fallback_role) AS fallback_role, COALESCE(c.quorum, 1) AS quorum,
+                 SUM(COALESCE(c.quorum, 1)) OVER (ORDER BY c.step_order ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                     - COALESCE(c.quorum, 1) AS base,
+                 MAX(c.step_order) OVER () AS last_rule,
+                 CASE WHEN :extends_id <> '' AND p.extension_steps = 'LAST' THEN 1 ELSE 0 END AS last_only
+          FROM main.approval_chain c JOIN main.data_product p ON p.product_id = c.product_id
+          WHERE c.product_id = :product_id AND HAS_TAG(p.tags, p.classification, c.when_tag)) a
+    JOIN (SELECT 1 AS k UNION ALL SELECT 2 AS k UNION ALL SELECT 3 AS k UNION ALL SELECT 4 AS k UNION ALL SELECT 5 AS k) q ON q.k <= a.quorum
+    WHERE a.last_only = 0 OR a.step_order = a.last_rule) rc;
     IF (COALESCE(SQLROWCOUNT, -1) <> step_count) THEN
         ROLLBACK;
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
@@ -2314,7 +2360,7 @@ GRANT USAGE ON PROCEDURE SIGNOFF.API.WHOAMI() TO ROLE PUBLIC;
 -- the expression SUBMIT_REQUEST records (signoff.SnapshotSample: three steps,
 -- characters of one to four bytes). It moves sample times with ADD_HOURS
 -- (snowflake.AddHoursSamples: leap day, month and year ends, nanoseconds),
--- and lists the tasks in SIGNOFF.API with SHOW TASKS: PREFLIGHT runs as
+-- asks HAS_TAG about signoff.HasTagSamples, and lists the tasks in SIGNOFF.API with SHOW TASKS: PREFLIGHT runs as
 -- their owner, and SHOW and DESCRIBE list a task only to its owner or a
 -- role with MONITOR or OPERATE on it (DOCS/sql-reference/sql/desc-task,
 -- DOCS/sql-reference/sql/show-tasks), which the app's role is not; an
@@ -2344,6 +2390,7 @@ DECLARE
     text_counts  VARIANT;
     snapshot_sample VARCHAR;
     add_hours_sample VARIANT;
+    has_tag_sample VARIANT;
     tasks        VARIANT;
     result       VARIANT;
 BEGIN
@@ -2438,6 +2485,15 @@ BEGIN
                TO_CHAR(ADD_HOURS('2028-02-28 23:30:00.500000000'::TIMESTAMP_NTZ(9), 1), 'YYYY-MM-DD HH24:MI:SS.FF9'),
                TO_CHAR(ADD_HOURS('2026-12-31 23:59:59.999999999'::TIMESTAMP_NTZ(9), 24), 'YYYY-MM-DD HH24:MI:SS.FF9'))
       INTO :add_hours_sample;
+    SELECT ARRAY_CONSTRUCT(
+               HAS_TAG('["finance","sox"]', 'CONFIDENTIAL', 'SOX'),
+               HAS_TAG('["hr"]', 'PII', 'pii'),
+               HAS_TAG('["web"]', 'INTERNAL', NULL),
+               HAS_TAG('["finance_eu"]', 'INTERNAL', 'finance'),
+               HAS_TAG('["données"]', 'INTERNAL', 'DONNÉES'),
+               HAS_TAG('[]', 'PUBLIC', 'gdpr'),
+               HAS_TAG('["a\\"b","x"]', 'INTERNAL', 'a"b'))
+      INTO :has_tag_sample;
     SHOW TASKS IN SCHEMA SIGNOFF.API;
     SELECT COALESCE(ARRAY_AGG(OBJECT_CONSTRUCT(
                'name', "database_name" || '.' || "schema_name" || '.' || "name", 'state', "state",
@@ -2448,7 +2504,8 @@ BEGIN
     SELECT ENVELOPE('OK', OBJECT_CONSTRUCT('actor', :actor, 'grant_error', :grant_error, 'revoke_error', :revoke_error,
                                            'hash_sample', :hash_sample, 'time_sample', :time_sample,
                                            'text_sample', :text_counts, 'snapshot_sample', :snapshot_sample,
-                                           'add_hours_sample', :add_hours_sample, 'tasks', :tasks))
+                                           'add_hours_sample', :add_hours_sample, 'has_tag_sample', :has_tag_sample,
+                                           'tasks', :tasks))
       INTO :result;
     RETURN result;
 END;
