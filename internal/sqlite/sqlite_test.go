@@ -266,9 +266,9 @@ var workflowTables = []string{"DATA_PRODUCT", "APPROVAL_CHAIN", "ACCESS_REQUEST"
 	"SUBMIT_LOCK", "AUDIT_LOCK", "NOTIFICATION", "NOTIFY_STATE", "NOTIFY_PREFERENCE"}
 
 func TestSchemasAgree(t *testing.T) {
-	embedded := tableColumns(t, "sqlite/001_schema.sql", "sqlite/002_audit_chain.sql", "sqlite/004_submit_lock.sql",
-		"sqlite/005_ledger.sql", "sqlite/009_lifecycle.sql", "sqlite/010_notifications.sql",
-		"sqlite/011_extensions.sql")
+	migrations, err := fs.Glob(sqlfiles.FS, "sqlite/*.sql") // in the order they apply
+	require.NoError(t, err)
+	embedded := tableColumns(t, migrations...)
 	snowflake := tableColumns(t, "snowflake/01_data_model.sql")
 	for _, table := range workflowTables {
 		t.Run(table, func(t *testing.T) {
