@@ -24,6 +24,9 @@ type Account interface {
 	GrantRoleToRole(ctx context.Context, role, grantee string) error
 	GrantRoleToUser(ctx context.Context, role, user, by string) error
 	CreateProduct(ctx context.Context, p signoff.Product) error
+	// SetChainPolicy replaces the steps every product's chain gets after
+	// its own, where they apply.
+	SetChainPolicy(ctx context.Context, rules []signoff.ChainStep) error
 	Identify(ctx context.Context, user string) (signoff.Identity, error)
 	// The story's scheduled work (reminders, escalations, expiries) runs
 	// as the server's scheduler would have run it.
@@ -78,6 +81,7 @@ var Roles = []struct{ Name, Comment string }{
 	{"HR_HEADCOUNT_READ", "Access role: HR headcount"},
 	{"CAMPAIGNS_READ", "Access role: marketing campaigns"},
 	{"PAYROLL_READ", "Access role: payroll detail"},
+	{"BOARD_KPIS_READ", "Access role: board revenue KPIs"},
 }
 
 // Hierarchy lists role-to-role grants: Grantee inherits Role.
@@ -93,12 +97,18 @@ const fallback = "DATA_GOVERNANCE"
 const pendingDays = 30
 
 var (
-	// A line manager has two days, the data protection office three, before
-	// they are reminded (and as long again before the step escalates).
+	// A line manager has two days before they are reminded (and as long
+	// again before the step escalates); the data protection step comes
+	// from the policy.
 	manager    = signoff.ChainStep{ApproverRole: "LINE_MANAGER", Label: "Line manager", DeadlineHours: 48}
-	dpo        = signoff.ChainStep{ApproverRole: "DPO", Label: "Data protection", DeadlineHours: 72}
 	controller = signoff.ChainStep{ApproverRole: "FINANCE_CONTROLLER", Label: "Finance controller"}
 )
+
+// Policy is the demo account's chain policy: every product classified or
+// tagged PII gets the data protection step after its own steps.
+var Policy = []signoff.ChainStep{
+	{Order: 1, ApproverRole: "DPO", Label: "Data protection", DeadlineHours: 72, WhenTag: "PII"},
+}
 
 func owner(role string) signoff.ChainStep {
 	return signoff.ChainStep{ApproverRole: role, Label: "Data owner"}
@@ -150,7 +160,7 @@ var Products = withLifecycle([]signoff.Product{
 			{Name: "FULL_NAME", Type: "VARCHAR", Sensitive: true}, {Name: "EMAIL", Type: "VARCHAR", Sensitive: true},
 			{Name: "COUNTRY", Type: "VARCHAR"}, {Name: "LIFETIME_VALUE_EUR", Type: "NUMBER(12,2)"},
 			{Name: "OPEN_TICKETS", Type: "NUMBER"}},
-		Chain:     []signoff.ChainStep{manager, owner("DATA_OWNER_SALES"), dpo},
+		Chain:     []signoff.ChainStep{manager, owner("DATA_OWNER_SALES")}, // and the policy's data protection step
 		Durations: []int{7, 30, 90},
 	},
 	{
@@ -161,7 +171,7 @@ var Products = withLifecycle([]signoff.Product{
 		Columns: []signoff.Column{{Name: "MONTH", Type: "DATE"}, {Name: "EMPLOYEE_ID", Type: "VARCHAR", Sensitive: true},
 			{Name: "TEAM", Type: "VARCHAR"}, {Name: "LOCATION", Type: "VARCHAR"}, {Name: "GRADE", Type: "VARCHAR", Sensitive: true},
 			{Name: "START_DATE", Type: "DATE"}},
-		Chain:     []signoff.ChainStep{manager, owner("DATA_OWNER_HR"), dpo},
+		Chain:     []signoff.ChainStep{manager, owner("DATA_OWNER_HR")}, // and the policy's data protection step
 		Durations: []int{7, 30},
 	},
 	{
@@ -195,8 +205,27 @@ var Products = withLifecycle([]signoff.Product{
 			{Name: "BASE_SALARY_EUR", Type: "NUMBER(12,2)", Sensitive: true}, {Name: "BONUS_EUR", Type: "NUMBER(12,2)", Sensitive: true},
 			{Name: "PAY_GRADE", Type: "VARCHAR", Sensitive: true}},
 		Chain: []signoff.ChainStep{manager, owner("DATA_OWNER_HR"),
-			{ApproverRole: "COMPENSATION_COMMITTEE", Label: "Compensation committee"}},
+			{ApproverRole: "COMPENSATION_COMMITTEE", Label: "Compensation committee"}}, // then the policy's data protection step
 		Durations: []int{7, 30},
+	},
+	{
+		// A chain built from rules: the owners' step, a quorum of two
+		// controllers, a step that its SOX tag adds, and one for PII that
+		// does not apply.
+		ID: "board-kpis", Name: "Board revenue KPIs", Domain: "Finance", Classification: "CONFIDENTIAL",
+		Description: "Monthly revenue, margin and bookings by region as reported to the board, before publication. Two finance controllers sign off on every reader.",
+		Owner:       "Olivia Chen (Sales operations)", OwnerRole: "DATA_OWNER_SALES", AccessRole: "BOARD_KPIS_READ",
+		Tags: []string{"finance", "board", "sox"},
+		Columns: []signoff.Column{{Name: "MONTH", Type: "DATE"}, {Name: "REGION", Type: "VARCHAR"},
+			{Name: "REVENUE_EUR", Type: "NUMBER(14,2)"}, {Name: "GROSS_MARGIN_PCT", Type: "NUMBER(5,2)"},
+			{Name: "BOOKINGS_EUR", Type: "NUMBER(14,2)"}},
+		Chain: []signoff.ChainStep{
+			{Kind: signoff.KindOwner, Label: "Product owner"},
+			{ApproverRole: "FINANCE_CONTROLLER", Label: "Finance controllers", Quorum: 2},
+			{ApproverRole: "SECURITY_LEAD", Label: "SOX security review", WhenTag: "sox"},
+			{ApproverRole: "DATA_OWNER_HR", Label: "HR data owner", WhenTag: "hr"},
+		},
+		Durations: []int{30, 90},
 	},
 })
 
@@ -213,19 +242,18 @@ func DefaultDays(id string) int {
 }
 
 // withLifecycle gives every product the demo's fallback role and pending
-// limit, permanent access where it offers no durations, and numbers its
-// chain's steps.
+// limit, permanent access where it offers no durations, and the chain
+// policy, and normalizes its chain (numbers its steps, keys the owners'
+// step to the owner role).
 func withLifecycle(ps []signoff.Product) []signoff.Product {
 	for i := range ps {
 		ps[i].FallbackRole, ps[i].PendingDays = fallback, pendingDays
 		if len(ps[i].Durations) == 0 {
 			ps[i].Durations = []int{0}
 		}
-		chain := slices.Clone(ps[i].Chain)
-		for j := range chain {
-			chain[j].Order = j + 1
-		}
-		ps[i].Chain = chain
+		ps[i].Chain = slices.Clone(ps[i].Chain)
+		ps[i].Policy = Policy // as the catalog reads it back
+		signoff.NormalizeChain(&ps[i])
 	}
 	return ps
 }
@@ -256,6 +284,9 @@ func Load(ctx context.Context, acct Account, svc *signoff.Service, now time.Time
 				return fmt.Errorf("demo: %w", err)
 			}
 		}
+	}
+	if err := acct.SetChainPolicy(ctx, Policy); err != nil {
+		return fmt.Errorf("demo: %w", err)
 	}
 	for _, p := range Products {
 		if err := acct.CreateProduct(ctx, p); err != nil {
@@ -335,6 +366,11 @@ var story = [][]act{
 		{ago: 80 * time.Hour, user: "BEN", submit: "hr-headcount", days: 30, reason: "Headcount cost forecast for the 2027 budget, by team and location."},
 		{ago: 76 * time.Hour, user: "MARCO", decide: "approve"},
 		{ago: 20 * time.Hour, user: "HANNAH", decide: "approve", comment: "Grades are needed for the cost model."},
+	},
+	{ // ALICE: board KPIs, past the product owner and one of the two finance controllers; waiting for the second.
+		{ago: 10 * time.Hour, user: "ALICE", submit: "board-kpis", days: 30, reason: "Revenue by region for the growth squads' quarterly planning."},
+		{ago: 8 * time.Hour, user: "OLIVIA", decide: "approve"},
+		{ago: 5 * time.Hour, user: "FRANK", decide: "approve", comment: "Fine by me; Grace signs as the second controller."},
 	},
 	{ // ALICE: HR headcount, waiting for her line manager (step 1 of 3).
 		{ago: 3 * time.Hour, user: "ALICE", submit: "hr-headcount", days: 7, reason: "Team capacity planning for the growth squads next year."},

@@ -32,7 +32,7 @@ func TestLoadTellsTheStory(t *testing.T) {
 	}
 	assert.Equal(t, map[signoff.Status]int{
 		signoff.StatusGranted: 1, signoff.StatusRevoked: 1, signoff.StatusRejected: 1,
-		signoff.StatusWithdrawn: 1, signoff.StatusGrantFailed: 1, signoff.StatusPending: 4, signoff.StatusExpired: 1,
+		signoff.StatusWithdrawn: 1, signoff.StatusGrantFailed: 1, signoff.StatusPending: 5, signoff.StatusExpired: 1,
 	}, counts)
 	assert.False(t, hasRole(t, st, "BEN", "WEB_TRAFFIC_READ"), "Ben's week of web traffic expired, and the scheduler revoked it")
 

@@ -258,7 +258,7 @@ func TestThreeStepChainInBrowser(t *testing.T) {
 
 	b.signIn("ALICE")
 	b.do(chromedp.SendKeys(chromedp.CSS("#q"), "customer 360"))
-	b.waitCount("1 of 8 products") // the search applies itself as it is typed (catalog.js)
+	b.waitCount("1 of 9 products") // the search applies itself as it is typed (catalog.js)
 	b.visit("02 catalog")
 
 	b.submit(`a[href="/products/customer-360"]`)
@@ -354,7 +354,7 @@ func TestCatalogSearchInBrowser(t *testing.T) {
 	b := newBrowserTest(t)
 	b.signIn("ALICE")
 	b.open("/")
-	b.waitCount("8 of 8 products")
+	b.waitCount("9 of 9 products")
 	titles := func() []string {
 		got, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](
 			`[...document.querySelectorAll('.card__title')].map(e => e.textContent.trim())`))
@@ -379,23 +379,23 @@ func TestCatalogSearchInBrowser(t *testing.T) {
 	}
 
 	b.do(chromedp.Click(chromedp.CSS("#q")), chromedp.SendKeys(chromedp.CSS("#q"), "customers"))
-	b.waitCount("2 of 8 products")
+	b.waitCount("2 of 9 products")
 	assert.Equal(t, []string{"Customer 360", "Sales orders"}, titles(), "a name match above a column match")
 	assert.Equal(t, "/?q=customers", location())
 	stillThere()
 	b.visit("catalog search customers")
 
 	b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById('q').select()`), chromedp.SendKeys(chromedp.CSS("#q"), "email"))
-	b.waitCount("1 of 8 products")
+	b.waitCount("1 of 9 products")
 	assert.Equal(t, []string{"Customer 360"}, titles())
 	assert.Equal(t, "Matches column EMAIL", b.text(`[data-testid="found"]`))
 	stillThere()
 	b.visit("catalog search by column")
 
 	b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById('q').select()`), chromedp.SendKeys(chromedp.CSS("#q"), "churnn"))
-	b.waitCount("1 of 8 products") // a slip of the finger
+	b.waitCount("1 of 9 products") // a slip of the finger
 	b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById('q').select()`), chromedp.SendKeys(chromedp.CSS("#q"), "zzz"))
-	b.waitCount("0 of 8 products")
+	b.waitCount("0 of 9 products")
 	assert.Contains(t, b.text(`[data-testid="no-match"]`), "No product matches “zzz”")
 	b.visit("catalog search no match")
 
@@ -403,7 +403,7 @@ func TestCatalogSearchInBrowser(t *testing.T) {
 	b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById('q').value = ''`))
 	b.do(chromedp.Evaluate[chromedp.Void](`const c = document.getElementById('classification');
 		c.value = 'PII'; c.dispatchEvent(new Event('change', {bubbles: true}))`))
-	b.waitCount("3 of 8 products")
+	b.waitCount("3 of 9 products")
 	assert.Equal(t, "/?classification=PII", location())
 	assert.Equal(t, []string{"Customer 360", "HR headcount", "Payroll detail"}, titles())
 
@@ -415,7 +415,7 @@ func TestCatalogSearchInBrowser(t *testing.T) {
 	b.open("/")
 	b.do(chromedp.SendKeys(chromedp.CSS("#q"), "c360"))
 	b.submit(`form[role="search"] button[type="submit"]`)
-	assert.Equal(t, "1 of 8 products", b.text(`[data-testid="result-count"]`))
+	assert.Equal(t, "1 of 9 products", b.text(`[data-testid="result-count"]`))
 	assert.Equal(t, "/?q=c360&classification=&tag=", location())
 	assert.Equal(t, "Customer 360", b.text(`[data-testid="products"] .card__title`))
 }

@@ -476,19 +476,20 @@ func matrixRows() []matrixRow {
 	pNeedsCommittee := "The Compensation committee step needs the COMPENSATION_COMMITTEE role, which is not in your session."
 	for _, p := range []personaKind{matrixPersona("fallback approver (DATA_GOVERNANCE)", "VERA"), matrixPersona("admin and fallback approver", "ADAM")} {
 		add(
-			matrixRow{action: actApprove, state: stEscalated, persona: p, extra: matrixForm("step", "3"), status: ok, events: 3,
-				check: inStatus(signoff.StatusGranted, true)},
+			// On to the policy's data protection step (payroll is PII).
+			matrixRow{action: actApprove, state: stEscalated, persona: p, extra: matrixForm("step", "3"), status: ok, events: 1,
+				check: inStatus(signoff.StatusPending, false)},
 			matrixRow{action: actChanges, state: stEscalated, persona: p, extra: matrixForm("step", "3"), status: ok, events: 1,
 				check: questioned(3)},
 		)
 	}
 	add(
 		matrixRow{action: actApprove, state: stEscalated, persona: matrixPersona("fallback approver, acting as it", "VERA"),
-			extra: matrixForm("step", "3", "acting_as", "DATA_GOVERNANCE"), status: ok, events: 3, check: inStatus(signoff.StatusGranted, true)},
+			extra: matrixForm("step", "3", "acting_as", "DATA_GOVERNANCE"), status: ok, events: 1, check: inStatus(signoff.StatusPending, false)},
 		matrixRow{action: actApprove, state: stEscalated, persona: whoRequester, extra: matrixForm("step", "3"), status: forbidden, phrase: pOwnRequest},
 		matrixRow{action: actApprove, state: stEscalated, persona: matrixPersona("approver who decided step 1", "MARCO"), extra: matrixForm("step", "3"),
 			status: forbidden, phrase: "You already decided a step of this request; another person must decide the Compensation committee step."},
-		matrixRow{action: actApprove, state: stEscalated, persona: matrixPersona("DPO, not in the chain", "DANA"), extra: matrixForm("step", "3"),
+		matrixRow{action: actApprove, state: stEscalated, persona: matrixPersona("DPO, whose step comes next", "DANA"), extra: matrixForm("step", "3"),
 			status: forbidden, phrase: pNeedsCommittee},
 		matrixRow{action: actApprove, state: stEscalated, persona: whoAuditor, extra: matrixForm("step", "3"), status: forbidden, phrase: pNeedsCommittee},
 	)
@@ -518,7 +519,7 @@ func matrixRows() []matrixRow {
 	for _, p := range []personaKind{whoRequester, matrixPersona("approver of step 1, not an owner", "MARCO"), whoAuditor} {
 		add(matrixRow{action: actRevoke, state: stGranted, persona: p, status: forbidden, phrase: pOwnersSales})
 	}
-	for _, p := range []personaKind{matrixPersona("DPO, not in the chain", "DANA"), whoInheritsDPO, matrixPersona("owner of other products", "FRANK"),
+	for _, p := range []personaKind{matrixPersona("DPO, whose step comes next", "DANA"), whoInheritsDPO, matrixPersona("owner of other products", "FRANK"),
 		matrixPersona("owner of other products", "HANNAH"), whoNoRoles} {
 		add(matrixRow{action: actRevoke, state: stGranted, persona: p, status: forbidden, phrase: pOwnersSales})
 	}
@@ -537,7 +538,7 @@ func matrixRows() []matrixRow {
 		matrixPersona("approver of step 2 and product owner", "FRANK"), whoAuditor, whoTwoRoles} {
 		add(matrixRow{action: actRetry, state: stGrantFailed, persona: p, status: forbidden, phrase: pOnlyAdmins})
 	}
-	for _, p := range []personaKind{matrixPersona("DPO, not in the chain", "DANA"), whoInheritsDPO, whoNoRoles} {
+	for _, p := range []personaKind{matrixPersona("DPO, whose step comes next", "DANA"), whoInheritsDPO, whoNoRoles} {
 		add(matrixRow{action: actRetry, state: stGrantFailed, persona: p, status: forbidden, phrase: pOnlyAdmins})
 	}
 	add(

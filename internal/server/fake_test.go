@@ -218,7 +218,7 @@ func (w *fakeWorkflow) Product(_ context.Context, v signoff.Identity, id string)
 	if id != fakeProduct.ID {
 		return signoff.ProductPage{}, noProduct(id)
 	}
-	return signoff.ProductPage{Product: fakeProduct}, nil
+	return signoff.ProductPage{Product: fakeProduct, Steps: signoff.ResolveChain(fakeProduct, false)}, nil
 }
 
 func (w *fakeWorkflow) Submit(_ context.Context, v signoff.Identity, productID, reason string, days int) (signoff.Outcome, error) {

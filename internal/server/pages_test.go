@@ -38,7 +38,7 @@ func TestCatalog(t *testing.T) {
 	}{
 		{"everything", "", all},
 		{"search by word", "?q=ledger", []string{"General ledger journal"}},
-		{"search is case-insensitive and matches every word", "?q=OLIVIA+sales", []string{"Sales orders", "Customer 360"}},
+		{"search is case-insensitive and matches every word", "?q=OLIVIA+sales", []string{"Sales orders", "Customer 360", "Board revenue KPIs"}},
 		{"tag", "?tag=gdpr", []string{"Customer 360", "HR headcount", "Payroll detail"}},
 		{"classification", "?classification=FINANCE", []string{"General ledger journal"}},
 		{"tag and classification", "?tag=marketing&classification=PUBLIC", []string{"Web traffic, daily"}},

@@ -3,6 +3,7 @@ package signoff
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -95,7 +96,7 @@ func HasTagSamples() []HasTagSample {
 }
 
 // ResolveChain is the request steps a submission for p copies: the chain
-// steps that apply to p, in order, each as many steps as approvals it
+// steps that apply to p, its own then the policy's, in order, each as many steps as approvals it
 // needs ("Data owner (1 of 2)", "Data owner (2 of 2)"), numbered from 1,
 // with its fallback role (the step's own, else the product's); for an
 // extension of a product whose extensions take the last step only, the
@@ -103,7 +104,7 @@ func HasTagSamples() []HasTagSample {
 // which the store contract suite holds it to.
 func ResolveChain(p Product, extension bool) []Step {
 	var rules []ChainStep
-	for _, st := range p.Chain {
+	for _, st := range slices.Concat(p.Chain, p.Policy) {
 		if st.AppliesTo(p) {
 			rules = append(rules, st)
 		}
@@ -153,46 +154,85 @@ func NormalizeChain(p *Product) {
 // ValidateChain checks a product's chain rules, normalized: known kinds,
 // valid roles and tags, quorums of 1 to MaxQuorum, an owner step keyed to
 // the owner role, at least one step that applies to the product, and no
-// more than MaxChainSteps request steps however the product is tagged. A
-// quorum needs that many distinct deciders, so it is also held to the
-// product's role and nobody can check it here: the product page warns when
-// a step has fewer members than its quorum.
+// more than MaxChainSteps approvals with the policy's, however the product
+// is tagged. A quorum needs that many distinct deciders, which depends on
+// who holds the role: the product page warns when a step nobody can
+// decide (signoff.FirstBlocked) would be reached.
 func ValidateChain(p Product) error {
 	if len(p.Chain) == 0 {
 		return Errorf(ErrInvalid, "Product %s: the chain needs at least one step.", p.ID)
 	}
 	total := 0
 	for i, st := range p.Chain {
-		n := i + 1
-		switch StepKindOf(st.Kind) {
-		case KindRole, KindOwner, KindManager:
-		default:
-			return Errorf(ErrInvalid, "Product %s: step %d's kind must be ROLE, OWNER or MANAGER, not %q.", p.ID, n, st.Kind)
-		}
-		if err := ValidateIdentifier(fmt.Sprintf("step %d's approver role", n), st.ApproverRole); err != nil {
+		what := fmt.Sprintf("Product %s: step %d", p.ID, i+1)
+		if err := validateRule(what, st, KindRole, KindOwner, KindManager); err != nil {
 			return err
 		}
 		if StepKindOf(st.Kind) == KindOwner && st.ApproverRole != p.OwnerRole {
-			return Errorf(ErrInvalid, "Product %s: step %d is the owners' step, so its role must be the owner role %s, not %s.",
-				p.ID, n, p.OwnerRole, st.ApproverRole)
+			return Errorf(ErrInvalid, "%s is the owners' step, so its role must be the owner role %s, not %s.",
+				what, p.OwnerRole, st.ApproverRole)
 		}
-		if strings.TrimSpace(st.Label) == "" {
-			return Errorf(ErrInvalid, "Product %s: step %d needs a label, such as \"Data owner\".", p.ID, n)
-		}
-		if st.WhenTag != "" && !tagPattern.MatchString(st.WhenTag) {
-			return Errorf(ErrInvalid, "Product %s: step %d's condition %q is not a tag or classification (letters, digits, _ . : -; up to 64).",
-				p.ID, n, st.WhenTag)
-		}
-		if st.Quorum < 0 || st.Quorum > MaxQuorum {
-			return Errorf(ErrInvalid, "Product %s: step %d may ask for 1 to %d approvals, not %d.", p.ID, n, MaxQuorum, st.Quorum)
+		total += st.Approvals()
+	}
+	for _, st := range p.Policy {
+		total += st.Approvals()
+	}
+	if total > MaxChainSteps {
+		return Errorf(ErrInvalid, "Product %s: the chain can need %d approvals with the chain policy's; at most %d are possible.",
+			p.ID, total, MaxChainSteps)
+	}
+	if len(ResolveChain(p, false)) == 0 {
+		return Errorf(ErrInvalid, "Product %s: no step of the chain applies to it (each is conditional on a tag it does not carry).", p.ID)
+	}
+	return nil
+}
+
+// ValidatePolicy checks the account's chain policy, normalized: each step
+// keyed to a role or the requester's manager (an owners' step belongs to a
+// product's own chain), with a valid role, fallback role and condition and
+// a quorum of 1 to MaxQuorum, and no more than MaxChainSteps approvals in
+// all.
+func ValidatePolicy(rules []ChainStep) error {
+	total := 0
+	for i, st := range rules {
+		if err := validateRule(fmt.Sprintf("Policy step %d", i+1), st, KindRole, KindManager); err != nil {
+			return err
 		}
 		total += st.Approvals()
 	}
 	if total > MaxChainSteps {
-		return Errorf(ErrInvalid, "Product %s: the chain can need %d approvals; at most %d are possible.", p.ID, total, MaxChainSteps)
+		return Errorf(ErrInvalid, "The chain policy can need %d approvals; at most %d are possible.", total, MaxChainSteps)
 	}
-	if len(ResolveChain(p, false)) == 0 {
-		return Errorf(ErrInvalid, "Product %s: no step of the chain applies to it (each is conditional on a tag it does not carry).", p.ID)
+	return nil
+}
+
+// validateRule checks one chain rule, named what in the messages: its kind
+// is one of kinds, its roles are identifiers, it has a label, its
+// condition is a tag and its quorum is 1 to MaxQuorum.
+func validateRule(what string, st ChainStep, kinds ...StepKind) error {
+	if !slices.Contains(kinds, StepKindOf(st.Kind)) {
+		names := make([]string, len(kinds))
+		for i, k := range kinds {
+			names[i] = string(k)
+		}
+		return Errorf(ErrInvalid, "%s's kind must be %s, not %q.", what, strings.Join(names, ", "), st.Kind)
+	}
+	if err := ValidateIdentifier(what+"'s approver role", st.ApproverRole); err != nil {
+		return err
+	}
+	if st.FallbackRole != "" {
+		if err := ValidateIdentifier(what+"'s fallback role", st.FallbackRole); err != nil {
+			return err
+		}
+	}
+	if strings.TrimSpace(st.Label) == "" {
+		return Errorf(ErrInvalid, "%s needs a label, such as \"Data owner\".", what)
+	}
+	if st.WhenTag != "" && !tagPattern.MatchString(st.WhenTag) {
+		return Errorf(ErrInvalid, "%s's condition %q is not a tag or classification (letters, digits, _ . : -; up to 64).", what, st.WhenTag)
+	}
+	if st.Quorum < 0 || st.Quorum > MaxQuorum {
+		return Errorf(ErrInvalid, "%s may ask for 1 to %d approvals, not %d.", what, MaxQuorum, st.Quorum)
 	}
 	return nil
 }

@@ -64,7 +64,7 @@ func TestValidateChain(t *testing.T) {
 		want   string
 	}{
 		{"no steps", func(p *signoff.Product) { p.Chain = nil }, "at least one step"},
-		{"unknown kind", func(p *signoff.Product) { p.Chain[0].Kind = "BOSS" }, "ROLE, OWNER or MANAGER"},
+		{"unknown kind", func(p *signoff.Product) { p.Chain[0].Kind = "BOSS" }, "must be ROLE, OWNER, MANAGER"},
 		{"bad role", func(p *signoff.Product) { p.Chain[0].ApproverRole = "a b" }, "not a valid Snowflake identifier"},
 		{"no label", func(p *signoff.Product) { p.Chain[0].Label = " " }, "needs a label"},
 		{"bad tag", func(p *signoff.Product) {

@@ -117,18 +117,6 @@ func whyBlocked(s Step, requester string, holders []string, decided map[string]i
 		"while one person decides at most one step of a request: " + strings.Join(busy, "; ") + "."
 }
 
-// ChainSteps is a product's chain as the undecided steps of a new request,
-// each with its fallback role (the step's own, else the product's), as a
-// submission copies them.
-func ChainSteps(p Product) []Step {
-	steps := make([]Step, len(p.Chain))
-	for i, c := range p.Chain {
-		steps[i] = Step{Order: c.Order, Label: c.Label, ApproverRole: c.ApproverRole,
-			DeadlineHours: c.DeadlineHours, FallbackRole: cmp.Or(c.FallbackRole, p.FallbackRole)}
-	}
-	return steps
-}
-
 // stepRoles lists the roles that key steps or that they may escalate to,
 // once each.
 func stepRoles(steps []Step) []string {

@@ -211,6 +211,10 @@ type Product struct {
 	Columns        []Column
 	AccessRole     string // the role granted on final approval
 	Chain          []ChainStep
+	// Policy is the account's chain policy, which every product's chain
+	// gets after its own steps (each where it applies): the same for every
+	// product, read with it.
+	Policy []ChainStep
 	// Durations are the access durations a requester may ask for, in days,
 	// shortest first; 0 is permanent access. Never empty.
 	Durations []int

@@ -24,6 +24,7 @@ const (
 	// What is acted on.
 	CodeProductNotFound   Code = "PRODUCT_NOT_FOUND"
 	CodeNoChain           Code = "NO_CHAIN"            // the product has no approval chain
+	CodeChainTooLong      Code = "CHAIN_TOO_LONG"      // its chain and the policy need more than MaxChainSteps approvals
 	CodeOpenRequestExists Code = "OPEN_REQUEST_EXISTS" // the requester already has an open request for it
 	CodeNotFound          Code = "NOT_FOUND"           // no such request
 	CodeDuplicateID       Code = "DUPLICATE_ID"        // an ID is taken (or, corrupt data, not unique)
@@ -61,7 +62,7 @@ func (c Code) Kind() error {
 		return nil
 	case CodeIdentityUnavailable:
 		return ErrUnauthenticated
-	case CodeInvalid, CodeNoChain, CodeDurationNotOffered, CodeDurationLonger, CodeNotExtendable, CodeReasonApproved:
+	case CodeInvalid, CodeNoChain, CodeChainTooLong, CodeDurationNotOffered, CodeDurationLonger, CodeNotExtendable, CodeReasonApproved:
 		return ErrInvalid
 	case CodeProductNotFound, CodeNotFound:
 		return ErrNotFound
@@ -75,7 +76,7 @@ func (c Code) Kind() error {
 // Codes lists every code, for the Snowflake API's message function and for
 // tests that every code has a message.
 var Codes = []Code{CodeOK, CodeDryRun, CodeIdentityUnavailable, CodeInvalid, CodeProductNotFound,
-	CodeNoChain, CodeOpenRequestExists, CodeNotFound, CodeDuplicateID, CodeWrongStatus, CodeStaleStep,
+	CodeNoChain, CodeChainTooLong, CodeOpenRequestExists, CodeNotFound, CodeDuplicateID, CodeWrongStatus, CodeStaleStep,
 	CodeOwnRequest, CodeDecidedAnotherStep, CodeActingAsNotHeld, CodeActingAsWrongRole, CodeRoleNotHeld,
 	CodeNotRequester, CodeNotAdmin, CodeNotAdminOrOwner, CodeDurationNotOffered, CodeDurationLonger,
 	CodeNotExtendable, CodeReasonApproved, CodeNotDue, CodeConflict}
@@ -97,6 +98,8 @@ func (c Code) APIMessage() string {
 		return "There is no such data product."
 	case CodeNoChain:
 		return "The data product has no approval chain, so it cannot be requested."
+	case CodeChainTooLong:
+		return fmt.Sprintf("The data product's chain and the chain policy need more than %d approvals, which a request cannot hold; an admin must shorten them.", MaxChainSteps)
 	case CodeOpenRequestExists:
 		return "You already have an open request for this data product."
 	case CodeNotFound:
@@ -221,6 +224,9 @@ func (o Outcome) message() string {
 		return noProduct(o.ProductID).Error()
 	case CodeNoChain:
 		return fmt.Sprintf("%s has no approval chain yet, so it cannot be requested. Please contact its owner.", or(o.ProductName, o.ProductID))
+	case CodeChainTooLong:
+		return fmt.Sprintf("%s cannot be requested: its approval chain and the account's chain policy together need more than %d approvals. Please tell a Signoff admin.",
+			or(o.ProductName, o.ProductID), MaxChainSteps)
 	case CodeOpenRequestExists:
 		return fmt.Sprintf("You already have an open request for %s. Follow it in My requests.", or(o.ProductName, o.ProductID))
 	case CodeNotFound:

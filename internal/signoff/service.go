@@ -205,6 +205,9 @@ type ProductPage struct {
 	// Open is the viewer's open request for the product, if any: the request
 	// form is replaced by a link to it.
 	Open *Request
+	// Steps are the steps a request by the viewer would go through now
+	// (ResolveChain): the chain's rules applied to the product.
+	Steps []Step
 	// Blocked, when the viewer has no open request, is the first step of the
 	// chain nobody could decide for them: the form warns before they ask.
 	Blocked *Blocked
@@ -222,9 +225,9 @@ func (s *Service) Product(ctx context.Context, viewer Identity, id string) (Prod
 	if err != nil {
 		return ProductPage{}, fmt.Errorf("product %q: %w", id, err)
 	}
-	page := ProductPage{Product: p, Open: open}
+	page := ProductPage{Product: p, Open: open, Steps: ResolveChain(p, false)}
 	if open == nil {
-		page.Blocked = s.blocked(ctx, ChainSteps(p), viewer.User)
+		page.Blocked = s.blocked(ctx, page.Steps, viewer.User)
 	}
 	return page, nil
 }

@@ -31,7 +31,7 @@ const (
 var productCols = []string{"product_id", "name", "description", "owner", "owner_role", "domain",
 	"classification", "tags", "product_columns", "access_role", "durations", "pending_days", "fallback_role",
 	"extension_steps", "step_order", "approver_role", "step_label", "deadline_hours", "step_fallback_role",
-	"step_kind", "when_tag", "quorum"}
+	"step_kind", "when_tag", "quorum", "src"}
 
 var requestCols = []string{"request_id", "product_id", "name", "classification", "access_role", "requester",
 	"business_reason", "status", "current_step", "step_count", "created_at", "updated_at",

@@ -158,6 +158,8 @@ func callerConfig(cfg Config, token string) sf.Config {
 const RolesThatMatter = `
 SELECT approver_role AS role_name, TRUE AS approves FROM approval_chain
 UNION SELECT fallback_role, TRUE FROM approval_chain WHERE fallback_role IS NOT NULL
+UNION SELECT approver_role, TRUE FROM chain_policy
+UNION SELECT fallback_role, TRUE FROM chain_policy WHERE fallback_role IS NOT NULL
 UNION SELECT fallback_role, TRUE FROM data_product WHERE fallback_role IS NOT NULL
 UNION SELECT owner_role, FALSE FROM data_product
 UNION SELECT access_role, FALSE FROM data_product`

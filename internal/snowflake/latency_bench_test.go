@@ -406,11 +406,11 @@ func productValues(ps ...signoff.Product) [][]driver.Value {
 			mustJSON(p.Tags), mustJSON(p.Columns), p.AccessRole, signoff.FormatDurations(p.Durations),
 			int64(p.PendingDays), p.FallbackRole, extensionSteps(p)}
 		if len(p.Chain) == 0 {
-			rows = append(rows, append(slices.Clone(head), int64(0), "", "", int64(0), "", "ROLE", "", int64(1)))
+			rows = append(rows, append(slices.Clone(head), int64(0), "", "", int64(0), "", "ROLE", "", int64(1), int64(0)))
 		}
 		for _, c := range p.Chain {
 			rows = append(rows, append(slices.Clone(head), int64(c.Order), c.ApproverRole, c.Label,
-				int64(c.DeadlineHours), c.FallbackRole, string(signoff.StepKindOf(c.Kind)), c.WhenTag, int64(c.Approvals())))
+				int64(c.DeadlineHours), c.FallbackRole, string(signoff.StepKindOf(c.Kind)), c.WhenTag, int64(c.Approvals()), int64(0)))
 		}
 	}
 	return rows

@@ -27,7 +27,7 @@ var update = flag.Bool("update", false, "rewrite testdata/statements.golden from
 
 // productsSQL is the catalog's statement. sqlstore exports only its head,
 // SelectProducts, and appends this ORDER BY itself.
-var productsSQL = sqlstore.SelectProducts + ` ORDER BY p.name, p.product_id, c.step_order`
+var productsSQL = sqlstore.SelectCatalog
 
 // allFilters sets every audit filter.
 var allFilters = signoff.EventFilter{RequestID: reqID, ProductID: "SALES_EU", Actor: "bob",
@@ -221,7 +221,7 @@ func TestProductsBadJSON(t *testing.T) {
 	} {
 		st, mock := newMock(t)
 		expectQuery(mock, productsSQL).WillReturnRows(sqlmock.NewRows(productCols).AddRow("SALES_EU", "n", "d", "o",
-			"R", "D", "C", tc.tags, tc.cols, "A", "0", int64(0), "", "ALL", int64(0), "", "", int64(0), "", "ROLE", "", int64(1)))
+			"R", "D", "C", tc.tags, tc.cols, "A", "0", int64(0), "", "ALL", int64(0), "", "", int64(0), "", "ROLE", "", int64(1), int64(0)))
 		_, err := st.Reads().Products(t.Context())
 		require.ErrorContains(t, err, tc.want)
 		requireKind(t, err, nil)

@@ -58,6 +58,7 @@ type seed struct {
 	AccessRoles []string                         // transferred to SIGNOFF_OWNER
 	Products    []seedProduct
 	Steps       []seedStep
+	Policy      []seedStep // the chain policy's steps (Product empty)
 	Users       []demo.User
 }
 
@@ -77,6 +78,16 @@ type seedStep struct {
 	Role, Label   string
 	DeadlineHours int
 	FallbackRole  string
+	Kind, WhenTag string
+	Quorum        int
+}
+
+// newSeedStep is s, normalized (signoff.NormalizeChain), as the template
+// writes it.
+func newSeedStep(product string, s signoff.ChainStep) seedStep {
+	return seedStep{Product: product, Order: s.Order, Role: s.ApproverRole, Label: s.Label,
+		DeadlineHours: s.DeadlineHours, FallbackRole: s.FallbackRole, Kind: string(signoff.StepKindOf(s.Kind)),
+		WhenTag: s.WhenTag, Quorum: s.Approvals()}
 }
 
 // seedData gathers the seed from the demo and checks every name the
@@ -128,11 +139,20 @@ func seedData() (seed, error) {
 		}
 		d.Products = append(d.Products, seedProduct{Product: p, Tags: string(tags), Columns: string(cols),
 			Durations: signoff.FormatDurations(durations)})
-		for i, s := range p.Chain {
-			check("approver role of "+p.ID, s.ApproverRole)
-			d.Steps = append(d.Steps, seedStep{Product: p.ID, Order: i + 1, Role: s.ApproverRole, Label: s.Label,
-				DeadlineHours: s.DeadlineHours, FallbackRole: s.FallbackRole})
+		if err := signoff.ValidateChain(p); err != nil {
+			return seed{}, err
 		}
+		for _, s := range p.Chain {
+			check("approver role of "+p.ID, s.ApproverRole)
+			d.Steps = append(d.Steps, newSeedStep(p.ID, s))
+		}
+	}
+	if err := signoff.ValidatePolicy(demo.Policy); err != nil {
+		return seed{}, err
+	}
+	for _, s := range demo.Policy {
+		check("approver role of the chain policy", s.ApproverRole)
+		d.Policy = append(d.Policy, newSeedStep("", s))
 	}
 	for _, u := range demo.Users {
 		check("user", u.Name)

@@ -32,6 +32,8 @@ WITH RECURSIVE in_session (role_name) AS (
 )
 SELECT role_name, EXISTS (SELECT 1 FROM approval_chain c WHERE c.approver_role = held.role_name
                                                           OR c.fallback_role = held.role_name)
+                  OR EXISTS (SELECT 1 FROM chain_policy c WHERE c.approver_role = held.role_name
+                                                           OR c.fallback_role = held.role_name)
                   OR EXISTS (SELECT 1 FROM data_product p WHERE p.fallback_role = held.role_name)
 FROM held ORDER BY 1`
 

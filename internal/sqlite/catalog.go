@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/signoff/signoff/internal/signoff"
@@ -90,4 +91,31 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// SetChainPolicy replaces the account's chain policy: the steps every
+// product's chain gets after its own, each where it applies. It serves the
+// demo and tests.
+func (s *Store) SetChainPolicy(ctx context.Context, rules []signoff.ChainStep) error {
+	p := signoff.Product{Chain: slices.Clone(rules)}
+	signoff.NormalizeChain(&p)
+	if err := signoff.ValidatePolicy(p.Chain); err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM chain_policy`); err != nil {
+			return fmt.Errorf("sqlite: set chain policy: %w", err)
+		}
+		for _, st := range p.Chain {
+			_, err := tx.ExecContext(ctx, `INSERT INTO chain_policy (step_order, approver_role, step_label,
+				deadline_hours, fallback_role, step_kind, when_tag, quorum)
+				VALUES (?, ?, ?, NULLIF(?, 0), NULLIF(?, ''), ?, NULLIF(?, ''), ?)`,
+				st.Order, st.ApproverRole, st.Label, st.DeadlineHours, st.FallbackRole,
+				string(st.Kind), st.WhenTag, st.Quorum)
+			if err != nil {
+				return fmt.Errorf("sqlite: set chain policy step %d: %w", st.Order, err)
+			}
+		}
+		return nil
+	})
 }

@@ -262,7 +262,7 @@ func TestReopenKeepsDataAndAppliesNoMigration(t *testing.T) {
 }
 
 // The workflow tables, which both engines must define alike.
-var workflowTables = []string{"DATA_PRODUCT", "APPROVAL_CHAIN", "ACCESS_REQUEST", "REQUEST_STEP", "AUDIT_LOG",
+var workflowTables = []string{"DATA_PRODUCT", "APPROVAL_CHAIN", "CHAIN_POLICY", "ACCESS_REQUEST", "REQUEST_STEP", "AUDIT_LOG",
 	"SUBMIT_LOCK", "AUDIT_LOCK", "NOTIFICATION", "NOTIFY_STATE", "NOTIFY_PREFERENCE"}
 
 func TestSchemasAgree(t *testing.T) {

@@ -86,7 +86,9 @@ const LockSubmissions = `UPDATE main.submit_lock SET locked_at = :now_ts WHERE l
 // :extends_id, the request extends the actor's GRANTED time-bound request
 // :extends_id for the same product, which does not count as an open request
 // here. step_count says how many steps the submission copies
-// (resolvedChain); NO_CHAIN when no step applies to the product.
+// (resolvedChain); NO_CHAIN when no step applies to the product, and
+// CHAIN_TOO_LONG when its steps and the policy's need more approvals than
+// a submission can record (signoff.MaxChainSteps).
 var CheckSubmit = `
 WITH p AS (SELECT COUNT(*) AS n, MAX(name) AS product_name, MAX(durations) AS durations,
                   MAX(extension_steps) AS extension_steps
@@ -103,6 +105,7 @@ SELECT CASE
            ` + identityUnavailable + `
            WHEN p.n = 0 THEN 'PRODUCT_NOT_FOUND'
            WHEN c.n = 0 THEN 'NO_CHAIN'
+           WHEN c.n > ` + strconv.Itoa(signoff.MaxChainSteps) + ` THEN 'CHAIN_TOO_LONG'
            WHEN ',' || p.durations || ',' NOT LIKE '%,' || CAST(:duration_days AS VARCHAR) || ',%' THEN 'DURATION_NOT_OFFERED'
            WHEN :extends_id <> '' AND (e.n <> 1 OR e.requester <> :actor OR e.product_id <> :product_id
                                        OR e.status <> 'GRANTED' OR e.timed = 0) THEN 'NOT_EXTENDABLE'
@@ -129,30 +132,38 @@ SELECT :request_id, :product_id, :actor, TRIM(:reason, ' ' || CHAR(9) || CHAR(10
 
 // resolvedChain is the chain a submission of :product_id copies
 // (signoff.ResolveChain mirrors it for the product page): the product's
-// chain steps that apply to it (HAS_TAG: always, or when the product
-// carries the step's tag or classification), in order, each as many
-// request steps as approvals it needs (its quorum: distinct deciders,
-// because one person decides one step of a request), numbered from 1, with
-// its fallback role (the step's own, else the product's). An extension
-// (:extends_id) of a product whose extensions take the last step only
-// copies the last step that applies, alone. The running SUM numbers the
-// expanded steps without recursion, which the two dialects spell
-// differently (DOCS/sql-reference/functions-analytic, window frames).
+// own chain steps, then the account's chain policy, each that applies to
+// the product (HAS_TAG: always, or when the product carries the step's
+// tag or classification), in order, each as many request steps as
+// approvals it needs (its quorum: distinct deciders, because one person
+// decides one step of a request), numbered from 1, with its fallback role
+// (the step's own, else the product's). An extension (:extends_id) of a
+// product whose extensions take the last step only copies the last step
+// that applies, alone. The running SUM numbers the expanded steps without
+// recursion, which the two dialects spell differently
+// (DOCS/sql-reference/functions-analytic, window frames).
 var resolvedChain = `
 SELECT CASE WHEN a.last_only = 1 THEN 0 ELSE a.base END + q.k AS step_order,
        CASE WHEN a.quorum > 1 THEN a.step_label || ' (' || CAST(q.k AS VARCHAR) || ' of ' || CAST(a.quorum AS VARCHAR) || ')'
             ELSE a.step_label END AS step_label,
        a.approver_role, a.deadline_hours, a.fallback_role
-FROM (SELECT c.step_order, c.step_label, c.approver_role, c.deadline_hours,
-             COALESCE(c.fallback_role, p.fallback_role) AS fallback_role, COALESCE(c.quorum, 1) AS quorum,
-             SUM(COALESCE(c.quorum, 1)) OVER (ORDER BY c.step_order ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-                 - COALESCE(c.quorum, 1) AS base,
-             MAX(c.step_order) OVER () AS last_rule,
+FROM (SELECT r.step_label, r.approver_role, r.deadline_hours, COALESCE(r.fallback_role, p.fallback_role) AS fallback_role,
+             r.quorum,
+             SUM(r.quorum) OVER (ORDER BY r.src, r.step_order ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                 - r.quorum AS base,
+             ROW_NUMBER() OVER (ORDER BY r.src, r.step_order) AS pos, COUNT(*) OVER () AS rules,
              CASE WHEN :extends_id <> '' AND p.extension_steps = 'LAST' THEN 1 ELSE 0 END AS last_only
-      FROM main.approval_chain c JOIN main.data_product p ON p.product_id = c.product_id
-      WHERE c.product_id = :product_id AND HAS_TAG(p.tags, p.classification, c.when_tag)) a
+      FROM (SELECT 0 AS src, step_order, step_label, approver_role, deadline_hours, fallback_role, when_tag,
+                   COALESCE(quorum, 1) AS quorum
+            FROM main.approval_chain WHERE product_id = :product_id
+            UNION ALL
+            SELECT 1, step_order, step_label, approver_role, deadline_hours, fallback_role, when_tag,
+                   COALESCE(quorum, 1)
+            FROM main.chain_policy) r
+      JOIN main.data_product p ON p.product_id = :product_id
+      WHERE HAS_TAG(p.tags, p.classification, r.when_tag)) a
 JOIN (` + quorumPositions() + `) q ON q.k <= a.quorum
-WHERE a.last_only = 0 OR a.step_order = a.last_rule`
+WHERE a.last_only = 0 OR a.pos = a.rules`
 
 // quorumPositions is SQL yielding k = 1 … signoff.MaxQuorum, one row each.
 func quorumPositions() string {

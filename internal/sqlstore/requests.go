@@ -145,7 +145,10 @@ SELECT 'P', '', p.product_id, p.name, p.classification, '', '',
        0, '', '', '', '', '', '', NULL,
        0, 0, NULL, 0, '', '', 0, ''
 FROM data_product p
-WHERE EXISTS (SELECT 1 FROM approval_chain ch WHERE ch.product_id = p.product_id
+WHERE EXISTS (SELECT 1 FROM (SELECT product_id, approver_role, fallback_role FROM approval_chain
+                             UNION ALL
+                             SELECT p.product_id, approver_role, fallback_role FROM chain_policy) ch
+              WHERE ch.product_id = p.product_id
                 AND (ch.approver_role IN (` + placeholders(len(f.Roles)) + `)
                      OR COALESCE(ch.fallback_role, p.fallback_role) IN (` + placeholders(len(f.Roles)) + `)))
 ORDER BY 1 DESC, ` + outer)

@@ -51,9 +51,17 @@ func shapes(steps []signoff.Step) []stepShape {
 func testChainRules(t *testing.T, f *fixture) {
 	ctx := f.ctx
 	require.NoError(t, f.acct.CreateProduct(ctx, routed()))
+	// The account's policy: HR data gets a governance step after the
+	// product's own; FINANCE classification a controller, which does not
+	// apply here (the product is classified PII, tagged finance only).
+	require.NoError(t, f.acct.SetChainPolicy(ctx, []signoff.ChainStep{
+		{ApproverRole: roleFallback, Label: "Governance", WhenTag: "HR", DeadlineHours: 24},
+		{ApproverRole: roleManager, Label: "Controller", WhenTag: "sox"},
+	}))
 	p, _, err := f.reads.ProductFor(ctx, "routed", requester2)
 	require.NoError(t, err)
 	require.Len(t, p.Chain, 4, "the catalog keeps every rule, applicable or not")
+	require.Len(t, p.Policy, 2, "every product comes with the policy")
 	assert.Equal(t, signoff.KindOwner, p.Chain[3].Kind)
 	assert.Equal(t, roleOwner, p.Chain[3].ApproverRole, "an owners' step is keyed to the owner role")
 	assert.Equal(t, 2, p.Chain[3].Quorum)
@@ -64,12 +72,24 @@ func testChainRules(t *testing.T, f *fixture) {
 		{Order: 2, Label: "Data protection", Role: roleDPO, Fallback: roleFallback},
 		{Order: 3, Label: "Owners (1 of 2)", Role: roleOwner, Fallback: roleFallback},
 		{Order: 4, Label: "Owners (2 of 2)", Role: roleOwner, Fallback: roleFallback},
+		{Order: 5, Label: "Governance", Role: roleFallback, Fallback: roleFallback, DeadlineHours: 24},
 	}
 	require.Equal(t, want, shapes(signoff.ResolveChain(p, false)), "the product page's preview")
+	products, err := f.reads.Products(ctx)
+	require.NoError(t, err)
+	for _, q := range products {
+		if q.ID == "routed" {
+			assert.Equal(t, p.Chain, q.Chain, "the catalog reads the product's rules as its page does")
+			assert.Equal(t, p.Policy, q.Policy)
+		}
+	}
 
 	r := f.submitFor(t, requester2, "routed", 30)
 	assert.Equal(t, want, shapes(r.Steps), "the engine resolves the chain as the preview does")
-	assert.Equal(t, 4, r.StepCount)
+	assert.Equal(t, 5, r.StepCount)
+	// A policy changed later never moves a request in flight.
+	require.NoError(t, f.acct.SetChainPolicy(ctx, nil))
+	assert.Equal(t, want, shapes(f.request(t, r.ID).Steps))
 	sub := f.history(t, r.ID)[0]
 	require.Equal(t, signoff.EventRequestSubmitted, sub.Type)
 	assert.Contains(t, sub.Details, signoff.ChainSnapshot([]signoff.ChainStep{
@@ -82,7 +102,8 @@ func testChainRules(t *testing.T, f *fixture) {
 	f.approve(t, owner, r.ID)
 	_, err = f.svc.Decide(ctx, f.who(t, owner), r.ID, signoff.DecisionInput{Decision: signoff.DecisionApprove})
 	assert.Equal(t, signoff.CodeDecidedAnotherStep, codeOf(err), "a quorum of two needs two people")
-	assert.Equal(t, signoff.StatusGranted, f.approve(t, both, r.ID).Status)
+	f.approve(t, both, r.ID)
+	assert.Equal(t, signoff.StatusGranted, f.approve(t, governor, r.ID).Status, "the policy's step, dropped after the submission, still counts")
 	r = f.request(t, r.ID)
 	s3, _ := r.Step(3)
 	s4, _ := r.Step(4)
@@ -93,7 +114,28 @@ func testChainRules(t *testing.T, f *fixture) {
 	o, err := f.svc.Extend(ctx, f.who(t, requester2), "routed", r.ID, reason, 7)
 	require.NoError(t, err)
 	ext := f.request(t, o.RequestID)
-	p.ExtendLastStep = true
+	p, _, err = f.reads.ProductFor(ctx, "routed", requester2) // without the policy now
+	require.NoError(t, err)
 	assert.Equal(t, shapes(signoff.ResolveChain(p, true)), shapes(ext.Steps))
 	assert.Equal(t, []string{"Owners (1 of 2)", "Owners (2 of 2)"}, []string{ext.Steps[0].Label, ext.Steps[1].Label})
+}
+
+// testChainTooLong: a product's steps and the policy's together may need
+// more approvals than a submission can record; the engine refuses to
+// submit rather than cut the chain short.
+func testChainTooLong(t *testing.T, f *fixture) {
+	ctx := f.ctx
+	require.NoError(t, f.acct.CreateProduct(ctx, routed())) // 4 approvals apply to it
+	require.NoError(t, f.acct.SetChainPolicy(ctx, []signoff.ChainStep{
+		{ApproverRole: roleFallback, Label: "Governance", Quorum: signoff.MaxQuorum},
+		{ApproverRole: roleSecurity, Label: "Security", Quorum: 2},
+	}))
+	_, err := f.svc.Submit(ctx, f.who(t, requester2), "routed", reason, 30)
+	assert.Equal(t, signoff.CodeChainTooLong, codeOf(err))
+	assert.ErrorIs(t, err, signoff.ErrInvalid)
+	assert.Empty(t, f.events(t, signoff.EventFilter{}), "nothing was written")
+	require.NoError(t, f.acct.SetChainPolicy(ctx, []signoff.ChainStep{
+		{ApproverRole: roleFallback, Label: "Governance", Quorum: signoff.MaxQuorum}}))
+	r := f.submitFor(t, requester2, "routed", 30)
+	assert.Equal(t, signoff.MaxChainSteps-1, r.StepCount, "4 approvals and the policy's 5")
 }

@@ -77,6 +77,7 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 		{"SchedulersRunOnce", testSchedulersRunOnce},
 		{"Extensions", testExtensions},
 		{"ChainRules", testChainRules},
+		{"ChainTooLong", testChainTooLong},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -67,6 +67,19 @@ CREATE TABLE IF NOT EXISTS APPROVAL_CHAIN (
     PRIMARY KEY (PRODUCT_ID, STEP_ORDER)
 );
 
+-- The account's chain policy: steps every product's chain gets after its
+-- own, each when the product carries its tag or classification.
+CREATE TABLE IF NOT EXISTS CHAIN_POLICY (
+    STEP_ORDER     INTEGER NOT NULL PRIMARY KEY,
+    APPROVER_ROLE  VARCHAR NOT NULL,
+    STEP_LABEL     VARCHAR NOT NULL,
+    DEADLINE_HOURS INTEGER,
+    FALLBACK_ROLE  VARCHAR,
+    STEP_KIND      VARCHAR NOT NULL DEFAULT 'ROLE', -- ROLE or MANAGER
+    WHEN_TAG       VARCHAR,
+    QUORUM         INTEGER NOT NULL DEFAULT 1
+);
+
 CREATE TABLE IF NOT EXISTS ACCESS_REQUEST (
     REQUEST_ID      VARCHAR NOT NULL PRIMARY KEY,
     PRODUCT_ID      VARCHAR NOT NULL,
@@ -123,7 +136,7 @@ CREATE TABLE IF NOT EXISTS AUDIT_LOG (
     HASH        VARCHAR
 );
 
--- An install from before the lifecycle (issue 12) has these tables
+-- An install from before the lifecycle or the chain rules has these tables
 -- without its columns: CREATE TABLE IF NOT EXISTS leaves them as they are,
 -- so the columns are added here, once (DOCS/sql-reference/sql/alter-table,
 -- ADD COLUMN IF NOT EXISTS). Rows from before are permanent access with
@@ -189,6 +202,11 @@ CREATE OR REPLACE VIEW APPROVAL_CHAIN COPY GRANTS
 AS SELECT PRODUCT_ID, STEP_ORDER, APPROVER_ROLE, STEP_LABEL, DEADLINE_HOURS, FALLBACK_ROLE, STEP_KIND, WHEN_TAG,
           QUORUM
    FROM SIGNOFF.MAIN.APPROVAL_CHAIN;
+
+CREATE OR REPLACE VIEW CHAIN_POLICY COPY GRANTS
+    COMMENT = 'Signoff chain policy: steps every product gets when its tags say (read-only)'
+AS SELECT STEP_ORDER, APPROVER_ROLE, STEP_LABEL, DEADLINE_HOURS, FALLBACK_ROLE, STEP_KIND, WHEN_TAG, QUORUM
+   FROM SIGNOFF.MAIN.CHAIN_POLICY;
 
 CREATE OR REPLACE VIEW ACCESS_REQUEST COPY GRANTS
     COMMENT = 'Signoff access requests (read-only)'

@@ -252,6 +252,7 @@ $$
             WHEN 'INVALID' THEN 'An argument is not valid; data.field names it.'
             WHEN 'PRODUCT_NOT_FOUND' THEN 'There is no such data product.'
             WHEN 'NO_CHAIN' THEN 'The data product has no approval chain, so it cannot be requested.'
+            WHEN 'CHAIN_TOO_LONG' THEN 'The data product''s chain and the chain policy need more than 10 approvals, which a request cannot hold; an admin must shorten them.'
             WHEN 'OPEN_REQUEST_EXISTS' THEN 'You already have an open request for this data product.'
             WHEN 'NOT_FOUND' THEN 'There is no such request.'
             WHEN 'DUPLICATE_ID' THEN 'The ID is already taken; try again with a new one.'
@@ -367,16 +368,23 @@ BEGIN
            CASE WHEN a.quorum > 1 THEN a.step_label || ' (' || CAST(q.k AS VARCHAR) || ' of ' || CAST(a.quorum AS VARCHAR) || ')'
                 ELSE a.step_label END AS step_label,
            a.approver_role, a.deadline_hours, a.fallback_role
-    FROM (SELECT c.step_order, c.step_label, c.approver_role, c.deadline_hours,
-                 COALESCE(c.fallback_role, p.fallback_role) AS fallback_role, COALESCE(c.quorum, 1) AS quorum,
-                 SUM(COALESCE(c.quorum, 1)) OVER (ORDER BY c.step_order ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-                     - COALESCE(c.quorum, 1) AS base,
-                 MAX(c.step_order) OVER () AS last_rule,
+    FROM (SELECT r.step_label, r.approver_role, r.deadline_hours, COALESCE(r.fallback_role, p.fallback_role) AS fallback_role,
+                 r.quorum,
+                 SUM(r.quorum) OVER (ORDER BY r.src, r.step_order ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                     - r.quorum AS base,
+                 ROW_NUMBER() OVER (ORDER BY r.src, r.step_order) AS pos, COUNT(*) OVER () AS rules,
                  CASE WHEN :extends_id <> '' AND p.extension_steps = 'LAST' THEN 1 ELSE 0 END AS last_only
-          FROM main.approval_chain c JOIN main.data_product p ON p.product_id = c.product_id
-          WHERE c.product_id = :product_id AND HAS_TAG(p.tags, p.classification, c.when_tag)) a
+          FROM (SELECT 0 AS src, step_order, step_label, approver_role, deadline_hours, fallback_role, when_tag,
+                       COALESCE(quorum, 1) AS quorum
+                FROM main.approval_chain WHERE product_id = :product_id
+                UNION ALL
+                SELECT 1, step_order, step_label, approver_role, deadline_hours, fallback_role, when_tag,
+                       COALESCE(quorum, 1)
+                FROM main.chain_policy) r
+          JOIN main.data_product p ON p.product_id = :product_id
+          WHERE HAS_TAG(p.tags, p.classification, r.when_tag)) a
     JOIN (SELECT 1 AS k UNION ALL SELECT 2 AS k UNION ALL SELECT 3 AS k UNION ALL SELECT 4 AS k UNION ALL SELECT 5 AS k) q ON q.k <= a.quorum
-    WHERE a.last_only = 0 OR a.step_order = a.last_rule) rc),
+    WHERE a.last_only = 0 OR a.pos = a.rules) rc),
          o AS (SELECT MIN(request_id) AS open_request_id FROM main.access_request
                WHERE product_id = :product_id AND requester = :actor AND request_id <> :extends_id
                  AND status IN ('PENDING', 'CHANGES_REQUESTED', 'APPROVED', 'GRANTED', 'GRANT_FAILED')),
@@ -388,6 +396,7 @@ BEGIN
                WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVAILABLE'
                WHEN p.n = 0 THEN 'PRODUCT_NOT_FOUND'
                WHEN c.n = 0 THEN 'NO_CHAIN'
+               WHEN c.n > 10 THEN 'CHAIN_TOO_LONG'
                WHEN ',' || p.durations || ',' NOT LIKE '%,' || CAST(:duration_days AS VARCHAR) || ',%' THEN 'DURATION_NOT_OFFERED'
                WHEN :extends_id <> '' AND (e.n <> 1 OR e.requester <> :actor OR e.product_id <> :product_id
                                            OR e.status <> 'GRANTED' OR e.timed = 0) THEN 'NOT_EXTENDABLE'
@@ -431,16 +440,23 @@ BEGIN
            CASE WHEN a.quorum > 1 THEN a.step_label || ' (' || CAST(q.k AS VARCHAR) || ' of ' || CAST(a.quorum AS VARCHAR) || ')'
                 ELSE a.step_label END AS step_label,
            a.approver_role, a.deadline_hours, a.fallback_role
-    FROM (SELECT c.step_order, c.step_label, c.approver_role, c.deadline_hours,
-                 COALESCE(c.fallback_role, p.fallback_role) AS fallback_role, COALESCE(c.quorum, 1) AS quorum,
-                 SUM(COALESCE(c.quorum, 1)) OVER (ORDER BY c.step_order ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-                     - COALESCE(c.quorum, 1) AS base,
-                 MAX(c.step_order) OVER () AS last_rule,
+    FROM (SELECT r.step_label, r.approver_role, r.deadline_hours, COALESCE(r.fallback_role, p.fallback_role) AS fallback_role,
+                 r.quorum,
+                 SUM(r.quorum) OVER (ORDER BY r.src, r.step_order ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                     - r.quorum AS base,
+                 ROW_NUMBER() OVER (ORDER BY r.src, r.step_order) AS pos, COUNT(*) OVER () AS rules,
                  CASE WHEN :extends_id <> '' AND p.extension_steps = 'LAST' THEN 1 ELSE 0 END AS last_only
-          FROM main.approval_chain c JOIN main.data_product p ON p.product_id = c.product_id
-          WHERE c.product_id = :product_id AND HAS_TAG(p.tags, p.classification, c.when_tag)) a
+          FROM (SELECT 0 AS src, step_order, step_label, approver_role, deadline_hours, fallback_role, when_tag,
+                       COALESCE(quorum, 1) AS quorum
+                FROM main.approval_chain WHERE product_id = :product_id
+                UNION ALL
+                SELECT 1, step_order, step_label, approver_role, deadline_hours, fallback_role, when_tag,
+                       COALESCE(quorum, 1)
+                FROM main.chain_policy) r
+          JOIN main.data_product p ON p.product_id = :product_id
+          WHERE HAS_TAG(p.tags, p.classification, r.when_tag)) a
     JOIN (SELECT 1 AS k UNION ALL SELECT 2 AS k UNION ALL SELECT 3 AS k UNION ALL SELECT 4 AS k UNION ALL SELECT 5 AS k) q ON q.k <= a.quorum
-    WHERE a.last_only = 0 OR a.step_order = a.last_rule) rc;
+    WHERE a.last_only = 0 OR a.pos = a.rules) rc;
     IF (COALESCE(SQLROWCOUNT, -1) <> step_count) THEN
         ROLLBACK;
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;

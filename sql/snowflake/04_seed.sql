@@ -42,6 +42,7 @@ CREATE ROLE IF NOT EXISTS GL_JOURNAL_READ COMMENT = 'Access role: general ledger
 CREATE ROLE IF NOT EXISTS HR_HEADCOUNT_READ COMMENT = 'Access role: HR headcount';
 CREATE ROLE IF NOT EXISTS CAMPAIGNS_READ COMMENT = 'Access role: marketing campaigns';
 CREATE ROLE IF NOT EXISTS PAYROLL_READ COMMENT = 'Access role: payroll detail';
+CREATE ROLE IF NOT EXISTS BOARD_KPIS_READ COMMENT = 'Access role: board revenue KPIs';
 
 -- SUPPLIER_CONTRACTS_READ is left out, as in the embedded demo: the first approved request for
 -- supplier-contracts ends GRANT_FAILED ("Role ... does not exist or not authorized").
@@ -79,10 +80,11 @@ GRANT OWNERSHIP ON ROLE GL_JOURNAL_READ TO ROLE SIGNOFF_OWNER COPY CURRENT GRANT
 GRANT OWNERSHIP ON ROLE HR_HEADCOUNT_READ TO ROLE SIGNOFF_OWNER COPY CURRENT GRANTS;
 GRANT OWNERSHIP ON ROLE CAMPAIGNS_READ TO ROLE SIGNOFF_OWNER COPY CURRENT GRANTS;
 GRANT OWNERSHIP ON ROLE PAYROLL_READ TO ROLE SIGNOFF_OWNER COPY CURRENT GRANTS;
+GRANT OWNERSHIP ON ROLE BOARD_KPIS_READ TO ROLE SIGNOFF_OWNER COPY CURRENT GRANTS;
 -- GRANT OWNERSHIP ON ROLE SUPPLIER_CONTRACTS_READ TO ROLE SIGNOFF_OWNER COPY CURRENT GRANTS;
 
 -- ============================================================================
--- Catalog: DATA_PRODUCT and APPROVAL_CHAIN (SIGNOFF_OWNER owns the tables)
+-- Catalog: DATA_PRODUCT, APPROVAL_CHAIN and CHAIN_POLICY (SIGNOFF_OWNER owns the tables)
 -- ============================================================================
 
 USE ROLE SIGNOFF_OWNER;
@@ -203,6 +205,20 @@ USING (
            '7,30' AS DURATIONS,
            30 AS PENDING_DAYS,
            'DATA_GOVERNANCE' AS FALLBACK_ROLE
+    UNION ALL
+    SELECT 'board-kpis' AS PRODUCT_ID,
+           'Board revenue KPIs' AS NAME,
+           'Monthly revenue, margin and bookings by region as reported to the board, before publication. Two finance controllers sign off on every reader.' AS DESCRIPTION,
+           'Olivia Chen (Sales operations)' AS OWNER,
+           'DATA_OWNER_SALES' AS OWNER_ROLE,
+           'Finance' AS DOMAIN,
+           'CONFIDENTIAL' AS CLASSIFICATION,
+           '["finance","board","sox"]' AS TAGS,
+           '[{"name":"MONTH","type":"DATE"},{"name":"REGION","type":"VARCHAR"},{"name":"REVENUE_EUR","type":"NUMBER(14,2)"},{"name":"GROSS_MARGIN_PCT","type":"NUMBER(5,2)"},{"name":"BOOKINGS_EUR","type":"NUMBER(14,2)"}]' AS PRODUCT_COLUMNS,
+           'BOARD_KPIS_READ' AS ACCESS_ROLE,
+           '30,90' AS DURATIONS,
+           30 AS PENDING_DAYS,
+           'DATA_GOVERNANCE' AS FALLBACK_ROLE
 ) s
 ON t.PRODUCT_ID = s.PRODUCT_ID
 WHEN MATCHED THEN UPDATE SET
@@ -228,30 +244,41 @@ WHERE PRODUCT_ID IN (
     'hr-headcount',
     'gl-journal',
     'supplier-contracts',
-    'payroll-detail'
+    'payroll-detail',
+    'board-kpis'
 );
 
 INSERT INTO SIGNOFF.MAIN.APPROVAL_CHAIN (PRODUCT_ID, STEP_ORDER, APPROVER_ROLE, STEP_LABEL, DEADLINE_HOURS,
-                                        FALLBACK_ROLE) VALUES
-    ('web-traffic-daily', 1, 'DATA_OWNER_MARKETING', 'Data owner', NULL, NULL),
-    ('marketing-campaigns', 1, 'DATA_OWNER_MARKETING', 'Data owner', NULL, NULL),
-    ('sales-orders', 1, 'LINE_MANAGER', 'Line manager', 48, NULL),
-    ('sales-orders', 2, 'DATA_OWNER_SALES', 'Data owner', NULL, NULL),
-    ('customer-360', 1, 'LINE_MANAGER', 'Line manager', 48, NULL),
-    ('customer-360', 2, 'DATA_OWNER_SALES', 'Data owner', NULL, NULL),
-    ('customer-360', 3, 'DPO', 'Data protection', 72, NULL),
-    ('hr-headcount', 1, 'LINE_MANAGER', 'Line manager', 48, NULL),
-    ('hr-headcount', 2, 'DATA_OWNER_HR', 'Data owner', NULL, NULL),
-    ('hr-headcount', 3, 'DPO', 'Data protection', 72, NULL),
-    ('gl-journal', 1, 'LINE_MANAGER', 'Line manager', 48, NULL),
-    ('gl-journal', 2, 'FINANCE_CONTROLLER', 'Finance controller', NULL, NULL),
-    ('gl-journal', 3, 'DATA_OWNER_FINANCE', 'Data owner', NULL, NULL),
-    ('gl-journal', 4, 'SECURITY_LEAD', 'Security', NULL, NULL),
-    ('supplier-contracts', 1, 'LINE_MANAGER', 'Line manager', 48, NULL),
-    ('supplier-contracts', 2, 'DATA_OWNER_FINANCE', 'Data owner', NULL, NULL),
-    ('payroll-detail', 1, 'LINE_MANAGER', 'Line manager', 48, NULL),
-    ('payroll-detail', 2, 'DATA_OWNER_HR', 'Data owner', NULL, NULL),
-    ('payroll-detail', 3, 'COMPENSATION_COMMITTEE', 'Compensation committee', NULL, NULL);
+                                        FALLBACK_ROLE, STEP_KIND, WHEN_TAG, QUORUM) VALUES
+    ('web-traffic-daily', 1, 'DATA_OWNER_MARKETING', 'Data owner', NULL, NULL, 'ROLE', NULL, 1),
+    ('marketing-campaigns', 1, 'DATA_OWNER_MARKETING', 'Data owner', NULL, NULL, 'ROLE', NULL, 1),
+    ('sales-orders', 1, 'LINE_MANAGER', 'Line manager', 48, NULL, 'ROLE', NULL, 1),
+    ('sales-orders', 2, 'DATA_OWNER_SALES', 'Data owner', NULL, NULL, 'ROLE', NULL, 1),
+    ('customer-360', 1, 'LINE_MANAGER', 'Line manager', 48, NULL, 'ROLE', NULL, 1),
+    ('customer-360', 2, 'DATA_OWNER_SALES', 'Data owner', NULL, NULL, 'ROLE', NULL, 1),
+    ('hr-headcount', 1, 'LINE_MANAGER', 'Line manager', 48, NULL, 'ROLE', NULL, 1),
+    ('hr-headcount', 2, 'DATA_OWNER_HR', 'Data owner', NULL, NULL, 'ROLE', NULL, 1),
+    ('gl-journal', 1, 'LINE_MANAGER', 'Line manager', 48, NULL, 'ROLE', NULL, 1),
+    ('gl-journal', 2, 'FINANCE_CONTROLLER', 'Finance controller', NULL, NULL, 'ROLE', NULL, 1),
+    ('gl-journal', 3, 'DATA_OWNER_FINANCE', 'Data owner', NULL, NULL, 'ROLE', NULL, 1),
+    ('gl-journal', 4, 'SECURITY_LEAD', 'Security', NULL, NULL, 'ROLE', NULL, 1),
+    ('supplier-contracts', 1, 'LINE_MANAGER', 'Line manager', 48, NULL, 'ROLE', NULL, 1),
+    ('supplier-contracts', 2, 'DATA_OWNER_FINANCE', 'Data owner', NULL, NULL, 'ROLE', NULL, 1),
+    ('payroll-detail', 1, 'LINE_MANAGER', 'Line manager', 48, NULL, 'ROLE', NULL, 1),
+    ('payroll-detail', 2, 'DATA_OWNER_HR', 'Data owner', NULL, NULL, 'ROLE', NULL, 1),
+    ('payroll-detail', 3, 'COMPENSATION_COMMITTEE', 'Compensation committee', NULL, NULL, 'ROLE', NULL, 1),
+    ('board-kpis', 1, 'DATA_OWNER_SALES', 'Product owner', NULL, NULL, 'OWNER', NULL, 1),
+    ('board-kpis', 2, 'FINANCE_CONTROLLER', 'Finance controllers', NULL, NULL, 'ROLE', NULL, 2),
+    ('board-kpis', 3, 'SECURITY_LEAD', 'SOX security review', NULL, NULL, 'ROLE', 'sox', 1),
+    ('board-kpis', 4, 'DATA_OWNER_HR', 'HR data owner', NULL, NULL, 'ROLE', 'hr', 1);
+
+-- The account's chain policy, replaced as a whole: steps every product's
+-- chain gets after its own, where the product's tags or classification say.
+DELETE FROM SIGNOFF.MAIN.CHAIN_POLICY;
+
+INSERT INTO SIGNOFF.MAIN.CHAIN_POLICY (STEP_ORDER, APPROVER_ROLE, STEP_LABEL, DEADLINE_HOURS, FALLBACK_ROLE, STEP_KIND,
+                                      WHEN_TAG, QUORUM) VALUES
+    (1, 'DPO', 'Data protection', 72, NULL, 'ROLE', 'PII', 1);
 
 COMMIT;
 

@@ -141,15 +141,6 @@ func viaFallback(viewer signoff.Identity, r signoff.Request, actingAs string) bo
 	return viewer.HasRole(s.EscalatedTo) && !viewer.HasRole(s.ApproverRole)
 }
 
-// stepFallback is the role a product's chain step escalates to: its own
-// fallback role, else the product's.
-func stepFallback(p signoff.Product, s signoff.ChainStep) string {
-	if s.FallbackRole != "" {
-		return s.FallbackRole
-	}
-	return p.FallbackRole
-}
-
 // durationsOffered says the durations a product offers, in the form's
 // order: "7 days, 30 days or permanent".
 func durationsOffered(p signoff.Product) string {

@@ -203,9 +203,9 @@ func ProductPage(m Meta, pp signoff.ProductPage, form ProductForm) templ.Compone
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var9 string
-			templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(chainSummary(p.Chain))
+			templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(chainSummary(p))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/view/product.templ`, Line: 81, Col: 59}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/view/product.templ`, Line: 81, Col: 53}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 			if templ_7745c5c3_Err != nil {
@@ -215,7 +215,7 @@ func ProductPage(m Meta, pp signoff.ProductPage, form ProductForm) templ.Compone
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = ChainPreview(p).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = ChainPreview(p, pp.Steps).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -266,7 +266,7 @@ func ProductPage(m Meta, pp signoff.ProductPage, form ProductForm) templ.Compone
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-			} else if len(p.Chain) == 0 {
+			} else if len(pp.Steps) == 0 {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "<p>This product has no approval chain yet, so it cannot be requested.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err

@@ -9,6 +9,7 @@ import (
 	"html"
 	"io"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -72,13 +73,61 @@ func CatalogURL(f signoff.ProductFilter, page int) string {
 // ProductURL is the product page's path.
 func ProductURL(id string) string { return "/products/" + url.PathEscape(id) }
 
-// chainSummary reads a chain as people say it: "Line manager → Data owner → Data protection".
-func chainSummary(chain []signoff.ChainStep) string {
-	labels := make([]string, len(chain))
-	for i, s := range chain {
-		labels[i] = s.Label
+// chainSummary reads the steps that apply to a product as people say
+// them: "Line manager → Data owner (2 approvals) → Data protection".
+func chainSummary(p signoff.Product) string {
+	var labels []string
+	for _, s := range slices.Concat(p.Chain, p.Policy) {
+		if !s.AppliesTo(p) {
+			continue
+		}
+		label := s.Label
+		if n := s.Approvals(); n > 1 {
+			label += fmt.Sprintf(" (%d approvals)", n)
+		}
+		labels = append(labels, label)
 	}
 	return strings.Join(labels, " → ")
+}
+
+// chainHasRules reports whether a product's chain is more than a list of
+// roles that all apply: a condition, an owners' or manager's step, a
+// quorum, the account's policy.
+func chainHasRules(p signoff.Product) bool {
+	if len(p.Policy) > 0 {
+		return true
+	}
+	for _, s := range p.Chain {
+		if s.WhenTag != "" || signoff.StepKindOf(s.Kind) != signoff.KindRole || s.Approvals() > 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// chainRuleText says what one chain rule asks and whether it applies to
+// the product: "the product's owners (DATA_OWNER), 2 different people;
+// only for products tagged or classified SOX: not this one".
+func chainRuleText(p signoff.Product, s signoff.ChainStep) string {
+	var who string
+	switch signoff.StepKindOf(s.Kind) {
+	case signoff.KindOwner:
+		who = "the product's owners (" + s.ApproverRole + ")"
+	case signoff.KindManager:
+		who = "the requester's own manager, who holds " + s.ApproverRole
+	default:
+		who = "any member of " + s.ApproverRole
+	}
+	if n := s.Approvals(); n > 1 {
+		who += fmt.Sprintf(", %d different people", n)
+	}
+	if s.WhenTag == "" {
+		return who + "; always"
+	}
+	if s.AppliesTo(p) {
+		return who + "; only for products tagged or classified " + s.WhenTag + ": this one is"
+	}
+	return who + "; only for products tagged or classified " + s.WhenTag + ": not this one"
 }
 
 // stepState is a stepper item's state: done, rejected, current, waiting
