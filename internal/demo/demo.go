@@ -265,6 +265,9 @@ func Load(ctx context.Context, acct Account, svc *signoff.Service, now time.Time
 	if err := play(ctx, acct, svc, now); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
+	if err := playReviews(ctx, acct, svc, now); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
 	// The supplier-contracts grant failed because its access role did not
 	// exist yet; it exists now, so an admin's retry succeeds.
 	if err := acct.CreateRole(ctx, "SUPPLIER_CONTRACTS_READ", "Access role: supplier contracts (created late)"); err != nil {
@@ -335,6 +338,11 @@ var story = [][]act{
 		{ago: 80 * time.Hour, user: "BEN", submit: "hr-headcount", days: 30, reason: "Headcount cost forecast for the 2027 budget, by team and location."},
 		{ago: 76 * time.Hour, user: "MARCO", decide: "approve"},
 		{ago: 20 * time.Hour, user: "HANNAH", decide: "approve", comment: "Grades are needed for the cost model."},
+	},
+	{ // GRACE: sales orders for good, granted six weeks ago and never used since: the access review suggests revoking it (reviews.go).
+		{ago: 44 * 24 * time.Hour, user: "GRACE", submit: "sales-orders", days: 0, reason: "Margin analysis of the spring promotions for the finance review."},
+		{ago: 43 * 24 * time.Hour, user: "MARCO", decide: "approve"},
+		{ago: 42 * 24 * time.Hour, user: "OLIVIA", decide: "approve", comment: "Granted for the finance review."},
 	},
 	{ // ALICE: HR headcount, waiting for her line manager (step 1 of 3).
 		{ago: 3 * time.Hour, user: "ALICE", submit: "hr-headcount", days: 7, reason: "Team capacity planning for the growth squads next year."},
