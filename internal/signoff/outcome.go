@@ -275,6 +275,9 @@ func (o Outcome) message() string {
 	case CodeNotAdmin:
 		return fmt.Sprintf("Only admins (%s) can retry a grant.", RoleAdmin)
 	case CodeNotAdminOrOwner:
+		if o.ReviewID != "" {
+			return fmt.Sprintf("Only admins and the owners of %s (%s) can review access to it.", or(o.ProductName, o.ProductID), o.OwnerRole)
+		}
 		return fmt.Sprintf("Only admins and the owners of %s (%s) can revoke access to it.", or(o.ProductName, o.ProductID), o.OwnerRole)
 	case CodeDurationNotOffered:
 		return fmt.Sprintf("%s does not offer access for that long; choose one of the durations offered.", or(o.ProductName, o.ProductID))
