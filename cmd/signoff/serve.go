@@ -265,7 +265,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		svc.Anchor = store.Anchor(cfg.snowflake.Service, stderr)
 		svc.Notifier, svc.PendingTTL = store, 30*time.Second
 		svc.Directory = store.Directory(cfg.snowflake.CatalogTTL)
-		sc.Notices = svc
+		svc.ReviewReads, svc.ReviewEngine = store.Reads(), store
+		sc.Notices, sc.Reviews = svc, svc
 		digestSvc = svc
 		doctor := snowflake.NewDoctor(store, cfg.snowflake)
 		svc.Diagnoser = doctor

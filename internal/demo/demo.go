@@ -339,10 +339,10 @@ var story = [][]act{
 		{ago: 76 * time.Hour, user: "MARCO", decide: "approve"},
 		{ago: 20 * time.Hour, user: "HANNAH", decide: "approve", comment: "Grades are needed for the cost model."},
 	},
-	{ // GRACE: sales orders for good, granted six weeks ago and never used since: the access review suggests revoking it (reviews.go).
-		{ago: 44 * 24 * time.Hour, user: "GRACE", submit: "sales-orders", days: 0, reason: "Margin analysis of the spring promotions for the finance review."},
-		{ago: 43 * 24 * time.Hour, user: "MARCO", decide: "approve"},
-		{ago: 42 * 24 * time.Hour, user: "OLIVIA", decide: "approve", comment: "Granted for the finance review."},
+	{ // GRACE: sales orders for good, granted three weeks ago and never used since: the access review suggests revoking it (reviews.go).
+		{ago: 23 * 24 * time.Hour, user: "GRACE", submit: "sales-orders", days: 0, reason: "Margin analysis of the spring promotions for the finance review."},
+		{ago: 22 * 24 * time.Hour, user: "MARCO", decide: "approve"},
+		{ago: 21 * 24 * time.Hour, user: "OLIVIA", decide: "approve", comment: "Granted for the finance review."},
 	},
 	{ // ALICE: HR headcount, waiting for her line manager (step 1 of 3).
 		{ago: 3 * time.Hour, user: "ALICE", submit: "hr-headcount", days: 7, reason: "Team capacity planning for the growth squads next year."},

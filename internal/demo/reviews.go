@@ -18,9 +18,10 @@ type ReviewAccount interface {
 }
 
 // ReviewPolicies are the demo products' review policies: sales orders are
-// reviewed every 90 days, and name the table whose use counts.
+// reviewed every 90 days, a grant unused for two weeks is idle, and the
+// table whose use counts is named.
 var ReviewPolicies = map[string]signoff.ReviewPolicy{
-	"sales-orders": {ReviewDays: 90, ObjectName: "SALES.CORE.ORDER_LINES"},
+	"sales-orders": {ReviewDays: 90, IdleDays: 14, ObjectName: "SALES.CORE.ORDER_LINES"},
 	"customer-360": {ReviewDays: 30, IdleDays: 14, ObjectName: "SALES.CORE.CUSTOMER_360"},
 }
 
@@ -39,8 +40,8 @@ var usage = []struct {
 
 // playReviews sets the review policies, records the use, and has OLIVIA,
 // who owns sales orders, start their access review an hour ago: ALICE's
-// grant shows its recent use, GRACE's none since it was granted six weeks
-// ago, so it is idle and suggested for revoke. Without an account that
+// grant shows its recent use, GRACE's none since it was granted three
+// weeks ago, so it is idle and suggested for revoke. Without an account that
 // records use, or a Service with reviews, there is nothing to play.
 func playReviews(ctx context.Context, acct Account, svc *signoff.Service, now time.Time) error {
 	ra, ok := acct.(ReviewAccount)

@@ -14,7 +14,7 @@ import (
 
 // TestDemoReview: the demo has an open access review of sales orders, made
 // by the real workflow, in which ALICE's grant shows its recent use and
-// GRACE's, never used since it was granted six weeks ago, is idle and
+// GRACE's, never used since it was granted three weeks ago, is idle and
 // suggested for revoke.
 func TestDemoReview(t *testing.T) {
 	ctx := t.Context()

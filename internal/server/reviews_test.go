@@ -41,7 +41,7 @@ func TestReviewPages(t *testing.T) {
 	assert.Contains(t, items, "Last used")
 	assert.Contains(t, items, "30 queries in the last 30 days")
 	assert.Contains(t, testid(res.Body, "review-usage-note"), "up to 3 hours behind")
-	assert.Contains(t, testid(res.Body, "review-usage-note"), "30 days (the default)")
+	assert.Contains(t, testid(res.Body, "review-usage-note"), "14 days")
 	assert.Equal(t, 2, count(res.Body, element("button", "name", "decision", "value", "keep")))
 	assert.Equal(t, 2, count(res.Body, element("button", "name", "decision", "value", "revoke")))
 
@@ -60,7 +60,7 @@ func TestReviewPages(t *testing.T) {
 	assert.Contains(t, testid(page.Body, "flash"), "Kept")
 	assert.Contains(t, testid(page.Body, "review-progress"), "1 of 2 decided")
 
-	res = olivia.post(view.ReviewItemURL(review, grace), url.Values{"decision": {"revoke"}, "note": {"Not used in six weeks."}})
+	res = olivia.post(view.ReviewItemURL(review, grace), url.Values{"decision": {"revoke"}, "note": {"Not used in three weeks."}})
 	require.Equal(t, http.StatusSeeOther, res.Status)
 	page = olivia.follow(res)
 	assert.Contains(t, testid(page.Body, "flash"), "the review is complete")
@@ -71,7 +71,7 @@ func TestReviewPages(t *testing.T) {
 
 	// The request's history says where the revocation came from.
 	res = olivia.get("/requests/" + grace)
-	assert.Contains(t, text(res.Body), signoff.ReviewComment(review, "Not used in six weeks."))
+	assert.Contains(t, text(res.Body), signoff.ReviewComment(review, "Not used in three weeks."))
 
 	res = olivia.get("/products/sales-orders/reviews")
 	require.Equal(t, http.StatusOK, res.Status)

@@ -8,6 +8,11 @@ import (
 	"time"
 )
 
+// MaxReviewNoteLength bounds a review decision's note: a revocation's
+// comment is the note after the review's name (ReviewComment), and must fit
+// MaxCommentLength.
+const MaxReviewNoteLength = MaxCommentLength - 100
+
 // MaxReviews bounds the reviews a product's review page lists, and the open
 // reviews the reviews page reads.
 const MaxReviews = 100
@@ -211,7 +216,7 @@ func ValidateReviewNote(d ReviewDecision, note string) error {
 		return err
 	}
 	switch {
-	case storedLength(note) > MaxCommentLength-60: // the review's name goes before it (ReviewComment)
+	case storedLength(note) > MaxReviewNoteLength:
 		return Problems{"note": "The reason is too long: keep it under 900 characters."}
 	case d == ReviewRevoke && visibleLength(note) == 0:
 		return Problems{"note": "Please say why you revoke this access: the requester will read it."}

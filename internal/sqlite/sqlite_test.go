@@ -263,12 +263,12 @@ func TestReopenKeepsDataAndAppliesNoMigration(t *testing.T) {
 
 // The workflow tables, which both engines must define alike.
 var workflowTables = []string{"DATA_PRODUCT", "APPROVAL_CHAIN", "ACCESS_REQUEST", "REQUEST_STEP", "AUDIT_LOG",
-	"SUBMIT_LOCK", "AUDIT_LOCK", "NOTIFICATION", "NOTIFY_STATE", "NOTIFY_PREFERENCE"}
+	"SUBMIT_LOCK", "AUDIT_LOCK", "NOTIFICATION", "NOTIFY_STATE", "NOTIFY_PREFERENCE", "ACCESS_REVIEW", "REVIEW_ITEM"}
 
 func TestSchemasAgree(t *testing.T) {
 	embedded := tableColumns(t, "sqlite/001_schema.sql", "sqlite/002_audit_chain.sql", "sqlite/004_submit_lock.sql",
 		"sqlite/005_ledger.sql", "sqlite/009_lifecycle.sql", "sqlite/010_notifications.sql",
-		"sqlite/011_extensions.sql")
+		"sqlite/011_extensions.sql", "sqlite/014_reviews.sql")
 	snowflake := tableColumns(t, "snowflake/01_data_model.sql")
 	for _, table := range workflowTables {
 		t.Run(table, func(t *testing.T) {
