@@ -141,6 +141,7 @@ func catalogue() []namedStmt {
 		{"Preflight: service session", serviceSessionQuery},
 		{"Preflight: views", ViewsQuery},
 		{"Preflight: who holds roles", RoleHolderQuery},
+		{"Preflight: the grants' last use", AccessUsageQuery},
 		{"Preflight: caller grants", "SHOW CALLER GRANTS TO ROLE SIGNOFF_APP"},
 		{"Preflight: who holds SIGNOFF_OWNER", "SHOW GRANTS OF ROLE SIGNOFF_OWNER"},
 		{"Preflight: who holds SIGNOFF_APP", "SHOW GRANTS OF ROLE SIGNOFF_APP"},
