@@ -70,7 +70,7 @@ func TestSnowflakeAPIShape(t *testing.T) {
 		"REVOKE_ACCESS":    {"LoadRequest"},
 		"END_ACCESS":       {"CheckRevoke", "MarkRevoked", "LockAudit", "LedgerHead", "AppendEvent", "SelectOutcome", "StillJustified"},
 		"RESUBMIT_REQUEST": {"CheckResubmit", "ResubmitRequest", "LockAudit", "LedgerHead", "AppendEvent", "SelectOutcome"},
-		"START_REVIEW": {"LoadReview", "LockSubmissions", "CheckStartReview", "InsertReview", "InsertReviewItems", "SelectReviewOutcome"},
+		"START_REVIEW":     {"LoadReview", "LockSubmissions", "CheckStartReview", "InsertReview", "InsertReviewItems", "SelectReviewOutcome"},
 		// CompleteReview, which may rightly change no row, comes after
 		// the event (checked below).
 		"DECIDE_REVIEW": {"LoadReview", "CheckDecideReview", "MarkReviewItem", "LockAudit", "LedgerHead", "AppendEvent",
