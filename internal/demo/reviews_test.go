@@ -28,26 +28,33 @@ func TestDemoReview(t *testing.T) {
 
 	olivia, err := st.Identify(ctx, "OLIVIA")
 	require.NoError(t, err)
-	open, err := svc.ReviewsAwaiting(ctx, olivia)
+	page, err := svc.ReviewsAwaiting(ctx, olivia)
 	require.NoError(t, err)
+	open := page.Open
 	require.Len(t, open, 1, "the sales orders review waits for its owner")
+	var owned []string
+	for _, p := range page.Products {
+		owned = append(owned, p.ID)
+	}
+	assert.ElementsMatch(t, []string{"customer-360", "marketing-campaigns", "sales-orders", "web-traffic-daily"}, owned,
+		"the products she may review")
 	assert.Equal(t, "sales-orders", open[0].ProductID)
-	page, err := svc.Review(ctx, olivia, open[0].ID)
+	rp, err := svc.Review(ctx, olivia, open[0].ID)
 	require.NoError(t, err)
-	assert.True(t, page.MayDecide)
-	assert.True(t, page.Review.UsageKnown())
-	require.Len(t, page.Items, 2)
+	assert.True(t, rp.MayDecide)
+	assert.True(t, rp.Review.UsageKnown())
+	require.Len(t, rp.Items, 2)
 	items := map[string]signoff.ReviewItem{}
-	for _, it := range page.Items {
+	for _, it := range rp.Items {
 		items[it.Requester] = it
 	}
 	alice, grace := items["ALICE"], items["GRACE"]
 	assert.False(t, alice.LastUsed.IsZero())
 	assert.Equal(t, 30, alice.Queries30)
-	assert.False(t, alice.Idle(page.Now, page.Review.Policy.Idle()))
+	assert.False(t, alice.Idle(rp.Now, rp.Review.Policy.Idle()))
 	assert.True(t, grace.LastUsed.IsZero(), "never used since the grant")
-	assert.True(t, grace.Idle(page.Now, page.Review.Policy.Idle()), "idle: suggested for revoke")
-	assert.Equal(t, 1, page.Idle())
+	assert.True(t, grace.Idle(rp.Now, rp.Review.Policy.Idle()), "idle: suggested for revoke")
+	assert.Equal(t, 1, rp.Idle())
 
 	rep, err := st.Reads().VerifyLedger(ctx, nil)
 	require.NoError(t, err)

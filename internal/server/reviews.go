@@ -15,7 +15,7 @@ import (
 // *signoff.Service, or a fake. It is apart from Workflow so that a server
 // without it serves none of them.
 type Reviews interface {
-	ReviewsAwaiting(ctx context.Context, viewer signoff.Identity) ([]signoff.Review, error)
+	ReviewsAwaiting(ctx context.Context, viewer signoff.Identity) (signoff.ReviewsPage, error)
 	ProductReviews(ctx context.Context, viewer signoff.Identity, productID string) (signoff.ProductReviewsPage, error)
 	Review(ctx context.Context, viewer signoff.Identity, id string) (signoff.ReviewPage, error)
 	StartReview(ctx context.Context, viewer signoff.Identity, productID string) (string, error)

@@ -31,6 +31,8 @@ func TestReviewPages(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.Status)
 	assert.Contains(t, testid(res.Body, "reviews-awaiting"), "Sales orders")
 	assert.Contains(t, testid(res.Body, "reviews-awaiting"), "0 of 2 decided")
+	assert.Contains(t, testid(res.Body, "reviewable-products"), "Customer 360", "the products she reviews, to start one")
+	assert.NotContains(t, testid(res.Body, "reviewable-products"), "General ledger", "not another owner's")
 
 	res = olivia.get(view.ReviewURL(review))
 	require.Equal(t, http.StatusOK, res.Status)

@@ -151,26 +151,44 @@ func (s *Service) Review(ctx context.Context, viewer Identity, id string) (Revie
 	return ReviewPage{Review: v, Items: items, MayDecide: MayReview(viewer, v.OwnerRole), Now: now}, nil
 }
 
+// ReviewsPage is the viewer's reviews: the open ones they may decide, and
+// the products whose reviews they may start (owners: their products;
+// admins: every product).
+type ReviewsPage struct {
+	Open     []Review
+	Products []Product
+}
+
 // ReviewsAwaiting returns the open reviews whose grants viewer may decide
-// (of products they own; every one for admins), oldest first.
-func (s *Service) ReviewsAwaiting(ctx context.Context, viewer Identity) ([]Review, error) {
+// (of products they own; every one for admins), oldest first, and the
+// products whose reviews they may start, by name.
+func (s *Service) ReviewsAwaiting(ctx context.Context, viewer Identity) (ReviewsPage, error) {
 	if err := requireSignedIn(viewer); err != nil {
-		return nil, err
+		return ReviewsPage{}, err
 	}
 	if s.ReviewReads == nil {
-		return nil, errNoReviews()
+		return ReviewsPage{}, errNoReviews()
 	}
 	all, err := s.ReviewReads.OpenReviews(ctx, MaxReviews)
 	if err != nil {
-		return nil, fmt.Errorf("open reviews: %w", err)
+		return ReviewsPage{}, fmt.Errorf("open reviews: %w", err)
 	}
-	var out []Review
+	var page ReviewsPage
 	for _, v := range all {
 		if MayReview(viewer, v.OwnerRole) {
-			out = append(out, v)
+			page.Open = append(page.Open, v)
 		}
 	}
-	return out, nil
+	products, err := s.reads.Products(ctx)
+	if err != nil {
+		return ReviewsPage{}, fmt.Errorf("open reviews: %w", err)
+	}
+	for _, p := range products {
+		if MayReview(viewer, p.OwnerRole) {
+			page.Products = append(page.Products, p)
+		}
+	}
+	return page, nil
 }
 
 // StartReview opens a review of product id now; the product's owners and
