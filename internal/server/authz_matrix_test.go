@@ -158,8 +158,12 @@ var (
 	actStartReview2 = matrixAction{"POST /products/{id}/reviews (a review is open)", func(string) string { return "/products/sales-orders/reviews" }, nil}
 	actReviewKeep   = matrixAction{"POST /reviews/{id}/items/{request} keep", reviewItemPath, url.Values{"decision": {"keep"}, "note": {"Still needed."}}}
 	actReviewRevoke = matrixAction{"POST /reviews/{id}/items/{request} revoke", reviewItemPath, url.Values{"decision": {"revoke"}, "note": {"Not used since the grant."}}}
-	actLogin        = matrixAction{"POST /login", func(string) string { return "/login" }, nil}
-	actLogout       = matrixAction{"POST /logout", func(string) string { return "/logout" }, nil}
+	actRevokeIdle   = matrixAction{"POST /reviews/{id}/revoke-idle", func(id string) string {
+		review, _, _ := strings.Cut(id, "|")
+		return view.RevokeIdleURL(review)
+	}, url.Values{"note": {"Not used since the grant."}}}
+	actLogin  = matrixAction{"POST /login", func(string) string { return "/login" }, nil}
+	actLogout = matrixAction{"POST /logout", func(string) string { return "/logout" }, nil}
 )
 
 // reviewItemPath is the decision route of a review's grant, for a state
@@ -591,17 +595,24 @@ func matrixRows() []matrixRow {
 			matrixRow{action: actReviewKeep, state: stInReview, persona: p, status: ok, events: 1,
 				check: inStatus(signoff.StatusGranted, true)},
 			matrixRow{action: actReviewRevoke, state: stInReview, persona: p, status: ok, events: 1,
+				check: inStatus(signoff.StatusRevoked, false)},
+			// GRACE's grant is the review's one idle grant.
+			matrixRow{action: actRevokeIdle, state: stInReview, persona: p, status: ok, events: 1,
 				check: inStatus(signoff.StatusRevoked, false)})
 	}
 	for _, p := range notReviewers {
 		add(matrixRow{action: actStartReview, state: stNoReview, persona: p, status: forbidden, phrase: pReviewers360},
 			matrixRow{action: actReviewKeep, state: stInReview, persona: p, status: forbidden, phrase: pReviewersSales},
-			matrixRow{action: actReviewRevoke, state: stInReview, persona: p, status: forbidden, phrase: pReviewersSales})
+			matrixRow{action: actReviewRevoke, state: stInReview, persona: p, status: forbidden, phrase: pReviewersSales},
+			matrixRow{action: actRevokeIdle, state: stInReview, persona: p, status: forbidden, phrase: pReviewersSales})
 	}
 	add(
 		matrixRow{action: actStartReview, state: stNoReview, persona: whoSignedOut, status: unauth, phrase: pSignIn},
 		matrixRow{action: actReviewKeep, state: stInReview, persona: whoSignedOut, status: unauth, phrase: pSignIn},
 		matrixRow{action: actReviewRevoke, state: stInReview, persona: whoSignedOut, status: unauth, phrase: pSignIn},
+		matrixRow{action: actRevokeIdle, state: stInReview, persona: whoSignedOut, status: unauth, phrase: pSignIn},
+		matrixRow{action: actRevokeIdle, state: stKeptInReview, persona: matrixPersona("product owner", "OLIVIA"), status: conflict,
+			phrase: "No grant of this review is idle and still to decide."},
 		matrixRow{action: actStartReview2, state: stInReview, persona: matrixPersona("product owner", "OLIVIA"), status: conflict,
 			phrase: "Sales orders has an open access review already"},
 		matrixRow{action: actReviewRevoke, state: stKeptInReview, persona: matrixPersona("product owner", "OLIVIA"), status: conflict,
@@ -705,7 +716,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		kinds[r.persona.kind] = true
 	}
 	for _, a := range []matrixAction{actSubmit, actApprove, actReject, actChanges, actResubmit, actWithdraw, actRevoke, actRetry, actLogin, actLogout,
-		asking(actReject), asking(actWithdraw), asking(actRevoke), actStartReview, actReviewKeep, actReviewRevoke} {
+		asking(actReject), asking(actWithdraw), asking(actRevoke), actStartReview, actReviewKeep, actReviewRevoke, actRevokeIdle} {
 		assert.True(t, routes[a.name], a.name)
 	}
 	for _, p := range []personaKind{whoRequester, whoSignedOut, whoInheritsDPO, whoAdmin, whoAuditor, whoNoRoles, whoTwoRoles} {
@@ -780,7 +791,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				assert.Len(t, after.Requests[row.persona.user], len(before.Requests[row.persona.user])+1)
 			case actStartReview.name:
 				assert.True(t, strings.HasPrefix(res.Location, "/reviews/"), "on to the new review: %s", res.Location)
-			case actReviewKeep.name, actReviewRevoke.name:
+			case actReviewKeep.name, actReviewRevoke.name, actRevokeIdle.name:
 				review, _, _ := strings.Cut(id, "|")
 				assert.Equal(t, view.ReviewURL(review), res.Location)
 			case actApprove.name, actReject.name, actChanges.name:

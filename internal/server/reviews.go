@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -21,6 +22,7 @@ type Reviews interface {
 	StartReview(ctx context.Context, viewer signoff.Identity, productID string) (string, error)
 	DecideReview(ctx context.Context, viewer signoff.Identity, reviewID, requestID string, d signoff.ReviewDecision,
 		note string) (signoff.Outcome, error)
+	RevokeIdle(ctx context.Context, viewer signoff.Identity, id, reason string) (int, error)
 }
 
 // handleReviewsAwaiting handles "GET /reviews": the open reviews the viewer
@@ -127,4 +129,29 @@ func (s *Server) handleReviewDecision(w http.ResponseWriter, r *http.Request) {
 		flash += " Every grant is decided: the review is complete."
 	}
 	s.redirect(w, r, view.ReviewURL(reviewID), flash)
+}
+
+// handleRevokeIdle handles "POST /reviews/{id}/revoke-idle" (note): every
+// grant the review suggests revoking, revoked with one reason, each through
+// the guarded revoke path.
+func (s *Server) handleRevokeIdle(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id, note := chi.URLParam(r, "id"), r.PostForm.Get("note")
+	n, err := s.reviews.RevokeIdle(r.Context(), viewerOf(r.Context()), id, note)
+	var problems signoff.Problems
+	if errors.As(err, &problems) {
+		s.showReview(w, r, http.StatusUnprocessableEntity, view.ReviewForm{RequestID: view.IdleForm, Note: note, Problems: problems})
+		return
+	}
+	if err != nil {
+		if n > 0 {
+			err = fmt.Errorf("after revoking %d idle grants: %w", n, err)
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.redirect(w, r, view.ReviewURL(id), fmt.Sprintf("Revoked %d idle grant%s: the roles were taken back.", n, plural(n)))
 }

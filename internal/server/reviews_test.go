@@ -105,3 +105,31 @@ func TestReviewNotFound(t *testing.T) {
 		url.Values{"decision": {"keep"}})
 	assert.Equal(t, http.StatusNotFound, res.Status, "not one of the review's grants")
 }
+
+// TestRevokeIdle: an owner revokes every idle grant of a review at once,
+// with one reason, each through the guarded revoke path; the grants in use
+// stay, and a reason is required.
+func TestRevokeIdle(t *testing.T) {
+	t.Parallel()
+	s := newStack(t)
+	olivia := s.as("OLIVIA")
+	review := s.openReview("sales-orders")
+	page := olivia.get(view.ReviewURL(review))
+	assert.Contains(t, testid(page.Body, "revoke-idle"), "Reason to revoke every idle grant (1)")
+
+	grace := s.requestFor("GRACE", "sales-orders", signoff.StatusGranted)
+	res := olivia.post(view.RevokeIdleURL(review), url.Values{"note": {" "}})
+	require.Equal(t, http.StatusUnprocessableEntity, res.Status)
+	assert.Contains(t, text(res.Body), "Please say why you revoke this access")
+	assert.Equal(t, signoff.StatusGranted, s.request(grace).Status)
+
+	res = olivia.post(view.RevokeIdleURL(review), url.Values{"note": {"Unused for three weeks."}})
+	require.Equal(t, http.StatusSeeOther, res.Status)
+	page = olivia.follow(res)
+	assert.Contains(t, testid(page.Body, "flash"), "Revoked 1 idle grant:")
+	assert.Equal(t, signoff.StatusRevoked, s.request(grace).Status)
+	assert.Equal(t, signoff.StatusGranted, s.request(s.requestFor("ALICE", "sales-orders", signoff.StatusGranted)).Status,
+		"the grant in use stays")
+	assert.Contains(t, testid(page.Body, "review-progress"), "1 of 2 decided")
+	assert.False(t, hasTestid(page.Body, "revoke-idle"), "no idle grant is left")
+}

@@ -42,6 +42,7 @@ func (s *Server) routes() http.Handler {
 			r.Post("/products/{id}/reviews", s.handleStartReview)
 			r.Get("/reviews/{id}", s.handleReview)
 			r.Post("/reviews/{id}/items/{request}", s.handleReviewDecision)
+			r.Post("/reviews/{id}/revoke-idle", s.handleRevokeIdle)
 		}
 		if s.notices != nil {
 			r.Get("/outbox", s.handleOutbox)

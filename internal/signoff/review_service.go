@@ -114,11 +114,18 @@ func (p ReviewPage) Undecided() int {
 	return n
 }
 
-// Idle counts the undecided grants suggested for revoke.
+// SuggestRevoke reports whether the page suggests revoking it: a grant
+// still to decide, still granted, whose use is known and idle.
+func (p ReviewPage) SuggestRevoke(it ReviewItem) bool {
+	return it.Decision == "" && it.Status == StatusGranted && p.Review.UsageKnown() &&
+		it.Idle(p.Now, p.Review.Policy.Idle())
+}
+
+// Idle counts the grants suggested for revoke.
 func (p ReviewPage) Idle() int {
 	n := 0
 	for _, it := range p.Items {
-		if it.Decision == "" && it.Status == StatusGranted && it.Idle(p.Now, p.Review.Policy.Idle()) {
+		if p.SuggestRevoke(it) {
 			n++
 		}
 	}
@@ -275,4 +282,52 @@ func (s *Service) DecideReview(ctx context.Context, viewer Identity, reviewID, r
 		o.ReviewID = reviewID
 	}
 	return o, s.checkActor(ctx, viewer, o)
+}
+
+// RevokeIdle revokes, one by one and each through DecideReview's guarded
+// path, every grant of review id still to decide that the review page
+// suggests revoking (granted, its use known, idle), with the same reason;
+// the product's owners and admins only. It returns how many it revoked;
+// on an error it stops, and the grants revoked so far stay revoked (each
+// revocation is its own action, audited on its own).
+func (s *Service) RevokeIdle(ctx context.Context, viewer Identity, id, reason string) (int, error) {
+	if err := requireSignedIn(viewer); err != nil {
+		return 0, err
+	}
+	if s.ReviewReads == nil || s.ReviewEngine == nil {
+		return 0, errNoReviews()
+	}
+	if !ValidID(id) {
+		return 0, noReview(id)
+	}
+	if err := ValidateReviewNote(ReviewRevoke, reason); err != nil {
+		return 0, err
+	}
+	now := s.now()
+	v, items, err := s.ReviewReads.Review(ctx, id, now)
+	if errors.Is(err, ErrNotFound) {
+		return 0, noReview(id)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("revoke idle grants of review %s: %w", id, err)
+	}
+	if !MayReview(viewer, v.OwnerRole) {
+		return 0, Outcome{Code: CodeNotAdminOrOwner, ReviewID: id, ProductID: v.ProductID, ProductName: v.ProductName,
+			OwnerRole: v.OwnerRole}.Err()
+	}
+	page := ReviewPage{Review: v, Items: items, Now: now}
+	n := 0
+	for _, it := range items {
+		if !page.SuggestRevoke(it) {
+			continue
+		}
+		if _, err := s.DecideReview(ctx, viewer, id, it.RequestID, ReviewRevoke, reason); err != nil {
+			return n, err
+		}
+		n++
+	}
+	if n == 0 {
+		return 0, Errorf(ErrConflict, "No grant of this review is idle and still to decide. Nothing was changed.")
+	}
+	return n, nil
 }

@@ -19,6 +19,13 @@ func ReviewItemURL(reviewID, requestID string) string {
 	return ReviewURL(reviewID) + "/items/" + url.PathEscape(requestID)
 }
 
+// IdleForm is ReviewForm.RequestID for the form that revokes every idle
+// grant at once.
+const IdleForm = "idle"
+
+// RevokeIdleURL is where every idle grant of a review is revoked at once.
+func RevokeIdleURL(reviewID string) string { return ReviewURL(reviewID) + "/revoke-idle" }
+
 // ReviewForm is what was typed on a review page, kept when a decision is
 // refused: the grant it was for, the note, and the problems by field.
 type ReviewForm struct {
@@ -71,12 +78,9 @@ func idleDaysLabel(p signoff.ReviewPolicy) string {
 	return s
 }
 
-// suggestRevoke says whether the page suggests revoking a grant: undecided,
-// still granted, known to be idle.
-func suggestRevoke(p signoff.ReviewPage, it signoff.ReviewItem) bool {
-	return it.Decision == "" && it.Status == signoff.StatusGranted && p.Review.UsageKnown() &&
-		it.Idle(p.Now, p.Review.Policy.Idle())
-}
+// suggestRevoke says whether the page suggests revoking a grant
+// (signoff.ReviewPage.SuggestRevoke).
+func suggestRevoke(p signoff.ReviewPage, it signoff.ReviewItem) bool { return p.SuggestRevoke(it) }
 
 // progressLabel is "7 of 9 decided".
 func progressLabel(p signoff.ReviewPage) string {
