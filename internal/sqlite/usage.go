@@ -21,7 +21,11 @@ func (s *Store) SetReviewPolicy(ctx context.Context, productID string, p signoff
 	if err != nil {
 		return fmt.Errorf("sqlite: review policy of %s: %w", productID, translate(err))
 	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlite: review policy of %s: %w", productID, translate(err))
+	}
+	if n != 1 {
 		return fmt.Errorf("sqlite: review policy of %s: %w", productID, signoff.ErrNotFound)
 	}
 	return nil
