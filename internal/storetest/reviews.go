@@ -233,3 +233,49 @@ func testScheduledReviews(t *testing.T, f *fixture) {
 	assert.Equal(t, signoff.CodeNotDue, o.Code, "ledger has no review schedule")
 	f.verifies(t)
 }
+
+// testConcurrentReviews: owners and admins racing to start a review open
+// one; racing to decide one grant, decide it once; the log verifies.
+func testConcurrentReviews(t *testing.T, f *fixture) {
+	ctx := f.ctx
+	f.reviews(t)
+	r := f.grant(t, requester, "reports")
+	starters := []string{owner, both, admin, owner}
+	errs := race(len(starters), func(i int) error {
+		_, err := f.svc.StartReview(ctx, f.who(t, starters[i]), "reports")
+		return err
+	})
+	ok := 0
+	for _, err := range errs {
+		if err == nil {
+			ok++
+			continue
+		}
+		assert.Equal(t, signoff.CodeReviewOpen, codeOf(err), "the others find it open: %v", err)
+	}
+	assert.Equal(t, 1, ok, "one review opens")
+	_, reviews, err := f.svc.ReviewReads.Reviews(ctx, "reports", 10)
+	require.NoError(t, err)
+	require.Len(t, reviews, 1)
+	id := reviews[0].ID
+
+	deciders := []string{owner, both, admin}
+	decisions := []signoff.ReviewDecision{signoff.ReviewKeep, signoff.ReviewRevoke, signoff.ReviewKeep}
+	errs = race(len(deciders), func(i int) error {
+		_, err := f.svc.DecideReview(ctx, f.who(t, deciders[i]), id, r.ID, decisions[i], "Racing.")
+		return err
+	})
+	ok = 0
+	for _, err := range errs {
+		if err == nil {
+			ok++
+			continue
+		}
+		assert.Contains(t, []signoff.Code{signoff.CodeAlreadyDecided, signoff.CodeWrongStatus, signoff.CodeConflict}, codeOf(err),
+			"the others find it decided: %v", err)
+	}
+	assert.Equal(t, 1, ok, "the grant is decided once")
+	evs := f.history(t, r.ID)
+	assert.Equal(t, 1, countType(evs, signoff.EventReviewKept)+countType(evs, signoff.EventAccessRevoked), "one decision's event")
+	f.verifies(t)
+}

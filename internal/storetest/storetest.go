@@ -78,6 +78,7 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 		{"Extensions", testExtensions},
 		{"Reviews", testReviews},
 		{"ScheduledReviews", testScheduledReviews},
+		{"ConcurrentReviews", testConcurrentReviews},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
