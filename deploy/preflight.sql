@@ -27,6 +27,7 @@ expected (privilege, granted_on, name) AS (SELECT * FROM VALUES
     ('USAGE', 'WAREHOUSE', 'SIGNOFF_WH'),
     ('EXECUTE TASK', 'ACCOUNT', ''),
     ('USAGE', 'DATABASE ROLE', 'SNOWFLAKE.SECURITY_VIEWER'),
+    ('USAGE', 'DATABASE ROLE', 'SNOWFLAKE.GOVERNANCE_VIEWER'),
     ('OWNERSHIP', 'DATABASE', 'SIGNOFF'),
     ('OWNERSHIP', 'SCHEMA', 'SIGNOFF.MAIN'),
     ('OWNERSHIP', 'SCHEMA', 'SIGNOFF.API'),
@@ -65,6 +66,9 @@ expected (privilege, granted_on, name) AS (SELECT * FROM VALUES
     ('SELECT', 'VIEW', 'SIGNOFF.API.ROLE_HOLDER'),
     ('SELECT', 'VIEW', 'SIGNOFF.API.NOTIFICATION'),
     ('SELECT', 'VIEW', 'SIGNOFF.API.NOTIFY_PREFERENCE'),
+    ('SELECT', 'VIEW', 'SIGNOFF.API.ACCESS_REVIEW'),
+    ('SELECT', 'VIEW', 'SIGNOFF.API.REVIEW_ITEM'),
+    ('SELECT', 'VIEW', 'SIGNOFF.API.ACCESS_USAGE'),
     ('USAGE', 'WAREHOUSE', 'SIGNOFF_WH'),
     ('USAGE', 'FUNCTION', 'SIGNOFF.API.AUDIT_HASH'),
     ('USAGE', 'FUNCTION', 'SIGNOFF.API.ADD_HOURS'),
@@ -136,6 +140,9 @@ expected (privilege, granted_on, name) AS (SELECT * FROM VALUES
     ('SELECT', 'VIEW', 'SIGNOFF.API.ROLE_HOLDER'),
     ('SELECT', 'VIEW', 'SIGNOFF.API.NOTIFICATION'),
     ('SELECT', 'VIEW', 'SIGNOFF.API.NOTIFY_PREFERENCE'),
+    ('SELECT', 'VIEW', 'SIGNOFF.API.ACCESS_REVIEW'),
+    ('SELECT', 'VIEW', 'SIGNOFF.API.REVIEW_ITEM'),
+    ('SELECT', 'VIEW', 'SIGNOFF.API.ACCESS_USAGE'),
     ('USAGE', 'SCHEMA', 'SIGNOFF.APP'),
     ('MONITOR', 'SERVICE', 'SIGNOFF.APP.SIGNOFF'),
     ('USAGE', 'DATABASE ROLE', 'SNOWFLAKE.GOVERNANCE_VIEWER'),
@@ -165,6 +172,8 @@ expected (privilege, granted_on, name) AS (SELECT * FROM VALUES
     ('USAGE', 'PROCEDURE', 'SIGNOFF.API.WHOAMI'),
     ('USAGE', 'PROCEDURE', 'SIGNOFF.API.WITHDRAW_REQUEST'),
     ('USAGE', 'PROCEDURE', 'SIGNOFF.API.RESUBMIT_REQUEST'),
+    ('USAGE', 'PROCEDURE', 'SIGNOFF.API.START_REVIEW'),
+    ('USAGE', 'PROCEDURE', 'SIGNOFF.API.DECIDE_REVIEW'),
     ('USAGE', 'SCHEMA', 'SIGNOFF.API'),
     ('USAGE', 'WAREHOUSE', 'SIGNOFF_WH')),
 -- Only Signoff's objects: other teams' grants to PUBLIC are theirs.
@@ -247,6 +256,14 @@ SELECT 'FAIL' AS status, $1 AS answer FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))
     OR ARRAY_SIZE(FILTER($1:data:tasks, t -> t:name::VARCHAR = 'SIGNOFF.API.SEND_NOTIFICATIONS_TASK'
                                           AND t:state::VARCHAR <> 'started')) > 0;
 
+-- Access reviews show each grant's last use from SIGNOFF.API.ACCESS_USAGE,
+-- a view over SNOWFLAKE.ACCOUNT_USAGE.ACCESS_HISTORY that its owner,
+-- SIGNOFF_OWNER, reads through the SNOWFLAKE database role GOVERNANCE_VIEWER
+-- (Enterprise Edition). No row means it can be read; if the statement fails,
+-- it cannot: run 02_grants.sql.
+SELECT 'FAIL' AS status, 'SIGNOFF.API.ACCESS_USAGE is not readable' AS answer
+ WHERE (SELECT COUNT(*) FROM (SELECT 1 FROM SIGNOFF.API.ACCESS_USAGE LIMIT 1)) < 0;
+
 -- Dry runs: each action checks everything and writes nothing. On a record
 -- that does not exist each must answer the code shown. The ID is made from
 -- Snowflake's clock, as the app makes its IDs (the procedures refuse an ID
@@ -264,3 +281,7 @@ CALL SIGNOFF.API.REVOKE_ACCESS($preflight_id, 'Dry run by the Signoff preflight;
 SELECT 'FAIL' AS status, $1 AS answer FROM TABLE(RESULT_SCAN(LAST_QUERY_ID())) WHERE $1:code::VARCHAR <> 'NOT_FOUND';
 CALL SIGNOFF.API.RESUBMIT_REQUEST($preflight_id, 'Dry run by the Signoff preflight; nothing is written.', '', $preflight_id, TRUE);
 SELECT 'FAIL' AS status, $1 AS answer FROM TABLE(RESULT_SCAN(LAST_QUERY_ID())) WHERE $1:code::VARCHAR <> 'NOT_FOUND';
+CALL SIGNOFF.API.START_REVIEW('preflight-no-such-product', $preflight_id, TRUE);
+SELECT 'FAIL' AS status, $1 AS answer FROM TABLE(RESULT_SCAN(LAST_QUERY_ID())) WHERE $1:code::VARCHAR <> 'PRODUCT_NOT_FOUND';
+CALL SIGNOFF.API.DECIDE_REVIEW($preflight_id, $preflight_id, 'KEEP', '', $preflight_id, TRUE);
+SELECT 'FAIL' AS status, $1 AS answer FROM TABLE(RESULT_SCAN(LAST_QUERY_ID())) WHERE $1:code::VARCHAR <> 'REVIEW_NOT_FOUND';

@@ -46,7 +46,7 @@ func TestSnowflakeAPIShape(t *testing.T) {
 	procs := procedureBodies(t, string(body))
 	require.ElementsMatch(t, []string{"SUBMIT_REQUEST", "GRANT_REQUEST", "DECIDE_STEP", "WITHDRAW_REQUEST",
 		"RETRY_GRANT", "REVOKE_ACCESS", "END_ACCESS", "RESUBMIT_REQUEST", "RUN_SCHEDULE", "WHOAMI", "PREFLIGHT", "SEND_NOTIFICATIONS",
-		"SET_NOTIFY_DIGEST"}, keys(procs))
+		"SET_NOTIFY_DIGEST", "START_REVIEW", "DECIDE_REVIEW"}, keys(procs))
 
 	// The notifier runs the embedded engine's statements, whole, in order,
 	// under its lock, before it sends anything; the digest choice is the
@@ -70,7 +70,12 @@ func TestSnowflakeAPIShape(t *testing.T) {
 		"REVOKE_ACCESS":    {"LoadRequest"},
 		"END_ACCESS":       {"CheckRevoke", "MarkRevoked", "LockAudit", "LedgerHead", "AppendEvent", "SelectOutcome", "StillJustified"},
 		"RESUBMIT_REQUEST": {"CheckResubmit", "ResubmitRequest", "LockAudit", "LedgerHead", "AppendEvent", "SelectOutcome"},
-		"RUN_SCHEDULE": {"DueWork", "LockAudit", "CheckSystem", "ExpireRequest", "LockAudit", "LedgerHead", "AppendEvent",
+		"START_REVIEW":     {"LoadReview", "LockSubmissions", "CheckStartReview", "InsertReview", "InsertReviewItems", "SelectReviewOutcome"},
+		// CompleteReview, which may rightly change no row, comes after
+		// the event (checked below).
+		"DECIDE_REVIEW": {"LoadReview", "CheckDecideReview", "MarkReviewItem", "LockAudit", "LedgerHead", "AppendEvent",
+			"SelectReviewOutcome"},
+		"RUN_SCHEDULE": {"DueWork", "LockSubmissions", "CheckStartReview", "InsertReview", "InsertReviewItems", "LockAudit", "CheckSystem", "ExpireRequest", "LockAudit", "LedgerHead", "AppendEvent",
 			"EscalateStep", "LockAudit", "LedgerHead", "AppendEvent"},
 	}
 	shared := sqlgen.SharedStatements()
@@ -136,6 +141,17 @@ func TestSnowflakeAPIShape(t *testing.T) {
 		}
 		assert.Contains(t, procs["GRANT_REQUEST"], `'"' || REPLACE(GET(:chk, 'REQUESTER')::VARCHAR, '"', '""') || '"'`)
 	})
+	t.Run("a review's revocation takes the guarded revoke path", func(t *testing.T) {
+		p := procs["DECIDE_REVIEW"]
+		check := strings.Index(p, sqlgen.Embedded(sqlstore.CheckDecideReview))
+		call := strings.Index(p, "CALL SIGNOFF.API.END_ACCESS(")
+		mark := strings.Index(p, sqlgen.Embedded(sqlstore.MarkReviewItem))
+		require.True(t, check >= 0 && call > check && mark > call, "check, then END_ACCESS, then the grant's decision")
+		assert.NotContains(t, p, "REVOKE ROLE", "no REVOKE of its own")
+		complete := strings.Index(p, sqlgen.Embedded(sqlstore.CompleteReview))
+		assert.Greater(t, complete, strings.Index(p, sqlgen.Embedded(sqlstore.AppendEvent)), "completion after the event")
+		assert.Contains(t, p, "'Review ' || :review_id || ': ' || ", "the revocation's comment names the review (signoff.ReviewComment)")
+	})
 	t.Run("only the actions are PUBLIC's", func(t *testing.T) {
 		var public []string
 		for _, m := range regexp.MustCompile(`GRANT USAGE ON PROCEDURE SIGNOFF\.API\.([A-Z_]+)\([^)]*\) TO ROLE PUBLIC;`).
@@ -143,7 +159,7 @@ func TestSnowflakeAPIShape(t *testing.T) {
 			public = append(public, m[1])
 		}
 		assert.ElementsMatch(t, []string{"SUBMIT_REQUEST", "DECIDE_STEP", "WITHDRAW_REQUEST", "RETRY_GRANT",
-			"REVOKE_ACCESS", "RESUBMIT_REQUEST", "WHOAMI", "SET_NOTIFY_DIGEST"}, public,
+			"REVOKE_ACCESS", "RESUBMIT_REQUEST", "WHOAMI", "SET_NOTIFY_DIGEST", "START_REVIEW", "DECIDE_REVIEW"}, public,
 			"GRANT_REQUEST and END_ACCESS are internal, RUN_SCHEDULE the task's; PREFLIGHT is for admins")
 	})
 	t.Run("every code has a message", func(t *testing.T) {

@@ -360,7 +360,7 @@ func appReads() []string {
 		sqlstore.SelectRequestsIn(1, 1), sqlstore.SelectLedgerHead, sqlstore.SelectLedgerHash, sqlstore.SelectLedgerSize,
 		sqlstore.VerifyLedger(snowflake.DigestsFromJSON), snowflake.RolesThatMatter,
 		sqlstore.SelectOutbox(false, 1), sqlstore.SelectPendingCount(1), sqlstore.SelectDigestPreference,
-		sqlstore.SelectRoleHolders(1)}
+		sqlstore.SelectRoleHolders(1), sqlstore.SelectReviews(1), sqlstore.SelectOpenReviews(1), sqlstore.SelectReview}
 	q, _ := sqlstore.SelectEvents(signoff.EventFilter{RequestID: "x"})
 	// The queue's read in its fullest form: every table and view it may touch.
 	queue, _ := sqlstore.SelectQueue(signoff.QueueFilter{Roles: []string{"R"}, User: "U", ProductID: "p",
@@ -483,7 +483,7 @@ func needs(t *testing.T, a *account) []need {
 	pub("SCHEMA SIGNOFF.API", "USAGE", "everyone may call the actions")
 	pub("WAREHOUSE SIGNOFF_WH", "USAGE", "the procedures run on the caller's warehouse, which the app names")
 	for _, p := range []string{"SUBMIT_REQUEST", "DECIDE_STEP", "WITHDRAW_REQUEST", "RETRY_GRANT", "REVOKE_ACCESS",
-		"RESUBMIT_REQUEST", "WHOAMI", "SET_NOTIFY_DIGEST"} {
+		"RESUBMIT_REQUEST", "WHOAMI", "SET_NOTIFY_DIGEST", "START_REVIEW", "DECIDE_REVIEW"} {
 		pub("PROCEDURE SIGNOFF.API."+p, "USAGE", "everyone may call "+p+"; it checks who may do what")
 	}
 	aud := func(o, p, why string) { out = append(out, need{"SIGNOFF_AUDITOR", o, p, why}) }
@@ -518,6 +518,13 @@ func needs(t *testing.T, a *account) []need {
 	for o, text := range a.views {
 		if strings.Contains(text, "SNOWFLAKE.ACCOUNT_USAGE.GRANTS_TO_") {
 			out = append(out, need{a.owner[o], "DATABASE ROLE SNOWFLAKE.SECURITY_VIEWER", "USAGE", o + " reads ACCOUNT_USAGE's grants"})
+		}
+	}
+	// The grants' last use (SIGNOFF.MAIN.ACCESS_USAGE) comes from
+	// ACCOUNT_USAGE.ACCESS_HISTORY: GOVERNANCE_VIEWER.
+	for o, text := range a.views {
+		if strings.Contains(text, "SNOWFLAKE.ACCOUNT_USAGE.ACCESS_HISTORY") {
+			out = append(out, need{a.owner[o], "DATABASE ROLE SNOWFLAKE.GOVERNANCE_VIEWER", "USAGE", o + " reads ACCOUNT_USAGE.ACCESS_HISTORY"})
 		}
 	}
 	for name, p := range a.procs {

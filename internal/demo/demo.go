@@ -296,6 +296,9 @@ func Load(ctx context.Context, acct Account, svc *signoff.Service, now time.Time
 	if err := play(ctx, acct, svc, now); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
+	if err := playReviews(ctx, acct, svc, now); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
 	// The supplier-contracts grant failed because its access role did not
 	// exist yet; it exists now, so an admin's retry succeeds.
 	if err := acct.CreateRole(ctx, "SUPPLIER_CONTRACTS_READ", "Access role: supplier contracts (created late)"); err != nil {
@@ -371,6 +374,11 @@ var story = [][]act{
 		{ago: 10 * time.Hour, user: "ALICE", submit: "board-kpis", days: 30, reason: "Revenue by region for the growth squads' quarterly planning."},
 		{ago: 8 * time.Hour, user: "OLIVIA", decide: "approve"},
 		{ago: 5 * time.Hour, user: "FRANK", decide: "approve", comment: "Fine by me; Grace signs as the second controller."},
+	},
+	{ // GRACE: sales orders for good, granted three weeks ago and never used since: the access review suggests revoking it (reviews.go).
+		{ago: 23 * 24 * time.Hour, user: "GRACE", submit: "sales-orders", days: 0, reason: "Margin analysis of the spring promotions for the finance review."},
+		{ago: 22 * 24 * time.Hour, user: "MARCO", decide: "approve"},
+		{ago: 21 * 24 * time.Hour, user: "OLIVIA", decide: "approve", comment: "Granted for the finance review."},
 	},
 	{ // ALICE: HR headcount, waiting for her line manager (step 1 of 3).
 		{ago: 3 * time.Hour, user: "ALICE", submit: "hr-headcount", days: 7, reason: "Team capacity planning for the growth squads next year."},

@@ -118,6 +118,16 @@ var (
 	stRevoked = matrixState{"BEN's Marketing campaigns request REVOKED", func(t *testing.T, s *stack) string {
 		return s.requestFor("BEN", "marketing-campaigns", signoff.StatusRevoked)
 	}}
+	stNoReview = matrixState{"Customer 360 has no open review (owner role DATA_OWNER_SALES)", func(*testing.T, *stack) string { return "" }}
+	stInReview = matrixState{"the demo's open review of Sales orders; GRACE's grant undecided", func(t *testing.T, s *stack) string {
+		return s.openReview("sales-orders") + "|" + s.requestFor("GRACE", "sales-orders", signoff.StatusGranted)
+	}}
+	stKeptInReview = matrixState{"the demo's open review of Sales orders; GRACE's grant kept by OLIVIA", func(t *testing.T, s *stack) string {
+		review, id := s.openReview("sales-orders"), s.requestFor("GRACE", "sales-orders", signoff.StatusGranted)
+		_, err := s.svc.DecideReview(context.Background(), s.identity("OLIVIA"), review, id, signoff.ReviewKeep, "")
+		require.NoError(t, err)
+		return review + "|" + id
+	}}
 	stGrantFailed = matrixState{"ALICE's Supplier contracts request GRANT_FAILED (owner role DATA_OWNER_FINANCE)", func(t *testing.T, s *stack) string {
 		return s.requestFor("ALICE", "supplier-contracts", signoff.StatusGrantFailed)
 	}}
@@ -136,17 +146,41 @@ func requestPath(action string) func(string) string {
 }
 
 var (
-	actSubmit   = matrixAction{"POST /products/{id}/requests", func(string) string { return "/products/customer-360/requests" }, url.Values{"reason": {goodReason}, "days": {"30"}}}
-	actApprove  = matrixAction{"POST /requests/{id}/decision approve", requestPath("decision"), url.Values{"decision": {"approve"}, "comment": {"Fine by me."}}}
-	actReject   = matrixAction{"POST /requests/{id}/decision reject", requestPath("decision"), url.Values{"decision": {"reject"}, "comment": {"Not justified."}, "confirm": {"1"}}}
-	actChanges  = matrixAction{"POST /requests/{id}/decision changes", requestPath("decision"), url.Values{"decision": {"changes"}, "comment": {"Which squads need it?"}}}
-	actResubmit = matrixAction{"POST /requests/{id}/resubmit", requestPath("resubmit"), url.Values{"answer": {"The retention squad, for Q4."}}}
-	actWithdraw = matrixAction{"POST /requests/{id}/withdraw", requestPath("withdraw"), url.Values{"confirm": {"1"}}}
-	actRevoke   = matrixAction{"POST /requests/{id}/revoke", requestPath("revoke"), url.Values{"reason": {"Project over."}, "confirm": {"1"}}}
-	actRetry    = matrixAction{"POST /requests/{id}/retry-grant", requestPath("retry-grant"), nil}
-	actLogin    = matrixAction{"POST /login", func(string) string { return "/login" }, nil}
-	actLogout   = matrixAction{"POST /logout", func(string) string { return "/logout" }, nil}
+	actSubmit       = matrixAction{"POST /products/{id}/requests", func(string) string { return "/products/customer-360/requests" }, url.Values{"reason": {goodReason}, "days": {"30"}}}
+	actApprove      = matrixAction{"POST /requests/{id}/decision approve", requestPath("decision"), url.Values{"decision": {"approve"}, "comment": {"Fine by me."}}}
+	actReject       = matrixAction{"POST /requests/{id}/decision reject", requestPath("decision"), url.Values{"decision": {"reject"}, "comment": {"Not justified."}, "confirm": {"1"}}}
+	actChanges      = matrixAction{"POST /requests/{id}/decision changes", requestPath("decision"), url.Values{"decision": {"changes"}, "comment": {"Which squads need it?"}}}
+	actResubmit     = matrixAction{"POST /requests/{id}/resubmit", requestPath("resubmit"), url.Values{"answer": {"The retention squad, for Q4."}}}
+	actWithdraw     = matrixAction{"POST /requests/{id}/withdraw", requestPath("withdraw"), url.Values{"confirm": {"1"}}}
+	actRevoke       = matrixAction{"POST /requests/{id}/revoke", requestPath("revoke"), url.Values{"reason": {"Project over."}, "confirm": {"1"}}}
+	actRetry        = matrixAction{"POST /requests/{id}/retry-grant", requestPath("retry-grant"), nil}
+	actStartReview  = matrixAction{"POST /products/{id}/reviews", func(string) string { return "/products/customer-360/reviews" }, nil}
+	actStartReview2 = matrixAction{"POST /products/{id}/reviews (a review is open)", func(string) string { return "/products/sales-orders/reviews" }, nil}
+	actReviewKeep   = matrixAction{"POST /reviews/{id}/items/{request} keep", reviewItemPath, url.Values{"decision": {"keep"}, "note": {"Still needed."}}}
+	actReviewRevoke = matrixAction{"POST /reviews/{id}/items/{request} revoke", reviewItemPath, url.Values{"decision": {"revoke"}, "note": {"Not used since the grant."}}}
+	actRevokeIdle   = matrixAction{"POST /reviews/{id}/revoke-idle", func(id string) string {
+		review, _, _ := strings.Cut(id, "|")
+		return view.RevokeIdleURL(review)
+	}, url.Values{"note": {"Not used since the grant."}}}
+	actLogin  = matrixAction{"POST /login", func(string) string { return "/login" }, nil}
+	actLogout = matrixAction{"POST /logout", func(string) string { return "/logout" }, nil}
 )
+
+// reviewItemPath is the decision route of a review's grant, for a state
+// whose ID is "<review>|<request>".
+func reviewItemPath(id string) string {
+	review, request, _ := strings.Cut(id, "|")
+	return view.ReviewItemURL(review, request)
+}
+
+// requestOfState is the request a state's ID names: the part after "|" of
+// a review state's.
+func requestOfState(id string) string {
+	if _, request, ok := strings.Cut(id, "|"); ok {
+		return request
+	}
+	return id
+}
 
 // asking returns the confirmation step of a, an action that cannot be
 // undone: the same POST without confirm=1, which only asks.
@@ -231,6 +265,10 @@ const (
 	pOnlyAlice   = "Only the person who made this request can do that."
 	pOwnersSales = "Only admins and the owners of Sales orders (DATA_OWNER_SALES) can revoke access to it."
 	pOnlyAdmins  = "Only admins (SIGNOFF_ADMIN) can retry a grant."
+	// pReviewers are the people who may review a Sales team product's
+	// access (Customer 360's and Sales orders' owners are the same).
+	pReviewers360   = "Only admins and the owners of Customer 360 (DATA_OWNER_SALES) can review access to it."
+	pReviewersSales = "Only admins and the owners of Sales orders (DATA_OWNER_SALES) can review access to it."
 	// pOnlyRequester is how a refusal of someone else's answer begins (the
 	// engine's NOT_REQUESTER, whose sentence names withdrawing).
 	pOnlyRequester = "Only the person who made this request"
@@ -547,6 +585,43 @@ func matrixRows() []matrixRow {
 		matrixRow{action: actRetry, state: stGranted, persona: whoAdmin, status: conflict, phrase: "This request is granted, so that is no longer possible."},
 	)
 
+	// Access reviews: the product's owners and admins start them and keep or
+	// revoke each grant; everyone else is refused, auditors included.
+	reviewers := []personaKind{matrixPersona("product owner (DATA_OWNER_SALES)", "OLIVIA"), whoAdmin,
+		matrixPersona("holds the owner role DATA_OWNER_SALES", duoUser)}
+	notReviewers := []personaKind{whoRequester, matrixPersona("approver of step 1, not an owner", "MARCO"), whoAuditor,
+		whoInheritsDPO, matrixPersona("owner of other products", "FRANK"), whoNoRoles}
+	for _, p := range reviewers {
+		add(matrixRow{action: actStartReview, state: stNoReview, persona: p, status: ok, events: 0},
+			matrixRow{action: actReviewKeep, state: stInReview, persona: p, status: ok, events: 1,
+				check: inStatus(signoff.StatusGranted, true)},
+			matrixRow{action: actReviewRevoke, state: stInReview, persona: p, status: ok, events: 1,
+				check: inStatus(signoff.StatusRevoked, false)},
+			// GRACE's grant is the review's one idle grant.
+			matrixRow{action: actRevokeIdle, state: stInReview, persona: p, status: ok, events: 1,
+				check: inStatus(signoff.StatusRevoked, false)})
+	}
+	for _, p := range notReviewers {
+		add(matrixRow{action: actStartReview, state: stNoReview, persona: p, status: forbidden, phrase: pReviewers360},
+			matrixRow{action: actReviewKeep, state: stInReview, persona: p, status: forbidden, phrase: pReviewersSales},
+			matrixRow{action: actReviewRevoke, state: stInReview, persona: p, status: forbidden, phrase: pReviewersSales},
+			matrixRow{action: actRevokeIdle, state: stInReview, persona: p, status: forbidden, phrase: pReviewersSales})
+	}
+	add(
+		matrixRow{action: actStartReview, state: stNoReview, persona: whoSignedOut, status: unauth, phrase: pSignIn},
+		matrixRow{action: actReviewKeep, state: stInReview, persona: whoSignedOut, status: unauth, phrase: pSignIn},
+		matrixRow{action: actReviewRevoke, state: stInReview, persona: whoSignedOut, status: unauth, phrase: pSignIn},
+		matrixRow{action: actRevokeIdle, state: stInReview, persona: whoSignedOut, status: unauth, phrase: pSignIn},
+		matrixRow{action: actRevokeIdle, state: stKeptInReview, persona: matrixPersona("product owner", "OLIVIA"), status: conflict,
+			phrase: "No grant of this review is idle and still to decide."},
+		matrixRow{action: actStartReview2, state: stInReview, persona: matrixPersona("product owner", "OLIVIA"), status: conflict,
+			phrase: "Sales orders has an open access review already"},
+		matrixRow{action: actReviewRevoke, state: stKeptInReview, persona: matrixPersona("product owner", "OLIVIA"), status: conflict,
+			phrase: "OLIVIA already decided this grant in the review."},
+		matrixRow{action: actReviewKeep, state: stKeptInReview, persona: whoAdmin, status: conflict,
+			phrase: "OLIVIA already decided this grant in the review."},
+	)
+
 	// Signing in (embedded engine): anyone may pick a persona, or switch;
 	// signing out always works. Neither writes an audit event.
 	for _, p := range []personaKind{whoSignedOut, whoRequester, whoNoRoles, whoAdmin} {
@@ -573,7 +648,7 @@ func matrixRows() []matrixRow {
 // page, which says so (403); both keep the comment typed. Every other
 // refusal is the error page.
 func (r matrixRow) refusalPage() string {
-	if r.action.form.Get("decision") == "" {
+	if r.action.form.Get("decision") == "" || strings.HasPrefix(r.action.name, "POST /reviews/") {
 		return "error"
 	}
 	switch {
@@ -642,7 +717,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		kinds[r.persona.kind] = true
 	}
 	for _, a := range []matrixAction{actSubmit, actApprove, actReject, actChanges, actResubmit, actWithdraw, actRevoke, actRetry, actLogin, actLogout,
-		asking(actReject), asking(actWithdraw), asking(actRevoke)} {
+		asking(actReject), asking(actWithdraw), asking(actRevoke), actStartReview, actReviewKeep, actReviewRevoke, actRevokeIdle} {
 		assert.True(t, routes[a.name], a.name)
 	}
 	for _, p := range []personaKind{whoRequester, whoSignedOut, whoInheritsDPO, whoAdmin, whoAuditor, whoNoRoles, whoTwoRoles} {
@@ -715,6 +790,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 				newID := s.requestFor(row.persona.user, "customer-360", signoff.StatusPending)
 				assert.Equal(t, "/requests/"+newID, res.Location)
 				assert.Len(t, after.Requests[row.persona.user], len(before.Requests[row.persona.user])+1)
+			case actStartReview.name:
+				assert.True(t, strings.HasPrefix(res.Location, "/reviews/"), "on to the new review: %s", res.Location)
+			case actReviewKeep.name, actReviewRevoke.name, actRevokeIdle.name:
+				review, _, _ := strings.Cut(id, "|")
+				assert.Equal(t, view.ReviewURL(review), res.Location)
 			case actApprove.name, actReject.name, actChanges.name:
 				// On to the next request of the queue acted in (the form
 				// carries no queue context here: from the queue's start).
@@ -723,6 +803,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			default:
 				assert.Equal(t, "/requests/"+id, res.Location)
 			}
+			id = requestOfState(id)
 			if row.check != nil {
 				row.check(t, s, id)
 			}
@@ -794,6 +875,9 @@ func TestPageAuthorizationMatrix(t *testing.T) {
 		{"/audit?format=csv", map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
 		{"/audit/verify", map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
 		{"/doctor", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "AUDREY": forbidden}},
+		{"/reviews", nil},
+		{"/products/sales-orders/reviews", map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
+		{view.ReviewURL(s.openReview("sales-orders")), map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
 	}
 	clients := map[string]*client{}
 	for _, user := range []string{"ALICE", "NOEL", "AUDREY", "ADAM"} {

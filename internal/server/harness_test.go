@@ -169,7 +169,7 @@ func newStack(t testing.TB, opts ...stackOption) *stack {
 	if path != ":memory:" {
 		s.path = path
 	}
-	sc := server.Config{Service: svc, Ready: st.Ping, SessionKey: testKey, Engine: "test"}
+	sc := server.Config{Service: svc, Ready: st.Ping, SessionKey: testKey, Engine: "test", Reviews: svc}
 	if cfg.notices {
 		svc.Notifier = st
 		sc.Notices = svc
@@ -202,6 +202,7 @@ func openStore(ctx context.Context, path string, withDemo bool, seeds ...func(co
 	svc := signoff.NewService(st.Reads(), st)
 	svc.Diagnoser = st
 	svc.Directory, svc.Scheduler = st, st
+	svc.ReviewReads, svc.ReviewEngine = st.Reads(), st
 	if withDemo {
 		err = demo.Load(ctx, st, svc, time.Now())
 	}
@@ -263,6 +264,20 @@ func (d *dbTemplate) database() ([]byte, error) {
 		}
 	})
 	return d.data, d.err
+}
+
+// openReview returns the ID of product's open access review.
+func (s *stack) openReview(product string) string {
+	s.t.Helper()
+	open, err := s.st.Reads().OpenReviews(context.Background(), 100)
+	require.NoError(s.t, err)
+	for _, v := range open {
+		if v.ProductID == product {
+			return v.ID
+		}
+	}
+	require.Failf(s.t, "no open review", "of %s", product)
+	return ""
 }
 
 // request returns request id from the store.

@@ -36,6 +36,14 @@ func (s *Server) routes() http.Handler {
 		r.Post("/requests/{id}/revoke", s.handleRevoke)
 		r.Post("/requests/{id}/retry-grant", s.handleRetryGrant)
 		r.Get("/queue", s.handleQueue)
+		if s.reviews != nil {
+			r.Get("/reviews", s.handleReviewsAwaiting)
+			r.Get("/products/{id}/reviews", s.handleProductReviews)
+			r.Post("/products/{id}/reviews", s.handleStartReview)
+			r.Get("/reviews/{id}", s.handleReview)
+			r.Post("/reviews/{id}/items/{request}", s.handleReviewDecision)
+			r.Post("/reviews/{id}/revoke-idle", s.handleRevokeIdle)
+		}
 		if s.notices != nil {
 			r.Get("/outbox", s.handleOutbox)
 			r.Post("/outbox/digest", s.handleDigest)

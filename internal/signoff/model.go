@@ -127,6 +127,10 @@ const (
 	// EventAccessExpired: time-bound access ended and was revoked by the
 	// guarded revoke path; by the system.
 	EventAccessExpired EventType = "ACCESS_EXPIRED"
+	// EventReviewKept: an owner kept the access in an access review
+	// (Details: ReviewDetails; Comment: their note); the request stays
+	// GRANTED.
+	EventReviewKept EventType = "REVIEW_KEPT"
 )
 
 // SystemActor is the actor of the events Signoff writes on its own
@@ -139,7 +143,7 @@ const SystemActor = "SIGNOFF$SCHEDULER"
 var EventTypes = []EventType{EventRequestSubmitted, EventStepApproved, EventStepRejected,
 	EventChangesRequested, EventRequestResubmitted, EventRequestApproved, EventAccessGranted,
 	EventGrantFailed, EventRequestWithdrawn, EventAccessRevoked, EventStepReminded,
-	EventStepEscalated, EventRequestExpired, EventExpiryReminded, EventAccessExpired}
+	EventStepEscalated, EventRequestExpired, EventExpiryReminded, EventAccessExpired, EventReviewKept}
 
 // Column describes one column of a data product, shown to requesters and to
 // approvers so that nobody approves in the dark.

@@ -50,6 +50,12 @@ const (
 	// The scheduler's work is no longer due (someone acted first).
 	CodeNotDue Code = "NOT_DUE"
 
+	// Access reviews.
+	CodeReviewNotFound Code = "REVIEW_NOT_FOUND" // no such review
+	CodeReviewOpen     Code = "REVIEW_OPEN"      // the product has an open review already
+	CodeNotInReview    Code = "NOT_IN_REVIEW"    // the grant is not one of the review's
+	CodeAlreadyDecided Code = "ALREADY_DECIDED"  // the grant was decided already, or the review is complete
+
 	// A race: another change got there between the check and the write.
 	CodeConflict Code = "CONFLICT"
 )
@@ -64,7 +70,7 @@ func (c Code) Kind() error {
 		return ErrUnauthenticated
 	case CodeInvalid, CodeNoChain, CodeChainTooLong, CodeDurationNotOffered, CodeDurationLonger, CodeNotExtendable, CodeReasonApproved:
 		return ErrInvalid
-	case CodeProductNotFound, CodeNotFound:
+	case CodeProductNotFound, CodeNotFound, CodeReviewNotFound, CodeNotInReview:
 		return ErrNotFound
 	case CodeOwnRequest, CodeDecidedAnotherStep, CodeActingAsNotHeld, CodeActingAsWrongRole,
 		CodeRoleNotHeld, CodeNotRequester, CodeNotAdmin, CodeNotAdminOrOwner:
@@ -79,7 +85,8 @@ var Codes = []Code{CodeOK, CodeDryRun, CodeIdentityUnavailable, CodeInvalid, Cod
 	CodeNoChain, CodeChainTooLong, CodeOpenRequestExists, CodeNotFound, CodeDuplicateID, CodeWrongStatus, CodeStaleStep,
 	CodeOwnRequest, CodeDecidedAnotherStep, CodeActingAsNotHeld, CodeActingAsWrongRole, CodeRoleNotHeld,
 	CodeNotRequester, CodeNotAdmin, CodeNotAdminOrOwner, CodeDurationNotOffered, CodeDurationLonger,
-	CodeNotExtendable, CodeReasonApproved, CodeNotDue, CodeConflict}
+	CodeNotExtendable, CodeReasonApproved, CodeNotDue, CodeReviewNotFound, CodeReviewOpen, CodeNotInReview,
+	CodeAlreadyDecided, CodeConflict}
 
 // APIMessage is the sentence the Snowflake API procedures put in their
 // envelope's "message" for people who call them with SQL. The app writes its
@@ -136,6 +143,14 @@ func (c Code) APIMessage() string {
 		return "A step already approved the business reason as it is: answer the question without replacing it."
 	case CodeNotDue:
 		return "The scheduled work is no longer due."
+	case CodeReviewNotFound:
+		return "There is no such access review."
+	case CodeReviewOpen:
+		return "The data product has an open access review already: finish it first."
+	case CodeNotInReview:
+		return "That grant is not one of the review's."
+	case CodeAlreadyDecided:
+		return "That grant was decided already in this review, or the review is complete."
 	case CodeConflict:
 		return "Someone changed the request at the same moment; nothing was changed. Try again."
 	}
@@ -176,6 +191,13 @@ type Outcome struct {
 	OpenRequestID string `json:"open_request_id,omitempty"`
 	// OwnerRole is the product's owner role (NOT_ADMIN_OR_OWNER).
 	OwnerRole string `json:"owner_role,omitempty"`
+	// ReviewID is the access review acted on, OpenReviewID the product's
+	// review already open (REVIEW_OPEN), ReviewStatus where the review
+	// stands after the action, and Undecided how many of its grants wait.
+	ReviewID     string       `json:"review_id,omitempty"`
+	OpenReviewID string       `json:"open_review_id,omitempty"`
+	ReviewStatus ReviewStatus `json:"review_status,omitempty"`
+	Undecided    int          `json:"undecided,omitempty"`
 	// DurationDays is the duration the request holds now, in days; 0 is
 	// permanent.
 	DurationDays int `json:"duration_days,omitempty"`
@@ -259,6 +281,9 @@ func (o Outcome) message() string {
 	case CodeNotAdmin:
 		return fmt.Sprintf("Only admins (%s) can retry a grant.", RoleAdmin)
 	case CodeNotAdminOrOwner:
+		if o.ReviewID != "" {
+			return fmt.Sprintf("Only admins and the owners of %s (%s) can review access to it.", or(o.ProductName, o.ProductID), o.OwnerRole)
+		}
 		return fmt.Sprintf("Only admins and the owners of %s (%s) can revoke access to it.", or(o.ProductName, o.ProductID), o.OwnerRole)
 	case CodeDurationNotOffered:
 		return fmt.Sprintf("%s does not offer access for that long; choose one of the durations offered.", or(o.ProductName, o.ProductID))
@@ -273,6 +298,18 @@ func (o Outcome) message() string {
 		return "Earlier steps approved the business reason as it is, so it cannot be replaced now: answer the question, or withdraw and ask again. Nothing was changed."
 	case CodeNotDue:
 		return "That scheduled work is no longer due. Nothing was changed."
+	case CodeReviewNotFound:
+		return fmt.Sprintf("There is no access review %q.", o.ReviewID)
+	case CodeReviewOpen:
+		return fmt.Sprintf("%s has an open access review already (%s): finish it first. Nothing was changed.",
+			or(o.ProductName, o.ProductID), o.OpenReviewID)
+	case CodeNotInReview:
+		return fmt.Sprintf("Request %s is not one of the grants of review %s. Nothing was changed.", o.RequestID, o.ReviewID)
+	case CodeAlreadyDecided:
+		if o.SeenDecidedBy != "" {
+			return fmt.Sprintf("%s already decided this grant in the review. Nothing was changed.", o.SeenDecidedBy)
+		}
+		return "This review is complete. Nothing was changed."
 	case CodeConflict:
 		return "Someone changed this request at the same moment. Nothing was changed; reload the page and try again."
 	}

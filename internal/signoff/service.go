@@ -55,6 +55,10 @@ type Service struct {
 	// PendingTTL is how long a viewer's pending approvals count (the
 	// header's) is reused; 0 reads it for every page.
 	PendingTTL time.Duration
+	// ReviewReads and ReviewEngine serve access reviews (review.go); nil
+	// when the engine has none.
+	ReviewReads  ReviewReads
+	ReviewEngine ReviewEngine
 
 	digest  digestState // what TakeDigest last found
 	pending pendingCache

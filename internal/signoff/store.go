@@ -119,6 +119,7 @@ const (
 	DueExpireRequest DueKind = "EXPIRE_REQUEST" // waited longer than the product allows: EXPIRED
 	DueRemindStep    DueKind = "REMIND_STEP"    // the step passed its deadline: remind its approvers
 	DueEscalateStep  DueKind = "ESCALATE_STEP"  // nobody can decide the step, or twice its deadline passed
+	DueOpenReview    DueKind = "OPEN_REVIEW"    // the product's access review is due: open one (RequestID is the product's ID)
 )
 
 // Due is one piece of scheduled work.

@@ -55,7 +55,7 @@ func (d *Doctor) Diagnose(ctx context.Context, admin signoff.Identity) (signoff.
 // signoff doctor runs inside the container, where no visitor is.
 func (d *Doctor) ServiceChecks(ctx context.Context) signoff.Checks {
 	cs := signoff.Checks{d.tokenFileCheck(), d.serviceSessionCheck(ctx), d.viewsCheck(ctx), d.roleHolderCheck(ctx),
-		d.digestsCheck(ctx)}
+		d.accessUsageCheck(ctx), d.digestsCheck(ctx)}
 	for _, role := range SignoffRoles {
 		cs = append(cs, d.roleGrantsCheck(ctx, role))
 	}
@@ -594,7 +594,8 @@ func (d *Doctor) SessionChecks(ctx context.Context, admin signoff.Identity) sign
 	cs := d.sessionCheck(ctx, db, admin)
 	cs = append(cs, d.whoamiCheck(ctx, db, admin))
 	cs = append(cs, d.preflightChecks(ctx, db)...)
-	return append(cs, signoff.DryRuns(ctx, d.store, admin, &d.ids, d.now())...)
+	cs = append(cs, signoff.DryRuns(ctx, d.store, admin, &d.ids, d.now())...)
+	return append(cs, signoff.ReviewDryRuns(ctx, d.store, admin, &d.ids, d.now())...)
 }
 
 func (d *Doctor) sessionCheck(ctx context.Context, db *sql.DB, admin signoff.Identity) signoff.Checks {

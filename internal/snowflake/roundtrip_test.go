@@ -479,9 +479,10 @@ func newRoundTrip(t *testing.T, identityTTL time.Duration) *roundTrip {
 	svc.Anchor = store.Anchor(DefaultService, io.Discard)
 	// As signoff serve wires it: the header's pending count, kept 30 s.
 	svc.Notifier, svc.PendingTTL = store, 30*time.Second
+	svc.ReviewReads, svc.ReviewEngine = store.Reads(), store
 	srv, err := server.New(server.Config{Service: svc, Ready: store.Ping, Platform: ids, IdentityTTL: identityTTL,
 		SessionKey: []byte("0123456789abcdef0123456789abcdef"), SecureCookies: true, Engine: "snowflake",
-		Now: rt.clock.Now, Notices: svc})
+		Now: rt.clock.Now, Notices: svc, Reviews: svc})
 	require.NoError(t, err)
 	rt.srv = srv
 	return rt

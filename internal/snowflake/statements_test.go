@@ -131,11 +131,17 @@ func catalogue() []namedStmt {
 		{"CALL RETRY_GRANT", callRetry},
 		{"CALL RESUBMIT_REQUEST", callResubmit},
 		{"CALL REVOKE_ACCESS", callRevoke},
+		{"Reviews (a product's, limit 100)", sqlstore.SelectReviews(signoff.MaxReviews)},
+		{"OpenReviews (limit 100: reviews awaiting the viewer)", sqlstore.SelectOpenReviews(signoff.MaxReviews)},
+		{"Review (a review's grants and their use)", sqlstore.SelectReview},
+		{"CALL START_REVIEW", callStartReview},
+		{"CALL DECIDE_REVIEW", callDecideReview},
 	}
 	stmts = append(stmts, []namedStmt{
 		{"Preflight: service session", serviceSessionQuery},
 		{"Preflight: views", ViewsQuery},
 		{"Preflight: who holds roles", RoleHolderQuery},
+		{"Preflight: the grants' last use", AccessUsageQuery},
 		{"Preflight: caller grants", "SHOW CALLER GRANTS TO ROLE SIGNOFF_APP"},
 		{"Preflight: who holds SIGNOFF_OWNER", "SHOW GRANTS OF ROLE SIGNOFF_OWNER"},
 		{"Preflight: who holds SIGNOFF_APP", "SHOW GRANTS OF ROLE SIGNOFF_APP"},
@@ -435,6 +441,9 @@ var (
 	callRetry    = newProcedures(api).retry
 	callRevoke   = newProcedures(api).revoke
 	callResubmit = newProcedures(api).resubmit
+	// Access reviews.
+	callStartReview  = newReviewCalls(api).start
+	callDecideReview = newReviewCalls(api).decide
 )
 
 // The actors as the server hands them to the engine: with their caller

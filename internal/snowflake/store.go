@@ -132,8 +132,8 @@ func newProcedures(api string) procedures {
 // runs, with the API schema api (SIGNOFF.API): what its caller grants must
 // allow (sql/snowflake_privileges_test.go derives them from this list).
 func ProcedureCalls(api string) []string {
-	p := newProcedures(api)
-	return []string{p.submit, p.decide, p.withdraw, p.retry, p.revoke, p.resubmit, p.digest}
+	p, r := newProcedures(api), newReviewCalls(api)
+	return []string{p.submit, p.decide, p.withdraw, p.retry, p.revoke, p.resubmit, p.digest, r.start, r.decide}
 }
 
 // Submit files a request: SUBMIT_REQUEST in the requester's own session.

@@ -50,6 +50,10 @@ var sharedStatements = map[string]string{
 	"LockNotify":   sqlstore.LockNotify, "NotifyWindow": sqlstore.NotifyWindow, "EnqueueNotices": sqlstore.EnqueueNotices,
 	"AdvanceNotify": sqlstore.AdvanceNotify, "MakeDigests": sqlstore.MakeDigests, "MarkDigested": sqlstore.MarkDigested,
 	"DeleteDigestPreference": sqlstore.DeleteDigestPreference, "InsertDigestPreference": sqlstore.InsertDigestPreference,
+	"LoadReview": sqlstore.LoadReview, "CheckStartReview": sqlstore.CheckStartReview, "InsertReview": sqlstore.InsertReview,
+	"InsertReviewItems": sqlstore.InsertReviewItems, "CheckDecideReview": sqlstore.CheckDecideReview,
+	"MarkReviewItem": sqlstore.MarkReviewItem, "CompleteReview": sqlstore.CompleteReview,
+	"SelectReviewOutcome": sqlstore.SelectReviewOutcome,
 }
 
 // SharedStatements returns the statements the API template may embed, by
@@ -262,7 +266,7 @@ func API() (string, error) {
 	data := map[string]any{
 		"Codes": codes, "IDPattern": signoff.IDPattern, "RolePattern": signoff.RolePattern,
 		"MinReason": signoff.MinReasonLength, "MaxReason": signoff.MaxReasonLength,
-		"MaxComment": signoff.MaxCommentLength, "RoleAdmin": signoff.RoleAdmin,
+		"MaxComment": signoff.MaxCommentLength, "RoleAdmin": signoff.RoleAdmin, "MaxReviewNote": signoff.MaxReviewNoteLength,
 		"MaxDays": signoff.MaxDays, "SystemActor": signoff.SystemActor, "NewID": NewID(), "ScheduleEvery": snowflake.ScheduleEvery, "AddHoursSamples": addHoursSamples(),
 		"HasTagSamples":     hasTagSamples(),
 		"EscalatedBlocked":  SQLString(signoff.EscalationWhy("blocked")),

@@ -98,6 +98,11 @@ func Preflight() (string, error) {
 			{fmt.Sprintf("RETRY_GRANT(%s, %s, TRUE)", id, id), "NOT_FOUND"},
 			{fmt.Sprintf("REVOKE_ACCESS(%s, %s, %s, TRUE)", id, reason, id), "NOT_FOUND"},
 			{fmt.Sprintf("RESUBMIT_REQUEST(%s, %s, '', %s, TRUE)", id, reason, id), "NOT_FOUND"},
+			// START_REVIEW(PRODUCT_ID, REVIEW_ID, DRY_RUN) and
+			// DECIDE_REVIEW(REVIEW_ID, REQUEST_ID, REVIEW_DECISION, NOTE,
+			// EVENT_IDS, DRY_RUN): access reviews.
+			{fmt.Sprintf("START_REVIEW('preflight-no-such-product', %s, TRUE)", id), "PRODUCT_NOT_FOUND"},
+			{fmt.Sprintf("DECIDE_REVIEW(%s, %s, 'KEEP', '', %s, TRUE)", id, id, id), "REVIEW_NOT_FOUND"},
 		},
 	}
 	return render(templates, "preflight.sql.tmpl", template.FuncMap{"literal": literal, "rows": expectedRows}, data)

@@ -515,6 +515,10 @@ func (s *Store) RunDue(ctx context.Context, d signoff.Due, c signoff.SystemCall)
 		if d.Kind == signoff.DueExpireAccess {
 			return a.endAccess(d.RequestID, id, "", signoff.EventAccessExpired, "", false)
 		}
+		if d.Kind == signoff.DueOpenReview { // d.RequestID is the product's; the ID prepared names the review
+			a.v["request_id"], a.v["product_id"], a.v["review_id"] = "", d.RequestID, id
+			return a.startReview(false)
+		}
 		if d.Kind == signoff.DueRemindExpiry || d.Kind == signoff.DueRemindStep {
 			// A reminder writes only its event: its check runs under the
 			// audit lock, so that two schedulers remind once.

@@ -301,6 +301,7 @@ func (fx *fixture) open() {
 	fx.t.Cleanup(func() { st.Close() })
 	fx.st, fx.svc = st, signoff.NewService(st.Reads(), st)
 	fx.svc.Scheduler = st
+	fx.svc.ReviewReads, fx.svc.ReviewEngine = st.Reads(), st
 	if !fx.at.IsZero() {
 		at := fx.at
 		fx.svc.Now = func() time.Time { return at }
@@ -521,7 +522,7 @@ func TestFaultAtEveryStatement(t *testing.T) {
 	t.Parallel()
 	total := 0
 	var mu sync.Mutex
-	for _, op := range operations() {
+	for _, op := range append(operations(), reviewOperations()...) {
 		t.Run(op.name, func(t *testing.T) {
 			t.Parallel()
 			// The state before the change, saved once and copied for each
@@ -685,6 +686,7 @@ func (fx *fixture) snapshot() string {
 		slices.Sort(evs)
 		out = append(out, r.desc+" events: "+strings.Join(evs, ","))
 	}
+	out = append(out, fx.reviewSnapshot()...)
 	id := fx.who("ALICE")
 	out = append(out, "ALICE holds: "+strings.Join(id.Roles, ","))
 	out = append(out, fmt.Sprintf("audit rows: %d", fx.count(`SELECT COUNT(*) FROM audit_log`)))

@@ -263,7 +263,7 @@ func TestReopenKeepsDataAndAppliesNoMigration(t *testing.T) {
 
 // The workflow tables, which both engines must define alike.
 var workflowTables = []string{"DATA_PRODUCT", "APPROVAL_CHAIN", "CHAIN_POLICY", "ACCESS_REQUEST", "REQUEST_STEP", "AUDIT_LOG",
-	"SUBMIT_LOCK", "AUDIT_LOCK", "NOTIFICATION", "NOTIFY_STATE", "NOTIFY_PREFERENCE"}
+	"SUBMIT_LOCK", "AUDIT_LOCK", "NOTIFICATION", "NOTIFY_STATE", "NOTIFY_PREFERENCE", "ACCESS_REVIEW", "REVIEW_ITEM"}
 
 func TestSchemasAgree(t *testing.T) {
 	migrations, err := fs.Glob(sqlfiles.FS, "sqlite/*.sql") // in the order they apply

@@ -468,7 +468,9 @@ var reminderHours = strconv.Itoa(signoff.ExpiryReminderHours)
 // makes moot): access whose time is up (EXPIRE_ACCESS) or ends within signoff.ExpiryReminderHours
 // (REMIND_EXPIRY), requests waiting longer than their product allows
 // (EXPIRE_REQUEST), steps past their deadline (REMIND_STEP), past twice
-// their deadline or that nobody can decide (ESCALATE_STEP, why says which).
+// their deadline or that nobody can decide (ESCALATE_STEP, why says which),
+// and products whose access review is due (OPEN_REVIEW, reviews.go; its
+// request_id column carries the product's ID).
 // Who can decide comes from main.role_holder: the local account on the
 // embedded engine, ACCOUNT_USAGE on Snowflake (docs/snowflake.md).
 var DueWork = `
@@ -507,6 +509,8 @@ SELECT kind, request_id, why FROM (
                       WHERE h.role_name = s.approver_role AND h.user_name <> r.requester
                         AND NOT EXISTS (SELECT 1 FROM main.request_step d
                                         WHERE d.request_id = r.request_id AND d.decided_by = h.user_name))
+    UNION ALL
+    ` + reviewsDue + `
 ) due
 ORDER BY due_at, request_id, prio
 LIMIT 500`

@@ -198,7 +198,7 @@ func VerifyLedger(digests string) string {
        (m.event_type IN ('STEP_REMINDED', 'STEP_ESCALATED')
         AND COALESCE(t.event_type, '') IN ('REQUEST_SUBMITTED', 'STEP_APPROVED', 'REQUEST_RESUBMITTED')
         AND COALESCE(m.step_order, 0) = t.approvals_before + CASE WHEN t.event_type = 'STEP_APPROVED' THEN 2 ELSE 1 END)
-    OR (m.event_type = 'EXPIRY_REMINDED' AND COALESCE(t.event_type, '') = 'ACCESS_GRANTED'))`)
+    OR (m.event_type IN ('EXPIRY_REMINDED', 'REVIEW_KEPT') AND COALESCE(t.event_type, '') = 'ACCESS_GRANTED'))`)
 	// The scheduler's events are due when they happen: an escalation goes
 	// to the step's fallback role (which the submission recorded), once,
 	// and for a deadline only after twice it passed; a step's reminder
@@ -262,6 +262,12 @@ func VerifyLedger(digests string) string {
    AND COALESCE(e.decision, '') <> CASE e.event_type WHEN 'STEP_APPROVED' THEN 'APPROVED' ELSE 'REJECTED' END`)
 	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'comment', '', 'a reason for the rejection'
   FROM ev e WHERE e.event_type = 'STEP_REJECTED' AND COALESCE(TRIM(e.comment), '') = ''`)
+
+	// Access reviews (reviews.go): what the reviews' rows say was decided
+	// and the events must agree.
+	for _, c := range reviewChecks() {
+		add(c)
+	}
 
 	// The request row, derived from the events. The submission records the
 	// duration asked, the request extended, the steps' policy and the
@@ -379,7 +385,8 @@ WITH ev AS (
            -- and step (the scheduler's once-only events).
            ROW_NUMBER() OVER (PARTITION BY e.request_id, e.event_type, COALESCE(e.step_order, 0)
                               ORDER BY e.seq, e.event_id) AS nth
-    FROM (SELECT a.*, CASE WHEN a.event_type IN ('STEP_REMINDED', 'STEP_ESCALATED', 'EXPIRY_REMINDED') THEN 1 ELSE 0 END AS msg
+    FROM (SELECT a.*, CASE WHEN a.event_type IN ('STEP_REMINDED', 'STEP_ESCALATED', 'EXPIRY_REMINDED', 'REVIEW_KEPT')
+                           THEN 1 ELSE 0 END AS msg
           FROM audit_log a) e
 ),
 dg AS (` + digests + `),

@@ -78,6 +78,9 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 		{"Extensions", testExtensions},
 		{"ChainRules", testChainRules},
 		{"ChainTooLong", testChainTooLong},
+		{"Reviews", testReviews},
+		{"ScheduledReviews", testScheduledReviews},
+		{"ConcurrentReviews", testConcurrentReviews},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

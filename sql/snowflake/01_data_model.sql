@@ -51,7 +51,10 @@ CREATE TABLE IF NOT EXISTS DATA_PRODUCT (
     DURATIONS       VARCHAR NOT NULL DEFAULT '0',   -- days offered, comma-separated; 0 is permanent
     PENDING_DAYS    INTEGER,                        -- how long a request may wait for decisions
     FALLBACK_ROLE   VARCHAR,                        -- decides a step that escalated
-    EXTENSION_STEPS VARCHAR NOT NULL DEFAULT 'ALL'  -- an extension's chain: ALL steps, or the LAST only
+    EXTENSION_STEPS VARCHAR NOT NULL DEFAULT 'ALL', -- an extension's chain: ALL steps, or the LAST only
+    REVIEW_DAYS     INTEGER,                        -- days between scheduled access reviews (NULL or 0: none)
+    IDLE_DAYS       INTEGER,                        -- days unused before a review suggests revoking (NULL: 30)
+    OBJECT_NAME     VARCHAR                         -- DB.SCHEMA.OBJECT the access role gives, as ACCESS_HISTORY names it
 );
 
 CREATE TABLE IF NOT EXISTS APPROVAL_CHAIN (
@@ -145,6 +148,9 @@ ALTER TABLE DATA_PRODUCT ADD COLUMN IF NOT EXISTS DURATIONS VARCHAR DEFAULT '0';
 ALTER TABLE DATA_PRODUCT ADD COLUMN IF NOT EXISTS PENDING_DAYS INTEGER;
 ALTER TABLE DATA_PRODUCT ADD COLUMN IF NOT EXISTS FALLBACK_ROLE VARCHAR;
 ALTER TABLE DATA_PRODUCT ADD COLUMN IF NOT EXISTS EXTENSION_STEPS VARCHAR DEFAULT 'ALL';
+ALTER TABLE DATA_PRODUCT ADD COLUMN IF NOT EXISTS REVIEW_DAYS INTEGER;
+ALTER TABLE DATA_PRODUCT ADD COLUMN IF NOT EXISTS IDLE_DAYS INTEGER;
+ALTER TABLE DATA_PRODUCT ADD COLUMN IF NOT EXISTS OBJECT_NAME VARCHAR;
 ALTER TABLE APPROVAL_CHAIN ADD COLUMN IF NOT EXISTS DEADLINE_HOURS INTEGER;
 ALTER TABLE APPROVAL_CHAIN ADD COLUMN IF NOT EXISTS FALLBACK_ROLE VARCHAR;
 ALTER TABLE APPROVAL_CHAIN ADD COLUMN IF NOT EXISTS STEP_KIND VARCHAR DEFAULT 'ROLE';
@@ -194,7 +200,8 @@ USE SCHEMA SIGNOFF.API;
 CREATE OR REPLACE VIEW DATA_PRODUCT COPY GRANTS
     COMMENT = 'Signoff data products (read-only)'
 AS SELECT PRODUCT_ID, NAME, DESCRIPTION, OWNER, OWNER_ROLE, DOMAIN, CLASSIFICATION, TAGS, PRODUCT_COLUMNS,
-          ACCESS_ROLE, CREATED_AT, DURATIONS, PENDING_DAYS, FALLBACK_ROLE, EXTENSION_STEPS
+          ACCESS_ROLE, CREATED_AT, DURATIONS, PENDING_DAYS, FALLBACK_ROLE, EXTENSION_STEPS, REVIEW_DAYS, IDLE_DAYS,
+          OBJECT_NAME
    FROM SIGNOFF.MAIN.DATA_PRODUCT;
 
 CREATE OR REPLACE VIEW APPROVAL_CHAIN COPY GRANTS
@@ -309,3 +316,81 @@ CREATE OR REPLACE VIEW NOTIFY_PREFERENCE COPY GRANTS
     COMMENT = 'Signoff approvers digest choices (read-only)'
 AS SELECT USER_NAME, DAILY_DIGEST, UPDATED_AT
    FROM SIGNOFF.MAIN.NOTIFY_PREFERENCE;
+
+-- ============================================================================
+-- Access reviews (docs/design.md, "Access reviews"; docs/snowflake.md, 9)
+-- ============================================================================
+-- A product's owners periodically keep or revoke each of its active grants
+-- (the embedded engine's sql/sqlite/014_reviews.sql). ACCESS_REVIEW is one
+-- row per review, OPEN until every grant it lists is decided, then
+-- COMPLETE; REVIEW_ITEM one row per grant it lists, with its decision
+-- (KEEP, REVOKE or ENDED). START_REVIEW, DECIDE_REVIEW and RUN_SCHEDULE
+-- write them (03_api.sql); the verifier relates them to the audit log.
+
+USE SCHEMA SIGNOFF.MAIN;
+
+CREATE TABLE IF NOT EXISTS ACCESS_REVIEW (
+    REVIEW_ID    VARCHAR NOT NULL PRIMARY KEY,
+    PRODUCT_ID   VARCHAR NOT NULL,
+    STATUS       VARCHAR NOT NULL,
+    OPENED_BY    VARCHAR NOT NULL,
+    OPENED_AT    TIMESTAMP_NTZ NOT NULL,
+    ITEM_COUNT   INTEGER NOT NULL,
+    COMPLETED_AT TIMESTAMP_NTZ
+);
+
+CREATE TABLE IF NOT EXISTS REVIEW_ITEM (
+    REVIEW_ID  VARCHAR NOT NULL,
+    REQUEST_ID VARCHAR NOT NULL,
+    REQUESTER  VARCHAR NOT NULL,
+    DECISION   VARCHAR,
+    DECIDED_BY VARCHAR,
+    DECIDED_AT TIMESTAMP_NTZ,
+    NOTE       VARCHAR,
+    PRIMARY KEY (REVIEW_ID, REQUEST_ID)
+);
+
+-- Each user's use of each product, per day: the queries Snowflake's access
+-- history records that touched the product's OBJECT_NAME, directly (a view
+-- or table the query named) or as a base object (a table under a view),
+-- each query counted once (DOCS/sql-reference/account-usage/access_history:
+-- USER_NAME, QUERY_ID, QUERY_START_TIME, DIRECT_OBJECTS_ACCESSED and
+-- BASE_OBJECTS_ACCESSED, whose elements' "objectName" is the fully
+-- qualified name). Times are turned from TIMESTAMP_LTZ into UTC
+-- TIMESTAMP_NTZ, as every Signoff time. ACCESS_HISTORY is up to 3 hours
+-- behind, keeps 365 days (DOCS/sql-reference/account-usage), needs
+-- Enterprise Edition, and is read with the SNOWFLAKE database role
+-- GOVERNANCE_VIEWER (DOCS/sql-reference/snowflake-db-roles), which
+-- 02_grants.sql grants SIGNOFF_OWNER; the view runs with its owner's
+-- privileges, so nobody else needs it. A product without OBJECT_NAME has
+-- no rows: its use is unknown, and the review page says so. Reading it
+-- scans the access history: the review page reads it once, filtered to
+-- the review's product and people.
+CREATE OR REPLACE VIEW ACCESS_USAGE COPY GRANTS
+    COMMENT = 'Signoff: queries of each product''s object per user and day (ACCESS_HISTORY, up to 3 h behind)'
+AS SELECT H.USER_NAME AS USER_NAME, P.PRODUCT_ID AS PRODUCT_ID,
+          MAX(CONVERT_TIMEZONE('UTC', H.QUERY_START_TIME)::TIMESTAMP_NTZ) AS LAST_USED_AT,
+          COUNT(DISTINCT H.QUERY_ID) AS QUERY_COUNT
+   FROM SNOWFLAKE.ACCOUNT_USAGE.ACCESS_HISTORY H,
+        LATERAL FLATTEN(INPUT => ARRAY_CAT(COALESCE(H.DIRECT_OBJECTS_ACCESSED, ARRAY_CONSTRUCT()),
+                                           COALESCE(H.BASE_OBJECTS_ACCESSED, ARRAY_CONSTRUCT()))) O,
+        SIGNOFF.MAIN.DATA_PRODUCT P
+   WHERE P.OBJECT_NAME IS NOT NULL AND O.VALUE:"objectName"::VARCHAR = P.OBJECT_NAME
+   GROUP BY H.USER_NAME, P.PRODUCT_ID, TO_DATE(CONVERT_TIMEZONE('UTC', H.QUERY_START_TIME));
+
+USE SCHEMA SIGNOFF.API;
+
+CREATE OR REPLACE VIEW ACCESS_REVIEW COPY GRANTS
+    COMMENT = 'Signoff access reviews (read-only)'
+AS SELECT REVIEW_ID, PRODUCT_ID, STATUS, OPENED_BY, OPENED_AT, ITEM_COUNT, COMPLETED_AT
+   FROM SIGNOFF.MAIN.ACCESS_REVIEW;
+
+CREATE OR REPLACE VIEW REVIEW_ITEM COPY GRANTS
+    COMMENT = 'Signoff access reviews: the grants and their decisions (read-only)'
+AS SELECT REVIEW_ID, REQUEST_ID, REQUESTER, DECISION, DECIDED_BY, DECIDED_AT, NOTE
+   FROM SIGNOFF.MAIN.REVIEW_ITEM;
+
+CREATE OR REPLACE VIEW ACCESS_USAGE COPY GRANTS
+    COMMENT = 'Signoff: queries of each product''s object per user and day (read-only; up to 3 h behind)'
+AS SELECT USER_NAME, PRODUCT_ID, LAST_USED_AT, QUERY_COUNT
+   FROM SIGNOFF.MAIN.ACCESS_USAGE;

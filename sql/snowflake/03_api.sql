@@ -271,6 +271,10 @@ $$
             WHEN 'NOT_EXTENDABLE' THEN 'Only your own granted, time-bound access to this data product can be extended, and not once it was revoked.'
             WHEN 'REASON_APPROVED' THEN 'A step already approved the business reason as it is: answer the question without replacing it.'
             WHEN 'NOT_DUE' THEN 'The scheduled work is no longer due.'
+            WHEN 'REVIEW_NOT_FOUND' THEN 'There is no such access review.'
+            WHEN 'REVIEW_OPEN' THEN 'The data product has an open access review already: finish it first.'
+            WHEN 'NOT_IN_REVIEW' THEN 'That grant is not one of the review''s.'
+            WHEN 'ALREADY_DECIDED' THEN 'That grant was decided already in this review, or the review is complete.'
             WHEN 'CONFLICT' THEN 'Someone changed the request at the same moment; nothing was changed. Try again.'
             ELSE CODE
         END,
@@ -1743,10 +1747,347 @@ $$;
 GRANT USAGE ON PROCEDURE SIGNOFF.API.REVOKE_ACCESS(VARCHAR, VARCHAR, VARCHAR, BOOLEAN) TO ROLE PUBLIC;
 
 -- ============================================================================
+-- START_REVIEW: an admin or an owner of the product opens an access review
+-- ============================================================================
+-- Answers OK (data: the review, its status and how many grants wait),
+-- DRY_RUN, INVALID, IDENTITY_UNAVAILABLE, PRODUCT_NOT_FOUND,
+-- NOT_ADMIN_OR_OWNER, REVIEW_OPEN (one open review per product),
+-- DUPLICATE_ID or CONFLICT. The review lists the product's GRANTED requests,
+-- undecided; one that lists none is COMPLETE at once. Writes no audit
+-- event: the review's row records who opened it and when, and each
+-- decision is audited on its grant (DECIDE_REVIEW). Review starts take the
+-- SUBMIT_LOCK row's lock first (sqlstore.LockSubmissions), so that two at
+-- once open one review.
+CREATE OR REPLACE PROCEDURE SIGNOFF.API.START_REVIEW(PRODUCT_ID VARCHAR, REVIEW_ID VARCHAR, DRY_RUN BOOLEAN)
+RETURNS VARIANT
+LANGUAGE SQL
+COMMENT = 'Signoff: a Signoff admin or an owner of the product opens an access review'
+EXECUTE AS OWNER
+AS
+$$
+DECLARE
+    actor            VARCHAR;
+    now_ts           TIMESTAMP_NTZ;
+    invalid          VARCHAR;
+    facts            VARIANT;
+    owner_role       VARCHAR;
+    is_admin         BOOLEAN DEFAULT FALSE;
+    holds_owner_role BOOLEAN DEFAULT FALSE;
+    lock_missing     EXCEPTION (-20001, 'the SIGNOFF.MAIN.SUBMIT_LOCK row is missing; run 01_data_model.sql');
+    is_system        BOOLEAN DEFAULT FALSE;
+    item_count       NUMBER;
+    request_id       VARCHAR DEFAULT '';
+    chk              VARIANT;
+    code             VARCHAR;
+    result           VARIANT;
+BEGIN
+    -- Who is calling: the calling session's user, from Snowflake.
+    SELECT IFF(SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_TYPE') LIKE 'USER%',
+               SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME'), NULL),
+           DATE_TRUNC('MICROSECOND', SYSDATE())
+      INTO :actor, :now_ts;
+    SELECT CASE
+               WHEN COALESCE(LENGTH(:product_id), 0) NOT BETWEEN 1 AND 255 THEN 'product_id'
+               WHEN NOT COALESCE(:review_id RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'review_id'
+               WHEN ABS(ID_MILLIS(:review_id) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'review_id'
+               ELSE ''
+           END
+      INTO :invalid;
+    IF (invalid <> '') THEN
+        SELECT ENVELOPE('INVALID', OBJECT_CONSTRUCT('field', :invalid)) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT OBJECT_CONSTRUCT(*) INTO :facts FROM (SELECT COALESCE(MAX(p.owner_role), '') AS owner_role
+    FROM main.data_product p
+    WHERE p.product_id = COALESCE((SELECT MAX(product_id) FROM main.access_review WHERE review_id = :review_id), :product_id)
+    ) q;
+    SELECT GET(:facts, 'OWNER_ROLE')::VARCHAR INTO :owner_role;
+    SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', 'SIGNOFF_ADMIN') = 'TRUE', FALSE),
+           COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', COALESCE(:owner_role, '')) = 'TRUE', FALSE)
+      INTO :is_admin, :holds_owner_role;
+    BEGIN TRANSACTION;
+    UPDATE main.submit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        RAISE lock_missing;
+    END IF;
+    SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH p AS (SELECT COUNT(*) AS n, MAX(name) AS product_name, MAX(owner_role) AS owner_role,
+                      MAX(review_days) AS review_days
+               FROM main.data_product WHERE product_id = :product_id),
+         o AS (SELECT MIN(review_id) AS open_review_id, MAX(opened_at) AS last_opened
+               FROM main.access_review WHERE product_id = :product_id AND status = 'OPEN'),
+         l AS (SELECT MAX(opened_at) AS last_opened FROM main.access_review WHERE product_id = :product_id),
+         d AS (SELECT COUNT(*) AS n FROM main.access_review WHERE review_id = :review_id),
+         g AS (SELECT COUNT(*) AS n FROM main.access_request WHERE product_id = :product_id AND status = 'GRANTED')
+    SELECT CASE
+               WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVAILABLE'
+               WHEN p.n = 0 THEN 'PRODUCT_NOT_FOUND'
+               WHEN NOT :is_admin AND NOT :holds_owner_role AND NOT :is_system THEN 'NOT_ADMIN_OR_OWNER'
+               WHEN o.open_review_id IS NOT NULL THEN 'REVIEW_OPEN'
+               WHEN :is_system AND NOT (COALESCE(p.review_days, 0) > 0
+                                        AND (l.last_opened IS NULL OR ADD_HOURS(l.last_opened, 24 * p.review_days) <= :now_ts))
+                    THEN 'NOT_DUE'
+               WHEN d.n > 0 THEN 'DUPLICATE_ID'
+               ELSE 'OK'
+           END AS code,
+           :actor AS actor, :review_id AS review_id, :product_id AS product_id, p.product_name, p.owner_role,
+           o.open_review_id, g.n AS item_count
+    FROM p CROSS JOIN o CROSS JOIN l CROSS JOIN d CROSS JOIN g
+    ) q;
+    SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
+    IF (COALESCE(code, '') <> 'OK') THEN
+        ROLLBACK;
+        SELECT ENVELOPE(:code, OBJECT_DELETE(:chk, 'REQUESTER', 'ACCESS_ROLE')) INTO :result;
+        RETURN result;
+    END IF;
+    IF (COALESCE(dry_run, FALSE)) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('DRY_RUN', :chk) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT GET(:chk, 'ITEM_COUNT')::NUMBER INTO :item_count;
+    INSERT INTO main.access_review (review_id, product_id, status, opened_by, opened_at, item_count, completed_at)
+    SELECT :review_id, :product_id, CASE WHEN :item_count = 0 THEN 'COMPLETE' ELSE 'OPEN' END, :actor, :now_ts,
+           :item_count, CASE WHEN :item_count = 0 THEN :now_ts END
+    WHERE NOT EXISTS (SELECT 1 FROM main.access_review WHERE product_id = :product_id AND status = 'OPEN');
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    INSERT INTO main.review_item (review_id, request_id, requester)
+    SELECT :review_id, request_id, requester
+    FROM main.access_request WHERE product_id = :product_id AND status = 'GRANTED';
+    IF (COALESCE(SQLROWCOUNT, -1) <> item_count) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH v AS (SELECT MAX(product_id) AS product_id, MAX(status) AS review_status
+               FROM main.access_review WHERE review_id = :review_id),
+         u AS (SELECT COUNT(*) AS n FROM main.review_item WHERE review_id = :review_id AND decision IS NULL)
+    SELECT 'OK' AS code, :actor AS actor, :review_id AS review_id, :request_id AS request_id, v.product_id,
+           v.review_status, u.n AS undecided
+    FROM v CROSS JOIN u
+    ) q;
+    COMMIT;
+    SELECT ENVELOPE('OK', :chk) INTO :result;
+    RETURN result;
+EXCEPTION
+    WHEN OTHER THEN
+        ROLLBACK;
+        RAISE;
+END;
+$$;
+
+GRANT USAGE ON PROCEDURE SIGNOFF.API.START_REVIEW(VARCHAR, VARCHAR, BOOLEAN) TO ROLE PUBLIC;
+
+-- ============================================================================
+-- DECIDE_REVIEW: an admin or an owner of the product keeps or revokes one
+-- grant of an open review
+-- ============================================================================
+-- REVIEW_DECISION is KEEP (a REVIEW_KEPT event on the grant's request, NOTE
+-- its optional comment), REVOKE (the guarded revoke path, END_ACCESS, as
+-- REVOKE_ACCESS takes it: its own check, the REVOKE, then REVOKED with an
+-- ACCESS_REVOKED event whose comment is "Review <id>: <NOTE>", NOTE being
+-- required), or ENDED (a grant whose access ended meanwhile, outside the
+-- review; no event). The review becomes COMPLETE with its last grant.
+-- Answers OK (data: the review's status and how many grants wait),
+-- DRY_RUN, INVALID, IDENTITY_UNAVAILABLE, REVIEW_NOT_FOUND, DUPLICATE_ID,
+-- NOT_ADMIN_OR_OWNER, NOT_IN_REVIEW, ALREADY_DECIDED, WRONG_STATUS,
+-- END_ACCESS's answers, or CONFLICT. A revocation commits before the
+-- grant's decision is written (REVOKE is DDL): if that write then finds the
+-- grant decided by someone else meanwhile, the revocation stands and the
+-- answer is CONFLICT.
+CREATE OR REPLACE PROCEDURE SIGNOFF.API.DECIDE_REVIEW(
+    REVIEW_ID VARCHAR, REQUEST_ID VARCHAR, REVIEW_DECISION VARCHAR, NOTE VARCHAR, EVENT_IDS VARCHAR, DRY_RUN BOOLEAN)
+RETURNS VARIANT
+LANGUAGE SQL
+COMMENT = 'Signoff: a Signoff admin or an owner of the product keeps or revokes a grant in an access review'
+EXECUTE AS OWNER
+AS
+$$
+DECLARE
+    actor            VARCHAR;
+    now_ts           TIMESTAMP_NTZ;
+    invalid          VARCHAR;
+    facts            VARIANT;
+    owner_role       VARCHAR;
+    actor_role       VARCHAR;
+    product_id       VARCHAR DEFAULT '';
+    comment_text     VARCHAR;
+    revoke_comment   VARCHAR;
+    is_admin         BOOLEAN DEFAULT FALSE;
+    holds_owner_role BOOLEAN DEFAULT FALSE;
+    chk              VARIANT;
+    code             VARCHAR;
+    result           VARIANT;
+    audit_lock_missing EXCEPTION (-20002, 'the SIGNOFF.MAIN.AUDIT_LOCK row is missing; run 01_data_model.sql');
+    event_id     VARCHAR;
+    event_type   VARCHAR;
+    ev_step      NUMBER;
+    ev_decision  VARCHAR;
+    ev_comment   VARCHAR;
+    ev_details   VARCHAR;
+    ev_seq       NUMBER;
+    ev_prev_hash VARCHAR;
+    ev_hash      VARCHAR;
+BEGIN
+    -- Who is calling: the calling session's user, from Snowflake.
+    SELECT IFF(SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_TYPE') LIKE 'USER%',
+               SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME'), NULL),
+           DATE_TRUNC('MICROSECOND', SYSDATE())
+      INTO :actor, :now_ts;
+    comment_text := COALESCE(note, '');
+    SELECT CASE
+               WHEN NOT COALESCE(:review_id RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'review_id'
+               WHEN NOT COALESCE(:request_id RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'request_id'
+               WHEN COALESCE(:review_decision, '') NOT IN ('KEEP', 'REVOKE', 'ENDED') THEN 'review_decision'
+               WHEN COALESCE(LENGTH(TRIM(:comment_text, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13))), 0) > 900 THEN 'note'
+               WHEN COALESCE(BIDI_CONTROLS(:comment_text), 0) > 0 THEN 'note'
+               WHEN :review_decision = 'REVOKE' AND COALESCE(VISIBLE_LENGTH(:comment_text), 0) = 0 THEN 'note'
+               WHEN NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
+               WHEN ABS(ID_MILLIS(:event_ids) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'event_ids'
+               ELSE ''
+           END
+      INTO :invalid;
+    IF (invalid <> '') THEN
+        SELECT ENVELOPE('INVALID', OBJECT_CONSTRUCT('field', :invalid)) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT OBJECT_CONSTRUCT(*) INTO :facts FROM (SELECT COALESCE(MAX(p.owner_role), '') AS owner_role
+    FROM main.data_product p
+    WHERE p.product_id = COALESCE((SELECT MAX(product_id) FROM main.access_review WHERE review_id = :review_id), :product_id)
+    ) q;
+    SELECT GET(:facts, 'OWNER_ROLE')::VARCHAR INTO :owner_role;
+    SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', 'SIGNOFF_ADMIN') = 'TRUE', FALSE),
+           COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', COALESCE(:owner_role, '')) = 'TRUE', FALSE)
+      INTO :is_admin, :holds_owner_role;
+    actor_role := IFF(holds_owner_role, owner_role, 'SIGNOFF_ADMIN');
+    BEGIN TRANSACTION;
+    SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH v AS (SELECT COUNT(*) AS n, MAX(status) AS review_status, MAX(product_id) AS review_product
+               FROM main.access_review WHERE review_id = :review_id),
+         i AS (SELECT COUNT(*) AS n, MAX(decision) AS item_decision, MAX(decided_by) AS item_decided_by
+               FROM main.review_item WHERE review_id = :review_id AND request_id = :request_id),
+         r AS (
+    SELECT (SELECT COUNT(*) FROM main.access_request WHERE request_id = :request_id) AS n,
+           MAX(r.status) AS status, MAX(r.requester) AS requester, MAX(r.product_id) AS product_id,
+           MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
+           MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
+           MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
+    FROM main.access_request r
+    LEFT JOIN main.data_product p ON p.product_id = r.product_id
+    LEFT JOIN main.request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
+    LEFT JOIN main.access_request x ON x.request_id = r.extends_request_id
+    WHERE r.request_id = :request_id)
+    SELECT CASE
+               WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVAILABLE'
+               WHEN v.n = 0 THEN 'REVIEW_NOT_FOUND'
+               WHEN v.n > 1 OR i.n > 1 OR r.n > 1 THEN 'DUPLICATE_ID'
+               WHEN NOT :is_admin AND NOT :holds_owner_role THEN 'NOT_ADMIN_OR_OWNER'
+               WHEN i.n = 0 OR r.n = 0 OR r.product_id <> v.review_product THEN 'NOT_IN_REVIEW'
+               WHEN i.item_decision IS NOT NULL OR v.review_status <> 'OPEN' THEN 'ALREADY_DECIDED'
+               WHEN :review_decision = 'ENDED' AND r.status = 'GRANTED' THEN 'WRONG_STATUS'
+               WHEN :review_decision <> 'ENDED' AND r.status <> 'GRANTED' THEN 'WRONG_STATUS'
+               ELSE 'OK'
+           END AS code,
+           :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
+           r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
+           r.duration_days,
+           :review_id AS review_id, i.item_decided_by AS seen_decided_by
+    FROM v CROSS JOIN i CROSS JOIN r
+    ) q;
+    SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
+    IF (COALESCE(code, '') <> 'OK') THEN
+        ROLLBACK;
+        SELECT ENVELOPE(:code, OBJECT_DELETE(:chk, 'REQUESTER', 'ACCESS_ROLE')) INTO :result;
+        RETURN result;
+    END IF;
+    IF (COALESCE(dry_run, FALSE)) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('DRY_RUN', :chk) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT GET(:chk, 'PRODUCT_ID')::VARCHAR, 'Review ' || :review_id || ': ' || TRIM(:comment_text, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13))
+      INTO :product_id, :revoke_comment;
+    IF (review_decision = 'REVOKE') THEN
+        -- REVOKE is DDL: END_ACCESS runs it outside a transaction, then
+        -- records the revocation in its own.
+        COMMIT;
+        CALL SIGNOFF.API.END_ACCESS(:request_id, :actor, :actor_role, :revoke_comment, :is_admin, :holds_owner_role,
+                                    FALSE, :event_ids, FALSE) INTO :result;
+        IF (COALESCE(GET(:result, 'code')::VARCHAR, '') <> 'OK') THEN
+            RETURN result;
+        END IF;
+        BEGIN TRANSACTION;
+    END IF;
+    UPDATE main.review_item
+    SET decision = :review_decision, decided_by = :actor, decided_at = :now_ts,
+        note = NULLIF(TRIM(:comment_text, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), '')
+    WHERE review_id = :review_id AND request_id = :request_id AND decision IS NULL
+      AND EXISTS (SELECT 1 FROM main.access_review WHERE review_id = :review_id AND status = 'OPEN');
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    IF (review_decision = 'KEEP') THEN
+    -- Audit event REVIEW_KEPT, appended at the head of the ledger, under the
+    -- audit lock (taken last, so that locks are always taken in one order).
+    SELECT SPLIT_PART(:event_ids, ',', 1), 'REVIEW_KEPT', 0, '', TRIM(:comment_text, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)), 'review=' || :review_id || ';'
+      INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
+    UPDATE main.audit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        RAISE audit_lock_missing;
+    END IF;
+    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log), 0) AS ev_seq,
+           COALESCE((SELECT hash FROM main.audit_log ORDER BY seq DESC LIMIT 1), '') AS ev_prev_hash
+    ) h;
+    SELECT AUDIT_HASH(:ev_prev_hash, :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor,
+                      NULLIF(:actor_role, ''), :event_type, NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''),
+                      NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''), :ev_seq)
+      INTO :ev_hash;
+    INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
+                                step_order, decision, comment, details, seq, prev_hash, hash)
+    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+           NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
+           :ev_seq, :ev_prev_hash, :ev_hash
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
+      AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    END IF;
+    UPDATE main.access_review SET status = 'COMPLETE', completed_at = :now_ts
+    WHERE review_id = :review_id AND status = 'OPEN'
+      AND NOT EXISTS (SELECT 1 FROM main.review_item WHERE review_id = :review_id AND decision IS NULL);
+    SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH v AS (SELECT MAX(product_id) AS product_id, MAX(status) AS review_status
+               FROM main.access_review WHERE review_id = :review_id),
+         u AS (SELECT COUNT(*) AS n FROM main.review_item WHERE review_id = :review_id AND decision IS NULL)
+    SELECT 'OK' AS code, :actor AS actor, :review_id AS review_id, :request_id AS request_id, v.product_id,
+           v.review_status, u.n AS undecided
+    FROM v CROSS JOIN u
+    ) q;
+    COMMIT;
+    SELECT ENVELOPE('OK', :chk) INTO :result;
+    RETURN result;
+EXCEPTION
+    WHEN OTHER THEN
+        ROLLBACK;
+        RAISE;
+END;
+$$;
+
+GRANT USAGE ON PROCEDURE SIGNOFF.API.DECIDE_REVIEW(VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, BOOLEAN) TO ROLE PUBLIC;
+
+-- ============================================================================
 -- RUN_SCHEDULE: the work that falls due with time; for the SIGNOFF_SCHEDULE
 -- task only (nobody holds USAGE on it; the task runs as its owner)
 -- ============================================================================
--- Reminders, escalations and expiries (sqlstore.DueWork, at most 500 pieces
+-- Reminders, escalations, expiries and due access reviews (sqlstore.DueWork, at most 500 pieces
 -- a run; a run that leaves work catches up at the next). Each
 -- piece of work is checked again in its own transaction (CheckSystem, or
 -- END_ACCESS's check for expiring access) and written compare-and-set, so
@@ -1790,6 +2131,12 @@ DECLARE
     not_due      NUMBER DEFAULT 0;
     failed       NUMBER DEFAULT 0;
     due          RESULTSET;
+    review_id    VARCHAR;
+    item_count   NUMBER;
+    is_admin     BOOLEAN DEFAULT FALSE;
+    holds_owner_role BOOLEAN DEFAULT FALSE;
+    is_system    BOOLEAN DEFAULT TRUE;
+    lock_missing EXCEPTION (-20001, 'the SIGNOFF.MAIN.SUBMIT_LOCK row is missing; run 01_data_model.sql');
     audit_lock_missing EXCEPTION (-20002, 'the SIGNOFF.MAIN.AUDIT_LOCK row is missing; run 01_data_model.sql');
     event_id     VARCHAR;
     event_type   VARCHAR;
@@ -1837,6 +2184,15 @@ BEGIN
                           WHERE h.role_name = s.approver_role AND h.user_name <> r.requester
                             AND NOT EXISTS (SELECT 1 FROM main.request_step d
                                             WHERE d.request_id = r.request_id AND d.decided_by = h.user_name))
+        UNION ALL
+        SELECT 'OPEN_REVIEW', p.product_id, '',
+               COALESCE(ADD_HOURS(l.last_opened, 24 * p.review_days), p.created_at), 6
+        FROM main.data_product p
+        LEFT JOIN (SELECT product_id, MAX(opened_at) AS last_opened,
+                          SUM(CASE WHEN status = 'OPEN' THEN 1 ELSE 0 END) AS open_n
+                   FROM main.access_review GROUP BY product_id) l ON l.product_id = p.product_id
+        WHERE p.review_days > 0 AND COALESCE(l.open_n, 0) = 0
+          AND (l.last_opened IS NULL OR ADD_HOURS(l.last_opened, 24 * p.review_days) <= :now_ts)
     ) due
     ORDER BY due_at, request_id, prio
     LIMIT 500);
@@ -1887,6 +2243,69 @@ BEGIN
             ELSE
                 not_due := not_due + 1;
             END IF;
+            CONTINUE;
+        END IF;
+        IF (kind = 'OPEN_REVIEW') THEN
+            -- A product's access review is due: DueWork's request_id is the
+            -- product's ID, and the ID made for the event names the review,
+            -- opened as START_REVIEW opens one (CheckStartReview with
+            -- is_system: only when due).
+            product_id := request_id;
+            review_id := event_id;
+            request_id := '';
+            BEGIN TRANSACTION;
+            UPDATE main.submit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+            IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+                RAISE lock_missing;
+            END IF;
+            SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH p AS (SELECT COUNT(*) AS n, MAX(name) AS product_name, MAX(owner_role) AS owner_role,
+                      MAX(review_days) AS review_days
+               FROM main.data_product WHERE product_id = :product_id),
+         o AS (SELECT MIN(review_id) AS open_review_id, MAX(opened_at) AS last_opened
+               FROM main.access_review WHERE product_id = :product_id AND status = 'OPEN'),
+         l AS (SELECT MAX(opened_at) AS last_opened FROM main.access_review WHERE product_id = :product_id),
+         d AS (SELECT COUNT(*) AS n FROM main.access_review WHERE review_id = :review_id),
+         g AS (SELECT COUNT(*) AS n FROM main.access_request WHERE product_id = :product_id AND status = 'GRANTED')
+    SELECT CASE
+               WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVAILABLE'
+               WHEN p.n = 0 THEN 'PRODUCT_NOT_FOUND'
+               WHEN NOT :is_admin AND NOT :holds_owner_role AND NOT :is_system THEN 'NOT_ADMIN_OR_OWNER'
+               WHEN o.open_review_id IS NOT NULL THEN 'REVIEW_OPEN'
+               WHEN :is_system AND NOT (COALESCE(p.review_days, 0) > 0
+                                        AND (l.last_opened IS NULL OR ADD_HOURS(l.last_opened, 24 * p.review_days) <= :now_ts))
+                    THEN 'NOT_DUE'
+               WHEN d.n > 0 THEN 'DUPLICATE_ID'
+               ELSE 'OK'
+           END AS code,
+           :actor AS actor, :review_id AS review_id, :product_id AS product_id, p.product_name, p.owner_role,
+           o.open_review_id, g.n AS item_count
+    FROM p CROSS JOIN o CROSS JOIN l CROSS JOIN d CROSS JOIN g
+            ) q;
+            SELECT GET(:chk, 'CODE')::VARCHAR, GET(:chk, 'ITEM_COUNT')::NUMBER INTO :code, :item_count;
+            IF (COALESCE(code, 'NOT_DUE') <> 'OK') THEN
+                ROLLBACK;
+                not_due := not_due + 1;
+                CONTINUE;
+            END IF;
+            INSERT INTO main.access_review (review_id, product_id, status, opened_by, opened_at, item_count, completed_at)
+    SELECT :review_id, :product_id, CASE WHEN :item_count = 0 THEN 'COMPLETE' ELSE 'OPEN' END, :actor, :now_ts,
+           :item_count, CASE WHEN :item_count = 0 THEN :now_ts END
+    WHERE NOT EXISTS (SELECT 1 FROM main.access_review WHERE product_id = :product_id AND status = 'OPEN');
+            IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+                ROLLBACK;
+                not_due := not_due + 1;
+                CONTINUE;
+            END IF;
+            INSERT INTO main.review_item (review_id, request_id, requester)
+    SELECT :review_id, request_id, requester
+    FROM main.access_request WHERE product_id = :product_id AND status = 'GRANTED';
+            IF (COALESCE(SQLROWCOUNT, -1) <> item_count) THEN
+                ROLLBACK;
+                not_due := not_due + 1;
+                CONTINUE;
+            END IF;
+            COMMIT;
+            done := done + 1;
             CONTINUE;
         END IF;
         BEGIN TRANSACTION;

@@ -54,7 +54,8 @@ WITH ev AS (
            -- and step (the scheduler's once-only events).
            ROW_NUMBER() OVER (PARTITION BY e.request_id, e.event_type, COALESCE(e.step_order, 0)
                               ORDER BY e.seq, e.event_id) AS nth
-    FROM (SELECT a.*, CASE WHEN a.event_type IN ('STEP_REMINDED', 'STEP_ESCALATED', 'EXPIRY_REMINDED') THEN 1 ELSE 0 END AS msg
+    FROM (SELECT a.*, CASE WHEN a.event_type IN ('STEP_REMINDED', 'STEP_ESCALATED', 'EXPIRY_REMINDED', 'REVIEW_KEPT')
+                           THEN 1 ELSE 0 END AS msg
           FROM audit_log a) e
 ),
 dg AS (
@@ -216,7 +217,7 @@ SELECT m.request_id, m.seq, m.event_id, 'illegal', 'event_type', COALESCE(t.even
        (m.event_type IN ('STEP_REMINDED', 'STEP_ESCALATED')
         AND COALESCE(t.event_type, '') IN ('REQUEST_SUBMITTED', 'STEP_APPROVED', 'REQUEST_RESUBMITTED')
         AND COALESCE(m.step_order, 0) = t.approvals_before + CASE WHEN t.event_type = 'STEP_APPROVED' THEN 2 ELSE 1 END)
-    OR (m.event_type = 'EXPIRY_REMINDED' AND COALESCE(t.event_type, '') = 'ACCESS_GRANTED'))
+    OR (m.event_type IN ('EXPIRY_REMINDED', 'REVIEW_KEPT') AND COALESCE(t.event_type, '') = 'ACCESS_GRANTED'))
 UNION ALL
 SELECT m.request_id, m.seq, m.event_id, 'illegal', 'details', COALESCE(m.details, ''), COALESCE(st.fallback_role, '')
   FROM ev m LEFT JOIN request_step st ON st.request_id = m.request_id AND st.step_order = m.step_order
@@ -287,6 +288,42 @@ SELECT e.request_id, e.seq, e.event_id, 'illegal', 'decision', COALESCE(e.decisi
 UNION ALL
 SELECT e.request_id, e.seq, e.event_id, 'illegal', 'comment', '', 'a reason for the rejection'
   FROM ev e WHERE e.event_type = 'STEP_REJECTED' AND COALESCE(TRIM(e.comment), '') = ''
+UNION ALL
+SELECT e.request_id, e.seq, e.event_id, 'illegal', 'details', COALESCE(e.details, ''), 'a grant kept in a review'
+  FROM ev e
+ WHERE e.event_type = 'REVIEW_KEPT'
+   AND NOT EXISTS (SELECT 1 FROM review_item i
+                   WHERE i.request_id = e.request_id AND 'review=' || i.review_id || ';' = e.details
+                     AND i.decision = 'KEEP' AND i.decided_by = e.actor AND i.decided_at = e.event_time)
+UNION ALL
+SELECT i.request_id, 0, '', 'inconsistent', 'review ' || i.review_id, COALESCE(i.decision, ''), 'its audit event'
+  FROM review_item i
+ WHERE (i.decision = 'KEEP'
+        AND NOT EXISTS (SELECT 1 FROM ev e
+                        WHERE e.request_id = i.request_id AND e.event_type = 'REVIEW_KEPT'
+                          AND e.details = 'review=' || i.review_id || ';' AND e.actor = i.decided_by))
+    OR (i.decision = 'REVOKE'
+        AND NOT EXISTS (SELECT 1 FROM ev e
+                        WHERE e.request_id = i.request_id AND e.event_type = 'ACCESS_REVOKED'
+                          AND e.actor = i.decided_by
+                          AND SUBSTR(e.comment, 1, LENGTH('Review ' || i.review_id || ': ')) = 'Review ' || i.review_id || ': '))
+    OR (i.decision IS NOT NULL AND i.decision NOT IN ('KEEP', 'REVOKE', 'ENDED'))
+UNION ALL
+SELECT i.request_id, 0, '', 'inconsistent', 'review ' || i.review_id, i.decision, 'access that ended'
+  FROM review_item i JOIN access_request r ON r.request_id = i.request_id
+ WHERE i.decision = 'ENDED' AND r.status = 'GRANTED'
+UNION ALL
+SELECT '', 0, '', 'inconsistent', 'review ' || v.review_id,
+       v.status || ', ' || CAST(COALESCE(c.decided, 0) AS VARCHAR) || ' of ' || CAST(COALESCE(c.n, 0) AS VARCHAR)
+           || ' decided, ' || CAST(v.item_count AS VARCHAR) || ' listed',
+       CASE WHEN v.status = 'COMPLETE' THEN 'every grant decided' ELSE 'a grant to decide' END
+  FROM access_review v
+  LEFT JOIN (SELECT review_id, COUNT(*) AS n, COUNT(decision) AS decided FROM review_item GROUP BY review_id) c
+         ON c.review_id = v.review_id
+ WHERE (v.status = 'COMPLETE' AND COALESCE(c.n, 0) <> COALESCE(c.decided, 0))
+    OR (v.status = 'OPEN' AND COALESCE(c.n, 0) = COALESCE(c.decided, 0))
+    OR (v.status NOT IN ('OPEN', 'COMPLETE'))
+    OR COALESCE(c.n, 0) <> v.item_count
 UNION ALL
 SELECT r.request_id, 0, '', 'inconsistent', 'requester', r.requester, s.requester
   FROM access_request r JOIN sub s ON s.request_id = r.request_id JOIN expect x ON x.request_id = r.request_id

@@ -46,6 +46,8 @@ func eventNote(e signoff.Event) string {
 		return "The access ends within " + strconv.Itoa(signoff.ExpiryReminderHours/24) + " days; the requester was reminded."
 	case signoff.EventAccessExpired:
 		return "The time-bound access ended, so Signoff took the role back."
+	case signoff.EventReviewKept:
+		return "An owner kept this access in an access review."
 	}
 	return ""
 }
@@ -60,6 +62,8 @@ func commentLead(e signoff.Event) string {
 		return "Answer: "
 	case signoff.EventStepEscalated:
 		return "Why: "
+	case signoff.EventReviewKept:
+		return "Note: "
 	}
 	return ""
 }

@@ -37,6 +37,9 @@ type Meta struct {
 	Approvals bool
 	// Outbox shows the Messages tab: the engine keeps an outbox.
 	Outbox bool
+	// Reviews shows the Reviews tab (access reviews awaiting the viewer):
+	// the engine keeps reviews and the viewer may own a product, or audits.
+	Reviews bool
 }
 
 // FormTime formats a time for people: "24 Nov 2026 14:05 UTC".
