@@ -39,6 +39,7 @@ const (
 	CodeNotRequester       Code = "NOT_REQUESTER"        // only the requester may withdraw
 	CodeNotAdmin           Code = "NOT_ADMIN"            // only Signoff admins may retry a grant
 	CodeNotAdminOrOwner    Code = "NOT_ADMIN_OR_OWNER"   // only admins and the product's owners may revoke
+	CodeNotAuditor         Code = "NOT_AUDITOR"          // only admins and auditors may list every request and grant
 
 	// Durations.
 	CodeDurationNotOffered Code = "DURATION_NOT_OFFERED" // the product does not offer the duration asked for
@@ -66,7 +67,7 @@ func (c Code) Kind() error {
 	case CodeProductNotFound, CodeNotFound:
 		return ErrNotFound
 	case CodeOwnRequest, CodeDecidedAnotherStep, CodeActingAsNotHeld, CodeActingAsWrongRole,
-		CodeRoleNotHeld, CodeNotRequester, CodeNotAdmin, CodeNotAdminOrOwner:
+		CodeRoleNotHeld, CodeNotRequester, CodeNotAdmin, CodeNotAdminOrOwner, CodeNotAuditor:
 		return ErrForbidden
 	}
 	return ErrConflict // OPEN_REQUEST_EXISTS, DUPLICATE_ID, WRONG_STATUS, STALE_STEP, CONFLICT and unknown codes
@@ -77,7 +78,7 @@ func (c Code) Kind() error {
 var Codes = []Code{CodeOK, CodeDryRun, CodeIdentityUnavailable, CodeInvalid, CodeProductNotFound,
 	CodeNoChain, CodeOpenRequestExists, CodeNotFound, CodeDuplicateID, CodeWrongStatus, CodeStaleStep,
 	CodeOwnRequest, CodeDecidedAnotherStep, CodeActingAsNotHeld, CodeActingAsWrongRole, CodeRoleNotHeld,
-	CodeNotRequester, CodeNotAdmin, CodeNotAdminOrOwner, CodeDurationNotOffered, CodeDurationLonger,
+	CodeNotRequester, CodeNotAdmin, CodeNotAdminOrOwner, CodeNotAuditor, CodeDurationNotOffered, CodeDurationLonger,
 	CodeNotExtendable, CodeReasonApproved, CodeNotDue, CodeConflict}
 
 // APIMessage is the sentence the Snowflake API procedures put in their
@@ -123,6 +124,8 @@ func (c Code) APIMessage() string {
 		return "Only Signoff admins (" + RoleAdmin + ") can do this."
 	case CodeNotAdminOrOwner:
 		return "Only Signoff admins and the data product's owners can revoke access."
+	case CodeNotAuditor:
+		return "Only Signoff admins (" + RoleAdmin + ") and auditors (" + RoleAuditor + ") can list every request and grant."
 	case CodeDurationNotOffered:
 		return "The data product does not offer access for that long."
 	case CodeDurationLonger:
@@ -254,6 +257,8 @@ func (o Outcome) message() string {
 		return fmt.Sprintf("Only admins (%s) can retry a grant.", RoleAdmin)
 	case CodeNotAdminOrOwner:
 		return fmt.Sprintf("Only admins and the owners of %s (%s) can revoke access to it.", or(o.ProductName, o.ProductID), o.OwnerRole)
+	case CodeNotAuditor:
+		return fmt.Sprintf("Only admins (%s) and auditors (%s) can list every request and grant.", RoleAdmin, RoleAuditor)
 	case CodeDurationNotOffered:
 		return fmt.Sprintf("%s does not offer access for that long; choose one of the durations offered.", or(o.ProductName, o.ProductID))
 	case CodeDurationLonger:

@@ -76,6 +76,8 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 		{"PendingExpiry", testPendingExpiry},
 		{"SchedulersRunOnce", testSchedulersRunOnce},
 		{"Extensions", testExtensions},
+		{"Grants", testGrants},
+		{"AllRequests", testAllRequests},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
