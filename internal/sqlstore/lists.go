@@ -34,7 +34,7 @@ const (
 
 // ListGrants lists active grants, newest grant first: GRANTED requests,
 // for :product_id and for :user_name (the requester, exactly) unless
-// either is ''. granted_at is the request's updated_at: MarkGranted sets
+// either is ”. granted_at is the request's updated_at: MarkGranted sets
 // it with the grant, nothing changes a GRANTED row but the revoke and
 // expiry path, which ends the grant, and the ledger's verifier holds the
 // row's time to its events' (so it is the ACCESS_GRANTED event's time).
@@ -50,10 +50,10 @@ ORDER BY r.updated_at DESC, r.request_id DESC
 LIMIT ` + grantsLimitLiteral
 
 // ListRequests lists requests, newest first, filtered by :status,
-// :product_id and :classification (exactly, unless ''), :requester_like (a
-// LIKE pattern over the requester's name, in any case, '!' escaping; ''
+// :product_id and :classification (exactly, unless ”), :requester_like (a
+// LIKE pattern over the requester's name, in any case, '!' escaping; ”
 // for any), and made in [:from_ts, :to_ts); after :after_id (a request
-// ID, '' for the first page) in that order. A product removed from the
+// ID, ” for the first page) in that order. A product removed from the
 // catalog leaves its requests listed, with no name.
 const ListRequests = `
 SELECT r.request_id, r.product_id, COALESCE(p.name, '') AS product_name,
