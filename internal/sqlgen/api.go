@@ -49,6 +49,7 @@ var sharedStatements = map[string]string{
 	"LockNotify":   sqlstore.LockNotify, "NotifyWindow": sqlstore.NotifyWindow, "EnqueueNotices": sqlstore.EnqueueNotices,
 	"AdvanceNotify": sqlstore.AdvanceNotify, "MakeDigests": sqlstore.MakeDigests, "MarkDigested": sqlstore.MarkDigested,
 	"DeleteDigestPreference": sqlstore.DeleteDigestPreference, "InsertDigestPreference": sqlstore.InsertDigestPreference,
+	"ListGrants": sqlstore.ListGrants, "ListRequests": sqlstore.ListRequests,
 }
 
 // SharedStatements returns the statements the API template may embed, by
@@ -261,7 +262,9 @@ func API() (string, error) {
 	data := map[string]any{
 		"Codes": codes, "IDPattern": signoff.IDPattern, "RolePattern": signoff.RolePattern,
 		"MinReason": signoff.MinReasonLength, "MaxReason": signoff.MaxReasonLength,
-		"MaxComment": signoff.MaxCommentLength, "RoleAdmin": signoff.RoleAdmin,
+		"MaxComment": signoff.MaxCommentLength, "RoleAdmin": signoff.RoleAdmin, "RoleAuditor": signoff.RoleAuditor,
+		"GrantsLimit": signoff.GrantsLimit, "RequestsPageSize": signoff.RequestsPageSize, "StatusList": statusList(),
+		"NoFrom": sqlstore.NoFrom.Format(time.DateTime), "NoTo": sqlstore.NoTo.Format(time.DateTime),
 		"MaxDays": signoff.MaxDays, "SystemActor": signoff.SystemActor, "NewID": NewID(), "ScheduleEvery": snowflake.ScheduleEvery, "AddHoursSamples": addHoursSamples(),
 		"EscalatedBlocked":  SQLString(signoff.EscalationWhy("blocked")),
 		"EscalatedDeadline": SQLString(signoff.EscalationWhy("deadline")),
@@ -332,4 +335,13 @@ func addHoursSamples() []struct {
 		out[i].At, out[i].Hours = s.At.UTC().Format(snowflake.AddHoursFormat), s.Hours
 	}
 	return out
+}
+
+// statusList is every status as SQL string literals, comma-separated.
+func statusList() string {
+	var out []string
+	for _, st := range signoff.Statuses {
+		out = append(out, SQLString(string(st)))
+	}
+	return strings.Join(out, ", ")
 }
