@@ -136,6 +136,7 @@ func catalogue() []namedStmt {
 		{"RequestsIn (APPROVED, GRANT_FAILED; limit 50: needs grant)", sqlstore.SelectRequestsIn(2, signoff.QueueLimit)},
 		{"Grants (who has access, /admin/grants, the grant preview)", boundText(sqlstore.ListGrants)},
 		{"AllRequests (/admin/requests)", boundText(sqlstore.ListRequests)},
+		{"CALL LIST_GRANTS (the preflight, in an admin's session)", ListGrantsCall(api)},
 		{"VerifyAudit: size", sqlstore.SelectLedgerSize},
 		{"VerifyAudit: the verifier", sqlstore.VerifyLedger(DigestsFromJSON)},
 		{"Digests: ledger head", sqlstore.SelectLedgerHead},
