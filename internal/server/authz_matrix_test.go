@@ -530,6 +530,23 @@ func matrixRows() []matrixRow {
 			phrase: "This request is revoked, so that is no longer possible."},
 	)
 
+	// Revoking from who has access (back: the access page it returns to):
+	// the same rule, and a back that is not an access page's local path
+	// refuses before anything else (never an open redirect).
+	back := matrixForm("back", "/products/sales-orders/access")
+	for _, p := range []personaKind{matrixPersona("product owner (DATA_OWNER_SALES)", "OLIVIA"), whoAdmin} {
+		add(matrixRow{action: actRevoke, state: stGranted, persona: p, extra: back, status: ok, events: 1,
+			check: inStatus(signoff.StatusRevoked, false)})
+	}
+	for _, p := range []personaKind{whoRequester, whoAuditor, whoNoRoles} {
+		add(matrixRow{action: actRevoke, state: stGranted, persona: p, extra: back, status: forbidden, phrase: pOwnersSales})
+	}
+	for _, b := range []string{"https://evil.example/products/sales-orders/access", "//evil.example/products/x/access",
+		"/products/sales-orders/access?next=//evil.example", "/requests", "/products/../admin/access", `/\evil.example/access`} {
+		add(matrixRow{action: actRevoke, state: stGranted, persona: whoAdmin, extra: matrixForm("back", b),
+			status: http.StatusUnprocessableEntity, phrase: "not one of Signoff's access pages"})
+	}
+
 	// Retrying a failed grant: admins only.
 	add(matrixRow{action: actRetry, state: stGrantFailed, persona: whoAdmin, status: ok, events: 1,
 		check: inStatus(signoff.StatusGranted, true)})
@@ -720,7 +737,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 				want := signoff.QueueInput{ActingAs: row.extra.Get("acting_as"), Next: true}
 				assert.Equal(t, view.QueueURL(want), res.Location)
 			default:
-				assert.Equal(t, "/requests/"+id, res.Location)
+				want := "/requests/" + id
+				if b := row.extra.Get("back"); b != "" {
+					want = b // revoked from who has access: back there
+				}
+				assert.Equal(t, want, res.Location)
 			}
 			if row.check != nil {
 				row.check(t, s, id)
@@ -793,6 +814,11 @@ func TestPageAuthorizationMatrix(t *testing.T) {
 		{"/audit?format=csv", map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
 		{"/audit/verify", map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
 		{"/doctor", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "AUDREY": forbidden}},
+		// Who has access: the product's owners (OLIVIA; TestAccessPage),
+		// admins and auditors.
+		{"/products/sales-orders/access", map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
+		{"/admin/requests", map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
+		{"/admin/grants", map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
 	}
 	clients := map[string]*client{}
 	for _, user := range []string{"ALICE", "NOEL", "AUDREY", "ADAM"} {

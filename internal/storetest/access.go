@@ -84,13 +84,27 @@ func testGrants(t *testing.T, f *fixture) {
 	assert.Empty(t, read(signoff.GrantFilter{ProductID: "no-such-product"}))
 	assert.Len(t, read(signoff.GrantFilter{Limit: 2}), 2, "the limit holds")
 
-	// The preview of the last step says which grant already justifies the
-	// role: REQ holds REPORTS_READ through two grants.
-	ext := f.submit(t, requester, "vacant")
-	f.approve(t, manager, ext.ID)
-	rp, err := f.svc.RequestPage(ctx, f.who(t, admin), ext.ID, "")
+	// The last step's approver sees what approving grants, and which grant
+	// already justifies the role: REQ2 holds REPORTS_READ through "reports",
+	// which "reports-archive" grants too. Others see no preview.
+	next, err := f.svc.Submit(ctx, f.who(t, requester2), "reports-archive", reason, 0)
 	require.NoError(t, err)
-	assert.Nil(t, rp.Preview, "an admin who may not decide the step sees no preview")
+	rp, err := f.svc.RequestPage(ctx, f.who(t, owner), next.RequestID, "")
+	require.NoError(t, err)
+	require.NotNil(t, rp.Preview, "the only step is the last")
+	assert.Equal(t, `GRANT ROLE "REPORTS_READ" TO USER "REQ2"`, rp.Preview.Statement)
+	assert.Equal(t, 0, rp.Preview.Days)
+	assert.True(t, rp.Preview.ExpiresIfNow.IsZero(), "permanent")
+	assert.Equal(t, []string{other.ID}, grantIDs(rp.Preview.AlreadyHeld))
+	for _, user := range []string{admin, requester2, auditor} {
+		rp, err := f.svc.RequestPage(ctx, f.who(t, user), next.RequestID, "")
+		require.NoError(t, err)
+		assert.Nil(t, rp.Preview, "%s may not decide the step: no preview", user)
+	}
+	rp, err = f.svc.RequestPage(ctx, f.who(t, manager), pending.ID, "")
+	require.NoError(t, err)
+	require.NotEmpty(t, rp.DecideRole)
+	assert.Nil(t, rp.Preview, "step 1 of 3 grants nothing")
 }
 
 // testAllRequests pins Reads.AllRequests: every request, newest first,

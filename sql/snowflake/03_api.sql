@@ -1614,6 +1614,7 @@ $$;
 -- ============================================================================
 -- REVOKE_ACCESS: an admin or an owner of the product takes access back
 -- ============================================================================
+-- REASON is required: at least one character that shows (VISIBLE_LENGTH).
 -- Answers OK, DRY_RUN, INVALID, IDENTITY_UNAVAILABLE, NOT_FOUND,
 -- DUPLICATE_ID, NOT_ADMIN_OR_OWNER, WRONG_STATUS or CONFLICT, through
 -- END_ACCESS, the path the expiry of time-bound access takes too.
@@ -1642,6 +1643,7 @@ BEGIN
     SELECT CASE
                WHEN NOT COALESCE(:request_id RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'request_id'
                WHEN COALESCE(LENGTH(TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13))), 0) > 1000 THEN 'reason'
+               WHEN COALESCE(VISIBLE_LENGTH(:reason), 0) = 0 THEN 'reason'
                WHEN COALESCE(BIDI_CONTROLS(:reason), 0) > 0 THEN 'reason'
                WHEN NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
                WHEN ABS(ID_MILLIS(:event_ids) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'event_ids'

@@ -13,12 +13,15 @@ func AccessURL(id string) string { return ProductURL(id) + "/access" }
 
 // accessPath is the shape of AccessURL: the only place a revocation
 // returns to besides the request page (ValidBack).
-var accessPath = regexp.MustCompile(`^/products/[A-Za-z0-9._~-]{1,200}/access$`)
+var accessPath = regexp.MustCompile(`^/products/([A-Za-z0-9._~-]{1,200})/access$`)
 
 // ValidBack reports whether back may be where a revocation returns: a
 // local path of the access page's shape, nothing else (no scheme, host,
-// query, "//" or "\", so never another site).
-func ValidBack(back string) bool { return accessPath.MatchString(back) }
+// query, "//", "\\" or dot segment, so never another site nor another page).
+func ValidBack(back string) bool {
+	m := accessPath.FindStringSubmatch(back)
+	return m != nil && m[1] != "." && m[1] != ".."
+}
 
 // AccessForm is the state of the access page's revoke forms when the page
 // is shown again after a POST: the request whose reason had a problem.
