@@ -339,6 +339,19 @@ var story = [][]act{
 	{ // ALICE: HR headcount, waiting for her line manager (step 1 of 3).
 		{ago: 3 * time.Hour, user: "ALICE", submit: "hr-headcount", days: 7, reason: "Team capacity planning for the growth squads next year."},
 	},
+	// Sales orders has several people with access (who has access, the
+	// grants pages). Played last, so that the events before keep their
+	// places in the log.
+	{ // MARCO: sales orders for 90 days, granted.
+		{ago: 150 * time.Minute, user: "MARCO", submit: "sales-orders", days: 90, reason: "Quarterly pipeline review for the growth squads: order lines by campaign."},
+		{ago: 140 * time.Minute, user: "LENA", decide: "approve"},
+		{ago: 100 * time.Minute, user: "OLIVIA", decide: "approve", comment: "For the quarterly reviews."},
+	},
+	{ // GRACE: sales orders for good (revenue recognition is her standing job), granted.
+		{ago: 130 * time.Minute, user: "GRACE", submit: "sales-orders", reason: "Month-end revenue recognition checks order lines against invoices."},
+		{ago: 120 * time.Minute, user: "MARCO", decide: "approve"},
+		{ago: 90 * time.Minute, user: "OLIVIA", decide: "approve", comment: "A standing finance control: permanent is right."},
+	},
 }
 
 // play plays the story's acts in the order they happened, across requests,

@@ -32,7 +32,11 @@ func TestAccessPage(t *testing.T) {
 		assert.Contains(t, cells, "ALICE")
 		assert.Contains(t, cells, "30 days")
 		assert.Contains(t, cells, r.ExpiresAt.Format("2 Jan 2006"), "until when")
-		assert.Equal(t, "/requests/"+granted, href(res.Body, "data-testid", "request-link"), "the request that justified it")
+		link := find(row, element("a", "data-testid", "request-link"))
+		require.NotNil(t, link)
+		assert.Equal(t, "/requests/"+granted, mustAttr(t, link, "href"), "the request that justified it")
+		assert.Len(t, requestRowsOf(res.Body), 3, "the demo's three grants of sales orders: ALICE's, MARCO's, GRACE's")
+		assert.Contains(t, res.Body, ">permanent<", "GRACE's is permanent")
 		revokes := count(res.Body, element("form", "action", "/requests/"+granted+"/revoke"))
 		if user == "AUDREY" {
 			assert.Zero(t, revokes, "auditors read, and revoke nothing")
