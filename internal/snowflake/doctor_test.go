@@ -347,7 +347,9 @@ func TestDoctorDetectsEachProblem(t *testing.T) {
 			"SQL API lists (LIST_GRANTS)", signoff.CheckFail, "does not see SIGNOFF_ADMIN or SIGNOFF_AUDITOR",
 			"DEFAULT_SECONDARY_ROLES"},
 		{"auditors may not list grants with SQL",
-			func(a *fakeAccount) { remove(a, "SIGNOFF_AUDITOR", "SIGNOFF_AUDITOR USAGE ON PROCEDURE SIGNOFF.API.LIST_GRANTS") },
+			func(a *fakeAccount) {
+				remove(a, "SIGNOFF_AUDITOR", "SIGNOFF_AUDITOR USAGE ON PROCEDURE SIGNOFF.API.LIST_GRANTS")
+			},
 			"Grants to SIGNOFF_AUDITOR", signoff.CheckFail, "Missing: USAGE ON PROCEDURE SIGNOFF.API.LIST_GRANTS", ""},
 		{"the app cannot read the audit log view",
 			func(a *fakeAccount) { remove(a, "SIGNOFF_APP", "SIGNOFF_APP SELECT ON VIEW SIGNOFF.API.AUDIT_LOG") },
