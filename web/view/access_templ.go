@@ -626,7 +626,7 @@ func GrantPreviewPanel(pv *signoff.GrantPreview) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 56, ", or the shorter time you choose below")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 56, ", or the shorter time you choose under “Approve for”")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
