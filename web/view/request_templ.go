@@ -786,7 +786,7 @@ func RequestPage(m Meta, rp signoff.RequestPage, form DecisionForm) templ.Compon
 					}
 				}
 				if rp.Preview != nil {
-					templ_7745c5c3_Err = GrantPreviewPanel(rp.Preview).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = GrantPreviewPanel(rp.Preview, len(shorterDurations(r, p)) > 0).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
