@@ -46,7 +46,7 @@ func TestSnowflakeListProcedures(t *testing.T) {
 			for _, w := range []string{"UPDATE ", "INSERT ", "DELETE ", "MERGE ", "GRANT ", "REVOKE ", "BEGIN TRANSACTION"} {
 				assert.NotContains(t, strings.ToUpper(p), w, "%s writes nothing", name)
 			}
-			grants := regexp.MustCompile(`GRANT USAGE ON PROCEDURE SIGNOFF\.API\.` + name + `\([^)]*\) TO ROLE ([A-Z_]+);`).
+			grants := regexp.MustCompile(`GRANT USAGE ON PROCEDURE SIGNOFF\.API\.`+name+`\([^)]*\) TO ROLE ([A-Z_]+);`).
 				FindAllStringSubmatch(string(body), -1)
 			require.Len(t, grants, 1, "one USAGE grant of %s", name)
 			assert.Equal(t, signoff.RoleAuditor, grants[0][1], "for auditors, and admins through them")
