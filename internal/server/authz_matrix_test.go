@@ -792,6 +792,7 @@ func matrixMarkdown(rows []matrixRow) string {
 // full stack: a signed-out visitor is sent to sign in (embedded engine) or
 // shown the 401 page (Snowflake, where the ingress names nobody), exactly as
 // on every other page; a signed-in visitor without the role gets 403.
+// OLIVIA owns the sales and marketing products, and nothing else.
 func TestPageAuthorizationMatrix(t *testing.T) {
 	t.Parallel()
 	const (
@@ -810,18 +811,19 @@ func TestPageAuthorizationMatrix(t *testing.T) {
 		{"/requests", nil},
 		{granted, map[string]int{"NOEL": forbidden}},
 		{"/queue", nil},
-		{"/audit", map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
-		{"/audit?format=csv", map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
-		{"/audit/verify", map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
-		{"/doctor", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "AUDREY": forbidden}},
-		// Who has access: the product's owners (OLIVIA; TestAccessPage),
-		// admins and auditors.
+		{"/audit", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "OLIVIA": forbidden}},
+		{"/audit?format=csv", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "OLIVIA": forbidden}},
+		{"/audit/verify", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "OLIVIA": forbidden}},
+		{"/doctor", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "AUDREY": forbidden, "OLIVIA": forbidden}},
+		// Who has access: the product's owners (OLIVIA, of sales orders
+		// and not of HR headcount), admins and auditors.
 		{"/products/sales-orders/access", map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
-		{"/admin/requests", map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
-		{"/admin/grants", map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
+		{"/products/hr-headcount/access", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "OLIVIA": forbidden}},
+		{"/admin/requests", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "OLIVIA": forbidden}},
+		{"/admin/grants", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "OLIVIA": forbidden}},
 	}
 	clients := map[string]*client{}
-	for _, user := range []string{"ALICE", "NOEL", "AUDREY", "ADAM"} {
+	for _, user := range []string{"ALICE", "NOEL", "AUDREY", "ADAM", "OLIVIA"} {
 		clients[user] = s.as(user)
 	}
 	for _, p := range pages {
