@@ -29,7 +29,7 @@ func grantRows(rs ...signoff.Request) *sqlmock.Rows {
 
 // allRequestCols are sqlstore.ListRequests's columns.
 var allRequestCols = []string{"request_id", "product_id", "product_name", "classification", "access_role",
-	"requester", "status", "current_step", "step_count", "created_at", "updated_at", "duration_days", "expires_at"}
+	"requester", "status", "current_step", "step_count", "created_at", "updated_at", "asked_days", "duration_days", "expires_at"}
 
 // allRequestRows renders requests as ListRequests rows.
 func allRequestRows(rs ...signoff.Request) *sqlmock.Rows {
@@ -40,7 +40,7 @@ func allRequestRows(rs ...signoff.Request) *sqlmock.Rows {
 			expires = r.ExpiresAt
 		}
 		rows.AddRow(r.ID, r.ProductID, r.ProductName, r.Classification, r.AccessRole, r.Requester, string(r.Status),
-			int64(r.CurrentStep), int64(r.StepCount), r.CreatedAt, r.UpdatedAt, int64(r.DurationDays), expires)
+			int64(r.CurrentStep), int64(r.StepCount), r.CreatedAt, r.UpdatedAt, int64(r.AskedDays), int64(r.DurationDays), expires)
 	}
 	return rows
 }

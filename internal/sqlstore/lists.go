@@ -59,7 +59,7 @@ const ListRequests = `
 SELECT r.request_id, r.product_id, COALESCE(p.name, '') AS product_name,
        COALESCE(p.classification, '') AS classification, COALESCE(p.access_role, '') AS access_role,
        r.requester, r.status, r.current_step, r.step_count, r.created_at, r.updated_at,
-       r.duration_days, r.expires_at
+       r.asked_days, r.duration_days, r.expires_at
 FROM main.access_request r
 LEFT JOIN main.data_product p ON p.product_id = r.product_id
 CROSS JOIN (SELECT MAX(created_at) AS created_at FROM main.access_request WHERE request_id = :after_id) k
@@ -174,7 +174,7 @@ func (s *Store) AllRequests(ctx context.Context, f signoff.RequestFilter) ([]sig
 		var r signoff.Request
 		var expires sql.NullTime
 		if err := rows.Scan(&r.ID, &r.ProductID, &r.ProductName, &r.Classification, &r.AccessRole, &r.Requester,
-			&r.Status, &r.CurrentStep, &r.StepCount, &r.CreatedAt, &r.UpdatedAt, &r.DurationDays, &expires); err != nil {
+			&r.Status, &r.CurrentStep, &r.StepCount, &r.CreatedAt, &r.UpdatedAt, &r.AskedDays, &r.DurationDays, &expires); err != nil {
 			return nil, s.errorf(err, "requests")
 		}
 		r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()

@@ -166,5 +166,7 @@ func testAllRequests(t *testing.T, f *fixture) {
 	assert.Equal(t, signoff.StatusPending, r.Status)
 	assert.Equal(t, 1, r.CurrentStep)
 	assert.Equal(t, 1, r.StepCount)
+	assert.Equal(t, 7, r.AskedDays)
+	assert.Equal(t, 7, r.DurationDays)
 	assert.False(t, r.CreatedAt.IsZero())
 }

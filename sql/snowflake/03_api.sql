@@ -1753,7 +1753,7 @@ GRANT USAGE ON PROCEDURE SIGNOFF.API.LIST_GRANTS(VARCHAR, VARCHAR) TO ROLE SIGNO
 -- absent on the last page); '' or NULL for any. At most
 -- 50 a call. Each has REQUEST_ID, PRODUCT_ID, PRODUCT_NAME,
 -- CLASSIFICATION, ACCESS_ROLE, REQUESTER, STATUS, CURRENT_STEP, STEP_COUNT,
--- CREATED_AT, UPDATED_AT, DURATION_DAYS and EXPIRES_AT. Or INVALID (data.field
+-- CREATED_AT, UPDATED_AT, ASKED_DAYS, DURATION_DAYS and EXPIRES_AT. Or INVALID (data.field
 -- names the argument) or NOT_AUDITOR.
 CREATE OR REPLACE PROCEDURE SIGNOFF.API.LIST_REQUESTS(STATUS VARCHAR, PRODUCT_ID VARCHAR, CLASSIFICATION VARCHAR,
     REQUESTER VARCHAR, FROM_DAY VARCHAR, TO_DAY VARCHAR, AFTER_ID VARCHAR)
@@ -1803,7 +1803,7 @@ BEGIN
             FROM (SELECT r.request_id, r.product_id, COALESCE(p.name, '') AS product_name,
            COALESCE(p.classification, '') AS classification, COALESCE(p.access_role, '') AS access_role,
            r.requester, r.status, r.current_step, r.step_count, r.created_at, r.updated_at,
-           r.duration_days, r.expires_at
+           r.asked_days, r.duration_days, r.expires_at
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
     CROSS JOIN (SELECT MAX(created_at) AS created_at FROM main.access_request WHERE request_id = :after_id) k
