@@ -513,6 +513,9 @@ func needs(t *testing.T, a *account) []need {
 		}
 	}
 	out = append(out, need{"SIGNOFF_ADMIN", "PROCEDURE SIGNOFF.API.PREFLIGHT", "USAGE", "admins run the preflight"})
+	for _, p := range []string{"LIST_GRANTS", "LIST_REQUESTS"} {
+		aud("PROCEDURE SIGNOFF.API."+p, "USAGE", "auditors (and admins, who inherit the role) list with "+p)
+	}
 	// Who holds roles, and users' e-mail addresses, come from ACCOUNT_USAGE
 	// (SIGNOFF.MAIN.ROLE_HOLDER, SEND_NOTIFICATIONS): SECURITY_VIEWER.
 	for o, text := range a.views {

@@ -383,6 +383,14 @@ var story = [][]act{
 	{ // ALICE: HR headcount, waiting for her line manager (step 1 of 3).
 		{ago: 3 * time.Hour, user: "ALICE", submit: "hr-headcount", days: 7, reason: "Team capacity planning for the growth squads next year."},
 	},
+	// Sales orders has several people with access (who has access, the
+	// grants pages; GRACE's is above). Played last, so that the events
+	// before keep their places in the log.
+	{ // MARCO: sales orders for 90 days, granted.
+		{ago: 150 * time.Minute, user: "MARCO", submit: "sales-orders", days: 90, reason: "Quarterly pipeline review for the growth squads: order lines by campaign."},
+		{ago: 140 * time.Minute, user: "LENA", decide: "approve"},
+		{ago: 100 * time.Minute, user: "OLIVIA", decide: "approve", comment: "For the quarterly reviews."},
+	},
 }
 
 // play plays the story's acts in the order they happened, across requests,

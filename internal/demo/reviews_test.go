@@ -43,7 +43,7 @@ func TestDemoReview(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, rp.MayDecide)
 	assert.True(t, rp.Review.UsageKnown())
-	require.Len(t, rp.Items, 2)
+	require.Len(t, rp.Items, 3, "ALICE's, GRACE's and MARCO's grants")
 	items := map[string]signoff.ReviewItem{}
 	for _, it := range rp.Items {
 		items[it.Requester] = it
@@ -54,6 +54,9 @@ func TestDemoReview(t *testing.T) {
 	assert.False(t, alice.Idle(rp.Now, rp.Review.Policy.Idle()))
 	assert.True(t, grace.LastUsed.IsZero(), "never used since the grant")
 	assert.True(t, grace.Idle(rp.Now, rp.Review.Policy.Idle()), "idle: suggested for revoke")
+	marco := items["MARCO"]
+	assert.True(t, marco.LastUsed.IsZero())
+	assert.False(t, marco.Idle(rp.Now, rp.Review.Policy.Idle()), "granted today: not idle yet")
 	assert.Equal(t, 1, rp.Idle())
 
 	rep, err := st.Reads().VerifyLedger(ctx, nil)

@@ -10,9 +10,10 @@ import (
 )
 
 // TestAccessReviewInBrowser: OLIVIA reviews the demo's grants of Sales
-// orders: ALICE's, used lately, and GRACE's, never used since it was
-// granted and suggested for revoke. She keeps one and revokes the other
-// with a reason (refused first without one); the review completes. Every
+// orders: ALICE's, used lately, MARCO's, granted today, and GRACE's, never
+// used since it was granted and suggested for revoke. She keeps two and
+// revokes the third with a reason (refused first without one); the review
+// completes. Every
 // state passes axe, in the light and the dark colour scheme.
 func TestAccessReviewInBrowser(t *testing.T) {
 	b := newBrowserTest(t)
@@ -25,7 +26,7 @@ func TestAccessReviewInBrowser(t *testing.T) {
 	assert.Contains(t, items, "Never used since the grant.")
 	assert.Contains(t, items, "Last used")
 	assert.Contains(t, b.text(`[data-testid="idle"]`), "suggested for revoke")
-	assert.Contains(t, b.text(`[data-testid="review-progress"]`), "0 of 2 decided")
+	assert.Contains(t, b.text(`[data-testid="review-progress"]`), "0 of 3 decided")
 	for _, scheme := range []string{"dark", "light"} {
 		b.do(colorScheme(scheme))
 		b.checkA11y("review 02 " + scheme)
@@ -40,7 +41,9 @@ func TestAccessReviewInBrowser(t *testing.T) {
 	alice := b.itemOf("ALICE")
 	b.submit(`#keep-` + alice)
 	assert.Contains(t, b.text(`[data-testid="flash"]`), "Kept")
-	assert.Contains(t, b.text(`[data-testid="review-progress"]`), "1 of 2 decided")
+	assert.Contains(t, b.text(`[data-testid="review-progress"]`), "1 of 3 decided")
+	b.submit(`#keep-` + b.itemOf("MARCO"))
+	assert.Contains(t, b.text(`[data-testid="review-progress"]`), "2 of 3 decided")
 	b.do(chromedp.SetValue(chromedp.CSS(`#note-`+grace), "Not used since the finance review."))
 	b.submit(`#revoke-` + grace)
 	assert.Contains(t, b.text(`[data-testid="flash"]`), "the review is complete")
@@ -50,7 +53,7 @@ func TestAccessReviewInBrowser(t *testing.T) {
 		b.visit("review 04 complete " + scheme)
 	}
 	b.open("/products/sales-orders/reviews")
-	assert.Contains(t, b.text(`[data-testid="reviews"]`), "2 of 2 decided")
+	assert.Contains(t, b.text(`[data-testid="reviews"]`), "3 of 3 decided")
 	for _, scheme := range []string{"dark", "light"} {
 		b.do(colorScheme(scheme))
 		b.visit("review 05 product reviews " + scheme)

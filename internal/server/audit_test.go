@@ -52,8 +52,7 @@ func TestAuditFilters(t *testing.T) {
 	t.Parallel()
 	s := newStack(t)
 	adam := s.as("ADAM")
-	all := s.events()
-	require.Less(t, len(all), signoff.AuditPageSize, "the demo fits on one page")
+	all := s.events() // the demo's log, which may be longer than a page
 
 	count := func(match func(signoff.Event) bool) int {
 		n := 0
@@ -123,14 +122,18 @@ func TestAuditFilters(t *testing.T) {
 			res := adam.get("/audit?" + tt.query)
 			require.Equal(t, http.StatusOK, res.Status)
 			rows := auditRows(t, res.Body)
-			assert.Len(t, rows, tt.want)
+			assert.Len(t, rows, min(tt.want, signoff.AuditPageSize), "a page at most")
 			if tt.want == 0 {
 				assert.Contains(t, res.Body, "No audit events match these filters.")
 			}
 			if tt.check != nil && len(rows) > 0 {
 				tt.check(t, rows)
 			}
-			assert.NotContains(t, res.Body, `rel="next"`, "one page")
+			if tt.want <= signoff.AuditPageSize {
+				assert.NotContains(t, res.Body, `rel="next"`, "one page")
+			} else {
+				assert.Contains(t, res.Body, `rel="next"`, "more than a page: a link to the next")
+			}
 			// The CSV link carries the same filters.
 			csvLink := href(res.Body, "data-testid", "csv")
 			require.NotEmpty(t, csvLink)

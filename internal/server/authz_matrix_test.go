@@ -569,6 +569,23 @@ func matrixRows() []matrixRow {
 			phrase: "This request is revoked, so that is no longer possible."},
 	)
 
+	// Revoking from who has access (back: the access page it returns to):
+	// the same rule, and a back that is not an access page's local path
+	// refuses before anything else (never an open redirect).
+	back := matrixForm("back", "/products/sales-orders/access")
+	for _, p := range []personaKind{matrixPersona("product owner (DATA_OWNER_SALES)", "OLIVIA"), whoAdmin} {
+		add(matrixRow{action: actRevoke, state: stGranted, persona: p, extra: back, status: ok, events: 1,
+			check: inStatus(signoff.StatusRevoked, false)})
+	}
+	for _, p := range []personaKind{whoRequester, whoAuditor, whoNoRoles} {
+		add(matrixRow{action: actRevoke, state: stGranted, persona: p, extra: back, status: forbidden, phrase: pOwnersSales})
+	}
+	for _, b := range []string{"https://evil.example/products/sales-orders/access", "//evil.example/products/x/access",
+		"/products/sales-orders/access?next=//evil.example", "/requests", "/products/../admin/access", `/\evil.example/access`} {
+		add(matrixRow{action: actRevoke, state: stGranted, persona: whoAdmin, extra: matrixForm("back", b),
+			status: http.StatusUnprocessableEntity, phrase: "not one of Signoff's access pages"})
+	}
+
 	// Retrying a failed grant: admins only.
 	add(matrixRow{action: actRetry, state: stGrantFailed, persona: whoAdmin, status: ok, events: 1,
 		check: inStatus(signoff.StatusGranted, true)})
@@ -801,7 +818,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 				want := signoff.QueueInput{ActingAs: row.extra.Get("acting_as"), Next: true}
 				assert.Equal(t, view.QueueURL(want), res.Location)
 			default:
-				assert.Equal(t, "/requests/"+id, res.Location)
+				want := "/requests/" + id
+				if b := row.extra.Get("back"); b != "" {
+					want = b // revoked from who has access: back there
+				}
+				assert.Equal(t, want, res.Location)
 			}
 			id = requestOfState(id)
 			if row.check != nil {
@@ -853,6 +874,7 @@ func matrixMarkdown(rows []matrixRow) string {
 // full stack: a signed-out visitor is sent to sign in (embedded engine) or
 // shown the 401 page (Snowflake, where the ingress names nobody), exactly as
 // on every other page; a signed-in visitor without the role gets 403.
+// OLIVIA owns the sales and marketing products, and nothing else.
 func TestPageAuthorizationMatrix(t *testing.T) {
 	t.Parallel()
 	const (
@@ -871,16 +893,22 @@ func TestPageAuthorizationMatrix(t *testing.T) {
 		{"/requests", nil},
 		{granted, map[string]int{"NOEL": forbidden}},
 		{"/queue", nil},
-		{"/audit", map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
-		{"/audit?format=csv", map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
-		{"/audit/verify", map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
-		{"/doctor", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "AUDREY": forbidden}},
+		{"/audit", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "OLIVIA": forbidden}},
+		{"/audit?format=csv", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "OLIVIA": forbidden}},
+		{"/audit/verify", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "OLIVIA": forbidden}},
+		{"/doctor", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "AUDREY": forbidden, "OLIVIA": forbidden}},
+		// Who has access: the product's owners (OLIVIA, of sales orders
+		// and not of HR headcount), admins and auditors.
+		{"/products/sales-orders/access", map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
+		{"/products/hr-headcount/access", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "OLIVIA": forbidden}},
+		{"/admin/requests", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "OLIVIA": forbidden}},
+		{"/admin/grants", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "OLIVIA": forbidden}},
 		{"/reviews", nil},
 		{"/products/sales-orders/reviews", map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
 		{view.ReviewURL(s.openReview("sales-orders")), map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
 	}
 	clients := map[string]*client{}
-	for _, user := range []string{"ALICE", "NOEL", "AUDREY", "ADAM"} {
+	for _, user := range []string{"ALICE", "NOEL", "AUDREY", "ADAM", "OLIVIA"} {
 		clients[user] = s.as(user)
 	}
 	for _, p := range pages {

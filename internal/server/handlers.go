@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -406,7 +407,8 @@ func (s *Server) handleWithdraw(w http.ResponseWriter, r *http.Request) {
 	s.redirect(w, r, view.RequestURL(id), "You withdrew the request.")
 }
 
-// handleRevoke handles "POST /requests/{id}/revoke" (reason, confirm).
+// handleRevoke handles "POST /requests/{id}/revoke" (reason, confirm, and
+// back: the access page it came from, where it returns).
 func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(r); err != nil {
 		s.fail(w, r, err)
@@ -414,11 +416,19 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	}
 	id := chi.URLParam(r, "id")
 	reason := r.PostForm.Get("reason")
-	var err error
+	back, err := revokeBack(r.PostForm)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	switch r.PostForm.Get("confirm") {
 	case confirmYes:
 		err = s.svc.Revoke(r.Context(), viewerOf(r.Context()), id, reason)
 	case confirmCancel:
+		if back != "" {
+			s.redirect(w, r, back, "")
+			return
+		}
 		s.showRequest(w, r, http.StatusOK, "", view.DecisionForm{RevokeReason: reason})
 		return
 	default:
@@ -427,12 +437,21 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 			rp, err = s.svc.ConfirmRevoke(r.Context(), viewerOf(r.Context()), id, reason)
 		}
 		if err == nil {
-			s.showConfirm(w, r, rp, view.ConfirmRevoke(rp, reason))
+			c := view.ConfirmRevoke(rp, reason)
+			if back != "" {
+				c.Fields = append(c.Fields, view.Field{Name: "back", Value: back})
+			}
+			s.showConfirm(w, r, rp, c)
 			return
 		}
 	}
 	var problems signoff.Problems
 	if errors.As(err, &problems) {
+		if back != "" {
+			s.showAccess(w, r, http.StatusUnprocessableEntity, backProduct(back),
+				view.AccessForm{RequestID: id, Reason: reason, Problem: problems["reason"]})
+			return
+		}
 		s.showRequest(w, r, http.StatusUnprocessableEntity, "", view.DecisionForm{RevokeReason: reason, Problems: problems})
 		return
 	}
@@ -440,7 +459,7 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.redirect(w, r, view.RequestURL(id), "Access revoked: the role was taken back from the requester.")
+	s.redirect(w, r, cmp.Or(back, view.RequestURL(id)), "Access revoked: the role was taken back from the requester.")
 }
 
 // handleRetryGrant handles "POST /requests/{id}/retry-grant".

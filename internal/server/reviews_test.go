@@ -30,13 +30,13 @@ func TestReviewPages(t *testing.T) {
 	res = olivia.get("/reviews")
 	require.Equal(t, http.StatusOK, res.Status)
 	assert.Contains(t, testid(res.Body, "reviews-awaiting"), "Sales orders")
-	assert.Contains(t, testid(res.Body, "reviews-awaiting"), "0 of 2 decided")
+	assert.Contains(t, testid(res.Body, "reviews-awaiting"), "0 of 3 decided")
 	assert.Contains(t, testid(res.Body, "reviewable-products"), "Customer 360", "the products she reviews, to start one")
 	assert.NotContains(t, testid(res.Body, "reviewable-products"), "General ledger", "not another owner's")
 
 	res = olivia.get(view.ReviewURL(review))
 	require.Equal(t, http.StatusOK, res.Status)
-	assert.Contains(t, testid(res.Body, "review-progress"), "0 of 2 decided")
+	assert.Contains(t, testid(res.Body, "review-progress"), "0 of 3 decided")
 	assert.Equal(t, 1, count(res.Body, byTestid("idle")), "one idle grant")
 	items := text(testidHTML(res.Body, "review-items"))
 	assert.Contains(t, items, "Never used since the grant.")
@@ -44,8 +44,8 @@ func TestReviewPages(t *testing.T) {
 	assert.Contains(t, items, "30 queries in the last 30 days")
 	assert.Contains(t, testid(res.Body, "review-usage-note"), "up to 3 hours behind")
 	assert.Contains(t, testid(res.Body, "review-usage-note"), "14 days")
-	assert.Equal(t, 2, count(res.Body, element("button", "name", "decision", "value", "keep")))
-	assert.Equal(t, 2, count(res.Body, element("button", "name", "decision", "value", "revoke")))
+	assert.Equal(t, 3, count(res.Body, element("button", "name", "decision", "value", "keep")))
+	assert.Equal(t, 3, count(res.Body, element("button", "name", "decision", "value", "revoke")))
 
 	// A revocation needs a reason: the page comes back with what was typed.
 	res = olivia.post(view.ReviewItemURL(review, grace), url.Values{"decision": {"revoke"}, "note": {"  "}})
@@ -60,7 +60,13 @@ func TestReviewPages(t *testing.T) {
 	assert.Equal(t, view.ReviewURL(review), res.Location)
 	page := olivia.follow(res)
 	assert.Contains(t, testid(page.Body, "flash"), "Kept")
-	assert.Contains(t, testid(page.Body, "review-progress"), "1 of 2 decided")
+	assert.Contains(t, testid(page.Body, "review-progress"), "1 of 3 decided")
+	marco := s.requestFor("MARCO", "sales-orders", signoff.StatusGranted)
+	res = olivia.post(view.ReviewItemURL(review, marco), url.Values{"decision": {"keep"}, "note": {"Granted this week."}})
+	require.Equal(t, http.StatusSeeOther, res.Status)
+	page = olivia.follow(res)
+	assert.Contains(t, testid(page.Body, "review-progress"), "2 of 3 decided", "not complete while a grant waits")
+	assert.False(t, hasTestid(page.Body, "review-complete"))
 
 	res = olivia.post(view.ReviewItemURL(review, grace), url.Values{"decision": {"revoke"}, "note": {"Not used in three weeks."}})
 	require.Equal(t, http.StatusSeeOther, res.Status)
@@ -77,7 +83,7 @@ func TestReviewPages(t *testing.T) {
 
 	res = olivia.get("/products/sales-orders/reviews")
 	require.Equal(t, http.StatusOK, res.Status)
-	assert.Contains(t, testid(res.Body, "reviews"), "2 of 2 decided")
+	assert.Contains(t, testid(res.Body, "reviews"), "3 of 3 decided")
 	assert.Contains(t, testid(res.Body, "review-policy"), "Scheduled every 90 days")
 	assert.Equal(t, 1, count(res.Body, element("button", "id", "start-review")), "no review is open: one may start")
 
@@ -130,6 +136,6 @@ func TestRevokeIdle(t *testing.T) {
 	assert.Equal(t, signoff.StatusRevoked, s.request(grace).Status)
 	assert.Equal(t, signoff.StatusGranted, s.request(s.requestFor("ALICE", "sales-orders", signoff.StatusGranted)).Status,
 		"the grant in use stays")
-	assert.Contains(t, testid(page.Body, "review-progress"), "1 of 2 decided")
+	assert.Contains(t, testid(page.Body, "review-progress"), "1 of 3 decided")
 	assert.False(t, hasTestid(page.Body, "revoke-idle"), "no idle grant is left")
 }

@@ -26,6 +26,7 @@ func (s *Server) routes() http.Handler {
 		r.Use(s.identify)
 		r.Get("/", s.handleCatalog)
 		r.Get("/products/{id}", s.handleProduct)
+		r.Get("/products/{id}/access", s.handleAccess)
 		r.Post("/products/{id}/requests", s.handleSubmit)
 		r.Get("/requests", s.handleMyRequests)
 		r.Get("/requests/{id}", s.handleRequest)
@@ -50,6 +51,8 @@ func (s *Server) routes() http.Handler {
 		}
 		r.Get("/audit", s.handleAudit)
 		r.Get("/audit/verify", s.handleAuditVerify)
+		r.Get("/admin/requests", s.handleAdminRequests)
+		r.Get("/admin/grants", s.handleAdminGrants)
 		r.Get("/doctor", s.handleDoctorPage)
 		r.Post("/doctor", s.handleDoctor)
 		if s.local != nil { // persona sign-in exists only on the embedded engine

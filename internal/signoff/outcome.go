@@ -40,6 +40,7 @@ const (
 	CodeNotRequester       Code = "NOT_REQUESTER"        // only the requester may withdraw
 	CodeNotAdmin           Code = "NOT_ADMIN"            // only Signoff admins may retry a grant
 	CodeNotAdminOrOwner    Code = "NOT_ADMIN_OR_OWNER"   // only admins and the product's owners may revoke
+	CodeNotAuditor         Code = "NOT_AUDITOR"          // only admins and auditors may list every request and grant
 
 	// Durations.
 	CodeDurationNotOffered Code = "DURATION_NOT_OFFERED" // the product does not offer the duration asked for
@@ -73,7 +74,7 @@ func (c Code) Kind() error {
 	case CodeProductNotFound, CodeNotFound, CodeReviewNotFound, CodeNotInReview:
 		return ErrNotFound
 	case CodeOwnRequest, CodeDecidedAnotherStep, CodeActingAsNotHeld, CodeActingAsWrongRole,
-		CodeRoleNotHeld, CodeNotRequester, CodeNotAdmin, CodeNotAdminOrOwner:
+		CodeRoleNotHeld, CodeNotRequester, CodeNotAdmin, CodeNotAdminOrOwner, CodeNotAuditor:
 		return ErrForbidden
 	}
 	return ErrConflict // OPEN_REQUEST_EXISTS, DUPLICATE_ID, WRONG_STATUS, STALE_STEP, CONFLICT and unknown codes
@@ -84,7 +85,7 @@ func (c Code) Kind() error {
 var Codes = []Code{CodeOK, CodeDryRun, CodeIdentityUnavailable, CodeInvalid, CodeProductNotFound,
 	CodeNoChain, CodeChainTooLong, CodeOpenRequestExists, CodeNotFound, CodeDuplicateID, CodeWrongStatus, CodeStaleStep,
 	CodeOwnRequest, CodeDecidedAnotherStep, CodeActingAsNotHeld, CodeActingAsWrongRole, CodeRoleNotHeld,
-	CodeNotRequester, CodeNotAdmin, CodeNotAdminOrOwner, CodeDurationNotOffered, CodeDurationLonger,
+	CodeNotRequester, CodeNotAdmin, CodeNotAdminOrOwner, CodeNotAuditor, CodeDurationNotOffered, CodeDurationLonger,
 	CodeNotExtendable, CodeReasonApproved, CodeNotDue, CodeReviewNotFound, CodeReviewOpen, CodeNotInReview,
 	CodeAlreadyDecided, CodeConflict}
 
@@ -133,6 +134,8 @@ func (c Code) APIMessage() string {
 		return "Only Signoff admins (" + RoleAdmin + ") can do this."
 	case CodeNotAdminOrOwner:
 		return "Only Signoff admins and the data product's owners can revoke access."
+	case CodeNotAuditor:
+		return "Only Signoff admins (" + RoleAdmin + ") and auditors (" + RoleAuditor + ") can list every request and grant."
 	case CodeDurationNotOffered:
 		return "The data product does not offer access for that long."
 	case CodeDurationLonger:
@@ -285,6 +288,8 @@ func (o Outcome) message() string {
 			return fmt.Sprintf("Only admins and the owners of %s (%s) can review access to it.", or(o.ProductName, o.ProductID), o.OwnerRole)
 		}
 		return fmt.Sprintf("Only admins and the owners of %s (%s) can revoke access to it.", or(o.ProductName, o.ProductID), o.OwnerRole)
+	case CodeNotAuditor:
+		return fmt.Sprintf("Only admins (%s) and auditors (%s) can list every request and grant.", RoleAdmin, RoleAuditor)
 	case CodeDurationNotOffered:
 		return fmt.Sprintf("%s does not offer access for that long; choose one of the durations offered.", or(o.ProductName, o.ProductID))
 	case CodeDurationLonger:

@@ -196,17 +196,24 @@ func ValidateAnswer(answer string) error {
 	return nil
 }
 
-// ValidateRevokeReason checks the optional reason given for revoking access
-// and returns Problems keyed "reason".
+// ValidateRevokeReason checks the reason given for revoking access, which
+// is required (the requester and the audit log read it: blanks of every
+// kind do not count), and returns Problems keyed "reason".
 func ValidateRevokeReason(reason string) error {
 	if err := checkText("reason", "The reason", reason); err != nil {
 		return err
+	}
+	if visibleLength(reason) == 0 {
+		return Problems{"reason": RevokeReasonMissing}
 	}
 	if storedLength(reason) > MaxCommentLength {
 		return Problems{"reason": "The reason is too long: keep it under 1,000 characters."}
 	}
 	return nil
 }
+
+// RevokeReasonMissing is the problem with a revocation that gives no reason.
+const RevokeReasonMissing = "Say why you revoke the access: the requester and the audit log will read it."
 
 // ParseDecision reads the decision form's value ("approve" or "reject").
 func ParseDecision(s string) (Decision, error) {

@@ -107,10 +107,13 @@ func TestValidateComment(t *testing.T) {
 }
 
 func TestValidateRevokeReason(t *testing.T) {
-	for _, ok := range []string{"", "Project over.", strings.Repeat("c", signoff.MaxCommentLength)} {
+	for _, ok := range []string{"x", "Project over.", strings.Repeat("c", signoff.MaxCommentLength)} {
 		assert.NoError(t, signoff.ValidateRevokeReason(ok), ok)
 	}
 	for reason, want := range map[string]string{
+		"":             signoff.RevokeReasonMissing,
+		" \t\n":        signoff.RevokeReasonMissing,
+		"\u200b\u3164": signoff.RevokeReasonMissing, // zero-width space, Hangul filler
 		strings.Repeat("c", signoff.MaxCommentLength+1): "too long",
 		"Left the \u202dcompany\u202c":                  "The reason contains an invisible left-to-right override (U+202D)",
 		"Moved teams \u2066today\u2069":                 "left-to-right isolate (U+2066)",

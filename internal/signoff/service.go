@@ -459,6 +459,9 @@ type RequestPage struct {
 	// Blocked, for a pending request, is the first step nobody can decide;
 	// shown to the requester, the product's owners and admins.
 	Blocked *Blocked
+	// Preview, when the viewer may decide the request's last step, is what
+	// approving it will grant.
+	Preview *GrantPreview
 }
 
 // RequestPage returns request id as viewer may see it, in one read.
@@ -473,6 +476,11 @@ func (s *Service) RequestPage(ctx context.Context, viewer Identity, id, actingAs
 	page := requestPage(viewer, r, p, evs, actingAs)
 	if r.Status == StatusPending && (viewer.User == r.Requester || viewer.Admin() || viewer.HasRole(p.OwnerRole)) {
 		page.Blocked = s.blocked(ctx, r.Steps, r.Requester)
+	}
+	if page.DecideRole != "" {
+		if page.Preview, err = s.grantPreview(ctx, r); err != nil {
+			return RequestPage{}, err
+		}
 	}
 	return page, nil
 }

@@ -35,6 +35,12 @@ type Reads interface {
 	// RequestsIn returns requests in any of statuses, oldest first, with
 	// their steps; at most limit.
 	RequestsIn(ctx context.Context, statuses []Status, limit int) ([]Request, error)
+	// Grants returns the active grants (GRANTED requests, without their
+	// steps) matching f, newest grant first, at most f.Limit.
+	Grants(ctx context.Context, f GrantFilter) ([]Grant, error)
+	// AllRequests returns the requests matching f (without their steps),
+	// newest first, after f.After, at most f.Limit.
+	AllRequests(ctx context.Context, f RequestFilter) ([]Request, error)
 	// Events returns audit events matching f, newest first, at most f.Limit.
 	Events(ctx context.Context, f EventFilter) ([]Event, error)
 	// LedgerHead returns the last link of the audit log.

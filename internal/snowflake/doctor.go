@@ -594,6 +594,7 @@ func (d *Doctor) SessionChecks(ctx context.Context, admin signoff.Identity) sign
 	cs := d.sessionCheck(ctx, db, admin)
 	cs = append(cs, d.whoamiCheck(ctx, db, admin))
 	cs = append(cs, d.preflightChecks(ctx, db)...)
+	cs = append(cs, d.listsCheck(ctx, db))
 	cs = append(cs, signoff.DryRuns(ctx, d.store, admin, &d.ids, d.now())...)
 	return append(cs, signoff.ReviewDryRuns(ctx, d.store, admin, &d.ids, d.now())...)
 }

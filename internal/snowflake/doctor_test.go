@@ -35,6 +35,7 @@ type fakeAccount struct {
 	sessionRoles                  map[string]bool
 	whoami, preflight             map[string]any
 	dryRuns                       map[string]string // procedure → the code its dry run answers
+	listGrants                    signoff.Code      // what LIST_GRANTS answers instead of OK with no grants
 
 	historyDigests, logDigests []signoff.Digest // what the query history and the event table hold
 	ledger                     map[int]string   // the audit log's hash at each position
@@ -231,6 +232,11 @@ func (a *fakeAccount) answer(roles []string) func(sftest.Query) (sftest.Response
 			return answerWith(signoff.CodeOK, a.whoami), true
 		case text == "CALL SIGNOFF.API.PREFLIGHT()":
 			return answerWith(signoff.CodeOK, a.preflight), true
+		case text == ListGrantsCall("SIGNOFF.API"):
+			if a.listGrants != "" {
+				return answerWith(a.listGrants, nil), true
+			}
+			return answerWith(signoff.CodeOK, map[string]any{"grants": []any{}, "more": false}), true
 		case strings.HasPrefix(text, "CALL SIGNOFF.API."):
 			proc, _, _ := strings.Cut(strings.TrimPrefix(text, "CALL SIGNOFF.API."), "(")
 			if last := q.Bindings[fmt.Sprint(len(q.Bindings))]; last.Type != "BOOLEAN" || last.Value != "true" {
@@ -299,7 +305,7 @@ func TestDoctorPassesOnAnAccountAsInstalled(t *testing.T) {
 		"Your session", "Roles Signoff sees in your session", "Caller identity in the procedures",
 		"Grant from a caller's session", "Audit hash: Snowflake and Go agree", "Timestamps truncate to microseconds",
 		"Text rules: Snowflake and Go agree", "Chain snapshot: Snowflake and Go agree",
-		"ADD_HOURS: Snowflake and Go agree", "HAS_TAG: Snowflake and Go agree", "Schedule task", "Notifications task",
+		"ADD_HOURS: Snowflake and Go agree", "HAS_TAG: Snowflake and Go agree", "Schedule task", "Notifications task", "SQL API lists (LIST_GRANTS)",
 		"Dry run: submit", "Dry run: decide", "Dry run: withdraw", "Dry run: retry grant", "Dry run: revoke",
 		"Dry run: resubmit", "Dry run: start review", "Dry run: decide review"}, names)
 	assert.Contains(t, find(t, cs, "Roles Signoff sees in your session").Detail, "2 of the 3 roles that matter: SIGNOFF_ADMIN, SIGNOFF_AUDITOR")
@@ -343,6 +349,15 @@ func TestDoctorDetectsEachProblem(t *testing.T) {
 		detail string // in Detail
 		fix    string // in Fix
 	}{
+		{"LIST_GRANTS does not see the admin's roles",
+			func(a *fakeAccount) { a.listGrants = signoff.CodeNotAuditor },
+			"SQL API lists (LIST_GRANTS)", signoff.CheckFail, "does not see SIGNOFF_ADMIN or SIGNOFF_AUDITOR",
+			"DEFAULT_SECONDARY_ROLES"},
+		{"auditors may not list grants with SQL",
+			func(a *fakeAccount) {
+				remove(a, "SIGNOFF_AUDITOR", "SIGNOFF_AUDITOR USAGE ON PROCEDURE SIGNOFF.API.LIST_GRANTS")
+			},
+			"Grants to SIGNOFF_AUDITOR", signoff.CheckFail, "Missing: USAGE ON PROCEDURE SIGNOFF.API.LIST_GRANTS", ""},
 		{"the app cannot read the audit log view",
 			func(a *fakeAccount) { remove(a, "SIGNOFF_APP", "SIGNOFF_APP SELECT ON VIEW SIGNOFF.API.AUDIT_LOG") },
 			"Grants to SIGNOFF_APP", signoff.CheckFail, "Missing: SELECT ON VIEW SIGNOFF.API.AUDIT_LOG",

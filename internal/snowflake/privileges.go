@@ -66,6 +66,9 @@ var ExpectedGrants = []Grant{
 	// Auditors read every view and check the audit hash chain.
 	{"SIGNOFF_AUDITOR", "USAGE", "DATABASE", "SIGNOFF"},
 	{"SIGNOFF_AUDITOR", "USAGE", "FUNCTION", "SIGNOFF.API.AUDIT_HASH"},
+	// ... and list every grant and request with SQL (admins inherit it).
+	{"SIGNOFF_AUDITOR", "USAGE", "PROCEDURE", "SIGNOFF.API.LIST_GRANTS"},
+	{"SIGNOFF_AUDITOR", "USAGE", "PROCEDURE", "SIGNOFF.API.LIST_REQUESTS"},
 	{"SIGNOFF_APP", "USAGE", "FUNCTION", "SIGNOFF.API.AUDIT_HASH"},
 	{"SIGNOFF_AUDITOR", "USAGE", "FUNCTION", "SIGNOFF.API.ADD_HOURS"},
 	{"SIGNOFF_APP", "USAGE", "FUNCTION", "SIGNOFF.API.ADD_HOURS"},

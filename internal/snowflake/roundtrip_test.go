@@ -203,13 +203,19 @@ func TestRoundTrips(t *testing.T) {
 			`{"actor":"CAROL","request_id":"`+reqID+`","status":"REJECTED","current_step":2,"step_count":3}`),
 			reqID, int64(2), "REJECTED", "No DPIA yet.", "", int64(0), validIDs{n: 3}, false)},
 		cost: cost{logins: 1, caller: 1}})
-	rt.do(visit{name: "request page, DAN's first page (no identity cookie)", method: "GET", path: "/requests/" + req2ID,
+	res = rt.do(visit{name: "request page of the last step, DAN's first page (no identity cookie)", method: "GET", path: "/requests/" + req2ID,
 		user: "DAN",
 		service: func(m sqlmock.Sqlmock) {
 			expectQuery(m, sqlstore.SelectRequestDetail, req2ID, req2ID).WillReturnRows(detailRows(final, salesEU(), historyOf(final)...))
+			// The last step's approver sees what approving grants: the
+			// requester's active grants, to say when one already holds
+			// the role.
+			expectQuery(m, boundText(sqlstore.ListGrants), "", "", "ALICE", "ALICE").WillReturnRows(grantRows())
 			expectPending(m, "DAN", 1, "APPROVER_DPO")
 		},
-		callers: []func(sqlmock.Sqlmock){rt.identity("DAN")}, cost: cost{service: 2, logins: 1, caller: 1}})
+		callers: []func(sqlmock.Sqlmock){rt.identity("DAN")}, cost: cost{service: 3, logins: 1, caller: 1}})
+	require.Contains(t, res.Body.String(), "Approve and grant")
+	require.Contains(t, res.Body.String(), "GRANT ROLE &#34;SALES_READER&#34; TO USER &#34;ALICE&#34;")
 	res = rt.do(visit{name: "approve the final step (the grant runs in the same CALL)", method: "POST",
 		path: "/requests/" + req2ID + "/decision", user: "DAN",
 		form: url.Values{"decision": {"approve"}, "step": {"3"}, "acting_as": {"APPROVER_DPO"}},
@@ -337,6 +343,30 @@ func TestRoundTrips(t *testing.T) {
 		callers: []func(sqlmock.Sqlmock){expectCall(callRevoke, envelope(signoff.CodeOK,
 			`{"actor":"ADA","request_id":"`+req2ID+`","status":"REVOKED"}`), req2ID, "Left the team.", validIDs{n: 1}, false)},
 		cost: cost{logins: 1, caller: 1}})
+
+	// ADA sees who has access to the product, every active grant and every
+	// request: each page one read over the API views (the catalog, for the
+	// product and the filters' choices, comes from its cache or one read).
+	held := pendingRequest(reqID, 3)
+	held.Status, held.UpdatedAt, held.DurationDays = signoff.StatusGranted, grantedAt, 30
+	held.ExpiresAt = grantedAt.Add(30 * 24 * time.Hour)
+	res = rt.do(visit{name: "who has access", method: "GET", path: "/products/SALES_EU/access", user: "ADA",
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, boundText(sqlstore.ListGrants), "SALES_EU", "SALES_EU", "", "").WillReturnRows(grantRows(held))
+		}, cost: cost{service: 1}})
+	require.Contains(t, res.Body.String(), `data-request="`+reqID+`"`)
+	require.Contains(t, res.Body.String(), `name="back" value="/products/SALES_EU/access"`, "revoke returns here")
+	res = rt.do(visit{name: "active grants, by user", method: "GET", path: "/admin/grants?by=user", user: "ADA",
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, boundText(sqlstore.ListGrants), "", "", "", "").WillReturnRows(grantRows(held))
+		}, cost: cost{service: 1}})
+	require.Contains(t, res.Body.String(), "1 active grant")
+	res = rt.do(visit{name: "all requests, filtered", method: "GET", path: "/admin/requests?status=GRANTED&requester=ali", user: "ADA",
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, boundText(sqlstore.ListRequests), "", "GRANTED", "GRANTED", "", "", "", "",
+				"%ali%", "%ali%", sqlstore.NoFrom, sqlstore.NoTo, "", "").WillReturnRows(allRequestRows(held))
+		}, cost: cost{service: 1}})
+	require.Contains(t, res.Body.String(), `data-request="`+reqID+`"`)
 
 	// A client that keeps no cookies pays for the identity on every request.
 	// The refusal shows the request as it now is, so it reads it.

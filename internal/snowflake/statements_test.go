@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -75,6 +76,20 @@ var queueEveryFilter = func() signoff.QueueFilter {
 
 type namedStmt struct{ name, text string }
 
+// boundText is a shared list text as the page reads send it (sqlstore.Bind):
+// one text whatever the filters, which are bound values.
+func boundText(text string) string {
+	values := map[string]any{}
+	for _, m := range regexp.MustCompile(`:([a-z_][a-z0-9_]*)`).FindAllStringSubmatch(text, -1) {
+		values[m[1]] = ""
+	}
+	q, _, err := sqlstore.Bind(text, values)
+	if err != nil {
+		panic(err)
+	}
+	return q
+}
+
 // catalogue is every statement text the Snowflake engine sends (the
 // parametric ones in the variants the pages send), in the order
 // of testdata/statements.golden, each built by the code the engine builds it
@@ -119,6 +134,9 @@ func catalogue() []namedStmt {
 		{"Events (audit page: every filter)", auditPageSQL(allFilters)},
 		{"Events (CSV export: limit 100000)", eventsSQL(signoff.EventFilter{Limit: server.MaxExportRows})},
 		{"RequestsIn (APPROVED, GRANT_FAILED; limit 50: needs grant)", sqlstore.SelectRequestsIn(2, signoff.QueueLimit)},
+		{"Grants (who has access, /admin/grants, the grant preview)", boundText(sqlstore.ListGrants)},
+		{"AllRequests (/admin/requests)", boundText(sqlstore.ListRequests)},
+		{"CALL LIST_GRANTS (the preflight, in an admin's session)", ListGrantsCall(api)},
 		{"VerifyAudit: size", sqlstore.SelectLedgerSize},
 		{"VerifyAudit: the verifier", sqlstore.VerifyLedger(DigestsFromJSON)},
 		{"Digests: ledger head", sqlstore.SelectLedgerHead},

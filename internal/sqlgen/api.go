@@ -54,6 +54,7 @@ var sharedStatements = map[string]string{
 	"InsertReviewItems": sqlstore.InsertReviewItems, "CheckDecideReview": sqlstore.CheckDecideReview,
 	"MarkReviewItem": sqlstore.MarkReviewItem, "CompleteReview": sqlstore.CompleteReview,
 	"SelectReviewOutcome": sqlstore.SelectReviewOutcome,
+	"ListGrants":          sqlstore.ListGrants, "ListRequests": sqlstore.ListRequests,
 }
 
 // SharedStatements returns the statements the API template may embed, by
@@ -266,7 +267,9 @@ func API() (string, error) {
 	data := map[string]any{
 		"Codes": codes, "IDPattern": signoff.IDPattern, "RolePattern": signoff.RolePattern,
 		"MinReason": signoff.MinReasonLength, "MaxReason": signoff.MaxReasonLength,
-		"MaxComment": signoff.MaxCommentLength, "RoleAdmin": signoff.RoleAdmin, "MaxReviewNote": signoff.MaxReviewNoteLength,
+		"MaxComment": signoff.MaxCommentLength, "RoleAdmin": signoff.RoleAdmin, "MaxReviewNote": signoff.MaxReviewNoteLength, "RoleAuditor": signoff.RoleAuditor,
+		"GrantsLimit": signoff.GrantsLimit, "RequestsPageSize": signoff.RequestsPageSize, "StatusList": statusList(),
+		"NoFrom": sqlstore.NoFrom.Format(time.DateTime), "NoTo": sqlstore.NoTo.Format(time.DateTime),
 		"MaxDays": signoff.MaxDays, "SystemActor": signoff.SystemActor, "NewID": NewID(), "ScheduleEvery": snowflake.ScheduleEvery, "AddHoursSamples": addHoursSamples(),
 		"HasTagSamples":     hasTagSamples(),
 		"EscalatedBlocked":  SQLString(signoff.EscalationWhy("blocked")),
@@ -357,4 +360,13 @@ func hasTagSamples() []struct{ Tags, Classification, Tag string } {
 		out = append(out, struct{ Tags, Classification, Tag string }{SQLString(string(tags)), SQLString(s.Classification), tag})
 	}
 	return out
+}
+
+// statusList is every status as SQL string literals, comma-separated.
+func statusList() string {
+	var out []string
+	for _, st := range signoff.Statuses {
+		out = append(out, SQLString(string(st)))
+	}
+	return strings.Join(out, ", ")
 }

@@ -90,7 +90,9 @@ func Preflight() (string, error) {
 		// PRODUCT_ID, REASON, DURATION_DAYS, EXTENDS_ID, REQUEST_ID,
 		// EVENT_IDS, DRY_RUN), DECIDE_STEP(REQUEST_ID, STEP_NO, DECISION,
 		// COMMENT_TEXT, ACTING_AS, APPROVE_DAYS, EVENT_IDS, DRY_RUN),
-		// RESUBMIT_REQUEST(REQUEST_ID, ANSWER, REASON, EVENT_IDS, DRY_RUN).
+		// RESUBMIT_REQUEST(REQUEST_ID, ANSWER, REASON, EVENT_IDS, DRY_RUN),
+		// LIST_GRANTS(PRODUCT_ID, USER_NAME), LIST_REQUESTS(STATUS,
+		// PRODUCT_ID, CLASSIFICATION, REQUESTER, FROM_DAY, TO_DAY, AFTER_ID).
 		DryRuns: []struct{ Call, Want string }{
 			{fmt.Sprintf("SUBMIT_REQUEST('preflight-no-such-product', %s, 0, '', %s, %s, TRUE)", reason, id, id), "PRODUCT_NOT_FOUND"},
 			{fmt.Sprintf("DECIDE_STEP(%s, 0, 'APPROVED', '', '', 0, %s, TRUE)", id, ids), "NOT_FOUND"},
@@ -103,6 +105,10 @@ func Preflight() (string, error) {
 			// EVENT_IDS, DRY_RUN): access reviews.
 			{fmt.Sprintf("START_REVIEW('preflight-no-such-product', %s, TRUE)", id), "PRODUCT_NOT_FOUND"},
 			{fmt.Sprintf("DECIDE_REVIEW(%s, %s, 'KEEP', '', %s, TRUE)", id, id, id), "REVIEW_NOT_FOUND"},
+			// The SQL API's lists (admins hold them through SIGNOFF_AUDITOR):
+			// nothing for a product that does not exist, and no refusal.
+			{"LIST_GRANTS('preflight-no-such-product', '')", "OK"},
+			{"LIST_REQUESTS('', 'preflight-no-such-product', '', '', '', '', '')", "OK"},
 		},
 	}
 	return render(templates, "preflight.sql.tmpl", template.FuncMap{"literal": literal, "rows": expectedRows}, data)

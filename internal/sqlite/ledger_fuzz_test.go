@@ -112,7 +112,7 @@ var tamperCases = []tamperCase{
 	{"a rejection's comment edited", outcomeReported, false, "audit_log", "comment", replaceByte, 19, 0, 3, '!', 0},
 	{"a length in a submission's chain snapshot", outcomeReported, false, "audit_log", "details", addNumber, 0, 0, 0, 0, -1},
 	{"an event's time moved by a microsecond", outcomeReported, false, "audit_log", "event_time", addNumber, 7, 0, 0, 0, 1},
-	{"the last event deleted", outcomeReported, false, "audit_log", "event_id", deleteRow, 45, 0, 0, 0, 0},
+	{"the last event deleted", outcomeReported, false, "audit_log", "event_id", deleteRow, 50, 0, 0, 0, 0},
 	{"a decided step's decider cleared", outcomeReported, false, "request_step", "decided_by", setNull, 0, 0, 0, 0, 0},
 	{"a pending step's role copied from another step", outcomeReported, false, "request_step", "approver_role",
 		copyValue, 18, 0, 0, 0, 0},
@@ -134,7 +134,7 @@ var tamperCases = []tamperCase{
 	{"a request's product cleared (NOT NULL)", outcomeRefused, true, "access_request", "product_id", setNull, 0, 0, 0, 0, 0},
 
 	// The same claims, spelt otherwise.
-	{"the first event's empty prev_hash set NULL", outcomeUnchanged, false, "audit_log", "prev_hash", setNull, 46, 0, 0, 0, 0},
+	{"the first event's empty prev_hash set NULL", outcomeUnchanged, false, "audit_log", "prev_hash", setNull, 51, 0, 0, 0, 0},
 	{"step 0 for an event without a step", outcomeUnchanged, false, "audit_log", "step_order", addNumber, 3, 0, 0, 0, 0},
 	{"a trailing zero dropped from a middle event's time", outcomeUnchanged, false, "audit_log", "event_time",
 		deleteByte, 7, 0, 25, 0, 0},
@@ -149,7 +149,7 @@ func TestTamperedLedgerCases(t *testing.T) {
 	fx := newTamperFixture(t)
 	// The events the cases name by their row.
 	for row, typ := range map[int]signoff.EventType{3: signoff.EventAccessGranted, 7: signoff.EventAccessGranted,
-		19: signoff.EventStepRejected, 45: signoff.EventStepRejected} {
+		19: signoff.EventStepRejected, 50: signoff.EventStepRejected} {
 		var got signoff.EventType
 		require.NoError(t, fx.schemas[0].attacker.QueryRowContext(t.Context(), `SELECT event_type FROM audit_log WHERE rowid = ?`,
 			fx.rowids[0][row]).Scan(&got))

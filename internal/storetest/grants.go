@@ -121,8 +121,8 @@ func testRevoke(t *testing.T, f *fixture) {
 
 	for _, user := range []string{manager, security, requester, auditor, stranger} {
 		before := f.snap(t, r.ID)
-		_, confirmErr := f.svc.ConfirmRevoke(ctx, f.who(t, user), r.ID, "")
-		err := f.svc.Revoke(ctx, f.who(t, user), r.ID, "")
+		_, confirmErr := f.svc.ConfirmRevoke(ctx, f.who(t, user), r.ID, "Project over.")
+		err := f.svc.Revoke(ctx, f.who(t, user), r.ID, "Project over.")
 		sameRefusal(t, err, confirmErr)
 		assert.ErrorIs(t, err, signoff.ErrForbidden, "%s may not revoke", user)
 		assert.Equal(t, signoff.CodeNotAdminOrOwner, codeOf(err))
@@ -135,6 +135,12 @@ func testRevoke(t *testing.T, f *fixture) {
 	err := f.svc.Revoke(ctx, f.who(t, both), r.ID, strings.Repeat("x", signoff.MaxCommentLength+1))
 	assert.ErrorIs(t, err, signoff.ErrInvalid)
 	sameRefusal(t, err, confirmErr)
+	for _, blank := range []string{"", "  ", "\u200b"} { // a reason is required: blanks do not count
+		_, confirmErr = f.svc.ConfirmRevoke(ctx, f.who(t, both), r.ID, blank)
+		err = f.svc.Revoke(ctx, f.who(t, both), r.ID, blank)
+		assert.ErrorIs(t, err, signoff.ErrInvalid, "%q", blank)
+		sameRefusal(t, err, confirmErr)
+	}
 	_, confirmErr = f.svc.ConfirmRevoke(ctx, f.who(t, both), r.ID, "  Project finished.  ")
 	assert.NoError(t, confirmErr, "an owner is asked to confirm")
 	f.unchanged(t, before)
@@ -152,8 +158,8 @@ func testRevoke(t *testing.T, f *fixture) {
 	assert.Equal(t, `REVOKE ROLE "LEDGER_READ" FROM USER "`+requester+`"`, last.Details)
 
 	before = f.snap(t, r.ID)
-	_, confirmErr = f.svc.ConfirmRevoke(ctx, f.who(t, both), r.ID, "")
-	err = f.svc.Revoke(ctx, f.who(t, both), r.ID, "")
+	_, confirmErr = f.svc.ConfirmRevoke(ctx, f.who(t, both), r.ID, "Project over.")
+	err = f.svc.Revoke(ctx, f.who(t, both), r.ID, "Project over.")
 	sameRefusal(t, err, confirmErr)
 	assert.ErrorIs(t, err, signoff.ErrConflict, "only once")
 	assert.Equal(t, signoff.CodeWrongStatus, codeOf(err))
@@ -166,7 +172,7 @@ func testRevoke(t *testing.T, f *fixture) {
 	t.Run("admin", func(t *testing.T) {
 		g := f.submit(t, requester2, "reports")
 		require.Equal(t, signoff.StatusGranted, f.approve(t, owner, g.ID).Status)
-		require.NoError(t, f.svc.Revoke(ctx, f.who(t, admin), g.ID, ""))
+		require.NoError(t, f.svc.Revoke(ctx, f.who(t, admin), g.ID, "Project over."))
 		assert.False(t, f.hasRole(t, requester2, "REPORTS_READ"))
 		evs := f.history(t, g.ID)
 		assert.Equal(t, signoff.RoleAdmin, evs[len(evs)-1].ActorRole)
@@ -177,20 +183,20 @@ func testRevoke(t *testing.T, f *fixture) {
 		require.Equal(t, signoff.StatusGranted, f.approve(t, owner, a.ID).Status)
 		b := f.submit(t, stranger, "reports-archive")
 		require.Equal(t, signoff.StatusGranted, f.approve(t, owner, b.ID).Status)
-		require.NoError(t, f.svc.Revoke(ctx, f.who(t, admin), a.ID, ""))
+		require.NoError(t, f.svc.Revoke(ctx, f.who(t, admin), a.ID, "Project over."))
 		assert.True(t, f.hasRole(t, stranger, "REPORTS_READ"), "the archive request still grants it")
 		evs := f.history(t, a.ID)
 		assert.Equal(t, "no REVOKE: another GRANTED request of theirs for REPORTS_READ keeps it", evs[len(evs)-1].Details,
 			"the audit log does not claim a REVOKE that did not run")
-		require.NoError(t, f.svc.Revoke(ctx, f.who(t, admin), b.ID, ""))
+		require.NoError(t, f.svc.Revoke(ctx, f.who(t, admin), b.ID, "Project over."))
 		assert.False(t, f.hasRole(t, stranger, "REPORTS_READ"), "nothing justifies it any more")
 	})
 
 	t.Run("not granted", func(t *testing.T) {
 		p := f.submit(t, requester2, "ledger")
 		before := f.snap(t, p.ID)
-		_, confirmErr := f.svc.ConfirmRevoke(ctx, f.who(t, admin), p.ID, "")
-		err := f.svc.Revoke(ctx, f.who(t, admin), p.ID, "")
+		_, confirmErr := f.svc.ConfirmRevoke(ctx, f.who(t, admin), p.ID, "Project over.")
+		err := f.svc.Revoke(ctx, f.who(t, admin), p.ID, "Project over.")
 		sameRefusal(t, err, confirmErr)
 		assert.ErrorIs(t, err, signoff.ErrConflict)
 		f.unchanged(t, before)

@@ -138,7 +138,7 @@ func testUserNames(t *testing.T, f *fixture) {
 	require.Equal(t, signoff.StatusGranted, f.approve(t, jane, q.ID).Status)
 	evs = f.history(t, q.ID)
 	assert.Equal(t, `GRANT ROLE "REPORTS_READ" TO USER "O""BRIEN"`, evs[len(evs)-1].Details)
-	require.NoError(t, f.svc.Revoke(ctx, f.who(t, admin), q.ID, ""))
+	require.NoError(t, f.svc.Revoke(ctx, f.who(t, admin), q.ID, "Project over."))
 	assert.False(t, f.hasRole(t, quote, "REPORTS_READ"))
 	evs = f.history(t, q.ID)
 	assert.Equal(t, `REVOKE ROLE "REPORTS_READ" FROM USER "O""BRIEN"`, evs[len(evs)-1].Details)

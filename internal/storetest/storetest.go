@@ -81,6 +81,8 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 		{"Reviews", testReviews},
 		{"ScheduledReviews", testScheduledReviews},
 		{"ConcurrentReviews", testConcurrentReviews},
+		{"Grants", testGrants},
+		{"AllRequests", testAllRequests},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -43,6 +43,10 @@ GRANT SELECT ON VIEW SIGNOFF.API.CHAIN_POLICY TO ROLE SIGNOFF_AUDITOR;
 GRANT SELECT ON VIEW SIGNOFF.API.ACCESS_REQUEST TO ROLE SIGNOFF_AUDITOR;
 GRANT SELECT ON VIEW SIGNOFF.API.REQUEST_STEP TO ROLE SIGNOFF_AUDITOR;
 GRANT SELECT ON VIEW SIGNOFF.API.AUDIT_LOG TO ROLE SIGNOFF_AUDITOR;
+-- They (and admins, who inherit the role) also list every grant and request
+-- with SQL: USAGE on SIGNOFF.API.LIST_GRANTS and LIST_REQUESTS, which
+-- 03_api.sql grants right after creating them (a replaced procedure loses
+-- its grants, and the procedures do not exist yet when this script runs).
 
 -- ============================================================================
 -- Everyone: the actions

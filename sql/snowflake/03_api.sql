@@ -266,6 +266,7 @@ $$
             WHEN 'NOT_REQUESTER' THEN 'Only the requester can withdraw a request.'
             WHEN 'NOT_ADMIN' THEN 'Only Signoff admins (SIGNOFF_ADMIN) can do this.'
             WHEN 'NOT_ADMIN_OR_OWNER' THEN 'Only Signoff admins and the data product''s owners can revoke access.'
+            WHEN 'NOT_AUDITOR' THEN 'Only Signoff admins (SIGNOFF_ADMIN) and auditors (SIGNOFF_AUDITOR) can list every request and grant.'
             WHEN 'DURATION_NOT_OFFERED' THEN 'The data product does not offer access for that long.'
             WHEN 'DURATION_LONGER' THEN 'An approval may shorten the access it grants, never lengthen it.'
             WHEN 'NOT_EXTENDABLE' THEN 'Only your own granted, time-bound access to this data product can be extended, and not once it was revoked.'
@@ -1679,6 +1680,7 @@ $$;
 -- ============================================================================
 -- REVOKE_ACCESS: an admin or an owner of the product takes access back
 -- ============================================================================
+-- REASON is required: at least one character that shows (VISIBLE_LENGTH).
 -- Answers OK, DRY_RUN, INVALID, IDENTITY_UNAVAILABLE, NOT_FOUND,
 -- DUPLICATE_ID, NOT_ADMIN_OR_OWNER, WRONG_STATUS or CONFLICT, through
 -- END_ACCESS, the path the expiry of time-bound access takes too.
@@ -1707,6 +1709,7 @@ BEGIN
     SELECT CASE
                WHEN NOT COALESCE(:request_id RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'request_id'
                WHEN COALESCE(LENGTH(TRIM(:reason, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13))), 0) > 1000 THEN 'reason'
+               WHEN COALESCE(VISIBLE_LENGTH(:reason), 0) = 0 THEN 'reason'
                WHEN COALESCE(BIDI_CONTROLS(:reason), 0) > 0 THEN 'reason'
                WHEN NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
                WHEN ABS(ID_MILLIS(:event_ids) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'event_ids'
@@ -2082,6 +2085,146 @@ END;
 $$;
 
 GRANT USAGE ON PROCEDURE SIGNOFF.API.DECIDE_REVIEW(VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, BOOLEAN) TO ROLE PUBLIC;
+
+-- ============================================================================
+-- The SQL API's lists: every active grant, every request (admins, auditors)
+-- ============================================================================
+-- Reads for people who script Signoff with SQL (deploy/README.md, "Scripting
+-- Signoff with SQL"): the statements the app's /admin/grants and
+-- /admin/requests pages read (sqlstore.ListGrants, ListRequests), embedded
+-- verbatim, over SIGNOFF.MAIN. Anyone may know the procedures exist; only a
+-- caller whose session holds SIGNOFF_ADMIN or SIGNOFF_AUDITOR (IS_ROLE_ACTIVATED,
+-- as the actions check roles) gets an answer other than NOT_AUDITOR, and
+-- only SIGNOFF_AUDITOR, which admins inherit, holds USAGE on them. Each
+-- row is an OBJECT_CONSTRUCT(*) of the statement's columns: keys in upper
+-- case, a NULL column absent (a permanent grant has no EXPIRES_AT); the rows
+-- are ARRAY_AGG'd in the statement's order (WITHIN GROUP; an empty input is
+-- an empty array) (DOCS/sql-reference/functions/object_construct,
+-- DOCS/sql-reference/functions/array_agg, DOCS/sql-reference/functions/array_slice).
+
+-- LIST_GRANTS answers OK with data {"grants": [...], "more": bool}: the
+-- active grants (GRANTED requests) of PRODUCT_ID and of USER_NAME (the
+-- requester, exactly; '' or NULL for any), newest grant first, at most
+-- 1000 (more is TRUE when there are others: filter to see them).
+-- Each has REQUEST_ID, PRODUCT_ID, PRODUCT_NAME, CLASSIFICATION,
+-- ACCESS_ROLE, REQUESTER, DURATION_DAYS (0: permanent), EXPIRES_AT and
+-- GRANTED_AT (UTC). Or NOT_AUDITOR.
+CREATE OR REPLACE PROCEDURE SIGNOFF.API.LIST_GRANTS(PRODUCT_ID VARCHAR, USER_NAME VARCHAR)
+RETURNS VARIANT
+LANGUAGE SQL
+COMMENT = 'Signoff: every active grant, by product or user (admins and auditors)'
+EXECUTE AS OWNER
+AS
+$$
+DECLARE
+    allowed BOOLEAN DEFAULT FALSE;
+    result  VARIANT;
+BEGIN
+    SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', 'SIGNOFF_ADMIN') = 'TRUE', FALSE)
+           OR COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', 'SIGNOFF_AUDITOR') = 'TRUE', FALSE)
+      INTO :allowed;
+    IF (NOT allowed) THEN
+        SELECT ENVELOPE('NOT_AUDITOR', NULL) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT ENVELOPE('OK', OBJECT_CONSTRUCT(
+               'grants', ARRAY_SLICE(l.grants, 0, 1000),
+               'more', ARRAY_SIZE(l.grants) > 1000))
+      INTO :result
+      FROM (SELECT ARRAY_AGG(OBJECT_CONSTRUCT(*)) WITHIN GROUP (ORDER BY g.granted_at DESC, g.request_id DESC) AS grants
+            FROM (SELECT r.request_id, r.product_id, p.name AS product_name, p.classification, p.access_role, r.requester,
+           r.duration_days, r.expires_at, r.updated_at AS granted_at
+    FROM main.access_request r
+    JOIN main.data_product p ON p.product_id = r.product_id
+    WHERE r.status = 'GRANTED'
+      AND (COALESCE(:product_id, '') = '' OR r.product_id = :product_id)
+      AND (COALESCE(:user_name, '') = '' OR r.requester = :user_name)
+    ORDER BY r.updated_at DESC, r.request_id DESC
+    LIMIT 1001
+            ) g) l;
+    RETURN result;
+END;
+$$;
+
+GRANT USAGE ON PROCEDURE SIGNOFF.API.LIST_GRANTS(VARCHAR, VARCHAR) TO ROLE SIGNOFF_AUDITOR;
+
+-- LIST_REQUESTS answers OK with data {"requests": [...], "next": id}: the
+-- requests with STATUS, PRODUCT_ID and CLASSIFICATION (exactly), whose
+-- requester contains REQUESTER (any case; % and _ are plain characters),
+-- made from FROM_DAY to TO_DAY (YYYY-MM-DD, UTC, both included), newest
+-- first, after the request AFTER_ID (paging: pass the last answer's next,
+-- absent on the last page); '' or NULL for any. At most
+-- 50 a call. Each has REQUEST_ID, PRODUCT_ID, PRODUCT_NAME,
+-- CLASSIFICATION, ACCESS_ROLE, REQUESTER, STATUS, CURRENT_STEP, STEP_COUNT,
+-- CREATED_AT, UPDATED_AT, ASKED_DAYS, DURATION_DAYS and EXPIRES_AT. Or INVALID (data.field
+-- names the argument) or NOT_AUDITOR.
+CREATE OR REPLACE PROCEDURE SIGNOFF.API.LIST_REQUESTS(STATUS VARCHAR, PRODUCT_ID VARCHAR, CLASSIFICATION VARCHAR,
+    REQUESTER VARCHAR, FROM_DAY VARCHAR, TO_DAY VARCHAR, AFTER_ID VARCHAR)
+RETURNS VARIANT
+LANGUAGE SQL
+COMMENT = 'Signoff: every request, filtered, newest first (admins and auditors)'
+EXECUTE AS OWNER
+AS
+$$
+DECLARE
+    allowed        BOOLEAN DEFAULT FALSE;
+    invalid        VARCHAR;
+    requester_like VARCHAR;
+    from_ts        TIMESTAMP_NTZ;
+    to_ts          TIMESTAMP_NTZ;
+    result         VARIANT;
+BEGIN
+    SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', 'SIGNOFF_ADMIN') = 'TRUE', FALSE)
+           OR COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', 'SIGNOFF_AUDITOR') = 'TRUE', FALSE)
+      INTO :allowed;
+    IF (NOT allowed) THEN
+        SELECT ENVELOPE('NOT_AUDITOR', NULL) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT CASE
+               WHEN COALESCE(:status, '') NOT IN ('', 'PENDING', 'CHANGES_REQUESTED', 'APPROVED', 'GRANTED', 'GRANT_FAILED', 'REJECTED', 'WITHDRAWN', 'REVOKED', 'EXPIRED') THEN 'status'
+               WHEN COALESCE(:from_day, '') <> '' AND TRY_TO_DATE(:from_day, 'YYYY-MM-DD') IS NULL THEN 'from_day'
+               WHEN COALESCE(:to_day, '') <> '' AND TRY_TO_DATE(:to_day, 'YYYY-MM-DD') IS NULL THEN 'to_day'
+               WHEN COALESCE(:after_id, '') <> '' AND NOT COALESCE(:after_id RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'after_id'
+               ELSE ''
+           END,
+           IFF(COALESCE(:requester, '') = '', '',
+               '%' || REPLACE(REPLACE(REPLACE(:requester, '!', '!!'), '%', '!%'), '_', '!_') || '%'),
+           COALESCE(TRY_TO_DATE(NULLIF(:from_day, ''), 'YYYY-MM-DD')::TIMESTAMP_NTZ, '1970-01-01 00:00:00'::TIMESTAMP_NTZ),
+           COALESCE(DATEADD(DAY, 1, TRY_TO_DATE(NULLIF(:to_day, ''), 'YYYY-MM-DD'))::TIMESTAMP_NTZ, '9999-12-31 00:00:00'::TIMESTAMP_NTZ)
+      INTO :invalid, :requester_like, :from_ts, :to_ts;
+    IF (invalid <> '') THEN
+        SELECT ENVELOPE('INVALID', OBJECT_CONSTRUCT('field', :invalid)) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT ENVELOPE('OK', OBJECT_CONSTRUCT(
+               'requests', ARRAY_SLICE(l.requests, 0, 50),
+               'next', IFF(ARRAY_SIZE(l.requests) > 50,
+                           GET(GET(l.requests, 50 - 1), 'REQUEST_ID'), NULL)))
+      INTO :result
+      FROM (SELECT ARRAY_AGG(OBJECT_CONSTRUCT(*)) WITHIN GROUP (ORDER BY q.created_at DESC, q.request_id DESC) AS requests
+            FROM (SELECT r.request_id, r.product_id, COALESCE(p.name, '') AS product_name,
+           COALESCE(p.classification, '') AS classification, COALESCE(p.access_role, '') AS access_role,
+           r.requester, r.status, r.current_step, r.step_count, r.created_at, r.updated_at,
+           r.asked_days, r.duration_days, r.expires_at
+    FROM main.access_request r
+    LEFT JOIN main.data_product p ON p.product_id = r.product_id
+    CROSS JOIN (SELECT MAX(created_at) AS created_at FROM main.access_request WHERE request_id = :after_id) k
+    WHERE (COALESCE(:status, '') = '' OR r.status = :status)
+      AND (COALESCE(:product_id, '') = '' OR r.product_id = :product_id)
+      AND (COALESCE(:classification, '') = '' OR p.classification = :classification)
+      AND (COALESCE(:requester_like, '') = '' OR LOWER(r.requester) LIKE LOWER(:requester_like) ESCAPE '!')
+      AND r.created_at >= :from_ts AND r.created_at < :to_ts
+      AND (COALESCE(:after_id, '') = ''
+           OR r.created_at < k.created_at OR (r.created_at = k.created_at AND r.request_id < :after_id))
+    ORDER BY r.created_at DESC, r.request_id DESC
+    LIMIT 51
+            ) q) l;
+    RETURN result;
+END;
+$$;
+
+GRANT USAGE ON PROCEDURE SIGNOFF.API.LIST_REQUESTS(VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR) TO ROLE SIGNOFF_AUDITOR;
 
 -- ============================================================================
 -- RUN_SCHEDULE: the work that falls due with time; for the SIGNOFF_SCHEDULE
