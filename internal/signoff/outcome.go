@@ -46,6 +46,11 @@ const (
 	CodeNotExtendable      Code = "NOT_EXTENDABLE"       // only one's own granted time-bound access to the product extends
 	CodeReasonApproved     Code = "REASON_APPROVED"      // a step approved the reason: an answer may not replace it
 
+	// Catalog administration (products.go).
+	CodeProductExists      Code = "PRODUCT_EXISTS"        // a new product's ID is taken
+	CodeStaleVersion       Code = "STALE_VERSION"         // the product was saved by someone else since it was read
+	CodeAccessRoleNotOwned Code = "ACCESS_ROLE_NOT_OWNED" // SIGNOFF_OWNER does not own the access role, so cannot grant it
+
 	// The scheduler's work is no longer due (someone acted first).
 	CodeNotDue Code = "NOT_DUE"
 
@@ -61,7 +66,8 @@ func (c Code) Kind() error {
 		return nil
 	case CodeIdentityUnavailable:
 		return ErrUnauthenticated
-	case CodeInvalid, CodeNoChain, CodeDurationNotOffered, CodeDurationLonger, CodeNotExtendable, CodeReasonApproved:
+	case CodeInvalid, CodeNoChain, CodeDurationNotOffered, CodeDurationLonger, CodeNotExtendable, CodeReasonApproved,
+		CodeAccessRoleNotOwned:
 		return ErrInvalid
 	case CodeProductNotFound, CodeNotFound:
 		return ErrNotFound
@@ -78,7 +84,8 @@ var Codes = []Code{CodeOK, CodeDryRun, CodeIdentityUnavailable, CodeInvalid, Cod
 	CodeNoChain, CodeOpenRequestExists, CodeNotFound, CodeDuplicateID, CodeWrongStatus, CodeStaleStep,
 	CodeOwnRequest, CodeDecidedAnotherStep, CodeActingAsNotHeld, CodeActingAsWrongRole, CodeRoleNotHeld,
 	CodeNotRequester, CodeNotAdmin, CodeNotAdminOrOwner, CodeDurationNotOffered, CodeDurationLonger,
-	CodeNotExtendable, CodeReasonApproved, CodeNotDue, CodeConflict}
+	CodeNotExtendable, CodeReasonApproved, CodeNotDue, CodeConflict, CodeProductExists, CodeStaleVersion,
+	CodeAccessRoleNotOwned}
 
 // APIMessage is the sentence the Snowflake API procedures put in their
 // envelope's "message" for people who call them with SQL. The app writes its
@@ -133,6 +140,12 @@ func (c Code) APIMessage() string {
 		return "A step already approved the business reason as it is: answer the question without replacing it."
 	case CodeNotDue:
 		return "The scheduled work is no longer due."
+	case CodeProductExists:
+		return "A data product with this ID already exists; edit it instead."
+	case CodeStaleVersion:
+		return "The data product was saved by someone else since you read it; read it again and redo your change."
+	case CodeAccessRoleNotOwned:
+		return "SIGNOFF_OWNER does not own the access role, so Signoff could not grant it: GRANT OWNERSHIP ON ROLE <role> TO ROLE SIGNOFF_OWNER first."
 	case CodeConflict:
 		return "Someone changed the request at the same moment; nothing was changed. Try again."
 	}
@@ -178,6 +191,9 @@ type Outcome struct {
 	DurationDays int `json:"duration_days,omitempty"`
 	// FallbackRole is the role a step escalated to (the scheduler's work).
 	FallbackRole string `json:"fallback_role,omitempty"`
+	// Version is the product version a save wrote (or, refused, the
+	// product's current one).
+	Version int `json:"version,omitempty"`
 	// GrantError says why the grant after a final approval recorded no
 	// outcome (the request stays APPROVED): for the log, never for a page.
 	GrantError string `json:"grant_error,omitempty"`
@@ -267,6 +283,12 @@ func (o Outcome) message() string {
 		return "Earlier steps approved the business reason as it is, so it cannot be replaced now: answer the question, or withdraw and ask again. Nothing was changed."
 	case CodeNotDue:
 		return "That scheduled work is no longer due. Nothing was changed."
+	case CodeProductExists:
+		return fmt.Sprintf("There is already a data product %q. Choose another ID, or edit that one. Nothing was saved.", o.ProductID)
+	case CodeStaleVersion:
+		return "Someone else saved this data product since you opened it. Nothing was saved; open it again and redo your change."
+	case CodeAccessRoleNotOwned:
+		return "Signoff could not grant this access role: its owner role, SIGNOFF_OWNER, does not own it. Ask a Snowflake admin to run GRANT OWNERSHIP ON ROLE <the access role> TO ROLE SIGNOFF_OWNER COPY CURRENT GRANTS (deploy/README.md). Nothing was saved."
 	case CodeConflict:
 		return "Someone changed this request at the same moment. Nothing was changed; reload the page and try again."
 	}

@@ -39,6 +39,9 @@ type Harness struct {
 	Reads   signoff.Reads
 	Engine  signoff.Engine
 	Account Account
+	// Products is the engine's catalog administration (SaveProduct and
+	// the versions).
+	Products signoff.ProductStore
 }
 
 // Run runs the contract suite as subtests of t. open is called once per
@@ -77,6 +80,7 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 		{"SchedulersRunOnce", testSchedulersRunOnce},
 		{"Extensions", testExtensions},
 		{"ChainRules", testChainRules},
+		{"ProductAdmin", testProductAdmin},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -130,3 +130,12 @@ GRANT SELECT ON VIEW SIGNOFF.API.NOTIFY_PREFERENCE TO ROLE SIGNOFF_AUDITOR;
 -- the SNOWFLAKE database role SECURITY_VIEWER (DOCS/sql-reference/snowflake-db-roles).
 USE ROLE ACCOUNTADMIN;
 GRANT DATABASE ROLE SNOWFLAKE.SECURITY_VIEWER TO ROLE SIGNOFF_OWNER;
+
+-- ============================================================================
+-- Product versions (docs/design.md, "Product administration")
+-- ============================================================================
+-- The app reads a product's versions for its history; auditors read them as
+-- every other view, and 05_verify_audit.sql holds them to their events.
+USE ROLE SIGNOFF_OWNER;
+GRANT SELECT ON VIEW SIGNOFF.API.PRODUCT_VERSION TO ROLE SIGNOFF_APP;
+GRANT SELECT ON VIEW SIGNOFF.API.PRODUCT_VERSION TO ROLE SIGNOFF_AUDITOR;

@@ -271,6 +271,9 @@ $$
             WHEN 'REASON_APPROVED' THEN 'A step already approved the business reason as it is: answer the question without replacing it.'
             WHEN 'NOT_DUE' THEN 'The scheduled work is no longer due.'
             WHEN 'CONFLICT' THEN 'Someone changed the request at the same moment; nothing was changed. Try again.'
+            WHEN 'PRODUCT_EXISTS' THEN 'A data product with this ID already exists; edit it instead.'
+            WHEN 'STALE_VERSION' THEN 'The data product was saved by someone else since you read it; read it again and redo your change.'
+            WHEN 'ACCESS_ROLE_NOT_OWNED' THEN 'SIGNOFF_OWNER does not own the access role, so Signoff could not grant it: GRANT OWNERSHIP ON ROLE <role> TO ROLE SIGNOFF_OWNER first.'
             ELSE CODE
         END,
         'data', DATA)
