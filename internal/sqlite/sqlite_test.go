@@ -263,12 +263,12 @@ func TestReopenKeepsDataAndAppliesNoMigration(t *testing.T) {
 
 // The workflow tables, which both engines must define alike.
 var workflowTables = []string{"DATA_PRODUCT", "APPROVAL_CHAIN", "ACCESS_REQUEST", "REQUEST_STEP", "AUDIT_LOG",
-	"SUBMIT_LOCK", "AUDIT_LOCK", "NOTIFICATION", "NOTIFY_STATE", "NOTIFY_PREFERENCE"}
+	"SUBMIT_LOCK", "AUDIT_LOCK", "NOTIFICATION", "NOTIFY_STATE", "NOTIFY_PREFERENCE", "PRODUCT_VERSION"}
 
 func TestSchemasAgree(t *testing.T) {
 	embedded := tableColumns(t, "sqlite/001_schema.sql", "sqlite/002_audit_chain.sql", "sqlite/004_submit_lock.sql",
 		"sqlite/005_ledger.sql", "sqlite/009_lifecycle.sql", "sqlite/010_notifications.sql",
-		"sqlite/011_extensions.sql")
+		"sqlite/011_extensions.sql", "sqlite/012_chain_rules.sql", "sqlite/016_product_versions.sql")
 	snowflake := tableColumns(t, "snowflake/01_data_model.sql")
 	for _, table := range workflowTables {
 		t.Run(table, func(t *testing.T) {
