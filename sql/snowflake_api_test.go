@@ -46,7 +46,7 @@ func TestSnowflakeAPIShape(t *testing.T) {
 	procs := procedureBodies(t, string(body))
 	require.ElementsMatch(t, []string{"SUBMIT_REQUEST", "GRANT_REQUEST", "DECIDE_STEP", "WITHDRAW_REQUEST",
 		"RETRY_GRANT", "REVOKE_ACCESS", "END_ACCESS", "RESUBMIT_REQUEST", "RUN_SCHEDULE", "WHOAMI", "PREFLIGHT", "SEND_NOTIFICATIONS",
-		"SET_NOTIFY_DIGEST"}, keys(procs))
+		"SET_NOTIFY_DIGEST", "SAVE_PRODUCT", "SET_CHAIN"}, keys(procs))
 
 	// The notifier runs the embedded engine's statements, whole, in order,
 	// under its lock, before it sends anything; the digest choice is the

@@ -56,6 +56,9 @@ var ExpectedGrants = []Grant{
 
 	// Admins run the preflight; they inherit SIGNOFF_AUDITOR.
 	{"SIGNOFF_ADMIN", "USAGE", "PROCEDURE", "SIGNOFF.API.PREFLIGHT"},
+	// ... and edit the catalog, from the pages or with SQL.
+	{"SIGNOFF_ADMIN", "USAGE", "PROCEDURE", "SIGNOFF.API.SAVE_PRODUCT"},
+	{"SIGNOFF_ADMIN", "USAGE", "PROCEDURE", "SIGNOFF.API.SET_CHAIN"},
 
 	// Auditors read every view and check the audit hash chain.
 	{"SIGNOFF_AUDITOR", "USAGE", "DATABASE", "SIGNOFF"},

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"reflect"
 	"regexp"
 	"strings"
 	"text/template"
@@ -50,6 +51,10 @@ var sharedStatements = map[string]string{
 	"LockNotify":   sqlstore.LockNotify, "NotifyWindow": sqlstore.NotifyWindow, "EnqueueNotices": sqlstore.EnqueueNotices,
 	"AdvanceNotify": sqlstore.AdvanceNotify, "MakeDigests": sqlstore.MakeDigests, "MarkDigested": sqlstore.MarkDigested,
 	"DeleteDigestPreference": sqlstore.DeleteDigestPreference, "InsertDigestPreference": sqlstore.InsertDigestPreference,
+	"CheckSaveProduct": sqlstore.CheckSaveProduct, "InsertProduct": sqlstore.InsertProduct,
+	"UpdateProduct": sqlstore.UpdateProduct, "DeleteChain": sqlstore.DeleteChain,
+	"InsertChainStep": sqlstore.InsertChainStep, "InsertVersion": sqlstore.InsertVersion,
+	"SelectVersionHash": sqlstore.SelectVersionHash,
 }
 
 // SharedStatements returns the statements the API template may embed, by
@@ -264,7 +269,11 @@ func API() (string, error) {
 		"MinReason": signoff.MinReasonLength, "MaxReason": signoff.MaxReasonLength,
 		"MaxComment": signoff.MaxCommentLength, "RoleAdmin": signoff.RoleAdmin,
 		"MaxDays": signoff.MaxDays, "SystemActor": signoff.SystemActor, "NewID": NewID(), "ScheduleEvery": snowflake.ScheduleEvery, "AddHoursSamples": addHoursSamples(),
-		"HasTagSamples":     hasTagSamples(),
+		"HasTagSamples":    hasTagSamples(),
+		"ProductIDPattern": signoff.ProductIDPattern, "DefinitionKeys": definitionKeys(),
+		"MaxName": signoff.MaxNameLength, "MaxDescription": signoff.MaxDescriptionLength,
+		"MaxTags": signoff.MaxTags, "MaxColumns": signoff.MaxColumns, "MaxChainSteps": signoff.MaxChainSteps,
+		"MaxQuorum": signoff.MaxQuorum, "MaxDeadlineHours": 24 * signoff.MaxDays,
 		"EscalatedBlocked":  SQLString(signoff.EscalationWhy("blocked")),
 		"EscalatedDeadline": SQLString(signoff.EscalationWhy("deadline")),
 		"Invisible":         CharSet(invisible, "        "), "InvisibleCodePoints": codePoints(invisible),
@@ -353,4 +362,16 @@ func hasTagSamples() []struct{ Tags, Classification, Tag string } {
 		out = append(out, struct{ Tags, Classification, Tag string }{SQLString(string(tags)), SQLString(s.Classification), tag})
 	}
 	return out
+}
+
+// definitionKeys are the keys of signoff.Definition's JSON, as an SQL list:
+// SAVE_PRODUCT refuses any other key, as signoff.ParseDefinition does.
+func definitionKeys() string {
+	var keys []string
+	t := reflect.TypeFor[signoff.Definition]()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		keys = append(keys, SQLString(name))
+	}
+	return strings.Join(keys, ", ")
 }
