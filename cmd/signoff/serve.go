@@ -266,6 +266,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		svc.Notifier, svc.PendingTTL = store, 30*time.Second
 		svc.Directory = store.Directory(cfg.snowflake.CatalogTTL)
 		sc.Notices = svc
+		svc.Products, sc.Catalog = store, svc
 		digestSvc = svc
 		doctor := snowflake.NewDoctor(store, cfg.snowflake)
 		svc.Diagnoser = doctor
@@ -297,6 +298,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		svc.Notifier, svc.Scheduler = store, store
 		go runScheduler(ctx, svc, scheduleEvery, log)
 		sc.Service, sc.Ready, sc.Local, sc.Notices = svc, store.Ping, store, svc
+		svc.Products, sc.Catalog = store, svc
 		sc.AnyHost = cfg.allowRemote // reached by whatever name the network gives it
 		sc.Engine = "embedded (" + cfg.db + ")"
 		banner = "Signoff is ready on the embedded engine: %s (sign in as a demo persona)\n"

@@ -215,3 +215,16 @@ func (s *Service) SaveProduct(ctx context.Context, viewer Identity, d Definition
 	}
 	return o, nil
 }
+
+// NewProduct is the blank product form, for admins: permanent access
+// offered, no rule yet.
+func (s *Service) NewProduct(_ context.Context, viewer Identity) (ProductEditor, error) {
+	if err := requireAdmin(viewer); err != nil {
+		return ProductEditor{}, err
+	}
+	if _, err := s.productStore(); err != nil {
+		return ProductEditor{}, err
+	}
+	return ProductEditor{Definition: Definition{Tags: []string{}, Columns: []Column{}, Durations: []int{0},
+		Chain: []DefinitionStep{}}}, nil
+}

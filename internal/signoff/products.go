@@ -186,7 +186,7 @@ func (d *Definition) Normalize() {
 		st := &d.Chain[i]
 		trim(&st.ApproverRole, &st.Label, &st.WhenTag, &st.FallbackRole)
 		st.Kind = StepKindOf(StepKind(strings.ToUpper(string(st.Kind))))
-		if st.Quorum < 1 {
+		if st.Quorum == 0 { // not given: one approval; a negative one is refused
 			st.Quorum = 1
 		}
 		if st.Kind == KindOwner {
@@ -357,6 +357,12 @@ func (d Definition) Changes(old *Definition) []Change {
 	}
 	var out []Change
 	add := func(field, o, n string) {
+		if old == nil { // a first version: what it set, with nothing before
+			if n != "" && n != "0" && n != "false" {
+				out = append(out, Change{Field: field, New: n})
+			}
+			return
+		}
 		if o != n {
 			out = append(out, Change{Field: field, Old: o, New: n})
 		}

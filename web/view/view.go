@@ -36,6 +36,8 @@ type Meta struct {
 	Approvals bool
 	// Outbox shows the Messages tab: the engine keeps an outbox.
 	Outbox bool
+	// Products shows admins the Products tab (catalog administration).
+	Products bool
 }
 
 // FormTime formats a time for people: "24 Nov 2026 14:05 UTC".
