@@ -3,11 +3,14 @@ package server_test
 import (
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/signoff/signoff/internal/demo"
 	"github.com/signoff/signoff/internal/signoff"
 )
 
@@ -30,6 +33,66 @@ func newProductForm() url.Values {
 		"chain.3.order": {"3"}, "chain.3.kind": {"OWNER"}, "chain.3.label": {"Data owners"}, "chain.3.quorum": {"2"},
 		"chain.4.order": {"4"}, "chain.4.kind": {"ROLE"},
 		"action": {"save"},
+	}
+}
+
+// customer360Form is the form that saves Customer 360 as the demo has it,
+// with one change: its description (which no request list shows).
+func customer360Form() url.Values {
+	var p signoff.Product
+	for _, x := range demo.Products {
+		if x.ID == "customer-360" {
+			p = x
+		}
+	}
+	d := signoff.DefinitionOf(p, "")
+	d.Description += " Edited."
+	form := url.Values{"name": {d.Name}, "description": {d.Description}, "owner": {d.Owner}, "owner_role": {d.OwnerRole},
+		"domain": {d.Domain}, "classification": {d.Classification}, "tags": {strings.Join(d.Tags, ",")},
+		"access_role": {d.AccessRole}, "durations": {signoff.FormatDurations(d.Durations)},
+		"pending_days": {strconv.Itoa(d.PendingDays)}, "fallback_role": {d.FallbackRole}, "version": {"0"}, "action": {"save"}}
+	if d.ExtendLastStep {
+		form.Set("extend_last_step", "1")
+	}
+	for i, c := range d.Columns {
+		n := strconv.Itoa(i + 1)
+		form.Set("col."+n+".name", c.Name)
+		form.Set("col."+n+".type", c.Type)
+		form.Set("col."+n+".description", c.Description)
+		if c.Sensitive {
+			form.Set("col."+n+".sensitive", "1")
+		}
+	}
+	for i, st := range d.Chain {
+		n := "chain." + strconv.Itoa(i+1) + "."
+		form.Set(n+"order", strconv.Itoa(i+1))
+		form.Set(n+"kind", string(st.Kind))
+		form.Set(n+"approver_role", st.ApproverRole)
+		form.Set(n+"label", st.Label)
+		form.Set(n+"when_tag", st.WhenTag)
+		form.Set(n+"quorum", strconv.Itoa(st.Quorum))
+		form.Set(n+"deadline_hours", strconv.Itoa(st.DeadlineHours))
+		form.Set(n+"fallback_role", st.FallbackRole)
+	}
+	return form
+}
+
+// savedProduct checks that product id is at version, saved by ADAM, and
+// that every request in flight kept its steps (the stack's request id, if
+// any, still has the demo chain's three steps).
+func savedProduct(product string, version int) func(*testing.T, *stack, string) {
+	return func(t *testing.T, s *stack, id string) {
+		t.Helper()
+		vs, err := s.st.ProductVersions(t.Context(), product)
+		require.NoError(t, err)
+		require.NotEmpty(t, vs)
+		assert.Equal(t, version, vs[0].Version)
+		assert.Equal(t, "ADAM", vs[0].SavedBy)
+		if id != "" {
+			r := s.request(id)
+			assert.Len(t, r.Steps, 3, "the request in flight keeps its steps")
+			assert.Equal(t, 2, r.CurrentStep)
+		}
 	}
 }
 

@@ -145,6 +145,8 @@ var (
 	actRevoke   = matrixAction{"POST /requests/{id}/revoke", requestPath("revoke"), url.Values{"reason": {"Project over."}, "confirm": {"1"}}}
 	actRetry    = matrixAction{"POST /requests/{id}/retry-grant", requestPath("retry-grant"), nil}
 	actLogin    = matrixAction{"POST /login", func(string) string { return "/login" }, nil}
+	actNewProd  = matrixAction{"POST /admin/products", func(string) string { return "/admin/products" }, newProductForm()}
+	actEditProd = matrixAction{"POST /admin/products/{id}", func(string) string { return "/admin/products/customer-360" }, customer360Form()}
 	actLogout   = matrixAction{"POST /logout", func(string) string { return "/logout" }, nil}
 )
 
@@ -231,6 +233,8 @@ const (
 	pOnlyAlice   = "Only the person who made this request can do that."
 	pOwnersSales = "Only admins and the owners of Sales orders (DATA_OWNER_SALES) can revoke access to it."
 	pOnlyAdmins  = "Only admins (SIGNOFF_ADMIN) can retry a grant."
+	// pOnlyAdminsCatalog refuses the catalog's pages and saves to non-admins.
+	pOnlyAdminsCatalog = "Only admins (SIGNOFF_ADMIN) can edit the catalog."
 	// pOnlyRequester is how a refusal of someone else's answer begins (the
 	// engine's NOT_REQUESTER, whose sentence names withdrawing).
 	pOnlyRequester = "Only the person who made this request"
@@ -562,6 +566,18 @@ func matrixRows() []matrixRow {
 	for _, p := range []personaKind{whoSignedOut, whoRequester, whoAdmin, whoNoRoles} {
 		add(matrixRow{action: actLogout, state: stNone, persona: p, status: ok})
 	}
+
+	// Catalog administration: admins only, checked by the Service and by
+	// the engine; a request in flight keeps its steps.
+	add(matrixRow{action: actNewProd, state: stNone, persona: whoAdmin, status: ok, events: 1, check: savedProduct("partner-feed", 1)},
+		matrixRow{action: actEditProd, state: stStep2, persona: whoAdmin, status: ok, events: 1, check: savedProduct("customer-360", 1)})
+	for _, a := range []matrixAction{actNewProd, actEditProd} {
+		for _, p := range []personaKind{whoRequester, matrixPersona("data owner of the product", "OLIVIA"), whoInheritsDPO,
+			whoAuditor, whoNoRoles, whoTwoRoles} {
+			add(matrixRow{action: a, state: stNone, persona: p, status: forbidden, phrase: pOnlyAdminsCatalog})
+		}
+		add(matrixRow{action: a, state: stNone, persona: whoSignedOut, status: unauth, phrase: pSignIn})
+	}
 	add(askingRows(rows)...)
 	return rows
 }
@@ -641,7 +657,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		kinds[r.persona.kind] = true
 	}
 	for _, a := range []matrixAction{actSubmit, actApprove, actReject, actChanges, actResubmit, actWithdraw, actRevoke, actRetry, actLogin, actLogout,
-		asking(actReject), asking(actWithdraw), asking(actRevoke)} {
+		asking(actReject), asking(actWithdraw), asking(actRevoke), actNewProd, actEditProd} {
 		assert.True(t, routes[a.name], a.name)
 	}
 	for _, p := range []personaKind{whoRequester, whoSignedOut, whoInheritsDPO, whoAdmin, whoAuditor, whoNoRoles, whoTwoRoles} {
@@ -714,6 +730,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 				newID := s.requestFor(row.persona.user, "customer-360", signoff.StatusPending)
 				assert.Equal(t, "/requests/"+newID, res.Location)
 				assert.Len(t, after.Requests[row.persona.user], len(before.Requests[row.persona.user])+1)
+			case actNewProd.name, actEditProd.name:
+				assert.Regexp(t, `^/admin/products/[a-z0-9-]+/edit$`, res.Location)
 			case actApprove.name, actReject.name, actChanges.name:
 				// On to the next request of the queue acted in (the form
 				// carries no queue context here: from the queue's start).
@@ -793,6 +811,9 @@ func TestPageAuthorizationMatrix(t *testing.T) {
 		{"/audit?format=csv", map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
 		{"/audit/verify", map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
 		{"/doctor", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "AUDREY": forbidden}},
+		{"/admin/products", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "AUDREY": forbidden}},
+		{"/admin/products/new", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "AUDREY": forbidden}},
+		{"/admin/products/customer-360/edit", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "AUDREY": forbidden}},
 	}
 	clients := map[string]*client{}
 	for _, user := range []string{"ALICE", "NOEL", "AUDREY", "ADAM"} {
