@@ -453,3 +453,35 @@ type ProductStore interface {
 
 // MaxVersions bounds the versions a product page lists.
 const MaxVersions = 100
+
+// ProductDryRun is the preflight's dry run of a product save: a new
+// version of a product that does not exist, which the engine must answer
+// with PRODUCT_NOT_FOUND for an admin (NOT_ADMIN for anyone else) and
+// write nothing. On Snowflake it proves SAVE_PRODUCT is installed, granted
+// to the admin and able to run its checks, SHOW ROLES included.
+func ProductDryRun(ctx context.Context, ps ProductStore, actor Identity, ids *IDGenerator, now time.Time) Check {
+	want := CodeProductNotFound
+	if !actor.Admin() {
+		want = CodeNotAdmin
+	}
+	d := Definition{ID: "preflight-" + strings.ToLower(ids.New(now)), Name: "Preflight", Owner: "Signoff",
+		OwnerRole: RoleAdmin, Domain: "Signoff", Classification: "INTERNAL", Tags: []string{}, Columns: []Column{},
+		AccessRole: "PREFLIGHT_ACCESS_ROLE", Durations: []int{0},
+		Chain: []DefinitionStep{{Kind: KindRole, ApproverRole: RoleAdmin, Label: "Preflight", Quorum: 1}}}
+	c := Check{Name: "Dry run: save a product"}
+	o, err := ps.SaveProduct(ctx, actor, SaveProductCall{Definition: d, BaseVersion: 0, EventIDs: []string{ids.New(now)},
+		At: now, DryRun: true})
+	switch {
+	case err != nil:
+		c.Status, c.Detail = CheckFail, err.Error()
+		c.Fix = "Saving products cannot run. The checks above usually say why (a missing procedure, grant or caller grant)."
+	case o.Code != want:
+		c.Status = CheckFail
+		c.Detail = fmt.Sprintf("It answered %s where it must answer %s for a product that does not exist.", o.Code, want)
+		c.Fix = "Install the procedures of this version (sql/snowflake/03_api.sql) and run the preflight again."
+	default:
+		c.Status = CheckPass
+		c.Detail = fmt.Sprintf("It ran its checks as %s and answered %s, as it must; nothing was written.", actor.User, o.Code)
+	}
+	return c
+}

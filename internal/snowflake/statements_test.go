@@ -131,6 +131,7 @@ func catalogue() []namedStmt {
 		{"CALL RETRY_GRANT", callRetry},
 		{"CALL RESUBMIT_REQUEST", callResubmit},
 		{"CALL REVOKE_ACCESS", callRevoke},
+		{"CALL SAVE_PRODUCT", callSave},
 	}
 	stmts = append(stmts, []namedStmt{
 		{"Preflight: service session", serviceSessionQuery},
