@@ -2650,8 +2650,8 @@ BEGIN
     SELECT TRIM(GET(:d, 'id')::VARCHAR), TRIM(GET(:d, 'name')::VARCHAR), TRIM(COALESCE(GET(:d, 'description')::VARCHAR, '')),
            TRIM(GET(:d, 'owner')::VARCHAR), TRIM(GET(:d, 'owner_role')::VARCHAR), TRIM(GET(:d, 'domain')::VARCHAR),
            UPPER(TRIM(GET(:d, 'classification')::VARCHAR)), TRIM(GET(:d, 'access_role')::VARCHAR),
-           TRIM(COALESCE(GET(:d, 'fallback_role')::VARCHAR, '')), COALESCE(GET(:d, 'pending_days')::NUMBER, 0),
-           IFF(COALESCE(GET(:d, 'extend_last_step')::BOOLEAN, FALSE), 'LAST', 'ALL')
+           TRIM(COALESCE(GET(:d, 'fallback_role')::VARCHAR, '')), COALESCE(TRY_TO_NUMBER(GET(:d, 'pending_days')::VARCHAR), 0),
+           IFF(COALESCE(TRY_TO_BOOLEAN(GET(:d, 'extend_last_step')::VARCHAR), FALSE), 'LAST', 'ALL')
       INTO :product_id, :name, :description, :owner, :owner_role, :domain, :classification, :access_role,
            :fallback_role, :pending_days, :extension_steps;
     SELECT CASE
@@ -2669,7 +2669,9 @@ BEGIN
                WHEN NOT COALESCE(:access_role RLIKE '<no value>', FALSE) OR STARTSWITH(UPPER(:access_role), 'SIGNOFF_')
                     THEN 'access_role'
                WHEN :fallback_role <> '' AND NOT (:fallback_role RLIKE '<no value>') THEN 'fallback_role'
-               WHEN :pending_days < 0 OR :pending_days > <no value> THEN 'pending_days'
+               WHEN COALESCE(TYPEOF(GET(:d, 'pending_days')), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
+                    OR TRY_TO_DOUBLE(GET(:d, 'pending_days')::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(GET(:d, 'pending_days')::VARCHAR))
+                    OR :pending_days < 0 OR :pending_days > <no value> THEN 'pending_days'
                WHEN COALESCE(TYPEOF(GET(:d, 'tags')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'tags')) > <no value>
                     OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'tags'))) f
                                WHERE TYPEOF(f.value) <> 'VARCHAR' OR COALESCE(LENGTH(TRIM(f.value::VARCHAR)), 0) NOT BETWEEN 1 AND 64
@@ -2680,7 +2682,8 @@ BEGIN
                                   OR COALESCE(LENGTH(f.value:type::VARCHAR), 0) = 0) THEN 'columns'
                WHEN COALESCE(TYPEOF(GET(:d, 'durations')), 'ARRAY') <> 'ARRAY'
                     OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'durations'))) f
-                               WHERE TYPEOF(f.value) <> 'INTEGER' OR f.value::NUMBER NOT BETWEEN 0 AND <no value>) THEN 'durations'
+                               WHERE TYPEOF(f.value) NOT IN ('INTEGER', 'DECIMAL') OR TRY_TO_DOUBLE(f.value::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value::VARCHAR))
+                                  OR TRY_TO_DOUBLE(f.value::VARCHAR) NOT BETWEEN 0 AND <no value>) THEN 'durations'
                WHEN COALESCE(TYPEOF(GET(:d, 'chain')), '') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'chain')) = 0
                     OR ARRAY_SIZE(GET(:d, 'chain')) > <no value> THEN 'chain'
                WHEN EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'chain'))) f
@@ -2691,13 +2694,15 @@ BEGIN
                                OR COALESCE(LENGTH(TRIM(f.value:label::VARCHAR)), 0) NOT BETWEEN 1 AND <no value>
                                OR BIDI_CONTROLS(f.value:label::VARCHAR) > 0
                                OR LENGTH(f.value:when_tag::VARCHAR) > 64 OR BIDI_CONTROLS(f.value:when_tag::VARCHAR) > 0
-                               OR COALESCE(TYPEOF(f.value:quorum), 'INTEGER') <> 'INTEGER'
-                               OR COALESCE(f.value:quorum::NUMBER, 1) NOT BETWEEN 1 AND <no value>
-                               OR COALESCE(TYPEOF(f.value:deadline_hours), 'INTEGER') <> 'INTEGER'
-                               OR COALESCE(f.value:deadline_hours::NUMBER, 0) NOT BETWEEN 0 AND <no value>
+                               OR COALESCE(TYPEOF(f.value:quorum), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
+                               OR TRY_TO_DOUBLE(f.value:quorum::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value:quorum::VARCHAR))
+                               OR COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1) NOT BETWEEN 1 AND <no value>
+                               OR COALESCE(TYPEOF(f.value:deadline_hours), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
+                               OR TRY_TO_DOUBLE(f.value:deadline_hours::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value:deadline_hours::VARCHAR))
+                               OR COALESCE(TRY_TO_NUMBER(f.value:deadline_hours::VARCHAR), 0) NOT BETWEEN 0 AND <no value>
                                OR (COALESCE(f.value:fallback_role::VARCHAR, '') <> ''
                                    AND NOT (TRIM(f.value:fallback_role::VARCHAR) RLIKE '<no value>'))) THEN 'chain'
-               WHEN (SELECT SUM(COALESCE(f.value:quorum::NUMBER, 1)) FROM TABLE(FLATTEN(INPUT => GET(:d, 'chain'))) f)
+               WHEN (SELECT SUM(COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1)) FROM TABLE(FLATTEN(INPUT => GET(:d, 'chain'))) f)
                     > <no value> THEN 'chain'
                WHEN :event_ids IS NOT NULL AND NOT COALESCE(:event_ids RLIKE '<no value>', FALSE) THEN 'event_ids'
                WHEN :event_ids IS NOT NULL AND ABS(ID_MILLIS(:event_ids) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'event_ids'
@@ -2957,8 +2962,8 @@ BEGIN
     SELECT TRIM(GET(:d, 'id')::VARCHAR), TRIM(GET(:d, 'name')::VARCHAR), TRIM(COALESCE(GET(:d, 'description')::VARCHAR, '')),
            TRIM(GET(:d, 'owner')::VARCHAR), TRIM(GET(:d, 'owner_role')::VARCHAR), TRIM(GET(:d, 'domain')::VARCHAR),
            UPPER(TRIM(GET(:d, 'classification')::VARCHAR)), TRIM(GET(:d, 'access_role')::VARCHAR),
-           TRIM(COALESCE(GET(:d, 'fallback_role')::VARCHAR, '')), COALESCE(GET(:d, 'pending_days')::NUMBER, 0),
-           IFF(COALESCE(GET(:d, 'extend_last_step')::BOOLEAN, FALSE), 'LAST', 'ALL')
+           TRIM(COALESCE(GET(:d, 'fallback_role')::VARCHAR, '')), COALESCE(TRY_TO_NUMBER(GET(:d, 'pending_days')::VARCHAR), 0),
+           IFF(COALESCE(TRY_TO_BOOLEAN(GET(:d, 'extend_last_step')::VARCHAR), FALSE), 'LAST', 'ALL')
       INTO :product_id, :name, :description, :owner, :owner_role, :domain, :classification, :access_role,
            :fallback_role, :pending_days, :extension_steps;
     SELECT CASE
@@ -2976,7 +2981,9 @@ BEGIN
                WHEN NOT COALESCE(:access_role RLIKE '<no value>', FALSE) OR STARTSWITH(UPPER(:access_role), 'SIGNOFF_')
                     THEN 'access_role'
                WHEN :fallback_role <> '' AND NOT (:fallback_role RLIKE '<no value>') THEN 'fallback_role'
-               WHEN :pending_days < 0 OR :pending_days > <no value> THEN 'pending_days'
+               WHEN COALESCE(TYPEOF(GET(:d, 'pending_days')), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
+                    OR TRY_TO_DOUBLE(GET(:d, 'pending_days')::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(GET(:d, 'pending_days')::VARCHAR))
+                    OR :pending_days < 0 OR :pending_days > <no value> THEN 'pending_days'
                WHEN COALESCE(TYPEOF(GET(:d, 'tags')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'tags')) > <no value>
                     OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'tags'))) f
                                WHERE TYPEOF(f.value) <> 'VARCHAR' OR COALESCE(LENGTH(TRIM(f.value::VARCHAR)), 0) NOT BETWEEN 1 AND 64
@@ -2987,7 +2994,8 @@ BEGIN
                                   OR COALESCE(LENGTH(f.value:type::VARCHAR), 0) = 0) THEN 'columns'
                WHEN COALESCE(TYPEOF(GET(:d, 'durations')), 'ARRAY') <> 'ARRAY'
                     OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'durations'))) f
-                               WHERE TYPEOF(f.value) <> 'INTEGER' OR f.value::NUMBER NOT BETWEEN 0 AND <no value>) THEN 'durations'
+                               WHERE TYPEOF(f.value) NOT IN ('INTEGER', 'DECIMAL') OR TRY_TO_DOUBLE(f.value::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value::VARCHAR))
+                                  OR TRY_TO_DOUBLE(f.value::VARCHAR) NOT BETWEEN 0 AND <no value>) THEN 'durations'
                WHEN COALESCE(TYPEOF(GET(:d, 'chain')), '') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'chain')) = 0
                     OR ARRAY_SIZE(GET(:d, 'chain')) > <no value> THEN 'chain'
                WHEN EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'chain'))) f
@@ -2998,13 +3006,15 @@ BEGIN
                                OR COALESCE(LENGTH(TRIM(f.value:label::VARCHAR)), 0) NOT BETWEEN 1 AND <no value>
                                OR BIDI_CONTROLS(f.value:label::VARCHAR) > 0
                                OR LENGTH(f.value:when_tag::VARCHAR) > 64 OR BIDI_CONTROLS(f.value:when_tag::VARCHAR) > 0
-                               OR COALESCE(TYPEOF(f.value:quorum), 'INTEGER') <> 'INTEGER'
-                               OR COALESCE(f.value:quorum::NUMBER, 1) NOT BETWEEN 1 AND <no value>
-                               OR COALESCE(TYPEOF(f.value:deadline_hours), 'INTEGER') <> 'INTEGER'
-                               OR COALESCE(f.value:deadline_hours::NUMBER, 0) NOT BETWEEN 0 AND <no value>
+                               OR COALESCE(TYPEOF(f.value:quorum), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
+                               OR TRY_TO_DOUBLE(f.value:quorum::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value:quorum::VARCHAR))
+                               OR COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1) NOT BETWEEN 1 AND <no value>
+                               OR COALESCE(TYPEOF(f.value:deadline_hours), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
+                               OR TRY_TO_DOUBLE(f.value:deadline_hours::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value:deadline_hours::VARCHAR))
+                               OR COALESCE(TRY_TO_NUMBER(f.value:deadline_hours::VARCHAR), 0) NOT BETWEEN 0 AND <no value>
                                OR (COALESCE(f.value:fallback_role::VARCHAR, '') <> ''
                                    AND NOT (TRIM(f.value:fallback_role::VARCHAR) RLIKE '<no value>'))) THEN 'chain'
-               WHEN (SELECT SUM(COALESCE(f.value:quorum::NUMBER, 1)) FROM TABLE(FLATTEN(INPUT => GET(:d, 'chain'))) f)
+               WHEN (SELECT SUM(COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1)) FROM TABLE(FLATTEN(INPUT => GET(:d, 'chain'))) f)
                     > <no value> THEN 'chain'
                WHEN :event_ids IS NOT NULL AND NOT COALESCE(:event_ids RLIKE '<no value>', FALSE) THEN 'event_ids'
                WHEN :event_ids IS NOT NULL AND ABS(ID_MILLIS(:event_ids) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'event_ids'
@@ -3284,8 +3294,8 @@ BEGIN
     SELECT TRIM(GET(:d, 'id')::VARCHAR), TRIM(GET(:d, 'name')::VARCHAR), TRIM(COALESCE(GET(:d, 'description')::VARCHAR, '')),
            TRIM(GET(:d, 'owner')::VARCHAR), TRIM(GET(:d, 'owner_role')::VARCHAR), TRIM(GET(:d, 'domain')::VARCHAR),
            UPPER(TRIM(GET(:d, 'classification')::VARCHAR)), TRIM(GET(:d, 'access_role')::VARCHAR),
-           TRIM(COALESCE(GET(:d, 'fallback_role')::VARCHAR, '')), COALESCE(GET(:d, 'pending_days')::NUMBER, 0),
-           IFF(COALESCE(GET(:d, 'extend_last_step')::BOOLEAN, FALSE), 'LAST', 'ALL')
+           TRIM(COALESCE(GET(:d, 'fallback_role')::VARCHAR, '')), COALESCE(TRY_TO_NUMBER(GET(:d, 'pending_days')::VARCHAR), 0),
+           IFF(COALESCE(TRY_TO_BOOLEAN(GET(:d, 'extend_last_step')::VARCHAR), FALSE), 'LAST', 'ALL')
       INTO :product_id, :name, :description, :owner, :owner_role, :domain, :classification, :access_role,
            :fallback_role, :pending_days, :extension_steps;
     SELECT CASE
@@ -3303,7 +3313,9 @@ BEGIN
                WHEN NOT COALESCE(:access_role RLIKE '<no value>', FALSE) OR STARTSWITH(UPPER(:access_role), 'SIGNOFF_')
                     THEN 'access_role'
                WHEN :fallback_role <> '' AND NOT (:fallback_role RLIKE '<no value>') THEN 'fallback_role'
-               WHEN :pending_days < 0 OR :pending_days > <no value> THEN 'pending_days'
+               WHEN COALESCE(TYPEOF(GET(:d, 'pending_days')), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
+                    OR TRY_TO_DOUBLE(GET(:d, 'pending_days')::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(GET(:d, 'pending_days')::VARCHAR))
+                    OR :pending_days < 0 OR :pending_days > <no value> THEN 'pending_days'
                WHEN COALESCE(TYPEOF(GET(:d, 'tags')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'tags')) > <no value>
                     OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'tags'))) f
                                WHERE TYPEOF(f.value) <> 'VARCHAR' OR COALESCE(LENGTH(TRIM(f.value::VARCHAR)), 0) NOT BETWEEN 1 AND 64
@@ -3314,7 +3326,8 @@ BEGIN
                                   OR COALESCE(LENGTH(f.value:type::VARCHAR), 0) = 0) THEN 'columns'
                WHEN COALESCE(TYPEOF(GET(:d, 'durations')), 'ARRAY') <> 'ARRAY'
                     OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'durations'))) f
-                               WHERE TYPEOF(f.value) <> 'INTEGER' OR f.value::NUMBER NOT BETWEEN 0 AND <no value>) THEN 'durations'
+                               WHERE TYPEOF(f.value) NOT IN ('INTEGER', 'DECIMAL') OR TRY_TO_DOUBLE(f.value::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value::VARCHAR))
+                                  OR TRY_TO_DOUBLE(f.value::VARCHAR) NOT BETWEEN 0 AND <no value>) THEN 'durations'
                WHEN COALESCE(TYPEOF(GET(:d, 'chain')), '') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'chain')) = 0
                     OR ARRAY_SIZE(GET(:d, 'chain')) > <no value> THEN 'chain'
                WHEN EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'chain'))) f
@@ -3325,13 +3338,15 @@ BEGIN
                                OR COALESCE(LENGTH(TRIM(f.value:label::VARCHAR)), 0) NOT BETWEEN 1 AND <no value>
                                OR BIDI_CONTROLS(f.value:label::VARCHAR) > 0
                                OR LENGTH(f.value:when_tag::VARCHAR) > 64 OR BIDI_CONTROLS(f.value:when_tag::VARCHAR) > 0
-                               OR COALESCE(TYPEOF(f.value:quorum), 'INTEGER') <> 'INTEGER'
-                               OR COALESCE(f.value:quorum::NUMBER, 1) NOT BETWEEN 1 AND <no value>
-                               OR COALESCE(TYPEOF(f.value:deadline_hours), 'INTEGER') <> 'INTEGER'
-                               OR COALESCE(f.value:deadline_hours::NUMBER, 0) NOT BETWEEN 0 AND <no value>
+                               OR COALESCE(TYPEOF(f.value:quorum), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
+                               OR TRY_TO_DOUBLE(f.value:quorum::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value:quorum::VARCHAR))
+                               OR COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1) NOT BETWEEN 1 AND <no value>
+                               OR COALESCE(TYPEOF(f.value:deadline_hours), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
+                               OR TRY_TO_DOUBLE(f.value:deadline_hours::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value:deadline_hours::VARCHAR))
+                               OR COALESCE(TRY_TO_NUMBER(f.value:deadline_hours::VARCHAR), 0) NOT BETWEEN 0 AND <no value>
                                OR (COALESCE(f.value:fallback_role::VARCHAR, '') <> ''
                                    AND NOT (TRIM(f.value:fallback_role::VARCHAR) RLIKE '<no value>'))) THEN 'chain'
-               WHEN (SELECT SUM(COALESCE(f.value:quorum::NUMBER, 1)) FROM TABLE(FLATTEN(INPUT => GET(:d, 'chain'))) f)
+               WHEN (SELECT SUM(COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1)) FROM TABLE(FLATTEN(INPUT => GET(:d, 'chain'))) f)
                     > <no value> THEN 'chain'
                WHEN :event_ids IS NOT NULL AND NOT COALESCE(:event_ids RLIKE '<no value>', FALSE) THEN 'event_ids'
                WHEN :event_ids IS NOT NULL AND ABS(ID_MILLIS(:event_ids) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'event_ids'
