@@ -172,6 +172,13 @@ func TestAdminProductPages(t *testing.T) {
 		assert.Equal(t, signoff.EventProductSaved, evs[0].Type)
 		assert.Equal(t, "partner-feed", evs[0].ProductID)
 
+		// The audit log shows the save, and filters on it.
+		audit := adam.get("/audit?type=PRODUCT_SAVED")
+		require.Equal(t, http.StatusOK, audit.Status)
+		assert.Equal(t, 1, count(audit.Body, element("option", "value", "PRODUCT_SAVED")), "the filter offers it")
+		assert.Contains(t, testid(audit.Body, "audit"), "Product saved")
+		assert.Contains(t, testid(audit.Body, "audit"), "version=1;sha256=")
+
 		// A second registration of the same ID is refused beside the ID.
 		res = adam.post("/admin/products", newProductForm())
 		require.Equal(t, http.StatusConflict, res.Status)
