@@ -194,9 +194,7 @@ func parseProductForm(form url.Values) (signoff.Definition, int, signoff.Problem
 		ExtendLastStep: form.Get("extend_last_step") == "1", SourceObject: form.Get("source_object"),
 		PendingDays: number("pending_days", form.Get("pending_days")),
 	}
-	for _, t := range strings.Split(form.Get("tags"), ",") {
-		d.Tags = append(d.Tags, t)
-	}
+	d.Tags = strings.Split(form.Get("tags"), ",") // trimmed, and blanks dropped, by Normalize
 	for _, f := range strings.Split(form.Get("durations"), ",") {
 		if strings.TrimSpace(f) == "" {
 			continue

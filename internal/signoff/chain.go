@@ -59,10 +59,12 @@ func HasTag(tags []string, classification, tag string) bool {
 	if tag == "" {
 		return true
 	}
+	//lint:ignore SA6005 the comparison mirrors Snowflake's UPPER, not Unicode case folding
 	if strings.ToUpper(classification) == strings.ToUpper(tag) {
 		return true
 	}
 	for _, t := range tags {
+		//lint:ignore SA6005 the comparison mirrors Snowflake's LOWER, not Unicode case folding
 		if strings.ToLower(t) == strings.ToLower(tag) {
 			return true
 		}
