@@ -2525,10 +2525,11 @@ GRANT USAGE ON PROCEDURE SIGNOFF.API.PREFLIGHT() TO ROLE SIGNOFF_ADMIN;
 -- identifiers, kinds, quorums, the number of steps, lengths, no
 -- bidirectional controls; the pages check the rest first), that the caller
 -- holds SIGNOFF_ADMIN in their session, and that SIGNOFF_OWNER owns the
--- access role, which GRANT_REQUEST must be able to grant: SHOW ROLES, which
--- an owner's-rights procedure may run since release 10.3
--- (DOCS/release-notes/2026/10_3), lists each role's owner
--- (DOCS/sql-reference/sql/show-roles). Then, in one transaction under the
+-- access role, which GRANT_REQUEST must be able to grant: SHOW GRANTS TO ROLE
+-- SIGNOFF_OWNER lists its OWNERSHIP of each role (DOCS/sql-reference/sql/show-grants),
+-- and an owner's-rights procedure may run SHOW
+-- (DOCS/developer-guide/stored-procedure/stored-procedures-rights,
+-- DOCS/release-notes/2026/10_3). Then, in one transaction under the
 -- submit lock (sqlstore.LockSubmissions: saves take turns with each other
 -- and with submissions, which copy the chain): the catalog row, the chain
 -- rules, a new version with the whole definition and its SHA2, and the
@@ -2570,7 +2571,7 @@ DECLARE
     result       VARIANT;
     d            VARIANT;
     request_id   VARCHAR DEFAULT NULL;
-    actor_role   VARCHAR DEFAULT '<no value>';
+    actor_role   VARCHAR DEFAULT 'SIGNOFF_ADMIN';
     is_admin     BOOLEAN DEFAULT FALSE;
     is_new       BOOLEAN;
     base_version NUMBER;
@@ -2600,7 +2601,6 @@ DECLARE
     deadline_hours NUMBER;
     step_fallback_role VARCHAR;
     rules        RESULTSET;
-    show_roles   VARCHAR;
     audit_lock_missing EXCEPTION (-20002, 'the SIGNOFF.MAIN.AUDIT_LOCK row is missing; run 01_data_model.sql');
     event_id     VARCHAR;
     event_type   VARCHAR;
@@ -2611,7 +2611,7 @@ DECLARE
     ev_seq       NUMBER;
     ev_prev_hash VARCHAR;
     ev_hash      VARCHAR;
-    submit_lock_missing EXCEPTION (-20003, 'the SIGNOFF.MAIN.SUBMIT_LOCK row is missing; run 01_data_model.sql');
+    lock_missing EXCEPTION (-20003, 'the SIGNOFF.MAIN.SUBMIT_LOCK row is missing; run 01_data_model.sql');
     new_event_id VARCHAR;
 BEGIN
     -- Who is calling: the calling session's user, from Snowflake.
@@ -2657,54 +2657,54 @@ BEGIN
     SELECT CASE
                WHEN :d IS NULL OR TYPEOF(:d) <> 'OBJECT' THEN 'definition'
                WHEN EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => :d)) f
-                            WHERE f.key NOT IN (<no value>)) THEN 'definition'
-               WHEN NOT COALESCE(:product_id RLIKE '<no value>', FALSE) THEN 'id'
-               WHEN COALESCE(LENGTH(:name), 0) = 0 OR LENGTH(:name) > <no value> OR BIDI_CONTROLS(:name) > 0 THEN 'name'
-               WHEN LENGTH(:description) > <no value> OR BIDI_CONTROLS(:description) > 0 THEN 'description'
-               WHEN COALESCE(LENGTH(:owner), 0) = 0 OR LENGTH(:owner) > <no value> OR BIDI_CONTROLS(:owner) > 0 THEN 'owner'
-               WHEN COALESCE(LENGTH(:domain), 0) = 0 OR LENGTH(:domain) > <no value> OR BIDI_CONTROLS(:domain) > 0 THEN 'domain'
+                            WHERE f.key NOT IN ('id', 'name', 'description', 'owner', 'owner_role', 'domain', 'classification', 'tags', 'columns', 'access_role', 'durations', 'pending_days', 'fallback_role', 'extend_last_step', 'source_object', 'chain')) THEN 'definition'
+               WHEN NOT COALESCE(:product_id RLIKE '[a-z0-9][a-z0-9-]{0,63}', FALSE) THEN 'id'
+               WHEN COALESCE(LENGTH(:name), 0) = 0 OR LENGTH(:name) > 200 OR BIDI_CONTROLS(:name) > 0 THEN 'name'
+               WHEN LENGTH(:description) > 4000 OR BIDI_CONTROLS(:description) > 0 THEN 'description'
+               WHEN COALESCE(LENGTH(:owner), 0) = 0 OR LENGTH(:owner) > 200 OR BIDI_CONTROLS(:owner) > 0 THEN 'owner'
+               WHEN COALESCE(LENGTH(:domain), 0) = 0 OR LENGTH(:domain) > 200 OR BIDI_CONTROLS(:domain) > 0 THEN 'domain'
                WHEN COALESCE(LENGTH(:classification), 0) = 0 OR LENGTH(:classification) > 64
                     OR BIDI_CONTROLS(:classification) > 0 THEN 'classification'
-               WHEN NOT COALESCE(:owner_role RLIKE '<no value>', FALSE) THEN 'owner_role'
-               WHEN NOT COALESCE(:access_role RLIKE '<no value>', FALSE) OR STARTSWITH(UPPER(:access_role), 'SIGNOFF_')
+               WHEN NOT COALESCE(:owner_role RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE) THEN 'owner_role'
+               WHEN NOT COALESCE(:access_role RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE) OR STARTSWITH(UPPER(:access_role), 'SIGNOFF_')
                     THEN 'access_role'
-               WHEN :fallback_role <> '' AND NOT (:fallback_role RLIKE '<no value>') THEN 'fallback_role'
+               WHEN :fallback_role <> '' AND NOT (:fallback_role RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}') THEN 'fallback_role'
                WHEN COALESCE(TYPEOF(GET(:d, 'pending_days')), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
                     OR TRY_TO_DOUBLE(GET(:d, 'pending_days')::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(GET(:d, 'pending_days')::VARCHAR))
-                    OR :pending_days < 0 OR :pending_days > <no value> THEN 'pending_days'
-               WHEN COALESCE(TYPEOF(GET(:d, 'tags')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'tags')) > <no value>
+                    OR :pending_days < 0 OR :pending_days > 3650 THEN 'pending_days'
+               WHEN COALESCE(TYPEOF(GET(:d, 'tags')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'tags')) > 32
                     OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'tags'))) f
                                WHERE TYPEOF(f.value) <> 'VARCHAR' OR COALESCE(LENGTH(TRIM(f.value::VARCHAR)), 0) NOT BETWEEN 1 AND 64
                                   OR BIDI_CONTROLS(f.value::VARCHAR) > 0) THEN 'tags'
-               WHEN COALESCE(TYPEOF(GET(:d, 'columns')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'columns')) > <no value>
+               WHEN COALESCE(TYPEOF(GET(:d, 'columns')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'columns')) > 500
                     OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'columns'))) f
                                WHERE TYPEOF(f.value) <> 'OBJECT' OR COALESCE(LENGTH(f.value:name::VARCHAR), 0) = 0
                                   OR COALESCE(LENGTH(f.value:type::VARCHAR), 0) = 0) THEN 'columns'
                WHEN COALESCE(TYPEOF(GET(:d, 'durations')), 'ARRAY') <> 'ARRAY'
                     OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'durations'))) f
                                WHERE TYPEOF(f.value) NOT IN ('INTEGER', 'DECIMAL') OR TRY_TO_DOUBLE(f.value::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value::VARCHAR))
-                                  OR TRY_TO_DOUBLE(f.value::VARCHAR) NOT BETWEEN 0 AND <no value>) THEN 'durations'
+                                  OR TRY_TO_DOUBLE(f.value::VARCHAR) NOT BETWEEN 0 AND 3650) THEN 'durations'
                WHEN COALESCE(TYPEOF(GET(:d, 'chain')), '') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'chain')) = 0
-                    OR ARRAY_SIZE(GET(:d, 'chain')) > <no value> THEN 'chain'
+                    OR ARRAY_SIZE(GET(:d, 'chain')) > 10 THEN 'chain'
                WHEN EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'chain'))) f
                             WHERE TYPEOF(f.value) <> 'OBJECT'
                                OR UPPER(COALESCE(f.value:kind::VARCHAR, 'ROLE')) NOT IN ('ROLE', 'OWNER', 'MANAGER')
                                OR (UPPER(COALESCE(f.value:kind::VARCHAR, 'ROLE')) <> 'OWNER'
-                                   AND NOT COALESCE(TRIM(f.value:approver_role::VARCHAR) RLIKE '<no value>', FALSE))
-                               OR COALESCE(LENGTH(TRIM(f.value:label::VARCHAR)), 0) NOT BETWEEN 1 AND <no value>
+                                   AND NOT COALESCE(TRIM(f.value:approver_role::VARCHAR) RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE))
+                               OR COALESCE(LENGTH(TRIM(f.value:label::VARCHAR)), 0) NOT BETWEEN 1 AND 200
                                OR BIDI_CONTROLS(f.value:label::VARCHAR) > 0
                                OR LENGTH(f.value:when_tag::VARCHAR) > 64 OR BIDI_CONTROLS(f.value:when_tag::VARCHAR) > 0
                                OR COALESCE(TYPEOF(f.value:quorum), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
                                OR TRY_TO_DOUBLE(f.value:quorum::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value:quorum::VARCHAR))
-                               OR COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1) NOT BETWEEN 1 AND <no value>
+                               OR COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1) NOT BETWEEN 1 AND 5
                                OR COALESCE(TYPEOF(f.value:deadline_hours), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
                                OR TRY_TO_DOUBLE(f.value:deadline_hours::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value:deadline_hours::VARCHAR))
-                               OR COALESCE(TRY_TO_NUMBER(f.value:deadline_hours::VARCHAR), 0) NOT BETWEEN 0 AND <no value>
+                               OR COALESCE(TRY_TO_NUMBER(f.value:deadline_hours::VARCHAR), 0) NOT BETWEEN 0 AND 87600
                                OR (COALESCE(f.value:fallback_role::VARCHAR, '') <> ''
-                                   AND NOT (TRIM(f.value:fallback_role::VARCHAR) RLIKE '<no value>'))) THEN 'chain'
+                                   AND NOT (TRIM(f.value:fallback_role::VARCHAR) RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}'))) THEN 'chain'
                WHEN (SELECT SUM(COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1)) FROM TABLE(FLATTEN(INPUT => GET(:d, 'chain'))) f)
-                    > <no value> THEN 'chain'
-               WHEN :event_ids IS NOT NULL AND NOT COALESCE(:event_ids RLIKE '<no value>', FALSE) THEN 'event_ids'
+                    > 10 THEN 'chain'
+               WHEN :event_ids IS NOT NULL AND NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
                WHEN :event_ids IS NOT NULL AND ABS(ID_MILLIS(:event_ids) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'event_ids'
                ELSE ''
            END
@@ -2721,13 +2721,14 @@ BEGIN
     SELECT TO_JSON(COALESCE(GET(:d, 'columns'), ARRAY_CONSTRUCT())) INTO :product_columns;
     SELECT COALESCE(NULLIF(LISTAGG(DISTINCT f.value::NUMBER, ',') WITHIN GROUP (ORDER BY f.value::NUMBER), ''), '0')
       INTO :durations FROM TABLE(FLATTEN(INPUT => GET(:d, 'durations'))) f;
-    SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', '<no value>') = 'TRUE', FALSE) INTO :is_admin;
-    -- GRANT_REQUEST grants the access role as SIGNOFF_OWNER, which must own it.
-    -- access_role matched the role pattern above, so it holds no quote.
-    show_roles := 'SHOW ROLES LIKE ''' || access_role || '''';
-    EXECUTE IMMEDIATE :show_roles;
+    SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', 'SIGNOFF_ADMIN') = 'TRUE', FALSE) INTO :is_admin;
+    -- GRANT_REQUEST grants the access role as SIGNOFF_OWNER, which must own
+    -- it: SHOW GRANTS TO ROLE lists its OWNERSHIP of each role it owns (the
+    -- preflight reads the same list), the role's name unquoted for an
+    -- unquoted identifier, which the role pattern above requires.
+    SHOW GRANTS TO ROLE SIGNOFF_OWNER;
     SELECT COUNT(*) > 0 INTO :access_role_owned FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))
-     WHERE "name" = UPPER(:access_role) AND "owner" = 'SIGNOFF_OWNER';
+     WHERE "privilege" = 'OWNERSHIP' AND "granted_on" = 'ROLE' AND REPLACE("name", '"', '') = UPPER(:access_role);
     SELECT COALESCE(:is_new, NOT EXISTS (SELECT 1 FROM SIGNOFF.MAIN.DATA_PRODUCT WHERE PRODUCT_ID = :product_id)),
            COALESCE(:base_version, (SELECT COALESCE(MAX(VERSION), 0) FROM SIGNOFF.MAIN.PRODUCT_VERSION
                                     WHERE PRODUCT_ID = :product_id))
@@ -2735,7 +2736,7 @@ BEGIN
     BEGIN TRANSACTION;
     UPDATE main.submit_lock SET locked_at = :now_ts WHERE lock_id = 1;
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
-        RAISE submit_lock_missing;
+        RAISE lock_missing;
     END IF;
     SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH p AS (SELECT COUNT(*) AS n FROM main.data_product WHERE product_id = :product_id),
          v AS (SELECT COALESCE(MAX(version), 0) AS version FROM main.product_version WHERE product_id = :product_id)
@@ -2771,6 +2772,11 @@ BEGIN
     SELECT :product_id, :name, :description, :owner, :owner_role, :domain, :classification, :tags, :product_columns,
            :access_role, :now_ts, :durations, NULLIF(:pending_days, 0), NULLIF(:fallback_role, ''), :extension_steps
     WHERE NOT EXISTS (SELECT 1 FROM main.data_product WHERE product_id = :product_id);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
     ELSE
         UPDATE main.data_product
     SET name = :name, description = :description, owner = :owner, owner_role = :owner_role, domain = :domain,
@@ -2778,11 +2784,11 @@ BEGIN
         access_role = :access_role, durations = :durations, pending_days = NULLIF(:pending_days, 0),
         fallback_role = NULLIF(:fallback_role, ''), extension_steps = :extension_steps
     WHERE product_id = :product_id;
-    END IF;
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
+    END IF;
     END IF;
     DELETE FROM main.approval_chain WHERE product_id = :product_id;
     rules := (SELECT f.index + 1 AS step_no, UPPER(COALESCE(f.value:kind::VARCHAR, 'ROLE')) AS step_kind,
@@ -2880,7 +2886,7 @@ DECLARE
     result       VARIANT;
     d            VARIANT;
     request_id   VARCHAR DEFAULT NULL;
-    actor_role   VARCHAR DEFAULT '<no value>';
+    actor_role   VARCHAR DEFAULT 'SIGNOFF_ADMIN';
     is_admin     BOOLEAN DEFAULT FALSE;
     is_new       BOOLEAN;
     base_version NUMBER;
@@ -2910,7 +2916,6 @@ DECLARE
     deadline_hours NUMBER;
     step_fallback_role VARCHAR;
     rules        RESULTSET;
-    show_roles   VARCHAR;
     audit_lock_missing EXCEPTION (-20002, 'the SIGNOFF.MAIN.AUDIT_LOCK row is missing; run 01_data_model.sql');
     event_id     VARCHAR;
     event_type   VARCHAR;
@@ -2921,7 +2926,7 @@ DECLARE
     ev_seq       NUMBER;
     ev_prev_hash VARCHAR;
     ev_hash      VARCHAR;
-    submit_lock_missing EXCEPTION (-20003, 'the SIGNOFF.MAIN.SUBMIT_LOCK row is missing; run 01_data_model.sql');
+    lock_missing EXCEPTION (-20003, 'the SIGNOFF.MAIN.SUBMIT_LOCK row is missing; run 01_data_model.sql');
     new_event_id VARCHAR;
     event_ids    VARCHAR DEFAULT NULL;
     dry_run      BOOLEAN DEFAULT FALSE;
@@ -2969,54 +2974,54 @@ BEGIN
     SELECT CASE
                WHEN :d IS NULL OR TYPEOF(:d) <> 'OBJECT' THEN 'definition'
                WHEN EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => :d)) f
-                            WHERE f.key NOT IN (<no value>)) THEN 'definition'
-               WHEN NOT COALESCE(:product_id RLIKE '<no value>', FALSE) THEN 'id'
-               WHEN COALESCE(LENGTH(:name), 0) = 0 OR LENGTH(:name) > <no value> OR BIDI_CONTROLS(:name) > 0 THEN 'name'
-               WHEN LENGTH(:description) > <no value> OR BIDI_CONTROLS(:description) > 0 THEN 'description'
-               WHEN COALESCE(LENGTH(:owner), 0) = 0 OR LENGTH(:owner) > <no value> OR BIDI_CONTROLS(:owner) > 0 THEN 'owner'
-               WHEN COALESCE(LENGTH(:domain), 0) = 0 OR LENGTH(:domain) > <no value> OR BIDI_CONTROLS(:domain) > 0 THEN 'domain'
+                            WHERE f.key NOT IN ('id', 'name', 'description', 'owner', 'owner_role', 'domain', 'classification', 'tags', 'columns', 'access_role', 'durations', 'pending_days', 'fallback_role', 'extend_last_step', 'source_object', 'chain')) THEN 'definition'
+               WHEN NOT COALESCE(:product_id RLIKE '[a-z0-9][a-z0-9-]{0,63}', FALSE) THEN 'id'
+               WHEN COALESCE(LENGTH(:name), 0) = 0 OR LENGTH(:name) > 200 OR BIDI_CONTROLS(:name) > 0 THEN 'name'
+               WHEN LENGTH(:description) > 4000 OR BIDI_CONTROLS(:description) > 0 THEN 'description'
+               WHEN COALESCE(LENGTH(:owner), 0) = 0 OR LENGTH(:owner) > 200 OR BIDI_CONTROLS(:owner) > 0 THEN 'owner'
+               WHEN COALESCE(LENGTH(:domain), 0) = 0 OR LENGTH(:domain) > 200 OR BIDI_CONTROLS(:domain) > 0 THEN 'domain'
                WHEN COALESCE(LENGTH(:classification), 0) = 0 OR LENGTH(:classification) > 64
                     OR BIDI_CONTROLS(:classification) > 0 THEN 'classification'
-               WHEN NOT COALESCE(:owner_role RLIKE '<no value>', FALSE) THEN 'owner_role'
-               WHEN NOT COALESCE(:access_role RLIKE '<no value>', FALSE) OR STARTSWITH(UPPER(:access_role), 'SIGNOFF_')
+               WHEN NOT COALESCE(:owner_role RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE) THEN 'owner_role'
+               WHEN NOT COALESCE(:access_role RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE) OR STARTSWITH(UPPER(:access_role), 'SIGNOFF_')
                     THEN 'access_role'
-               WHEN :fallback_role <> '' AND NOT (:fallback_role RLIKE '<no value>') THEN 'fallback_role'
+               WHEN :fallback_role <> '' AND NOT (:fallback_role RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}') THEN 'fallback_role'
                WHEN COALESCE(TYPEOF(GET(:d, 'pending_days')), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
                     OR TRY_TO_DOUBLE(GET(:d, 'pending_days')::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(GET(:d, 'pending_days')::VARCHAR))
-                    OR :pending_days < 0 OR :pending_days > <no value> THEN 'pending_days'
-               WHEN COALESCE(TYPEOF(GET(:d, 'tags')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'tags')) > <no value>
+                    OR :pending_days < 0 OR :pending_days > 3650 THEN 'pending_days'
+               WHEN COALESCE(TYPEOF(GET(:d, 'tags')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'tags')) > 32
                     OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'tags'))) f
                                WHERE TYPEOF(f.value) <> 'VARCHAR' OR COALESCE(LENGTH(TRIM(f.value::VARCHAR)), 0) NOT BETWEEN 1 AND 64
                                   OR BIDI_CONTROLS(f.value::VARCHAR) > 0) THEN 'tags'
-               WHEN COALESCE(TYPEOF(GET(:d, 'columns')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'columns')) > <no value>
+               WHEN COALESCE(TYPEOF(GET(:d, 'columns')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'columns')) > 500
                     OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'columns'))) f
                                WHERE TYPEOF(f.value) <> 'OBJECT' OR COALESCE(LENGTH(f.value:name::VARCHAR), 0) = 0
                                   OR COALESCE(LENGTH(f.value:type::VARCHAR), 0) = 0) THEN 'columns'
                WHEN COALESCE(TYPEOF(GET(:d, 'durations')), 'ARRAY') <> 'ARRAY'
                     OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'durations'))) f
                                WHERE TYPEOF(f.value) NOT IN ('INTEGER', 'DECIMAL') OR TRY_TO_DOUBLE(f.value::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value::VARCHAR))
-                                  OR TRY_TO_DOUBLE(f.value::VARCHAR) NOT BETWEEN 0 AND <no value>) THEN 'durations'
+                                  OR TRY_TO_DOUBLE(f.value::VARCHAR) NOT BETWEEN 0 AND 3650) THEN 'durations'
                WHEN COALESCE(TYPEOF(GET(:d, 'chain')), '') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'chain')) = 0
-                    OR ARRAY_SIZE(GET(:d, 'chain')) > <no value> THEN 'chain'
+                    OR ARRAY_SIZE(GET(:d, 'chain')) > 10 THEN 'chain'
                WHEN EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'chain'))) f
                             WHERE TYPEOF(f.value) <> 'OBJECT'
                                OR UPPER(COALESCE(f.value:kind::VARCHAR, 'ROLE')) NOT IN ('ROLE', 'OWNER', 'MANAGER')
                                OR (UPPER(COALESCE(f.value:kind::VARCHAR, 'ROLE')) <> 'OWNER'
-                                   AND NOT COALESCE(TRIM(f.value:approver_role::VARCHAR) RLIKE '<no value>', FALSE))
-                               OR COALESCE(LENGTH(TRIM(f.value:label::VARCHAR)), 0) NOT BETWEEN 1 AND <no value>
+                                   AND NOT COALESCE(TRIM(f.value:approver_role::VARCHAR) RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE))
+                               OR COALESCE(LENGTH(TRIM(f.value:label::VARCHAR)), 0) NOT BETWEEN 1 AND 200
                                OR BIDI_CONTROLS(f.value:label::VARCHAR) > 0
                                OR LENGTH(f.value:when_tag::VARCHAR) > 64 OR BIDI_CONTROLS(f.value:when_tag::VARCHAR) > 0
                                OR COALESCE(TYPEOF(f.value:quorum), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
                                OR TRY_TO_DOUBLE(f.value:quorum::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value:quorum::VARCHAR))
-                               OR COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1) NOT BETWEEN 1 AND <no value>
+                               OR COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1) NOT BETWEEN 1 AND 5
                                OR COALESCE(TYPEOF(f.value:deadline_hours), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
                                OR TRY_TO_DOUBLE(f.value:deadline_hours::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value:deadline_hours::VARCHAR))
-                               OR COALESCE(TRY_TO_NUMBER(f.value:deadline_hours::VARCHAR), 0) NOT BETWEEN 0 AND <no value>
+                               OR COALESCE(TRY_TO_NUMBER(f.value:deadline_hours::VARCHAR), 0) NOT BETWEEN 0 AND 87600
                                OR (COALESCE(f.value:fallback_role::VARCHAR, '') <> ''
-                                   AND NOT (TRIM(f.value:fallback_role::VARCHAR) RLIKE '<no value>'))) THEN 'chain'
+                                   AND NOT (TRIM(f.value:fallback_role::VARCHAR) RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}'))) THEN 'chain'
                WHEN (SELECT SUM(COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1)) FROM TABLE(FLATTEN(INPUT => GET(:d, 'chain'))) f)
-                    > <no value> THEN 'chain'
-               WHEN :event_ids IS NOT NULL AND NOT COALESCE(:event_ids RLIKE '<no value>', FALSE) THEN 'event_ids'
+                    > 10 THEN 'chain'
+               WHEN :event_ids IS NOT NULL AND NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
                WHEN :event_ids IS NOT NULL AND ABS(ID_MILLIS(:event_ids) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'event_ids'
                ELSE ''
            END
@@ -3033,13 +3038,14 @@ BEGIN
     SELECT TO_JSON(COALESCE(GET(:d, 'columns'), ARRAY_CONSTRUCT())) INTO :product_columns;
     SELECT COALESCE(NULLIF(LISTAGG(DISTINCT f.value::NUMBER, ',') WITHIN GROUP (ORDER BY f.value::NUMBER), ''), '0')
       INTO :durations FROM TABLE(FLATTEN(INPUT => GET(:d, 'durations'))) f;
-    SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', '<no value>') = 'TRUE', FALSE) INTO :is_admin;
-    -- GRANT_REQUEST grants the access role as SIGNOFF_OWNER, which must own it.
-    -- access_role matched the role pattern above, so it holds no quote.
-    show_roles := 'SHOW ROLES LIKE ''' || access_role || '''';
-    EXECUTE IMMEDIATE :show_roles;
+    SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', 'SIGNOFF_ADMIN') = 'TRUE', FALSE) INTO :is_admin;
+    -- GRANT_REQUEST grants the access role as SIGNOFF_OWNER, which must own
+    -- it: SHOW GRANTS TO ROLE lists its OWNERSHIP of each role it owns (the
+    -- preflight reads the same list), the role's name unquoted for an
+    -- unquoted identifier, which the role pattern above requires.
+    SHOW GRANTS TO ROLE SIGNOFF_OWNER;
     SELECT COUNT(*) > 0 INTO :access_role_owned FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))
-     WHERE "name" = UPPER(:access_role) AND "owner" = 'SIGNOFF_OWNER';
+     WHERE "privilege" = 'OWNERSHIP' AND "granted_on" = 'ROLE' AND REPLACE("name", '"', '') = UPPER(:access_role);
     SELECT COALESCE(:is_new, NOT EXISTS (SELECT 1 FROM SIGNOFF.MAIN.DATA_PRODUCT WHERE PRODUCT_ID = :product_id)),
            COALESCE(:base_version, (SELECT COALESCE(MAX(VERSION), 0) FROM SIGNOFF.MAIN.PRODUCT_VERSION
                                     WHERE PRODUCT_ID = :product_id))
@@ -3047,7 +3053,7 @@ BEGIN
     BEGIN TRANSACTION;
     UPDATE main.submit_lock SET locked_at = :now_ts WHERE lock_id = 1;
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
-        RAISE submit_lock_missing;
+        RAISE lock_missing;
     END IF;
     SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH p AS (SELECT COUNT(*) AS n FROM main.data_product WHERE product_id = :product_id),
          v AS (SELECT COALESCE(MAX(version), 0) AS version FROM main.product_version WHERE product_id = :product_id)
@@ -3083,6 +3089,11 @@ BEGIN
     SELECT :product_id, :name, :description, :owner, :owner_role, :domain, :classification, :tags, :product_columns,
            :access_role, :now_ts, :durations, NULLIF(:pending_days, 0), NULLIF(:fallback_role, ''), :extension_steps
     WHERE NOT EXISTS (SELECT 1 FROM main.data_product WHERE product_id = :product_id);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
     ELSE
         UPDATE main.data_product
     SET name = :name, description = :description, owner = :owner, owner_role = :owner_role, domain = :domain,
@@ -3090,11 +3101,11 @@ BEGIN
         access_role = :access_role, durations = :durations, pending_days = NULLIF(:pending_days, 0),
         fallback_role = NULLIF(:fallback_role, ''), extension_steps = :extension_steps
     WHERE product_id = :product_id;
-    END IF;
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
+    END IF;
     END IF;
     DELETE FROM main.approval_chain WHERE product_id = :product_id;
     rules := (SELECT f.index + 1 AS step_no, UPPER(COALESCE(f.value:kind::VARCHAR, 'ROLE')) AS step_kind,
@@ -3192,7 +3203,7 @@ DECLARE
     result       VARIANT;
     d            VARIANT;
     request_id   VARCHAR DEFAULT NULL;
-    actor_role   VARCHAR DEFAULT '<no value>';
+    actor_role   VARCHAR DEFAULT 'SIGNOFF_ADMIN';
     is_admin     BOOLEAN DEFAULT FALSE;
     is_new       BOOLEAN;
     base_version NUMBER;
@@ -3222,7 +3233,6 @@ DECLARE
     deadline_hours NUMBER;
     step_fallback_role VARCHAR;
     rules        RESULTSET;
-    show_roles   VARCHAR;
     audit_lock_missing EXCEPTION (-20002, 'the SIGNOFF.MAIN.AUDIT_LOCK row is missing; run 01_data_model.sql');
     event_id     VARCHAR;
     event_type   VARCHAR;
@@ -3233,7 +3243,7 @@ DECLARE
     ev_seq       NUMBER;
     ev_prev_hash VARCHAR;
     ev_hash      VARCHAR;
-    submit_lock_missing EXCEPTION (-20003, 'the SIGNOFF.MAIN.SUBMIT_LOCK row is missing; run 01_data_model.sql');
+    lock_missing EXCEPTION (-20003, 'the SIGNOFF.MAIN.SUBMIT_LOCK row is missing; run 01_data_model.sql');
     new_event_id VARCHAR;
     event_ids    VARCHAR DEFAULT NULL;
     dry_run      BOOLEAN DEFAULT FALSE;
@@ -3301,54 +3311,54 @@ BEGIN
     SELECT CASE
                WHEN :d IS NULL OR TYPEOF(:d) <> 'OBJECT' THEN 'definition'
                WHEN EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => :d)) f
-                            WHERE f.key NOT IN (<no value>)) THEN 'definition'
-               WHEN NOT COALESCE(:product_id RLIKE '<no value>', FALSE) THEN 'id'
-               WHEN COALESCE(LENGTH(:name), 0) = 0 OR LENGTH(:name) > <no value> OR BIDI_CONTROLS(:name) > 0 THEN 'name'
-               WHEN LENGTH(:description) > <no value> OR BIDI_CONTROLS(:description) > 0 THEN 'description'
-               WHEN COALESCE(LENGTH(:owner), 0) = 0 OR LENGTH(:owner) > <no value> OR BIDI_CONTROLS(:owner) > 0 THEN 'owner'
-               WHEN COALESCE(LENGTH(:domain), 0) = 0 OR LENGTH(:domain) > <no value> OR BIDI_CONTROLS(:domain) > 0 THEN 'domain'
+                            WHERE f.key NOT IN ('id', 'name', 'description', 'owner', 'owner_role', 'domain', 'classification', 'tags', 'columns', 'access_role', 'durations', 'pending_days', 'fallback_role', 'extend_last_step', 'source_object', 'chain')) THEN 'definition'
+               WHEN NOT COALESCE(:product_id RLIKE '[a-z0-9][a-z0-9-]{0,63}', FALSE) THEN 'id'
+               WHEN COALESCE(LENGTH(:name), 0) = 0 OR LENGTH(:name) > 200 OR BIDI_CONTROLS(:name) > 0 THEN 'name'
+               WHEN LENGTH(:description) > 4000 OR BIDI_CONTROLS(:description) > 0 THEN 'description'
+               WHEN COALESCE(LENGTH(:owner), 0) = 0 OR LENGTH(:owner) > 200 OR BIDI_CONTROLS(:owner) > 0 THEN 'owner'
+               WHEN COALESCE(LENGTH(:domain), 0) = 0 OR LENGTH(:domain) > 200 OR BIDI_CONTROLS(:domain) > 0 THEN 'domain'
                WHEN COALESCE(LENGTH(:classification), 0) = 0 OR LENGTH(:classification) > 64
                     OR BIDI_CONTROLS(:classification) > 0 THEN 'classification'
-               WHEN NOT COALESCE(:owner_role RLIKE '<no value>', FALSE) THEN 'owner_role'
-               WHEN NOT COALESCE(:access_role RLIKE '<no value>', FALSE) OR STARTSWITH(UPPER(:access_role), 'SIGNOFF_')
+               WHEN NOT COALESCE(:owner_role RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE) THEN 'owner_role'
+               WHEN NOT COALESCE(:access_role RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE) OR STARTSWITH(UPPER(:access_role), 'SIGNOFF_')
                     THEN 'access_role'
-               WHEN :fallback_role <> '' AND NOT (:fallback_role RLIKE '<no value>') THEN 'fallback_role'
+               WHEN :fallback_role <> '' AND NOT (:fallback_role RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}') THEN 'fallback_role'
                WHEN COALESCE(TYPEOF(GET(:d, 'pending_days')), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
                     OR TRY_TO_DOUBLE(GET(:d, 'pending_days')::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(GET(:d, 'pending_days')::VARCHAR))
-                    OR :pending_days < 0 OR :pending_days > <no value> THEN 'pending_days'
-               WHEN COALESCE(TYPEOF(GET(:d, 'tags')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'tags')) > <no value>
+                    OR :pending_days < 0 OR :pending_days > 3650 THEN 'pending_days'
+               WHEN COALESCE(TYPEOF(GET(:d, 'tags')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'tags')) > 32
                     OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'tags'))) f
                                WHERE TYPEOF(f.value) <> 'VARCHAR' OR COALESCE(LENGTH(TRIM(f.value::VARCHAR)), 0) NOT BETWEEN 1 AND 64
                                   OR BIDI_CONTROLS(f.value::VARCHAR) > 0) THEN 'tags'
-               WHEN COALESCE(TYPEOF(GET(:d, 'columns')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'columns')) > <no value>
+               WHEN COALESCE(TYPEOF(GET(:d, 'columns')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'columns')) > 500
                     OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'columns'))) f
                                WHERE TYPEOF(f.value) <> 'OBJECT' OR COALESCE(LENGTH(f.value:name::VARCHAR), 0) = 0
                                   OR COALESCE(LENGTH(f.value:type::VARCHAR), 0) = 0) THEN 'columns'
                WHEN COALESCE(TYPEOF(GET(:d, 'durations')), 'ARRAY') <> 'ARRAY'
                     OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'durations'))) f
                                WHERE TYPEOF(f.value) NOT IN ('INTEGER', 'DECIMAL') OR TRY_TO_DOUBLE(f.value::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value::VARCHAR))
-                                  OR TRY_TO_DOUBLE(f.value::VARCHAR) NOT BETWEEN 0 AND <no value>) THEN 'durations'
+                                  OR TRY_TO_DOUBLE(f.value::VARCHAR) NOT BETWEEN 0 AND 3650) THEN 'durations'
                WHEN COALESCE(TYPEOF(GET(:d, 'chain')), '') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'chain')) = 0
-                    OR ARRAY_SIZE(GET(:d, 'chain')) > <no value> THEN 'chain'
+                    OR ARRAY_SIZE(GET(:d, 'chain')) > 10 THEN 'chain'
                WHEN EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'chain'))) f
                             WHERE TYPEOF(f.value) <> 'OBJECT'
                                OR UPPER(COALESCE(f.value:kind::VARCHAR, 'ROLE')) NOT IN ('ROLE', 'OWNER', 'MANAGER')
                                OR (UPPER(COALESCE(f.value:kind::VARCHAR, 'ROLE')) <> 'OWNER'
-                                   AND NOT COALESCE(TRIM(f.value:approver_role::VARCHAR) RLIKE '<no value>', FALSE))
-                               OR COALESCE(LENGTH(TRIM(f.value:label::VARCHAR)), 0) NOT BETWEEN 1 AND <no value>
+                                   AND NOT COALESCE(TRIM(f.value:approver_role::VARCHAR) RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE))
+                               OR COALESCE(LENGTH(TRIM(f.value:label::VARCHAR)), 0) NOT BETWEEN 1 AND 200
                                OR BIDI_CONTROLS(f.value:label::VARCHAR) > 0
                                OR LENGTH(f.value:when_tag::VARCHAR) > 64 OR BIDI_CONTROLS(f.value:when_tag::VARCHAR) > 0
                                OR COALESCE(TYPEOF(f.value:quorum), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
                                OR TRY_TO_DOUBLE(f.value:quorum::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value:quorum::VARCHAR))
-                               OR COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1) NOT BETWEEN 1 AND <no value>
+                               OR COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1) NOT BETWEEN 1 AND 5
                                OR COALESCE(TYPEOF(f.value:deadline_hours), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
                                OR TRY_TO_DOUBLE(f.value:deadline_hours::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value:deadline_hours::VARCHAR))
-                               OR COALESCE(TRY_TO_NUMBER(f.value:deadline_hours::VARCHAR), 0) NOT BETWEEN 0 AND <no value>
+                               OR COALESCE(TRY_TO_NUMBER(f.value:deadline_hours::VARCHAR), 0) NOT BETWEEN 0 AND 87600
                                OR (COALESCE(f.value:fallback_role::VARCHAR, '') <> ''
-                                   AND NOT (TRIM(f.value:fallback_role::VARCHAR) RLIKE '<no value>'))) THEN 'chain'
+                                   AND NOT (TRIM(f.value:fallback_role::VARCHAR) RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}'))) THEN 'chain'
                WHEN (SELECT SUM(COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1)) FROM TABLE(FLATTEN(INPUT => GET(:d, 'chain'))) f)
-                    > <no value> THEN 'chain'
-               WHEN :event_ids IS NOT NULL AND NOT COALESCE(:event_ids RLIKE '<no value>', FALSE) THEN 'event_ids'
+                    > 10 THEN 'chain'
+               WHEN :event_ids IS NOT NULL AND NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
                WHEN :event_ids IS NOT NULL AND ABS(ID_MILLIS(:event_ids) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'event_ids'
                ELSE ''
            END
@@ -3365,13 +3375,14 @@ BEGIN
     SELECT TO_JSON(COALESCE(GET(:d, 'columns'), ARRAY_CONSTRUCT())) INTO :product_columns;
     SELECT COALESCE(NULLIF(LISTAGG(DISTINCT f.value::NUMBER, ',') WITHIN GROUP (ORDER BY f.value::NUMBER), ''), '0')
       INTO :durations FROM TABLE(FLATTEN(INPUT => GET(:d, 'durations'))) f;
-    SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', '<no value>') = 'TRUE', FALSE) INTO :is_admin;
-    -- GRANT_REQUEST grants the access role as SIGNOFF_OWNER, which must own it.
-    -- access_role matched the role pattern above, so it holds no quote.
-    show_roles := 'SHOW ROLES LIKE ''' || access_role || '''';
-    EXECUTE IMMEDIATE :show_roles;
+    SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', 'SIGNOFF_ADMIN') = 'TRUE', FALSE) INTO :is_admin;
+    -- GRANT_REQUEST grants the access role as SIGNOFF_OWNER, which must own
+    -- it: SHOW GRANTS TO ROLE lists its OWNERSHIP of each role it owns (the
+    -- preflight reads the same list), the role's name unquoted for an
+    -- unquoted identifier, which the role pattern above requires.
+    SHOW GRANTS TO ROLE SIGNOFF_OWNER;
     SELECT COUNT(*) > 0 INTO :access_role_owned FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))
-     WHERE "name" = UPPER(:access_role) AND "owner" = 'SIGNOFF_OWNER';
+     WHERE "privilege" = 'OWNERSHIP' AND "granted_on" = 'ROLE' AND REPLACE("name", '"', '') = UPPER(:access_role);
     SELECT COALESCE(:is_new, NOT EXISTS (SELECT 1 FROM SIGNOFF.MAIN.DATA_PRODUCT WHERE PRODUCT_ID = :product_id)),
            COALESCE(:base_version, (SELECT COALESCE(MAX(VERSION), 0) FROM SIGNOFF.MAIN.PRODUCT_VERSION
                                     WHERE PRODUCT_ID = :product_id))
@@ -3379,7 +3390,7 @@ BEGIN
     BEGIN TRANSACTION;
     UPDATE main.submit_lock SET locked_at = :now_ts WHERE lock_id = 1;
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
-        RAISE submit_lock_missing;
+        RAISE lock_missing;
     END IF;
     SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH p AS (SELECT COUNT(*) AS n FROM main.data_product WHERE product_id = :product_id),
          v AS (SELECT COALESCE(MAX(version), 0) AS version FROM main.product_version WHERE product_id = :product_id)
@@ -3415,6 +3426,11 @@ BEGIN
     SELECT :product_id, :name, :description, :owner, :owner_role, :domain, :classification, :tags, :product_columns,
            :access_role, :now_ts, :durations, NULLIF(:pending_days, 0), NULLIF(:fallback_role, ''), :extension_steps
     WHERE NOT EXISTS (SELECT 1 FROM main.data_product WHERE product_id = :product_id);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
     ELSE
         UPDATE main.data_product
     SET name = :name, description = :description, owner = :owner, owner_role = :owner_role, domain = :domain,
@@ -3422,11 +3438,11 @@ BEGIN
         access_role = :access_role, durations = :durations, pending_days = NULLIF(:pending_days, 0),
         fallback_role = NULLIF(:fallback_role, ''), extension_steps = :extension_steps
     WHERE product_id = :product_id;
-    END IF;
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
+    END IF;
     END IF;
     DELETE FROM main.approval_chain WHERE product_id = :product_id;
     rules := (SELECT f.index + 1 AS step_no, UPPER(COALESCE(f.value:kind::VARCHAR, 'ROLE')) AS step_kind,
