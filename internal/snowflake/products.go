@@ -13,11 +13,17 @@ import (
 
 var _ signoff.ProductStore = (*Store)(nil)
 
-// SaveProduct saves a definition: SAVE_PRODUCT in the admin's session. The
-// catalog cache (--catalog-cache) shows the change once it expires.
+// SaveProduct saves a definition: SAVE_PRODUCT in the admin's session.
+// A save forgets this process's catalog cache, so the admin's next page
+// shows it; other instances show it when their cache expires
+// (--catalog-cache).
 func (s *Store) SaveProduct(ctx context.Context, actor signoff.Identity, c signoff.SaveProductCall) (signoff.Outcome, error) {
-	return s.call(ctx, "save product", actor, s.api.save, c.Definition.JSON(), c.Create, c.BaseVersion,
+	o, err := s.call(ctx, "save product", actor, s.api.save, c.Definition.JSON(), c.Create, c.BaseVersion,
 		ids(c.EventIDs), c.DryRun)
+	if err == nil && o.Code == signoff.CodeOK {
+		s.reads.ForgetCatalog()
+	}
+	return o, err
 }
 
 // ProductVersions reads a product's versions (sqlstore).

@@ -155,3 +155,11 @@ func jsonText(v any) (string, error) {
 	}
 	return string(b), nil
 }
+
+// ForgetCatalog drops the catalog's kept answers (the products, the roles
+// that key chains): a save this process made shows on its next page.
+// Other instances see it when their answers expire (--catalog-cache).
+func (s *Store) ForgetCatalog() {
+	s.products.Forget()
+	s.approverRoles.Forget()
+}
