@@ -22,8 +22,9 @@ import (
 // pin the version's hash; requests in flight keep the steps they copied.
 
 // EventProductSaved: an admin registered or edited a product. It belongs to
-// no request; its Details are DefinitionDetails(version, hash), which the
-// verifier compares with the version row.
+// no request; its Details are the version, the definition's hash and the
+// catalog's (sqlstore.VersionDetails), which the verifier compares with the
+// version row and the catalog.
 const EventProductSaved EventType = "PRODUCT_SAVED"
 
 // ProductIDPattern is the shape of a new product's ID, without anchors:
@@ -142,8 +143,10 @@ func DefinitionHash(definitionJSON string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// DefinitionDetails are a PRODUCT_SAVED event's details: the version it
-// wrote and its definition's hash, so the ledger vouches for the version.
+// DefinitionDetails begin a PRODUCT_SAVED event's details: the version it
+// wrote and its definition's hash; the engine adds ";catalog=<hash>", the
+// hash of the catalog rows the save wrote (sqlstore.VersionDetails), so the
+// ledger vouches for the version and for the catalog.
 func DefinitionDetails(version int, hash string) string {
 	return "version=" + strconv.Itoa(version) + ";sha256=" + hash
 }

@@ -68,7 +68,7 @@ func (s *Store) SaveProduct(ctx context.Context, actor signoff.Identity, c signo
 			return signoff.Outcome{}, err
 		}
 		if err := a.appendEvent(eventID(c.EventIDs, 0), signoff.RoleAdmin, signoff.EventProductSaved, 0, "", "",
-			signoff.DefinitionDetails(o.Version, text(h, "definition_hash"))); err != nil {
+			text(h, "details")); err != nil {
 			return signoff.Outcome{}, err
 		}
 		return o, nil

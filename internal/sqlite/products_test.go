@@ -73,10 +73,21 @@ func TestProductVersionTamperingIsCaught(t *testing.T) {
 			mustExec(t, db, `DELETE FROM product_version WHERE product_id = 'partner-feed' AND version = 2`)
 		}, []found{{"missing", "product_version"}}},
 		{"forge a version with no event", func(t *testing.T, db *sql.DB) {
-			mustExec(t, db, `INSERT INTO product_version (product_id, version, saved_at, saved_by, definition, definition_hash)
-				SELECT product_id, 3, saved_at, saved_by, definition, definition_hash FROM product_version
+			mustExec(t, db, `INSERT INTO product_version (product_id, version, saved_at, saved_by, definition, definition_hash,
+				catalog_hash)
+				SELECT product_id, 3, saved_at, saved_by, definition, definition_hash, catalog_hash FROM product_version
 				WHERE product_id = 'partner-feed' AND version = 2`)
 		}, []found{{"orphan", "product_version"}}},
+		{"swap a saved product's access role in the catalog", func(t *testing.T, db *sql.DB) {
+			mustExec(t, db, `UPDATE data_product SET access_role = 'SYSADMIN' WHERE product_id = 'partner-feed'`)
+		}, []found{{"inconsistent", "catalog partner-feed"}}},
+		{"drop a saved product's chain rule", func(t *testing.T, db *sql.DB) {
+			mustExec(t, db, `DELETE FROM approval_chain WHERE product_id = 'partner-feed' AND step_order = 2`)
+		}, []found{{"inconsistent", "catalog partner-feed"}}},
+		{"swap the catalog row and its version's catalog hash", func(t *testing.T, db *sql.DB) {
+			mustExec(t, db, `UPDATE data_product SET access_role = 'SYSADMIN' WHERE product_id = 'partner-feed'`)
+			mustExec(t, db, `UPDATE product_version SET catalog_hash = 'forged' WHERE product_id = 'partner-feed' AND version = 2`)
+		}, []found{{"missing", "product_version"}, {"orphan", "product_version"}}},
 		{"say someone else saved it", func(t *testing.T, db *sql.DB) {
 			mustExec(t, db, `UPDATE product_version SET saved_by = 'MALLORY' WHERE product_id = 'partner-feed' AND version = 2`)
 		}, []found{{"inconsistent", "product_version saved"}}},

@@ -190,6 +190,15 @@ func VerifyLedger(digests string) string {
     OR CASE WHEN pv.saved_at = e.event_time THEN 0 ELSE 1 END = 1`)
 	add(`SELECT '', 0, '', 'inconsistent', 'product_version rows', product_id || ' ' || CAST(version AS VARCHAR), '1'
   FROM pv GROUP BY product_id, version HAVING COUNT(*) > 1`)
+	// The catalog row and rules of a product saved through Signoff are
+	// what its latest save wrote: their fingerprint's hash is the one the
+	// version (and so its event) recorded.
+	add(`SELECT '', 0, '', 'inconsistent', 'catalog ' || pv.product_id, COALESCE(SHA2(cf.fingerprint, 256), ''),
+       COALESCE(pv.catalog_hash, '')
+  FROM pv JOIN (SELECT product_id, MAX(version) AS version FROM pv GROUP BY product_id) lv
+         ON lv.product_id = pv.product_id AND lv.version = pv.version
+  LEFT JOIN (` + CatalogFingerprint("") + `) cf ON cf.product_id = pv.product_id
+ WHERE COALESCE(SHA2(cf.fingerprint, 256), '') <> COALESCE(pv.catalog_hash, '-')`)
 	// Step rows need a request too: the checks below start from requests,
 	// so steps of none would be checked by nothing.
 	add(`SELECT st.request_id, 0, '', 'orphan', 'steps', st.request_id, ''
@@ -410,8 +419,8 @@ WITH ev AS (
 ),
 dg AS (` + digests + `),
 pv AS (
-    SELECT product_id, version, saved_at, saved_by, definition, definition_hash,
-           'version=' || CAST(version AS VARCHAR) || ';sha256=' || definition_hash AS details
+    SELECT product_id, version, saved_at, saved_by, definition, definition_hash, catalog_hash,
+           ` + VersionDetails + ` AS details
     FROM product_version
 ),
 lastd AS (

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/signoff/signoff/internal/signoff"
 )
@@ -76,18 +77,61 @@ SELECT :product_id, :step_no, :approver_role, :step_label, NULLIF(:deadline_hour
 
 // InsertVersion keeps the whole definition as version :version, with its
 // hash (SHA2 of the text: Snowflake's function, and a Go function on the
-// embedded engine); nothing if the version exists (standard tables enforce
-// no key), so it must affect one row.
-const InsertVersion = `
-INSERT INTO main.product_version (product_id, version, saved_at, saved_by, definition, definition_hash)
-SELECT :product_id, :version, :now_ts, :actor, :definition, SHA2(:definition, 256)
+// embedded engine) and the hash of the catalog rows the save just wrote
+// (CatalogFingerprint), so the verifier can tell a catalog row changed
+// since; nothing if the version exists (standard tables enforce no key),
+// so it must affect one row.
+var InsertVersion = `
+INSERT INTO main.product_version (product_id, version, saved_at, saved_by, definition, definition_hash, catalog_hash)
+SELECT :product_id, :version, :now_ts, :actor, :definition, SHA2(:definition, 256),
+       (SELECT SHA2(cf.fingerprint, 256) FROM (` + CatalogFingerprint("main.") + `) cf WHERE cf.product_id = :product_id)
 WHERE NOT EXISTS (SELECT 1 FROM main.product_version WHERE product_id = :product_id AND version = :version)`
 
-// SelectVersionHash is the hash InsertVersion stored, for the event's
-// details.
+// VersionDetails is SQL for the details of a version's PRODUCT_SAVED event,
+// over a product_version row: its number and both its hashes.
+const VersionDetails = `'version=' || CAST(version AS VARCHAR) || ';sha256=' || definition_hash || ';catalog=' || catalog_hash`
+
+// SelectVersionHash is the details of the PRODUCT_SAVED event of the
+// version InsertVersion stored (VersionDetails).
 const SelectVersionHash = `
-SELECT MAX(definition_hash) AS definition_hash FROM main.product_version
+SELECT MAX(` + VersionDetails + `) AS details FROM main.product_version
 WHERE product_id = :product_id AND version = :version`
+
+// CatalogFingerprint is SQL yielding (product_id, fingerprint) for every
+// product: its catalog row and chain rules as one text, each value
+// length-prefixed as the chain snapshot's (StepsSnapshot), the rules one
+// position at a time up to signoff.MaxChainSteps. A save stores its hash
+// with the version; the verifier recomputes it for each product's latest
+// version, so a catalog row or rule changed behind the app's back (an
+// access role swapped, a step dropped) is reported. prefix is "main." for
+// the procedures' tables, "" for the verifier, which reads the API views.
+func CatalogFingerprint(prefix string) string {
+	lp := func(expr string) string {
+		return "CAST(LENGTH(" + expr + ") AS VARCHAR) || ':' || " + expr
+	}
+	fields := []string{"p.name", "p.description", "p.owner", "p.owner_role", "p.domain", "p.classification", "p.tags",
+		"p.product_columns", "p.access_role", "p.durations", "CAST(COALESCE(p.pending_days, 0) AS VARCHAR)",
+		"COALESCE(p.fallback_role, '')", "p.extension_steps"}
+	var parts []string
+	for _, f := range fields {
+		parts = append(parts, lp(f))
+	}
+	row := strings.Join(parts, " || ")
+	var rules []string
+	for k := 1; k <= signoff.MaxChainSteps; k++ {
+		rule := []string{"c.approver_role", "c.step_label", "CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)",
+			"COALESCE(c.fallback_role, '')", "c.step_kind", "COALESCE(c.when_tag, '')", "CAST(c.quorum AS VARCHAR)"}
+		var ps []string
+		for _, f := range rule {
+			ps = append(ps, lp(f))
+		}
+		rules = append(rules, fmt.Sprintf("COALESCE(MAX(CASE WHEN c.step_order = %d THEN %s END), '')", k, strings.Join(ps, " || ")))
+	}
+	return `SELECT p.product_id, MAX(` + row + `) || '|' || CAST(COUNT(c.step_order) AS VARCHAR) || '|' ||
+       ` + strings.Join(rules, " ||\n       ") + ` AS fingerprint
+FROM ` + prefix + `data_product p LEFT JOIN ` + prefix + `approval_chain c ON c.product_id = p.product_id
+GROUP BY p.product_id`
+}
 
 // SelectProductVersions reads a product's versions, newest first.
 var SelectProductVersions = `
