@@ -298,7 +298,7 @@ AS SELECT USER_NAME, DAILY_DIGEST, UPDATED_AT
 -- Every save of a product (the admin pages, SIGNOFF.API.SAVE_PRODUCT and
 -- SET_CHAIN) keeps the whole definition as a numbered version with its
 -- SHA2, which the save's PRODUCT_SAVED event records (details:
--- version=N;sha256=<hash>); the verifier (05_verify_audit.sql) holds each
+-- version=N;sha256=<hash>;catalog=<hash>); the verifier (05_verify_audit.sql) holds each
 -- to the other. The embedded engine's table: sql/sqlite/016_product_versions.sql.
 USE SCHEMA SIGNOFF.MAIN;
 
