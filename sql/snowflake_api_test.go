@@ -46,7 +46,7 @@ func TestSnowflakeAPIShape(t *testing.T) {
 	procs := procedureBodies(t, string(body))
 	require.ElementsMatch(t, []string{"SUBMIT_REQUEST", "GRANT_REQUEST", "DECIDE_STEP", "WITHDRAW_REQUEST",
 		"RETRY_GRANT", "REVOKE_ACCESS", "END_ACCESS", "RESUBMIT_REQUEST", "RUN_SCHEDULE", "WHOAMI", "PREFLIGHT", "SEND_NOTIFICATIONS",
-		"SET_NOTIFY_DIGEST", "START_REVIEW", "DECIDE_REVIEW", "LIST_GRANTS", "LIST_REQUESTS"}, keys(procs))
+		"SET_NOTIFY_DIGEST", "START_REVIEW", "DECIDE_REVIEW", "LIST_GRANTS", "LIST_REQUESTS", "SAVE_PRODUCT", "SET_CHAIN"}, keys(procs))
 
 	// The notifier runs the embedded engine's statements, whole, in order,
 	// under its lock, before it sends anything; the digest choice is the
@@ -77,6 +77,12 @@ func TestSnowflakeAPIShape(t *testing.T) {
 			"SelectReviewOutcome"},
 		"RUN_SCHEDULE": {"DueWork", "LockSubmissions", "CheckStartReview", "InsertReview", "InsertReviewItems", "LockAudit", "CheckSystem", "ExpireRequest", "LockAudit", "LedgerHead", "AppendEvent",
 			"EscalateStep", "LockAudit", "LedgerHead", "AppendEvent"},
+		// SAVE_PRODUCT's two signatures share one body; the map keeps the
+		// last (the script's), SET_CHAIN has its own.
+		"SAVE_PRODUCT": {"LockSubmissions", "CheckSaveProduct", "InsertProduct", "UpdateProduct", "DeleteChain",
+			"InsertChainStep", "InsertVersion", "SelectVersionHash", "LockAudit", "LedgerHead", "AppendEvent"},
+		"SET_CHAIN": {"LockSubmissions", "CheckSaveProduct", "InsertProduct", "UpdateProduct", "DeleteChain",
+			"InsertChainStep", "InsertVersion", "SelectVersionHash", "LockAudit", "LedgerHead", "AppendEvent"},
 	}
 	shared := sqlgen.SharedStatements()
 	for name, want := range order {
@@ -162,6 +168,26 @@ func TestSnowflakeAPIShape(t *testing.T) {
 			"REVOKE_ACCESS", "RESUBMIT_REQUEST", "WHOAMI", "SET_NOTIFY_DIGEST", "START_REVIEW", "DECIDE_REVIEW"}, public,
 			"GRANT_REQUEST and END_ACCESS are internal, RUN_SCHEDULE the task's; PREFLIGHT is for admins")
 	})
+	t.Run("only admins save products, checked in the caller's session", func(t *testing.T) {
+		for _, name := range []string{"SAVE_PRODUCT", "SET_CHAIN"} {
+			p := procs[name]
+			check := "SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', 'SIGNOFF_ADMIN') = 'TRUE', FALSE) INTO :is_admin;"
+			require.Contains(t, p, check, name)
+			assert.Less(t, strings.Index(p, check), strings.Index(p, "BEGIN TRANSACTION"), "%s knows before it writes", name)
+			assert.Contains(t, p, "WHEN NOT :is_admin THEN 'NOT_ADMIN'", "%s refuses non-admins (CheckSaveProduct)", name)
+			assert.Contains(t, p, "SHOW GRANTS TO ROLE SIGNOFF_OWNER;", "%s checks that SIGNOFF_OWNER owns the access role", name)
+		}
+		assert.Equal(t, 2, strings.Count(string(body), "CREATE OR REPLACE PROCEDURE SIGNOFF.API.SAVE_PRODUCT("), "the form's and a script's")
+		assert.NotContains(t, string(body), "<no value>", "every template block is given the data")
+		for _, grant := range []string{
+			"GRANT USAGE ON PROCEDURE SIGNOFF.API.SAVE_PRODUCT(VARCHAR, BOOLEAN, NUMBER, VARCHAR, BOOLEAN) TO ROLE SIGNOFF_ADMIN;",
+			"GRANT USAGE ON PROCEDURE SIGNOFF.API.SAVE_PRODUCT(VARCHAR) TO ROLE SIGNOFF_ADMIN;",
+			"GRANT USAGE ON PROCEDURE SIGNOFF.API.SET_CHAIN(VARCHAR, VARCHAR) TO ROLE SIGNOFF_ADMIN;",
+		} {
+			assert.Contains(t, string(body), grant)
+		}
+	})
+
 	t.Run("every code has a message", func(t *testing.T) {
 		for _, c := range signoff.Codes {
 			assert.Contains(t, string(body), "WHEN '"+string(c)+"' THEN '")

@@ -516,6 +516,8 @@ func needs(t *testing.T, a *account) []need {
 	for _, p := range []string{"LIST_GRANTS", "LIST_REQUESTS"} {
 		aud("PROCEDURE SIGNOFF.API."+p, "USAGE", "auditors (and admins, who inherit the role) list with "+p)
 	}
+	out = append(out, need{"SIGNOFF_ADMIN", "PROCEDURE SIGNOFF.API.SAVE_PRODUCT", "USAGE", "admins save products (pages, SQL)"})
+	out = append(out, need{"SIGNOFF_ADMIN", "PROCEDURE SIGNOFF.API.SET_CHAIN", "USAGE", "admins set chains with SQL"})
 	// Who holds roles, and users' e-mail addresses, come from ACCOUNT_USAGE
 	// (SIGNOFF.MAIN.ROLE_HOLDER, SEND_NOTIFICATIONS): SECURITY_VIEWER.
 	for o, text := range a.views {

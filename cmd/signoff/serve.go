@@ -267,6 +267,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		svc.Directory = store.Directory(cfg.snowflake.CatalogTTL)
 		svc.ReviewReads, svc.ReviewEngine = store.Reads(), store
 		sc.Notices, sc.Reviews = svc, svc
+		svc.Products, sc.Catalog = store, svc
 		digestSvc = svc
 		doctor := snowflake.NewDoctor(store, cfg.snowflake)
 		svc.Diagnoser = doctor
@@ -299,6 +300,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		svc.Notifier, svc.Scheduler = store, store
 		go runScheduler(ctx, svc, scheduleEvery, log)
 		sc.Service, sc.Ready, sc.Local, sc.Notices, sc.Reviews = svc, store.Ping, store, svc, svc
+		svc.Products, sc.Catalog = store, svc
 		sc.AnyHost = cfg.allowRemote // reached by whatever name the network gives it
 		sc.Engine = "embedded (" + cfg.db + ")"
 		banner = "Signoff is ready on the embedded engine: %s (sign in as a demo persona)\n"

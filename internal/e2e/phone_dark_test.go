@@ -186,9 +186,14 @@ func TestPhonePages(t *testing.T) {
 	b.do(colorScheme("light"))
 	b.signIn("ADAM")
 	b.open("/audit")
-	assert.LessOrEqual(t, b.box("header.site").Height, float64(phoneHeight)/6, "the admin's header, five tabs")
+	assert.LessOrEqual(t, b.box("header.site").Height, float64(phoneHeight)/6, "the admin's header: every tab, the admin pages behind one")
 	b.checkIdents("phone audit")
 	b.visit("phone audit light")
+	b.open("/admin")
+	assert.Contains(t, b.text(`[data-testid="admin-index"]`), "Products")
+	b.visit("phone admin index light")
+	b.do(colorScheme("dark"))
+	b.visit("phone admin index dark")
 }
 
 // TestDarkMode runs axe on the pages in the dark colour scheme, as each

@@ -162,8 +162,10 @@ var (
 		review, _, _ := strings.Cut(id, "|")
 		return view.RevokeIdleURL(review)
 	}, url.Values{"note": {"Not used since the grant."}}}
-	actLogin  = matrixAction{"POST /login", func(string) string { return "/login" }, nil}
-	actLogout = matrixAction{"POST /logout", func(string) string { return "/logout" }, nil}
+	actLogin    = matrixAction{"POST /login", func(string) string { return "/login" }, nil}
+	actLogout   = matrixAction{"POST /logout", func(string) string { return "/logout" }, nil}
+	actNewProd  = matrixAction{"POST /admin/products", func(string) string { return "/admin/products" }, newProductForm()}
+	actEditProd = matrixAction{"POST /admin/products/{id}", func(string) string { return "/admin/products/customer-360" }, customer360Form()}
 )
 
 // reviewItemPath is the decision route of a review's grant, for a state
@@ -269,6 +271,8 @@ const (
 	// access (Customer 360's and Sales orders' owners are the same).
 	pReviewers360   = "Only admins and the owners of Customer 360 (DATA_OWNER_SALES) can review access to it."
 	pReviewersSales = "Only admins and the owners of Sales orders (DATA_OWNER_SALES) can review access to it."
+	// pOnlyAdminsCatalog refuses the catalog's pages and saves to non-admins.
+	pOnlyAdminsCatalog = "Only admins (SIGNOFF_ADMIN) can edit the catalog."
 	// pOnlyRequester is how a refusal of someone else's answer begins (the
 	// engine's NOT_REQUESTER, whose sentence names withdrawing).
 	pOnlyRequester = "Only the person who made this request"
@@ -655,6 +659,18 @@ func matrixRows() []matrixRow {
 	for _, p := range []personaKind{whoSignedOut, whoRequester, whoAdmin, whoNoRoles} {
 		add(matrixRow{action: actLogout, state: stNone, persona: p, status: ok})
 	}
+
+	// Catalog administration: admins only, checked by the Service and by
+	// the engine; a request in flight keeps its steps.
+	add(matrixRow{action: actNewProd, state: stNone, persona: whoAdmin, status: ok, events: 1, check: savedProduct("partner-feed", 1)},
+		matrixRow{action: actEditProd, state: stStep2, persona: whoAdmin, status: ok, events: 1, check: savedProduct("customer-360", 1)})
+	for _, a := range []matrixAction{actNewProd, actEditProd} {
+		for _, p := range []personaKind{whoRequester, matrixPersona("data owner of the product", "OLIVIA"), whoInheritsDPO,
+			whoAuditor, whoNoRoles, whoTwoRoles} {
+			add(matrixRow{action: a, state: stNone, persona: p, status: forbidden, phrase: pOnlyAdminsCatalog})
+		}
+		add(matrixRow{action: a, state: stNone, persona: whoSignedOut, status: unauth, phrase: pSignIn})
+	}
 	add(askingRows(rows)...)
 	return rows
 }
@@ -734,7 +750,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		kinds[r.persona.kind] = true
 	}
 	for _, a := range []matrixAction{actSubmit, actApprove, actReject, actChanges, actResubmit, actWithdraw, actRevoke, actRetry, actLogin, actLogout,
-		asking(actReject), asking(actWithdraw), asking(actRevoke), actStartReview, actReviewKeep, actReviewRevoke, actRevokeIdle} {
+		asking(actReject), asking(actWithdraw), asking(actRevoke), actStartReview, actReviewKeep, actReviewRevoke, actRevokeIdle, actNewProd, actEditProd} {
 		assert.True(t, routes[a.name], a.name)
 	}
 	for _, p := range []personaKind{whoRequester, whoSignedOut, whoInheritsDPO, whoAdmin, whoAuditor, whoNoRoles, whoTwoRoles} {
@@ -812,6 +828,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 			case actReviewKeep.name, actReviewRevoke.name, actRevokeIdle.name:
 				review, _, _ := strings.Cut(id, "|")
 				assert.Equal(t, view.ReviewURL(review), res.Location)
+			case actNewProd.name, actEditProd.name:
+				assert.Regexp(t, `^/admin/products/[a-z0-9-]+/edit$`, res.Location)
 			case actApprove.name, actReject.name, actChanges.name:
 				// On to the next request of the queue acted in (the form
 				// carries no queue context here: from the queue's start).
@@ -901,11 +919,15 @@ func TestPageAuthorizationMatrix(t *testing.T) {
 		// and not of HR headcount), admins and auditors.
 		{"/products/sales-orders/access", map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
 		{"/products/hr-headcount/access", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "OLIVIA": forbidden}},
+		{"/admin", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "OLIVIA": forbidden}},
 		{"/admin/requests", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "OLIVIA": forbidden}},
 		{"/admin/grants", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "OLIVIA": forbidden}},
 		{"/reviews", nil},
 		{"/products/sales-orders/reviews", map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
 		{view.ReviewURL(s.openReview("sales-orders")), map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
+		{"/admin/products", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "AUDREY": forbidden, "OLIVIA": forbidden}},
+		{"/admin/products/new", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "AUDREY": forbidden, "OLIVIA": forbidden}},
+		{"/admin/products/customer-360/edit", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "AUDREY": forbidden, "OLIVIA": forbidden}},
 	}
 	clients := map[string]*client{}
 	for _, user := range []string{"ALICE", "NOEL", "AUDREY", "ADAM", "OLIVIA"} {

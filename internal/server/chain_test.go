@@ -82,14 +82,14 @@ func TestDoctorPage(t *testing.T) {
 	assert.NotContains(t, page.Body, `data-testid="doctor-checks"`, "a GET runs nothing")
 	res := s.as("ADAM").post("/doctor", nil)
 	require.Equal(t, http.StatusOK, res.Status)
-	assert.Contains(t, testid(res.Body, "doctor-summary"), "No check failed: 10 passed, 1 warning(s), 1 skipped.")
+	assert.Contains(t, testid(res.Body, "doctor-summary"), "No check failed: 11 passed, 1 warning(s), 1 skipped.")
 	checks := testid(res.Body, "doctor-checks")
-	for _, name := range []string{"Database integrity", "Dry run: submit", "Dry run: revoke"} {
+	for _, name := range []string{"Database integrity", "Dry run: submit", "Dry run: revoke", "Dry run: save a product"} {
 		assert.Contains(t, checks, name)
 	}
 	assert.Contains(t, checks, "WARN Database file The database is in memory", "the test's database is in memory")
 	assert.Contains(t, res.Body, `<span class="status status--check-pass">PASS</span>`)
-	assert.Contains(t, page.Body, `href="/doctor" aria-current="page"`, "in the nav, current")
+	assert.Contains(t, page.Body, `href="/admin" aria-current="true"`, "under the Admin tab, marked")
 	after, err := s.st.Reads().Events(t.Context(), signoff.EventFilter{})
 	require.NoError(t, err)
 	assert.Len(t, after, len(before), "the preflight changes nothing")
@@ -97,7 +97,7 @@ func TestDoctorPage(t *testing.T) {
 	for _, user := range []string{"AUDREY", "ALICE", "NOEL"} {
 		assert.Equal(t, http.StatusForbidden, s.as(user).get("/doctor").Status, user)
 		assert.Equal(t, http.StatusForbidden, s.as(user).post("/doctor", nil).Status, user)
-		assert.NotContains(t, s.as(user).get("/").Body, `href="/doctor"`, user)
+		assert.NotContains(t, s.as(user).get("/admin").Body, `href="/doctor"`, user)
 	}
 	assert.Equal(t, http.StatusSeeOther, s.anon().get("/doctor").Status, "sign in first")
 }

@@ -169,7 +169,8 @@ func newStack(t testing.TB, opts ...stackOption) *stack {
 	if path != ":memory:" {
 		s.path = path
 	}
-	sc := server.Config{Service: svc, Ready: st.Ping, SessionKey: testKey, Engine: "test", Reviews: svc}
+	svc.Products = st
+	sc := server.Config{Service: svc, Ready: st.Ping, SessionKey: testKey, Engine: "test", Reviews: svc, Catalog: svc}
 	if cfg.notices {
 		svc.Notifier = st
 		sc.Notices = svc

@@ -49,8 +49,16 @@ func (s *Server) routes() http.Handler {
 			r.Get("/outbox", s.handleOutbox)
 			r.Post("/outbox/digest", s.handleDigest)
 		}
+		if s.catalog != nil {
+			r.Get("/admin/products", s.handleAdminProducts)
+			r.Get("/admin/products/new", s.handleNewProduct)
+			r.Get("/admin/products/{id}/edit", s.handleEditProduct)
+			r.Post("/admin/products", s.handleSaveProduct)
+			r.Post("/admin/products/{id}", s.handleSaveProduct)
+		}
 		r.Get("/audit", s.handleAudit)
 		r.Get("/audit/verify", s.handleAuditVerify)
+		r.Get("/admin", s.handleAdminIndex)
 		r.Get("/admin/requests", s.handleAdminRequests)
 		r.Get("/admin/grants", s.handleAdminGrants)
 		r.Get("/doctor", s.handleDoctorPage)

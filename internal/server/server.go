@@ -104,6 +104,8 @@ type Config struct {
 	Notices Notices
 	// Reviews, when set, serves the access review pages (reviews.go).
 	Reviews Reviews
+	// Catalog, when set, serves the admins' product pages (/admin/products).
+	Catalog CatalogAdmin
 }
 
 // Server serves Signoff's pages.
@@ -123,6 +125,7 @@ type Server struct {
 	buffers     sync.Pool // render's page buffers, reused between requests
 	notices     Notices
 	reviews     Reviews
+	catalog     CatalogAdmin
 }
 
 // New returns the server's handler with every route and middleware.
@@ -143,7 +146,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{svc: cfg.Service, ready: cfg.Ready, log: cfg.Log, local: cfg.Local, platform: cfg.Platform,
 		identityTTL: cfg.IdentityTTL, anyHost: cfg.AnyHost || cfg.Local == nil,
 		cookies: cks, engine: cfg.Engine, version: cfg.Version, now: cfg.Now, notices: cfg.Notices,
-		reviews: cfg.Reviews}
+		reviews: cfg.Reviews, catalog: cfg.Catalog}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -186,6 +189,7 @@ func (s *Server) errorMeta(w http.ResponseWriter, r *http.Request, title, nav st
 	// Reviews are for the products' owners, who key approval steps, and
 	// for admins and auditors: the tab needs no statement.
 	m.Reviews = s.reviews != nil && (viewer.Approver || viewer.Auditor())
+	m.Products = s.catalog != nil
 	if msg, ok := s.cookies.get(r, flashCookie); ok {
 		m.Flash = msg
 		s.cookies.clear(w, flashCookie)

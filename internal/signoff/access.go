@@ -129,6 +129,11 @@ func (s *Service) products(ctx context.Context) ([]Product, error) {
 
 // requireAuditor refuses everyone but admins and auditors, as the
 // inspection pages and the SQL API's lists do (NOT_AUDITOR).
+// RequireAuditor refuses a viewer who is not an auditor or an admin: for
+// pages that read everything and need no read of their own (the Admin
+// index).
+func RequireAuditor(viewer Identity) error { return requireAuditor(viewer) }
+
 func requireAuditor(viewer Identity) error {
 	if err := requireSignedIn(viewer); err != nil {
 		return err

@@ -143,7 +143,7 @@ const SystemActor = "SIGNOFF$SCHEDULER"
 var EventTypes = []EventType{EventRequestSubmitted, EventStepApproved, EventStepRejected,
 	EventChangesRequested, EventRequestResubmitted, EventRequestApproved, EventAccessGranted,
 	EventGrantFailed, EventRequestWithdrawn, EventAccessRevoked, EventStepReminded,
-	EventStepEscalated, EventRequestExpired, EventExpiryReminded, EventAccessExpired, EventReviewKept}
+	EventStepEscalated, EventRequestExpired, EventExpiryReminded, EventAccessExpired, EventReviewKept, EventProductSaved}
 
 // Column describes one column of a data product, shown to requesters and to
 // approvers so that nobody approves in the dark.

@@ -48,6 +48,11 @@ const (
 	CodeNotExtendable      Code = "NOT_EXTENDABLE"       // only one's own granted time-bound access to the product extends
 	CodeReasonApproved     Code = "REASON_APPROVED"      // a step approved the reason: an answer may not replace it
 
+	// Catalog administration (products.go).
+	CodeProductExists      Code = "PRODUCT_EXISTS"        // a new product's ID is taken
+	CodeStaleVersion       Code = "STALE_VERSION"         // the product was saved by someone else since it was read
+	CodeAccessRoleNotOwned Code = "ACCESS_ROLE_NOT_OWNED" // SIGNOFF_OWNER does not own the access role, so cannot grant it
+
 	// The scheduler's work is no longer due (someone acted first).
 	CodeNotDue Code = "NOT_DUE"
 
@@ -69,7 +74,8 @@ func (c Code) Kind() error {
 		return nil
 	case CodeIdentityUnavailable:
 		return ErrUnauthenticated
-	case CodeInvalid, CodeNoChain, CodeChainTooLong, CodeDurationNotOffered, CodeDurationLonger, CodeNotExtendable, CodeReasonApproved:
+	case CodeInvalid, CodeNoChain, CodeChainTooLong, CodeDurationNotOffered, CodeDurationLonger, CodeNotExtendable, CodeReasonApproved,
+		CodeAccessRoleNotOwned:
 		return ErrInvalid
 	case CodeProductNotFound, CodeNotFound, CodeReviewNotFound, CodeNotInReview:
 		return ErrNotFound
@@ -87,7 +93,7 @@ var Codes = []Code{CodeOK, CodeDryRun, CodeIdentityUnavailable, CodeInvalid, Cod
 	CodeOwnRequest, CodeDecidedAnotherStep, CodeActingAsNotHeld, CodeActingAsWrongRole, CodeRoleNotHeld,
 	CodeNotRequester, CodeNotAdmin, CodeNotAdminOrOwner, CodeNotAuditor, CodeDurationNotOffered, CodeDurationLonger,
 	CodeNotExtendable, CodeReasonApproved, CodeNotDue, CodeReviewNotFound, CodeReviewOpen, CodeNotInReview,
-	CodeAlreadyDecided, CodeConflict}
+	CodeAlreadyDecided, CodeConflict, CodeProductExists, CodeStaleVersion, CodeAccessRoleNotOwned}
 
 // APIMessage is the sentence the Snowflake API procedures put in their
 // envelope's "message" for people who call them with SQL. The app writes its
@@ -154,6 +160,12 @@ func (c Code) APIMessage() string {
 		return "That grant is not one of the review's."
 	case CodeAlreadyDecided:
 		return "That grant was decided already in this review, or the review is complete."
+	case CodeProductExists:
+		return "A data product with this ID already exists; edit it instead."
+	case CodeStaleVersion:
+		return "The data product was saved by someone else since you read it; read it again and redo your change."
+	case CodeAccessRoleNotOwned:
+		return "SIGNOFF_OWNER does not own the access role, so Signoff could not grant it: GRANT OWNERSHIP ON ROLE <role> TO ROLE SIGNOFF_OWNER first."
 	case CodeConflict:
 		return "Someone changed the request at the same moment; nothing was changed. Try again."
 	}
@@ -206,6 +218,9 @@ type Outcome struct {
 	DurationDays int `json:"duration_days,omitempty"`
 	// FallbackRole is the role a step escalated to (the scheduler's work).
 	FallbackRole string `json:"fallback_role,omitempty"`
+	// Version is the product version a save wrote (or, refused, the
+	// product's current one).
+	Version int `json:"version,omitempty"`
 	// GrantError says why the grant after a final approval recorded no
 	// outcome (the request stays APPROVED): for the log, never for a page.
 	GrantError string `json:"grant_error,omitempty"`
@@ -315,6 +330,12 @@ func (o Outcome) message() string {
 			return fmt.Sprintf("%s already decided this grant in the review. Nothing was changed.", o.SeenDecidedBy)
 		}
 		return "This review is complete. Nothing was changed."
+	case CodeProductExists:
+		return fmt.Sprintf("There is already a data product %q. Choose another ID, or edit that one. Nothing was saved.", o.ProductID)
+	case CodeStaleVersion:
+		return "Someone else saved this data product since you opened it. Nothing was saved; open it again and redo your change."
+	case CodeAccessRoleNotOwned:
+		return "Signoff could not grant this access role: its owner role, SIGNOFF_OWNER, does not own it. Ask a Snowflake admin to run GRANT OWNERSHIP ON ROLE <the access role> TO ROLE SIGNOFF_OWNER COPY CURRENT GRANTS (deploy/README.md). Nothing was saved."
 	case CodeConflict:
 		return "Someone changed this request at the same moment. Nothing was changed; reload the page and try again."
 	}

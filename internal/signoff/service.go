@@ -52,6 +52,12 @@ type Service struct {
 	// Notifier is the engine's outbox (notify.go); nil when the engine
 	// sends no notifications.
 	Notifier Notifier
+	// Products saves products and reads their versions (admin.go); nil
+	// when the engine offers no catalog administration.
+	Products ProductStore
+	// Managers names a requester's manager for the chain preview; nil
+	// when no directory of managers is wired.
+	Managers ManagerLookup
 	// PendingTTL is how long a viewer's pending approvals count (the
 	// header's) is reused; 0 reads it for every page.
 	PendingTTL time.Duration

@@ -596,7 +596,8 @@ func (d *Doctor) SessionChecks(ctx context.Context, admin signoff.Identity) sign
 	cs = append(cs, d.preflightChecks(ctx, db)...)
 	cs = append(cs, d.listsCheck(ctx, db))
 	cs = append(cs, signoff.DryRuns(ctx, d.store, admin, &d.ids, d.now())...)
-	return append(cs, signoff.ReviewDryRuns(ctx, d.store, admin, &d.ids, d.now())...)
+	cs = append(cs, signoff.ReviewDryRuns(ctx, d.store, admin, &d.ids, d.now())...)
+	return append(cs, signoff.ProductDryRun(ctx, d.store, admin, &d.ids, d.now()))
 }
 
 func (d *Doctor) sessionCheck(ctx context.Context, db *sql.DB, admin signoff.Identity) signoff.Checks {

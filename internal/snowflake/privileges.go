@@ -57,11 +57,15 @@ var ExpectedGrants = []Grant{
 	{"SIGNOFF_APP", "SELECT", "VIEW", "SIGNOFF.API.NOTIFY_PREFERENCE"}, // the digest choice
 	{"SIGNOFF_APP", "SELECT", "VIEW", "SIGNOFF.API.ACCESS_REVIEW"},     // access reviews
 	{"SIGNOFF_APP", "SELECT", "VIEW", "SIGNOFF.API.REVIEW_ITEM"},
-	{"SIGNOFF_APP", "SELECT", "VIEW", "SIGNOFF.API.ACCESS_USAGE"}, // the grants' last use
+	{"SIGNOFF_APP", "SELECT", "VIEW", "SIGNOFF.API.ACCESS_USAGE"},    // the grants' last use
+	{"SIGNOFF_APP", "SELECT", "VIEW", "SIGNOFF.API.PRODUCT_VERSION"}, // a product's history
 	{"SIGNOFF_APP", "USAGE", "WAREHOUSE", "SIGNOFF_WH"},
 
 	// Admins run the preflight; they inherit SIGNOFF_AUDITOR.
 	{"SIGNOFF_ADMIN", "USAGE", "PROCEDURE", "SIGNOFF.API.PREFLIGHT"},
+	// ... and edit the catalog, from the pages or with SQL.
+	{"SIGNOFF_ADMIN", "USAGE", "PROCEDURE", "SIGNOFF.API.SAVE_PRODUCT"},
+	{"SIGNOFF_ADMIN", "USAGE", "PROCEDURE", "SIGNOFF.API.SET_CHAIN"},
 
 	// Auditors read every view and check the audit hash chain.
 	{"SIGNOFF_AUDITOR", "USAGE", "DATABASE", "SIGNOFF"},
@@ -85,6 +89,7 @@ var ExpectedGrants = []Grant{
 	{"SIGNOFF_AUDITOR", "SELECT", "VIEW", "SIGNOFF.API.ACCESS_REVIEW"},
 	{"SIGNOFF_AUDITOR", "SELECT", "VIEW", "SIGNOFF.API.REVIEW_ITEM"},
 	{"SIGNOFF_AUDITOR", "SELECT", "VIEW", "SIGNOFF.API.ACCESS_USAGE"},
+	{"SIGNOFF_AUDITOR", "SELECT", "VIEW", "SIGNOFF.API.PRODUCT_VERSION"},
 	// ... and read the digests the service keeps in its logs.
 	{"SIGNOFF_AUDITOR", "USAGE", "SCHEMA", "SIGNOFF.APP"},
 	{"SIGNOFF_AUDITOR", "MONITOR", "SERVICE", "SIGNOFF.APP.SIGNOFF"},

@@ -386,6 +386,20 @@ func TestRoundTrips(t *testing.T) {
 	require.Contains(t, res.Body.String(), `data-testid="conflict"`)
 	require.Contains(t, res.Body.String(), ">Fine.</textarea>", "the comment typed is kept")
 
+	// An admin registers a product: one CALL of SAVE_PRODUCT in her own
+	// session, with the definition's JSON; nothing on the service
+	// connection (the form checks itself first). Last: the save forgets this
+	// process's catalog cache, so what follows would read the catalog again.
+	rt.do(visit{name: "save a product", method: "POST", path: "/admin/products", user: "ADA",
+		form: url.Values{"id": {"partner-feed"}, "name": {"Partner feed"}, "owner": {"Partnerships"},
+			"owner_role": {"APPROVER_OWNER"}, "domain": {"Sales"}, "classification": {"INTERNAL"},
+			"access_role": {"PARTNER_READER"}, "durations": {"30"}, "version": {"0"},
+			"chain.1.kind": {"ROLE"}, "chain.1.approver_role": {"APPROVER_MGR"}, "chain.1.label": {"Line manager"}},
+		callers: []func(sqlmock.Sqlmock){expectCall(callSave, envelope(signoff.CodeOK,
+			`{"actor":"ADA","product_id":"partner-feed","product_name":"Partner feed","version":1}`),
+			definitionOf{"partner-feed"}, true, int64(0), validIDs{n: 1}, false)},
+		cost: cost{logins: 1, caller: 1}})
+
 	rt.report()
 }
 
@@ -510,9 +524,10 @@ func newRoundTrip(t *testing.T, identityTTL time.Duration) *roundTrip {
 	// As signoff serve wires it: the header's pending count, kept 30 s.
 	svc.Notifier, svc.PendingTTL = store, 30*time.Second
 	svc.ReviewReads, svc.ReviewEngine = store.Reads(), store
+	svc.Products = store
 	srv, err := server.New(server.Config{Service: svc, Ready: store.Ping, Platform: ids, IdentityTTL: identityTTL,
 		SessionKey: []byte("0123456789abcdef0123456789abcdef"), SecureCookies: true, Engine: "snowflake",
-		Now: rt.clock.Now, Notices: svc, Reviews: svc})
+		Now: rt.clock.Now, Notices: svc, Reviews: svc, Catalog: svc})
 	require.NoError(t, err)
 	rt.srv = srv
 	return rt
@@ -964,4 +979,17 @@ func fieldValue(t *testing.T, body, name string) string {
 	m := regexp.MustCompile(`name="` + regexp.QuoteMeta(name) + `" value="([^"]*)"`).FindStringSubmatch(body)
 	require.NotNil(t, m, "no field %q", name)
 	return html.UnescapeString(m[1])
+}
+
+// definitionOf matches a SAVE_PRODUCT definition: the JSON of a
+// signoff.Definition with the product ID id.
+type definitionOf struct{ id string }
+
+func (m definitionOf) Match(v driver.Value) bool {
+	s, ok := v.(string)
+	if !ok {
+		return false
+	}
+	d, err := signoff.ParseDefinition(s)
+	return err == nil && d.ID == m.id && d.JSON() == s
 }

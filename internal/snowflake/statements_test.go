@@ -154,6 +154,7 @@ func catalogue() []namedStmt {
 		{"Review (a review's grants and their use)", sqlstore.SelectReview},
 		{"CALL START_REVIEW", callStartReview},
 		{"CALL DECIDE_REVIEW", callDecideReview},
+		{"CALL SAVE_PRODUCT", callSave},
 	}
 	stmts = append(stmts, []namedStmt{
 		{"Preflight: service session", serviceSessionQuery},
@@ -462,6 +463,7 @@ var (
 	// Access reviews.
 	callStartReview  = newReviewCalls(api).start
 	callDecideReview = newReviewCalls(api).decide
+	callSave         = newProcedures(api).save
 )
 
 // The actors as the server hands them to the engine: with their caller
@@ -656,6 +658,36 @@ func TestActions(t *testing.T) {
 		want: signoff.Outcome{Code: signoff.CodeNotAdminOrOwner, Actor: "BOB", RequestID: reqID, ProductID: "SALES_EU",
 			ProductName: "EU sales orders", OwnerRole: "SALES_OWNER", Status: signoff.StatusGranted},
 		kind: signoff.ErrForbidden,
+	}, {
+		name: "save a product: the definition's JSON, in the admin's session", actor: ada,
+		act: func(st *Store) (signoff.Outcome, error) {
+			return st.SaveProduct(t.Context(), ada, signoff.SaveProductCall{Definition: productDef, BaseVersion: 2,
+				EventIDs: eventIDs[:1], At: t2})
+		},
+		query: callSave, args: []driver.Value{productDef.JSON(), false, int64(2), evID, false},
+		answer: envelope(signoff.CodeOK, `{"actor":"ADA","product_id":"sales-eu","product_name":"EU sales orders","version":3}`),
+		want: signoff.Outcome{Code: signoff.CodeOK, Actor: "ADA", ProductID: "sales-eu", ProductName: "EU sales orders",
+			Version: 3},
+	}, {
+		name: "save refused: saved meanwhile", actor: ada,
+		act: func(st *Store) (signoff.Outcome, error) {
+			return st.SaveProduct(t.Context(), ada, signoff.SaveProductCall{Definition: productDef, Create: true,
+				EventIDs: eventIDs[:1], At: t2})
+		},
+		query: callSave, args: []driver.Value{productDef.JSON(), true, int64(0), evID, false},
+		answer: envelope(signoff.CodeStaleVersion, `{"actor":"ADA","product_id":"sales-eu","version":4}`),
+		want:   signoff.Outcome{Code: signoff.CodeStaleVersion, Actor: "ADA", ProductID: "sales-eu", Version: 4},
+		kind:   signoff.ErrConflict,
+	}, {
+		name: "save refused: the access role is not SIGNOFF_OWNER's", actor: ada,
+		act: func(st *Store) (signoff.Outcome, error) {
+			return st.SaveProduct(t.Context(), ada, signoff.SaveProductCall{Definition: productDef, BaseVersion: 2,
+				EventIDs: eventIDs[:1], At: t2})
+		},
+		query: callSave, args: []driver.Value{productDef.JSON(), false, int64(2), evID, false},
+		answer: envelope(signoff.CodeAccessRoleNotOwned, `{"actor":"ADA","product_id":"sales-eu","version":3}`),
+		want:   signoff.Outcome{Code: signoff.CodeAccessRoleNotOwned, Actor: "ADA", ProductID: "sales-eu", Version: 3},
+		kind:   signoff.ErrInvalid,
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := &mockOpener{t: t, expect: expectCall(tc.query, tc.answer, tc.args...)}
@@ -675,6 +707,12 @@ func TestActions(t *testing.T) {
 		})
 	}
 }
+
+// productDef is a product an admin saves.
+var productDef = signoff.Definition{ID: "sales-eu", Name: "EU sales orders", Owner: "Sales ops", OwnerRole: "SALES_OWNER",
+	Domain: "Sales", Classification: "INTERNAL", Tags: []string{"sales"}, Columns: []signoff.Column{}, AccessRole: "SALES_READER",
+	Durations: []int{30}, Chain: []signoff.DefinitionStep{{Kind: signoff.KindRole, ApproverRole: "APPROVER_MGR",
+		Label: "Line manager", Quorum: 1}}}
 
 // with returns v changed by f.
 func with[T any](v T, f func(*T)) T { f(&v); return v }

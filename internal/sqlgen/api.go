@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"reflect"
 	"regexp"
 	"strings"
 	"text/template"
@@ -55,6 +56,10 @@ var sharedStatements = map[string]string{
 	"MarkReviewItem": sqlstore.MarkReviewItem, "CompleteReview": sqlstore.CompleteReview,
 	"SelectReviewOutcome": sqlstore.SelectReviewOutcome,
 	"ListGrants":          sqlstore.ListGrants, "ListRequests": sqlstore.ListRequests,
+	"CheckSaveProduct": sqlstore.CheckSaveProduct, "InsertProduct": sqlstore.InsertProduct,
+	"UpdateProduct": sqlstore.UpdateProduct, "DeleteChain": sqlstore.DeleteChain,
+	"InsertChainStep": sqlstore.InsertChainStep, "InsertVersion": sqlstore.InsertVersion,
+	"SelectVersionHash": sqlstore.SelectVersionHash,
 }
 
 // SharedStatements returns the statements the API template may embed, by
@@ -271,7 +276,11 @@ func API() (string, error) {
 		"GrantsLimit": signoff.GrantsLimit, "RequestsPageSize": signoff.RequestsPageSize, "StatusList": statusList(),
 		"NoFrom": sqlstore.NoFrom.Format(time.DateTime), "NoTo": sqlstore.NoTo.Format(time.DateTime),
 		"MaxDays": signoff.MaxDays, "SystemActor": signoff.SystemActor, "NewID": NewID(), "ScheduleEvery": snowflake.ScheduleEvery, "AddHoursSamples": addHoursSamples(),
-		"HasTagSamples":     hasTagSamples(),
+		"HasTagSamples":    hasTagSamples(),
+		"ProductIDPattern": signoff.ProductIDPattern, "DefinitionKeys": definitionKeys(),
+		"MaxName": signoff.MaxNameLength, "MaxDescription": signoff.MaxDescriptionLength,
+		"MaxTags": signoff.MaxTags, "MaxColumns": signoff.MaxColumns, "MaxChainSteps": signoff.MaxChainSteps,
+		"MaxQuorum": signoff.MaxQuorum, "MaxDeadlineHours": 24 * signoff.MaxDays,
 		"EscalatedBlocked":  SQLString(signoff.EscalationWhy("blocked")),
 		"EscalatedDeadline": SQLString(signoff.EscalationWhy("deadline")),
 		"Invisible":         CharSet(invisible, "        "), "InvisibleCodePoints": codePoints(invisible),
@@ -369,4 +378,16 @@ func statusList() string {
 		out = append(out, SQLString(string(st)))
 	}
 	return strings.Join(out, ", ")
+}
+
+// definitionKeys are the keys of signoff.Definition's JSON, as an SQL list:
+// SAVE_PRODUCT refuses any other key, as signoff.ParseDefinition does.
+func definitionKeys() string {
+	var keys []string
+	t := reflect.TypeFor[signoff.Definition]()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		keys = append(keys, SQLString(name))
+	}
+	return strings.Join(keys, ", ")
 }

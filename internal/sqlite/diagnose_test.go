@@ -39,7 +39,8 @@ func TestDiagnoseAHealthyDatabase(t *testing.T) {
 		"Database file": signoff.CheckPass, "Schema migrations": signoff.CheckPass, "Database integrity": signoff.CheckPass,
 		"Dry run: submit": signoff.CheckPass, "Dry run: decide": signoff.CheckPass, "Dry run: withdraw": signoff.CheckPass, "Dry run: resubmit": signoff.CheckPass,
 		"Dry run: start review": signoff.CheckPass, "Dry run: decide review": signoff.CheckPass,
-		"Dry run: retry grant": signoff.CheckPass, "Dry run: revoke": signoff.CheckPass, "Snowflake": signoff.CheckSkip,
+		"Dry run: save a product": signoff.CheckPass,
+		"Dry run: retry grant":    signoff.CheckPass, "Dry run: revoke": signoff.CheckPass, "Snowflake": signoff.CheckSkip,
 	}, statuses(cs))
 
 	after, err := st.Reads().Events(ctx, signoff.EventFilter{})

@@ -300,7 +300,7 @@ func (fx *fixture) open() {
 	require.NoError(fx.t, err)
 	fx.t.Cleanup(func() { st.Close() })
 	fx.st, fx.svc = st, signoff.NewService(st.Reads(), st)
-	fx.svc.Scheduler = st
+	fx.svc.Scheduler, fx.svc.Products = st, st
 	fx.svc.ReviewReads, fx.svc.ReviewEngine = st.Reads(), st
 	if !fx.at.IsZero() {
 		at := fx.at
@@ -507,6 +507,12 @@ func operations() []operation {
 				fx.at = time.Now().Add(11 * 24 * time.Hour)
 			},
 			run: func(fx *fixture) error { return fx.sweep() }},
+		{name: "save a product with a request in flight",
+			setup: func(fx *fixture) { fx.must(fx.submit("reports")) },
+			run:   func(fx *fixture) error { return fx.saveProduct("reports", false) }},
+		{name: "register a product",
+			setup: func(*fixture) {},
+			run:   func(fx *fixture) error { return fx.saveProduct("partner-feed", true) }},
 		{name: "revoke",
 			setup: func(fx *fixture) {
 				fx.upToFinalStep()
@@ -633,6 +639,17 @@ func (fx *fixture) recoverGrant() {
 	require.True(t, fx.who(r.Requester).HasRole(r.AccessRole), "the requester holds %s", r.AccessRole)
 }
 
+// saveProduct saves product id (a new one, or a new version of one never
+// saved through Signoff) with a two-step chain, as ADAM.
+func (fx *fixture) saveProduct(id string, create bool) error {
+	d := signoff.Definition{ID: id, Name: "Saved " + id, Owner: "Analytics", OwnerRole: "DATA_OWNER", Domain: "Finance",
+		Classification: "INTERNAL", AccessRole: "REPORTS_READ", Durations: []int{0},
+		Chain: []signoff.DefinitionStep{{ApproverRole: "LINE_MANAGER", Label: "Line manager"},
+			{Kind: signoff.KindOwner, Label: "Owners"}}}
+	_, err := fx.svc.SaveProduct(fx.t.Context(), fx.as["ADAM"], d, create, 0)
+	return err
+}
+
 func (fx *fixture) status() signoff.Status {
 	fx.t.Helper()
 	r, err := fx.request(fx.id)
@@ -689,6 +706,13 @@ func (fx *fixture) snapshot() string {
 	out = append(out, fx.reviewSnapshot()...)
 	id := fx.who("ALICE")
 	out = append(out, "ALICE holds: "+strings.Join(id.Roles, ","))
+	// The catalog and its versions (product saves).
+	var catalog string
+	require.NoError(t, fx.st.db.QueryRowContext(ctx, `SELECT COALESCE(GROUP_CONCAT(x, ' '), '') FROM (
+		SELECT p.product_id || ':' || p.name || ':' || (SELECT COUNT(*) FROM approval_chain c WHERE c.product_id = p.product_id)
+		       || ':v' || (SELECT COUNT(*) FROM product_version v WHERE v.product_id = p.product_id) AS x
+		FROM data_product p ORDER BY p.product_id)`).Scan(&catalog))
+	out = append(out, "catalog: "+catalog)
 	out = append(out, fmt.Sprintf("audit rows: %d", fx.count(`SELECT COUNT(*) FROM audit_log`)))
 	return strings.Join(out, "\n")
 }

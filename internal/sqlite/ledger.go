@@ -27,7 +27,7 @@ import (
 const digestsFromJSON = `SELECT CAST(json_extract(value, '$.seq') AS INTEGER) AS seq,
        json_extract(value, '$.hash') AS hash FROM json_each(?)`
 
-// withAuditHash registers AUDIT_HASH, ADD_HOURS and HAS_TAG on every
+// withAuditHash registers AUDIT_HASH, ADD_HOURS, HAS_TAG and SHA2 on every
 // connection it opens.
 type withAuditHash struct{ driver.Connector }
 
@@ -52,6 +52,10 @@ func (c withAuditHash) Connect(ctx context.Context) (driver.Conn, error) {
 	if err := raw.Raw().CreateFunction("has_tag", 3, sqlite3.DETERMINISTIC|sqlite3.INNOCUOUS, hasTag); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("sqlite: register has_tag: %w", err)
+	}
+	if err := raw.Raw().CreateFunction("sha2", 2, sqlite3.DETERMINISTIC|sqlite3.INNOCUOUS, sha2); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("sqlite: register sha2: %w", err)
 	}
 	return conn, nil
 }
@@ -126,6 +130,17 @@ func hasTag(ctx sqlite3.Context, arg ...sqlite3.Value) {
 		return
 	}
 	ctx.ResultBool(signoff.HasTag(tags, arg[1].Text(), arg[2].Text()))
+}
+
+// sha2 is Snowflake's SHA2(text, 256): the lower-case hex SHA-256 of the
+// text's UTF-8 bytes (signoff.DefinitionHash); NULL for NULL, and for any
+// other digest size, which Signoff never asks for.
+func sha2(ctx sqlite3.Context, arg ...sqlite3.Value) {
+	if arg[0].Type() == sqlite3.NULL || arg[1].Int() != 256 {
+		ctx.ResultNull()
+		return
+	}
+	ctx.ResultText(signoff.DefinitionHash(arg[0].Text()))
 }
 
 // auditHashArgs names AUDIT_HASH's arguments, in order.

@@ -163,7 +163,42 @@ func VerifyLedger(digests string) string {
   FROM access_request r LEFT JOIN per p ON p.request_id = r.request_id WHERE p.request_id IS NULL`)
 	add(`SELECT e.request_id, MIN(e.seq), MIN(e.event_id), 'orphan', 'request', COALESCE(e.request_id, ''), ''
   FROM ev e LEFT JOIN access_request r ON r.request_id = e.request_id
- WHERE r.request_id IS NULL GROUP BY e.request_id`)
+ WHERE r.request_id IS NULL AND e.event_type <> 'PRODUCT_SAVED' GROUP BY e.request_id`)
+
+	// Product saves (signoff/products.go) belong to no request: each
+	// PRODUCT_SAVED event and its product's version row vouch for each
+	// other (its details are the version and the definition's hash), and
+	// the hash must be the definition's. So a version row edited, added or
+	// removed on its own, or an event without its version, is reported.
+	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'request_id', e.request_id, ''
+  FROM ev e WHERE e.event_type = 'PRODUCT_SAVED' AND COALESCE(e.request_id, '') <> ''`)
+	add(`SELECT e.request_id, e.seq, e.event_id, 'missing', 'product_version', '',
+       COALESCE(e.product_id, '') || ' ' || COALESCE(e.details, '')
+  FROM ev e LEFT JOIN pv ON pv.product_id = e.product_id AND pv.details = e.details
+ WHERE e.event_type = 'PRODUCT_SAVED' AND pv.product_id IS NULL`)
+	add(`SELECT '', 0, '', 'orphan', 'product_version', pv.product_id || ' ' || COALESCE(pv.details, ''), ''
+  FROM pv LEFT JOIN ev e ON e.event_type = 'PRODUCT_SAVED' AND e.product_id = pv.product_id AND e.details = pv.details
+ WHERE e.event_id IS NULL`)
+	add(`SELECT '', 0, '', 'edited', 'product_version ' || pv.product_id || ' ' || CAST(pv.version AS VARCHAR) || ' definition',
+       COALESCE(pv.definition_hash, ''), COALESCE(SHA2(pv.definition, 256), '')
+  FROM pv WHERE COALESCE(pv.definition_hash, '') <> COALESCE(SHA2(pv.definition, 256), '-')`)
+	add(`SELECT e.request_id, e.seq, e.event_id, 'inconsistent', 'product_version ' || pv.product_id || ' ' || CAST(pv.version AS VARCHAR) || ' saved',
+       COALESCE(pv.saved_by, '') || ' at ' || COALESCE(CAST(pv.saved_at AS VARCHAR), ''),
+       e.actor || ' at ' || CAST(e.event_time AS VARCHAR)
+  FROM pv JOIN ev e ON e.event_type = 'PRODUCT_SAVED' AND e.product_id = pv.product_id AND e.details = pv.details
+ WHERE COALESCE(pv.saved_by, '') <> e.actor
+    OR CASE WHEN pv.saved_at = e.event_time THEN 0 ELSE 1 END = 1`)
+	add(`SELECT '', 0, '', 'inconsistent', 'product_version rows', product_id || ' ' || CAST(version AS VARCHAR), '1'
+  FROM pv GROUP BY product_id, version HAVING COUNT(*) > 1`)
+	// The catalog row and rules of a product saved through Signoff are
+	// what its latest save wrote: their fingerprint's hash is the one the
+	// version (and so its event) recorded.
+	add(`SELECT '', 0, '', 'inconsistent', 'catalog ' || pv.product_id, COALESCE(SHA2(cf.fingerprint, 256), ''),
+       COALESCE(pv.catalog_hash, '')
+  FROM pv JOIN (SELECT product_id, MAX(version) AS version FROM pv GROUP BY product_id) lv
+         ON lv.product_id = pv.product_id AND lv.version = pv.version
+  LEFT JOIN (` + CatalogFingerprint("") + `) cf ON cf.product_id = pv.product_id
+ WHERE COALESCE(SHA2(cf.fingerprint, 256), '') <> COALESCE(pv.catalog_hash, '-')`)
 	// Step rows need a request too: the checks below start from requests,
 	// so steps of none would be checked by nothing.
 	add(`SELECT st.request_id, 0, '', 'orphan', 'steps', st.request_id, ''
@@ -390,6 +425,11 @@ WITH ev AS (
           FROM audit_log a) e
 ),
 dg AS (` + digests + `),
+pv AS (
+    SELECT product_id, version, saved_at, saved_by, definition, definition_hash, catalog_hash,
+           ` + VersionDetails + ` AS details
+    FROM product_version
+),
 lastd AS (
     -- Per request, the last answer that replaced the reason and the last
     -- approval that shortened the duration (their details).

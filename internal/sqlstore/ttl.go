@@ -53,3 +53,11 @@ func (c *TTLCache[T]) Get(ctx context.Context, read func(context.Context) (T, er
 	c.val, c.readAt, c.ok = v, c.now(), true
 	return v, nil
 }
+
+// Forget drops the kept answer, so the next Get reads again: after a change
+// this process made (a product saved), its own pages show it at once.
+func (c *TTLCache[T]) Forget() {
+	c.turn <- struct{}{}
+	defer func() { <-c.turn }()
+	c.ok = false
+}

@@ -84,3 +84,17 @@ func TestTTLCacheWaitsForOneRead(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 7, v, "the answer read meanwhile is kept")
 }
+
+func TestTTLCacheForget(t *testing.T) {
+	c := sqlstore.NewTTLCache[int](time.Hour, nil)
+	calls := 0
+	read := func(context.Context) (int, error) { calls++; return calls, nil }
+	v, err := c.Get(t.Context(), read)
+	require.NoError(t, err)
+	assert.Equal(t, 1, v)
+	v, _ = c.Get(t.Context(), read)
+	assert.Equal(t, 1, v, "kept")
+	c.Forget()
+	v, _ = c.Get(t.Context(), read)
+	assert.Equal(t, 2, v, "a forgotten answer is read again")
+}

@@ -167,9 +167,11 @@ type fixture struct {
 	reads  signoff.Reads
 	engine signoff.Engine
 	acct   Account
-	svc    *signoff.Service
-	clock  *clock
-	ids    signoff.IDGenerator // for events written straight to the store
+	// products is the engine's catalog administration.
+	products signoff.ProductStore
+	svc      *signoff.Service
+	clock    *clock
+	ids      signoff.IDGenerator // for events written straight to the store
 }
 
 func setup(t *testing.T, h Harness) *fixture {
@@ -191,7 +193,7 @@ func setup(t *testing.T, h Harness) *fixture {
 	for _, p := range products {
 		require.NoError(t, h.Account.CreateProduct(ctx, p))
 	}
-	f := &fixture{ctx: ctx, reads: h.Reads, engine: h.Engine, acct: h.Account, svc: signoff.NewService(h.Reads, h.Engine),
+	f := &fixture{ctx: ctx, reads: h.Reads, engine: h.Engine, acct: h.Account, products: h.Products, svc: signoff.NewService(h.Reads, h.Engine),
 		clock: &clock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}}
 	f.svc.Now = f.clock.Now
 	f.svc.Scheduler = h.Account

@@ -39,6 +39,9 @@ type Harness struct {
 	Reads   signoff.Reads
 	Engine  signoff.Engine
 	Account Account
+	// Products is the engine's catalog administration (SaveProduct and
+	// the versions).
+	Products signoff.ProductStore
 }
 
 // Run runs the contract suite as subtests of t. open is called once per
@@ -83,6 +86,7 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 		{"ConcurrentReviews", testConcurrentReviews},
 		{"Grants", testGrants},
 		{"AllRequests", testAllRequests},
+		{"ProductAdmin", testProductAdmin},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -394,3 +394,31 @@ CREATE OR REPLACE VIEW ACCESS_USAGE COPY GRANTS
     COMMENT = 'Signoff: queries of each product''s object per user and day (read-only; up to 3 h behind)'
 AS SELECT USER_NAME, PRODUCT_ID, LAST_USED_AT, QUERY_COUNT
    FROM SIGNOFF.MAIN.ACCESS_USAGE;
+
+-- ============================================================================
+-- Product versions (docs/design.md, "Product administration")
+-- ============================================================================
+-- Every save of a product (the admin pages, SIGNOFF.API.SAVE_PRODUCT and
+-- SET_CHAIN) keeps the whole definition as a numbered version with its
+-- SHA2, which the save's PRODUCT_SAVED event records (details:
+-- version=N;sha256=<hash>;catalog=<hash>); the verifier (05_verify_audit.sql) holds each
+-- to the other. The embedded engine's table: sql/sqlite/016_product_versions.sql.
+USE SCHEMA SIGNOFF.MAIN;
+
+CREATE TABLE IF NOT EXISTS PRODUCT_VERSION (
+    PRODUCT_ID      VARCHAR NOT NULL,
+    VERSION         INTEGER NOT NULL,
+    SAVED_AT        TIMESTAMP_NTZ(6) NOT NULL,
+    SAVED_BY        VARCHAR NOT NULL,
+    DEFINITION      VARCHAR NOT NULL,  -- the definition's JSON (signoff.Definition)
+    DEFINITION_HASH VARCHAR NOT NULL,  -- SHA2(DEFINITION, 256)
+    CATALOG_HASH    VARCHAR NOT NULL,  -- SHA2 of the catalog row and rules the save wrote (sqlstore.CatalogFingerprint)
+    PRIMARY KEY (PRODUCT_ID, VERSION)
+);
+
+USE SCHEMA SIGNOFF.API;
+
+CREATE OR REPLACE VIEW PRODUCT_VERSION COPY GRANTS
+    COMMENT = 'Signoff product versions (read-only)'
+AS SELECT PRODUCT_ID, VERSION, SAVED_AT, SAVED_BY, DEFINITION, DEFINITION_HASH, CATALOG_HASH
+   FROM SIGNOFF.MAIN.PRODUCT_VERSION;

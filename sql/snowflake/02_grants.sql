@@ -155,3 +155,12 @@ GRANT SELECT ON VIEW SIGNOFF.API.REVIEW_ITEM TO ROLE SIGNOFF_AUDITOR;
 GRANT SELECT ON VIEW SIGNOFF.API.ACCESS_USAGE TO ROLE SIGNOFF_AUDITOR;
 USE ROLE ACCOUNTADMIN;
 GRANT DATABASE ROLE SNOWFLAKE.GOVERNANCE_VIEWER TO ROLE SIGNOFF_OWNER;
+
+-- ============================================================================
+-- Product versions (docs/design.md, "Product administration")
+-- ============================================================================
+-- The app reads a product's versions for its history; auditors read them as
+-- every other view, and 05_verify_audit.sql holds them to their events.
+USE ROLE SIGNOFF_OWNER;
+GRANT SELECT ON VIEW SIGNOFF.API.PRODUCT_VERSION TO ROLE SIGNOFF_APP;
+GRANT SELECT ON VIEW SIGNOFF.API.PRODUCT_VERSION TO ROLE SIGNOFF_AUDITOR;

@@ -277,6 +277,9 @@ $$
             WHEN 'NOT_IN_REVIEW' THEN 'That grant is not one of the review''s.'
             WHEN 'ALREADY_DECIDED' THEN 'That grant was decided already in this review, or the review is complete.'
             WHEN 'CONFLICT' THEN 'Someone changed the request at the same moment; nothing was changed. Try again.'
+            WHEN 'PRODUCT_EXISTS' THEN 'A data product with this ID already exists; edit it instead.'
+            WHEN 'STALE_VERSION' THEN 'The data product was saved by someone else since you read it; read it again and redo your change.'
+            WHEN 'ACCESS_ROLE_NOT_OWNED' THEN 'SIGNOFF_OWNER does not own the access role, so Signoff could not grant it: GRANT OWNERSHIP ON ROLE <role> TO ROLE SIGNOFF_OWNER first.'
             ELSE CODE
         END,
         'data', DATA)
@@ -3090,3 +3093,1050 @@ END;
 $$;
 
 GRANT USAGE ON PROCEDURE SIGNOFF.API.PREFLIGHT() TO ROLE SIGNOFF_ADMIN;
+
+-- ============================================================================
+-- SAVE_PRODUCT and SET_CHAIN: admins register and edit data products
+-- ============================================================================
+-- Catalog administration (docs/design.md, "Product administration"), for the
+-- admin pages and for scripts (deploy/README.md, "Scripting Signoff with
+-- SQL"). A save checks the definition (the rules that matter for safety:
+-- identifiers, kinds, quorums, the number of steps, lengths, no
+-- bidirectional controls; the pages check the rest first), that the caller
+-- holds SIGNOFF_ADMIN in their session, and that SIGNOFF_OWNER owns the
+-- access role, which GRANT_REQUEST must be able to grant: SHOW GRANTS TO ROLE
+-- SIGNOFF_OWNER lists its OWNERSHIP of each role (DOCS/sql-reference/sql/show-grants),
+-- and an owner's-rights procedure may run SHOW
+-- (DOCS/developer-guide/stored-procedure/stored-procedures-rights,
+-- DOCS/release-notes/2026/10_3). Then, in one transaction under the
+-- submit lock (sqlstore.LockSubmissions: saves take turns with each other
+-- and with submissions, which copy the chain): the catalog row, the chain
+-- rules, a new version with the whole definition and its SHA2, and the
+-- PRODUCT_SAVED event, whose details pin the version (version=N;sha256=…;catalog=…).
+-- Requests in flight keep the steps they copied.
+--
+-- SAVE_PRODUCT(DEFINITION) registers the product, or saves a new version of
+-- it over whatever version is current; the app's form uses
+-- SAVE_PRODUCT(DEFINITION, CREATE_NEW, READ_VERSION, EVENT_IDS, DRY_RUN),
+-- whose save refuses (STALE_VERSION) when someone saved since READ_VERSION.
+-- DEFINITION is the JSON of signoff.Definition: {"id", "name",
+-- "description", "owner", "owner_role", "domain", "classification", "tags":
+-- [...], "columns": [{"name", "type", "description", "sensitive"}],
+-- "access_role", "durations": [days, 0 = permanent], "pending_days",
+-- "fallback_role", "extend_last_step", "source_object", "chain": [{"kind":
+-- ROLE|OWNER|MANAGER, "approver_role", "label", "when_tag", "quorum",
+-- "deadline_hours", "fallback_role"}]}. SET_CHAIN(PRODUCT_ID, RULES) saves
+-- the product's current definition with RULES (a JSON array of chain rules)
+-- as its chain. Answers OK (data: product_id, version), DRY_RUN, INVALID
+-- (data.field), IDENTITY_UNAVAILABLE, NOT_ADMIN, PRODUCT_EXISTS,
+-- PRODUCT_NOT_FOUND, DUPLICATE_ID, STALE_VERSION, ACCESS_ROLE_NOT_OWNED or
+-- CONFLICT.
+
+
+CREATE OR REPLACE PROCEDURE SIGNOFF.API.SAVE_PRODUCT(
+    DEFINITION VARCHAR, CREATE_NEW BOOLEAN, READ_VERSION NUMBER, EVENT_IDS VARCHAR, DRY_RUN BOOLEAN)
+RETURNS VARIANT
+LANGUAGE SQL
+COMMENT = 'Signoff: an admin registers or edits a data product (the app''s form)'
+EXECUTE AS OWNER
+AS
+$$
+DECLARE
+    actor        VARCHAR;
+    now_ts       TIMESTAMP_NTZ;
+    invalid      VARCHAR;
+    chk          VARIANT;
+    code         VARCHAR;
+    result       VARIANT;
+    d            VARIANT;
+    request_id   VARCHAR DEFAULT NULL;
+    actor_role   VARCHAR DEFAULT 'SIGNOFF_ADMIN';
+    is_admin     BOOLEAN DEFAULT FALSE;
+    is_new       BOOLEAN;
+    base_version NUMBER;
+    access_role_owned BOOLEAN DEFAULT FALSE;
+    version      NUMBER;
+    definition_hash VARCHAR;
+    product_id   VARCHAR;
+    name         VARCHAR;
+    description  VARCHAR;
+    owner        VARCHAR;
+    owner_role   VARCHAR;
+    domain       VARCHAR;
+    classification VARCHAR;
+    tags         VARCHAR;
+    product_columns VARCHAR;
+    access_role  VARCHAR;
+    durations    VARCHAR;
+    pending_days NUMBER;
+    fallback_role VARCHAR;
+    extension_steps VARCHAR;
+    step_no      NUMBER;
+    step_kind    VARCHAR;
+    approver_role VARCHAR;
+    step_label   VARCHAR;
+    when_tag     VARCHAR;
+    quorum       NUMBER;
+    deadline_hours NUMBER;
+    step_fallback_role VARCHAR;
+    rules        RESULTSET;
+    audit_lock_missing EXCEPTION (-20002, 'the SIGNOFF.MAIN.AUDIT_LOCK row is missing; run 01_data_model.sql');
+    event_id     VARCHAR;
+    event_type   VARCHAR;
+    ev_step      NUMBER;
+    ev_decision  VARCHAR;
+    ev_comment   VARCHAR;
+    ev_details   VARCHAR;
+    ev_seq       NUMBER;
+    ev_prev_hash VARCHAR;
+    ev_hash      VARCHAR;
+    lock_missing EXCEPTION (-20003, 'the SIGNOFF.MAIN.SUBMIT_LOCK row is missing; run 01_data_model.sql');
+    new_event_id VARCHAR;
+BEGIN
+    -- Who is calling: the calling session's user, from Snowflake.
+    SELECT IFF(SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_TYPE') LIKE 'USER%',
+               SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME'), NULL),
+           DATE_TRUNC('MICROSECOND', SYSDATE())
+      INTO :actor, :now_ts;
+    SELECT TRY_PARSE_JSON(:definition), :create_new, :read_version, SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 9)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 8)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 7)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 6)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 5)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 4)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 3)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 2)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 1)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 0)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+      INTO :d, :is_new, :base_version, :new_event_id;
+    -- The definition's fields, as the shared statements bind them.
+    SELECT TRIM(GET(:d, 'id')::VARCHAR), TRIM(GET(:d, 'name')::VARCHAR), TRIM(COALESCE(GET(:d, 'description')::VARCHAR, '')),
+           TRIM(GET(:d, 'owner')::VARCHAR), TRIM(GET(:d, 'owner_role')::VARCHAR), TRIM(GET(:d, 'domain')::VARCHAR),
+           UPPER(TRIM(GET(:d, 'classification')::VARCHAR)), TRIM(GET(:d, 'access_role')::VARCHAR),
+           TRIM(COALESCE(GET(:d, 'fallback_role')::VARCHAR, '')), COALESCE(TRY_TO_NUMBER(GET(:d, 'pending_days')::VARCHAR), 0),
+           IFF(COALESCE(TRY_TO_BOOLEAN(GET(:d, 'extend_last_step')::VARCHAR), FALSE), 'LAST', 'ALL')
+      INTO :product_id, :name, :description, :owner, :owner_role, :domain, :classification, :access_role,
+           :fallback_role, :pending_days, :extension_steps;
+    SELECT CASE
+               WHEN :d IS NULL OR TYPEOF(:d) <> 'OBJECT' THEN 'definition'
+               WHEN EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => :d)) f
+                            WHERE f.key NOT IN ('id', 'name', 'description', 'owner', 'owner_role', 'domain', 'classification', 'tags', 'columns', 'access_role', 'durations', 'pending_days', 'fallback_role', 'extend_last_step', 'source_object', 'chain')) THEN 'definition'
+               WHEN NOT COALESCE(:product_id RLIKE '[a-z0-9][a-z0-9-]{0,63}', FALSE) THEN 'id'
+               WHEN COALESCE(LENGTH(:name), 0) = 0 OR LENGTH(:name) > 200 OR BIDI_CONTROLS(:name) > 0 THEN 'name'
+               WHEN LENGTH(:description) > 4000 OR BIDI_CONTROLS(:description) > 0 THEN 'description'
+               WHEN COALESCE(LENGTH(:owner), 0) = 0 OR LENGTH(:owner) > 200 OR BIDI_CONTROLS(:owner) > 0 THEN 'owner'
+               WHEN COALESCE(LENGTH(:domain), 0) = 0 OR LENGTH(:domain) > 200 OR BIDI_CONTROLS(:domain) > 0 THEN 'domain'
+               WHEN COALESCE(LENGTH(:classification), 0) = 0 OR LENGTH(:classification) > 64
+                    OR BIDI_CONTROLS(:classification) > 0 THEN 'classification'
+               WHEN NOT COALESCE(:owner_role RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE) THEN 'owner_role'
+               WHEN NOT COALESCE(:access_role RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE) OR STARTSWITH(UPPER(:access_role), 'SIGNOFF_')
+                    THEN 'access_role'
+               WHEN :fallback_role <> '' AND NOT (:fallback_role RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}') THEN 'fallback_role'
+               WHEN COALESCE(TYPEOF(GET(:d, 'pending_days')), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
+                    OR TRY_TO_DOUBLE(GET(:d, 'pending_days')::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(GET(:d, 'pending_days')::VARCHAR))
+                    OR :pending_days < 0 OR :pending_days > 3650 THEN 'pending_days'
+               WHEN COALESCE(TYPEOF(GET(:d, 'tags')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'tags')) > 32
+                    OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'tags'))) f
+                               WHERE TYPEOF(f.value) <> 'VARCHAR' OR COALESCE(LENGTH(TRIM(f.value::VARCHAR)), 0) NOT BETWEEN 1 AND 64
+                                  OR BIDI_CONTROLS(f.value::VARCHAR) > 0) THEN 'tags'
+               WHEN COALESCE(TYPEOF(GET(:d, 'columns')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'columns')) > 500
+                    OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'columns'))) f
+                               WHERE TYPEOF(f.value) <> 'OBJECT' OR COALESCE(LENGTH(f.value:name::VARCHAR), 0) = 0
+                                  OR COALESCE(LENGTH(f.value:type::VARCHAR), 0) = 0) THEN 'columns'
+               WHEN COALESCE(TYPEOF(GET(:d, 'durations')), 'ARRAY') <> 'ARRAY'
+                    OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'durations'))) f
+                               WHERE TYPEOF(f.value) NOT IN ('INTEGER', 'DECIMAL') OR TRY_TO_DOUBLE(f.value::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value::VARCHAR))
+                                  OR TRY_TO_DOUBLE(f.value::VARCHAR) NOT BETWEEN 0 AND 3650) THEN 'durations'
+               WHEN COALESCE(TYPEOF(GET(:d, 'chain')), '') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'chain')) = 0
+                    OR ARRAY_SIZE(GET(:d, 'chain')) > 10 THEN 'chain'
+               WHEN EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'chain'))) f
+                            WHERE TYPEOF(f.value) <> 'OBJECT'
+                               OR UPPER(COALESCE(f.value:kind::VARCHAR, 'ROLE')) NOT IN ('ROLE', 'OWNER', 'MANAGER')
+                               OR (UPPER(COALESCE(f.value:kind::VARCHAR, 'ROLE')) <> 'OWNER'
+                                   AND NOT COALESCE(TRIM(f.value:approver_role::VARCHAR) RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE))
+                               OR COALESCE(LENGTH(TRIM(f.value:label::VARCHAR)), 0) NOT BETWEEN 1 AND 200
+                               OR BIDI_CONTROLS(f.value:label::VARCHAR) > 0
+                               OR LENGTH(f.value:when_tag::VARCHAR) > 64 OR BIDI_CONTROLS(f.value:when_tag::VARCHAR) > 0
+                               OR COALESCE(TYPEOF(f.value:quorum), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
+                               OR TRY_TO_DOUBLE(f.value:quorum::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value:quorum::VARCHAR))
+                               OR COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1) NOT BETWEEN 1 AND 5
+                               OR COALESCE(TYPEOF(f.value:deadline_hours), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
+                               OR TRY_TO_DOUBLE(f.value:deadline_hours::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value:deadline_hours::VARCHAR))
+                               OR COALESCE(TRY_TO_NUMBER(f.value:deadline_hours::VARCHAR), 0) NOT BETWEEN 0 AND 87600
+                               OR (COALESCE(f.value:fallback_role::VARCHAR, '') <> ''
+                                   AND NOT (TRIM(f.value:fallback_role::VARCHAR) RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}'))) THEN 'chain'
+               WHEN (SELECT SUM(COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1)) FROM TABLE(FLATTEN(INPUT => GET(:d, 'chain'))) f)
+                    > 10 THEN 'chain'
+               WHEN :event_ids IS NOT NULL AND NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
+               WHEN :event_ids IS NOT NULL AND ABS(ID_MILLIS(:event_ids) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'event_ids'
+               ELSE ''
+           END
+      INTO :invalid;
+    IF (invalid <> '') THEN
+        SELECT ENVELOPE('INVALID', OBJECT_CONSTRUCT('field', :invalid)) INTO :result;
+        RETURN result;
+    END IF;
+    -- Normal forms, as signoff.Definition.Normalize writes them: tags lower
+    -- case, sorted, once; durations sorted, once (permanent when none).
+    SELECT TO_JSON(COALESCE(ARRAY_AGG(DISTINCT LOWER(TRIM(f.value::VARCHAR)))
+                                WITHIN GROUP (ORDER BY LOWER(TRIM(f.value::VARCHAR))), ARRAY_CONSTRUCT()))
+      INTO :tags FROM TABLE(FLATTEN(INPUT => GET(:d, 'tags'))) f;
+    SELECT TO_JSON(COALESCE(GET(:d, 'columns'), ARRAY_CONSTRUCT())) INTO :product_columns;
+    SELECT COALESCE(NULLIF(LISTAGG(DISTINCT f.value::NUMBER, ',') WITHIN GROUP (ORDER BY f.value::NUMBER), ''), '0')
+      INTO :durations FROM TABLE(FLATTEN(INPUT => GET(:d, 'durations'))) f;
+    SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', 'SIGNOFF_ADMIN') = 'TRUE', FALSE) INTO :is_admin;
+    -- GRANT_REQUEST grants the access role as SIGNOFF_OWNER, which must own
+    -- it: SHOW GRANTS TO ROLE lists its OWNERSHIP of each role it owns (the
+    -- preflight reads the same list), the role's name unquoted for an
+    -- unquoted identifier, which the role pattern above requires.
+    SHOW GRANTS TO ROLE SIGNOFF_OWNER;
+    SELECT COUNT(*) > 0 INTO :access_role_owned FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))
+     WHERE "privilege" = 'OWNERSHIP' AND "granted_on" = 'ROLE' AND REPLACE("name", '"', '') = UPPER(:access_role);
+    SELECT COALESCE(:is_new, NOT EXISTS (SELECT 1 FROM SIGNOFF.MAIN.DATA_PRODUCT WHERE PRODUCT_ID = :product_id)),
+           COALESCE(:base_version, (SELECT COALESCE(MAX(VERSION), 0) FROM SIGNOFF.MAIN.PRODUCT_VERSION
+                                    WHERE PRODUCT_ID = :product_id))
+      INTO :is_new, :base_version;
+    BEGIN TRANSACTION;
+    UPDATE main.submit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        RAISE lock_missing;
+    END IF;
+    SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH p AS (SELECT COUNT(*) AS n FROM main.data_product WHERE product_id = :product_id),
+         v AS (SELECT COALESCE(MAX(version), 0) AS version FROM main.product_version WHERE product_id = :product_id)
+    SELECT CASE
+               WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVAILABLE'
+               WHEN NOT :is_admin THEN 'NOT_ADMIN'
+               WHEN :is_new AND p.n > 0 THEN 'PRODUCT_EXISTS'
+               WHEN NOT :is_new AND p.n = 0 THEN 'PRODUCT_NOT_FOUND'
+               WHEN p.n > 1 THEN 'DUPLICATE_ID'
+               WHEN NOT :is_new AND v.version <> :base_version THEN 'STALE_VERSION'
+               WHEN NOT :access_role_owned THEN 'ACCESS_ROLE_NOT_OWNED'
+               ELSE 'OK'
+           END AS code,
+           :actor AS actor, :product_id AS product_id, :name AS product_name, v.version + 1 AS version
+    FROM p CROSS JOIN v
+    ) q;
+    SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
+    IF (COALESCE(code, '') <> 'OK') THEN
+        ROLLBACK;
+        SELECT ENVELOPE(:code, OBJECT_DELETE(:chk, 'REQUESTER', 'ACCESS_ROLE')) INTO :result;
+        RETURN result;
+    END IF;
+    IF (COALESCE(dry_run, FALSE)) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('DRY_RUN', :chk) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT GET(:chk, 'VERSION')::NUMBER INTO :version;
+    IF (is_new) THEN
+        INSERT INTO main.data_product (product_id, name, description, owner, owner_role, domain, classification, tags,
+                                   product_columns, access_role, created_at, durations, pending_days, fallback_role,
+                                   extension_steps)
+    SELECT :product_id, :name, :description, :owner, :owner_role, :domain, :classification, :tags, :product_columns,
+           :access_role, :now_ts, :durations, NULLIF(:pending_days, 0), NULLIF(:fallback_role, ''), :extension_steps
+    WHERE NOT EXISTS (SELECT 1 FROM main.data_product WHERE product_id = :product_id);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    ELSE
+        UPDATE main.data_product
+    SET name = :name, description = :description, owner = :owner, owner_role = :owner_role, domain = :domain,
+        classification = :classification, tags = :tags, product_columns = :product_columns,
+        access_role = :access_role, durations = :durations, pending_days = NULLIF(:pending_days, 0),
+        fallback_role = NULLIF(:fallback_role, ''), extension_steps = :extension_steps
+    WHERE product_id = :product_id;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    END IF;
+    DELETE FROM main.approval_chain WHERE product_id = :product_id;
+    rules := (SELECT f.index + 1 AS step_no, UPPER(COALESCE(f.value:kind::VARCHAR, 'ROLE')) AS step_kind,
+                     IFF(UPPER(COALESCE(f.value:kind::VARCHAR, 'ROLE')) = 'OWNER', :owner_role,
+                         TRIM(f.value:approver_role::VARCHAR)) AS approver_role,
+                     TRIM(f.value:label::VARCHAR) AS step_label, TRIM(COALESCE(f.value:when_tag::VARCHAR, '')) AS when_tag,
+                     COALESCE(f.value:quorum::NUMBER, 1) AS quorum, COALESCE(f.value:deadline_hours::NUMBER, 0) AS deadline_hours,
+                     TRIM(COALESCE(f.value:fallback_role::VARCHAR, '')) AS step_fallback_role
+              FROM TABLE(FLATTEN(INPUT => GET(:d, 'chain'))) f ORDER BY f.index);
+    LET rule_rows CURSOR FOR rules;
+    FOR r IN rule_rows DO
+        step_no := r.step_no;
+        step_kind := r.step_kind;
+        approver_role := r.approver_role;
+        step_label := r.step_label;
+        when_tag := r.when_tag;
+        quorum := r.quorum;
+        deadline_hours := r.deadline_hours;
+        step_fallback_role := r.step_fallback_role;
+        INSERT INTO main.approval_chain (product_id, step_order, approver_role, step_label, deadline_hours, fallback_role,
+                                     step_kind, when_tag, quorum)
+    SELECT :product_id, :step_no, :approver_role, :step_label, NULLIF(:deadline_hours, 0), NULLIF(:step_fallback_role, ''),
+           :step_kind, NULLIF(:when_tag, ''), :quorum;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    END FOR;
+    INSERT INTO main.product_version (product_id, version, saved_at, saved_by, definition, definition_hash, catalog_hash)
+    SELECT :product_id, :version, :now_ts, :actor, :definition, SHA2(:definition, 256),
+           (SELECT SHA2(cf.fingerprint, 256) FROM (SELECT p.product_id, MAX(CAST(LENGTH(p.name) AS VARCHAR) || ':' || p.name || CAST(LENGTH(p.description) AS VARCHAR) || ':' || p.description || CAST(LENGTH(p.owner) AS VARCHAR) || ':' || p.owner || CAST(LENGTH(p.owner_role) AS VARCHAR) || ':' || p.owner_role || CAST(LENGTH(p.domain) AS VARCHAR) || ':' || p.domain || CAST(LENGTH(p.classification) AS VARCHAR) || ':' || p.classification || CAST(LENGTH(p.tags) AS VARCHAR) || ':' || p.tags || CAST(LENGTH(p.product_columns) AS VARCHAR) || ':' || p.product_columns || CAST(LENGTH(p.access_role) AS VARCHAR) || ':' || p.access_role || CAST(LENGTH(p.durations) AS VARCHAR) || ':' || p.durations || CAST(LENGTH(CAST(COALESCE(p.pending_days, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(p.pending_days, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(p.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(p.fallback_role, '') || CAST(LENGTH(p.extension_steps) AS VARCHAR) || ':' || p.extension_steps) || '|' || CAST(COUNT(c.step_order) AS VARCHAR) || '|' ||
+           COALESCE(MAX(CASE WHEN c.step_order = 1 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 2 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 3 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 4 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 5 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 6 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 7 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 8 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 9 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 10 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') AS fingerprint
+    FROM main.data_product p LEFT JOIN main.approval_chain c ON c.product_id = p.product_id
+    GROUP BY p.product_id) cf WHERE cf.product_id = :product_id)
+    WHERE NOT EXISTS (SELECT 1 FROM main.product_version WHERE product_id = :product_id AND version = :version);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT q.details INTO :definition_hash FROM (SELECT MAX('version=' || CAST(version AS VARCHAR) || ';sha256=' || definition_hash || ';catalog=' || catalog_hash) AS details FROM main.product_version
+    WHERE product_id = :product_id AND version = :version
+    ) q;
+    -- Audit event PRODUCT_SAVED, appended at the head of the ledger, under the
+    -- audit lock (taken last, so that locks are always taken in one order).
+    SELECT COALESCE(SPLIT_PART(:event_ids, ',', 1), :new_event_id), 'PRODUCT_SAVED', 0, '', '', :definition_hash
+      INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
+    UPDATE main.audit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        RAISE audit_lock_missing;
+    END IF;
+    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log), 0) AS ev_seq,
+           COALESCE((SELECT hash FROM main.audit_log ORDER BY seq DESC LIMIT 1), '') AS ev_prev_hash
+    ) h;
+    SELECT AUDIT_HASH(:ev_prev_hash, :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor,
+                      NULLIF(:actor_role, ''), :event_type, NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''),
+                      NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''), :ev_seq)
+      INTO :ev_hash;
+    INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
+                                step_order, decision, comment, details, seq, prev_hash, hash)
+    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+           NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
+           :ev_seq, :ev_prev_hash, :ev_hash
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
+      AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    COMMIT;
+    SELECT ENVELOPE('OK', OBJECT_CONSTRUCT('actor', :actor, 'product_id', :product_id, 'product_name', :name,
+                                           'version', :version))
+      INTO :result;
+    RETURN result;
+EXCEPTION
+    WHEN OTHER THEN
+        ROLLBACK;
+        RAISE;
+END;
+$$;
+
+GRANT USAGE ON PROCEDURE SIGNOFF.API.SAVE_PRODUCT(VARCHAR, BOOLEAN, NUMBER, VARCHAR, BOOLEAN) TO ROLE SIGNOFF_ADMIN;
+
+CREATE OR REPLACE PROCEDURE SIGNOFF.API.SAVE_PRODUCT(DEFINITION VARCHAR)
+RETURNS VARIANT
+LANGUAGE SQL
+COMMENT = 'Signoff: an admin registers or edits a data product'
+EXECUTE AS OWNER
+AS
+$$
+DECLARE
+    actor        VARCHAR;
+    now_ts       TIMESTAMP_NTZ;
+    invalid      VARCHAR;
+    chk          VARIANT;
+    code         VARCHAR;
+    result       VARIANT;
+    d            VARIANT;
+    request_id   VARCHAR DEFAULT NULL;
+    actor_role   VARCHAR DEFAULT 'SIGNOFF_ADMIN';
+    is_admin     BOOLEAN DEFAULT FALSE;
+    is_new       BOOLEAN;
+    base_version NUMBER;
+    access_role_owned BOOLEAN DEFAULT FALSE;
+    version      NUMBER;
+    definition_hash VARCHAR;
+    product_id   VARCHAR;
+    name         VARCHAR;
+    description  VARCHAR;
+    owner        VARCHAR;
+    owner_role   VARCHAR;
+    domain       VARCHAR;
+    classification VARCHAR;
+    tags         VARCHAR;
+    product_columns VARCHAR;
+    access_role  VARCHAR;
+    durations    VARCHAR;
+    pending_days NUMBER;
+    fallback_role VARCHAR;
+    extension_steps VARCHAR;
+    step_no      NUMBER;
+    step_kind    VARCHAR;
+    approver_role VARCHAR;
+    step_label   VARCHAR;
+    when_tag     VARCHAR;
+    quorum       NUMBER;
+    deadline_hours NUMBER;
+    step_fallback_role VARCHAR;
+    rules        RESULTSET;
+    audit_lock_missing EXCEPTION (-20002, 'the SIGNOFF.MAIN.AUDIT_LOCK row is missing; run 01_data_model.sql');
+    event_id     VARCHAR;
+    event_type   VARCHAR;
+    ev_step      NUMBER;
+    ev_decision  VARCHAR;
+    ev_comment   VARCHAR;
+    ev_details   VARCHAR;
+    ev_seq       NUMBER;
+    ev_prev_hash VARCHAR;
+    ev_hash      VARCHAR;
+    lock_missing EXCEPTION (-20003, 'the SIGNOFF.MAIN.SUBMIT_LOCK row is missing; run 01_data_model.sql');
+    new_event_id VARCHAR;
+    event_ids    VARCHAR DEFAULT NULL;
+    dry_run      BOOLEAN DEFAULT FALSE;
+BEGIN
+    -- Who is calling: the calling session's user, from Snowflake.
+    SELECT IFF(SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_TYPE') LIKE 'USER%',
+               SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME'), NULL),
+           DATE_TRUNC('MICROSECOND', SYSDATE())
+      INTO :actor, :now_ts;
+    SELECT TRY_PARSE_JSON(:definition), SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 9)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 8)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 7)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 6)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 5)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 4)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 3)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 2)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 1)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 0)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+      INTO :d, :new_event_id;
+    -- The definition's fields, as the shared statements bind them.
+    SELECT TRIM(GET(:d, 'id')::VARCHAR), TRIM(GET(:d, 'name')::VARCHAR), TRIM(COALESCE(GET(:d, 'description')::VARCHAR, '')),
+           TRIM(GET(:d, 'owner')::VARCHAR), TRIM(GET(:d, 'owner_role')::VARCHAR), TRIM(GET(:d, 'domain')::VARCHAR),
+           UPPER(TRIM(GET(:d, 'classification')::VARCHAR)), TRIM(GET(:d, 'access_role')::VARCHAR),
+           TRIM(COALESCE(GET(:d, 'fallback_role')::VARCHAR, '')), COALESCE(TRY_TO_NUMBER(GET(:d, 'pending_days')::VARCHAR), 0),
+           IFF(COALESCE(TRY_TO_BOOLEAN(GET(:d, 'extend_last_step')::VARCHAR), FALSE), 'LAST', 'ALL')
+      INTO :product_id, :name, :description, :owner, :owner_role, :domain, :classification, :access_role,
+           :fallback_role, :pending_days, :extension_steps;
+    SELECT CASE
+               WHEN :d IS NULL OR TYPEOF(:d) <> 'OBJECT' THEN 'definition'
+               WHEN EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => :d)) f
+                            WHERE f.key NOT IN ('id', 'name', 'description', 'owner', 'owner_role', 'domain', 'classification', 'tags', 'columns', 'access_role', 'durations', 'pending_days', 'fallback_role', 'extend_last_step', 'source_object', 'chain')) THEN 'definition'
+               WHEN NOT COALESCE(:product_id RLIKE '[a-z0-9][a-z0-9-]{0,63}', FALSE) THEN 'id'
+               WHEN COALESCE(LENGTH(:name), 0) = 0 OR LENGTH(:name) > 200 OR BIDI_CONTROLS(:name) > 0 THEN 'name'
+               WHEN LENGTH(:description) > 4000 OR BIDI_CONTROLS(:description) > 0 THEN 'description'
+               WHEN COALESCE(LENGTH(:owner), 0) = 0 OR LENGTH(:owner) > 200 OR BIDI_CONTROLS(:owner) > 0 THEN 'owner'
+               WHEN COALESCE(LENGTH(:domain), 0) = 0 OR LENGTH(:domain) > 200 OR BIDI_CONTROLS(:domain) > 0 THEN 'domain'
+               WHEN COALESCE(LENGTH(:classification), 0) = 0 OR LENGTH(:classification) > 64
+                    OR BIDI_CONTROLS(:classification) > 0 THEN 'classification'
+               WHEN NOT COALESCE(:owner_role RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE) THEN 'owner_role'
+               WHEN NOT COALESCE(:access_role RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE) OR STARTSWITH(UPPER(:access_role), 'SIGNOFF_')
+                    THEN 'access_role'
+               WHEN :fallback_role <> '' AND NOT (:fallback_role RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}') THEN 'fallback_role'
+               WHEN COALESCE(TYPEOF(GET(:d, 'pending_days')), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
+                    OR TRY_TO_DOUBLE(GET(:d, 'pending_days')::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(GET(:d, 'pending_days')::VARCHAR))
+                    OR :pending_days < 0 OR :pending_days > 3650 THEN 'pending_days'
+               WHEN COALESCE(TYPEOF(GET(:d, 'tags')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'tags')) > 32
+                    OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'tags'))) f
+                               WHERE TYPEOF(f.value) <> 'VARCHAR' OR COALESCE(LENGTH(TRIM(f.value::VARCHAR)), 0) NOT BETWEEN 1 AND 64
+                                  OR BIDI_CONTROLS(f.value::VARCHAR) > 0) THEN 'tags'
+               WHEN COALESCE(TYPEOF(GET(:d, 'columns')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'columns')) > 500
+                    OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'columns'))) f
+                               WHERE TYPEOF(f.value) <> 'OBJECT' OR COALESCE(LENGTH(f.value:name::VARCHAR), 0) = 0
+                                  OR COALESCE(LENGTH(f.value:type::VARCHAR), 0) = 0) THEN 'columns'
+               WHEN COALESCE(TYPEOF(GET(:d, 'durations')), 'ARRAY') <> 'ARRAY'
+                    OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'durations'))) f
+                               WHERE TYPEOF(f.value) NOT IN ('INTEGER', 'DECIMAL') OR TRY_TO_DOUBLE(f.value::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value::VARCHAR))
+                                  OR TRY_TO_DOUBLE(f.value::VARCHAR) NOT BETWEEN 0 AND 3650) THEN 'durations'
+               WHEN COALESCE(TYPEOF(GET(:d, 'chain')), '') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'chain')) = 0
+                    OR ARRAY_SIZE(GET(:d, 'chain')) > 10 THEN 'chain'
+               WHEN EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'chain'))) f
+                            WHERE TYPEOF(f.value) <> 'OBJECT'
+                               OR UPPER(COALESCE(f.value:kind::VARCHAR, 'ROLE')) NOT IN ('ROLE', 'OWNER', 'MANAGER')
+                               OR (UPPER(COALESCE(f.value:kind::VARCHAR, 'ROLE')) <> 'OWNER'
+                                   AND NOT COALESCE(TRIM(f.value:approver_role::VARCHAR) RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE))
+                               OR COALESCE(LENGTH(TRIM(f.value:label::VARCHAR)), 0) NOT BETWEEN 1 AND 200
+                               OR BIDI_CONTROLS(f.value:label::VARCHAR) > 0
+                               OR LENGTH(f.value:when_tag::VARCHAR) > 64 OR BIDI_CONTROLS(f.value:when_tag::VARCHAR) > 0
+                               OR COALESCE(TYPEOF(f.value:quorum), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
+                               OR TRY_TO_DOUBLE(f.value:quorum::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value:quorum::VARCHAR))
+                               OR COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1) NOT BETWEEN 1 AND 5
+                               OR COALESCE(TYPEOF(f.value:deadline_hours), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
+                               OR TRY_TO_DOUBLE(f.value:deadline_hours::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value:deadline_hours::VARCHAR))
+                               OR COALESCE(TRY_TO_NUMBER(f.value:deadline_hours::VARCHAR), 0) NOT BETWEEN 0 AND 87600
+                               OR (COALESCE(f.value:fallback_role::VARCHAR, '') <> ''
+                                   AND NOT (TRIM(f.value:fallback_role::VARCHAR) RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}'))) THEN 'chain'
+               WHEN (SELECT SUM(COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1)) FROM TABLE(FLATTEN(INPUT => GET(:d, 'chain'))) f)
+                    > 10 THEN 'chain'
+               WHEN :event_ids IS NOT NULL AND NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
+               WHEN :event_ids IS NOT NULL AND ABS(ID_MILLIS(:event_ids) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'event_ids'
+               ELSE ''
+           END
+      INTO :invalid;
+    IF (invalid <> '') THEN
+        SELECT ENVELOPE('INVALID', OBJECT_CONSTRUCT('field', :invalid)) INTO :result;
+        RETURN result;
+    END IF;
+    -- Normal forms, as signoff.Definition.Normalize writes them: tags lower
+    -- case, sorted, once; durations sorted, once (permanent when none).
+    SELECT TO_JSON(COALESCE(ARRAY_AGG(DISTINCT LOWER(TRIM(f.value::VARCHAR)))
+                                WITHIN GROUP (ORDER BY LOWER(TRIM(f.value::VARCHAR))), ARRAY_CONSTRUCT()))
+      INTO :tags FROM TABLE(FLATTEN(INPUT => GET(:d, 'tags'))) f;
+    SELECT TO_JSON(COALESCE(GET(:d, 'columns'), ARRAY_CONSTRUCT())) INTO :product_columns;
+    SELECT COALESCE(NULLIF(LISTAGG(DISTINCT f.value::NUMBER, ',') WITHIN GROUP (ORDER BY f.value::NUMBER), ''), '0')
+      INTO :durations FROM TABLE(FLATTEN(INPUT => GET(:d, 'durations'))) f;
+    SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', 'SIGNOFF_ADMIN') = 'TRUE', FALSE) INTO :is_admin;
+    -- GRANT_REQUEST grants the access role as SIGNOFF_OWNER, which must own
+    -- it: SHOW GRANTS TO ROLE lists its OWNERSHIP of each role it owns (the
+    -- preflight reads the same list), the role's name unquoted for an
+    -- unquoted identifier, which the role pattern above requires.
+    SHOW GRANTS TO ROLE SIGNOFF_OWNER;
+    SELECT COUNT(*) > 0 INTO :access_role_owned FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))
+     WHERE "privilege" = 'OWNERSHIP' AND "granted_on" = 'ROLE' AND REPLACE("name", '"', '') = UPPER(:access_role);
+    SELECT COALESCE(:is_new, NOT EXISTS (SELECT 1 FROM SIGNOFF.MAIN.DATA_PRODUCT WHERE PRODUCT_ID = :product_id)),
+           COALESCE(:base_version, (SELECT COALESCE(MAX(VERSION), 0) FROM SIGNOFF.MAIN.PRODUCT_VERSION
+                                    WHERE PRODUCT_ID = :product_id))
+      INTO :is_new, :base_version;
+    BEGIN TRANSACTION;
+    UPDATE main.submit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        RAISE lock_missing;
+    END IF;
+    SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH p AS (SELECT COUNT(*) AS n FROM main.data_product WHERE product_id = :product_id),
+         v AS (SELECT COALESCE(MAX(version), 0) AS version FROM main.product_version WHERE product_id = :product_id)
+    SELECT CASE
+               WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVAILABLE'
+               WHEN NOT :is_admin THEN 'NOT_ADMIN'
+               WHEN :is_new AND p.n > 0 THEN 'PRODUCT_EXISTS'
+               WHEN NOT :is_new AND p.n = 0 THEN 'PRODUCT_NOT_FOUND'
+               WHEN p.n > 1 THEN 'DUPLICATE_ID'
+               WHEN NOT :is_new AND v.version <> :base_version THEN 'STALE_VERSION'
+               WHEN NOT :access_role_owned THEN 'ACCESS_ROLE_NOT_OWNED'
+               ELSE 'OK'
+           END AS code,
+           :actor AS actor, :product_id AS product_id, :name AS product_name, v.version + 1 AS version
+    FROM p CROSS JOIN v
+    ) q;
+    SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
+    IF (COALESCE(code, '') <> 'OK') THEN
+        ROLLBACK;
+        SELECT ENVELOPE(:code, OBJECT_DELETE(:chk, 'REQUESTER', 'ACCESS_ROLE')) INTO :result;
+        RETURN result;
+    END IF;
+    IF (COALESCE(dry_run, FALSE)) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('DRY_RUN', :chk) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT GET(:chk, 'VERSION')::NUMBER INTO :version;
+    IF (is_new) THEN
+        INSERT INTO main.data_product (product_id, name, description, owner, owner_role, domain, classification, tags,
+                                   product_columns, access_role, created_at, durations, pending_days, fallback_role,
+                                   extension_steps)
+    SELECT :product_id, :name, :description, :owner, :owner_role, :domain, :classification, :tags, :product_columns,
+           :access_role, :now_ts, :durations, NULLIF(:pending_days, 0), NULLIF(:fallback_role, ''), :extension_steps
+    WHERE NOT EXISTS (SELECT 1 FROM main.data_product WHERE product_id = :product_id);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    ELSE
+        UPDATE main.data_product
+    SET name = :name, description = :description, owner = :owner, owner_role = :owner_role, domain = :domain,
+        classification = :classification, tags = :tags, product_columns = :product_columns,
+        access_role = :access_role, durations = :durations, pending_days = NULLIF(:pending_days, 0),
+        fallback_role = NULLIF(:fallback_role, ''), extension_steps = :extension_steps
+    WHERE product_id = :product_id;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    END IF;
+    DELETE FROM main.approval_chain WHERE product_id = :product_id;
+    rules := (SELECT f.index + 1 AS step_no, UPPER(COALESCE(f.value:kind::VARCHAR, 'ROLE')) AS step_kind,
+                     IFF(UPPER(COALESCE(f.value:kind::VARCHAR, 'ROLE')) = 'OWNER', :owner_role,
+                         TRIM(f.value:approver_role::VARCHAR)) AS approver_role,
+                     TRIM(f.value:label::VARCHAR) AS step_label, TRIM(COALESCE(f.value:when_tag::VARCHAR, '')) AS when_tag,
+                     COALESCE(f.value:quorum::NUMBER, 1) AS quorum, COALESCE(f.value:deadline_hours::NUMBER, 0) AS deadline_hours,
+                     TRIM(COALESCE(f.value:fallback_role::VARCHAR, '')) AS step_fallback_role
+              FROM TABLE(FLATTEN(INPUT => GET(:d, 'chain'))) f ORDER BY f.index);
+    LET rule_rows CURSOR FOR rules;
+    FOR r IN rule_rows DO
+        step_no := r.step_no;
+        step_kind := r.step_kind;
+        approver_role := r.approver_role;
+        step_label := r.step_label;
+        when_tag := r.when_tag;
+        quorum := r.quorum;
+        deadline_hours := r.deadline_hours;
+        step_fallback_role := r.step_fallback_role;
+        INSERT INTO main.approval_chain (product_id, step_order, approver_role, step_label, deadline_hours, fallback_role,
+                                     step_kind, when_tag, quorum)
+    SELECT :product_id, :step_no, :approver_role, :step_label, NULLIF(:deadline_hours, 0), NULLIF(:step_fallback_role, ''),
+           :step_kind, NULLIF(:when_tag, ''), :quorum;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    END FOR;
+    INSERT INTO main.product_version (product_id, version, saved_at, saved_by, definition, definition_hash, catalog_hash)
+    SELECT :product_id, :version, :now_ts, :actor, :definition, SHA2(:definition, 256),
+           (SELECT SHA2(cf.fingerprint, 256) FROM (SELECT p.product_id, MAX(CAST(LENGTH(p.name) AS VARCHAR) || ':' || p.name || CAST(LENGTH(p.description) AS VARCHAR) || ':' || p.description || CAST(LENGTH(p.owner) AS VARCHAR) || ':' || p.owner || CAST(LENGTH(p.owner_role) AS VARCHAR) || ':' || p.owner_role || CAST(LENGTH(p.domain) AS VARCHAR) || ':' || p.domain || CAST(LENGTH(p.classification) AS VARCHAR) || ':' || p.classification || CAST(LENGTH(p.tags) AS VARCHAR) || ':' || p.tags || CAST(LENGTH(p.product_columns) AS VARCHAR) || ':' || p.product_columns || CAST(LENGTH(p.access_role) AS VARCHAR) || ':' || p.access_role || CAST(LENGTH(p.durations) AS VARCHAR) || ':' || p.durations || CAST(LENGTH(CAST(COALESCE(p.pending_days, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(p.pending_days, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(p.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(p.fallback_role, '') || CAST(LENGTH(p.extension_steps) AS VARCHAR) || ':' || p.extension_steps) || '|' || CAST(COUNT(c.step_order) AS VARCHAR) || '|' ||
+           COALESCE(MAX(CASE WHEN c.step_order = 1 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 2 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 3 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 4 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 5 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 6 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 7 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 8 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 9 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 10 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') AS fingerprint
+    FROM main.data_product p LEFT JOIN main.approval_chain c ON c.product_id = p.product_id
+    GROUP BY p.product_id) cf WHERE cf.product_id = :product_id)
+    WHERE NOT EXISTS (SELECT 1 FROM main.product_version WHERE product_id = :product_id AND version = :version);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT q.details INTO :definition_hash FROM (SELECT MAX('version=' || CAST(version AS VARCHAR) || ';sha256=' || definition_hash || ';catalog=' || catalog_hash) AS details FROM main.product_version
+    WHERE product_id = :product_id AND version = :version
+    ) q;
+    -- Audit event PRODUCT_SAVED, appended at the head of the ledger, under the
+    -- audit lock (taken last, so that locks are always taken in one order).
+    SELECT COALESCE(SPLIT_PART(:event_ids, ',', 1), :new_event_id), 'PRODUCT_SAVED', 0, '', '', :definition_hash
+      INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
+    UPDATE main.audit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        RAISE audit_lock_missing;
+    END IF;
+    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log), 0) AS ev_seq,
+           COALESCE((SELECT hash FROM main.audit_log ORDER BY seq DESC LIMIT 1), '') AS ev_prev_hash
+    ) h;
+    SELECT AUDIT_HASH(:ev_prev_hash, :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor,
+                      NULLIF(:actor_role, ''), :event_type, NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''),
+                      NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''), :ev_seq)
+      INTO :ev_hash;
+    INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
+                                step_order, decision, comment, details, seq, prev_hash, hash)
+    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+           NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
+           :ev_seq, :ev_prev_hash, :ev_hash
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
+      AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    COMMIT;
+    SELECT ENVELOPE('OK', OBJECT_CONSTRUCT('actor', :actor, 'product_id', :product_id, 'product_name', :name,
+                                           'version', :version))
+      INTO :result;
+    RETURN result;
+EXCEPTION
+    WHEN OTHER THEN
+        ROLLBACK;
+        RAISE;
+END;
+$$;
+
+GRANT USAGE ON PROCEDURE SIGNOFF.API.SAVE_PRODUCT(VARCHAR) TO ROLE SIGNOFF_ADMIN;
+
+CREATE OR REPLACE PROCEDURE SIGNOFF.API.SET_CHAIN(FOR_PRODUCT VARCHAR, RULES_JSON VARCHAR)
+RETURNS VARIANT
+LANGUAGE SQL
+COMMENT = 'Signoff: an admin replaces a data product''s chain rules'
+EXECUTE AS OWNER
+AS
+$$
+DECLARE
+    actor        VARCHAR;
+    now_ts       TIMESTAMP_NTZ;
+    invalid      VARCHAR;
+    chk          VARIANT;
+    code         VARCHAR;
+    result       VARIANT;
+    d            VARIANT;
+    request_id   VARCHAR DEFAULT NULL;
+    actor_role   VARCHAR DEFAULT 'SIGNOFF_ADMIN';
+    is_admin     BOOLEAN DEFAULT FALSE;
+    is_new       BOOLEAN;
+    base_version NUMBER;
+    access_role_owned BOOLEAN DEFAULT FALSE;
+    version      NUMBER;
+    definition_hash VARCHAR;
+    product_id   VARCHAR;
+    name         VARCHAR;
+    description  VARCHAR;
+    owner        VARCHAR;
+    owner_role   VARCHAR;
+    domain       VARCHAR;
+    classification VARCHAR;
+    tags         VARCHAR;
+    product_columns VARCHAR;
+    access_role  VARCHAR;
+    durations    VARCHAR;
+    pending_days NUMBER;
+    fallback_role VARCHAR;
+    extension_steps VARCHAR;
+    step_no      NUMBER;
+    step_kind    VARCHAR;
+    approver_role VARCHAR;
+    step_label   VARCHAR;
+    when_tag     VARCHAR;
+    quorum       NUMBER;
+    deadline_hours NUMBER;
+    step_fallback_role VARCHAR;
+    rules        RESULTSET;
+    audit_lock_missing EXCEPTION (-20002, 'the SIGNOFF.MAIN.AUDIT_LOCK row is missing; run 01_data_model.sql');
+    event_id     VARCHAR;
+    event_type   VARCHAR;
+    ev_step      NUMBER;
+    ev_decision  VARCHAR;
+    ev_comment   VARCHAR;
+    ev_details   VARCHAR;
+    ev_seq       NUMBER;
+    ev_prev_hash VARCHAR;
+    ev_hash      VARCHAR;
+    lock_missing EXCEPTION (-20003, 'the SIGNOFF.MAIN.SUBMIT_LOCK row is missing; run 01_data_model.sql');
+    new_event_id VARCHAR;
+    event_ids    VARCHAR DEFAULT NULL;
+    dry_run      BOOLEAN DEFAULT FALSE;
+    definition   VARCHAR;
+BEGIN
+    -- Who is calling: the calling session's user, from Snowflake.
+    SELECT IFF(SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_TYPE') LIKE 'USER%',
+               SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME'), NULL),
+           DATE_TRUNC('MICROSECOND', SYSDATE())
+      INTO :actor, :now_ts;
+    -- The current definition: the last version saved, or (a product
+    -- installed before versions) the catalog row's.
+    SELECT COALESCE(
+               (SELECT TRY_PARSE_JSON(DEFINITION) FROM SIGNOFF.MAIN.PRODUCT_VERSION WHERE PRODUCT_ID = :for_product
+                ORDER BY VERSION DESC LIMIT 1),
+               (SELECT OBJECT_CONSTRUCT('id', PRODUCT_ID, 'name', NAME, 'description', DESCRIPTION, 'owner', OWNER,
+                                        'owner_role', OWNER_ROLE, 'domain', DOMAIN, 'classification', CLASSIFICATION,
+                                        'tags', TRY_PARSE_JSON(TAGS), 'columns', TRY_PARSE_JSON(PRODUCT_COLUMNS),
+                                        'access_role', ACCESS_ROLE,
+                                        'durations', TRANSFORM(SPLIT(DURATIONS, ','), x VARIANT -> TO_NUMBER(x::VARCHAR)),
+                                        'pending_days', COALESCE(PENDING_DAYS, 0), 'fallback_role', COALESCE(FALLBACK_ROLE, ''),
+                                        'extend_last_step', EXTENSION_STEPS = 'LAST')
+                FROM SIGNOFF.MAIN.DATA_PRODUCT WHERE PRODUCT_ID = :for_product LIMIT 1)),
+           SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 9)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 8)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 7)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 6)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 5)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 4)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 3)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 2)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 1)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 0)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+      INTO :d, :new_event_id;
+    IF (d IS NULL) THEN
+        SELECT ENVELOPE('PRODUCT_NOT_FOUND', OBJECT_CONSTRUCT('product_id', :for_product)) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT OBJECT_INSERT(:d, 'chain', TRY_PARSE_JSON(:rules_json), TRUE), FALSE INTO :d, :is_new;
+    SELECT TO_JSON(:d) INTO :definition;
+    -- The definition's fields, as the shared statements bind them.
+    SELECT TRIM(GET(:d, 'id')::VARCHAR), TRIM(GET(:d, 'name')::VARCHAR), TRIM(COALESCE(GET(:d, 'description')::VARCHAR, '')),
+           TRIM(GET(:d, 'owner')::VARCHAR), TRIM(GET(:d, 'owner_role')::VARCHAR), TRIM(GET(:d, 'domain')::VARCHAR),
+           UPPER(TRIM(GET(:d, 'classification')::VARCHAR)), TRIM(GET(:d, 'access_role')::VARCHAR),
+           TRIM(COALESCE(GET(:d, 'fallback_role')::VARCHAR, '')), COALESCE(TRY_TO_NUMBER(GET(:d, 'pending_days')::VARCHAR), 0),
+           IFF(COALESCE(TRY_TO_BOOLEAN(GET(:d, 'extend_last_step')::VARCHAR), FALSE), 'LAST', 'ALL')
+      INTO :product_id, :name, :description, :owner, :owner_role, :domain, :classification, :access_role,
+           :fallback_role, :pending_days, :extension_steps;
+    SELECT CASE
+               WHEN :d IS NULL OR TYPEOF(:d) <> 'OBJECT' THEN 'definition'
+               WHEN EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => :d)) f
+                            WHERE f.key NOT IN ('id', 'name', 'description', 'owner', 'owner_role', 'domain', 'classification', 'tags', 'columns', 'access_role', 'durations', 'pending_days', 'fallback_role', 'extend_last_step', 'source_object', 'chain')) THEN 'definition'
+               WHEN NOT COALESCE(:product_id RLIKE '[a-z0-9][a-z0-9-]{0,63}', FALSE) THEN 'id'
+               WHEN COALESCE(LENGTH(:name), 0) = 0 OR LENGTH(:name) > 200 OR BIDI_CONTROLS(:name) > 0 THEN 'name'
+               WHEN LENGTH(:description) > 4000 OR BIDI_CONTROLS(:description) > 0 THEN 'description'
+               WHEN COALESCE(LENGTH(:owner), 0) = 0 OR LENGTH(:owner) > 200 OR BIDI_CONTROLS(:owner) > 0 THEN 'owner'
+               WHEN COALESCE(LENGTH(:domain), 0) = 0 OR LENGTH(:domain) > 200 OR BIDI_CONTROLS(:domain) > 0 THEN 'domain'
+               WHEN COALESCE(LENGTH(:classification), 0) = 0 OR LENGTH(:classification) > 64
+                    OR BIDI_CONTROLS(:classification) > 0 THEN 'classification'
+               WHEN NOT COALESCE(:owner_role RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE) THEN 'owner_role'
+               WHEN NOT COALESCE(:access_role RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE) OR STARTSWITH(UPPER(:access_role), 'SIGNOFF_')
+                    THEN 'access_role'
+               WHEN :fallback_role <> '' AND NOT (:fallback_role RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}') THEN 'fallback_role'
+               WHEN COALESCE(TYPEOF(GET(:d, 'pending_days')), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
+                    OR TRY_TO_DOUBLE(GET(:d, 'pending_days')::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(GET(:d, 'pending_days')::VARCHAR))
+                    OR :pending_days < 0 OR :pending_days > 3650 THEN 'pending_days'
+               WHEN COALESCE(TYPEOF(GET(:d, 'tags')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'tags')) > 32
+                    OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'tags'))) f
+                               WHERE TYPEOF(f.value) <> 'VARCHAR' OR COALESCE(LENGTH(TRIM(f.value::VARCHAR)), 0) NOT BETWEEN 1 AND 64
+                                  OR BIDI_CONTROLS(f.value::VARCHAR) > 0) THEN 'tags'
+               WHEN COALESCE(TYPEOF(GET(:d, 'columns')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'columns')) > 500
+                    OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'columns'))) f
+                               WHERE TYPEOF(f.value) <> 'OBJECT' OR COALESCE(LENGTH(f.value:name::VARCHAR), 0) = 0
+                                  OR COALESCE(LENGTH(f.value:type::VARCHAR), 0) = 0) THEN 'columns'
+               WHEN COALESCE(TYPEOF(GET(:d, 'durations')), 'ARRAY') <> 'ARRAY'
+                    OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'durations'))) f
+                               WHERE TYPEOF(f.value) NOT IN ('INTEGER', 'DECIMAL') OR TRY_TO_DOUBLE(f.value::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value::VARCHAR))
+                                  OR TRY_TO_DOUBLE(f.value::VARCHAR) NOT BETWEEN 0 AND 3650) THEN 'durations'
+               WHEN COALESCE(TYPEOF(GET(:d, 'chain')), '') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'chain')) = 0
+                    OR ARRAY_SIZE(GET(:d, 'chain')) > 10 THEN 'chain'
+               WHEN EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'chain'))) f
+                            WHERE TYPEOF(f.value) <> 'OBJECT'
+                               OR UPPER(COALESCE(f.value:kind::VARCHAR, 'ROLE')) NOT IN ('ROLE', 'OWNER', 'MANAGER')
+                               OR (UPPER(COALESCE(f.value:kind::VARCHAR, 'ROLE')) <> 'OWNER'
+                                   AND NOT COALESCE(TRIM(f.value:approver_role::VARCHAR) RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE))
+                               OR COALESCE(LENGTH(TRIM(f.value:label::VARCHAR)), 0) NOT BETWEEN 1 AND 200
+                               OR BIDI_CONTROLS(f.value:label::VARCHAR) > 0
+                               OR LENGTH(f.value:when_tag::VARCHAR) > 64 OR BIDI_CONTROLS(f.value:when_tag::VARCHAR) > 0
+                               OR COALESCE(TYPEOF(f.value:quorum), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
+                               OR TRY_TO_DOUBLE(f.value:quorum::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value:quorum::VARCHAR))
+                               OR COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1) NOT BETWEEN 1 AND 5
+                               OR COALESCE(TYPEOF(f.value:deadline_hours), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
+                               OR TRY_TO_DOUBLE(f.value:deadline_hours::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value:deadline_hours::VARCHAR))
+                               OR COALESCE(TRY_TO_NUMBER(f.value:deadline_hours::VARCHAR), 0) NOT BETWEEN 0 AND 87600
+                               OR (COALESCE(f.value:fallback_role::VARCHAR, '') <> ''
+                                   AND NOT (TRIM(f.value:fallback_role::VARCHAR) RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}'))) THEN 'chain'
+               WHEN (SELECT SUM(COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1)) FROM TABLE(FLATTEN(INPUT => GET(:d, 'chain'))) f)
+                    > 10 THEN 'chain'
+               WHEN :event_ids IS NOT NULL AND NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
+               WHEN :event_ids IS NOT NULL AND ABS(ID_MILLIS(:event_ids) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'event_ids'
+               ELSE ''
+           END
+      INTO :invalid;
+    IF (invalid <> '') THEN
+        SELECT ENVELOPE('INVALID', OBJECT_CONSTRUCT('field', :invalid)) INTO :result;
+        RETURN result;
+    END IF;
+    -- Normal forms, as signoff.Definition.Normalize writes them: tags lower
+    -- case, sorted, once; durations sorted, once (permanent when none).
+    SELECT TO_JSON(COALESCE(ARRAY_AGG(DISTINCT LOWER(TRIM(f.value::VARCHAR)))
+                                WITHIN GROUP (ORDER BY LOWER(TRIM(f.value::VARCHAR))), ARRAY_CONSTRUCT()))
+      INTO :tags FROM TABLE(FLATTEN(INPUT => GET(:d, 'tags'))) f;
+    SELECT TO_JSON(COALESCE(GET(:d, 'columns'), ARRAY_CONSTRUCT())) INTO :product_columns;
+    SELECT COALESCE(NULLIF(LISTAGG(DISTINCT f.value::NUMBER, ',') WITHIN GROUP (ORDER BY f.value::NUMBER), ''), '0')
+      INTO :durations FROM TABLE(FLATTEN(INPUT => GET(:d, 'durations'))) f;
+    SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', 'SIGNOFF_ADMIN') = 'TRUE', FALSE) INTO :is_admin;
+    -- GRANT_REQUEST grants the access role as SIGNOFF_OWNER, which must own
+    -- it: SHOW GRANTS TO ROLE lists its OWNERSHIP of each role it owns (the
+    -- preflight reads the same list), the role's name unquoted for an
+    -- unquoted identifier, which the role pattern above requires.
+    SHOW GRANTS TO ROLE SIGNOFF_OWNER;
+    SELECT COUNT(*) > 0 INTO :access_role_owned FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))
+     WHERE "privilege" = 'OWNERSHIP' AND "granted_on" = 'ROLE' AND REPLACE("name", '"', '') = UPPER(:access_role);
+    SELECT COALESCE(:is_new, NOT EXISTS (SELECT 1 FROM SIGNOFF.MAIN.DATA_PRODUCT WHERE PRODUCT_ID = :product_id)),
+           COALESCE(:base_version, (SELECT COALESCE(MAX(VERSION), 0) FROM SIGNOFF.MAIN.PRODUCT_VERSION
+                                    WHERE PRODUCT_ID = :product_id))
+      INTO :is_new, :base_version;
+    BEGIN TRANSACTION;
+    UPDATE main.submit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        RAISE lock_missing;
+    END IF;
+    SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH p AS (SELECT COUNT(*) AS n FROM main.data_product WHERE product_id = :product_id),
+         v AS (SELECT COALESCE(MAX(version), 0) AS version FROM main.product_version WHERE product_id = :product_id)
+    SELECT CASE
+               WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVAILABLE'
+               WHEN NOT :is_admin THEN 'NOT_ADMIN'
+               WHEN :is_new AND p.n > 0 THEN 'PRODUCT_EXISTS'
+               WHEN NOT :is_new AND p.n = 0 THEN 'PRODUCT_NOT_FOUND'
+               WHEN p.n > 1 THEN 'DUPLICATE_ID'
+               WHEN NOT :is_new AND v.version <> :base_version THEN 'STALE_VERSION'
+               WHEN NOT :access_role_owned THEN 'ACCESS_ROLE_NOT_OWNED'
+               ELSE 'OK'
+           END AS code,
+           :actor AS actor, :product_id AS product_id, :name AS product_name, v.version + 1 AS version
+    FROM p CROSS JOIN v
+    ) q;
+    SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
+    IF (COALESCE(code, '') <> 'OK') THEN
+        ROLLBACK;
+        SELECT ENVELOPE(:code, OBJECT_DELETE(:chk, 'REQUESTER', 'ACCESS_ROLE')) INTO :result;
+        RETURN result;
+    END IF;
+    IF (COALESCE(dry_run, FALSE)) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('DRY_RUN', :chk) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT GET(:chk, 'VERSION')::NUMBER INTO :version;
+    IF (is_new) THEN
+        INSERT INTO main.data_product (product_id, name, description, owner, owner_role, domain, classification, tags,
+                                   product_columns, access_role, created_at, durations, pending_days, fallback_role,
+                                   extension_steps)
+    SELECT :product_id, :name, :description, :owner, :owner_role, :domain, :classification, :tags, :product_columns,
+           :access_role, :now_ts, :durations, NULLIF(:pending_days, 0), NULLIF(:fallback_role, ''), :extension_steps
+    WHERE NOT EXISTS (SELECT 1 FROM main.data_product WHERE product_id = :product_id);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    ELSE
+        UPDATE main.data_product
+    SET name = :name, description = :description, owner = :owner, owner_role = :owner_role, domain = :domain,
+        classification = :classification, tags = :tags, product_columns = :product_columns,
+        access_role = :access_role, durations = :durations, pending_days = NULLIF(:pending_days, 0),
+        fallback_role = NULLIF(:fallback_role, ''), extension_steps = :extension_steps
+    WHERE product_id = :product_id;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    END IF;
+    DELETE FROM main.approval_chain WHERE product_id = :product_id;
+    rules := (SELECT f.index + 1 AS step_no, UPPER(COALESCE(f.value:kind::VARCHAR, 'ROLE')) AS step_kind,
+                     IFF(UPPER(COALESCE(f.value:kind::VARCHAR, 'ROLE')) = 'OWNER', :owner_role,
+                         TRIM(f.value:approver_role::VARCHAR)) AS approver_role,
+                     TRIM(f.value:label::VARCHAR) AS step_label, TRIM(COALESCE(f.value:when_tag::VARCHAR, '')) AS when_tag,
+                     COALESCE(f.value:quorum::NUMBER, 1) AS quorum, COALESCE(f.value:deadline_hours::NUMBER, 0) AS deadline_hours,
+                     TRIM(COALESCE(f.value:fallback_role::VARCHAR, '')) AS step_fallback_role
+              FROM TABLE(FLATTEN(INPUT => GET(:d, 'chain'))) f ORDER BY f.index);
+    LET rule_rows CURSOR FOR rules;
+    FOR r IN rule_rows DO
+        step_no := r.step_no;
+        step_kind := r.step_kind;
+        approver_role := r.approver_role;
+        step_label := r.step_label;
+        when_tag := r.when_tag;
+        quorum := r.quorum;
+        deadline_hours := r.deadline_hours;
+        step_fallback_role := r.step_fallback_role;
+        INSERT INTO main.approval_chain (product_id, step_order, approver_role, step_label, deadline_hours, fallback_role,
+                                     step_kind, when_tag, quorum)
+    SELECT :product_id, :step_no, :approver_role, :step_label, NULLIF(:deadline_hours, 0), NULLIF(:step_fallback_role, ''),
+           :step_kind, NULLIF(:when_tag, ''), :quorum;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    END FOR;
+    INSERT INTO main.product_version (product_id, version, saved_at, saved_by, definition, definition_hash, catalog_hash)
+    SELECT :product_id, :version, :now_ts, :actor, :definition, SHA2(:definition, 256),
+           (SELECT SHA2(cf.fingerprint, 256) FROM (SELECT p.product_id, MAX(CAST(LENGTH(p.name) AS VARCHAR) || ':' || p.name || CAST(LENGTH(p.description) AS VARCHAR) || ':' || p.description || CAST(LENGTH(p.owner) AS VARCHAR) || ':' || p.owner || CAST(LENGTH(p.owner_role) AS VARCHAR) || ':' || p.owner_role || CAST(LENGTH(p.domain) AS VARCHAR) || ':' || p.domain || CAST(LENGTH(p.classification) AS VARCHAR) || ':' || p.classification || CAST(LENGTH(p.tags) AS VARCHAR) || ':' || p.tags || CAST(LENGTH(p.product_columns) AS VARCHAR) || ':' || p.product_columns || CAST(LENGTH(p.access_role) AS VARCHAR) || ':' || p.access_role || CAST(LENGTH(p.durations) AS VARCHAR) || ':' || p.durations || CAST(LENGTH(CAST(COALESCE(p.pending_days, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(p.pending_days, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(p.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(p.fallback_role, '') || CAST(LENGTH(p.extension_steps) AS VARCHAR) || ':' || p.extension_steps) || '|' || CAST(COUNT(c.step_order) AS VARCHAR) || '|' ||
+           COALESCE(MAX(CASE WHEN c.step_order = 1 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 2 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 3 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 4 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 5 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 6 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 7 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 8 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 9 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 10 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') AS fingerprint
+    FROM main.data_product p LEFT JOIN main.approval_chain c ON c.product_id = p.product_id
+    GROUP BY p.product_id) cf WHERE cf.product_id = :product_id)
+    WHERE NOT EXISTS (SELECT 1 FROM main.product_version WHERE product_id = :product_id AND version = :version);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT q.details INTO :definition_hash FROM (SELECT MAX('version=' || CAST(version AS VARCHAR) || ';sha256=' || definition_hash || ';catalog=' || catalog_hash) AS details FROM main.product_version
+    WHERE product_id = :product_id AND version = :version
+    ) q;
+    -- Audit event PRODUCT_SAVED, appended at the head of the ledger, under the
+    -- audit lock (taken last, so that locks are always taken in one order).
+    SELECT COALESCE(SPLIT_PART(:event_ids, ',', 1), :new_event_id), 'PRODUCT_SAVED', 0, '', '', :definition_hash
+      INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
+    UPDATE main.audit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        RAISE audit_lock_missing;
+    END IF;
+    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log), 0) AS ev_seq,
+           COALESCE((SELECT hash FROM main.audit_log ORDER BY seq DESC LIMIT 1), '') AS ev_prev_hash
+    ) h;
+    SELECT AUDIT_HASH(:ev_prev_hash, :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor,
+                      NULLIF(:actor_role, ''), :event_type, NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''),
+                      NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''), :ev_seq)
+      INTO :ev_hash;
+    INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
+                                step_order, decision, comment, details, seq, prev_hash, hash)
+    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+           NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
+           :ev_seq, :ev_prev_hash, :ev_hash
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
+      AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    COMMIT;
+    SELECT ENVELOPE('OK', OBJECT_CONSTRUCT('actor', :actor, 'product_id', :product_id, 'product_name', :name,
+                                           'version', :version))
+      INTO :result;
+    RETURN result;
+EXCEPTION
+    WHEN OTHER THEN
+        ROLLBACK;
+        RAISE;
+END;
+$$;
+
+GRANT USAGE ON PROCEDURE SIGNOFF.API.SET_CHAIN(VARCHAR, VARCHAR) TO ROLE SIGNOFF_ADMIN;

@@ -71,6 +71,11 @@ dg AS (
      WHERE REGEXP_SUBSTR(line, 'SIGNOFF-DIGEST v1 n=([1-9][0-9]*) h=([0-9a-f]{64}) t=', 1, 1, 'e', 1) IS NOT NULL
      GROUP BY 1, 2
 ),
+pv AS (
+    SELECT product_id, version, saved_at, saved_by, definition, definition_hash, catalog_hash,
+           'version=' || CAST(version AS VARCHAR) || ';sha256=' || definition_hash || ';catalog=' || catalog_hash AS details
+    FROM product_version
+),
 lastd AS (
     -- Per request, the last answer that replaced the reason and the last
     -- approval that shortened the duration (their details).
@@ -187,7 +192,52 @@ SELECT r.request_id, 0, '', 'missing', 'events', '', ''
 UNION ALL
 SELECT e.request_id, MIN(e.seq), MIN(e.event_id), 'orphan', 'request', COALESCE(e.request_id, ''), ''
   FROM ev e LEFT JOIN access_request r ON r.request_id = e.request_id
- WHERE r.request_id IS NULL GROUP BY e.request_id
+ WHERE r.request_id IS NULL AND e.event_type <> 'PRODUCT_SAVED' GROUP BY e.request_id
+UNION ALL
+SELECT e.request_id, e.seq, e.event_id, 'illegal', 'request_id', e.request_id, ''
+  FROM ev e WHERE e.event_type = 'PRODUCT_SAVED' AND COALESCE(e.request_id, '') <> ''
+UNION ALL
+SELECT e.request_id, e.seq, e.event_id, 'missing', 'product_version', '',
+       COALESCE(e.product_id, '') || ' ' || COALESCE(e.details, '')
+  FROM ev e LEFT JOIN pv ON pv.product_id = e.product_id AND pv.details = e.details
+ WHERE e.event_type = 'PRODUCT_SAVED' AND pv.product_id IS NULL
+UNION ALL
+SELECT '', 0, '', 'orphan', 'product_version', pv.product_id || ' ' || COALESCE(pv.details, ''), ''
+  FROM pv LEFT JOIN ev e ON e.event_type = 'PRODUCT_SAVED' AND e.product_id = pv.product_id AND e.details = pv.details
+ WHERE e.event_id IS NULL
+UNION ALL
+SELECT '', 0, '', 'edited', 'product_version ' || pv.product_id || ' ' || CAST(pv.version AS VARCHAR) || ' definition',
+       COALESCE(pv.definition_hash, ''), COALESCE(SHA2(pv.definition, 256), '')
+  FROM pv WHERE COALESCE(pv.definition_hash, '') <> COALESCE(SHA2(pv.definition, 256), '-')
+UNION ALL
+SELECT e.request_id, e.seq, e.event_id, 'inconsistent', 'product_version ' || pv.product_id || ' ' || CAST(pv.version AS VARCHAR) || ' saved',
+       COALESCE(pv.saved_by, '') || ' at ' || COALESCE(CAST(pv.saved_at AS VARCHAR), ''),
+       e.actor || ' at ' || CAST(e.event_time AS VARCHAR)
+  FROM pv JOIN ev e ON e.event_type = 'PRODUCT_SAVED' AND e.product_id = pv.product_id AND e.details = pv.details
+ WHERE COALESCE(pv.saved_by, '') <> e.actor
+    OR CASE WHEN pv.saved_at = e.event_time THEN 0 ELSE 1 END = 1
+UNION ALL
+SELECT '', 0, '', 'inconsistent', 'product_version rows', product_id || ' ' || CAST(version AS VARCHAR), '1'
+  FROM pv GROUP BY product_id, version HAVING COUNT(*) > 1
+UNION ALL
+SELECT '', 0, '', 'inconsistent', 'catalog ' || pv.product_id, COALESCE(SHA2(cf.fingerprint, 256), ''),
+       COALESCE(pv.catalog_hash, '')
+  FROM pv JOIN (SELECT product_id, MAX(version) AS version FROM pv GROUP BY product_id) lv
+         ON lv.product_id = pv.product_id AND lv.version = pv.version
+  LEFT JOIN (SELECT p.product_id, MAX(CAST(LENGTH(p.name) AS VARCHAR) || ':' || p.name || CAST(LENGTH(p.description) AS VARCHAR) || ':' || p.description || CAST(LENGTH(p.owner) AS VARCHAR) || ':' || p.owner || CAST(LENGTH(p.owner_role) AS VARCHAR) || ':' || p.owner_role || CAST(LENGTH(p.domain) AS VARCHAR) || ':' || p.domain || CAST(LENGTH(p.classification) AS VARCHAR) || ':' || p.classification || CAST(LENGTH(p.tags) AS VARCHAR) || ':' || p.tags || CAST(LENGTH(p.product_columns) AS VARCHAR) || ':' || p.product_columns || CAST(LENGTH(p.access_role) AS VARCHAR) || ':' || p.access_role || CAST(LENGTH(p.durations) AS VARCHAR) || ':' || p.durations || CAST(LENGTH(CAST(COALESCE(p.pending_days, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(p.pending_days, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(p.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(p.fallback_role, '') || CAST(LENGTH(p.extension_steps) AS VARCHAR) || ':' || p.extension_steps) || '|' || CAST(COUNT(c.step_order) AS VARCHAR) || '|' ||
+       COALESCE(MAX(CASE WHEN c.step_order = 1 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+       COALESCE(MAX(CASE WHEN c.step_order = 2 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+       COALESCE(MAX(CASE WHEN c.step_order = 3 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+       COALESCE(MAX(CASE WHEN c.step_order = 4 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+       COALESCE(MAX(CASE WHEN c.step_order = 5 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+       COALESCE(MAX(CASE WHEN c.step_order = 6 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+       COALESCE(MAX(CASE WHEN c.step_order = 7 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+       COALESCE(MAX(CASE WHEN c.step_order = 8 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+       COALESCE(MAX(CASE WHEN c.step_order = 9 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+       COALESCE(MAX(CASE WHEN c.step_order = 10 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') AS fingerprint
+FROM data_product p LEFT JOIN approval_chain c ON c.product_id = p.product_id
+GROUP BY p.product_id) cf ON cf.product_id = pv.product_id
+ WHERE COALESCE(SHA2(cf.fingerprint, 256), '') <> COALESCE(pv.catalog_hash, '-')
 UNION ALL
 SELECT st.request_id, 0, '', 'orphan', 'steps', st.request_id, ''
   FROM request_step st LEFT JOIN access_request r ON r.request_id = st.request_id

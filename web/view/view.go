@@ -40,6 +40,8 @@ type Meta struct {
 	// Reviews shows the Reviews tab (access reviews awaiting the viewer):
 	// the engine keeps reviews and the viewer may own a product, or audits.
 	Reviews bool
+	// Products shows admins the Products tab (catalog administration).
+	Products bool
 }
 
 // FormTime formats a time for people: "24 Nov 2026 14:05 UTC".
@@ -325,4 +327,14 @@ func noticeState(n signoff.Notice) string {
 		return "not sent yet (" + strconv.Itoa(n.Attempts) + " attempts)"
 	}
 	return "not sent yet"
+}
+
+// adminSection reports whether nav names a page under the Admin tab (the
+// index at /admin lists them): the tab is marked as the current section.
+func adminSection(nav string) bool {
+	switch nav {
+	case "admin", "admin-requests", "admin-grants", "products", "directory", "doctor":
+		return true
+	}
+	return false
 }

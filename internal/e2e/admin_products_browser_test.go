@@ -1,0 +1,79 @@
+package e2e
+
+import (
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// set types value into the form field named name (an input or a select).
+func (b *browserTest) set(name, value string) {
+	b.t.Helper()
+	b.do(chromedp.SetValue(chromedp.CSS(`[name="`+name+`"]`), value))
+}
+
+// checkBothSchemes checks the current page with axe in the light and the
+// dark colour scheme, and leaves it light.
+func (b *browserTest) checkBothSchemes(name string) {
+	b.t.Helper()
+	b.do(colorScheme("light"))
+	b.visit(name + " (light)")
+	b.do(colorScheme("dark"))
+	b.visit(name + " (dark)")
+	b.do(colorScheme("light"))
+}
+
+// TestProductAdminInBrowser: ADAM registers a product whose chain has a
+// step only for PII and a data owners' step that needs two approvals,
+// previews the chain a request would copy, sees a problem beside its
+// field, and saves: every page passes axe in both colour schemes.
+func TestProductAdminInBrowser(t *testing.T) {
+	b := newBrowserTest(t)
+	b.signIn("ADAM")
+	b.open("/admin/products")
+	assert.Contains(t, b.text(`[data-testid="admin-products"]`), "Customer 360")
+	b.checkBothSchemes("admin 01 products")
+
+	b.submit(`[data-testid="new-product"]`)
+	b.checkBothSchemes("admin 02 new product")
+	for name, value := range map[string]string{
+		"id": "partner-feed", "name": "Partner feed", "owner": "Partnerships", "owner_role": "DATA_OWNER_SALES",
+		"domain": "Sales", "classification": "PII", "tags": "partners", "access_role": "PARTNER_FEED_READ",
+		"durations": "30, 90", "col.1.name": "PARTNER_ID", "col.1.type": "VARCHAR",
+		"chain.1.approver_role": "LINE_MANAGER", "chain.1.label": "Line manager", "chain.1.deadline_hours": "48",
+		"chain.2.approver_role": "DPO", "chain.2.label": "Data protection", "chain.2.when_tag": "PII",
+		"chain.3.kind": "OWNER", "chain.3.label": "Data owners", "chain.3.quorum": "2",
+	} {
+		b.set(name, value)
+	}
+
+	// Preview: the steps a request would copy, nothing saved.
+	b.submit(`[data-testid="preview-button"]`)
+	preview := b.text(`[data-testid="chain-preview"]`)
+	assert.Contains(t, preview, "4 step(s)")
+	assert.Contains(t, preview, "Data protection")
+	assert.Contains(t, preview, "Data owners (1 of 2)")
+	assert.Contains(t, preview, "Data owners (2 of 2)")
+	b.checkBothSchemes("admin 03 preview")
+
+	// A problem comes back beside its field, the form as typed.
+	b.set("chain.3.quorum", "9")
+	b.submit(`[data-testid="save-product"]`)
+	assert.Contains(t, b.text(`#f-chain-3-quorum-error`), "A step asks for 1 to 5 approvals.")
+	b.checkBothSchemes("admin 04 a problem")
+
+	b.set("chain.3.quorum", "2")
+	b.submit(`[data-testid="save-product"]`)
+	assert.Contains(t, b.text(`[data-testid="versions"]`), "Version 1 by ADAM")
+	b.checkBothSchemes("admin 05 saved")
+
+	alice, err := b.store.Identify(t.Context(), "ALICE")
+	require.NoError(t, err)
+	p, err := b.svc.Product(t.Context(), alice, "partner-feed")
+	require.NoError(t, err)
+	require.Len(t, p.Product.Chain, 3)
+	assert.Equal(t, 2, p.Product.Chain[2].Quorum)
+	assert.Equal(t, "PII", p.Product.Chain[1].WhenTag)
+}

@@ -1,0 +1,245 @@
+package server_test
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/signoff/signoff/internal/demo"
+	"github.com/signoff/signoff/internal/signoff"
+)
+
+// newProductForm is the form an admin sends to register "partner-feed": a
+// step for PII (its classification) only, and a data owners' step that
+// needs two approvals.
+func newProductForm() url.Values {
+	return url.Values{
+		"id": {"partner-feed"}, "name": {"Partner feed"}, "description": {"Daily partner extracts."},
+		"owner": {"Partnerships"}, "owner_role": {"DATA_OWNER_SALES"}, "domain": {"Sales"},
+		"classification": {"pii"}, "tags": {"partners, Daily"}, "source_object": {"SALES.PARTNERS.FEED"},
+		"col.1.name": {"PARTNER_ID"}, "col.1.type": {"VARCHAR"}, "col.2.name": {"EMAIL"}, "col.2.type": {"VARCHAR"},
+		"col.2.sensitive": {"1"}, "col.3.name": {""}, "col.3.type": {""},
+		"access_role": {"PARTNER_FEED_READ"}, "durations": {"30, 7"}, "pending_days": {"14"},
+		"fallback_role": {"DATA_GOVERNANCE"}, "version": {"0"},
+		"chain.1.order": {"1"}, "chain.1.kind": {"ROLE"}, "chain.1.approver_role": {"LINE_MANAGER"},
+		"chain.1.label": {"Line manager"}, "chain.1.deadline_hours": {"48"},
+		"chain.2.order": {"2"}, "chain.2.kind": {"ROLE"}, "chain.2.approver_role": {"DPO"},
+		"chain.2.label": {"Data protection"}, "chain.2.when_tag": {"PII"},
+		"chain.3.order": {"3"}, "chain.3.kind": {"OWNER"}, "chain.3.label": {"Data owners"}, "chain.3.quorum": {"2"},
+		"chain.4.order": {"4"}, "chain.4.kind": {"ROLE"},
+		"action": {"save"},
+	}
+}
+
+// customer360Form is the form that saves Customer 360 as the demo has it,
+// with one change: its description (which no request list shows).
+func customer360Form() url.Values {
+	var p signoff.Product
+	for _, x := range demo.Products {
+		if x.ID == "customer-360" {
+			p = x
+		}
+	}
+	d := signoff.DefinitionOf(p, "")
+	d.Description += " Edited."
+	form := url.Values{"name": {d.Name}, "description": {d.Description}, "owner": {d.Owner}, "owner_role": {d.OwnerRole},
+		"domain": {d.Domain}, "classification": {d.Classification}, "tags": {strings.Join(d.Tags, ",")},
+		"access_role": {d.AccessRole}, "durations": {signoff.FormatDurations(d.Durations)},
+		"pending_days": {strconv.Itoa(d.PendingDays)}, "fallback_role": {d.FallbackRole}, "version": {"0"}, "action": {"save"}}
+	if d.ExtendLastStep {
+		form.Set("extend_last_step", "1")
+	}
+	for i, c := range d.Columns {
+		n := strconv.Itoa(i + 1)
+		form.Set("col."+n+".name", c.Name)
+		form.Set("col."+n+".type", c.Type)
+		form.Set("col."+n+".description", c.Description)
+		if c.Sensitive {
+			form.Set("col."+n+".sensitive", "1")
+		}
+	}
+	for i, st := range d.Chain {
+		n := "chain." + strconv.Itoa(i+1) + "."
+		form.Set(n+"order", strconv.Itoa(i+1))
+		form.Set(n+"kind", string(st.Kind))
+		form.Set(n+"approver_role", st.ApproverRole)
+		form.Set(n+"label", st.Label)
+		form.Set(n+"when_tag", st.WhenTag)
+		form.Set(n+"quorum", strconv.Itoa(st.Quorum))
+		form.Set(n+"deadline_hours", strconv.Itoa(st.DeadlineHours))
+		form.Set(n+"fallback_role", st.FallbackRole)
+	}
+	return form
+}
+
+// savedProduct checks that product id is at version, saved by ADAM, and
+// that every request in flight kept its steps (the stack's request id, if
+// any, still has the demo chain's three steps).
+func savedProduct(product string, version int) func(*testing.T, *stack, string) {
+	return func(t *testing.T, s *stack, id string) {
+		t.Helper()
+		vs, err := s.st.ProductVersions(t.Context(), product)
+		require.NoError(t, err)
+		require.NotEmpty(t, vs)
+		assert.Equal(t, version, vs[0].Version)
+		assert.Equal(t, "ADAM", vs[0].SavedBy)
+		if id != "" {
+			r := s.request(id)
+			assert.Len(t, r.Steps, 3, "the request in flight keeps its steps")
+			assert.Equal(t, 2, r.CurrentStep)
+		}
+	}
+}
+
+func TestAdminProductPages(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, fromTemplate(matrixDB))
+	adam := s.as("ADAM")
+
+	res := adam.get("/admin/products")
+	require.Equal(t, http.StatusOK, res.Status)
+	assert.Contains(t, testid(res.Body, "admin-products"), "Customer 360")
+	assert.Equal(t, "/admin/products/new", href(res.Body, "data-testid", "new-product"))
+	assert.Equal(t, "/admin", href(res.Body, "aria-current", "true"), "under the Admin tab")
+
+	res = adam.get("/admin/products/new")
+	require.Equal(t, http.StatusOK, res.Status)
+	assert.True(t, hasTestid(res.Body, "product-form"))
+	assert.Contains(t, text(res.Body), "enter the columns and tags yourself", "the embedded engine says so")
+
+	t.Run("a preview saves nothing", func(t *testing.T) {
+		form := newProductForm()
+		form.Set("action", "preview")
+		form.Set("sample_requester", "ALICE")
+		before := len(s.events())
+		res := adam.post("/admin/products", form)
+		require.Equal(t, http.StatusOK, res.Status, text(res.Body))
+		preview := testid(res.Body, "chain-preview")
+		assert.Contains(t, preview, "4 step(s)")
+		assert.Contains(t, preview, "Data protection : Members of DPO")
+		assert.Contains(t, preview, "Data owners (1 of 2) : The product's owners: members of DATA_OWNER_SALES")
+		assert.Contains(t, preview, "Data owners (2 of 2)")
+		assert.Contains(t, preview, "Line manager : Members of LINE_MANAGER ; deadline 48 h ; falls back to DATA_GOVERNANCE")
+		assert.Equal(t, before, len(s.events()))
+		assert.Equal(t, http.StatusNotFound, adam.get("/products/partner-feed").Status)
+		assert.Equal(t, "Partner feed", fieldValue(res.Body, "name"), "the form is kept")
+	})
+
+	t.Run("problems come back beside their fields, nothing saved", func(t *testing.T) {
+		form := newProductForm()
+		form.Set("access_role", `X"; DROP ROLE Y`)
+		form.Set("chain.2.quorum", "9")
+		form.Set("chain.1.deadline_hours", "soon")
+		form.Set("durations", "7, forever")
+		before := len(s.events())
+		res := adam.post("/admin/products", form)
+		require.Equal(t, http.StatusUnprocessableEntity, res.Status, text(res.Body))
+		assert.True(t, hasTestid(res.Body, "form-problems"))
+		body := text(res.Body)
+		assert.Contains(t, body, "The access role must be a Snowflake role name")
+		assert.Contains(t, body, "A step asks for 1 to 5 approvals.")
+		assert.Contains(t, body, "The deadline is 0 (none) or a number of hours.")
+		assert.Contains(t, body, "Durations are whole numbers of days")
+		assert.Equal(t, "Partner feed", fieldValue(res.Body, "name"), "the form is kept")
+		assert.Equal(t, `X"; DROP ROLE Y`, fieldValue(res.Body, "access_role"), "as typed, escaped")
+		assert.Equal(t, 1, count(res.Body, element("input", "name", "chain.2.quorum", "aria-invalid", "true")))
+		assert.Equal(t, before, len(s.events()))
+	})
+
+	t.Run("an admin registers a product", func(t *testing.T) {
+		res := adam.post("/admin/products", newProductForm())
+		require.Equal(t, http.StatusSeeOther, res.Status, text(res.Body))
+		assert.Equal(t, "/admin/products/partner-feed/edit", res.Location)
+		page := adam.follow(res)
+		assert.Contains(t, text(page.Body), "Saved Partner feed as version 1.")
+		assert.Contains(t, testid(page.Body, "versions"), "Version 1 by ADAM")
+		assert.Equal(t, "SALES.PARTNERS.FEED", fieldValue(page.Body, "source_object"), "the version keeps the object")
+		assert.Equal(t, "1", fieldValue(page.Body, "version"))
+
+		p, err := s.svc.Product(t.Context(), s.identity("ALICE"), "partner-feed")
+		require.NoError(t, err)
+		assert.Equal(t, "PII", p.Product.Classification)
+		assert.Equal(t, []string{"daily", "partners"}, p.Product.Tags)
+		assert.Equal(t, []int{7, 30}, p.Product.Durations)
+		require.Len(t, p.Product.Chain, 3, "the blank row is dropped")
+		assert.Equal(t, "DATA_OWNER_SALES", p.Product.Chain[2].ApproverRole)
+		evs := s.events()
+		assert.Equal(t, signoff.EventProductSaved, evs[0].Type)
+		assert.Equal(t, "partner-feed", evs[0].ProductID)
+
+		// The audit log shows the save, and filters on it.
+		audit := adam.get("/audit?type=PRODUCT_SAVED")
+		require.Equal(t, http.StatusOK, audit.Status)
+		assert.Equal(t, 1, count(audit.Body, element("option", "value", "PRODUCT_SAVED")), "the filter offers it")
+		assert.Contains(t, testid(audit.Body, "audit"), "Product saved")
+		assert.Contains(t, testid(audit.Body, "audit"), "version=1;sha256=")
+
+		// A second registration of the same ID is refused beside the ID.
+		res = adam.post("/admin/products", newProductForm())
+		require.Equal(t, http.StatusConflict, res.Status)
+		assert.Contains(t, text(res.Body), `There is already a data product "partner-feed".`)
+	})
+
+	t.Run("an admin edits it: reorder, remove, a new version with its changes", func(t *testing.T) {
+		form := newProductForm()
+		form.Del("id")
+		form.Set("version", "1")
+		form.Set("name", "Partner feed (EU)")
+		form.Set("chain.1.order", "5")  // the line manager goes last
+		form.Set("chain.2.remove", "1") // no data protection step
+		res := adam.post("/admin/products/partner-feed", form)
+		require.Equal(t, http.StatusSeeOther, res.Status, text(res.Body))
+		p, err := s.svc.Product(t.Context(), s.identity("ALICE"), "partner-feed")
+		require.NoError(t, err)
+		require.Len(t, p.Product.Chain, 2)
+		assert.Equal(t, []string{"Data owners", "Line manager"}, []string{p.Product.Chain[0].Label, p.Product.Chain[1].Label})
+		page := adam.get("/admin/products/partner-feed/edit")
+		versions := testid(page.Body, "versions")
+		assert.Contains(t, versions, "Version 2 by ADAM")
+		assert.Contains(t, versions, "Name : Partner feed → Partner feed (EU)")
+		assert.Contains(t, versions, "Step 3 : Data owners: DATA_OWNER_SALES (OWNER, 2 approvals) (removed)")
+
+		// A save over version 1, which is no longer the current one.
+		res = adam.post("/admin/products/partner-feed", form)
+		require.Equal(t, http.StatusConflict, res.Status)
+		assert.Contains(t, testid(res.Body, "save-error"), "Someone else saved this data product since you opened it.")
+	})
+
+	t.Run("only admins", func(t *testing.T) {
+		for _, user := range []string{"ALICE", "AUDREY", "OLIVIA"} {
+			c := s.as(user)
+			for _, path := range []string{"/admin/products", "/admin/products/new", "/admin/products/customer-360/edit"} {
+				res := c.get(path)
+				assert.Equal(t, http.StatusForbidden, res.Status, "%s %s", user, path)
+			}
+			before := len(s.events())
+			for _, action := range []string{"save", "preview", "describe"} {
+				form := newProductForm()
+				form.Set("id", "not-"+user)
+				form.Set("action", action)
+				res := c.post("/admin/products", form)
+				assert.Equal(t, http.StatusForbidden, res.Status, "%s %s", user, action)
+				assert.Contains(t, text(res.Body), "Only admins (SIGNOFF_ADMIN) can edit the catalog.")
+			}
+			assert.Equal(t, before, len(s.events()))
+		}
+		res := s.anon().get("/admin/products")
+		assert.Equal(t, http.StatusSeeOther, res.Status)
+		assert.Equal(t, "/login?next=%2Fadmin%2Fproducts", res.Location)
+		res = s.as("ALICE").get("/")
+		assert.Empty(t, href(res.Body, "href", "/admin/products"), "no link to the products for others")
+	})
+
+	t.Run("an unknown product", func(t *testing.T) {
+		assert.Equal(t, http.StatusNotFound, adam.get("/admin/products/nope/edit").Status)
+		form := newProductForm()
+		form.Del("id")
+		res := adam.post("/admin/products/nope", form)
+		assert.Equal(t, http.StatusNotFound, res.Status)
+	})
+}
