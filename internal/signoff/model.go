@@ -127,6 +127,10 @@ const (
 	// EventAccessExpired: time-bound access ended and was revoked by the
 	// guarded revoke path; by the system.
 	EventAccessExpired EventType = "ACCESS_EXPIRED"
+	// EventDirectoryChanged: an admin set (Details) or removed (no
+	// Details) the manager of the user in Comment. It belongs to no
+	// request.
+	EventDirectoryChanged EventType = "DIRECTORY_CHANGED"
 )
 
 // SystemActor is the actor of the events Signoff writes on its own
@@ -139,7 +143,7 @@ const SystemActor = "SIGNOFF$SCHEDULER"
 var EventTypes = []EventType{EventRequestSubmitted, EventStepApproved, EventStepRejected,
 	EventChangesRequested, EventRequestResubmitted, EventRequestApproved, EventAccessGranted,
 	EventGrantFailed, EventRequestWithdrawn, EventAccessRevoked, EventStepReminded,
-	EventStepEscalated, EventRequestExpired, EventExpiryReminded, EventAccessExpired}
+	EventStepEscalated, EventRequestExpired, EventExpiryReminded, EventAccessExpired, EventDirectoryChanged}
 
 // Column describes one column of a data product, shown to requesters and to
 // approvers so that nobody approves in the dark.
@@ -262,6 +266,21 @@ type Step struct {
 	// ApprovedDays, if not 0, is the shorter duration the approver
 	// approved.
 	ApprovedDays int
+	// ApproverUser, for a manager step, is the requester's manager as the
+	// directory named them at submit: only they may decide the step with
+	// ApproverRole; once it escalated, the fallback role's members too.
+	ApproverUser string
+}
+
+// DecidableBy reports whether user, holding the roles holds says, may
+// decide s as far as the step itself goes (the request's other rules, such
+// as one step per person, aside): with its role, which for a manager step
+// counts for its manager only, or with the fallback role it escalated to.
+func (s Step) DecidableBy(user string, holds func(role string) bool) bool {
+	if holds(s.ApproverRole) && (s.ApproverUser == "" || s.ApproverUser == user) {
+		return true
+	}
+	return s.EscalatedTo != "" && holds(s.EscalatedTo)
 }
 
 // Roles returns the roles that may decide the step now: its approver role

@@ -39,6 +39,12 @@ const (
 	CodeNotRequester       Code = "NOT_REQUESTER"        // only the requester may withdraw
 	CodeNotAdmin           Code = "NOT_ADMIN"            // only Signoff admins may retry a grant
 	CodeNotAdminOrOwner    Code = "NOT_ADMIN_OR_OWNER"   // only admins and the product's owners may revoke
+	CodeNotStepApprover    Code = "NOT_STEP_APPROVER"    // a manager step is its manager's (until it escalates)
+
+	// The directory (docs/design.md, "Manager steps").
+	CodeNoManager    Code = "NO_MANAGER"    // a manager step applies, and the directory has no manager for the requester
+	CodeSelfManager  Code = "SELF_MANAGER"  // nobody is their own manager
+	CodeManagerCycle Code = "MANAGER_CYCLE" // two people cannot manage each other
 
 	// Durations.
 	CodeDurationNotOffered Code = "DURATION_NOT_OFFERED" // the product does not offer the duration asked for
@@ -61,12 +67,13 @@ func (c Code) Kind() error {
 		return nil
 	case CodeIdentityUnavailable:
 		return ErrUnauthenticated
-	case CodeInvalid, CodeNoChain, CodeDurationNotOffered, CodeDurationLonger, CodeNotExtendable, CodeReasonApproved:
+	case CodeInvalid, CodeNoChain, CodeDurationNotOffered, CodeDurationLonger, CodeNotExtendable, CodeReasonApproved,
+		CodeNoManager, CodeSelfManager, CodeManagerCycle:
 		return ErrInvalid
 	case CodeProductNotFound, CodeNotFound:
 		return ErrNotFound
 	case CodeOwnRequest, CodeDecidedAnotherStep, CodeActingAsNotHeld, CodeActingAsWrongRole,
-		CodeRoleNotHeld, CodeNotRequester, CodeNotAdmin, CodeNotAdminOrOwner:
+		CodeRoleNotHeld, CodeNotRequester, CodeNotAdmin, CodeNotAdminOrOwner, CodeNotStepApprover:
 		return ErrForbidden
 	}
 	return ErrConflict // OPEN_REQUEST_EXISTS, DUPLICATE_ID, WRONG_STATUS, STALE_STEP, CONFLICT and unknown codes
@@ -78,7 +85,8 @@ var Codes = []Code{CodeOK, CodeDryRun, CodeIdentityUnavailable, CodeInvalid, Cod
 	CodeNoChain, CodeOpenRequestExists, CodeNotFound, CodeDuplicateID, CodeWrongStatus, CodeStaleStep,
 	CodeOwnRequest, CodeDecidedAnotherStep, CodeActingAsNotHeld, CodeActingAsWrongRole, CodeRoleNotHeld,
 	CodeNotRequester, CodeNotAdmin, CodeNotAdminOrOwner, CodeDurationNotOffered, CodeDurationLonger,
-	CodeNotExtendable, CodeReasonApproved, CodeNotDue, CodeConflict}
+	CodeNotExtendable, CodeReasonApproved, CodeNotDue, CodeConflict, CodeNotStepApprover, CodeNoManager,
+	CodeSelfManager, CodeManagerCycle}
 
 // APIMessage is the sentence the Snowflake API procedures put in their
 // envelope's "message" for people who call them with SQL. The app writes its
@@ -133,6 +141,14 @@ func (c Code) APIMessage() string {
 		return "A step already approved the business reason as it is: answer the question without replacing it."
 	case CodeNotDue:
 		return "The scheduled work is no longer due."
+	case CodeNotStepApprover:
+		return "This is a manager step: only the requester's manager (data.step_user) can decide it, unless it escalated to its fallback role."
+	case CodeNoManager:
+		return "The data product needs your manager's approval, and Signoff's directory has no manager for you; ask a Signoff admin to add them."
+	case CodeSelfManager:
+		return "Nobody can be their own manager; data.line names the entry."
+	case CodeManagerCycle:
+		return "Two people cannot be each other's manager; data.line names the entry."
 	case CodeConflict:
 		return "Someone changed the request at the same moment; nothing was changed. Try again."
 	}
@@ -178,6 +194,16 @@ type Outcome struct {
 	DurationDays int `json:"duration_days,omitempty"`
 	// FallbackRole is the role a step escalated to (the scheduler's work).
 	FallbackRole string `json:"fallback_role,omitempty"`
+	// StepUser is the current step's one decider, for a manager step: the
+	// requester's manager (NOT_STEP_APPROVER).
+	StepUser string `json:"step_user,omitempty"`
+	// Line, UserName and ManagerName name the directory entry a
+	// SET_MANAGERS refusal is about (1-based); Changed counts the entries
+	// an accepted call changed.
+	Line        int    `json:"line,omitempty"`
+	UserName    string `json:"user_name,omitempty"`
+	ManagerName string `json:"manager_name,omitempty"`
+	Changed     int    `json:"changed,omitempty"`
 	// GrantError says why the grant after a final approval recorded no
 	// outcome (the request stays APPROVED): for the log, never for a page.
 	GrantError string `json:"grant_error,omitempty"`
@@ -267,10 +293,32 @@ func (o Outcome) message() string {
 		return "Earlier steps approved the business reason as it is, so it cannot be replaced now: answer the question, or withdraw and ask again. Nothing was changed."
 	case CodeNotDue:
 		return "That scheduled work is no longer due. Nothing was changed."
+	case CodeNotStepApprover:
+		if o.StepUser == "" {
+			return fmt.Sprintf("The %s step is for the requester's manager to decide. Nothing was changed.", o.StepLabel)
+		}
+		return fmt.Sprintf("The %s step is for the requester's manager, %s, to decide (or, once it escalates, its fallback approvers). Nothing was changed.",
+			o.StepLabel, o.StepUser)
+	case CodeNoManager:
+		return fmt.Sprintf("%s needs your manager's approval, and your manager is not in Signoff's directory. Ask a Signoff admin to add them; nothing was submitted.",
+			or(o.ProductName, o.ProductID))
+	case CodeSelfManager:
+		return fmt.Sprintf("%s: %s cannot be their own manager. Nothing was changed.", entryName(o.Line), o.UserName)
+	case CodeManagerCycle:
+		return fmt.Sprintf("%s: %s manages %s already, so %s cannot manage %s. Nothing was changed.",
+			entryName(o.Line), o.UserName, o.ManagerName, o.ManagerName, o.UserName)
 	case CodeConflict:
 		return "Someone changed this request at the same moment. Nothing was changed; reload the page and try again."
 	}
 	return fmt.Sprintf("Signoff refused the action (%s). Nothing was changed.", o.Code)
+}
+
+// entryName names the directory entry at line (1-based) in a refusal.
+func entryName(line int) string {
+	if line <= 0 {
+		return "The entry"
+	}
+	return fmt.Sprintf("Line %d", line)
 }
 
 func or(s, fallback string) string {

@@ -49,6 +49,11 @@ type Service struct {
 	// Directory says who holds roles, so pages can say when a chain cannot
 	// complete; nil when the engine has none (Snowflake, for now).
 	Directory Directory
+	// Managers is the directory of who manages whom, for manager steps
+	// (managers.go); nil when the engine keeps none: manager steps then
+	// show no manager before a submission, and the engine still resolves
+	// them.
+	Managers Managers
 	// Notifier is the engine's outbox (notify.go); nil when the engine
 	// sends no notifications.
 	Notifier Notifier
@@ -208,6 +213,15 @@ type ProductPage struct {
 	// Blocked, when the viewer has no open request, is the first step of the
 	// chain nobody could decide for them: the form warns before they ask.
 	Blocked *Blocked
+	// Steps, when the viewer has no open request, are the steps a request
+	// of theirs would copy (ResolveChainFor), manager steps with their
+	// manager.
+	Steps []Step
+	// NeedsManager says the chain has a manager step for the viewer, and
+	// Manager is their manager in the directory ("" for none: a submission
+	// is refused, NO_MANAGER, and the form says so before).
+	NeedsManager bool
+	Manager      string
 }
 
 // Product returns the product page for id.
@@ -223,9 +237,25 @@ func (s *Service) Product(ctx context.Context, viewer Identity, id string) (Prod
 		return ProductPage{}, fmt.Errorf("product %q: %w", id, err)
 	}
 	page := ProductPage{Product: p, Open: open}
-	if open == nil {
-		page.Blocked = s.blocked(ctx, ChainSteps(p), viewer.User)
+	if open != nil {
+		return page, nil
 	}
+	if s.Managers != nil && NeedsManager(p, false) {
+		page.NeedsManager = true
+		if page.Manager, err = s.Managers.ManagerOf(ctx, viewer.User); err != nil {
+			return ProductPage{}, fmt.Errorf("product %q: manager of %s: %w", id, viewer.User, err)
+		}
+		if page.Manager == viewer.User { // corrupt data: the engine refuses it as none
+			page.Manager = ""
+		}
+		page.Steps = ResolveChainFor(p, false, page.Manager)
+		if page.Manager != "" {
+			page.Blocked = s.blocked(ctx, page.Steps, viewer.User)
+		}
+		return page, nil
+	}
+	page.Steps = ResolveChain(p, false)
+	page.Blocked = s.blocked(ctx, ChainSteps(p), viewer.User)
 	return page, nil
 }
 

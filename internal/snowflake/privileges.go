@@ -51,6 +51,7 @@ var ExpectedGrants = []Grant{
 	{"SIGNOFF_APP", "SELECT", "VIEW", "SIGNOFF.API.ROLE_HOLDER"},       // its signoff.Directory
 	{"SIGNOFF_APP", "SELECT", "VIEW", "SIGNOFF.API.NOTIFICATION"},      // the outbox page
 	{"SIGNOFF_APP", "SELECT", "VIEW", "SIGNOFF.API.NOTIFY_PREFERENCE"}, // the digest choice
+	{"SIGNOFF_APP", "SELECT", "VIEW", "SIGNOFF.API.USER_MANAGER"},      // the directory (manager steps)
 	{"SIGNOFF_APP", "USAGE", "WAREHOUSE", "SIGNOFF_WH"},
 
 	// Admins run the preflight; they inherit SIGNOFF_AUDITOR.
@@ -71,6 +72,7 @@ var ExpectedGrants = []Grant{
 	{"SIGNOFF_AUDITOR", "SELECT", "VIEW", "SIGNOFF.API.ROLE_HOLDER"},
 	{"SIGNOFF_AUDITOR", "SELECT", "VIEW", "SIGNOFF.API.NOTIFICATION"},
 	{"SIGNOFF_AUDITOR", "SELECT", "VIEW", "SIGNOFF.API.NOTIFY_PREFERENCE"},
+	{"SIGNOFF_AUDITOR", "SELECT", "VIEW", "SIGNOFF.API.USER_MANAGER"},
 	// ... and read the digests the service keeps in its logs.
 	{"SIGNOFF_AUDITOR", "USAGE", "SCHEMA", "SIGNOFF.APP"},
 	{"SIGNOFF_AUDITOR", "MONITOR", "SERVICE", "SIGNOFF.APP.SIGNOFF"},

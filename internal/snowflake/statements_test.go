@@ -366,7 +366,7 @@ func TestRequestDetailBadJSON(t *testing.T) {
 		vals := []driver.Value{"S", int64(1), r.ID, r.ProductID, r.ProductName, r.Classification, r.AccessRole,
 			r.Requester, r.Reason, string(r.Status), int64(1), int64(3), t0, t0, "Line manager", "APPROVER_MGR",
 			nil, nil, nil, nil, nil, p.Description, p.Owner, p.OwnerRole, p.Domain, tc.tags, tc.cols,
-			int64(0), int64(0), nil, nil, nil, nil, nil, "0", nil, nil, nil, "ALL",
+			int64(0), int64(0), nil, nil, nil, nil, nil, "0", nil, nil, nil, "ALL", nil,
 			nil, nil, nil, nil, nil, nil, nil, nil, nil}
 		expectQuery(mock, sqlstore.SelectRequestDetail, reqID, reqID).WillReturnRows(sqlmock.NewRows(detailCols).AddRow(vals...))
 		_, _, _, err := st.Reads().RequestDetail(t.Context(), reqID)

@@ -226,6 +226,7 @@ var tamperTables = []tamperTable{
 		{"decision", emptyIsNull}, {"decided_by", emptyIsNull}, {"acting_role", emptyIsNull},
 		{"comment", emptyIsNull}, {"decided_at", instant}, {"deadline_hours", zeroIsNull},
 		{"fallback_role", emptyIsNull}, {"escalated_to", emptyIsNull}, {"approved_days", zeroIsNull},
+		{"approver_user", emptyIsNull},
 	}},
 }
 

@@ -34,14 +34,14 @@ func open(t *testing.T, path string) *sqlite.Store {
 func TestStoreContractInMemory(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Harness {
 		st := open(t, ":memory:")
-		return storetest.Harness{Reads: st.Reads(), Engine: st, Account: st}
+		return storetest.Harness{Reads: st.Reads(), Engine: st, Account: st, Managers: st}
 	})
 }
 
 func TestStoreContractOnFile(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Harness {
 		st := open(t, filepath.Join(t.TempDir(), "signoff.db"))
-		return storetest.Harness{Reads: st.Reads(), Engine: st, Account: st}
+		return storetest.Harness{Reads: st.Reads(), Engine: st, Account: st, Managers: st}
 	})
 }
 
@@ -263,12 +263,12 @@ func TestReopenKeepsDataAndAppliesNoMigration(t *testing.T) {
 
 // The workflow tables, which both engines must define alike.
 var workflowTables = []string{"DATA_PRODUCT", "APPROVAL_CHAIN", "ACCESS_REQUEST", "REQUEST_STEP", "AUDIT_LOG",
-	"SUBMIT_LOCK", "AUDIT_LOCK", "NOTIFICATION", "NOTIFY_STATE", "NOTIFY_PREFERENCE"}
+	"SUBMIT_LOCK", "AUDIT_LOCK", "NOTIFICATION", "NOTIFY_STATE", "NOTIFY_PREFERENCE", "USER_MANAGER"}
 
 func TestSchemasAgree(t *testing.T) {
 	embedded := tableColumns(t, "sqlite/001_schema.sql", "sqlite/002_audit_chain.sql", "sqlite/004_submit_lock.sql",
 		"sqlite/005_ledger.sql", "sqlite/009_lifecycle.sql", "sqlite/010_notifications.sql",
-		"sqlite/011_extensions.sql")
+		"sqlite/011_extensions.sql", "sqlite/012_chain_rules.sql", "sqlite/013_directory.sql")
 	snowflake := tableColumns(t, "snowflake/01_data_model.sql")
 	for _, table := range workflowTables {
 		t.Run(table, func(t *testing.T) {

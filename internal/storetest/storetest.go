@@ -39,6 +39,8 @@ type Harness struct {
 	Reads   signoff.Reads
 	Engine  signoff.Engine
 	Account Account
+	// Managers is the engine's directory of managers (manager steps).
+	Managers signoff.Managers
 }
 
 // Run runs the contract suite as subtests of t. open is called once per
@@ -77,6 +79,9 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 		{"SchedulersRunOnce", testSchedulersRunOnce},
 		{"Extensions", testExtensions},
 		{"ChainRules", testChainRules},
+		{"Directory", testDirectory},
+		{"ManagerSteps", testManagerSteps},
+		{"ManagerStepEscalates", testManagerStepEscalates},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -271,6 +271,10 @@ $$
             WHEN 'REASON_APPROVED' THEN 'A step already approved the business reason as it is: answer the question without replacing it.'
             WHEN 'NOT_DUE' THEN 'The scheduled work is no longer due.'
             WHEN 'CONFLICT' THEN 'Someone changed the request at the same moment; nothing was changed. Try again.'
+            WHEN 'NOT_STEP_APPROVER' THEN 'This is a manager step: only the requester''s manager (data.step_user) can decide it, unless it escalated to its fallback role.'
+            WHEN 'NO_MANAGER' THEN 'The data product needs your manager''s approval, and Signoff''s directory has no manager for you; ask a Signoff admin to add them.'
+            WHEN 'SELF_MANAGER' THEN 'Nobody can be their own manager; data.line names the entry.'
+            WHEN 'MANAGER_CYCLE' THEN 'Two people cannot be each other''s manager; data.line names the entry.'
             ELSE CODE
         END,
         'data', DATA)
@@ -289,7 +293,7 @@ $$;
 -- SUBMIT_REQUEST: the calling user asks for access to a data product
 -- ============================================================================
 -- Answers OK (data: the new request), DRY_RUN, INVALID, IDENTITY_UNAVAILABLE,
--- PRODUCT_NOT_FOUND, NO_CHAIN, DURATION_NOT_OFFERED, OPEN_REQUEST_EXISTS,
+-- PRODUCT_NOT_FOUND, NO_CHAIN, NO_MANAGER, DURATION_NOT_OFFERED, OPEN_REQUEST_EXISTS,
 -- DUPLICATE_ID or CONFLICT. DURATION_DAYS is one of the product's durations
 -- (0: permanent). EXTENDS_ID, if not empty, is the caller's GRANTED
 -- time-bound request for the product that this one extends (NOT_EXTENDABLE
@@ -362,21 +366,27 @@ BEGIN
     SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH p AS (SELECT COUNT(*) AS n, MAX(name) AS product_name, MAX(durations) AS durations,
                       MAX(extension_steps) AS extension_steps
                FROM main.data_product WHERE product_id = :product_id),
-         c AS (SELECT COUNT(*) AS n FROM (
+         c AS (SELECT COUNT(*) AS n, COUNT(rc.approver_user) AS managed,
+                      SUM(CASE WHEN rc.approver_user = '' OR rc.approver_user = :actor THEN 1 ELSE 0 END) AS unmanaged
+               FROM (
     SELECT CASE WHEN a.last_only = 1 THEN 0 ELSE a.base END + q.k AS step_order,
            CASE WHEN a.quorum > 1 THEN a.step_label || ' (' || CAST(q.k AS VARCHAR) || ' of ' || CAST(a.quorum AS VARCHAR) || ')'
                 ELSE a.step_label END AS step_label,
-           a.approver_role, a.deadline_hours, a.fallback_role
+           a.approver_role, a.deadline_hours, a.fallback_role, a.approver_user
     FROM (SELECT c.step_order, c.step_label, c.approver_role, c.deadline_hours,
                  COALESCE(c.fallback_role, p.fallback_role) AS fallback_role, COALESCE(c.quorum, 1) AS quorum,
+                 CASE WHEN c.step_kind = 'MANAGER' THEN COALESCE(m.manager_name, '') END AS approver_user,
                  SUM(COALESCE(c.quorum, 1)) OVER (ORDER BY c.step_order ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
                      - COALESCE(c.quorum, 1) AS base,
                  MAX(c.step_order) OVER () AS last_rule,
                  CASE WHEN :extends_id <> '' AND p.extension_steps = 'LAST' THEN 1 ELSE 0 END AS last_only
           FROM main.approval_chain c JOIN main.data_product p ON p.product_id = c.product_id
+          LEFT JOIN (SELECT MAX(manager_name) AS manager_name FROM main.user_manager WHERE user_name = :actor) m
+                 ON c.step_kind = 'MANAGER'
           WHERE c.product_id = :product_id AND HAS_TAG(p.tags, p.classification, c.when_tag)) a
     JOIN (SELECT 1 AS k UNION ALL SELECT 2 AS k UNION ALL SELECT 3 AS k UNION ALL SELECT 4 AS k UNION ALL SELECT 5 AS k) q ON q.k <= a.quorum
     WHERE a.last_only = 0 OR a.step_order = a.last_rule) rc),
+         mg AS (SELECT COUNT(*) AS n FROM main.user_manager WHERE user_name = :actor),
          o AS (SELECT MIN(request_id) AS open_request_id FROM main.access_request
                WHERE product_id = :product_id AND requester = :actor AND request_id <> :extends_id
                  AND status IN ('PENDING', 'CHANGES_REQUESTED', 'APPROVED', 'GRANTED', 'GRANT_FAILED')),
@@ -388,6 +398,7 @@ BEGIN
                WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVAILABLE'
                WHEN p.n = 0 THEN 'PRODUCT_NOT_FOUND'
                WHEN c.n = 0 THEN 'NO_CHAIN'
+               WHEN c.managed > 0 AND (c.unmanaged > 0 OR mg.n <> 1) THEN 'NO_MANAGER'
                WHEN ',' || p.durations || ',' NOT LIKE '%,' || CAST(:duration_days AS VARCHAR) || ',%' THEN 'DURATION_NOT_OFFERED'
                WHEN :extends_id <> '' AND (e.n <> 1 OR e.requester <> :actor OR e.product_id <> :product_id
                                            OR e.status <> 'GRANTED' OR e.timed = 0) THEN 'NOT_EXTENDABLE'
@@ -400,7 +411,7 @@ BEGIN
            :actor AS requester,
            c.n AS step_count,
            o.open_request_id, :duration_days AS duration_days
-    FROM p CROSS JOIN c CROSS JOIN o CROSS JOIN e CROSS JOIN d
+    FROM p CROSS JOIN c CROSS JOIN o CROSS JOIN e CROSS JOIN d CROSS JOIN mg
     ) q;
     SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
     IF (COALESCE(code, '') <> 'OK') THEN
@@ -424,20 +435,25 @@ BEGIN
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
     END IF;
-    INSERT INTO main.request_step (request_id, step_order, step_label, approver_role, deadline_hours, fallback_role)
-    SELECT :request_id, rc.step_order, rc.step_label, rc.approver_role, rc.deadline_hours, rc.fallback_role
+    INSERT INTO main.request_step (request_id, step_order, step_label, approver_role, deadline_hours, fallback_role,
+                                   approver_user)
+    SELECT :request_id, rc.step_order, rc.step_label, rc.approver_role, rc.deadline_hours, rc.fallback_role,
+           NULLIF(rc.approver_user, '')
     FROM (
     SELECT CASE WHEN a.last_only = 1 THEN 0 ELSE a.base END + q.k AS step_order,
            CASE WHEN a.quorum > 1 THEN a.step_label || ' (' || CAST(q.k AS VARCHAR) || ' of ' || CAST(a.quorum AS VARCHAR) || ')'
                 ELSE a.step_label END AS step_label,
-           a.approver_role, a.deadline_hours, a.fallback_role
+           a.approver_role, a.deadline_hours, a.fallback_role, a.approver_user
     FROM (SELECT c.step_order, c.step_label, c.approver_role, c.deadline_hours,
                  COALESCE(c.fallback_role, p.fallback_role) AS fallback_role, COALESCE(c.quorum, 1) AS quorum,
+                 CASE WHEN c.step_kind = 'MANAGER' THEN COALESCE(m.manager_name, '') END AS approver_user,
                  SUM(COALESCE(c.quorum, 1)) OVER (ORDER BY c.step_order ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
                      - COALESCE(c.quorum, 1) AS base,
                  MAX(c.step_order) OVER () AS last_rule,
                  CASE WHEN :extends_id <> '' AND p.extension_steps = 'LAST' THEN 1 ELSE 0 END AS last_only
           FROM main.approval_chain c JOIN main.data_product p ON p.product_id = c.product_id
+          LEFT JOIN (SELECT MAX(manager_name) AS manager_name FROM main.user_manager WHERE user_name = :actor) m
+                 ON c.step_kind = 'MANAGER'
           WHERE c.product_id = :product_id AND HAS_TAG(p.tags, p.classification, c.when_tag)) a
     JOIN (SELECT 1 AS k UNION ALL SELECT 2 AS k UNION ALL SELECT 3 AS k UNION ALL SELECT 4 AS k UNION ALL SELECT 5 AS k) q ON q.k <= a.quorum
     WHERE a.last_only = 0 OR a.step_order = a.last_rule) rc;
@@ -478,25 +494,35 @@ BEGIN
                     CAST(LENGTH(approver_role) AS VARCHAR) || ':' || approver_role ||
                     CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') AS snapshot,
            COALESCE(MAX(CASE WHEN step_order = 1 THEN
-                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                    COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') ||
            COALESCE(MAX(CASE WHEN step_order = 2 THEN
-                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                    COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') ||
            COALESCE(MAX(CASE WHEN step_order = 3 THEN
-                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                    COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') ||
            COALESCE(MAX(CASE WHEN step_order = 4 THEN
-                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                    COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') ||
            COALESCE(MAX(CASE WHEN step_order = 5 THEN
-                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                    COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') ||
            COALESCE(MAX(CASE WHEN step_order = 6 THEN
-                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                    COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') ||
            COALESCE(MAX(CASE WHEN step_order = 7 THEN
-                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                    COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') ||
            COALESCE(MAX(CASE WHEN step_order = 8 THEN
-                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                    COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') ||
            COALESCE(MAX(CASE WHEN step_order = 9 THEN
-                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                    COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') ||
            COALESCE(MAX(CASE WHEN step_order = 10 THEN
-                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') AS policy
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                    COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') AS policy
     FROM main.request_step WHERE request_id = :request_id
     ) q;
     -- Audit event REQUEST_SUBMITTED, appended at the head of the ledger, under the
@@ -516,7 +542,7 @@ BEGIN
       INTO :ev_hash;
     INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                                 step_order, decision, comment, details, seq, prev_hash, hash)
-    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
     WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
@@ -532,7 +558,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -541,7 +567,7 @@ BEGIN
     WHERE r.request_id = :request_id)
     SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
-           r.duration_days
+           r.duration_days, r.step_user
     FROM r
     ) q;
     COMMIT;
@@ -606,7 +632,10 @@ BEGIN
                       SUM(CASE WHEN decision = 'APPROVED' THEN 0 ELSE 1 END) AS not_approved,
                       COUNT(decided_by) AS decided, COUNT(DISTINCT decided_by) AS deciders,
                       SUM(CASE WHEN acting_role = approver_role OR acting_role = escalated_to AND escalated_to = fallback_role
-                               THEN 0 ELSE 1 END) AS other_role
+                               THEN 0 ELSE 1 END) AS other_role,
+                      SUM(CASE WHEN approver_user IS NULL OR decided_by = approver_user
+                                    OR acting_role = escalated_to AND escalated_to = fallback_role
+                               THEN 0 ELSE 1 END) AS not_step_user
                FROM main.request_step WHERE request_id = :request_id),
          q AS (SELECT COUNT(*) AS n FROM main.request_step st
                WHERE st.request_id = :request_id
@@ -626,7 +655,8 @@ BEGIN
                     CASE WHEN q.n > 0 THEN 'a step was decided by the requester; ' ELSE '' END ||
                     CASE WHEN s.decided < s.n THEN 'a step has no decider; ' ELSE '' END ||
                     CASE WHEN s.deciders < s.decided THEN 'a user decided more than one step; ' ELSE '' END ||
-                    CASE WHEN s.other_role > 0 THEN 'a step was not decided with its approver or fallback role; ' ELSE '' END,
+                    CASE WHEN s.other_role > 0 THEN 'a step was not decided with its approver or fallback role; ' ELSE '' END ||
+                    CASE WHEN s.not_step_user > 0 THEN 'a manager step was decided by someone other than the manager; ' ELSE '' END,
                     '; ') AS problems
                FROM r CROSS JOIN s CROSS JOIN q)
     SELECT CASE
@@ -687,7 +717,7 @@ BEGIN
       INTO :ev_hash;
     INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                                 step_order, decision, comment, details, seq, prev_hash, hash)
-    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
     WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
@@ -722,7 +752,7 @@ BEGIN
       INTO :ev_hash;
     INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                                 step_order, decision, comment, details, seq, prev_hash, hash)
-    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
     WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
@@ -739,7 +769,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -748,7 +778,7 @@ BEGIN
     WHERE r.request_id = :request_id)
     SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
-           r.duration_days
+           r.duration_days, r.step_user
     FROM r
     ) q;
     COMMIT;
@@ -768,7 +798,8 @@ $$;
 -- GRANTED or GRANT_FAILED, or APPROVED with grant_error if the grant could
 -- not record an outcome), DRY_RUN, INVALID, IDENTITY_UNAVAILABLE, NOT_FOUND,
 -- DUPLICATE_ID, STALE_STEP (data: who decided the step given), WRONG_STATUS,
--- OWN_REQUEST, DECIDED_ANOTHER_STEP, ACTING_AS_NOT_HELD,
+-- OWN_REQUEST, DECIDED_ANOTHER_STEP, NOT_STEP_APPROVER (a manager step,
+-- not the caller's), ACTING_AS_NOT_HELD,
 -- ACTING_AS_WRONG_ROLE, ROLE_NOT_HELD, DURATION_LONGER or CONFLICT
 -- (sqlstore.CheckDecide, promise 2). DECISION is APPROVED, REJECTED or
 -- CHANGES_REQUESTED (a question for the requester: the step stays open and
@@ -800,6 +831,7 @@ DECLARE
     grant_error      VARCHAR DEFAULT '';
     step_role        VARCHAR;
     escalated_to     VARCHAR;
+    step_user        VARCHAR;
     holds_step_role  BOOLEAN DEFAULT FALSE;
     holds_escalated_to BOOLEAN DEFAULT FALSE;
     holds_acting_as  BOOLEAN DEFAULT FALSE;
@@ -851,7 +883,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -859,9 +891,13 @@ BEGIN
     LEFT JOIN main.access_request x ON x.request_id = r.extends_request_id
     WHERE r.request_id = :request_id
     ) q;
-    SELECT GET(:facts, 'STEP_ROLE')::VARCHAR, COALESCE(GET(:facts, 'ESCALATED_TO')::VARCHAR, '')
-      INTO :step_role, :escalated_to;
-    SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', COALESCE(:step_role, '')) = 'TRUE', FALSE),
+    SELECT GET(:facts, 'STEP_ROLE')::VARCHAR, COALESCE(GET(:facts, 'ESCALATED_TO')::VARCHAR, ''),
+           COALESCE(GET(:facts, 'STEP_USER')::VARCHAR, '')
+      INTO :step_role, :escalated_to, :step_user;
+    -- A manager step's role counts only for its manager (STEP_USER):
+    -- anyone else decides it, once it escalated, with the fallback role.
+    SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', COALESCE(:step_role, '')) = 'TRUE', FALSE)
+               AND (:step_user = '' OR :step_user = :actor),
            :escalated_to <> ''
                AND COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', :escalated_to) = 'TRUE', FALSE),
            COALESCE(:acting_as, '') <> ''
@@ -873,7 +909,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -892,9 +928,13 @@ BEGIN
                WHEN r.status <> 'PENDING' THEN 'WRONG_STATUS'
                WHEN COALESCE(r.step_role, '') <> COALESCE(:step_role, '') THEN 'CONFLICT'
                WHEN r.escalated_to <> COALESCE(:escalated_to, '') THEN 'CONFLICT'
+               WHEN r.step_user <> COALESCE(:step_user, '') THEN 'CONFLICT'
                WHEN :actor = r.requester THEN 'OWN_REQUEST'
                WHEN :decision = 'APPROVED' AND r.extends_status = 'REVOKED' THEN 'NOT_EXTENDABLE'
                WHEN mine.n > 0 THEN 'DECIDED_ANOTHER_STEP'
+               WHEN r.step_user <> '' AND :actor <> r.step_user
+                    AND NOT (r.escalated_to <> '' AND :holds_escalated_to
+                             AND (COALESCE(:acting_as, '') = '' OR :acting_as = r.escalated_to)) THEN 'NOT_STEP_APPROVER'
                WHEN :acting_as <> '' AND NOT :holds_acting_as THEN 'ACTING_AS_NOT_HELD'
                WHEN :acting_as <> '' AND :acting_as <> r.step_role
                     AND (r.escalated_to = '' OR :acting_as <> r.escalated_to) THEN 'ACTING_AS_WRONG_ROLE'
@@ -905,7 +945,7 @@ BEGIN
            END AS code,
            :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
-           r.duration_days,
+           r.duration_days, r.step_user,
            :step_no AS seen_step, seen.seen_label, seen.seen_decided_by, seen.seen_decision, :acting_as AS acting_as
     FROM r CROSS JOIN seen CROSS JOIN mine
     ) q;
@@ -942,7 +982,8 @@ BEGIN
     WHERE request_id = :request_id AND status = 'PENDING' AND current_step = :cur_step AND requester <> :actor
       AND NOT EXISTS (SELECT 1 FROM main.request_step WHERE request_id = :request_id AND decided_by = :actor)
       AND EXISTS (SELECT 1 FROM main.request_step WHERE request_id = :request_id AND step_order = :cur_step
-                                                    AND (approver_role = :actor_role OR escalated_to = :actor_role)
+                                                    AND (approver_role = :actor_role AND COALESCE(approver_user, :actor) = :actor
+                                                         OR escalated_to = :actor_role)
                                                     AND decision IS NULL);
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
@@ -980,7 +1021,7 @@ BEGIN
       INTO :ev_hash;
     INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                                 step_order, decision, comment, details, seq, prev_hash, hash)
-    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
     WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
@@ -996,7 +1037,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -1005,7 +1046,7 @@ BEGIN
     WHERE r.request_id = :request_id)
     SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
-           r.duration_days
+           r.duration_days, r.step_user
     FROM r
     ) q;
     SELECT GET(:chk, 'STATUS')::VARCHAR INTO :status;
@@ -1027,7 +1068,7 @@ BEGIN
       INTO :ev_hash;
     INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                                 step_order, decision, comment, details, seq, prev_hash, hash)
-    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
     WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
@@ -1136,7 +1177,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -1156,7 +1197,7 @@ BEGIN
            END AS code,
            :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
-           r.duration_days
+           r.duration_days, r.step_user
     FROM r
     ) q;
     SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
@@ -1199,7 +1240,7 @@ BEGIN
       INTO :ev_hash;
     INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                                 step_order, decision, comment, details, seq, prev_hash, hash)
-    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
     WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
@@ -1215,7 +1256,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -1224,7 +1265,7 @@ BEGIN
     WHERE r.request_id = :request_id)
     SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
-           r.duration_days
+           r.duration_days, r.step_user
     FROM r
     ) q;
     COMMIT;
@@ -1295,7 +1336,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -1312,7 +1353,7 @@ BEGIN
            END AS code,
            :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
-           r.duration_days
+           r.duration_days, r.step_user
     FROM r
     ) q;
     SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
@@ -1351,7 +1392,7 @@ BEGIN
       INTO :ev_hash;
     INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                                 step_order, decision, comment, details, seq, prev_hash, hash)
-    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
     WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
@@ -1367,7 +1408,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -1376,7 +1417,7 @@ BEGIN
     WHERE r.request_id = :request_id)
     SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
-           r.duration_days
+           r.duration_days, r.step_user
     FROM r
     ) q;
     COMMIT;
@@ -1437,7 +1478,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -1454,7 +1495,7 @@ BEGIN
            END AS code,
            :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
-           r.duration_days
+           r.duration_days, r.step_user
     FROM r
     ) q;
     SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
@@ -1536,7 +1577,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -1557,7 +1598,7 @@ BEGIN
            END AS code,
            :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
-           r.duration_days,
+           r.duration_days, r.step_user,
            CASE WHEN j.n > 0 THEN 'no REVOKE: another GRANTED request of theirs for ' || COALESCE(r.access_role, '') || ' keeps it'
                 ELSE 'REVOKE ROLE "' || REPLACE(COALESCE(r.access_role, ''), '"', '""') || '" FROM USER "' ||
                      REPLACE(COALESCE(r.requester, ''), '"', '""') || '"' END AS revoke_statement,
@@ -1606,7 +1647,7 @@ BEGIN
       INTO :ev_hash;
     INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                                 step_order, decision, comment, details, seq, prev_hash, hash)
-    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
     WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
@@ -1622,7 +1663,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -1631,7 +1672,7 @@ BEGIN
     WHERE r.request_id = :request_id)
     SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
-           r.duration_days
+           r.duration_days, r.step_user
     FROM r
     ) q;
     COMMIT;
@@ -1702,7 +1743,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -1819,6 +1860,7 @@ BEGIN
           AND CASE WHEN s.deadline_hours > 0 AND ADD_HOURS(r.updated_at, 2 * s.deadline_hours) <= :now_ts THEN 1 ELSE 0 END = 0
           AND NOT EXISTS (SELECT 1 FROM main.role_holder h
                           WHERE h.role_name = s.approver_role AND h.user_name <> r.requester
+                            AND COALESCE(s.approver_user, h.user_name) = h.user_name
                             AND NOT EXISTS (SELECT 1 FROM main.request_step d
                                             WHERE d.request_id = r.request_id AND d.decided_by = h.user_name))
     ) due
@@ -1886,7 +1928,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -1920,7 +1962,7 @@ BEGIN
            END AS code,
            :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
-           r.duration_days, x.fallback_role AS fallback_role
+           r.duration_days, r.step_user, x.fallback_role AS fallback_role
     FROM r CROSS JOIN x CROSS JOIN rem
         ) q;
         SELECT GET(:chk, 'CODE')::VARCHAR, GET(:chk, 'PRODUCT_ID')::VARCHAR, GET(:chk, 'CURRENT_STEP')::NUMBER
@@ -1956,7 +1998,7 @@ BEGIN
       INTO :ev_hash;
     INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                                 step_order, decision, comment, details, seq, prev_hash, hash)
-    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
     WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
@@ -1994,7 +2036,7 @@ BEGIN
       INTO :ev_hash;
     INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                                 step_order, decision, comment, details, seq, prev_hash, hash)
-    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
     WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
@@ -2022,7 +2064,7 @@ BEGIN
       INTO :ev_hash;
     INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                                 step_order, decision, comment, details, seq, prev_hash, hash)
-    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
     WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
@@ -2050,7 +2092,7 @@ BEGIN
       INTO :ev_hash;
     INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                                 step_order, decision, comment, details, seq, prev_hash, hash)
-    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
     WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
@@ -2210,13 +2252,14 @@ BEGIN
               WHERE e.seq > :from_seq AND e.seq <= :upto_seq
                 AND e.event_type IN ('REQUEST_SUBMITTED', 'STEP_APPROVED', 'REQUEST_RESUBMITTED', 'STEP_REMINDED', 'STEP_ESCALATED')) o
         JOIN main.access_request q ON q.request_id = o.request_id
-        JOIN (SELECT st.request_id, st.step_order, st.approver_role AS role_name, 0 AS since_seq
+        JOIN (SELECT st.request_id, st.step_order, st.approver_role AS role_name, 0 AS since_seq,
+                     st.approver_user AS only_user
               FROM main.request_step st
               UNION ALL
-              SELECT esc.request_id, esc.step_order, esc.details, esc.seq
+              SELECT esc.request_id, esc.step_order, esc.details, esc.seq, NULL
               FROM main.audit_log esc WHERE esc.event_type = 'STEP_ESCALATED') k
           ON k.request_id = o.request_id AND k.step_order = o.step_no AND k.since_seq <= o.seq
-        JOIN main.role_holder h ON h.role_name = k.role_name
+        JOIN main.role_holder h ON h.role_name = k.role_name AND COALESCE(k.only_user, h.user_name) = h.user_name
         WHERE q.status = 'PENDING' AND q.current_step = o.step_no AND h.user_name <> q.requester
           AND NOT EXISTS (SELECT 1 FROM main.request_step d WHERE d.request_id = o.request_id AND d.decided_by = h.user_name)
     ) x
