@@ -43,9 +43,9 @@ type DirectoryCall struct {
 type Managers interface {
 	// ManagerOf returns user's manager, "" if the directory has none.
 	ManagerOf(ctx context.Context, user string) (string, error)
-	// Directory returns the entries whose user or manager contains filter
+	// ManagerEntries returns the entries whose user or manager contains filter
 	// (in any case; all for ""), by user, at most limit.
-	Directory(ctx context.Context, filter string, limit int) ([]DirectoryEntry, error)
+	ManagerEntries(ctx context.Context, filter string, limit int) ([]DirectoryEntry, error)
 	// SetManagers applies c as actor: admins only, each entry checked
 	// (INVALID, SELF_MANAGER, MANAGER_CYCLE: the whole call refused, the
 	// entry named by Outcome.Line), each change written with its
@@ -80,7 +80,7 @@ func (s *Service) ManagerDirectory(ctx context.Context, viewer Identity, filter 
 		return DirectoryPage{}, errNoDirectory
 	}
 	filter = strings.TrimSpace(filter)
-	es, err := s.Managers.Directory(ctx, filter, DirectoryLimit+1)
+	es, err := s.Managers.ManagerEntries(ctx, filter, DirectoryLimit+1)
 	if err != nil {
 		return DirectoryPage{}, fmt.Errorf("directory: %w", err)
 	}

@@ -56,6 +56,9 @@ var ExpectedGrants = []Grant{
 
 	// Admins run the preflight; they inherit SIGNOFF_AUDITOR.
 	{"SIGNOFF_ADMIN", "USAGE", "PROCEDURE", "SIGNOFF.API.PREFLIGHT"},
+	// ... and maintain the directory of managers (manager steps).
+	{"SIGNOFF_ADMIN", "USAGE", "PROCEDURE", "SIGNOFF.API.SET_MANAGERS"},
+	{"SIGNOFF_ADMIN", "USAGE", "PROCEDURE", "SIGNOFF.API.SET_MANAGER"},
 
 	// Auditors read every view and check the audit hash chain.
 	{"SIGNOFF_AUDITOR", "USAGE", "DATABASE", "SIGNOFF"},

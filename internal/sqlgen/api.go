@@ -50,6 +50,7 @@ var sharedStatements = map[string]string{
 	"LockNotify":   sqlstore.LockNotify, "NotifyWindow": sqlstore.NotifyWindow, "EnqueueNotices": sqlstore.EnqueueNotices,
 	"AdvanceNotify": sqlstore.AdvanceNotify, "MakeDigests": sqlstore.MakeDigests, "MarkDigested": sqlstore.MarkDigested,
 	"DeleteDigestPreference": sqlstore.DeleteDigestPreference, "InsertDigestPreference": sqlstore.InsertDigestPreference,
+	"CheckSetManager": sqlstore.CheckSetManager, "DeleteManager": sqlstore.DeleteManager, "InsertManager": sqlstore.InsertManager,
 }
 
 // SharedStatements returns the statements the API template may embed, by
@@ -263,7 +264,7 @@ func API() (string, error) {
 		"Codes": codes, "IDPattern": signoff.IDPattern, "RolePattern": signoff.RolePattern,
 		"MinReason": signoff.MinReasonLength, "MaxReason": signoff.MaxReasonLength,
 		"MaxComment": signoff.MaxCommentLength, "RoleAdmin": signoff.RoleAdmin,
-		"MaxDays": signoff.MaxDays, "SystemActor": signoff.SystemActor, "NewID": NewID(), "ScheduleEvery": snowflake.ScheduleEvery, "AddHoursSamples": addHoursSamples(),
+		"MaxDays": signoff.MaxDays, "SystemActor": signoff.SystemActor, "NewID": NewID(), "MaxDirectoryCall": snowflake.MaxDirectoryCall, "ScheduleEvery": snowflake.ScheduleEvery, "AddHoursSamples": addHoursSamples(),
 		"HasTagSamples":     hasTagSamples(),
 		"EscalatedBlocked":  SQLString(signoff.EscalationWhy("blocked")),
 		"EscalatedDeadline": SQLString(signoff.EscalationWhy("deadline")),

@@ -21,9 +21,9 @@ func (s *Store) ManagerOf(ctx context.Context, user string) (string, error) {
 	return s.reads.ManagerOf(ctx, user)
 }
 
-// Directory lists the directory's entries matching filter.
-func (s *Store) Directory(ctx context.Context, filter string, limit int) ([]signoff.DirectoryEntry, error) {
-	return s.reads.Directory(ctx, filter, limit)
+// ManagerEntries lists the directory's entries matching filter.
+func (s *Store) ManagerEntries(ctx context.Context, filter string, limit int) ([]signoff.DirectoryEntry, error) {
+	return s.reads.ManagerEntries(ctx, filter, limit)
 }
 
 // SetManagers applies c's entries in order in one transaction, as actor:

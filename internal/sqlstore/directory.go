@@ -85,9 +85,9 @@ func (s *Store) ManagerOf(ctx context.Context, user string) (string, error) {
 	return m, nil
 }
 
-// Directory lists the directory's entries matching filter, by user, at
+// ManagerEntries lists the directory's entries matching filter, by user, at
 // most n.
-func (s *Store) Directory(ctx context.Context, filter string, n int) ([]signoff.DirectoryEntry, error) {
+func (s *Store) ManagerEntries(ctx context.Context, filter string, n int) ([]signoff.DirectoryEntry, error) {
 	var args []any
 	if filter != "" {
 		args = append(args, likePattern(filter), likePattern(filter))

@@ -2364,6 +2364,359 @@ $$;
 GRANT USAGE ON PROCEDURE SIGNOFF.API.SET_NOTIFY_DIGEST(BOOLEAN) TO ROLE PUBLIC;
 
 -- ============================================================================
+-- SET_MANAGERS, SET_MANAGER: an admin maintains the directory of managers
+-- ============================================================================
+-- For MANAGER chain steps (docs/design.md, "Manager steps"): each user's
+-- manager, whom a submission makes the one decider of the request's
+-- manager step. Only SIGNOFF_ADMIN may call them (granted below, and
+-- checked in the caller's session: sqlstore.CheckSetManager). ENTRIES is an
+-- array of objects {"user": ..., "manager": ...}, applied in order in one
+-- transaction, all or none; an empty or missing manager removes the user's.
+-- A CALL's argument may be a subquery
+-- (DOCS/sql-reference/sql/call), so an HR table loads in one statement:
+--     CALL SIGNOFF.API.SET_MANAGERS((SELECT ARRAY_AGG(OBJECT_CONSTRUCT(
+--         'user', login_name, 'manager', manager_login)) FROM hr.employees));
+-- FLATTEN lists the entries with their INDEX (DOCS/sql-reference/functions/flatten).
+-- Each entry that changes the directory replaces the user's row and
+-- appends a DIRECTORY_CHANGED event (no request; the user in its comment,
+-- the new manager in its details) with an ID made here, as RUN_SCHEDULE's.
+-- Answers OK (data: changed, how many entries changed anything), INVALID
+-- (data.field; data.line, the entry), IDENTITY_UNAVAILABLE, NOT_ADMIN,
+-- SELF_MANAGER or MANAGER_CYCLE (data.line).
+
+
+CREATE OR REPLACE PROCEDURE SIGNOFF.API.SET_MANAGERS(ENTRIES ARRAY)
+RETURNS VARIANT
+LANGUAGE SQL
+COMMENT = 'Signoff: an admin sets or removes users'' managers (the directory)'
+EXECUTE AS OWNER
+AS
+$$
+DECLARE
+    actor        VARCHAR;
+    now_ts       TIMESTAMP_NTZ;
+    is_admin     BOOLEAN DEFAULT FALSE;
+    is_array_ok  BOOLEAN DEFAULT FALSE;
+    chk          VARIANT;
+    code         VARCHAR;
+    result       VARIANT;
+    request_id   VARCHAR DEFAULT NULL;
+    product_id   VARCHAR DEFAULT '';
+    actor_role   VARCHAR DEFAULT 'SIGNOFF_ADMIN';
+    line_no      NUMBER DEFAULT 0;
+    user_name    VARCHAR;
+    manager_name VARCHAR;
+    changed      NUMBER DEFAULT 0;
+    want_rows    NUMBER DEFAULT 1;
+    entry_rows   RESULTSET;
+    audit_lock_missing EXCEPTION (-20002, 'the SIGNOFF.MAIN.AUDIT_LOCK row is missing; run 01_data_model.sql');
+    event_id     VARCHAR;
+    event_type   VARCHAR;
+    ev_step      NUMBER;
+    ev_decision  VARCHAR;
+    ev_comment   VARCHAR;
+    ev_details   VARCHAR;
+    ev_seq       NUMBER;
+    ev_prev_hash VARCHAR;
+    ev_hash      VARCHAR;
+BEGIN
+    -- Who is calling: the calling session's user, from Snowflake.
+    SELECT IFF(SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_TYPE') LIKE 'USER%',
+               SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME'), NULL),
+           DATE_TRUNC('MICROSECOND', SYSDATE())
+      INTO :actor, :now_ts;
+    SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', 'SIGNOFF_ADMIN') = 'TRUE', FALSE),
+           COALESCE(ARRAY_SIZE(:entries) BETWEEN 1 AND 10000, FALSE)
+      INTO :is_admin, :is_array_ok;
+    IF (NOT is_array_ok) THEN
+        SELECT ENVELOPE('INVALID', OBJECT_CONSTRUCT('field', 'entries')) INTO :result;
+        RETURN result;
+    END IF;
+    entry_rows := (SELECT f.index + 1 AS line_no, f.value:"user"::VARCHAR AS user_name,
+                          COALESCE(f.value:"manager"::VARCHAR, '') AS manager_name
+                   FROM TABLE(FLATTEN(INPUT => :entries)) f ORDER BY f.index);
+    LET entry_cursor CURSOR FOR entry_rows;
+    BEGIN TRANSACTION;
+    FOR e IN entry_cursor DO
+        line_no := e.line_no;
+        user_name := e.user_name;
+        manager_name := e.manager_name;
+        SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH cur AS (SELECT COUNT(*) AS n, MAX(manager_name) AS manager_name
+                 FROM main.user_manager WHERE user_name = :user_name),
+         back AS (SELECT COUNT(*) AS n FROM main.user_manager
+                  WHERE user_name = :manager_name AND manager_name = :user_name),
+         v AS (SELECT CASE WHEN COALESCE(:user_name, '') = '' OR LENGTH(:user_name) > 255
+                                OR :user_name <> TRIM(:user_name, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)) THEN 'user_name'
+                           WHEN :manager_name IS NULL OR LENGTH(:manager_name) > 255
+                                OR :manager_name <> TRIM(:manager_name, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)) THEN 'manager_name'
+                           ELSE '' END AS field)
+    SELECT CASE
+               WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVAILABLE'
+               WHEN NOT :is_admin THEN 'NOT_ADMIN'
+               WHEN v.field <> '' THEN 'INVALID'
+               WHEN :manager_name = :user_name THEN 'SELF_MANAGER'
+               WHEN :manager_name <> '' AND back.n > 0 THEN 'MANAGER_CYCLE'
+               ELSE 'OK'
+           END AS code,
+           NULLIF(v.field, '') AS field, :actor AS actor, :user_name AS user_name, :manager_name AS manager_name,
+           :line_no AS line,
+           CASE WHEN cur.n = 1 AND cur.manager_name = :manager_name OR cur.n = 0 AND :manager_name = '' THEN 0
+                ELSE 1 END AS changed
+    FROM cur CROSS JOIN back CROSS JOIN v
+        ) q;
+        SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
+        IF (COALESCE(code, '') <> 'OK') THEN
+            ROLLBACK;
+            SELECT ENVELOPE(:code, OBJECT_DELETE(:chk, 'REQUESTER', 'ACCESS_ROLE')) INTO :result;
+            RETURN result;
+        END IF;
+        IF (GET(:chk, 'CHANGED')::NUMBER = 1) THEN
+            want_rows := IFF(manager_name = '', 0, 1);
+            DELETE FROM main.user_manager WHERE user_name = :user_name;
+            INSERT INTO main.user_manager (user_name, manager_name, updated_at, updated_by)
+    SELECT :user_name, :manager_name, :now_ts, :actor WHERE :manager_name <> '';
+            IF (COALESCE(SQLROWCOUNT, -1) <> want_rows) THEN
+                ROLLBACK;
+                SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('line', :line_no)) INTO :result;
+                RETURN result;
+            END IF;
+            SELECT SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 9)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 8)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 7)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 6)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 5)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 4)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 3)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 2)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 1)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 0)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+              INTO :event_id;
+    -- Audit event DIRECTORY_CHANGED, appended at the head of the ledger, under the
+    -- audit lock (taken last, so that locks are always taken in one order).
+    SELECT :event_id, 'DIRECTORY_CHANGED', 0, '', :user_name, :manager_name
+      INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
+    UPDATE main.audit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        RAISE audit_lock_missing;
+    END IF;
+    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log), 0) AS ev_seq,
+           COALESCE((SELECT hash FROM main.audit_log ORDER BY seq DESC LIMIT 1), '') AS ev_prev_hash
+    ) h;
+    SELECT AUDIT_HASH(:ev_prev_hash, :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor,
+                      NULLIF(:actor_role, ''), :event_type, NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''),
+                      NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''), :ev_seq)
+      INTO :ev_hash;
+    INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
+                                step_order, decision, comment, details, seq, prev_hash, hash)
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+           NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
+           :ev_seq, :ev_prev_hash, :ev_hash
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
+      AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+            changed := changed + 1;
+        END IF;
+    END FOR;
+    COMMIT;
+    SELECT ENVELOPE('OK', OBJECT_CONSTRUCT('changed', :changed, 'actor', :actor)) INTO :result;
+    RETURN result;
+EXCEPTION
+    WHEN OTHER THEN
+        ROLLBACK;
+        RAISE;
+END;
+$$;
+
+GRANT USAGE ON PROCEDURE SIGNOFF.API.SET_MANAGERS(ARRAY) TO ROLE SIGNOFF_ADMIN;
+
+-- SET_MANAGER is SET_MANAGERS for one user: MANAGER_NAME '' or NULL
+-- removes the user's manager.
+CREATE OR REPLACE PROCEDURE SIGNOFF.API.SET_MANAGER(USER_NAME_ARG VARCHAR, MANAGER_NAME_ARG VARCHAR)
+RETURNS VARIANT
+LANGUAGE SQL
+COMMENT = 'Signoff: an admin sets or removes one user''s manager (the directory)'
+EXECUTE AS OWNER
+AS
+$$
+DECLARE
+    entries      ARRAY;
+    actor        VARCHAR;
+    now_ts       TIMESTAMP_NTZ;
+    is_admin     BOOLEAN DEFAULT FALSE;
+    is_array_ok  BOOLEAN DEFAULT FALSE;
+    chk          VARIANT;
+    code         VARCHAR;
+    result       VARIANT;
+    request_id   VARCHAR DEFAULT NULL;
+    product_id   VARCHAR DEFAULT '';
+    actor_role   VARCHAR DEFAULT 'SIGNOFF_ADMIN';
+    line_no      NUMBER DEFAULT 0;
+    user_name    VARCHAR;
+    manager_name VARCHAR;
+    changed      NUMBER DEFAULT 0;
+    want_rows    NUMBER DEFAULT 1;
+    entry_rows   RESULTSET;
+    audit_lock_missing EXCEPTION (-20002, 'the SIGNOFF.MAIN.AUDIT_LOCK row is missing; run 01_data_model.sql');
+    event_id     VARCHAR;
+    event_type   VARCHAR;
+    ev_step      NUMBER;
+    ev_decision  VARCHAR;
+    ev_comment   VARCHAR;
+    ev_details   VARCHAR;
+    ev_seq       NUMBER;
+    ev_prev_hash VARCHAR;
+    ev_hash      VARCHAR;
+BEGIN
+    -- Who is calling: the calling session's user, from Snowflake.
+    SELECT IFF(SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_TYPE') LIKE 'USER%',
+               SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME'), NULL),
+           DATE_TRUNC('MICROSECOND', SYSDATE())
+      INTO :actor, :now_ts;
+    SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', 'SIGNOFF_ADMIN') = 'TRUE', FALSE), TRUE,
+           ARRAY_CONSTRUCT(OBJECT_CONSTRUCT_KEEP_NULL('user', :user_name_arg, 'manager', COALESCE(:manager_name_arg, '')))
+      INTO :is_admin, :is_array_ok, :entries;
+    IF (NOT is_array_ok) THEN
+        SELECT ENVELOPE('INVALID', OBJECT_CONSTRUCT('field', 'entries')) INTO :result;
+        RETURN result;
+    END IF;
+    entry_rows := (SELECT f.index + 1 AS line_no, f.value:"user"::VARCHAR AS user_name,
+                          COALESCE(f.value:"manager"::VARCHAR, '') AS manager_name
+                   FROM TABLE(FLATTEN(INPUT => :entries)) f ORDER BY f.index);
+    LET entry_cursor CURSOR FOR entry_rows;
+    BEGIN TRANSACTION;
+    FOR e IN entry_cursor DO
+        line_no := e.line_no;
+        user_name := e.user_name;
+        manager_name := e.manager_name;
+        SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH cur AS (SELECT COUNT(*) AS n, MAX(manager_name) AS manager_name
+                 FROM main.user_manager WHERE user_name = :user_name),
+         back AS (SELECT COUNT(*) AS n FROM main.user_manager
+                  WHERE user_name = :manager_name AND manager_name = :user_name),
+         v AS (SELECT CASE WHEN COALESCE(:user_name, '') = '' OR LENGTH(:user_name) > 255
+                                OR :user_name <> TRIM(:user_name, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)) THEN 'user_name'
+                           WHEN :manager_name IS NULL OR LENGTH(:manager_name) > 255
+                                OR :manager_name <> TRIM(:manager_name, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)) THEN 'manager_name'
+                           ELSE '' END AS field)
+    SELECT CASE
+               WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVAILABLE'
+               WHEN NOT :is_admin THEN 'NOT_ADMIN'
+               WHEN v.field <> '' THEN 'INVALID'
+               WHEN :manager_name = :user_name THEN 'SELF_MANAGER'
+               WHEN :manager_name <> '' AND back.n > 0 THEN 'MANAGER_CYCLE'
+               ELSE 'OK'
+           END AS code,
+           NULLIF(v.field, '') AS field, :actor AS actor, :user_name AS user_name, :manager_name AS manager_name,
+           :line_no AS line,
+           CASE WHEN cur.n = 1 AND cur.manager_name = :manager_name OR cur.n = 0 AND :manager_name = '' THEN 0
+                ELSE 1 END AS changed
+    FROM cur CROSS JOIN back CROSS JOIN v
+        ) q;
+        SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
+        IF (COALESCE(code, '') <> 'OK') THEN
+            ROLLBACK;
+            SELECT ENVELOPE(:code, OBJECT_DELETE(:chk, 'REQUESTER', 'ACCESS_ROLE')) INTO :result;
+            RETURN result;
+        END IF;
+        IF (GET(:chk, 'CHANGED')::NUMBER = 1) THEN
+            want_rows := IFF(manager_name = '', 0, 1);
+            DELETE FROM main.user_manager WHERE user_name = :user_name;
+            INSERT INTO main.user_manager (user_name, manager_name, updated_at, updated_by)
+    SELECT :user_name, :manager_name, :now_ts, :actor WHERE :manager_name <> '';
+            IF (COALESCE(SQLROWCOUNT, -1) <> want_rows) THEN
+                ROLLBACK;
+                SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('line', :line_no)) INTO :result;
+                RETURN result;
+            END IF;
+            SELECT SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 9)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 8)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 7)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 6)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 5)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 4)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 3)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 2)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 1)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 0)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+              INTO :event_id;
+    -- Audit event DIRECTORY_CHANGED, appended at the head of the ledger, under the
+    -- audit lock (taken last, so that locks are always taken in one order).
+    SELECT :event_id, 'DIRECTORY_CHANGED', 0, '', :user_name, :manager_name
+      INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
+    UPDATE main.audit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        RAISE audit_lock_missing;
+    END IF;
+    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log), 0) AS ev_seq,
+           COALESCE((SELECT hash FROM main.audit_log ORDER BY seq DESC LIMIT 1), '') AS ev_prev_hash
+    ) h;
+    SELECT AUDIT_HASH(:ev_prev_hash, :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor,
+                      NULLIF(:actor_role, ''), :event_type, NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''),
+                      NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''), :ev_seq)
+      INTO :ev_hash;
+    INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
+                                step_order, decision, comment, details, seq, prev_hash, hash)
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+           NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
+           :ev_seq, :ev_prev_hash, :ev_hash
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
+      AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+            changed := changed + 1;
+        END IF;
+    END FOR;
+    COMMIT;
+    SELECT ENVELOPE('OK', OBJECT_CONSTRUCT('changed', :changed, 'actor', :actor)) INTO :result;
+    RETURN result;
+EXCEPTION
+    WHEN OTHER THEN
+        ROLLBACK;
+        RAISE;
+END;
+$$;
+
+GRANT USAGE ON PROCEDURE SIGNOFF.API.SET_MANAGER(VARCHAR, VARCHAR) TO ROLE SIGNOFF_ADMIN;
+
+-- ============================================================================
 -- WHOAMI: who Snowflake says the caller is, as the procedures see it
 -- ============================================================================
 -- For the preflight (signoff doctor, deploy/preflight.sql): the actor the
