@@ -265,7 +265,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		svc.Anchor = store.Anchor(cfg.snowflake.Service, stderr)
 		svc.Notifier, svc.PendingTTL = store, 30*time.Second
 		svc.Directory = store.Directory(cfg.snowflake.CatalogTTL)
-		sc.Notices = svc
+		svc.Managers = store
+		sc.Notices, sc.Managers = svc, svc
 		digestSvc = svc
 		doctor := snowflake.NewDoctor(store, cfg.snowflake)
 		svc.Diagnoser = doctor
@@ -283,7 +284,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		svc := signoff.NewService(store.Reads(), store)
 		svc.Log = log
 		svc.Diagnoser = store
-		svc.Directory = store
+		svc.Directory, svc.Managers = store, store
 		if cfg.digests != "" {
 			svc.Anchor = digestfile.New(cfg.digests)
 			if err := refuseStrayDigests(ctx, store.Reads(), svc.Anchor, cfg.db); err != nil {
@@ -296,7 +297,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		digestSvc = svc
 		svc.Notifier, svc.Scheduler = store, store
 		go runScheduler(ctx, svc, scheduleEvery, log)
-		sc.Service, sc.Ready, sc.Local, sc.Notices = svc, store.Ping, store, svc
+		sc.Service, sc.Ready, sc.Local, sc.Notices, sc.Managers = svc, store.Ping, store, svc, svc
 		sc.AnyHost = cfg.allowRemote // reached by whatever name the network gives it
 		sc.Engine = "embedded (" + cfg.db + ")"
 		banner = "Signoff is ready on the embedded engine: %s (sign in as a demo persona)\n"

@@ -25,6 +25,8 @@ type Account interface {
 	GrantRoleToUser(ctx context.Context, role, user, by string) error
 	CreateProduct(ctx context.Context, p signoff.Product) error
 	Identify(ctx context.Context, user string) (signoff.Identity, error)
+	// SetManagers fills the directory of managers (manager steps).
+	SetManagers(ctx context.Context, actor signoff.Identity, c signoff.DirectoryCall) (signoff.Outcome, error)
 	// The story's scheduled work (reminders, escalations, expiries) runs
 	// as the server's scheduler would have run it.
 	signoff.Scheduler
@@ -52,6 +54,27 @@ var Users = []User{
 	{"AUDREY", "Audrey Blanc", "Internal auditor (read-only)", []string{"SIGNOFF_AUDITOR"}},
 	{"BEN", "Ben Adeyemi", "Analyst, Finance (requester)", []string{"ANALYST"}},
 	{"NOEL", "Noel Park", "New joiner, no roles yet", nil},
+}
+
+// Managers is the demo's directory: each persona's manager, whom a
+// product's manager step (sales orders) goes to. LENA's manager, SAM, is
+// no line manager: her step goes to the fallback role.
+var Managers = []signoff.DirectoryEntry{
+	{User: "ADAM", Manager: "LENA"}, {User: "ALICE", Manager: "MARCO"}, {User: "AUDREY", Manager: "LENA"},
+	{User: "BEN", Manager: "MARCO"}, {User: "DANA", Manager: "LENA"}, {User: "FRANK", Manager: "LENA"},
+	{User: "GRACE", Manager: "MARCO"}, {User: "HANNAH", Manager: "LENA"}, {User: "LENA", Manager: "SAM"},
+	{User: "MARCO", Manager: "LENA"}, {User: "NOEL", Manager: "MARCO"}, {User: "OLIVIA", Manager: "LENA"},
+	{User: "SAM", Manager: "MARCO"}, {User: "VERA", Manager: "LENA"},
+}
+
+// ManagerOf is user's manager in the demo's directory, "" if none.
+func ManagerOf(user string) string {
+	for _, e := range Managers {
+		if e.User == user {
+			return e.Manager
+		}
+	}
+	return ""
 }
 
 // Roles are the demo account's roles. The access roles are what products
@@ -95,7 +118,11 @@ const pendingDays = 30
 var (
 	// A line manager has two days, the data protection office three, before
 	// they are reminded (and as long again before the step escalates).
-	manager    = signoff.ChainStep{ApproverRole: "LINE_MANAGER", Label: "Line manager", DeadlineHours: 48}
+	manager = signoff.ChainStep{ApproverRole: "LINE_MANAGER", Label: "Line manager", DeadlineHours: 48}
+	// ownManager is the requester's own manager (the directory's), who
+	// must hold LINE_MANAGER too.
+	ownManager = signoff.ChainStep{Kind: signoff.KindManager, ApproverRole: "LINE_MANAGER", Label: "Line manager",
+		DeadlineHours: 48}
 	dpo        = signoff.ChainStep{ApproverRole: "DPO", Label: "Data protection", DeadlineHours: 72}
 	controller = signoff.ChainStep{ApproverRole: "FINANCE_CONTROLLER", Label: "Finance controller"}
 )
@@ -138,7 +165,7 @@ var Products = withLifecycle([]signoff.Product{
 			{Name: "CUSTOMER_KEY", Type: "VARCHAR", Description: "Pseudonymous customer key"},
 			{Name: "SKU", Type: "VARCHAR"}, {Name: "QUANTITY", Type: "NUMBER"}, {Name: "NET_AMOUNT_EUR", Type: "NUMBER(12,2)"},
 			{Name: "ORDERED_AT", Type: "TIMESTAMP_NTZ"}},
-		Chain:     []signoff.ChainStep{manager, owner("DATA_OWNER_SALES")},
+		Chain:     []signoff.ChainStep{ownManager, owner("DATA_OWNER_SALES")},
 		Durations: []int{0, 30, 90}, ExtendLastStep: true,
 	},
 	{
@@ -262,6 +289,9 @@ func Load(ctx context.Context, acct Account, svc *signoff.Service, now time.Time
 			return fmt.Errorf("demo: %w", err)
 		}
 	}
+	if err := loadManagers(ctx, acct, now.Add(-directoryAgo)); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
 	if err := play(ctx, acct, svc, now); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
@@ -271,6 +301,28 @@ func Load(ctx context.Context, acct Account, svc *signoff.Service, now time.Time
 		return fmt.Errorf("demo: %w", err)
 	}
 	return nil
+}
+
+// directoryAgo is when the admin loaded the directory: before the story.
+const directoryAgo = 400 * time.Hour
+
+// loadManagers fills the directory as the demo's admin, ADAM, at at: the
+// engine's own path, with an audit event per entry.
+func loadManagers(ctx context.Context, acct Account, at time.Time) error {
+	adam, err := acct.Identify(ctx, "ADAM")
+	if err != nil {
+		return err
+	}
+	var ids signoff.IDGenerator
+	c := signoff.DirectoryCall{Entries: Managers, At: at}
+	for range Managers {
+		c.EventIDs = append(c.EventIDs, ids.New(at))
+	}
+	o, err := acct.SetManagers(ctx, adam, c)
+	if err != nil {
+		return fmt.Errorf("directory: %w", err)
+	}
+	return o.Err()
 }
 
 // act is one step of the story.

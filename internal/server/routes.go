@@ -40,6 +40,10 @@ func (s *Server) routes() http.Handler {
 			r.Get("/outbox", s.handleOutbox)
 			r.Post("/outbox/digest", s.handleDigest)
 		}
+		if s.managers != nil {
+			r.Get("/admin/directory", s.handleDirectory)
+			r.Post("/admin/directory", s.handleSetManagers)
+		}
 		r.Get("/audit", s.handleAudit)
 		r.Get("/audit/verify", s.handleAuditVerify)
 		r.Get("/doctor", s.handleDoctorPage)

@@ -99,6 +99,9 @@ type Config struct {
 	// Notices, when set, serves the outbox page and the header's pending
 	// approvals count.
 	Notices Notices
+	// Managers, when set, serves the admins' directory of managers
+	// (/admin/directory).
+	Managers Managers
 }
 
 // Server serves Signoff's pages.
@@ -117,6 +120,7 @@ type Server struct {
 	handler     http.Handler
 	buffers     sync.Pool // render's page buffers, reused between requests
 	notices     Notices
+	managers    Managers
 }
 
 // New returns the server's handler with every route and middleware.
@@ -136,7 +140,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{svc: cfg.Service, ready: cfg.Ready, log: cfg.Log, local: cfg.Local, platform: cfg.Platform,
 		identityTTL: cfg.IdentityTTL, anyHost: cfg.AnyHost || cfg.Local == nil,
-		cookies: cks, engine: cfg.Engine, version: cfg.Version, now: cfg.Now, notices: cfg.Notices}
+		cookies: cks, engine: cfg.Engine, version: cfg.Version, now: cfg.Now, notices: cfg.Notices,
+		managers: cfg.Managers}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -176,6 +181,7 @@ func (s *Server) errorMeta(w http.ResponseWriter, r *http.Request, title, nav st
 	if s.notices != nil {
 		m.Outbox = !viewer.Anonymous()
 	}
+	m.Directory = s.managers != nil
 	if msg, ok := s.cookies.get(r, flashCookie); ok {
 		m.Flash = msg
 		s.cookies.clear(w, flashCookie)

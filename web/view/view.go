@@ -36,6 +36,9 @@ type Meta struct {
 	Approvals bool
 	// Outbox shows the Messages tab: the engine keeps an outbox.
 	Outbox bool
+	// Directory shows admins the Directory tab: the engine keeps a
+	// directory of managers.
+	Directory bool
 }
 
 // FormTime formats a time for people: "24 Nov 2026 14:05 UTC".
