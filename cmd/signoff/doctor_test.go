@@ -34,7 +34,7 @@ func TestDoctorEmbedded(t *testing.T) {
 	err := run(t.Context(), []string{"doctor", "--db", path}, env(nil), &out, &errOut)
 	require.NoError(t, err, "stderr: %s", errOut.String())
 	for _, line := range []string{"Signoff preflight on the embedded engine (" + path + ")",
-		"PASS  Schema migrations: All 11 applied", "PASS  Dry run: decide:", "SKIP  Snowflake:",
+		"PASS  Schema migrations: All 13 applied", "PASS  Dry run: decide:", "SKIP  Snowflake:",
 		"10 checks: 9 passed, 0 warnings, 0 failed, 1 skipped"} {
 		assert.Contains(t, out.String(), line)
 	}

@@ -57,7 +57,7 @@ var Users = []User{
 }
 
 // Managers is the demo's directory: each persona's manager, whom a
-// product's manager step (sales orders) goes to. LENA's manager, SAM, is
+// product's manager step (marketing campaigns) goes to. LENA's manager, SAM, is
 // no line manager: her step goes to the fallback role.
 var Managers = []signoff.DirectoryEntry{
 	{User: "ADAM", Manager: "LENA"}, {User: "ALICE", Manager: "MARCO"}, {User: "AUDREY", Manager: "LENA"},
@@ -153,7 +153,7 @@ var Products = withLifecycle([]signoff.Product{
 		Columns: []signoff.Column{{Name: "CAMPAIGN_ID", Type: "VARCHAR"}, {Name: "NAME", Type: "VARCHAR"},
 			{Name: "BUDGET_EUR", Type: "NUMBER(12,2)"}, {Name: "SPEND_EUR", Type: "NUMBER(12,2)"},
 			{Name: "SEGMENT", Type: "VARCHAR"}, {Name: "ATTRIBUTED_REVENUE_EUR", Type: "NUMBER(12,2)"}},
-		Chain:     []signoff.ChainStep{owner("DATA_OWNER_MARKETING")},
+		Chain:     []signoff.ChainStep{ownManager, owner("DATA_OWNER_MARKETING")},
 		Durations: []int{0, 30, 90},
 	},
 	{
@@ -165,7 +165,7 @@ var Products = withLifecycle([]signoff.Product{
 			{Name: "CUSTOMER_KEY", Type: "VARCHAR", Description: "Pseudonymous customer key"},
 			{Name: "SKU", Type: "VARCHAR"}, {Name: "QUANTITY", Type: "NUMBER"}, {Name: "NET_AMOUNT_EUR", Type: "NUMBER(12,2)"},
 			{Name: "ORDERED_AT", Type: "TIMESTAMP_NTZ"}},
-		Chain:     []signoff.ChainStep{ownManager, owner("DATA_OWNER_SALES")},
+		Chain:     []signoff.ChainStep{manager, owner("DATA_OWNER_SALES")},
 		Durations: []int{0, 30, 90}, ExtendLastStep: true,
 	},
 	{
@@ -303,8 +303,9 @@ func Load(ctx context.Context, acct Account, svc *signoff.Service, now time.Time
 	return nil
 }
 
-// directoryAgo is when the admin loaded the directory: before the story.
-const directoryAgo = 400 * time.Hour
+// directoryAgo is when the admin loaded the directory: weeks before the
+// story, which happens in the last two.
+const directoryAgo = 40 * 24 * time.Hour
 
 // loadManagers fills the directory as the demo's admin, ADAM, at at: the
 // engine's own path, with an audit event per entry.
@@ -354,6 +355,7 @@ var story = [][]act{
 	},
 	{ // BEN: marketing campaigns, granted then revoked by the owner.
 		{ago: 240 * time.Hour, user: "BEN", submit: "marketing-campaigns", reason: "Budget reconciliation for the September marketing spend review."},
+		{ago: 238 * time.Hour, user: "MARCO", decide: "approve", comment: "Ben's manager: the review is his."},
 		{ago: 236 * time.Hour, user: "OLIVIA", decide: "approve", comment: "For the September review only."},
 		{ago: 48 * time.Hour, user: "OLIVIA", revoke: true, comment: "Review finished; access no longer needed."},
 	},

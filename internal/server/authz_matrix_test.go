@@ -146,6 +146,9 @@ var (
 	actRetry    = matrixAction{"POST /requests/{id}/retry-grant", requestPath("retry-grant"), nil}
 	actLogin    = matrixAction{"POST /login", func(string) string { return "/login" }, nil}
 	actLogout   = matrixAction{"POST /logout", func(string) string { return "/logout" }, nil}
+	// actDirectory sets NOEL's manager in the directory of managers.
+	actDirectory = matrixAction{"POST /admin/directory", func(string) string { return "/admin/directory" },
+		url.Values{"form": {"one"}, "user": {"NOEL"}, "manager": {"LENA"}}}
 )
 
 // asking returns the confirmation step of a, an action that cannot be
@@ -231,6 +234,7 @@ const (
 	pOnlyAlice   = "Only the person who made this request can do that."
 	pOwnersSales = "Only admins and the owners of Sales orders (DATA_OWNER_SALES) can revoke access to it."
 	pOnlyAdmins  = "Only admins (SIGNOFF_ADMIN) can retry a grant."
+	pDirectory   = "Only Signoff admins (SIGNOFF_ADMIN) can see or change the directory of managers."
 	// pOnlyRequester is how a refusal of someone else's answer begins (the
 	// engine's NOT_REQUESTER, whose sentence names withdrawing).
 	pOnlyRequester = "Only the person who made this request"
@@ -562,6 +566,21 @@ func matrixRows() []matrixRow {
 	for _, p := range []personaKind{whoSignedOut, whoRequester, whoAdmin, whoNoRoles} {
 		add(matrixRow{action: actLogout, state: stNone, persona: p, status: ok})
 	}
+
+	// The directory of managers: admins only; an admin's change is one
+	// audit event. Nobody is their own manager.
+	add(matrixRow{action: actDirectory, state: stNone, persona: whoAdmin, status: ok, events: 1,
+		check: func(t *testing.T, s *stack, _ string) {
+			m, err := s.st.ManagerOf(context.Background(), "NOEL")
+			require.NoError(t, err)
+			assert.Equal(t, "LENA", m)
+		}},
+		matrixRow{action: actDirectory, state: stNone, persona: whoAdmin, extra: matrixForm("manager", "NOEL"),
+			status: http.StatusUnprocessableEntity, phrase: "NOEL cannot be their own manager."},
+		matrixRow{action: actDirectory, state: stNone, persona: whoSignedOut, status: unauth, phrase: pSignIn})
+	for _, p := range []personaKind{whoRequester, whoAuditor, whoNoRoles, whoTwoRoles, matrixPersona("line manager", "MARCO")} {
+		add(matrixRow{action: actDirectory, state: stNone, persona: p, status: forbidden, phrase: pDirectory})
+	}
 	add(askingRows(rows)...)
 	return rows
 }
@@ -572,6 +591,9 @@ func matrixRows() []matrixRow {
 // page, which says so (403); both keep the comment typed. Every other
 // refusal is the error page.
 func (r matrixRow) refusalPage() string {
+	if r.action.name == actDirectory.name && r.status == http.StatusUnprocessableEntity {
+		return "directory-problem" // the directory's page again, saying why
+	}
 	if r.action.form.Get("decision") == "" {
 		return "error"
 	}
@@ -641,7 +663,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		kinds[r.persona.kind] = true
 	}
 	for _, a := range []matrixAction{actSubmit, actApprove, actReject, actChanges, actResubmit, actWithdraw, actRevoke, actRetry, actLogin, actLogout,
-		asking(actReject), asking(actWithdraw), asking(actRevoke)} {
+		actDirectory, asking(actReject), asking(actWithdraw), asking(actRevoke)} {
 		assert.True(t, routes[a.name], a.name)
 	}
 	for _, p := range []personaKind{whoRequester, whoSignedOut, whoInheritsDPO, whoAdmin, whoAuditor, whoNoRoles, whoTwoRoles} {
@@ -710,6 +732,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 				assert.Equal(t, "/login", res.Location)
 				assert.Empty(t, c.signedInAs(), "signed out")
 				assert.Equal(t, before, after, "signing out changes no workflow state")
+			case actDirectory.name:
+				assert.Equal(t, "/admin/directory", res.Location)
 			case actSubmit.name:
 				newID := s.requestFor(row.persona.user, "customer-360", signoff.StatusPending)
 				assert.Equal(t, "/requests/"+newID, res.Location)
@@ -793,6 +817,7 @@ func TestPageAuthorizationMatrix(t *testing.T) {
 		{"/audit?format=csv", map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
 		{"/audit/verify", map[string]int{"ALICE": forbidden, "NOEL": forbidden}},
 		{"/doctor", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "AUDREY": forbidden}},
+		{"/admin/directory", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "AUDREY": forbidden}},
 	}
 	clients := map[string]*client{}
 	for _, user := range []string{"ALICE", "NOEL", "AUDREY", "ADAM"} {

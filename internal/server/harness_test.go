@@ -169,7 +169,7 @@ func newStack(t testing.TB, opts ...stackOption) *stack {
 	if path != ":memory:" {
 		s.path = path
 	}
-	sc := server.Config{Service: svc, Ready: st.Ping, SessionKey: testKey, Engine: "test"}
+	sc := server.Config{Service: svc, Ready: st.Ping, SessionKey: testKey, Engine: "test", Managers: svc}
 	if cfg.notices {
 		svc.Notifier = st
 		sc.Notices = svc
@@ -201,7 +201,7 @@ func openStore(ctx context.Context, path string, withDemo bool, seeds ...func(co
 	}
 	svc := signoff.NewService(st.Reads(), st)
 	svc.Diagnoser = st
-	svc.Directory, svc.Scheduler = st, st
+	svc.Directory, svc.Scheduler, svc.Managers = st, st, st
 	if withDemo {
 		err = demo.Load(ctx, st, svc, time.Now())
 	}
