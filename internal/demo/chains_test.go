@@ -45,7 +45,7 @@ var needsFallback = func() map[[2]string]bool {
 		{"OLIVIA", "sales-orders"}: true, {"OLIVIA", "customer-360"}: true,
 		{"HANNAH", "hr-headcount"}: true, {"SAM", "gl-journal"}: true,
 		{"FRANK", "gl-journal"}: true, {"GRACE", "gl-journal"}: true, {"FRANK", "supplier-contracts"}: true,
-		{"LENA", "marketing-campaigns"}: true, // her manager, SAM, is no line manager
+		{"LENA", "hr-headcount"}: true, // her manager, SAM, is no line manager
 	}
 	for _, u := range Users {
 		out[[2]string{u.Name, "payroll-detail"}] = true

@@ -57,7 +57,7 @@ var Users = []User{
 }
 
 // Managers is the demo's directory: each persona's manager, whom a
-// product's manager step (marketing campaigns) goes to. LENA's manager, SAM, is
+// product's manager step (HR headcount) goes to. LENA's manager, SAM, is
 // no line manager: her step goes to the fallback role.
 var Managers = []signoff.DirectoryEntry{
 	{User: "ADAM", Manager: "LENA"}, {User: "ALICE", Manager: "MARCO"}, {User: "AUDREY", Manager: "LENA"},
@@ -153,7 +153,7 @@ var Products = withLifecycle([]signoff.Product{
 		Columns: []signoff.Column{{Name: "CAMPAIGN_ID", Type: "VARCHAR"}, {Name: "NAME", Type: "VARCHAR"},
 			{Name: "BUDGET_EUR", Type: "NUMBER(12,2)"}, {Name: "SPEND_EUR", Type: "NUMBER(12,2)"},
 			{Name: "SEGMENT", Type: "VARCHAR"}, {Name: "ATTRIBUTED_REVENUE_EUR", Type: "NUMBER(12,2)"}},
-		Chain:     []signoff.ChainStep{ownManager, owner("DATA_OWNER_MARKETING")},
+		Chain:     []signoff.ChainStep{owner("DATA_OWNER_MARKETING")},
 		Durations: []int{0, 30, 90},
 	},
 	{
@@ -188,7 +188,7 @@ var Products = withLifecycle([]signoff.Product{
 		Columns: []signoff.Column{{Name: "MONTH", Type: "DATE"}, {Name: "EMPLOYEE_ID", Type: "VARCHAR", Sensitive: true},
 			{Name: "TEAM", Type: "VARCHAR"}, {Name: "LOCATION", Type: "VARCHAR"}, {Name: "GRADE", Type: "VARCHAR", Sensitive: true},
 			{Name: "START_DATE", Type: "DATE"}},
-		Chain:     []signoff.ChainStep{manager, owner("DATA_OWNER_HR"), dpo},
+		Chain:     []signoff.ChainStep{ownManager, owner("DATA_OWNER_HR"), dpo},
 		Durations: []int{7, 30},
 	},
 	{
@@ -355,7 +355,6 @@ var story = [][]act{
 	},
 	{ // BEN: marketing campaigns, granted then revoked by the owner.
 		{ago: 240 * time.Hour, user: "BEN", submit: "marketing-campaigns", reason: "Budget reconciliation for the September marketing spend review."},
-		{ago: 238 * time.Hour, user: "MARCO", decide: "approve", comment: "Ben's manager: the review is his."},
 		{ago: 236 * time.Hour, user: "OLIVIA", decide: "approve", comment: "For the September review only."},
 		{ago: 48 * time.Hour, user: "OLIVIA", revoke: true, comment: "Review finished; access no longer needed."},
 	},

@@ -127,25 +127,25 @@ func TestManagerStepOnTheProductPage(t *testing.T) {
 	s := newStack(t, seeded(func(ctx context.Context, st *sqlite.Store) error {
 		return st.CreateUser(ctx, "ERIN", "Erin New", "Joined today; not in the directory yet")
 	}))
-	res := s.as("ALICE").get("/products/marketing-campaigns")
+	res := s.as("NOEL").get("/products/hr-headcount")
 	require.Equal(t, http.StatusOK, res.Status)
 	assert.Equal(t, "Line manager: MARCO (your manager)", testid(res.Body, "manager-steps"))
 	assert.False(t, hasTestid(res.Body, "no-manager"))
 
 	erin := s.as("ERIN")
-	res = erin.get("/products/marketing-campaigns")
+	res = erin.get("/products/hr-headcount")
 	require.Equal(t, http.StatusOK, res.Status)
 	assert.Contains(t, testid(res.Body, "no-manager"), "your manager is not in Signoff's directory")
-	res = erin.post("/products/marketing-campaigns/requests", url.Values{"reason": {goodReason}, "days": {"30"}})
+	res = erin.post("/products/hr-headcount/requests", url.Values{"reason": {goodReason}, "days": {"30"}})
 	require.Equal(t, http.StatusUnprocessableEntity, res.Status)
 	assert.Contains(t, text(res.Body), "Ask a Signoff admin to add them; nothing was submitted.")
 	assert.Zero(t, s.countRequests("ERIN"))
 
 	res = s.as("ADAM").post("/admin/directory", url.Values{"form": {"one"}, "user": {"ERIN"}, "manager": {"LENA"}})
 	require.Equal(t, http.StatusSeeOther, res.Status)
-	res = erin.post("/products/marketing-campaigns/requests", url.Values{"reason": {goodReason}, "days": {"30"}})
+	res = erin.post("/products/hr-headcount/requests", url.Values{"reason": {goodReason}, "days": {"30"}})
 	require.Equal(t, http.StatusSeeOther, res.Status, text(res.Body))
-	r := s.request(s.requestFor("ERIN", "marketing-campaigns", signoff.StatusPending))
+	r := s.request(s.requestFor("ERIN", "hr-headcount", signoff.StatusPending))
 	assert.Equal(t, "LENA", r.Steps[0].ApproverUser)
 
 	// MARCO holds LINE_MANAGER but is not ERIN's manager: the queue does not

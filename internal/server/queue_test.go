@@ -179,7 +179,7 @@ func TestQueueFiltersAndOrders(t *testing.T) {
 			options = append(options, textOf(o))
 		}
 		assert.Equal(t, []string{"All products", "Customer 360 (PII)", "General ledger journal (FINANCE)", "HR headcount (PII)",
-			"Marketing campaigns (INTERNAL)", "Payroll detail (PII)", "Sales orders (INTERNAL)", "Supplier contracts (CONFIDENTIAL)"}, options)
+			"Payroll detail (PII)", "Sales orders (INTERNAL)", "Supplier contracts (CONFIDENTIAL)"}, options)
 		form := find(parseHTML(body), byTestid("queue-filters"))
 		method, _ := attrOf(form, "method")
 		action, _ := attrOf(form, "action")

@@ -36,9 +36,10 @@ type fakeAccount struct {
 	whoami, preflight             map[string]any
 	dryRuns                       map[string]string // procedure → the code its dry run answers
 
-	historyDigests, logDigests []signoff.Digest // what the query history and the event table hold
-	ledger                     map[int]string   // the audit log's hash at each position
-	roleHolders                int              // rows of ROLE_HOLDER
+	historyDigests, logDigests  []signoff.Digest // what the query history and the event table hold
+	ledger                      map[int]string   // the audit log's hash at each position
+	roleHolders                 int              // rows of ROLE_HOLDER
+	managers, managerDuplicates int              // rows of USER_MANAGER, and users with more than one
 }
 
 // taskRowFor is t as PREFLIGHT lists it, started.
@@ -105,6 +106,7 @@ func installed() *fakeAccount {
 	// The install's task; the optional notifications step did not run.
 	a.preflight["tasks"] = []map[string]any{taskRowFor(ScheduleTask)}
 	a.roleHolders = 14
+	a.managers = 14
 	return a
 }
 
@@ -165,6 +167,9 @@ func (a *fakeAccount) answer(roles []string) func(sftest.Query) (sftest.Response
 				sftest.Fixed("E")}, []any{6, 9, 120, 240, 600}), true
 		case text == RoleHolderQuery:
 			return sftest.Result([]sftest.Column{sftest.Fixed("N"), sftest.Fixed("R")}, []any{a.roleHolders, 4}), true
+		case text == ManagersQuery:
+			return sftest.Result([]sftest.Column{sftest.Fixed("N"), sftest.Fixed("D"), sftest.Fixed("S")},
+				[]any{a.managers, a.managerDuplicates, 2}), true
 		case text == QueryHistoryDigests:
 			var rows [][]any
 			for _, d := range a.historyDigests {
@@ -290,7 +295,8 @@ func TestDoctorPassesOnAnAccountAsInstalled(t *testing.T) {
 		names = append(names, c.Name)
 		assert.Equal(t, signoff.CheckPass, c.Status, "%s: %s\nfix: %s", c.Name, c.Detail, c.Fix)
 	}
-	assert.Equal(t, []string{"Service token file", "Service session", "API views", "Who holds roles (ROLE_HOLDER)", "Audit log digests",
+	assert.Equal(t, []string{"Service token file", "Service session", "API views", "Who holds roles (ROLE_HOLDER)",
+		"Directory of managers (USER_MANAGER)", "Audit log digests",
 		"Grants to SIGNOFF_OWNER", "Grants to SIGNOFF_APP", "Grants to SIGNOFF_DEPLOYER", "Grants to SIGNOFF_ADMIN",
 		"Grants to SIGNOFF_AUDITOR", "Signoff's grants to PUBLIC", "Who may create public endpoints",
 		"Caller grants of SIGNOFF_APP", "Who holds SIGNOFF_OWNER", "Who holds SIGNOFF_APP",
@@ -532,6 +538,17 @@ func TestDoctorDetectsEachProblem(t *testing.T) {
 					"SQL access control error: Insufficient privileges to operate on view 'GRANTS_TO_USERS'")
 			},
 			"Who holds roles (ROLE_HOLDER)", signoff.CheckFail, "Insufficient privileges", "SECURITY_VIEWER"},
+		{"the directory names nobody's manager, and chains have manager steps",
+			func(a *fakeAccount) { a.managers = 0 },
+			"Directory of managers (USER_MANAGER)", signoff.CheckWarn, "requests for those products are refused (NO_MANAGER)", "SET_MANAGERS"},
+		{"the directory has a user twice",
+			func(a *fakeAccount) { a.managerDuplicates = 1 },
+			"Directory of managers (USER_MANAGER)", signoff.CheckFail, "1 users have more than one row", "/audit/verify"},
+		{"the app cannot read USER_MANAGER",
+			func(a *fakeAccount) {
+				a.fail[ManagersQuery] = sftest.Fail("002003", "42S02", "Object 'USER_MANAGER' does not exist or not authorized.")
+			},
+			"Directory of managers (USER_MANAGER)", signoff.CheckFail, "does not exist or not authorized", "02_grants.sql"},
 		{"ROLE_HOLDER lists nobody yet (ACCOUNT_USAGE's lag)",
 			func(a *fakeAccount) { a.roleHolders = 0 },
 			"Who holds roles (ROLE_HOLDER)", signoff.CheckWarn, "up to two hours behind", "Wait two hours"},

@@ -338,6 +338,30 @@ func TestRoundTrips(t *testing.T) {
 			`{"actor":"ADA","request_id":"`+req2ID+`","status":"REVOKED"}`), req2ID, "Left the team.", validIDs{n: 1}, false)},
 		cost: cost{logins: 1, caller: 1}})
 
+	// The directory of managers: one read of the USER_MANAGER view; a
+	// change is one CALL of SET_MANAGERS in the admin's own session, with
+	// the entries as JSON.
+	res = rt.do(visit{name: "directory of managers", method: "GET", path: "/admin/directory", user: "ADA",
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, sqlstore.SelectDirectory(false, signoff.DirectoryLimit+1)).WillReturnRows(
+				sqlmock.NewRows([]string{"user_name", "manager_name", "updated_at", "updated_by"}).AddRow("ALICE", "BOB", t1, "ADA"))
+		}, cost: cost{service: 1}})
+	require.Contains(t, res.Body.String(), "BOB")
+	rt.do(visit{name: "set a manager", method: "POST", path: "/admin/directory", user: "ADA",
+		form: url.Values{"form": {"one"}, "user": {"DAN"}, "manager": {"BOB"}},
+		callers: []func(sqlmock.Sqlmock){expectCall(callManagers, envelope(signoff.CodeOK, `{"actor":"ADA","changed":1}`),
+			`[{"user":"DAN","manager":"BOB"}]`)},
+		cost: cost{logins: 1, caller: 1}})
+	managed := salesEU()
+	managed.ID, managed.Chain[0].Kind = "MANAGED", signoff.KindManager
+	res = rt.do(visit{name: "product with a manager step: the viewer's manager, one more read", method: "GET", path: "/products/MANAGED",
+		user: "ADA",
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, sqlstore.SelectProductFor, "MANAGED", "ADA", "MANAGED").WillReturnRows(productForRows(managed, "", ""))
+			expectQuery(m, sqlstore.SelectManagerOf, "ADA").WillReturnRows(sqlmock.NewRows([]string{"m"}).AddRow("BOB"))
+		}, cost: cost{service: 2}})
+	require.Contains(t, res.Body.String(), `data-testid="manager-steps"`)
+
 	// A client that keeps no cookies pays for the identity on every request.
 	// The refusal shows the request as it now is, so it reads it.
 	rt.forget("DAN")
@@ -479,9 +503,10 @@ func newRoundTrip(t *testing.T, identityTTL time.Duration) *roundTrip {
 	svc.Anchor = store.Anchor(DefaultService, io.Discard)
 	// As signoff serve wires it: the header's pending count, kept 30 s.
 	svc.Notifier, svc.PendingTTL = store, 30*time.Second
+	svc.Managers = store
 	srv, err := server.New(server.Config{Service: svc, Ready: store.Ping, Platform: ids, IdentityTTL: identityTTL,
 		SessionKey: []byte("0123456789abcdef0123456789abcdef"), SecureCookies: true, Engine: "snowflake",
-		Now: rt.clock.Now, Notices: svc})
+		Now: rt.clock.Now, Notices: svc, Managers: svc})
 	require.NoError(t, err)
 	rt.srv = srv
 	return rt

@@ -131,11 +131,16 @@ func catalogue() []namedStmt {
 		{"CALL RETRY_GRANT", callRetry},
 		{"CALL RESUBMIT_REQUEST", callResubmit},
 		{"CALL REVOKE_ACCESS", callRevoke},
+		{"CALL SET_MANAGERS", callManagers},
+		{"ManagerOf (product page with a manager step)", sqlstore.SelectManagerOf},
+		{"Directory (admin page: limit 501)", sqlstore.SelectDirectory(false, signoff.DirectoryLimit+1)},
+		{"Directory (admin page, filtered: limit 501)", sqlstore.SelectDirectory(true, signoff.DirectoryLimit+1)},
 	}
 	stmts = append(stmts, []namedStmt{
 		{"Preflight: service session", serviceSessionQuery},
 		{"Preflight: views", ViewsQuery},
 		{"Preflight: who holds roles", RoleHolderQuery},
+		{"Preflight: the directory of managers", ManagersQuery},
 		{"Preflight: caller grants", "SHOW CALLER GRANTS TO ROLE SIGNOFF_APP"},
 		{"Preflight: who holds SIGNOFF_OWNER", "SHOW GRANTS OF ROLE SIGNOFF_OWNER"},
 		{"Preflight: who holds SIGNOFF_APP", "SHOW GRANTS OF ROLE SIGNOFF_APP"},
@@ -435,6 +440,7 @@ var (
 	callRetry    = newProcedures(api).retry
 	callRevoke   = newProcedures(api).revoke
 	callResubmit = newProcedures(api).resubmit
+	callManagers = newProcedures(api).managers
 )
 
 // The actors as the server hands them to the engine: with their caller

@@ -110,8 +110,15 @@ func TestDirectoryEditIsReported(t *testing.T) {
 			assert.Empty(t, f.verify(t))
 		})
 	}
-	t.Run("a directory change posing as a request's event", func(t *testing.T) {
+	t.Run("the ledger's first event's empty prev_hash set NULL: the same claim", func(t *testing.T) {
 		mustExec(t, db, `DROP TRIGGER audit_log_no_update`)
+		var typ string
+		require.NoError(t, db.QueryRowContext(t.Context(), `SELECT event_type FROM audit_log WHERE seq = 1`).Scan(&typ))
+		require.Equal(t, string(signoff.EventDirectoryChanged), typ)
+		mustExec(t, db, `UPDATE audit_log SET prev_hash = NULL WHERE seq = 1`)
+		assert.Empty(t, f.verify(t))
+	})
+	t.Run("a directory change posing as a request's event", func(t *testing.T) {
 		mustExec(t, db, `UPDATE audit_log SET request_id = 'X' WHERE event_type = 'DIRECTORY_CHANGED'`)
 		ps := f.verify(t)
 		assert.NotEmpty(t, ps)
