@@ -112,11 +112,11 @@ func newBrowserTest(t *testing.T) *browserTest {
 	clock := &testClock{}
 	svc := signoff.NewService(st.Reads(), st)
 	svc.Diagnoser = st
-	svc.Directory, svc.Scheduler = st, st
+	svc.Directory, svc.Scheduler, svc.Managers = st, st, st
 	require.NoError(t, demo.Load(ctx, st, svc, time.Now()))
 	svc.Now = clock.Now
 	srv, err := server.New(server.Config{Service: svc, Ready: st.Ping, Local: st,
-		SessionKey: []byte(strings.Repeat("k", 32)), Engine: "embedded (test)", Now: clock.Now})
+		SessionKey: []byte(strings.Repeat("k", 32)), Engine: "embedded (test)", Now: clock.Now, Managers: svc})
 	require.NoError(t, err)
 	hs := httptest.NewServer(srv) // loopback only
 	t.Cleanup(hs.Close)
