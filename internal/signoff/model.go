@@ -272,17 +272,6 @@ type Step struct {
 	ApproverUser string
 }
 
-// DecidableBy reports whether user, holding the roles holds says, may
-// decide s as far as the step itself goes (the request's other rules, such
-// as one step per person, aside): with its role, which for a manager step
-// counts for its manager only, or with the fallback role it escalated to.
-func (s Step) DecidableBy(user string, holds func(role string) bool) bool {
-	if holds(s.ApproverRole) && (s.ApproverUser == "" || s.ApproverUser == user) {
-		return true
-	}
-	return s.EscalatedTo != "" && holds(s.EscalatedTo)
-}
-
 // Roles returns the roles that may decide the step now: its approver role
 // and, once escalated, its fallback role.
 func (s Step) Roles() []string {
