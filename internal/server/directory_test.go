@@ -147,6 +147,9 @@ func TestManagerStepOnTheProductPage(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, res.Status, text(res.Body))
 	r := s.request(s.requestFor("ERIN", "hr-headcount", signoff.StatusPending))
 	assert.Equal(t, "LENA", r.Steps[0].ApproverUser)
+	res = erin.get("/requests/" + r.ID)
+	require.Equal(t, http.StatusOK, res.Status)
+	assert.Equal(t, "LENA (the requester's manager), with", testid(res.Body, "step-manager"), "the stepper names the manager")
 
 	// MARCO holds LINE_MANAGER but is not ERIN's manager: the queue does not
 	// offer him the step, and the engine refuses his decision.

@@ -106,6 +106,7 @@ func TestDirectoryEditIsReported(t *testing.T) {
 			require.Len(t, ps, 1, "%+v", ps)
 			assert.Equal(t, signoff.ProblemInconsistent, ps[0].Kind)
 			assert.Equal(t, tc.field, ps[0].Field)
+			assert.Contains(t, ps[0].Sentence(), "The directory's "+tc.field)
 			mustExec(t, db, tc.undo)
 			assert.Empty(t, f.verify(t))
 		})
