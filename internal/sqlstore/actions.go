@@ -142,7 +142,7 @@ SELECT :request_id, :product_id, :actor, TRIM(:reason, ' ' || CHAR(9) || CHAR(10
 // request steps as approvals it needs (its quorum: distinct deciders,
 // because one person decides one step of a request), numbered from 1, with
 // its fallback role (the step's own, else the product's) and, for a
-// MANAGER step, approver_user: :actor's manager in main.user_manager, ”
+// MANAGER step, approver_user: :actor's manager in main.user_manager, the empty string
 // when there is none (CheckSubmit refuses it: NO_MANAGER), NULL for other
 // kinds. The directory is read as one aggregated row, so that duplicate
 // rows (standard tables enforce no key) cannot multiply steps. An extension

@@ -20,7 +20,7 @@ import (
 var maxNameLength = strconv.Itoa(signoff.MaxUserNameLength)
 
 // CheckSetManager decides whether :actor may make :manager_name the manager
-// of :user_name (” removes the user's manager): admins only (:is_admin,
+// of :user_name (an empty :manager_name removes the user's manager): admins only (:is_admin,
 // from the caller's session); names of 1 to signoff.MaxUserNameLength
 // characters without leading or trailing blanks; nobody their own manager
 // (SELF_MANAGER), and no two people each other's (MANAGER_CYCLE). changed
@@ -55,7 +55,7 @@ FROM cur CROSS JOIN back CROSS JOIN v`
 const DeleteManager = `DELETE FROM main.user_manager WHERE user_name = :user_name`
 
 // InsertManager records :manager_name as :user_name's manager, by :actor;
-// nothing when the manager was removed (”).
+// nothing when the manager was removed (an empty :manager_name).
 const InsertManager = `
 INSERT INTO main.user_manager (user_name, manager_name, updated_at, updated_by)
 SELECT :user_name, :manager_name, :now_ts, :actor WHERE :manager_name <> ''`

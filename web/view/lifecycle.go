@@ -46,6 +46,11 @@ func eventNote(e signoff.Event) string {
 		return "The access ends within " + strconv.Itoa(signoff.ExpiryReminderHours/24) + " days; the requester was reminded."
 	case signoff.EventAccessExpired:
 		return "The time-bound access ended, so Signoff took the role back."
+	case signoff.EventDirectoryChanged:
+		if e.Details == "" {
+			return "An admin removed the user's manager from the directory."
+		}
+		return "An admin set the user's manager in the directory."
 	}
 	return ""
 }
@@ -60,6 +65,8 @@ func commentLead(e signoff.Event) string {
 		return "Answer: "
 	case signoff.EventStepEscalated:
 		return "Why: "
+	case signoff.EventDirectoryChanged:
+		return "User: "
 	}
 	return ""
 }
