@@ -87,7 +87,7 @@ func DirectoryPage(m Meta, p signoff.DirectoryPage, f DirectoryForm) templ.Compo
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, " <div class=\"cols\"><section class=\"col-main\"><form class=\"filters\" method=\"get\" action=\"/admin/directory\" role=\"search\"><div class=\"field\"><label for=\"d-q\">User or manager</label> <input id=\"d-q\" name=\"q\" type=\"search\" value=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, " <div class=\"columns\"><section class=\"col-main\"><form class=\"filters\" method=\"get\" action=\"/admin/directory\" role=\"search\"><div class=\"field\"><label for=\"d-q\">User or manager</label> <input id=\"d-q\" name=\"q\" type=\"search\" value=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -100,7 +100,7 @@ func DirectoryPage(m Meta, p signoff.DirectoryPage, f DirectoryForm) templ.Compo
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "\" aria-describedby=\"d-q-hint\"><p class=\"muted\" id=\"d-q-hint\">A part of a name, in any case.</p></div><div class=\"field field--actions\"><button type=\"submit\">Filter</button></div></form>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "\" aria-describedby=\"d-q-hint\"><p class=\"hint\" id=\"d-q-hint\">A part of a name, in any case.</p></div><div class=\"field field--actions\"><button type=\"submit\">Filter</button></div></form>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
