@@ -35,7 +35,7 @@ func TestDoctorEmbedded(t *testing.T) {
 	require.NoError(t, err, "stderr: %s", errOut.String())
 	for _, line := range []string{"Signoff preflight on the embedded engine (" + path + ")",
 		"PASS  Schema migrations: All 13 applied", "PASS  Dry run: decide:", "SKIP  Snowflake:",
-		"10 checks: 9 passed, 0 warnings, 0 failed, 1 skipped"} {
+		"11 checks: 10 passed, 0 warnings, 0 failed, 1 skipped"} {
 		assert.Contains(t, out.String(), line)
 	}
 }

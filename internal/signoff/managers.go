@@ -196,6 +196,29 @@ func ParseDirectoryCSV(text string) ([]DirectoryEntry, error) {
 	}
 }
 
+// DirectoryDryRun is the preflight's check of the directory's change: one
+// entry with no user, which the engine must refuse as INVALID having
+// seen an admin (NOT_ADMIN comes first), writing nothing. A right answer
+// proves the change exists in the engine (on Snowflake: SET_MANAGERS, its
+// USAGE grant to SIGNOFF_ADMIN and the caller grant) and knows who calls.
+func DirectoryDryRun(ctx context.Context, m Managers, actor Identity, ids *IDGenerator, now time.Time) Check {
+	c := Check{Name: "Dry run: set managers"}
+	o, err := m.SetManagers(ctx, actor, DirectoryCall{Entries: []DirectoryEntry{{}}, EventIDs: []string{ids.New(now)}, At: now})
+	switch {
+	case err != nil:
+		c.Status, c.Detail = CheckFail, err.Error()
+		c.Fix = "Admins cannot change the directory of managers. The checks above usually say why (a missing procedure, grant or caller grant)."
+	case o.Code != CodeInvalid:
+		c.Status = CheckFail
+		c.Detail = fmt.Sprintf("It answered %s where it must refuse an entry without a user as INVALID.", o.Code)
+		c.Fix = "Install the procedures of this version (sql/snowflake/03_api.sql); SIGNOFF_ADMIN needs USAGE on SET_MANAGERS (02_grants.sql)."
+	default:
+		c.Status = CheckPass
+		c.Detail = fmt.Sprintf("It ran its checks as %s, an admin, and refused an entry without a user, as it must; nothing was written.", actor.User)
+	}
+	return c
+}
+
 // csvProblem says what encoding/csv found wrong, without its position.
 func csvProblem(err error) string {
 	var pe *csv.ParseError

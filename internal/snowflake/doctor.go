@@ -631,7 +631,8 @@ func (d *Doctor) SessionChecks(ctx context.Context, admin signoff.Identity) sign
 	cs := d.sessionCheck(ctx, db, admin)
 	cs = append(cs, d.whoamiCheck(ctx, db, admin))
 	cs = append(cs, d.preflightChecks(ctx, db)...)
-	return append(cs, signoff.DryRuns(ctx, d.store, admin, &d.ids, d.now())...)
+	cs = append(cs, signoff.DryRuns(ctx, d.store, admin, &d.ids, d.now())...)
+	return append(cs, signoff.DirectoryDryRun(ctx, d.store, admin, &d.ids, d.now()))
 }
 
 func (d *Doctor) sessionCheck(ctx context.Context, db *sql.DB, admin signoff.Identity) signoff.Checks {

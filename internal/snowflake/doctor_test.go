@@ -66,7 +66,7 @@ func installed() *fakeAccount {
 		forbidden: map[string]bool{}, fail: map[string]sftest.Response{},
 		serviceRole: "SIGNOFF_APP", serviceWarehouse: "SIGNOFF_WH", sessionUser: "JANE.DOE@ACME.COM",
 		sessionWarehouse: "SIGNOFF_WH", sessionRoles: map[string]bool{"SIGNOFF_ADMIN": true, "SIGNOFF_AUDITOR": true},
-		dryRuns: map[string]string{"SUBMIT_REQUEST": "PRODUCT_NOT_FOUND", "DECIDE_STEP": "NOT_FOUND",
+		dryRuns: map[string]string{"SET_MANAGERS": "INVALID", "SUBMIT_REQUEST": "PRODUCT_NOT_FOUND", "DECIDE_STEP": "NOT_FOUND",
 			"WITHDRAW_REQUEST": "NOT_FOUND", "RETRY_GRANT": "NOT_FOUND", "REVOKE_ACCESS": "NOT_FOUND",
 			"RESUBMIT_REQUEST": "NOT_FOUND"}}
 	for _, list := range [][]Grant{ExpectedGrants, ExpectedRoleGrants, Owned} {
@@ -234,6 +234,11 @@ func (a *fakeAccount) answer(roles []string) func(sftest.Query) (sftest.Response
 			return answerWith(signoff.CodeOK, a.whoami), true
 		case text == "CALL SIGNOFF.API.PREFLIGHT()":
 			return answerWith(signoff.CodeOK, a.preflight), true
+		case strings.HasPrefix(text, "CALL SIGNOFF.API.SET_MANAGERS("):
+			if q.Bindings["1"].Value != `[{"user":"","manager":""}]` {
+				return sftest.Fail("000603", "XX000", "the preflight changed the directory for real"), true
+			}
+			return answerWith(signoff.Code(a.dryRuns["SET_MANAGERS"]), map[string]any{"field": "user_name"}), true
 		case strings.HasPrefix(text, "CALL SIGNOFF.API."):
 			proc, _, _ := strings.Cut(strings.TrimPrefix(text, "CALL SIGNOFF.API."), "(")
 			if last := q.Bindings[fmt.Sprint(len(q.Bindings))]; last.Type != "BOOLEAN" || last.Value != "true" {
@@ -305,7 +310,7 @@ func TestDoctorPassesOnAnAccountAsInstalled(t *testing.T) {
 		"Text rules: Snowflake and Go agree", "Chain snapshot: Snowflake and Go agree",
 		"ADD_HOURS: Snowflake and Go agree", "HAS_TAG: Snowflake and Go agree", "Schedule task", "Notifications task",
 		"Dry run: submit", "Dry run: decide", "Dry run: withdraw", "Dry run: retry grant", "Dry run: revoke",
-		"Dry run: resubmit"}, names)
+		"Dry run: resubmit", "Dry run: set managers"}, names)
 	assert.Contains(t, find(t, cs, "Roles Signoff sees in your session").Detail, "2 of the 3 roles that matter: SIGNOFF_ADMIN, SIGNOFF_AUDITOR")
 	assert.Equal(t, "The query history holds 1 digest (the service's last 7 days), the event table 2 digests (a year); "+
 		"the newest, of 2026-11-30 14:03:59 UTC, records event 600, which the audit log still holds unchanged.",
@@ -323,7 +328,7 @@ func TestDoctorPassesOnAnAccountAsInstalled(t *testing.T) {
 			require.Equal(t, "svc-token", l.Token)
 		}
 	}
-	assert.Len(t, caller, 7, "one session for the session checks, one per dry run")
+	assert.Len(t, caller, 8, "one session for the session checks, one per dry run")
 	for _, q := range fake.Queries() {
 		isCall := strings.HasPrefix(q.SQLText, "CALL ") || strings.HasPrefix(q.SQLText, "SELECT CURRENT_USER(), CURRENT_ROLE(), CURRENT_SECONDARY_ROLES()")
 		assert.Equal(t, isCall, caller[q.SessionToken], "%s ran in the wrong session", q.SQLText)
@@ -601,6 +606,9 @@ func TestDoctorDetectsEachProblem(t *testing.T) {
 			func(a *fakeAccount) { a.dryRuns["DECIDE_STEP"] = "IDENTITY_UNAVAILABLE" },
 			"Dry run: decide", signoff.CheckFail, "answered IDENTITY_UNAVAILABLE where it must answer NOT_FOUND",
 			"caller identity check"},
+		{"the admin cannot change the directory (SET_MANAGERS sees no admin)",
+			func(a *fakeAccount) { a.dryRuns["SET_MANAGERS"] = "NOT_ADMIN" },
+			"Dry run: set managers", signoff.CheckFail, "It answered NOT_ADMIN where it must refuse an entry without a user as INVALID", "SET_MANAGERS"},
 		{"a procedure is missing",
 			func(a *fakeAccount) {
 				a.fail[callRevoke] = sftest.Fail("002141", "42601", "Unknown user-defined function SIGNOFF.API.REVOKE_ACCESS.")

@@ -26,7 +26,9 @@ var _ signoff.Directory = (*Store)(nil)
 func (s *Store) Diagnose(ctx context.Context, admin signoff.Identity) (signoff.Checks, error) {
 	cs := signoff.Checks{s.fileCheck(), s.migrationsCheck(ctx), s.integrityCheck(ctx)}
 	var ids signoff.IDGenerator
-	cs = append(cs, signoff.DryRuns(ctx, s, admin, &ids, time.Now().UTC().Truncate(time.Microsecond))...)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	cs = append(cs, signoff.DryRuns(ctx, s, admin, &ids, now)...)
+	cs = append(cs, signoff.DirectoryDryRun(ctx, s, admin, &ids, now))
 	return append(cs, signoff.Check{Name: "Snowflake", Status: signoff.CheckSkip,
 		Detail: "This is the embedded engine: there are no Snowflake grants, caller sessions or SQL audit hash to check.",
 		Fix:    "Deployed in Snowflake, this page checks them."}), nil
