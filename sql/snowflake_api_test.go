@@ -46,7 +46,7 @@ func TestSnowflakeAPIShape(t *testing.T) {
 	procs := procedureBodies(t, string(body))
 	require.ElementsMatch(t, []string{"SUBMIT_REQUEST", "GRANT_REQUEST", "DECIDE_STEP", "WITHDRAW_REQUEST",
 		"RETRY_GRANT", "REVOKE_ACCESS", "END_ACCESS", "RESUBMIT_REQUEST", "RUN_SCHEDULE", "WHOAMI", "PREFLIGHT", "SEND_NOTIFICATIONS",
-		"SET_NOTIFY_DIGEST", "START_REVIEW", "DECIDE_REVIEW", "LIST_GRANTS", "LIST_REQUESTS", "SAVE_PRODUCT", "SET_CHAIN"}, keys(procs))
+		"SET_NOTIFY_DIGEST", "START_REVIEW", "DECIDE_REVIEW", "LIST_GRANTS", "LIST_REQUESTS", "SAVE_PRODUCT", "SET_CHAIN", "SET_MANAGERS", "SET_MANAGER"}, keys(procs))
 
 	// The notifier runs the embedded engine's statements, whole, in order,
 	// under its lock, before it sends anything; the digest choice is the
@@ -70,6 +70,8 @@ func TestSnowflakeAPIShape(t *testing.T) {
 		"REVOKE_ACCESS":    {"LoadRequest"},
 		"END_ACCESS":       {"CheckRevoke", "MarkRevoked", "LockAudit", "LedgerHead", "AppendEvent", "SelectOutcome", "StillJustified"},
 		"RESUBMIT_REQUEST": {"CheckResubmit", "ResubmitRequest", "LockAudit", "LedgerHead", "AppendEvent", "SelectOutcome"},
+		"SET_MANAGERS":     {"CheckSetManager", "DeleteManager", "InsertManager", "LockAudit", "LedgerHead", "AppendEvent"},
+		"SET_MANAGER":      {"CheckSetManager", "DeleteManager", "InsertManager", "LockAudit", "LedgerHead", "AppendEvent"},
 		"START_REVIEW":     {"LoadReview", "LockSubmissions", "CheckStartReview", "InsertReview", "InsertReviewItems", "SelectReviewOutcome"},
 		// CompleteReview, which may rightly change no row, comes after
 		// the event (checked below).

@@ -518,6 +518,9 @@ func needs(t *testing.T, a *account) []need {
 	}
 	out = append(out, need{"SIGNOFF_ADMIN", "PROCEDURE SIGNOFF.API.SAVE_PRODUCT", "USAGE", "admins save products (pages, SQL)"})
 	out = append(out, need{"SIGNOFF_ADMIN", "PROCEDURE SIGNOFF.API.SET_CHAIN", "USAGE", "admins set chains with SQL"})
+	for _, p := range []string{"SET_MANAGERS", "SET_MANAGER"} {
+		out = append(out, need{"SIGNOFF_ADMIN", "PROCEDURE SIGNOFF.API." + p, "USAGE", "admins maintain the directory of managers"})
+	}
 	// Who holds roles, and users' e-mail addresses, come from ACCOUNT_USAGE
 	// (SIGNOFF.MAIN.ROLE_HOLDER, SEND_NOTIFICATIONS): SECURITY_VIEWER.
 	for o, text := range a.views {
@@ -656,7 +659,7 @@ func TestScriptsAreUnderstood(t *testing.T) {
 		t.Error(e)
 	}
 	for _, p := range []string{"SUBMIT_REQUEST", "DECIDE_STEP", "WITHDRAW_REQUEST", "RETRY_GRANT", "REVOKE_ACCESS",
-		"GRANT_REQUEST", "END_ACCESS", "RESUBMIT_REQUEST", "RUN_SCHEDULE", "WHOAMI", "PREFLIGHT"} {
+		"GRANT_REQUEST", "END_ACCESS", "RESUBMIT_REQUEST", "RUN_SCHEDULE", "WHOAMI", "PREFLIGHT", "SET_MANAGERS", "SET_MANAGER"} {
 		if _, ok := a.procs["SIGNOFF.API."+p]; !ok {
 			t.Errorf("no procedure SIGNOFF.API.%s", p)
 		}

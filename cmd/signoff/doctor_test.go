@@ -39,7 +39,7 @@ func TestDoctorEmbedded(t *testing.T) {
 	require.NoError(t, err)
 	for _, line := range []string{"Signoff preflight on the embedded engine (" + path + ")",
 		"PASS  Schema migrations: All " + strconv.Itoa(len(migrations)) + " applied", "PASS  Dry run: decide:", "SKIP  Snowflake:",
-		"13 checks: 12 passed, 0 warnings, 0 failed, 1 skipped"} {
+		"14 checks: 13 passed, 0 warnings, 0 failed, 1 skipped"} {
 		assert.Contains(t, out.String(), line)
 	}
 }

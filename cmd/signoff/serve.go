@@ -268,6 +268,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		svc.ReviewReads, svc.ReviewEngine = store.Reads(), store
 		sc.Notices, sc.Reviews = svc, svc
 		svc.Products, sc.Catalog = store, svc
+		svc.Managers = store
+		sc.Managers = svc
 		digestSvc = svc
 		doctor := snowflake.NewDoctor(store, cfg.snowflake)
 		svc.Diagnoser = doctor
@@ -285,7 +287,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		svc := signoff.NewService(store.Reads(), store)
 		svc.Log = log
 		svc.Diagnoser = store
-		svc.Directory = store
+		svc.Directory, svc.Managers = store, store
 		svc.ReviewReads, svc.ReviewEngine = store.Reads(), store
 		if cfg.digests != "" {
 			svc.Anchor = digestfile.New(cfg.digests)
@@ -301,6 +303,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		go runScheduler(ctx, svc, scheduleEvery, log)
 		sc.Service, sc.Ready, sc.Local, sc.Notices, sc.Reviews = svc, store.Ping, store, svc, svc
 		svc.Products, sc.Catalog = store, svc
+		sc.Managers = svc
 		sc.AnyHost = cfg.allowRemote // reached by whatever name the network gives it
 		sc.Engine = "embedded (" + cfg.db + ")"
 		banner = "Signoff is ready on the embedded engine: %s (sign in as a demo persona)\n"

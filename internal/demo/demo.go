@@ -28,6 +28,8 @@ type Account interface {
 	// its own, where they apply.
 	SetChainPolicy(ctx context.Context, rules []signoff.ChainStep) error
 	Identify(ctx context.Context, user string) (signoff.Identity, error)
+	// SetManagers fills the directory of managers (manager steps).
+	SetManagers(ctx context.Context, actor signoff.Identity, c signoff.DirectoryCall) (signoff.Outcome, error)
 	// The story's scheduled work (reminders, escalations, expiries) runs
 	// as the server's scheduler would have run it.
 	signoff.Scheduler
@@ -55,6 +57,27 @@ var Users = []User{
 	{"AUDREY", "Audrey Blanc", "Internal auditor (read-only)", []string{"SIGNOFF_AUDITOR"}},
 	{"BEN", "Ben Adeyemi", "Analyst, Finance (requester)", []string{"ANALYST"}},
 	{"NOEL", "Noel Park", "New joiner, no roles yet", nil},
+}
+
+// Managers is the demo's directory: each persona's manager, whom a
+// product's manager step (HR headcount) goes to. LENA's manager, SAM, is
+// no line manager: her step goes to the fallback role.
+var Managers = []signoff.DirectoryEntry{
+	{User: "ADAM", Manager: "LENA"}, {User: "ALICE", Manager: "MARCO"}, {User: "AUDREY", Manager: "LENA"},
+	{User: "BEN", Manager: "MARCO"}, {User: "DANA", Manager: "LENA"}, {User: "FRANK", Manager: "LENA"},
+	{User: "GRACE", Manager: "MARCO"}, {User: "HANNAH", Manager: "LENA"}, {User: "LENA", Manager: "SAM"},
+	{User: "MARCO", Manager: "LENA"}, {User: "NOEL", Manager: "MARCO"}, {User: "OLIVIA", Manager: "LENA"},
+	{User: "SAM", Manager: "MARCO"}, {User: "VERA", Manager: "LENA"},
+}
+
+// ManagerOf is user's manager in the demo's directory, "" if none.
+func ManagerOf(user string) string {
+	for _, e := range Managers {
+		if e.User == user {
+			return e.Manager
+		}
+	}
+	return ""
 }
 
 // Roles are the demo account's roles. The access roles are what products
@@ -100,7 +123,11 @@ var (
 	// A line manager has two days before they are reminded (and as long
 	// again before the step escalates); the data protection step comes
 	// from the policy.
-	manager    = signoff.ChainStep{ApproverRole: "LINE_MANAGER", Label: "Line manager", DeadlineHours: 48}
+	manager = signoff.ChainStep{ApproverRole: "LINE_MANAGER", Label: "Line manager", DeadlineHours: 48}
+	// ownManager is the requester's own manager (the directory's), who
+	// must hold LINE_MANAGER too.
+	ownManager = signoff.ChainStep{Kind: signoff.KindManager, ApproverRole: "LINE_MANAGER", Label: "Line manager",
+		DeadlineHours: 48}
 	controller = signoff.ChainStep{ApproverRole: "FINANCE_CONTROLLER", Label: "Finance controller"}
 )
 
@@ -171,7 +198,7 @@ var Products = withLifecycle([]signoff.Product{
 		Columns: []signoff.Column{{Name: "MONTH", Type: "DATE"}, {Name: "EMPLOYEE_ID", Type: "VARCHAR", Sensitive: true},
 			{Name: "TEAM", Type: "VARCHAR"}, {Name: "LOCATION", Type: "VARCHAR"}, {Name: "GRADE", Type: "VARCHAR", Sensitive: true},
 			{Name: "START_DATE", Type: "DATE"}},
-		Chain:     []signoff.ChainStep{manager, owner("DATA_OWNER_HR")}, // and the policy's data protection step
+		Chain:     []signoff.ChainStep{ownManager, owner("DATA_OWNER_HR")}, // and the policy's data protection step
 		Durations: []int{7, 30},
 	},
 	{
@@ -293,6 +320,9 @@ func Load(ctx context.Context, acct Account, svc *signoff.Service, now time.Time
 			return fmt.Errorf("demo: %w", err)
 		}
 	}
+	if err := loadManagers(ctx, acct, now.Add(-directoryAgo)); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
 	if err := play(ctx, acct, svc, now); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
@@ -305,6 +335,29 @@ func Load(ctx context.Context, acct Account, svc *signoff.Service, now time.Time
 		return fmt.Errorf("demo: %w", err)
 	}
 	return nil
+}
+
+// directoryAgo is when the admin loaded the directory: weeks before the
+// story, which happens in the last two.
+const directoryAgo = 40 * 24 * time.Hour
+
+// loadManagers fills the directory as the demo's admin, ADAM, at at: the
+// engine's own path, with an audit event per entry.
+func loadManagers(ctx context.Context, acct Account, at time.Time) error {
+	adam, err := acct.Identify(ctx, "ADAM")
+	if err != nil {
+		return err
+	}
+	var ids signoff.IDGenerator
+	c := signoff.DirectoryCall{Entries: Managers, At: at}
+	for range Managers {
+		c.EventIDs = append(c.EventIDs, ids.New(at))
+	}
+	o, err := acct.SetManagers(ctx, adam, c)
+	if err != nil {
+		return fmt.Errorf("directory: %w", err)
+	}
+	return o.Err()
 }
 
 // act is one step of the story.

@@ -52,7 +52,7 @@ func TestProductAdminInBrowser(t *testing.T) {
 	// Preview: the steps a request would copy, nothing saved.
 	b.submit(`[data-testid="preview-button"]`)
 	preview := b.text(`[data-testid="chain-preview"]`)
-	assert.Contains(t, preview, "4 step(s)")
+	assert.Contains(t, preview, "5 step(s)", "its four and the chain policy's data protection step (it is PII)")
 	assert.Contains(t, preview, "Data protection")
 	assert.Contains(t, preview, "Data owners (1 of 2)")
 	assert.Contains(t, preview, "Data owners (2 of 2)")

@@ -120,7 +120,8 @@ func TestAdminProductPages(t *testing.T) {
 		res := adam.post("/admin/products", form)
 		require.Equal(t, http.StatusOK, res.Status, text(res.Body))
 		preview := testid(res.Body, "chain-preview")
-		assert.Contains(t, preview, "4 step(s)")
+		assert.Contains(t, preview, "5 step(s)", "its four and the chain policy's data protection step (it is PII)")
+		assert.Contains(t, preview, "Data protection : Members of DPO ; deadline 72 h", "the policy's, last")
 		assert.Contains(t, preview, "Data protection : Members of DPO")
 		assert.Contains(t, preview, "Data owners (1 of 2) : The product's owners: members of DATA_OWNER_SALES")
 		assert.Contains(t, preview, "Data owners (2 of 2)")
@@ -224,7 +225,7 @@ func TestAdminProductPages(t *testing.T) {
 				form.Set("action", action)
 				res := c.post("/admin/products", form)
 				assert.Equal(t, http.StatusForbidden, res.Status, "%s %s", user, action)
-				assert.Contains(t, text(res.Body), "Only admins (SIGNOFF_ADMIN) can edit the catalog.")
+				assert.Contains(t, text(res.Body), "Only Signoff admins (SIGNOFF_ADMIN) can edit the catalog.")
 			}
 			assert.Equal(t, before, len(s.events()))
 		}

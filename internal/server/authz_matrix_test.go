@@ -166,6 +166,9 @@ var (
 	actLogout   = matrixAction{"POST /logout", func(string) string { return "/logout" }, nil}
 	actNewProd  = matrixAction{"POST /admin/products", func(string) string { return "/admin/products" }, newProductForm()}
 	actEditProd = matrixAction{"POST /admin/products/{id}", func(string) string { return "/admin/products/customer-360" }, customer360Form()}
+	// actDirectory sets NOEL's manager in the directory of managers.
+	actDirectory = matrixAction{"POST /admin/directory", func(string) string { return "/admin/directory" },
+		url.Values{"form": {"one"}, "user": {"NOEL"}, "manager": {"LENA"}}}
 )
 
 // reviewItemPath is the decision route of a review's grant, for a state
@@ -272,7 +275,8 @@ const (
 	pReviewers360   = "Only admins and the owners of Customer 360 (DATA_OWNER_SALES) can review access to it."
 	pReviewersSales = "Only admins and the owners of Sales orders (DATA_OWNER_SALES) can review access to it."
 	// pOnlyAdminsCatalog refuses the catalog's pages and saves to non-admins.
-	pOnlyAdminsCatalog = "Only admins (SIGNOFF_ADMIN) can edit the catalog."
+	pOnlyAdminsCatalog = "Only Signoff admins (SIGNOFF_ADMIN) can edit the catalog."
+	pDirectory         = "Only Signoff admins (SIGNOFF_ADMIN) can see or change the directory of managers."
 	// pOnlyRequester is how a refusal of someone else's answer begins (the
 	// engine's NOT_REQUESTER, whose sentence names withdrawing).
 	pOnlyRequester = "Only the person who made this request"
@@ -671,6 +675,20 @@ func matrixRows() []matrixRow {
 		}
 		add(matrixRow{action: a, state: stNone, persona: whoSignedOut, status: unauth, phrase: pSignIn})
 	}
+	// The directory of managers: admins only; an admin's change is one
+	// audit event. Nobody is their own manager.
+	add(matrixRow{action: actDirectory, state: stNone, persona: whoAdmin, status: ok, events: 1,
+		check: func(t *testing.T, s *stack, _ string) {
+			m, err := s.st.ManagerOf(context.Background(), "NOEL")
+			require.NoError(t, err)
+			assert.Equal(t, "LENA", m)
+		}},
+		matrixRow{action: actDirectory, state: stNone, persona: whoAdmin, extra: matrixForm("manager", "NOEL"),
+			status: http.StatusUnprocessableEntity, phrase: "NOEL cannot be their own manager."},
+		matrixRow{action: actDirectory, state: stNone, persona: whoSignedOut, status: unauth, phrase: pSignIn})
+	for _, p := range []personaKind{whoRequester, whoAuditor, whoNoRoles, whoTwoRoles, matrixPersona("line manager", "MARCO")} {
+		add(matrixRow{action: actDirectory, state: stNone, persona: p, status: forbidden, phrase: pDirectory})
+	}
 	add(askingRows(rows)...)
 	return rows
 }
@@ -681,6 +699,9 @@ func matrixRows() []matrixRow {
 // page, which says so (403); both keep the comment typed. Every other
 // refusal is the error page.
 func (r matrixRow) refusalPage() string {
+	if r.action.name == actDirectory.name && r.status == http.StatusUnprocessableEntity {
+		return "directory-problem" // the directory's page again, saying why
+	}
 	if r.action.form.Get("decision") == "" || strings.HasPrefix(r.action.name, "POST /reviews/") {
 		return "error"
 	}
@@ -750,7 +771,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		kinds[r.persona.kind] = true
 	}
 	for _, a := range []matrixAction{actSubmit, actApprove, actReject, actChanges, actResubmit, actWithdraw, actRevoke, actRetry, actLogin, actLogout,
-		asking(actReject), asking(actWithdraw), asking(actRevoke), actStartReview, actReviewKeep, actReviewRevoke, actRevokeIdle, actNewProd, actEditProd} {
+		asking(actReject), asking(actWithdraw), asking(actRevoke), actStartReview, actReviewKeep, actReviewRevoke, actRevokeIdle, actNewProd, actEditProd, actDirectory} {
 		assert.True(t, routes[a.name], a.name)
 	}
 	for _, p := range []personaKind{whoRequester, whoSignedOut, whoInheritsDPO, whoAdmin, whoAuditor, whoNoRoles, whoTwoRoles} {
@@ -819,6 +840,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 				assert.Equal(t, "/login", res.Location)
 				assert.Empty(t, c.signedInAs(), "signed out")
 				assert.Equal(t, before, after, "signing out changes no workflow state")
+			case actDirectory.name:
+				assert.Equal(t, "/admin/directory", res.Location)
 			case actSubmit.name:
 				newID := s.requestFor(row.persona.user, "customer-360", signoff.StatusPending)
 				assert.Equal(t, "/requests/"+newID, res.Location)
@@ -928,6 +951,7 @@ func TestPageAuthorizationMatrix(t *testing.T) {
 		{"/admin/products", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "AUDREY": forbidden, "OLIVIA": forbidden}},
 		{"/admin/products/new", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "AUDREY": forbidden, "OLIVIA": forbidden}},
 		{"/admin/products/customer-360/edit", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "AUDREY": forbidden, "OLIVIA": forbidden}},
+		{"/admin/directory", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "AUDREY": forbidden, "OLIVIA": forbidden}},
 	}
 	clients := map[string]*client{}
 	for _, user := range []string{"ALICE", "NOEL", "AUDREY", "ADAM", "OLIVIA"} {

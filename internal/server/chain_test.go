@@ -82,9 +82,9 @@ func TestDoctorPage(t *testing.T) {
 	assert.NotContains(t, page.Body, `data-testid="doctor-checks"`, "a GET runs nothing")
 	res := s.as("ADAM").post("/doctor", nil)
 	require.Equal(t, http.StatusOK, res.Status)
-	assert.Contains(t, testid(res.Body, "doctor-summary"), "No check failed: 11 passed, 1 warning(s), 1 skipped.")
+	assert.Contains(t, testid(res.Body, "doctor-summary"), "No check failed: 12 passed, 1 warning(s), 1 skipped.")
 	checks := testid(res.Body, "doctor-checks")
-	for _, name := range []string{"Database integrity", "Dry run: submit", "Dry run: revoke", "Dry run: save a product"} {
+	for _, name := range []string{"Database integrity", "Dry run: submit", "Dry run: revoke", "Dry run: save a product", "Dry run: set managers"} {
 		assert.Contains(t, checks, name)
 	}
 	assert.Contains(t, checks, "WARN Database file The database is in memory", "the test's database is in memory")

@@ -170,7 +170,7 @@ func newStack(t testing.TB, opts ...stackOption) *stack {
 		s.path = path
 	}
 	svc.Products = st
-	sc := server.Config{Service: svc, Ready: st.Ping, SessionKey: testKey, Engine: "test", Reviews: svc, Catalog: svc}
+	sc := server.Config{Service: svc, Ready: st.Ping, SessionKey: testKey, Engine: "test", Reviews: svc, Catalog: svc, Managers: svc}
 	if cfg.notices {
 		svc.Notifier = st
 		sc.Notices = svc
@@ -202,7 +202,7 @@ func openStore(ctx context.Context, path string, withDemo bool, seeds ...func(co
 	}
 	svc := signoff.NewService(st.Reads(), st)
 	svc.Diagnoser = st
-	svc.Directory, svc.Scheduler = st, st
+	svc.Directory, svc.Scheduler, svc.Managers = st, st, st
 	svc.ReviewReads, svc.ReviewEngine = st.Reads(), st
 	if withDemo {
 		err = demo.Load(ctx, st, svc, time.Now())

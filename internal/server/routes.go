@@ -49,6 +49,10 @@ func (s *Server) routes() http.Handler {
 			r.Get("/outbox", s.handleOutbox)
 			r.Post("/outbox/digest", s.handleDigest)
 		}
+		if s.managers != nil {
+			r.Get("/admin/directory", s.handleDirectory)
+			r.Post("/admin/directory", s.handleSetManagers)
+		}
 		if s.catalog != nil {
 			r.Get("/admin/products", s.handleAdminProducts)
 			r.Get("/admin/products/new", s.handleNewProduct)

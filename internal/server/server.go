@@ -106,6 +106,9 @@ type Config struct {
 	Reviews Reviews
 	// Catalog, when set, serves the admins' product pages (/admin/products).
 	Catalog CatalogAdmin
+	// Managers, when set, serves the admins' directory of managers
+	// (/admin/directory).
+	Managers Managers
 }
 
 // Server serves Signoff's pages.
@@ -126,6 +129,7 @@ type Server struct {
 	notices     Notices
 	reviews     Reviews
 	catalog     CatalogAdmin
+	managers    Managers
 }
 
 // New returns the server's handler with every route and middleware.
@@ -146,7 +150,8 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{svc: cfg.Service, ready: cfg.Ready, log: cfg.Log, local: cfg.Local, platform: cfg.Platform,
 		identityTTL: cfg.IdentityTTL, anyHost: cfg.AnyHost || cfg.Local == nil,
 		cookies: cks, engine: cfg.Engine, version: cfg.Version, now: cfg.Now, notices: cfg.Notices,
-		reviews: cfg.Reviews, catalog: cfg.Catalog}
+		reviews: cfg.Reviews, catalog: cfg.Catalog,
+		managers: cfg.Managers}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -190,6 +195,7 @@ func (s *Server) errorMeta(w http.ResponseWriter, r *http.Request, title, nav st
 	// for admins and auditors: the tab needs no statement.
 	m.Reviews = s.reviews != nil && (viewer.Approver || viewer.Auditor())
 	m.Products = s.catalog != nil
+	m.Directory = s.managers != nil
 	if msg, ok := s.cookies.get(r, flashCookie); ok {
 		m.Flash = msg
 		s.cookies.clear(w, flashCookie)

@@ -11,22 +11,13 @@ import (
 // every save (SIGNOFF_ADMIN in the caller's session), so hiding a link is
 // never the only guard.
 
-// ManagerLookup says who a user's manager is, for the preview of a chain
-// with a MANAGER step; the directory of managers lives with the manager
-// steps (nil: the preview says "the requester's manager").
-type ManagerLookup interface {
-	// ManagerOf returns user's manager, and false if the directory names
-	// none.
-	ManagerOf(ctx context.Context, user string) (string, bool, error)
-}
-
 // requireAdmin refuses everyone but admins.
-func requireAdmin(viewer Identity) error {
+func requireAdmin(viewer Identity, what string) error {
 	if err := requireSignedIn(viewer); err != nil {
 		return err
 	}
 	if !viewer.Admin() {
-		return Errorf(ErrForbidden, "Only admins (%s) can edit the catalog.", RoleAdmin)
+		return Errorf(ErrForbidden, "Only Signoff admins (%s) can %s.", RoleAdmin, what)
 	}
 	return nil
 }
@@ -42,7 +33,7 @@ func (s *Service) productStore() (ProductStore, error) {
 
 // AdminProducts lists every product, for admins.
 func (s *Service) AdminProducts(ctx context.Context, viewer Identity) ([]Product, error) {
-	if err := requireAdmin(viewer); err != nil {
+	if err := requireAdmin(viewer, "edit the catalog"); err != nil {
 		return nil, err
 	}
 	ps, err := s.reads.Products(ctx)
@@ -72,7 +63,7 @@ type VersionChanges struct {
 
 // EditProduct returns product id's definition and history, for admins.
 func (s *Service) EditProduct(ctx context.Context, viewer Identity, id string) (ProductEditor, error) {
-	if err := requireAdmin(viewer); err != nil {
+	if err := requireAdmin(viewer, "edit the catalog"); err != nil {
 		return ProductEditor{}, err
 	}
 	ps, err := s.productStore()
@@ -136,19 +127,25 @@ type PreviewStep struct {
 
 // PreviewChain resolves d's chain as a submission would (ResolveChain) and
 // says who decides each step; with a sample requester, whose manager a
-// MANAGER step names when the Service has a ManagerLookup.
+// MANAGER step names when the Service has a directory (Managers).
 func (s *Service) PreviewChain(ctx context.Context, viewer Identity, d Definition, requester string) ([]PreviewStep, error) {
-	if err := requireAdmin(viewer); err != nil {
+	if err := requireAdmin(viewer, "edit the catalog"); err != nil {
 		return nil, err
 	}
 	d.Normalize()
 	p := d.Product()
-	var rules []ChainStep
-	for _, st := range p.Chain {
-		if st.AppliesTo(p) {
-			rules = append(rules, st)
+	// The account's chain policy comes with every product the catalog
+	// reads (cached on Snowflake): the preview applies it too.
+	if s.reads != nil {
+		ps, err := s.reads.Products(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("preview: the chain policy: %w", err)
+		}
+		if len(ps) > 0 {
+			p.Policy = ps[0].Policy
 		}
 	}
+	rules := appliedRules(p, false)
 	steps := ResolveChain(p, false)
 	var out []PreviewStep
 	i := 0
@@ -177,11 +174,11 @@ func (s *Service) who(ctx context.Context, st ChainStep, p Product, requester st
 		if requester == "" || s.Managers == nil {
 			return "The requester's manager, who must hold " + st.ApproverRole, nil
 		}
-		m, ok, err := s.Managers.ManagerOf(ctx, requester)
+		m, err := s.Managers.ManagerOf(ctx, requester)
 		if err != nil {
 			return "", fmt.Errorf("preview: manager of %s: %w", requester, err)
 		}
-		if !ok {
+		if m == "" {
 			return requester + " has no manager in the directory: a request of theirs would be refused", nil
 		}
 		return requester + "'s manager, " + m + ", who must hold " + st.ApproverRole, nil
@@ -193,7 +190,7 @@ func (s *Service) who(ctx context.Context, st ChainStep, p Product, requester st
 // version of one read at baseVersion. Problems come back keyed by the
 // form's fields; the engine's refusals as errors with their sentences.
 func (s *Service) SaveProduct(ctx context.Context, viewer Identity, d Definition, create bool, baseVersion int) (Outcome, error) {
-	if err := requireAdmin(viewer); err != nil {
+	if err := requireAdmin(viewer, "edit the catalog"); err != nil {
 		return Outcome{}, err
 	}
 	ps, err := s.productStore()
@@ -219,7 +216,7 @@ func (s *Service) SaveProduct(ctx context.Context, viewer Identity, d Definition
 // NewProduct is the blank product form, for admins: permanent access
 // offered, no rule yet.
 func (s *Service) NewProduct(_ context.Context, viewer Identity) (ProductEditor, error) {
-	if err := requireAdmin(viewer); err != nil {
+	if err := requireAdmin(viewer, "edit the catalog"); err != nil {
 		return ProductEditor{}, err
 	}
 	if _, err := s.productStore(); err != nil {

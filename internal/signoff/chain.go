@@ -101,19 +101,19 @@ func HasTagSamples() []HasTagSample {
 // with its fallback role (the step's own, else the product's); for an
 // extension of a product whose extensions take the last step only, the
 // last step that applies, alone. It mirrors sqlstore's resolvedChain,
-// which the store contract suite holds it to.
+// which the store contract suite holds it to. Manager steps are left
+// without their user: ResolveChainFor fills it.
 func ResolveChain(p Product, extension bool) []Step {
-	var rules []ChainStep
-	for _, st := range slices.Concat(p.Chain, p.Policy) {
-		if st.AppliesTo(p) {
-			rules = append(rules, st)
-		}
-	}
-	if extension && p.ExtendLastStep && len(rules) > 0 {
-		rules = rules[len(rules)-1:]
-	}
+	return ResolveChainFor(p, extension, "")
+}
+
+// ResolveChainFor is ResolveChain for a requester whose manager, in the
+// directory, is manager ("" for none): each manager step's ApproverUser is
+// that manager, as a submission records it. NeedsManager says whether a
+// submission needs one.
+func ResolveChainFor(p Product, extension bool, manager string) []Step {
 	var out []Step
-	for _, st := range rules {
+	for _, st := range appliedRules(p, extension) {
 		n := st.Approvals()
 		for k := 1; k <= n; k++ {
 			label := st.Label
@@ -124,11 +124,43 @@ func ResolveChain(p Product, extension bool) []Step {
 			if fallback == "" {
 				fallback = p.FallbackRole
 			}
+			user := ""
+			if StepKindOf(st.Kind) == KindManager {
+				user = manager
+			}
 			out = append(out, Step{Order: len(out) + 1, Label: label, ApproverRole: st.ApproverRole,
-				DeadlineHours: st.DeadlineHours, FallbackRole: fallback})
+				DeadlineHours: st.DeadlineHours, FallbackRole: fallback, ApproverUser: user})
 		}
 	}
 	return out
+}
+
+// NeedsManager reports whether a submission for p (an extension or not)
+// has a manager step, which the requester's manager decides: without one in
+// the directory the engine refuses it (NO_MANAGER).
+func NeedsManager(p Product, extension bool) bool {
+	for _, st := range appliedRules(p, extension) {
+		if StepKindOf(st.Kind) == KindManager {
+			return true
+		}
+	}
+	return false
+}
+
+// appliedRules are the chain rules a submission for p copies: its own then
+// the policy's, those that apply to it, or for an extension through the
+// last step only, the last.
+func appliedRules(p Product, extension bool) []ChainStep {
+	var rules []ChainStep
+	for _, st := range slices.Concat(p.Chain, p.Policy) {
+		if st.AppliesTo(p) {
+			rules = append(rules, st)
+		}
+	}
+	if extension && p.ExtendLastStep && len(rules) > 0 {
+		rules = rules[len(rules)-1:]
+	}
+	return rules
 }
 
 // tagPattern is what a WhenTag may be: a tag or classification as people
@@ -233,6 +265,9 @@ func validateRule(what string, st ChainStep, kinds ...StepKind) error {
 	}
 	if st.Quorum < 0 || st.Quorum > MaxQuorum {
 		return Errorf(ErrInvalid, "%s may ask for 1 to %d approvals, not %d.", what, MaxQuorum, st.Quorum)
+	}
+	if StepKindOf(st.Kind) == KindManager && st.Approvals() > 1 {
+		return Errorf(ErrInvalid, "%s is the requester's manager's, who is one person: it asks for one approval.", what)
 	}
 	return nil
 }

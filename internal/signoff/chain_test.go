@@ -77,6 +77,7 @@ func TestValidateChain(t *testing.T) {
 			}
 		}, "can need 13 approvals"},
 		{"nothing applies", func(p *signoff.Product) { p.Chain[0].WhenTag = "PII" }, "no step of the chain applies"},
+		{"a manager's quorum", func(p *signoff.Product) { p.Chain[0].Kind, p.Chain[0].Quorum = signoff.KindManager, 2 }, "one person"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := base()

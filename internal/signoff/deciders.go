@@ -55,6 +55,9 @@ func FirstBlocked(steps []Step, requester string, holders RoleHolders) *Blocked 
 	for i, s := range open {
 		for _, role := range s.Roles() {
 			for _, u := range holders[role] {
+				if role == s.ApproverRole && s.ApproverUser != "" && u != s.ApproverUser && role != s.EscalatedTo {
+					continue // a manager step's role is its manager's alone
+				}
 				if _, took := decided[u]; !took && u != requester && !slices.Contains(candidates[i], u) {
 					candidates[i] = append(candidates[i], u)
 				}
@@ -90,6 +93,20 @@ func FirstBlocked(steps []Step, requester string, holders RoleHolders) *Blocked 
 func whyBlocked(s Step, requester string, holders []string, decided map[string]int, candidates []string,
 	open []Step, assigned map[string]int) string {
 	step := "Step " + strconv.Itoa(s.Order) + " (" + s.Label + ")"
+	if s.ApproverUser != "" && s.EscalatedTo == "" {
+		switch {
+		case !slices.Contains(holders, s.ApproverUser):
+			return step + " is for the requester's manager, " + s.ApproverUser + ", who does not hold " + s.ApproverRole + "."
+		case s.ApproverUser == requester:
+			return step + " is for the requester's manager, who is the requester."
+		}
+		if o, ok := decided[s.ApproverUser]; ok {
+			return step + " is for the requester's manager, " + s.ApproverUser + ", who decided step " + strconv.Itoa(o) +
+				", while one person decides at most one step of a request."
+		}
+		return step + " is for the requester's manager, " + s.ApproverUser + ", who is needed for another step, " +
+			"while one person decides at most one step of a request."
+	}
 	if len(holders) == 0 {
 		return step + " needs someone who holds " + s.ApproverRole + ", and nobody does."
 	}

@@ -252,6 +252,12 @@ func (p LedgerProblem) Sentence() string {
 		if p.Field == "rows" {
 			return fmt.Sprintf("The request is stored in %s rows, but its events make one request: rows were added.", p.Stored)
 		}
+		if p.RequestID == "" { // the directory of managers, whose events belong to no request
+			if strings.HasPrefix(p.Field, "directory rows of ") {
+				return fmt.Sprintf("The directory holds %s rows for %s: rows were added.", p.Stored, strings.TrimPrefix(p.Field, "directory rows of "))
+			}
+			return fmt.Sprintf("The directory's %s is %s, but its DIRECTORY_CHANGED events say %s.", p.Field, quoteOrNone(p.Stored), quoteOrNone(p.Expected))
+		}
 		return fmt.Sprintf("The stored %s is %s, but the request's events say %s.", p.Field, quoteOrNone(p.Stored), quoteOrNone(p.Expected))
 	case ProblemDigest:
 		if p.Field == "event" {

@@ -11,8 +11,7 @@ import (
 
 // SubmissionDetails is the details of a REQUEST_SUBMITTED event: the
 // duration asked for, the request it extends if any, the steps' escalation
-// policy (sqlstore.StepsPolicy: "<deadline hours>:<fallback role>;" per
-// step), then the chain as the request copied it (ChainSnapshot). The
+// policy (sqlstore.StepsPolicy: StepPolicy per step), then the chain as the request copied it (ChainSnapshot). The
 // verifier rebuilds it from the request's row and steps.
 func SubmissionDetails(days int, extends, policy, snapshot string) string {
 	ext := ""
@@ -46,11 +45,50 @@ func ParseSubmissionDetails(details string) (days int, snapshot string, ok bool)
 	if !found {
 		return 0, details, false
 	}
-	_, snapshot, found = strings.Cut(rest, "|")
+	snapshot, found = skipPolicy(rest)
 	if !found {
 		return 0, details, false
 	}
 	return n, snapshot, true
+}
+
+// StepPolicy is a step's part of a submission's steps policy
+// (sqlstore.StepsPolicy): "<deadline hours>:<fallback role>;", and for a
+// manager step "@<len>:<manager>;" (the length in characters, since a
+// user name may hold any character but controls).
+func StepPolicy(s Step) string {
+	out := strconv.Itoa(s.DeadlineHours) + ":" + s.FallbackRole + ";"
+	if s.ApproverUser != "" {
+		var b strings.Builder
+		writeField(&b, s.ApproverUser)
+		out += "@" + b.String() + ";"
+	}
+	return out
+}
+
+// skipPolicy returns what follows the steps policy at the start of s and
+// its "|"; found is false if s does not start with one. A role holds no
+// ";" or "|"; a manager's name may, and is skipped by its length.
+func skipPolicy(s string) (rest string, found bool) {
+	for {
+		if after, ok := strings.CutPrefix(s, "|"); ok {
+			return after, true
+		}
+		_, after, ok := strings.Cut(s, ";")
+		if !ok {
+			return "", false
+		}
+		s = after
+		if user, ok := strings.CutPrefix(s, "@"); ok {
+			_, after, err := readField(user)
+			if err != nil {
+				return "", false
+			}
+			if s, ok = strings.CutPrefix(after, ";"); !ok {
+				return "", false
+			}
+		}
+	}
 }
 
 // DecisionEvent is the audit event an approver's decision writes: its type,

@@ -131,6 +131,10 @@ const (
 	// (Details: ReviewDetails; Comment: their note); the request stays
 	// GRANTED.
 	EventReviewKept EventType = "REVIEW_KEPT"
+	// EventDirectoryChanged: an admin set (Details) or removed (no
+	// Details) the manager of the user in Comment. It belongs to no
+	// request.
+	EventDirectoryChanged EventType = "DIRECTORY_CHANGED"
 )
 
 // SystemActor is the actor of the events Signoff writes on its own
@@ -143,7 +147,8 @@ const SystemActor = "SIGNOFF$SCHEDULER"
 var EventTypes = []EventType{EventRequestSubmitted, EventStepApproved, EventStepRejected,
 	EventChangesRequested, EventRequestResubmitted, EventRequestApproved, EventAccessGranted,
 	EventGrantFailed, EventRequestWithdrawn, EventAccessRevoked, EventStepReminded,
-	EventStepEscalated, EventRequestExpired, EventExpiryReminded, EventAccessExpired, EventReviewKept, EventProductSaved}
+	EventStepEscalated, EventRequestExpired, EventExpiryReminded, EventAccessExpired, EventReviewKept, EventProductSaved,
+	EventDirectoryChanged}
 
 // Column describes one column of a data product, shown to requesters and to
 // approvers so that nobody approves in the dark.
@@ -270,6 +275,10 @@ type Step struct {
 	// ApprovedDays, if not 0, is the shorter duration the approver
 	// approved.
 	ApprovedDays int
+	// ApproverUser, for a manager step, is the requester's manager as the
+	// directory named them at submit: only they may decide the step with
+	// ApproverRole; once it escalated, the fallback role's members too.
+	ApproverUser string
 }
 
 // Roles returns the roles that may decide the step now: its approver role

@@ -186,8 +186,11 @@ func NoticesFor(e Event, r Request, holders RoleHolders, escalated []string) []N
 			if !ok || r.Status != StatusPending || r.CurrentStep != step {
 				continue
 			}
-			for _, role := range append([]string{s.ApproverRole}, escalated...) {
+			for i, role := range append([]string{s.ApproverRole}, escalated...) {
 				for _, u := range holders[role] {
+					if i == 0 && s.ApproverUser != "" && u != s.ApproverUser {
+						continue // a manager step's role is its manager's alone
+					}
 					if u != r.Requester && !r.DecidedBy(u) && !slices.Contains(to, u) {
 						to = append(to, u)
 					}

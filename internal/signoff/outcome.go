@@ -41,6 +41,12 @@ const (
 	CodeNotAdmin           Code = "NOT_ADMIN"            // only Signoff admins may retry a grant
 	CodeNotAdminOrOwner    Code = "NOT_ADMIN_OR_OWNER"   // only admins and the product's owners may revoke
 	CodeNotAuditor         Code = "NOT_AUDITOR"          // only admins and auditors may list every request and grant
+	CodeNotStepApprover    Code = "NOT_STEP_APPROVER"    // a manager step is its manager's (until it escalates)
+
+	// The directory (docs/design.md, "Manager steps").
+	CodeNoManager    Code = "NO_MANAGER"    // a manager step applies, and the directory has no manager for the requester
+	CodeSelfManager  Code = "SELF_MANAGER"  // nobody is their own manager
+	CodeManagerCycle Code = "MANAGER_CYCLE" // two people cannot manage each other
 
 	// Durations.
 	CodeDurationNotOffered Code = "DURATION_NOT_OFFERED" // the product does not offer the duration asked for
@@ -75,12 +81,12 @@ func (c Code) Kind() error {
 	case CodeIdentityUnavailable:
 		return ErrUnauthenticated
 	case CodeInvalid, CodeNoChain, CodeChainTooLong, CodeDurationNotOffered, CodeDurationLonger, CodeNotExtendable, CodeReasonApproved,
-		CodeAccessRoleNotOwned:
+		CodeAccessRoleNotOwned, CodeNoManager, CodeSelfManager, CodeManagerCycle:
 		return ErrInvalid
 	case CodeProductNotFound, CodeNotFound, CodeReviewNotFound, CodeNotInReview:
 		return ErrNotFound
 	case CodeOwnRequest, CodeDecidedAnotherStep, CodeActingAsNotHeld, CodeActingAsWrongRole,
-		CodeRoleNotHeld, CodeNotRequester, CodeNotAdmin, CodeNotAdminOrOwner, CodeNotAuditor:
+		CodeRoleNotHeld, CodeNotRequester, CodeNotAdmin, CodeNotAdminOrOwner, CodeNotAuditor, CodeNotStepApprover:
 		return ErrForbidden
 	}
 	return ErrConflict // OPEN_REQUEST_EXISTS, DUPLICATE_ID, WRONG_STATUS, STALE_STEP, CONFLICT and unknown codes
@@ -93,7 +99,8 @@ var Codes = []Code{CodeOK, CodeDryRun, CodeIdentityUnavailable, CodeInvalid, Cod
 	CodeOwnRequest, CodeDecidedAnotherStep, CodeActingAsNotHeld, CodeActingAsWrongRole, CodeRoleNotHeld,
 	CodeNotRequester, CodeNotAdmin, CodeNotAdminOrOwner, CodeNotAuditor, CodeDurationNotOffered, CodeDurationLonger,
 	CodeNotExtendable, CodeReasonApproved, CodeNotDue, CodeReviewNotFound, CodeReviewOpen, CodeNotInReview,
-	CodeAlreadyDecided, CodeConflict, CodeProductExists, CodeStaleVersion, CodeAccessRoleNotOwned}
+	CodeAlreadyDecided, CodeConflict, CodeProductExists, CodeStaleVersion, CodeAccessRoleNotOwned, CodeNotStepApprover, CodeNoManager,
+	CodeSelfManager, CodeManagerCycle}
 
 // APIMessage is the sentence the Snowflake API procedures put in their
 // envelope's "message" for people who call them with SQL. The app writes its
@@ -166,6 +173,14 @@ func (c Code) APIMessage() string {
 		return "The data product was saved by someone else since you read it; read it again and redo your change."
 	case CodeAccessRoleNotOwned:
 		return "SIGNOFF_OWNER does not own the access role, so Signoff could not grant it: GRANT OWNERSHIP ON ROLE <role> TO ROLE SIGNOFF_OWNER first."
+	case CodeNotStepApprover:
+		return "This is a manager step: only the requester's manager (data.step_user) can decide it, unless it escalated to its fallback role."
+	case CodeNoManager:
+		return "The data product needs your manager's approval, and Signoff's directory has no manager for you; ask a Signoff admin to add them."
+	case CodeSelfManager:
+		return "Nobody can be their own manager; data.line names the entry."
+	case CodeManagerCycle:
+		return "Two people cannot be each other's manager; data.line names the entry."
 	case CodeConflict:
 		return "Someone changed the request at the same moment; nothing was changed. Try again."
 	}
@@ -221,6 +236,16 @@ type Outcome struct {
 	// Version is the product version a save wrote (or, refused, the
 	// product's current one).
 	Version int `json:"version,omitempty"`
+	// StepUser is the current step's one decider, for a manager step: the
+	// requester's manager (NOT_STEP_APPROVER).
+	StepUser string `json:"step_user,omitempty"`
+	// Line, UserName and ManagerName name the directory entry a
+	// SET_MANAGERS refusal is about (1-based); Changed counts the entries
+	// an accepted call changed.
+	Line        int    `json:"line,omitempty"`
+	UserName    string `json:"user_name,omitempty"`
+	ManagerName string `json:"manager_name,omitempty"`
+	Changed     int    `json:"changed,omitempty"`
 	// GrantError says why the grant after a final approval recorded no
 	// outcome (the request stays APPROVED): for the log, never for a page.
 	GrantError string `json:"grant_error,omitempty"`
@@ -336,10 +361,32 @@ func (o Outcome) message() string {
 		return "Someone else saved this data product since you opened it. Nothing was saved; open it again and redo your change."
 	case CodeAccessRoleNotOwned:
 		return "Signoff could not grant this access role: its owner role, SIGNOFF_OWNER, does not own it. Ask a Snowflake admin to run GRANT OWNERSHIP ON ROLE <the access role> TO ROLE SIGNOFF_OWNER COPY CURRENT GRANTS (deploy/README.md). Nothing was saved."
+	case CodeNotStepApprover:
+		if o.StepUser == "" {
+			return fmt.Sprintf("The %s step is for the requester's manager to decide. Nothing was changed.", o.StepLabel)
+		}
+		return fmt.Sprintf("The %s step is for the requester's manager, %s, to decide (or, once it escalates, its fallback approvers). Nothing was changed.",
+			o.StepLabel, o.StepUser)
+	case CodeNoManager:
+		return fmt.Sprintf("%s needs your manager's approval, and your manager is not in Signoff's directory. Ask a Signoff admin to add them; nothing was submitted.",
+			or(o.ProductName, o.ProductID))
+	case CodeSelfManager:
+		return fmt.Sprintf("%s: %s cannot be their own manager. Nothing was changed.", entryName(o.Line), o.UserName)
+	case CodeManagerCycle:
+		return fmt.Sprintf("%s: %s manages %s already, so %s cannot manage %s. Nothing was changed.",
+			entryName(o.Line), o.UserName, o.ManagerName, o.ManagerName, o.UserName)
 	case CodeConflict:
 		return "Someone changed this request at the same moment. Nothing was changed; reload the page and try again."
 	}
 	return fmt.Sprintf("Signoff refused the action (%s). Nothing was changed.", o.Code)
+}
+
+// entryName names the directory entry at line (1-based) in a refusal.
+func entryName(line int) string {
+	if line <= 0 {
+		return "The entry"
+	}
+	return fmt.Sprintf("Line %d", line)
 }
 
 func or(s, fallback string) string {

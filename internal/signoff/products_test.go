@@ -2,6 +2,7 @@ package signoff_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -117,11 +118,17 @@ func TestDefinitionChanges(t *testing.T) {
 }
 
 // managers is a directory of managers for the preview.
+// managers is a directory of managers in memory, for the preview.
 type managers map[string]string
 
-func (m managers) ManagerOf(_ context.Context, user string) (string, bool, error) {
-	boss, ok := m[user]
-	return boss, ok, nil
+func (m managers) ManagerOf(_ context.Context, user string) (string, error) { return m[user], nil }
+
+func (m managers) ManagerEntries(context.Context, string, int) ([]signoff.DirectoryEntry, error) {
+	return nil, nil
+}
+
+func (m managers) SetManagers(context.Context, signoff.Identity, signoff.DirectoryCall) (signoff.Outcome, error) {
+	return signoff.Outcome{}, errors.New("not in the preview")
 }
 
 func TestPreviewChain(t *testing.T) {

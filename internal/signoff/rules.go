@@ -261,6 +261,16 @@ func DecideRole(viewer Identity, r Request, actingAs string) (string, error) {
 	if r.DecidedBy(viewer.User) {
 		return "", Errorf(ErrForbidden, "You already decided a step of this request; another person must decide the %s step.", step.Label)
 	}
+	// A manager step is its manager's, unless it escalated and the viewer
+	// decides it with the fallback role (sqlstore.CheckDecide's order).
+	other := step.ApproverUser != "" && viewer.User != step.ApproverUser
+	if other && !(step.EscalatedTo != "" && viewer.HasRole(step.EscalatedTo) && (actingAs == "" || actingAs == step.EscalatedTo)) {
+		return "", Outcome{Code: CodeNotStepApprover, StepLabel: step.Label, StepUser: step.ApproverUser}.Err()
+	}
+	holds := viewer.HasRole
+	if other {
+		holds = func(role string) bool { return role == step.EscalatedTo && viewer.HasRole(role) }
+	}
 	if actingAs != "" {
 		if !viewer.HasRole(actingAs) {
 			return "", Errorf(ErrForbidden, "You chose to act as %s, but that role is not in your session.", actingAs)
@@ -270,10 +280,10 @@ func DecideRole(viewer Identity, r Request, actingAs string) (string, error) {
 		}
 		return actingAs, nil
 	}
-	if !slices.ContainsFunc(step.Roles(), viewer.HasRole) {
+	if !slices.ContainsFunc(step.Roles(), holds) {
 		return "", Errorf(ErrForbidden, "The %s step needs the %s role, which is not in your session.", step.Label, step.ApproverRole)
 	}
-	return DecidingRole(step.ApproverRole, step.EscalatedTo, "", viewer.HasRole), nil
+	return DecidingRole(step.ApproverRole, step.EscalatedTo, "", holds), nil
 }
 
 // CanExtend reports whether viewer may ask to extend r's access: its

@@ -49,15 +49,17 @@ type Service struct {
 	// Directory says who holds roles, so pages can say when a chain cannot
 	// complete; nil when the engine has none (Snowflake, for now).
 	Directory Directory
+	// Managers is the directory of who manages whom, for manager steps
+	// (managers.go); nil when the engine keeps none: manager steps then
+	// show no manager before a submission, and the engine still resolves
+	// them.
+	Managers Managers
 	// Notifier is the engine's outbox (notify.go); nil when the engine
 	// sends no notifications.
 	Notifier Notifier
 	// Products saves products and reads their versions (admin.go); nil
 	// when the engine offers no catalog administration.
 	Products ProductStore
-	// Managers names a requester's manager for the chain preview; nil
-	// when no directory of managers is wired.
-	Managers ManagerLookup
 	// PendingTTL is how long a viewer's pending approvals count (the
 	// header's) is reused; 0 reads it for every page.
 	PendingTTL time.Duration
@@ -215,12 +217,19 @@ type ProductPage struct {
 	// Open is the viewer's open request for the product, if any: the request
 	// form is replaced by a link to it.
 	Open *Request
-	// Steps are the steps a request by the viewer would go through now
-	// (ResolveChain): the chain's rules applied to the product.
+	// Steps are the steps a request by the viewer would go through now:
+	// the chain's rules and the policy applied to the product
+	// (ResolveChainFor), a manager step with the viewer's manager when the
+	// viewer has no open request.
 	Steps []Step
 	// Blocked, when the viewer has no open request, is the first step of the
 	// chain nobody could decide for them: the form warns before they ask.
 	Blocked *Blocked
+	// NeedsManager says the chain has a manager step for the viewer, and
+	// Manager is their manager in the directory ("" for none: a submission
+	// is refused, NO_MANAGER, and the form says so before).
+	NeedsManager bool
+	Manager      string
 }
 
 // Product returns the product page for id.
@@ -235,10 +244,27 @@ func (s *Service) Product(ctx context.Context, viewer Identity, id string) (Prod
 	if err != nil {
 		return ProductPage{}, fmt.Errorf("product %q: %w", id, err)
 	}
-	page := ProductPage{Product: p, Open: open, Steps: ResolveChain(p, false)}
-	if open == nil {
-		page.Blocked = s.blocked(ctx, page.Steps, viewer.User)
+	page := ProductPage{Product: p, Open: open}
+	if open != nil { // no form to warn: the chain without a read of the viewer's manager
+		page.Steps = ResolveChain(p, false)
+		return page, nil
 	}
+	if s.Managers != nil && NeedsManager(p, false) {
+		page.NeedsManager = true
+		if page.Manager, err = s.Managers.ManagerOf(ctx, viewer.User); err != nil {
+			return ProductPage{}, fmt.Errorf("product %q: manager of %s: %w", id, viewer.User, err)
+		}
+		if page.Manager == viewer.User { // corrupt data: the engine refuses it as none
+			page.Manager = ""
+		}
+		page.Steps = ResolveChainFor(p, false, page.Manager)
+		if page.Manager != "" {
+			page.Blocked = s.blocked(ctx, page.Steps, viewer.User)
+		}
+		return page, nil
+	}
+	page.Steps = ResolveChain(p, false)
+	page.Blocked = s.blocked(ctx, page.Steps, viewer.User)
 	return page, nil
 }
 

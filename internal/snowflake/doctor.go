@@ -55,7 +55,7 @@ func (d *Doctor) Diagnose(ctx context.Context, admin signoff.Identity) (signoff.
 // signoff doctor runs inside the container, where no visitor is.
 func (d *Doctor) ServiceChecks(ctx context.Context) signoff.Checks {
 	cs := signoff.Checks{d.tokenFileCheck(), d.serviceSessionCheck(ctx), d.viewsCheck(ctx), d.roleHolderCheck(ctx),
-		d.accessUsageCheck(ctx), d.digestsCheck(ctx)}
+		d.accessUsageCheck(ctx), d.managersCheck(ctx), d.digestsCheck(ctx)}
 	for _, role := range SignoffRoles {
 		cs = append(cs, d.roleGrantsCheck(ctx, role))
 	}
@@ -176,6 +176,43 @@ func (d *Doctor) roleHolderCheck(ctx context.Context) signoff.Check {
 	}
 	c.Status = signoff.CheckPass
 	c.Detail = fmt.Sprintf("Readable: %d grants of %d roles to users, as ACCOUNT_USAGE held them (up to two hours ago).", holders, roles)
+	return c
+}
+
+// ManagersQuery reads the directory of managers as the product page does
+// (sqlstore.SelectManagerOf), counted: its users, the users with more than
+// one row (standard tables enforce no key; the verifier reports them), and
+// the chain steps that need it.
+const ManagersQuery = `SELECT COUNT(*), COUNT(*) - COUNT(DISTINCT user_name),
+  (SELECT COUNT(*) FROM approval_chain WHERE step_kind = 'MANAGER') FROM user_manager`
+
+// managersCheck reads SIGNOFF.API.USER_MANAGER on the service's
+// connection: the directory that MANAGER chain steps resolve through.
+func (d *Doctor) managersCheck(ctx context.Context) signoff.Check {
+	c := signoff.Check{Name: "Directory of managers (USER_MANAGER)"}
+	var users, duplicates, steps int64
+	if err := d.store.db.QueryRowContext(ctx, ManagersQuery).Scan(&users, &duplicates, &steps); err != nil {
+		c.Status, c.Detail = signoff.CheckFail, translate(err).Error()
+		c.Fix = "SIGNOFF_APP reads SIGNOFF.API.USER_MANAGER: run sql/snowflake/01_data_model.sql and 02_grants.sql. " +
+			"Until then product pages fail to say who decides a manager step."
+		return c
+	}
+	switch {
+	case duplicates > 0:
+		c.Status = signoff.CheckFail
+		c.Detail = fmt.Sprintf("%d users have more than one row: only SET_MANAGERS should write the table, and it never does that.", duplicates)
+		c.Fix = "Someone who holds SIGNOFF_OWNER wrote SIGNOFF.MAIN.USER_MANAGER directly: verify the audit log " +
+			"(/audit/verify), then set those users' managers again with SIGNOFF.API.SET_MANAGERS."
+	case users == 0 && steps > 0:
+		c.Status = signoff.CheckWarn
+		c.Detail = fmt.Sprintf("%d chain steps are the requester's manager's, and the directory names nobody's manager: "+
+			"requests for those products are refused (NO_MANAGER).", steps)
+		c.Fix = "Load the directory as " + signoff.RoleAdmin + ": CALL SIGNOFF.API.SET_MANAGERS((SELECT ARRAY_AGG(" +
+			"OBJECT_CONSTRUCT('user', ..., 'manager', ...)) FROM <your HR table>)), or on the Directory page (deploy/README.md)."
+	default:
+		c.Status = signoff.CheckPass
+		c.Detail = fmt.Sprintf("Readable: %d users have a manager; %d chain steps are the requester's manager's.", users, steps)
+	}
 	return c
 }
 
@@ -597,7 +634,8 @@ func (d *Doctor) SessionChecks(ctx context.Context, admin signoff.Identity) sign
 	cs = append(cs, d.listsCheck(ctx, db))
 	cs = append(cs, signoff.DryRuns(ctx, d.store, admin, &d.ids, d.now())...)
 	cs = append(cs, signoff.ReviewDryRuns(ctx, d.store, admin, &d.ids, d.now())...)
-	return append(cs, signoff.ProductDryRun(ctx, d.store, admin, &d.ids, d.now()))
+	cs = append(cs, signoff.ProductDryRun(ctx, d.store, admin, &d.ids, d.now()))
+	return append(cs, signoff.DirectoryDryRun(ctx, d.store, admin, &d.ids, d.now()))
 }
 
 func (d *Doctor) sessionCheck(ctx context.Context, db *sql.DB, admin signoff.Identity) signoff.Checks {

@@ -37,9 +37,10 @@ type fakeAccount struct {
 	dryRuns                       map[string]string // procedure → the code its dry run answers
 	listGrants                    signoff.Code      // what LIST_GRANTS answers instead of OK with no grants
 
-	historyDigests, logDigests []signoff.Digest // what the query history and the event table hold
-	ledger                     map[int]string   // the audit log's hash at each position
-	roleHolders                int              // rows of ROLE_HOLDER
+	historyDigests, logDigests  []signoff.Digest // what the query history and the event table hold
+	ledger                      map[int]string   // the audit log's hash at each position
+	roleHolders                 int              // rows of ROLE_HOLDER
+	managers, managerDuplicates int              // rows of USER_MANAGER, and users with more than one
 }
 
 // taskRowFor is t as PREFLIGHT lists it, started.
@@ -66,7 +67,7 @@ func installed() *fakeAccount {
 		forbidden: map[string]bool{}, fail: map[string]sftest.Response{},
 		serviceRole: "SIGNOFF_APP", serviceWarehouse: "SIGNOFF_WH", sessionUser: "JANE.DOE@ACME.COM",
 		sessionWarehouse: "SIGNOFF_WH", sessionRoles: map[string]bool{"SIGNOFF_ADMIN": true, "SIGNOFF_AUDITOR": true},
-		dryRuns: map[string]string{"SUBMIT_REQUEST": "PRODUCT_NOT_FOUND", "DECIDE_STEP": "NOT_FOUND",
+		dryRuns: map[string]string{"SET_MANAGERS": "INVALID", "SUBMIT_REQUEST": "PRODUCT_NOT_FOUND", "DECIDE_STEP": "NOT_FOUND",
 			"WITHDRAW_REQUEST": "NOT_FOUND", "RETRY_GRANT": "NOT_FOUND", "REVOKE_ACCESS": "NOT_FOUND",
 			"RESUBMIT_REQUEST": "NOT_FOUND", "START_REVIEW": "PRODUCT_NOT_FOUND", "DECIDE_REVIEW": "REVIEW_NOT_FOUND", "SAVE_PRODUCT": "PRODUCT_NOT_FOUND"}}
 	for _, list := range [][]Grant{ExpectedGrants, ExpectedRoleGrants, Owned} {
@@ -106,6 +107,7 @@ func installed() *fakeAccount {
 	// The install's task; the optional notifications step did not run.
 	a.preflight["tasks"] = []map[string]any{taskRowFor(ScheduleTask)}
 	a.roleHolders = 14
+	a.managers = 14
 	return a
 }
 
@@ -168,6 +170,9 @@ func (a *fakeAccount) answer(roles []string) func(sftest.Query) (sftest.Response
 			return sftest.Result([]sftest.Column{sftest.Fixed("N"), sftest.Fixed("R")}, []any{a.roleHolders, 4}), true
 		case text == AccessUsageQuery:
 			return sftest.Result([]sftest.Column{sftest.Fixed("P"), sftest.Fixed("U")}, []any{3, 1}), true
+		case text == ManagersQuery:
+			return sftest.Result([]sftest.Column{sftest.Fixed("N"), sftest.Fixed("D"), sftest.Fixed("S")},
+				[]any{a.managers, a.managerDuplicates, 2}), true
 		case text == QueryHistoryDigests:
 			var rows [][]any
 			for _, d := range a.historyDigests {
@@ -237,6 +242,11 @@ func (a *fakeAccount) answer(roles []string) func(sftest.Query) (sftest.Response
 				return answerWith(a.listGrants, nil), true
 			}
 			return answerWith(signoff.CodeOK, map[string]any{"grants": []any{}, "more": false}), true
+		case strings.HasPrefix(text, "CALL SIGNOFF.API.SET_MANAGERS("):
+			if q.Bindings["1"].Value != `[{"user":"","manager":""}]` {
+				return sftest.Fail("000603", "XX000", "the preflight changed the directory for real"), true
+			}
+			return answerWith(signoff.Code(a.dryRuns["SET_MANAGERS"]), map[string]any{"field": "user_name"}), true
 		case strings.HasPrefix(text, "CALL SIGNOFF.API."):
 			proc, _, _ := strings.Cut(strings.TrimPrefix(text, "CALL SIGNOFF.API."), "(")
 			if last := q.Bindings[fmt.Sprint(len(q.Bindings))]; last.Type != "BOOLEAN" || last.Value != "true" {
@@ -299,7 +309,7 @@ func TestDoctorPassesOnAnAccountAsInstalled(t *testing.T) {
 		assert.Equal(t, signoff.CheckPass, c.Status, "%s: %s\nfix: %s", c.Name, c.Detail, c.Fix)
 	}
 	assert.Equal(t, []string{"Service token file", "Service session", "API views", "Who holds roles (ROLE_HOLDER)",
-		"Grants' last use (ACCESS_USAGE)", "Audit log digests", "Grants to SIGNOFF_OWNER", "Grants to SIGNOFF_APP", "Grants to SIGNOFF_DEPLOYER", "Grants to SIGNOFF_ADMIN",
+		"Grants' last use (ACCESS_USAGE)", "Directory of managers (USER_MANAGER)", "Audit log digests", "Grants to SIGNOFF_OWNER", "Grants to SIGNOFF_APP", "Grants to SIGNOFF_DEPLOYER", "Grants to SIGNOFF_ADMIN",
 		"Grants to SIGNOFF_AUDITOR", "Signoff's grants to PUBLIC", "Who may create public endpoints",
 		"Caller grants of SIGNOFF_APP", "Who holds SIGNOFF_OWNER", "Who holds SIGNOFF_APP",
 		"Your session", "Roles Signoff sees in your session", "Caller identity in the procedures",
@@ -307,7 +317,7 @@ func TestDoctorPassesOnAnAccountAsInstalled(t *testing.T) {
 		"Text rules: Snowflake and Go agree", "Chain snapshot: Snowflake and Go agree",
 		"ADD_HOURS: Snowflake and Go agree", "HAS_TAG: Snowflake and Go agree", "Schedule task", "Notifications task", "SQL API lists (LIST_GRANTS)",
 		"Dry run: submit", "Dry run: decide", "Dry run: withdraw", "Dry run: retry grant", "Dry run: revoke",
-		"Dry run: resubmit", "Dry run: start review", "Dry run: decide review", "Dry run: save a product"}, names)
+		"Dry run: resubmit", "Dry run: start review", "Dry run: decide review", "Dry run: save a product", "Dry run: set managers"}, names)
 	assert.Contains(t, find(t, cs, "Roles Signoff sees in your session").Detail, "2 of the 3 roles that matter: SIGNOFF_ADMIN, SIGNOFF_AUDITOR")
 	assert.Equal(t, "The query history holds 1 digest (the service's last 7 days), the event table 2 digests (a year); "+
 		"the newest, of 2026-11-30 14:03:59 UTC, records event 600, which the audit log still holds unchanged.",
@@ -325,7 +335,7 @@ func TestDoctorPassesOnAnAccountAsInstalled(t *testing.T) {
 			require.Equal(t, "svc-token", l.Token)
 		}
 	}
-	assert.Len(t, caller, 10, "one session for the session checks, one per dry run")
+	assert.Len(t, caller, 11, "one session for the session checks, one per dry run")
 	for _, q := range fake.Queries() {
 		isCall := strings.HasPrefix(q.SQLText, "CALL ") || strings.HasPrefix(q.SQLText, "SELECT CURRENT_USER(), CURRENT_ROLE(), CURRENT_SECONDARY_ROLES()")
 		assert.Equal(t, isCall, caller[q.SessionToken], "%s ran in the wrong session", q.SQLText)
@@ -549,6 +559,17 @@ func TestDoctorDetectsEachProblem(t *testing.T) {
 					"SQL access control error: Insufficient privileges to operate on view 'GRANTS_TO_USERS'")
 			},
 			"Who holds roles (ROLE_HOLDER)", signoff.CheckFail, "Insufficient privileges", "SECURITY_VIEWER"},
+		{"the directory names nobody's manager, and chains have manager steps",
+			func(a *fakeAccount) { a.managers = 0 },
+			"Directory of managers (USER_MANAGER)", signoff.CheckWarn, "requests for those products are refused (NO_MANAGER)", "SET_MANAGERS"},
+		{"the directory has a user twice",
+			func(a *fakeAccount) { a.managerDuplicates = 1 },
+			"Directory of managers (USER_MANAGER)", signoff.CheckFail, "1 users have more than one row", "/audit/verify"},
+		{"the app cannot read USER_MANAGER",
+			func(a *fakeAccount) {
+				a.fail[ManagersQuery] = sftest.Fail("002003", "42S02", "Object 'USER_MANAGER' does not exist or not authorized.")
+			},
+			"Directory of managers (USER_MANAGER)", signoff.CheckFail, "does not exist or not authorized", "02_grants.sql"},
 		{"ROLE_HOLDER lists nobody yet (ACCOUNT_USAGE's lag)",
 			func(a *fakeAccount) { a.roleHolders = 0 },
 			"Who holds roles (ROLE_HOLDER)", signoff.CheckWarn, "up to two hours behind", "Wait two hours"},
@@ -601,6 +622,9 @@ func TestDoctorDetectsEachProblem(t *testing.T) {
 			func(a *fakeAccount) { a.dryRuns["DECIDE_STEP"] = "IDENTITY_UNAVAILABLE" },
 			"Dry run: decide", signoff.CheckFail, "answered IDENTITY_UNAVAILABLE where it must answer NOT_FOUND",
 			"caller identity check"},
+		{"the admin cannot change the directory (SET_MANAGERS sees no admin)",
+			func(a *fakeAccount) { a.dryRuns["SET_MANAGERS"] = "NOT_ADMIN" },
+			"Dry run: set managers", signoff.CheckFail, "It answered NOT_ADMIN where it must refuse an entry without a user as INVALID", "SET_MANAGERS"},
 		{"a procedure is missing",
 			func(a *fakeAccount) {
 				a.fail[callRevoke] = sftest.Fail("002141", "42601", "Unknown user-defined function SIGNOFF.API.REVOKE_ACCESS.")

@@ -448,14 +448,15 @@ func TestDriverHandlerAndUnknownStatements(t *testing.T) {
 	at := sftest.Binding{Type: "TIMESTAMP_NTZ", Value: strconv.FormatInt(t1.UnixNano(), 10)}
 	require.Equal(t, map[string]sftest.Binding{
 		"1": {Type: "TEXT", Value: "APPROVER_MGR"}, "2": {Type: "TEXT", Value: "APPROVER_OWNER"},
-		"3": {Type: "TEXT", Value: "APPROVER_MGR"}, "4": {Type: "TEXT", Value: "APPROVER_OWNER"},
-		"5": {Type: "TEXT", Value: "CAROL"}, "6": {Type: "TEXT", Value: "CAROL"},
-		"7": {Type: "TEXT", Value: "SALES_EU"}, "8": {Type: "TEXT", Value: "CONFIDENTIAL"},
-		"9": {Type: "TEXT", Value: "EU sales orders"}, "10": {Type: "TEXT", Value: "EU sales orders"}, "11": at, "12": at,
-		"13": {Type: "TEXT", Value: reqID},
-		"14": {Type: "TEXT", Value: "APPROVER_MGR"}, "15": {Type: "TEXT", Value: "APPROVER_OWNER"},
+		"3": {Type: "TEXT", Value: "CAROL"}, "4": {Type: "TEXT", Value: "CAROL"},
+		"5": {Type: "TEXT", Value: "APPROVER_MGR"}, "6": {Type: "TEXT", Value: "APPROVER_OWNER"},
+		"7": {Type: "TEXT", Value: "CAROL"}, "8": {Type: "TEXT", Value: "CAROL"},
+		"9": {Type: "TEXT", Value: "SALES_EU"}, "10": {Type: "TEXT", Value: "CONFIDENTIAL"},
+		"11": {Type: "TEXT", Value: "EU sales orders"}, "12": {Type: "TEXT", Value: "EU sales orders"}, "13": at, "14": at,
+		"15": {Type: "TEXT", Value: reqID},
 		"16": {Type: "TEXT", Value: "APPROVER_MGR"}, "17": {Type: "TEXT", Value: "APPROVER_OWNER"},
-	}, sent.Bindings, "role binds (a step's role, or the fallback it escalated to), the user twice, the filters, the cursor (times as TIMESTAMP_NTZ), the roles again for the products")
+		"18": {Type: "TEXT", Value: "APPROVER_MGR"}, "19": {Type: "TEXT", Value: "APPROVER_OWNER"},
+	}, sent.Bindings, "role binds (a step's role, for a manager step only the user's), the user twice, the fallback roles it escalated to, the user twice, the filters, the cursor (times as TIMESTAMP_NTZ), the roles again for the products")
 
 	// Anything else gets an error a test cannot miss.
 	_, err = st.Reads().ApproverRoles(t.Context())

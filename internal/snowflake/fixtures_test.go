@@ -37,7 +37,7 @@ var requestCols = []string{"request_id", "product_id", "name", "classification",
 	"business_reason", "status", "current_step", "step_count", "created_at", "updated_at",
 	"step_order", "step_label", "approver_role", "decision", "decided_by", "acting_role", "comment", "decided_at",
 	"asked_days", "duration_days", "expires_at", "deadline_hours", "fallback_role", "escalated_to", "approved_days",
-	"extends_request_id"}
+	"extends_request_id", "approver_user"}
 
 // queueCols are SelectQueue's columns: the row's kind ('R' for a request's
 // step, 'P' for a product the filters offer), then requestCols.
@@ -53,6 +53,7 @@ var detailCols = []string{"kind", "ord",
 	"description", "owner", "owner_role", "domain", "tags", "product_columns",
 	"asked_days", "duration_days", "expires_at", "deadline_hours", "fallback_role", "escalated_to",
 	"approved_days", "durations", "pending_days", "product_fallback_role", "extends_request_id", "extension_steps",
+	"approver_user",
 	"event_id", "actor", "actor_role", "event_type", "event_step", "details", "seq", "prev_hash", "hash"}
 
 var eventCols = []string{"event_id", "event_time", "request_id", "product_id", "product_name", "actor", "actor_role",
@@ -135,7 +136,7 @@ func requestValues(r signoff.Request, st signoff.Step) []driver.Value {
 		r.Reason, string(r.Status), int64(r.CurrentStep), int64(r.StepCount), r.CreatedAt, r.UpdatedAt,
 		int64(st.Order), st.Label, st.ApproverRole, string(st.Decision), st.DecidedBy, st.ActorRole, st.Comment,
 		decidedAt, int64(r.AskedDays), int64(r.DurationDays), expiresAt(r), int64(st.DeadlineHours), st.FallbackRole,
-		st.EscalatedTo, int64(st.ApprovedDays), r.Extends}
+		st.EscalatedTo, int64(st.ApprovedDays), r.Extends, st.ApproverUser}
 }
 
 // expiresAt is when r's access ends, or SQL NULL.
@@ -179,7 +180,7 @@ func queueValues(products []signoff.Product, rs ...signoff.Request) [][]driver.V
 	}
 	for _, p := range products {
 		rows = append(rows, []driver.Value{"P", "", p.ID, p.Name, p.Classification, "", "", "", "", int64(0), int64(0),
-			nil, nil, int64(0), "", "", "", "", "", "", nil, int64(0), int64(0), nil, int64(0), "", "", int64(0), ""})
+			nil, nil, int64(0), "", "", "", "", "", "", nil, int64(0), int64(0), nil, int64(0), "", "", int64(0), "", ""})
 	}
 	return rows
 }
@@ -213,7 +214,8 @@ func detailValues(r signoff.Request, p signoff.Product, evs ...signoff.Event) []
 			null(st.Comment), decidedAt,
 			p.Description, p.Owner, p.OwnerRole, p.Domain, mustJSON(p.Tags), mustJSON(p.Columns),
 			int64(r.AskedDays), int64(r.DurationDays), expiresAt(r), nil, null(st.FallbackRole), null(st.EscalatedTo),
-			nil, signoff.FormatDurations(p.Durations), nil, null(p.FallbackRole), null(r.Extends), extensionSteps(p)}
+			nil, signoff.FormatDurations(p.Durations), nil, null(p.FallbackRole), null(r.Extends), extensionSteps(p),
+			null(st.ApproverUser)}
 		rows = append(rows, append(row, nulls(9)...))
 	}
 	for _, e := range evs {
@@ -225,7 +227,7 @@ func detailValues(r signoff.Request, p signoff.Product, evs ...signoff.Event) []
 		row = append(row, nulls(10)...) // name … updated_at
 		row = append(row, nil, nil, null(string(e.Decision)), nil, nil, null(e.Comment), e.Time)
 		row = append(row, nulls(6)...)  // description … product_columns
-		row = append(row, nulls(12)...) // asked_days … extension_steps
+		row = append(row, nulls(13)...) // asked_days … approver_user
 		row = append(row, e.ID, e.Actor, null(e.ActorRole), string(e.Type), step, null(e.Details),
 			int64(e.Seq), e.PrevHash, e.Hash)
 		rows = append(rows, row)

@@ -200,7 +200,7 @@ func browse(t *testing.T, identityTTL time.Duration, freshTokens bool, lifetime,
 					})
 				}
 				expect = append(expect, func(m sqlmock.Sqlmock) {
-					expectQuery(m, queueSQL(oneRole), "APPROVER_MGR", "APPROVER_MGR", "BOB", "BOB", "APPROVER_MGR", "APPROVER_MGR").
+					expectQuery(m, queueSQL(oneRole), "APPROVER_MGR", "BOB", "BOB", "APPROVER_MGR", "BOB", "BOB", "APPROVER_MGR", "APPROVER_MGR").
 						WillReturnRows(queueRows([]signoff.Product{salesEU()}, atStep1))
 				})
 			case 2:

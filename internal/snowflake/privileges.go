@@ -59,6 +59,7 @@ var ExpectedGrants = []Grant{
 	{"SIGNOFF_APP", "SELECT", "VIEW", "SIGNOFF.API.REVIEW_ITEM"},
 	{"SIGNOFF_APP", "SELECT", "VIEW", "SIGNOFF.API.ACCESS_USAGE"},    // the grants' last use
 	{"SIGNOFF_APP", "SELECT", "VIEW", "SIGNOFF.API.PRODUCT_VERSION"}, // a product's history
+	{"SIGNOFF_APP", "SELECT", "VIEW", "SIGNOFF.API.USER_MANAGER"},    // the directory (manager steps)
 	{"SIGNOFF_APP", "USAGE", "WAREHOUSE", "SIGNOFF_WH"},
 
 	// Admins run the preflight; they inherit SIGNOFF_AUDITOR.
@@ -66,6 +67,9 @@ var ExpectedGrants = []Grant{
 	// ... and edit the catalog, from the pages or with SQL.
 	{"SIGNOFF_ADMIN", "USAGE", "PROCEDURE", "SIGNOFF.API.SAVE_PRODUCT"},
 	{"SIGNOFF_ADMIN", "USAGE", "PROCEDURE", "SIGNOFF.API.SET_CHAIN"},
+	// ... and maintain the directory of managers (manager steps).
+	{"SIGNOFF_ADMIN", "USAGE", "PROCEDURE", "SIGNOFF.API.SET_MANAGERS"},
+	{"SIGNOFF_ADMIN", "USAGE", "PROCEDURE", "SIGNOFF.API.SET_MANAGER"},
 
 	// Auditors read every view and check the audit hash chain.
 	{"SIGNOFF_AUDITOR", "USAGE", "DATABASE", "SIGNOFF"},
@@ -90,6 +94,7 @@ var ExpectedGrants = []Grant{
 	{"SIGNOFF_AUDITOR", "SELECT", "VIEW", "SIGNOFF.API.REVIEW_ITEM"},
 	{"SIGNOFF_AUDITOR", "SELECT", "VIEW", "SIGNOFF.API.ACCESS_USAGE"},
 	{"SIGNOFF_AUDITOR", "SELECT", "VIEW", "SIGNOFF.API.PRODUCT_VERSION"},
+	{"SIGNOFF_AUDITOR", "SELECT", "VIEW", "SIGNOFF.API.USER_MANAGER"},
 	// ... and read the digests the service keeps in its logs.
 	{"SIGNOFF_AUDITOR", "USAGE", "SCHEMA", "SIGNOFF.APP"},
 	{"SIGNOFF_AUDITOR", "MONITOR", "SERVICE", "SIGNOFF.APP.SIGNOFF"},

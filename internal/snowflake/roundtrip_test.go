@@ -115,13 +115,13 @@ func TestRoundTrips(t *testing.T) {
 		service: func(m sqlmock.Sqlmock) {
 			expectQuery(m, sqlstore.SelectApproverRoles).WillReturnRows(sqlmock.NewRows([]string{"approver_role"}).
 				AddRow("APPROVER_DPO").AddRow("APPROVER_MGR").AddRow("APPROVER_OWNER"))
-			expectQuery(m, queueSQL(oneRole), "APPROVER_MGR", "APPROVER_MGR", "BOB", "BOB", "APPROVER_MGR", "APPROVER_MGR").WillReturnRows(queueRows(products, a))
+			expectQuery(m, queueSQL(oneRole), "APPROVER_MGR", "BOB", "BOB", "APPROVER_MGR", "BOB", "BOB", "APPROVER_MGR", "APPROVER_MGR").WillReturnRows(queueRows(products, a))
 			expectPending(m, "BOB", 1, "APPROVER_MGR") // the header's count, kept 30 s: his next pages read none
 		},
 		callers: []func(sqlmock.Sqlmock){rt.identity("BOB")}, cost: cost{service: 3, logins: 1, caller: 1}})
 	res = rt.do(visit{name: "queue", method: "GET", path: "/queue", user: "BOB",
 		service: func(m sqlmock.Sqlmock) {
-			expectQuery(m, queueSQL(oneRole), "APPROVER_MGR", "APPROVER_MGR", "BOB", "BOB", "APPROVER_MGR", "APPROVER_MGR").WillReturnRows(queueRows(products, a))
+			expectQuery(m, queueSQL(oneRole), "APPROVER_MGR", "BOB", "BOB", "APPROVER_MGR", "BOB", "BOB", "APPROVER_MGR", "APPROVER_MGR").WillReturnRows(queueRows(products, a))
 		}, cost: cost{service: 1}})
 	require.Contains(t, res.Body.String(), reqID)
 	aKey := signoff.QueueKeyOf(a, signoff.QueueByProduct)
@@ -129,7 +129,7 @@ func TestRoundTrips(t *testing.T) {
 		path: "/queue?" + url.Values{"product": {"SALES_EU"}, "classification": {"CONFIDENTIAL"}, "sort": {"product"},
 			"after": {aKey.String()}}.Encode(), user: "BOB",
 		service: func(m sqlmock.Sqlmock) {
-			expectQuery(m, queueSQL(queueEveryFilter), "APPROVER_MGR", "APPROVER_MGR", "BOB", "BOB", "SALES_EU", "CONFIDENTIAL",
+			expectQuery(m, queueSQL(queueEveryFilter), "APPROVER_MGR", "BOB", "BOB", "APPROVER_MGR", "BOB", "BOB", "SALES_EU", "CONFIDENTIAL",
 				a.ProductName, a.ProductName, a.UpdatedAt, a.UpdatedAt, a.ID, "APPROVER_MGR", "APPROVER_MGR").WillReturnRows(queueRows(products))
 		}, cost: cost{service: 1}})
 	require.Contains(t, res.Body.String(), "matches these filters", "nothing after it")
@@ -156,7 +156,7 @@ func TestRoundTrips(t *testing.T) {
 	res = rt.do(visit{name: "next request after a decision (the redirect: one queue read finds it)", method: "GET",
 		path: res.Header().Get("Location"), user: "BOB", status: http.StatusSeeOther,
 		service: func(m sqlmock.Sqlmock) {
-			expectQuery(m, queueSQL(queueAfter(signoff.QueueOldest)), "APPROVER_MGR", "APPROVER_MGR", "BOB", "BOB",
+			expectQuery(m, queueSQL(queueAfter(signoff.QueueOldest)), "APPROVER_MGR", "BOB", "BOB", "APPROVER_MGR", "BOB", "BOB",
 				a.UpdatedAt, a.UpdatedAt, a.ID, "APPROVER_MGR", "APPROVER_MGR").WillReturnRows(queueRows(products, next))
 		}, cost: cost{service: 1}})
 	require.Equal(t, "/requests/"+req2ID, res.Header().Get("Location"))
@@ -169,9 +169,9 @@ func TestRoundTrips(t *testing.T) {
 	res = rt.do(visit{name: "next request after a decision, end of the queue (read again from the top)",
 		method: "GET", path: "/queue?" + url.Values{"after": {nextKey.String()}, "next": {"1"}}.Encode(), user: "BOB",
 		service: func(m sqlmock.Sqlmock) {
-			expectQuery(m, queueSQL(queueAfter(signoff.QueueOldest)), "APPROVER_MGR", "APPROVER_MGR", "BOB", "BOB",
+			expectQuery(m, queueSQL(queueAfter(signoff.QueueOldest)), "APPROVER_MGR", "BOB", "BOB", "APPROVER_MGR", "BOB", "BOB",
 				next.UpdatedAt, next.UpdatedAt, next.ID, "APPROVER_MGR", "APPROVER_MGR").WillReturnRows(queueRows(products))
-			expectQuery(m, queueSQL(oneRole), "APPROVER_MGR", "APPROVER_MGR", "BOB", "BOB", "APPROVER_MGR", "APPROVER_MGR").WillReturnRows(queueRows(products))
+			expectQuery(m, queueSQL(oneRole), "APPROVER_MGR", "BOB", "BOB", "APPROVER_MGR", "BOB", "BOB", "APPROVER_MGR", "APPROVER_MGR").WillReturnRows(queueRows(products))
 		}, cost: cost{service: 2}})
 	require.Contains(t, res.Body.String(), "Nothing waits for you right now.")
 	res = rt.do(visit{name: "approve, refused by the procedure (role not held)", method: "POST",
@@ -367,6 +367,29 @@ func TestRoundTrips(t *testing.T) {
 				"%ali%", "%ali%", sqlstore.NoFrom, sqlstore.NoTo, "", "").WillReturnRows(allRequestRows(held))
 		}, cost: cost{service: 1}})
 	require.Contains(t, res.Body.String(), `data-request="`+reqID+`"`)
+	// The directory of managers: one read of the USER_MANAGER view; a
+	// change is one CALL of SET_MANAGERS in the admin's own session, with
+	// the entries as JSON.
+	res = rt.do(visit{name: "directory of managers", method: "GET", path: "/admin/directory", user: "ADA",
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, sqlstore.SelectDirectory(false, signoff.DirectoryLimit+1)).WillReturnRows(
+				sqlmock.NewRows([]string{"user_name", "manager_name", "updated_at", "updated_by"}).AddRow("ALICE", "BOB", t1, "ADA"))
+		}, cost: cost{service: 1}})
+	require.Contains(t, res.Body.String(), "BOB")
+	rt.do(visit{name: "set a manager", method: "POST", path: "/admin/directory", user: "ADA",
+		form: url.Values{"form": {"one"}, "user": {"DAN"}, "manager": {"BOB"}},
+		callers: []func(sqlmock.Sqlmock){expectCall(callManagers, envelope(signoff.CodeOK, `{"actor":"ADA","changed":1}`),
+			`[{"user":"DAN","manager":"BOB"}]`)},
+		cost: cost{logins: 1, caller: 1}})
+	managed := salesEU()
+	managed.ID, managed.Chain[0].Kind = "MANAGED", signoff.KindManager
+	res = rt.do(visit{name: "product with a manager step: the viewer's manager, one more read", method: "GET", path: "/products/MANAGED",
+		user: "ADA",
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, sqlstore.SelectProductFor, "MANAGED", "ADA", "MANAGED").WillReturnRows(productForRows(managed, "", ""))
+			expectQuery(m, sqlstore.SelectManagerOf, "ADA").WillReturnRows(sqlmock.NewRows([]string{"m"}).AddRow("BOB"))
+		}, cost: cost{service: 2}})
+	require.Contains(t, res.Body.String(), `data-testid="manager-steps"`)
 
 	// A client that keeps no cookies pays for the identity on every request.
 	// The refusal shows the request as it now is, so it reads it.
@@ -524,10 +547,10 @@ func newRoundTrip(t *testing.T, identityTTL time.Duration) *roundTrip {
 	// As signoff serve wires it: the header's pending count, kept 30 s.
 	svc.Notifier, svc.PendingTTL = store, 30*time.Second
 	svc.ReviewReads, svc.ReviewEngine = store.Reads(), store
-	svc.Products = store
+	svc.Products, svc.Managers = store, store
 	srv, err := server.New(server.Config{Service: svc, Ready: store.Ping, Platform: ids, IdentityTTL: identityTTL,
 		SessionKey: []byte("0123456789abcdef0123456789abcdef"), SecureCookies: true, Engine: "snowflake",
-		Now: rt.clock.Now, Notices: svc, Reviews: svc, Catalog: svc})
+		Now: rt.clock.Now, Notices: svc, Reviews: svc, Catalog: svc, Managers: svc})
 	require.NoError(t, err)
 	rt.srv = srv
 	return rt
@@ -537,12 +560,9 @@ func newRoundTrip(t *testing.T, identityTTL time.Duration) *roundTrip {
 // viewer's first page in the count's 30 s), answering n.
 func expectPending(m sqlmock.Sqlmock, user string, n int, roles ...string) {
 	var args []driver.Value
-	for range 2 {
-		for _, r := range roles {
-			args = append(args, r)
-		}
+	for _, a := range sqlstore.PendingCountArgs(user, roles) {
+		args = append(args, a)
 	}
-	args = append(args, user, user)
 	expectQuery(m, sqlstore.SelectPendingCount(len(roles)), args...).WillReturnRows(sqlmock.NewRows([]string{"n"}).AddRow(int64(n)))
 }
 

@@ -155,12 +155,17 @@ func catalogue() []namedStmt {
 		{"CALL START_REVIEW", callStartReview},
 		{"CALL DECIDE_REVIEW", callDecideReview},
 		{"CALL SAVE_PRODUCT", callSave},
+		{"CALL SET_MANAGERS", callManagers},
+		{"ManagerOf (product page with a manager step)", sqlstore.SelectManagerOf},
+		{"Directory (admin page: limit 501)", sqlstore.SelectDirectory(false, signoff.DirectoryLimit+1)},
+		{"Directory (admin page, filtered: limit 501)", sqlstore.SelectDirectory(true, signoff.DirectoryLimit+1)},
 	}
 	stmts = append(stmts, []namedStmt{
 		{"Preflight: service session", serviceSessionQuery},
 		{"Preflight: views", ViewsQuery},
 		{"Preflight: who holds roles", RoleHolderQuery},
 		{"Preflight: the grants' last use", AccessUsageQuery},
+		{"Preflight: the directory of managers", ManagersQuery},
 		{"Preflight: caller grants", "SHOW CALLER GRANTS TO ROLE SIGNOFF_APP"},
 		{"Preflight: who holds SIGNOFF_OWNER", "SHOW GRANTS OF ROLE SIGNOFF_OWNER"},
 		{"Preflight: who holds SIGNOFF_APP", "SHOW GRANTS OF ROLE SIGNOFF_APP"},
@@ -391,7 +396,7 @@ func TestRequestDetailBadJSON(t *testing.T) {
 		vals := []driver.Value{"S", int64(1), r.ID, r.ProductID, r.ProductName, r.Classification, r.AccessRole,
 			r.Requester, r.Reason, string(r.Status), int64(1), int64(3), t0, t0, "Line manager", "APPROVER_MGR",
 			nil, nil, nil, nil, nil, p.Description, p.Owner, p.OwnerRole, p.Domain, tc.tags, tc.cols,
-			int64(0), int64(0), nil, nil, nil, nil, nil, "0", nil, nil, nil, "ALL",
+			int64(0), int64(0), nil, nil, nil, nil, nil, "0", nil, nil, nil, "ALL", nil,
 			nil, nil, nil, nil, nil, nil, nil, nil, nil}
 		expectQuery(mock, sqlstore.SelectRequestDetail, reqID, reqID).WillReturnRows(sqlmock.NewRows(detailCols).AddRow(vals...))
 		_, _, _, err := st.Reads().RequestDetail(t.Context(), reqID)
@@ -464,6 +469,7 @@ var (
 	callStartReview  = newReviewCalls(api).start
 	callDecideReview = newReviewCalls(api).decide
 	callSave         = newProcedures(api).save
+	callManagers     = newProcedures(api).managers
 )
 
 // The actors as the server hands them to the engine: with their caller

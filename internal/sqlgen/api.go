@@ -60,6 +60,7 @@ var sharedStatements = map[string]string{
 	"UpdateProduct": sqlstore.UpdateProduct, "DeleteChain": sqlstore.DeleteChain,
 	"InsertChainStep": sqlstore.InsertChainStep, "InsertVersion": sqlstore.InsertVersion,
 	"SelectVersionHash": sqlstore.SelectVersionHash,
+	"CheckSetManager":   sqlstore.CheckSetManager, "DeleteManager": sqlstore.DeleteManager, "InsertManager": sqlstore.InsertManager,
 }
 
 // SharedStatements returns the statements the API template may embed, by
@@ -275,7 +276,7 @@ func API() (string, error) {
 		"MaxComment": signoff.MaxCommentLength, "RoleAdmin": signoff.RoleAdmin, "MaxReviewNote": signoff.MaxReviewNoteLength, "RoleAuditor": signoff.RoleAuditor,
 		"GrantsLimit": signoff.GrantsLimit, "RequestsPageSize": signoff.RequestsPageSize, "StatusList": statusList(),
 		"NoFrom": sqlstore.NoFrom.Format(time.DateTime), "NoTo": sqlstore.NoTo.Format(time.DateTime),
-		"MaxDays": signoff.MaxDays, "SystemActor": signoff.SystemActor, "NewID": NewID(), "ScheduleEvery": snowflake.ScheduleEvery, "AddHoursSamples": addHoursSamples(),
+		"MaxDays": signoff.MaxDays, "SystemActor": signoff.SystemActor, "NewID": NewID(), "MaxDirectoryCall": snowflake.MaxDirectoryCall, "ScheduleEvery": snowflake.ScheduleEvery, "AddHoursSamples": addHoursSamples(),
 		"HasTagSamples":    hasTagSamples(),
 		"ProductIDPattern": signoff.ProductIDPattern, "DefinitionKeys": definitionKeys(),
 		"MaxName": signoff.MaxNameLength, "MaxDescription": signoff.MaxDescriptionLength,

@@ -61,7 +61,7 @@ func (s *Store) newAction(ctx context.Context, tx *sql.Tx, actor signoff.Identit
 	return &action{ctx: ctx, tx: s.prep.in(tx), actor: actor.User, at: at,
 		v: vars{"actor": actor.User, "now_ts": at, "acting_as": "", "step_no": 0, "duration_days": 0,
 			"approve_days": 0, "escalated_to": "", "is_system": false, "extends_id": "", "step_count": 0, "holds_escalated_to": false,
-			"holds_step_role": false, "holds_acting_as": false, "is_admin": false, "holds_owner_role": false}}
+			"holds_step_role": false, "holds_acting_as": false, "step_user": "", "is_admin": false, "holds_owner_role": false}}
 }
 
 // row runs a check (one row, named columns) and returns its columns by name.
@@ -284,9 +284,12 @@ func (s *Store) Decide(ctx context.Context, actor signoff.Identity, c signoff.De
 		}
 		// The roles looked up are the roles the decision is made with:
 		// CheckDecide answers CONFLICT if the current step's are others.
-		stepRole, escalatedTo := text(facts, "step_role"), text(facts, "escalated_to")
-		a.v["step_role"], a.v["escalated_to"] = stepRole, escalatedTo
-		a.v["holds_step_role"] = actor.HasRole(stepRole)
+		stepRole, escalatedTo, stepUser := text(facts, "step_role"), text(facts, "escalated_to"), text(facts, "step_user")
+		a.v["step_role"], a.v["escalated_to"], a.v["step_user"] = stepRole, escalatedTo, stepUser
+		// A manager step's role counts only for its manager (step_user):
+		// anyone else decides it, once it escalated, with the fallback role.
+		holdsStep := actor.HasRole(stepRole) && (stepUser == "" || stepUser == actor.User)
+		a.v["holds_step_role"] = holdsStep
 		a.v["holds_escalated_to"] = escalatedTo != "" && actor.HasRole(escalatedTo)
 		a.v["holds_acting_as"] = c.ActingAs != "" && actor.HasRole(c.ActingAs)
 		o, row, err := a.check(sqlstore.CheckDecide)
@@ -297,7 +300,7 @@ func (s *Store) Decide(ctx context.Context, actor signoff.Identity, c signoff.De
 			o.Code = signoff.CodeDryRun
 			return o, nil
 		}
-		step, role = o.CurrentStep, signoff.DecidingRole(stepRole, escalatedTo, c.ActingAs, actor.HasRole)
+		step, role = o.CurrentStep, signoff.DecidingRole(stepRole, escalatedTo, c.ActingAs, func(string) bool { return holdsStep })
 		a.v["cur_step"], a.v["actor_role"], a.v["product_id"] = step, role, text(row, "product_id")
 		if ok, err := a.must(sqlstore.AdvanceRequest, 1); err != nil || !ok {
 			return conflict(c.RequestID), err

@@ -30,6 +30,7 @@ func (s *Store) Diagnose(ctx context.Context, admin signoff.Identity) (signoff.C
 	cs = append(cs, signoff.DryRuns(ctx, s, admin, &ids, now)...)
 	cs = append(cs, signoff.ReviewDryRuns(ctx, s, admin, &ids, now)...)
 	cs = append(cs, signoff.ProductDryRun(ctx, s, admin, &ids, now))
+	cs = append(cs, signoff.DirectoryDryRun(ctx, s, admin, &ids, now))
 	return append(cs, signoff.Check{Name: "Snowflake", Status: signoff.CheckSkip,
 		Detail: "This is the embedded engine: there are no Snowflake grants, caller sessions or SQL audit hash to check.",
 		Fix:    "Deployed in Snowflake, this page checks them."}), nil

@@ -37,7 +37,7 @@ func TestDiagnoseAHealthyDatabase(t *testing.T) {
 	assert.False(t, cs.Failed())
 	assert.Equal(t, map[string]signoff.CheckStatus{
 		"Database file": signoff.CheckPass, "Schema migrations": signoff.CheckPass, "Database integrity": signoff.CheckPass,
-		"Dry run: submit": signoff.CheckPass, "Dry run: decide": signoff.CheckPass, "Dry run: withdraw": signoff.CheckPass, "Dry run: resubmit": signoff.CheckPass,
+		"Dry run: submit": signoff.CheckPass, "Dry run: decide": signoff.CheckPass, "Dry run: withdraw": signoff.CheckPass, "Dry run: resubmit": signoff.CheckPass, "Dry run: set managers": signoff.CheckPass,
 		"Dry run: start review": signoff.CheckPass, "Dry run: decide review": signoff.CheckPass,
 		"Dry run: save a product": signoff.CheckPass,
 		"Dry run: retry grant":    signoff.CheckPass, "Dry run: revoke": signoff.CheckPass, "Snowflake": signoff.CheckSkip,

@@ -284,6 +284,10 @@ func newFixture(t *testing.T) *fixture {
 	require.NoError(t, fx.st.CreateProduct(ctx, signoff.Product{ID: "timed", Name: "Timed", OwnerRole: "DATA_OWNER",
 		AccessRole: "TIMED_READ", Durations: []int{7}, PendingDays: 10, FallbackRole: "DPO",
 		Chain: []signoff.ChainStep{timedLM, do}}))
+	// Its first step is the requester's own manager's (the directory's).
+	require.NoError(t, fx.st.CreateProduct(ctx, signoff.Product{ID: "managed", Name: "Managed", OwnerRole: "DATA_OWNER",
+		AccessRole: "REPORTS_READ", Chain: []signoff.ChainStep{
+			{Kind: signoff.KindManager, ApproverRole: "LINE_MANAGER", Label: "Line manager"}, do}}))
 	fx.as = map[string]signoff.Identity{}
 	for _, user := range []string{"ALICE", "MARCO", "OLIVIA", "DANA", "ADAM"} {
 		fx.as[user] = fx.who(user)
@@ -300,7 +304,7 @@ func (fx *fixture) open() {
 	require.NoError(fx.t, err)
 	fx.t.Cleanup(func() { st.Close() })
 	fx.st, fx.svc = st, signoff.NewService(st.Reads(), st)
-	fx.svc.Scheduler, fx.svc.Products = st, st
+	fx.svc.Scheduler, fx.svc.Products, fx.svc.Managers = st, st, st
 	fx.svc.ReviewReads, fx.svc.ReviewEngine = st.Reads(), st
 	if !fx.at.IsZero() {
 		at := fx.at
@@ -427,9 +431,26 @@ func (fx *fixture) dieAfterApproval() {
 	require.Equal(fx.t, signoff.StatusApproved, fx.status())
 }
 
+// setManagers makes MARCO the manager of ALICE and of OLIVIA, as ADAM.
+func (fx *fixture) setManagers() error {
+	_, err := fx.svc.SetManagers(fx.t.Context(), fx.as["ADAM"],
+		[]signoff.DirectoryEntry{{User: "ALICE", Manager: "MARCO"}, {User: "OLIVIA", Manager: "MARCO"}})
+	return err
+}
+
 func operations() []operation {
 	approve, reject := signoff.DecisionApprove, signoff.DecisionReject
 	return []operation{
+		{name: "set managers (two entries, two events)", setup: func(*fixture) {}, run: func(fx *fixture) error { return fx.setManagers() }},
+		{name: "submit with a manager step",
+			setup: func(fx *fixture) { fx.must(fx.setManagers()) },
+			run:   func(fx *fixture) error { return fx.submit("managed") }},
+		{name: "the manager approves the manager step",
+			setup: func(fx *fixture) {
+				fx.must(fx.setManagers())
+				fx.must(fx.submit("managed"))
+			},
+			run: func(fx *fixture) error { return fx.decide("MARCO", 1, approve) }},
 		{name: "submit", setup: func(*fixture) {}, run: func(fx *fixture) error { return fx.submit("reports") }},
 		{name: "approve step 1 of 3",
 			setup: func(fx *fixture) { fx.must(fx.submit("reports")) },
@@ -713,6 +734,11 @@ func (fx *fixture) snapshot() string {
 		       || ':v' || (SELECT COUNT(*) FROM product_version v WHERE v.product_id = p.product_id) AS x
 		FROM data_product p ORDER BY p.product_id)`).Scan(&catalog))
 	out = append(out, "catalog: "+catalog)
+	dir, err := fx.st.Reads().ManagerEntries(ctx, "", 100)
+	require.NoError(t, err)
+	for _, e := range dir {
+		out = append(out, "directory: "+e.User+" → "+e.Manager+" by "+e.UpdatedBy)
+	}
 	out = append(out, fmt.Sprintf("audit rows: %d", fx.count(`SELECT COUNT(*) FROM audit_log`)))
 	return strings.Join(out, "\n")
 }

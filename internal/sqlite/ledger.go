@@ -256,11 +256,22 @@ func chainSnapshots(ctx context.Context, tx *sql.Tx) (map[string]string, error) 
 		WHERE name IN ('deadline_hours', 'fallback_role')`).Scan(&lifecycle); err != nil {
 		return nil, err
 	}
-	query := `SELECT s.request_id, s.step_order, s.approver_role, s.step_label, 0, 0, ''
+	// Manager steps (migration 013) record their manager in the policy
+	// too (signoff.StepPolicy); a database without the column has none.
+	var managers int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('request_step')
+		WHERE name = 'approver_user'`).Scan(&managers); err != nil {
+		return nil, err
+	}
+	user := "''"
+	if managers == 1 {
+		user = "COALESCE(s.approver_user, '')"
+	}
+	query := `SELECT s.request_id, s.step_order, s.approver_role, s.step_label, 0, 0, '', ''
 		FROM request_step s ORDER BY s.request_id, s.step_order`
 	if lifecycle == 2 {
 		query = `SELECT s.request_id, s.step_order, s.approver_role, s.step_label, r.asked_days,
-		       COALESCE(s.deadline_hours, 0), COALESCE(s.fallback_role, '')
+		       COALESCE(s.deadline_hours, 0), COALESCE(s.fallback_role, ''), ` + user + `
 		FROM request_step s JOIN access_request r ON r.request_id = s.request_id
 		ORDER BY s.request_id, s.step_order`
 	}
@@ -276,12 +287,14 @@ func chainSnapshots(ctx context.Context, tx *sql.Tx) (map[string]string, error) 
 		var id string
 		var s signoff.ChainStep
 		var asked int
-		if err := rows.Scan(&id, &s.Order, &s.ApproverRole, &s.Label, &asked, &s.DeadlineHours, &s.FallbackRole); err != nil {
+		var manager string
+		if err := rows.Scan(&id, &s.Order, &s.ApproverRole, &s.Label, &asked, &s.DeadlineHours, &s.FallbackRole, &manager); err != nil {
 			return nil, err
 		}
 		steps[id] = append(steps[id], s)
 		days[id] = asked
-		policy[id] += fmt.Sprintf("%d:%s;", s.DeadlineHours, s.FallbackRole)
+		policy[id] += signoff.StepPolicy(signoff.Step{DeadlineHours: s.DeadlineHours, FallbackRole: s.FallbackRole,
+			ApproverUser: manager})
 	}
 	out := make(map[string]string, len(steps))
 	for id, ss := range steps {

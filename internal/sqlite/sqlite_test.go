@@ -34,14 +34,14 @@ func open(t *testing.T, path string) *sqlite.Store {
 func TestStoreContractInMemory(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Harness {
 		st := open(t, ":memory:")
-		return storetest.Harness{Reads: st.Reads(), Engine: st, Account: st, Products: st}
+		return storetest.Harness{Reads: st.Reads(), Engine: st, Account: st, Products: st, Managers: st}
 	})
 }
 
 func TestStoreContractOnFile(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Harness {
 		st := open(t, filepath.Join(t.TempDir(), "signoff.db"))
-		return storetest.Harness{Reads: st.Reads(), Engine: st, Account: st, Products: st}
+		return storetest.Harness{Reads: st.Reads(), Engine: st, Account: st, Products: st, Managers: st}
 	})
 }
 
@@ -263,7 +263,7 @@ func TestReopenKeepsDataAndAppliesNoMigration(t *testing.T) {
 
 // The workflow tables, which both engines must define alike.
 var workflowTables = []string{"DATA_PRODUCT", "APPROVAL_CHAIN", "CHAIN_POLICY", "ACCESS_REQUEST", "REQUEST_STEP", "AUDIT_LOG",
-	"SUBMIT_LOCK", "AUDIT_LOCK", "NOTIFICATION", "NOTIFY_STATE", "NOTIFY_PREFERENCE", "ACCESS_REVIEW", "REVIEW_ITEM", "PRODUCT_VERSION"}
+	"SUBMIT_LOCK", "AUDIT_LOCK", "NOTIFICATION", "NOTIFY_STATE", "NOTIFY_PREFERENCE", "ACCESS_REVIEW", "REVIEW_ITEM", "PRODUCT_VERSION", "USER_MANAGER"}
 
 func TestSchemasAgree(t *testing.T) {
 	migrations, err := fs.Glob(sqlfiles.FS, "sqlite/*.sql") // in the order they apply

@@ -52,7 +52,7 @@ SELECT (SELECT COUNT(*) FROM main.access_request WHERE request_id = :request_id)
        MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
        MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
        MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-       COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+       COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
        MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
 FROM main.access_request r
 LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -63,7 +63,9 @@ WHERE r.request_id = :request_id`
 // LoadRequest reads the roles the engine must look up in the caller's
 // session before the check: step_role (the current step's approver role),
 // escalated_to (its fallback role, once the step escalated) and owner_role
-// (the product's owner role).
+// (the product's owner role); and step_user, the one user who may decide a
+// manager step with its role (docs/design.md, "Manager steps"): for anyone
+// else the engine counts the step's role as not held.
 const LoadRequest = requestFacts
 
 // identityUnavailable opens every check: no caller, no action.
@@ -72,7 +74,7 @@ const identityUnavailable = `WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVA
 // requestColumns are the facts every request check returns with its code.
 const requestColumns = `:actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
        r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
-       r.duration_days`
+       r.duration_days, r.step_user`
 
 // LockSubmissions serializes submissions: it is the first statement of the
 // submit transaction, and an UPDATE holds its lock until the transaction
@@ -86,14 +88,19 @@ const LockSubmissions = `UPDATE main.submit_lock SET locked_at = :now_ts WHERE l
 // :extends_id, the request extends the actor's GRANTED time-bound request
 // :extends_id for the same product, which does not count as an open request
 // here. step_count says how many steps the submission copies
-// (resolvedChain); NO_CHAIN when no step applies to the product, and
+// (resolvedChain); NO_CHAIN when no step applies to the product;
 // CHAIN_TOO_LONG when its steps and the policy's need more approvals than
-// a submission can record (signoff.MaxChainSteps).
+// a submission can record (signoff.MaxChainSteps); NO_MANAGER when a
+// manager step applies and the directory has no manager for :actor (or
+// names :actor, or, corrupt data, more than one row).
 var CheckSubmit = `
 WITH p AS (SELECT COUNT(*) AS n, MAX(name) AS product_name, MAX(durations) AS durations,
                   MAX(extension_steps) AS extension_steps
            FROM main.data_product WHERE product_id = :product_id),
-     c AS (SELECT COUNT(*) AS n FROM (` + resolvedChain + `) rc),
+     c AS (SELECT COUNT(*) AS n, COUNT(rc.approver_user) AS managed,
+                  SUM(CASE WHEN rc.approver_user = '' OR rc.approver_user = :actor THEN 1 ELSE 0 END) AS unmanaged
+           FROM (` + resolvedChain + `) rc),
+     mg AS (SELECT COUNT(*) AS n FROM main.user_manager WHERE user_name = :actor),
      o AS (SELECT MIN(request_id) AS open_request_id FROM main.access_request
            WHERE product_id = :product_id AND requester = :actor AND request_id <> :extends_id
              AND status IN ('PENDING', 'CHANGES_REQUESTED', 'APPROVED', 'GRANTED', 'GRANT_FAILED')),
@@ -106,6 +113,7 @@ SELECT CASE
            WHEN p.n = 0 THEN 'PRODUCT_NOT_FOUND'
            WHEN c.n = 0 THEN 'NO_CHAIN'
            WHEN c.n > ` + strconv.Itoa(signoff.MaxChainSteps) + ` THEN 'CHAIN_TOO_LONG'
+           WHEN c.managed > 0 AND (c.unmanaged > 0 OR mg.n <> 1) THEN 'NO_MANAGER'
            WHEN ',' || p.durations || ',' NOT LIKE '%,' || CAST(:duration_days AS VARCHAR) || ',%' THEN 'DURATION_NOT_OFFERED'
            WHEN :extends_id <> '' AND (e.n <> 1 OR e.requester <> :actor OR e.product_id <> :product_id
                                        OR e.status <> 'GRANTED' OR e.timed = 0) THEN 'NOT_EXTENDABLE'
@@ -118,7 +126,7 @@ SELECT CASE
        :actor AS requester,
        c.n AS step_count,
        o.open_request_id, :duration_days AS duration_days
-FROM p CROSS JOIN c CROSS JOIN o CROSS JOIN e CROSS JOIN d`
+FROM p CROSS JOIN c CROSS JOIN o CROSS JOIN e CROSS JOIN d CROSS JOIN mg`
 
 // InsertRequest inserts the new request, PENDING at step 1, with as many
 // steps as the check counted (:step_count), for the duration asked, linked
@@ -137,30 +145,36 @@ SELECT :request_id, :product_id, :actor, TRIM(:reason, ' ' || CHAR(9) || CHAR(10
 // tag or classification), in order, each as many request steps as
 // approvals it needs (its quorum: distinct deciders, because one person
 // decides one step of a request), numbered from 1, with its fallback role
-// (the step's own, else the product's). An extension (:extends_id) of a
-// product whose extensions take the last step only copies the last step
-// that applies, alone. The running SUM numbers the expanded steps without
-// recursion, which the two dialects spell differently
-// (DOCS/sql-reference/functions-analytic, window frames).
+// (the step's own, else the product's) and, for a MANAGER step,
+// approver_user: :actor's manager in main.user_manager, the empty string
+// when there is none (CheckSubmit refuses it: NO_MANAGER), NULL for other
+// kinds. The directory is read as one aggregated row, so that duplicate
+// rows (standard tables enforce no key) cannot multiply steps. An
+// extension (:extends_id) of a product whose extensions take the last step
+// only copies the last step that applies, alone. The running SUM numbers
+// the expanded steps without recursion, which the two dialects spell
+// differently (DOCS/sql-reference/functions-analytic, window frames).
 var resolvedChain = `
 SELECT CASE WHEN a.last_only = 1 THEN 0 ELSE a.base END + q.k AS step_order,
        CASE WHEN a.quorum > 1 THEN a.step_label || ' (' || CAST(q.k AS VARCHAR) || ' of ' || CAST(a.quorum AS VARCHAR) || ')'
             ELSE a.step_label END AS step_label,
-       a.approver_role, a.deadline_hours, a.fallback_role
+       a.approver_role, a.deadline_hours, a.fallback_role, a.approver_user
 FROM (SELECT r.step_label, r.approver_role, r.deadline_hours, COALESCE(r.fallback_role, p.fallback_role) AS fallback_role,
-             r.quorum,
+             r.quorum, CASE WHEN r.step_kind = 'MANAGER' THEN COALESCE(m.manager_name, '') END AS approver_user,
              SUM(r.quorum) OVER (ORDER BY r.src, r.step_order ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
                  - r.quorum AS base,
              ROW_NUMBER() OVER (ORDER BY r.src, r.step_order) AS pos, COUNT(*) OVER () AS rules,
              CASE WHEN :extends_id <> '' AND p.extension_steps = 'LAST' THEN 1 ELSE 0 END AS last_only
-      FROM (SELECT 0 AS src, step_order, step_label, approver_role, deadline_hours, fallback_role, when_tag,
+      FROM (SELECT 0 AS src, step_order, step_label, approver_role, deadline_hours, fallback_role, when_tag, step_kind,
                    COALESCE(quorum, 1) AS quorum
             FROM main.approval_chain WHERE product_id = :product_id
             UNION ALL
-            SELECT 1, step_order, step_label, approver_role, deadline_hours, fallback_role, when_tag,
+            SELECT 1, step_order, step_label, approver_role, deadline_hours, fallback_role, when_tag, step_kind,
                    COALESCE(quorum, 1)
             FROM main.chain_policy) r
       JOIN main.data_product p ON p.product_id = :product_id
+      LEFT JOIN (SELECT MAX(manager_name) AS manager_name FROM main.user_manager WHERE user_name = :actor) m
+             ON r.step_kind = 'MANAGER'
       WHERE HAS_TAG(p.tags, p.classification, r.when_tag)) a
 JOIN (` + quorumPositions() + `) q ON q.k <= a.quorum
 WHERE a.last_only = 0 OR a.pos = a.rules`
@@ -175,12 +189,15 @@ func quorumPositions() string {
 }
 
 // InsertSteps copies the resolved chain (resolvedChain) into the request's
-// steps, each with its deadline and its fallback role: later changes to
-// the chain never move a request in flight. It affects as many rows as the
+// steps, each with its deadline, its fallback role and, for a manager step,
+// the manager who alone decides it: later changes to the chain or the
+// directory never move a request in flight. It affects as many rows as the
 // check counted steps (:step_count).
 var InsertSteps = `
-INSERT INTO main.request_step (request_id, step_order, step_label, approver_role, deadline_hours, fallback_role)
-SELECT :request_id, rc.step_order, rc.step_label, rc.approver_role, rc.deadline_hours, rc.fallback_role
+INSERT INTO main.request_step (request_id, step_order, step_label, approver_role, deadline_hours, fallback_role,
+                               approver_user)
+SELECT :request_id, rc.step_order, rc.step_label, rc.approver_role, rc.deadline_hours, rc.fallback_role,
+       NULLIF(rc.approver_user, '')
 FROM (` + resolvedChain + `) rc`
 
 // CheckDecide decides whether :actor may decide the current step of
@@ -195,7 +212,9 @@ FROM (` + resolvedChain + `) rc`
 // up in the caller's session (LoadRequest's step_role, read before this
 // statement): if another decision moved the request on in between, the
 // current step's role is another one, whose possession nobody checked, and
-// the answer is CONFLICT.
+// the answer is CONFLICT; likewise :step_user (LoadRequest's). A manager
+// step (step_user set) is decided by that user only, unless it escalated
+// and the caller decides it with the fallback role: NOT_STEP_APPROVER.
 const CheckDecide = `
 WITH r AS (` + requestFacts + `),
      seen AS (SELECT MAX(step_label) AS seen_label, MAX(decided_by) AS seen_decided_by,
@@ -210,9 +229,13 @@ SELECT CASE
            WHEN r.status <> 'PENDING' THEN 'WRONG_STATUS'
            WHEN COALESCE(r.step_role, '') <> COALESCE(:step_role, '') THEN 'CONFLICT'
            WHEN r.escalated_to <> COALESCE(:escalated_to, '') THEN 'CONFLICT'
+           WHEN r.step_user <> COALESCE(:step_user, '') THEN 'CONFLICT'
            WHEN :actor = r.requester THEN 'OWN_REQUEST'
            WHEN :decision = 'APPROVED' AND r.extends_status = 'REVOKED' THEN 'NOT_EXTENDABLE'
            WHEN mine.n > 0 THEN 'DECIDED_ANOTHER_STEP'
+           WHEN r.step_user <> '' AND :actor <> r.step_user
+                AND NOT (r.escalated_to <> '' AND :holds_escalated_to
+                         AND (COALESCE(:acting_as, '') = '' OR :acting_as = r.escalated_to)) THEN 'NOT_STEP_APPROVER'
            WHEN :acting_as <> '' AND NOT :holds_acting_as THEN 'ACTING_AS_NOT_HELD'
            WHEN :acting_as <> '' AND :acting_as <> r.step_role
                 AND (r.escalated_to = '' OR :acting_as <> r.escalated_to) THEN 'ACTING_AS_WRONG_ROLE'
@@ -230,7 +253,8 @@ FROM r CROSS JOIN seen CROSS JOIN mine`
 // as checked; not :step_no, which is the caller's argument and may be 0),
 // the decider is not the requester and decided no other step, and
 // :actor_role keys the undecided step (its approver role, or the fallback
-// role it escalated to). Of two racing deciders exactly one affects a row.
+// role it escalated to; a manager step's approver role only for its
+// approver_user). Of two racing deciders exactly one affects a row.
 // The next status follows from the decision: REJECTED, CHANGES_REQUESTED
 // (at the same step), APPROVED after the last step, or PENDING at the next
 // one. An approval with :approve_days shortens the duration.
@@ -248,7 +272,8 @@ SET status = CASE WHEN :decision = 'REJECTED' THEN 'REJECTED'
 WHERE request_id = :request_id AND status = 'PENDING' AND current_step = :cur_step AND requester <> :actor
   AND NOT EXISTS (SELECT 1 FROM main.request_step WHERE request_id = :request_id AND decided_by = :actor)
   AND EXISTS (SELECT 1 FROM main.request_step WHERE request_id = :request_id AND step_order = :cur_step
-                                                AND (approver_role = :actor_role OR escalated_to = :actor_role)
+                                                AND (approver_role = :actor_role AND COALESCE(approver_user, :actor) = :actor
+                                                     OR escalated_to = :actor_role)
                                                 AND decision IS NULL)`
 
 // RecordDecision writes an approval or a rejection onto its step, once (a
@@ -329,7 +354,8 @@ FROM r`
 // approval commits and on every retry: the request must be APPROVED or
 // GRANT_FAILED, and its decision record must verify (every step of the
 // chain approved, numbered 1 to N once each, each by a distinct user, none
-// of them the requester, each with its step's approver role) and its
+// of them the requester, each with its step's approver role, a manager
+// step by its manager unless decided with the role it escalated to) and its
 // product name one access role. refusal is
 // empty when the grant may run; otherwise the request becomes GRANT_FAILED
 // with refusal as the audit event's details. grant_statement is the GRANT
@@ -343,7 +369,10 @@ WITH r AS (SELECT COUNT(*) AS n, MAX(status) AS status, MAX(requester) AS reques
                   SUM(CASE WHEN decision = 'APPROVED' THEN 0 ELSE 1 END) AS not_approved,
                   COUNT(decided_by) AS decided, COUNT(DISTINCT decided_by) AS deciders,
                   SUM(CASE WHEN acting_role = approver_role OR acting_role = escalated_to AND escalated_to = fallback_role
-                           THEN 0 ELSE 1 END) AS other_role
+                           THEN 0 ELSE 1 END) AS other_role,
+                  SUM(CASE WHEN approver_user IS NULL OR decided_by = approver_user
+                                OR acting_role = escalated_to AND escalated_to = fallback_role
+                           THEN 0 ELSE 1 END) AS not_step_user
            FROM main.request_step WHERE request_id = :request_id),
      q AS (SELECT COUNT(*) AS n FROM main.request_step st
            WHERE st.request_id = :request_id
@@ -363,7 +392,8 @@ WITH r AS (SELECT COUNT(*) AS n, MAX(status) AS status, MAX(requester) AS reques
                 CASE WHEN q.n > 0 THEN 'a step was decided by the requester; ' ELSE '' END ||
                 CASE WHEN s.decided < s.n THEN 'a step has no decider; ' ELSE '' END ||
                 CASE WHEN s.deciders < s.decided THEN 'a user decided more than one step; ' ELSE '' END ||
-                CASE WHEN s.other_role > 0 THEN 'a step was not decided with its approver or fallback role; ' ELSE '' END,
+                CASE WHEN s.other_role > 0 THEN 'a step was not decided with its approver or fallback role; ' ELSE '' END ||
+                CASE WHEN s.not_step_user > 0 THEN 'a manager step was decided by someone other than the manager; ' ELSE '' END,
                 '; ') AS problems
            FROM r CROSS JOIN s CROSS JOIN q)
 SELECT CASE
@@ -468,9 +498,10 @@ var reminderHours = strconv.Itoa(signoff.ExpiryReminderHours)
 // makes moot): access whose time is up (EXPIRE_ACCESS) or ends within signoff.ExpiryReminderHours
 // (REMIND_EXPIRY), requests waiting longer than their product allows
 // (EXPIRE_REQUEST), steps past their deadline (REMIND_STEP), past twice
-// their deadline or that nobody can decide (ESCALATE_STEP, why says which),
-// and products whose access review is due (OPEN_REVIEW, reviews.go; its
-// request_id column carries the product's ID).
+// their deadline or that nobody can decide (ESCALATE_STEP, why says which;
+// a manager step only its manager can, with its role), and products whose
+// access review is due (OPEN_REVIEW, reviews.go; its request_id column
+// carries the product's ID).
 // Who can decide comes from main.role_holder: the local account on the
 // embedded engine, ACCOUNT_USAGE on Snowflake (docs/snowflake.md).
 var DueWork = `
@@ -507,6 +538,7 @@ SELECT kind, request_id, why FROM (
       AND CASE WHEN s.deadline_hours > 0 AND ADD_HOURS(r.updated_at, 2 * s.deadline_hours) <= :now_ts THEN 1 ELSE 0 END = 0
       AND NOT EXISTS (SELECT 1 FROM main.role_holder h
                       WHERE h.role_name = s.approver_role AND h.user_name <> r.requester
+                        AND COALESCE(s.approver_user, h.user_name) = h.user_name
                         AND NOT EXISTS (SELECT 1 FROM main.request_step d
                                         WHERE d.request_id = r.request_id AND d.decided_by = h.user_name))
     UNION ALL

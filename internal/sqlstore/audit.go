@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/signoff/signoff/internal/signoff"
 )
@@ -100,6 +101,11 @@ func SelectEvents(f signoff.EventFilter) (string, []any) {
 	}
 	if f.Actor == "" {
 		return page("", nil, nil)
+	}
+	if strings.IndexFunc(f.Actor, unicode.IsControl) >= 0 {
+		// No user name holds a control character (signoff.ValidUserName),
+		// and SQLite's LIKE would stop reading a pattern at a NUL.
+		return page("", nil, []string{"1 = 0"})
 	}
 	// The second half is gated by a table of one row, the outer loop, whose
 	// condition is checked before any event is read: a NOT EXISTS in the

@@ -40,11 +40,12 @@ SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log), 0) AS ev_seq,
 // AUDIT_HASH). It inserts nothing if the head moved on, so the ledger never
 // forks, or if :event_id is taken (standard tables do not enforce keys, and
 // callers of the API choose the IDs); the statement must affect exactly one
-// row. Empty strings and step 0 are stored as NULL, as the hash reads them.
+// row. Empty strings and step 0 are stored as NULL, as the hash reads them:
+// a directory change belongs to no request (request_id NULL).
 const AppendEvent = `
 INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                             step_order, decision, comment, details, seq, prev_hash, hash)
-SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
        NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
        :ev_seq, :ev_prev_hash, :ev_hash
 WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
@@ -71,16 +72,20 @@ func StepsSnapshot() string {
 }
 
 // StepsPolicy is SQL for the escalation policy of the steps it aggregates
-// (columns step_order, deadline_hours, fallback_role), one position at a
-// time as StepsSnapshot: "<deadline hours>:<fallback role>;" per step. A
-// submission records it with the chain (signoff.SubmissionDetails), so
-// that a step's deadline and fallback role, which decide who may decide
-// it later, are in the hash chain too.
+// (columns step_order, deadline_hours, fallback_role, approver_user), one
+// position at a time as StepsSnapshot: "<deadline hours>:<fallback role>;"
+// per step, and for a manager step "@<len>:<manager>;" after it
+// (signoff.StepPolicy). A submission records it with the chain
+// (signoff.SubmissionDetails), so that a step's deadline, fallback role and
+// manager, which decide who may decide it later, are in the hash chain too.
+// A step without a manager writes what it wrote before manager steps
+// existed, so older submissions verify as they did.
 func StepsPolicy() string {
 	var parts []string
 	for k := 1; k <= signoff.MaxChainSteps; k++ {
 		parts = append(parts, fmt.Sprintf(`COALESCE(MAX(CASE WHEN step_order = %d THEN
-                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '')`, k))
+                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '')`, k))
 	}
 	return strings.Join(parts, " ||\n       ")
 }
@@ -163,7 +168,17 @@ func VerifyLedger(digests string) string {
   FROM access_request r LEFT JOIN per p ON p.request_id = r.request_id WHERE p.request_id IS NULL`)
 	add(`SELECT e.request_id, MIN(e.seq), MIN(e.event_id), 'orphan', 'request', COALESCE(e.request_id, ''), ''
   FROM ev e LEFT JOIN access_request r ON r.request_id = e.request_id
- WHERE r.request_id IS NULL AND e.event_type <> 'PRODUCT_SAVED' GROUP BY e.request_id`)
+ WHERE r.request_id IS NULL AND e.request_id IS NOT NULL GROUP BY e.request_id`)
+	// Directory changes and product saves, and only they, belong to no
+	// request. A directory change is an admin's, about one user (comment),
+	// never naming them their own manager (details).
+	add(`SELECT COALESCE(e.request_id, ''), e.seq, e.event_id, 'illegal', 'event_type', e.event_type,
+       CASE WHEN e.request_id IS NULL THEN 'an event of a request' ELSE 'an event of no request' END
+  FROM ev e WHERE (e.request_id IS NULL) <> (e.event_type IN ('` + string(signoff.EventDirectoryChanged) + `', '` +
+		string(signoff.EventProductSaved) + `'))`)
+	add(`SELECT '', e.seq, e.event_id, 'illegal', 'actor_role', COALESCE(e.actor_role, ''), '` + signoff.RoleAdmin + `'
+  FROM ev e WHERE e.event_type = '` + string(signoff.EventDirectoryChanged) + `'
+   AND (COALESCE(e.actor_role, '') <> '` + signoff.RoleAdmin + `' OR COALESCE(e.comment, '') = '' OR e.details = e.comment)`)
 
 	// Product saves (signoff/products.go) belong to no request: each
 	// PRODUCT_SAVED event and its product's version row vouch for each
@@ -278,6 +293,16 @@ func VerifyLedger(digests string) string {
  WHERE e.event_type = 'REQUEST_RESUBMITTED' AND e.actor <> s.requester`)
 	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'actor', e.actor, 'they decided another step of this request'
   FROM ev e WHERE e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED') AND e.decisions_by_actor > 1`)
+	// A manager step is its manager's (recorded at submit, which the
+	// submission's policy pins) to decide, or, once escalated, the
+	// fallback role's.
+	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'actor', e.actor,
+       'the step is for ' || st.approver_user || ', the requester''s manager, to decide'
+  FROM ev e JOIN request_step st ON st.request_id = e.request_id AND st.step_order = e.step_order
+ WHERE e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED', 'CHANGES_REQUESTED')
+   AND st.approver_user IS NOT NULL AND e.actor <> st.approver_user
+   AND NOT EXISTS (SELECT 1 FROM esc x WHERE x.request_id = e.request_id AND x.step_order = e.step_order
+                     AND x.seq < e.seq AND x.details = e.actor_role)`)
 	add(`SELECT e.request_id, e.seq, e.event_id, 'illegal', 'actor', e.actor, 'only the requester can withdraw'
   FROM ev e JOIN sub s ON s.request_id = e.request_id
  WHERE e.event_type = 'REQUEST_WITHDRAWN' AND e.actor <> s.requester`)
@@ -353,7 +378,7 @@ func VerifyLedger(digests string) string {
 	// builds the same snapshot, yet matches no role: a pending step would
 	// leave every approver's queue unseen. (Snowflake's VARCHAR holds
 	// nothing else; there these never report.)
-	for _, c := range []string{"approver_role", "step_label", "fallback_role", "escalated_to"} {
+	for _, c := range []string{"approver_role", "step_label", "fallback_role", "escalated_to", "approver_user"} {
 		add(fmt.Sprintf(`SELECT st.request_id, 0, '', 'inconsistent', 'step ' || CAST(st.step_order AS VARCHAR) || ' %[1]s',
        'binary', 'text'
   FROM request_step st WHERE st.%[1]s <> CAST(st.%[1]s AS VARCHAR)`, c))
@@ -393,6 +418,19 @@ func VerifyLedger(digests string) string {
   LEFT JOIN esc x ON x.request_id = st.request_id AND x.step_order = st.step_order
  WHERE %s`, f.field, f.stored, f.expected, differ))
 	}
+
+	// The directory, derived from its events: each user's row is what
+	// their last DIRECTORY_CHANGED says (no row once it removed the
+	// manager), and one row per user.
+	add(`SELECT '', COALESCE(d.seq, 0), '', 'inconsistent', 'manager of ' || u.user_name, u.manager_name,
+       COALESCE(d.manager_name, '')
+  FROM user_manager u LEFT JOIN lastdir d ON d.user_name = u.user_name
+ WHERE u.manager_name <> COALESCE(d.manager_name, '')`)
+	add(`SELECT '', d.seq, '', 'inconsistent', 'manager of ' || d.user_name, '', d.manager_name
+  FROM lastdir d
+ WHERE d.manager_name IS NOT NULL AND NOT EXISTS (SELECT 1 FROM user_manager u WHERE u.user_name = d.user_name)`)
+	add(`SELECT '', 0, '', 'inconsistent', 'directory rows of ' || user_name, CAST(COUNT(*) AS VARCHAR), '1'
+  FROM user_manager GROUP BY user_name HAVING COUNT(*) > 1`)
 
 	return `
 WITH ev AS (
@@ -468,6 +506,13 @@ expect AS (
 ),
 esc AS (
     SELECT DISTINCT request_id, step_order, details, seq FROM ev WHERE event_type = 'STEP_ESCALATED' AND nth = 1
+),
+lastdir AS (
+    SELECT DISTINCT user_name, manager_name, seq FROM (
+        SELECT comment AS user_name, details AS manager_name, seq,
+               ROW_NUMBER() OVER (PARTITION BY comment ORDER BY seq DESC, event_id DESC) AS lastn
+        FROM ev WHERE event_type = '` + string(signoff.EventDirectoryChanged) + `' AND request_id IS NULL) d
+    WHERE lastn = 1
 ),
 steps AS (
     SELECT request_id, COUNT(*) AS n, COUNT(DISTINCT step_order) AS orders, MIN(step_order) AS lo,

@@ -155,13 +155,14 @@ FROM (
           WHERE e.seq > :from_seq AND e.seq <= :upto_seq
             AND e.event_type IN (` + quoted(toApprovers) + `)) o
     JOIN main.access_request q ON q.request_id = o.request_id
-    JOIN (SELECT st.request_id, st.step_order, st.approver_role AS role_name, 0 AS since_seq
+    JOIN (SELECT st.request_id, st.step_order, st.approver_role AS role_name, 0 AS since_seq,
+                 st.approver_user AS only_user
           FROM main.request_step st
           UNION ALL
-          SELECT esc.request_id, esc.step_order, esc.details, esc.seq
+          SELECT esc.request_id, esc.step_order, esc.details, esc.seq, NULL
           FROM main.audit_log esc WHERE esc.event_type = 'STEP_ESCALATED') k
       ON k.request_id = o.request_id AND k.step_order = o.step_no AND k.since_seq <= o.seq
-    JOIN main.role_holder h ON h.role_name = k.role_name
+    JOIN main.role_holder h ON h.role_name = k.role_name AND COALESCE(k.only_user, h.user_name) = h.user_name
     WHERE q.status = 'PENDING' AND q.current_step = o.step_no AND h.user_name <> q.requester
       AND NOT EXISTS (SELECT 1 FROM main.request_step d WHERE d.request_id = o.request_id AND d.decided_by = h.user_name)
 ) x
@@ -257,9 +258,25 @@ func SelectPendingCount(n int) string {
 	return `SELECT COUNT(*) FROM access_request r
 JOIN request_step cur ON cur.request_id = r.request_id AND cur.step_order = r.current_step
 WHERE r.status = 'PENDING'
-  AND (cur.approver_role IN (` + placeholders(n) + `) OR cur.escalated_to IN (` + placeholders(n) + `))
+  AND (cur.approver_role IN (` + placeholders(n) + `) AND COALESCE(cur.approver_user, ?) = ?
+       OR cur.escalated_to IN (` + placeholders(n) + `))
   AND r.requester <> ?
   AND NOT EXISTS (SELECT 1 FROM request_step d WHERE d.request_id = r.request_id AND d.decided_by = ?)`
+}
+
+// PendingCountArgs are SelectPendingCount's arguments for user with roles:
+// a step's role (a manager step's for its manager only), or the fallback
+// role it escalated to; then the requester and decider user is not.
+func PendingCountArgs(user string, roles []string) []any {
+	var args []any
+	for _, r := range roles {
+		args = append(args, r)
+	}
+	args = append(args, user, user)
+	for _, r := range roles {
+		args = append(args, r)
+	}
+	return append(args, user, user)
 }
 
 // PendingCount counts the pending steps user may decide with roles.
@@ -267,14 +284,7 @@ func (s *Store) PendingCount(ctx context.Context, user string, roles []string) (
 	if len(roles) == 0 {
 		return 0, nil
 	}
-	var args []any
-	for range 2 { // a step's role, or the fallback role it escalated to
-		for _, r := range roles {
-			args = append(args, r)
-		}
-	}
-	args = append(args, user, user)
-	rows, err := s.q.QueryContext(ctx, SelectPendingCount(len(roles)), args...)
+	rows, err := s.q.QueryContext(ctx, SelectPendingCount(len(roles)), PendingCountArgs(user, roles)...)
 	if err != nil {
 		return 0, s.errorf(err, "pending count for %s", user)
 	}

@@ -19,7 +19,8 @@ SELECT r.request_id, r.product_id, p.name, p.classification, p.access_role, r.re
        s.step_order, s.step_label, s.approver_role, COALESCE(s.decision, ''),
        COALESCE(s.decided_by, ''), COALESCE(s.acting_role, ''), COALESCE(s.comment, ''), s.decided_at,
        r.asked_days, r.duration_days, r.expires_at, COALESCE(s.deadline_hours, 0), COALESCE(s.fallback_role, ''),
-       COALESCE(s.escalated_to, ''), COALESCE(s.approved_days, 0), COALESCE(r.extends_request_id, '')
+       COALESCE(s.escalated_to, ''), COALESCE(s.approved_days, 0), COALESCE(r.extends_request_id, ''),
+       COALESCE(s.approver_user, '')
 FROM chosen c
 JOIN access_request r ON r.request_id = c.request_id
 JOIN data_product p ON p.product_id = r.product_id
@@ -71,11 +72,15 @@ func SelectQueue(f signoff.QueueFilter) (string, []any) {
 	if sort == "" {
 		sort = signoff.QueueOldest
 	}
+	// A step's role (a manager step's for its manager only), or the
+	// fallback role it escalated to.
 	var args []any
-	for range 2 { // a step's role, or the fallback role it escalated to
-		for _, r := range f.Roles {
-			args = append(args, r)
-		}
+	for _, r := range f.Roles {
+		args = append(args, r)
+	}
+	args = append(args, f.User, f.User)
+	for _, r := range f.Roles {
+		args = append(args, r)
 	}
 	args = append(args, f.User, f.User)
 	var b strings.Builder
@@ -88,7 +93,7 @@ func SelectQueue(f signoff.QueueFilter) (string, []any) {
 	}
 	b.WriteString(`
 		WHERE r.status = 'PENDING'
-		  AND (cur.approver_role IN (` + placeholders(len(f.Roles)) + `)
+		  AND (cur.approver_role IN (` + placeholders(len(f.Roles)) + `) AND COALESCE(cur.approver_user, ?) = ?
 		       OR cur.escalated_to IN (` + placeholders(len(f.Roles)) + `))
 		  AND r.requester <> ?
 		  AND NOT EXISTS (SELECT 1 FROM request_step d WHERE d.request_id = r.request_id AND d.decided_by = ?)`)
@@ -134,7 +139,8 @@ SELECT 'R' AS kind, r.request_id, r.product_id, p.name, p.classification, p.acce
        s.step_order, s.step_label, s.approver_role, COALESCE(s.decision, ''),
        COALESCE(s.decided_by, ''), COALESCE(s.acting_role, ''), COALESCE(s.comment, ''), s.decided_at,
        r.asked_days, r.duration_days, r.expires_at, COALESCE(s.deadline_hours, 0), COALESCE(s.fallback_role, ''),
-       COALESCE(s.escalated_to, ''), COALESCE(s.approved_days, 0), COALESCE(r.extends_request_id, '')
+       COALESCE(s.escalated_to, ''), COALESCE(s.approved_days, 0), COALESCE(r.extends_request_id, ''),
+       COALESCE(s.approver_user, '')
 FROM chosen c
 JOIN access_request r ON r.request_id = c.request_id
 JOIN data_product p ON p.product_id = r.product_id
@@ -143,7 +149,7 @@ UNION ALL
 SELECT 'P', '', p.product_id, p.name, p.classification, '', '',
        '', '', 0, 0, NULL, NULL,
        0, '', '', '', '', '', '', NULL,
-       0, 0, NULL, 0, '', '', 0, ''
+       0, 0, NULL, 0, '', '', 0, '', ''
 FROM data_product p
 WHERE EXISTS (SELECT 1 FROM (SELECT product_id, approver_role, fallback_role FROM approval_chain
                              UNION ALL
@@ -182,7 +188,7 @@ func (s *Store) Queue(ctx context.Context, f signoff.QueueFilter) (signoff.Queue
 			&r.Requester, &r.Reason, &r.Status, &r.CurrentStep, &r.StepCount, &created, &updated,
 			&st.Order, &st.Label, &st.ApproverRole, &st.Decision, &st.DecidedBy, &st.ActorRole,
 			&st.Comment, &decidedAt, &r.AskedDays, &r.DurationDays, &expires, &st.DeadlineHours,
-			&st.FallbackRole, &st.EscalatedTo, &st.ApprovedDays, &r.Extends); err != nil {
+			&st.FallbackRole, &st.EscalatedTo, &st.ApprovedDays, &r.Extends, &st.ApproverUser); err != nil {
 			return signoff.QueueRows{}, s.errorf(err, "queue for %s", f.User)
 		}
 		if kind == "P" {
@@ -224,7 +230,7 @@ func (s *Store) queryRequests(ctx context.Context, query string, args ...any) ([
 			&r.Requester, &r.Reason, &r.Status, &r.CurrentStep, &r.StepCount, &r.CreatedAt, &r.UpdatedAt,
 			&st.Order, &st.Label, &st.ApproverRole, &st.Decision, &st.DecidedBy, &st.ActorRole,
 			&st.Comment, &decidedAt, &r.AskedDays, &r.DurationDays, &expires, &st.DeadlineHours,
-			&st.FallbackRole, &st.EscalatedTo, &st.ApprovedDays, &r.Extends); err != nil {
+			&st.FallbackRole, &st.EscalatedTo, &st.ApprovedDays, &r.Extends, &st.ApproverUser); err != nil {
 			return nil, err
 		}
 		r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
@@ -259,6 +265,7 @@ SELECT 'S' AS kind, s.step_order AS ord,
        p.description, p.owner, p.owner_role, p.domain, p.tags, p.product_columns,
        r.asked_days, r.duration_days, r.expires_at, s.deadline_hours, s.fallback_role, s.escalated_to,
        s.approved_days, p.durations, p.pending_days, p.fallback_role, r.extends_request_id, p.extension_steps,
+       s.approver_user,
        NULL AS event_id, NULL AS actor, NULL AS actor_role, NULL AS event_type,
        NULL AS event_step, NULL AS details, NULL AS seq, NULL AS prev_hash, NULL AS hash
 FROM access_request r
@@ -272,6 +279,7 @@ SELECT 'E', e.seq,
        NULL, NULL, e.decision, NULL, NULL, e.comment, e.event_time,
        NULL, NULL, NULL, NULL, NULL, NULL,
        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       NULL,
        e.event_id, e.actor, e.actor_role, e.event_type,
        e.step_order, e.details, e.seq, e.prev_hash, e.hash
 FROM (SELECT * FROM audit_log WHERE request_id = ? ORDER BY seq DESC, event_id DESC LIMIT ` + maxEventsLiteral + `) e
@@ -309,13 +317,14 @@ func (s *Store) RequestDetail(ctx context.Context, id string) (signoff.Request, 
 			asked, duration, deadline, approvedDays, pendingDays                     sql.NullInt64
 			expires                                                                  sql.NullTime
 			fallback, escalatedTo, durations, productFallback, extends, extension    sql.NullString
+			approverUser                                                             sql.NullString
 		)
 		if err := rows.Scan(&kind, &ord, &reqID, &productID, &name, &class, &access, &requester,
 			&reason, &status, &cur, &count, &created, &updated,
 			&label, &role, &decision, &decidedBy, &actingRole, &comment, &decidedAt,
 			&desc, &owner, &ownerRole, &domain, &tags, &cols,
 			&asked, &duration, &expires, &deadline, &fallback, &escalatedTo, &approvedDays, &durations,
-			&pendingDays, &productFallback, &extends, &extension,
+			&pendingDays, &productFallback, &extends, &extension, &approverUser,
 			&eventID, &actor, &actorRole, &eventType, &eventStep, &details, &seq, &prevHash, &hash); err != nil {
 			return fail(s.errorf(err, "request %s", id))
 		}
@@ -354,7 +363,7 @@ func (s *Store) RequestDetail(ctx context.Context, id string) (signoff.Request, 
 		st := signoff.Step{Order: ord, Label: label.String, ApproverRole: role.String,
 			Decision: signoff.Decision(decision.String), DecidedBy: decidedBy.String, ActorRole: actingRole.String,
 			Comment: comment.String, DeadlineHours: int(deadline.Int64), FallbackRole: fallback.String,
-			EscalatedTo: escalatedTo.String, ApprovedDays: int(approvedDays.Int64)}
+			EscalatedTo: escalatedTo.String, ApprovedDays: int(approvedDays.Int64), ApproverUser: approverUser.String}
 		if decidedAt.Valid {
 			st.DecidedAt = decidedAt.Time.UTC()
 		}

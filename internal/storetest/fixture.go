@@ -172,6 +172,8 @@ type fixture struct {
 	svc      *signoff.Service
 	clock    *clock
 	ids      signoff.IDGenerator // for events written straight to the store
+	// managers is the engine's directory; nil if the engine keeps none.
+	managers signoff.Managers
 }
 
 func setup(t *testing.T, h Harness) *fixture {
@@ -196,6 +198,7 @@ func setup(t *testing.T, h Harness) *fixture {
 	f := &fixture{ctx: ctx, reads: h.Reads, engine: h.Engine, acct: h.Account, products: h.Products, svc: signoff.NewService(h.Reads, h.Engine),
 		clock: &clock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}}
 	f.svc.Now = f.clock.Now
+	f.svc.Managers, f.managers = h.Managers, h.Managers
 	f.svc.Scheduler = h.Account
 	return f
 }

@@ -42,6 +42,8 @@ type Harness struct {
 	// Products is the engine's catalog administration (SaveProduct and
 	// the versions).
 	Products signoff.ProductStore
+	// Managers is the engine's directory of managers (manager steps).
+	Managers signoff.Managers
 }
 
 // Run runs the contract suite as subtests of t. open is called once per
@@ -87,6 +89,9 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 		{"Grants", testGrants},
 		{"AllRequests", testAllRequests},
 		{"ProductAdmin", testProductAdmin},
+		{"Directory", testDirectory},
+		{"ManagerSteps", testManagerSteps},
+		{"ManagerStepEscalates", testManagerStepEscalates},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

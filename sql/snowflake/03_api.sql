@@ -280,6 +280,10 @@ $$
             WHEN 'PRODUCT_EXISTS' THEN 'A data product with this ID already exists; edit it instead.'
             WHEN 'STALE_VERSION' THEN 'The data product was saved by someone else since you read it; read it again and redo your change.'
             WHEN 'ACCESS_ROLE_NOT_OWNED' THEN 'SIGNOFF_OWNER does not own the access role, so Signoff could not grant it: GRANT OWNERSHIP ON ROLE <role> TO ROLE SIGNOFF_OWNER first.'
+            WHEN 'NOT_STEP_APPROVER' THEN 'This is a manager step: only the requester''s manager (data.step_user) can decide it, unless it escalated to its fallback role.'
+            WHEN 'NO_MANAGER' THEN 'The data product needs your manager''s approval, and Signoff''s directory has no manager for you; ask a Signoff admin to add them.'
+            WHEN 'SELF_MANAGER' THEN 'Nobody can be their own manager; data.line names the entry.'
+            WHEN 'MANAGER_CYCLE' THEN 'Two people cannot be each other''s manager; data.line names the entry.'
             ELSE CODE
         END,
         'data', DATA)
@@ -298,7 +302,7 @@ $$;
 -- SUBMIT_REQUEST: the calling user asks for access to a data product
 -- ============================================================================
 -- Answers OK (data: the new request), DRY_RUN, INVALID, IDENTITY_UNAVAILABLE,
--- PRODUCT_NOT_FOUND, NO_CHAIN, DURATION_NOT_OFFERED, OPEN_REQUEST_EXISTS,
+-- PRODUCT_NOT_FOUND, NO_CHAIN, NO_MANAGER, DURATION_NOT_OFFERED, OPEN_REQUEST_EXISTS,
 -- DUPLICATE_ID or CONFLICT. DURATION_DAYS is one of the product's durations
 -- (0: permanent). EXTENDS_ID, if not empty, is the caller's GRANTED
 -- time-bound request for the product that this one extends (NOT_EXTENDABLE
@@ -371,28 +375,33 @@ BEGIN
     SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH p AS (SELECT COUNT(*) AS n, MAX(name) AS product_name, MAX(durations) AS durations,
                       MAX(extension_steps) AS extension_steps
                FROM main.data_product WHERE product_id = :product_id),
-         c AS (SELECT COUNT(*) AS n FROM (
+         c AS (SELECT COUNT(*) AS n, COUNT(rc.approver_user) AS managed,
+                      SUM(CASE WHEN rc.approver_user = '' OR rc.approver_user = :actor THEN 1 ELSE 0 END) AS unmanaged
+               FROM (
     SELECT CASE WHEN a.last_only = 1 THEN 0 ELSE a.base END + q.k AS step_order,
            CASE WHEN a.quorum > 1 THEN a.step_label || ' (' || CAST(q.k AS VARCHAR) || ' of ' || CAST(a.quorum AS VARCHAR) || ')'
                 ELSE a.step_label END AS step_label,
-           a.approver_role, a.deadline_hours, a.fallback_role
+           a.approver_role, a.deadline_hours, a.fallback_role, a.approver_user
     FROM (SELECT r.step_label, r.approver_role, r.deadline_hours, COALESCE(r.fallback_role, p.fallback_role) AS fallback_role,
-                 r.quorum,
+                 r.quorum, CASE WHEN r.step_kind = 'MANAGER' THEN COALESCE(m.manager_name, '') END AS approver_user,
                  SUM(r.quorum) OVER (ORDER BY r.src, r.step_order ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
                      - r.quorum AS base,
                  ROW_NUMBER() OVER (ORDER BY r.src, r.step_order) AS pos, COUNT(*) OVER () AS rules,
                  CASE WHEN :extends_id <> '' AND p.extension_steps = 'LAST' THEN 1 ELSE 0 END AS last_only
-          FROM (SELECT 0 AS src, step_order, step_label, approver_role, deadline_hours, fallback_role, when_tag,
+          FROM (SELECT 0 AS src, step_order, step_label, approver_role, deadline_hours, fallback_role, when_tag, step_kind,
                        COALESCE(quorum, 1) AS quorum
                 FROM main.approval_chain WHERE product_id = :product_id
                 UNION ALL
-                SELECT 1, step_order, step_label, approver_role, deadline_hours, fallback_role, when_tag,
+                SELECT 1, step_order, step_label, approver_role, deadline_hours, fallback_role, when_tag, step_kind,
                        COALESCE(quorum, 1)
                 FROM main.chain_policy) r
           JOIN main.data_product p ON p.product_id = :product_id
+          LEFT JOIN (SELECT MAX(manager_name) AS manager_name FROM main.user_manager WHERE user_name = :actor) m
+                 ON r.step_kind = 'MANAGER'
           WHERE HAS_TAG(p.tags, p.classification, r.when_tag)) a
     JOIN (SELECT 1 AS k UNION ALL SELECT 2 AS k UNION ALL SELECT 3 AS k UNION ALL SELECT 4 AS k UNION ALL SELECT 5 AS k) q ON q.k <= a.quorum
     WHERE a.last_only = 0 OR a.pos = a.rules) rc),
+         mg AS (SELECT COUNT(*) AS n FROM main.user_manager WHERE user_name = :actor),
          o AS (SELECT MIN(request_id) AS open_request_id FROM main.access_request
                WHERE product_id = :product_id AND requester = :actor AND request_id <> :extends_id
                  AND status IN ('PENDING', 'CHANGES_REQUESTED', 'APPROVED', 'GRANTED', 'GRANT_FAILED')),
@@ -405,6 +414,7 @@ BEGIN
                WHEN p.n = 0 THEN 'PRODUCT_NOT_FOUND'
                WHEN c.n = 0 THEN 'NO_CHAIN'
                WHEN c.n > 10 THEN 'CHAIN_TOO_LONG'
+               WHEN c.managed > 0 AND (c.unmanaged > 0 OR mg.n <> 1) THEN 'NO_MANAGER'
                WHEN ',' || p.durations || ',' NOT LIKE '%,' || CAST(:duration_days AS VARCHAR) || ',%' THEN 'DURATION_NOT_OFFERED'
                WHEN :extends_id <> '' AND (e.n <> 1 OR e.requester <> :actor OR e.product_id <> :product_id
                                            OR e.status <> 'GRANTED' OR e.timed = 0) THEN 'NOT_EXTENDABLE'
@@ -417,7 +427,7 @@ BEGIN
            :actor AS requester,
            c.n AS step_count,
            o.open_request_id, :duration_days AS duration_days
-    FROM p CROSS JOIN c CROSS JOIN o CROSS JOIN e CROSS JOIN d
+    FROM p CROSS JOIN c CROSS JOIN o CROSS JOIN e CROSS JOIN d CROSS JOIN mg
     ) q;
     SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
     IF (COALESCE(code, '') <> 'OK') THEN
@@ -441,27 +451,31 @@ BEGIN
         SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
         RETURN result;
     END IF;
-    INSERT INTO main.request_step (request_id, step_order, step_label, approver_role, deadline_hours, fallback_role)
-    SELECT :request_id, rc.step_order, rc.step_label, rc.approver_role, rc.deadline_hours, rc.fallback_role
+    INSERT INTO main.request_step (request_id, step_order, step_label, approver_role, deadline_hours, fallback_role,
+                                   approver_user)
+    SELECT :request_id, rc.step_order, rc.step_label, rc.approver_role, rc.deadline_hours, rc.fallback_role,
+           NULLIF(rc.approver_user, '')
     FROM (
     SELECT CASE WHEN a.last_only = 1 THEN 0 ELSE a.base END + q.k AS step_order,
            CASE WHEN a.quorum > 1 THEN a.step_label || ' (' || CAST(q.k AS VARCHAR) || ' of ' || CAST(a.quorum AS VARCHAR) || ')'
                 ELSE a.step_label END AS step_label,
-           a.approver_role, a.deadline_hours, a.fallback_role
+           a.approver_role, a.deadline_hours, a.fallback_role, a.approver_user
     FROM (SELECT r.step_label, r.approver_role, r.deadline_hours, COALESCE(r.fallback_role, p.fallback_role) AS fallback_role,
-                 r.quorum,
+                 r.quorum, CASE WHEN r.step_kind = 'MANAGER' THEN COALESCE(m.manager_name, '') END AS approver_user,
                  SUM(r.quorum) OVER (ORDER BY r.src, r.step_order ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
                      - r.quorum AS base,
                  ROW_NUMBER() OVER (ORDER BY r.src, r.step_order) AS pos, COUNT(*) OVER () AS rules,
                  CASE WHEN :extends_id <> '' AND p.extension_steps = 'LAST' THEN 1 ELSE 0 END AS last_only
-          FROM (SELECT 0 AS src, step_order, step_label, approver_role, deadline_hours, fallback_role, when_tag,
+          FROM (SELECT 0 AS src, step_order, step_label, approver_role, deadline_hours, fallback_role, when_tag, step_kind,
                        COALESCE(quorum, 1) AS quorum
                 FROM main.approval_chain WHERE product_id = :product_id
                 UNION ALL
-                SELECT 1, step_order, step_label, approver_role, deadline_hours, fallback_role, when_tag,
+                SELECT 1, step_order, step_label, approver_role, deadline_hours, fallback_role, when_tag, step_kind,
                        COALESCE(quorum, 1)
                 FROM main.chain_policy) r
           JOIN main.data_product p ON p.product_id = :product_id
+          LEFT JOIN (SELECT MAX(manager_name) AS manager_name FROM main.user_manager WHERE user_name = :actor) m
+                 ON r.step_kind = 'MANAGER'
           WHERE HAS_TAG(p.tags, p.classification, r.when_tag)) a
     JOIN (SELECT 1 AS k UNION ALL SELECT 2 AS k UNION ALL SELECT 3 AS k UNION ALL SELECT 4 AS k UNION ALL SELECT 5 AS k) q ON q.k <= a.quorum
     WHERE a.last_only = 0 OR a.pos = a.rules) rc;
@@ -502,25 +516,35 @@ BEGIN
                     CAST(LENGTH(approver_role) AS VARCHAR) || ':' || approver_role ||
                     CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') AS snapshot,
            COALESCE(MAX(CASE WHEN step_order = 1 THEN
-                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                    COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') ||
            COALESCE(MAX(CASE WHEN step_order = 2 THEN
-                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                    COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') ||
            COALESCE(MAX(CASE WHEN step_order = 3 THEN
-                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                    COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') ||
            COALESCE(MAX(CASE WHEN step_order = 4 THEN
-                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                    COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') ||
            COALESCE(MAX(CASE WHEN step_order = 5 THEN
-                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                    COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') ||
            COALESCE(MAX(CASE WHEN step_order = 6 THEN
-                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                    COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') ||
            COALESCE(MAX(CASE WHEN step_order = 7 THEN
-                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                    COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') ||
            COALESCE(MAX(CASE WHEN step_order = 8 THEN
-                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                    COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') ||
            COALESCE(MAX(CASE WHEN step_order = 9 THEN
-                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                    COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') ||
            COALESCE(MAX(CASE WHEN step_order = 10 THEN
-                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') AS policy
+                    CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                    COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') AS policy
     FROM main.request_step WHERE request_id = :request_id
     ) q;
     -- Audit event REQUEST_SUBMITTED, appended at the head of the ledger, under the
@@ -540,7 +564,7 @@ BEGIN
       INTO :ev_hash;
     INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                                 step_order, decision, comment, details, seq, prev_hash, hash)
-    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
     WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
@@ -556,7 +580,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -565,7 +589,7 @@ BEGIN
     WHERE r.request_id = :request_id)
     SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
-           r.duration_days
+           r.duration_days, r.step_user
     FROM r
     ) q;
     COMMIT;
@@ -630,7 +654,10 @@ BEGIN
                       SUM(CASE WHEN decision = 'APPROVED' THEN 0 ELSE 1 END) AS not_approved,
                       COUNT(decided_by) AS decided, COUNT(DISTINCT decided_by) AS deciders,
                       SUM(CASE WHEN acting_role = approver_role OR acting_role = escalated_to AND escalated_to = fallback_role
-                               THEN 0 ELSE 1 END) AS other_role
+                               THEN 0 ELSE 1 END) AS other_role,
+                      SUM(CASE WHEN approver_user IS NULL OR decided_by = approver_user
+                                    OR acting_role = escalated_to AND escalated_to = fallback_role
+                               THEN 0 ELSE 1 END) AS not_step_user
                FROM main.request_step WHERE request_id = :request_id),
          q AS (SELECT COUNT(*) AS n FROM main.request_step st
                WHERE st.request_id = :request_id
@@ -650,7 +677,8 @@ BEGIN
                     CASE WHEN q.n > 0 THEN 'a step was decided by the requester; ' ELSE '' END ||
                     CASE WHEN s.decided < s.n THEN 'a step has no decider; ' ELSE '' END ||
                     CASE WHEN s.deciders < s.decided THEN 'a user decided more than one step; ' ELSE '' END ||
-                    CASE WHEN s.other_role > 0 THEN 'a step was not decided with its approver or fallback role; ' ELSE '' END,
+                    CASE WHEN s.other_role > 0 THEN 'a step was not decided with its approver or fallback role; ' ELSE '' END ||
+                    CASE WHEN s.not_step_user > 0 THEN 'a manager step was decided by someone other than the manager; ' ELSE '' END,
                     '; ') AS problems
                FROM r CROSS JOIN s CROSS JOIN q)
     SELECT CASE
@@ -711,7 +739,7 @@ BEGIN
       INTO :ev_hash;
     INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                                 step_order, decision, comment, details, seq, prev_hash, hash)
-    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
     WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
@@ -746,7 +774,7 @@ BEGIN
       INTO :ev_hash;
     INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                                 step_order, decision, comment, details, seq, prev_hash, hash)
-    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
     WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
@@ -763,7 +791,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -772,7 +800,7 @@ BEGIN
     WHERE r.request_id = :request_id)
     SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
-           r.duration_days
+           r.duration_days, r.step_user
     FROM r
     ) q;
     COMMIT;
@@ -792,7 +820,8 @@ $$;
 -- GRANTED or GRANT_FAILED, or APPROVED with grant_error if the grant could
 -- not record an outcome), DRY_RUN, INVALID, IDENTITY_UNAVAILABLE, NOT_FOUND,
 -- DUPLICATE_ID, STALE_STEP (data: who decided the step given), WRONG_STATUS,
--- OWN_REQUEST, DECIDED_ANOTHER_STEP, ACTING_AS_NOT_HELD,
+-- OWN_REQUEST, DECIDED_ANOTHER_STEP, NOT_STEP_APPROVER (a manager step,
+-- not the caller's), ACTING_AS_NOT_HELD,
 -- ACTING_AS_WRONG_ROLE, ROLE_NOT_HELD, DURATION_LONGER or CONFLICT
 -- (sqlstore.CheckDecide, promise 2). DECISION is APPROVED, REJECTED or
 -- CHANGES_REQUESTED (a question for the requester: the step stays open and
@@ -824,6 +853,7 @@ DECLARE
     grant_error      VARCHAR DEFAULT '';
     step_role        VARCHAR;
     escalated_to     VARCHAR;
+    step_user        VARCHAR;
     holds_step_role  BOOLEAN DEFAULT FALSE;
     holds_escalated_to BOOLEAN DEFAULT FALSE;
     holds_acting_as  BOOLEAN DEFAULT FALSE;
@@ -875,7 +905,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -883,9 +913,13 @@ BEGIN
     LEFT JOIN main.access_request x ON x.request_id = r.extends_request_id
     WHERE r.request_id = :request_id
     ) q;
-    SELECT GET(:facts, 'STEP_ROLE')::VARCHAR, COALESCE(GET(:facts, 'ESCALATED_TO')::VARCHAR, '')
-      INTO :step_role, :escalated_to;
-    SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', COALESCE(:step_role, '')) = 'TRUE', FALSE),
+    SELECT GET(:facts, 'STEP_ROLE')::VARCHAR, COALESCE(GET(:facts, 'ESCALATED_TO')::VARCHAR, ''),
+           COALESCE(GET(:facts, 'STEP_USER')::VARCHAR, '')
+      INTO :step_role, :escalated_to, :step_user;
+    -- A manager step's role counts only for its manager (STEP_USER):
+    -- anyone else decides it, once it escalated, with the fallback role.
+    SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', COALESCE(:step_role, '')) = 'TRUE', FALSE)
+               AND (:step_user = '' OR :step_user = :actor),
            :escalated_to <> ''
                AND COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', :escalated_to) = 'TRUE', FALSE),
            COALESCE(:acting_as, '') <> ''
@@ -897,7 +931,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -916,9 +950,13 @@ BEGIN
                WHEN r.status <> 'PENDING' THEN 'WRONG_STATUS'
                WHEN COALESCE(r.step_role, '') <> COALESCE(:step_role, '') THEN 'CONFLICT'
                WHEN r.escalated_to <> COALESCE(:escalated_to, '') THEN 'CONFLICT'
+               WHEN r.step_user <> COALESCE(:step_user, '') THEN 'CONFLICT'
                WHEN :actor = r.requester THEN 'OWN_REQUEST'
                WHEN :decision = 'APPROVED' AND r.extends_status = 'REVOKED' THEN 'NOT_EXTENDABLE'
                WHEN mine.n > 0 THEN 'DECIDED_ANOTHER_STEP'
+               WHEN r.step_user <> '' AND :actor <> r.step_user
+                    AND NOT (r.escalated_to <> '' AND :holds_escalated_to
+                             AND (COALESCE(:acting_as, '') = '' OR :acting_as = r.escalated_to)) THEN 'NOT_STEP_APPROVER'
                WHEN :acting_as <> '' AND NOT :holds_acting_as THEN 'ACTING_AS_NOT_HELD'
                WHEN :acting_as <> '' AND :acting_as <> r.step_role
                     AND (r.escalated_to = '' OR :acting_as <> r.escalated_to) THEN 'ACTING_AS_WRONG_ROLE'
@@ -929,7 +967,7 @@ BEGIN
            END AS code,
            :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
-           r.duration_days,
+           r.duration_days, r.step_user,
            :step_no AS seen_step, seen.seen_label, seen.seen_decided_by, seen.seen_decision, :acting_as AS acting_as
     FROM r CROSS JOIN seen CROSS JOIN mine
     ) q;
@@ -966,7 +1004,8 @@ BEGIN
     WHERE request_id = :request_id AND status = 'PENDING' AND current_step = :cur_step AND requester <> :actor
       AND NOT EXISTS (SELECT 1 FROM main.request_step WHERE request_id = :request_id AND decided_by = :actor)
       AND EXISTS (SELECT 1 FROM main.request_step WHERE request_id = :request_id AND step_order = :cur_step
-                                                    AND (approver_role = :actor_role OR escalated_to = :actor_role)
+                                                    AND (approver_role = :actor_role AND COALESCE(approver_user, :actor) = :actor
+                                                         OR escalated_to = :actor_role)
                                                     AND decision IS NULL);
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
@@ -1004,7 +1043,7 @@ BEGIN
       INTO :ev_hash;
     INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                                 step_order, decision, comment, details, seq, prev_hash, hash)
-    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
     WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
@@ -1020,7 +1059,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -1029,7 +1068,7 @@ BEGIN
     WHERE r.request_id = :request_id)
     SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
-           r.duration_days
+           r.duration_days, r.step_user
     FROM r
     ) q;
     SELECT GET(:chk, 'STATUS')::VARCHAR INTO :status;
@@ -1051,7 +1090,7 @@ BEGIN
       INTO :ev_hash;
     INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                                 step_order, decision, comment, details, seq, prev_hash, hash)
-    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
     WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
@@ -1160,7 +1199,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -1180,7 +1219,7 @@ BEGIN
            END AS code,
            :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
-           r.duration_days
+           r.duration_days, r.step_user
     FROM r
     ) q;
     SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
@@ -1223,7 +1262,7 @@ BEGIN
       INTO :ev_hash;
     INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                                 step_order, decision, comment, details, seq, prev_hash, hash)
-    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
     WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
@@ -1239,7 +1278,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -1248,7 +1287,7 @@ BEGIN
     WHERE r.request_id = :request_id)
     SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
-           r.duration_days
+           r.duration_days, r.step_user
     FROM r
     ) q;
     COMMIT;
@@ -1319,7 +1358,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -1336,7 +1375,7 @@ BEGIN
            END AS code,
            :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
-           r.duration_days
+           r.duration_days, r.step_user
     FROM r
     ) q;
     SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
@@ -1375,7 +1414,7 @@ BEGIN
       INTO :ev_hash;
     INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                                 step_order, decision, comment, details, seq, prev_hash, hash)
-    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
     WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
@@ -1391,7 +1430,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -1400,7 +1439,7 @@ BEGIN
     WHERE r.request_id = :request_id)
     SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
-           r.duration_days
+           r.duration_days, r.step_user
     FROM r
     ) q;
     COMMIT;
@@ -1461,7 +1500,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -1478,7 +1517,7 @@ BEGIN
            END AS code,
            :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
-           r.duration_days
+           r.duration_days, r.step_user
     FROM r
     ) q;
     SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
@@ -1560,7 +1599,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -1581,7 +1620,7 @@ BEGIN
            END AS code,
            :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
-           r.duration_days,
+           r.duration_days, r.step_user,
            CASE WHEN j.n > 0 THEN 'no REVOKE: another GRANTED request of theirs for ' || COALESCE(r.access_role, '') || ' keeps it'
                 ELSE 'REVOKE ROLE "' || REPLACE(COALESCE(r.access_role, ''), '"', '""') || '" FROM USER "' ||
                      REPLACE(COALESCE(r.requester, ''), '"', '""') || '"' END AS revoke_statement,
@@ -1630,7 +1669,7 @@ BEGIN
       INTO :ev_hash;
     INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                                 step_order, decision, comment, details, seq, prev_hash, hash)
-    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
     WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
@@ -1646,7 +1685,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -1655,7 +1694,7 @@ BEGIN
     WHERE r.request_id = :request_id)
     SELECT 'OK' AS code, :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
-           r.duration_days
+           r.duration_days, r.step_user
     FROM r
     ) q;
     COMMIT;
@@ -1728,7 +1767,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -1980,7 +2019,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -2000,7 +2039,7 @@ BEGIN
            END AS code,
            :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
-           r.duration_days,
+           r.duration_days, r.step_user,
            :review_id AS review_id, i.item_decided_by AS seen_decided_by
     FROM v CROSS JOIN i CROSS JOIN r
     ) q;
@@ -2056,7 +2095,7 @@ BEGIN
       INTO :ev_hash;
     INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                                 step_order, decision, comment, details, seq, prev_hash, hash)
-    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
     WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
@@ -2328,6 +2367,7 @@ BEGIN
           AND CASE WHEN s.deadline_hours > 0 AND ADD_HOURS(r.updated_at, 2 * s.deadline_hours) <= :now_ts THEN 1 ELSE 0 END = 0
           AND NOT EXISTS (SELECT 1 FROM main.role_holder h
                           WHERE h.role_name = s.approver_role AND h.user_name <> r.requester
+                            AND COALESCE(s.approver_user, h.user_name) = h.user_name
                             AND NOT EXISTS (SELECT 1 FROM main.request_step d
                                             WHERE d.request_id = r.request_id AND d.decided_by = h.user_name))
         UNION ALL
@@ -2467,7 +2507,7 @@ BEGIN
            MAX(p.name) AS product_name, MAX(p.access_role) AS access_role, MAX(p.owner_role) AS owner_role,
            MAX(r.current_step) AS current_step, MAX(r.step_count) AS step_count,
            MAX(cur.step_label) AS step_label, MAX(cur.approver_role) AS step_role,
-           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, MAX(r.duration_days) AS duration_days,
+           COALESCE(MAX(cur.escalated_to), '') AS escalated_to, COALESCE(MAX(cur.approver_user), '') AS step_user, MAX(r.duration_days) AS duration_days,
            MAX(r.expires_at) AS expires_at, COALESCE(MAX(x.status), '') AS extends_status
     FROM main.access_request r
     LEFT JOIN main.data_product p ON p.product_id = r.product_id
@@ -2501,7 +2541,7 @@ BEGIN
            END AS code,
            :actor AS actor, :request_id AS request_id, r.product_id, r.product_name, r.requester,
            r.access_role, r.owner_role, r.status, r.current_step, r.step_count, r.step_label, r.step_role,
-           r.duration_days, x.fallback_role AS fallback_role
+           r.duration_days, r.step_user, x.fallback_role AS fallback_role
     FROM r CROSS JOIN x CROSS JOIN rem
         ) q;
         SELECT GET(:chk, 'CODE')::VARCHAR, GET(:chk, 'PRODUCT_ID')::VARCHAR, GET(:chk, 'CURRENT_STEP')::NUMBER
@@ -2537,7 +2577,7 @@ BEGIN
       INTO :ev_hash;
     INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                                 step_order, decision, comment, details, seq, prev_hash, hash)
-    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
     WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
@@ -2575,7 +2615,7 @@ BEGIN
       INTO :ev_hash;
     INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                                 step_order, decision, comment, details, seq, prev_hash, hash)
-    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
     WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
@@ -2603,7 +2643,7 @@ BEGIN
       INTO :ev_hash;
     INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                                 step_order, decision, comment, details, seq, prev_hash, hash)
-    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
     WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
@@ -2631,7 +2671,7 @@ BEGIN
       INTO :ev_hash;
     INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                                 step_order, decision, comment, details, seq, prev_hash, hash)
-    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
     WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
@@ -2791,13 +2831,14 @@ BEGIN
               WHERE e.seq > :from_seq AND e.seq <= :upto_seq
                 AND e.event_type IN ('REQUEST_SUBMITTED', 'STEP_APPROVED', 'REQUEST_RESUBMITTED', 'STEP_REMINDED', 'STEP_ESCALATED')) o
         JOIN main.access_request q ON q.request_id = o.request_id
-        JOIN (SELECT st.request_id, st.step_order, st.approver_role AS role_name, 0 AS since_seq
+        JOIN (SELECT st.request_id, st.step_order, st.approver_role AS role_name, 0 AS since_seq,
+                     st.approver_user AS only_user
               FROM main.request_step st
               UNION ALL
-              SELECT esc.request_id, esc.step_order, esc.details, esc.seq
+              SELECT esc.request_id, esc.step_order, esc.details, esc.seq, NULL
               FROM main.audit_log esc WHERE esc.event_type = 'STEP_ESCALATED') k
           ON k.request_id = o.request_id AND k.step_order = o.step_no AND k.since_seq <= o.seq
-        JOIN main.role_holder h ON h.role_name = k.role_name
+        JOIN main.role_holder h ON h.role_name = k.role_name AND COALESCE(k.only_user, h.user_name) = h.user_name
         WHERE q.status = 'PENDING' AND q.current_step = o.step_no AND h.user_name <> q.requester
           AND NOT EXISTS (SELECT 1 FROM main.request_step d WHERE d.request_id = o.request_id AND d.decided_by = h.user_name)
     ) x
@@ -2900,6 +2941,359 @@ END;
 $$;
 
 GRANT USAGE ON PROCEDURE SIGNOFF.API.SET_NOTIFY_DIGEST(BOOLEAN) TO ROLE PUBLIC;
+
+-- ============================================================================
+-- SET_MANAGERS, SET_MANAGER: an admin maintains the directory of managers
+-- ============================================================================
+-- For MANAGER chain steps (docs/design.md, "Manager steps"): each user's
+-- manager, whom a submission makes the one decider of the request's
+-- manager step. Only SIGNOFF_ADMIN may call them (granted below, and
+-- checked in the caller's session: sqlstore.CheckSetManager). ENTRIES is an
+-- array of objects {"user": ..., "manager": ...}, applied in order in one
+-- transaction, all or none; an empty or missing manager removes the user's.
+-- A CALL's argument may be a subquery
+-- (DOCS/sql-reference/sql/call), so an HR table loads in one statement:
+--     CALL SIGNOFF.API.SET_MANAGERS((SELECT ARRAY_AGG(OBJECT_CONSTRUCT(
+--         'user', login_name, 'manager', manager_login)) FROM hr.employees));
+-- FLATTEN lists the entries with their INDEX (DOCS/sql-reference/functions/flatten).
+-- Each entry that changes the directory replaces the user's row and
+-- appends a DIRECTORY_CHANGED event (no request; the user in its comment,
+-- the new manager in its details) with an ID made here, as RUN_SCHEDULE's.
+-- Answers OK (data: changed, how many entries changed anything), INVALID
+-- (data.field; data.line, the entry), IDENTITY_UNAVAILABLE, NOT_ADMIN,
+-- SELF_MANAGER or MANAGER_CYCLE (data.line).
+
+
+CREATE OR REPLACE PROCEDURE SIGNOFF.API.SET_MANAGERS(ENTRIES ARRAY)
+RETURNS VARIANT
+LANGUAGE SQL
+COMMENT = 'Signoff: an admin sets or removes users'' managers (the directory)'
+EXECUTE AS OWNER
+AS
+$$
+DECLARE
+    actor        VARCHAR;
+    now_ts       TIMESTAMP_NTZ;
+    is_admin     BOOLEAN DEFAULT FALSE;
+    is_array_ok  BOOLEAN DEFAULT FALSE;
+    chk          VARIANT;
+    code         VARCHAR;
+    result       VARIANT;
+    request_id   VARCHAR DEFAULT NULL;
+    product_id   VARCHAR DEFAULT '';
+    actor_role   VARCHAR DEFAULT 'SIGNOFF_ADMIN';
+    line_no      NUMBER DEFAULT 0;
+    user_name    VARCHAR;
+    manager_name VARCHAR;
+    changed      NUMBER DEFAULT 0;
+    want_rows    NUMBER DEFAULT 1;
+    entry_rows   RESULTSET;
+    audit_lock_missing EXCEPTION (-20002, 'the SIGNOFF.MAIN.AUDIT_LOCK row is missing; run 01_data_model.sql');
+    event_id     VARCHAR;
+    event_type   VARCHAR;
+    ev_step      NUMBER;
+    ev_decision  VARCHAR;
+    ev_comment   VARCHAR;
+    ev_details   VARCHAR;
+    ev_seq       NUMBER;
+    ev_prev_hash VARCHAR;
+    ev_hash      VARCHAR;
+BEGIN
+    -- Who is calling: the calling session's user, from Snowflake.
+    SELECT IFF(SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_TYPE') LIKE 'USER%',
+               SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME'), NULL),
+           DATE_TRUNC('MICROSECOND', SYSDATE())
+      INTO :actor, :now_ts;
+    SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', 'SIGNOFF_ADMIN') = 'TRUE', FALSE),
+           COALESCE(ARRAY_SIZE(:entries) BETWEEN 1 AND 10000, FALSE)
+      INTO :is_admin, :is_array_ok;
+    IF (NOT is_array_ok) THEN
+        SELECT ENVELOPE('INVALID', OBJECT_CONSTRUCT('field', 'entries')) INTO :result;
+        RETURN result;
+    END IF;
+    entry_rows := (SELECT f.index + 1 AS line_no, f.value:"user"::VARCHAR AS user_name,
+                          COALESCE(f.value:"manager"::VARCHAR, '') AS manager_name
+                   FROM TABLE(FLATTEN(INPUT => :entries)) f ORDER BY f.index);
+    LET entry_cursor CURSOR FOR entry_rows;
+    BEGIN TRANSACTION;
+    FOR e IN entry_cursor DO
+        line_no := e.line_no;
+        user_name := e.user_name;
+        manager_name := e.manager_name;
+        SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH cur AS (SELECT COUNT(*) AS n, MAX(manager_name) AS manager_name
+                 FROM main.user_manager WHERE user_name = :user_name),
+         back AS (SELECT COUNT(*) AS n FROM main.user_manager
+                  WHERE user_name = :manager_name AND manager_name = :user_name),
+         v AS (SELECT CASE WHEN COALESCE(:user_name, '') = '' OR LENGTH(:user_name) > 255
+                                OR :user_name <> TRIM(:user_name, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)) THEN 'user_name'
+                           WHEN :manager_name IS NULL OR LENGTH(:manager_name) > 255
+                                OR :manager_name <> TRIM(:manager_name, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)) THEN 'manager_name'
+                           ELSE '' END AS field)
+    SELECT CASE
+               WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVAILABLE'
+               WHEN NOT :is_admin THEN 'NOT_ADMIN'
+               WHEN v.field <> '' THEN 'INVALID'
+               WHEN :manager_name = :user_name THEN 'SELF_MANAGER'
+               WHEN :manager_name <> '' AND back.n > 0 THEN 'MANAGER_CYCLE'
+               ELSE 'OK'
+           END AS code,
+           NULLIF(v.field, '') AS field, :actor AS actor, :user_name AS user_name, :manager_name AS manager_name,
+           :line_no AS line,
+           CASE WHEN cur.n = 1 AND cur.manager_name = :manager_name OR cur.n = 0 AND :manager_name = '' THEN 0
+                ELSE 1 END AS changed
+    FROM cur CROSS JOIN back CROSS JOIN v
+        ) q;
+        SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
+        IF (COALESCE(code, '') <> 'OK') THEN
+            ROLLBACK;
+            SELECT ENVELOPE(:code, OBJECT_DELETE(:chk, 'REQUESTER', 'ACCESS_ROLE')) INTO :result;
+            RETURN result;
+        END IF;
+        IF (GET(:chk, 'CHANGED')::NUMBER = 1) THEN
+            want_rows := IFF(manager_name = '', 0, 1);
+            DELETE FROM main.user_manager WHERE user_name = :user_name;
+            INSERT INTO main.user_manager (user_name, manager_name, updated_at, updated_by)
+    SELECT :user_name, :manager_name, :now_ts, :actor WHERE :manager_name <> '';
+            IF (COALESCE(SQLROWCOUNT, -1) <> want_rows) THEN
+                ROLLBACK;
+                SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('line', :line_no)) INTO :result;
+                RETURN result;
+            END IF;
+            SELECT SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 9)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 8)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 7)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 6)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 5)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 4)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 3)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 2)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 1)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 0)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+              INTO :event_id;
+    -- Audit event DIRECTORY_CHANGED, appended at the head of the ledger, under the
+    -- audit lock (taken last, so that locks are always taken in one order).
+    SELECT :event_id, 'DIRECTORY_CHANGED', 0, '', :user_name, :manager_name
+      INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
+    UPDATE main.audit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        RAISE audit_lock_missing;
+    END IF;
+    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log), 0) AS ev_seq,
+           COALESCE((SELECT hash FROM main.audit_log ORDER BY seq DESC LIMIT 1), '') AS ev_prev_hash
+    ) h;
+    SELECT AUDIT_HASH(:ev_prev_hash, :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor,
+                      NULLIF(:actor_role, ''), :event_type, NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''),
+                      NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''), :ev_seq)
+      INTO :ev_hash;
+    INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
+                                step_order, decision, comment, details, seq, prev_hash, hash)
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+           NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
+           :ev_seq, :ev_prev_hash, :ev_hash
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
+      AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+            changed := changed + 1;
+        END IF;
+    END FOR;
+    COMMIT;
+    SELECT ENVELOPE('OK', OBJECT_CONSTRUCT('changed', :changed, 'actor', :actor)) INTO :result;
+    RETURN result;
+EXCEPTION
+    WHEN OTHER THEN
+        ROLLBACK;
+        RAISE;
+END;
+$$;
+
+GRANT USAGE ON PROCEDURE SIGNOFF.API.SET_MANAGERS(ARRAY) TO ROLE SIGNOFF_ADMIN;
+
+-- SET_MANAGER is SET_MANAGERS for one user: MANAGER_NAME '' or NULL
+-- removes the user's manager.
+CREATE OR REPLACE PROCEDURE SIGNOFF.API.SET_MANAGER(USER_NAME_ARG VARCHAR, MANAGER_NAME_ARG VARCHAR)
+RETURNS VARIANT
+LANGUAGE SQL
+COMMENT = 'Signoff: an admin sets or removes one user''s manager (the directory)'
+EXECUTE AS OWNER
+AS
+$$
+DECLARE
+    entries      ARRAY;
+    actor        VARCHAR;
+    now_ts       TIMESTAMP_NTZ;
+    is_admin     BOOLEAN DEFAULT FALSE;
+    is_array_ok  BOOLEAN DEFAULT FALSE;
+    chk          VARIANT;
+    code         VARCHAR;
+    result       VARIANT;
+    request_id   VARCHAR DEFAULT NULL;
+    product_id   VARCHAR DEFAULT '';
+    actor_role   VARCHAR DEFAULT 'SIGNOFF_ADMIN';
+    line_no      NUMBER DEFAULT 0;
+    user_name    VARCHAR;
+    manager_name VARCHAR;
+    changed      NUMBER DEFAULT 0;
+    want_rows    NUMBER DEFAULT 1;
+    entry_rows   RESULTSET;
+    audit_lock_missing EXCEPTION (-20002, 'the SIGNOFF.MAIN.AUDIT_LOCK row is missing; run 01_data_model.sql');
+    event_id     VARCHAR;
+    event_type   VARCHAR;
+    ev_step      NUMBER;
+    ev_decision  VARCHAR;
+    ev_comment   VARCHAR;
+    ev_details   VARCHAR;
+    ev_seq       NUMBER;
+    ev_prev_hash VARCHAR;
+    ev_hash      VARCHAR;
+BEGIN
+    -- Who is calling: the calling session's user, from Snowflake.
+    SELECT IFF(SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_TYPE') LIKE 'USER%',
+               SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME'), NULL),
+           DATE_TRUNC('MICROSECOND', SYSDATE())
+      INTO :actor, :now_ts;
+    SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', 'SIGNOFF_ADMIN') = 'TRUE', FALSE), TRUE,
+           ARRAY_CONSTRUCT(OBJECT_CONSTRUCT_KEEP_NULL('user', :user_name_arg, 'manager', COALESCE(:manager_name_arg, '')))
+      INTO :is_admin, :is_array_ok, :entries;
+    IF (NOT is_array_ok) THEN
+        SELECT ENVELOPE('INVALID', OBJECT_CONSTRUCT('field', 'entries')) INTO :result;
+        RETURN result;
+    END IF;
+    entry_rows := (SELECT f.index + 1 AS line_no, f.value:"user"::VARCHAR AS user_name,
+                          COALESCE(f.value:"manager"::VARCHAR, '') AS manager_name
+                   FROM TABLE(FLATTEN(INPUT => :entries)) f ORDER BY f.index);
+    LET entry_cursor CURSOR FOR entry_rows;
+    BEGIN TRANSACTION;
+    FOR e IN entry_cursor DO
+        line_no := e.line_no;
+        user_name := e.user_name;
+        manager_name := e.manager_name;
+        SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH cur AS (SELECT COUNT(*) AS n, MAX(manager_name) AS manager_name
+                 FROM main.user_manager WHERE user_name = :user_name),
+         back AS (SELECT COUNT(*) AS n FROM main.user_manager
+                  WHERE user_name = :manager_name AND manager_name = :user_name),
+         v AS (SELECT CASE WHEN COALESCE(:user_name, '') = '' OR LENGTH(:user_name) > 255
+                                OR :user_name <> TRIM(:user_name, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)) THEN 'user_name'
+                           WHEN :manager_name IS NULL OR LENGTH(:manager_name) > 255
+                                OR :manager_name <> TRIM(:manager_name, ' ' || CHAR(9) || CHAR(10) || CHAR(11) || CHAR(12) || CHAR(13)) THEN 'manager_name'
+                           ELSE '' END AS field)
+    SELECT CASE
+               WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVAILABLE'
+               WHEN NOT :is_admin THEN 'NOT_ADMIN'
+               WHEN v.field <> '' THEN 'INVALID'
+               WHEN :manager_name = :user_name THEN 'SELF_MANAGER'
+               WHEN :manager_name <> '' AND back.n > 0 THEN 'MANAGER_CYCLE'
+               ELSE 'OK'
+           END AS code,
+           NULLIF(v.field, '') AS field, :actor AS actor, :user_name AS user_name, :manager_name AS manager_name,
+           :line_no AS line,
+           CASE WHEN cur.n = 1 AND cur.manager_name = :manager_name OR cur.n = 0 AND :manager_name = '' THEN 0
+                ELSE 1 END AS changed
+    FROM cur CROSS JOIN back CROSS JOIN v
+        ) q;
+        SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
+        IF (COALESCE(code, '') <> 'OK') THEN
+            ROLLBACK;
+            SELECT ENVELOPE(:code, OBJECT_DELETE(:chk, 'REQUESTER', 'ACCESS_ROLE')) INTO :result;
+            RETURN result;
+        END IF;
+        IF (GET(:chk, 'CHANGED')::NUMBER = 1) THEN
+            want_rows := IFF(manager_name = '', 0, 1);
+            DELETE FROM main.user_manager WHERE user_name = :user_name;
+            INSERT INTO main.user_manager (user_name, manager_name, updated_at, updated_by)
+    SELECT :user_name, :manager_name, :now_ts, :actor WHERE :manager_name <> '';
+            IF (COALESCE(SQLROWCOUNT, -1) <> want_rows) THEN
+                ROLLBACK;
+                SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('line', :line_no)) INTO :result;
+                RETURN result;
+            END IF;
+            SELECT SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 9)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 8)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 7)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 6)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 5)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 4)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 3)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 2)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 1)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 0)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+              INTO :event_id;
+    -- Audit event DIRECTORY_CHANGED, appended at the head of the ledger, under the
+    -- audit lock (taken last, so that locks are always taken in one order).
+    SELECT :event_id, 'DIRECTORY_CHANGED', 0, '', :user_name, :manager_name
+      INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
+    UPDATE main.audit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        RAISE audit_lock_missing;
+    END IF;
+    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log), 0) AS ev_seq,
+           COALESCE((SELECT hash FROM main.audit_log ORDER BY seq DESC LIMIT 1), '') AS ev_prev_hash
+    ) h;
+    SELECT AUDIT_HASH(:ev_prev_hash, :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor,
+                      NULLIF(:actor_role, ''), :event_type, NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''),
+                      NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''), :ev_seq)
+      INTO :ev_hash;
+    INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
+                                step_order, decision, comment, details, seq, prev_hash, hash)
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+           NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
+           :ev_seq, :ev_prev_hash, :ev_hash
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
+      AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+            changed := changed + 1;
+        END IF;
+    END FOR;
+    COMMIT;
+    SELECT ENVELOPE('OK', OBJECT_CONSTRUCT('changed', :changed, 'actor', :actor)) INTO :result;
+    RETURN result;
+EXCEPTION
+    WHEN OTHER THEN
+        ROLLBACK;
+        RAISE;
+END;
+$$;
+
+GRANT USAGE ON PROCEDURE SIGNOFF.API.SET_MANAGER(VARCHAR, VARCHAR) TO ROLE SIGNOFF_ADMIN;
 
 -- ============================================================================
 -- WHOAMI: who Snowflake says the caller is, as the procedures see it
@@ -3437,7 +3831,7 @@ BEGIN
       INTO :ev_hash;
     INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                                 step_order, decision, comment, details, seq, prev_hash, hash)
-    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
     WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
@@ -3767,7 +4161,7 @@ BEGIN
       INTO :ev_hash;
     INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                                 step_order, decision, comment, details, seq, prev_hash, hash)
-    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
     WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
@@ -4117,7 +4511,7 @@ BEGIN
       INTO :ev_hash;
     INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
                                 step_order, decision, comment, details, seq, prev_hash, hash)
-    SELECT :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
            NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
            :ev_seq, :ev_prev_hash, :ev_hash
     WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)

@@ -115,6 +115,13 @@ expect AS (
 esc AS (
     SELECT DISTINCT request_id, step_order, details, seq FROM ev WHERE event_type = 'STEP_ESCALATED' AND nth = 1
 ),
+lastdir AS (
+    SELECT DISTINCT user_name, manager_name, seq FROM (
+        SELECT comment AS user_name, details AS manager_name, seq,
+               ROW_NUMBER() OVER (PARTITION BY comment ORDER BY seq DESC, event_id DESC) AS lastn
+        FROM ev WHERE event_type = 'DIRECTORY_CHANGED' AND request_id IS NULL) d
+    WHERE lastn = 1
+),
 steps AS (
     SELECT request_id, COUNT(*) AS n, COUNT(DISTINCT step_order) AS orders, MIN(step_order) AS lo,
            MAX(step_order) AS hi,
@@ -149,25 +156,35 @@ steps AS (
                 CAST(LENGTH(approver_role) AS VARCHAR) || ':' || approver_role ||
                 CAST(LENGTH(step_label) AS VARCHAR) || ':' || step_label END), '') AS snapshot,
        COALESCE(MAX(CASE WHEN step_order = 1 THEN
-                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') ||
        COALESCE(MAX(CASE WHEN step_order = 2 THEN
-                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') ||
        COALESCE(MAX(CASE WHEN step_order = 3 THEN
-                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') ||
        COALESCE(MAX(CASE WHEN step_order = 4 THEN
-                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') ||
        COALESCE(MAX(CASE WHEN step_order = 5 THEN
-                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') ||
        COALESCE(MAX(CASE WHEN step_order = 6 THEN
-                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') ||
        COALESCE(MAX(CASE WHEN step_order = 7 THEN
-                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') ||
        COALESCE(MAX(CASE WHEN step_order = 8 THEN
-                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') ||
        COALESCE(MAX(CASE WHEN step_order = 9 THEN
-                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') ||
+                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') ||
        COALESCE(MAX(CASE WHEN step_order = 10 THEN
-                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' END), '') AS policy
+                CAST(COALESCE(deadline_hours, 0) AS VARCHAR) || ':' || COALESCE(fallback_role, '') || ';' ||
+                COALESCE('@' || CAST(LENGTH(approver_user) AS VARCHAR) || ':' || approver_user || ';', '') END), '') AS policy
     FROM request_step GROUP BY request_id
 )
 SELECT request_id, seq, event_id, 'edited', 'hash', hash, recomputed FROM ev
@@ -192,7 +209,15 @@ SELECT r.request_id, 0, '', 'missing', 'events', '', ''
 UNION ALL
 SELECT e.request_id, MIN(e.seq), MIN(e.event_id), 'orphan', 'request', COALESCE(e.request_id, ''), ''
   FROM ev e LEFT JOIN access_request r ON r.request_id = e.request_id
- WHERE r.request_id IS NULL AND e.event_type <> 'PRODUCT_SAVED' GROUP BY e.request_id
+ WHERE r.request_id IS NULL AND e.request_id IS NOT NULL GROUP BY e.request_id
+UNION ALL
+SELECT COALESCE(e.request_id, ''), e.seq, e.event_id, 'illegal', 'event_type', e.event_type,
+       CASE WHEN e.request_id IS NULL THEN 'an event of a request' ELSE 'an event of no request' END
+  FROM ev e WHERE (e.request_id IS NULL) <> (e.event_type IN ('DIRECTORY_CHANGED', 'PRODUCT_SAVED'))
+UNION ALL
+SELECT '', e.seq, e.event_id, 'illegal', 'actor_role', COALESCE(e.actor_role, ''), 'SIGNOFF_ADMIN'
+  FROM ev e WHERE e.event_type = 'DIRECTORY_CHANGED'
+   AND (COALESCE(e.actor_role, '') <> 'SIGNOFF_ADMIN' OR COALESCE(e.comment, '') = '' OR e.details = e.comment)
 UNION ALL
 SELECT e.request_id, e.seq, e.event_id, 'illegal', 'request_id', e.request_id, ''
   FROM ev e WHERE e.event_type = 'PRODUCT_SAVED' AND COALESCE(e.request_id, '') <> ''
@@ -316,6 +341,14 @@ SELECT e.request_id, e.seq, e.event_id, 'illegal', 'actor', e.actor, 'only the r
 UNION ALL
 SELECT e.request_id, e.seq, e.event_id, 'illegal', 'actor', e.actor, 'they decided another step of this request'
   FROM ev e WHERE e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED') AND e.decisions_by_actor > 1
+UNION ALL
+SELECT e.request_id, e.seq, e.event_id, 'illegal', 'actor', e.actor,
+       'the step is for ' || st.approver_user || ', the requester''s manager, to decide'
+  FROM ev e JOIN request_step st ON st.request_id = e.request_id AND st.step_order = e.step_order
+ WHERE e.event_type IN ('STEP_APPROVED', 'STEP_REJECTED', 'CHANGES_REQUESTED')
+   AND st.approver_user IS NOT NULL AND e.actor <> st.approver_user
+   AND NOT EXISTS (SELECT 1 FROM esc x WHERE x.request_id = e.request_id AND x.step_order = e.step_order
+                     AND x.seq < e.seq AND x.details = e.actor_role)
 UNION ALL
 SELECT e.request_id, e.seq, e.event_id, 'illegal', 'actor', e.actor, 'only the requester can withdraw'
   FROM ev e JOIN sub s ON s.request_id = e.request_id
@@ -451,6 +484,10 @@ SELECT st.request_id, 0, '', 'inconsistent', 'step ' || CAST(st.step_order AS VA
        'binary', 'text'
   FROM request_step st WHERE st.escalated_to <> CAST(st.escalated_to AS VARCHAR)
 UNION ALL
+SELECT st.request_id, 0, '', 'inconsistent', 'step ' || CAST(st.step_order AS VARCHAR) || ' approver_user',
+       'binary', 'text'
+  FROM request_step st WHERE st.approver_user <> CAST(st.approver_user AS VARCHAR)
+UNION ALL
 SELECT r.request_id, 0, '', 'inconsistent', 'extends_request_id', 'binary', 'text'
   FROM access_request r WHERE r.extends_request_id <> CAST(r.extends_request_id AS VARCHAR)
 UNION ALL
@@ -517,6 +554,18 @@ SELECT st.request_id, COALESCE(d.seq, 0), COALESCE(d.event_id, ''), 'inconsisten
                 AND d.event_type IN ('STEP_APPROVED', 'STEP_REJECTED')
   LEFT JOIN esc x ON x.request_id = st.request_id AND x.step_order = st.step_order
  WHERE COALESCE(st.escalated_to, '') || CASE WHEN st.escalated_to <> COALESCE(st.fallback_role, '') THEN ' (not its fallback role)' ELSE '' END <> COALESCE(x.details, '')
+UNION ALL
+SELECT '', COALESCE(d.seq, 0), '', 'inconsistent', 'manager of ' || u.user_name, u.manager_name,
+       COALESCE(d.manager_name, '')
+  FROM user_manager u LEFT JOIN lastdir d ON d.user_name = u.user_name
+ WHERE u.manager_name <> COALESCE(d.manager_name, '')
+UNION ALL
+SELECT '', d.seq, '', 'inconsistent', 'manager of ' || d.user_name, '', d.manager_name
+  FROM lastdir d
+ WHERE d.manager_name IS NOT NULL AND NOT EXISTS (SELECT 1 FROM user_manager u WHERE u.user_name = d.user_name)
+UNION ALL
+SELECT '', 0, '', 'inconsistent', 'directory rows of ' || user_name, CAST(COUNT(*) AS VARCHAR), '1'
+  FROM user_manager GROUP BY user_name HAVING COUNT(*) > 1
 ORDER BY 2, 1, 4, 5;
 
 -- 2. The digests found. A WARN row when there is none: the ledger was then

@@ -48,6 +48,11 @@ func eventNote(e signoff.Event) string {
 		return "The time-bound access ended, so Signoff took the role back."
 	case signoff.EventReviewKept:
 		return "An owner kept this access in an access review."
+	case signoff.EventDirectoryChanged:
+		if e.Details == "" {
+			return "An admin removed the user's manager from the directory."
+		}
+		return "An admin set the user's manager in the directory."
 	}
 	return ""
 }
@@ -64,6 +69,8 @@ func commentLead(e signoff.Event) string {
 		return "Why: "
 	case signoff.EventReviewKept:
 		return "Note: "
+	case signoff.EventDirectoryChanged:
+		return "User: "
 	}
 	return ""
 }

@@ -42,6 +42,9 @@ type Meta struct {
 	Reviews bool
 	// Products shows admins the Products tab (catalog administration).
 	Products bool
+	// Directory lists the directory of managers on the Admin page: the
+	// engine keeps one.
+	Directory bool
 }
 
 // FormTime formats a time for people: "24 Nov 2026 14:05 UTC".
