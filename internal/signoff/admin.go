@@ -134,17 +134,11 @@ func (s *Service) PreviewChain(ctx context.Context, viewer Identity, d Definitio
 	}
 	d.Normalize()
 	p := d.Product()
-	// The account's chain policy comes with every product the catalog
-	// reads (cached on Snowflake): the preview applies it too.
-	if s.reads != nil {
-		ps, err := s.reads.Products(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("preview: the chain policy: %w", err)
-		}
-		if len(ps) > 0 {
-			p.Policy = ps[0].Policy
-		}
+	policy, err := s.chainPolicy(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("preview: %w", err)
 	}
+	p.Policy = policy
 	rules := appliedRules(p, false)
 	steps := ResolveChain(p, false)
 	var out []PreviewStep
@@ -163,6 +157,23 @@ func (s *Service) PreviewChain(ctx context.Context, viewer Identity, d Definitio
 		}
 	}
 	return out, nil
+}
+
+// chainPolicy is the account's chain policy, which comes with every
+// product the catalog reads (cached on Snowflake); none while the catalog
+// is empty, when no request can be submitted anyway.
+func (s *Service) chainPolicy(ctx context.Context) ([]ChainStep, error) {
+	if s.reads == nil {
+		return nil, nil
+	}
+	ps, err := s.reads.Products(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("the chain policy: %w", err)
+	}
+	if len(ps) == 0 {
+		return nil, nil
+	}
+	return ps[0].Policy, nil
 }
 
 // who says who decides a chain step of p for requester.
@@ -199,6 +210,13 @@ func (s *Service) SaveProduct(ctx context.Context, viewer Identity, d Definition
 	}
 	d.Normalize()
 	if probs := d.Validate(); probs != nil {
+		return Outcome{}, probs
+	}
+	policy, err := s.chainPolicy(ctx)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("save product %s: %w", d.ID, err)
+	}
+	if probs := d.ValidateWithPolicy(policy); probs != nil {
 		return Outcome{}, probs
 	}
 	now := s.now()

@@ -35,12 +35,11 @@ func (k StepKind) Label() string {
 	return "Members of a role"
 }
 
-// Approvals is how many distinct members must approve the step.
+// Approvals is how many distinct members must approve the step: its
+// quorum, held to 1 to MaxQuorum as resolvedChain holds it, whatever a row
+// written behind the app's back says.
 func (st ChainStep) Approvals() int {
-	if st.Quorum < 1 {
-		return 1
-	}
-	return st.Quorum
+	return min(max(st.Quorum, 1), MaxQuorum)
 }
 
 // AppliesTo reports whether the step applies to p: it has no WhenTag, or p's
@@ -175,7 +174,7 @@ func NormalizeChain(p *Product) {
 		st := &p.Chain[i]
 		st.Order = i + 1
 		st.Kind = StepKindOf(st.Kind)
-		st.Quorum = st.Approvals()
+		st.Quorum = max(st.Quorum, 1) // one approval unless said; more than MaxQuorum stays, for ValidateChain to refuse
 		st.WhenTag = strings.TrimSpace(st.WhenTag)
 		if st.Kind == KindOwner {
 			st.ApproverRole = p.OwnerRole

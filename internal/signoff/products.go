@@ -303,6 +303,8 @@ func (d Definition) validateChain(p Problems) {
 		}
 		if st.Quorum < 1 || st.Quorum > MaxQuorum {
 			p[f("quorum")] = fmt.Sprintf("A step asks for 1 to %d approvals.", MaxQuorum)
+		} else if st.Kind == KindManager && st.Quorum > 1 {
+			p[f("quorum")] = "A manager step asks for one approval: the requester's manager is one person."
 		}
 		if st.DeadlineHours < 0 || st.DeadlineHours > 24*MaxDays {
 			p[f("deadline_hours")] = "The deadline is 0 (none) or a number of hours."
@@ -314,12 +316,20 @@ func (d Definition) validateChain(p Problems) {
 	}
 	if total > MaxChainSteps {
 		p["chain"] = fmt.Sprintf("The chain can need %d approvals; at most %d are possible.", total, MaxChainSteps)
-		return
 	}
-	prod := d.Product()
-	if len(ResolveChain(prod, false)) == 0 {
-		p["chain"] = "No step applies to this product: each is conditional on a tag or classification it does not carry."
+}
+
+// ValidateWithPolicy checks what depends on the account's chain policy as
+// well as on the definition: its steps and the policy's may need at most
+// MaxChainSteps approvals however the product is tagged, and at least one
+// of them applies to it (signoff.ValidateChain). Run after Validate.
+func (d Definition) ValidateWithPolicy(policy []ChainStep) Problems {
+	p := d.Product()
+	p.Policy = policy
+	if err := ValidateChain(p); err != nil {
+		return Problems{"chain": err.Error()}
 	}
+	return nil
 }
 
 // BidiControls reports whether s contains a bidirectional control

@@ -36,6 +36,11 @@ func TestDefinitionNormalizeAndJSON(t *testing.T) {
 	assert.Equal(t, signoff.KindOwner, d.Chain[1].Kind)
 	assert.Equal(t, "DATA_OWNER_HR", d.Chain[1].ApproverRole, "an owners' step is keyed to the owner role")
 	assert.Nil(t, d.Validate())
+	assert.Nil(t, d.ValidateWithPolicy(nil))
+	policy := []signoff.ChainStep{{ApproverRole: "DPO", Label: "Data protection", Quorum: signoff.MaxQuorum},
+		{ApproverRole: "GOV", Label: "Governance", Quorum: signoff.MaxQuorum}}
+	assert.Contains(t, d.ValidateWithPolicy(policy)["chain"], "with the chain policy's",
+		"the product's approvals and the policy's together are held to the limit")
 
 	back, err := signoff.ParseDefinition(d.JSON())
 	require.NoError(t, err)
@@ -73,9 +78,15 @@ func TestDefinitionValidate(t *testing.T) {
 		{"no chain", func(d *signoff.Definition) { d.Chain = nil }, []string{"chain"}},
 		{"too many approvals", func(d *signoff.Definition) {
 			for i := range d.Chain {
-				d.Chain[i].Quorum = signoff.MaxQuorum
+				if d.Chain[i].Kind != signoff.KindManager {
+					d.Chain[i].Quorum = signoff.MaxQuorum
+				}
 			}
 		}, []string{"chain"}},
+		{"a manager's quorum", func(d *signoff.Definition) {
+			d.Chain = append(d.Chain, signoff.DefinitionStep{Kind: signoff.KindManager, ApproverRole: "LINE_MANAGER",
+				Label: "Manager", Quorum: 2})
+		}, []string{"chain.4.quorum"}},
 		{"no step applies", func(d *signoff.Definition) {
 			for i := range d.Chain {
 				d.Chain[i].WhenTag = "sox"
@@ -87,6 +98,9 @@ func TestDefinitionValidate(t *testing.T) {
 			tc.change(&d)
 			d.Normalize()
 			probs := d.Validate()
+			if probs == nil { // then what depends on the policy too (none here)
+				probs = d.ValidateWithPolicy(nil)
+			}
 			var got []string
 			for k := range probs {
 				got = append(got, k)

@@ -19,7 +19,7 @@ func ListGrantsCall(api string) string { return "CALL " + api + ".LIST_GRANTS(?,
 const PreflightProduct = "preflight-no-such-product"
 
 // listsCheck calls LIST_GRANTS in the admin's own session, as a script
-// would (docs/snowflake.md, section 10): it must answer OK with an empty
+// would (docs/snowflake.md, section 12): it must answer OK with an empty
 // array of grants, which shows the procedure exists, takes its arguments,
 // sees the admin's roles (NOT_AUDITOR otherwise) and builds its answer with
 // ARRAY_AGG and OBJECT_CONSTRUCT as the design relies on.
@@ -52,7 +52,7 @@ func (d *Doctor) listsCheck(ctx context.Context, db *sql.DB) signoff.Check {
 		return fail(fmt.Sprintf("LIST_GRANTS answered %s.", env.Code), "Run sql/snowflake/03_api.sql again.")
 	case env.Data == nil || env.Data.Grants == nil || len(*env.Data.Grants) != 0 || env.Data.More:
 		return fail(fmt.Sprintf("LIST_GRANTS answered %.200s for a product that does not exist; the design expects an empty array of grants.", raw.String),
-			"Report this with the answer shown: docs/snowflake.md, section 10, relies on ARRAY_AGG of no rows being [].")
+			"Report this with the answer shown: docs/snowflake.md, section 12, relies on ARRAY_AGG of no rows being [].")
 	}
 	c.Status, c.Detail = signoff.CheckPass, "LIST_GRANTS answers in your session, with an empty list for a product that does not exist."
 	return c

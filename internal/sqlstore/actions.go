@@ -166,11 +166,11 @@ FROM (SELECT r.step_label, r.approver_role, r.deadline_hours, COALESCE(r.fallbac
              ROW_NUMBER() OVER (ORDER BY r.src, r.step_order) AS pos, COUNT(*) OVER () AS rules,
              CASE WHEN :extends_id <> '' AND p.extension_steps = 'LAST' THEN 1 ELSE 0 END AS last_only
       FROM (SELECT 0 AS src, step_order, step_label, approver_role, deadline_hours, fallback_role, when_tag, step_kind,
-                   COALESCE(quorum, 1) AS quorum
+                   ` + quorumOf + ` AS quorum
             FROM main.approval_chain WHERE product_id = :product_id
             UNION ALL
             SELECT 1, step_order, step_label, approver_role, deadline_hours, fallback_role, when_tag, step_kind,
-                   COALESCE(quorum, 1)
+                   ` + quorumOf + `
             FROM main.chain_policy) r
       JOIN main.data_product p ON p.product_id = :product_id
       LEFT JOIN (SELECT MAX(manager_name) AS manager_name FROM main.user_manager WHERE user_name = :actor) m
@@ -178,6 +178,11 @@ FROM (SELECT r.step_label, r.approver_role, r.deadline_hours, COALESCE(r.fallbac
       WHERE HAS_TAG(p.tags, p.classification, r.when_tag)) a
 JOIN (` + quorumPositions() + `) q ON q.k <= a.quorum
 WHERE a.last_only = 0 OR a.pos = a.rules`
+
+// quorumOf is a rule's quorum as resolvedChain counts it: 1 to
+// signoff.MaxQuorum whatever the row says (signoff.ChainStep.Approvals).
+var quorumOf = "CASE WHEN COALESCE(quorum, 1) < 1 THEN 1 WHEN quorum > " + strconv.Itoa(signoff.MaxQuorum) +
+	" THEN " + strconv.Itoa(signoff.MaxQuorum) + " ELSE quorum END"
 
 // quorumPositions is SQL yielding k = 1 … signoff.MaxQuorum, one row each.
 func quorumPositions() string {

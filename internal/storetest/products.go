@@ -146,3 +146,32 @@ func testProductAdmin(t *testing.T, f *fixture) {
 	require.NoError(t, err)
 	assert.Empty(t, rep.Problems, "the ledger verifies with product saves in it")
 }
+
+// testProductSaveWithPolicy: a product's approvals and the chain policy's
+// together are held to signoff.MaxChainSteps when the product is saved,
+// not only when it is requested (CHAIN_TOO_LONG); and a product whose own
+// steps are all conditional saves when a policy step applies to it.
+func testProductSaveWithPolicy(t *testing.T, f *fixture) {
+	ctx := f.ctx
+	require.NotNil(t, f.products, "harness has no product store")
+	f.svc.Products = f.products
+	adminID := f.who(t, admin)
+	require.NoError(t, f.acct.SetChainPolicy(ctx, []signoff.ChainStep{
+		{ApproverRole: roleFallback, Label: "Governance", Quorum: signoff.MaxQuorum},
+		{ApproverRole: roleSecurity, Label: "Security", Quorum: 3}}))
+	_, err := f.svc.SaveProduct(ctx, adminID, newDefinition(), true, 0) // 5 approvals of its own
+	var probs signoff.Problems
+	require.ErrorAs(t, err, &probs)
+	assert.Contains(t, probs["chain"], "with the chain policy's")
+	_, _, err = f.reads.ProductFor(ctx, "payroll", requester2)
+	assert.ErrorIs(t, err, signoff.ErrNotFound, "nothing was saved")
+
+	require.NoError(t, f.acct.SetChainPolicy(ctx, []signoff.ChainStep{
+		{ApproverRole: roleFallback, Label: "Governance", WhenTag: "pii"}}))
+	d := newDefinition()
+	for i := range d.Chain {
+		d.Chain[i].WhenTag = "sox" // none of its own applies to it
+	}
+	_, err = f.svc.SaveProduct(ctx, adminID, d, true, 0)
+	require.NoError(t, err, "the policy's step applies: a request has a chain")
+}

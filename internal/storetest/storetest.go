@@ -89,6 +89,7 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 		{"Grants", testGrants},
 		{"AllRequests", testAllRequests},
 		{"ProductAdmin", testProductAdmin},
+		{"ProductSaveWithPolicy", testProductSaveWithPolicy},
 		{"Directory", testDirectory},
 		{"ManagerSteps", testManagerSteps},
 		{"ManagerStepEscalates", testManagerStepEscalates},

@@ -389,11 +389,11 @@ BEGIN
                  ROW_NUMBER() OVER (ORDER BY r.src, r.step_order) AS pos, COUNT(*) OVER () AS rules,
                  CASE WHEN :extends_id <> '' AND p.extension_steps = 'LAST' THEN 1 ELSE 0 END AS last_only
           FROM (SELECT 0 AS src, step_order, step_label, approver_role, deadline_hours, fallback_role, when_tag, step_kind,
-                       COALESCE(quorum, 1) AS quorum
+                       CASE WHEN COALESCE(quorum, 1) < 1 THEN 1 WHEN quorum > 5 THEN 5 ELSE quorum END AS quorum
                 FROM main.approval_chain WHERE product_id = :product_id
                 UNION ALL
                 SELECT 1, step_order, step_label, approver_role, deadline_hours, fallback_role, when_tag, step_kind,
-                       COALESCE(quorum, 1)
+                       CASE WHEN COALESCE(quorum, 1) < 1 THEN 1 WHEN quorum > 5 THEN 5 ELSE quorum END
                 FROM main.chain_policy) r
           JOIN main.data_product p ON p.product_id = :product_id
           LEFT JOIN (SELECT MAX(manager_name) AS manager_name FROM main.user_manager WHERE user_name = :actor) m
@@ -467,11 +467,11 @@ BEGIN
                  ROW_NUMBER() OVER (ORDER BY r.src, r.step_order) AS pos, COUNT(*) OVER () AS rules,
                  CASE WHEN :extends_id <> '' AND p.extension_steps = 'LAST' THEN 1 ELSE 0 END AS last_only
           FROM (SELECT 0 AS src, step_order, step_label, approver_role, deadline_hours, fallback_role, when_tag, step_kind,
-                       COALESCE(quorum, 1) AS quorum
+                       CASE WHEN COALESCE(quorum, 1) < 1 THEN 1 WHEN quorum > 5 THEN 5 ELSE quorum END AS quorum
                 FROM main.approval_chain WHERE product_id = :product_id
                 UNION ALL
                 SELECT 1, step_order, step_label, approver_role, deadline_hours, fallback_role, when_tag, step_kind,
-                       COALESCE(quorum, 1)
+                       CASE WHEN COALESCE(quorum, 1) < 1 THEN 1 WHEN quorum > 5 THEN 5 ELSE quorum END
                 FROM main.chain_policy) r
           JOIN main.data_product p ON p.product_id = :product_id
           LEFT JOIN (SELECT MAX(manager_name) AS manager_name FROM main.user_manager WHERE user_name = :actor) m
@@ -3669,12 +3669,18 @@ BEGIN
                                OR COALESCE(TYPEOF(f.value:quorum), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
                                OR TRY_TO_DOUBLE(f.value:quorum::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value:quorum::VARCHAR))
                                OR COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1) NOT BETWEEN 1 AND 5
+                               OR (UPPER(COALESCE(f.value:kind::VARCHAR, 'ROLE')) = 'MANAGER'
+                                   AND COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1) <> 1)
                                OR COALESCE(TYPEOF(f.value:deadline_hours), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
                                OR TRY_TO_DOUBLE(f.value:deadline_hours::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value:deadline_hours::VARCHAR))
                                OR COALESCE(TRY_TO_NUMBER(f.value:deadline_hours::VARCHAR), 0) NOT BETWEEN 0 AND 87600
                                OR (COALESCE(f.value:fallback_role::VARCHAR, '') <> ''
                                    AND NOT (TRIM(f.value:fallback_role::VARCHAR) RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}'))) THEN 'chain'
+               -- The product's approvals and the chain policy's, however the
+               -- product is tagged: no request of it may need more than a
+               -- submission records (CHAIN_TOO_LONG).
                WHEN (SELECT SUM(COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1)) FROM TABLE(FLATTEN(INPUT => GET(:d, 'chain'))) f)
+                    + (SELECT COALESCE(SUM(COALESCE(quorum, 1)), 0) FROM SIGNOFF.MAIN.CHAIN_POLICY)
                     > 10 THEN 'chain'
                WHEN :event_ids IS NOT NULL AND NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
                WHEN :event_ids IS NOT NULL AND ABS(ID_MILLIS(:event_ids) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'event_ids'
@@ -3999,12 +4005,18 @@ BEGIN
                                OR COALESCE(TYPEOF(f.value:quorum), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
                                OR TRY_TO_DOUBLE(f.value:quorum::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value:quorum::VARCHAR))
                                OR COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1) NOT BETWEEN 1 AND 5
+                               OR (UPPER(COALESCE(f.value:kind::VARCHAR, 'ROLE')) = 'MANAGER'
+                                   AND COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1) <> 1)
                                OR COALESCE(TYPEOF(f.value:deadline_hours), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
                                OR TRY_TO_DOUBLE(f.value:deadline_hours::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value:deadline_hours::VARCHAR))
                                OR COALESCE(TRY_TO_NUMBER(f.value:deadline_hours::VARCHAR), 0) NOT BETWEEN 0 AND 87600
                                OR (COALESCE(f.value:fallback_role::VARCHAR, '') <> ''
                                    AND NOT (TRIM(f.value:fallback_role::VARCHAR) RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}'))) THEN 'chain'
+               -- The product's approvals and the chain policy's, however the
+               -- product is tagged: no request of it may need more than a
+               -- submission records (CHAIN_TOO_LONG).
                WHEN (SELECT SUM(COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1)) FROM TABLE(FLATTEN(INPUT => GET(:d, 'chain'))) f)
+                    + (SELECT COALESCE(SUM(COALESCE(quorum, 1)), 0) FROM SIGNOFF.MAIN.CHAIN_POLICY)
                     > 10 THEN 'chain'
                WHEN :event_ids IS NOT NULL AND NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
                WHEN :event_ids IS NOT NULL AND ABS(ID_MILLIS(:event_ids) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'event_ids'
@@ -4349,12 +4361,18 @@ BEGIN
                                OR COALESCE(TYPEOF(f.value:quorum), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
                                OR TRY_TO_DOUBLE(f.value:quorum::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value:quorum::VARCHAR))
                                OR COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1) NOT BETWEEN 1 AND 5
+                               OR (UPPER(COALESCE(f.value:kind::VARCHAR, 'ROLE')) = 'MANAGER'
+                                   AND COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1) <> 1)
                                OR COALESCE(TYPEOF(f.value:deadline_hours), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
                                OR TRY_TO_DOUBLE(f.value:deadline_hours::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value:deadline_hours::VARCHAR))
                                OR COALESCE(TRY_TO_NUMBER(f.value:deadline_hours::VARCHAR), 0) NOT BETWEEN 0 AND 87600
                                OR (COALESCE(f.value:fallback_role::VARCHAR, '') <> ''
                                    AND NOT (TRIM(f.value:fallback_role::VARCHAR) RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}'))) THEN 'chain'
+               -- The product's approvals and the chain policy's, however the
+               -- product is tagged: no request of it may need more than a
+               -- submission records (CHAIN_TOO_LONG).
                WHEN (SELECT SUM(COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1)) FROM TABLE(FLATTEN(INPUT => GET(:d, 'chain'))) f)
+                    + (SELECT COALESCE(SUM(COALESCE(quorum, 1)), 0) FROM SIGNOFF.MAIN.CHAIN_POLICY)
                     > 10 THEN 'chain'
                WHEN :event_ids IS NOT NULL AND NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
                WHEN :event_ids IS NOT NULL AND ABS(ID_MILLIS(:event_ids) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'event_ids'
