@@ -193,6 +193,8 @@ func parseProductForm(form url.Values) (signoff.Definition, int, signoff.Problem
 		AccessRole: form.Get("access_role"), FallbackRole: form.Get("fallback_role"),
 		ExtendLastStep: form.Get("extend_last_step") == "1", SourceObject: form.Get("source_object"),
 		PendingDays: number("pending_days", form.Get("pending_days")),
+		ReviewDays:  number("review_days", form.Get("review_days")),
+		IdleDays:    number("idle_days", form.Get("idle_days")),
 	}
 	d.Tags = strings.Split(form.Get("tags"), ",") // trimmed, and blanks dropped, by Normalize
 	for _, f := range strings.Split(form.Get("durations"), ",") {

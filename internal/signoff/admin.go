@@ -81,11 +81,18 @@ func (s *Service) EditProduct(ctx context.Context, viewer Identity, id string) (
 	ed := ProductEditor{Definition: DefinitionOf(p, ""), History: history(vs)}
 	if len(vs) > 0 {
 		ed.Version = vs[0].Version
-		if d, err := ParseDefinition(vs[0].Definition); err == nil {
-			// The catalog row is what requests use; the version adds the
-			// source object, which the row does not keep.
-			ed.Definition.SourceObject = d.SourceObject
+	}
+	// How the product's access is reviewed is in its catalog row too
+	// (reviews read it there): the form shows the row's, as requests use
+	// the row's chain.
+	if s.ReviewReads != nil {
+		// The reviews page's read (its text is pinned once; the few
+		// reviews it also returns are not shown here).
+		pol, _, err := s.ReviewReads.Reviews(ctx, id, MaxReviews)
+		if err != nil {
+			return ProductEditor{}, fmt.Errorf("edit product %s: review policy: %w", id, err)
 		}
+		ed.Definition.SourceObject, ed.Definition.ReviewDays, ed.Definition.IdleDays = pol.ObjectName, pol.ReviewDays, pol.IdleDays
 	}
 	return ed, nil
 }

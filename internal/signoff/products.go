@@ -67,22 +67,28 @@ type DefinitionStep struct {
 // object it was read from (SourceObject, informational). Its JSON (JSON)
 // is what SAVE_PRODUCT takes and what a version stores and hashes.
 type Definition struct {
-	ID             string           `json:"id"`
-	Name           string           `json:"name"`
-	Description    string           `json:"description"`
-	Owner          string           `json:"owner"`
-	OwnerRole      string           `json:"owner_role"`
-	Domain         string           `json:"domain"`
-	Classification string           `json:"classification"`
-	Tags           []string         `json:"tags"`
-	Columns        []Column         `json:"columns"`
-	AccessRole     string           `json:"access_role"`
-	Durations      []int            `json:"durations"`
-	PendingDays    int              `json:"pending_days,omitempty"`
-	FallbackRole   string           `json:"fallback_role,omitempty"`
-	ExtendLastStep bool             `json:"extend_last_step,omitempty"`
-	SourceObject   string           `json:"source_object,omitempty"`
-	Chain          []DefinitionStep `json:"chain"`
+	ID             string   `json:"id"`
+	Name           string   `json:"name"`
+	Description    string   `json:"description"`
+	Owner          string   `json:"owner"`
+	OwnerRole      string   `json:"owner_role"`
+	Domain         string   `json:"domain"`
+	Classification string   `json:"classification"`
+	Tags           []string `json:"tags"`
+	Columns        []Column `json:"columns"`
+	AccessRole     string   `json:"access_role"`
+	Durations      []int    `json:"durations"`
+	PendingDays    int      `json:"pending_days,omitempty"`
+	FallbackRole   string   `json:"fallback_role,omitempty"`
+	ExtendLastStep bool     `json:"extend_last_step,omitempty"`
+	SourceObject   string   `json:"source_object,omitempty"`
+	// ReviewDays schedules access reviews every so many days (0: none);
+	// IdleDays is how long a grant may go unused before a review suggests
+	// revoking it (0: signoff.DefaultIdleDays). SourceObject is the object
+	// whose use reviews show (DATA_PRODUCT.OBJECT_NAME).
+	ReviewDays int              `json:"review_days,omitempty"`
+	IdleDays   int              `json:"idle_days,omitempty"`
+	Chain      []DefinitionStep `json:"chain"`
 }
 
 // DefinitionOf is p's definition.
@@ -164,6 +170,8 @@ func (d *Definition) Normalize() {
 	trim(&d.ID, &d.Name, &d.Description, &d.Owner, &d.OwnerRole, &d.Domain, &d.Classification, &d.AccessRole,
 		&d.FallbackRole, &d.SourceObject)
 	d.Classification = strings.ToUpper(d.Classification)
+	// As Snowflake's access history names an object created unquoted.
+	d.SourceObject = strings.ToUpper(d.SourceObject)
 	var tags []string
 	for _, t := range d.Tags {
 		if t = strings.ToLower(strings.TrimSpace(t)); t != "" {
@@ -269,6 +277,12 @@ func (d Definition) Validate() Problems {
 	}
 	if d.PendingDays < 0 || d.PendingDays > MaxDays {
 		p["pending_days"] = fmt.Sprintf("The pending limit is 0 (none) to %d days.", MaxDays)
+	}
+	if d.ReviewDays < 0 || d.ReviewDays > MaxDays {
+		p["review_days"] = fmt.Sprintf("Reviews come every 1 to %d days, or 0 for none on a schedule.", MaxDays)
+	}
+	if d.IdleDays < 0 || d.IdleDays > MaxDays {
+		p["idle_days"] = fmt.Sprintf("A grant counts as idle after 1 to %d days unused, or 0 for the default (%d).", MaxDays, DefaultIdleDays)
 	}
 	if d.SourceObject != "" && !sourceObjectPattern.MatchString(d.SourceObject) {
 		p["source_object"] = "The Snowflake object is DATABASE.SCHEMA.OBJECT, each part an unquoted identifier."
@@ -394,6 +408,8 @@ func (d Definition) Changes(old *Definition) []Change {
 	add("Fallback role", prev.FallbackRole, d.FallbackRole)
 	add("Extensions take the last step only", strconv.FormatBool(prev.ExtendLastStep), strconv.FormatBool(d.ExtendLastStep))
 	add("Snowflake object", prev.SourceObject, d.SourceObject)
+	add("Review every (days)", fmt.Sprint(prev.ReviewDays), fmt.Sprint(d.ReviewDays))
+	add("Idle after (days)", fmt.Sprint(prev.IdleDays), fmt.Sprint(d.IdleDays))
 	n := max(len(prev.Chain), len(d.Chain))
 	for i := range n {
 		var o, nw string

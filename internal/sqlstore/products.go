@@ -44,14 +44,16 @@ SELECT CASE
        :actor AS actor, :product_id AS product_id, :name AS product_name, v.version + 1 AS version
 FROM p CROSS JOIN v`
 
-// InsertProduct registers a new product; it affects one row, none if the
-// ID was taken meanwhile.
+// InsertProduct registers a new product, with how its access is reviewed
+// (the object whose use reviews show, the schedule, the idle threshold);
+// it affects one row, none if the ID was taken meanwhile.
 const InsertProduct = `
 INSERT INTO main.data_product (product_id, name, description, owner, owner_role, domain, classification, tags,
                                product_columns, access_role, created_at, durations, pending_days, fallback_role,
-                               extension_steps)
+                               extension_steps, object_name, review_days, idle_days)
 SELECT :product_id, :name, :description, :owner, :owner_role, :domain, :classification, :tags, :product_columns,
-       :access_role, :now_ts, :durations, NULLIF(:pending_days, 0), NULLIF(:fallback_role, ''), :extension_steps
+       :access_role, :now_ts, :durations, NULLIF(:pending_days, 0), NULLIF(:fallback_role, ''), :extension_steps,
+       NULLIF(:object_name, ''), NULLIF(:review_days, 0), NULLIF(:idle_days, 0)
 WHERE NOT EXISTS (SELECT 1 FROM main.data_product WHERE product_id = :product_id)`
 
 // UpdateProduct writes an existing product's fields; it affects one row.
@@ -60,7 +62,8 @@ UPDATE main.data_product
 SET name = :name, description = :description, owner = :owner, owner_role = :owner_role, domain = :domain,
     classification = :classification, tags = :tags, product_columns = :product_columns,
     access_role = :access_role, durations = :durations, pending_days = NULLIF(:pending_days, 0),
-    fallback_role = NULLIF(:fallback_role, ''), extension_steps = :extension_steps
+    fallback_role = NULLIF(:fallback_role, ''), extension_steps = :extension_steps,
+    object_name = NULLIF(:object_name, ''), review_days = NULLIF(:review_days, 0), idle_days = NULLIF(:idle_days, 0)
 WHERE product_id = :product_id`
 
 // DeleteChain removes a product's chain rules before the new ones are
@@ -111,7 +114,8 @@ func CatalogFingerprint(prefix string) string {
 	}
 	fields := []string{"p.name", "p.description", "p.owner", "p.owner_role", "p.domain", "p.classification", "p.tags",
 		"p.product_columns", "p.access_role", "p.durations", "CAST(COALESCE(p.pending_days, 0) AS VARCHAR)",
-		"COALESCE(p.fallback_role, '')", "p.extension_steps"}
+		"COALESCE(p.fallback_role, '')", "p.extension_steps", "COALESCE(p.object_name, '')",
+		"CAST(COALESCE(p.review_days, 0) AS VARCHAR)", "CAST(COALESCE(p.idle_days, 0) AS VARCHAR)"}
 	var parts []string
 	for _, f := range fields {
 		parts = append(parts, lp(f))
@@ -181,6 +185,7 @@ func ProductVars(d signoff.Definition) (map[string]any, error) {
 		"owner_role": d.OwnerRole, "domain": d.Domain, "classification": d.Classification, "tags": tags,
 		"product_columns": cols, "access_role": d.AccessRole, "durations": signoff.FormatDurations(d.Durations),
 		"pending_days": d.PendingDays, "fallback_role": d.FallbackRole, "extension_steps": ext,
+		"object_name": d.SourceObject, "review_days": d.ReviewDays, "idle_days": d.IdleDays,
 		"definition": d.JSON()}, nil
 }
 

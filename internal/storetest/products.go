@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -174,4 +175,53 @@ func testProductSaveWithPolicy(t *testing.T, f *fixture) {
 	}
 	_, err = f.svc.SaveProduct(ctx, adminID, d, true, 0)
 	require.NoError(t, err, "the policy's step applies: a request has a chain")
+}
+
+// testProductReviewSettings: how a product's access is reviewed (the
+// object whose use reviews show, the schedule, the idle threshold) is part
+// of its definition: saved with it into the catalog row reviews read,
+// shown again by the edit form, versioned, and audited with the save.
+func testProductReviewSettings(t *testing.T, f *fixture) {
+	ctx := f.ctx
+	require.NotNil(t, f.products, "harness has no product store")
+	rr, ok := f.reads.(signoff.ReviewReads)
+	require.True(t, ok, "the engine's reads serve reviews")
+	f.svc.Products, f.svc.ReviewReads = f.products, rr
+	adminID := f.who(t, admin)
+	d := newDefinition()
+	d.SourceObject, d.ReviewDays, d.IdleDays = "hr.payroll.lines", 90, 14
+	_, err := f.svc.SaveProduct(ctx, adminID, d, true, 0)
+	require.NoError(t, err)
+	pol, _, err := rr.Reviews(ctx, "payroll", 1)
+	require.NoError(t, err)
+	assert.Equal(t, signoff.ReviewPolicy{ReviewDays: 90, IdleDays: 14, ObjectName: "HR.PAYROLL.LINES"}, pol,
+		"the catalog row reviews read; the object as the access history names it")
+	ed, err := f.svc.EditProduct(ctx, adminID, "payroll")
+	require.NoError(t, err)
+	assert.Equal(t, 90, ed.Definition.ReviewDays)
+	assert.Equal(t, 14, ed.Definition.IdleDays)
+	assert.Equal(t, "HR.PAYROLL.LINES", ed.Definition.SourceObject)
+
+	// No schedule any more: the row says so, and the change is a version.
+	ed.Definition.ReviewDays = 0
+	o, err := f.svc.SaveProduct(ctx, adminID, ed.Definition, false, ed.Version)
+	require.NoError(t, err)
+	assert.Equal(t, 2, o.Version)
+	pol, _, err = rr.Reviews(ctx, "payroll", 1)
+	require.NoError(t, err)
+	assert.Equal(t, 0, pol.ReviewDays)
+	assert.Equal(t, 14, pol.IdleDays)
+	ed, err = f.svc.EditProduct(ctx, adminID, "payroll")
+	require.NoError(t, err)
+	require.NotEmpty(t, ed.History)
+	assert.Contains(t, fmt.Sprint(ed.History[0].Changes), "Review every (days)")
+
+	d.ID, d.ReviewDays = "payroll-2", -1
+	_, err = f.svc.SaveProduct(ctx, adminID, d, true, 0)
+	var probs signoff.Problems
+	require.ErrorAs(t, err, &probs)
+	assert.Contains(t, probs, "review_days")
+	rep, err := f.reads.VerifyLedger(ctx, nil)
+	require.NoError(t, err)
+	assert.Empty(t, rep.Problems, "the catalog row matches its latest version")
 }

@@ -90,6 +90,7 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 		{"AllRequests", testAllRequests},
 		{"ProductAdmin", testProductAdmin},
 		{"ProductSaveWithPolicy", testProductSaveWithPolicy},
+		{"ProductReviewSettings", testProductReviewSettings},
 		{"Directory", testDirectory},
 		{"ManagerSteps", testManagerSteps},
 		{"ManagerStepEscalates", testManagerStepEscalates},

@@ -3516,7 +3516,7 @@ GRANT USAGE ON PROCEDURE SIGNOFF.API.PREFLIGHT() TO ROLE SIGNOFF_ADMIN;
 -- "description", "owner", "owner_role", "domain", "classification", "tags":
 -- [...], "columns": [{"name", "type", "description", "sensitive"}],
 -- "access_role", "durations": [days, 0 = permanent], "pending_days",
--- "fallback_role", "extend_last_step", "source_object", "chain": [{"kind":
+-- "fallback_role", "extend_last_step", "source_object", "review_days", "idle_days", "chain": [{"kind":
 -- ROLE|OWNER|MANAGER, "approver_role", "label", "when_tag", "quorum",
 -- "deadline_hours", "fallback_role"}]}. SET_CHAIN(PRODUCT_ID, RULES) saves
 -- the product's current definition with RULES (a JSON array of chain rules)
@@ -3564,6 +3564,9 @@ DECLARE
     pending_days NUMBER;
     fallback_role VARCHAR;
     extension_steps VARCHAR;
+    object_name  VARCHAR;
+    review_days  NUMBER;
+    idle_days    NUMBER;
     step_no      NUMBER;
     step_kind    VARCHAR;
     approver_role VARCHAR;
@@ -3623,13 +3626,15 @@ BEGIN
            TRIM(GET(:d, 'owner')::VARCHAR), TRIM(GET(:d, 'owner_role')::VARCHAR), TRIM(GET(:d, 'domain')::VARCHAR),
            UPPER(TRIM(GET(:d, 'classification')::VARCHAR)), TRIM(GET(:d, 'access_role')::VARCHAR),
            TRIM(COALESCE(GET(:d, 'fallback_role')::VARCHAR, '')), COALESCE(TRY_TO_NUMBER(GET(:d, 'pending_days')::VARCHAR), 0),
-           IFF(COALESCE(TRY_TO_BOOLEAN(GET(:d, 'extend_last_step')::VARCHAR), FALSE), 'LAST', 'ALL')
+           IFF(COALESCE(TRY_TO_BOOLEAN(GET(:d, 'extend_last_step')::VARCHAR), FALSE), 'LAST', 'ALL'),
+           UPPER(TRIM(COALESCE(GET(:d, 'source_object')::VARCHAR, ''))),
+           COALESCE(TRY_TO_NUMBER(GET(:d, 'review_days')::VARCHAR), 0), COALESCE(TRY_TO_NUMBER(GET(:d, 'idle_days')::VARCHAR), 0)
       INTO :product_id, :name, :description, :owner, :owner_role, :domain, :classification, :access_role,
-           :fallback_role, :pending_days, :extension_steps;
+           :fallback_role, :pending_days, :extension_steps, :object_name, :review_days, :idle_days;
     SELECT CASE
                WHEN :d IS NULL OR TYPEOF(:d) <> 'OBJECT' THEN 'definition'
                WHEN EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => :d)) f
-                            WHERE f.key NOT IN ('id', 'name', 'description', 'owner', 'owner_role', 'domain', 'classification', 'tags', 'columns', 'access_role', 'durations', 'pending_days', 'fallback_role', 'extend_last_step', 'source_object', 'chain')) THEN 'definition'
+                            WHERE f.key NOT IN ('id', 'name', 'description', 'owner', 'owner_role', 'domain', 'classification', 'tags', 'columns', 'access_role', 'durations', 'pending_days', 'fallback_role', 'extend_last_step', 'source_object', 'review_days', 'idle_days', 'chain')) THEN 'definition'
                WHEN NOT COALESCE(:product_id RLIKE '[a-z0-9][a-z0-9-]{0,63}', FALSE) THEN 'id'
                WHEN COALESCE(LENGTH(:name), 0) = 0 OR LENGTH(:name) > 200 OR BIDI_CONTROLS(:name) > 0 THEN 'name'
                WHEN LENGTH(:description) > 4000 OR BIDI_CONTROLS(:description) > 0 THEN 'description'
@@ -3644,6 +3649,13 @@ BEGIN
                WHEN COALESCE(TYPEOF(GET(:d, 'pending_days')), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
                     OR TRY_TO_DOUBLE(GET(:d, 'pending_days')::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(GET(:d, 'pending_days')::VARCHAR))
                     OR :pending_days < 0 OR :pending_days > 3650 THEN 'pending_days'
+               WHEN COALESCE(TYPEOF(GET(:d, 'review_days')), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
+                    OR TRY_TO_DOUBLE(GET(:d, 'review_days')::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(GET(:d, 'review_days')::VARCHAR))
+                    OR :review_days < 0 OR :review_days > 3650 THEN 'review_days'
+               WHEN COALESCE(TYPEOF(GET(:d, 'idle_days')), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
+                    OR TRY_TO_DOUBLE(GET(:d, 'idle_days')::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(GET(:d, 'idle_days')::VARCHAR))
+                    OR :idle_days < 0 OR :idle_days > 3650 THEN 'idle_days'
+               WHEN :object_name <> '' AND NOT COALESCE(:object_name RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}\.[A-Za-z_][A-Za-z0-9_$]{0,254}\.[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE) THEN 'source_object'
                WHEN COALESCE(TYPEOF(GET(:d, 'tags')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'tags')) > 32
                     OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'tags'))) f
                                WHERE TYPEOF(f.value) <> 'VARCHAR' OR COALESCE(LENGTH(TRIM(f.value::VARCHAR)), 0) NOT BETWEEN 1 AND 64
@@ -3746,9 +3758,10 @@ BEGIN
     IF (is_new) THEN
         INSERT INTO main.data_product (product_id, name, description, owner, owner_role, domain, classification, tags,
                                    product_columns, access_role, created_at, durations, pending_days, fallback_role,
-                                   extension_steps)
+                                   extension_steps, object_name, review_days, idle_days)
     SELECT :product_id, :name, :description, :owner, :owner_role, :domain, :classification, :tags, :product_columns,
-           :access_role, :now_ts, :durations, NULLIF(:pending_days, 0), NULLIF(:fallback_role, ''), :extension_steps
+           :access_role, :now_ts, :durations, NULLIF(:pending_days, 0), NULLIF(:fallback_role, ''), :extension_steps,
+           NULLIF(:object_name, ''), NULLIF(:review_days, 0), NULLIF(:idle_days, 0)
     WHERE NOT EXISTS (SELECT 1 FROM main.data_product WHERE product_id = :product_id);
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
@@ -3760,7 +3773,8 @@ BEGIN
     SET name = :name, description = :description, owner = :owner, owner_role = :owner_role, domain = :domain,
         classification = :classification, tags = :tags, product_columns = :product_columns,
         access_role = :access_role, durations = :durations, pending_days = NULLIF(:pending_days, 0),
-        fallback_role = NULLIF(:fallback_role, ''), extension_steps = :extension_steps
+        fallback_role = NULLIF(:fallback_role, ''), extension_steps = :extension_steps,
+        object_name = NULLIF(:object_name, ''), review_days = NULLIF(:review_days, 0), idle_days = NULLIF(:idle_days, 0)
     WHERE product_id = :product_id;
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
@@ -3798,7 +3812,7 @@ BEGIN
     END FOR;
     INSERT INTO main.product_version (product_id, version, saved_at, saved_by, definition, definition_hash, catalog_hash)
     SELECT :product_id, :version, :now_ts, :actor, :definition, SHA2(:definition, 256),
-           (SELECT SHA2(cf.fingerprint, 256) FROM (SELECT p.product_id, MAX(CAST(LENGTH(p.name) AS VARCHAR) || ':' || p.name || CAST(LENGTH(p.description) AS VARCHAR) || ':' || p.description || CAST(LENGTH(p.owner) AS VARCHAR) || ':' || p.owner || CAST(LENGTH(p.owner_role) AS VARCHAR) || ':' || p.owner_role || CAST(LENGTH(p.domain) AS VARCHAR) || ':' || p.domain || CAST(LENGTH(p.classification) AS VARCHAR) || ':' || p.classification || CAST(LENGTH(p.tags) AS VARCHAR) || ':' || p.tags || CAST(LENGTH(p.product_columns) AS VARCHAR) || ':' || p.product_columns || CAST(LENGTH(p.access_role) AS VARCHAR) || ':' || p.access_role || CAST(LENGTH(p.durations) AS VARCHAR) || ':' || p.durations || CAST(LENGTH(CAST(COALESCE(p.pending_days, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(p.pending_days, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(p.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(p.fallback_role, '') || CAST(LENGTH(p.extension_steps) AS VARCHAR) || ':' || p.extension_steps) || '|' || CAST(COUNT(c.step_order) AS VARCHAR) || '|' ||
+           (SELECT SHA2(cf.fingerprint, 256) FROM (SELECT p.product_id, MAX(CAST(LENGTH(p.name) AS VARCHAR) || ':' || p.name || CAST(LENGTH(p.description) AS VARCHAR) || ':' || p.description || CAST(LENGTH(p.owner) AS VARCHAR) || ':' || p.owner || CAST(LENGTH(p.owner_role) AS VARCHAR) || ':' || p.owner_role || CAST(LENGTH(p.domain) AS VARCHAR) || ':' || p.domain || CAST(LENGTH(p.classification) AS VARCHAR) || ':' || p.classification || CAST(LENGTH(p.tags) AS VARCHAR) || ':' || p.tags || CAST(LENGTH(p.product_columns) AS VARCHAR) || ':' || p.product_columns || CAST(LENGTH(p.access_role) AS VARCHAR) || ':' || p.access_role || CAST(LENGTH(p.durations) AS VARCHAR) || ':' || p.durations || CAST(LENGTH(CAST(COALESCE(p.pending_days, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(p.pending_days, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(p.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(p.fallback_role, '') || CAST(LENGTH(p.extension_steps) AS VARCHAR) || ':' || p.extension_steps || CAST(LENGTH(COALESCE(p.object_name, '')) AS VARCHAR) || ':' || COALESCE(p.object_name, '') || CAST(LENGTH(CAST(COALESCE(p.review_days, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(p.review_days, 0) AS VARCHAR) || CAST(LENGTH(CAST(COALESCE(p.idle_days, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(p.idle_days, 0) AS VARCHAR)) || '|' || CAST(COUNT(c.step_order) AS VARCHAR) || '|' ||
            COALESCE(MAX(CASE WHEN c.step_order = 1 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
            COALESCE(MAX(CASE WHEN c.step_order = 2 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
            COALESCE(MAX(CASE WHEN c.step_order = 3 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
@@ -3898,6 +3912,9 @@ DECLARE
     pending_days NUMBER;
     fallback_role VARCHAR;
     extension_steps VARCHAR;
+    object_name  VARCHAR;
+    review_days  NUMBER;
+    idle_days    NUMBER;
     step_no      NUMBER;
     step_kind    VARCHAR;
     approver_role VARCHAR;
@@ -3959,13 +3976,15 @@ BEGIN
            TRIM(GET(:d, 'owner')::VARCHAR), TRIM(GET(:d, 'owner_role')::VARCHAR), TRIM(GET(:d, 'domain')::VARCHAR),
            UPPER(TRIM(GET(:d, 'classification')::VARCHAR)), TRIM(GET(:d, 'access_role')::VARCHAR),
            TRIM(COALESCE(GET(:d, 'fallback_role')::VARCHAR, '')), COALESCE(TRY_TO_NUMBER(GET(:d, 'pending_days')::VARCHAR), 0),
-           IFF(COALESCE(TRY_TO_BOOLEAN(GET(:d, 'extend_last_step')::VARCHAR), FALSE), 'LAST', 'ALL')
+           IFF(COALESCE(TRY_TO_BOOLEAN(GET(:d, 'extend_last_step')::VARCHAR), FALSE), 'LAST', 'ALL'),
+           UPPER(TRIM(COALESCE(GET(:d, 'source_object')::VARCHAR, ''))),
+           COALESCE(TRY_TO_NUMBER(GET(:d, 'review_days')::VARCHAR), 0), COALESCE(TRY_TO_NUMBER(GET(:d, 'idle_days')::VARCHAR), 0)
       INTO :product_id, :name, :description, :owner, :owner_role, :domain, :classification, :access_role,
-           :fallback_role, :pending_days, :extension_steps;
+           :fallback_role, :pending_days, :extension_steps, :object_name, :review_days, :idle_days;
     SELECT CASE
                WHEN :d IS NULL OR TYPEOF(:d) <> 'OBJECT' THEN 'definition'
                WHEN EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => :d)) f
-                            WHERE f.key NOT IN ('id', 'name', 'description', 'owner', 'owner_role', 'domain', 'classification', 'tags', 'columns', 'access_role', 'durations', 'pending_days', 'fallback_role', 'extend_last_step', 'source_object', 'chain')) THEN 'definition'
+                            WHERE f.key NOT IN ('id', 'name', 'description', 'owner', 'owner_role', 'domain', 'classification', 'tags', 'columns', 'access_role', 'durations', 'pending_days', 'fallback_role', 'extend_last_step', 'source_object', 'review_days', 'idle_days', 'chain')) THEN 'definition'
                WHEN NOT COALESCE(:product_id RLIKE '[a-z0-9][a-z0-9-]{0,63}', FALSE) THEN 'id'
                WHEN COALESCE(LENGTH(:name), 0) = 0 OR LENGTH(:name) > 200 OR BIDI_CONTROLS(:name) > 0 THEN 'name'
                WHEN LENGTH(:description) > 4000 OR BIDI_CONTROLS(:description) > 0 THEN 'description'
@@ -3980,6 +3999,13 @@ BEGIN
                WHEN COALESCE(TYPEOF(GET(:d, 'pending_days')), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
                     OR TRY_TO_DOUBLE(GET(:d, 'pending_days')::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(GET(:d, 'pending_days')::VARCHAR))
                     OR :pending_days < 0 OR :pending_days > 3650 THEN 'pending_days'
+               WHEN COALESCE(TYPEOF(GET(:d, 'review_days')), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
+                    OR TRY_TO_DOUBLE(GET(:d, 'review_days')::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(GET(:d, 'review_days')::VARCHAR))
+                    OR :review_days < 0 OR :review_days > 3650 THEN 'review_days'
+               WHEN COALESCE(TYPEOF(GET(:d, 'idle_days')), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
+                    OR TRY_TO_DOUBLE(GET(:d, 'idle_days')::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(GET(:d, 'idle_days')::VARCHAR))
+                    OR :idle_days < 0 OR :idle_days > 3650 THEN 'idle_days'
+               WHEN :object_name <> '' AND NOT COALESCE(:object_name RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}\.[A-Za-z_][A-Za-z0-9_$]{0,254}\.[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE) THEN 'source_object'
                WHEN COALESCE(TYPEOF(GET(:d, 'tags')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'tags')) > 32
                     OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'tags'))) f
                                WHERE TYPEOF(f.value) <> 'VARCHAR' OR COALESCE(LENGTH(TRIM(f.value::VARCHAR)), 0) NOT BETWEEN 1 AND 64
@@ -4082,9 +4108,10 @@ BEGIN
     IF (is_new) THEN
         INSERT INTO main.data_product (product_id, name, description, owner, owner_role, domain, classification, tags,
                                    product_columns, access_role, created_at, durations, pending_days, fallback_role,
-                                   extension_steps)
+                                   extension_steps, object_name, review_days, idle_days)
     SELECT :product_id, :name, :description, :owner, :owner_role, :domain, :classification, :tags, :product_columns,
-           :access_role, :now_ts, :durations, NULLIF(:pending_days, 0), NULLIF(:fallback_role, ''), :extension_steps
+           :access_role, :now_ts, :durations, NULLIF(:pending_days, 0), NULLIF(:fallback_role, ''), :extension_steps,
+           NULLIF(:object_name, ''), NULLIF(:review_days, 0), NULLIF(:idle_days, 0)
     WHERE NOT EXISTS (SELECT 1 FROM main.data_product WHERE product_id = :product_id);
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
@@ -4096,7 +4123,8 @@ BEGIN
     SET name = :name, description = :description, owner = :owner, owner_role = :owner_role, domain = :domain,
         classification = :classification, tags = :tags, product_columns = :product_columns,
         access_role = :access_role, durations = :durations, pending_days = NULLIF(:pending_days, 0),
-        fallback_role = NULLIF(:fallback_role, ''), extension_steps = :extension_steps
+        fallback_role = NULLIF(:fallback_role, ''), extension_steps = :extension_steps,
+        object_name = NULLIF(:object_name, ''), review_days = NULLIF(:review_days, 0), idle_days = NULLIF(:idle_days, 0)
     WHERE product_id = :product_id;
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
@@ -4134,7 +4162,7 @@ BEGIN
     END FOR;
     INSERT INTO main.product_version (product_id, version, saved_at, saved_by, definition, definition_hash, catalog_hash)
     SELECT :product_id, :version, :now_ts, :actor, :definition, SHA2(:definition, 256),
-           (SELECT SHA2(cf.fingerprint, 256) FROM (SELECT p.product_id, MAX(CAST(LENGTH(p.name) AS VARCHAR) || ':' || p.name || CAST(LENGTH(p.description) AS VARCHAR) || ':' || p.description || CAST(LENGTH(p.owner) AS VARCHAR) || ':' || p.owner || CAST(LENGTH(p.owner_role) AS VARCHAR) || ':' || p.owner_role || CAST(LENGTH(p.domain) AS VARCHAR) || ':' || p.domain || CAST(LENGTH(p.classification) AS VARCHAR) || ':' || p.classification || CAST(LENGTH(p.tags) AS VARCHAR) || ':' || p.tags || CAST(LENGTH(p.product_columns) AS VARCHAR) || ':' || p.product_columns || CAST(LENGTH(p.access_role) AS VARCHAR) || ':' || p.access_role || CAST(LENGTH(p.durations) AS VARCHAR) || ':' || p.durations || CAST(LENGTH(CAST(COALESCE(p.pending_days, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(p.pending_days, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(p.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(p.fallback_role, '') || CAST(LENGTH(p.extension_steps) AS VARCHAR) || ':' || p.extension_steps) || '|' || CAST(COUNT(c.step_order) AS VARCHAR) || '|' ||
+           (SELECT SHA2(cf.fingerprint, 256) FROM (SELECT p.product_id, MAX(CAST(LENGTH(p.name) AS VARCHAR) || ':' || p.name || CAST(LENGTH(p.description) AS VARCHAR) || ':' || p.description || CAST(LENGTH(p.owner) AS VARCHAR) || ':' || p.owner || CAST(LENGTH(p.owner_role) AS VARCHAR) || ':' || p.owner_role || CAST(LENGTH(p.domain) AS VARCHAR) || ':' || p.domain || CAST(LENGTH(p.classification) AS VARCHAR) || ':' || p.classification || CAST(LENGTH(p.tags) AS VARCHAR) || ':' || p.tags || CAST(LENGTH(p.product_columns) AS VARCHAR) || ':' || p.product_columns || CAST(LENGTH(p.access_role) AS VARCHAR) || ':' || p.access_role || CAST(LENGTH(p.durations) AS VARCHAR) || ':' || p.durations || CAST(LENGTH(CAST(COALESCE(p.pending_days, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(p.pending_days, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(p.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(p.fallback_role, '') || CAST(LENGTH(p.extension_steps) AS VARCHAR) || ':' || p.extension_steps || CAST(LENGTH(COALESCE(p.object_name, '')) AS VARCHAR) || ':' || COALESCE(p.object_name, '') || CAST(LENGTH(CAST(COALESCE(p.review_days, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(p.review_days, 0) AS VARCHAR) || CAST(LENGTH(CAST(COALESCE(p.idle_days, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(p.idle_days, 0) AS VARCHAR)) || '|' || CAST(COUNT(c.step_order) AS VARCHAR) || '|' ||
            COALESCE(MAX(CASE WHEN c.step_order = 1 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
            COALESCE(MAX(CASE WHEN c.step_order = 2 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
            COALESCE(MAX(CASE WHEN c.step_order = 3 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
@@ -4234,6 +4262,9 @@ DECLARE
     pending_days NUMBER;
     fallback_role VARCHAR;
     extension_steps VARCHAR;
+    object_name  VARCHAR;
+    review_days  NUMBER;
+    idle_days    NUMBER;
     step_no      NUMBER;
     step_kind    VARCHAR;
     approver_role VARCHAR;
@@ -4275,7 +4306,9 @@ BEGIN
                                         'access_role', ACCESS_ROLE,
                                         'durations', TRANSFORM(SPLIT(DURATIONS, ','), x VARIANT -> TO_NUMBER(x::VARCHAR)),
                                         'pending_days', COALESCE(PENDING_DAYS, 0), 'fallback_role', COALESCE(FALLBACK_ROLE, ''),
-                                        'extend_last_step', EXTENSION_STEPS = 'LAST')
+                                        'extend_last_step', EXTENSION_STEPS = 'LAST',
+                                        'source_object', COALESCE(OBJECT_NAME, ''), 'review_days', COALESCE(REVIEW_DAYS, 0),
+                                        'idle_days', COALESCE(IDLE_DAYS, 0))
                 FROM SIGNOFF.MAIN.DATA_PRODUCT WHERE PRODUCT_ID = :for_product LIMIT 1)),
            SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 9)), 32) AS INTEGER) + 1, 1)
         || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 8)), 32) AS INTEGER) + 1, 1)
@@ -4315,13 +4348,15 @@ BEGIN
            TRIM(GET(:d, 'owner')::VARCHAR), TRIM(GET(:d, 'owner_role')::VARCHAR), TRIM(GET(:d, 'domain')::VARCHAR),
            UPPER(TRIM(GET(:d, 'classification')::VARCHAR)), TRIM(GET(:d, 'access_role')::VARCHAR),
            TRIM(COALESCE(GET(:d, 'fallback_role')::VARCHAR, '')), COALESCE(TRY_TO_NUMBER(GET(:d, 'pending_days')::VARCHAR), 0),
-           IFF(COALESCE(TRY_TO_BOOLEAN(GET(:d, 'extend_last_step')::VARCHAR), FALSE), 'LAST', 'ALL')
+           IFF(COALESCE(TRY_TO_BOOLEAN(GET(:d, 'extend_last_step')::VARCHAR), FALSE), 'LAST', 'ALL'),
+           UPPER(TRIM(COALESCE(GET(:d, 'source_object')::VARCHAR, ''))),
+           COALESCE(TRY_TO_NUMBER(GET(:d, 'review_days')::VARCHAR), 0), COALESCE(TRY_TO_NUMBER(GET(:d, 'idle_days')::VARCHAR), 0)
       INTO :product_id, :name, :description, :owner, :owner_role, :domain, :classification, :access_role,
-           :fallback_role, :pending_days, :extension_steps;
+           :fallback_role, :pending_days, :extension_steps, :object_name, :review_days, :idle_days;
     SELECT CASE
                WHEN :d IS NULL OR TYPEOF(:d) <> 'OBJECT' THEN 'definition'
                WHEN EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => :d)) f
-                            WHERE f.key NOT IN ('id', 'name', 'description', 'owner', 'owner_role', 'domain', 'classification', 'tags', 'columns', 'access_role', 'durations', 'pending_days', 'fallback_role', 'extend_last_step', 'source_object', 'chain')) THEN 'definition'
+                            WHERE f.key NOT IN ('id', 'name', 'description', 'owner', 'owner_role', 'domain', 'classification', 'tags', 'columns', 'access_role', 'durations', 'pending_days', 'fallback_role', 'extend_last_step', 'source_object', 'review_days', 'idle_days', 'chain')) THEN 'definition'
                WHEN NOT COALESCE(:product_id RLIKE '[a-z0-9][a-z0-9-]{0,63}', FALSE) THEN 'id'
                WHEN COALESCE(LENGTH(:name), 0) = 0 OR LENGTH(:name) > 200 OR BIDI_CONTROLS(:name) > 0 THEN 'name'
                WHEN LENGTH(:description) > 4000 OR BIDI_CONTROLS(:description) > 0 THEN 'description'
@@ -4336,6 +4371,13 @@ BEGIN
                WHEN COALESCE(TYPEOF(GET(:d, 'pending_days')), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
                     OR TRY_TO_DOUBLE(GET(:d, 'pending_days')::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(GET(:d, 'pending_days')::VARCHAR))
                     OR :pending_days < 0 OR :pending_days > 3650 THEN 'pending_days'
+               WHEN COALESCE(TYPEOF(GET(:d, 'review_days')), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
+                    OR TRY_TO_DOUBLE(GET(:d, 'review_days')::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(GET(:d, 'review_days')::VARCHAR))
+                    OR :review_days < 0 OR :review_days > 3650 THEN 'review_days'
+               WHEN COALESCE(TYPEOF(GET(:d, 'idle_days')), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
+                    OR TRY_TO_DOUBLE(GET(:d, 'idle_days')::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(GET(:d, 'idle_days')::VARCHAR))
+                    OR :idle_days < 0 OR :idle_days > 3650 THEN 'idle_days'
+               WHEN :object_name <> '' AND NOT COALESCE(:object_name RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}\.[A-Za-z_][A-Za-z0-9_$]{0,254}\.[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE) THEN 'source_object'
                WHEN COALESCE(TYPEOF(GET(:d, 'tags')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'tags')) > 32
                     OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'tags'))) f
                                WHERE TYPEOF(f.value) <> 'VARCHAR' OR COALESCE(LENGTH(TRIM(f.value::VARCHAR)), 0) NOT BETWEEN 1 AND 64
@@ -4438,9 +4480,10 @@ BEGIN
     IF (is_new) THEN
         INSERT INTO main.data_product (product_id, name, description, owner, owner_role, domain, classification, tags,
                                    product_columns, access_role, created_at, durations, pending_days, fallback_role,
-                                   extension_steps)
+                                   extension_steps, object_name, review_days, idle_days)
     SELECT :product_id, :name, :description, :owner, :owner_role, :domain, :classification, :tags, :product_columns,
-           :access_role, :now_ts, :durations, NULLIF(:pending_days, 0), NULLIF(:fallback_role, ''), :extension_steps
+           :access_role, :now_ts, :durations, NULLIF(:pending_days, 0), NULLIF(:fallback_role, ''), :extension_steps,
+           NULLIF(:object_name, ''), NULLIF(:review_days, 0), NULLIF(:idle_days, 0)
     WHERE NOT EXISTS (SELECT 1 FROM main.data_product WHERE product_id = :product_id);
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
@@ -4452,7 +4495,8 @@ BEGIN
     SET name = :name, description = :description, owner = :owner, owner_role = :owner_role, domain = :domain,
         classification = :classification, tags = :tags, product_columns = :product_columns,
         access_role = :access_role, durations = :durations, pending_days = NULLIF(:pending_days, 0),
-        fallback_role = NULLIF(:fallback_role, ''), extension_steps = :extension_steps
+        fallback_role = NULLIF(:fallback_role, ''), extension_steps = :extension_steps,
+        object_name = NULLIF(:object_name, ''), review_days = NULLIF(:review_days, 0), idle_days = NULLIF(:idle_days, 0)
     WHERE product_id = :product_id;
     IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
         ROLLBACK;
@@ -4490,7 +4534,7 @@ BEGIN
     END FOR;
     INSERT INTO main.product_version (product_id, version, saved_at, saved_by, definition, definition_hash, catalog_hash)
     SELECT :product_id, :version, :now_ts, :actor, :definition, SHA2(:definition, 256),
-           (SELECT SHA2(cf.fingerprint, 256) FROM (SELECT p.product_id, MAX(CAST(LENGTH(p.name) AS VARCHAR) || ':' || p.name || CAST(LENGTH(p.description) AS VARCHAR) || ':' || p.description || CAST(LENGTH(p.owner) AS VARCHAR) || ':' || p.owner || CAST(LENGTH(p.owner_role) AS VARCHAR) || ':' || p.owner_role || CAST(LENGTH(p.domain) AS VARCHAR) || ':' || p.domain || CAST(LENGTH(p.classification) AS VARCHAR) || ':' || p.classification || CAST(LENGTH(p.tags) AS VARCHAR) || ':' || p.tags || CAST(LENGTH(p.product_columns) AS VARCHAR) || ':' || p.product_columns || CAST(LENGTH(p.access_role) AS VARCHAR) || ':' || p.access_role || CAST(LENGTH(p.durations) AS VARCHAR) || ':' || p.durations || CAST(LENGTH(CAST(COALESCE(p.pending_days, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(p.pending_days, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(p.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(p.fallback_role, '') || CAST(LENGTH(p.extension_steps) AS VARCHAR) || ':' || p.extension_steps) || '|' || CAST(COUNT(c.step_order) AS VARCHAR) || '|' ||
+           (SELECT SHA2(cf.fingerprint, 256) FROM (SELECT p.product_id, MAX(CAST(LENGTH(p.name) AS VARCHAR) || ':' || p.name || CAST(LENGTH(p.description) AS VARCHAR) || ':' || p.description || CAST(LENGTH(p.owner) AS VARCHAR) || ':' || p.owner || CAST(LENGTH(p.owner_role) AS VARCHAR) || ':' || p.owner_role || CAST(LENGTH(p.domain) AS VARCHAR) || ':' || p.domain || CAST(LENGTH(p.classification) AS VARCHAR) || ':' || p.classification || CAST(LENGTH(p.tags) AS VARCHAR) || ':' || p.tags || CAST(LENGTH(p.product_columns) AS VARCHAR) || ':' || p.product_columns || CAST(LENGTH(p.access_role) AS VARCHAR) || ':' || p.access_role || CAST(LENGTH(p.durations) AS VARCHAR) || ':' || p.durations || CAST(LENGTH(CAST(COALESCE(p.pending_days, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(p.pending_days, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(p.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(p.fallback_role, '') || CAST(LENGTH(p.extension_steps) AS VARCHAR) || ':' || p.extension_steps || CAST(LENGTH(COALESCE(p.object_name, '')) AS VARCHAR) || ':' || COALESCE(p.object_name, '') || CAST(LENGTH(CAST(COALESCE(p.review_days, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(p.review_days, 0) AS VARCHAR) || CAST(LENGTH(CAST(COALESCE(p.idle_days, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(p.idle_days, 0) AS VARCHAR)) || '|' || CAST(COUNT(c.step_order) AS VARCHAR) || '|' ||
            COALESCE(MAX(CASE WHEN c.step_order = 1 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
            COALESCE(MAX(CASE WHEN c.step_order = 2 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
            COALESCE(MAX(CASE WHEN c.step_order = 3 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
