@@ -44,6 +44,8 @@ type Harness struct {
 	Products signoff.ProductStore
 	// Managers is the engine's directory of managers (manager steps).
 	Managers signoff.Managers
+	// Policies is the engine's chain policy administration.
+	Policies signoff.PolicyStore
 }
 
 // Run runs the contract suite as subtests of t. open is called once per
@@ -90,6 +92,7 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 		{"AllRequests", testAllRequests},
 		{"ProductAdmin", testProductAdmin},
 		{"ProductSaveWithPolicy", testProductSaveWithPolicy},
+		{"PolicyAdmin", testPolicyAdmin},
 		{"Directory", testDirectory},
 		{"ManagerSteps", testManagerSteps},
 		{"ManagerStepEscalates", testManagerStepEscalates},
