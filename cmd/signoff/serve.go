@@ -268,6 +268,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		svc.ReviewReads, svc.ReviewEngine = store.Reads(), store
 		sc.Notices, sc.Reviews = svc, svc
 		svc.Products, sc.Catalog = store, svc
+		svc.Policies, sc.Policy = store, svc
 		svc.Managers = store
 		sc.Managers = svc
 		digestSvc = svc

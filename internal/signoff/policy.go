@@ -170,3 +170,30 @@ func (s *Service) SavePolicy(ctx context.Context, viewer Identity, rules []Defin
 	}
 	return o, nil
 }
+
+// PolicyDryRun is the preflight's dry run of a policy save: the policy as
+// it is, which the engine must answer with DRY_RUN for an admin (every
+// check passed; NOT_ADMIN for anyone else) and write nothing. On Snowflake
+// it proves SET_CHAIN_POLICY is installed, granted to the admin and able
+// to run its checks.
+func PolicyDryRun(ctx context.Context, ps PolicyStore, actor Identity, ids *IDGenerator, now time.Time) Check {
+	want := CodeDryRun
+	if !actor.Admin() {
+		want = CodeNotAdmin
+	}
+	c := Check{Name: "Dry run: save the chain policy"}
+	o, err := ps.SavePolicy(ctx, actor, SavePolicyCall{Rules: []DefinitionStep{}, EventIDs: []string{ids.New(now)}, At: now, DryRun: true})
+	switch {
+	case err != nil:
+		c.Status, c.Detail = CheckFail, err.Error()
+		c.Fix = "Saving the chain policy cannot run. The checks above usually say why (a missing procedure, grant or caller grant)."
+	case o.Code != want:
+		c.Status = CheckFail
+		c.Detail = fmt.Sprintf("It answered %s where it must answer %s for an empty policy in dry-run mode.", o.Code, want)
+		c.Fix = "Install the procedures of this version (sql/snowflake/03_api.sql) and run the preflight again."
+	default:
+		c.Status = CheckPass
+		c.Detail = fmt.Sprintf("It ran its checks as %s and answered %s, as it must; nothing was written.", actor.User, o.Code)
+	}
+	return c
+}

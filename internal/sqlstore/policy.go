@@ -24,16 +24,16 @@ var CheckSavePolicy = `
 WITH t AS (SELECT p.product_id, MAX(p.name) AS name, COALESCE(SUM(COALESCE(c.quorum, 1)), 0) AS n
            FROM main.data_product p LEFT JOIN main.approval_chain c ON c.product_id = p.product_id
            GROUP BY p.product_id),
-     over AS (SELECT MIN(product_id) AS product_id FROM t WHERE t.n + :policy_approvals > ` + fmt.Sprint(signoff.MaxChainSteps) + `)
+     too_long AS (SELECT MIN(product_id) AS product_id FROM t WHERE t.n + :policy_approvals > ` + fmt.Sprint(signoff.MaxChainSteps) + `)
 SELECT CASE
            ` + identityUnavailable + `
            WHEN NOT :is_admin THEN 'NOT_ADMIN'
-           WHEN over.product_id IS NOT NULL THEN 'CHAIN_TOO_LONG'
+           WHEN too_long.product_id IS NOT NULL THEN 'CHAIN_TOO_LONG'
            ELSE 'OK'
        END AS code,
-       :actor AS actor, over.product_id AS product_id,
-       (SELECT MAX(name) FROM t WHERE t.product_id = over.product_id) AS product_name
-FROM over`
+       :actor AS actor, too_long.product_id AS product_id,
+       (SELECT MAX(name) FROM t WHERE t.product_id = too_long.product_id) AS product_name
+FROM too_long`
 
 // DeletePolicy removes the policy's rules before the new ones are written.
 // Requests keep their copies (request_step).
