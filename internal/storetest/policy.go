@@ -90,7 +90,7 @@ func testPolicyAdmin(t *testing.T, f *fixture) {
 	assert.Contains(t, probs, "policy.2.label")
 	assert.Contains(t, probs, "policy.2.quorum")
 	out, err = f.policies.SavePolicy(ctx, adminID, signoff.SavePolicyCall{
-		Rules: []signoff.DefinitionStep{{Kind: signoff.KindOwner, ApproverRole: roleOwner, Label: "Owners", Quorum: 1}},
+		Rules:    []signoff.DefinitionStep{{Kind: signoff.KindOwner, ApproverRole: roleOwner, Label: "Owners", Quorum: 1}},
 		EventIDs: f.newIDs(1), At: f.clock.Now()})
 	require.NoError(t, err)
 	assert.Equal(t, signoff.CodeInvalid, out.Code, "the engine checks the rules itself")
