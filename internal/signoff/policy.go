@@ -100,7 +100,9 @@ func NormalizePolicy(rules []DefinitionStep) []DefinitionStep {
 // form's fields ("policy.2.approver_role" …): each rule as a product's
 // chain rule, but never the owners' (a policy has no product), and the
 // total against every product's own approvals (products), naming the
-// first product that would need more than MaxChainSteps.
+// first product that would need more than MaxChainSteps, or that has
+// chain rules of its own none of which, nor any of the policy's, would
+// apply to it (a request of it would have no step).
 func ValidatePolicyRules(rules []DefinitionStep, products []Product) Problems {
 	probs := Problems{}
 	if len(rules) > 0 {
@@ -133,12 +135,27 @@ func ValidatePolicyRules(rules []DefinitionStep, products []Product) Problems {
 					p.Name, own, total, own+total, MaxChainSteps)
 				break
 			}
+			p.Policy = policyChain(rules)
+			if len(p.Chain) > 0 && len(ResolveChain(p, false)) == 0 {
+				probs["policy"] = fmt.Sprintf("No step would apply to %s: its own steps are all conditional on tags it does not carry, and so would the policy's be.", p.Name)
+				break
+			}
 		}
 	}
 	if len(probs) == 0 {
 		return nil
 	}
 	return probs
+}
+
+// policyChain is rules as the policy's chain steps, numbered from 1.
+func policyChain(rules []DefinitionStep) []ChainStep {
+	out := make([]ChainStep, len(rules))
+	for i, st := range rules {
+		out[i] = ChainStep{Order: i + 1, Kind: st.Kind, ApproverRole: st.ApproverRole, Label: st.Label,
+			WhenTag: st.WhenTag, Quorum: st.Quorum, DeadlineHours: st.DeadlineHours, FallbackRole: st.FallbackRole}
+	}
+	return out
 }
 
 // SavePolicy validates rules and saves them as the chain policy, for
