@@ -46,7 +46,7 @@ func TestSnowflakeAPIShape(t *testing.T) {
 	procs := procedureBodies(t, string(body))
 	require.ElementsMatch(t, []string{"SUBMIT_REQUEST", "GRANT_REQUEST", "DECIDE_STEP", "WITHDRAW_REQUEST",
 		"RETRY_GRANT", "REVOKE_ACCESS", "END_ACCESS", "RESUBMIT_REQUEST", "RUN_SCHEDULE", "WHOAMI", "PREFLIGHT", "SEND_NOTIFICATIONS",
-		"SET_NOTIFY_DIGEST", "START_REVIEW", "DECIDE_REVIEW", "LIST_GRANTS", "LIST_REQUESTS", "SAVE_PRODUCT", "SET_CHAIN", "SET_MANAGERS", "SET_MANAGER"}, keys(procs))
+		"SET_NOTIFY_DIGEST", "START_REVIEW", "DECIDE_REVIEW", "LIST_GRANTS", "LIST_REQUESTS", "SAVE_PRODUCT", "SET_CHAIN", "SET_MANAGERS", "SET_MANAGER", "SET_CHAIN_POLICY"}, keys(procs))
 
 	// The notifier runs the embedded engine's statements, whole, in order,
 	// under its lock, before it sends anything; the digest choice is the
@@ -85,6 +85,8 @@ func TestSnowflakeAPIShape(t *testing.T) {
 			"InsertChainStep", "InsertVersion", "SelectVersionHash", "LockAudit", "LedgerHead", "AppendEvent"},
 		"SET_CHAIN": {"LockSubmissions", "CheckSaveProduct", "InsertProduct", "UpdateProduct", "DeleteChain",
 			"InsertChainStep", "InsertVersion", "SelectVersionHash", "LockAudit", "LedgerHead", "AppendEvent"},
+		"SET_CHAIN_POLICY": {"LockSubmissions", "CheckSavePolicy", "DeletePolicy", "InsertPolicyStep",
+			"SelectPolicyDetails", "LockAudit", "LedgerHead", "AppendEvent"},
 	}
 	shared := sqlgen.SharedStatements()
 	for name, want := range order {
@@ -179,12 +181,19 @@ func TestSnowflakeAPIShape(t *testing.T) {
 			assert.Contains(t, p, "WHEN NOT :is_admin THEN 'NOT_ADMIN'", "%s refuses non-admins (CheckSaveProduct)", name)
 			assert.Contains(t, p, "SHOW GRANTS TO ROLE SIGNOFF_OWNER;", "%s checks that SIGNOFF_OWNER owns the access role", name)
 		}
+		p := procs["SET_CHAIN_POLICY"]
+		check := "SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', 'SIGNOFF_ADMIN') = 'TRUE', FALSE) INTO :is_admin;"
+		require.Contains(t, p, check, "SET_CHAIN_POLICY checks the admin in the caller's session")
+		assert.Less(t, strings.Index(p, check), strings.Index(p, "BEGIN TRANSACTION"), "SET_CHAIN_POLICY knows before it writes")
+		assert.Contains(t, p, "WHEN NOT :is_admin THEN 'NOT_ADMIN'", "SET_CHAIN_POLICY refuses non-admins (CheckSavePolicy)")
+		assert.Contains(t, p, "NOT IN ('ROLE', 'MANAGER')", "a policy step is a role's or the manager's, never the owners'")
 		assert.Equal(t, 2, strings.Count(string(body), "CREATE OR REPLACE PROCEDURE SIGNOFF.API.SAVE_PRODUCT("), "the form's and a script's")
 		assert.NotContains(t, string(body), "<no value>", "every template block is given the data")
 		for _, grant := range []string{
 			"GRANT USAGE ON PROCEDURE SIGNOFF.API.SAVE_PRODUCT(VARCHAR, BOOLEAN, NUMBER, VARCHAR, BOOLEAN) TO ROLE SIGNOFF_ADMIN;",
 			"GRANT USAGE ON PROCEDURE SIGNOFF.API.SAVE_PRODUCT(VARCHAR) TO ROLE SIGNOFF_ADMIN;",
 			"GRANT USAGE ON PROCEDURE SIGNOFF.API.SET_CHAIN(VARCHAR, VARCHAR) TO ROLE SIGNOFF_ADMIN;",
+			"GRANT USAGE ON PROCEDURE SIGNOFF.API.SET_CHAIN_POLICY(VARCHAR, VARCHAR, BOOLEAN) TO ROLE SIGNOFF_ADMIN;",
 		} {
 			assert.Contains(t, string(body), grant)
 		}

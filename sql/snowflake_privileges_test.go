@@ -518,6 +518,7 @@ func needs(t *testing.T, a *account) []need {
 	}
 	out = append(out, need{"SIGNOFF_ADMIN", "PROCEDURE SIGNOFF.API.SAVE_PRODUCT", "USAGE", "admins save products (pages, SQL)"})
 	out = append(out, need{"SIGNOFF_ADMIN", "PROCEDURE SIGNOFF.API.SET_CHAIN", "USAGE", "admins set chains with SQL"})
+	out = append(out, need{"SIGNOFF_ADMIN", "PROCEDURE SIGNOFF.API.SET_CHAIN_POLICY", "USAGE", "admins save the chain policy (page, SQL)"})
 	for _, p := range []string{"SET_MANAGERS", "SET_MANAGER"} {
 		out = append(out, need{"SIGNOFF_ADMIN", "PROCEDURE SIGNOFF.API." + p, "USAGE", "admins maintain the directory of managers"})
 	}

@@ -268,6 +268,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		svc.ReviewReads, svc.ReviewEngine = store.Reads(), store
 		sc.Notices, sc.Reviews = svc, svc
 		svc.Products, sc.Catalog = store, svc
+		svc.Policies, sc.Policy = store, svc
 		svc.Managers = store
 		sc.Managers = svc
 		digestSvc = svc
@@ -303,6 +304,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		go runScheduler(ctx, svc, scheduleEvery, log)
 		sc.Service, sc.Ready, sc.Local, sc.Notices, sc.Reviews = svc, store.Ping, store, svc, svc
 		svc.Products, sc.Catalog = store, svc
+		svc.Policies, sc.Policy = store, svc
 		sc.Managers = svc
 		sc.AnyHost = cfg.allowRemote // reached by whatever name the network gives it
 		sc.Engine = "embedded (" + cfg.db + ")"

@@ -113,11 +113,12 @@ func newBrowserTest(t *testing.T) *browserTest {
 	svc := signoff.NewService(st.Reads(), st)
 	svc.Diagnoser = st
 	svc.Directory, svc.Scheduler, svc.Products, svc.Managers = st, st, st, st
+	svc.Policies = st
 	svc.ReviewReads, svc.ReviewEngine = st.Reads(), st // as signoff serve wires them
 	require.NoError(t, demo.Load(ctx, st, svc, time.Now()))
 	svc.Now = clock.Now
 	srv, err := server.New(server.Config{Service: svc, Ready: st.Ping, Local: st,
-		SessionKey: []byte(strings.Repeat("k", 32)), Engine: "embedded (test)", Now: clock.Now, Reviews: svc, Catalog: svc, Managers: svc})
+		SessionKey: []byte(strings.Repeat("k", 32)), Engine: "embedded (test)", Now: clock.Now, Reviews: svc, Catalog: svc, Managers: svc, Policy: svc})
 	require.NoError(t, err)
 	hs := httptest.NewServer(srv) // loopback only
 	t.Cleanup(hs.Close)

@@ -169,6 +169,10 @@ var (
 	// actDirectory sets NOEL's manager in the directory of managers.
 	actDirectory = matrixAction{"POST /admin/directory", func(string) string { return "/admin/directory" },
 		url.Values{"form": {"one"}, "user": {"NOEL"}, "manager": {"LENA"}}}
+	// actPolicy saves a chain policy of one conditional step.
+	actPolicy = matrixAction{"POST /admin/policy", func(string) string { return "/admin/policy" },
+		url.Values{"policy.1.kind": {"ROLE"}, "policy.1.approver_role": {"DATA_GOVERNANCE"}, "policy.1.label": {"Governance"},
+			"policy.1.when_tag": {"gdpr"}, "policy.1.quorum": {"1"}}}
 )
 
 // reviewItemPath is the decision route of a review's grant, for a state
@@ -277,6 +281,7 @@ const (
 	// pOnlyAdminsCatalog refuses the catalog's pages and saves to non-admins.
 	pOnlyAdminsCatalog = "Only Signoff admins (SIGNOFF_ADMIN) can edit the catalog."
 	pDirectory         = "Only Signoff admins (SIGNOFF_ADMIN) can see or change the directory of managers."
+	pOnlyAdminsPolicy  = "Only Signoff admins (SIGNOFF_ADMIN) can edit the chain policy."
 	// pOnlyRequester is how a refusal of someone else's answer begins (the
 	// engine's NOT_REQUESTER, whose sentence names withdrawing).
 	pOnlyRequester = "Only the person who made this request"
@@ -689,6 +694,16 @@ func matrixRows() []matrixRow {
 	for _, p := range []personaKind{whoRequester, whoAuditor, whoNoRoles, whoTwoRoles, matrixPersona("line manager", "MARCO")} {
 		add(matrixRow{action: actDirectory, state: stNone, persona: p, status: forbidden, phrase: pDirectory})
 	}
+	// The chain policy: admins only, checked by the Service and by the
+	// engine; a save is one audit event and a request in flight keeps its
+	// steps.
+	add(matrixRow{action: actPolicy, state: stNone, persona: whoAdmin, status: ok, events: 1, check: savedPolicy("Governance")},
+		matrixRow{action: actPolicy, state: stStep2, persona: whoAdmin, status: ok, events: 1, check: savedPolicy("Governance")},
+		matrixRow{action: actPolicy, state: stNone, persona: whoSignedOut, status: unauth, phrase: pSignIn})
+	for _, p := range []personaKind{whoRequester, matrixPersona("data owner of the product", "OLIVIA"), whoInheritsDPO,
+		whoAuditor, whoNoRoles, whoTwoRoles} {
+		add(matrixRow{action: actPolicy, state: stNone, persona: p, status: forbidden, phrase: pOnlyAdminsPolicy})
+	}
 	add(askingRows(rows)...)
 	return rows
 }
@@ -771,7 +786,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		kinds[r.persona.kind] = true
 	}
 	for _, a := range []matrixAction{actSubmit, actApprove, actReject, actChanges, actResubmit, actWithdraw, actRevoke, actRetry, actLogin, actLogout,
-		asking(actReject), asking(actWithdraw), asking(actRevoke), actStartReview, actReviewKeep, actReviewRevoke, actRevokeIdle, actNewProd, actEditProd, actDirectory} {
+		asking(actReject), asking(actWithdraw), asking(actRevoke), actStartReview, actReviewKeep, actReviewRevoke, actRevokeIdle, actNewProd, actEditProd, actDirectory, actPolicy} {
 		assert.True(t, routes[a.name], a.name)
 	}
 	for _, p := range []personaKind{whoRequester, whoSignedOut, whoInheritsDPO, whoAdmin, whoAuditor, whoNoRoles, whoTwoRoles} {
@@ -842,6 +857,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 				assert.Equal(t, before, after, "signing out changes no workflow state")
 			case actDirectory.name:
 				assert.Equal(t, "/admin/directory", res.Location)
+			case actPolicy.name:
+				assert.Equal(t, "/admin/policy", res.Location)
 			case actSubmit.name:
 				newID := s.requestFor(row.persona.user, "customer-360", signoff.StatusPending)
 				assert.Equal(t, "/requests/"+newID, res.Location)
@@ -952,6 +969,7 @@ func TestPageAuthorizationMatrix(t *testing.T) {
 		{"/admin/products/new", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "AUDREY": forbidden, "OLIVIA": forbidden}},
 		{"/admin/products/customer-360/edit", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "AUDREY": forbidden, "OLIVIA": forbidden}},
 		{"/admin/directory", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "AUDREY": forbidden, "OLIVIA": forbidden}},
+		{"/admin/policy", map[string]int{"ALICE": forbidden, "NOEL": forbidden, "AUDREY": forbidden, "OLIVIA": forbidden}},
 	}
 	clients := map[string]*client{}
 	for _, user := range []string{"ALICE", "NOEL", "AUDREY", "ADAM", "OLIVIA"} {

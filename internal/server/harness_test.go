@@ -170,7 +170,8 @@ func newStack(t testing.TB, opts ...stackOption) *stack {
 		s.path = path
 	}
 	svc.Products = st
-	sc := server.Config{Service: svc, Ready: st.Ping, SessionKey: testKey, Engine: "test", Reviews: svc, Catalog: svc, Managers: svc}
+	svc.Policies = st
+	sc := server.Config{Service: svc, Ready: st.Ping, SessionKey: testKey, Engine: "test", Reviews: svc, Catalog: svc, Managers: svc, Policy: svc}
 	if cfg.notices {
 		svc.Notifier = st
 		sc.Notices = svc

@@ -53,6 +53,10 @@ func (s *Server) routes() http.Handler {
 			r.Get("/admin/directory", s.handleDirectory)
 			r.Post("/admin/directory", s.handleSetManagers)
 		}
+		if s.policy != nil {
+			r.Get("/admin/policy", s.handlePolicy)
+			r.Post("/admin/policy", s.handleSavePolicy)
+		}
 		if s.catalog != nil {
 			r.Get("/admin/products", s.handleAdminProducts)
 			r.Get("/admin/products/new", s.handleNewProduct)

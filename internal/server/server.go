@@ -109,6 +109,9 @@ type Config struct {
 	// Managers, when set, serves the admins' directory of managers
 	// (/admin/directory).
 	Managers Managers
+	// Policy, when set, serves the admins' chain policy page
+	// (/admin/policy).
+	Policy PolicyAdmin
 }
 
 // Server serves Signoff's pages.
@@ -130,6 +133,7 @@ type Server struct {
 	reviews     Reviews
 	catalog     CatalogAdmin
 	managers    Managers
+	policy      PolicyAdmin
 }
 
 // New returns the server's handler with every route and middleware.
@@ -151,7 +155,7 @@ func New(cfg Config) (*Server, error) {
 		identityTTL: cfg.IdentityTTL, anyHost: cfg.AnyHost || cfg.Local == nil,
 		cookies: cks, engine: cfg.Engine, version: cfg.Version, now: cfg.Now, notices: cfg.Notices,
 		reviews: cfg.Reviews, catalog: cfg.Catalog,
-		managers: cfg.Managers}
+		managers: cfg.Managers, policy: cfg.Policy}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -196,6 +200,7 @@ func (s *Server) errorMeta(w http.ResponseWriter, r *http.Request, title, nav st
 	m.Reviews = s.reviews != nil && (viewer.Approver || viewer.Auditor())
 	m.Products = s.catalog != nil
 	m.Directory = s.managers != nil
+	m.Policy = s.policy != nil
 	if msg, ok := s.cookies.get(r, flashCookie); ok {
 		m.Flash = msg
 		s.cookies.clear(w, flashCookie)

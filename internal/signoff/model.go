@@ -147,7 +147,7 @@ const SystemActor = "SIGNOFF$SCHEDULER"
 var EventTypes = []EventType{EventRequestSubmitted, EventStepApproved, EventStepRejected,
 	EventChangesRequested, EventRequestResubmitted, EventRequestApproved, EventAccessGranted,
 	EventGrantFailed, EventRequestWithdrawn, EventAccessRevoked, EventStepReminded,
-	EventStepEscalated, EventRequestExpired, EventExpiryReminded, EventAccessExpired, EventReviewKept, EventProductSaved,
+	EventStepEscalated, EventRequestExpired, EventExpiryReminded, EventAccessExpired, EventReviewKept, EventProductSaved, EventPolicySaved,
 	EventDirectoryChanged}
 
 // Column describes one column of a data product, shown to requesters and to

@@ -60,6 +60,9 @@ type Service struct {
 	// Products saves products and reads their versions (admin.go); nil
 	// when the engine offers no catalog administration.
 	Products ProductStore
+	// Policies saves the chain policy (policy.go); nil when the engine
+	// offers no policy administration.
+	Policies PolicyStore
 	// PendingTTL is how long a viewer's pending approvals count (the
 	// header's) is reused; 0 reads it for every page.
 	PendingTTL time.Duration

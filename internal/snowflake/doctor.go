@@ -635,6 +635,7 @@ func (d *Doctor) SessionChecks(ctx context.Context, admin signoff.Identity) sign
 	cs = append(cs, signoff.DryRuns(ctx, d.store, admin, &d.ids, d.now())...)
 	cs = append(cs, signoff.ReviewDryRuns(ctx, d.store, admin, &d.ids, d.now())...)
 	cs = append(cs, signoff.ProductDryRun(ctx, d.store, admin, &d.ids, d.now()))
+	cs = append(cs, signoff.PolicyDryRun(ctx, d.store, admin, &d.ids, d.now()))
 	return append(cs, signoff.DirectoryDryRun(ctx, d.store, admin, &d.ids, d.now()))
 }
 

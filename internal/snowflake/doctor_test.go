@@ -69,7 +69,8 @@ func installed() *fakeAccount {
 		sessionWarehouse: "SIGNOFF_WH", sessionRoles: map[string]bool{"SIGNOFF_ADMIN": true, "SIGNOFF_AUDITOR": true},
 		dryRuns: map[string]string{"SET_MANAGERS": "INVALID", "SUBMIT_REQUEST": "PRODUCT_NOT_FOUND", "DECIDE_STEP": "NOT_FOUND",
 			"WITHDRAW_REQUEST": "NOT_FOUND", "RETRY_GRANT": "NOT_FOUND", "REVOKE_ACCESS": "NOT_FOUND",
-			"RESUBMIT_REQUEST": "NOT_FOUND", "START_REVIEW": "PRODUCT_NOT_FOUND", "DECIDE_REVIEW": "REVIEW_NOT_FOUND", "SAVE_PRODUCT": "PRODUCT_NOT_FOUND"}}
+			"RESUBMIT_REQUEST": "NOT_FOUND", "START_REVIEW": "PRODUCT_NOT_FOUND", "DECIDE_REVIEW": "REVIEW_NOT_FOUND", "SAVE_PRODUCT": "PRODUCT_NOT_FOUND",
+			"SET_CHAIN_POLICY": "DRY_RUN"}}
 	for _, list := range [][]Grant{ExpectedGrants, ExpectedRoleGrants, Owned} {
 		for _, g := range list {
 			a.grants[g.Role] = append(a.grants[g.Role], g)
@@ -317,7 +318,7 @@ func TestDoctorPassesOnAnAccountAsInstalled(t *testing.T) {
 		"Text rules: Snowflake and Go agree", "Chain snapshot: Snowflake and Go agree",
 		"ADD_HOURS: Snowflake and Go agree", "HAS_TAG: Snowflake and Go agree", "Schedule task", "Notifications task", "SQL API lists (LIST_GRANTS)",
 		"Dry run: submit", "Dry run: decide", "Dry run: withdraw", "Dry run: retry grant", "Dry run: revoke",
-		"Dry run: resubmit", "Dry run: start review", "Dry run: decide review", "Dry run: save a product", "Dry run: set managers"}, names)
+		"Dry run: resubmit", "Dry run: start review", "Dry run: decide review", "Dry run: save a product", "Dry run: save the chain policy", "Dry run: set managers"}, names)
 	assert.Contains(t, find(t, cs, "Roles Signoff sees in your session").Detail, "2 of the 3 roles that matter: SIGNOFF_ADMIN, SIGNOFF_AUDITOR")
 	assert.Equal(t, "The query history holds 1 digest (the service's last 7 days), the event table 2 digests (a year); "+
 		"the newest, of 2026-11-30 14:03:59 UTC, records event 600, which the audit log still holds unchanged.",
@@ -335,7 +336,7 @@ func TestDoctorPassesOnAnAccountAsInstalled(t *testing.T) {
 			require.Equal(t, "svc-token", l.Token)
 		}
 	}
-	assert.Len(t, caller, 11, "one session for the session checks, one per dry run")
+	assert.Len(t, caller, 12, "one session for the session checks, one per dry run")
 	for _, q := range fake.Queries() {
 		isCall := strings.HasPrefix(q.SQLText, "CALL ") || strings.HasPrefix(q.SQLText, "SELECT CURRENT_USER(), CURRENT_ROLE(), CURRENT_SECONDARY_ROLES()")
 		assert.Equal(t, isCall, caller[q.SessionToken], "%s ran in the wrong session", q.SQLText)

@@ -67,6 +67,7 @@ var ExpectedGrants = []Grant{
 	// ... and edit the catalog, from the pages or with SQL.
 	{"SIGNOFF_ADMIN", "USAGE", "PROCEDURE", "SIGNOFF.API.SAVE_PRODUCT"},
 	{"SIGNOFF_ADMIN", "USAGE", "PROCEDURE", "SIGNOFF.API.SET_CHAIN"},
+	{"SIGNOFF_ADMIN", "USAGE", "PROCEDURE", "SIGNOFF.API.SET_CHAIN_POLICY"},
 	// ... and maintain the directory of managers (manager steps).
 	{"SIGNOFF_ADMIN", "USAGE", "PROCEDURE", "SIGNOFF.API.SET_MANAGERS"},
 	{"SIGNOFF_ADMIN", "USAGE", "PROCEDURE", "SIGNOFF.API.SET_MANAGER"},

@@ -409,19 +409,34 @@ func TestRoundTrips(t *testing.T) {
 	require.Contains(t, res.Body.String(), `data-testid="conflict"`)
 	require.Contains(t, res.Body.String(), ">Fine.</textarea>", "the comment typed is kept")
 
+	// An admin saves the chain policy: one CALL of SET_CHAIN_POLICY in her
+	// own session, with the rules' JSON; the catalog the form checks
+	// against (and previews with) comes from the cache.
+	rt.do(visit{name: "save the chain policy", method: "POST", path: "/admin/policy", user: "ADA",
+		form: url.Values{"policy.1.kind": {"ROLE"}, "policy.1.approver_role": {"APPROVER_DPO"},
+			"policy.1.label": {"Data protection"}, "policy.1.when_tag": {"PII"}, "policy.2.kind": {"ROLE"}},
+		callers: []func(sqlmock.Sqlmock){expectCall(callPolicy, envelope(signoff.CodeOK, `{"actor":"ADA","steps":1}`),
+			`[{"kind":"ROLE","approver_role":"APPROVER_DPO","label":"Data protection","when_tag":"PII","quorum":1}]`,
+			validIDs{n: 1}, false)},
+		cost: cost{logins: 1, caller: 1}})
+
 	// An admin registers a product: one CALL of SAVE_PRODUCT in her own
-	// session, with the definition's JSON; nothing on the service
-	// connection (the form checks itself first). Last: the save forgets this
-	// process's catalog cache, so what follows would read the catalog again.
+	// session, with the definition's JSON; on the service connection only
+	// the catalog, which the policy's save just forgot (the form checks
+	// itself first). Last: the save forgets this process's catalog cache,
+	// so what follows would read the catalog again.
 	rt.do(visit{name: "save a product", method: "POST", path: "/admin/products", user: "ADA",
 		form: url.Values{"id": {"partner-feed"}, "name": {"Partner feed"}, "owner": {"Partnerships"},
 			"owner_role": {"APPROVER_OWNER"}, "domain": {"Sales"}, "classification": {"INTERNAL"},
 			"access_role": {"PARTNER_READER"}, "durations": {"30"}, "version": {"0"},
 			"chain.1.kind": {"ROLE"}, "chain.1.approver_role": {"APPROVER_MGR"}, "chain.1.label": {"Line manager"}},
+		service: func(m sqlmock.Sqlmock) {
+			expectQuery(m, productsSQL).WillReturnRows(productRows(webAds(), salesEU()))
+		},
 		callers: []func(sqlmock.Sqlmock){expectCall(callSave, envelope(signoff.CodeOK,
 			`{"actor":"ADA","product_id":"partner-feed","product_name":"Partner feed","version":1}`),
 			definitionOf{"partner-feed"}, true, int64(0), validIDs{n: 1}, false)},
-		cost: cost{logins: 1, caller: 1}})
+		cost: cost{service: 1, logins: 1, caller: 1}})
 
 	rt.report()
 }
@@ -548,9 +563,10 @@ func newRoundTrip(t *testing.T, identityTTL time.Duration) *roundTrip {
 	svc.Notifier, svc.PendingTTL = store, 30*time.Second
 	svc.ReviewReads, svc.ReviewEngine = store.Reads(), store
 	svc.Products, svc.Managers = store, store
+	svc.Policies = store
 	srv, err := server.New(server.Config{Service: svc, Ready: store.Ping, Platform: ids, IdentityTTL: identityTTL,
 		SessionKey: []byte("0123456789abcdef0123456789abcdef"), SecureCookies: true, Engine: "snowflake",
-		Now: rt.clock.Now, Notices: svc, Reviews: svc, Catalog: svc, Managers: svc})
+		Now: rt.clock.Now, Notices: svc, Reviews: svc, Catalog: svc, Managers: svc, Policy: svc})
 	require.NoError(t, err)
 	rt.srv = srv
 	return rt

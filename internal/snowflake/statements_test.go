@@ -155,6 +155,7 @@ func catalogue() []namedStmt {
 		{"CALL START_REVIEW", callStartReview},
 		{"CALL DECIDE_REVIEW", callDecideReview},
 		{"CALL SAVE_PRODUCT", callSave},
+		{"CALL SET_CHAIN_POLICY", callPolicy},
 		{"CALL SET_MANAGERS", callManagers},
 		{"ManagerOf (product page with a manager step)", sqlstore.SelectManagerOf},
 		{"Directory (admin page: limit 501)", sqlstore.SelectDirectory(false, signoff.DirectoryLimit+1)},
@@ -469,6 +470,7 @@ var (
 	callStartReview  = newReviewCalls(api).start
 	callDecideReview = newReviewCalls(api).decide
 	callSave         = newProcedures(api).save
+	callPolicy       = newProcedures(api).policy
 	callManagers     = newProcedures(api).managers
 )
 

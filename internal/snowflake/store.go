@@ -110,7 +110,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // procedures are the CALL statements of the API procedures
 // (sql/snowflake/03_api.sql), qualified with the API schema.
 type procedures struct {
-	submit, decide, withdraw, retry, revoke, resubmit, digest, save, managers string
+	submit, decide, withdraw, retry, revoke, resubmit, digest, save, managers, policy string
 }
 
 func newProcedures(api string) procedures {
@@ -126,6 +126,7 @@ func newProcedures(api string) procedures {
 		resubmit: call("RESUBMIT_REQUEST", 5),  // REQUEST_ID, ANSWER, REASON, EVENT_IDS, DRY_RUN
 		digest:   call("SET_NOTIFY_DIGEST", 1), // DAILY
 		save:     call("SAVE_PRODUCT", 5),      // DEFINITION, CREATE_NEW, READ_VERSION, EVENT_IDS, DRY_RUN
+		policy:   call("SET_CHAIN_POLICY", 3),  // RULES, EVENT_IDS, DRY_RUN
 		// ENTRIES: the app binds them as JSON text (a bind is text or a
 		// number, never an array), which the argument's expression parses
 		// (DOCS/sql-reference/sql/call: an argument is a general expression).
@@ -138,7 +139,7 @@ func newProcedures(api string) procedures {
 // allow (sql/snowflake_privileges_test.go derives them from this list).
 func ProcedureCalls(api string) []string {
 	p, r := newProcedures(api), newReviewCalls(api)
-	return []string{p.submit, p.decide, p.withdraw, p.retry, p.revoke, p.resubmit, p.digest, r.start, r.decide, p.save, p.managers}
+	return []string{p.submit, p.decide, p.withdraw, p.retry, p.revoke, p.resubmit, p.digest, r.start, r.decide, p.save, p.managers, p.policy}
 }
 
 // Submit files a request: SUBMIT_REQUEST in the requester's own session.

@@ -60,7 +60,9 @@ var sharedStatements = map[string]string{
 	"UpdateProduct": sqlstore.UpdateProduct, "DeleteChain": sqlstore.DeleteChain,
 	"InsertChainStep": sqlstore.InsertChainStep, "InsertVersion": sqlstore.InsertVersion,
 	"SelectVersionHash": sqlstore.SelectVersionHash,
-	"CheckSetManager":   sqlstore.CheckSetManager, "DeleteManager": sqlstore.DeleteManager, "InsertManager": sqlstore.InsertManager,
+	"CheckSavePolicy":   sqlstore.CheckSavePolicy, "DeletePolicy": sqlstore.DeletePolicy,
+	"InsertPolicyStep": sqlstore.InsertPolicyStep, "SelectPolicyDetails": sqlstore.SelectPolicyDetails,
+	"CheckSetManager": sqlstore.CheckSetManager, "DeleteManager": sqlstore.DeleteManager, "InsertManager": sqlstore.InsertManager,
 }
 
 // SharedStatements returns the statements the API template may embed, by

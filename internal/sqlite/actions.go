@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -26,10 +27,14 @@ import (
 // them; SQLite binds the names a statement uses and ignores the rest.
 type vars map[string]any
 
+// paramPattern is a named parameter's start, ":name".
+var paramPattern = regexp.MustCompile(`:[A-Za-z_]`)
+
 // args binds v's values by name for query; a statement without parameters
-// gets none, as database/sql requires.
+// gets none, as database/sql requires (a ':' in a text literal, as in the
+// fingerprints' length prefixes, is no parameter).
 func (v vars) args(query string) []any {
-	if !strings.Contains(query, ":") {
+	if !paramPattern.MatchString(query) {
 		return nil
 	}
 	out := make([]any, 0, len(v))

@@ -305,6 +305,7 @@ func (fx *fixture) open() {
 	fx.t.Cleanup(func() { st.Close() })
 	fx.st, fx.svc = st, signoff.NewService(st.Reads(), st)
 	fx.svc.Scheduler, fx.svc.Products, fx.svc.Managers = st, st, st
+	fx.svc.Policies = st
 	fx.svc.ReviewReads, fx.svc.ReviewEngine = st.Reads(), st
 	if !fx.at.IsZero() {
 		at := fx.at
@@ -534,6 +535,9 @@ func operations() []operation {
 		{name: "register a product",
 			setup: func(*fixture) {},
 			run:   func(fx *fixture) error { return fx.saveProduct("partner-feed", true) }},
+		{name: "save the chain policy with a request in flight",
+			setup: func(fx *fixture) { fx.must(fx.submit("reports")) },
+			run:   func(fx *fixture) error { return fx.savePolicy() }},
 		{name: "revoke",
 			setup: func(fx *fixture) {
 				fx.upToFinalStep()
@@ -671,6 +675,15 @@ func (fx *fixture) saveProduct(id string, create bool) error {
 	return err
 }
 
+// savePolicy replaces the chain policy with two steps, one of them
+// conditional, as ADAM.
+func (fx *fixture) savePolicy() error {
+	_, err := fx.svc.SavePolicy(fx.t.Context(), fx.as["ADAM"], []signoff.DefinitionStep{
+		{ApproverRole: "LINE_MANAGER", Label: "Governance", DeadlineHours: 24},
+		{ApproverRole: "DATA_OWNER", Label: "Privacy", WhenTag: "pii", Quorum: 1}})
+	return err
+}
+
 func (fx *fixture) status() signoff.Status {
 	fx.t.Helper()
 	r, err := fx.request(fx.id)
@@ -734,6 +747,10 @@ func (fx *fixture) snapshot() string {
 		       || ':v' || (SELECT COUNT(*) FROM product_version v WHERE v.product_id = p.product_id) AS x
 		FROM data_product p ORDER BY p.product_id)`).Scan(&catalog))
 	out = append(out, "catalog: "+catalog)
+	var policy string
+	require.NoError(t, fx.st.db.QueryRowContext(ctx, `SELECT COALESCE(GROUP_CONCAT(x, ' '), '') FROM (
+		SELECT step_order || ':' || step_label || ':' || approver_role AS x FROM chain_policy ORDER BY step_order)`).Scan(&policy))
+	out = append(out, "policy: "+policy+fmt.Sprintf(" (%d saves)", fx.count(`SELECT COUNT(*) FROM audit_log WHERE event_type = 'POLICY_SAVED'`)))
 	dir, err := fx.st.Reads().ManagerEntries(ctx, "", 100)
 	require.NoError(t, err)
 	for _, e := range dir {

@@ -34,14 +34,14 @@ func open(t *testing.T, path string) *sqlite.Store {
 func TestStoreContractInMemory(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Harness {
 		st := open(t, ":memory:")
-		return storetest.Harness{Reads: st.Reads(), Engine: st, Account: st, Products: st, Managers: st}
+		return storetest.Harness{Reads: st.Reads(), Engine: st, Account: st, Products: st, Managers: st, Policies: st}
 	})
 }
 
 func TestStoreContractOnFile(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Harness {
 		st := open(t, filepath.Join(t.TempDir(), "signoff.db"))
-		return storetest.Harness{Reads: st.Reads(), Engine: st, Account: st, Products: st, Managers: st}
+		return storetest.Harness{Reads: st.Reads(), Engine: st, Account: st, Products: st, Managers: st, Policies: st}
 	})
 }
 

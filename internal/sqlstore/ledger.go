@@ -175,7 +175,7 @@ func VerifyLedger(digests string) string {
 	add(`SELECT COALESCE(e.request_id, ''), e.seq, e.event_id, 'illegal', 'event_type', e.event_type,
        CASE WHEN e.request_id IS NULL THEN 'an event of a request' ELSE 'an event of no request' END
   FROM ev e WHERE (e.request_id IS NULL) <> (e.event_type IN ('` + string(signoff.EventDirectoryChanged) + `', '` +
-		string(signoff.EventProductSaved) + `'))`)
+		string(signoff.EventProductSaved) + `', '` + string(signoff.EventPolicySaved) + `'))`)
 	add(`SELECT '', e.seq, e.event_id, 'illegal', 'actor_role', COALESCE(e.actor_role, ''), '` + signoff.RoleAdmin + `'
   FROM ev e WHERE e.event_type = '` + string(signoff.EventDirectoryChanged) + `'
    AND (COALESCE(e.actor_role, '') <> '` + signoff.RoleAdmin + `' OR COALESCE(e.comment, '') = '' OR e.details = e.comment)`)
@@ -214,6 +214,18 @@ func VerifyLedger(digests string) string {
          ON lv.product_id = pv.product_id AND lv.version = pv.version
   LEFT JOIN (` + CatalogFingerprint("") + `) cf ON cf.product_id = pv.product_id
  WHERE COALESCE(SHA2(cf.fingerprint, 256), '') <> COALESCE(pv.catalog_hash, '-')`)
+	// Policy saves (signoff/policy.go) are an admin's, of no product, and
+	// the chain policy's rows are what the latest one wrote: their
+	// fingerprint's hash is the one its details recorded. Before the first
+	// save (a policy installed otherwise) there is nothing to compare.
+	add(`SELECT '', e.seq, e.event_id, 'illegal', 'actor_role', COALESCE(e.actor_role, '') || ' ' || COALESCE(e.product_id, ''), '` + signoff.RoleAdmin + `'
+  FROM ev e WHERE e.event_type = '` + string(signoff.EventPolicySaved) + `'
+   AND (COALESCE(e.actor_role, '') <> '` + signoff.RoleAdmin + `' OR e.product_id IS NOT NULL)`)
+	add(`SELECT '', e.seq, e.event_id, 'inconsistent', 'chain_policy', COALESCE(` + PolicyDetails + `, ''), COALESCE(e.details, '')
+  FROM ev e CROSS JOIN (` + PolicyFingerprint("") + `) pf
+ WHERE e.event_type = '` + string(signoff.EventPolicySaved) + `'
+   AND e.seq = (SELECT MAX(x.seq) FROM ev x WHERE x.event_type = '` + string(signoff.EventPolicySaved) + `')
+   AND COALESCE(` + PolicyDetails + `, '') <> COALESCE(e.details, '-')`)
 	// Step rows need a request too: the checks below start from requests,
 	// so steps of none would be checked by nothing.
 	add(`SELECT st.request_id, 0, '', 'orphan', 'steps', st.request_id, ''

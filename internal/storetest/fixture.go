@@ -174,6 +174,8 @@ type fixture struct {
 	ids      signoff.IDGenerator // for events written straight to the store
 	// managers is the engine's directory; nil if the engine keeps none.
 	managers signoff.Managers
+	// policies is the engine's chain policy administration.
+	policies signoff.PolicyStore
 }
 
 func setup(t *testing.T, h Harness) *fixture {
@@ -199,6 +201,7 @@ func setup(t *testing.T, h Harness) *fixture {
 		clock: &clock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}}
 	f.svc.Now = f.clock.Now
 	f.svc.Managers, f.managers = h.Managers, h.Managers
+	f.svc.Policies, f.policies = h.Policies, h.Policies
 	f.svc.Scheduler = h.Account
 	return f
 }

@@ -44,6 +44,8 @@ type Harness struct {
 	Products signoff.ProductStore
 	// Managers is the engine's directory of managers (manager steps).
 	Managers signoff.Managers
+	// Policies is the engine's chain policy administration.
+	Policies signoff.PolicyStore
 }
 
 // Run runs the contract suite as subtests of t. open is called once per
@@ -91,6 +93,7 @@ func Run(t *testing.T, open func(t *testing.T) Harness) {
 		{"ProductAdmin", testProductAdmin},
 		{"ProductSaveWithPolicy", testProductSaveWithPolicy},
 		{"ProductReviewSettings", testProductReviewSettings},
+		{"PolicyAdmin", testPolicyAdmin},
 		{"Directory", testDirectory},
 		{"ManagerSteps", testManagerSteps},
 		{"ManagerStepEscalates", testManagerStepEscalates},

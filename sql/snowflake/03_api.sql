@@ -4596,3 +4596,237 @@ END;
 $$;
 
 GRANT USAGE ON PROCEDURE SIGNOFF.API.SET_CHAIN(VARCHAR, VARCHAR) TO ROLE SIGNOFF_ADMIN;
+
+-- ============================================================================
+-- SET_CHAIN_POLICY: an admin replaces the account's chain policy
+-- ============================================================================
+-- The steps every product's chain gets after its own, where their condition
+-- applies (docs/design.md, "Chain rules"), for the policy page
+-- (/admin/policy) and for scripts. RULES is a JSON array of chain rules as
+-- SAVE_PRODUCT's "chain" takes them ({"kind": ROLE|MANAGER, "approver_role",
+-- "label", "when_tag", "quorum", "deadline_hours", "fallback_role"}; an
+-- owners' step belongs to a product), checked as SAVE_PRODUCT checks them;
+-- "[]" is no policy. The caller must hold SIGNOFF_ADMIN in their session,
+-- and no product's own approvals with the policy's may exceed
+-- 10 (CHAIN_TOO_LONG, naming the first such product). Then, in one
+-- transaction under the submit lock (sqlstore/policy.go): the rows
+-- replaced, and a POLICY_SAVED event of no request and no product whose
+-- details pin the hash of the rows written (policy=<SHA2>), which the
+-- verifier compares with the rows. Requests in flight keep their steps.
+-- Answers OK (data: steps), DRY_RUN, INVALID (data.field), IDENTITY_UNAVAILABLE,
+-- NOT_ADMIN, CHAIN_TOO_LONG or CONFLICT.
+CREATE OR REPLACE PROCEDURE SIGNOFF.API.SET_CHAIN_POLICY(RULES VARCHAR, EVENT_IDS VARCHAR, DRY_RUN BOOLEAN)
+RETURNS VARIANT
+LANGUAGE SQL
+COMMENT = 'Signoff: an admin replaces the account''s chain policy'
+EXECUTE AS OWNER
+AS
+$$
+DECLARE
+    actor        VARCHAR;
+    now_ts       TIMESTAMP_NTZ;
+    invalid      VARCHAR;
+    chk          VARIANT;
+    code         VARCHAR;
+    result       VARIANT;
+    d            VARIANT;
+    request_id   VARCHAR DEFAULT NULL;
+    product_id   VARCHAR DEFAULT NULL;
+    actor_role   VARCHAR DEFAULT 'SIGNOFF_ADMIN';
+    is_admin     BOOLEAN DEFAULT FALSE;
+    policy_approvals NUMBER;
+    policy_details VARCHAR;
+    step_no      NUMBER;
+    step_kind    VARCHAR;
+    approver_role VARCHAR;
+    step_label   VARCHAR;
+    when_tag     VARCHAR;
+    quorum       NUMBER;
+    deadline_hours NUMBER;
+    step_fallback_role VARCHAR;
+    rules_rs     RESULTSET;
+    audit_lock_missing EXCEPTION (-20002, 'the SIGNOFF.MAIN.AUDIT_LOCK row is missing; run 01_data_model.sql');
+    event_id     VARCHAR;
+    event_type   VARCHAR;
+    ev_step      NUMBER;
+    ev_decision  VARCHAR;
+    ev_comment   VARCHAR;
+    ev_details   VARCHAR;
+    ev_seq       NUMBER;
+    ev_prev_hash VARCHAR;
+    ev_hash      VARCHAR;
+    lock_missing EXCEPTION (-20003, 'the SIGNOFF.MAIN.SUBMIT_LOCK row is missing; run 01_data_model.sql');
+    new_event_id VARCHAR;
+BEGIN
+    -- Who is calling: the calling session's user, from Snowflake.
+    SELECT IFF(SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_TYPE') LIKE 'USER%',
+               SYS_CONTEXT('SNOWFLAKE$SESSION', 'PRINCIPAL_NAME'), NULL),
+           DATE_TRUNC('MICROSECOND', SYSDATE())
+      INTO :actor, :now_ts;
+    SELECT TRY_PARSE_JSON(:rules), SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 9)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 8)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 7)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 6)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 5)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 4)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 3)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 2)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 1)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', CAST(MOD(FLOOR(DATE_PART(EPOCH_MILLISECOND, SYSDATE()) / POW(32, 0)), 32) AS INTEGER) + 1, 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1)
+        || SUBSTR('0123456789ABCDEFGHJKMNPQRSTVWXYZ', UNIFORM(1, 32, RANDOM()), 1) INTO :d, :new_event_id;
+    -- Each rule as SAVE_PRODUCT checks a chain rule, but ROLE or MANAGER
+    -- only (signoff.ValidatePolicy).
+    SELECT CASE
+               WHEN :d IS NULL OR TYPEOF(:d) <> 'ARRAY' OR ARRAY_SIZE(:d) > 10 THEN 'rules'
+               WHEN EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => :d)) f
+                            WHERE TYPEOF(f.value) <> 'OBJECT'
+                               OR UPPER(COALESCE(f.value:kind::VARCHAR, 'ROLE')) NOT IN ('ROLE', 'MANAGER')
+                               OR NOT COALESCE(TRIM(f.value:approver_role::VARCHAR) RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE)
+                               OR COALESCE(LENGTH(TRIM(f.value:label::VARCHAR)), 0) NOT BETWEEN 1 AND 200
+                               OR BIDI_CONTROLS(f.value:label::VARCHAR) > 0
+                               OR LENGTH(f.value:when_tag::VARCHAR) > 64 OR BIDI_CONTROLS(f.value:when_tag::VARCHAR) > 0
+                               OR COALESCE(TYPEOF(f.value:quorum), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
+                               OR TRY_TO_DOUBLE(f.value:quorum::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value:quorum::VARCHAR))
+                               OR COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1) NOT BETWEEN 1 AND 5
+                               OR (UPPER(COALESCE(f.value:kind::VARCHAR, 'ROLE')) = 'MANAGER'
+                                   AND COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1) <> 1)
+                               OR COALESCE(TYPEOF(f.value:deadline_hours), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
+                               OR TRY_TO_DOUBLE(f.value:deadline_hours::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(f.value:deadline_hours::VARCHAR))
+                               OR COALESCE(TRY_TO_NUMBER(f.value:deadline_hours::VARCHAR), 0) NOT BETWEEN 0 AND 87600
+                               OR (COALESCE(f.value:fallback_role::VARCHAR, '') <> ''
+                                   AND NOT (TRIM(f.value:fallback_role::VARCHAR) RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}'))) THEN 'rules'
+               WHEN :event_ids IS NOT NULL AND NOT COALESCE(:event_ids RLIKE '[0-9A-HJKMNP-TV-Z]{26}', FALSE) THEN 'event_ids'
+               WHEN :event_ids IS NOT NULL AND ABS(ID_MILLIS(:event_ids) - DATE_PART(EPOCH_MILLISECOND, :now_ts)) > 600000 THEN 'event_ids'
+               ELSE ''
+           END
+      INTO :invalid;
+    IF (invalid <> '') THEN
+        SELECT ENVELOPE('INVALID', OBJECT_CONSTRUCT('field', :invalid)) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT COALESCE(SUM(COALESCE(TRY_TO_NUMBER(f.value:quorum::VARCHAR), 1)), 0) INTO :policy_approvals
+      FROM TABLE(FLATTEN(INPUT => :d)) f;
+    SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', 'SIGNOFF_ADMIN') = 'TRUE', FALSE) INTO :is_admin;
+    BEGIN TRANSACTION;
+    UPDATE main.submit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        RAISE lock_missing;
+    END IF;
+    SELECT OBJECT_CONSTRUCT(*) INTO :chk FROM (WITH t AS (SELECT p.product_id, MAX(p.name) AS name, COALESCE(SUM(COALESCE(c.quorum, 1)), 0) AS n
+               FROM main.data_product p LEFT JOIN main.approval_chain c ON c.product_id = p.product_id
+               GROUP BY p.product_id),
+         too_long AS (SELECT MIN(product_id) AS product_id FROM t WHERE t.n + :policy_approvals > 10)
+    SELECT CASE
+               WHEN COALESCE(:actor, '') = '' THEN 'IDENTITY_UNAVAILABLE'
+               WHEN NOT :is_admin THEN 'NOT_ADMIN'
+               WHEN too_long.product_id IS NOT NULL THEN 'CHAIN_TOO_LONG'
+               ELSE 'OK'
+           END AS code,
+           :actor AS actor, too_long.product_id AS product_id,
+           (SELECT MAX(name) FROM t WHERE t.product_id = too_long.product_id) AS product_name
+    FROM too_long
+    ) q;
+    SELECT GET(:chk, 'CODE')::VARCHAR INTO :code;
+    IF (COALESCE(code, '') <> 'OK') THEN
+        ROLLBACK;
+        SELECT ENVELOPE(:code, OBJECT_DELETE(:chk, 'REQUESTER', 'ACCESS_ROLE')) INTO :result;
+        RETURN result;
+    END IF;
+    IF (COALESCE(dry_run, FALSE)) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('DRY_RUN', :chk) INTO :result;
+        RETURN result;
+    END IF;
+    DELETE FROM main.chain_policy;
+    rules_rs := (SELECT f.index + 1 AS step_no, UPPER(COALESCE(f.value:kind::VARCHAR, 'ROLE')) AS step_kind,
+                        TRIM(f.value:approver_role::VARCHAR) AS approver_role,
+                        TRIM(f.value:label::VARCHAR) AS step_label, TRIM(COALESCE(f.value:when_tag::VARCHAR, '')) AS when_tag,
+                        COALESCE(f.value:quorum::NUMBER, 1) AS quorum, COALESCE(f.value:deadline_hours::NUMBER, 0) AS deadline_hours,
+                        TRIM(COALESCE(f.value:fallback_role::VARCHAR, '')) AS step_fallback_role
+                 FROM TABLE(FLATTEN(INPUT => :d)) f ORDER BY f.index);
+    LET rule_rows CURSOR FOR rules_rs;
+    FOR r IN rule_rows DO
+        step_no := r.step_no;
+        step_kind := r.step_kind;
+        approver_role := r.approver_role;
+        step_label := r.step_label;
+        when_tag := r.when_tag;
+        quorum := r.quorum;
+        deadline_hours := r.deadline_hours;
+        step_fallback_role := r.step_fallback_role;
+        INSERT INTO main.chain_policy (step_order, approver_role, step_label, deadline_hours, fallback_role, step_kind,
+                                   when_tag, quorum)
+    SELECT :step_no, :approver_role, :step_label, NULLIF(:deadline_hours, 0), NULLIF(:step_fallback_role, ''),
+           :step_kind, NULLIF(:when_tag, ''), :quorum;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    END FOR;
+    SELECT q.details INTO :policy_details FROM (SELECT 'policy=' || SHA2(pf.fingerprint, 256) AS details FROM (SELECT CAST(COUNT(*) AS VARCHAR) || '|' ||
+           COALESCE(MAX(CASE WHEN c.step_order = 1 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 2 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 3 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 4 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 5 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 6 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 7 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 8 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 9 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') ||
+           COALESCE(MAX(CASE WHEN c.step_order = 10 THEN CAST(LENGTH(c.approver_role) AS VARCHAR) || ':' || c.approver_role || CAST(LENGTH(c.step_label) AS VARCHAR) || ':' || c.step_label || CAST(LENGTH(CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR)) AS VARCHAR) || ':' || CAST(COALESCE(c.deadline_hours, 0) AS VARCHAR) || CAST(LENGTH(COALESCE(c.fallback_role, '')) AS VARCHAR) || ':' || COALESCE(c.fallback_role, '') || CAST(LENGTH(c.step_kind) AS VARCHAR) || ':' || c.step_kind || CAST(LENGTH(COALESCE(c.when_tag, '')) AS VARCHAR) || ':' || COALESCE(c.when_tag, '') || CAST(LENGTH(CAST(c.quorum AS VARCHAR)) AS VARCHAR) || ':' || CAST(c.quorum AS VARCHAR) END), '') AS fingerprint
+    FROM main.chain_policy c) pf
+    ) q;
+    -- Audit event POLICY_SAVED, appended at the head of the ledger, under the
+    -- audit lock (taken last, so that locks are always taken in one order).
+    SELECT COALESCE(SPLIT_PART(:event_ids, ',', 1), :new_event_id), 'POLICY_SAVED', 0, '', '', :policy_details
+      INTO :event_id, :event_type, :ev_step, :ev_decision, :ev_comment, :ev_details;
+    UPDATE main.audit_lock SET locked_at = :now_ts WHERE lock_id = 1;
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        RAISE audit_lock_missing;
+    END IF;
+    SELECT h.ev_seq + 1, h.ev_prev_hash INTO :ev_seq, :ev_prev_hash FROM (SELECT COALESCE((SELECT MAX(seq) FROM main.audit_log), 0) AS ev_seq,
+           COALESCE((SELECT hash FROM main.audit_log ORDER BY seq DESC LIMIT 1), '') AS ev_prev_hash
+    ) h;
+    SELECT AUDIT_HASH(:ev_prev_hash, :event_id, :now_ts, :request_id, NULLIF(:product_id, ''), :actor,
+                      NULLIF(:actor_role, ''), :event_type, NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''),
+                      NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''), :ev_seq)
+      INTO :ev_hash;
+    INSERT INTO main.audit_log (event_id, event_time, request_id, product_id, actor, actor_role, event_type,
+                                step_order, decision, comment, details, seq, prev_hash, hash)
+    SELECT :event_id, :now_ts, NULLIF(:request_id, ''), NULLIF(:product_id, ''), :actor, NULLIF(:actor_role, ''), :event_type,
+           NULLIF(:ev_step, 0), NULLIF(:ev_decision, ''), NULLIF(:ev_comment, ''), NULLIF(:ev_details, ''),
+           :ev_seq, :ev_prev_hash, :ev_hash
+    WHERE NOT EXISTS (SELECT 1 FROM main.audit_log WHERE seq >= :ev_seq)
+      AND NOT EXISTS (SELECT 1 FROM main.audit_log WHERE event_id = :event_id);
+    IF (COALESCE(SQLROWCOUNT, -1) <> 1) THEN
+        ROLLBACK;
+        SELECT ENVELOPE('CONFLICT', OBJECT_CONSTRUCT('request_id', :request_id)) INTO :result;
+        RETURN result;
+    END IF;
+    COMMIT;
+    SELECT ENVELOPE('OK', OBJECT_CONSTRUCT('actor', :actor, 'steps', ARRAY_SIZE(:d))) INTO :result;
+    RETURN result;
+EXCEPTION
+    WHEN OTHER THEN
+        ROLLBACK;
+        RAISE;
+END;
+$$;
+
+GRANT USAGE ON PROCEDURE SIGNOFF.API.SET_CHAIN_POLICY(VARCHAR, VARCHAR, BOOLEAN) TO ROLE SIGNOFF_ADMIN;

@@ -53,6 +53,8 @@ func eventNote(e signoff.Event) string {
 			return "An admin removed the user's manager from the directory."
 		}
 		return "An admin set the user's manager in the directory."
+	case signoff.EventPolicySaved:
+		return "An admin saved the chain policy: the steps every product's chain gets after its own. Requests already submitted keep their steps."
 	}
 	return ""
 }

@@ -45,6 +45,9 @@ type Meta struct {
 	// Directory lists the directory of managers on the Admin page: the
 	// engine keeps one.
 	Directory bool
+	// Policy lists the chain policy on the Admin page: the engine lets
+	// admins edit it.
+	Policy bool
 }
 
 // FormTime formats a time for people: "24 Nov 2026 14:05 UTC".
