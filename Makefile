@@ -64,7 +64,7 @@ test-deps:
 ## test-go: run the Go tests (race detector on; it needs cgo and gcc), then the browser tests (required; screenshots under artifacts/)
 test-go:
 	mkdir -p $(ARTIFACTS)
-	SIGNOFF_REQUIRE_SKOPEO=1 $(GO) test -race -count=1 -timeout 15m $$($(GO) list ./... | grep -v /internal/e2e)
+	SIGNOFF_REQUIRE_SKOPEO=1 $(GO) test -race -count=1 -timeout 25m $$($(GO) list ./... | grep -v /internal/e2e)
 	SIGNOFF_REQUIRE_BROWSER=1 $(GO) test -count=1 -timeout 10m -artifacts -outputdir $(ARTIFACTS) ./internal/e2e/
 	@echo "screenshots: $(ARTIFACTS)/_artifacts"
 
