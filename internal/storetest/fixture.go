@@ -128,6 +128,14 @@ var products = []signoff.Product{
 	},
 }
 
+// stored is p as the catalog keeps and reads it back: its chain
+// normalized (signoff.NormalizeChain), the fixture's own left as written.
+func stored(p signoff.Product) signoff.Product {
+	p.Chain = slices.Clone(p.Chain)
+	signoff.NormalizeChain(&p)
+	return p
+}
+
 // clock is a deterministic clock: every reading is one second after the
 // last, unless it is frozen.
 type clock struct {

@@ -162,7 +162,7 @@ func testRequests(t *testing.T, f *fixture) {
 	assert.Equal(t, first.ID, page.Open.ID)
 	assert.Equal(t, signoff.StatusPending, page.Open.Status)
 	assert.Equal(t, first.CreatedAt, page.Open.CreatedAt, "when it was made")
-	assert.Equal(t, products[0], page.Product, "ProductFor reads the product as Product does")
+	assert.Equal(t, stored(products[0]), page.Product, "ProductFor reads the product as Product does")
 	other, err := f.svc.Product(f.ctx, f.who(t, stranger), "ledger")
 	require.NoError(t, err)
 	assert.Nil(t, other.Open, "someone else's request is not the viewer's")
