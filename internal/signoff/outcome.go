@@ -58,6 +58,7 @@ const (
 	CodeProductExists      Code = "PRODUCT_EXISTS"        // a new product's ID is taken
 	CodeStaleVersion       Code = "STALE_VERSION"         // the product was saved by someone else since it was read
 	CodeAccessRoleNotOwned Code = "ACCESS_ROLE_NOT_OWNED" // SIGNOFF_OWNER does not own the access role, so cannot grant it
+	CodeObjectNotVisible   Code = "OBJECT_NOT_VISIBLE"    // the object does not exist, or SIGNOFF_OWNER may not read its metadata
 
 	// The scheduler's work is no longer due (someone acted first).
 	CodeNotDue Code = "NOT_DUE"
@@ -83,7 +84,7 @@ func (c Code) Kind() error {
 	case CodeInvalid, CodeNoChain, CodeChainTooLong, CodeDurationNotOffered, CodeDurationLonger, CodeNotExtendable, CodeReasonApproved,
 		CodeAccessRoleNotOwned, CodeNoManager, CodeSelfManager, CodeManagerCycle:
 		return ErrInvalid
-	case CodeProductNotFound, CodeNotFound, CodeReviewNotFound, CodeNotInReview:
+	case CodeProductNotFound, CodeNotFound, CodeReviewNotFound, CodeNotInReview, CodeObjectNotVisible:
 		return ErrNotFound
 	case CodeOwnRequest, CodeDecidedAnotherStep, CodeActingAsNotHeld, CodeActingAsWrongRole,
 		CodeRoleNotHeld, CodeNotRequester, CodeNotAdmin, CodeNotAdminOrOwner, CodeNotAuditor, CodeNotStepApprover:
@@ -100,7 +101,7 @@ var Codes = []Code{CodeOK, CodeDryRun, CodeIdentityUnavailable, CodeInvalid, Cod
 	CodeNotRequester, CodeNotAdmin, CodeNotAdminOrOwner, CodeNotAuditor, CodeDurationNotOffered, CodeDurationLonger,
 	CodeNotExtendable, CodeReasonApproved, CodeNotDue, CodeReviewNotFound, CodeReviewOpen, CodeNotInReview,
 	CodeAlreadyDecided, CodeConflict, CodeProductExists, CodeStaleVersion, CodeAccessRoleNotOwned, CodeNotStepApprover, CodeNoManager,
-	CodeSelfManager, CodeManagerCycle}
+	CodeSelfManager, CodeManagerCycle, CodeObjectNotVisible}
 
 // APIMessage is the sentence the Snowflake API procedures put in their
 // envelope's "message" for people who call them with SQL. The app writes its
@@ -173,6 +174,8 @@ func (c Code) APIMessage() string {
 		return "The data product was saved by someone else since you read it; read it again and redo your change."
 	case CodeAccessRoleNotOwned:
 		return "SIGNOFF_OWNER does not own the access role, so Signoff could not grant it: GRANT OWNERSHIP ON ROLE <role> TO ROLE SIGNOFF_OWNER first."
+	case CodeObjectNotVisible:
+		return "Signoff cannot see the object: it does not exist, or SIGNOFF_OWNER lacks USAGE on its database and schema or REFERENCES on it (deploy/README.md, \"Letting Signoff read an object\")."
 	case CodeNotStepApprover:
 		return "This is a manager step: only the requester's manager (data.step_user) can decide it, unless it escalated to its fallback role."
 	case CodeNoManager:
@@ -361,6 +364,8 @@ func (o Outcome) message() string {
 		return "Someone else saved this data product since you opened it. Nothing was saved; open it again and redo your change."
 	case CodeAccessRoleNotOwned:
 		return "Signoff could not grant this access role: its owner role, SIGNOFF_OWNER, does not own it. Ask a Snowflake admin to run GRANT OWNERSHIP ON ROLE <the access role> TO ROLE SIGNOFF_OWNER COPY CURRENT GRANTS (deploy/README.md). Nothing was saved."
+	case CodeObjectNotVisible:
+		return "Signoff cannot see that Snowflake object: it does not exist, or Signoff's owner role may not read its metadata."
 	case CodeNotStepApprover:
 		if o.StepUser == "" {
 			return fmt.Sprintf("The %s step is for the requester's manager to decide. Nothing was changed.", o.StepLabel)

@@ -60,6 +60,9 @@ type Service struct {
 	// Products saves products and reads their versions (admin.go); nil
 	// when the engine offers no catalog administration.
 	Products ProductStore
+	// Objects reads a Snowflake object's columns and tags for the product
+	// form (metadata.go); nil when the engine cannot.
+	Objects ObjectReader
 	// Policies saves the chain policy (policy.go); nil when the engine
 	// offers no policy administration.
 	Policies PolicyStore
