@@ -24,6 +24,7 @@ type CatalogAdmin interface {
 	EditProduct(ctx context.Context, viewer signoff.Identity, id string) (signoff.ProductEditor, error)
 	PreviewChain(ctx context.Context, viewer signoff.Identity, d signoff.Definition, requester string) ([]signoff.PreviewStep, error)
 	SaveProduct(ctx context.Context, viewer signoff.Identity, d signoff.Definition, create bool, baseVersion int) (signoff.Outcome, error)
+	DescribeObject(ctx context.Context, viewer signoff.Identity, d signoff.Definition) (signoff.Definition, signoff.MetadataApplied, error)
 }
 
 // maxFormRows bounds the repeated rows a product form is read for: more
@@ -65,8 +66,8 @@ func (s *Server) handleEditProduct(w http.ResponseWriter, r *http.Request) {
 // handleSaveProduct handles "POST /admin/products" (a new product) and
 // "POST /admin/products/{id}" (a new version of one): action=save (the
 // default) saves; action=preview shows the chain a request would copy,
-// saving nothing; action=describe reads the Snowflake object's columns and
-// tags. A form with problems comes back with each beside its field (422),
+// saving nothing; action=describe fills the form from the Snowflake
+// object's columns and tags, saving nothing. A form with problems comes back with each beside its field (422),
 // as typed.
 func (s *Server) handleSaveProduct(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(r); err != nil {
@@ -98,15 +99,29 @@ func (s *Server) handleSaveProduct(w http.ResponseWriter, r *http.Request) {
 		s.showProductForm(w, r, status, form)
 		return
 	case "describe":
-		// Reading an object's metadata needs a Snowflake procedure this
-		// version does not have; on the embedded engine there is none to
-		// read. Either way the admin enters them, and nothing is saved.
-		if _, err := s.catalog.NewProduct(ctx, viewer); err != nil {
+		// The form comes back filled from the object's metadata, unsaved:
+		// the admin checks it and saves.
+		filled, read, err := s.catalog.DescribeObject(ctx, viewer, d)
+		var problems signoff.Problems
+		switch {
+		case errors.As(err, &problems):
+			form.Def.Normalize()
+			form.Problems = mergeProblems(problems, probs)
+			s.showProductForm(w, r, http.StatusUnprocessableEntity, form)
+			return
+		case err != nil:
 			s.fail(w, r, err)
 			return
 		}
-		form.Note = "Signoff cannot read the object's columns and tags here: enter them below. Nothing was saved."
-		s.showProductForm(w, r, http.StatusOK, form)
+		form.Def = filled
+		form.Def.Normalize()
+		form.Read, form.Note = &read, read.Note()
+		form.Problems = probs
+		status := http.StatusOK
+		if len(probs) > 0 {
+			status = http.StatusUnprocessableEntity
+		}
+		s.showProductForm(w, r, status, form)
 		return
 	}
 	if len(probs) > 0 {

@@ -110,7 +110,7 @@ func TestAdminProductPages(t *testing.T) {
 	res = adam.get("/admin/products/new")
 	require.Equal(t, http.StatusOK, res.Status)
 	assert.True(t, hasTestid(res.Body, "product-form"))
-	assert.Contains(t, text(res.Body), "enter the columns and tags yourself", "the embedded engine says so")
+	assert.Contains(t, text(res.Body), "The embedded engine reads the demo account's objects", "the embedded engine says which objects it reads")
 
 	t.Run("a preview saves nothing", func(t *testing.T) {
 		form := newProductForm()

@@ -284,6 +284,7 @@ $$
             WHEN 'NO_MANAGER' THEN 'The data product needs your manager''s approval, and Signoff''s directory has no manager for you; ask a Signoff admin to add them.'
             WHEN 'SELF_MANAGER' THEN 'Nobody can be their own manager; data.line names the entry.'
             WHEN 'MANAGER_CYCLE' THEN 'Two people cannot be each other''s manager; data.line names the entry.'
+            WHEN 'OBJECT_NOT_VISIBLE' THEN 'Signoff cannot see the object: it does not exist, or SIGNOFF_OWNER lacks USAGE on its database and schema or REFERENCES on it (deploy/README.md, "Letting Signoff read an object").'
             ELSE CODE
         END,
         'data', DATA)

@@ -27,11 +27,12 @@ type ProductEdit struct {
 	Preview   []signoff.PreviewStep
 	Previewed bool
 	Sample    string // the sample requester of the preview
-	// Note answers "Read from Snowflake".
+	// Note answers "Read from Snowflake", and Read is what it read.
 	Note    string
+	Read    *signoff.MetadataApplied
 	History []signoff.VersionChanges
-	// Embedded is true on the embedded engine, which has no Snowflake
-	// objects to read: the admin enters columns and tags.
+	// Embedded is true on the embedded engine, whose objects are the demo
+	// account's.
 	Embedded bool
 }
 
