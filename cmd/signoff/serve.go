@@ -305,6 +305,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		sc.Service, sc.Ready, sc.Local, sc.Notices, sc.Reviews = svc, store.Ping, store, svc, svc
 		svc.Products, sc.Catalog = store, svc
 		svc.Policies, sc.Policy = store, svc
+		svc.Objects = store
 		sc.Managers = svc
 		sc.AnyHost = cfg.allowRemote // reached by whatever name the network gives it
 		sc.Engine = "embedded (" + cfg.db + ")"

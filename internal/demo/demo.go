@@ -329,6 +329,9 @@ func Load(ctx context.Context, acct Account, svc *signoff.Service, now time.Time
 	if err := playReviews(ctx, acct, svc, now); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
+	if err := recordObjects(ctx, acct); err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
 	// The supplier-contracts grant failed because its access role did not
 	// exist yet; it exists now, so an admin's retry succeeds.
 	if err := acct.CreateRole(ctx, "SUPPLIER_CONTRACTS_READ", "Access role: supplier contracts (created late)"); err != nil {

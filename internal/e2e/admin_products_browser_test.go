@@ -77,3 +77,44 @@ func TestProductAdminInBrowser(t *testing.T) {
 	assert.Equal(t, 2, p.Product.Chain[2].Quorum)
 	assert.Equal(t, "PII", p.Product.Chain[1].WhenTag)
 }
+
+// TestReadFromSnowflakeInBrowser: ADAM starts a product from the demo
+// account's accounts-payable invoices: "Read from Snowflake" fills the
+// columns, tags and classification, lists the tags it read, and the chain
+// policy's PII step then applies in the preview; the pages pass axe in
+// both colour schemes.
+func TestReadFromSnowflakeInBrowser(t *testing.T) {
+	b := newBrowserTest(t)
+	b.signIn("ADAM")
+	b.open("/admin/products/new")
+	b.set("source_object", "FINANCE.AP.INVOICES")
+	b.submit(`[data-testid="describe-button"]`)
+	note := b.text(`[data-testid="describe-note"]`)
+	assert.Contains(t, note, "Read FINANCE.AP.INVOICES from Snowflake: 7 columns, 5 tags.")
+	assert.Contains(t, note, "Classification CONFIDENTIAL")
+	assert.Contains(t, b.text(`[data-testid="tag-references"]`), "SNOWFLAKE.CORE.PRIVACY_CATEGORY")
+	b.checkBothSchemes("admin 06 read from snowflake")
+
+	for name, value := range map[string]string{
+		"id": "ap-invoices", "name": "AP invoices", "owner": "Group finance", "owner_role": "DATA_OWNER_FINANCE",
+		"domain": "Finance", "access_role": "AP_INVOICES_READ", "durations": "30",
+		"chain.1.kind": "OWNER", "chain.1.label": "Finance data owners",
+	} {
+		b.set(name, value)
+	}
+	b.submit(`[data-testid="preview-button"]`)
+	preview := b.text(`[data-testid="chain-preview"]`)
+	assert.Contains(t, preview, "Data protection", "the PII tag read from the IBAN column brings the policy's step")
+
+	b.submit(`[data-testid="save-product"]`)
+	assert.Contains(t, b.text(`[data-testid="versions"]`), "Version 1 by ADAM")
+	alice, err := b.store.Identify(t.Context(), "ALICE")
+	require.NoError(t, err)
+	p, err := b.svc.Product(t.Context(), alice, "ap-invoices")
+	require.NoError(t, err)
+	assert.Equal(t, "CONFIDENTIAL", p.Product.Classification)
+	assert.Contains(t, p.Product.Tags, "pii")
+	require.Len(t, p.Product.Columns, 7)
+	assert.Equal(t, "SUPPLIER_IBAN", p.Product.Columns[3].Name)
+	assert.True(t, p.Product.Columns[3].Sensitive)
+}

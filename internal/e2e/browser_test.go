@@ -114,6 +114,7 @@ func newBrowserTest(t *testing.T) *browserTest {
 	svc.Diagnoser = st
 	svc.Directory, svc.Scheduler, svc.Products, svc.Managers = st, st, st, st
 	svc.Policies = st
+	svc.Objects = st
 	svc.ReviewReads, svc.ReviewEngine = st.Reads(), st // as signoff serve wires them
 	require.NoError(t, demo.Load(ctx, st, svc, time.Now()))
 	svc.Now = clock.Now

@@ -244,3 +244,102 @@ func TestAdminProductPages(t *testing.T) {
 		assert.Equal(t, http.StatusNotFound, res.Status)
 	})
 }
+
+// TestReadFromSnowflake: an admin names a product's object and "Read from
+// Snowflake" fills the form from its metadata (the demo account's, on the
+// embedded engine), saving nothing; the filled form then saves.
+func TestReadFromSnowflake(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, fromTemplate(matrixDB))
+	adam := s.as("ADAM")
+
+	form := newProductForm()
+	form.Set("action", "describe")
+	form.Set("source_object", " finance.ap.invoices ")
+	form.Set("classification", "INTERNAL")
+	form.Set("col.1.name", "SUPPLIER_NAME")
+	form.Set("col.1.description", "As on the invoice")
+	before := len(s.events())
+	res := adam.post("/admin/products", form)
+	require.Equal(t, http.StatusOK, res.Status, text(res.Body))
+	assert.Equal(t, before, len(s.events()), "reading saves nothing")
+
+	note := testid(res.Body, "describe-note")
+	assert.Contains(t, note, "Read FINANCE.AP.INVOICES from Snowflake: 7 columns, 5 tags.")
+	assert.Contains(t, note, "Added tags: domain, domain:finance, pii, pii:bank_account, privacy_category, privacy_category:sensitive, sox, sox:in_scope.")
+	assert.Contains(t, note, "Classification CONFIDENTIAL, from its CLASSIFICATION tag.")
+	assert.Contains(t, note, "Marked sensitive: SUPPLIER_IBAN.")
+	assert.Contains(t, note, "nothing is saved yet")
+	assert.Equal(t, "FINANCE.AP.INVOICES", fieldValue(res.Body, "source_object"))
+	assert.Equal(t, "Partner feed", fieldValue(res.Body, "name"), "the rest of the form as typed")
+	assert.Equal(t, "DPO", fieldValue(res.Body, "chain.2.approver_role"))
+	assert.Equal(t, "CONFIDENTIAL", fieldValue(res.Body, "classification"), "the schema's CLASSIFICATION tag replaces what was typed")
+	assert.Equal(t, "daily, domain, domain:finance, partners, pii, pii:bank_account, privacy_category, privacy_category:sensitive, sox, sox:in_scope",
+		fieldValue(res.Body, "tags"), "the typed tags stay")
+	assert.Equal(t, "INVOICE_ID", fieldValue(res.Body, "col.1.name"), "the object's columns, in its order")
+	assert.Equal(t, "Supplier's invoice number", fieldValue(res.Body, "col.1.description"), "a column's comment is its description")
+	assert.Equal(t, "SUPPLIER_NAME", fieldValue(res.Body, "col.3.name"))
+	assert.Equal(t, "As on the invoice", fieldValue(res.Body, "col.3.description"), "a description typed for a column Snowflake has no comment for stays")
+	assert.Equal(t, "SUPPLIER_IBAN", fieldValue(res.Body, "col.4.name"))
+	assert.True(t, checked(res.Body, "col.4.sensitive"), "Snowflake's privacy classification marks it sensitive")
+	assert.False(t, checked(res.Body, "col.2.sensitive"), "EMAIL was sensitive, but the object has no EMAIL column")
+	refs := testid(res.Body, "tag-references")
+	assert.Contains(t, refs, "Tags on FINANCE.AP.INVOICES")
+	assert.Contains(t, refs, "column SUPPLIER_IBAN SNOWFLAKE.CORE.PRIVACY_CATEGORY SENSITIVE privacy_category, privacy_category:sensitive")
+	assert.Contains(t, refs, "schema GOVERNANCE.TAGS.CLASSIFICATION confidential")
+
+	// The filled form saves as it stands.
+	filled := url.Values{}
+	for k, v := range form {
+		filled[k] = v
+	}
+	for _, name := range []string{"source_object", "classification", "tags"} {
+		filled.Set(name, fieldValue(res.Body, name))
+	}
+	for i := 1; i <= 7; i++ {
+		for _, f := range []string{"name", "type", "description"} {
+			name := "col." + strconv.Itoa(i) + "." + f
+			filled.Set(name, fieldValue(res.Body, name))
+		}
+		filled.Del("col." + strconv.Itoa(i) + ".sensitive")
+	}
+	filled.Set("col.4.sensitive", "1")
+	filled.Set("action", "save")
+	res = adam.post("/admin/products", filled)
+	require.Equal(t, http.StatusSeeOther, res.Status, text(res.Body))
+	p, err := s.svc.Product(t.Context(), s.identity("ALICE"), "partner-feed")
+	require.NoError(t, err)
+	assert.Equal(t, "CONFIDENTIAL", p.Product.Classification)
+	assert.Contains(t, p.Product.Tags, "pii")
+	require.Len(t, p.Product.Columns, 7)
+	assert.True(t, p.Product.Columns[3].Sensitive)
+
+	t.Run("problems beside the object's field", func(t *testing.T) {
+		for object, want := range map[string]string{
+			"":                         "Enter the Snowflake object to read, as DATABASE.SCHEMA.OBJECT.",
+			"SALES.ORDERS":             "The Snowflake object is DATABASE.SCHEMA.OBJECT",
+			`SALES.CORE."ORDER_LINES"`: "The Snowflake object is DATABASE.SCHEMA.OBJECT",
+			"SALES.CORE.NOPE":          "Signoff cannot see SALES.CORE.NOPE: it does not exist, or Signoff's owner role may not read its metadata.",
+		} {
+			form := newProductForm()
+			form.Set("action", "describe")
+			form.Set("source_object", object)
+			res := adam.post("/admin/products", form)
+			require.Equal(t, http.StatusUnprocessableEntity, res.Status, object)
+			assert.Contains(t, text(res.Body), want, object)
+			assert.Contains(t, attrValue(res.Body, "input", "name", "source_object", "aria-describedby"), "error", object)
+			assert.Equal(t, "PARTNER_ID", fieldValue(res.Body, "col.1.name"), "the form as typed: %s", object)
+			assert.False(t, hasTestid(res.Body, "describe-note"), object)
+		}
+	})
+}
+
+// checked says whether the checkbox named name is ticked.
+func checked(body, name string) bool {
+	n := find(parseHTML(body), element("input", "name", name))
+	if n == nil {
+		return false
+	}
+	_, ok := attrOf(n, "checked")
+	return ok
+}

@@ -166,6 +166,10 @@ var (
 	actLogout   = matrixAction{"POST /logout", func(string) string { return "/logout" }, nil}
 	actNewProd  = matrixAction{"POST /admin/products", func(string) string { return "/admin/products" }, newProductForm()}
 	actEditProd = matrixAction{"POST /admin/products/{id}", func(string) string { return "/admin/products/customer-360" }, customer360Form()}
+	// actDescribe reads the product's Snowflake object into the form
+	// ("Read from Snowflake"): it saves nothing, so only refusals are rows.
+	actDescribe = matrixAction{"POST /admin/products/{id} action=describe", func(string) string { return "/admin/products/customer-360" },
+		withValues(customer360Form(), "action", "describe", "source_object", "SALES.CORE.ORDER_LINES")}
 	// actDirectory sets NOEL's manager in the directory of managers.
 	actDirectory = matrixAction{"POST /admin/directory", func(string) string { return "/admin/directory" },
 		url.Values{"form": {"one"}, "user": {"NOEL"}, "manager": {"LENA"}}}
@@ -253,6 +257,14 @@ type matrixRow struct {
 	phrase  string                                  // refusals: a key phrase of the message shown
 	events  int                                     // allowed: audit events written
 	check   func(t *testing.T, s *stack, id string) // allowed: the intended change
+}
+
+// withValues is form with the pairs kv set.
+func withValues(form url.Values, kv ...string) url.Values {
+	for i := 0; i+1 < len(kv); i += 2 {
+		form.Set(kv[i], kv[i+1])
+	}
+	return form
 }
 
 func matrixForm(kv ...string) url.Values {
@@ -673,7 +685,11 @@ func matrixRows() []matrixRow {
 	// the engine; a request in flight keeps its steps.
 	add(matrixRow{action: actNewProd, state: stNone, persona: whoAdmin, status: ok, events: 1, check: savedProduct("partner-feed", 1)},
 		matrixRow{action: actEditProd, state: stStep2, persona: whoAdmin, status: ok, events: 1, check: savedProduct("customer-360", 1)})
-	for _, a := range []matrixAction{actNewProd, actEditProd} {
+	add(matrixRow{action: actDescribe, state: stNone, persona: whoAdmin, extra: matrixForm("source_object", "SALES.CORE.NO_SUCH_TABLE"),
+		status: http.StatusUnprocessableEntity, phrase: "Signoff cannot see SALES.CORE.NO_SUCH_TABLE"},
+		matrixRow{action: actDescribe, state: stNone, persona: whoAdmin, extra: matrixForm("source_object", "SALES.CORE"),
+			status: http.StatusUnprocessableEntity, phrase: "The Snowflake object is DATABASE.SCHEMA.OBJECT"})
+	for _, a := range []matrixAction{actNewProd, actEditProd, actDescribe} {
 		for _, p := range []personaKind{whoRequester, matrixPersona("data owner of the product", "OLIVIA"), whoInheritsDPO,
 			whoAuditor, whoNoRoles, whoTwoRoles} {
 			add(matrixRow{action: a, state: stNone, persona: p, status: forbidden, phrase: pOnlyAdminsCatalog})
@@ -716,6 +732,9 @@ func matrixRows() []matrixRow {
 func (r matrixRow) refusalPage() string {
 	if r.action.name == actDirectory.name && r.status == http.StatusUnprocessableEntity {
 		return "directory-problem" // the directory's page again, saying why
+	}
+	if r.action.name == actDescribe.name && r.status == http.StatusUnprocessableEntity {
+		return "form-problems" // the form again, the problem beside the object's field
 	}
 	if r.action.form.Get("decision") == "" || strings.HasPrefix(r.action.name, "POST /reviews/") {
 		return "error"
@@ -786,7 +805,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		kinds[r.persona.kind] = true
 	}
 	for _, a := range []matrixAction{actSubmit, actApprove, actReject, actChanges, actResubmit, actWithdraw, actRevoke, actRetry, actLogin, actLogout,
-		asking(actReject), asking(actWithdraw), asking(actRevoke), actStartReview, actReviewKeep, actReviewRevoke, actRevokeIdle, actNewProd, actEditProd, actDirectory, actPolicy} {
+		asking(actReject), asking(actWithdraw), asking(actRevoke), actStartReview, actReviewKeep, actReviewRevoke, actRevokeIdle, actNewProd, actEditProd, actDescribe, actDirectory, actPolicy} {
 		assert.True(t, routes[a.name], a.name)
 	}
 	for _, p := range []personaKind{whoRequester, whoSignedOut, whoInheritsDPO, whoAdmin, whoAuditor, whoNoRoles, whoTwoRoles} {

@@ -171,6 +171,7 @@ func newStack(t testing.TB, opts ...stackOption) *stack {
 	}
 	svc.Products = st
 	svc.Policies = st
+	svc.Objects = st
 	sc := server.Config{Service: svc, Ready: st.Ping, SessionKey: testKey, Engine: "test", Reviews: svc, Catalog: svc, Managers: svc, Policy: svc}
 	if cfg.notices {
 		svc.Notifier = st

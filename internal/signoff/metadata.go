@@ -82,11 +82,16 @@ func (t TagReference) QualifiedName() string {
 
 // SignoffTags are the Signoff tags a reference gives the product: the
 // tag's name, and name:value when it has a value, in lower case with
-// blanks as underscores (a chain rule's WhenTag matches either). A part
-// that cannot be a Signoff tag gives nothing.
+// blanks as underscores (a chain rule's WhenTag matches either). A
+// CLASSIFICATION tag gives none: it sets the classification, which rules
+// match as they match tags. A part that cannot be a Signoff tag gives
+// nothing.
 func (t TagReference) SignoffTags() []string {
 	word := func(s string) string {
 		return strings.Join(strings.Fields(strings.ToLower(s)), "_")
+	}
+	if strings.EqualFold(t.Name, ClassificationTag) {
+		return nil
 	}
 	var out []string
 	name := word(t.Name)
