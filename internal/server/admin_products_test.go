@@ -314,6 +314,33 @@ func TestReadFromSnowflake(t *testing.T) {
 	require.Len(t, p.Product.Columns, 7)
 	assert.True(t, p.Product.Columns[3].Sensitive)
 
+	t.Run("hostile metadata", func(t *testing.T) {
+		// Whoever may tag or comment objects writes what a read shows: it is
+		// escaped on the page, a tag that cannot be a Signoff tag gives none,
+		// and a comment the save would refuse is refused beside its column.
+		require.NoError(t, s.st.RecordObject(t.Context(), signoff.ObjectMetadata{Object: "SALES.CORE.HOSTILE",
+			Columns: []signoff.ObjectColumn{{Name: "ID", Type: "TEXT", Comment: "evil \u202e reversed"}},
+			Tags: []signoff.TagReference{{Level: signoff.LevelTable, Database: "GOV", Schema: "TAGS", Name: "NOTE",
+				Value: "<script>alert(1)</script>"}}}))
+		form := newProductForm()
+		form.Set("action", "describe")
+		form.Set("source_object", "SALES.CORE.HOSTILE")
+		res := adam.post("/admin/products", form)
+		require.Equal(t, http.StatusOK, res.Status)
+		assert.NotContains(t, res.Body, "<script>alert(1)</script>")
+		assert.Contains(t, testid(res.Body, "tag-references"), "<script>alert(1)</script>", "shown as text")
+		assert.Contains(t, testid(res.Body, "describe-note"), "Added tags: note.", "the value gives no tag")
+		form.Set("action", "save")
+		form.Set("col.1.name", "ID")
+		form.Set("col.1.type", "TEXT")
+		form.Set("col.1.description", fieldValue(res.Body, "col.1.description"))
+		form.Del("col.2.name")
+		form.Del("col.2.type")
+		res = adam.post("/admin/products", form)
+		require.Equal(t, http.StatusUnprocessableEntity, res.Status)
+		assert.Contains(t, text(res.Body), "Column 1 is too long or contains bidirectional controls.")
+	})
+
 	t.Run("problems beside the object's field", func(t *testing.T) {
 		for object, want := range map[string]string{
 			"":                         "Enter the Snowflake object to read, as DATABASE.SCHEMA.OBJECT.",
