@@ -265,7 +265,7 @@ func TestReadFromSnowflake(t *testing.T) {
 	assert.Equal(t, before, len(s.events()), "reading saves nothing")
 
 	note := testid(res.Body, "describe-note")
-	assert.Contains(t, note, "Read FINANCE.AP.INVOICES from Snowflake: 7 columns, 5 tags.")
+	assert.Contains(t, note, "Read FINANCE.AP.INVOICES from Snowflake: 7 columns, 5 tags. Removed columns it does not have: EMAIL.")
 	assert.Contains(t, note, "Added tags: domain, domain:finance, pii, pii:bank_account, privacy_category, privacy_category:sensitive, sox, sox:in_scope.")
 	assert.Contains(t, note, "Classification CONFIDENTIAL, from its CLASSIFICATION tag.")
 	assert.Contains(t, note, "Marked sensitive: SUPPLIER_IBAN.")

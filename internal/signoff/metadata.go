@@ -110,8 +110,10 @@ type MetadataApplied struct {
 	Object  string
 	Columns int
 	// ColumnsDropped counts the object's columns beyond MaxColumns, which
-	// the form does not take.
+	// the form does not take; ColumnsRemoved are the form's columns the
+	// object does not have.
 	ColumnsDropped int
+	ColumnsRemoved []string
 	// TagsAdded are the Signoff tags the object gave that the form did not
 	// have; TagsDropped those that did not fit in MaxTags.
 	TagsAdded   []string
@@ -164,6 +166,16 @@ func (d *Definition) ApplyMetadata(m ObjectMetadata) MetadataApplied {
 		d.Columns = append(d.Columns, c)
 	}
 	out.Columns = len(d.Columns)
+	kept := map[string]bool{}
+	for _, c := range d.Columns {
+		kept[strings.ToUpper(c.Name)] = true
+	}
+	for name, c := range had {
+		if name != "" && !kept[name] {
+			out.ColumnsRemoved = append(out.ColumnsRemoved, c.Name)
+		}
+	}
+	slices.Sort(out.ColumnsRemoved)
 
 	tags := map[string]bool{}
 	for _, t := range d.Tags {
@@ -209,6 +221,9 @@ func (a MetadataApplied) Note() string {
 		fmt.Fprintf(&b, " (the first %d; %d more were left out)", MaxColumns, a.ColumnsDropped)
 	}
 	fmt.Fprintf(&b, ", %s.", plural(len(a.References), "tag", "tags"))
+	if len(a.ColumnsRemoved) > 0 {
+		fmt.Fprintf(&b, " Removed columns it does not have: %s.", strings.Join(a.ColumnsRemoved, ", "))
+	}
 	if len(a.TagsAdded) > 0 {
 		fmt.Fprintf(&b, " Added tags: %s.", strings.Join(a.TagsAdded, ", "))
 	}

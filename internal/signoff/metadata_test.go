@@ -73,8 +73,8 @@ func TestApplyMetadata(t *testing.T) {
 	assert.Equal(t, signoff.MetadataApplied{Object: "SALES.CORE.CUSTOMERS", Columns: 3,
 		TagsAdded: []string{"domain", "domain:sales", "pii:email", "privacy_category", "privacy_category:identifier",
 			"semantic_category", "semantic_category:occupation"},
-		Classification: "PII", Sensitive: []string{"EMAIL"}, References: m.Tags}, got)
-	assert.Equal(t, "Read SALES.CORE.CUSTOMERS from Snowflake: 3 columns, 7 tags. Added tags: domain, domain:sales, pii:email, "+
+		Classification: "PII", Sensitive: []string{"EMAIL"}, References: m.Tags, ColumnsRemoved: []string{"LEGACY"}}, got)
+	assert.Equal(t, "Read SALES.CORE.CUSTOMERS from Snowflake: 3 columns, 7 tags. Removed columns it does not have: LEGACY. Added tags: domain, domain:sales, pii:email, "+
 		"privacy_category, privacy_category:identifier, semantic_category, semantic_category:occupation. Classification PII, "+
 		"from its CLASSIFICATION tag. Marked sensitive: EMAIL. Check the form and save it: nothing is saved yet.", got.Note())
 
