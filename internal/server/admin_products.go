@@ -107,6 +107,9 @@ func (s *Server) handleSaveProduct(w http.ResponseWriter, r *http.Request) {
 		case errors.As(err, &problems):
 			form.Def.Normalize()
 			form.Problems = mergeProblems(problems, probs)
+			if read.NotVisible && s.local == nil { // on Snowflake, say how to let Signoff see it
+				form.ReadGrants = signoff.ReadGrants(read.Object)
+			}
 			s.showProductForm(w, r, http.StatusUnprocessableEntity, form)
 			return
 		case err != nil:

@@ -126,6 +126,23 @@ type MetadataApplied struct {
 	Sensitive []string
 	// References are the tag references read, as Snowflake listed them.
 	References []TagReference
+	// NotVisible is set, with Object, when the engine could not see the
+	// object (the read's error is then a Problem beside its field).
+	NotVisible bool
+}
+
+// ReadGrants are the statements a Snowflake admin runs to let Signoff read
+// object's metadata (deploy/README.md, "Letting Signoff read an object"):
+// USAGE on its database and schema and REFERENCES on it, which shows its
+// structure, never its data. object is a valid SourceObject.
+func ReadGrants(object string) string {
+	parts := strings.SplitN(strings.ToUpper(object), ".", 3)
+	if len(parts) != 3 {
+		return ""
+	}
+	return "GRANT USAGE ON DATABASE " + parts[0] + " TO ROLE SIGNOFF_OWNER;\n" +
+		"GRANT USAGE ON SCHEMA " + parts[0] + "." + parts[1] + " TO ROLE SIGNOFF_OWNER;\n" +
+		"GRANT REFERENCES ON TABLE " + strings.Join(parts, ".") + " TO ROLE SIGNOFF_OWNER; -- ON VIEW for a view"
 }
 
 // ApplyMetadata fills d from m: the columns become the object's, in its
@@ -267,7 +284,7 @@ func (s *Service) DescribeObject(ctx context.Context, viewer Identity, d Definit
 	}
 	m, err := s.Objects.ObjectMetadata(ctx, viewer, object)
 	if CodeOf(err) == CodeObjectNotVisible {
-		return d, MetadataApplied{}, Problems{"source_object": fmt.Sprintf(
+		return d, MetadataApplied{Object: object, NotVisible: true}, Problems{"source_object": fmt.Sprintf(
 			"Signoff cannot see %s: it does not exist, or Signoff's owner role may not read its metadata.", object)}
 	}
 	if err != nil {

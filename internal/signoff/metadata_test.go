@@ -157,4 +157,14 @@ func TestDescribeObject(t *testing.T) {
 		require.True(t, errors.As(err, &problems), "%q: %v", object, err)
 		assert.Contains(t, problems["source_object"], want, object)
 	}
+	_, got, _ = svc.DescribeObject(ctx, admin, signoff.Definition{SourceObject: "SALES.CORE.GONE"})
+	assert.Equal(t, signoff.MetadataApplied{Object: "SALES.CORE.GONE", NotVisible: true}, got, "so the page can say how to let Signoff see it")
+}
+
+func TestReadGrants(t *testing.T) {
+	assert.Equal(t, "GRANT USAGE ON DATABASE SALES TO ROLE SIGNOFF_OWNER;\n"+
+		"GRANT USAGE ON SCHEMA SALES.CORE TO ROLE SIGNOFF_OWNER;\n"+
+		"GRANT REFERENCES ON TABLE SALES.CORE.ORDERS TO ROLE SIGNOFF_OWNER; -- ON VIEW for a view",
+		signoff.ReadGrants("sales.core.orders"))
+	assert.Empty(t, signoff.ReadGrants("SALES.ORDERS"))
 }

@@ -30,6 +30,9 @@ type ProductEdit struct {
 	// Note answers "Read from Snowflake", and Read is what it read.
 	Note    string
 	Read    *signoff.MetadataApplied
+	// ReadGrants, after a read of an object Snowflake would not show, are
+	// the statements that let Signoff read it.
+	ReadGrants string
 	History []signoff.VersionChanges
 	// Embedded is true on the embedded engine, whose objects are the demo
 	// account's.
