@@ -70,6 +70,10 @@ func TestDescribeObjectShape(t *testing.T) {
 	}
 	assert.Contains(t, p, "SELECT ENVELOPE('OK', OBJECT_CONSTRUCT('object', :name,")
 
+	// SAVE_PRODUCT checks a definition's source_object with the same literal.
+	save := procedureBodies(t, string(body))["SAVE_PRODUCT"]
+	assert.Contains(t, save, ":object_name RLIKE "+sqlgen.SQLString(signoff.SourceObjectPattern)+",")
+
 	grants := regexp.MustCompile(`GRANT USAGE ON PROCEDURE SIGNOFF\.API\.DESCRIBE_OBJECT\(([^)]*)\) TO ROLE ([A-Z_]+);`).
 		FindAllStringSubmatch(string(body), -1)
 	require.Len(t, grants, 1, "one grant")

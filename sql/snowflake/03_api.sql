@@ -3656,7 +3656,7 @@ BEGIN
                WHEN COALESCE(TYPEOF(GET(:d, 'idle_days')), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
                     OR TRY_TO_DOUBLE(GET(:d, 'idle_days')::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(GET(:d, 'idle_days')::VARCHAR))
                     OR :idle_days < 0 OR :idle_days > 3650 THEN 'idle_days'
-               WHEN :object_name <> '' AND NOT COALESCE(:object_name RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}\.[A-Za-z_][A-Za-z0-9_$]{0,254}\.[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE) THEN 'source_object'
+               WHEN :object_name <> '' AND NOT COALESCE(:object_name RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}\\.[A-Za-z_][A-Za-z0-9_$]{0,254}\\.[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE) THEN 'source_object'
                WHEN COALESCE(TYPEOF(GET(:d, 'tags')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'tags')) > 32
                     OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'tags'))) f
                                WHERE TYPEOF(f.value) <> 'VARCHAR' OR COALESCE(LENGTH(TRIM(f.value::VARCHAR)), 0) NOT BETWEEN 1 AND 64
@@ -4006,7 +4006,7 @@ BEGIN
                WHEN COALESCE(TYPEOF(GET(:d, 'idle_days')), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
                     OR TRY_TO_DOUBLE(GET(:d, 'idle_days')::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(GET(:d, 'idle_days')::VARCHAR))
                     OR :idle_days < 0 OR :idle_days > 3650 THEN 'idle_days'
-               WHEN :object_name <> '' AND NOT COALESCE(:object_name RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}\.[A-Za-z_][A-Za-z0-9_$]{0,254}\.[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE) THEN 'source_object'
+               WHEN :object_name <> '' AND NOT COALESCE(:object_name RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}\\.[A-Za-z_][A-Za-z0-9_$]{0,254}\\.[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE) THEN 'source_object'
                WHEN COALESCE(TYPEOF(GET(:d, 'tags')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'tags')) > 32
                     OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'tags'))) f
                                WHERE TYPEOF(f.value) <> 'VARCHAR' OR COALESCE(LENGTH(TRIM(f.value::VARCHAR)), 0) NOT BETWEEN 1 AND 64
@@ -4378,7 +4378,7 @@ BEGIN
                WHEN COALESCE(TYPEOF(GET(:d, 'idle_days')), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
                     OR TRY_TO_DOUBLE(GET(:d, 'idle_days')::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(GET(:d, 'idle_days')::VARCHAR))
                     OR :idle_days < 0 OR :idle_days > 3650 THEN 'idle_days'
-               WHEN :object_name <> '' AND NOT COALESCE(:object_name RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}\.[A-Za-z_][A-Za-z0-9_$]{0,254}\.[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE) THEN 'source_object'
+               WHEN :object_name <> '' AND NOT COALESCE(:object_name RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}\\.[A-Za-z_][A-Za-z0-9_$]{0,254}\\.[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE) THEN 'source_object'
                WHEN COALESCE(TYPEOF(GET(:d, 'tags')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'tags')) > 32
                     OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'tags'))) f
                                WHERE TYPEOF(f.value) <> 'VARCHAR' OR COALESCE(LENGTH(TRIM(f.value::VARCHAR)), 0) NOT BETWEEN 1 AND 64
