@@ -55,9 +55,9 @@ func TestDescribeObjectShape(t *testing.T) {
 	}
 	assert.Contains(t, p, "TABLE(SIGNOFF.INFORMATION_SCHEMA.TAG_REFERENCES(:name, 'table'))")
 	assert.Contains(t, p, "TABLE(SIGNOFF.INFORMATION_SCHEMA.TAG_REFERENCES_ALL_COLUMNS(:name, 'table'))")
-	assert.Contains(t, p, "IFF(LEVEL IN ('DATABASE', 'SCHEMA', 'ACCOUNT'), LEVEL, 'TABLE') AS tag_level",
+	assert.Contains(t, p, `IFF("LEVEL" IN ('DATABASE', 'SCHEMA', 'ACCOUNT'), "LEVEL", 'TABLE') AS tag_level`,
 		"the object's own tags read TABLE, whatever its kind (signoff.LevelTable)")
-	assert.Contains(t, p, "TAG_REFERENCES_ALL_COLUMNS(:name, 'table'))\n             WHERE LEVEL = 'COLUMN') t;",
+	assert.Contains(t, p, "TAG_REFERENCES_ALL_COLUMNS(:name, 'table'))\n             WHERE \"LEVEL\" = 'COLUMN') t;",
 		"a column's inherited tags are the object's, listed once")
 	assert.NotContains(t, p, "ACCOUNT_USAGE", "the live INFORMATION_SCHEMA: ACCOUNT_USAGE lags and has no inherited tags")
 

@@ -4901,7 +4901,7 @@ BEGIN
     -- database's own INFORMATION_SCHEMA.COLUMNS and nothing else.
     columns_view := db_name || '.INFORMATION_SCHEMA.COLUMNS';
     SELECT COUNT(*),
-           ARRAY_AGG(OBJECT_CONSTRUCT('name', COLUMN_NAME, 'type', DATA_TYPE, 'comment', COMMENT))
+           ARRAY_AGG(OBJECT_CONSTRUCT('name', COLUMN_NAME, 'type', DATA_TYPE, 'comment', "COMMENT"))
                WITHIN GROUP (ORDER BY ORDINAL_POSITION)
       INTO :n_columns, :cols
       FROM IDENTIFIER(:columns_view)
@@ -4916,17 +4916,19 @@ BEGIN
                         WITHIN GROUP (ORDER BY t.branch, t.column_name, t.tag_level, t.tag_database, t.tag_schema, t.tag_name),
                     ARRAY_CONSTRUCT())
       INTO :tags
+      -- LEVEL and COMMENT quoted: keywords elsewhere (CONNECT BY's LEVEL,
+      -- COMMENT ON), the columns' names here, in upper case.
       -- The object's own tags read TABLE whatever its kind (the domain
       -- 'table' covers views); a column's, only those set on the column:
       -- what its table, schema or database gives it is listed once, above.
-      FROM (SELECT 1 AS branch, IFF(LEVEL IN ('DATABASE', 'SCHEMA', 'ACCOUNT'), LEVEL, 'TABLE') AS tag_level,
+      FROM (SELECT 1 AS branch, IFF("LEVEL" IN ('DATABASE', 'SCHEMA', 'ACCOUNT'), "LEVEL", 'TABLE') AS tag_level,
                    NULL AS column_name, TAG_DATABASE AS tag_database, TAG_SCHEMA AS tag_schema, TAG_NAME AS tag_name,
                    TAG_VALUE AS tag_value
               FROM TABLE(SIGNOFF.INFORMATION_SCHEMA.TAG_REFERENCES(:name, 'table'))
             UNION ALL
             SELECT 2, 'COLUMN', COLUMN_NAME, TAG_DATABASE, TAG_SCHEMA, TAG_NAME, TAG_VALUE
               FROM TABLE(SIGNOFF.INFORMATION_SCHEMA.TAG_REFERENCES_ALL_COLUMNS(:name, 'table'))
-             WHERE LEVEL = 'COLUMN') t;
+             WHERE "LEVEL" = 'COLUMN') t;
     SELECT ENVELOPE('OK', OBJECT_CONSTRUCT('object', :name,
                                            'columns', ARRAY_SLICE(:cols, 0, 501),
                                            'tags', ARRAY_SLICE(:tags, 0, 1000)))
