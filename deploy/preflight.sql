@@ -115,6 +115,7 @@ expected (privilege, granted_on, name) AS (SELECT * FROM VALUES
     ('USAGE', 'PROCEDURE', 'SIGNOFF.API.SAVE_PRODUCT'),
     ('USAGE', 'PROCEDURE', 'SIGNOFF.API.SET_CHAIN'),
     ('USAGE', 'PROCEDURE', 'SIGNOFF.API.SET_CHAIN_POLICY'),
+    ('USAGE', 'PROCEDURE', 'SIGNOFF.API.DESCRIBE_OBJECT'),
     ('USAGE', 'PROCEDURE', 'SIGNOFF.API.SET_MANAGERS'),
     ('USAGE', 'PROCEDURE', 'SIGNOFF.API.SET_MANAGER'),
     ('USAGE', 'ROLE', 'SIGNOFF_AUDITOR')),
@@ -274,6 +275,17 @@ SELECT 'FAIL' AS status, $1 AS answer FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))
 -- it cannot: run 02_grants.sql.
 SELECT 'FAIL' AS status, 'SIGNOFF.API.ACCESS_USAGE is not readable' AS answer
  WHERE (SELECT COUNT(*) FROM (SELECT 1 FROM SIGNOFF.API.ACCESS_USAGE LIMIT 1)) < 0;
+
+-- The product form's "Read from Snowflake": DESCRIBE_OBJECT reads an
+-- object's columns and tags as SIGNOFF_OWNER, here Signoff's own catalog
+-- table, which SIGNOFF_OWNER owns and so may always see. It must answer OK
+-- with the columns PRODUCT_ID and ACCESS_ROLE and a list of tags;
+-- OBJECT_NOT_VISIBLE means INFORMATION_SCHEMA hides even the owner's own
+-- table from the owner's-rights procedure (docs/snowflake.md, section 13).
+CALL SIGNOFF.API.DESCRIBE_OBJECT('SIGNOFF.MAIN.DATA_PRODUCT');
+SELECT 'FAIL' AS status, $1 AS answer FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))
+ WHERE $1:code::VARCHAR <> 'OK' OR COALESCE(TYPEOF($1:data:tags), '') <> 'ARRAY'
+    OR COALESCE(ARRAY_SIZE(FILTER($1:data:columns, c -> c:name::VARCHAR IN ('PRODUCT_ID', 'ACCESS_ROLE'))), 0) <> 2;
 
 -- Dry runs: each action checks everything and writes nothing. On a record
 -- that does not exist each must answer the code shown; the SQL API's lists

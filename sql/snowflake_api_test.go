@@ -46,7 +46,8 @@ func TestSnowflakeAPIShape(t *testing.T) {
 	procs := procedureBodies(t, string(body))
 	require.ElementsMatch(t, []string{"SUBMIT_REQUEST", "GRANT_REQUEST", "DECIDE_STEP", "WITHDRAW_REQUEST",
 		"RETRY_GRANT", "REVOKE_ACCESS", "END_ACCESS", "RESUBMIT_REQUEST", "RUN_SCHEDULE", "WHOAMI", "PREFLIGHT", "SEND_NOTIFICATIONS",
-		"SET_NOTIFY_DIGEST", "START_REVIEW", "DECIDE_REVIEW", "LIST_GRANTS", "LIST_REQUESTS", "SAVE_PRODUCT", "SET_CHAIN", "SET_MANAGERS", "SET_MANAGER", "SET_CHAIN_POLICY"}, keys(procs))
+		"SET_NOTIFY_DIGEST", "START_REVIEW", "DECIDE_REVIEW", "LIST_GRANTS", "LIST_REQUESTS", "SAVE_PRODUCT", "SET_CHAIN", "SET_MANAGERS", "SET_MANAGER", "SET_CHAIN_POLICY",
+		"DESCRIBE_OBJECT"}, keys(procs))
 
 	// The notifier runs the embedded engine's statements, whole, in order,
 	// under its lock, before it sends anything; the digest choice is the

@@ -519,6 +519,7 @@ func needs(t *testing.T, a *account) []need {
 	out = append(out, need{"SIGNOFF_ADMIN", "PROCEDURE SIGNOFF.API.SAVE_PRODUCT", "USAGE", "admins save products (pages, SQL)"})
 	out = append(out, need{"SIGNOFF_ADMIN", "PROCEDURE SIGNOFF.API.SET_CHAIN", "USAGE", "admins set chains with SQL"})
 	out = append(out, need{"SIGNOFF_ADMIN", "PROCEDURE SIGNOFF.API.SET_CHAIN_POLICY", "USAGE", "admins save the chain policy (page, SQL)"})
+	out = append(out, need{"SIGNOFF_ADMIN", "PROCEDURE SIGNOFF.API.DESCRIBE_OBJECT", "USAGE", "admins read an object's columns and tags (form, SQL)"})
 	for _, p := range []string{"SET_MANAGERS", "SET_MANAGER"} {
 		out = append(out, need{"SIGNOFF_ADMIN", "PROCEDURE SIGNOFF.API." + p, "USAGE", "admins maintain the directory of managers"})
 	}
@@ -660,7 +661,8 @@ func TestScriptsAreUnderstood(t *testing.T) {
 		t.Error(e)
 	}
 	for _, p := range []string{"SUBMIT_REQUEST", "DECIDE_STEP", "WITHDRAW_REQUEST", "RETRY_GRANT", "REVOKE_ACCESS",
-		"GRANT_REQUEST", "END_ACCESS", "RESUBMIT_REQUEST", "RUN_SCHEDULE", "WHOAMI", "PREFLIGHT", "SET_MANAGERS", "SET_MANAGER"} {
+		"GRANT_REQUEST", "END_ACCESS", "RESUBMIT_REQUEST", "RUN_SCHEDULE", "WHOAMI", "PREFLIGHT", "SET_MANAGERS", "SET_MANAGER",
+		"DESCRIBE_OBJECT"} {
 		if _, ok := a.procs["SIGNOFF.API."+p]; !ok {
 			t.Errorf("no procedure SIGNOFF.API.%s", p)
 		}

@@ -268,6 +268,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		svc.ReviewReads, svc.ReviewEngine = store.Reads(), store
 		sc.Notices, sc.Reviews = svc, svc
 		svc.Products, sc.Catalog = store, svc
+		// "Read from Snowflake" on the product form: DESCRIBE_OBJECT in the admin's session.
+		svc.Objects = store
 		svc.Policies, sc.Policy = store, svc
 		svc.Managers = store
 		sc.Managers = svc

@@ -632,6 +632,7 @@ func (d *Doctor) SessionChecks(ctx context.Context, admin signoff.Identity) sign
 	cs = append(cs, d.whoamiCheck(ctx, db, admin))
 	cs = append(cs, d.preflightChecks(ctx, db)...)
 	cs = append(cs, d.listsCheck(ctx, db))
+	cs = append(cs, d.describeCheck(ctx, db))
 	cs = append(cs, signoff.DryRuns(ctx, d.store, admin, &d.ids, d.now())...)
 	cs = append(cs, signoff.ReviewDryRuns(ctx, d.store, admin, &d.ids, d.now())...)
 	cs = append(cs, signoff.ProductDryRun(ctx, d.store, admin, &d.ids, d.now()))

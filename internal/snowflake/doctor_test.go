@@ -36,6 +36,7 @@ type fakeAccount struct {
 	whoami, preflight             map[string]any
 	dryRuns                       map[string]string // procedure → the code its dry run answers
 	listGrants                    signoff.Code      // what LIST_GRANTS answers instead of OK with no grants
+	describe                      sftest.Response   // what DESCRIBE_OBJECT answers for SIGNOFF.MAIN.DATA_PRODUCT
 
 	historyDigests, logDigests  []signoff.Digest // what the query history and the event table hold
 	ledger                      map[int]string   // the audit log's hash at each position
@@ -109,7 +110,19 @@ func installed() *fakeAccount {
 	a.preflight["tasks"] = []map[string]any{taskRowFor(ScheduleTask)}
 	a.roleHolders = 14
 	a.managers = 14
+	// DESCRIBE_OBJECT reads Signoff's own catalog table: its columns, and no tags.
+	a.describe = describeAnswerOf([]string{"PRODUCT_ID", "NAME", "ACCESS_ROLE", "OBJECT_NAME"})
 	return a
+}
+
+// describeAnswerOf is DESCRIBE_OBJECT's OK answer for SIGNOFF.MAIN.DATA_PRODUCT
+// with columns, and no tags.
+func describeAnswerOf(columns []string) sftest.Response {
+	var cols []map[string]any
+	for _, c := range columns {
+		cols = append(cols, map[string]any{"name": c, "type": "TEXT"})
+	}
+	return answerWith(signoff.CodeOK, map[string]any{"object": "SIGNOFF.MAIN.DATA_PRODUCT", "columns": cols, "tags": []any{}})
 }
 
 var grantColumns = []sftest.Column{sftest.TimestampNTZ("created_on"), sftest.Text("privilege"), sftest.Text("granted_on"),
@@ -243,6 +256,11 @@ func (a *fakeAccount) answer(roles []string) func(sftest.Query) (sftest.Response
 				return answerWith(a.listGrants, nil), true
 			}
 			return answerWith(signoff.CodeOK, map[string]any{"grants": []any{}, "more": false}), true
+		case text == newProcedures("SIGNOFF.API").describe:
+			if q.Bindings["1"].Value != "SIGNOFF.MAIN.DATA_PRODUCT" {
+				return answerWith(signoff.CodeObjectNotVisible, map[string]any{"object": q.Bindings["1"].Value}), true
+			}
+			return a.describe, true
 		case strings.HasPrefix(text, "CALL SIGNOFF.API.SET_MANAGERS("):
 			if q.Bindings["1"].Value != `[{"user":"","manager":""}]` {
 				return sftest.Fail("000603", "XX000", "the preflight changed the directory for real"), true
@@ -317,8 +335,10 @@ func TestDoctorPassesOnAnAccountAsInstalled(t *testing.T) {
 		"Grant from a caller's session", "Audit hash: Snowflake and Go agree", "Timestamps truncate to microseconds",
 		"Text rules: Snowflake and Go agree", "Chain snapshot: Snowflake and Go agree",
 		"ADD_HOURS: Snowflake and Go agree", "HAS_TAG: Snowflake and Go agree", "Schedule task", "Notifications task", "SQL API lists (LIST_GRANTS)",
-		"Dry run: submit", "Dry run: decide", "Dry run: withdraw", "Dry run: retry grant", "Dry run: revoke",
+		"Read from Snowflake (DESCRIBE_OBJECT)", "Dry run: submit", "Dry run: decide", "Dry run: withdraw", "Dry run: retry grant", "Dry run: revoke",
 		"Dry run: resubmit", "Dry run: start review", "Dry run: decide review", "Dry run: save a product", "Dry run: save the chain policy", "Dry run: set managers"}, names)
+	assert.Contains(t, find(t, cs, "Read from Snowflake (DESCRIBE_OBJECT)").Detail,
+		"DESCRIBE_OBJECT reads SIGNOFF.MAIN.DATA_PRODUCT in your session: 4 columns, 0 tags.")
 	assert.Contains(t, find(t, cs, "Roles Signoff sees in your session").Detail, "2 of the 3 roles that matter: SIGNOFF_ADMIN, SIGNOFF_AUDITOR")
 	assert.Equal(t, "The query history holds 1 digest (the service's last 7 days), the event table 2 digests (a year); "+
 		"the newest, of 2026-11-30 14:03:59 UTC, records event 600, which the audit log still holds unchanged.",
@@ -364,6 +384,33 @@ func TestDoctorDetectsEachProblem(t *testing.T) {
 			func(a *fakeAccount) { a.listGrants = signoff.CodeNotAuditor },
 			"SQL API lists (LIST_GRANTS)", signoff.CheckFail, "does not see SIGNOFF_ADMIN or SIGNOFF_AUDITOR",
 			"DEFAULT_SECONDARY_ROLES"},
+		{"DESCRIBE_OBJECT is missing",
+			func(a *fakeAccount) {
+				a.fail[callDescribe] = sftest.Fail("002141", "42601", "Unknown user-defined function SIGNOFF.API.DESCRIBE_OBJECT.")
+			},
+			"Read from Snowflake (DESCRIBE_OBJECT)", signoff.CheckFail, "Unknown user-defined function SIGNOFF.API.DESCRIBE_OBJECT",
+			"Run sql/snowflake/03_api.sql: it creates DESCRIBE_OBJECT"},
+		{"DESCRIBE_OBJECT cannot see Signoff's own table",
+			func(a *fakeAccount) {
+				a.describe = answerWith(signoff.CodeObjectNotVisible, map[string]any{"object": "SIGNOFF.MAIN.DATA_PRODUCT"})
+			},
+			"Read from Snowflake (DESCRIBE_OBJECT)", signoff.CheckFail, "cannot see SIGNOFF.MAIN.DATA_PRODUCT, which its owner SIGNOFF_OWNER owns",
+			"rows 50 and 63"},
+		{"DESCRIBE_OBJECT does not see the admin's role",
+			func(a *fakeAccount) { a.describe = answerWith(signoff.CodeNotAdmin, nil) },
+			"Read from Snowflake (DESCRIBE_OBJECT)", signoff.CheckFail, "does not see SIGNOFF_ADMIN in your session",
+			"DEFAULT_SECONDARY_ROLES"},
+		{"DESCRIBE_OBJECT reads another table's columns",
+			func(a *fakeAccount) { a.describe = describeAnswerOf([]string{"PRODUCT_ID", "NAME"}) },
+			"Read from Snowflake (DESCRIBE_OBJECT)", signoff.CheckFail, "with the columns PRODUCT_ID, NAME, without ACCESS_ROLE",
+			"01_data_model.sql"},
+		{"DESCRIBE_OBJECT answers without a list of tags",
+			func(a *fakeAccount) {
+				a.describe = answerWith(signoff.CodeOK, map[string]any{"object": "SIGNOFF.MAIN.DATA_PRODUCT",
+					"columns": []map[string]any{{"name": "PRODUCT_ID", "type": "TEXT"}, {"name": "ACCESS_ROLE", "type": "TEXT"}}})
+			},
+			"Read from Snowflake (DESCRIBE_OBJECT)", signoff.CheckFail, "the procedure answered OK with no list of tags",
+			"report it with this page"},
 		{"auditors may not list grants with SQL",
 			func(a *fakeAccount) {
 				remove(a, "SIGNOFF_AUDITOR", "SIGNOFF_AUDITOR USAGE ON PROCEDURE SIGNOFF.API.LIST_GRANTS")

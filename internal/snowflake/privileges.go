@@ -68,6 +68,8 @@ var ExpectedGrants = []Grant{
 	{"SIGNOFF_ADMIN", "USAGE", "PROCEDURE", "SIGNOFF.API.SAVE_PRODUCT"},
 	{"SIGNOFF_ADMIN", "USAGE", "PROCEDURE", "SIGNOFF.API.SET_CHAIN"},
 	{"SIGNOFF_ADMIN", "USAGE", "PROCEDURE", "SIGNOFF.API.SET_CHAIN_POLICY"},
+	// ... and read an object's columns and tags into the product form.
+	{"SIGNOFF_ADMIN", "USAGE", "PROCEDURE", "SIGNOFF.API.DESCRIBE_OBJECT"},
 	// ... and maintain the directory of managers (manager steps).
 	{"SIGNOFF_ADMIN", "USAGE", "PROCEDURE", "SIGNOFF.API.SET_MANAGERS"},
 	{"SIGNOFF_ADMIN", "USAGE", "PROCEDURE", "SIGNOFF.API.SET_MANAGER"},

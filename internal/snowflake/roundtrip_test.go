@@ -438,6 +438,26 @@ func TestRoundTrips(t *testing.T) {
 			definitionOf{"partner-feed"}, true, int64(0), validIDs{n: 1}, false)},
 		cost: cost{service: 1, logins: 1, caller: 1}})
 
+	// An admin reads a product's columns and tags from its Snowflake object
+	// on its edit form ("Read from Snowflake"): one CALL of DESCRIBE_OBJECT
+	// in her own session, nothing on the service connection, nothing saved.
+	res = rt.do(visit{name: "read a product's object from Snowflake (edit form)", method: "POST",
+		path: "/admin/products/SALES_EU", user: "ADA",
+		form: url.Values{"action": {"describe"}, "name": {"EU sales orders"}, "owner": {"Sales"},
+			"owner_role": {"SALES_OWNER"}, "domain": {"Sales"}, "classification": {"INTERNAL"},
+			"access_role": {"SALES_READER"}, "durations": {"30"}, "version": {"1"},
+			"source_object": {"sales.public.orders"},
+			"chain.1.kind":  {"ROLE"}, "chain.1.approver_role": {"APPROVER_MGR"}, "chain.1.label": {"Line manager"}},
+		callers: []func(sqlmock.Sqlmock){expectCall(callDescribe, envelope(signoff.CodeOK, describeAnswer),
+			"SALES.PUBLIC.ORDERS")},
+		status: http.StatusOK, cost: cost{logins: 1, caller: 1}})
+	page := html.UnescapeString(res.Body.String())
+	require.Contains(t, page, `value="ORDER_ID"`, "the object's columns fill the form")
+	require.Contains(t, page, `value="EMAIL"`)
+	require.Contains(t, page, "Read SALES.PUBLIC.ORDERS from Snowflake: 2 columns, 3 tags.")
+	require.Contains(t, page, "Classification CONFIDENTIAL, from its CLASSIFICATION tag.")
+	require.Contains(t, page, "Marked sensitive: EMAIL.")
+
 	rt.report()
 }
 
@@ -564,6 +584,7 @@ func newRoundTrip(t *testing.T, identityTTL time.Duration) *roundTrip {
 	svc.ReviewReads, svc.ReviewEngine = store.Reads(), store
 	svc.Products, svc.Managers = store, store
 	svc.Policies = store
+	svc.Objects = store
 	srv, err := server.New(server.Config{Service: svc, Ready: store.Ping, Platform: ids, IdentityTTL: identityTTL,
 		SessionKey: []byte("0123456789abcdef0123456789abcdef"), SecureCookies: true, Engine: "snowflake",
 		Now: rt.clock.Now, Notices: svc, Reviews: svc, Catalog: svc, Managers: svc, Policy: svc})

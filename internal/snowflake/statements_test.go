@@ -157,6 +157,7 @@ func catalogue() []namedStmt {
 		{"CALL SAVE_PRODUCT", callSave},
 		{"CALL SET_CHAIN_POLICY", callPolicy},
 		{"CALL SET_MANAGERS", callManagers},
+		{"CALL DESCRIBE_OBJECT (Read from Snowflake, and the preflight)", callDescribe},
 		{"ManagerOf (product page with a manager step)", sqlstore.SelectManagerOf},
 		{"Directory (admin page: limit 501)", sqlstore.SelectDirectory(false, signoff.DirectoryLimit+1)},
 		{"Directory (admin page, filtered: limit 501)", sqlstore.SelectDirectory(true, signoff.DirectoryLimit+1)},
@@ -472,6 +473,7 @@ var (
 	callSave         = newProcedures(api).save
 	callPolicy       = newProcedures(api).policy
 	callManagers     = newProcedures(api).managers
+	callDescribe     = newProcedures(api).describe
 )
 
 // The actors as the server hands them to the engine: with their caller

@@ -110,7 +110,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // procedures are the CALL statements of the API procedures
 // (sql/snowflake/03_api.sql), qualified with the API schema.
 type procedures struct {
-	submit, decide, withdraw, retry, revoke, resubmit, digest, save, managers, policy string
+	submit, decide, withdraw, retry, revoke, resubmit, digest, save, managers, policy, describe string
 }
 
 func newProcedures(api string) procedures {
@@ -127,6 +127,7 @@ func newProcedures(api string) procedures {
 		digest:   call("SET_NOTIFY_DIGEST", 1), // DAILY
 		save:     call("SAVE_PRODUCT", 5),      // DEFINITION, CREATE_NEW, READ_VERSION, EVENT_IDS, DRY_RUN
 		policy:   call("SET_CHAIN_POLICY", 3),  // RULES, EVENT_IDS, DRY_RUN
+		describe: call("DESCRIBE_OBJECT", 1),   // OBJECT_NAME
 		// ENTRIES: the app binds them as JSON text (a bind is text or a
 		// number, never an array), which the argument's expression parses
 		// (DOCS/sql-reference/sql/call: an argument is a general expression).
@@ -139,7 +140,8 @@ func newProcedures(api string) procedures {
 // allow (sql/snowflake_privileges_test.go derives them from this list).
 func ProcedureCalls(api string) []string {
 	p, r := newProcedures(api), newReviewCalls(api)
-	return []string{p.submit, p.decide, p.withdraw, p.retry, p.revoke, p.resubmit, p.digest, r.start, r.decide, p.save, p.managers, p.policy}
+	return []string{p.submit, p.decide, p.withdraw, p.retry, p.revoke, p.resubmit, p.digest, r.start, r.decide, p.save, p.managers,
+		p.policy, p.describe}
 }
 
 // Submit files a request: SUBMIT_REQUEST in the requester's own session.
@@ -187,23 +189,35 @@ var errNoCredential = errors.New("no caller token to act with")
 // reads its envelope. The session is opened for this call and closed after
 // it: a session is never shared between people or reused.
 func (s *Store) call(ctx context.Context, name string, actor signoff.Identity, query string, args ...any) (signoff.Outcome, error) {
-	if actor.Credential == "" {
-		return signoff.Outcome{}, fmt.Errorf("snowflake: %s: %w", name, errNoCredential)
-	}
-	db, err := s.callers(ctx, actor.Credential)
+	raw, err := s.callRaw(ctx, name, actor, query, args...)
 	if err != nil {
-		return signoff.Outcome{}, fmt.Errorf("snowflake: %s: caller session: %w", name, callerError(err))
+		return signoff.Outcome{}, err
 	}
-	defer db.Close()
-	var raw sql.NullString
-	if err := db.QueryRowContext(ctx, query, args...).Scan(&raw); err != nil {
-		return signoff.Outcome{}, fmt.Errorf("snowflake: %s: %w", name, callerError(err))
-	}
-	o, err := parseEnvelope(raw.String)
+	o, err := parseEnvelope(raw)
 	if err != nil {
 		return signoff.Outcome{}, fmt.Errorf("snowflake: %s: %w", name, err)
 	}
 	return o, nil
+}
+
+// callRaw runs one API procedure in actor's own caller's-rights session, as
+// call does, and returns its answer unread: for a procedure whose data is
+// not an Outcome's (DESCRIBE_OBJECT). The session is opened for this call
+// and closed after it.
+func (s *Store) callRaw(ctx context.Context, name string, actor signoff.Identity, query string, args ...any) (string, error) {
+	if actor.Credential == "" {
+		return "", fmt.Errorf("snowflake: %s: %w", name, errNoCredential)
+	}
+	db, err := s.callers(ctx, actor.Credential)
+	if err != nil {
+		return "", fmt.Errorf("snowflake: %s: caller session: %w", name, callerError(err))
+	}
+	defer db.Close()
+	var raw sql.NullString
+	if err := db.QueryRowContext(ctx, query, args...).Scan(&raw); err != nil {
+		return "", fmt.Errorf("snowflake: %s: %w", name, callerError(err))
+	}
+	return raw.String, nil
 }
 
 // Envelope is the answer of every API procedure: ok, a code (signoff.Code),
@@ -217,14 +231,24 @@ type Envelope struct {
 	Data    json.RawMessage `json:"data"`
 }
 
-// parseEnvelope reads a procedure's VARIANT answer as an Outcome.
-func parseEnvelope(raw string) (signoff.Outcome, error) {
+// readEnvelope reads a procedure's VARIANT answer as an Envelope, which
+// must have a code.
+func readEnvelope(raw string) (Envelope, error) {
 	var env Envelope
 	if err := json.Unmarshal([]byte(raw), &env); err != nil {
-		return signoff.Outcome{}, fmt.Errorf("the procedure's answer is not an envelope: %w", err)
+		return Envelope{}, fmt.Errorf("the procedure's answer is not an envelope: %w", err)
 	}
 	if env.Code == "" {
-		return signoff.Outcome{}, fmt.Errorf("the procedure's answer has no code: %.200q", raw)
+		return Envelope{}, fmt.Errorf("the procedure's answer has no code: %.200q", raw)
+	}
+	return env, nil
+}
+
+// parseEnvelope reads a procedure's VARIANT answer as an Outcome.
+func parseEnvelope(raw string) (signoff.Outcome, error) {
+	env, err := readEnvelope(raw)
+	if err != nil {
+		return signoff.Outcome{}, err
 	}
 	var o signoff.Outcome
 	if len(env.Data) > 0 && string(env.Data) != "null" {

@@ -282,7 +282,10 @@ func API() (string, error) {
 		"HasTagSamples":    hasTagSamples(),
 		"ProductIDPattern": signoff.ProductIDPattern, "DefinitionKeys": definitionKeys(),
 		"SourceObjectPattern": signoff.SourceObjectPattern,
-		"MaxName":             signoff.MaxNameLength, "MaxDescription": signoff.MaxDescriptionLength,
+		// DESCRIBE_OBJECT answers one column more than a product takes, so
+		// that the form can say some were left out.
+		"MaxColumnsRead": signoff.MaxColumns + 1, "MaxTagReferences": signoff.MaxTagReferences,
+		"MaxName": signoff.MaxNameLength, "MaxDescription": signoff.MaxDescriptionLength,
 		"MaxTags": signoff.MaxTags, "MaxColumns": signoff.MaxColumns, "MaxChainSteps": signoff.MaxChainSteps,
 		"MaxQuorum": signoff.MaxQuorum, "MaxDeadlineHours": 24 * signoff.MaxDays,
 		"EscalatedBlocked":  SQLString(signoff.EscalationWhy("blocked")),

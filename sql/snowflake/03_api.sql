@@ -3656,7 +3656,7 @@ BEGIN
                WHEN COALESCE(TYPEOF(GET(:d, 'idle_days')), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
                     OR TRY_TO_DOUBLE(GET(:d, 'idle_days')::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(GET(:d, 'idle_days')::VARCHAR))
                     OR :idle_days < 0 OR :idle_days > 3650 THEN 'idle_days'
-               WHEN :object_name <> '' AND NOT COALESCE(:object_name RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}\.[A-Za-z_][A-Za-z0-9_$]{0,254}\.[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE) THEN 'source_object'
+               WHEN :object_name <> '' AND NOT COALESCE(:object_name RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}\\.[A-Za-z_][A-Za-z0-9_$]{0,254}\\.[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE) THEN 'source_object'
                WHEN COALESCE(TYPEOF(GET(:d, 'tags')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'tags')) > 32
                     OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'tags'))) f
                                WHERE TYPEOF(f.value) <> 'VARCHAR' OR COALESCE(LENGTH(TRIM(f.value::VARCHAR)), 0) NOT BETWEEN 1 AND 64
@@ -4006,7 +4006,7 @@ BEGIN
                WHEN COALESCE(TYPEOF(GET(:d, 'idle_days')), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
                     OR TRY_TO_DOUBLE(GET(:d, 'idle_days')::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(GET(:d, 'idle_days')::VARCHAR))
                     OR :idle_days < 0 OR :idle_days > 3650 THEN 'idle_days'
-               WHEN :object_name <> '' AND NOT COALESCE(:object_name RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}\.[A-Za-z_][A-Za-z0-9_$]{0,254}\.[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE) THEN 'source_object'
+               WHEN :object_name <> '' AND NOT COALESCE(:object_name RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}\\.[A-Za-z_][A-Za-z0-9_$]{0,254}\\.[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE) THEN 'source_object'
                WHEN COALESCE(TYPEOF(GET(:d, 'tags')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'tags')) > 32
                     OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'tags'))) f
                                WHERE TYPEOF(f.value) <> 'VARCHAR' OR COALESCE(LENGTH(TRIM(f.value::VARCHAR)), 0) NOT BETWEEN 1 AND 64
@@ -4378,7 +4378,7 @@ BEGIN
                WHEN COALESCE(TYPEOF(GET(:d, 'idle_days')), 'INTEGER') NOT IN ('INTEGER', 'DECIMAL')
                     OR TRY_TO_DOUBLE(GET(:d, 'idle_days')::VARCHAR) <> FLOOR(TRY_TO_DOUBLE(GET(:d, 'idle_days')::VARCHAR))
                     OR :idle_days < 0 OR :idle_days > 3650 THEN 'idle_days'
-               WHEN :object_name <> '' AND NOT COALESCE(:object_name RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}\.[A-Za-z_][A-Za-z0-9_$]{0,254}\.[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE) THEN 'source_object'
+               WHEN :object_name <> '' AND NOT COALESCE(:object_name RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}\\.[A-Za-z_][A-Za-z0-9_$]{0,254}\\.[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE) THEN 'source_object'
                WHEN COALESCE(TYPEOF(GET(:d, 'tags')), 'ARRAY') <> 'ARRAY' OR ARRAY_SIZE(GET(:d, 'tags')) > 32
                     OR EXISTS (SELECT 1 FROM TABLE(FLATTEN(INPUT => GET(:d, 'tags'))) f
                                WHERE TYPEOF(f.value) <> 'VARCHAR' OR COALESCE(LENGTH(TRIM(f.value::VARCHAR)), 0) NOT BETWEEN 1 AND 64
@@ -4831,3 +4831,110 @@ END;
 $$;
 
 GRANT USAGE ON PROCEDURE SIGNOFF.API.SET_CHAIN_POLICY(VARCHAR, VARCHAR, BOOLEAN) TO ROLE SIGNOFF_ADMIN;
+
+-- ============================================================================
+-- DESCRIBE_OBJECT: an object's columns and tags, for "Read from Snowflake"
+-- ============================================================================
+-- The product form's "Read from Snowflake" (docs/snowflake.md, section 13),
+-- and scripts: OBJECT_NAME is DATABASE.SCHEMA.OBJECT, each part an unquoted
+-- identifier (signoff.SourceObjectPattern; any case: it is upper-cased).
+-- Only a caller whose session holds SIGNOFF_ADMIN (IS_ROLE_ACTIVATED) gets an
+-- answer other than NOT_ADMIN. The procedure reads the live
+-- INFORMATION_SCHEMA as its owner, SIGNOFF_OWNER: the COLUMNS view of the
+-- object's database, read through IDENTIFIER() with a Snowflake Scripting
+-- variable (DOCS/sql-reference/identifier-literal; no dynamic SQL), and the
+-- table functions TAG_REFERENCES (the object's own tags and those it
+-- inherits from its schema and database; LEVEL says which) and
+-- TAG_REFERENCES_ALL_COLUMNS (every column's), called with the object's
+-- fully qualified name (DOCS/sql-reference/functions/tag_references,
+-- DOCS/sql-reference/functions/tag_references_all_columns). Each shows only
+-- what the role in force may access, so an admin lets Signoff read an
+-- object by granting SIGNOFF_OWNER USAGE on its database and schema and
+-- REFERENCES on it, which shows its structure, never its data
+-- (deploy/README.md, "Letting Signoff read an object"). An object it cannot
+-- see has no columns there: OBJECT_NOT_VISIBLE. System tags (such as
+-- SNOWFLAKE.CORE.PRIVACY_CATEGORY) show only to a role with IMPORTED
+-- PRIVILEGES on the SNOWFLAKE database, which Signoff does not ask for.
+-- Answers OK with data {"object", "columns": [{"name", "type", "comment"}]
+-- in column order, at most 501 (one more than a product
+-- takes, so the form can say some were left out), "tags": [{"level",
+-- "column", "tag_database", "tag_schema", "tag_name", "tag_value"}], at most
+-- 1000}; or INVALID (data.field: object_name), NOT_ADMIN or
+-- OBJECT_NOT_VISIBLE (data.object). It writes nothing.
+CREATE OR REPLACE PROCEDURE SIGNOFF.API.DESCRIBE_OBJECT(OBJECT_NAME VARCHAR)
+RETURNS VARIANT
+LANGUAGE SQL
+COMMENT = 'Signoff: an object''s columns and tags, read for the product form (admins)'
+EXECUTE AS OWNER
+AS
+$$
+DECLARE
+    is_admin     BOOLEAN DEFAULT FALSE;
+    invalid      VARCHAR;
+    name         VARCHAR;
+    db_name      VARCHAR;
+    schema_name  VARCHAR;
+    object_only  VARCHAR;
+    columns_view VARCHAR;
+    n_columns    NUMBER DEFAULT 0;
+    cols         ARRAY;
+    tags         ARRAY;
+    result       VARIANT;
+BEGIN
+    SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', 'SIGNOFF_ADMIN') = 'TRUE', FALSE)
+      INTO :is_admin;
+    IF (NOT is_admin) THEN
+        SELECT ENVELOPE('NOT_ADMIN', NULL) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT UPPER(TRIM(:object_name)) INTO :name;
+    -- The pattern's backslashes are doubled: Snowflake reads a backslash in
+    -- a single-quoted literal as an escape (\. would be any character).
+    SELECT IFF(COALESCE(:name RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}\\.[A-Za-z_][A-Za-z0-9_$]{0,254}\\.[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE), '', 'object_name'),
+           SPLIT_PART(:name, '.', 1), SPLIT_PART(:name, '.', 2), SPLIT_PART(:name, '.', 3)
+      INTO :invalid, :db_name, :schema_name, :object_only;
+    IF (invalid <> '') THEN
+        SELECT ENVELOPE('INVALID', OBJECT_CONSTRUCT('field', :invalid)) INTO :result;
+        RETURN result;
+    END IF;
+    -- The pattern allows no quotes and no blanks, so this names the
+    -- database's own INFORMATION_SCHEMA.COLUMNS and nothing else.
+    columns_view := db_name || '.INFORMATION_SCHEMA.COLUMNS';
+    SELECT COUNT(*),
+           ARRAY_AGG(OBJECT_CONSTRUCT('name', COLUMN_NAME, 'type', DATA_TYPE, 'comment', "COMMENT"))
+               WITHIN GROUP (ORDER BY ORDINAL_POSITION)
+      INTO :n_columns, :cols
+      FROM IDENTIFIER(:columns_view)
+     WHERE TABLE_SCHEMA = :schema_name AND TABLE_NAME = :object_only;
+    IF (n_columns = 0) THEN
+        SELECT ENVELOPE('OBJECT_NOT_VISIBLE', OBJECT_CONSTRUCT('object', :name)) INTO :result;
+        RETURN result;
+    END IF;
+    SELECT COALESCE(ARRAY_AGG(OBJECT_CONSTRUCT('level', t.tag_level, 'column', t.column_name,
+                                               'tag_database', t.tag_database, 'tag_schema', t.tag_schema,
+                                               'tag_name', t.tag_name, 'tag_value', t.tag_value))
+                        WITHIN GROUP (ORDER BY t.branch, t.column_name, t.tag_level, t.tag_database, t.tag_schema, t.tag_name),
+                    ARRAY_CONSTRUCT())
+      INTO :tags
+      -- LEVEL and COMMENT quoted: keywords elsewhere (CONNECT BY's LEVEL,
+      -- COMMENT ON), the columns' names here, in upper case.
+      -- The object's own tags read TABLE whatever its kind (the domain
+      -- 'table' covers views); a column's, only those set on the column:
+      -- what its table, schema or database gives it is listed once, above.
+      FROM (SELECT 1 AS branch, IFF("LEVEL" IN ('DATABASE', 'SCHEMA', 'ACCOUNT'), "LEVEL", 'TABLE') AS tag_level,
+                   NULL AS column_name, TAG_DATABASE AS tag_database, TAG_SCHEMA AS tag_schema, TAG_NAME AS tag_name,
+                   TAG_VALUE AS tag_value
+              FROM TABLE(SIGNOFF.INFORMATION_SCHEMA.TAG_REFERENCES(:name, 'table'))
+            UNION ALL
+            SELECT 2, 'COLUMN', COLUMN_NAME, TAG_DATABASE, TAG_SCHEMA, TAG_NAME, TAG_VALUE
+              FROM TABLE(SIGNOFF.INFORMATION_SCHEMA.TAG_REFERENCES_ALL_COLUMNS(:name, 'table'))
+             WHERE "LEVEL" = 'COLUMN') t;
+    SELECT ENVELOPE('OK', OBJECT_CONSTRUCT('object', :name,
+                                           'columns', ARRAY_SLICE(:cols, 0, 501),
+                                           'tags', ARRAY_SLICE(:tags, 0, 1000)))
+      INTO :result;
+    RETURN result;
+END;
+$$;
+
+GRANT USAGE ON PROCEDURE SIGNOFF.API.DESCRIBE_OBJECT(VARCHAR) TO ROLE SIGNOFF_ADMIN;

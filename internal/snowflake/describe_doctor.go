@@ -1,0 +1,85 @@
+package snowflake
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/signoff/signoff/internal/signoff"
+)
+
+// DescribeCheckObject is the object the preflight reads with DESCRIBE_OBJECT,
+// for the API schema api (SIGNOFF.API): Signoff's own catalog table in the
+// same database, which SIGNOFF_OWNER owns and so may always see.
+func DescribeCheckObject(api string) string {
+	database, _, _ := strings.Cut(api, ".")
+	return database + ".MAIN.DATA_PRODUCT"
+}
+
+// describeColumns are columns DATA_PRODUCT has (01_data_model.sql), which
+// the preflight's read must list.
+var describeColumns = []string{"PRODUCT_ID", "ACCESS_ROLE"}
+
+// describeCheck calls DESCRIBE_OBJECT in the admin's own session, as the
+// product form's "Read from Snowflake" does, on Signoff's own DATA_PRODUCT
+// table: it must answer OK with that table's columns and a list of tags,
+// which shows the procedure exists, sees the admin's role, reads
+// INFORMATION_SCHEMA.COLUMNS through IDENTIFIER() with a variable, and
+// calls the TAG_REFERENCES table functions inside an owner's-rights
+// procedure (docs/snowflake.md, section 13), all of which only an account
+// can confirm.
+func (d *Doctor) describeCheck(ctx context.Context, db *sql.DB) signoff.Check {
+	c := signoff.Check{Name: "Read from Snowflake (DESCRIBE_OBJECT)"}
+	object := DescribeCheckObject(d.store.apiSchema)
+	fail := func(detail, fix string) signoff.Check {
+		c.Status, c.Detail, c.Fix = signoff.CheckFail, detail, fix
+		return c
+	}
+	var raw sql.NullString
+	if err := db.QueryRowContext(ctx, d.store.api.describe, object).Scan(&raw); err != nil {
+		return fail(callerError(err).Error(), "Run sql/snowflake/03_api.sql: it creates DESCRIBE_OBJECT and grants it to "+
+			signoff.RoleAdmin+". Until then the product form's \"Read from Snowflake\" fails.")
+	}
+	env, err := readEnvelope(raw.String)
+	if err != nil {
+		return fail(fmt.Sprintf("DESCRIBE_OBJECT answered %.200q, not an envelope.", raw.String),
+			"Run sql/snowflake/03_api.sql again.")
+	}
+	switch env.Code {
+	case signoff.CodeOK:
+	case signoff.CodeNotAdmin:
+		return fail(fmt.Sprintf("DESCRIBE_OBJECT does not see %s in your session.", signoff.RoleAdmin),
+			"Make the role active in your default session: ALTER USER ... SET DEFAULT_SECONDARY_ROLES = ('ALL').")
+	case signoff.CodeObjectNotVisible:
+		return fail(fmt.Sprintf("DESCRIBE_OBJECT cannot see %s, which its owner SIGNOFF_OWNER owns: "+
+			"INFORMATION_SCHEMA.COLUMNS showed it no column inside the owner's-rights procedure.", object),
+			"Check the Grants to SIGNOFF_OWNER check (it must own the table). If that passes, Snowflake does not show "+
+				"INFORMATION_SCHEMA to an owner's-rights procedure as docs/snowflake.md (rows 50 and 63) expects: report "+
+				"it with this page. Until then \"Read from Snowflake\" can read no object; admins fill the form by hand.")
+	default:
+		return fail(fmt.Sprintf("DESCRIBE_OBJECT answered %s for %s.", env.Code, object), "Run sql/snowflake/03_api.sql again.")
+	}
+	m, err := parseObjectMetadata(raw.String)
+	if err != nil {
+		return fail(fmt.Sprintf("DESCRIBE_OBJECT's answer for %s cannot be read: %v.", object, err),
+			"Run sql/snowflake/03_api.sql again; if it stays, report it with this page.")
+	}
+	var names []string
+	for _, col := range m.Columns {
+		names = append(names, col.Name)
+	}
+	for _, want := range describeColumns {
+		if !slices.Contains(names, want) {
+			return fail(fmt.Sprintf("DESCRIBE_OBJECT read %s with the columns %s, without %s.", object,
+				strings.Join(names, ", "), want),
+				"Run sql/snowflake/01_data_model.sql and 03_api.sql again; if it stays, report it with this page.")
+		}
+	}
+	c.Status = signoff.CheckPass
+	c.Detail = fmt.Sprintf("DESCRIBE_OBJECT reads %s in your session: %d columns, %d tags. To let it read a product's "+
+		"object, grant SIGNOFF_OWNER USAGE on its database and schema and REFERENCES on it (deploy/README.md).",
+		object, len(m.Columns), len(m.Tags))
+	return c
+}
