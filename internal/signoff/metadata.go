@@ -109,8 +109,8 @@ func (t TagReference) SignoffTags() []string {
 type MetadataApplied struct {
 	Object  string
 	Columns int
-	// ColumnsDropped counts the object's columns beyond MaxColumns, which
-	// the form does not take; ColumnsRemoved are the form's columns the
+	// ColumnsDropped counts the columns read beyond MaxColumns, which the
+	// form does not take (the engines read at most one more); ColumnsRemoved are the form's columns the
 	// object does not have.
 	ColumnsDropped int
 	ColumnsRemoved []string
@@ -234,8 +234,8 @@ func (d *Definition) ApplyMetadata(m ObjectMetadata) MetadataApplied {
 func (a MetadataApplied) Note() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Read %s from Snowflake: %s", a.Object, plural(a.Columns, "column", "columns"))
-	if a.ColumnsDropped > 0 {
-		fmt.Fprintf(&b, " (the first %d; %d more were left out)", MaxColumns, a.ColumnsDropped)
+	if a.ColumnsDropped > 0 { // the engines read one more than a product takes, so the count is not the object's
+		fmt.Fprintf(&b, " (the first %d; the others were left out)", MaxColumns)
 	}
 	fmt.Fprintf(&b, ", %s.", plural(len(a.References), "tag", "tags"))
 	if len(a.ColumnsRemoved) > 0 {

@@ -101,7 +101,7 @@ func TestApplyMetadata(t *testing.T) {
 		assert.Equal(t, 3, got.ColumnsDropped)
 		assert.Len(t, d.Tags, signoff.MaxTags)
 		assert.Equal(t, []string{"t31", "t32"}, got.TagsDropped)
-		assert.Contains(t, got.Note(), fmt.Sprintf("%d columns (the first %d; 3 more were left out)", signoff.MaxColumns, signoff.MaxColumns))
+		assert.Contains(t, got.Note(), fmt.Sprintf("%d columns (the first %d; the others were left out)", signoff.MaxColumns, signoff.MaxColumns))
 		assert.Contains(t, got.Note(), "Not added (a product has at most 32 tags): t31, t32.")
 		d.Normalize()
 		assert.Empty(t, d.Validate()["tags"], "what the read fills passes the save's checks")

@@ -457,6 +457,22 @@ func TestRoundTrips(t *testing.T) {
 	require.Contains(t, page, "Read SALES.PUBLIC.ORDERS from Snowflake: 2 columns, 3 tags.")
 	require.Contains(t, page, "Classification CONFIDENTIAL, from its CLASSIFICATION tag.")
 	require.Contains(t, page, "Marked sensitive: EMAIL.")
+	// An object Snowflake does not show SIGNOFF_OWNER: the problem beside
+	// the field, and the grants that let Signoff read it.
+	res = rt.do(visit{name: "read an object Signoff may not see", method: "POST",
+		path: "/admin/products/SALES_EU", user: "ADA",
+		form: url.Values{"action": {"describe"}, "name": {"EU sales orders"}, "owner": {"Sales"},
+			"owner_role": {"SALES_OWNER"}, "domain": {"Sales"}, "classification": {"INTERNAL"},
+			"access_role": {"SALES_READER"}, "durations": {"30"}, "version": {"1"},
+			"source_object": {"SALES.PRIVATE.ORDERS"},
+			"chain.1.kind":  {"ROLE"}, "chain.1.approver_role": {"APPROVER_MGR"}, "chain.1.label": {"Line manager"}},
+		callers: []func(sqlmock.Sqlmock){expectCall(callDescribe, envelope(signoff.CodeObjectNotVisible, `{"object": "SALES.PRIVATE.ORDERS"}`),
+			"SALES.PRIVATE.ORDERS")},
+		status: http.StatusUnprocessableEntity, cost: cost{logins: 1, caller: 1}})
+	page = html.UnescapeString(res.Body.String())
+	require.Contains(t, page, "Signoff cannot see SALES.PRIVATE.ORDERS")
+	require.Contains(t, page, "GRANT USAGE ON SCHEMA SALES.PRIVATE TO ROLE SIGNOFF_OWNER;")
+	require.Contains(t, page, "GRANT REFERENCES ON TABLE SALES.PRIVATE.ORDERS TO ROLE SIGNOFF_OWNER;")
 
 	rt.report()
 }
