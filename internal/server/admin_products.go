@@ -107,6 +107,7 @@ func (s *Server) handleSaveProduct(w http.ResponseWriter, r *http.Request) {
 		case errors.As(err, &problems):
 			form.Def.Normalize()
 			form.Problems = mergeProblems(problems, probs)
+			form.Choices = read.Choices
 			if read.NotVisible && s.local == nil { // on Snowflake, say how to let Signoff see it
 				form.ReadGrants = signoff.ReadGrants(read.Object)
 			}

@@ -343,7 +343,7 @@ func TestReadFromSnowflake(t *testing.T) {
 
 	t.Run("problems beside the object's field", func(t *testing.T) {
 		for object, want := range map[string]string{
-			"":                         "Enter the Snowflake object to read, as DATABASE.SCHEMA.OBJECT.",
+			"":                         "Enter the Snowflake object to read, as DATABASE.SCHEMA.OBJECT, or pick one Signoff can read.",
 			"SALES.ORDERS":             "The Snowflake object is DATABASE.SCHEMA.OBJECT",
 			`SALES.CORE."ORDER_LINES"`: "The Snowflake object is DATABASE.SCHEMA.OBJECT",
 			"SALES.CORE.NOPE":          "Signoff cannot see SALES.CORE.NOPE: it does not exist, or Signoff's owner role may not read its metadata.",
@@ -358,6 +358,22 @@ func TestReadFromSnowflake(t *testing.T) {
 			assert.Equal(t, "PARTNER_ID", fieldValue(res.Body, "col.1.name"), "the form as typed: %s", object)
 			assert.False(t, hasTestid(res.Body, "describe-note"), object)
 			assert.False(t, hasTestid(res.Body, "read-grants"), "the embedded engine has no grants to suggest")
+			if object == "" || object == "SALES.CORE.NOPE" {
+				// The objects the engine can read, to pick from.
+				assert.Equal(t, "readable-objects", attrValue(res.Body, "input", "name", "source_object", "list"), object)
+				assert.Contains(t, testid(res.Body, "readable-objects"), "3 objects Signoff can read", object)
+				list := find(parseHTML(res.Body), element("datalist", "id", "readable-objects"))
+				require.NotNil(t, list, object)
+				var options []string
+				for _, o := range findAll(list, element("option")) {
+					v, _ := attrOf(o, "value")
+					options = append(options, v)
+				}
+				assert.Equal(t, []string{"FINANCE.AP.INVOICES", "SALES.CORE.HOSTILE", "SALES.CORE.ORDER_LINES"}, options,
+					"the demo's objects and the one this test recorded")
+			} else {
+				assert.False(t, hasTestid(res.Body, "readable-objects"), object)
+			}
 		}
 	})
 }

@@ -19,7 +19,14 @@ type ObjectMetadata struct {
 	Object  string // DATABASE.SCHEMA.OBJECT, as read
 	Columns []ObjectColumn
 	Tags    []TagReference
+	// Readable, with the error of an object the engine cannot see (or of
+	// no object named), lists the objects it can, so the admin can pick
+	// one: at most MaxReadableObjects, in order.
+	Readable []string
 }
+
+// MaxReadableObjects bounds the objects a failed read lists.
+const MaxReadableObjects = 200
 
 // ObjectColumn is one column of an object.
 type ObjectColumn struct {
@@ -70,7 +77,8 @@ const MaxTagReferences = 1000
 // ObjectReader reads an object's metadata for an admin: on Snowflake the
 // procedure DESCRIBE_OBJECT in the admin's session, on the embedded engine
 // the demo account's record of its objects. An object the engine cannot
-// see is CodeObjectNotVisible.
+// see, or the empty name, is CodeObjectNotVisible, with the metadata's
+// Readable listing the objects it can see.
 type ObjectReader interface {
 	ObjectMetadata(ctx context.Context, actor Identity, object string) (ObjectMetadata, error)
 }
@@ -127,8 +135,10 @@ type MetadataApplied struct {
 	// References are the tag references read, as Snowflake listed them.
 	References []TagReference
 	// NotVisible is set, with Object, when the engine could not see the
-	// object (the read's error is then a Problem beside its field).
+	// object, or no object was named (the read's error is then a Problem
+	// beside its field); Choices are then the objects it can see.
 	NotVisible bool
+	Choices    []string
 }
 
 // ReadGrants are the statements a Snowflake admin runs to let Signoff read
@@ -276,15 +286,22 @@ func (s *Service) DescribeObject(ctx context.Context, viewer Identity, d Definit
 		return d, MetadataApplied{}, Errorf(ErrUnavailable, "Reading objects from Snowflake is not available on this engine.")
 	}
 	object := strings.ToUpper(strings.TrimSpace(d.SourceObject))
-	switch {
-	case object == "":
-		return d, MetadataApplied{}, Problems{"source_object": "Enter the Snowflake object to read, as DATABASE.SCHEMA.OBJECT."}
-	case !sourceObjectPattern.MatchString(object):
+	if object != "" && !sourceObjectPattern.MatchString(object) {
 		return d, MetadataApplied{}, Problems{"source_object": "The Snowflake object is DATABASE.SCHEMA.OBJECT, each part an unquoted identifier."}
 	}
+	// No object named: the engine answers with the objects it can read, for
+	// the admin to pick from.
 	m, err := s.Objects.ObjectMetadata(ctx, viewer, object)
 	if CodeOf(err) == CodeObjectNotVisible {
-		return d, MetadataApplied{Object: object, NotVisible: true}, Problems{"source_object": fmt.Sprintf(
+		choices := m.Readable
+		if len(choices) > MaxReadableObjects {
+			choices = choices[:MaxReadableObjects]
+		}
+		notVisible := MetadataApplied{Object: object, NotVisible: true, Choices: choices}
+		if object == "" {
+			return d, notVisible, Problems{"source_object": "Enter the Snowflake object to read, as DATABASE.SCHEMA.OBJECT, or pick one Signoff can read."}
+		}
+		return d, notVisible, Problems{"source_object": fmt.Sprintf(
 			"Signoff cannot see %s: it does not exist, or Signoff's owner role may not read its metadata.", object)}
 	}
 	if err != nil {

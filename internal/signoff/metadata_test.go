@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -118,6 +119,10 @@ func (f *objectsFake) ObjectMetadata(_ context.Context, _ signoff.Identity, obje
 	f.asked = append(f.asked, object)
 	m, ok := f.objects[object]
 	if !ok {
+		for name := range f.objects {
+			m.Readable = append(m.Readable, name)
+		}
+		slices.Sort(m.Readable)
 		return m, fmt.Errorf("fake: %w", signoff.Outcome{Code: signoff.CodeObjectNotVisible}.Err())
 	}
 	return m, nil
@@ -158,7 +163,18 @@ func TestDescribeObject(t *testing.T) {
 		assert.Contains(t, problems["source_object"], want, object)
 	}
 	_, got, _ = svc.DescribeObject(ctx, admin, signoff.Definition{SourceObject: "SALES.CORE.GONE"})
-	assert.Equal(t, signoff.MetadataApplied{Object: "SALES.CORE.GONE", NotVisible: true}, got, "so the page can say how to let Signoff see it")
+	assert.Equal(t, signoff.MetadataApplied{Object: "SALES.CORE.GONE", NotVisible: true, Choices: []string{"SALES.CORE.ORDERS"}}, got,
+		"so the page can say how to let Signoff see it, and what it can see")
+	fake.asked = nil
+	_, got, _ = svc.DescribeObject(ctx, admin, signoff.Definition{})
+	assert.Equal(t, []string{""}, fake.asked, "no object named: the engine lists what it can read")
+	assert.Equal(t, []string{"SALES.CORE.ORDERS"}, got.Choices)
+
+	for i := range signoff.MaxReadableObjects + 10 {
+		fake.objects[fmt.Sprintf("A.B.T%03d", i)] = signoff.ObjectMetadata{}
+	}
+	_, got, _ = svc.DescribeObject(ctx, admin, signoff.Definition{})
+	assert.Len(t, got.Choices, signoff.MaxReadableObjects, "an engine that lists more is cut to the bound")
 }
 
 func TestReadGrants(t *testing.T) {

@@ -48,7 +48,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?)`, object, t.Level, t.Column, t.Database, t.Schema, 
 // ObjectMetadata reads object's columns and tags. As on Snowflake, only
 // admins read them (the Service checks; the engine has no other caller),
 // at most signoff.MaxColumns+1 columns and signoff.MaxTagReferences tags
-// are read, and an object with no columns is one the engine cannot see.
+// are read, and an object with no columns (or "") is one the engine cannot
+// see, answered with the objects it can.
 func (s *Store) ObjectMetadata(ctx context.Context, _ signoff.Identity, object string) (signoff.ObjectMetadata, error) {
 	object = strings.ToUpper(object)
 	m := signoff.ObjectMetadata{Object: object}
@@ -70,6 +71,11 @@ WHERE object_name = ? ORDER BY position LIMIT ?`, object, signoff.MaxColumns+1)
 		return m, fmt.Errorf("sqlite: describe %s: %w", object, translate(err))
 	}
 	if len(m.Columns) == 0 {
+		readable, err := s.readableObjects(ctx)
+		if err != nil {
+			return m, fmt.Errorf("sqlite: describe %s: %w", object, err)
+		}
+		m.Readable = readable
 		return m, fmt.Errorf("sqlite: describe %s: %w", object, signoff.Outcome{Code: signoff.CodeObjectNotVisible}.Err())
 	}
 	rows, err = s.db.QueryContext(ctx, `SELECT level, column_name, tag_database, tag_schema, tag_name, tag_value FROM object_tag
@@ -92,4 +98,27 @@ LIMIT ?`, object, signoff.MaxTagReferences)
 		return m, fmt.Errorf("sqlite: describe %s: tags: %w", object, translate(err))
 	}
 	return m, nil
+}
+
+// readableObjects lists the objects recorded, in order, at most
+// signoff.MaxReadableObjects.
+func (s *Store) readableObjects(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT object_name FROM object_column ORDER BY object_name LIMIT ?`,
+		signoff.MaxReadableObjects)
+	if err != nil {
+		return nil, fmt.Errorf("readable objects: %w", translate(err))
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, fmt.Errorf("readable objects: %w", translate(err))
+		}
+		out = append(out, name)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("readable objects: %w", translate(err))
+	}
+	return out, nil
 }

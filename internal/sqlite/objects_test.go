@@ -39,9 +39,14 @@ func TestObjectMetadata(t *testing.T) {
 	assert.Equal(t, signoff.ObjectMetadata{Object: "SALES.CORE.ORDERS", Columns: m.Columns,
 		Tags: []signoff.TagReference{m.Tags[2], m.Tags[3], m.Tags[1], m.Tags[0]}}, got)
 
-	_, err = st.ObjectMetadata(ctx, admin, "SALES.CORE.GONE")
+	gone, err := st.ObjectMetadata(ctx, admin, "SALES.CORE.GONE")
 	assert.Equal(t, signoff.CodeObjectNotVisible, signoff.CodeOf(err))
 	assert.ErrorIs(t, err, signoff.ErrNotFound)
+	assert.Equal(t, []string{"SALES.CORE.ORDERS"}, gone.Readable, "what it can read instead")
+	require.NoError(t, st.RecordObject(ctx, signoff.ObjectMetadata{Object: "A.B.C", Columns: []signoff.ObjectColumn{{Name: "X", Type: "TEXT"}}}))
+	none, err := st.ObjectMetadata(ctx, admin, "")
+	assert.Equal(t, signoff.CodeObjectNotVisible, signoff.CodeOf(err), "no object named")
+	assert.Equal(t, []string{"A.B.C", "SALES.CORE.ORDERS"}, none.Readable, "in order")
 
 	// A column without a name or a COLUMN reference without its column is
 	// not Snowflake's shape: refused, and the object keeps what it had.

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/a-h/templ"
+
 	"github.com/signoff/signoff/internal/signoff"
 )
 
@@ -28,12 +30,13 @@ type ProductEdit struct {
 	Previewed bool
 	Sample    string // the sample requester of the preview
 	// Note answers "Read from Snowflake", and Read is what it read.
-	Note    string
-	Read    *signoff.MetadataApplied
+	Note string
+	Read *signoff.MetadataApplied
 	// ReadGrants, after a read of an object Snowflake would not show, are
-	// the statements that let Signoff read it.
+	// the statements that let Signoff read it; Choices the objects it can.
 	ReadGrants string
-	History []signoff.VersionChanges
+	Choices    []string
+	History    []signoff.VersionChanges
 	// Embedded is true on the embedded engine, whose objects are the demo
 	// account's.
 	Embedded bool
@@ -87,4 +90,21 @@ func kindOf(st signoff.DefinitionStep) signoff.StepKind { return signoff.StepKin
 // versionBy says who saved a version and when, for the history.
 func versionBy(v signoff.VersionChanges) string {
 	return "Version " + strconv.Itoa(v.Version) + " by " + v.SavedBy + ", " + FormTime(v.SavedAt)
+}
+
+// ObjectListAttrs ties the object field to the objects Signoff can read,
+// when a read listed them.
+func (p ProductEdit) ObjectListAttrs() templ.Attributes {
+	if len(p.Choices) == 0 {
+		return nil
+	}
+	return templ.Attributes{"list": "readable-objects"}
+}
+
+// plural is "1 object" or "3 objects".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }
