@@ -87,13 +87,19 @@ func TestReadFromSnowflakeInBrowser(t *testing.T) {
 	b := newBrowserTest(t)
 	b.signIn("ADAM")
 	b.open("/admin/products/new")
+	// No object named: the objects Signoff can read, to pick from.
+	b.submit(`[data-testid="describe-button"]`)
+	assert.Contains(t, b.text(`[data-testid="readable-objects"]`), "2 objects Signoff can read")
+	assert.Contains(t, b.text(`[data-testid="readable-objects"]`), "FINANCE.AP.INVOICES")
+	b.checkBothSchemes("admin 06 objects to pick from")
+
 	b.set("source_object", "FINANCE.AP.INVOICES")
 	b.submit(`[data-testid="describe-button"]`)
 	note := b.text(`[data-testid="describe-note"]`)
 	assert.Contains(t, note, "Read FINANCE.AP.INVOICES from Snowflake: 7 columns, 5 tags.")
 	assert.Contains(t, note, "Classification CONFIDENTIAL")
 	assert.Contains(t, b.text(`[data-testid="tag-references"]`), "SNOWFLAKE.CORE.PRIVACY_CATEGORY")
-	b.checkBothSchemes("admin 06 read from snowflake")
+	b.checkBothSchemes("admin 07 read from snowflake")
 
 	for name, value := range map[string]string{
 		"id": "ap-invoices", "name": "AP invoices", "owner": "Group finance", "owner_role": "DATA_OWNER_FINANCE",
