@@ -287,6 +287,15 @@ SELECT 'FAIL' AS status, $1 AS answer FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))
  WHERE $1:code::VARCHAR <> 'OK' OR COALESCE(TYPEOF($1:data:tags), '') <> 'ARRAY'
     OR COALESCE(ARRAY_SIZE(FILTER($1:data:columns, c -> c:name::VARCHAR IN ('PRODUCT_ID', 'ACCESS_ROLE'))), 0) <> 2;
 
+-- With no object named, DESCRIBE_OBJECT lists the objects Signoff can read,
+-- which the product form offers to pick from: it must answer
+-- OBJECT_NOT_VISIBLE with data.readable a list (perhaps empty: a fresh
+-- account may have none). INVALID is a DESCRIBE_OBJECT from before the list:
+-- run 03_api.sql again.
+CALL SIGNOFF.API.DESCRIBE_OBJECT('');
+SELECT 'FAIL' AS status, $1 AS answer FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))
+ WHERE $1:code::VARCHAR <> 'OBJECT_NOT_VISIBLE' OR COALESCE(TYPEOF($1:data:readable), '') <> 'ARRAY';
+
 -- Dry runs: each action checks everything and writes nothing. On a record
 -- that does not exist each must answer the code shown; the SQL API's lists
 -- (LIST_GRANTS, LIST_REQUESTS), which write nothing anyway, answer OK with

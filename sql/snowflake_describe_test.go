@@ -46,11 +46,17 @@ func TestDescribeObjectShape(t *testing.T) {
 	assert.Less(t, strings.Index(p, "ENVELOPE('INVALID'"), strings.Index(p, "FROM IDENTIFIER("), "the name is checked before it is used")
 
 	assert.Contains(t, p, "columns_view := db_name || '.INFORMATION_SCHEMA.COLUMNS';")
-	assert.Contains(t, p, "FROM IDENTIFIER(:columns_view)\n     WHERE TABLE_SCHEMA = :schema_name AND TABLE_NAME = :object_only;")
+	assert.Contains(t, p, "FROM IDENTIFIER(:columns_view)\n         WHERE TABLE_SCHEMA = :schema_name AND TABLE_NAME = :object_only;")
 	assert.Contains(t, p, "WITHIN GROUP (ORDER BY ORDINAL_POSITION)")
-	assert.Regexp(t, `IF \(n_columns = 0\) THEN\s+SELECT ENVELOPE\('OBJECT_NOT_VISIBLE', OBJECT_CONSTRUCT\('object', :name\)\)`, p)
-	// Every table function is the install's database's, fully qualified.
+	// No column: OBJECT_NOT_VISIBLE, with the objects it can read
+	// (TestDescribeObjectReadable).
+	assert.Regexp(t, `IF \(n_columns = 0\) THEN\s+(--[^\n]*\n\s+)*SHOW TERSE OBJECTS IN ACCOUNT;`, p)
+	// Every table function but SHOW's RESULT_SCAN is the install's
+	// database's, fully qualified.
 	for _, m := range regexp.MustCompile(`TABLE\(([A-Z_.]+)\(`).FindAllStringSubmatch(p, -1) {
+		if m[1] == "RESULT_SCAN" {
+			continue
+		}
 		assert.True(t, strings.HasPrefix(m[1], "SIGNOFF.INFORMATION_SCHEMA."), "%s is not SIGNOFF's INFORMATION_SCHEMA", m[1])
 	}
 	assert.Contains(t, p, "TABLE(SIGNOFF.INFORMATION_SCHEMA.TAG_REFERENCES(:name, 'table'))")
@@ -82,4 +88,56 @@ func TestDescribeObjectShape(t *testing.T) {
 		FindAllStringSubmatch(string(body), -1)
 	require.Len(t, grants, 1, "one grant")
 	assert.Equal(t, []string{"VARCHAR", "SIGNOFF_ADMIN"}, grants[0][1:], "admins only")
+}
+
+// TestDescribeObjectReadable holds DESCRIBE_OBJECT's listing of the objects
+// Signoff can read (data.readable) to its design: no object named (NULL or
+// blank) is OBJECT_NOT_VISIBLE, not INVALID, as an object with no visible
+// column is; only on that path, after the columns were read, does it run
+// SHOW TERSE OBJECTS and read it with RESULT_SCAN(LAST_QUERY_ID()); it leaves
+// out Signoff's own database and SNOWFLAKE, keeps the names an admin could
+// type back (the source-object pattern, upper case), distinct, sorted and
+// bounded, and answers [] rather than NULL when there are none.
+func TestDescribeObjectReadable(t *testing.T) {
+	body, err := os.ReadFile(filepath.FromSlash(apiFile))
+	require.NoError(t, err)
+	p := procedureBodies(t, string(body))["DESCRIBE_OBJECT"]
+	require.NotEmpty(t, p)
+
+	assert.Contains(t, p, "SELECT COALESCE(UPPER(TRIM(:object_name)), '') INTO :name;", "NULL reads as blank")
+	assert.Contains(t, p, "SELECT IFF(:name = '' OR COALESCE(:name RLIKE "+sqlgen.SQLString(signoff.SourceObjectPattern)+", FALSE), '', 'object_name'),",
+		"blank is not INVALID; a non-blank name that fails the pattern is")
+	assert.Regexp(t, `IF \(name <> ''\) THEN\s+-- [^\n]*\n(\s+--[^\n]*\n)*\s+columns_view := `, p,
+		"the columns are read only for a name")
+
+	const show = "SHOW TERSE OBJECTS IN ACCOUNT;"
+	require.Equal(t, 1, strings.Count(p, show), "one SHOW")
+	require.Equal(t, 1, strings.Count(p, "RESULT_SCAN"), "one RESULT_SCAN")
+	// Only on the not-visible path: inside IF (n_columns = 0), before its
+	// RETURN, and after the columns were read.
+	notVisible := strings.Index(p, "IF (n_columns = 0) THEN")
+	require.Positive(t, notVisible)
+	end := notVisible + strings.Index(p[notVisible:], "END IF;")
+	at := strings.Index(p, show)
+	assert.Greater(t, at, strings.Index(p, "FROM IDENTIFIER(:columns_view)"), "the SHOW follows the columns' read")
+	assert.True(t, at > notVisible && at < end, "the SHOW is only on the not-visible path")
+	branch := p[notVisible:end]
+	scan := strings.Index(branch, "FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))")
+	assert.Greater(t, scan, strings.Index(branch, show), "RESULT_SCAN reads the SHOW, the statement just before it")
+	assert.NotContains(t, branch[strings.Index(branch, show)+len(show):scan], ";", "no statement between SHOW and RESULT_SCAN")
+	assert.NotContains(t, p[end:], "SHOW ", "an OK read runs no SHOW")
+
+	// SHOW's columns are lower case: quoted.
+	assert.Contains(t, branch, `"database_name" || '.' || "schema_name" || '.' || "name" AS full_name`)
+	assert.Contains(t, branch, "WHERE s.db NOT IN ('SIGNOFF', 'SNOWFLAKE')", "not Signoff's own database, nor SNOWFLAKE")
+	assert.Contains(t, branch, "AND COALESCE(s.full_name RLIKE "+sqlgen.SQLString(signoff.SourceObjectPattern)+", FALSE)",
+		"only names the form accepts")
+	assert.Contains(t, branch, "AND s.full_name = UPPER(s.full_name)", "a lower-case (quoted) name could not be read back")
+	assert.Contains(t, branch, "SELECT DISTINCT s.full_name")
+	assert.Contains(t, branch, "ORDER BY s.full_name\n                 LIMIT "+strconv.Itoa(signoff.MaxReadableObjects)+") o;", "bounded")
+	assert.Contains(t, branch, "SELECT COALESCE(ARRAY_AGG(o.full_name) WITHIN GROUP (ORDER BY o.full_name), ARRAY_CONSTRUCT())",
+		"sorted, and [] for none")
+	assert.Regexp(t, `SELECT ENVELOPE\('OBJECT_NOT_VISIBLE', OBJECT_CONSTRUCT\('object', :name, 'readable', :readable\)\) INTO :result;\s+RETURN result;`,
+		branch)
+	assert.Equal(t, 1, strings.Count(p, "'OBJECT_NOT_VISIBLE'"), "one not-visible answer, with the list")
 }

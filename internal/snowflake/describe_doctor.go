@@ -29,7 +29,9 @@ var describeColumns = []string{"PRODUCT_ID", "ACCESS_ROLE"}
 // INFORMATION_SCHEMA.COLUMNS through IDENTIFIER() with a variable, and
 // calls the TAG_REFERENCES table functions inside an owner's-rights
 // procedure (docs/snowflake.md, section 13), all of which only an account
-// can confirm.
+// can confirm. A second CALL in the same session names no object: it must
+// answer OBJECT_NOT_VISIBLE with the list of the objects Signoff can read
+// (SHOW OBJECTS inside the procedure), which the form offers.
 func (d *Doctor) describeCheck(ctx context.Context, db *sql.DB) signoff.Check {
 	c := signoff.Check{Name: "Read from Snowflake (DESCRIBE_OBJECT)"}
 	object := DescribeCheckObject(d.store.apiSchema)
@@ -77,9 +79,29 @@ func (d *Doctor) describeCheck(ctx context.Context, db *sql.DB) signoff.Check {
 				"Run sql/snowflake/01_data_model.sql and 03_api.sql again; if it stays, report it with this page.")
 		}
 	}
+	// No object named: the product form's list of the objects Signoff can
+	// read. Its contents are not checked (a fresh account may have none),
+	// only that there is a list: a DESCRIBE_OBJECT from before it answers
+	// INVALID.
+	if err := db.QueryRowContext(ctx, d.store.api.describe, "").Scan(&raw); err != nil {
+		return fail(fmt.Sprintf("DESCRIBE_OBJECT with no object named: %v", callerError(err)),
+			"Run sql/snowflake/03_api.sql again; if it stays, report it with this page.")
+	}
+	none, err := parseObjectMetadata(raw.String)
+	if signoff.CodeOf(err) != signoff.CodeObjectNotVisible || none.Readable == nil {
+		return fail(fmt.Sprintf("DESCRIBE_OBJECT with no object named answered %.200q, not OBJECT_NOT_VISIBLE with "+
+			"the list of the objects Signoff can read.", raw.String),
+			"Run sql/snowflake/03_api.sql again: an older DESCRIBE_OBJECT lists no objects, so the product form "+
+				"offers none to pick from (it still reads an object typed in full).")
+	}
+	readable := fmt.Sprintf("%d objects", len(none.Readable))
+	if len(none.Readable) == 1 {
+		readable = "1 object"
+	}
 	c.Status = signoff.CheckPass
-	c.Detail = fmt.Sprintf("DESCRIBE_OBJECT reads %s in your session: %d columns, %d tags. To let it read a product's "+
-		"object, grant SIGNOFF_OWNER USAGE on its database and schema and REFERENCES on it (deploy/README.md).",
-		object, len(m.Columns), len(m.Tags))
+	c.Detail = fmt.Sprintf("DESCRIBE_OBJECT reads %s in your session: %d columns, %d tags; with no object named it "+
+		"lists %s Signoff can read. To let it read a product's object, grant SIGNOFF_OWNER USAGE on its database "+
+		"and schema and REFERENCES on it (deploy/README.md).",
+		object, len(m.Columns), len(m.Tags), readable)
 	return c
 }

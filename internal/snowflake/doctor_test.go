@@ -37,6 +37,7 @@ type fakeAccount struct {
 	dryRuns                       map[string]string // procedure → the code its dry run answers
 	listGrants                    signoff.Code      // what LIST_GRANTS answers instead of OK with no grants
 	describe                      sftest.Response   // what DESCRIBE_OBJECT answers for SIGNOFF.MAIN.DATA_PRODUCT
+	describeNone                  sftest.Response   // what DESCRIBE_OBJECT answers for no object named ("")
 
 	historyDigests, logDigests  []signoff.Digest // what the query history and the event table hold
 	ledger                      map[int]string   // the audit log's hash at each position
@@ -112,6 +113,9 @@ func installed() *fakeAccount {
 	a.managers = 14
 	// DESCRIBE_OBJECT reads Signoff's own catalog table: its columns, and no tags.
 	a.describe = describeAnswerOf([]string{"PRODUCT_ID", "NAME", "ACCESS_ROLE", "OBJECT_NAME"})
+	// With no object named, the objects SIGNOFF_OWNER can read: one granted.
+	a.describeNone = answerWith(signoff.CodeObjectNotVisible, map[string]any{"object": "",
+		"readable": []string{"SALES.PUBLIC.ORDERS"}})
 	return a
 }
 
@@ -257,6 +261,9 @@ func (a *fakeAccount) answer(roles []string) func(sftest.Query) (sftest.Response
 			}
 			return answerWith(signoff.CodeOK, map[string]any{"grants": []any{}, "more": false}), true
 		case text == newProcedures("SIGNOFF.API").describe:
+			if q.Bindings["1"].Value == "" {
+				return a.describeNone, true
+			}
 			if q.Bindings["1"].Value != "SIGNOFF.MAIN.DATA_PRODUCT" {
 				return answerWith(signoff.CodeObjectNotVisible, map[string]any{"object": q.Bindings["1"].Value}), true
 			}
@@ -338,7 +345,8 @@ func TestDoctorPassesOnAnAccountAsInstalled(t *testing.T) {
 		"Read from Snowflake (DESCRIBE_OBJECT)", "Dry run: submit", "Dry run: decide", "Dry run: withdraw", "Dry run: retry grant", "Dry run: revoke",
 		"Dry run: resubmit", "Dry run: start review", "Dry run: decide review", "Dry run: save a product", "Dry run: save the chain policy", "Dry run: set managers"}, names)
 	assert.Contains(t, find(t, cs, "Read from Snowflake (DESCRIBE_OBJECT)").Detail,
-		"DESCRIBE_OBJECT reads SIGNOFF.MAIN.DATA_PRODUCT in your session: 4 columns, 0 tags.")
+		"DESCRIBE_OBJECT reads SIGNOFF.MAIN.DATA_PRODUCT in your session: 4 columns, 0 tags; "+
+			"with no object named it lists 1 object Signoff can read.")
 	assert.Contains(t, find(t, cs, "Roles Signoff sees in your session").Detail, "2 of the 3 roles that matter: SIGNOFF_ADMIN, SIGNOFF_AUDITOR")
 	assert.Equal(t, "The query history holds 1 digest (the service's last 7 days), the event table 2 digests (a year); "+
 		"the newest, of 2026-11-30 14:03:59 UTC, records event 600, which the audit log still holds unchanged.",
@@ -411,6 +419,18 @@ func TestDoctorDetectsEachProblem(t *testing.T) {
 			},
 			"Read from Snowflake (DESCRIBE_OBJECT)", signoff.CheckFail, "the procedure answered OK with no list of tags",
 			"report it with this page"},
+		{"DESCRIBE_OBJECT refuses no object named, as before it listed the objects Signoff can read",
+			func(a *fakeAccount) {
+				a.describeNone = answerWith(signoff.CodeInvalid, map[string]any{"field": "object_name"})
+			},
+			"Read from Snowflake (DESCRIBE_OBJECT)", signoff.CheckFail, "with no object named answered",
+			"Run sql/snowflake/03_api.sql again: an older DESCRIBE_OBJECT lists no objects"},
+		{"DESCRIBE_OBJECT answers no object named without a list",
+			func(a *fakeAccount) {
+				a.describeNone = answerWith(signoff.CodeObjectNotVisible, map[string]any{"object": ""})
+			},
+			"Read from Snowflake (DESCRIBE_OBJECT)", signoff.CheckFail, "not OBJECT_NOT_VISIBLE with the list of the objects Signoff can read",
+			"Run sql/snowflake/03_api.sql again: an older DESCRIBE_OBJECT lists no objects"},
 		{"auditors may not list grants with SQL",
 			func(a *fakeAccount) {
 				remove(a, "SIGNOFF_AUDITOR", "SIGNOFF_AUDITOR USAGE ON PROCEDURE SIGNOFF.API.LIST_GRANTS")

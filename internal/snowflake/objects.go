@@ -25,10 +25,18 @@ type objectData struct {
 	Tags    *[]signoff.TagReference `json:"tags"`
 }
 
-// ObjectMetadata reads object (DATABASE.SCHEMA.OBJECT) for actor:
-// DESCRIBE_OBJECT in actor's session. A refusal is the error of its code
-// (signoff.CodeOf tells which): OBJECT_NOT_VISIBLE when Signoff cannot see
-// the object, NOT_ADMIN, INVALID.
+// notVisibleData is DESCRIBE_OBJECT's data when it answers
+// OBJECT_NOT_VISIBLE: the objects Signoff can read, for the admin to pick
+// from (none when the procedure predates the list).
+type notVisibleData struct {
+	Readable []string `json:"readable"`
+}
+
+// ObjectMetadata reads object (DATABASE.SCHEMA.OBJECT, or "" for none) for
+// actor: DESCRIBE_OBJECT in actor's session. A refusal is the error of its
+// code (signoff.CodeOf tells which): OBJECT_NOT_VISIBLE when Signoff cannot
+// see the object or none was named, with the metadata's Readable listing
+// the objects it can; NOT_ADMIN, INVALID.
 func (s *Store) ObjectMetadata(ctx context.Context, actor signoff.Identity, object string) (signoff.ObjectMetadata, error) {
 	const name = "describe object"
 	raw, err := s.callRaw(ctx, name, actor, s.api.describe, object)
@@ -37,13 +45,16 @@ func (s *Store) ObjectMetadata(ctx context.Context, actor signoff.Identity, obje
 	}
 	m, err := parseObjectMetadata(raw)
 	if err != nil {
-		return signoff.ObjectMetadata{}, fmt.Errorf("snowflake: %s %s: %w", name, object, err)
+		// OBJECT_NOT_VISIBLE keeps its list: the form offers it.
+		return m, fmt.Errorf("snowflake: %s %s: %w", name, object, err)
 	}
 	return m, nil
 }
 
 // parseObjectMetadata reads DESCRIBE_OBJECT's answer: the metadata when it
-// is OK, the refusal's error otherwise.
+// is OK, the refusal's error otherwise; with OBJECT_NOT_VISIBLE's error, a
+// metadata whose Readable is the answer's list of the objects Signoff can
+// read.
 func parseObjectMetadata(raw string) (signoff.ObjectMetadata, error) {
 	env, err := readEnvelope(raw)
 	if err != nil {
@@ -57,7 +68,18 @@ func parseObjectMetadata(raw string) (signoff.ObjectMetadata, error) {
 			return signoff.ObjectMetadata{}, err
 		}
 		if err := o.Err(); err != nil {
-			return signoff.ObjectMetadata{}, err
+			if env.Code != signoff.CodeObjectNotVisible {
+				return signoff.ObjectMetadata{}, err
+			}
+			// A list that cannot be read is lost, not the refusal: the form
+			// still says Signoff cannot see the object.
+			var d notVisibleData
+			if len(env.Data) > 0 {
+				if jerr := json.Unmarshal(env.Data, &d); jerr != nil {
+					return signoff.ObjectMetadata{}, fmt.Errorf("%w (its list of readable objects cannot be read: %v)", err, jerr)
+				}
+			}
+			return signoff.ObjectMetadata{Readable: d.Readable}, err
 		}
 		// DRY_RUN: DESCRIBE_OBJECT has no dry run, so this is not its answer.
 		return signoff.ObjectMetadata{}, fmt.Errorf("the procedure answered %s, which DESCRIBE_OBJECT never does", env.Code)

@@ -45,8 +45,24 @@ func TestObjectMetadata(t *testing.T) {
 			`"COLUMNS":[{"NAME":"ORDER_ID","TYPE":"NUMBER"}],"TAGS":[]}}`,
 			want: signoff.ObjectMetadata{Object: "SALES.PUBLIC.ORDERS",
 				Columns: []signoff.ObjectColumn{{Name: "ORDER_ID", Type: "NUMBER"}}, Tags: []signoff.TagReference{}}},
-		{name: "OBJECT_NOT_VISIBLE", answer: envelope(signoff.CodeObjectNotVisible, `{"object":"SALES.PUBLIC.ORDERS"}`),
+		{name: "OBJECT_NOT_VISIBLE", answer: envelope(signoff.CodeObjectNotVisible,
+			`{"object":"SALES.PUBLIC.ORDERS","readable":["FINANCE.AP.INVOICES","SALES.CORE.ORDER_LINES"]}`),
+			want: signoff.ObjectMetadata{Readable: []string{"FINANCE.AP.INVOICES", "SALES.CORE.ORDER_LINES"}},
 			code: signoff.CodeObjectNotVisible, kind: signoff.ErrNotFound, err: "Signoff cannot see that Snowflake object"},
+		{name: "OBJECT_NOT_VISIBLE, none readable", answer: envelope(signoff.CodeObjectNotVisible,
+			`{"object":"SALES.PUBLIC.ORDERS","readable":[]}`),
+			want: signoff.ObjectMetadata{Readable: []string{}},
+			code: signoff.CodeObjectNotVisible, kind: signoff.ErrNotFound, err: "Signoff cannot see that Snowflake object"},
+		{name: "OBJECT_NOT_VISIBLE, upper-case keys", answer: `{"OK":false,"CODE":"OBJECT_NOT_VISIBLE",` +
+			`"DATA":{"OBJECT":"SALES.PUBLIC.ORDERS","READABLE":["SALES.CORE.ORDER_LINES"]}}`,
+			want: signoff.ObjectMetadata{Readable: []string{"SALES.CORE.ORDER_LINES"}},
+			code: signoff.CodeObjectNotVisible, kind: signoff.ErrNotFound, err: "Signoff cannot see that Snowflake object"},
+		{name: "OBJECT_NOT_VISIBLE without a list (a procedure from before it)",
+			answer: envelope(signoff.CodeObjectNotVisible, `{"object":"SALES.PUBLIC.ORDERS"}`),
+			code:   signoff.CodeObjectNotVisible, kind: signoff.ErrNotFound, err: "Signoff cannot see that Snowflake object"},
+		{name: "OBJECT_NOT_VISIBLE with a list of the wrong shape: the refusal stands",
+			answer: envelope(signoff.CodeObjectNotVisible, `{"object":"SALES.PUBLIC.ORDERS","readable":"SALES.CORE.ORDER_LINES"}`),
+			code:   signoff.CodeObjectNotVisible, kind: signoff.ErrNotFound, err: "its list of readable objects cannot be read"},
 		{name: "NOT_ADMIN", answer: envelope(signoff.CodeNotAdmin, ""),
 			code: signoff.CodeNotAdmin, kind: signoff.ErrForbidden},
 		{name: "INVALID", answer: envelope(signoff.CodeInvalid, `{"field":"object_name"}`),
@@ -77,13 +93,23 @@ func TestObjectMetadata(t *testing.T) {
 				require.Equal(t, tc.want, got)
 				return
 			}
-			require.Zero(t, got)
+			require.Equal(t, tc.want, got, "a refusal's metadata is empty but for OBJECT_NOT_VISIBLE's list")
 			require.Equal(t, tc.code, signoff.CodeOf(err), "%v", err)
 			requireKind(t, err, tc.kind)
 			require.ErrorContains(t, err, tc.err)
 		})
 	}
 
+	// No object named: the same CALL with "", which lists what can be read.
+	t.Run("no object named", func(t *testing.T) {
+		o := &mockOpener{t: t, expect: expectCall(callDescribe, envelope(signoff.CodeObjectNotVisible,
+			`{"object":"","readable":["SALES.CORE.ORDER_LINES"]}`), "")}
+		st, _ := newMockWith(t, o.open)
+		got, err := st.ObjectMetadata(t.Context(), ada, "")
+		o.requireMet(t)
+		require.Equal(t, signoff.CodeObjectNotVisible, signoff.CodeOf(err), "%v", err)
+		require.Equal(t, signoff.ObjectMetadata{Readable: []string{"SALES.CORE.ORDER_LINES"}}, got)
+	})
 	t.Run("no caller token", func(t *testing.T) {
 		o := &mockOpener{t: t}
 		st, _ := newMockWith(t, o.open)

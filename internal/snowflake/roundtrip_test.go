@@ -458,7 +458,8 @@ func TestRoundTrips(t *testing.T) {
 	require.Contains(t, page, "Classification CONFIDENTIAL, from its CLASSIFICATION tag.")
 	require.Contains(t, page, "Marked sensitive: EMAIL.")
 	// An object Snowflake does not show SIGNOFF_OWNER: the problem beside
-	// the field, and the grants that let Signoff read it.
+	// the field, the grants that let Signoff read it, and the objects it
+	// can read, to pick from.
 	res = rt.do(visit{name: "read an object Signoff may not see", method: "POST",
 		path: "/admin/products/SALES_EU", user: "ADA",
 		form: url.Values{"action": {"describe"}, "name": {"EU sales orders"}, "owner": {"Sales"},
@@ -466,15 +467,53 @@ func TestRoundTrips(t *testing.T) {
 			"access_role": {"SALES_READER"}, "durations": {"30"}, "version": {"1"},
 			"source_object": {"SALES.PRIVATE.ORDERS"},
 			"chain.1.kind":  {"ROLE"}, "chain.1.approver_role": {"APPROVER_MGR"}, "chain.1.label": {"Line manager"}},
-		callers: []func(sqlmock.Sqlmock){expectCall(callDescribe, envelope(signoff.CodeObjectNotVisible, `{"object": "SALES.PRIVATE.ORDERS"}`),
+		callers: []func(sqlmock.Sqlmock){expectCall(callDescribe, envelope(signoff.CodeObjectNotVisible, readableAnswer("SALES.PRIVATE.ORDERS")),
 			"SALES.PRIVATE.ORDERS")},
 		status: http.StatusUnprocessableEntity, cost: cost{logins: 1, caller: 1}})
 	page = html.UnescapeString(res.Body.String())
 	require.Contains(t, page, "Signoff cannot see SALES.PRIVATE.ORDERS")
 	require.Contains(t, page, "GRANT USAGE ON SCHEMA SALES.PRIVATE TO ROLE SIGNOFF_OWNER;")
 	require.Contains(t, page, "GRANT REFERENCES ON TABLE SALES.PRIVATE.ORDERS TO ROLE SIGNOFF_OWNER;")
+	requireReadableOffered(t, page)
+	// No object named: the same CALL with "", which answers the objects
+	// Signoff can read; the problem asks for one.
+	res = rt.do(visit{name: "read with no object named", method: "POST",
+		path: "/admin/products/SALES_EU", user: "ADA",
+		form: url.Values{"action": {"describe"}, "name": {"EU sales orders"}, "owner": {"Sales"},
+			"owner_role": {"SALES_OWNER"}, "domain": {"Sales"}, "classification": {"INTERNAL"},
+			"access_role": {"SALES_READER"}, "durations": {"30"}, "version": {"1"},
+			"source_object": {""},
+			"chain.1.kind":  {"ROLE"}, "chain.1.approver_role": {"APPROVER_MGR"}, "chain.1.label": {"Line manager"}},
+		callers: []func(sqlmock.Sqlmock){expectCall(callDescribe, envelope(signoff.CodeObjectNotVisible, readableAnswer("")), "")},
+		status:  http.StatusUnprocessableEntity, cost: cost{logins: 1, caller: 1}})
+	page = html.UnescapeString(res.Body.String())
+	require.Contains(t, page, "Enter the Snowflake object to read, as DATABASE.SCHEMA.OBJECT, or pick one Signoff can read.")
+	require.NotContains(t, page, "GRANT REFERENCES", "no object, no grants to suggest")
+	requireReadableOffered(t, page)
 
 	rt.report()
+}
+
+// readableObjects are the objects the round trip's DESCRIBE_OBJECT says
+// Signoff can read.
+var readableObjects = []string{"FINANCE.AP.INVOICES", "SALES.PUBLIC.ORDERS"}
+
+// readableAnswer is DESCRIBE_OBJECT's OBJECT_NOT_VISIBLE data for object:
+// the objects Signoff can read.
+func readableAnswer(object string) string {
+	return `{"object":"` + object + `","readable":["` + strings.Join(readableObjects, `","`) + `"]}`
+}
+
+// requireReadableOffered holds page to offer readableObjects: the object
+// field's datalist, and the list saying how many Signoff can read.
+func requireReadableOffered(t *testing.T, page string) {
+	t.Helper()
+	require.Contains(t, page, `list="readable-objects"`)
+	require.Contains(t, page, `<datalist id="readable-objects">`)
+	for _, o := range readableObjects {
+		require.Contains(t, page, `<option value="`+o+`"></option>`)
+	}
+	require.Regexp(t, `data-testid="readable-objects"[^>]*>\s*<summary>2 objects Signoff can read</summary>`, page)
 }
 
 // The caches as `signoff serve` configures them by default (--catalog-cache,

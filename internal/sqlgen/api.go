@@ -285,7 +285,8 @@ func API() (string, error) {
 		// DESCRIBE_OBJECT answers one column more than a product takes, so
 		// that the form can say some were left out.
 		"MaxColumnsRead": signoff.MaxColumns + 1, "MaxTagReferences": signoff.MaxTagReferences,
-		"MaxName": signoff.MaxNameLength, "MaxDescription": signoff.MaxDescriptionLength,
+		"MaxReadableObjects": signoff.MaxReadableObjects,
+		"MaxName":            signoff.MaxNameLength, "MaxDescription": signoff.MaxDescriptionLength,
 		"MaxTags": signoff.MaxTags, "MaxColumns": signoff.MaxColumns, "MaxChainSteps": signoff.MaxChainSteps,
 		"MaxQuorum": signoff.MaxQuorum, "MaxDeadlineHours": 24 * signoff.MaxDays,
 		"EscalatedBlocked":  SQLString(signoff.EscalationWhy("blocked")),

@@ -4860,7 +4860,17 @@ GRANT USAGE ON PROCEDURE SIGNOFF.API.SET_CHAIN_POLICY(VARCHAR, VARCHAR, BOOLEAN)
 -- takes, so the form can say some were left out), "tags": [{"level",
 -- "column", "tag_database", "tag_schema", "tag_name", "tag_value"}], at most
 -- 1000}; or INVALID (data.field: object_name), NOT_ADMIN or
--- OBJECT_NOT_VISIBLE (data.object). It writes nothing.
+-- OBJECT_NOT_VISIBLE (data.object, and data.readable). A NULL or blank
+-- OBJECT_NAME is not INVALID: it is OBJECT_NOT_VISIBLE, as an object with no
+-- visible column is, so the form can offer what Signoff can read. Only then
+-- (an OK read does not pay for it) the procedure lists, with SHOW TERSE
+-- OBJECTS IN ACCOUNT read through RESULT_SCAN(LAST_QUERY_ID()) as SAVE_PRODUCT
+-- reads SHOW GRANTS, the tables and views SIGNOFF_OWNER holds a privilege on
+-- (SHOW lists a schema object only to a role that also holds one on its
+-- database and schema: DOCS/sql-reference/sql/show): data.readable is their
+-- DATABASE.SCHEMA.OBJECT names, outside Signoff's own database and SNOWFLAKE,
+-- those an admin can type (unquoted upper-case identifiers, the pattern
+-- above), distinct, sorted, at most 200 ([] when none). It writes nothing.
 CREATE OR REPLACE PROCEDURE SIGNOFF.API.DESCRIBE_OBJECT(OBJECT_NAME VARCHAR)
 RETURNS VARIANT
 LANGUAGE SQL
@@ -4879,6 +4889,7 @@ DECLARE
     n_columns    NUMBER DEFAULT 0;
     cols         ARRAY;
     tags         ARRAY;
+    readable     ARRAY;
     result       VARIANT;
 BEGIN
     SELECT COALESCE(SYS_CONTEXT('SNOWFLAKE$SESSION', 'IS_ROLE_ACTIVATED', 'SIGNOFF_ADMIN') = 'TRUE', FALSE)
@@ -4887,27 +4898,47 @@ BEGIN
         SELECT ENVELOPE('NOT_ADMIN', NULL) INTO :result;
         RETURN result;
     END IF;
-    SELECT UPPER(TRIM(:object_name)) INTO :name;
+    -- NULL reads as blank: no object named, which lists what can be read.
+    SELECT COALESCE(UPPER(TRIM(:object_name)), '') INTO :name;
     -- The pattern's backslashes are doubled: Snowflake reads a backslash in
     -- a single-quoted literal as an escape (\. would be any character).
-    SELECT IFF(COALESCE(:name RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}\\.[A-Za-z_][A-Za-z0-9_$]{0,254}\\.[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE), '', 'object_name'),
+    SELECT IFF(:name = '' OR COALESCE(:name RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}\\.[A-Za-z_][A-Za-z0-9_$]{0,254}\\.[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE), '', 'object_name'),
            SPLIT_PART(:name, '.', 1), SPLIT_PART(:name, '.', 2), SPLIT_PART(:name, '.', 3)
       INTO :invalid, :db_name, :schema_name, :object_only;
     IF (invalid <> '') THEN
         SELECT ENVELOPE('INVALID', OBJECT_CONSTRUCT('field', :invalid)) INTO :result;
         RETURN result;
     END IF;
-    -- The pattern allows no quotes and no blanks, so this names the
-    -- database's own INFORMATION_SCHEMA.COLUMNS and nothing else.
-    columns_view := db_name || '.INFORMATION_SCHEMA.COLUMNS';
-    SELECT COUNT(*),
-           ARRAY_AGG(OBJECT_CONSTRUCT('name', COLUMN_NAME, 'type', DATA_TYPE, 'comment', "COMMENT"))
-               WITHIN GROUP (ORDER BY ORDINAL_POSITION)
-      INTO :n_columns, :cols
-      FROM IDENTIFIER(:columns_view)
-     WHERE TABLE_SCHEMA = :schema_name AND TABLE_NAME = :object_only;
+    IF (name <> '') THEN
+        -- The pattern allows no quotes and no blanks, so this names the
+        -- database's own INFORMATION_SCHEMA.COLUMNS and nothing else.
+        columns_view := db_name || '.INFORMATION_SCHEMA.COLUMNS';
+        SELECT COUNT(*),
+               ARRAY_AGG(OBJECT_CONSTRUCT('name', COLUMN_NAME, 'type', DATA_TYPE, 'comment', "COMMENT"))
+                   WITHIN GROUP (ORDER BY ORDINAL_POSITION)
+          INTO :n_columns, :cols
+          FROM IDENTIFIER(:columns_view)
+         WHERE TABLE_SCHEMA = :schema_name AND TABLE_NAME = :object_only;
+    END IF;
     IF (n_columns = 0) THEN
-        SELECT ENVELOPE('OBJECT_NOT_VISIBLE', OBJECT_CONSTRUCT('object', :name)) INTO :result;
+        -- Only here, not on an OK read: the objects SIGNOFF_OWNER can read,
+        -- for the admin to pick from. SHOW's columns are lower-case, so
+        -- quoted. Signoff's own database and SNOWFLAKE are no product's
+        -- object; a name the pattern refuses, or in lower case (a quoted
+        -- identifier, which the upper-casing above would not find), could
+        -- not be read back.
+        SHOW TERSE OBJECTS IN ACCOUNT;
+        SELECT COALESCE(ARRAY_AGG(o.full_name) WITHIN GROUP (ORDER BY o.full_name), ARRAY_CONSTRUCT())
+          INTO :readable
+          FROM (SELECT DISTINCT s.full_name
+                  FROM (SELECT "database_name" AS db, "database_name" || '.' || "schema_name" || '.' || "name" AS full_name
+                          FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))) s
+                 WHERE s.db NOT IN ('SIGNOFF', 'SNOWFLAKE')
+                   AND COALESCE(s.full_name RLIKE '[A-Za-z_][A-Za-z0-9_$]{0,254}\\.[A-Za-z_][A-Za-z0-9_$]{0,254}\\.[A-Za-z_][A-Za-z0-9_$]{0,254}', FALSE)
+                   AND s.full_name = UPPER(s.full_name)
+                 ORDER BY s.full_name
+                 LIMIT 200) o;
+        SELECT ENVELOPE('OBJECT_NOT_VISIBLE', OBJECT_CONSTRUCT('object', :name, 'readable', :readable)) INTO :result;
         RETURN result;
     END IF;
     SELECT COALESCE(ARRAY_AGG(OBJECT_CONSTRUCT('level', t.tag_level, 'column', t.column_name,
