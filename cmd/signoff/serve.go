@@ -303,7 +303,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		digestSvc = svc
 		svc.Notifier, svc.Scheduler = store, store
-		go runScheduler(ctx, svc, scheduleEvery, log)
+		// The store closes only after the scheduler's run in progress ends
+		// (deferred calls run last first), and no run starts after: a run
+		// cut off by the store's Close could still hold the write connection
+		// when serve has returned.
+		schedCtx, stopScheduler := context.WithCancel(ctx)
+		schedulerDone := make(chan struct{})
+		go func() { defer close(schedulerDone); runScheduler(schedCtx, svc, scheduleEvery, log) }()
+		defer func() { stopScheduler(); <-schedulerDone }()
 		sc.Service, sc.Ready, sc.Local, sc.Notices, sc.Reviews = svc, store.Ping, store, svc, svc
 		svc.Products, sc.Catalog = store, svc
 		svc.Policies, sc.Policy = store, svc
