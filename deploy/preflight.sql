@@ -296,6 +296,17 @@ CALL SIGNOFF.API.DESCRIBE_OBJECT('');
 SELECT 'FAIL' AS status, $1 AS answer FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))
  WHERE $1:code::VARCHAR <> 'OBJECT_NOT_VISIBLE' OR COALESCE(TYPEOF($1:data:readable), '') <> 'ARRAY';
 
+-- The first object listed, in another database and granted by an admin,
+-- must read OK: a read across databases of an object SHOW OBJECTS lists
+-- (docs/snowflake.md, rows 64, 68 and 72). With none listed, Signoff's own
+-- table is read again.
+CALL SIGNOFF.API.DESCRIBE_OBJECT('');
+SET listed_object = (SELECT COALESCE(GET($1:data:readable, 0)::VARCHAR, 'SIGNOFF.MAIN.DATA_PRODUCT')
+                       FROM TABLE(RESULT_SCAN(LAST_QUERY_ID())));
+CALL SIGNOFF.API.DESCRIBE_OBJECT($listed_object);
+SELECT 'FAIL' AS status, $1 AS answer FROM TABLE(RESULT_SCAN(LAST_QUERY_ID()))
+ WHERE $1:code::VARCHAR <> 'OK';
+
 -- Dry runs: each action checks everything and writes nothing. On a record
 -- that does not exist each must answer the code shown; the SQL API's lists
 -- (LIST_GRANTS, LIST_REQUESTS), which write nothing anyway, answer OK with

@@ -67,8 +67,8 @@ func (s *Server) handleEditProduct(w http.ResponseWriter, r *http.Request) {
 // "POST /admin/products/{id}" (a new version of one): action=save (the
 // default) saves; action=preview shows the chain a request would copy,
 // saving nothing; action=describe fills the form from the Snowflake
-// object's columns and tags, saving nothing. A form with problems comes back with each beside its field (422),
-// as typed.
+// object's columns and tags, saving nothing. A form with problems comes
+// back with each beside its field (422), as typed.
 func (s *Server) handleSaveProduct(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(r); err != nil {
 		s.fail(w, r, err)
@@ -107,9 +107,8 @@ func (s *Server) handleSaveProduct(w http.ResponseWriter, r *http.Request) {
 		case errors.As(err, &problems):
 			form.Def.Normalize()
 			form.Problems = mergeProblems(problems, probs)
-			form.Choices = read.Choices
-			if read.NotVisible && s.local == nil { // on Snowflake, say how to let Signoff see it
-				form.ReadGrants = signoff.ReadGrants(read.Object)
+			if read.NotVisible { // the objects it can read instead, and on Snowflake the grants
+				form.Read = &read
 			}
 			s.showProductForm(w, r, http.StatusUnprocessableEntity, form)
 			return
@@ -119,7 +118,7 @@ func (s *Server) handleSaveProduct(w http.ResponseWriter, r *http.Request) {
 		}
 		form.Def = filled
 		form.Def.Normalize()
-		form.Read, form.Note = &read, read.Note()
+		form.Read = &read
 		form.Problems = probs
 		status := http.StatusOK
 		if len(probs) > 0 {

@@ -206,7 +206,9 @@ func (d *Definition) ApplyMetadata(m ObjectMetadata) MetadataApplied {
 
 	tags := map[string]bool{}
 	for _, t := range d.Tags {
-		tags[strings.ToLower(strings.TrimSpace(t))] = true
+		if t = strings.ToLower(strings.TrimSpace(t)); t != "" { // a form's blanks are no tags (Normalize drops them)
+			tags[t] = true
+		}
 	}
 	for _, ref := range m.Tags {
 		for _, t := range ref.SignoffTags() {
@@ -243,11 +245,11 @@ func (d *Definition) ApplyMetadata(m ObjectMetadata) MetadataApplied {
 // Note is the sentence the form shows after a read.
 func (a MetadataApplied) Note() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Read %s from Snowflake: %s", a.Object, plural(a.Columns, "column", "columns"))
+	fmt.Fprintf(&b, "Read %s from Snowflake: %s", a.Object, Count(a.Columns, "column", "columns"))
 	if a.ColumnsDropped > 0 { // the engines read one more than a product takes, so the count is not the object's
 		fmt.Fprintf(&b, " (the first %d; the others were left out)", MaxColumns)
 	}
-	fmt.Fprintf(&b, ", %s.", plural(len(a.References), "tag", "tags"))
+	fmt.Fprintf(&b, ", %s.", Count(len(a.References), "tag", "tags"))
 	if len(a.ColumnsRemoved) > 0 {
 		fmt.Fprintf(&b, " Removed columns it does not have: %s.", strings.Join(a.ColumnsRemoved, ", "))
 	}
@@ -267,8 +269,8 @@ func (a MetadataApplied) Note() string {
 	return b.String()
 }
 
-// plural is "1 column" or "3 columns".
-func plural(n int, one, many string) string {
+// Count is n with its noun: "1 column", "3 columns".
+func Count(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}

@@ -31,7 +31,8 @@ var describeColumns = []string{"PRODUCT_ID", "ACCESS_ROLE"}
 // procedure (docs/snowflake.md, section 13), all of which only an account
 // can confirm. A second CALL in the same session names no object: it must
 // answer OBJECT_NOT_VISIBLE with the list of the objects Signoff can read
-// (SHOW OBJECTS inside the procedure), which the form offers.
+// (SHOW OBJECTS inside the procedure), which the form offers; a third
+// reads the first object listed, in another database.
 func (d *Doctor) describeCheck(ctx context.Context, db *sql.DB) signoff.Check {
 	c := signoff.Check{Name: "Read from Snowflake (DESCRIBE_OBJECT)"}
 	object := DescribeCheckObject(d.store.apiSchema)
@@ -94,14 +95,31 @@ func (d *Doctor) describeCheck(ctx context.Context, db *sql.DB) signoff.Check {
 			"Run sql/snowflake/03_api.sql again: an older DESCRIBE_OBJECT lists no objects, so the product form "+
 				"offers none to pick from (it still reads an object typed in full).")
 	}
-	readable := fmt.Sprintf("%d objects", len(none.Readable))
-	if len(none.Readable) == 1 {
-		readable = "1 object"
-	}
 	c.Status = signoff.CheckPass
 	c.Detail = fmt.Sprintf("DESCRIBE_OBJECT reads %s in your session: %d columns, %d tags; with no object named it "+
 		"lists %s Signoff can read. To let it read a product's object, grant SIGNOFF_OWNER USAGE on its database "+
 		"and schema and REFERENCES on it (deploy/README.md).",
-		object, len(m.Columns), len(m.Tags), readable)
+		object, len(m.Columns), len(m.Tags), signoff.Count(len(none.Readable), "object", "objects"))
+	if len(none.Readable) == 0 {
+		c.Detail += " No object is granted yet, so reading one in another database is not confirmed here (docs/snowflake.md, rows 68 and 72)."
+		return c
+	}
+	// The first object listed is in another database and was granted by an
+	// admin: reading it confirms what Signoff's own table cannot, that the
+	// read works across databases for an object SHOW OBJECTS lists (rows 64,
+	// 68 and 72).
+	listed := none.Readable[0]
+	if err := db.QueryRowContext(ctx, d.store.api.describe, listed).Scan(&raw); err != nil {
+		return fail(fmt.Sprintf("DESCRIBE_OBJECT of %s, which it lists as readable: %v", listed, callerError(err)),
+			"Report it with this page: docs/snowflake.md, rows 66-68, expects the tag functions to answer for an object in another database.")
+	}
+	other, err := parseObjectMetadata(raw.String)
+	if err != nil {
+		return fail(fmt.Sprintf("DESCRIBE_OBJECT lists %s as readable, but reading it answered %.200q.", listed, raw.String),
+			"Check that SIGNOFF_OWNER holds REFERENCES on it and USAGE on its database and schema; if it does, report it "+
+				"with this page (docs/snowflake.md, rows 63, 64, 68 and 72).")
+	}
+	c.Detail += fmt.Sprintf(" It reads %s too: %s, %s.", listed, signoff.Count(len(other.Columns), "column", "columns"),
+		signoff.Count(len(other.Tags), "tag", "tags"))
 	return c
 }

@@ -38,6 +38,7 @@ type fakeAccount struct {
 	listGrants                    signoff.Code      // what LIST_GRANTS answers instead of OK with no grants
 	describe                      sftest.Response   // what DESCRIBE_OBJECT answers for SIGNOFF.MAIN.DATA_PRODUCT
 	describeNone                  sftest.Response   // what DESCRIBE_OBJECT answers for no object named ("")
+	describeListed                sftest.Response   // what DESCRIBE_OBJECT answers for SALES.PUBLIC.ORDERS, which describeNone lists
 
 	historyDigests, logDigests  []signoff.Digest // what the query history and the event table hold
 	ledger                      map[int]string   // the audit log's hash at each position
@@ -116,6 +117,9 @@ func installed() *fakeAccount {
 	// With no object named, the objects SIGNOFF_OWNER can read: one granted.
 	a.describeNone = answerWith(signoff.CodeObjectNotVisible, map[string]any{"object": "",
 		"readable": []string{"SALES.PUBLIC.ORDERS"}})
+	a.describeListed = answerWith(signoff.CodeOK, map[string]any{"object": "SALES.PUBLIC.ORDERS",
+		"columns": []map[string]any{{"name": "ORDER_ID", "type": "TEXT"}, {"name": "EMAIL", "type": "TEXT"}},
+		"tags":    []map[string]any{{"level": "COLUMN", "column": "EMAIL", "tag_database": "GOV", "tag_schema": "TAGS", "tag_name": "PII", "tag_value": "email"}}})
 	return a
 }
 
@@ -264,6 +268,9 @@ func (a *fakeAccount) answer(roles []string) func(sftest.Query) (sftest.Response
 			if q.Bindings["1"].Value == "" {
 				return a.describeNone, true
 			}
+			if q.Bindings["1"].Value == "SALES.PUBLIC.ORDERS" {
+				return a.describeListed, true
+			}
 			if q.Bindings["1"].Value != "SIGNOFF.MAIN.DATA_PRODUCT" {
 				return answerWith(signoff.CodeObjectNotVisible, map[string]any{"object": q.Bindings["1"].Value}), true
 			}
@@ -347,6 +354,8 @@ func TestDoctorPassesOnAnAccountAsInstalled(t *testing.T) {
 	assert.Contains(t, find(t, cs, "Read from Snowflake (DESCRIBE_OBJECT)").Detail,
 		"DESCRIBE_OBJECT reads SIGNOFF.MAIN.DATA_PRODUCT in your session: 4 columns, 0 tags; "+
 			"with no object named it lists 1 object Signoff can read.")
+	assert.Contains(t, find(t, cs, "Read from Snowflake (DESCRIBE_OBJECT)").Detail,
+		"It reads SALES.PUBLIC.ORDERS too: 2 columns, 1 tag.", "the object listed, in another database, is read")
 	assert.Contains(t, find(t, cs, "Roles Signoff sees in your session").Detail, "2 of the 3 roles that matter: SIGNOFF_ADMIN, SIGNOFF_AUDITOR")
 	assert.Equal(t, "The query history holds 1 digest (the service's last 7 days), the event table 2 digests (a year); "+
 		"the newest, of 2026-11-30 14:03:59 UTC, records event 600, which the audit log still holds unchanged.",
@@ -431,6 +440,12 @@ func TestDoctorDetectsEachProblem(t *testing.T) {
 			},
 			"Read from Snowflake (DESCRIBE_OBJECT)", signoff.CheckFail, "not OBJECT_NOT_VISIBLE with the list of the objects Signoff can read",
 			"Run sql/snowflake/03_api.sql again: an older DESCRIBE_OBJECT lists no objects"},
+		{"DESCRIBE_OBJECT lists an object it cannot read",
+			func(a *fakeAccount) {
+				a.describeListed = answerWith(signoff.CodeObjectNotVisible, map[string]any{"object": "SALES.PUBLIC.ORDERS"})
+			},
+			"Read from Snowflake (DESCRIBE_OBJECT)", signoff.CheckFail, "lists SALES.PUBLIC.ORDERS as readable, but reading it answered",
+			"rows 63, 64, 68 and 72"},
 		{"auditors may not list grants with SQL",
 			func(a *fakeAccount) {
 				remove(a, "SIGNOFF_AUDITOR", "SIGNOFF_AUDITOR USAGE ON PROCEDURE SIGNOFF.API.LIST_GRANTS")
@@ -795,4 +810,18 @@ func TestTaskChecksBeforeTheirProcedure(t *testing.T) {
 	c := taskCheck(signoff.Check{}, NotificationsTask, &[]taskRow{})
 	assert.Equal(t, signoff.CheckPass, c.Status, "the notifications step is optional")
 	assert.Contains(t, c.Detail, "deploy/40_notifications.sql (optional) has not run")
+}
+
+// TestDoctorDescribeWithNothingGranted: on a fresh install SIGNOFF_OWNER
+// may read no object yet; the check passes and says what it could not
+// confirm.
+func TestDoctorDescribeWithNothingGranted(t *testing.T) {
+	t.Parallel()
+	a := installed()
+	a.describeNone = answerWith(signoff.CodeObjectNotVisible, map[string]any{"object": "", "readable": []string{}})
+	cs, _ := runDoctor(t, a, "caller-token")
+	c := find(t, cs, "Read from Snowflake (DESCRIBE_OBJECT)")
+	assert.Equal(t, signoff.CheckPass, c.Status, c.Detail)
+	assert.Contains(t, c.Detail, "lists 0 objects Signoff can read.")
+	assert.Contains(t, c.Detail, "No object is granted yet, so reading one in another database is not confirmed here")
 }

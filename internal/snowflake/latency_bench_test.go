@@ -701,15 +701,9 @@ func pathReport(cfg pathConfig, costs []cost, levels []pathLevel) string {
 	fmt.Fprintf(&b, "(%d visits per user and level, each in a browser without cookies, a fresh caller token on "+
 		"every request; users start spread over a visit)\n", cfg.iterations)
 	b.WriteString("(caches as signoff serve's defaults, on the real clock: the request that refreshes one pays its statement)\n")
-	plural := func(n int, one, many string) string {
-		if n == 1 {
-			return "1 " + one
-		}
-		return strconv.Itoa(n) + " " + many
-	}
 	for _, lv := range levels {
-		fmt.Fprintf(&b, "(%s: %d requests in %s, %s of the service pool)\n", plural(lv.users, "user", "users"),
-			lv.requests, lv.took.Round(10*time.Millisecond), plural(lv.serviceLogins, "login", "logins"))
+		fmt.Fprintf(&b, "(%s: %d requests in %s, %s of the service pool)\n", signoff.Count(lv.users, "user", "users"),
+			lv.requests, lv.took.Round(10*time.Millisecond), signoff.Count(lv.serviceLogins, "login", "logins"))
 	}
 	b.WriteString(reportEnd)
 	return b.String()

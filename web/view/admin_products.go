@@ -29,14 +29,10 @@ type ProductEdit struct {
 	Preview   []signoff.PreviewStep
 	Previewed bool
 	Sample    string // the sample requester of the preview
-	// Note answers "Read from Snowflake", and Read is what it read.
-	Note string
-	Read *signoff.MetadataApplied
-	// ReadGrants, after a read of an object Snowflake would not show, are
-	// the statements that let Signoff read it; Choices the objects it can.
-	ReadGrants string
-	Choices    []string
-	History    []signoff.VersionChanges
+	// Read answers "Read from Snowflake": what it filled, or (NotVisible)
+	// the object it could not see and those it can.
+	Read    *signoff.MetadataApplied
+	History []signoff.VersionChanges
 	// Embedded is true on the embedded engine, whose objects are the demo
 	// account's.
 	Embedded bool
@@ -95,16 +91,25 @@ func versionBy(v signoff.VersionChanges) string {
 // ObjectListAttrs ties the object field to the objects Signoff can read,
 // when a read listed them.
 func (p ProductEdit) ObjectListAttrs() templ.Attributes {
-	if len(p.Choices) == 0 {
+	if len(p.Choices()) == 0 {
 		return nil
 	}
 	return templ.Attributes{"list": "readable-objects"}
 }
 
-// plural is "1 object" or "3 objects".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
+// Choices are the objects Signoff can read, when a read listed them.
+func (p ProductEdit) Choices() []string {
+	if p.Read == nil {
+		return nil
 	}
-	return strconv.Itoa(n) + " " + many
+	return p.Read.Choices
+}
+
+// ReadGrants are the statements that let Signoff read the object a read
+// could not see: on Snowflake only (the embedded engine has no grants).
+func (p ProductEdit) ReadGrants() string {
+	if p.Embedded || p.Read == nil || !p.Read.NotVisible {
+		return ""
+	}
+	return signoff.ReadGrants(p.Read.Object)
 }
